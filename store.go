@@ -1,0 +1,370 @@
+package hindsight
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps incidents: every saved revision of each postmortem as canonical
+// Markdown, and projections of the latest revision (summary columns,
+// services, timeline events, action items, search text) rebuilt from the
+// model on every save. sqlite/ and postgres/ implement it; storetest/ is the
+// conformance suite both run.
+//
+// Every read takes a Viewer, so restricted incidents stay invisible
+// (ENotFound) to non-members in one place. Writes take no Viewer: the
+// application service decides who may write before it calls the store.
+//
+// The store stores what the model holds: it does not validate severities,
+// statuses, priorities or dates (the service and the linter do), so
+// "SEV-9" is kept and returned verbatim. It refuses only what it cannot keep:
+// a rendered document over its size limit (ETooLarge), a missing model
+// (EInvalid) and a stale base revision (EConflict).
+type Store interface {
+	// CreateIncident allocates the next Incident ID for the UTC day of the
+	// model's Start (the creation time's day when Start is not set), sets
+	// Doc.Summary.IncidentID on a copy of the model, renders it and saves
+	// revision 1, all in one transaction.
+	CreateIncident(ctx context.Context, c IncidentCreate) (*Incident, error)
+	// FindIncidentByID returns an incident with its latest revision.
+	// Deleted incidents are ENotFound unless IncludeDeleted is passed;
+	// restricted ones are ENotFound to a viewer who is not a member.
+	FindIncidentByID(ctx context.Context, v Viewer, id string, opts ...ReadOption) (*Incident, error)
+	// FindIncidents lists incidents matching f, one page at a time.
+	FindIncidents(ctx context.Context, v Viewer, f IncidentFilter) (*IncidentPage, error)
+	// UpdateIncident saves a new revision when u.BaseRevision is still the
+	// latest; otherwise it returns EConflict naming who saved in between and
+	// when. The Incident ID never changes: the model's IncidentID is reset to
+	// the stored one before rendering.
+	UpdateIncident(ctx context.Context, u IncidentUpdate) (*Incident, error)
+	// DeleteIncident hides an incident from every read (soft delete, history
+	// kept), or removes it and its history for good when d.Purge is set.
+	DeleteIncident(ctx context.Context, d IncidentDelete) error
+	// SearchIncidents runs a ranked full-text search over every section of
+	// the latest revisions. Snippets mark hits with MarkStart and MarkEnd.
+	SearchIncidents(ctx context.Context, v Viewer, q SearchQuery) (*SearchPage, error)
+	// FindRevisions lists an incident's revisions, oldest first, without
+	// their Markdown.
+	FindRevisions(ctx context.Context, v Viewer, id string, opts ...ReadOption) ([]Revision, error)
+	// FindRevision returns one revision (1-based N) with its Markdown.
+	FindRevision(ctx context.Context, v Viewer, id string, n int, opts ...ReadOption) (*Revision, error)
+	// FindActionItems lists action items across incidents.
+	FindActionItems(ctx context.Context, v Viewer, f ActionItemFilter) ([]ActionItemRow, error)
+	// Close releases the store's connections.
+	Close() error
+}
+
+// RenderFunc renders the canonical Markdown of a model (markdown.Render).
+// Stores are constructed with one, because the Incident ID they allocate
+// inside a transaction is part of the Markdown.
+type RenderFunc func(*Postmortem) []byte
+
+// DefaultMaxDocBytes is the default limit on a rendered document's size.
+const DefaultMaxDocBytes = 1 << 20
+
+// MarkStart and MarkEnd surround each hit in a SearchHit snippet (STX and
+// ETX, which never occur in stored search text). The web layer escapes the
+// snippet and then turns them into <mark> and </mark>.
+const (
+	MarkStart = "\x02"
+	MarkEnd   = "\x03"
+)
+
+// Viewer is who reads: every read filters by it. The zero Viewer is an
+// anonymous reader who sees only unrestricted incidents.
+type Viewer struct {
+	// UserID is the reader; a restricted incident is visible to its members.
+	UserID string
+	// Admin sees every incident.
+	Admin bool
+	// All is for the system and the CLI: sees every incident.
+	All bool
+}
+
+// SystemViewer sees everything: for the CLI, imports and background jobs.
+var SystemViewer = Viewer{All: true}
+
+// SeesAll reports whether v sees restricted incidents without membership.
+func (v Viewer) SeesAll() bool { return v.All || v.Admin }
+
+// ReadOption widens a read.
+type ReadOption int
+
+// The read options.
+const (
+	// IncludeDeleted makes soft-deleted incidents visible to the read.
+	IncludeDeleted ReadOption = iota + 1
+)
+
+// HasReadOption reports whether opts holds o.
+func HasReadOption(opts []ReadOption, o ReadOption) bool {
+	for _, x := range opts {
+		if x == o {
+			return true
+		}
+	}
+	return false
+}
+
+// Incident is a stored postmortem: its latest revision and record data.
+type Incident struct {
+	// ID is the Incident ID (INC-YYYYMMDD-NNN), allocated by the store.
+	ID string `json:"id"`
+	// Revision is the number of the latest revision, from 1.
+	Revision int `json:"revision"`
+	// Doc is the model of the latest revision.
+	Doc *Postmortem `json:"doc"`
+	// Markdown is the canonical Markdown of the latest revision.
+	Markdown []byte `json:"-"`
+	// Restricted incidents are visible to their Members and admins only.
+	Restricted bool     `json:"restricted"`
+	Members    []string `json:"members,omitempty"`
+
+	CreatedAt time.Time `json:"created_at"`
+	CreatedBy string    `json:"created_by"`
+	UpdatedAt time.Time `json:"updated_at"`
+	UpdatedBy string    `json:"updated_by"`
+	// DeletedAt is zero unless the incident is soft-deleted.
+	DeletedAt time.Time `json:"deleted_at,omitzero"`
+	DeletedBy string    `json:"deleted_by,omitempty"`
+}
+
+// IncidentSummary is an incident as lists and search show it: the queryable
+// columns of its latest revision, without the document.
+type IncidentSummary struct {
+	ID       string   `json:"id"`
+	Revision int      `json:"revision"`
+	Title    string   `json:"title"`
+	Severity Severity `json:"severity"`
+	Status   Status   `json:"status"`
+	// Start, End and Detected are zero when the document holds no time.
+	Start    time.Time `json:"start_time,omitzero"`
+	End      time.Time `json:"end_time,omitzero"`
+	Detected time.Time `json:"detection_time,omitzero"`
+	// DurationMin, TTAMin and TTMMin are minutes, or -1 when not set.
+	DurationMin int    `json:"duration_minutes"`
+	TTAMin      int    `json:"tta_minutes"`
+	TTMMin      int    `json:"ttm_minutes"`
+	Owner       string `json:"owner"`
+	Commander   string `json:"incident_commander"`
+	DetectedBy  string `json:"detected_by"`
+	// Source classifies DetectedBy.
+	Source DetectionSource `json:"detection_source"`
+	// LastUpdated is the document's "Last Updated" date (zero when unset).
+	LastUpdated     time.Time `json:"last_updated,omitzero"`
+	Services        []string  `json:"services"`
+	ActionItems     int       `json:"action_items"`
+	OpenActionItems int       `json:"open_action_items"`
+	Restricted      bool      `json:"restricted"`
+	CreatedAt       time.Time `json:"created_at"`
+	UpdatedAt       time.Time `json:"updated_at"`
+	UpdatedBy       string    `json:"updated_by"`
+	DeletedAt       time.Time `json:"deleted_at,omitzero"`
+}
+
+// IncidentCreate is what CreateIncident saves.
+type IncidentCreate struct {
+	Doc     *Postmortem
+	Author  string
+	Message string // revision message, e.g. "imported from file.md"
+	// Restricted and Members set the incident's visibility.
+	Restricted bool
+	Members    []string
+	// Audit and Outbox are written in the same transaction; the store fills
+	// in their incident ID and time.
+	Audit  []AuditRecord
+	Outbox []OutboxEvent
+}
+
+// IncidentUpdate is what UpdateIncident saves.
+type IncidentUpdate struct {
+	ID string
+	// BaseRevision is the revision the editor started from.
+	BaseRevision int
+	Doc          *Postmortem
+	Author       string
+	Message      string
+	// Restricted, when not nil, changes the visibility; Members, when not
+	// nil, replaces the member list.
+	Restricted *bool
+	Members    *[]string
+	Audit      []AuditRecord
+	Outbox     []OutboxEvent
+}
+
+// IncidentDelete is what DeleteIncident does.
+type IncidentDelete struct {
+	ID     string
+	Author string
+	// Purge removes the incident, its revisions and projections for good.
+	Purge bool
+	Audit []AuditRecord
+}
+
+// AuditRecord is one line of the audit log, written with the change it
+// records.
+type AuditRecord struct {
+	Actor  string
+	Action string // e.g. "incident.create", "incident.restrict"
+	Detail string // free text or JSON
+	// IncidentID and At are filled in by the store when empty.
+	IncidentID string
+	At         time.Time
+}
+
+// OutboxEvent is an outbound webhook event queued with the change that
+// caused it; a delivery worker sends it later.
+type OutboxEvent struct {
+	Event   string // e.g. "incident.created"
+	Payload []byte
+	// IncidentID and At are filled in by the store when empty.
+	IncidentID string
+	At         time.Time
+}
+
+// IncidentSort is a sort key of FindIncidents. Ties are broken by Incident ID
+// in the same direction.
+type IncidentSort string
+
+// The sort keys.
+const (
+	// SortStart sorts by start time; incidents without one sort as oldest.
+	SortStart IncidentSort = "start"
+	// SortSeverity sorts by severity level (SEV-1 first ascending);
+	// unknown severities sort after SEV-4.
+	SortSeverity IncidentSort = "severity"
+	SortUpdated  IncidentSort = "updated"
+	SortID       IncidentSort = "id"
+)
+
+// DeletedMode says whether lists include soft-deleted incidents.
+type DeletedMode int
+
+// The deleted modes.
+const (
+	ExcludeDeleted DeletedMode = iota // the default
+	WithDeleted
+	OnlyDeleted
+)
+
+// IncidentFilter selects, sorts and pages incidents. Zero fields do not
+// filter; text matches are exact but case-insensitive (ASCII).
+type IncidentFilter struct {
+	Severity  []Severity
+	Status    []Status
+	Service   string // a service name
+	Owner     string
+	Commander string
+	// StartFrom (inclusive) and StartBefore (exclusive) bound the start time.
+	StartFrom   time.Time
+	StartBefore time.Time
+	// HasOpenActionItems, when not nil, keeps incidents that have (true) or
+	// have not (false) action items that are not Closed.
+	HasOpenActionItems *bool
+	// Query keeps incidents whose text matches a full-text query.
+	Query   string
+	Deleted DeletedMode
+
+	// Sort defaults to SortStart; Desc reverses it (newest first).
+	Sort IncidentSort
+	Desc bool
+	// Limit defaults to 50 and is at most 1000.
+	Limit int
+	// Cursor is IncidentPage.Next of the previous page; it is only valid
+	// with the same filter and sort.
+	Cursor string
+}
+
+// IncidentPage is one page of FindIncidents.
+type IncidentPage struct {
+	Incidents []IncidentSummary `json:"incidents"`
+	// Next is the cursor of the next page, "" on the last page.
+	Next string `json:"next,omitempty"`
+}
+
+// SearchQuery is a full-text search. Text is words (all must match);
+// PostgreSQL also understands "quoted phrases", or and -word.
+type SearchQuery struct {
+	Text string
+	// Limit defaults to 20 and is at most 200.
+	Limit  int
+	Cursor string
+}
+
+// SearchHit is one incident found by a search.
+type SearchHit struct {
+	IncidentSummary
+	// Snippet is plain text around the hits, each between MarkStart and
+	// MarkEnd.
+	Snippet string `json:"snippet"`
+	// Rank orders hits, higher is better; comparable within one search only.
+	Rank float64 `json:"rank"`
+}
+
+// SearchPage is one page of search hits, best first.
+type SearchPage struct {
+	Hits []SearchHit `json:"hits"`
+	Next string      `json:"next,omitempty"`
+}
+
+// Revision is one saved revision of an incident.
+type Revision struct {
+	N       int       `json:"n"`
+	Author  string    `json:"author"`
+	At      time.Time `json:"at"`
+	Message string    `json:"message"`
+	// Markdown is set by FindRevision only.
+	Markdown []byte `json:"-"`
+}
+
+// ActionItemFilter selects action items across incidents. Zero fields do
+// not filter.
+type ActionItemFilter struct {
+	Owner    string
+	Priority []Priority
+	Status   []ItemStatus
+	// Overdue keeps items not Closed whose target date is before OverdueAsOf
+	// (default: today, by the store's clock).
+	Overdue     bool
+	OverdueAsOf time.Time
+	Service     string
+	Severity    []Severity
+	// DueBefore keeps items whose target date is before it (exclusive).
+	DueBefore  time.Time
+	IncidentID string
+	// Limit defaults to 500 and is at most 5000.
+	Limit int
+}
+
+// ActionItemRow is an action item with the incident it belongs to.
+type ActionItemRow struct {
+	IncidentID       string   `json:"incident_id"`
+	IncidentTitle    string   `json:"incident_title"`
+	IncidentSeverity Severity `json:"incident_severity"`
+	// Position is the item's 0-based row in the incident's table.
+	Position int `json:"position"`
+	ActionItem
+}
+
+// MigrationState is one schema migration of a store.
+type MigrationState struct {
+	Version   int64     `json:"version"`
+	Name      string    `json:"name"`
+	Applied   bool      `json:"applied"`
+	AppliedAt time.Time `json:"applied_at,omitzero"`
+}
+
+// Migrator is implemented by stores whose schema is versioned: the CLI's
+// "hindsight migrate" uses it.
+type Migrator interface {
+	MigrationStatus(ctx context.Context) ([]MigrationState, error)
+	MigrateUp(ctx context.Context) error
+	// MigrateDown rolls back the latest applied migration.
+	MigrateDown(ctx context.Context) error
+}
+
+// Backuper is implemented by stores that can copy themselves online into a
+// file (SQLite).
+type Backuper interface {
+	Backup(ctx context.Context, path string) error
+}
