@@ -1,0 +1,389 @@
+package lint
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/hindsight-pm/hindsight"
+	"go.yaml.in/yaml/v4"
+)
+
+// ConfigFile is the name of the configuration file LoadConfig looks for.
+const ConfigFile = ".hindsight.yaml"
+
+// Config configures a lint run. The zero value is not ready to use: start
+// from DefaultConfig (or LoadConfig / ParseConfig) and change fields before
+// the first call of Lint; a Config is safe for concurrent use once in use.
+type Config struct {
+	// Path is the file the configuration was read from ("" for defaults).
+	Path string
+	// Levels overrides the level of rules by ID (Off turns a rule off).
+	Levels map[string]Level
+	// RequiredByStatus lists the section keys (hindsight.Sections) each
+	// status requires to be filled; Draft also covers Template.
+	RequiredByStatus map[hindsight.Status][]string
+	// RequiredBySeverity lists the section keys each severity requires once
+	// the postmortem is under review or published.
+	RequiredBySeverity map[hindsight.Severity][]string
+	// Services is the service catalog; empty turns HS026 off.
+	Services []string
+	// Owners lists the known owners; empty turns HS027 off.
+	Owners []string
+	// Words is the blameless word list (HS012).
+	Words []Word
+	// P0DueDays is the number of days after the end of the incident by
+	// which P0 action items are due (HS021).
+	P0DueDays int
+	// TimelineLeadHours is how long before the start a timeline row may be
+	// before HS015 reports it.
+	TimelineLeadHours int
+
+	once     sync.Once
+	m        *matcher
+	services map[string]bool
+	owners   map[string]bool
+}
+
+var allSections = func() []string {
+	out := make([]string, len(hindsight.Sections))
+	for i, s := range hindsight.Sections {
+		out[i] = s.Key
+	}
+	return out
+}()
+
+// DefaultConfig returns the built-in configuration.
+func DefaultConfig() *Config {
+	return &Config{
+		Levels: map[string]Level{},
+		RequiredByStatus: map[hindsight.Status][]string{
+			hindsight.StatusDraft: {hindsight.SecSummary},
+			hindsight.StatusInReview: {hindsight.SecSummary, hindsight.SecExecutive, hindsight.SecDetection, hindsight.SecImpact,
+				hindsight.SecTimeline, hindsight.SecRootCause, hindsight.SecResolution, hindsight.SecActionItems},
+			hindsight.StatusPublished: slices.Clone(allSections),
+		},
+		RequiredBySeverity: map[hindsight.Severity][]string{
+			hindsight.Sev1: {hindsight.SecExecutive, hindsight.SecRootCause, hindsight.SecCommunication},
+			hindsight.Sev2: {hindsight.SecExecutive, hindsight.SecRootCause, hindsight.SecCommunication},
+		},
+		Words:             slices.Clone(DefaultWords),
+		P0DueDays:         30,
+		TimelineLeadHours: 24,
+	}
+}
+
+func (c *Config) init() {
+	c.once.Do(func() {
+		c.m = newMatcher(c.Words, nil)
+		c.services = lowerSet(c.Services)
+		c.owners = lowerSet(c.Owners)
+	})
+}
+
+func lowerSet(ss []string) map[string]bool {
+	m := make(map[string]bool, len(ss))
+	for _, s := range ss {
+		m[strings.ToLower(strings.TrimSpace(s))] = true
+	}
+	return m
+}
+
+func (c *Config) matcher() *matcher { c.init(); return c.m }
+
+func (c *Config) knownService(s string) bool {
+	c.init()
+	return c.services[strings.ToLower(strings.TrimSpace(s))]
+}
+
+func (c *Config) knownOwner(s string) bool {
+	c.init()
+	s = strings.ToLower(strings.TrimSpace(s))
+	if c.owners[s] || c.owners[strings.TrimPrefix(s, "@")] || c.owners["@"+s] {
+		return true
+	}
+	// "Alice (SRE)" or "alice, bob": every name must be known
+	parts := strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '/' || r == '&' || r == ';' })
+	if len(parts) < 2 {
+		if i := strings.IndexByte(s, '('); i > 0 {
+			return c.owners[strings.TrimSpace(s[:i])]
+		}
+		return false
+	}
+	for _, p := range parts {
+		if !c.knownOwner(p) {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *Config) level(r *Rule) Level {
+	if r == nil {
+		return Off
+	}
+	if l, ok := c.Levels[r.ID]; ok {
+		return l
+	}
+	return r.Level
+}
+
+func (c *Config) requiredForStatus(s hindsight.Status) []string { return c.RequiredByStatus[s] }
+
+func (c *Config) requiredForSeverity(s hindsight.Severity) []string {
+	return c.RequiredBySeverity[s]
+}
+
+func (c *Config) p0DueDays() int {
+	if c.P0DueDays <= 0 {
+		return 30
+	}
+	return c.P0DueDays
+}
+
+func (c *Config) timelineLeadHours() int {
+	if c.TimelineLeadHours <= 0 {
+		return 24
+	}
+	return c.TimelineLeadHours
+}
+
+// fileConfig is the layout of .hindsight.yaml.
+type fileConfig struct {
+	Rules            yaml.Node `yaml:"rules"`
+	RequiredSections struct {
+		ByStatus   yaml.Node `yaml:"by_status"`
+		BySeverity yaml.Node `yaml:"by_severity"`
+	} `yaml:"required_sections"`
+	Services  []string `yaml:"services"`
+	Owners    []string `yaml:"owners"`
+	Blameless struct {
+		// Words are added to the built-in list (or replace it with Replace).
+		Words   []Word   `yaml:"words"`
+		Ignore  []string `yaml:"ignore"`
+		Replace bool     `yaml:"replace"`
+	} `yaml:"blameless"`
+	P0DueDays         *int `yaml:"p0_due_days"`
+	TimelineLeadHours *int `yaml:"timeline_lead_hours"`
+}
+
+// configError formats an error in a configuration file with its line.
+func configError(path string, line int, format string, args ...any) error {
+	msg := fmt.Sprintf(format, args...)
+	if line > 0 {
+		return hindsight.Errorf(hindsight.EInvalid, "%s:%d: %s", path, line, msg)
+	}
+	return hindsight.Errorf(hindsight.EInvalid, "%s: %s", path, msg)
+}
+
+// ParseConfig reads a .hindsight.yaml file's content. Unknown keys, unknown
+// rules, levels, statuses, severities and sections are errors naming the
+// file and line.
+func ParseConfig(path string, data []byte) (*Config, error) {
+	var fc fileConfig
+	dec, err := yaml.NewLoader(bytes.NewReader(data), yaml.WithKnownFields())
+	if err != nil {
+		return nil, configError(path, 0, "%v", err)
+	}
+	if err := dec.Load(&fc); err != nil && !errors.Is(err, io.EOF) {
+		return nil, yamlError(path, err)
+	}
+	c := DefaultConfig()
+	c.Path = path
+	if err := forMapping(path, &fc.Rules, "rules", func(k, v *yaml.Node) error {
+		r := ruleByKey(k.Value)
+		if r == nil {
+			return configError(path, k.Line, "unknown rule %q; expected a rule ID (HS001...) or name", k.Value)
+		}
+		l, ok := ParseLevel(v.Value)
+		if v.Kind != yaml.ScalarNode || !ok {
+			return configError(path, v.Line, "rule %s: level %q is not a level; expected error, warning, info or off", k.Value, v.Value)
+		}
+		c.Levels[r.ID] = l
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := forMapping(path, &fc.RequiredSections.ByStatus, "required_sections.by_status", func(k, v *yaml.Node) error {
+		st, ok := hindsight.ParseStatus(k.Value)
+		if !ok || st == hindsight.StatusTemplate {
+			return configError(path, k.Line, "unknown status %q; expected Draft, In Review or Published", k.Value)
+		}
+		secs, err := sectionList(path, v)
+		if err != nil {
+			return err
+		}
+		c.RequiredByStatus[st] = secs
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := forMapping(path, &fc.RequiredSections.BySeverity, "required_sections.by_severity", func(k, v *yaml.Node) error {
+		sev, ok := hindsight.ParseSeverity(k.Value)
+		if !ok {
+			return configError(path, k.Line, "unknown severity %q; expected SEV-1, SEV-2, SEV-3 or SEV-4", k.Value)
+		}
+		secs, err := sectionList(path, v)
+		if err != nil {
+			return err
+		}
+		c.RequiredBySeverity[sev] = secs
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	c.Services = fc.Services
+	c.Owners = fc.Owners
+	if fc.Blameless.Replace {
+		c.Words = nil
+	}
+	for _, w := range fc.Blameless.Words {
+		if strings.TrimSpace(w.Phrase) == "" {
+			return nil, configError(path, 0, "blameless.words: an entry has no phrase; expected {phrase: ..., suggestion: ...}")
+		}
+		c.Words = append(c.Words, w)
+	}
+	if len(fc.Blameless.Ignore) > 0 {
+		ign := lowerSet(fc.Blameless.Ignore)
+		c.Words = slices.DeleteFunc(c.Words, func(w Word) bool { return ign[strings.ToLower(strings.TrimSpace(w.Phrase))] })
+	}
+	if fc.P0DueDays != nil {
+		if *fc.P0DueDays < 1 {
+			return nil, configError(path, 0, "p0_due_days is %d; expected a number of days of 1 or more", *fc.P0DueDays)
+		}
+		c.P0DueDays = *fc.P0DueDays
+	}
+	if fc.TimelineLeadHours != nil {
+		if *fc.TimelineLeadHours < 1 {
+			return nil, configError(path, 0, "timeline_lead_hours is %d; expected a number of hours of 1 or more", *fc.TimelineLeadHours)
+		}
+		c.TimelineLeadHours = *fc.TimelineLeadHours
+	}
+	return c, nil
+}
+
+// yamlError turns a YAML error into an EInvalid error with file and line.
+func yamlError(path string, err error) error {
+	var les *yaml.LoadErrors
+	if errors.As(err, &les) && len(les.Errors) > 0 {
+		e := les.Errors[0]
+		return configError(path, e.Mark.Line, "%s", cleanYAMLMessage(e.Message))
+	}
+	var le *yaml.LoadError
+	if errors.As(err, &le) {
+		return configError(path, le.Mark.Line, "%s", cleanYAMLMessage(le.Message))
+	}
+	return configError(path, 0, "%v", err)
+}
+
+var unknownFieldRe = regexp.MustCompile(`^field (\S+) not found in type (\S+)$`)
+
+func cleanYAMLMessage(s string) string {
+	s = strings.TrimPrefix(s, "yaml: ")
+	if m := unknownFieldRe.FindStringSubmatch(s); m != nil {
+		expect := map[string]string{
+			"lint.fileConfig": "rules, required_sections, services, owners, blameless, p0_due_days or timeline_lead_hours",
+			"lint.Word":       "phrase or suggestion",
+		}[m[2]]
+		if expect == "" {
+			expect = "see docs/lint-rules.md"
+			if strings.Contains(m[2], "ByStatus") || strings.HasPrefix(m[2], "struct") {
+				expect = "by_status, by_severity, words, ignore or replace"
+			}
+		}
+		return fmt.Sprintf("unknown key %q; expected %s", m[1], expect)
+	}
+	return s
+}
+
+// forMapping calls fn for each key/value pair of a mapping node (a missing
+// node is fine).
+func forMapping(path string, n *yaml.Node, name string, fn func(k, v *yaml.Node) error) error {
+	if n.Kind == 0 {
+		return nil
+	}
+	if n.Kind != yaml.MappingNode {
+		return configError(path, n.Line, "%s must be a mapping", name)
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if err := fn(n.Content[i], n.Content[i+1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sectionList reads a list of section keys or headings.
+func sectionList(path string, n *yaml.Node) ([]string, error) {
+	if n.Kind != yaml.SequenceNode {
+		return nil, configError(path, n.Line, "expected a list of sections")
+	}
+	out := []string{}
+	for _, item := range n.Content {
+		k := sectionKey(item.Value)
+		if k == "" {
+			return nil, configError(path, item.Line, "unknown section %q; expected a section key such as root_cause or a heading such as \"Root Cause\"", item.Value)
+		}
+		out = append(out, k)
+	}
+	return out, nil
+}
+
+func sectionKey(s string) string {
+	s = strings.TrimSpace(s)
+	for _, sec := range hindsight.Sections {
+		if strings.EqualFold(s, sec.Key) || strings.EqualFold(s, sec.Heading) {
+			return sec.Key
+		}
+	}
+	return ""
+}
+
+// FindConfig returns the path of the .hindsight.yaml that applies to dir:
+// the first found walking up from dir to the root, or "" when none.
+func FindConfig(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", hindsight.Errorf(hindsight.EInvalid, "%s: %v", dir, err)
+	}
+	for {
+		p := filepath.Join(abs, ConfigFile)
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			return p, nil
+		}
+		parent := filepath.Dir(abs)
+		if parent == abs {
+			return "", nil
+		}
+		abs = parent
+	}
+}
+
+// LoadConfig finds the .hindsight.yaml that applies to dir (walking up like
+// .editorconfig) and parses it; without one it returns DefaultConfig.
+func LoadConfig(dir string) (*Config, error) {
+	p, err := FindConfig(dir)
+	if err != nil {
+		return nil, err
+	}
+	if p == "" {
+		return DefaultConfig(), nil
+	}
+	return ReadConfig(p)
+}
+
+// ReadConfig reads and parses one configuration file.
+func ReadConfig(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, hindsight.Errorf(hindsight.EInvalid, "%s: %v", path, err)
+	}
+	return ParseConfig(path, data)
+}
