@@ -1,0 +1,599 @@
+package markdown
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/hindsight-pm/hindsight"
+	"github.com/yuin/goldmark/ast"
+)
+
+// fieldVal is the value found after a label.
+type fieldVal struct {
+	text string // Markdown after the label, continuation lines dedented
+	line int    // 0-based line of the label
+	sub  []item // the items of a sub-list, when the field is a list item with one
+	// hasSub is true when text holds a sub-list (sub may be empty when the
+	// field came from a paragraph).
+}
+
+// fieldSpec is one known label of a section.
+type fieldSpec struct {
+	label   string   // canonical label
+	aliases []string // normalised alternatives
+	path    string   // source map path
+	set     func(p *parse, v fieldVal)
+}
+
+func (f *fieldSpec) matches(norm string) bool {
+	if norm == normLabel(f.label) {
+		return true
+	}
+	for _, a := range f.aliases {
+		if norm == a {
+			return true
+		}
+	}
+	return false
+}
+
+var fieldSpecs map[string][]*fieldSpec
+
+func init() {
+	fieldSpecs = map[string][]*fieldSpec{
+		hindsight.SecSummary: {
+			{"Incident ID", []string{"id", "incident", "incident number", "incident no", "incident id number", "ticket"}, "summary.incident_id", func(p *parse, v fieldVal) {
+				if s, ok := p.scalar(v, "summary.incident_id", phIncidentID); ok {
+					if c := stripEmphasis(s); validIncidentID(c) {
+						s = c
+					}
+					p.doc.Summary.IncidentID = s
+				}
+			}},
+			{"Start Time (UTC)", []string{"start", "start time", "started", "started at", "began", "incident start", "start date", "start time utc", "impact start"}, "summary.start_time", func(p *parse, v fieldVal) {
+				p.doc.Summary.Start = p.time(v, "summary.start_time")
+			}},
+			{"End Time (UTC)", []string{"end", "end time", "ended", "ended at", "incident end", "resolved at", "end date", "end time utc", "impact end", "resolved"}, "summary.end_time", func(p *parse, v fieldVal) {
+				p.doc.Summary.End = p.time(v, "summary.end_time")
+			}},
+			{"Duration", []string{"total duration", "incident duration", "length", "impact duration"}, "summary.duration", func(p *parse, v fieldVal) {
+				p.doc.Summary.Duration = p.duration(v, "summary.duration")
+			}},
+			{"Severity", []string{"sev", "severity level", "priority level", "incident severity", "sev level"}, "summary.severity", func(p *parse, v fieldVal) {
+				if s, ok := p.scalar(v, "summary.severity", phSeverity); ok {
+					if sev, valid := hindsight.ParseSeverity(stripEmphasis(s)); valid {
+						p.doc.Summary.Severity = sev
+					} else {
+						p.doc.Summary.Severity = hindsight.Severity(s)
+					}
+				}
+			}},
+			{"Services Affected", []string{"affected services", "services", "services impacted", "impacted services", "systems affected", "affected systems", "service", "affected service", "components affected", "affected components"}, "summary.services_affected", (*parse).services},
+			{"Customer Impact", []string{"user impact", "customer impact summary", "impact"}, "summary.customer_impact", (*parse).customerImpact},
+		},
+		hindsight.SecDetection: {
+			{"Detected By", []string{"detected", "detected via", "detection method", "how detected", "detection source", "detected through", "how was it detected"}, "detection.detected_by", func(p *parse, v fieldVal) {
+				p.doc.Detection.DetectedBy = p.text(v, "detection.detected_by", phDetectedBy)
+			}},
+			{"Detection Time (UTC)", []string{"detection time", "detected at", "time detected", "detection", "time of detection", "detected time"}, "detection.detection_time", func(p *parse, v fieldVal) {
+				p.doc.Detection.DetectionTime = p.time(v, "detection.detection_time")
+			}},
+			{"Time to Acknowledge (TTA)", []string{"tta", "time to acknowledge", "time to ack", "time to acknowledgement", "time to acknowledgment", "mtta"}, "detection.time_to_acknowledge", func(p *parse, v fieldVal) {
+				p.doc.Detection.TTA = p.duration(v, "detection.time_to_acknowledge")
+			}},
+			{"Time to Mitigate (TTM)", []string{"ttm", "time to mitigate", "time to mitigation", "mttm", "time to recover", "time to recovery", "ttr", "mttr"}, "detection.time_to_mitigate", func(p *parse, v fieldVal) {
+				p.doc.Detection.TTM = p.duration(v, "detection.time_to_mitigate")
+			}},
+			{"Incident Commander", []string{"ic", "commander", "incident lead", "incident manager", "incident commander ic"}, "detection.incident_commander", func(p *parse, v fieldVal) {
+				p.doc.Detection.Commander = p.text(v, "detection.incident_commander", phName)
+			}},
+			{"On-Call Responders", []string{"on call responders", "responders", "oncall responders", "on call", "responding engineers", "participants"}, "detection.on_call_responders", func(p *parse, v fieldVal) {
+				p.doc.Detection.Responders = p.text(v, "detection.on_call_responders", phNames)
+			}},
+			{"Communication Channel(s)", []string{"communication channel", "communication channels", "channels", "channel", "comms", "comms channel", "communications"}, "detection.communication_channels", func(p *parse, v fieldVal) {
+				p.doc.Detection.Channels = p.text(v, "detection.communication_channels", phChannels)
+			}},
+		},
+		hindsight.SecImpact: {
+			{"Customer Impact", []string{"customer", "user impact", "external impact"}, "impact.customer", func(p *parse, v fieldVal) {
+				p.doc.Impact.Customer = p.text(v, "impact.customer", "- "+phImpactMetric+"\n- "+phImpactBiz)
+			}},
+			{"Internal Impact", []string{"internal", "operational impact"}, "impact.internal", func(p *parse, v fieldVal) {
+				p.doc.Impact.Internal = p.text(v, "impact.internal", "- "+phInternal)
+			}},
+			{"Data Impact", []string{"data"}, "impact.data", (*parse).dataImpact},
+		},
+		hindsight.SecRootCause: {
+			{"Primary Cause", []string{"root cause", "primary root cause", "cause", "main cause", "primary"}, "root_cause.primary", func(p *parse, v fieldVal) {
+				p.doc.RootCause.Primary = p.text(v, "root_cause.primary", "")
+			}},
+			{"Contributing Factors", []string{"contributing factor", "contributing causes", "factors", "contributors", "contributing"}, "root_cause.contributing_factors", func(p *parse, v fieldVal) {
+				p.doc.RootCause.Factors = p.list(v, "root_cause.contributing_factors", phFactor1, phFactor2)
+			}},
+		},
+		hindsight.SecResolution: {
+			{"Immediate Fix", []string{"immediate", "mitigation", "short term fix", "immediate mitigation", "fix", "workaround"}, "resolution.immediate_fix", func(p *parse, v fieldVal) {
+				p.doc.Resolution.Immediate = p.text(v, "resolution.immediate_fix", "")
+			}},
+			{"Long-Term Fix", []string{"long term fix", "long term", "permanent fix", "long term solution", "longterm fix"}, "resolution.long_term_fix", func(p *parse, v fieldVal) {
+				p.doc.Resolution.LongTerm = p.text(v, "resolution.long_term_fix", "")
+			}},
+			{"Rollback Needed", []string{"rollback", "rollback required", "rolled back", "rollback performed", "was rollback needed"}, "resolution.rollback_needed", func(p *parse, v fieldVal) {
+				p.doc.Resolution.Rollback = p.answer(v, "resolution.rollback_needed")
+			}},
+		},
+		hindsight.SecCommunication: {
+			{"Status Page Updates", []string{"status page", "status page update", "statuspage", "status updates"}, "communication.status_page_updates", func(p *parse, v fieldVal) {
+				p.doc.Communication.StatusPage = p.text(v, "communication.status_page_updates", "")
+			}},
+			{"Direct Notifications", []string{"direct notification", "customer notifications", "notifications", "direct communication"}, "communication.direct_notifications", func(p *parse, v fieldVal) {
+				p.doc.Communication.Direct = p.text(v, "communication.direct_notifications", "")
+			}},
+			{"Post-Incident Follow-up", []string{"post incident follow up", "follow up", "followup", "post incident followup", "post incident communication"}, "communication.post_incident_follow_up", func(p *parse, v fieldVal) {
+				p.doc.Communication.FollowUp = p.text(v, "communication.post_incident_follow_up", "")
+			}},
+		},
+		hindsight.SecPrevention: {
+			{"Monitoring Improvements", []string{"monitoring", "alerting improvements", "monitoring and alerting"}, "prevention.monitoring_improvements", func(p *parse, v fieldVal) {
+				p.doc.Prevention.Monitoring = p.text(v, "prevention.monitoring_improvements", "")
+			}},
+			{"Process Improvements", []string{"process"}, "prevention.process_improvements", func(p *parse, v fieldVal) {
+				p.doc.Prevention.Process = p.text(v, "prevention.process_improvements", "")
+			}},
+			{"Documentation Updates", []string{"documentation", "docs", "runbook updates", "documentation update"}, "prevention.documentation_updates", func(p *parse, v fieldVal) {
+				p.doc.Prevention.Documentation = p.text(v, "prevention.documentation_updates", "")
+			}},
+			{"Training Needs", []string{"training", "training need"}, "prevention.training_needs", func(p *parse, v fieldVal) {
+				p.doc.Prevention.Training = p.text(v, "prevention.training_needs", "")
+			}},
+		},
+		hindsight.SecPreamble: {
+			{"Version", []string{"document version", "revision"}, "version", func(p *parse, v fieldVal) {
+				p.doc.Version = p.text(v, "version", phVersion)
+			}},
+			{"Status", []string{"document status", "state", "postmortem status"}, "status", func(p *parse, v fieldVal) {
+				if s, ok := p.scalar(v, "status", ""); ok {
+					if st, valid := hindsight.ParseStatus(stripEmphasis(s)); valid {
+						if st == hindsight.StatusTemplate {
+							p.placeholder("status", v.line, s)
+						}
+						p.doc.Status = st
+					} else {
+						p.doc.Status = hindsight.Status(s)
+					}
+				}
+			}},
+			{"Owner", []string{"author", "authors", "document owner", "postmortem owner", "written by", "owners"}, "owner", func(p *parse, v fieldVal) {
+				p.doc.Owner = p.text(v, "owner", phOwner)
+			}},
+			{"Last Updated", []string{"updated", "last update", "date", "last modified", "updated at", "last updated utc"}, "last_updated", func(p *parse, v fieldVal) {
+				if s, ok := p.scalar(v, "last_updated", phDate); ok {
+					if d, valid := hindsight.ParseDate(stripEmphasis(s)); valid {
+						p.doc.LastUpdated = d
+					} else {
+						p.doc.LastUpdated = hindsight.Date{Text: s}
+					}
+				}
+			}},
+		},
+	}
+}
+
+func validIncidentID(s string) bool {
+	_, _, ok := hindsight.ParseIncidentID(s)
+	return ok
+}
+
+// scalar returns a one-line value with its placeholder handled: ok false
+// when empty or a placeholder (recorded).
+func (p *parse) scalar(v fieldVal, path string, placeholders ...string) (string, bool) {
+	s := strings.TrimSpace(v.text)
+	if s == "" {
+		return "", false
+	}
+	if isPlaceholder(s, placeholders...) {
+		p.placeholder(path, v.line, s)
+		return "", false
+	}
+	p.at(path, v.line)
+	return s, true
+}
+
+// text returns a free-text value ("" for a placeholder, recorded).
+func (p *parse) text(v fieldVal, path string, placeholders ...string) string {
+	s, _ := p.scalar(v, path, placeholders...)
+	return s
+}
+
+func (p *parse) time(v fieldVal, path string) hindsight.Time {
+	s, ok := p.scalar(v, path, phTime, phDate, "HH:MM")
+	if !ok {
+		return hindsight.Time{}
+	}
+	if t, valid := hindsight.ParseTime(stripEmphasis(s)); valid {
+		return t
+	}
+	return hindsight.Time{Text: s}
+}
+
+func (p *parse) duration(v fieldVal, path string) hindsight.Duration {
+	s, ok := p.scalar(v, path, phDuration)
+	if !ok {
+		return hindsight.Duration{}
+	}
+	if d, valid := hindsight.ParseDuration(stripEmphasis(s)); valid {
+		return d
+	}
+	return hindsight.Duration{Text: s}
+}
+
+func (p *parse) answer(v fieldVal, path string) hindsight.Answer {
+	s, ok := p.scalar(v, path, phYesNo, phYesNoParen, "Yes / No")
+	if !ok {
+		return hindsight.Answer{}
+	}
+	return hindsight.ParseAnswer(s)
+}
+
+// subItems returns the value's list items: the sub-list's items, or the
+// value itself split on commas when written inline.
+func (p *parse) subItems(v fieldVal, comma bool) []item {
+	inline, _, _ := strings.Cut(v.text, "\n")
+	inline = strings.TrimSpace(inline)
+	var out []item
+	if inline != "" && !startsBlock(inline) {
+		if comma {
+			for _, part := range splitOutsideParens(inline) {
+				out = append(out, item{from: v.line, to: v.line, text: part})
+			}
+		} else {
+			out = append(out, item{from: v.line, to: v.line, text: inline})
+		}
+	}
+	if v.sub != nil {
+		return append(out, v.sub...)
+	}
+	// a value from a paragraph or without a parsed sub-list: split its lines
+	rest := v.text
+	if inline != "" && !startsBlock(inline) {
+		_, rest, _ = strings.Cut(v.text, "\n")
+	}
+	for i, l := range strings.Split(rest, "\n") {
+		t := strings.TrimSpace(l)
+		if t == "" {
+			continue
+		}
+		if len(t) > 1 && (t[0] == '-' || t[0] == '*' || t[0] == '+') && (t[1] == ' ' || t[1] == '\t') {
+			out = append(out, item{from: v.line + 1 + i, to: v.line + 1 + i, text: strings.TrimSpace(t[2:])})
+		} else if len(out) > 0 {
+			out[len(out)-1].text += "\n" + t
+		} else {
+			out = append(out, item{from: v.line + 1 + i, to: v.line + 1 + i, text: t})
+		}
+	}
+	return out
+}
+
+func splitOutsideParens(s string) []string {
+	var out []string
+	depth, start := 0, 0
+	for i, r := range s {
+		switch r {
+		case '(', '[':
+			depth++
+		case ')', ']':
+			if depth > 0 {
+				depth--
+			}
+		case ',', ';':
+			if depth == 0 {
+				if t := strings.TrimSpace(s[start:i]); t != "" {
+					out = append(out, t)
+				}
+				start = i + 1
+			}
+		}
+	}
+	if t := strings.TrimSpace(s[start:]); t != "" {
+		out = append(out, t)
+	}
+	return out
+}
+
+// list reads a list-valued field, dropping placeholders.
+func (p *parse) list(v fieldVal, path string, placeholders ...string) []string {
+	var out []string
+	for _, it := range p.subItems(v, false) {
+		at := fmt.Sprintf("%s[%d]", path, len(out))
+		if isPlaceholder(it.text, placeholders...) {
+			p.placeholder(at, it.from, it.text)
+			continue
+		}
+		p.at(at, it.from)
+		out = append(out, it.text)
+	}
+	if len(out) > 0 {
+		p.at(path, v.line)
+	}
+	return out
+}
+
+func (p *parse) services(v fieldVal) {
+	for _, it := range p.subItems(v, true) {
+		at := fmt.Sprintf("summary.services_affected[%d]", len(p.doc.Summary.Services))
+		if isPlaceholder(it.text, phService) {
+			p.placeholder(at, it.from, it.text)
+			continue
+		}
+		p.at(at, it.from)
+		p.doc.Summary.Services = append(p.doc.Summary.Services, splitService(it.text))
+	}
+	p.at("summary.services_affected", v.line)
+}
+
+// splitService reads "name (impact)", "name: impact" or "name — impact".
+func splitService(s string) hindsight.Service {
+	s = strings.TrimSpace(s)
+	if i := strings.Index(s, " ("); i > 0 && strings.HasSuffix(s, ")") && !strings.Contains(s[:i], "\n") {
+		return hindsight.Service{Name: s[:i], Impact: s[i+2 : len(s)-1]}
+	}
+	for _, sep := range []string{": ", " — ", " – ", " - "} {
+		if i := strings.Index(s, sep); i > 0 && !strings.ContainsAny(s[:i], "\n()") {
+			return hindsight.Service{Name: strings.TrimSpace(s[:i]), Impact: strings.TrimSpace(s[i+len(sep):])}
+		}
+	}
+	return hindsight.Service{Name: s}
+}
+
+func (p *parse) customerImpact(v fieldVal) {
+	ci := &p.doc.Summary.CustomerImpact
+	p.at("summary.customer_impact", v.line)
+	slots := []*string{&ci.UsersAffected, &ci.Regions, &ci.Symptoms}
+	paths := []string{"summary.customer_impact.users_affected", "summary.customer_impact.regions", "summary.customer_impact.symptoms"}
+	phs := []string{phUsers, phRegions, phSymptoms}
+	used := [3]bool{}
+	for _, it := range p.subItems(v, false) {
+		slot := -1
+		for k, ph := range phs {
+			if isPlaceholder(it.text, ph) {
+				slot = k
+				break
+			}
+		}
+		if slot >= 0 && !used[slot] {
+			used[slot] = true
+			p.placeholder(paths[slot], it.from, it.text)
+			continue
+		}
+		if label, _, ok := strings.Cut(it.text, ":"); ok && len(label) < 40 {
+			l := strings.ToLower(label)
+			switch {
+			case strings.Contains(l, "user") || strings.Contains(l, "%") || strings.Contains(l, "customers"):
+				slot = 0
+			case strings.Contains(l, "region") || strings.Contains(l, "tenant") || strings.Contains(l, "geo"):
+				slot = 1
+			case strings.Contains(l, "symptom"):
+				slot = 2
+			}
+			if slot >= 0 && used[slot] {
+				slot = -1
+			}
+		}
+		if slot < 0 {
+			for k := range used {
+				if !used[k] {
+					slot = k
+					break
+				}
+			}
+		}
+		if slot < 0 {
+			p.at(fmt.Sprintf("summary.customer_impact.notes[%d]", len(ci.Notes)), it.from)
+			ci.Notes = append(ci.Notes, it.text)
+			continue
+		}
+		used[slot] = true
+		*slots[slot] = it.text
+		p.at(paths[slot], it.from)
+	}
+}
+
+func (p *parse) dataImpact(v fieldVal) {
+	d := &p.doc.Impact.Data
+	p.at("impact.data", v.line)
+	for _, it := range p.subItems(v, false) {
+		label, ans := it.text, ""
+		if i := strings.IndexAny(it.text, "?:"); i >= 0 {
+			label, ans = it.text[:i], strings.TrimSpace(it.text[i+1:])
+		}
+		l := strings.ToLower(label)
+		var target *hindsight.Answer
+		var path string
+		switch {
+		case strings.Contains(l, "loss") || strings.Contains(l, "corrupt"):
+			target, path = &d.Loss, "impact.data.loss"
+		case strings.Contains(l, "expos") || strings.Contains(l, "leak") || strings.Contains(l, "breach"):
+			target, path = &d.Exposure, "impact.data.exposure"
+		case strings.Contains(l, "complian") || strings.Contains(l, "regulat"):
+			target, path = &d.Compliance, "impact.data.compliance"
+		}
+		if target == nil || !target.IsZero() || label == it.text {
+			p.at(fmt.Sprintf("impact.data.notes[%d]", len(d.Notes)), it.from)
+			d.Notes = append(d.Notes, it.text)
+			continue
+		}
+		if ans == "" || isPlaceholder(ans, phYesNoParen, phYesNo, "(Yes / No)") {
+			p.placeholder(path, it.from, ans)
+			continue
+		}
+		p.at(path, it.from)
+		*target = hindsight.ParseAnswer(ans)
+	}
+}
+
+// splitLabel splits "**Label:** value" (and the forms people write: bold
+// without colon, colon outside the bold, italic, plain "Label: value") into
+// label and value. canonical reports the "**Label:**" form.
+func splitLabel(line string) (label, value string, canonical, ok bool) {
+	t := strings.TrimLeft(line, " ")
+	for _, m := range []string{"**", "__", "*", "_"} {
+		if !strings.HasPrefix(t, m) {
+			continue
+		}
+		end := strings.Index(t[len(m):], m)
+		if end <= 0 {
+			return "", "", false, false
+		}
+		inner := t[len(m) : len(m)+end]
+		rest := t[len(m)+end+len(m):]
+		canonical = m == "**" && strings.HasSuffix(inner, ":") && (rest == "" || rest[0] == ' ')
+		inner = strings.TrimSpace(inner)
+		colon := strings.HasSuffix(inner, ":")
+		inner = strings.TrimSpace(strings.TrimSuffix(inner, ":"))
+		r := strings.TrimLeft(rest, " ")
+		if strings.HasPrefix(r, ":") {
+			colon = true
+			r = r[1:]
+		}
+		if inner == "" || strings.Contains(inner, "\n") {
+			return "", "", false, false
+		}
+		if !colon && r != "" && r[0] != ' ' && !strings.HasPrefix(rest, " ") {
+			return "", "", false, false
+		}
+		return inner, strings.TrimSpace(r), canonical, true
+	}
+	i := strings.Index(t, ":")
+	if i <= 0 || i > 60 {
+		return "", "", false, false
+	}
+	label = t[:i]
+	if strings.ContainsAny(label, "`[]<>*_|#") || len(strings.Fields(label)) > 6 || strings.HasPrefix(t[i:], "://") {
+		return "", "", false, false
+	}
+	return strings.TrimSpace(label), strings.TrimSpace(t[i+1:]), false, true
+}
+
+// matchLabel finds the known field a line starts with: a label form, or a
+// known label without colon or bold followed by its value.
+func matchLabel(specs []*fieldSpec, line string) (*fieldSpec, string, bool) {
+	if label, value, _, ok := splitLabel(line); ok {
+		n := normLabel(label)
+		for _, f := range specs {
+			if f.matches(n) {
+				return f, value, true
+			}
+		}
+	}
+	// a known label with neither bold nor colon: "Severity SEV-2"
+	t := strings.TrimSpace(line)
+	words := strings.Fields(t)
+	for k := min(len(words)-1, 5); k >= 1; k-- {
+		n := normLabel(strings.Join(words[:k], " "))
+		for _, f := range specs {
+			if n == normLabel(f.label) {
+				return f, strings.TrimSpace(strings.Join(words[k:], " ")), true
+			}
+		}
+	}
+	return nil, "", false
+}
+
+// fieldSection reads a section of labelled fields, from list items or from
+// paragraphs of "Label: value" lines.
+func (p *parse) fieldSection(s *section, specs []*fieldSpec) {
+	e := &extra{}
+	seen := map[*fieldSpec]bool{}
+	for _, b := range s.blocks {
+		switch n := b.node.(type) {
+		case *ast.List:
+			for _, it := range p.listItems(n, b.to) {
+				first, rest, _ := strings.Cut(it.text, "\n")
+				f, value, ok := matchLabel(specs, first)
+				if ok && !seen[f] {
+					seen[f] = true
+					e.mapped = true
+					if rest != "" {
+						value = strings.TrimSpace(value + "\n" + rest)
+					}
+					var sub []item
+					for c := it.node.FirstChild(); c != nil; c = c.NextSibling() {
+						if l, ok := c.(*ast.List); ok {
+							sub = append(sub, p.listItems(l, it.to)...)
+						}
+					}
+					f.set(p, fieldVal{text: value, line: it.from, sub: sub})
+					continue
+				}
+				label, value, canonical, lok := splitLabel(first)
+				fld := hindsight.Field{Value: it.text}
+				if lok && canonical && !strings.Contains(label, "**") {
+					if rest != "" {
+						value = strings.TrimSpace(value + "\n" + rest)
+					}
+					fld = hindsight.Field{Label: label, Value: value}
+				}
+				name := label
+				if !lok {
+					name = ""
+				}
+				p.unknown("field", s.key, name, it.from)
+				e.fields = append(e.fields, fld)
+				e.mapped = true
+			}
+		case *ast.Paragraph:
+			if !p.labelledParagraph(s, specs, b, seen, e) {
+				p.unknown("content", s.key, "", b.from)
+				e.add(p.src.text(b.from, b.to))
+			}
+		default:
+			p.unknown("content", s.key, "", b.from)
+			e.add(p.src.text(b.from, b.to))
+		}
+	}
+	p.saveExtra(s.key, e, nil)
+}
+
+// labelledParagraph reads "Label: value" lines of a paragraph (a document
+// written without bullets). It reports false when the paragraph's first line
+// names no known field.
+func (p *parse) labelledParagraph(s *section, specs []*fieldSpec, b block, seen map[*fieldSpec]bool, e *extra) bool {
+	if _, _, ok := matchLabel(specs, trimBreak(p.src.line(b.from))); !ok {
+		return false
+	}
+	var cur *fieldSpec
+	var val []string
+	line := 0
+	flush := func() {
+		if cur != nil {
+			cur.set(p, fieldVal{text: strings.TrimSpace(strings.Join(val, "\n")), line: line})
+		}
+		cur, val = nil, nil
+	}
+	for l := b.from; l <= b.to; l++ {
+		raw := trimBreak(p.src.line(l))
+		if f, value, ok := matchLabel(specs, raw); ok && !seen[f] {
+			flush()
+			seen[f] = true
+			cur, val, line = f, []string{value}, l
+			continue
+		}
+		if cur != nil && !strings.HasPrefix(strings.TrimSpace(raw), "**") {
+			val = append(val, strings.TrimSpace(raw))
+			continue
+		}
+		flush()
+		label, value, canonical, ok := splitLabel(raw)
+		fld := hindsight.Field{Value: strings.TrimSpace(raw)}
+		if ok && canonical {
+			fld = hindsight.Field{Label: label, Value: value}
+		}
+		if strings.TrimSpace(raw) != "" {
+			p.unknown("field", s.key, label, l)
+			e.fields = append(e.fields, fld)
+		}
+	}
+	flush()
+	e.mapped = true
+	return true
+}

@@ -1,0 +1,507 @@
+package markdown
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/hindsight-pm/hindsight"
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/text"
+)
+
+var gm = goldmark.New(goldmark.WithExtensions(extension.Table))
+
+// Parser returns the goldmark parser Parse uses (CommonMark with the GFM
+// table extension), for benchmarks that compare against it.
+func Parser() parser.Parser { return gm.Parser() }
+
+// Parse reads a postmortem written in Markdown into the model and records
+// where each field stood. It never fails: what it cannot map is kept
+// verbatim in the model's Extras and Custom sections and listed in the
+// source map; placeholders of the template parse as "not set".
+func Parse(src []byte) (*hindsight.Postmortem, *hindsight.SourceMap) {
+	p := &parse{doc: &hindsight.Postmortem{}, sm: &hindsight.SourceMap{Lines: map[string]int{}}}
+	p.run(src)
+	return p.doc, p.sm
+}
+
+type block struct {
+	node       ast.Node
+	from, to   int // 0-based lines, inclusive, trailing blank lines dropped
+	heading    int // heading level, 0 when not a heading
+	headingTxt string
+}
+
+type section struct {
+	key     string // known section key, or "" for a custom section
+	custom  *hindsight.CustomSection
+	line    int // heading line, 0-based
+	blocks  []block
+	heading block
+}
+
+type parse struct {
+	doc *hindsight.Postmortem
+	sm  *hindsight.SourceMap
+	src *source
+
+	// timeline rows whose time was a bare HH:MM, resolved after the summary
+	bareTimes []bareTime
+}
+
+type bareTime struct {
+	idx      int
+	hh, mm   int
+	text     string
+	resolved bool
+}
+
+var disableRe = regexp.MustCompile(`<!--\s*hindsight-disable\s+([^>]*?)\s*-->`)
+
+func (p *parse) run(in []byte) {
+	in = normalizeInput(in)
+	front := frontMatterEnd(in)
+	gmIn := in
+	if front > 0 {
+		// blank out front matter for goldmark, keeping line numbers
+		gmIn = append([]byte(nil), in...)
+		for i := 0; i < front; i++ {
+			if gmIn[i] != '\n' {
+				gmIn[i] = ' '
+			}
+		}
+	}
+	p.src = newSource(in)
+	p.sm.LineCount = p.src.lines()
+	for _, m := range disableRe.FindAllSubmatch(in, -1) {
+		for _, id := range strings.FieldsFunc(string(m[1]), func(r rune) bool { return r == ',' || r == ' ' }) {
+			p.sm.Disabled = append(p.sm.Disabled, strings.ToUpper(id))
+		}
+	}
+	root := gm.Parser().Parse(text.NewReader(gmIn))
+	blocks := p.topBlocks(root)
+	if front > 0 {
+		fm := block{from: 0, to: p.src.lineOf(front - 1)}
+		blocks = append([]block{fm}, blocks...)
+	}
+	secs := p.group(blocks)
+	for _, s := range secs {
+		p.section(s)
+	}
+	p.resolveBareTimes()
+}
+
+// normalizeInput drops a byte order mark, turns CRLF into LF and replaces
+// invalid UTF-8 and NUL bytes so the model holds valid text.
+func normalizeInput(in []byte) []byte {
+	in = bytes.TrimPrefix(in, []byte("\xef\xbb\xbf"))
+	if bytes.IndexByte(in, '\r') >= 0 {
+		in = bytes.ReplaceAll(in, []byte("\r\n"), []byte("\n"))
+		in = bytes.ReplaceAll(in, []byte("\r"), []byte("\n"))
+	}
+	if !utf8.Valid(in) {
+		in = bytes.ToValidUTF8(in, []byte("\uFFFD"))
+	}
+	if bytes.IndexByte(in, 0) >= 0 {
+		in = bytes.ReplaceAll(in, []byte{0}, []byte("\uFFFD"))
+	}
+	return in
+}
+
+// frontMatterEnd returns the byte offset just past a YAML front matter block
+// ("---" ... "---" or "...") at the start of the document, or 0.
+func frontMatterEnd(in []byte) int {
+	if !bytes.HasPrefix(in, []byte("---\n")) {
+		return 0
+	}
+	off := 4
+	for off < len(in) {
+		end := bytes.IndexByte(in[off:], '\n')
+		line := in[off:]
+		next := len(in)
+		if end >= 0 {
+			line = in[off : off+end]
+			next = off + end + 1
+		}
+		l := string(bytes.TrimRight(line, " \t"))
+		if l == "---" || l == "..." {
+			if off == 4 {
+				return 0 // "---" then "---": two rules, not front matter
+			}
+			return next
+		}
+		if l == "" && off == 4 {
+			return 0
+		}
+		if !bytes.Contains(line, []byte(":")) && !bytes.HasPrefix(line, []byte(" ")) && !bytes.HasPrefix(line, []byte("-")) && !bytes.HasPrefix(line, []byte("#")) && l != "" {
+			return 0 // not YAML-looking
+		}
+		off = next
+	}
+	return 0
+}
+
+// topBlocks lists the document's top-level blocks with their line spans.
+func (p *parse) topBlocks(root ast.Node) []block {
+	var out []block
+	for n := root.FirstChild(); n != nil; n = n.NextSibling() {
+		from := p.startLine(n)
+		if from < 0 {
+			continue
+		}
+		b := block{node: n, from: from}
+		if h, ok := n.(*ast.Heading); ok {
+			b.heading = h.Level
+			b.headingTxt = p.headingText(h, from)
+		}
+		out = append(out, b)
+	}
+	for i := range out {
+		to := p.src.lines() - 1
+		if i+1 < len(out) {
+			to = out[i+1].from - 1
+		}
+		for to > out[i].from && p.src.blank(to) {
+			to--
+		}
+		out[i].to = to
+	}
+	return out
+}
+
+// startLine returns the 0-based line where node n starts.
+func (p *parse) startLine(n ast.Node) int {
+	if pos := n.Pos(); pos >= 0 {
+		return p.src.lineOf(pos)
+	}
+	if n.Type() == ast.TypeBlock && n.Lines().Len() > 0 {
+		return p.src.lineOf(n.Lines().At(0).Start)
+	}
+	for c := n.FirstChild(); c != nil; c = c.NextSibling() {
+		if l := p.startLine(c); l >= 0 {
+			return l
+		}
+	}
+	return -1
+}
+
+func (p *parse) headingText(h *ast.Heading, line int) string {
+	if h.Lines().Len() > 0 {
+		var b strings.Builder
+		for i := 0; i < h.Lines().Len(); i++ {
+			seg := h.Lines().At(i)
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			b.Write(bytes.TrimSpace(seg.Value(p.src.b)))
+		}
+		return b.String()
+	}
+	// an empty ATX heading, or one goldmark gave no lines
+	return strings.TrimSpace(strings.Trim(strings.TrimSpace(p.src.line(line)), "#"))
+}
+
+// group splits blocks into the preamble and sections. A heading whose text
+// names a known section starts it; an unknown heading at the sections' level
+// or above starts a custom section; deeper headings are content.
+func (p *parse) group(blocks []block) []*section {
+	pre := &section{key: hindsight.SecPreamble}
+	secs := []*section{pre}
+	cur := pre
+	level := 0 // the level of known section headings, once seen
+	seen := map[string]bool{}
+	lastKnown := ""
+	titled := false
+	for _, b := range blocks {
+		if b.heading > 0 {
+			if !titled && b.heading == 1 && level == 0 && cur == pre {
+				titled = true
+				p.title(b)
+				pre.heading = b
+				continue
+			}
+			key := sectionKey(b.headingTxt)
+			if key != "" && !seen[key] && b.heading <= 3 && (level == 0 || b.heading <= level+1) {
+				if level == 0 {
+					level = b.heading
+				}
+				seen[key] = true
+				lastKnown = key
+				cur = &section{key: key, line: b.from, heading: b}
+				secs = append(secs, cur)
+				p.sm.Lines[key] = b.from + 1
+				continue
+			}
+			lim := level
+			if lim == 0 {
+				lim = 2
+			}
+			if b.heading <= lim {
+				cs := &hindsight.CustomSection{Heading: b.headingTxt, Level: b.heading, After: lastKnown}
+				cur = &section{custom: cs, line: b.from, heading: b}
+				secs = append(secs, cur)
+				p.sm.Unknown = append(p.sm.Unknown, hindsight.Unknown{Kind: "section", Name: b.headingTxt, Line: b.from + 1})
+				continue
+			}
+		}
+		cur.blocks = append(cur.blocks, b)
+	}
+	return secs
+}
+
+// sectionKey maps a heading to a known section key, or "".
+func sectionKey(heading string) string {
+	h := normLabel(heading)
+	h = strings.TrimPrefix(h, "the ")
+	if k, ok := sectionAliases[h]; ok {
+		return k
+	}
+	return ""
+}
+
+var sectionAliases = map[string]string{
+	"incident summary": hindsight.SecSummary, "summary": hindsight.SecSummary, "incident overview": hindsight.SecSummary, "incident details": hindsight.SecSummary, "overview": hindsight.SecSummary,
+	"executive summary": hindsight.SecExecutive, "exec summary": hindsight.SecExecutive, "tl dr": hindsight.SecExecutive, "tldr": hindsight.SecExecutive,
+	"detection and response": hindsight.SecDetection, "detection": hindsight.SecDetection, "detection response": hindsight.SecDetection, "response": hindsight.SecDetection,
+	"impact analysis": hindsight.SecImpact, "impact": hindsight.SecImpact, "impact assessment": hindsight.SecImpact,
+	"timeline": hindsight.SecTimeline, "timeline utc": hindsight.SecTimeline, "incident timeline": hindsight.SecTimeline, "timeline of events": hindsight.SecTimeline,
+	"root cause": hindsight.SecRootCause, "root causes": hindsight.SecRootCause, "root cause analysis": hindsight.SecRootCause, "cause": hindsight.SecRootCause, "causes": hindsight.SecRootCause,
+	"resolution": hindsight.SecResolution, "resolution and recovery": hindsight.SecResolution, "mitigation": hindsight.SecResolution, "remediation": hindsight.SecResolution,
+	"customer communication": hindsight.SecCommunication, "customer communications": hindsight.SecCommunication, "communication": hindsight.SecCommunication, "communications": hindsight.SecCommunication,
+	"what went well": hindsight.SecWentWell, "went well": hindsight.SecWentWell, "what went right": hindsight.SecWentWell,
+	"what went poorly": hindsight.SecWentPoorly, "what went wrong": hindsight.SecWentPoorly, "went poorly": hindsight.SecWentPoorly, "what could have gone better": hindsight.SecWentPoorly, "what didn t go well": hindsight.SecWentPoorly, "what did not go well": hindsight.SecWentPoorly,
+	"action items": hindsight.SecActionItems, "actions": hindsight.SecActionItems, "follow up actions": hindsight.SecActionItems, "follow up items": hindsight.SecActionItems, "corrective actions": hindsight.SecActionItems, "remediation items": hindsight.SecActionItems, "action item": hindsight.SecActionItems,
+	"prevention and follow up": hindsight.SecPrevention, "prevention": hindsight.SecPrevention, "prevention and followup": hindsight.SecPrevention, "follow up": hindsight.SecPrevention,
+	"attachments and references": hindsight.SecReferences, "references": hindsight.SecReferences, "attachments": hindsight.SecReferences, "links": hindsight.SecReferences, "supporting information": hindsight.SecReferences,
+}
+
+func (p *parse) title(b block) {
+	t := b.headingTxt
+	p.sm.Lines["title"] = b.from + 1
+	if normLabel(t) == normLabel(phTitle) {
+		p.placeholder("title", b.from, t)
+		return
+	}
+	lt := strings.ToLower(t)
+	for _, pre := range []string{"incident postmortem:", "incident post-mortem:", "postmortem:", "post-mortem:", "post mortem:", "incident review:", "incident report:", "postmortem -", "postmortem —"} {
+		if strings.HasPrefix(lt, pre) {
+			t = strings.TrimSpace(t[len(pre):])
+			break
+		}
+	}
+	p.doc.Title = t
+}
+
+func (p *parse) placeholder(field string, line int, text string) {
+	p.sm.Placeholders = append(p.sm.Placeholders, hindsight.Placeholder{Field: field, Line: line + 1, Text: text})
+	if _, ok := p.sm.Lines[field]; !ok {
+		p.sm.Lines[field] = line + 1
+	}
+}
+
+func (p *parse) at(field string, line int) { p.sm.Lines[field] = line + 1 }
+
+func (p *parse) section(s *section) {
+	if s.custom != nil {
+		if len(s.blocks) > 0 {
+			s.custom.Body = p.src.text(s.blocks[0].from, s.blocks[len(s.blocks)-1].to)
+		}
+		p.doc.Custom = append(p.doc.Custom, *s.custom)
+		return
+	}
+	switch s.key {
+	case hindsight.SecPreamble:
+		p.preamble(s)
+	case hindsight.SecExecutive:
+		if len(s.blocks) > 0 {
+			v := p.src.text(s.blocks[0].from, s.blocks[len(s.blocks)-1].to)
+			if normValue(v) == normValue(phExecutive) {
+				p.placeholder(hindsight.SecExecutive, s.blocks[0].from, v)
+			} else {
+				p.doc.ExecutiveSummary = v
+				p.at(hindsight.SecExecutive, s.blocks[0].from)
+			}
+		}
+	case hindsight.SecTimeline:
+		p.timeline(s)
+	case hindsight.SecActionItems:
+		p.actionItems(s)
+	case hindsight.SecWentWell:
+		p.doc.WentWell = p.itemSection(s, []string{phItem1, phItem2})
+	case hindsight.SecWentPoorly:
+		p.doc.WentPoorly = p.itemSection(s, []string{phItem1, phItem2})
+	case hindsight.SecReferences:
+		p.doc.References = p.itemSection(s, []string{phReferences})
+	default:
+		p.fieldSection(s, fieldSpecs[s.key])
+	}
+}
+
+// extra collects a section's unmapped content.
+type extra struct {
+	before, after []string
+	mapped        bool
+	fields        []hindsight.Field
+}
+
+func (e *extra) add(s string) {
+	if s == "" {
+		return
+	}
+	if e.mapped {
+		e.after = append(e.after, s)
+	} else {
+		e.before = append(e.before, s)
+	}
+}
+
+func (p *parse) saveExtra(key string, e *extra, columns []string) {
+	x := hindsight.Extra{
+		Before:  strings.Join(e.before, "\n\n"),
+		After:   strings.Join(e.after, "\n\n"),
+		Fields:  e.fields,
+		Columns: columns,
+	}
+	if x.IsZero() {
+		return
+	}
+	if p.doc.Extras == nil {
+		p.doc.Extras = map[string]hindsight.Extra{}
+	}
+	p.doc.Extras[key] = x
+}
+
+func (p *parse) unknown(kind, sec, name string, line int) {
+	p.sm.Unknown = append(p.sm.Unknown, hindsight.Unknown{Kind: kind, Section: sec, Name: name, Line: line + 1})
+}
+
+// item is a list item's content as written: marker removed, continuation
+// lines dedented to the item's content column.
+type item struct {
+	node     *ast.ListItem
+	from, to int
+	text     string
+}
+
+// listItems returns the items of a list node, each spanning from its marker
+// to the line before the next item (or the list's end).
+func (p *parse) listItems(list ast.Node, end int) []item {
+	var out []item
+	for n := list.FirstChild(); n != nil; n = n.NextSibling() {
+		li, ok := n.(*ast.ListItem)
+		if !ok {
+			continue
+		}
+		from := p.startLine(li)
+		if from < 0 {
+			continue
+		}
+		out = append(out, item{node: li, from: from})
+	}
+	for i := range out {
+		to := end
+		if i+1 < len(out) {
+			to = out[i+1].from - 1
+		}
+		for to > out[i].from && p.src.blank(to) {
+			to--
+		}
+		out[i].to = to
+		out[i].text = p.itemText(out[i].node, out[i].from, to)
+	}
+	return out
+}
+
+func (p *parse) itemText(li *ast.ListItem, from, to int) string {
+	first := p.src.line(from)
+	// find the marker: the item's position, or the first non-space
+	i := 0
+	if pos := li.Pos(); pos >= 0 && pos >= p.src.start[from] {
+		i = pos - p.src.start[from]
+	} else {
+		for i < len(first) && (first[i] == ' ' || first[i] == '\t') {
+			i++
+		}
+	}
+	// skip the marker
+	j := i
+	for j < len(first) && first[j] >= '0' && first[j] <= '9' {
+		j++
+	}
+	if j < len(first) && (first[j] == '-' || first[j] == '*' || first[j] == '+' || first[j] == '.' || first[j] == ')') {
+		j++
+	}
+	k := j
+	for k < len(first) && k-j < 4 && (first[k] == ' ' || first[k] == '\t') {
+		k++
+	}
+	if k-j == 0 || k >= len(first) {
+		k = j + 1 // an empty first line: content column is marker + 1 space
+	}
+	contentCol := column(first, min(k, len(first))) + max(0, k-len(first))
+	var b strings.Builder
+	if k < len(first) {
+		b.WriteString(strings.TrimRight(first[k:], " \t"))
+	}
+	lines := []string{}
+	for l := from + 1; l <= to; l++ {
+		lines = append(lines, strings.TrimRight(dedent(p.src.line(l), contentCol), " \t"))
+	}
+	// lazy continuation lines keep their own indentation; trailing blanks dropped
+	for len(lines) > 0 && lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	for _, l := range lines {
+		b.WriteByte('\n')
+		b.WriteString(l)
+	}
+	return strings.Trim(b.String(), "\n")
+}
+
+// itemSection reads a section that is a list of items.
+func (p *parse) itemSection(s *section, placeholders []string) []string {
+	var out []string
+	e := &extra{}
+	for _, b := range s.blocks {
+		if _, ok := b.node.(*ast.List); ok {
+			e.mapped = true
+			for _, it := range p.listItems(b.node, b.to) {
+				if isPlaceholder(it.text, placeholders...) {
+					p.placeholder(fmt.Sprintf("%s[%d]", s.key, len(out)), it.from, it.text)
+					continue
+				}
+				if it.text == "" {
+					continue
+				}
+				p.at(fmt.Sprintf("%s[%d]", s.key, len(out)), it.from)
+				out = append(out, it.text)
+			}
+			continue
+		}
+		p.unknown("content", s.key, "", b.from)
+		e.add(p.src.text(b.from, b.to))
+	}
+	p.saveExtra(s.key, e, nil)
+	return out
+}
+
+// normValue folds a value for placeholder comparison.
+func normValue(s string) string {
+	return strings.ToLower(strings.Join(strings.Fields(stripEmphasis(s)), " "))
+}
+
+func isPlaceholder(v string, placeholders ...string) bool {
+	n := normValue(v)
+	for _, ph := range placeholders {
+		if n == normValue(ph) {
+			return true
+		}
+	}
+	return false
+}

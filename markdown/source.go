@@ -1,0 +1,235 @@
+package markdown
+
+import (
+	"bytes"
+	"strings"
+)
+
+// source is the document's bytes with a line index.
+type source struct {
+	b     []byte
+	start []int // byte offset of the start of each line (0-based line index)
+}
+
+func newSource(b []byte) *source {
+	s := &source{b: b}
+	s.start = make([]int, 0, bytes.Count(b, []byte{'\n'})+1)
+	s.start = append(s.start, 0)
+	for i, c := range b {
+		if c == '\n' && i+1 < len(b) {
+			s.start = append(s.start, i+1)
+		}
+	}
+	return s
+}
+
+// lines returns the number of lines.
+func (s *source) lines() int { return len(s.start) }
+
+// lineOf returns the 0-based line of a byte offset.
+func (s *source) lineOf(off int) int {
+	lo, hi := 0, len(s.start)-1
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if s.start[mid] <= off {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return lo
+}
+
+// line returns line i (0-based) without its newline.
+func (s *source) line(i int) string {
+	if i < 0 || i >= len(s.start) {
+		return ""
+	}
+	end := len(s.b)
+	if i+1 < len(s.start) {
+		end = s.start[i+1] - 1
+	} else if end > 0 && s.b[end-1] == '\n' {
+		end--
+	}
+	st := s.start[i]
+	if st > end {
+		return ""
+	}
+	return string(s.b[st:end])
+}
+
+// blank reports whether line i is empty or white space.
+func (s *source) blank(i int) bool {
+	return strings.TrimSpace(s.line(i)) == ""
+}
+
+// text returns lines [from, to] (0-based, inclusive) joined, with trailing
+// blank lines dropped.
+func (s *source) text(from, to int) string {
+	for to >= from && s.blank(to) {
+		to--
+	}
+	for from <= to && s.blank(from) {
+		from++
+	}
+	if from > to {
+		return ""
+	}
+	var b strings.Builder
+	for i := from; i <= to; i++ {
+		if i > from {
+			b.WriteByte('\n')
+		}
+		b.WriteString(strings.TrimRight(s.line(i), " \t"))
+	}
+	return b.String()
+}
+
+// dedent removes up to n columns of leading white space (tabs to the next
+// multiple of 4), as a list item's continuation lines are indented.
+func dedent(line string, n int) string {
+	col := 0
+	i := 0
+	for i < len(line) && col < n {
+		switch line[i] {
+		case ' ':
+			col++
+		case '\t':
+			next := (col/4 + 1) * 4
+			if next > n {
+				// a tab that reaches past the content column: keep the rest as spaces
+				return strings.Repeat(" ", next-n) + line[i+1:]
+			}
+			col = next
+		default:
+			return line[i:]
+		}
+		i++
+	}
+	return line[i:]
+}
+
+// column returns the visual column (tabs to multiples of 4) of byte i in line.
+func column(line string, i int) int {
+	col := 0
+	for j := 0; j < i && j < len(line); j++ {
+		if line[j] == '\t' {
+			col = (col/4 + 1) * 4
+		} else {
+			col++
+		}
+	}
+	return col
+}
+
+// normLabel folds a label or heading for comparison: lower case, parenthesised
+// abbreviations and punctuation dropped, "&" as "and", spaces collapsed.
+func normLabel(s string) string {
+	s = strings.ToLower(s)
+	var b strings.Builder
+	b.Grow(len(s))
+	depth := 0
+	space := false
+	for _, r := range s {
+		switch {
+		case r == '(':
+			depth++
+		case r == ')':
+			if depth > 0 {
+				depth--
+			}
+		case depth > 0:
+		case r == '&':
+			if b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString("and")
+			space = false
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 127:
+			if space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			space = false
+			b.WriteRune(r)
+		default:
+			space = true
+		}
+	}
+	return b.String()
+}
+
+// stripEmphasis removes emphasis or code markers that wrap a whole value
+// ("**SEV-1**", "`P0`", "_No_").
+func stripEmphasis(s string) string {
+	s = strings.TrimSpace(s)
+	for {
+		changed := false
+		for _, m := range []string{"**", "__", "*", "_", "`"} {
+			if len(s) > 2*len(m) && strings.HasPrefix(s, m) && strings.HasSuffix(s, m) {
+				s = strings.TrimSpace(s[len(m) : len(s)-len(m)])
+				changed = true
+			}
+		}
+		if !changed {
+			return s
+		}
+	}
+}
+
+// trimBreak drops a hard line break (two spaces or a backslash) at the end
+// of a line.
+func trimBreak(s string) string {
+	s = strings.TrimRight(s, " \t")
+	if strings.HasSuffix(s, `\`) && !strings.HasSuffix(s, `\\`) {
+		s = strings.TrimRight(s[:len(s)-1], " \t")
+	}
+	return s
+}
+
+// splitRow splits a table row's source line into cells: a pipe preceded by
+// a backslash is part of the cell; leading and trailing pipes are dropped.
+func splitRow(line string) []string {
+	t := strings.TrimSpace(line)
+	if strings.HasPrefix(t, "|") {
+		t = t[1:]
+	}
+	if strings.HasSuffix(t, "|") && !strings.HasSuffix(t, `\|`) {
+		t = t[:len(t)-1]
+	}
+	var cells []string
+	start := 0
+	for i := 0; i < len(t); i++ {
+		if t[i] == '|' && (i == 0 || t[i-1] != '\\') {
+			cells = append(cells, t[start:i])
+			start = i + 1
+		}
+	}
+	cells = append(cells, t[start:])
+	for i, c := range cells {
+		cells[i] = unescapeCell(strings.TrimSpace(c))
+	}
+	return cells
+}
+
+// unescapeCell turns a cell's source into the model's text: \| is a pipe,
+// <br> a line break.
+func unescapeCell(c string) string {
+	if strings.Contains(c, `\|`) {
+		var b strings.Builder
+		for i := 0; i < len(c); i++ {
+			if c[i] == '\\' && i+1 < len(c) && c[i+1] == '|' {
+				b.WriteByte('|')
+				i++
+				continue
+			}
+			b.WriteByte(c[i])
+		}
+		c = b.String()
+	}
+	if strings.Contains(c, "<br") {
+		for _, br := range []string{"<br>", "<br/>", "<br />", "<BR>"} {
+			c = strings.ReplaceAll(c, br, "\n")
+		}
+	}
+	return c
+}

@@ -1,0 +1,495 @@
+package markdown
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hindsight-pm/hindsight"
+	"github.com/yuin/goldmark/ast"
+	east "github.com/yuin/goldmark/extension/ast"
+)
+
+// preamble reads the metadata between the title and the first section.
+func (p *parse) preamble(s *section) {
+	e := &extra{}
+	var before []string
+	metaDone, ruleDone := false, false
+	specs := fieldSpecs[hindsight.SecPreamble]
+	titleLine := -1
+	if s.heading.node != nil {
+		titleLine = s.heading.from
+	}
+	for _, b := range s.blocks {
+		if b.node == nil || b.from < titleLine {
+			// front matter or content above the title
+			before = append(before, p.src.text(b.from, b.to))
+			continue
+		}
+		if par, ok := b.node.(*ast.Paragraph); ok && !metaDone {
+			_ = par
+			seen := map[*fieldSpec]bool{}
+			if p.labelledParagraph(s, specs, b, seen, e) {
+				metaDone = true
+				e.mapped = false // content after the metadata goes to After
+				continue
+			}
+		}
+		if _, ok := b.node.(*ast.ThematicBreak); ok && !ruleDone && strings.TrimSpace(p.src.line(b.from)) == "---" {
+			ruleDone = true
+			e.mapped = true
+			continue
+		}
+		p.unknown("content", hindsight.SecPreamble, "", b.from)
+		e.mapped = true
+		e.add(p.src.text(b.from, b.to))
+	}
+	// metadata fields that were not known are rendered in the metadata block;
+	// everything else after it
+	x := &extra{fields: e.fields, after: append(e.before, e.after...), before: before}
+	p.saveExtra(hindsight.SecPreamble, x, nil)
+}
+
+// column roles of the timeline and action item tables
+const (
+	colExtra = iota
+	colTime
+	colEvent
+	colID
+	colAction
+	colOwner
+	colPriority
+	colTarget
+	colStatus
+)
+
+func timelineColumn(h string) int {
+	n := normLabel(h)
+	switch {
+	case n == "time" || n == "time utc" || n == "timestamp" || n == "when" || n == "date" || n == "date time" || n == "datetime" || strings.HasPrefix(n, "time"):
+		return colTime
+	case n == "event" || n == "events" || n == "description" || n == "what happened" || n == "details" || n == "activity" || n == "action" || n == "update":
+		return colEvent
+	}
+	return colExtra
+}
+
+func actionColumn(h string) int {
+	switch normLabel(h) {
+	case "id", "ai", "item", "action id", "item id", "#", "no", "number", "ref":
+		return colID
+	case "action", "action item", "description", "task", "what", "item description", "action description", "title":
+		return colAction
+	case "owner", "assignee", "owners", "assigned to", "who", "responsible", "team":
+		return colOwner
+	case "priority", "prio", "pri", "severity":
+		return colPriority
+	case "target date", "due", "due date", "target", "deadline", "eta", "date", "by when", "when":
+		return colTarget
+	case "status", "state", "done", "progress":
+		return colStatus
+	}
+	return colExtra
+}
+
+// tableRows returns the source cells of a table's header and body rows, with
+// the line of each row. Cells come from the row's source line, so cells past
+// the header's width are kept.
+func (p *parse) tableRows(t *east.Table) (header []string, rows [][]string, lines []int) {
+	for n := t.FirstChild(); n != nil; n = n.NextSibling() {
+		l := p.startLine(n)
+		if l < 0 {
+			continue
+		}
+		cells := splitRow(p.src.line(l))
+		if _, ok := n.(*east.TableHeader); ok {
+			header = cells
+			continue
+		}
+		rows = append(rows, cells)
+		lines = append(lines, l)
+	}
+	return header, rows, lines
+}
+
+func (p *parse) timeline(s *section) {
+	e := &extra{}
+	var columns []string
+	for _, b := range s.blocks {
+		switch n := b.node.(type) {
+		case *east.Table:
+			e.mapped = true
+			header, rows, lines := p.tableRows(n)
+			roles := make([]int, len(header))
+			hasTime, hasEvent := false, false
+			for i, h := range header {
+				roles[i] = timelineColumn(h)
+				switch {
+				case roles[i] == colTime && !hasTime:
+					hasTime = true
+				case roles[i] == colEvent && !hasEvent:
+					hasEvent = true
+				default:
+					roles[i] = colExtra
+				}
+			}
+			if !hasTime && len(roles) > 0 {
+				roles[0], hasTime = colTime, true
+			}
+			if !hasEvent {
+				for i := range roles {
+					if roles[i] == colExtra {
+						roles[i] = colEvent
+						break
+					}
+				}
+			}
+			extraIdx := map[int]int{} // header index -> extra column index
+			for i, r := range roles {
+				if r != colExtra {
+					continue
+				}
+				name := header[i]
+				pos := indexOf(columns, name)
+				if pos < 0 {
+					columns = append(columns, name)
+					pos = len(columns) - 1
+					p.unknown("column", s.key, name, b.from)
+				}
+				extraIdx[i] = pos
+			}
+			for ri, cells := range rows {
+				var timeTxt, event string
+				var extraCells []string
+				for ci, c := range cells {
+					role := colExtra
+					if ci < len(roles) {
+						role = roles[ci]
+					}
+					switch role {
+					case colTime:
+						timeTxt = c
+					case colEvent:
+						event = c
+					default:
+						pos, ok := extraIdx[ci]
+						if !ok {
+							// a cell past the header: an unnamed column
+							pos = len(columns)
+							columns = append(columns, "")
+							extraIdx[ci] = pos
+						}
+						for len(extraCells) <= pos {
+							extraCells = append(extraCells, "")
+						}
+						extraCells[pos] = c
+					}
+				}
+				p.timelineRow(timeTxt, event, trimCells(extraCells), lines[ri])
+			}
+		case *ast.List:
+			mapped := false
+			for _, it := range p.listItems(n, b.to) {
+				if tt, ev, ok := splitTimedItem(it.text); ok {
+					p.timelineRow(tt, ev, nil, it.from)
+					mapped = true
+					continue
+				}
+				if !mapped {
+					break
+				}
+				// an item without a time inside a timed list: keep it as an event
+				p.timelineRow("", it.text, nil, it.from)
+			}
+			if !mapped {
+				p.unknown("content", s.key, "", b.from)
+				e.add(p.src.text(b.from, b.to))
+			} else {
+				e.mapped = true
+			}
+		default:
+			p.unknown("content", s.key, "", b.from)
+			e.add(p.src.text(b.from, b.to))
+		}
+	}
+	// pad every row's cells to the columns it has, dropping trailing empties
+	p.saveExtra(s.key, e, columns)
+}
+
+func trimCells(c []string) []string {
+	for len(c) > 0 && c[len(c)-1] == "" {
+		c = c[:len(c)-1]
+	}
+	if len(c) == 0 {
+		return nil
+	}
+	return c
+}
+
+func indexOf(list []string, s string) int {
+	for i, x := range list {
+		if strings.EqualFold(x, s) {
+			return i
+		}
+	}
+	return -1
+}
+
+var (
+	bareTimeRe  = regexp.MustCompile(`^(\d{1,2}):(\d{2})(?::\d{2})?(?:\s*(?:UTC|Z|GMT))?$`)
+	timedItemRe = regexp.MustCompile(`^(?:\*\*|__|` + "`" + `)?(\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:UTC|Z|GMT))?|\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:UTC|Z|GMT))?)(?:\*\*|__|` + "`" + `)?\s*(?:[-—–:|]\s*)?(.*)$`)
+)
+
+// splitTimedItem reads a timeline bullet "14:02 — alert fired".
+func splitTimedItem(s string) (tm, event string, ok bool) {
+	first, rest, _ := strings.Cut(s, "\n")
+	m := timedItemRe.FindStringSubmatch(first)
+	if m == nil {
+		return "", "", false
+	}
+	ev := strings.TrimSpace(m[2])
+	if rest != "" {
+		ev = strings.TrimSpace(ev + "\n" + rest)
+	}
+	return m[1], ev, true
+}
+
+func (p *parse) timelineRow(timeTxt, event string, cells []string, line int) {
+	idx := len(p.doc.Timeline)
+	path := fmt.Sprintf("timeline[%d]", idx)
+	ev := hindsight.Event{Cells: cells}
+	p.at(path, line)
+	timePH := isPlaceholder(timeTxt, phTime)
+	eventPH := isPlaceholder(event, phEvent)
+	if (timePH || timeTxt == "") && (eventPH || event == "") && len(cells) == 0 {
+		p.placeholder(path, line, strings.TrimSpace(timeTxt+" | "+event))
+		delete(p.sm.Lines, path)
+		return
+	}
+	switch {
+	case timePH:
+		p.placeholder(path+".time", line, timeTxt)
+	case timeTxt == "":
+	default:
+		p.at(path+".time", line)
+		if t, ok := hindsight.ParseTime(stripEmphasis(timeTxt)); ok {
+			ev.Time = t
+		} else if m := bareTimeRe.FindStringSubmatch(stripEmphasis(timeTxt)); m != nil {
+			hh, _ := strconv.Atoi(m[1])
+			mm, _ := strconv.Atoi(m[2])
+			ev.Time = hindsight.Time{Text: timeTxt}
+			if hh < 24 && mm < 60 {
+				p.bareTimes = append(p.bareTimes, bareTime{idx: idx, hh: hh, mm: mm, text: timeTxt})
+			}
+		} else {
+			ev.Time = hindsight.Time{Text: timeTxt}
+		}
+	}
+	if eventPH {
+		p.placeholder(path+".event", line, event)
+	} else {
+		ev.Event = event
+		p.at(path+".event", line)
+	}
+	p.doc.Timeline = append(p.doc.Timeline, ev)
+}
+
+// resolveBareTimes gives timeline times written as a bare HH:MM the date of
+// the row before them (or of the Start Time), rolling to the next day when
+// the times pass midnight.
+func (p *parse) resolveBareTimes() {
+	if len(p.bareTimes) == 0 {
+		return
+	}
+	var prev time.Time
+	if p.doc.Summary.Start.IsSet() {
+		prev = p.doc.Summary.Start.T
+	}
+	bi := 0
+	for i := range p.doc.Timeline {
+		ev := &p.doc.Timeline[i]
+		if bi < len(p.bareTimes) && p.bareTimes[bi].idx == i {
+			bt := p.bareTimes[bi]
+			bi++
+			if prev.IsZero() {
+				continue
+			}
+			d := time.Date(prev.Year(), prev.Month(), prev.Day(), bt.hh, bt.mm, 0, 0, time.UTC)
+			if d.Before(prev) && prev.Sub(d) > time.Hour {
+				d = d.AddDate(0, 0, 1)
+			}
+			ev.Time = hindsight.Time{T: d}
+			prev = d
+			continue
+		}
+		if ev.Time.IsSet() {
+			prev = ev.Time.T
+		}
+	}
+}
+
+var (
+	checkboxRe = regexp.MustCompile(`^\[([ xX])\]\s*`)
+	ownerRe    = regexp.MustCompile(`\s*\((?i:owner|assignee|assigned to|owned by)\s*[:=]?\s*([^)]+)\)`)
+	aiIDRe     = regexp.MustCompile(`^(?:\*\*)?(AI-\d{1,6})(?:\*\*)?\s*[:—–-]?\s*`)
+)
+
+func (p *parse) actionItems(s *section) {
+	e := &extra{}
+	var columns []string
+	for _, b := range s.blocks {
+		switch n := b.node.(type) {
+		case *east.Table:
+			e.mapped = true
+			header, rows, lines := p.tableRows(n)
+			roles := make([]int, len(header))
+			taken := map[int]bool{}
+			for i, h := range header {
+				r := actionColumn(h)
+				if r != colExtra && taken[r] {
+					r = colExtra
+				}
+				taken[r] = true
+				roles[i] = r
+			}
+			extraIdx := map[int]int{}
+			for i, r := range roles {
+				if r != colExtra {
+					continue
+				}
+				pos := indexOf(columns, header[i])
+				if pos < 0 {
+					columns = append(columns, header[i])
+					pos = len(columns) - 1
+					p.unknown("column", s.key, header[i], b.from)
+				}
+				extraIdx[i] = pos
+			}
+			for ri, cells := range rows {
+				vals := map[int]string{}
+				var extraCells []string
+				for ci, c := range cells {
+					role := colExtra
+					if ci < len(roles) {
+						role = roles[ci]
+					}
+					if role != colExtra {
+						vals[role] = c
+						continue
+					}
+					pos, ok := extraIdx[ci]
+					if !ok {
+						pos = len(columns)
+						columns = append(columns, "")
+						extraIdx[ci] = pos
+					}
+					for len(extraCells) <= pos {
+						extraCells = append(extraCells, "")
+					}
+					extraCells[pos] = c
+				}
+				p.actionRow(vals, trimCells(extraCells), lines[ri])
+			}
+		case *ast.List:
+			e.mapped = true
+			for _, it := range p.listItems(n, b.to) {
+				p.actionBullet(it)
+			}
+		default:
+			p.unknown("content", s.key, "", b.from)
+			e.add(p.src.text(b.from, b.to))
+		}
+	}
+	p.saveExtra(s.key, e, columns)
+}
+
+// actionBullet reads "- [ ] AI-004: add an alert (owner: @dana)".
+func (p *parse) actionBullet(it item) {
+	t := it.text
+	vals := map[int]string{}
+	if m := checkboxRe.FindStringSubmatch(t); m != nil {
+		if m[1] == " " {
+			vals[colStatus] = string(hindsight.ItemOpen)
+		} else {
+			vals[colStatus] = string(hindsight.ItemClosed)
+		}
+		t = t[len(m[0]):]
+	}
+	if m := aiIDRe.FindStringSubmatch(t); m != nil {
+		vals[colID] = m[1]
+		t = t[len(m[0]):]
+	}
+	if m := ownerRe.FindStringSubmatch(t); m != nil {
+		vals[colOwner] = strings.TrimSpace(m[1])
+		t = strings.TrimSpace(strings.Replace(t, m[0], "", 1))
+	}
+	vals[colAction] = t
+	p.actionRow(vals, nil, it.from)
+}
+
+func (p *parse) actionRow(vals map[int]string, cells []string, line int) {
+	idx := len(p.doc.ActionItems)
+	path := fmt.Sprintf("action_items[%d]", idx)
+	// the template's own row: every value a placeholder
+	if isPlaceholder(vals[colAction], phAction) && (vals[colOwner] == "" || isPlaceholder(vals[colOwner], phName)) &&
+		(vals[colPriority] == "" || isPlaceholder(vals[colPriority], phPriority)) && len(cells) == 0 &&
+		(vals[colStatus] == "" || isPlaceholder(vals[colStatus], phItemStatus)) &&
+		(vals[colTarget] == "" || isPlaceholder(vals[colTarget], phDate)) {
+		p.placeholder(path, line, vals[colAction])
+		return
+	}
+	if vals[colAction] == "" && vals[colOwner] == "" && vals[colID] == "" && len(cells) == 0 && vals[colPriority] == "" && vals[colTarget] == "" && vals[colStatus] == "" {
+		return // an empty row
+	}
+	p.at(path, line)
+	a := hindsight.ActionItem{Cells: cells}
+	a.ID = vals[colID]
+	if c := stripEmphasis(a.ID); hindsight.ValidActionID(c) {
+		a.ID = c
+	}
+	field := func(role int, name string, ph ...string) (string, bool) {
+		v := vals[role]
+		if v == "" {
+			return "", false
+		}
+		if isPlaceholder(v, ph...) {
+			p.placeholder(path+"."+name, line, v)
+			return "", false
+		}
+		p.at(path+"."+name, line)
+		return v, true
+	}
+	if v, ok := field(colAction, "action", phAction); ok {
+		a.Action = v
+	}
+	if v, ok := field(colOwner, "owner", phName, phNames); ok {
+		a.Owner = v
+	}
+	if v, ok := field(colPriority, "priority", phPriority); ok {
+		if pr, valid := hindsight.ParsePriority(stripEmphasis(v)); valid {
+			a.Priority = pr
+		} else {
+			a.Priority = hindsight.Priority(v)
+		}
+	}
+	if v, ok := field(colTarget, "target_date", phDate); ok {
+		if d, valid := hindsight.ParseDate(stripEmphasis(v)); valid {
+			a.TargetDate = d
+		} else {
+			a.TargetDate = hindsight.Date{Text: v}
+		}
+	}
+	if v, ok := field(colStatus, "status", phItemStatus); ok {
+		if st, valid := hindsight.ParseItemStatus(stripEmphasis(strings.TrimPrefix(strings.TrimPrefix(v, "✅"), "❌"))); valid {
+			a.Status = st
+		} else {
+			a.Status = hindsight.ItemStatus(v)
+		}
+	}
+	if a.ID != "" {
+		p.at(path+".id", line)
+	}
+	p.doc.ActionItems = append(p.doc.ActionItems, a)
+}
