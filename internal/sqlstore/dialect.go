@@ -1,0 +1,143 @@
+// Package sqlstore is the part of the SQL stores that SQLite and PostgreSQL
+// share: the operations of hindsight.Store over database/sql with
+// hand-written SQL, the projections of a model into rows, and row mapping.
+// What differs between the backends (placeholders, time and date encoding,
+// full-text search, migrations) comes from a Dialect.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Dialect is what a backend supplies.
+type Dialect interface {
+	// Rebind rewrites the ? placeholders of a query into the backend's.
+	Rebind(query string) string
+	// Time encodes a timestamp parameter (nil for the zero time).
+	Time(t time.Time) any
+	// Date encodes a date parameter (nil for the zero time).
+	Date(t time.Time) any
+	// MatchArg turns a user's search text into the backend's query
+	// parameter; ok is false when the text holds no searchable word.
+	MatchArg(text string) (arg string, ok bool)
+	// MatchCond is a condition on incidents (alias i) with one ? for the
+	// MatchArg value: true when the incident's search text matches.
+	MatchCond() string
+	// SearchSQL is the ranked search. It selects cols, then the snippet and
+	// the rank, from incidents (alias i) matching the query and cond; its
+	// parameters are the MatchArg value, cond's arguments, limit and offset.
+	SearchSQL(cols, cond string) string
+	// PutSearch sets the search text of an incident in tx.
+	PutSearch(ctx context.Context, tx *sql.Tx, id, title, body string) error
+	// DeleteSearch removes an incident from the search index in tx.
+	DeleteSearch(ctx context.Context, tx *sql.Tx, id string) error
+}
+
+// DollarRebind rewrites ? into $1, $2, ... (PostgreSQL). The queries of this
+// package hold no ? inside literals.
+func DollarRebind(q string) string {
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
+}
+
+// TextTimeLayout is how SQLite stores timestamps: fixed width, UTC, so text
+// order is time order and the sqlite3 shell shows them readably.
+const TextTimeLayout = "2006-01-02T15:04:05.000000Z"
+
+// TextTime encodes t as TextTimeLayout text, or nil for the zero time.
+func TextTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC().Format(TextTimeLayout)
+}
+
+// TextDate encodes t's UTC day as YYYY-MM-DD text, or nil for the zero time.
+func TextDate(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC().Format("2006-01-02")
+}
+
+// NativeTime passes t through in UTC (PostgreSQL timestamptz and date), or
+// nil for the zero time.
+func NativeTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC()
+}
+
+// timeScan scans a timestamp or date column of either backend into a
+// time.Time (zero for NULL).
+type timeScan struct{ dst *time.Time }
+
+func (s timeScan) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*s.dst = time.Time{}
+	case time.Time:
+		*s.dst = v.UTC()
+	case string:
+		return s.parse(v)
+	case []byte:
+		return s.parse(string(v))
+	case int64:
+		*s.dst = time.UnixMicro(v).UTC()
+	default:
+		return fmt.Errorf("cannot scan %T into a time", src)
+	}
+	return nil
+}
+
+func (s timeScan) parse(v string) error {
+	for _, l := range []string{TextTimeLayout, time.RFC3339Nano, "2006-01-02"} {
+		if t, err := time.Parse(l, v); err == nil {
+			*s.dst = t.UTC()
+			return nil
+		}
+	}
+	return fmt.Errorf("cannot parse time %q", v)
+}
+
+// minScan scans a nullable minutes column, -1 for NULL.
+type minScan struct{ dst *int }
+
+func (s minScan) Scan(src any) error {
+	var n sql.NullInt64
+	if err := n.Scan(src); err != nil {
+		return err
+	}
+	*s.dst = -1
+	if n.Valid {
+		*s.dst = int(n.Int64)
+	}
+	return nil
+}
+
+// strScan scans a nullable text column, "" for NULL.
+type strScan struct{ dst *string }
+
+func (s strScan) Scan(src any) error {
+	var n sql.NullString
+	if err := n.Scan(src); err != nil {
+		return err
+	}
+	*s.dst = n.String
+	return nil
+}

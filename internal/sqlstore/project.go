@@ -1,0 +1,219 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hindsight-pm/hindsight"
+)
+
+// projection is everything the store derives from a model: the queryable
+// columns of the incidents row, the rows of services, timeline events and
+// action items, and the search text. Build it with project, the one place
+// both backends turn a model into rows.
+type projection struct {
+	Title, Severity, Status      string
+	SeverityRank                 int
+	Start, End, Detected         time.Time
+	StartKey                     int64
+	Duration, TTA, TTM           sql.NullInt64
+	Owner, Commander, DetectedBy string
+	Source                       string
+	LastUpdated                  time.Time
+	Services                     []hindsight.Service
+	Events                       []hindsight.Event
+	Items                        []hindsight.ActionItem
+	ActionItems, OpenActionItems int
+	SearchTitle, SearchBody      string
+	servicesText                 string
+}
+
+// clean makes s storable in an indexed text column of either backend:
+// valid UTF-8 without NUL bytes (PostgreSQL TEXT rejects both). The
+// canonical Markdown and the model keep the original bytes; only
+// projections are cleaned.
+func clean(s string) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		s = strings.ReplaceAll(s, "\x00", "")
+	}
+	return s
+}
+
+// cleanSearch also drops the snippet markers, so a snippet's markers are
+// always the store's.
+func cleanSearch(s string) string {
+	s = clean(s)
+	if strings.ContainsAny(s, hindsight.MarkStart+hindsight.MarkEnd) {
+		s = strings.NewReplacer(hindsight.MarkStart, " ", hindsight.MarkEnd, " ").Replace(s)
+	}
+	return s
+}
+
+func minutes(d hindsight.Duration) sql.NullInt64 {
+	if !d.Valid {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: int64(d.Minutes), Valid: true}
+}
+
+// severityRank orders severities: SEV-1..SEV-4, then anything else.
+func severityRank(s hindsight.Severity) int {
+	if l := s.Level(); l != 0 {
+		return l
+	}
+	return 9
+}
+
+func project(p *hindsight.Postmortem) *projection {
+	s := p.Summary
+	pr := &projection{
+		Title:        clean(p.Title),
+		Severity:     clean(string(s.Severity)),
+		SeverityRank: severityRank(s.Severity),
+		Status:       clean(string(p.Status)),
+		Start:        s.Start.T,
+		End:          s.End.T,
+		Detected:     p.Detection.DetectionTime.T,
+		Duration:     minutes(s.Duration),
+		TTA:          minutes(p.Detection.TTA),
+		TTM:          minutes(p.Detection.TTM),
+		Owner:        clean(p.Owner),
+		Commander:    clean(p.Detection.Commander),
+		DetectedBy:   clean(p.Detection.DetectedBy),
+		Source:       string(p.Detection.Source()),
+		LastUpdated:  p.LastUpdated.T,
+		Services:     s.Services,
+		Events:       p.Timeline,
+		Items:        p.ActionItems,
+		ActionItems:  len(p.ActionItems),
+	}
+	if s.Start.IsSet() {
+		pr.StartKey = s.Start.T.Unix()
+	}
+	pr.OpenActionItems = p.OpenActionItems()
+	names := make([]string, 0, len(s.Services))
+	for _, sv := range s.Services {
+		names = append(names, clean(strings.ReplaceAll(sv.Name, "\n", " ")))
+	}
+	pr.servicesText = strings.Join(names, "\n")
+	pr.SearchTitle = cleanSearch(p.Title)
+	pr.SearchBody = cleanSearch(searchText(p))
+	return pr
+}
+
+// searchText is the text of every section of p, one field per line.
+func searchText(p *hindsight.Postmortem) string {
+	var b strings.Builder
+	add := func(ss ...string) {
+		for _, s := range ss {
+			if strings.TrimSpace(s) != "" {
+				b.WriteString(s)
+				b.WriteByte('\n')
+			}
+		}
+	}
+	s := p.Summary
+	add(s.IncidentID, string(s.Severity), string(p.Status), p.Owner)
+	for _, sv := range s.Services {
+		add(sv.Name, sv.Impact)
+	}
+	ci := s.CustomerImpact
+	add(ci.UsersAffected, ci.Regions, ci.Symptoms)
+	add(ci.Notes...)
+	add(p.ExecutiveSummary)
+	d := p.Detection
+	add(d.DetectedBy, d.Commander, d.Responders, d.Channels)
+	add(p.Impact.Customer, p.Impact.Internal)
+	for _, a := range []hindsight.Answer{p.Impact.Data.Loss, p.Impact.Data.Exposure, p.Impact.Data.Compliance} {
+		add(a.Note)
+	}
+	add(p.Impact.Data.Notes...)
+	for _, e := range p.Timeline {
+		add(e.Event)
+		add(e.Cells...)
+	}
+	add(p.RootCause.Primary)
+	add(p.RootCause.Factors...)
+	add(p.Resolution.Immediate, p.Resolution.LongTerm, p.Resolution.Rollback.Note)
+	add(p.Communication.StatusPage, p.Communication.Direct, p.Communication.FollowUp)
+	add(p.WentWell...)
+	add(p.WentPoorly...)
+	for _, a := range p.ActionItems {
+		add(a.ID, a.Action, a.Owner)
+		add(a.Cells...)
+	}
+	pv := p.Prevention
+	add(pv.Monitoring, pv.Process, pv.Documentation, pv.Training)
+	add(p.References...)
+	for _, key := range sortedKeys(p.Extras) {
+		e := p.Extras[key]
+		add(e.Before)
+		for _, f := range e.Fields {
+			add(f.Label, f.Value)
+		}
+		add(e.After)
+	}
+	for _, c := range p.Custom {
+		add(c.Heading, c.Body)
+	}
+	return b.String()
+}
+
+func sortedKeys(m map[string]hindsight.Extra) []string {
+	keys := make([]string, 0, len(m))
+	for _, s := range hindsight.Sections {
+		if _, ok := m[s.Key]; ok {
+			keys = append(keys, s.Key)
+		}
+	}
+	if _, ok := m[hindsight.SecPreamble]; ok {
+		keys = append(keys, hindsight.SecPreamble)
+	}
+	return keys
+}
+
+// writeRows replaces the service, timeline and action item rows and the
+// search text of incident id with those of pr.
+func (s *Store) writeRows(ctx context.Context, tx *sql.Tx, id string, pr *projection) error {
+	for _, q := range []string{
+		`DELETE FROM incident_services WHERE incident_id = ?`,
+		`DELETE FROM timeline_events WHERE incident_id = ?`,
+		`DELETE FROM action_items WHERE incident_id = ?`,
+	} {
+		if _, err := tx.ExecContext(ctx, s.d.Rebind(q), id); err != nil {
+			return err
+		}
+	}
+	if len(pr.Services) > 0 {
+		q := s.d.Rebind(`INSERT INTO incident_services (incident_id, position, name, impact) VALUES (?, ?, ?, ?)`)
+		for i, sv := range pr.Services {
+			if _, err := tx.ExecContext(ctx, q, id, i, clean(sv.Name), clean(sv.Impact)); err != nil {
+				return err
+			}
+		}
+	}
+	if len(pr.Events) > 0 {
+		q := s.d.Rebind(`INSERT INTO timeline_events (incident_id, position, at, at_text, event) VALUES (?, ?, ?, ?, ?)`)
+		for i, e := range pr.Events {
+			if _, err := tx.ExecContext(ctx, q, id, i, s.d.Time(e.Time.T), clean(e.Time.Text), clean(e.Event)); err != nil {
+				return err
+			}
+		}
+	}
+	if len(pr.Items) > 0 {
+		q := s.d.Rebind(`INSERT INTO action_items (incident_id, position, item_id, action, owner, priority, target_date, target_text, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		for i, a := range pr.Items {
+			if _, err := tx.ExecContext(ctx, q, id, i, clean(a.ID), clean(a.Action), clean(a.Owner), clean(string(a.Priority)),
+				s.d.Date(a.TargetDate.T), clean(a.TargetDate.Text), clean(string(a.Status))); err != nil {
+				return err
+			}
+		}
+	}
+	return s.d.PutSearch(ctx, tx, id, pr.SearchTitle, pr.SearchBody)
+}

@@ -1,0 +1,789 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hindsight-pm/hindsight"
+)
+
+// Options configure a Store; the backends' Options embed the same fields.
+type Options struct {
+	// Render renders canonical Markdown; required.
+	Render hindsight.RenderFunc
+	// Clock returns the current time; time.Now when nil.
+	Clock func() time.Time
+	// MaxDocBytes limits a rendered document; hindsight.DefaultMaxDocBytes
+	// when 0.
+	MaxDocBytes int
+}
+
+// Store implements hindsight.Store over database/sql.
+type Store struct {
+	w, r   *sql.DB // writer and reader pools (the same for PostgreSQL)
+	d      Dialect
+	render hindsight.RenderFunc
+	clock  func() time.Time
+	max    int
+}
+
+// New returns a Store writing through w and reading through r.
+func New(w, r *sql.DB, d Dialect, o Options) (*Store, error) {
+	if o.Render == nil {
+		return nil, hindsight.Errorf(hindsight.EInvalid, "store options: Render is required")
+	}
+	s := &Store{w: w, r: r, d: d, render: o.Render, clock: o.Clock, max: o.MaxDocBytes}
+	if s.clock == nil {
+		s.clock = time.Now
+	}
+	if s.max <= 0 {
+		s.max = hindsight.DefaultMaxDocBytes
+	}
+	return s, nil
+}
+
+// Close closes the pools.
+func (s *Store) Close() error {
+	err := s.w.Close()
+	if s.r != s.w {
+		err = errors.Join(err, s.r.Close())
+	}
+	return err
+}
+
+// now is the store's clock at microsecond precision (what both backends keep).
+func (s *Store) now() time.Time { return s.clock().UTC().Truncate(time.Microsecond) }
+
+func internal(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var he *hindsight.Error
+	if errors.As(err, &he) {
+		return err
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return &hindsight.Error{Code: hindsight.ETransient, Message: op + ": " + err.Error(), Err: err}
+	}
+	return &hindsight.Error{Code: hindsight.EInternal, Message: op + ": " + err.Error(), Err: err}
+}
+
+func notFound(id string) error {
+	return hindsight.Errorf(hindsight.ENotFound, "incident %q not found", id)
+}
+
+// tx runs fn in a write transaction, committing when fn returns nil.
+func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+func (s *Store) renderDoc(doc *hindsight.Postmortem) ([]byte, []byte, error) {
+	md := s.render(doc)
+	if len(md) > s.max {
+		return nil, nil, hindsight.Errorf(hindsight.ETooLarge, "the document is %d bytes, over the limit of %d bytes", len(md), s.max)
+	}
+	js, err := json.Marshal(doc)
+	if err != nil {
+		return nil, nil, hindsight.Errorf(hindsight.EInvalid, "the model cannot be encoded: %v", err)
+	}
+	return md, js, nil
+}
+
+// CreateIncident implements hindsight.Store.
+func (s *Store) CreateIncident(ctx context.Context, c hindsight.IncidentCreate) (*hindsight.Incident, error) {
+	if c.Doc == nil {
+		return nil, hindsight.Errorf(hindsight.EInvalid, "create incident: the document is missing")
+	}
+	now := s.now()
+	day := now
+	if c.Doc.Summary.Start.IsSet() {
+		day = c.Doc.Summary.Start.T
+	}
+	doc := *c.Doc
+	var inc *hindsight.Incident
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var n int
+		err := tx.QueryRowContext(ctx, s.d.Rebind(`INSERT INTO incident_counters (day, n) VALUES (?, 1)
+ON CONFLICT (day) DO UPDATE SET n = incident_counters.n + 1 RETURNING n`), day.UTC().Format("20060102")).Scan(&n)
+		if err != nil {
+			return err
+		}
+		id := hindsight.FormatIncidentID(day, n)
+		doc.Summary.IncidentID = id
+		md, js, err := s.renderDoc(&doc)
+		if err != nil {
+			return err
+		}
+		pr := project(&doc)
+		_, err = tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO incidents (id, revision, title, severity, severity_rank, status,
+start_at, end_at, detected_at, start_key, duration_min, tta_min, ttm_min, owner, commander, detected_by, detected_source,
+last_updated, services, action_items, open_action_items, restricted, created_at, created_by, updated_at, updated_key, updated_by, doc_json)
+VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			id, pr.Title, pr.Severity, pr.SeverityRank, pr.Status,
+			s.d.Time(pr.Start), s.d.Time(pr.End), s.d.Time(pr.Detected), pr.StartKey, pr.Duration, pr.TTA, pr.TTM,
+			pr.Owner, pr.Commander, pr.DetectedBy, pr.Source, s.d.Date(pr.LastUpdated), pr.servicesText,
+			pr.ActionItems, pr.OpenActionItems, c.Restricted, s.d.Time(now), clean(c.Author), s.d.Time(now), now.UnixMicro(), clean(c.Author), string(js))
+		if err != nil {
+			return err
+		}
+		if err := s.insertRevision(ctx, tx, id, 1, md, c.Author, now, c.Message); err != nil {
+			return err
+		}
+		if err := s.writeRows(ctx, tx, id, pr); err != nil {
+			return err
+		}
+		if err := s.setMembers(ctx, tx, id, c.Members); err != nil {
+			return err
+		}
+		if err := s.writeSide(ctx, tx, id, now, c.Audit, c.Outbox); err != nil {
+			return err
+		}
+		inc = &hindsight.Incident{ID: id, Revision: 1, Doc: &doc, Markdown: md, Restricted: c.Restricted,
+			Members: normMembers(c.Members), CreatedAt: now, CreatedBy: c.Author, UpdatedAt: now, UpdatedBy: c.Author}
+		return nil
+	})
+	if err != nil {
+		return nil, internal("create incident", err)
+	}
+	return inc, nil
+}
+
+func (s *Store) insertRevision(ctx context.Context, tx *sql.Tx, id string, n int, md []byte, author string, at time.Time, msg string) error {
+	_, err := tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO revisions (incident_id, n, markdown, author, at, message) VALUES (?, ?, ?, ?, ?, ?)`),
+		id, n, md, clean(author), s.d.Time(at), clean(msg))
+	return err
+}
+
+func normMembers(m []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, u := range m {
+		u = clean(strings.TrimSpace(u))
+		if u != "" && !seen[u] {
+			seen[u] = true
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+func (s *Store) setMembers(ctx context.Context, tx *sql.Tx, id string, members []string) error {
+	if _, err := tx.ExecContext(ctx, s.d.Rebind(`DELETE FROM incident_members WHERE incident_id = ?`), id); err != nil {
+		return err
+	}
+	for _, u := range normMembers(members) {
+		if _, err := tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO incident_members (incident_id, user_id) VALUES (?, ?)`), id, u); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeSide writes audit records and outbox events with the change.
+func (s *Store) writeSide(ctx context.Context, tx *sql.Tx, id string, now time.Time, audit []hindsight.AuditRecord, outbox []hindsight.OutboxEvent) error {
+	for _, a := range audit {
+		if a.IncidentID == "" {
+			a.IncidentID = id
+		}
+		if a.At.IsZero() {
+			a.At = now
+		}
+		if _, err := tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO audit_log (at, actor, action, incident_id, detail) VALUES (?, ?, ?, ?, ?)`),
+			s.d.Time(a.At), clean(a.Actor), clean(a.Action), clean(a.IncidentID), clean(a.Detail)); err != nil {
+			return err
+		}
+	}
+	for _, e := range outbox {
+		if e.IncidentID == "" {
+			e.IncidentID = id
+		}
+		if e.At.IsZero() {
+			e.At = now
+		}
+		payload := e.Payload
+		if payload == nil {
+			payload = []byte{}
+		}
+		if _, err := tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO outbox (at, incident_id, event, payload) VALUES (?, ?, ?, ?)`),
+			s.d.Time(e.At), clean(e.IncidentID), clean(e.Event), payload); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// UpdateIncident implements hindsight.Store.
+func (s *Store) UpdateIncident(ctx context.Context, u hindsight.IncidentUpdate) (*hindsight.Incident, error) {
+	if u.Doc == nil {
+		return nil, hindsight.Errorf(hindsight.EInvalid, "update incident %s: the document is missing", u.ID)
+	}
+	if u.BaseRevision < 1 {
+		return nil, hindsight.Errorf(hindsight.EInvalid, "update incident %s: the base revision is missing", u.ID)
+	}
+	now := s.now()
+	doc := *u.Doc
+	doc.Summary.IncidentID = u.ID
+	md, js, err := s.renderDoc(&doc)
+	if err != nil {
+		return nil, err
+	}
+	pr := project(&doc)
+	n := u.BaseRevision + 1
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		q := `UPDATE incidents SET revision = ?, title = ?, severity = ?, severity_rank = ?, status = ?,
+start_at = ?, end_at = ?, detected_at = ?, start_key = ?, duration_min = ?, tta_min = ?, ttm_min = ?, owner = ?, commander = ?,
+detected_by = ?, detected_source = ?, last_updated = ?, services = ?, action_items = ?, open_action_items = ?,
+updated_at = ?, updated_key = ?, updated_by = ?, doc_json = ?`
+		args := []any{n, pr.Title, pr.Severity, pr.SeverityRank, pr.Status,
+			s.d.Time(pr.Start), s.d.Time(pr.End), s.d.Time(pr.Detected), pr.StartKey, pr.Duration, pr.TTA, pr.TTM,
+			pr.Owner, pr.Commander, pr.DetectedBy, pr.Source, s.d.Date(pr.LastUpdated), pr.servicesText,
+			pr.ActionItems, pr.OpenActionItems, s.d.Time(now), now.UnixMicro(), clean(u.Author), string(js)}
+		if u.Restricted != nil {
+			q += `, restricted = ?`
+			args = append(args, *u.Restricted)
+		}
+		q += ` WHERE id = ? AND revision = ? AND deleted_at IS NULL`
+		args = append(args, u.ID, u.BaseRevision)
+		res, err := tx.ExecContext(ctx, s.d.Rebind(q), args...)
+		if err != nil {
+			return err
+		}
+		if k, err := res.RowsAffected(); err != nil {
+			return err
+		} else if k == 0 {
+			return s.whyNotUpdated(ctx, tx, u.ID, u.BaseRevision)
+		}
+		if err := s.insertRevision(ctx, tx, u.ID, n, md, u.Author, now, u.Message); err != nil {
+			return err
+		}
+		if err := s.writeRows(ctx, tx, u.ID, pr); err != nil {
+			return err
+		}
+		if u.Members != nil {
+			if err := s.setMembers(ctx, tx, u.ID, *u.Members); err != nil {
+				return err
+			}
+		}
+		return s.writeSide(ctx, tx, u.ID, now, u.Audit, u.Outbox)
+	})
+	if err != nil {
+		return nil, internal("update incident "+u.ID, err)
+	}
+	return s.FindIncidentByID(ctx, hindsight.SystemViewer, u.ID)
+}
+
+// whyNotUpdated explains a refused update: no such incident, or a stale
+// base revision (who saved in between, and when).
+func (s *Store) whyNotUpdated(ctx context.Context, tx *sql.Tx, id string, base int) error {
+	var cur int
+	var deleted string
+	err := tx.QueryRowContext(ctx, s.d.Rebind(`SELECT revision, CASE WHEN deleted_at IS NULL THEN '' ELSE 'x' END FROM incidents WHERE id = ?`), id).Scan(&cur, &deleted)
+	if errors.Is(err, sql.ErrNoRows) || deleted != "" {
+		return notFound(id)
+	}
+	if err != nil {
+		return err
+	}
+	if base > cur {
+		return hindsight.Errorf(hindsight.EConflict, "incident %s has no revision %d (the latest is %d)", id, base, cur)
+	}
+	var author string
+	var at time.Time
+	err = tx.QueryRowContext(ctx, s.d.Rebind(`SELECT author, at FROM revisions WHERE incident_id = ? AND n = ?`), id, base+1).Scan(&author, timeScan{&at})
+	if err != nil {
+		return err
+	}
+	if author == "" {
+		author = "someone"
+	}
+	more := ""
+	if cur > base+1 {
+		more = fmt.Sprintf(" (and %d more revisions since; the latest is %d)", cur-base-1, cur)
+	}
+	return hindsight.Errorf(hindsight.EConflict,
+		"incident %s was changed by %s at %s UTC (revision %d) after you started from revision %d%s; reload it and apply your changes again",
+		id, author, at.Format("2006-01-02 15:04:05"), base+1, base, more)
+}
+
+// DeleteIncident implements hindsight.Store.
+func (s *Store) DeleteIncident(ctx context.Context, d hindsight.IncidentDelete) error {
+	now := s.now()
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var res sql.Result
+		var err error
+		if d.Purge {
+			if err := s.d.DeleteSearch(ctx, tx, d.ID); err != nil {
+				return err
+			}
+			res, err = tx.ExecContext(ctx, s.d.Rebind(`DELETE FROM incidents WHERE id = ?`), d.ID)
+		} else {
+			res, err = tx.ExecContext(ctx, s.d.Rebind(`UPDATE incidents SET deleted_at = ?, deleted_by = ? WHERE id = ? AND deleted_at IS NULL`),
+				s.d.Time(now), clean(d.Author), d.ID)
+		}
+		if err != nil {
+			return err
+		}
+		if k, err := res.RowsAffected(); err != nil {
+			return err
+		} else if k == 0 {
+			return notFound(d.ID)
+		}
+		return s.writeSide(ctx, tx, d.ID, now, d.Audit, nil)
+	})
+	return internal("delete incident "+d.ID, err)
+}
+
+// cond builds a WHERE clause.
+type cond struct {
+	parts []string
+	args  []any
+}
+
+func (c *cond) add(sql string, args ...any) {
+	c.parts = append(c.parts, sql)
+	c.args = append(c.args, args...)
+}
+
+func (c *cond) String() string {
+	if len(c.parts) == 0 {
+		return "1 = 1"
+	}
+	return strings.Join(c.parts, " AND ")
+}
+
+// visible adds the viewer's filter on incidents (alias i).
+func (c *cond) visible(v hindsight.Viewer) {
+	switch {
+	case v.SeesAll():
+	case v.UserID == "":
+		c.add(`NOT i.restricted`)
+	default:
+		c.add(`(NOT i.restricted OR EXISTS (SELECT 1 FROM incident_members m WHERE m.incident_id = i.id AND m.user_id = ?))`, v.UserID)
+	}
+}
+
+func (c *cond) in(col string, vals []string) {
+	if len(vals) == 0 {
+		return
+	}
+	ph := strings.TrimSuffix(strings.Repeat("?, ", len(vals)), ", ")
+	args := make([]any, len(vals))
+	for i, v := range vals {
+		args[i] = clean(v)
+	}
+	c.add(col+" IN ("+ph+")", args...)
+}
+
+func strs[T ~string](xs []T) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = string(x)
+	}
+	return out
+}
+
+const incidentCols = `i.id, i.revision, i.restricted, i.created_at, i.created_by, i.updated_at, i.updated_by, i.deleted_at, i.deleted_by, i.doc_json`
+
+// FindIncidentByID implements hindsight.Store.
+func (s *Store) FindIncidentByID(ctx context.Context, v hindsight.Viewer, id string, opts ...hindsight.ReadOption) (*hindsight.Incident, error) {
+	var c cond
+	c.add(`i.id = ?`, id)
+	if !hindsight.HasReadOption(opts, hindsight.IncludeDeleted) {
+		c.add(`i.deleted_at IS NULL`)
+	}
+	c.visible(v)
+	var inc hindsight.Incident
+	var js string
+	err := s.r.QueryRowContext(ctx, s.d.Rebind(`SELECT `+incidentCols+`, r.markdown FROM incidents i
+JOIN revisions r ON r.incident_id = i.id AND r.n = i.revision WHERE `+c.String()), c.args...).Scan(
+		&inc.ID, &inc.Revision, &inc.Restricted, timeScan{&inc.CreatedAt}, &inc.CreatedBy, timeScan{&inc.UpdatedAt}, &inc.UpdatedBy,
+		timeScan{&inc.DeletedAt}, strScan{&inc.DeletedBy}, &js, &inc.Markdown)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound(id)
+	}
+	if err != nil {
+		return nil, internal("find incident "+id, err)
+	}
+	inc.Doc = new(hindsight.Postmortem)
+	if err := json.Unmarshal([]byte(js), inc.Doc); err != nil {
+		return nil, internal("decode incident "+id, err)
+	}
+	rows, err := s.r.QueryContext(ctx, s.d.Rebind(`SELECT user_id FROM incident_members WHERE incident_id = ? ORDER BY user_id`), id)
+	if err != nil {
+		return nil, internal("find incident members "+id, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var u string
+		if err := rows.Scan(&u); err != nil {
+			return nil, internal("find incident members "+id, err)
+		}
+		inc.Members = append(inc.Members, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, internal("find incident members "+id, err)
+	}
+	return &inc, nil
+}
+
+const summaryCols = `i.id, i.revision, i.title, i.severity, i.status, i.start_at, i.end_at, i.detected_at, i.duration_min, i.tta_min, i.ttm_min,
+i.owner, i.commander, i.detected_by, i.detected_source, i.last_updated, i.services, i.action_items, i.open_action_items, i.restricted,
+i.created_at, i.updated_at, i.updated_by, i.deleted_at`
+
+func summaryDest(x *hindsight.IncidentSummary, services *string) []any {
+	return []any{&x.ID, &x.Revision, &x.Title, (*string)(&x.Severity), (*string)(&x.Status),
+		timeScan{&x.Start}, timeScan{&x.End}, timeScan{&x.Detected}, minScan{&x.DurationMin}, minScan{&x.TTAMin}, minScan{&x.TTMMin},
+		&x.Owner, &x.Commander, &x.DetectedBy, (*string)(&x.Source), timeScan{&x.LastUpdated}, services, &x.ActionItems, &x.OpenActionItems,
+		&x.Restricted, timeScan{&x.CreatedAt}, timeScan{&x.UpdatedAt}, &x.UpdatedBy, timeScan{&x.DeletedAt}}
+}
+
+func splitServices(s string) []string {
+	if s == "" {
+		return []string{}
+	}
+	return strings.Split(s, "\n")
+}
+
+// listCursor is the keyset position after the last row of a page.
+type listCursor struct {
+	Sort string `json:"s"`
+	Desc bool   `json:"d,omitempty"`
+	Key  int64  `json:"k"`
+	ID   string `json:"i"`
+}
+
+func encodeCursor(v any) string {
+	b, _ := json.Marshal(v)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string, v any) error {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		err = json.Unmarshal(b, v)
+	}
+	if err != nil {
+		return hindsight.Errorf(hindsight.EInvalid, "cursor %q is not valid: pass the next cursor of a previous page", s)
+	}
+	return nil
+}
+
+// incidentConds adds the filters of f (not paging) to c.
+func (s *Store) incidentConds(c *cond, v hindsight.Viewer, f *hindsight.IncidentFilter) error {
+	switch f.Deleted {
+	case hindsight.ExcludeDeleted:
+		c.add(`i.deleted_at IS NULL`)
+	case hindsight.OnlyDeleted:
+		c.add(`i.deleted_at IS NOT NULL`)
+	}
+	c.visible(v)
+	c.in(`i.severity`, strs(f.Severity))
+	c.in(`i.status`, strs(f.Status))
+	if f.Service != "" {
+		c.add(`EXISTS (SELECT 1 FROM incident_services sv WHERE sv.incident_id = i.id AND lower(sv.name) = lower(?))`, clean(f.Service))
+	}
+	if f.Owner != "" {
+		c.add(`lower(i.owner) = lower(?)`, clean(f.Owner))
+	}
+	if f.Commander != "" {
+		c.add(`lower(i.commander) = lower(?)`, clean(f.Commander))
+	}
+	if !f.StartFrom.IsZero() {
+		c.add(`i.start_key >= ? AND i.start_at IS NOT NULL`, f.StartFrom.Unix())
+	}
+	if !f.StartBefore.IsZero() {
+		c.add(`i.start_key < ? AND i.start_at IS NOT NULL`, f.StartBefore.Unix())
+	}
+	if f.HasOpenActionItems != nil {
+		if *f.HasOpenActionItems {
+			c.add(`i.open_action_items > 0`)
+		} else {
+			c.add(`i.open_action_items = 0`)
+		}
+	}
+	if strings.TrimSpace(f.Query) != "" {
+		arg, ok := s.d.MatchArg(f.Query)
+		if !ok {
+			c.add(`1 = 0`)
+		} else {
+			c.add(s.d.MatchCond(), arg)
+		}
+	}
+	return nil
+}
+
+// FindIncidents implements hindsight.Store.
+func (s *Store) FindIncidents(ctx context.Context, v hindsight.Viewer, f hindsight.IncidentFilter) (*hindsight.IncidentPage, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	if limit > 1000 {
+		limit = 1000
+	}
+	sortBy := f.Sort
+	if sortBy == "" {
+		sortBy = hindsight.SortStart
+	}
+	var key string
+	switch sortBy {
+	case hindsight.SortStart:
+		key = "i.start_key"
+	case hindsight.SortSeverity:
+		key = "i.severity_rank"
+	case hindsight.SortUpdated:
+		key = "i.updated_key"
+	case hindsight.SortID:
+		key = ""
+	default:
+		return nil, hindsight.Errorf(hindsight.EInvalid, "sort %q is not one of start, severity, updated, id", f.Sort)
+	}
+	var c cond
+	if err := s.incidentConds(&c, v, &f); err != nil {
+		return nil, err
+	}
+	dir, cmp := "ASC", ">"
+	if f.Desc {
+		dir, cmp = "DESC", "<"
+	}
+	if f.Cursor != "" {
+		var cur listCursor
+		if err := decodeCursor(f.Cursor, &cur); err != nil {
+			return nil, err
+		}
+		if cur.Sort != string(sortBy) || cur.Desc != f.Desc {
+			return nil, hindsight.Errorf(hindsight.EInvalid, "cursor belongs to another sort order")
+		}
+		if key == "" {
+			c.add(`i.id `+cmp+` ?`, cur.ID)
+		} else {
+			c.add(`(`+key+` `+cmp+` ? OR (`+key+` = ? AND i.id `+cmp+` ?))`, cur.Key, cur.Key, cur.ID)
+		}
+	}
+	order := "i.id " + dir
+	keyCol := "0"
+	if key != "" {
+		order = key + " " + dir + ", " + order
+		keyCol = key
+	}
+	q := `SELECT ` + summaryCols + `, ` + keyCol + ` FROM incidents i WHERE ` + c.String() + ` ORDER BY ` + order + ` LIMIT ?`
+	rows, err := s.r.QueryContext(ctx, s.d.Rebind(q), append(c.args, limit+1)...)
+	if err != nil {
+		return nil, internal("find incidents", err)
+	}
+	defer rows.Close()
+	page := &hindsight.IncidentPage{Incidents: []hindsight.IncidentSummary{}}
+	var last listCursor
+	for rows.Next() {
+		if len(page.Incidents) == limit {
+			page.Next = encodeCursor(last)
+			break
+		}
+		var x hindsight.IncidentSummary
+		var services string
+		var k int64
+		if err := rows.Scan(append(summaryDest(&x, &services), &k)...); err != nil {
+			return nil, internal("find incidents", err)
+		}
+		x.Services = splitServices(services)
+		page.Incidents = append(page.Incidents, x)
+		last = listCursor{Sort: string(sortBy), Desc: f.Desc, Key: k, ID: x.ID}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, internal("find incidents", err)
+	}
+	return page, nil
+}
+
+type searchCursor struct {
+	Offset int `json:"o"`
+}
+
+// SearchIncidents implements hindsight.Store.
+func (s *Store) SearchIncidents(ctx context.Context, v hindsight.Viewer, q hindsight.SearchQuery) (*hindsight.SearchPage, error) {
+	if strings.TrimSpace(q.Text) == "" {
+		return nil, hindsight.Errorf(hindsight.EInvalid, "search: the query is empty")
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 20
+	}
+	if limit > 200 {
+		limit = 200
+	}
+	var cur searchCursor
+	if q.Cursor != "" {
+		if err := decodeCursor(q.Cursor, &cur); err != nil {
+			return nil, err
+		}
+	}
+	page := &hindsight.SearchPage{Hits: []hindsight.SearchHit{}}
+	arg, ok := s.d.MatchArg(q.Text)
+	if !ok {
+		return page, nil
+	}
+	var c cond
+	c.add(`i.deleted_at IS NULL`)
+	c.visible(v)
+	args := append([]any{arg}, c.args...)
+	args = append(args, limit+1, cur.Offset)
+	rows, err := s.r.QueryContext(ctx, s.d.Rebind(s.d.SearchSQL(summaryCols, c.String())), args...)
+	if err != nil {
+		return nil, internal("search incidents", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if len(page.Hits) == limit {
+			page.Next = encodeCursor(searchCursor{Offset: cur.Offset + limit})
+			break
+		}
+		var h hindsight.SearchHit
+		var services string
+		if err := rows.Scan(append(summaryDest(&h.IncidentSummary, &services), &h.Snippet, &h.Rank)...); err != nil {
+			return nil, internal("search incidents", err)
+		}
+		h.Services = splitServices(services)
+		page.Hits = append(page.Hits, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, internal("search incidents", err)
+	}
+	return page, nil
+}
+
+// visibleIncident checks that id exists for v (ENotFound otherwise).
+func (s *Store) visibleIncident(ctx context.Context, v hindsight.Viewer, id string, opts []hindsight.ReadOption) error {
+	var c cond
+	c.add(`i.id = ?`, id)
+	if !hindsight.HasReadOption(opts, hindsight.IncludeDeleted) {
+		c.add(`i.deleted_at IS NULL`)
+	}
+	c.visible(v)
+	var one int
+	err := s.r.QueryRowContext(ctx, s.d.Rebind(`SELECT 1 FROM incidents i WHERE `+c.String()), c.args...).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound(id)
+	}
+	return internal("find incident "+id, err)
+}
+
+// FindRevisions implements hindsight.Store.
+func (s *Store) FindRevisions(ctx context.Context, v hindsight.Viewer, id string, opts ...hindsight.ReadOption) ([]hindsight.Revision, error) {
+	if err := s.visibleIncident(ctx, v, id, opts); err != nil {
+		return nil, err
+	}
+	rows, err := s.r.QueryContext(ctx, s.d.Rebind(`SELECT n, author, at, message FROM revisions WHERE incident_id = ? ORDER BY n`), id)
+	if err != nil {
+		return nil, internal("find revisions of "+id, err)
+	}
+	defer rows.Close()
+	out := []hindsight.Revision{}
+	for rows.Next() {
+		var r hindsight.Revision
+		if err := rows.Scan(&r.N, &r.Author, timeScan{&r.At}, &r.Message); err != nil {
+			return nil, internal("find revisions of "+id, err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, internal("find revisions of "+id, err)
+	}
+	return out, nil
+}
+
+// FindRevision implements hindsight.Store.
+func (s *Store) FindRevision(ctx context.Context, v hindsight.Viewer, id string, n int, opts ...hindsight.ReadOption) (*hindsight.Revision, error) {
+	if err := s.visibleIncident(ctx, v, id, opts); err != nil {
+		return nil, err
+	}
+	var r hindsight.Revision
+	err := s.r.QueryRowContext(ctx, s.d.Rebind(`SELECT n, author, at, message, markdown FROM revisions WHERE incident_id = ? AND n = ?`), id, n).Scan(
+		&r.N, &r.Author, timeScan{&r.At}, &r.Message, &r.Markdown)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, hindsight.Errorf(hindsight.ENotFound, "incident %s has no revision %d", id, n)
+	}
+	if err != nil {
+		return nil, internal("find revision", err)
+	}
+	if r.Markdown == nil {
+		r.Markdown = []byte{}
+	}
+	return &r, nil
+}
+
+// FindActionItems implements hindsight.Store.
+func (s *Store) FindActionItems(ctx context.Context, v hindsight.Viewer, f hindsight.ActionItemFilter) ([]hindsight.ActionItemRow, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 500
+	}
+	if limit > 5000 {
+		limit = 5000
+	}
+	var c cond
+	c.add(`i.deleted_at IS NULL`)
+	c.visible(v)
+	if f.Owner != "" {
+		c.add(`lower(a.owner) = lower(?)`, clean(f.Owner))
+	}
+	c.in(`a.priority`, strs(f.Priority))
+	c.in(`a.status`, strs(f.Status))
+	c.in(`i.severity`, strs(f.Severity))
+	if f.Overdue {
+		asOf := f.OverdueAsOf
+		if asOf.IsZero() {
+			asOf = s.now()
+		}
+		c.add(`a.status <> ? AND a.target_date IS NOT NULL AND a.target_date < ?`, string(hindsight.ItemClosed), s.d.Date(asOf))
+	}
+	if !f.DueBefore.IsZero() {
+		c.add(`a.target_date IS NOT NULL AND a.target_date < ?`, s.d.Date(f.DueBefore))
+	}
+	if f.Service != "" {
+		c.add(`EXISTS (SELECT 1 FROM incident_services sv WHERE sv.incident_id = i.id AND lower(sv.name) = lower(?))`, clean(f.Service))
+	}
+	if f.IncidentID != "" {
+		c.add(`a.incident_id = ?`, f.IncidentID)
+	}
+	q := `SELECT a.incident_id, i.title, i.severity, a.position, a.item_id, a.action, a.owner, a.priority, a.target_date, a.target_text, a.status
+FROM action_items a JOIN incidents i ON i.id = a.incident_id WHERE ` + c.String() + `
+ORDER BY CASE WHEN a.target_date IS NULL THEN 1 ELSE 0 END, a.target_date, a.incident_id, a.position LIMIT ?`
+	rows, err := s.r.QueryContext(ctx, s.d.Rebind(q), append(c.args, limit)...)
+	if err != nil {
+		return nil, internal("find action items", err)
+	}
+	defer rows.Close()
+	out := []hindsight.ActionItemRow{}
+	for rows.Next() {
+		var r hindsight.ActionItemRow
+		var target time.Time
+		if err := rows.Scan(&r.IncidentID, &r.IncidentTitle, (*string)(&r.IncidentSeverity), &r.Position, &r.ID, &r.Action, &r.Owner,
+			(*string)(&r.Priority), timeScan{&target}, &r.TargetDate.Text, (*string)(&r.Status)); err != nil {
+			return nil, internal("find action items", err)
+		}
+		if !target.IsZero() {
+			r.TargetDate = hindsight.DateOf(target)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, internal("find action items", err)
+	}
+	return out, nil
+}
+
+var _ hindsight.Store = (*Store)(nil)

@@ -1,0 +1,195 @@
+// Package sqlite is the SQLite implementation of hindsight.Store, through
+// modernc.org/sqlite (pure Go, no cgo).
+//
+// The database runs in WAL mode with foreign keys on and a busy timeout.
+// Writes go through a pool of one connection whose transactions begin
+// IMMEDIATE, so they are serialized (Incident IDs are allocated without
+// races); reads use a separate pool and never wait for writers. The schema
+// is versioned by the goose migrations embedded from migrations/, applied
+// at Open.
+package sqlite
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"embed"
+	"encoding/hex"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/internal/sqlstore"
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
+)
+
+//go:embed migrations/*.sql
+var migrationsFS embed.FS
+
+// DefaultPath is the database file used when none is given.
+const DefaultPath = "hindsight.db"
+
+// Options configure Open.
+type Options struct {
+	// Render renders canonical Markdown (markdown.Render); required.
+	Render hindsight.RenderFunc
+	// Clock returns the current time; time.Now when nil.
+	Clock func() time.Time
+	// MaxDocBytes limits a rendered document (default 1 MiB).
+	MaxDocBytes int
+	// NoMigrate skips applying pending migrations at Open (for
+	// "hindsight migrate").
+	NoMigrate bool
+	// BusyTimeout is how long a writer waits for another process's lock
+	// (default 10s).
+	BusyTimeout time.Duration
+}
+
+// Store is a SQLite hindsight.Store. It also implements
+// hindsight.Migrator and hindsight.Backuper.
+type Store struct {
+	*sqlstore.Store
+	path   string
+	reader *sql.DB
+	mig    *sqlstore.Migrations
+}
+
+var (
+	_ hindsight.Store    = (*Store)(nil)
+	_ hindsight.Migrator = (*Store)(nil)
+	_ hindsight.Backuper = (*Store)(nil)
+)
+
+// Open opens (creating if needed) the database file at path and applies
+// pending migrations.
+func Open(ctx context.Context, path string, o Options) (*Store, error) {
+	if path == "" {
+		path = DefaultPath
+	}
+	if strings.ContainsAny(path, "?#") {
+		return nil, hindsight.Errorf(hindsight.EInvalid, "database path %q: must not contain ? or #", path)
+	}
+	if o.Render == nil {
+		return nil, hindsight.Errorf(hindsight.EInvalid, "sqlite: Options.Render is required")
+	}
+	busy := o.BusyTimeout
+	if busy <= 0 {
+		busy = 10 * time.Second
+	}
+	params := "?_pragma=busy_timeout(" + strconv.FormatInt(busy.Milliseconds(), 10) + ")&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+	w, err := sql.Open("sqlite", path+params+"&_txlock=immediate")
+	if err != nil {
+		return nil, hindsight.Errorf(hindsight.EInvalid, "open %s: %v", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetConnMaxIdleTime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, hindsight.Errorf(hindsight.EInvalid, "open %s: %v", path, err)
+	}
+	r, err := sql.Open("sqlite", path+params)
+	if err != nil {
+		w.Close()
+		return nil, hindsight.Errorf(hindsight.EInvalid, "open %s: %v", path, err)
+	}
+	r.SetMaxOpenConns(max(4, 2*runtime.NumCPU()))
+	r.SetMaxIdleConns(max(4, 2*runtime.NumCPU()))
+	sub, err := fs.Sub(migrationsFS, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{path: path, reader: r, mig: &sqlstore.Migrations{DB: w, Dialect: goose.DialectSQLite3, FS: sub}}
+	s.Store, err = sqlstore.New(w, r, dialect{}, sqlstore.Options{Render: o.Render, Clock: o.Clock, MaxDocBytes: o.MaxDocBytes})
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, err
+	}
+	if !o.NoMigrate {
+		if err := s.mig.Up(ctx); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// Path returns the database file.
+func (s *Store) Path() string { return s.path }
+
+// MigrateUp applies pending migrations.
+func (s *Store) MigrateUp(ctx context.Context) error { return s.mig.Up(ctx) }
+
+// MigrateDown rolls back the latest applied migration.
+func (s *Store) MigrateDown(ctx context.Context) error { return s.mig.Down(ctx) }
+
+// MigrationStatus lists the migrations.
+func (s *Store) MigrationStatus(ctx context.Context) ([]hindsight.MigrationState, error) {
+	return s.mig.Status(ctx)
+}
+
+// Backup writes an online, consistent copy of the database to path: VACUUM
+// INTO a temporary file beside it, then rename. Writers are not blocked; the
+// copy is a snapshot of one moment and opens as a normal database.
+func (s *Store) Backup(ctx context.Context, path string) error {
+	dir := filepath.Dir(path)
+	var rnd [6]byte
+	_, _ = rand.Read(rnd[:])
+	tmp := filepath.Join(dir, "."+filepath.Base(path)+".tmp-"+hex.EncodeToString(rnd[:]))
+	if _, err := s.reader.ExecContext(ctx, `VACUUM INTO ?`, tmp); err != nil {
+		os.Remove(tmp)
+		return hindsight.Errorf(hindsight.EInternal, "backup to %s: %v", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return hindsight.Errorf(hindsight.EInternal, "backup to %s: %v", path, err)
+	}
+	return nil
+}
+
+// dialect is SQLite's part of the SQL.
+type dialect struct{}
+
+func (dialect) Rebind(q string) string { return q }
+func (dialect) Time(t time.Time) any   { return sqlstore.TextTime(t) }
+func (dialect) Date(t time.Time) any   { return sqlstore.TextDate(t) }
+func (dialect) MatchCond() string {
+	return `i.pk IN (SELECT rowid FROM incident_fts WHERE incident_fts MATCH ?)`
+}
+func (dialect) MatchArg(text string) (string, bool) {
+	words := strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	if len(words) == 0 {
+		return "", false
+	}
+	for i, w := range words {
+		words[i] = `"` + w + `"`
+	}
+	return strings.Join(words, " "), true
+}
+
+func (dialect) SearchSQL(cols, cond string) string {
+	return `SELECT ` + cols + `, snippet(incident_fts, -1, char(2), char(3), '…', 24), -bm25(incident_fts, 10.0, 1.0)
+FROM incident_fts JOIN incidents i ON i.pk = incident_fts.rowid
+WHERE incident_fts MATCH ? AND ` + cond + `
+ORDER BY bm25(incident_fts, 10.0, 1.0), i.id LIMIT ? OFFSET ?`
+}
+
+func (dialect) PutSearch(ctx context.Context, tx *sql.Tx, id, title, body string) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM incident_fts WHERE rowid = (SELECT pk FROM incidents WHERE id = ?)`, id); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO incident_fts (rowid, title, body) SELECT pk, ?, ? FROM incidents WHERE id = ?`, title, body, id)
+	return err
+}
+
+func (dialect) DeleteSearch(ctx context.Context, tx *sql.Tx, id string) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM incident_fts WHERE rowid = (SELECT pk FROM incidents WHERE id = ?)`, id)
+	return err
+}

@@ -1,0 +1,122 @@
+package sqlite_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/markdown"
+	"github.com/hindsight-pm/hindsight/sqlite"
+	"github.com/hindsight-pm/hindsight/storetest"
+)
+
+func open(t *testing.T, c storetest.Config) hindsight.Store {
+	t.Helper()
+	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hindsight.db"),
+		sqlite.Options{Render: c.Render, Clock: c.Clock, MaxDocBytes: c.MaxDocBytes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, open)
+}
+
+func TestBackupWhileWriting(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	s, err := sqlite.Open(ctx, filepath.Join(dir, "live.db"), sqlite.Options{Render: markdown.Render})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	create := func(i int) string {
+		p := &hindsight.Postmortem{Title: fmt.Sprintf("incident %d", i), ExecutiveSummary: "backup test"}
+		inc, err := s.CreateIncident(ctx, hindsight.IncidentCreate{Doc: p, Author: "t"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return inc.ID
+	}
+	var before []string
+	for i := range 50 {
+		before = append(before, create(i))
+	}
+	// keep writing while the backup runs
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 1000; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			p := &hindsight.Postmortem{Title: fmt.Sprintf("during %d", i)}
+			if _, err := s.CreateIncident(ctx, hindsight.IncidentCreate{Doc: p}); err != nil {
+				t.Errorf("write during backup: %v", err)
+				return
+			}
+		}
+	}()
+	dst := filepath.Join(dir, "copy.db")
+	err = s.Backup(ctx, dst)
+	close(stop)
+	wg.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Backup(ctx, dst); err != nil {
+		t.Fatalf("backup over an existing copy: %v", err)
+	}
+	c, err := sqlite.Open(ctx, dst, sqlite.Options{Render: markdown.Render})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, id := range before {
+		inc, err := c.FindIncidentByID(ctx, hindsight.SystemViewer, id)
+		if err != nil {
+			t.Fatalf("restored copy lacks %s: %v", id, err)
+		}
+		if inc.Doc.ExecutiveSummary != "backup test" {
+			t.Errorf("restored %s differs", id)
+		}
+	}
+	page, err := c.SearchIncidents(ctx, hindsight.SystemViewer, hindsight.SearchQuery{Text: "backup", Limit: 200})
+	if err != nil || len(page.Hits) != len(before) {
+		t.Errorf("search in the copy: %v, %d hits, want %d", err, len(page.Hits), len(before))
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	cases := []struct {
+		name string
+		path string
+		o    sqlite.Options
+		code hindsight.Code
+	}{
+		{"NoRender", filepath.Join(t.TempDir(), "a.db"), sqlite.Options{}, hindsight.EInvalid},
+		{"QuestionMark", filepath.Join(t.TempDir(), "a?.db"), sqlite.Options{Render: markdown.Render}, hindsight.EInvalid},
+		{"MissingDir", filepath.Join(t.TempDir(), "no", "such", "dir", "a.db"), sqlite.Options{Render: markdown.Render}, hindsight.EInvalid},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s, err := sqlite.Open(t.Context(), c.path, c.o)
+			if err == nil {
+				s.Close()
+			}
+			if got := hindsight.ErrorCode(err); got != c.code {
+				t.Errorf("code %q (%v), want %q", got, err, c.code)
+			}
+		})
+	}
+}
