@@ -149,7 +149,11 @@ func init() {
 		},
 		hindsight.SecPreamble: {
 			{"Version", []string{"document version", "revision"}, "version", func(p *parse, v fieldVal) {
-				p.doc.Version = p.text(v, "version", phVersion)
+				// "1.0" is both the template's value and a real version: unset, but not a leftover
+				if s := strings.TrimSpace(v.text); s != "" && s != phVersion {
+					p.doc.Version = s
+					p.at("version", v.line)
+				}
 			}},
 			{"Status", []string{"document status", "state", "postmortem status"}, "status", func(p *parse, v fieldVal) {
 				if s, ok := p.scalar(v, "status", ""); ok {
