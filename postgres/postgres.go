@@ -1,0 +1,204 @@
+// Package postgres is the PostgreSQL implementation of hindsight.Store,
+// through github.com/jackc/pgx/v5: a pgxpool connection pool used via the
+// pgx stdlib adapter, so it shares database/sql code and row mapping with
+// the SQLite store (internal/sqlstore).
+//
+// Incident IDs come from a per-day counter row updated with INSERT ... ON
+// CONFLICT DO UPDATE ... RETURNING in the creating transaction; updates are
+// optimistic (UPDATE ... WHERE revision = base). Migrations are the goose
+// migrations embedded from migrations/, run under a session advisory lock so
+// several instances starting at once migrate once. Search is a tsvector
+// column with a GIN index (English stemming).
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"io/fs"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/internal/sqlstore"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+)
+
+//go:embed migrations/*.sql
+var migrationsFS embed.FS
+
+// MigrationLockID is the advisory lock key taken around migrations
+// ("hindsight" in ASCII).
+const MigrationLockID int64 = 0x68696e6473696768
+
+// Options configure Open.
+type Options struct {
+	// Render renders canonical Markdown (markdown.Render); required.
+	Render hindsight.RenderFunc
+	// Clock returns the current time; time.Now when nil.
+	Clock func() time.Time
+	// MaxDocBytes limits a rendered document (default 1 MiB).
+	MaxDocBytes int
+	// NoMigrate skips applying pending migrations at Open.
+	NoMigrate bool
+	// Schema, when set, is the search_path of every connection (the schema
+	// must exist). A search_path parameter in the URL works too.
+	Schema string
+	// MaxConns caps the pool (pgxpool's default when 0).
+	MaxConns int32
+}
+
+// Store is a PostgreSQL hindsight.Store; it also implements
+// hindsight.Migrator.
+type Store struct {
+	*sqlstore.Store
+	pool *pgxpool.Pool
+	mig  *sqlstore.Migrations
+}
+
+var (
+	_ hindsight.Store    = (*Store)(nil)
+	_ hindsight.Migrator = (*Store)(nil)
+)
+
+// IsURL reports whether dsn names a PostgreSQL database.
+func IsURL(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open connects to the database at url and applies pending migrations.
+func Open(ctx context.Context, url string, o Options) (*Store, error) {
+	if o.Render == nil {
+		return nil, hindsight.Errorf(hindsight.EInvalid, "postgres: Options.Render is required")
+	}
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, hindsight.Errorf(hindsight.EInvalid, "database URL: %v", redact(err))
+	}
+	if o.Schema != "" {
+		cfg.ConnConfig.RuntimeParams["search_path"] = o.Schema
+	}
+	if o.MaxConns > 0 {
+		cfg.MaxConns = o.MaxConns
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, hindsight.Errorf(hindsight.EInvalid, "database URL: %v", redact(err))
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, &hindsight.Error{Code: hindsight.ETransient, Message: "cannot connect to PostgreSQL at " + cfg.ConnConfig.Host + ": " + redact(err).Error(), Err: err}
+	}
+	db := stdlib.OpenDBFromPool(pool)
+	sub, err := fs.Sub(migrationsFS, "migrations")
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	s := &Store{pool: pool, mig: &sqlstore.Migrations{DB: db, Dialect: goose.DialectPostgres, FS: sub, Locker: func() (lock.SessionLocker, error) {
+		return lock.NewPostgresSessionLocker(lock.WithLockID(MigrationLockID), lock.WithLockTimeout(1, 600))
+	}}}
+	s.Store, err = sqlstore.New(db, db, dialect{}, sqlstore.Options{Render: o.Render, Clock: o.Clock, MaxDocBytes: o.MaxDocBytes})
+	if err != nil {
+		db.Close()
+		pool.Close()
+		return nil, err
+	}
+	if !o.NoMigrate {
+		if err := s.mig.Up(ctx); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// redact keeps a password out of an error message.
+func redact(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if i := strings.Index(msg, "://"); i >= 0 {
+		if j := strings.Index(msg[i+3:], "@"); j >= 0 {
+			if k := strings.Index(msg[i+3:i+3+j], ":"); k >= 0 {
+				msg = msg[:i+3+k+1] + "xxxxx" + msg[i+3+j:]
+			}
+		}
+	}
+	return errors.New(msg)
+}
+
+// Close closes the database handle and the pool.
+func (s *Store) Close() error {
+	err := s.Store.Close()
+	s.pool.Close()
+	return err
+}
+
+// MigrateUp applies pending migrations under the advisory lock.
+func (s *Store) MigrateUp(ctx context.Context) error { return s.mig.Up(ctx) }
+
+// MigrateDown rolls back the latest applied migration.
+func (s *Store) MigrateDown(ctx context.Context) error { return s.mig.Down(ctx) }
+
+// MigrationStatus lists the migrations.
+func (s *Store) MigrationStatus(ctx context.Context) ([]hindsight.MigrationState, error) {
+	return s.mig.Status(ctx)
+}
+
+// dialect is PostgreSQL's part of the SQL.
+type dialect struct{}
+
+func (dialect) Rebind(q string) string { return sqlstore.DollarRebind(q) }
+func (dialect) Time(t time.Time) any   { return sqlstore.NativeTime(t) }
+func (dialect) Date(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return time.Date(u.Year(), u.Month(), u.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+func (dialect) MatchArg(text string) (string, bool) {
+	text = strings.ToValidUTF8(strings.ReplaceAll(text, "\x00", " "), " ")
+	if !strings.ContainsFunc(text, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) {
+		return "", false
+	}
+	return text, true
+}
+
+func (dialect) MatchCond() string {
+	return `i.id IN (SELECT incident_id FROM incident_search WHERE tsv @@ websearch_to_tsquery('english', ?))`
+}
+
+func (dialect) SearchSQL(cols, cond string) string {
+	return `WITH q AS (SELECT websearch_to_tsquery('english', ?) AS q),
+hits AS (
+    SELECT s.incident_id, ts_rank_cd(s.tsv, q.q) AS rank
+    FROM incident_search s CROSS JOIN q JOIN incidents i ON i.id = s.incident_id
+    WHERE s.tsv @@ q.q AND ` + cond + `
+    ORDER BY rank DESC, s.incident_id LIMIT ? OFFSET ?)
+SELECT ` + cols + `,
+    ts_headline('english', s.title || E'\n' || s.body, q.q,
+        'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "'),
+    hits.rank
+FROM hits JOIN incidents i ON i.id = hits.incident_id JOIN incident_search s ON s.incident_id = hits.incident_id CROSS JOIN q
+ORDER BY hits.rank DESC, i.id`
+}
+
+func (dialect) PutSearch(ctx context.Context, tx *sql.Tx, id, title, body string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO incident_search (incident_id, title, body) VALUES ($1, $2, $3)
+ON CONFLICT (incident_id) DO UPDATE SET title = EXCLUDED.title, body = EXCLUDED.body`, id, title, body)
+	return err
+}
+
+func (dialect) DeleteSearch(ctx context.Context, tx *sql.Tx, id string) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM incident_search WHERE incident_id = $1`, id)
+	return err
+}
