@@ -197,7 +197,8 @@ func (g *Generator) version(s hindsight.Status) string {
 	if s == hindsight.StatusDraft {
 		return "0." + strconv.Itoa(1+g.r.IntN(5))
 	}
-	return "1." + strconv.Itoa(g.r.IntN(4))
+	// not "1.0": the template's own version parses as "not set"
+	return "1." + strconv.Itoa(1+g.r.IntN(4))
 }
 
 func (g *Generator) pickServices() {
@@ -251,7 +252,10 @@ func (g *Generator) impact(sev hindsight.Severity) hindsight.Impact {
 		im.Customer = "- None external"
 	}
 	im.Data.Loss = g.answer(0.05, g.fill("{n} records written during the incident had to be replayed; none lost permanently"))
-	im.Data.Exposure = g.answer(0.06, g.fill("contact data of {n} customers visible to other tenants"))
+	im.Data.Exposure = hindsight.Answer{Value: hindsight.No}
+	if sev.Level() <= 2 {
+		im.Data.Exposure = g.answer(0.15, g.fill("contact data of {n} customers visible to other tenants"))
+	}
 	if im.Data.Exposure.Value == hindsight.Yes {
 		im.Data.Compliance = hindsight.Answer{Value: hindsight.Yes, Note: "notified the supervisory authority within 72 hours"}
 		if g.chance(0.3) {
