@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"io/fs"
 	"path"
 	"strings"
@@ -53,6 +54,9 @@ func (m *Migrations) Down(ctx context.Context) error {
 		return internal("migrate down", err)
 	}
 	_, err = p.Down(ctx)
+	if errors.Is(err, goose.ErrNoNextVersion) {
+		return hindsight.Errorf(hindsight.EInvalid, "migrate down: no migration is applied")
+	}
 	return internal("migrate down", err)
 }
 

@@ -1,0 +1,38 @@
+package main
+
+import (
+	"context"
+
+	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/markdown"
+	"github.com/hindsight-pm/hindsight/postgres"
+	"github.com/hindsight-pm/hindsight/sqlite"
+)
+
+// openStore opens the store named by dsn (--db / HINDSIGHT_DB): a postgres://
+// or postgresql:// URL, or else a SQLite file path ("hindsight.db" when
+// empty). Pending migrations are applied. Every command that needs the
+// database opens it here.
+func openStore(ctx context.Context, dsn string) (hindsight.Store, error) {
+	return openStoreWith(ctx, dsn, false)
+}
+
+// openStoreWith is openStore; noMigrate leaves the schema as it is (for
+// "hindsight migrate" and "hindsight backup").
+func openStoreWith(ctx context.Context, dsn string, noMigrate bool) (hindsight.Store, error) {
+	if postgres.IsURL(dsn) {
+		s, err := postgres.Open(ctx, dsn, postgres.Options{Render: markdown.Render, NoMigrate: noMigrate})
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
+	}
+	if dsn == "" {
+		dsn = sqlite.DefaultPath
+	}
+	s, err := sqlite.Open(ctx, dsn, sqlite.Options{Render: markdown.Render, NoMigrate: noMigrate})
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
