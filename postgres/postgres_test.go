@@ -162,3 +162,27 @@ func contains(s, sub string) bool {
 	}
 	return false
 }
+
+func TestAuditAndOutbox(t *testing.T) {
+	url, schema := freshSchema(t)
+	opener := func(t *testing.T, c storetest.Config) hindsight.Store {
+		s, err := postgres.Open(t.Context(), url, postgres.Options{Render: c.Render, Clock: c.Clock, Schema: schema})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	storetest.RunSideTables(t, opener, func(t *testing.T, _ hindsight.Store, table, id string) int {
+		conn, err := pgx.Connect(t.Context(), url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(t.Context())
+		var n int
+		if err := conn.QueryRow(t.Context(), `SELECT count(*) FROM `+schema+`.`+table+` WHERE incident_id = $1`, id).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	})
+}

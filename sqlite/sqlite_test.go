@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -119,4 +120,19 @@ func TestOpenErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestAuditAndOutbox(t *testing.T) {
+	storetest.RunSideTables(t, open, func(t *testing.T, s hindsight.Store, table, id string) int {
+		db, err := sql.Open("sqlite", s.(*sqlite.Store).Path())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var n int
+		if err := db.QueryRow(`SELECT count(*) FROM `+table+` WHERE incident_id = ?`, id).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	})
 }

@@ -173,6 +173,23 @@ func testVerbatim(t *testing.T, open Opener) {
 			}
 		})
 	}
+	t.Run("UnstorableKeys", func(t *testing.T) {
+		for _, id := range []string{"INC-\x00", "INC-\xff\xfe"} {
+			_, err := s.FindIncidentByID(ctx(t), hindsight.SystemViewer, id)
+			wantCode(t, "find "+id, err, hindsight.ENotFound)
+			_, err = s.FindRevisions(ctx(t), hindsight.SystemViewer, id)
+			wantCode(t, "revisions of "+id, err, hindsight.ENotFound)
+			_, err = s.UpdateIncident(ctx(t), hindsight.IncidentUpdate{ID: id, BaseRevision: 1, Doc: &hindsight.Postmortem{}})
+			wantCode(t, "update "+id, err, hindsight.ENotFound)
+			wantCode(t, "delete "+id, s.DeleteIncident(ctx(t), hindsight.IncidentDelete{ID: id}), hindsight.ENotFound)
+			if _, err := s.FindIncidents(ctx(t), hindsight.Viewer{UserID: id}, hindsight.IncidentFilter{Owner: id}); err != nil {
+				t.Errorf("list as viewer %q: %v", id, err)
+			}
+			if _, err := s.FindActionItems(ctx(t), hindsight.Viewer{UserID: id}, hindsight.ActionItemFilter{IncidentID: id}); err != nil {
+				t.Errorf("action items of %q: %v", id, err)
+			}
+		}
+	})
 	t.Run("OwnerFilterFindsSQLText", func(t *testing.T) {
 		page, err := s.FindIncidents(ctx(t), hindsight.SystemViewer, hindsight.IncidentFilter{Owner: cases[1].text})
 		if err != nil {

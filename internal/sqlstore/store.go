@@ -74,6 +74,10 @@ func internal(op string, err error) error {
 	return &hindsight.Error{Code: hindsight.EInternal, Message: op + ": " + err.Error(), Err: err}
 }
 
+// storable reports whether s can be a query parameter of either backend
+// (PostgreSQL refuses NUL bytes and invalid UTF-8 in text).
+func storable(s string) bool { return clean(s) == s }
+
 func notFound(id string) error {
 	return hindsight.Errorf(hindsight.ENotFound, "incident %q not found", id)
 }
@@ -234,6 +238,9 @@ func (s *Store) UpdateIncident(ctx context.Context, u hindsight.IncidentUpdate) 
 	if u.BaseRevision < 1 {
 		return nil, hindsight.Errorf(hindsight.EInvalid, "update incident %s: the base revision is missing", u.ID)
 	}
+	if !storable(u.ID) {
+		return nil, notFound(u.ID)
+	}
 	now := s.now()
 	doc := *u.Doc
 	doc.Summary.IncidentID = u.ID
@@ -321,6 +328,9 @@ func (s *Store) whyNotUpdated(ctx context.Context, tx *sql.Tx, id string, base i
 
 // DeleteIncident implements hindsight.Store.
 func (s *Store) DeleteIncident(ctx context.Context, d hindsight.IncidentDelete) error {
+	if !storable(d.ID) {
+		return notFound(d.ID)
+	}
 	now := s.now()
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var res sql.Result
@@ -372,7 +382,7 @@ func (c *cond) visible(v hindsight.Viewer) {
 	case v.UserID == "":
 		c.add(`NOT i.restricted`)
 	default:
-		c.add(`(NOT i.restricted OR EXISTS (SELECT 1 FROM incident_members m WHERE m.incident_id = i.id AND m.user_id = ?))`, v.UserID)
+		c.add(`(NOT i.restricted OR EXISTS (SELECT 1 FROM incident_members m WHERE m.incident_id = i.id AND m.user_id = ?))`, clean(v.UserID))
 	}
 }
 
@@ -400,6 +410,9 @@ const incidentCols = `i.id, i.revision, i.restricted, i.created_at, i.created_by
 
 // FindIncidentByID implements hindsight.Store.
 func (s *Store) FindIncidentByID(ctx context.Context, v hindsight.Viewer, id string, opts ...hindsight.ReadOption) (*hindsight.Incident, error) {
+	if !storable(id) {
+		return nil, notFound(id)
+	}
 	var c cond
 	c.add(`i.id = ?`, id)
 	if !hindsight.HasReadOption(opts, hindsight.IncludeDeleted) {
@@ -667,6 +680,9 @@ func (s *Store) SearchIncidents(ctx context.Context, v hindsight.Viewer, q hinds
 
 // visibleIncident checks that id exists for v (ENotFound otherwise).
 func (s *Store) visibleIncident(ctx context.Context, v hindsight.Viewer, id string, opts []hindsight.ReadOption) error {
+	if !storable(id) {
+		return notFound(id)
+	}
 	var c cond
 	c.add(`i.id = ?`, id)
 	if !hindsight.HasReadOption(opts, hindsight.IncludeDeleted) {
@@ -757,7 +773,7 @@ func (s *Store) FindActionItems(ctx context.Context, v hindsight.Viewer, f hinds
 		c.add(`EXISTS (SELECT 1 FROM incident_services sv WHERE sv.incident_id = i.id AND lower(sv.name) = lower(?))`, clean(f.Service))
 	}
 	if f.IncidentID != "" {
-		c.add(`a.incident_id = ?`, f.IncidentID)
+		c.add(`a.incident_id = ?`, clean(f.IncidentID))
 	}
 	q := `SELECT a.incident_id, i.title, i.severity, a.position, a.item_id, a.action, a.owner, a.priority, a.target_date, a.target_text, a.status
 FROM action_items a JOIN incidents i ON i.id = a.incident_id WHERE ` + c.String() + `
