@@ -170,6 +170,12 @@ type IncidentCreate struct {
 	// Restricted and Members set the incident's visibility.
 	Restricted bool
 	Members    []string
+	// KeepID keeps the model's Incident ID when it is a valid
+	// INC-YYYYMMDD-NNN (for imports of existing postmortems): EConflict when
+	// it is taken; the day's counter moves past it so later IDs never
+	// collide. Without KeepID, or with an ID that is not valid, the store
+	// allocates one.
+	KeepID bool
 	// Audit and Outbox are written in the same transaction; the store fills
 	// in their incident ID and time.
 	Audit  []AuditRecord

@@ -126,6 +126,39 @@ func testIncidentIDs(t *testing.T, open Opener) {
 	}
 }
 
+func testKeepID(t *testing.T, open Opener) {
+	s := newStore(t, open)
+	create := func(id string, start string) (*hindsight.Incident, error) {
+		p := &hindsight.Postmortem{Title: "imported " + id}
+		p.Summary.IncidentID = id
+		if start != "" {
+			p.Summary.Start = tm(start)
+		}
+		return s.CreateIncident(ctx(t), hindsight.IncidentCreate{Doc: p, KeepID: true})
+	}
+	cases := []struct {
+		name, id, start, want string
+		code                  hindsight.Code
+	}{
+		{"Kept", "INC-20260312-005", "2026-03-12 10:00", "INC-20260312-005", ""},
+		{"KeptEvenIfStartDiffers", "INC-20260101-002", "2026-03-12 10:00", "INC-20260101-002", ""},
+		{"Taken", "INC-20260312-005", "", "", hindsight.EConflict},
+		{"LowerStillFree", "INC-20260312-003", "", "INC-20260312-003", ""},
+		{"NotAnIDIsAllocated", "legacy-42", "2026-03-12 11:00", "INC-20260312-006", ""},
+		{"CounterMovedPast", "", "2026-03-12 12:00", "INC-20260312-007", ""},
+		{"OtherDayCounter", "", "2026-01-01 12:00", "INC-20260101-003", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			inc, err := create(c.id, c.start)
+			wantCode(t, c.name, err, c.code)
+			if err == nil && (inc.ID != c.want || inc.Doc.Summary.IncidentID != c.want) {
+				t.Errorf("ID %s, want %s", inc.ID, c.want)
+			}
+		})
+	}
+}
+
 func testVerbatim(t *testing.T, open Opener) {
 	s := newStore(t, open)
 	cases := []struct{ name, text string }{

@@ -36,6 +36,7 @@ func Run(t *testing.T, open Opener) {
 	}{
 		{"CreateAndFind", testCreateAndFind},
 		{"IncidentIDs", testIncidentIDs},
+		{"KeepIDOnImport", testKeepID},
 		{"Verbatim", testVerbatim},
 		{"UnvalidatedValuesStoredVerbatim", testUnvalidated},
 		{"BadInput", testBadInput},

@@ -120,13 +120,10 @@ func (s *Store) CreateIncident(ctx context.Context, c hindsight.IncidentCreate) 
 	doc := *c.Doc
 	var inc *hindsight.Incident
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		var n int
-		err := tx.QueryRowContext(ctx, s.d.Rebind(`INSERT INTO incident_counters (day, n) VALUES (?, 1)
-ON CONFLICT (day) DO UPDATE SET n = incident_counters.n + 1 RETURNING n`), day.UTC().Format("20060102")).Scan(&n)
+		id, err := s.allocateID(ctx, tx, c, day)
 		if err != nil {
 			return err
 		}
-		id := hindsight.FormatIncidentID(day, n)
 		doc.Summary.IncidentID = id
 		md, js, err := s.renderDoc(&doc)
 		if err != nil {
@@ -164,6 +161,35 @@ VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 
 		return nil, internal("create incident", err)
 	}
 	return inc, nil
+}
+
+// allocateID returns the next Incident ID of day's UTC date, or the model's
+// own ID when c.KeepID asks for it, moving the day's counter in tx.
+func (s *Store) allocateID(ctx context.Context, tx *sql.Tx, c hindsight.IncidentCreate, day time.Time) (string, error) {
+	if c.KeepID {
+		if d, seq, ok := hindsight.ParseIncidentID(c.Doc.Summary.IncidentID); ok {
+			id := c.Doc.Summary.IncidentID
+			var one int
+			err := tx.QueryRowContext(ctx, s.d.Rebind(`SELECT 1 FROM incidents WHERE id = ?`), id).Scan(&one)
+			if err == nil {
+				return "", hindsight.Errorf(hindsight.EConflict, "incident %s already exists", id)
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return "", err
+			}
+			_, err = tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO incident_counters (day, n) VALUES (?, ?)
+ON CONFLICT (day) DO UPDATE SET n = CASE WHEN incident_counters.n > excluded.n THEN incident_counters.n ELSE excluded.n END`),
+				d.Format("20060102"), seq)
+			return id, err
+		}
+	}
+	var n int
+	err := tx.QueryRowContext(ctx, s.d.Rebind(`INSERT INTO incident_counters (day, n) VALUES (?, 1)
+ON CONFLICT (day) DO UPDATE SET n = incident_counters.n + 1 RETURNING n`), day.UTC().Format("20060102")).Scan(&n)
+	if err != nil {
+		return "", err
+	}
+	return hindsight.FormatIncidentID(day, n), nil
 }
 
 func (s *Store) insertRevision(ctx context.Context, tx *sql.Tx, id string, n int, md []byte, author string, at time.Time, msg string) error {
