@@ -98,7 +98,7 @@ func ghProperty(s string) string {
 	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
 }
 
-// HelpURI is where each rule is documented (with #hs001 anchors).
+// HelpURI is where each rule is documented (anchors #hs001-placeholder...).
 const HelpURI = "https://github.com/hindsight-pm/hindsight/blob/main/docs/lint-rules.md"
 
 type sarifLog struct {
@@ -211,7 +211,7 @@ func WriteSARIF(w io.Writer, r Report) error {
 			Name:                 rule.Name,
 			ShortDescription:     sarifText{rule.Name},
 			FullDescription:      sarifText{rule.Description},
-			HelpURI:              HelpURI + "#" + strings.ToLower(rule.ID),
+			HelpURI:              HelpURI + "#" + strings.ToLower(rule.ID) + "-" + rule.Name,
 			DefaultConfiguration: sarifRuleCfg{sarifLevel(rule.Level)},
 		})
 	}

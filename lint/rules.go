@@ -339,8 +339,9 @@ func checkEndAfterStart(c *checker) {
 	if !s.IsSet() || !e.IsSet() || e.T.After(s.T) {
 		return
 	}
-	c.report("summary.end_time", "summary.end_time %s is not after summary.start_time %s; expected an end after the start",
+	f := c.report("summary.end_time", "summary.end_time %s is not after summary.start_time %s; expected an end after the start",
 		fmtTime(e.T), fmtTime(s.T))
+	f.needle = fmtTime(e.T)
 }
 
 // ---------------------------------------------------------------- HS009
@@ -360,6 +361,7 @@ func checkDurationMatches(c *checker) {
 	case d.Valid && d.Minutes != want:
 		f := c.report(field, "summary.duration is %s but End − Start is %s; expected %s", d.String(), hindsight.HHMM(want), hindsight.HHMM(want))
 		f.Fix = fix
+		f.needle = d.String()
 	case d.IsZero():
 		f := c.report(field, "summary.duration is not set; expected %s (End − Start)", hindsight.HHMM(want))
 		f.Fix = fix
@@ -376,9 +378,11 @@ func checkDetectionWindow(c *checker) {
 	const field = "detection.detection_time"
 	switch {
 	case s.IsSet() && dt.T.Before(s.T):
-		c.report(field, "detection.detection_time %s is before summary.start_time %s; expected a time between start and end", fmtTime(dt.T), fmtTime(s.T))
+		f := c.report(field, "detection.detection_time %s is before summary.start_time %s; expected a time between start and end", fmtTime(dt.T), fmtTime(s.T))
+		f.needle = fmtTime(dt.T)
 	case e.IsSet() && dt.T.After(e.T):
-		c.report(field, "detection.detection_time %s is after summary.end_time %s; expected a time between start and end", fmtTime(dt.T), fmtTime(e.T))
+		f := c.report(field, "detection.detection_time %s is after summary.end_time %s; expected a time between start and end", fmtTime(dt.T), fmtTime(e.T))
+		f.needle = fmtTime(dt.T)
 	}
 }
 
@@ -387,15 +391,17 @@ func checkDetectionWindow(c *checker) {
 func checkResponseTimes(c *checker) {
 	d := c.doc.Detection
 	if d.TTA.Valid && d.TTM.Valid && d.TTA.Minutes > d.TTM.Minutes {
-		c.report("detection.time_to_acknowledge", "detection.time_to_acknowledge %s is longer than detection.time_to_mitigate %s; expected at most %s",
+		f := c.report("detection.time_to_acknowledge", "detection.time_to_acknowledge %s is longer than detection.time_to_mitigate %s; expected at most %s",
 			d.TTA.String(), d.TTM.String(), d.TTM.String())
+		f.needle = d.TTA.String()
 	}
 	e := c.doc.Summary.End
 	if d.TTM.Valid && d.DetectionTime.IsSet() && e.IsSet() && !e.T.Before(d.DetectionTime.T) {
 		limit := minutesBetween(d.DetectionTime.T, e.T)
 		if d.TTM.Minutes > limit {
-			c.report("detection.time_to_mitigate", "detection.time_to_mitigate %s is longer than End − Detection Time (%s); expected at most %s",
+			f := c.report("detection.time_to_mitigate", "detection.time_to_mitigate %s is longer than End − Detection Time (%s); expected at most %s",
 				d.TTM.String(), hindsight.HHMM(limit), hindsight.HHMM(limit))
+			f.needle = d.TTM.String()
 		}
 	}
 }
@@ -420,6 +426,7 @@ func checkTimelineOrder(c *checker) {
 		if prevIdx >= 0 && e.Time.T.Before(prev) {
 			field := fmt.Sprintf("timeline[%d].time", i)
 			f := c.report(field, "%s %s is before the row above it (%s); expected chronological order", field, fmtTime(e.Time.T), fmtTime(prev))
+			f.needle = fmtTime(e.Time.T)
 			if allValid && first {
 				f.Fix = &Fix{
 					Description: "timeline: sorted rows by time",
@@ -469,9 +476,11 @@ func checkTimelineWindow(c *checker) {
 		field := fmt.Sprintf("timeline[%d].time", i)
 		switch {
 		case e.IsSet() && ev.Time.T.After(e.T):
-			c.report(field, "%s %s is after summary.end_time %s; expected events up to the end (or move follow-up work to action items)", field, fmtTime(ev.Time.T), fmtTime(e.T))
+			f := c.report(field, "%s %s is after summary.end_time %s; expected events up to the end (or move follow-up work to action items)", field, fmtTime(ev.Time.T), fmtTime(e.T))
+			f.needle = fmtTime(ev.Time.T)
 		case s.IsSet() && ev.Time.T.Before(s.T.Add(-lead)):
-			c.report(field, "%s %s is more than %d hours before summary.start_time %s; expected events near the incident", field, fmtTime(ev.Time.T), c.cfg.timelineLeadHours(), fmtTime(s.T))
+			f := c.report(field, "%s %s is more than %d hours before summary.start_time %s; expected events near the incident", field, fmtTime(ev.Time.T), c.cfg.timelineLeadHours(), fmtTime(s.T))
+			f.needle = fmtTime(ev.Time.T)
 		}
 	}
 }
@@ -581,8 +590,9 @@ func checkP0Window(c *checker) {
 		}
 		field := fmt.Sprintf("action_items[%d].target_date", i)
 		after := int(a.TargetDate.T.Sub(hindsight.DateOf(e.T).T).Hours() / 24)
-		c.report(field, "%s is P0 but due %s, %d days after the incident ended; expected a target date by %s (within %d days)",
+		f := c.report(field, "%s is P0 but due %s, %d days after the incident ended; expected a target date by %s (within %d days)",
 			itemName(a, i), fmtDate(a.TargetDate.T), after, fmtDate(limit), days)
+		f.needle = fmtDate(a.TargetDate.T)
 	}
 }
 
@@ -739,6 +749,13 @@ func checkUnknown(c *checker) {
 		field := u.Section
 		switch u.Kind {
 		case "section":
+			field = "custom_sections"
+			for i, cs := range c.doc.Custom {
+				if cs.Heading == u.Name {
+					field = fmt.Sprintf("custom_sections[%d]", i)
+					break
+				}
+			}
 			f := c.reportAt(field, u.Line, "unknown section %q; expected one of the template's sections (kept verbatim)", u.Name)
 			f.needle = u.Name
 		case "field":
