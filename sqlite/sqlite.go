@@ -174,11 +174,18 @@ func (dialect) MatchArg(text string) (string, bool) {
 	return strings.Join(words, " "), true
 }
 
+// SearchSQL ranks in a first step (rowids only, ORDER BY rank, which FTS5
+// evaluates itself) and computes snippets for the page's rows only. ?1 is
+// the match expression, used twice.
 func (dialect) SearchSQL(cols, cond string) string {
-	return `SELECT ` + cols + `, snippet(incident_fts, -1, char(2), char(3), '…', 24), -bm25(incident_fts, 10.0, 1.0)
-FROM incident_fts JOIN incidents i ON i.pk = incident_fts.rowid
-WHERE incident_fts MATCH ? AND ` + cond + `
-ORDER BY bm25(incident_fts, 10.0, 1.0), i.id LIMIT ? OFFSET ?`
+	return `WITH top AS (
+    SELECT incident_fts.rowid AS pk, rank AS r FROM incident_fts JOIN incidents i ON i.pk = incident_fts.rowid
+    WHERE incident_fts MATCH ?1 AND ` + cond + `
+    ORDER BY rank, i.id LIMIT ? OFFSET ?)
+SELECT ` + cols + `, snippet(incident_fts, -1, char(2), char(3), '…', 24), -top.r
+FROM top JOIN incident_fts ON incident_fts.rowid = top.pk JOIN incidents i ON i.pk = top.pk
+WHERE incident_fts MATCH ?1
+ORDER BY top.r, i.id`
 }
 
 func (dialect) PutSearch(ctx context.Context, tx *sql.Tx, id, title, body string) error {

@@ -83,10 +83,10 @@ func TestMigrateCommand(t *testing.T) {
 		applied int
 		pending int
 	}{
-		{"StatusOfNewFile", []string{"status"}, 0, 0, 2},
-		{"Up", []string{"up"}, 0, 2, 0},
-		{"Down", []string{"down"}, 0, 1, 1},
-		{"DefaultIsUp", nil, 0, 2, 0},
+		{"StatusOfNewFile", []string{"status"}, 0, 0, 3},
+		{"Up", []string{"up"}, 0, 3, 0},
+		{"Down", []string{"down"}, 0, 2, 1},
+		{"DefaultIsUp", nil, 0, 3, 0},
 		{"Unknown", []string{"sideways"}, 2, -1, -1},
 	}
 	for _, c := range cases {
