@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -208,6 +209,7 @@ func normMembers(m []string) []string {
 			out = append(out, u)
 		}
 	}
+	slices.Sort(out)
 	return out
 }
 
@@ -276,6 +278,7 @@ func (s *Store) UpdateIncident(ctx context.Context, u hindsight.IncidentUpdate) 
 	}
 	pr := project(&doc)
 	n := u.BaseRevision + 1
+	var inc *hindsight.Incident
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		q := `UPDATE incidents SET revision = ?, title = ?, severity = ?, severity_rank = ?, status = ?,
 start_at = ?, end_at = ?, detected_at = ?, start_key = ?, duration_min = ?, tta_min = ?, ttm_min = ?, owner = ?, commander = ?,
@@ -311,12 +314,40 @@ updated_at = ?, updated_key = ?, updated_by = ?, doc_json = ?`
 				return err
 			}
 		}
-		return s.writeSide(ctx, tx, u.ID, now, u.Audit, u.Outbox)
+		if err := s.writeSide(ctx, tx, u.ID, now, u.Audit, u.Outbox); err != nil {
+			return err
+		}
+		inc = &hindsight.Incident{ID: u.ID, Revision: n, Doc: &doc, Markdown: md, UpdatedAt: now, UpdatedBy: u.Author}
+		return s.readRecord(ctx, tx, inc)
 	})
 	if err != nil {
 		return nil, internal("update incident "+u.ID, err)
 	}
-	return s.FindIncidentByID(ctx, hindsight.SystemViewer, u.ID)
+	return inc, nil
+}
+
+// readRecord fills in the record data of inc that an update leaves alone:
+// visibility, members and creation, read in tx so they belong to the
+// revision just written.
+func (s *Store) readRecord(ctx context.Context, tx *sql.Tx, inc *hindsight.Incident) error {
+	err := tx.QueryRowContext(ctx, s.d.Rebind(`SELECT restricted, created_at, created_by FROM incidents WHERE id = ?`), inc.ID).Scan(
+		&inc.Restricted, timeScan{&inc.CreatedAt}, &inc.CreatedBy)
+	if err != nil {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, s.d.Rebind(`SELECT user_id FROM incident_members WHERE incident_id = ? ORDER BY user_id`), inc.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var u string
+		if err := rows.Scan(&u); err != nil {
+			return err
+		}
+		inc.Members = append(inc.Members, u)
+	}
+	return rows.Err()
 }
 
 // whyNotUpdated explains a refused update: no such incident, or a stale
