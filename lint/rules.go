@@ -438,9 +438,9 @@ func checkTimelineOrder(c *checker) {
 				first = false
 			}
 		}
-		if prevIdx < 0 || e.Time.T.After(prev) {
-			prev, prevIdx = e.Time.T, i
-		}
+		// compare with the row just above, so one misplaced row is one
+		// finding, not one per row after it
+		prev, prevIdx = e.Time.T, i
 	}
 }
 
