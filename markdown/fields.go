@@ -455,7 +455,7 @@ func splitLabel(line string) (label, value string, canonical, ok bool) {
 		colon := strings.HasSuffix(inner, ":")
 		inner = strings.TrimSpace(strings.TrimSuffix(inner, ":"))
 		r := strings.TrimLeft(rest, " ")
-		if strings.HasPrefix(r, ":") {
+		if !colon && strings.HasPrefix(r, ":") {
 			colon = true
 			r = r[1:]
 		}

@@ -207,30 +207,28 @@ func (p *parse) headingText(h *ast.Heading, line int) string {
 	return strings.TrimSpace(strings.Trim(strings.TrimSpace(p.src.line(line)), "#"))
 }
 
-// group splits blocks into the preamble and sections. A heading whose text
-// names a known section starts it; an unknown heading at the sections' level
-// or above starts a custom section; deeper headings are content.
+// group splits blocks into the preamble and sections. A heading (levels 1
+// to 3) whose text names a known section starts it; an unknown heading at
+// level 1 or 2 (the canonical section level) starts a custom section; deeper
+// headings are content of the section they stand in, so the canonical form,
+// with sections at level 2, reads back the same.
 func (p *parse) group(blocks []block) []*section {
 	pre := &section{key: hindsight.SecPreamble}
 	secs := []*section{pre}
 	cur := pre
-	level := 0 // the level of known section headings, once seen
 	seen := map[string]bool{}
 	lastKnown := ""
 	titled := false
 	for _, b := range blocks {
 		if b.heading > 0 {
-			if !titled && b.heading == 1 && level == 0 && cur == pre {
+			if !titled && b.heading == 1 && cur == pre {
 				titled = true
 				p.title(b)
 				pre.heading = b
 				continue
 			}
 			key := sectionKey(b.headingTxt)
-			if key != "" && !seen[key] && b.heading <= 3 && (level == 0 || b.heading <= level+1) {
-				if level == 0 {
-					level = b.heading
-				}
+			if key != "" && !seen[key] && b.heading <= 3 {
 				seen[key] = true
 				lastKnown = key
 				cur = &section{key: key, line: b.from, heading: b}
@@ -238,11 +236,7 @@ func (p *parse) group(blocks []block) []*section {
 				p.sm.Lines[key] = b.from + 1
 				continue
 			}
-			lim := level
-			if lim == 0 {
-				lim = 2
-			}
-			if b.heading <= lim {
+			if b.heading <= 2 {
 				cs := &hindsight.CustomSection{Heading: b.headingTxt, Level: b.heading, After: lastKnown}
 				cur = &section{custom: cs, line: b.from, heading: b}
 				secs = append(secs, cur)
@@ -284,7 +278,7 @@ var sectionAliases = map[string]string{
 func (p *parse) title(b block) {
 	t := b.headingTxt
 	p.sm.Lines["title"] = b.from + 1
-	if normLabel(t) == normLabel(phTitle) {
+	if strings.EqualFold(strings.TrimSpace(t), phTitle) {
 		p.placeholder("title", b.from, t)
 		return
 	}
@@ -486,6 +480,10 @@ func (p *parse) itemSection(s *section, placeholders []string) []string {
 		}
 		p.unknown("content", s.key, "", b.from)
 		e.add(p.src.text(b.from, b.to))
+	}
+	if len(out) == 0 {
+		// prose instead of a list stands alone: it is all "before"
+		e.before, e.after = append(e.before, e.after...), nil
 	}
 	p.saveExtra(s.key, e, nil)
 	return out

@@ -75,12 +75,19 @@ func (s *source) text(from, to int) string {
 	if from > to {
 		return ""
 	}
+	// a block's first line may be indented up to three spaces; the block is
+	// kept relative to it, so it stands at the margin wherever it is written
+	first := s.line(from)
+	indent := len(first) - len(strings.TrimLeft(first, " "))
+	if indent > 3 {
+		indent = 0
+	}
 	var b strings.Builder
 	for i := from; i <= to; i++ {
 		if i > from {
 			b.WriteByte('\n')
 		}
-		b.WriteString(strings.TrimRight(s.line(i), " \t"))
+		b.WriteString(strings.TrimRight(dedent(s.line(i), indent), " \t"))
 	}
 	return b.String()
 }

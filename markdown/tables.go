@@ -229,6 +229,9 @@ func trimCells(c []string) []string {
 }
 
 func indexOf(list []string, s string) int {
+	if s == "" {
+		return -1 // unnamed columns are each their own
+	}
 	for i, x := range list {
 		if strings.EqualFold(x, s) {
 			return i
@@ -433,7 +436,7 @@ func (p *parse) actionRow(vals map[int]string, cells []string, line int) {
 	idx := len(p.doc.ActionItems)
 	path := fmt.Sprintf("action_items[%d]", idx)
 	// the template's own row: every value a placeholder
-	if isPlaceholder(vals[colAction], phAction) && (vals[colOwner] == "" || isPlaceholder(vals[colOwner], phName)) &&
+	if isPlaceholder(vals[colAction], phAction) && (vals[colID] == "" || vals[colID] == phActionID) && (vals[colOwner] == "" || isPlaceholder(vals[colOwner], phName)) &&
 		(vals[colPriority] == "" || isPlaceholder(vals[colPriority], phPriority)) && len(cells) == 0 &&
 		(vals[colStatus] == "" || isPlaceholder(vals[colStatus], phItemStatus)) &&
 		(vals[colTarget] == "" || isPlaceholder(vals[colTarget], phDate)) {
