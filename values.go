@@ -478,10 +478,18 @@ var Priorities = []Priority{P0, P1, P2}
 // Valid reports whether p is P0, P1 or P2.
 func (p Priority) Valid() bool { return p == P0 || p == P1 || p == P2 }
 
-// ParsePriority accepts p0, P-1, "P1 (high)"; other text is verbatim.
+// ParsePriority accepts p0, P-1, "P1 (high)", "P1 - high"; other text is
+// verbatim.
 func ParsePriority(s string) (Priority, bool) {
 	t := strings.TrimSpace(s)
-	n := strings.ToUpper(strings.ReplaceAll(strings.ReplaceAll(t, "-", ""), " ", ""))
+	head := t
+	if i := strings.IndexAny(t, "(—–,:"); i > 0 {
+		head = t[:i]
+	}
+	if f := strings.Fields(head); len(f) >= 2 && len(f[0]) >= 2 {
+		head = f[0] // "P1 - high"
+	}
+	n := strings.ToUpper(strings.ReplaceAll(strings.ReplaceAll(head, "-", ""), " ", ""))
 	if len(n) == 2 && n[0] == 'P' && n[1] >= '0' && n[1] <= '2' {
 		return Priority(n), true
 	}

@@ -184,3 +184,25 @@ func TestParseTolerance(t *testing.T) {
 		})
 	}
 }
+
+func TestActionBulletDetails(t *testing.T) {
+	p, _ := Parse([]byte("## Action Items\n\n- [ ] add alert (owner: @dana, P1, due 2022-08-26)\n- [ ] AI-007 split the pool (owner: sam, lee)\n"))
+	if len(p.ActionItems) != 2 {
+		t.Fatalf("got %+v", p.ActionItems)
+	}
+	a := p.ActionItems[0]
+	if a.Owner != "@dana" || a.Priority != hindsight.P1 || a.TargetDate.String() != "2022-08-26" || a.Action != "add alert" {
+		t.Errorf("got %+v", a)
+	}
+	if b := p.ActionItems[1]; b.ID != "AI-007" || b.Owner != "sam, lee" {
+		t.Errorf("got %+v", b)
+	}
+	for _, c := range []struct {
+		in   string
+		want hindsight.Priority
+	}{{"P1 (high)", hindsight.P1}, {"p0", hindsight.P0}, {"P-2", hindsight.P2}, {"P1 - high", hindsight.P1}} {
+		if got, ok := hindsight.ParsePriority(c.in); !ok || got != c.want {
+			t.Errorf("ParsePriority(%q) = %q, %v", c.in, got, ok)
+		}
+	}
+}

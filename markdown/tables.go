@@ -425,7 +425,23 @@ func (p *parse) actionBullet(it item) {
 		t = t[len(m[0]):]
 	}
 	if m := ownerRe.FindStringSubmatch(t); m != nil {
-		vals[colOwner] = strings.TrimSpace(m[1])
+		// "(owner: @dana, P1, due 2022-08-26)": owner, priority, target date
+		for i, part := range strings.Split(m[1], ",") {
+			part = strings.TrimSpace(part)
+			lp := strings.ToLower(part)
+			switch {
+			case i == 0:
+				vals[colOwner] = part
+			case strings.HasPrefix(lp, "due") || strings.HasPrefix(lp, "by ") || strings.HasPrefix(lp, "target"):
+				vals[colTarget] = strings.TrimSpace(strings.TrimLeft(part[strings.IndexAny(part, " :")+1:], " :"))
+			default:
+				if _, ok := hindsight.ParsePriority(part); ok {
+					vals[colPriority] = part
+				} else {
+					vals[colOwner] += ", " + part
+				}
+			}
+		}
 		t = strings.TrimSpace(strings.Replace(t, m[0], "", 1))
 	}
 	vals[colAction] = t
