@@ -75,7 +75,7 @@ var wordRe = regexp.MustCompile(`[\p{L}\p{N}][\p{L}\p{N}'’._-]*[\p{L}\p{N}]`)
 var canonicalised = map[string]bool{
 	"final": true, "complete": true, "completed": true, "review": true, "done": true, "fixed": true, "resolved": true, "yes": true, "no": true,
 	"sev1": true, "sev2": true, "sev3": true, "sev4": true, "sev": true, "utc": true, "todo": true, "wip": true, "closed": true, "open": true,
-	"in": true, "progress": true, "due": true, "owner": true, "p-0": true, "p-1": true, "p-2": true, "service-name": true,
+	"in": true, "progress": true, "due": true, "owner": true, "high": true, "medium": true, "low": true, "critical": true, "urgent": true, "p-0": true, "p-1": true, "p-2": true, "service-name": true,
 	// spelled durations and dates, respelled as HH:MM and YYYY-MM-DD
 	"h": true, "m": true, "hour": true, "hours": true, "min": true, "mins": true, "minute": true, "minutes": true, "day": true, "days": true,
 	"jan": true, "feb": true, "mar": true, "apr": true, "may": true, "jun": true, "jul": true, "aug": true, "sep": true, "oct": true, "nov": true, "dec": true,
