@@ -130,18 +130,7 @@ func (m *matcher) find(text string) []hit {
 	if text == "" || len(m.words) == 0 {
 		return nil
 	}
-	lower := strings.ToLower(maskCode(text))
-	// ToLower can change byte lengths for some scripts; fall back to
-	// a rune-preserving mapping when it does so offsets stay valid.
-	if len(lower) != len(text) {
-		lower = strings.Map(func(r rune) rune {
-			l := unicode.ToLower(r)
-			if utf8.RuneLen(l) != utf8.RuneLen(r) {
-				return r
-			}
-			return l
-		}, maskCode(text))
-	}
+	lower := lowerSameLen(maskCode(text))
 	var hits []hit
 	taken := map[int]bool{}
 	for i := range m.words {
@@ -197,6 +186,31 @@ func (m *matcher) find(text string) []hit {
 		}
 	}
 	return hits
+}
+
+// lowerSameLen lower-cases s keeping every byte offset: runes whose lower
+// case has another length, and invalid UTF-8, are kept as they are.
+func lowerSameLen(s string) string {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			b = append(b, c)
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if l := unicode.ToLower(r); r != utf8.RuneError && utf8.RuneLen(l) == size {
+			b = utf8.AppendRune(b, l)
+		} else {
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return string(b)
 }
 
 // maskCode replaces code spans and fenced code blocks with spaces (keeping
