@@ -83,7 +83,7 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 	if busy <= 0 {
 		busy = 10 * time.Second
 	}
-	params := "?_pragma=busy_timeout(" + strconv.FormatInt(busy.Milliseconds(), 10) + ")&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+	params := "?_pragma=busy_timeout(" + strconv.FormatInt(busy.Milliseconds(), 10) + ")&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32768)&_pragma=mmap_size(1073741824)"
 	w, err := sql.Open("sqlite", path+params+"&_txlock=immediate")
 	if err != nil {
 		return nil, hindsight.Errorf(hindsight.EInvalid, "open %s: %v", path, err)
@@ -174,13 +174,23 @@ func (dialect) MatchArg(text string) (string, bool) {
 	return strings.Join(words, " "), true
 }
 
-// SearchSQL ranks in a first step (rowids only, ORDER BY rank, which FTS5
-// evaluates itself) and computes snippets for the page's rows only. ?1 is
-// the match expression, used twice.
+// SearchWindow is how many of the most recently created matching incidents
+// a search ranks. Ranking every match of a common word costs time in
+// proportion to the matches (bm25 reads each one's sizes); the window keeps
+// a search fast at any size, and recent incidents are what people look for.
+// Rarer words rank every match.
+const SearchWindow = 2000
+
+// SearchSQL finds the window's lowest rowid (FTS5 walks the matches newest
+// first and stops), ranks the matches from there (ORDER BY rank, evaluated
+// by FTS5) and computes snippets for the page's rows only. ?1 is the match
+// expression, used three times.
 func (dialect) SearchSQL(cols, cond string) string {
-	return `WITH top AS (
+	return `WITH win AS (
+    SELECT min(pk) AS lo FROM (SELECT rowid AS pk FROM incident_fts WHERE incident_fts MATCH ?1 ORDER BY rowid DESC LIMIT ` + strconv.Itoa(SearchWindow) + `)),
+top AS (
     SELECT incident_fts.rowid AS pk, rank AS r FROM incident_fts JOIN incidents i ON i.pk = incident_fts.rowid
-    WHERE incident_fts MATCH ?1 AND ` + cond + `
+    WHERE incident_fts MATCH ?1 AND incident_fts.rowid >= (SELECT lo FROM win) AND ` + cond + `
     ORDER BY rank, i.id LIMIT ? OFFSET ?)
 SELECT ` + cols + `, snippet(incident_fts, -1, char(2), char(3), '…', 24), -top.r
 FROM top JOIN incident_fts ON incident_fts.rowid = top.pk JOIN incidents i ON i.pk = top.pk

@@ -133,13 +133,16 @@ func (s *Store) CreateIncident(ctx context.Context, c hindsight.IncidentCreate) 
 		pr := project(&doc)
 		_, err = tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO incidents (id, revision, title, severity, severity_rank, status,
 start_at, end_at, detected_at, start_key, duration_min, tta_min, ttm_min, owner, commander, detected_by, detected_source,
-last_updated, services, action_items, open_action_items, restricted, created_at, created_by, updated_at, updated_key, updated_by, doc_json)
-VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+last_updated, services, action_items, open_action_items, restricted, created_at, created_by, updated_at, updated_key, updated_by)
+VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 			id, pr.Title, pr.Severity, pr.SeverityRank, pr.Status,
 			s.d.Time(pr.Start), s.d.Time(pr.End), s.d.Time(pr.Detected), pr.StartKey, pr.Duration, pr.TTA, pr.TTM,
 			pr.Owner, pr.Commander, pr.DetectedBy, pr.Source, s.d.Date(pr.LastUpdated), pr.servicesText,
-			pr.ActionItems, pr.OpenActionItems, c.Restricted, s.d.Time(now), clean(c.Author), s.d.Time(now), now.UnixMicro(), clean(c.Author), string(js))
+			pr.ActionItems, pr.OpenActionItems, c.Restricted, s.d.Time(now), clean(c.Author), s.d.Time(now), now.UnixMicro(), clean(c.Author))
 		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO incident_docs (incident_id, doc_json) VALUES (?, ?)`), id, string(js)); err != nil {
 			return err
 		}
 		if err := s.insertRevision(ctx, tx, id, 1, md, c.Author, now, c.Message); err != nil {
@@ -283,11 +286,11 @@ func (s *Store) UpdateIncident(ctx context.Context, u hindsight.IncidentUpdate) 
 		q := `UPDATE incidents SET revision = ?, title = ?, severity = ?, severity_rank = ?, status = ?,
 start_at = ?, end_at = ?, detected_at = ?, start_key = ?, duration_min = ?, tta_min = ?, ttm_min = ?, owner = ?, commander = ?,
 detected_by = ?, detected_source = ?, last_updated = ?, services = ?, action_items = ?, open_action_items = ?,
-updated_at = ?, updated_key = ?, updated_by = ?, doc_json = ?`
+updated_at = ?, updated_key = ?, updated_by = ?`
 		args := []any{n, pr.Title, pr.Severity, pr.SeverityRank, pr.Status,
 			s.d.Time(pr.Start), s.d.Time(pr.End), s.d.Time(pr.Detected), pr.StartKey, pr.Duration, pr.TTA, pr.TTM,
 			pr.Owner, pr.Commander, pr.DetectedBy, pr.Source, s.d.Date(pr.LastUpdated), pr.servicesText,
-			pr.ActionItems, pr.OpenActionItems, s.d.Time(now), now.UnixMicro(), clean(u.Author), string(js)}
+			pr.ActionItems, pr.OpenActionItems, s.d.Time(now), now.UnixMicro(), clean(u.Author)}
 		if u.Restricted != nil {
 			q += `, restricted = ?`
 			args = append(args, *u.Restricted)
@@ -302,6 +305,9 @@ updated_at = ?, updated_key = ?, updated_by = ?, doc_json = ?`
 			return err
 		} else if k == 0 {
 			return s.whyNotUpdated(ctx, tx, u.ID, u.BaseRevision)
+		}
+		if _, err := tx.ExecContext(ctx, s.d.Rebind(`UPDATE incident_docs SET doc_json = ? WHERE incident_id = ?`), string(js), u.ID); err != nil {
+			return err
 		}
 		if err := s.insertRevision(ctx, tx, u.ID, n, md, u.Author, now, u.Message); err != nil {
 			return err
@@ -463,7 +469,7 @@ func strs[T ~string](xs []T) []string {
 	return out
 }
 
-const incidentCols = `i.id, i.revision, i.restricted, i.created_at, i.created_by, i.updated_at, i.updated_by, i.deleted_at, i.deleted_by, i.doc_json`
+const incidentCols = `i.id, i.revision, i.restricted, i.created_at, i.created_by, i.updated_at, i.updated_by, i.deleted_at, i.deleted_by, d.doc_json`
 
 // FindIncidentByID implements hindsight.Store.
 func (s *Store) FindIncidentByID(ctx context.Context, v hindsight.Viewer, id string, opts ...hindsight.ReadOption) (*hindsight.Incident, error) {
@@ -479,7 +485,7 @@ func (s *Store) FindIncidentByID(ctx context.Context, v hindsight.Viewer, id str
 	var inc hindsight.Incident
 	var js string
 	err := s.r.QueryRowContext(ctx, s.d.Rebind(`SELECT `+incidentCols+`, r.markdown FROM incidents i
-JOIN revisions r ON r.incident_id = i.id AND r.n = i.revision WHERE `+c.String()), c.args...).Scan(
+JOIN incident_docs d ON d.incident_id = i.id JOIN revisions r ON r.incident_id = i.id AND r.n = i.revision WHERE `+c.String()), c.args...).Scan(
 		&inc.ID, &inc.Revision, &inc.Restricted, timeScan{&inc.CreatedAt}, &inc.CreatedBy, timeScan{&inc.UpdatedAt}, &inc.UpdatedBy,
 		timeScan{&inc.DeletedAt}, strScan{&inc.DeletedBy}, &js, &inc.Markdown)
 	if errors.Is(err, sql.ErrNoRows) {

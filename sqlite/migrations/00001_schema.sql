@@ -36,7 +36,7 @@ CREATE TABLE incidents (
     updated_by        TEXT NOT NULL,
     deleted_at        TEXT,
     deleted_by        TEXT,
-    doc_json          TEXT NOT NULL                 -- the model of the latest revision
+    doc_json          TEXT NOT NULL                 -- the model of the latest revision (moved to incident_docs by 00004)
 );
 CREATE INDEX incidents_start ON incidents (start_key, id);
 CREATE INDEX incidents_severity ON incidents (severity_rank, id);
