@@ -207,6 +207,8 @@ func expectFor(field string) string {
 		return "a person or team"
 	case "loss", "exposure", "compliance", "rollback_needed":
 		return "Yes or No"
+	case "services_affected":
+		return "at least one affected service"
 	}
 	return "real content (or delete the line)"
 }
@@ -319,8 +321,9 @@ func checkDates(c *checker) {
 	}
 }
 
-// emptyItem reports whether an action item row holds nothing at all (an
-// unfilled template row).
+// emptyItem reports whether an action item row holds nothing at all: an
+// unfilled template row (whose ID is the template's AI-001) after its
+// placeholders parsed as unset.
 func emptyItem(a hindsight.ActionItem) bool {
 	return a.Action == "" && a.Owner == "" && a.Priority == "" && a.TargetDate.IsZero() && a.Status == "" && (a.ID == "" || a.ID == "AI-001")
 }
@@ -677,29 +680,25 @@ func checkRequired(c *checker) {
 
 // requiredSummary checks the Incident Summary field by field.
 func (c *checker) requiredSummary(st hindsight.Status) {
-	s := c.doc.Summary
-	need := []struct {
+	type need struct {
 		field string
 		unset bool
-	}{
+	}
+	s := c.doc.Summary
+	needs := []need{
 		{"summary.incident_id", strings.TrimSpace(s.IncidentID) == ""},
 		{"summary.start_time", s.Start.IsZero()},
 		{"summary.severity", s.Severity == ""},
 		{"summary.services_affected", len(c.doc.ServiceNames()) == 0},
 	}
 	if st != hindsight.StatusDraft {
-		need = append(need,
-			struct {
-				field string
-				unset bool
-			}{"summary.end_time", s.End.IsZero()},
-			struct {
-				field string
-				unset bool
-			}{"summary.duration", s.Duration.IsZero() && !(s.Start.IsSet() && s.End.IsSet())}, // else HS009 reports it
+		needs = append(needs,
+			need{"summary.end_time", s.End.IsZero()},
+			// with both times set, HS009 reports a missing duration
+			need{"summary.duration", s.Duration.IsZero() && !(s.Start.IsSet() && s.End.IsSet())},
 		)
 	}
-	for _, n := range need {
+	for _, n := range needs {
 		if n.unset && !c.placeholderAt(n.field) {
 			c.report(n.field, "%s is not set; expected %s in a %s postmortem", n.field, expectFor(n.field), st.Label())
 		}
