@@ -78,6 +78,7 @@ type lintInput struct {
 	changes  []string
 	diff     string
 	skipped  bool
+	note     string // said on stderr
 	err      error
 }
 
@@ -156,6 +157,9 @@ func runLint(a *app, fl lintFlags, args []string) error {
 		report.Findings = append(report.Findings, in.findings...)
 		if in.diff != "" {
 			io.WriteString(a.stdout, in.diff)
+		}
+		if in.note != "" {
+			fmt.Fprintf(a.stderr, "%s: %s\n", in.path, in.note)
 		}
 		if len(in.changes) > 0 && !fl.diff {
 			fmt.Fprintf(a.stderr, "%s: fixed: %s\n", in.path, strings.Join(in.changes, "; "))
@@ -310,6 +314,11 @@ func lintOne(in *lintInput, fl lintFlags, fixedCfg *lint.Config, configs *config
 	}
 	in.findings = lint.Source(in.path, in.data, cfg, opt)
 	if !fl.fix && !fl.diff {
+		return
+	}
+	if !lint.IsPostmortem(in.data) {
+		// rendering would turn it into a template: never rewrite it
+		in.note = "not a postmortem (no \"# Incident Postmortem\" heading or template sections); not fixed"
 		return
 	}
 	doc, _ := markdown.Parse(in.data)

@@ -197,6 +197,14 @@ func TestLintFix(t *testing.T) {
 	if len(entries) != 1 {
 		t.Errorf("temporary files left behind: %v", entries)
 	}
+	// a file that is not a postmortem is never rewritten, even when named
+	readme := filepath.Join(dir, "README.md")
+	writeLintFile(t, readme, "# Readme\n\nSome notes.\n")
+	code, _, stderr = runLintCLI("", "lint", "--fix", readme)
+	if b, _ := os.ReadFile(readme); string(b) != "# Readme\n\nSome notes.\n" || !strings.Contains(stderr, "not fixed") {
+		t.Errorf("README rewritten or not reported: exit %d, %q", code, stderr)
+	}
+	os.Remove(readme)
 	// a clean canonical file is not rewritten and nothing is reported
 	code, stdout, stderr = runLintCLI("", "lint", "--fix", "--today", "2026-07-10", p)
 	if code != 0 || stdout != "" || stderr != "" {
