@@ -130,8 +130,8 @@ type CreateOptions struct {
 	KeepID bool
 	// Force stores a document that fails validation (import --force).
 	Force bool
-	// Event is the name of the creating event ("incident.created").
-	Source string
+	// Import keeps the document's own Last Updated date (hindsight import).
+	Import bool
 }
 
 // Create stores a new postmortem as revision 1.
@@ -143,7 +143,9 @@ func (s *Service) Create(ctx context.Context, a Actor, p *hindsight.Postmortem, 
 		p.Status = hindsight.StatusDraft
 	}
 	now := s.Now()
-	p.LastUpdated = hindsight.DateOf(now)
+	if !o.Import || !p.LastUpdated.IsSet() {
+		p.LastUpdated = hindsight.DateOf(now)
+	}
 	if !o.KeepID {
 		p.Summary.IncidentID = ""
 	}
@@ -179,6 +181,9 @@ func (s *Service) Get(ctx context.Context, a Actor, id string) (*hindsight.Incid
 type SaveOptions struct {
 	Message string
 	Force   bool // store a document that fails validation (import --force)
+	// Import takes the document as the truth (hindsight import): any status
+	// change is allowed and its own Last Updated date is kept.
+	Import bool
 }
 
 // Save stores doc as the next revision of incident id. base is the revision
@@ -201,7 +206,7 @@ func (s *Service) Save(ctx context.Context, a Actor, id string, base int, p *hin
 	if p.Status == hindsight.StatusTemplate {
 		p.Status = cur.Doc.Status
 	}
-	if p.Status != cur.Doc.Status && cur.Doc.Status.Valid() && !cur.Doc.Status.CanMoveTo(p.Status) && !o.Force {
+	if p.Status != cur.Doc.Status && cur.Doc.Status.Valid() && !cur.Doc.Status.CanMoveTo(p.Status) && !o.Force && !o.Import {
 		return nil, &hindsight.Error{Code: hindsight.EInvalid,
 			Message: fmt.Sprintf("status cannot change from %s to %s (allowed: %s)", cur.Doc.Status.Label(), p.Status.Label(), statusList(cur.Doc.Status.Transitions())),
 			Fields:  []hindsight.FieldError{{Field: "status", Message: "transition not allowed"}}}
@@ -212,7 +217,9 @@ func (s *Service) Save(ctx context.Context, a Actor, id string, base int, p *hin
 		}
 	}
 	now := s.Now()
-	p.LastUpdated = hindsight.DateOf(now)
+	if !o.Import || !p.LastUpdated.IsSet() {
+		p.LastUpdated = hindsight.DateOf(now)
+	}
 	if err := s.checkSize(p); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,240 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/lint"
+	"github.com/hindsight-pm/hindsight/markdown"
+)
+
+// ImportOutcome says what importing one document did.
+type ImportOutcome string
+
+// The import outcomes.
+const (
+	Created   ImportOutcome = "created"
+	Updated   ImportOutcome = "updated"
+	Unchanged ImportOutcome = "unchanged"
+	Rejected  ImportOutcome = "rejected"
+)
+
+// ImportResult is the result of importing one document.
+type ImportResult struct {
+	Path     string
+	ID       string
+	Outcome  ImportOutcome
+	Findings []lint.Finding // the lint errors that rejected it (or were overridden by Force)
+	Err      error
+}
+
+// ImportOptions are the options of Import.
+type ImportOptions struct {
+	DryRun bool // report what would happen, write nothing
+	Force  bool // import documents with lint errors
+}
+
+// Import stores one Markdown postmortem: it is linted first, and a document
+// with errors is rejected (unless Force). A document whose Incident ID exists
+// becomes a new revision when its content changed; one without a valid ID,
+// or with an unknown one, is created. Each document is one transaction.
+func (s *Service) Import(ctx context.Context, a Actor, path string, src []byte, o ImportOptions) ImportResult {
+	r := ImportResult{Path: path}
+	if len(src) > s.maxDoc {
+		r.Outcome, r.Err = Rejected, hindsight.Errorf(hindsight.ETooLarge, "%s: %d bytes; the limit is %d", path, len(src), s.maxDoc)
+		return r
+	}
+	doc, sm := markdown.Parse(src)
+	for _, f := range lint.Source(path, src, s.lint, lint.Options{Today: s.Now()}) {
+		if f.Level == lint.Error {
+			r.Findings = append(r.Findings, f)
+		}
+	}
+	if len(r.Findings) > 0 && !o.Force {
+		f := r.Findings[0]
+		r.Outcome = Rejected
+		r.Err = hindsight.Errorf(hindsight.EInvalid, "%s:%d: %s %s (%d lint error(s); --force imports anyway)", path, f.Line, f.Rule, f.Message, len(r.Findings))
+		return r
+	}
+	if !o.Force {
+		if err := Validate(doc); err != nil {
+			r.Outcome, r.Err = Rejected, fmt.Errorf("%s: %w", path, withLines(err, sm))
+			return r
+		}
+	}
+	id := doc.Summary.IncidentID
+	var cur *hindsight.Incident
+	if _, _, ok := hindsight.ParseIncidentID(id); ok {
+		in, err := s.store.FindIncidentByID(ctx, a.Viewer, id, hindsight.IncludeDeleted)
+		switch {
+		case err == nil:
+			cur = in
+		case hindsight.ErrorCode(err) != hindsight.ENotFound:
+			r.Outcome, r.Err = Rejected, fmt.Errorf("%s: %w", path, err)
+			return r
+		}
+	} else {
+		id = ""
+	}
+	r.ID = id
+	if cur != nil {
+		next := *doc
+		next.Summary.IncidentID = cur.ID
+		if !next.LastUpdated.IsSet() {
+			next.LastUpdated = cur.Doc.LastUpdated
+		}
+		if bytes.Equal(markdown.Render(&next), cur.Markdown) || Equal(&next, cur.Doc) {
+			r.Outcome = Unchanged
+			return r
+		}
+		r.Outcome = Updated
+		if o.DryRun {
+			return r
+		}
+		if _, err := s.Save(ctx, a, cur.ID, cur.Revision, &next, SaveOptions{Message: "imported from " + filepath.Base(path), Force: o.Force, Import: true}); err != nil {
+			r.Outcome, r.Err = Rejected, fmt.Errorf("%s: %w", path, err)
+		}
+		return r
+	}
+	r.Outcome = Created
+	if o.DryRun {
+		return r
+	}
+	in, err := s.Create(ctx, a, doc, CreateOptions{Message: "imported from " + filepath.Base(path), KeepID: id != "", Force: o.Force, Import: true})
+	if err != nil {
+		r.Outcome, r.Err = Rejected, fmt.Errorf("%s: %w", path, err)
+		return r
+	}
+	r.ID = in.ID
+	return r
+}
+
+// ExportResult counts what Export did.
+type ExportResult struct {
+	Written, Unchanged, Removed int
+	Files                       []string
+}
+
+var exportName = regexp.MustCompile(`^INC-\d{8}-\d{3,}-[a-z0-9-]*\.md$`)
+
+// Export writes one canonical Markdown file per incident the actor may see,
+// named <incident-id>-<slug>.md. Files are written only when their bytes
+// change, and files of incidents no longer exported (deleted, renamed) are
+// removed, so a directory kept in git changes only where an incident did.
+func (s *Service) Export(ctx context.Context, a Actor, dir string) (ExportResult, error) {
+	var res ExportResult
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return res, hindsight.Errorf(hindsight.EInvalid, "%s: %v", dir, err)
+	}
+	want := map[string]bool{}
+	cursor := ""
+	for {
+		page, err := s.store.FindIncidents(ctx, a.Viewer, hindsight.IncidentFilter{Sort: hindsight.SortID, Limit: 500, Cursor: cursor})
+		if err != nil {
+			return res, err
+		}
+		for _, sum := range page.Incidents {
+			in, err := s.store.FindIncidentByID(ctx, a.Viewer, sum.ID)
+			if err != nil {
+				if hindsight.ErrorCode(err) == hindsight.ENotFound {
+					continue // deleted meanwhile
+				}
+				return res, err
+			}
+			name := ExportFileName(in.ID, in.Doc.Title)
+			want[name] = true
+			path := filepath.Join(dir, name)
+			if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, in.Markdown) {
+				res.Unchanged++
+				continue
+			}
+			if err := writeAtomic(path, in.Markdown); err != nil {
+				return res, hindsight.Errorf(hindsight.EInternal, "%s: %v", path, err)
+			}
+			res.Written++
+			res.Files = append(res.Files, name)
+		}
+		if page.Next == "" {
+			break
+		}
+		cursor = page.Next
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return res, err
+	}
+	for _, e := range entries {
+		if e.Type().IsRegular() && exportName.MatchString(e.Name()) && !want[e.Name()] {
+			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return res, err
+			}
+			res.Removed++
+		}
+	}
+	sort.Strings(res.Files)
+	return res, nil
+}
+
+// ExportFileName is <incident-id>-<slug>.md, the slug made of the title's
+// lower-case letters and digits.
+func ExportFileName(id, title string) string {
+	return id + "-" + Slug(title) + ".md"
+}
+
+// Slug makes a file-name-safe slug of a title (at most 60 characters).
+func Slug(title string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(title) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+			dash = false
+			continue
+		}
+		if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+		if b.Len() >= 60 {
+			break
+		}
+	}
+	s := strings.Trim(b.String(), "-")
+	if len(s) > 60 {
+		s = strings.Trim(s[:60], "-")
+	}
+	if s == "" {
+		s = "untitled"
+	}
+	return s
+}
+
+// writeAtomic writes through a temporary file and a rename.
+func writeAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
