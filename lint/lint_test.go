@@ -402,6 +402,8 @@ func TestIsPostmortem(t *testing.T) {
 		want bool
 	}{
 		{"# Incident Postmortem: x\n", true},
+		{"\xef\xbb\xbf# Incident Postmortem: x\r\n", true},
+		{"# Title\r\n\r\n## Incident Summary\r\n## Root Cause\r\n", true},
 		{"# Notes\n\n## Incident Summary\n\n## Root Cause\n", true},
 		{"# Notes\n\n## Root Cause\n", false},
 		{"# README\n\nIncident Postmortem\n", false},

@@ -89,6 +89,7 @@ func indexFold(line, lowNeedle []byte) int {
 // the H1 "Incident Postmortem..." or at least two of the template's section
 // headings. It reads headings only, so it is cheap.
 func IsPostmortem(src []byte) bool {
+	src = bytes.TrimPrefix(src, []byte("\xef\xbb\xbf")) // UTF-8 byte order mark
 	n := 0
 	for len(src) > 0 {
 		line := src
