@@ -429,3 +429,34 @@ func TestLevels(t *testing.T) {
 		t.Error("Count")
 	}
 }
+
+// TestTemplatePlaceholders lints the template marked Published: every kind
+// of placeholder the template has is reported by HS001.
+func TestTemplatePlaceholders(t *testing.T) {
+	src := strings.Replace(string(markdown.Render(&hindsight.Postmortem{})), "**Status:** Template", "**Status:** Published", 1)
+	var msgs strings.Builder
+	for _, f := range Source("t.md", []byte(src), nil, Options{Today: testToday}) {
+		if f.Rule == "HS001" {
+			msgs.WriteString(f.Message + "\n")
+		}
+	}
+	for _, p := range []string{"YYYY-MM-DD", "HH:MM", `"Name"`, `"Names"`, "Item 1", "Factor 1", "service-name (impact summary)",
+		"Event description", "Action description", "INC-YYYYMMDD-###", "SEV-1 / SEV-2 / SEV-3 / SEV-4", "Yes/No"} {
+		if !strings.Contains(msgs.String(), p) {
+			t.Errorf("placeholder %s not reported; HS001 said:\n%s", p, msgs.String())
+		}
+	}
+	// a started action item row reports each placeholder left in it
+	row := "# Incident Postmortem: x\n\n**Status:** Published\n\n## Action Items\n\n| ID | Action | Owner | Priority | Target Date | Status |\n| --- | --- | --- | --- | --- | --- |\n| AI-001 | Do it | Name | P0/P1/P2 | YYYY-MM-DD | Open/Closed |\n"
+	fields := map[string]bool{}
+	for _, f := range Source("t.md", []byte(row), nil, Options{Today: testToday}) {
+		if f.Rule == "HS001" {
+			fields[f.Field] = true
+		}
+	}
+	for _, f := range []string{"action_items[0].owner", "action_items[0].priority", "action_items[0].target_date", "action_items[0].status"} {
+		if !fields[f] {
+			t.Errorf("no placeholder reported at %s (got %v)", f, fields)
+		}
+	}
+}

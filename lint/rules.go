@@ -171,9 +171,26 @@ func checkPlaceholders(c *checker) {
 			c.placeholders = map[string]bool{}
 		}
 		c.placeholders[p.Field] = true
-		f := c.reportAt(p.Field, p.Line, "%s: template placeholder %q left in; expected %s", p.Field, p.Text, expectFor(p.Field))
+		f := c.reportAt(p.Field, p.Line, "%s: template placeholder %q left in; expected %s", p.Field, short(p.Text), expectFor(p.Field))
 		f.needle = p.Text
 	}
+}
+
+// short cuts text for a one-line message: its first line, at most 60
+// characters.
+func short(s string) string {
+	s = strings.TrimSpace(s)
+	cut := false
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s, cut = strings.TrimSpace(s[:i]), true
+	}
+	if r := []rune(s); len(r) > 60 {
+		s, cut = string(r[:57]), true
+	}
+	if cut {
+		s += "…"
+	}
+	return s
 }
 
 // expectFor describes the value expected at a field path.
