@@ -160,6 +160,7 @@ func TestRules(t *testing.T) {
 		{name: "owner missing", rule: "HS017", edits: []string{"| Ravi Menon | P0 |", "|  | P0 |"}, want: true},
 		{name: "owner TBD", rule: "HS017", edits: []string{"| Ravi Menon | P0 |", "| TBD | P0 |"}, want: true},
 		{name: "owners present", rule: "HS017", want: false},
+		{name: "placeholder owner in a draft is unfinished, not missing", rule: "HS017", edits: []string{"**Status:** Published", "**Status:** Draft", "| Ravi Menon | P0 |", "| Name | P0 |"}, want: false},
 
 		{name: "priority word", rule: "HS018", edits: []string{"| P1 | 2026-07-31 |", "| High | 2026-07-31 |"}, want: true},
 		{name: "priority lower case", rule: "HS018", edits: []string{"| P1 | 2026-07-31 |", "| p1 | 2026-07-31 |"}, want: false},

@@ -164,13 +164,15 @@ func checkPlaceholders(c *checker) {
 		if p.Field == "version" {
 			continue // "1.0" is the template's example and a real first version
 		}
-		if draft && p.Field != hindsight.SecSummary && !strings.HasPrefix(p.Field, hindsight.SecSummary+".") {
-			continue
-		}
 		if c.placeholders == nil {
 			c.placeholders = map[string]bool{}
 		}
+		// recorded even when not reported, so that no other rule reports
+		// an unfilled part of a Draft either
 		c.placeholders[p.Field] = true
+		if draft && p.Field != hindsight.SecSummary && !strings.HasPrefix(p.Field, hindsight.SecSummary+".") {
+			continue
+		}
 		f := c.reportAt(p.Field, p.Line, "%s: template placeholder %q left in; expected %s", p.Field, short(p.Text), expectFor(p.Field))
 		f.needle = p.Text
 	}
