@@ -35,7 +35,13 @@ Markdown files; files that are not postmortems are skipped.`,
 			for _, x := range args {
 				explicit[x] = true
 			}
-			changed := 0
+			// read and format everything first: a bad file stops the run
+			// before anything is written
+			type result struct {
+				path     string
+				src, out []byte
+			}
+			var results []result
 			for _, f := range files {
 				src, err := readDoc(a, f)
 				if err != nil {
@@ -45,7 +51,11 @@ Markdown files; files that are not postmortems are skipped.`,
 					continue
 				}
 				doc, _ := markdown.Parse(src)
-				out := markdown.Render(doc)
+				results = append(results, result{f, src, markdown.Render(doc)})
+			}
+			changed := 0
+			for _, r := range results {
+				f, src, out := r.path, r.src, r.out
 				same := bytes.Equal(src, out)
 				if !same {
 					changed++
