@@ -1,0 +1,343 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/app"
+	"github.com/hindsight-pm/hindsight/lint"
+	"github.com/hindsight-pm/hindsight/markdown"
+)
+
+// etag is the ETag of an incident's revision: the revision number, quoted.
+func etag(rev int) string { return `"` + strconv.Itoa(rev) + `"` }
+
+// ifMatch reads the If-Match header: the revision the client's copy is
+// from. ok is false when the header is absent.
+func ifMatch(r *http.Request) (rev int, ok bool, err error) {
+	h := strings.TrimSpace(r.Header.Get("If-Match"))
+	if h == "" {
+		return 0, false, nil
+	}
+	if h == "*" {
+		return 0, false, badRequest(`If-Match: "*" would overwrite any revision: send the ETag of the revision the edit started from`,
+			hindsight.FieldError{Field: "If-Match", Message: "want an ETag such as \"3\""})
+	}
+	if strings.Contains(h, ",") {
+		return 0, false, badRequest("If-Match: send exactly one ETag, the revision the edit started from",
+			hindsight.FieldError{Field: "If-Match", Message: "want one ETag"})
+	}
+	v := strings.TrimPrefix(h, "W/")
+	v = strings.Trim(v, `"`)
+	n, convErr := strconv.Atoi(v)
+	if convErr != nil || n < 1 {
+		return 0, false, badRequest(`If-Match: `+strconv.Quote(h)+` is not a revision ETag such as "3"`,
+			hindsight.FieldError{Field: "If-Match", Message: "want an ETag such as \"3\""})
+	}
+	return n, true, nil
+}
+
+// stale is the 412 of an If-Match that names an older revision.
+func stale(in *hindsight.Incident, base int) error {
+	who := in.UpdatedBy
+	if who == "" {
+		who = "someone"
+	}
+	return &hindsight.Error{Code: hindsight.EPrecond,
+		Message: "incident " + in.ID + " changed since revision " + strconv.Itoa(base) + ": revision " + strconv.Itoa(in.Revision) +
+			" was saved by " + who + " at " + in.UpdatedAt.UTC().Format(time.RFC3339) + "; fetch it, merge, and send If-Match: " + etag(in.Revision),
+		Fields: []hindsight.FieldError{{Field: "If-Match", Message: "stale revision " + strconv.Itoa(base) + "; latest is " + strconv.Itoa(in.Revision)}}}
+}
+
+// conflictAsPrecond turns the store's stale-revision conflict into a 412
+// when the client sent If-Match.
+func conflictAsPrecond(err error) error {
+	var he *hindsight.Error
+	if errors.As(err, &he) && he.Code == hindsight.EConflict {
+		return &hindsight.Error{Code: hindsight.EPrecond, Message: he.Message, Fields: append([]hindsight.FieldError{{Field: "If-Match", Message: "stale revision"}}, he.Fields...), Err: he}
+	}
+	return err
+}
+
+// writeIncident writes an incident as JSON or canonical Markdown, by Accept,
+// with its revision as ETag.
+func (a *API) writeIncident(w http.ResponseWriter, r *http.Request, status int, in *hindsight.Incident) {
+	mt, err := negotiate(r, mediaJSON, mediaMarkdown)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", etag(in.Revision))
+	w.Header().Set("Vary", "Accept")
+	if mt == mediaMarkdown {
+		md := in.Markdown
+		if md == nil {
+			md = markdown.Render(in.Doc)
+		}
+		w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
+		w.WriteHeader(status)
+		_, _ = w.Write(md)
+		return
+	}
+	writeJSON(w, status, in)
+}
+
+func (a *API) getIncident(w http.ResponseWriter, r *http.Request) {
+	in, err := a.svc.Get(r.Context(), a.actor(r), r.PathValue("id"))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if inm := r.Header.Get("If-None-Match"); inm != "" && (inm == etag(in.Revision) || inm == "W/"+etag(in.Revision)) {
+		if _, err := negotiate(r, mediaJSON, mediaMarkdown); err == nil {
+			w.Header().Set("ETag", etag(in.Revision))
+			w.Header().Set("Vary", "Accept")
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+	}
+	a.writeIncident(w, r, http.StatusOK, in)
+}
+
+// readDocument reads a posted document: JSON (the model) or Markdown. sm is
+// set for Markdown, whose errors can then name lines.
+func (a *API) readDocument(w http.ResponseWriter, r *http.Request) (doc *hindsight.Postmortem, md []byte, sm *hindsight.SourceMap, err error) {
+	ct, err := contentType(r, true)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	b, err := a.readBody(w, r)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if ct == mediaMarkdown {
+		if !utf8Valid(b) {
+			return nil, nil, nil, badRequest("the Markdown body is not valid UTF-8")
+		}
+		if len(b) > hindsight.DefaultMaxDocBytes {
+			return nil, nil, nil, hindsight.Errorf(hindsight.ETooLarge, "document is %d bytes; the limit is %d", len(b), hindsight.DefaultMaxDocBytes)
+		}
+		doc, sm = markdown.Parse(b)
+		return doc, b, sm, nil
+	}
+	var p *hindsight.Postmortem
+	if err := decodeJSON(b, &p, a.opts.MaxDepth); err != nil {
+		return nil, nil, nil, err
+	}
+	if p == nil {
+		return nil, nil, nil, badRequest("the body is null: want a postmortem object")
+	}
+	return p, nil, nil, nil
+}
+
+// withLines adds the Markdown lines of the fields an error names.
+func withLines(err error, sm *hindsight.SourceMap) error {
+	var he *hindsight.Error
+	if sm == nil || !errors.As(err, &he) {
+		return err
+	}
+	for i := range he.Fields {
+		if he.Fields[i].Line == 0 && he.Fields[i].Field != "" {
+			he.Fields[i].Line = sm.Line(he.Fields[i].Field)
+		}
+	}
+	return err
+}
+
+func (a *API) location(id string) string {
+	return a.opts.BaseURL + Prefix + "/incidents/" + id
+}
+
+func (a *API) createIncident(w http.ResponseWriter, r *http.Request) {
+	doc, _, sm, err := a.readDocument(w, r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	in, err := a.svc.Create(r.Context(), a.actor(r), doc, app.CreateOptions{Message: r.URL.Query().Get("message")})
+	if err != nil {
+		writeError(w, r, withLines(err, sm))
+		return
+	}
+	w.Header().Set("Location", a.location(in.ID))
+	a.writeIncident(w, r, http.StatusCreated, in)
+}
+
+func (a *API) replaceIncident(w http.ResponseWriter, r *http.Request) {
+	base, ok, err := ifMatch(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if !ok {
+		writeError(w, r, &apiError{status: http.StatusPreconditionRequired, code: CodePreconditionRequired,
+			msg:    "If-Match is required: send the ETag of the revision the edit started from (GET the incident to read it)",
+			fields: []hindsight.FieldError{{Field: "If-Match", Message: "required"}}})
+		return
+	}
+	ctx, act, id := r.Context(), a.actor(r), r.PathValue("id")
+	cur, err := a.svc.Get(ctx, act, id)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if cur.Revision != base {
+		writeError(w, r, stale(cur, base))
+		return
+	}
+	doc, md, sm, err := a.readDocument(w, r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	opts := app.SaveOptions{Message: r.URL.Query().Get("message")}
+	var in *hindsight.Incident
+	if md != nil {
+		in, err = a.svc.SaveMarkdown(ctx, act, id, base, md, opts)
+	} else {
+		in, err = a.svc.Save(ctx, act, id, base, doc, opts)
+		err = withLines(err, sm)
+	}
+	if err != nil {
+		writeError(w, r, conflictAsPrecond(err))
+		return
+	}
+	a.writeIncident(w, r, http.StatusOK, in)
+}
+
+func (a *API) deleteIncident(w http.ResponseWriter, r *http.Request) {
+	ctx, act, id := r.Context(), a.actor(r), r.PathValue("id")
+	base, ok, err := ifMatch(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if ok {
+		cur, err := a.svc.Get(ctx, act, id)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		if cur.Revision != base {
+			writeError(w, r, stale(cur, base))
+			return
+		}
+	}
+	if err := a.svc.Delete(ctx, act, id); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// StatusChange is the body of POST /incidents/{id}/status.
+type StatusChange struct {
+	// Status is Draft, In Review or Published.
+	Status string `json:"status"`
+}
+
+func (a *API) setStatus(w http.ResponseWriter, r *http.Request) {
+	base, hasBase, err := ifMatch(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if _, err := contentType(r, false); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	b, err := a.readBody(w, r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	var sc StatusChange
+	if err := decodeJSON(b, &sc, a.opts.MaxDepth); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	to, _ := hindsight.ParseStatus(sc.Status)
+	if sc.Status == "" {
+		to = ""
+	}
+	ctx, act, id := r.Context(), a.actor(r), r.PathValue("id")
+	if hasBase {
+		cur, err := a.svc.Get(ctx, act, id)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		if cur.Revision != base {
+			writeError(w, r, stale(cur, base))
+			return
+		}
+	}
+	in, err := a.svc.SetStatus(ctx, act, id, base, to)
+	if err != nil {
+		if hasBase {
+			err = conflictAsPrecond(err)
+		}
+		writeError(w, r, err)
+		return
+	}
+	a.writeIncident(w, r, http.StatusOK, in)
+}
+
+// LintResult is the response of the lint endpoints.
+type LintResult struct {
+	Findings []lint.Finding `json:"findings"`
+	Errors   int            `json:"errors"`
+	Warnings int            `json:"warnings"`
+	Infos    int            `json:"infos"`
+}
+
+func lintResult(fs []lint.Finding) LintResult {
+	res := LintResult{Findings: fs}
+	if res.Findings == nil {
+		res.Findings = []lint.Finding{}
+	}
+	for _, f := range fs {
+		switch f.Level {
+		case lint.Error:
+			res.Errors++
+		case lint.Warning:
+			res.Warnings++
+		case lint.Info:
+			res.Infos++
+		}
+	}
+	return res
+}
+
+func (a *API) lintIncident(w http.ResponseWriter, r *http.Request) {
+	in, err := a.svc.Get(r.Context(), a.actor(r), r.PathValue("id"))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	md := in.Markdown
+	if md == nil {
+		md = markdown.Render(in.Doc)
+	}
+	w.Header().Set("ETag", etag(in.Revision))
+	writeJSON(w, http.StatusOK, lintResult(a.svc.LintSource(in.ID+".md", md)))
+}
+
+func (a *API) lint(w http.ResponseWriter, r *http.Request) {
+	doc, md, sm, err := a.readDocument(w, r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	var fs []lint.Finding
+	if md != nil {
+		fs = a.svc.LintSource("", md)
+	} else {
+		fs = a.svc.Lint(doc, sm)
+	}
+	writeJSON(w, http.StatusOK, lintResult(fs))
+}

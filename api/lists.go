@@ -1,0 +1,343 @@
+package api
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hindsight-pm/hindsight"
+)
+
+func utf8Valid(b []byte) bool { return utf8.Valid(b) }
+
+// query reads query parameters, collecting the first error.
+type query struct {
+	v   url.Values
+	err error
+}
+
+func (q *query) fail(name, msg string) {
+	if q.err == nil {
+		q.err = badParam(name, msg)
+	}
+}
+
+// str returns a single string parameter.
+func (q *query) str(name string) string {
+	return strings.TrimSpace(q.v.Get(name))
+}
+
+// list returns a repeatable parameter, also split on commas.
+func (q *query) list(name string) []string {
+	var out []string
+	for _, v := range q.v[name] {
+		for _, s := range strings.Split(v, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+func (q *query) intIn(name string, lo, hi int) int {
+	s := q.str(name)
+	if s == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		q.fail(name, "want a whole number from "+strconv.Itoa(lo)+" to "+strconv.Itoa(hi))
+		return 0
+	}
+	return n
+}
+
+func (q *query) boolean(name string) *bool {
+	s := q.str(name)
+	if s == "" {
+		return nil
+	}
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		q.fail(name, "want true or false")
+		return nil
+	}
+	return &b
+}
+
+// instant reads a date (YYYY-MM-DD, midnight UTC) or a time.
+func (q *query) instant(name string) time.Time {
+	s := q.str(name)
+	if s == "" {
+		return time.Time{}
+	}
+	if d, ok := hindsight.ParseDate(s); ok && len(s) <= 10 {
+		return d.T
+	}
+	if t, ok := hindsight.ParseTime(s); ok {
+		return t.T
+	}
+	q.fail(name, "want a date YYYY-MM-DD or a UTC time YYYY-MM-DDTHH:MMZ")
+	return time.Time{}
+}
+
+func (q *query) severities(name string) []hindsight.Severity {
+	var out []hindsight.Severity
+	for _, s := range q.list(name) {
+		sev, ok := hindsight.ParseSeverity(s)
+		if !ok {
+			q.fail(name, strconv.Quote(s)+" is not a severity: want SEV-1, SEV-2, SEV-3 or SEV-4")
+			continue
+		}
+		out = append(out, sev)
+	}
+	return out
+}
+
+func (q *query) statuses(name string) []hindsight.Status {
+	var out []hindsight.Status
+	for _, s := range q.list(name) {
+		st, ok := hindsight.ParseStatus(s)
+		if !ok || !st.Valid() {
+			q.fail(name, strconv.Quote(s)+" is not a status: want Draft, In Review or Published")
+			continue
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+// IncidentFilter reads the incident list's query parameters, the same
+// filters as the web list: severity, status (repeatable or comma
+// separated), service, owner, commander, from and before (dates or UTC
+// times bounding the start), open_action_items, q (full-text), sort
+// (start, severity, updated, id), order (asc, desc; desc by default),
+// limit (1..1000) and cursor.
+func IncidentFilter(v url.Values) (hindsight.IncidentFilter, error) {
+	q := &query{v: v}
+	f := hindsight.IncidentFilter{
+		Severity:           q.severities("severity"),
+		Status:             q.statuses("status"),
+		Service:            q.str("service"),
+		Owner:              q.str("owner"),
+		Commander:          q.str("commander"),
+		StartFrom:          q.instant("from"),
+		StartBefore:        q.instant("before"),
+		HasOpenActionItems: q.boolean("open_action_items"),
+		Query:              q.str("q"),
+		Limit:              q.intIn("limit", 1, 1000),
+		Cursor:             q.str("cursor"),
+		Desc:               true,
+	}
+	switch s := q.str("sort"); s {
+	case "", "start":
+		f.Sort = hindsight.SortStart
+	case "severity", "updated", "id":
+		f.Sort = hindsight.IncidentSort(s)
+	default:
+		q.fail("sort", strconv.Quote(s)+" is not a sort key: want start, severity, updated or id")
+	}
+	switch o := q.str("order"); o {
+	case "", "desc":
+	case "asc":
+		f.Desc = false
+	default:
+		q.fail("order", "want asc or desc")
+	}
+	return f, q.err
+}
+
+func (a *API) listIncidents(w http.ResponseWriter, r *http.Request) {
+	f, err := IncidentFilter(r.URL.Query())
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	page, err := a.svc.Store().FindIncidents(r.Context(), a.actor(r).Viewer, f)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if page.Incidents == nil {
+		page.Incidents = []hindsight.IncidentSummary{}
+	}
+	writeJSON(w, http.StatusOK, page)
+}
+
+// SearchHit is one hit of GET /search: the incident's summary, a plain-text
+// snippet and the rune offsets of the matched words in it.
+type SearchHit struct {
+	hindsight.IncidentSummary
+	Snippet string `json:"snippet"`
+	// Highlights are [start, end) offsets in Unicode code points of the
+	// matches within Snippet.
+	Highlights [][2]int `json:"highlights"`
+	Rank       float64  `json:"rank"`
+}
+
+// SearchResult is the response of GET /search.
+type SearchResult struct {
+	Hits []SearchHit `json:"hits"`
+	Next string      `json:"next,omitempty"`
+}
+
+// splitMarks removes MarkStart/MarkEnd from a store snippet and returns
+// the plain text with the marked ranges in runes.
+func splitMarks(s string) (string, [][2]int) {
+	var b strings.Builder
+	hl := [][2]int{}
+	n, start := 0, -1
+	for _, r := range s {
+		switch string(r) {
+		case hindsight.MarkStart:
+			start = n
+			continue
+		case hindsight.MarkEnd:
+			if start >= 0 {
+				hl = append(hl, [2]int{start, n})
+			}
+			start = -1
+			continue
+		}
+		b.WriteRune(r)
+		n++
+	}
+	return b.String(), hl
+}
+
+func (a *API) search(w http.ResponseWriter, r *http.Request) {
+	q := &query{v: r.URL.Query()}
+	text := q.str("q")
+	sq := hindsight.SearchQuery{Text: text, Limit: q.intIn("limit", 1, 200), Cursor: q.str("cursor")}
+	if text == "" {
+		q.fail("q", "the search text is required")
+	}
+	if q.err != nil {
+		writeError(w, r, q.err)
+		return
+	}
+	page, err := a.svc.Store().SearchIncidents(r.Context(), a.actor(r).Viewer, sq)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	res := SearchResult{Hits: make([]SearchHit, 0, len(page.Hits)), Next: page.Next}
+	for _, h := range page.Hits {
+		snip, hl := splitMarks(h.Snippet)
+		if h.Services == nil {
+			h.Services = []string{}
+		}
+		res.Hits = append(res.Hits, SearchHit{IncidentSummary: h.IncidentSummary, Snippet: snip, Highlights: hl, Rank: h.Rank})
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// ActionItemFilter reads the action item list's query parameters: owner,
+// priority, status, severity (repeatable or comma separated), overdue,
+// as_of, service, due_before, incident and limit (1..5000).
+func ActionItemFilter(v url.Values) (hindsight.ActionItemFilter, error) {
+	q := &query{v: v}
+	f := hindsight.ActionItemFilter{
+		Owner:       q.str("owner"),
+		Service:     q.str("service"),
+		Severity:    q.severities("severity"),
+		DueBefore:   q.instant("due_before"),
+		OverdueAsOf: q.instant("as_of"),
+		IncidentID:  q.str("incident"),
+		Limit:       q.intIn("limit", 1, 5000),
+	}
+	if b := q.boolean("overdue"); b != nil {
+		f.Overdue = *b
+	}
+	for _, s := range q.list("priority") {
+		p, ok := hindsight.ParsePriority(s)
+		if !ok {
+			q.fail("priority", strconv.Quote(s)+" is not a priority: want P0, P1 or P2")
+		}
+		f.Priority = append(f.Priority, p)
+	}
+	for _, s := range q.list("status") {
+		st, ok := hindsight.ParseItemStatus(s)
+		if !ok {
+			q.fail("status", strconv.Quote(s)+" is not an action item status: want Open or Closed")
+		}
+		f.Status = append(f.Status, st)
+	}
+	return f, q.err
+}
+
+// ActionItems is the response of the action item lists.
+type ActionItems struct {
+	ActionItems []hindsight.ActionItemRow `json:"action_items"`
+}
+
+func (a *API) listActionItems(w http.ResponseWriter, r *http.Request) {
+	f, err := ActionItemFilter(r.URL.Query())
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	a.writeActionItems(w, r, f)
+}
+
+func (a *API) incidentActionItems(w http.ResponseWriter, r *http.Request) {
+	f, err := ActionItemFilter(r.URL.Query())
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	in, err := a.svc.Get(r.Context(), a.actor(r), r.PathValue("id"))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	f.IncidentID = in.ID
+	a.writeActionItems(w, r, f)
+}
+
+func (a *API) writeActionItems(w http.ResponseWriter, r *http.Request, f hindsight.ActionItemFilter) {
+	rows, err := a.svc.Store().FindActionItems(r.Context(), a.actor(r).Viewer, f)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if rows == nil {
+		rows = []hindsight.ActionItemRow{}
+	}
+	writeJSON(w, http.StatusOK, ActionItems{ActionItems: rows})
+}
+
+func (a *API) setItemStatus(st hindsight.ItemStatus) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		base, hasBase, err := ifMatch(r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		ctx, act, id := r.Context(), a.actor(r), r.PathValue("id")
+		if hasBase {
+			cur, err := a.svc.Get(ctx, act, id)
+			if err != nil {
+				writeError(w, r, err)
+				return
+			}
+			if cur.Revision != base {
+				writeError(w, r, stale(cur, base))
+				return
+			}
+		}
+		in, err := a.svc.SetActionItemStatus(ctx, act, id, base, r.PathValue("item"), st)
+		if err != nil {
+			if hasBase {
+				err = conflictAsPrecond(err)
+			}
+			writeError(w, r, err)
+			return
+		}
+		a.writeIncident(w, r, http.StatusOK, in)
+	}
+}

@@ -1,0 +1,226 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/api"
+	appsvc "github.com/hindsight-pm/hindsight/app"
+	"github.com/hindsight-pm/hindsight/internal/gen"
+	"github.com/hindsight-pm/hindsight/internal/httpx"
+	"github.com/hindsight-pm/hindsight/lint"
+	"github.com/hindsight-pm/hindsight/server"
+	"github.com/spf13/cobra"
+)
+
+func init() { commands = append(commands, newServeCmd) }
+
+// serveFlags are the flags of hindsight serve.
+type serveFlags struct {
+	addr      string
+	logLevel  string
+	logFormat string
+	baseURL   string
+	demo      bool
+}
+
+// DefaultAddr is where hindsight serve listens without --addr: loopback
+// only, so a fresh install is not reachable from the network.
+const DefaultAddr = "127.0.0.1:8080"
+
+// demoCount and demoSeed make the --demo data: the same dozen incidents on
+// every machine.
+const (
+	demoCount = 12
+	demoSeed  = 2026
+)
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func newServeCmd(a *app) *cobra.Command {
+	var fl serveFlags
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the web app and the JSON API",
+		Long: `Serve the web app and the JSON API (/api/v1, described by /api/v1/openapi.json)
+over the database named by --db, creating it on first use. Health checks are
+/healthz (the process is up) and /readyz (the database answers).
+
+SIGINT or SIGTERM stops the server gracefully: it stops accepting connections
+and finishes the requests in flight first.
+
+Every flag has an environment variable: HINDSIGHT_ADDR, HINDSIGHT_DB,
+HINDSIGHT_LOG_LEVEL, HINDSIGHT_LOG_FORMAT, HINDSIGHT_BASE_URL.`,
+		Example: `  hindsight serve
+  hindsight serve --demo --db /tmp/demo.db
+  HINDSIGHT_ADDR=0.0.0.0:8080 HINDSIGHT_BASE_URL=https://hindsight.example.com hindsight serve`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return runServe(ctx, a, fl)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&fl.addr, "addr", envOr("HINDSIGHT_ADDR", DefaultAddr), "address to listen on, host:port (env HINDSIGHT_ADDR)")
+	f.StringVar(&fl.logLevel, "log-level", envOr("HINDSIGHT_LOG_LEVEL", "info"), "log level: debug, info, warn or error (env HINDSIGHT_LOG_LEVEL)")
+	f.StringVar(&fl.logFormat, "log-format", envOr("HINDSIGHT_LOG_FORMAT", "text"), "log format: text or json (env HINDSIGHT_LOG_FORMAT)")
+	f.StringVar(&fl.baseURL, "base-url", envOr("HINDSIGHT_BASE_URL", ""), "public URL of the server, for links and Location headers (env HINDSIGHT_BASE_URL)")
+	f.BoolVar(&fl.demo, "demo", false, "seed a dozen sample incidents into an empty database")
+	return cmd
+}
+
+// newLogger returns the request and server logger: text or JSON lines on w.
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var lv slog.Level
+	switch strings.ToLower(strings.TrimSpace(level)) {
+	case "debug":
+		lv = slog.LevelDebug
+	case "info", "":
+		lv = slog.LevelInfo
+	case "warn", "warning":
+		lv = slog.LevelWarn
+	case "error":
+		lv = slog.LevelError
+	default:
+		return nil, hindsight.Errorf(hindsight.EInvalid, "--log-level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch strings.ToLower(strings.TrimSpace(format)) {
+	case "text", "":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, hindsight.Errorf(hindsight.EInvalid, "--log-format %q: want text or json", format)
+}
+
+func runServe(ctx context.Context, a *app, fl serveFlags) error {
+	logger, err := newLogger(a.stderr, fl.logLevel, fl.logFormat)
+	if err != nil {
+		return err
+	}
+	if fl.baseURL != "" && !strings.HasPrefix(fl.baseURL, "http://") && !strings.HasPrefix(fl.baseURL, "https://") {
+		return hindsight.Errorf(hindsight.EInvalid, "--base-url %q: want an http:// or https:// URL", fl.baseURL)
+	}
+	if _, _, err := net.SplitHostPort(fl.addr); err != nil {
+		return hindsight.Errorf(hindsight.EInvalid, "--addr %q: want host:port, e.g. %s", fl.addr, DefaultAddr)
+	}
+	store, err := openStore(ctx, a.db)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	cfg, err := lint.LoadConfig(".")
+	if err != nil {
+		return err
+	}
+	svc := appsvc.New(store, appsvc.Options{Lint: cfg})
+	if fl.demo {
+		n, err := seedDemo(ctx, svc)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			fmt.Fprintf(a.stdout, "Seeded %d demo incidents\n", n)
+		} else {
+			fmt.Fprintln(a.stdout, "--demo: the database already holds incidents; nothing seeded")
+		}
+	}
+	routes, err := appRoutes(svc, fl)
+	if err != nil {
+		return err
+	}
+	h, err := server.New(server.Config{Logger: logger, Ready: readiness(store)}, routes...)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", fl.addr)
+	if err != nil {
+		return hindsight.Errorf(hindsight.EInvalid, "--addr %s: %v", fl.addr, err)
+	}
+	srv := server.HTTPServer(fl.addr, h, logger)
+	fmt.Fprintf(a.stdout, "Hindsight listening on http://%s\n", displayAddr(ln.Addr()))
+	if fl.baseURL != "" {
+		fmt.Fprintf(a.stdout, "Public URL: %s\n", fl.baseURL)
+	}
+	err = server.Serve(ctx, srv, ln, server.ShutdownTimeout)
+	logger.Info("stopped")
+	return err
+}
+
+// appRoutes returns the route lists of the web app and the API.
+func appRoutes(svc *appsvc.Service, fl serveFlags) ([][]httpx.Route, error) {
+	routes := [][]httpx.Route{api.New(svc, api.Options{BaseURL: fl.baseURL}).Routes()}
+	web, err := webRoutes(svc, fl)
+	if err != nil {
+		return nil, err
+	}
+	if web != nil {
+		routes = append(routes, web)
+	}
+	return routes, nil
+}
+
+// displayAddr is the listening address as a person would type it.
+func displayAddr(addr net.Addr) string {
+	ta, ok := addr.(*net.TCPAddr)
+	if !ok {
+		return addr.String()
+	}
+	if ta.IP.IsUnspecified() {
+		return net.JoinHostPort("localhost", fmt.Sprint(ta.Port))
+	}
+	return ta.String()
+}
+
+// readiness checks that the store answers: its Ping when it has one, a
+// one-row query otherwise.
+func readiness(store hindsight.Store) func(context.Context) error {
+	return func(ctx context.Context) error {
+		if p, ok := store.(interface{ Ping(context.Context) error }); ok {
+			return p.Ping(ctx)
+		}
+		_, err := store.FindIncidents(ctx, hindsight.SystemViewer, hindsight.IncidentFilter{Limit: 1, Deleted: hindsight.WithDeleted})
+		return err
+	}
+}
+
+// seedDemo stores demoCount generated incidents (a fixed seed: the same on
+// every machine) when the database holds no incident at all, deleted ones
+// included. It returns how many it stored.
+func seedDemo(ctx context.Context, svc *appsvc.Service) (int, error) {
+	page, err := svc.Store().FindIncidents(ctx, hindsight.SystemViewer, hindsight.IncidentFilter{Limit: 1, Deleted: hindsight.WithDeleted})
+	if err != nil {
+		return 0, err
+	}
+	if len(page.Incidents) > 0 {
+		return 0, nil
+	}
+	g := gen.New(demoSeed)
+	for i := range demoCount {
+		p := g.Postmortem()
+		if _, err := svc.Create(ctx, appsvc.System, p, appsvc.CreateOptions{KeepID: true, Message: "demo data"}); err != nil {
+			return i, fmt.Errorf("--demo: incident %d: %w", i+1, err)
+		}
+	}
+	return demoCount, nil
+}
+
+// webRoutes returns the web app's routes; nil until the web package exists.
+func webRoutes(_ *appsvc.Service, _ serveFlags) ([]httpx.Route, error) {
+	return nil, nil
+}
