@@ -2,7 +2,9 @@ package markdown
 
 import (
 	"os"
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/yuin/goldmark/text"
 )
@@ -45,4 +47,30 @@ func BenchmarkRender(b *testing.B) {
 	for b.Loop() {
 		Render(doc)
 	}
+}
+
+// BenchmarkParseVsGoldmark alternates Parse and the goldmark-only baseline
+// on the same bytes within one loop, so both see the same machine load, and
+// reports Parse's time as a multiple of the baseline (goal: at most 2x),
+// with documents per second and allocations per document of Parse.
+func BenchmarkParseVsGoldmark(b *testing.B) {
+	src := loadLong(b)
+	var base, ours time.Duration
+	var allocs uint64
+	var ms runtime.MemStats
+	for b.Loop() {
+		t0 := time.Now()
+		Parser().Parse(text.NewReader(src))
+		base += time.Since(t0)
+		runtime.ReadMemStats(&ms)
+		before := ms.Mallocs
+		t1 := time.Now()
+		Parse(src)
+		ours += time.Since(t1)
+		runtime.ReadMemStats(&ms)
+		allocs += ms.Mallocs - before
+	}
+	b.ReportMetric(float64(ours)/float64(base), "x-goldmark")
+	b.ReportMetric(float64(b.N)/ours.Seconds(), "docs/s")
+	b.ReportMetric(float64(allocs)/float64(b.N), "allocs/doc")
 }

@@ -1,7 +1,6 @@
 package markdown
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/hindsight-pm/hindsight"
@@ -314,7 +313,7 @@ func splitOutsideParens(s string) []string {
 func (p *parse) list(v fieldVal, path string, placeholders ...string) []string {
 	var out []string
 	for _, it := range p.subItems(v, false) {
-		at := fmt.Sprintf("%s[%d]", path, len(out))
+		at := indexPath(path, len(out))
 		if isPlaceholder(it.text, placeholders...) {
 			p.placeholder(at, it.from, it.text)
 			continue
@@ -330,7 +329,7 @@ func (p *parse) list(v fieldVal, path string, placeholders ...string) []string {
 
 func (p *parse) services(v fieldVal) {
 	for _, it := range p.subItems(v, true) {
-		at := fmt.Sprintf("summary.services_affected[%d]", len(p.doc.Summary.Services))
+		at := indexPath("summary.services_affected", len(p.doc.Summary.Services))
 		if isPlaceholder(it.text, phService) {
 			p.placeholder(at, it.from, it.text)
 			continue
@@ -398,7 +397,7 @@ func (p *parse) customerImpact(v fieldVal) {
 			}
 		}
 		if slot < 0 {
-			p.at(fmt.Sprintf("summary.customer_impact.notes[%d]", len(ci.Notes)), it.from)
+			p.at(indexPath("summary.customer_impact.notes", len(ci.Notes)), it.from)
 			ci.Notes = append(ci.Notes, it.text)
 			continue
 		}
@@ -428,7 +427,7 @@ func (p *parse) dataImpact(v fieldVal) {
 			target, path = &d.Compliance, "impact.data.compliance"
 		}
 		if target == nil || !target.IsZero() || label == it.text {
-			p.at(fmt.Sprintf("impact.data.notes[%d]", len(d.Notes)), it.from)
+			p.at(indexPath("impact.data.notes", len(d.Notes)), it.from)
 			d.Notes = append(d.Notes, it.text)
 			continue
 		}

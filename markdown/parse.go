@@ -2,7 +2,6 @@ package markdown
 
 import (
 	"bytes"
-	"fmt"
 	"regexp"
 	"strings"
 	"unicode/utf8"
@@ -36,7 +35,7 @@ func Parser() parser.Parser { return gm.Parser() }
 // verbatim in the model's Extras and Custom sections and listed in the
 // source map; placeholders of the template parse as "not set".
 func Parse(src []byte) (*hindsight.Postmortem, *hindsight.SourceMap) {
-	p := &parse{doc: &hindsight.Postmortem{}, sm: &hindsight.SourceMap{Lines: map[string]int{}}}
+	p := &parse{doc: &hindsight.Postmortem{}, sm: &hindsight.SourceMap{Lines: make(map[string]int, 64+bytes.Count(src, []byte{'\n'}))}}
 	p.run(src)
 	return p.doc, p.sm
 }
@@ -484,13 +483,13 @@ func (p *parse) itemSection(s *section, placeholders []string) []string {
 			e.mapped = true
 			for _, it := range p.listItems(b.node, b.to) {
 				if isPlaceholder(it.text, placeholders...) {
-					p.placeholder(fmt.Sprintf("%s[%d]", s.key, len(out)), it.from, it.text)
+					p.placeholder(indexPath(s.key, len(out)), it.from, it.text)
 					continue
 				}
 				if it.text == "" {
 					continue
 				}
-				p.at(fmt.Sprintf("%s[%d]", s.key, len(out)), it.from)
+				p.at(indexPath(s.key, len(out)), it.from)
 				out = append(out, it.text)
 			}
 			continue

@@ -2,17 +2,19 @@ package markdown
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
 )
 
 // source is the document's bytes with a line index.
 type source struct {
 	b     []byte
-	start []int // byte offset of the start of each line (0-based line index)
+	str   string // b as a string, so lines are slices of it, not copies
+	start []int  // byte offset of the start of each line (0-based line index)
 }
 
 func newSource(b []byte) *source {
-	s := &source{b: b}
+	s := &source{b: b, str: string(b)}
 	s.start = make([]int, 0, bytes.Count(b, []byte{'\n'})+1)
 	s.start = append(s.start, 0)
 	for i, c := range b {
@@ -55,7 +57,7 @@ func (s *source) line(i int) string {
 	if st > end {
 		return ""
 	}
-	return string(s.b[st:end])
+	return s.str[st:end]
 }
 
 // blank reports whether line i is empty or white space.
@@ -239,4 +241,9 @@ func unescapeCell(c string) string {
 		}
 	}
 	return c
+}
+
+// indexPath is the source map path of element i of a list field: "timeline[3]".
+func indexPath(field string, i int) string {
+	return field + "[" + strconv.Itoa(i) + "]"
 }

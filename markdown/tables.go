@@ -1,7 +1,6 @@
 package markdown
 
 import (
-	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -261,7 +260,7 @@ func splitTimedItem(s string) (tm, event string, ok bool) {
 
 func (p *parse) timelineRow(timeTxt, event string, cells []string, line int) {
 	idx := len(p.doc.Timeline)
-	path := fmt.Sprintf("timeline[%d]", idx)
+	path := indexPath("timeline", idx)
 	ev := hindsight.Event{Cells: cells}
 	p.at(path, line)
 	timePH := isPlaceholder(timeTxt, phTime)
@@ -450,7 +449,7 @@ func (p *parse) actionBullet(it item) {
 
 func (p *parse) actionRow(vals map[int]string, cells []string, line int) {
 	idx := len(p.doc.ActionItems)
-	path := fmt.Sprintf("action_items[%d]", idx)
+	path := indexPath("action_items", idx)
 	// the template's own row: every value a placeholder
 	if isPlaceholder(vals[colAction], phAction) && (vals[colID] == "" || vals[colID] == phActionID) && (vals[colOwner] == "" || isPlaceholder(vals[colOwner], phName)) &&
 		(vals[colPriority] == "" || isPlaceholder(vals[colPriority], phPriority)) && len(cells) == 0 &&
