@@ -1,0 +1,21 @@
+package app
+
+import "context"
+
+type actorKey struct{}
+
+// WithActor returns a context that carries the actor of a request; the
+// authentication middleware sets it.
+func WithActor(ctx context.Context, a Actor) context.Context {
+	return context.WithValue(ctx, actorKey{}, a)
+}
+
+// ActorFrom returns the actor a request's context carries. Without one (no
+// authentication middleware in front, as in handler tests and before the
+// first account exists), it is System.
+func ActorFrom(ctx context.Context) Actor {
+	if a, ok := ctx.Value(actorKey{}).(Actor); ok {
+		return a
+	}
+	return System
+}
