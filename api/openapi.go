@@ -2,25 +2,140 @@ package api
 
 import (
 	_ "embed"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/hindsight-pm/hindsight"
 	"github.com/hindsight-pm/hindsight/internal/httpx"
+	"github.com/hindsight-pm/hindsight/schema"
 )
 
-// OpenAPI is the OpenAPI 3.1 document of the API, served at
-// /api/v1/openapi.json. It is written by hand (spec-first); its
-// Postmortem schemas are schema/postmortem.schema.json's, and the tests
-// keep both, and the route table, in sync with it.
+// openAPISource is the hand-written OpenAPI 3.1 document of the API
+// (spec-first). Its Postmortem schemas are not written there: Document adds
+// them from schema/postmortem.schema.json, so the model has one schema.
 //
 //go:embed openapi.json
-var OpenAPI []byte
+var openAPISource []byte
+
+// Component names of the model's schemas in the served document.
+const (
+	// SchemaPostmortem is the document as the API returns it (every field
+	// present).
+	SchemaPostmortem = "Postmortem"
+	// SchemaPostmortemInput is the document as the API accepts it: the same
+	// fields, none required (a field left out is not set).
+	SchemaPostmortemInput = "PostmortemInput"
+)
+
+// Document returns the OpenAPI 3.1 document served at /api/v1/openapi.json:
+// api/openapi.json with the model's schemas (schema/postmortem.schema.json)
+// added as components: Postmortem and its parts (pm_*) for responses,
+// PostmortemInput and its parts (pmin_*, nothing required) for requests.
+var Document = sync.OnceValues(buildDocument)
+
+// openAPIDoc keeps the top-level order of the document.
+type openAPIDoc struct {
+	OpenAPI    json.RawMessage `json:"openapi"`
+	Info       json.RawMessage `json:"info"`
+	Servers    json.RawMessage `json:"servers,omitempty"`
+	Tags       json.RawMessage `json:"tags,omitempty"`
+	Paths      json.RawMessage `json:"paths"`
+	Components struct {
+		Schemas    map[string]any  `json:"schemas"`
+		Responses  json.RawMessage `json:"responses,omitempty"`
+		Parameters json.RawMessage `json:"parameters,omitempty"`
+		Headers    json.RawMessage `json:"headers,omitempty"`
+	} `json:"components"`
+}
+
+func buildDocument() ([]byte, error) {
+	var doc openAPIDoc
+	dec := json.NewDecoder(strings.NewReader(string(openAPISource)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("api/openapi.json: %w", err)
+	}
+	var model map[string]any
+	if err := json.Unmarshal(schema.JSON, &model); err != nil {
+		return nil, fmt.Errorf("schema/postmortem.schema.json: %w", err)
+	}
+	for name, s := range modelSchemas(model, SchemaPostmortem, "pm_", true) {
+		doc.Components.Schemas[name] = s
+	}
+	for name, s := range modelSchemas(model, SchemaPostmortemInput, "pmin_", false) {
+		doc.Components.Schemas[name] = s
+	}
+	b, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
+
+// modelSchemas turns the model's JSON Schema into components: the root
+// named root, each $defs entry prefix+name, with $refs rewritten. Without
+// required, every "required" list is dropped.
+func modelSchemas(model map[string]any, root, prefix string, required bool) map[string]any {
+	out := map[string]any{}
+	conv := func(v any) any { return rewrite(v, prefix, required) }
+	top := map[string]any{}
+	for k, v := range model {
+		switch k {
+		case "$schema", "$id", "$defs":
+			continue
+		}
+		top[k] = v
+	}
+	out[root] = conv(top)
+	if defs, ok := model["$defs"].(map[string]any); ok {
+		for k, v := range defs {
+			out[prefix+k] = conv(v)
+		}
+	}
+	return out
+}
+
+func rewrite(v any, prefix string, required bool) any {
+	switch x := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, val := range x {
+			if k == "required" && !required {
+				if _, isList := val.([]any); isList {
+					continue
+				}
+			}
+			if k == "$ref" {
+				if s, ok := val.(string); ok && strings.HasPrefix(s, "#/$defs/") {
+					m[k] = "#/components/schemas/" + prefix + strings.TrimPrefix(s, "#/$defs/")
+					continue
+				}
+			}
+			m[k] = rewrite(val, prefix, required)
+		}
+		return m
+	case []any:
+		out := make([]any, len(x))
+		for i := range x {
+			out[i] = rewrite(x[i], prefix, required)
+		}
+		return out
+	}
+	return v
+}
 
 func (a *API) openAPI(w http.ResponseWriter, r *http.Request) {
+	b, err := Document()
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-cache")
-	_, _ = w.Write(OpenAPI)
+	_, _ = w.Write(b)
 }
 
 // fallback answers requests under /api/v1/ that no route took: a JSON 405

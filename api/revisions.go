@@ -18,11 +18,11 @@ type Revisions struct {
 // RevisionDoc is one revision with its document, the response of GET
 // /incidents/{id}/revisions/{n} in JSON.
 type RevisionDoc struct {
-	IncidentID string               `json:"incident_id"`
-	N          int                  `json:"n"`
-	Author     string               `json:"author"`
-	At         time.Time            `json:"at"`
-	Message    string               `json:"message"`
+	IncidentID string                `json:"incident_id"`
+	N          int                   `json:"n"`
+	Author     string                `json:"author"`
+	At         time.Time             `json:"at"`
+	Message    string                `json:"message"`
 	Doc        *hindsight.Postmortem `json:"doc"`
 }
 
