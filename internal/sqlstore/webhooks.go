@@ -1,0 +1,415 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hindsight-pm/hindsight"
+)
+
+var _ hindsight.WebhookStore = (*Store)(nil)
+
+// postgres reports whether the dialect is PostgreSQL's ($n placeholders):
+// there several processes claim rows with FOR UPDATE SKIP LOCKED; SQLite
+// serializes writers (one connection, BEGIN IMMEDIATE) instead.
+func (s *Store) postgres() bool { return s.d.Rebind("?") != "?" }
+
+func (s *Store) skipLocked() string {
+	if s.postgres() {
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return ""
+}
+
+func webhookNotFound(id int64) error {
+	return hindsight.Errorf(hindsight.ENotFound, "webhook %d not found", id)
+}
+
+func checkWebhook(w *hindsight.WebhookSubscription) error {
+	for _, v := range append([]string{w.URL, w.Secret, w.Format, w.Description}, w.Events...) {
+		if !storable(v) {
+			return hindsight.Errorf(hindsight.EInvalid, "webhook: text must be valid UTF-8 without NUL bytes")
+		}
+	}
+	for _, e := range w.Events {
+		if strings.Contains(e, ",") {
+			return hindsight.Errorf(hindsight.EInvalid, "webhook: event name %q must not contain a comma", e)
+		}
+	}
+	return nil
+}
+
+// CreateWebhook implements hindsight.WebhookStore.
+func (s *Store) CreateWebhook(ctx context.Context, w *hindsight.WebhookSubscription) error {
+	if err := checkWebhook(w); err != nil {
+		return err
+	}
+	now := s.now()
+	err := s.w.QueryRowContext(ctx, s.d.Rebind(`INSERT INTO webhook_subscriptions (url, events, secret, format, active, description, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`), w.URL, strings.Join(w.Events, ","), w.Secret, w.Format, w.Active, w.Description,
+		s.d.Time(now), s.d.Time(now)).Scan(&w.ID)
+	if err != nil {
+		return internal("create webhook", err)
+	}
+	w.CreatedAt, w.UpdatedAt = now, now
+	return nil
+}
+
+// UpdateWebhook implements hindsight.WebhookStore.
+func (s *Store) UpdateWebhook(ctx context.Context, w *hindsight.WebhookSubscription) error {
+	if err := checkWebhook(w); err != nil {
+		return err
+	}
+	now := s.now()
+	res, err := s.w.ExecContext(ctx, s.d.Rebind(`UPDATE webhook_subscriptions SET url = ?, events = ?, secret = ?, format = ?, active = ?, description = ?, updated_at = ? WHERE id = ?`),
+		w.URL, strings.Join(w.Events, ","), w.Secret, w.Format, w.Active, w.Description, s.d.Time(now), w.ID)
+	if err != nil {
+		return internal("update webhook", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return internal("update webhook", err)
+	} else if n == 0 {
+		return webhookNotFound(w.ID)
+	}
+	w.UpdatedAt = now
+	return nil
+}
+
+// DeleteWebhook implements hindsight.WebhookStore.
+func (s *Store) DeleteWebhook(ctx context.Context, id int64) error {
+	return internal("delete webhook", s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, s.d.Rebind(`DELETE FROM webhook_deliveries WHERE subscription_id = ?`), id); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, s.d.Rebind(`DELETE FROM webhook_subscriptions WHERE id = ?`), id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return webhookNotFound(id)
+		}
+		return nil
+	}))
+}
+
+const webhookCols = `id, url, events, secret, format, active, description, created_at, updated_at`
+
+func scanWebhook(sc interface{ Scan(...any) error }) (*hindsight.WebhookSubscription, error) {
+	var w hindsight.WebhookSubscription
+	var events string
+	if err := sc.Scan(&w.ID, &w.URL, &events, &w.Secret, &w.Format, &w.Active, &w.Description, timeScan{&w.CreatedAt}, timeScan{&w.UpdatedAt}); err != nil {
+		return nil, err
+	}
+	w.Events = []string{}
+	for _, e := range strings.Split(events, ",") {
+		if e != "" {
+			w.Events = append(w.Events, e)
+		}
+	}
+	return &w, nil
+}
+
+// FindWebhookByID implements hindsight.WebhookStore.
+func (s *Store) FindWebhookByID(ctx context.Context, id int64) (*hindsight.WebhookSubscription, error) {
+	w, err := scanWebhook(s.r.QueryRowContext(ctx, s.d.Rebind(`SELECT `+webhookCols+` FROM webhook_subscriptions WHERE id = ?`), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, webhookNotFound(id)
+	}
+	if err != nil {
+		return nil, internal("find webhook", err)
+	}
+	return w, nil
+}
+
+// FindWebhooks implements hindsight.WebhookStore.
+func (s *Store) FindWebhooks(ctx context.Context) ([]hindsight.WebhookSubscription, error) {
+	return s.findWebhooks(ctx, s.r, false)
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+}
+
+func (s *Store) findWebhooks(ctx context.Context, q querier, activeOnly bool) ([]hindsight.WebhookSubscription, error) {
+	where := ""
+	if activeOnly {
+		where = ` WHERE active = ?`
+	}
+	args := []any{}
+	if activeOnly {
+		args = append(args, true)
+	}
+	rows, err := q.QueryContext(ctx, s.d.Rebind(`SELECT `+webhookCols+` FROM webhook_subscriptions`+where+` ORDER BY id`), args...)
+	if err != nil {
+		return nil, internal("find webhooks", err)
+	}
+	defer rows.Close()
+	out := []hindsight.WebhookSubscription{}
+	for rows.Next() {
+		w, err := scanWebhook(rows)
+		if err != nil {
+			return nil, internal("find webhooks", err)
+		}
+		out = append(out, *w)
+	}
+	return out, internal("find webhooks", rows.Err())
+}
+
+type outboxRow struct {
+	id         int64
+	at         time.Time
+	incidentID string
+	event      string
+	payload    []byte
+}
+
+// FanOutOutbox implements hindsight.WebhookStore.
+func (s *Store) FanOutOutbox(ctx context.Context, now time.Time, retryFor time.Duration, limit int) (int, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	n := 0
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, s.d.Rebind(`SELECT id, at, incident_id, event, payload FROM outbox WHERE delivered_at IS NULL ORDER BY id LIMIT ?`+s.skipLocked()), limit)
+		if err != nil {
+			return err
+		}
+		var batch []outboxRow
+		for rows.Next() {
+			var o outboxRow
+			if err := rows.Scan(&o.id, timeScan{&o.at}, &o.incidentID, &o.event, &o.payload); err != nil {
+				rows.Close()
+				return err
+			}
+			batch = append(batch, o)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		subs, err := s.findWebhooks(ctx, tx, true)
+		if err != nil {
+			return err
+		}
+		restricted := map[string]bool{}
+		for _, o := range batch {
+			r, ok := restricted[o.incidentID]
+			if !ok {
+				err := tx.QueryRowContext(ctx, s.d.Rebind(`SELECT restricted FROM incidents WHERE id = ?`), o.incidentID).Scan(&r)
+				if errors.Is(err, sql.ErrNoRows) {
+					r = false // purged: its events carry only what was queued
+				} else if err != nil {
+					return err
+				}
+				restricted[o.incidentID] = r
+			}
+			for _, sub := range subs {
+				if !sub.Wants(o.event) {
+					continue
+				}
+				_, err := tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO webhook_deliveries (subscription_id, outbox_id, event, incident_id, payload, restricted,
+status, attempts, last_status, last_error, event_at, next_attempt_at, retry_until, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, '', ?, ?, ?, ?, ?) ON CONFLICT (subscription_id, outbox_id) DO NOTHING`),
+					sub.ID, o.id, o.event, o.incidentID, o.payload, r, hindsight.DeliveryPending, s.d.Time(o.at),
+					s.d.Time(now), s.d.Time(now.Add(retryFor)), s.d.Time(now), s.d.Time(now))
+				if err != nil {
+					return err
+				}
+			}
+			if _, err := tx.ExecContext(ctx, s.d.Rebind(`UPDATE outbox SET delivered_at = ? WHERE id = ?`), s.d.Time(now), o.id); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, internal("fan out outbox", err)
+	}
+	return n, nil
+}
+
+const deliveryCols = `id, subscription_id, outbox_id, event, incident_id, payload, restricted, status, attempts, last_status, last_error,
+event_at, next_attempt_at, retry_until, created_at, updated_at, delivered_at`
+
+func scanDelivery(sc interface{ Scan(...any) error }) (*hindsight.WebhookDelivery, error) {
+	var d hindsight.WebhookDelivery
+	err := sc.Scan(&d.ID, &d.SubscriptionID, &d.OutboxID, &d.Event, &d.IncidentID, &d.Payload, &d.Restricted, &d.Status, &d.Attempts,
+		&d.LastStatus, &d.LastError, timeScan{&d.EventAt}, timeScan{&d.NextAttempt}, timeScan{&d.RetryUntil},
+		timeScan{&d.CreatedAt}, timeScan{&d.UpdatedAt}, timeScan{&d.DeliveredAt})
+	if err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// ClaimDeliveries implements hindsight.WebhookStore.
+func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]hindsight.WebhookDelivery, error) {
+	if limit <= 0 {
+		limit = 10
+	}
+	var out []hindsight.WebhookDelivery
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, s.d.Rebind(`SELECT `+deliveryCols+` FROM webhook_deliveries
+WHERE status = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`+s.skipLocked()),
+			hindsight.DeliveryPending, s.d.Time(now), limit)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			d, err := scanDelivery(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			out = append(out, *d)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for i := range out {
+			out[i].NextAttempt = now.Add(lease)
+			if _, err := tx.ExecContext(ctx, s.d.Rebind(`UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id = ?`), s.d.Time(out[i].NextAttempt), out[i].ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, internal("claim deliveries", err)
+	}
+	return out, nil
+}
+
+// RecordAttempt implements hindsight.WebhookStore.
+func (s *Store) RecordAttempt(ctx context.Context, a hindsight.DeliveryAttempt) error {
+	status := hindsight.DeliveryPending
+	var next, delivered any
+	switch {
+	case a.OK:
+		status = hindsight.DeliveryDelivered
+		delivered = s.d.Time(a.At)
+	case a.Next.IsZero():
+		status = hindsight.DeliveryFailed
+	default:
+		next = s.d.Time(a.Next)
+	}
+	msg := clean(a.Error)
+	if len(msg) > 1000 {
+		msg = clean(msg[:1000])
+	}
+	res, err := s.w.ExecContext(ctx, s.d.Rebind(`UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, last_status = ?, last_error = ?,
+next_attempt_at = ?, delivered_at = ?, updated_at = ? WHERE id = ?`), status, a.StatusCode, msg, next, delivered, s.d.Time(a.At), a.ID)
+	if err != nil {
+		return internal("record attempt", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return internal("record attempt", err)
+	} else if n == 0 {
+		return hindsight.Errorf(hindsight.ENotFound, "delivery %d not found", a.ID)
+	}
+	return nil
+}
+
+// Redeliver implements hindsight.WebhookStore.
+func (s *Store) Redeliver(ctx context.Context, id int64, now time.Time, retryFor time.Duration) error {
+	res, err := s.w.ExecContext(ctx, s.d.Rebind(`UPDATE webhook_deliveries SET status = ?, next_attempt_at = ?, retry_until = ?, updated_at = ? WHERE id = ?`),
+		hindsight.DeliveryPending, s.d.Time(now), s.d.Time(now.Add(retryFor)), s.d.Time(now), id)
+	if err != nil {
+		return internal("redeliver", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return internal("redeliver", err)
+	} else if n == 0 {
+		return hindsight.Errorf(hindsight.ENotFound, "delivery %d not found", id)
+	}
+	return nil
+}
+
+// FindDeliveries implements hindsight.WebhookStore.
+func (s *Store) FindDeliveries(ctx context.Context, f hindsight.DeliveryFilter) ([]hindsight.WebhookDelivery, error) {
+	var c cond
+	if f.SubscriptionID != 0 {
+		c.add(`subscription_id = ?`, f.SubscriptionID)
+	}
+	if f.Status != "" {
+		c.add(`status = ?`, clean(f.Status))
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	limit = min(limit, 1000)
+	rows, err := s.r.QueryContext(ctx, s.d.Rebind(`SELECT `+deliveryCols+` FROM webhook_deliveries WHERE `+c.String()+` ORDER BY id DESC LIMIT ?`), append(c.args, limit)...)
+	if err != nil {
+		return nil, internal("find deliveries", err)
+	}
+	defer rows.Close()
+	out := []hindsight.WebhookDelivery{}
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, internal("find deliveries", err)
+		}
+		out = append(out, *d)
+	}
+	return out, internal("find deliveries", rows.Err())
+}
+
+// FindDeliveryByID implements hindsight.WebhookStore.
+func (s *Store) FindDeliveryByID(ctx context.Context, id int64) (*hindsight.WebhookDelivery, error) {
+	d, err := scanDelivery(s.r.QueryRowContext(ctx, s.d.Rebind(`SELECT `+deliveryCols+` FROM webhook_deliveries WHERE id = ?`), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, hindsight.Errorf(hindsight.ENotFound, "delivery %d not found", id)
+	}
+	if err != nil {
+		return nil, internal("find delivery", err)
+	}
+	return d, nil
+}
+
+// QueueOverdue implements hindsight.WebhookStore.
+func (s *Store) QueueOverdue(ctx context.Context, items []hindsight.OverdueItem, at time.Time) (int, error) {
+	n := 0
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		for _, it := range items {
+			if !storable(it.IncidentID) || !storable(it.ItemKey) {
+				return hindsight.Errorf(hindsight.EInvalid, "overdue item %s %s: not storable text", it.IncidentID, it.ItemKey)
+			}
+			res, err := tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO webhook_overdue_sent (incident_id, item_key, target_date, at) VALUES (?, ?, ?, ?)
+ON CONFLICT (incident_id, item_key, target_date) DO NOTHING`), it.IncidentID, it.ItemKey, s.d.Date(it.TargetDate), s.d.Time(at))
+			if err != nil {
+				return err
+			}
+			if k, err := res.RowsAffected(); err != nil {
+				return err
+			} else if k == 0 {
+				continue
+			}
+			payload := it.Payload
+			if payload == nil {
+				payload = []byte{}
+			}
+			if _, err := tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO outbox (at, incident_id, event, payload) VALUES (?, ?, ?, ?)`),
+				s.d.Time(at), it.IncidentID, hindsight.EventActionItemOverdue, payload); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, internal(fmt.Sprintf("queue %d overdue items", len(items)), err)
+	}
+	return n, nil
+}

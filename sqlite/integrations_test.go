@@ -1,0 +1,11 @@
+package sqlite_test
+
+import (
+	"testing"
+
+	"github.com/hindsight-pm/hindsight/storetest"
+)
+
+func TestIntegrationsConformance(t *testing.T) {
+	storetest.RunIntegrations(t, open)
+}
