@@ -1,0 +1,195 @@
+package web
+
+import (
+	"html/template"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/lint"
+)
+
+func (u *UI) funcs() template.FuncMap {
+	return template.FuncMap{
+		"asset":       u.assets.URL,
+		"htmxVersion": func() string { return HTMXVersion },
+		"sevClass":    sevClass,
+		"statusClass": statusClass,
+		"when":        when,
+		"whenLong":    func(t time.Time) string { return whenOr(t, "2006-01-02 15:04 UTC") },
+		"minutes":     minutes,
+		"snippet":     snippet,
+		"md":          mdHTML,
+		"mdList":      mdList,
+		"dtlocal":     dtlocal,
+		"join":        strings.Join,
+		"add":         func(a, b int) int { return a + b },
+		"sections":    func() []hindsight.SectionInfo { return hindsight.Sections },
+		"pathEscape":  url.PathEscape,
+		"lines":       func(s string) []string { return strings.Split(s, "\n") },
+		"itoa":        strconv.Itoa,
+		"ans":         func(name, label string, a hindsight.Answer) answerField { return answerField{name, label, a} },
+		"isStd": func(v hindsight.YesNo) bool {
+			return v == "" || v == hindsight.Yes || v == hindsight.No || v == "Unknown"
+		},
+		"cellsJSON": cellsJSON,
+		"timeInput": func(id, name string, t hindsight.Time, focus bool) timeInput {
+			return timeInput{ID: id, Name: name, T: t, Focus: focus}
+		},
+	}
+}
+
+// sevClass is the CSS class of a severity badge.
+func sevClass(s hindsight.Severity) string {
+	if s.Valid() {
+		return "sev sev-" + strings.TrimPrefix(string(s), "SEV-")
+	}
+	return "sev sev-x"
+}
+
+// statusClass is the CSS class of a status chip.
+func statusClass(s hindsight.Status) string {
+	switch s {
+	case hindsight.StatusDraft:
+		return "chip chip-draft"
+	case hindsight.StatusInReview:
+		return "chip chip-review"
+	case hindsight.StatusPublished:
+		return "chip chip-published"
+	}
+	return "chip"
+}
+
+func when(t time.Time) string { return whenOr(t, hindsight.TimeLayout) }
+
+func whenOr(t time.Time, layout string) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.UTC().Format(layout)
+}
+
+// minutes formats a stored duration in minutes (-1: not set) as HH:MM.
+func minutes(m int) string {
+	if m < 0 {
+		return "—"
+	}
+	return hindsight.HHMM(m)
+}
+
+// snippet escapes a search snippet and turns its hit marks into <mark>.
+func snippet(s string) template.HTML {
+	e := template.HTMLEscapeString(s)
+	e = strings.ReplaceAll(e, hindsight.MarkStart, "<mark>")
+	e = strings.ReplaceAll(e, hindsight.MarkEnd, "</mark>")
+	// a cut snippet may hold an unbalanced mark: close it
+	if strings.Count(e, "<mark>") > strings.Count(e, "</mark>") {
+		e += "</mark>"
+	}
+	return template.HTML(e) // #nosec: escaped above; only <mark> added
+}
+
+// mdList renders list items as a sanitized Markdown bullet list.
+func mdList(items []string) template.HTML {
+	var b strings.Builder
+	for _, it := range items {
+		if strings.TrimSpace(it) == "" {
+			continue
+		}
+		b.WriteString("- ")
+		b.WriteString(strings.ReplaceAll(it, "\n", "\n  "))
+		b.WriteString("\n")
+	}
+	return mdHTML(b.String())
+}
+
+// dtlocal is the value of a datetime-local input for t (UTC).
+func dtlocal(t hindsight.Time) string {
+	if t.IsSet() {
+		return t.T.UTC().Format("2006-01-02T15:04")
+	}
+	return ""
+}
+
+// findingView is a lint finding as the findings panel shows it.
+type findingView struct {
+	lint.Finding
+	Anchor  string // "#sec-timeline", or "" when the field names no section
+	Section string // the section's heading
+}
+
+// lintPanel is the data of the findings panel.
+type lintPanel struct {
+	IncidentID string
+	// Mode is "show" (incident page), "form" (section editor) or
+	// "markdown" (raw editor): it decides where the panel posts to for live
+	// lint and whether lines are shown.
+	Mode     string
+	Findings []findingView
+	Errors   int
+	Warnings int
+	Infos    int
+}
+
+func newLintPanel(id, mode string, fs []lint.Finding) lintPanel {
+	p := lintPanel{IncidentID: id, Mode: mode}
+	for _, f := range fs {
+		key := sectionOf(f.Field)
+		v := findingView{Finding: f}
+		if key != "" {
+			v.Anchor = "#sec-" + key
+			v.Section = hindsight.SectionHeading(key)
+			if key == "meta" {
+				v.Section = "Document"
+			}
+		}
+		p.Findings = append(p.Findings, v)
+		switch f.Level {
+		case lint.Error:
+			p.Errors++
+		case lint.Warning:
+			p.Warnings++
+		default:
+			p.Infos++
+		}
+	}
+	return p
+}
+
+// sectionOf returns the section key a field path belongs to ("timeline[2].time"
+// -> "timeline"), "meta" for the document's metadata, or "".
+func sectionOf(field string) string {
+	if field == "" {
+		return ""
+	}
+	key := field
+	if i := strings.IndexAny(key, ".["); i >= 0 {
+		key = key[:i]
+	}
+	switch key {
+	case "title", "status", "owner", "version", "last_updated":
+		return "meta"
+	}
+	for _, s := range hindsight.Sections {
+		if s.Key == key {
+			return key
+		}
+	}
+	return ""
+}
+
+// answerField is a Yes/No question of the editor.
+type answerField struct {
+	Name, Label string
+	A           hindsight.Answer
+}
+
+// timeInput is a UTC time field of the editor: a datetime-local input, or a
+// text input when the document holds text that is not a time.
+type timeInput struct {
+	ID, Name string
+	T        hindsight.Time
+	Focus    bool
+}

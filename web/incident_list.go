@@ -1,0 +1,193 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/hindsight-pm/hindsight"
+)
+
+// listForm is the list page's query: filters, sort, page and search text.
+type listForm struct {
+	Q        string
+	Severity string
+	Status   string
+	Service  string
+	Owner    string
+	From     string // YYYY-MM-DD, inclusive
+	To       string // YYYY-MM-DD, inclusive
+	Sort     string
+	Dir      string // "asc" or "desc"
+	Cursor   string
+}
+
+func readListForm(q url.Values) listForm {
+	f := listForm{
+		Q: strings.TrimSpace(q.Get("q")), Severity: q.Get("severity"), Status: q.Get("status"),
+		Service: strings.TrimSpace(q.Get("service")), Owner: strings.TrimSpace(q.Get("owner")),
+		From: q.Get("from"), To: q.Get("to"), Sort: q.Get("sort"), Dir: q.Get("dir"), Cursor: q.Get("cursor"),
+	}
+	switch hindsight.IncidentSort(f.Sort) {
+	case hindsight.SortStart, hindsight.SortSeverity, hindsight.SortUpdated, hindsight.SortID:
+	default:
+		f.Sort = string(hindsight.SortStart)
+	}
+	if f.Dir != "asc" {
+		f.Dir = "desc"
+	}
+	return f
+}
+
+// values returns the form as a query, without the cursor.
+func (f listForm) values() url.Values {
+	v := url.Values{}
+	set := func(k, s string) {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	set("q", f.Q)
+	set("severity", f.Severity)
+	set("status", f.Status)
+	set("service", f.Service)
+	set("owner", f.Owner)
+	set("from", f.From)
+	set("to", f.To)
+	if f.Sort != string(hindsight.SortStart) || f.Dir != "desc" {
+		v.Set("sort", f.Sort)
+		v.Set("dir", f.Dir)
+	}
+	return v
+}
+
+func (f listForm) filtered() bool {
+	return f.Severity != "" || f.Status != "" || f.Service != "" || f.Owner != "" || f.From != "" || f.To != ""
+}
+
+// filter builds the store filter; bad dates are reported, not guessed.
+func (f listForm) filter() (hindsight.IncidentFilter, []string) {
+	var problems []string
+	flt := hindsight.IncidentFilter{
+		Service: f.Service, Owner: f.Owner, Query: f.Q,
+		Sort: hindsight.IncidentSort(f.Sort), Desc: f.Dir == "desc", Limit: 25, Cursor: f.Cursor,
+	}
+	if f.Severity != "" {
+		if s, ok := hindsight.ParseSeverity(f.Severity); ok {
+			flt.Severity = []hindsight.Severity{s}
+		} else {
+			problems = append(problems, "unknown severity "+f.Severity)
+		}
+	}
+	if f.Status != "" {
+		if s, ok := hindsight.ParseStatus(f.Status); ok && s.Valid() {
+			flt.Status = []hindsight.Status{s}
+		} else {
+			problems = append(problems, "unknown status "+f.Status)
+		}
+	}
+	if f.From != "" {
+		if t, err := time.Parse(hindsight.DateLayout, f.From); err == nil {
+			flt.StartFrom = t
+		} else {
+			problems = append(problems, "from: want a date YYYY-MM-DD")
+		}
+	}
+	if f.To != "" {
+		if t, err := time.Parse(hindsight.DateLayout, f.To); err == nil {
+			flt.StartBefore = t.AddDate(0, 0, 1)
+		} else {
+			problems = append(problems, "to: want a date YYYY-MM-DD")
+		}
+	}
+	return flt, problems
+}
+
+// sortLink is a column header that sorts.
+type sortLink struct {
+	URL  string
+	Aria string // "ascending", "descending" or "none"
+	Mark string
+}
+
+type listData struct {
+	Form       listForm
+	Search     bool // ranked search with snippets
+	Rows       []hindsight.IncidentSummary
+	Hits       []hindsight.SearchHit
+	NextURL    string
+	FirstURL   string // set when not on the first page
+	Problems   []string
+	Sorts      map[string]sortLink
+	Severities []hindsight.Severity
+	Statuses   []hindsight.Status
+}
+
+func (u *UI) incidentList(w http.ResponseWriter, r *http.Request) {
+	f := readListForm(r.URL.Query())
+	d := listData{Form: f, Severities: []hindsight.Severity{hindsight.Sev1, hindsight.Sev2, hindsight.Sev3, hindsight.Sev4}, Statuses: hindsight.Statuses}
+	a := u.actor(r)
+	base := f.values()
+	if f.Cursor != "" {
+		d.FirstURL = "/incidents?" + base.Encode()
+	}
+	if f.Q != "" && !f.filtered() {
+		d.Search = true
+		sp, err := u.svc.Store().SearchIncidents(r.Context(), a.Viewer, hindsight.SearchQuery{Text: f.Q, Limit: 25, Cursor: f.Cursor})
+		if err != nil {
+			u.fail(w, r, err)
+			return
+		}
+		d.Hits = sp.Hits
+		if sp.Next != "" {
+			d.NextURL = pageURL(base, sp.Next)
+		}
+	} else {
+		flt, problems := f.filter()
+		d.Problems = problems
+		ip, err := u.svc.Store().FindIncidents(r.Context(), a.Viewer, flt)
+		if err != nil {
+			u.fail(w, r, err)
+			return
+		}
+		d.Rows = ip.Incidents
+		if ip.Next != "" {
+			d.NextURL = pageURL(base, ip.Next)
+		}
+	}
+	d.Sorts = map[string]sortLink{}
+	for _, k := range []string{"start", "severity", "updated", "id"} {
+		v := f.values()
+		l := sortLink{Aria: "none"}
+		dir := "desc"
+		if k == "severity" || k == "id" {
+			dir = "asc"
+		}
+		if f.Sort == k {
+			if f.Dir == "asc" {
+				l.Aria, l.Mark, dir = "ascending", "▲", "desc"
+			} else {
+				l.Aria, l.Mark, dir = "descending", "▼", "asc"
+			}
+		}
+		v.Set("sort", k)
+		v.Set("dir", dir)
+		l.URL = "/incidents?" + v.Encode()
+		d.Sorts[k] = l
+	}
+	title := "Incidents"
+	if d.Search {
+		title = "Search: " + f.Q
+	}
+	u.render(w, r, http.StatusOK, "list", page{Title: title, Nav: "list", Data: d})
+}
+
+func pageURL(base url.Values, cursor string) string {
+	v := url.Values{}
+	for k, vs := range base {
+		v[k] = vs
+	}
+	v.Set("cursor", cursor)
+	return "/incidents?" + v.Encode()
+}

@@ -1,0 +1,65 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/app"
+)
+
+type newData struct {
+	Title, Severity, Start, Services, Commander string
+	Severities                                  []hindsight.Severity
+	Fields                                      map[string]string // field path -> message
+}
+
+func (u *UI) incidentNew(w http.ResponseWriter, r *http.Request) {
+	d := newData{Severities: hindsight.Severities, Start: u.svc.Now().Format("2006-01-02T15:04")}
+	u.render(w, r, http.StatusOK, "new", page{Title: "New incident", Nav: "new", Data: d})
+}
+
+// incidentCreate opens a Draft from the short form and goes to the editor.
+func (u *UI) incidentCreate(w http.ResponseWriter, r *http.Request) {
+	if err := u.parseForm(w, r); err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	f := r.PostForm
+	d := newData{Title: f.Get("title"), Severity: f.Get("severity"), Start: f.Get("start"), Services: f.Get("services"),
+		Commander: f.Get("commander"), Severities: hindsight.Severities, Fields: map[string]string{}}
+	n := app.NewIncident{Title: d.Title, Commander: d.Commander, Services: []string{d.Services}}
+	if s := strings.TrimSpace(d.Severity); s != "" {
+		n.Severity, _ = hindsight.ParseSeverity(s)
+	}
+	if s := strings.TrimSpace(d.Start); s != "" {
+		t, ok := hindsight.ParseTime(s)
+		if !ok {
+			d.Fields["summary.start_time"] = "want a UTC date and time, YYYY-MM-DD HH:MM"
+		}
+		n.Start = t
+	}
+	var in *hindsight.Incident
+	var err error
+	if len(d.Fields) == 0 {
+		in, err = u.svc.Open(r.Context(), u.actor(r), n)
+	}
+	if err != nil {
+		if hindsight.ErrorCode(err) != hindsight.EInvalid {
+			u.fail(w, r, err)
+			return
+		}
+		for _, fe := range fieldsOf(err) {
+			d.Fields[fe.Field] = fe.Message
+		}
+		if len(d.Fields) == 0 {
+			d.Fields["title"] = hindsight.ErrorMessage(err)
+		}
+	}
+	if len(d.Fields) > 0 {
+		u.render(w, r, http.StatusUnprocessableEntity, "new", page{Title: "New incident", Nav: "new", Error: "Please correct the fields marked below.", Data: d})
+		return
+	}
+	http.Redirect(w, r, "/incidents/"+url.PathEscape(in.ID)+"/edit", http.StatusSeeOther)
+}

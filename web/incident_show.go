@@ -1,0 +1,177 @@
+package web
+
+import (
+	"html/template"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/hindsight-pm/hindsight"
+)
+
+// figure is one computed figure beside the stated one.
+type figure struct {
+	Name     string
+	Stated   string
+	Computed string
+	Basis    string // how Computed was found
+	Mismatch bool
+}
+
+type showData struct {
+	In          *hindsight.Incident
+	Doc         *hindsight.Postmortem
+	Figures     []figure
+	Lint        lintPanel
+	Status      statusBox
+	Extras      map[string]template.HTML
+	Custom      map[string][]hindsight.CustomSection
+	TimelineCol []string
+	ActionCol   []string
+}
+
+// statusBox is the status chip with the allowed transitions as buttons.
+type statusBox struct {
+	ID          string
+	Revision    int
+	Status      hindsight.Status
+	Transitions []transition
+	Error       string
+}
+
+type transition struct {
+	To    hindsight.Status
+	Label string
+	Class string
+}
+
+func newStatusBox(in *hindsight.Incident) statusBox {
+	b := statusBox{ID: in.ID, Revision: in.Revision, Status: in.Doc.Status}
+	for _, to := range in.Doc.Status.Transitions() {
+		t := transition{To: to, Label: "Move to " + to.Label(), Class: "btn"}
+		switch {
+		case to == hindsight.StatusPublished:
+			t.Label, t.Class = "Publish", "btn btn-primary"
+		case to == hindsight.StatusInReview && in.Doc.Status == hindsight.StatusDraft:
+			t.Label, t.Class = "Send to review", "btn btn-primary"
+		case to == hindsight.StatusInReview:
+			t.Label = "Reopen review"
+		case to == hindsight.StatusDraft:
+			t.Label = "Back to draft"
+		}
+		b.Transitions = append(b.Transitions, t)
+	}
+	return b
+}
+
+func (u *UI) incidentShow(w http.ResponseWriter, r *http.Request) {
+	in, err := u.svc.Get(r.Context(), u.actor(r), r.PathValue("id"))
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	p := page{Title: in.ID + " " + in.Doc.Title, Data: u.showData(in, r.URL.Query().Get("error"))}
+	if n := r.URL.Query().Get("saved"); n != "" {
+		p.Flash = "Saved as revision " + n + "."
+	}
+	u.render(w, r, http.StatusOK, "show", p)
+}
+
+func (u *UI) showData(in *hindsight.Incident, statusErr string) showData {
+	d := showData{
+		In: in, Doc: in.Doc, Figures: figures(in.Doc),
+		Lint:   newLintPanel(in.ID, "show", u.svc.LintSource("", in.Markdown)),
+		Status: newStatusBox(in),
+		Extras: map[string]template.HTML{}, Custom: map[string][]hindsight.CustomSection{},
+	}
+	d.Status.Error = statusErr
+	for k, e := range in.Doc.Extras {
+		d.Extras[k] = extraHTML(e)
+	}
+	for _, c := range in.Doc.Custom {
+		d.Custom[c.After] = append(d.Custom[c.After], c)
+	}
+	if e, ok := in.Doc.Extras[hindsight.SecTimeline]; ok {
+		d.TimelineCol = e.Columns
+	}
+	if e, ok := in.Doc.Extras[hindsight.SecActionItems]; ok {
+		d.ActionCol = e.Columns
+	}
+	return d
+}
+
+// extraHTML renders a section's verbatim extra content (not its columns).
+func extraHTML(e hindsight.Extra) template.HTML {
+	var b strings.Builder
+	if e.Before != "" {
+		b.WriteString(e.Before + "\n\n")
+	}
+	for _, f := range e.Fields {
+		if f.Label != "" {
+			b.WriteString("- **" + f.Label + ":** " + f.Value + "\n")
+		} else {
+			b.WriteString("- " + f.Value + "\n")
+		}
+	}
+	if e.After != "" {
+		b.WriteString("\n" + e.After + "\n")
+	}
+	if b.Len() == 0 {
+		return ""
+	}
+	return mdHTML(b.String())
+}
+
+var (
+	ackRe      = regexp.MustCompile(`(?i)\b(acknowledg\w*|ack(ed|'d)?)\b`)
+	mitigateRe = regexp.MustCompile(`(?i)\b(mitigat\w*|rolled back|roll(ed)?[- ]?back|restored|recovered|failover completed|resolved)\b`)
+)
+
+// figures computes Duration, time to detect, TTA and TTM from the times in
+// the document and sets them beside the stated values.
+func figures(p *hindsight.Postmortem) []figure {
+	s, e, det := p.Summary.Start, p.Summary.End, p.Detection.DetectionTime
+	span := func(a, b hindsight.Time) (int, bool) {
+		if !a.IsSet() || !b.IsSet() {
+			return 0, false
+		}
+		return int(b.T.Sub(a.T) / time.Minute), true
+	}
+	fig := func(name string, stated hindsight.Duration, computed int, ok bool, basis string) figure {
+		f := figure{Name: name, Stated: stated.String(), Computed: "—", Basis: basis}
+		if f.Stated == "" {
+			f.Stated = "—"
+		}
+		if ok {
+			f.Computed = hindsight.HHMM(computed)
+			f.Mismatch = stated.Valid && stated.Minutes != computed
+		}
+		return f
+	}
+	var out []figure
+	m, ok := span(s, e)
+	out = append(out, fig("Duration", p.Summary.Duration, m, ok, "End − Start"))
+	m, ok = span(s, det)
+	out = append(out, fig("Time to detect", hindsight.Duration{}, m, ok, "Detection − Start"))
+	ack, mit := timelineTime(p, det, ackRe), timelineTime(p, det, mitigateRe)
+	m, ok = span(det, ack)
+	out = append(out, fig("Time to acknowledge (TTA)", p.Detection.TTA, m, ok, "first “acknowledged” timeline row − Detection"))
+	m, ok = span(det, mit)
+	out = append(out, fig("Time to mitigate (TTM)", p.Detection.TTM, m, ok, "first “mitigated/rolled back/restored” timeline row − Detection"))
+	return out
+}
+
+// timelineTime returns the time of the first timeline row at or after from
+// whose text matches re.
+func timelineTime(p *hindsight.Postmortem, from hindsight.Time, re *regexp.Regexp) hindsight.Time {
+	if !from.IsSet() {
+		return hindsight.Time{}
+	}
+	for _, ev := range p.Timeline {
+		if ev.Time.IsSet() && !ev.Time.T.Before(from.T) && re.MatchString(ev.Event) {
+			return ev.Time
+		}
+	}
+	return hindsight.Time{}
+}

@@ -1,0 +1,57 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/hindsight-pm/hindsight"
+)
+
+// incidentStatus moves an incident along the workflow. With htmx the page
+// swaps the status box and the findings panel in place; without, it
+// redirects back to the incident page.
+func (u *UI) incidentStatus(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if err := u.parseForm(w, r); err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	base, _ := strconv.Atoi(r.PostForm.Get("revision"))
+	to, ok := hindsight.ParseStatus(r.PostForm.Get("to"))
+	if !ok || !to.Valid() {
+		u.fail(w, r, &hindsight.Error{Code: hindsight.EInvalid, Message: "unknown status: want Draft, In Review or Published",
+			Fields: []hindsight.FieldError{{Field: "to", Message: "want Draft, In Review or Published"}}})
+		return
+	}
+	a := u.actor(r)
+	in, err := u.svc.SetStatus(r.Context(), a, id, base, to)
+	if err != nil {
+		code := hindsight.ErrorCode(err)
+		if code != hindsight.EConflict && code != hindsight.EInvalid {
+			u.fail(w, r, err)
+			return
+		}
+		// show the message in the status box, on the current revision
+		cur, gerr := u.svc.Get(r.Context(), a, id)
+		if gerr != nil {
+			u.fail(w, r, gerr)
+			return
+		}
+		msg := hindsight.ErrorMessage(err)
+		if code == hindsight.EConflict {
+			msg += " — the page now shows the latest revision; choose again."
+		}
+		if isHTMX(r) {
+			u.renderPartial(w, r, http.StatusOK, "show", "status-swap", u.showData(cur, msg))
+			return
+		}
+		http.Redirect(w, r, "/incidents/"+url.PathEscape(id)+"?error="+url.QueryEscape(msg), http.StatusSeeOther)
+		return
+	}
+	if isHTMX(r) {
+		u.renderPartial(w, r, http.StatusOK, "show", "status-swap", u.showData(in, ""))
+		return
+	}
+	http.Redirect(w, r, "/incidents/"+url.PathEscape(id), http.StatusSeeOther)
+}

@@ -1,0 +1,242 @@
+// Package web is Hindsight's HTML application: server-rendered pages for
+// listing, reading, opening, editing and reviewing postmortems, enhanced with
+// htmx (embedded, no build step) for live lint, row editing and inline
+// status changes. Every page reads without JavaScript; every write goes
+// through app.Service.
+//
+// One file per page action (incident_list.go, incident_show.go, ...), each
+// a method on UI; Routes lists them all as httpx.Route entries for the
+// server's single route table.
+package web
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/app"
+	"github.com/hindsight-pm/hindsight/internal/httpx"
+)
+
+// Options configure the web UI.
+type Options struct {
+	// Logger receives internal errors (nil: slog.Default()).
+	Logger *slog.Logger
+	// Actor returns who makes a request. Nil means the actor the request's
+	// context carries (app.ActorFrom: app.System until accounts exist),
+	// with the remote address for the audit log.
+	Actor func(*http.Request) app.Actor
+	// MaxFormBytes bounds a posted form (default: 2 MiB).
+	MaxFormBytes int64
+}
+
+// UI is the web application. Create it with New; its handlers are listed
+// by Routes.
+type UI struct {
+	svc    *app.Service
+	opts   Options
+	log    *slog.Logger
+	assets *assets
+	pages  map[string]*template.Template
+}
+
+// New returns the web UI over svc. It fails only when the embedded
+// templates do not parse (a build defect).
+func New(svc *app.Service, opts Options) (*UI, error) {
+	if svc == nil {
+		return nil, errors.New("web: nil service")
+	}
+	u := &UI{svc: svc, opts: opts, log: opts.Logger}
+	if u.log == nil {
+		u.log = slog.Default()
+	}
+	if u.opts.MaxFormBytes <= 0 {
+		u.opts.MaxFormBytes = 2 << 20
+	}
+	a, err := loadAssets()
+	if err != nil {
+		return nil, fmt.Errorf("web: static assets: %w", err)
+	}
+	u.assets = a
+	if err := u.parseTemplates(); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// Routes lists every route of the web UI, each with the access it needs.
+func (u *UI) Routes() []httpx.Route {
+	h := func(f func(http.ResponseWriter, *http.Request)) http.Handler { return http.HandlerFunc(f) }
+	return []httpx.Route{
+		{Pattern: "GET /{$}", Access: httpx.Read, Name: "web.home", Handler: h(u.home)},
+		{Pattern: "GET /static/{hash}/{name}", Access: httpx.Public, Name: "web.static", Handler: u.assets},
+		{Pattern: "GET /incidents", Access: httpx.Read, Name: "web.incident.list", Handler: h(u.incidentList)},
+		{Pattern: "GET /incidents/new", Access: httpx.Write, Name: "web.incident.new", Handler: h(u.incidentNew)},
+		{Pattern: "POST /incidents", Access: httpx.Write, Name: "web.incident.create", Handler: h(u.incidentCreate)},
+		{Pattern: "GET /incidents/{id}", Access: httpx.Read, Name: "web.incident.show", Handler: h(u.incidentShow)},
+		{Pattern: "GET /incidents/{id}/edit", Access: httpx.Write, Name: "web.incident.edit", Handler: h(u.incidentEdit)},
+		{Pattern: "POST /incidents/{id}/edit", Access: httpx.Write, Name: "web.incident.save", Handler: h(u.incidentSave)},
+		{Pattern: "POST /incidents/{id}/lint", Access: httpx.Write, Name: "web.incident.lint", Handler: h(u.incidentLint)},
+		{Pattern: "GET /incidents/{id}/markdown", Access: httpx.Write, Name: "web.incident.raw", Handler: h(u.incidentRaw)},
+		{Pattern: "POST /incidents/{id}/markdown", Access: httpx.Write, Name: "web.incident.raw_save", Handler: h(u.incidentRawSave)},
+		{Pattern: "POST /incidents/{id}/markdown/lint", Access: httpx.Write, Name: "web.incident.raw_lint", Handler: h(u.incidentRawLint)},
+		{Pattern: "POST /incidents/{id}/status", Access: httpx.Write, Name: "web.incident.status", Handler: h(u.incidentStatus)},
+		{Pattern: "GET /incidents/{id}/history", Access: httpx.Read, Name: "web.incident.history", Handler: h(u.incidentHistory)},
+		{Pattern: "GET /incidents/{id}/diff", Access: httpx.Read, Name: "web.incident.diff", Handler: h(u.incidentDiff)},
+		{Pattern: "GET /incidents/{id}/export.md", Access: httpx.Read, Name: "web.incident.export_md", Handler: h(u.exportMarkdown)},
+		{Pattern: "GET /incidents/{id}/export.json", Access: httpx.Read, Name: "web.incident.export_json", Handler: h(u.exportJSON)},
+		{Pattern: "GET /incidents/{id}/export.html", Access: httpx.Read, Name: "web.incident.export_html", Handler: h(u.exportHTML)},
+	}
+}
+
+// Handler returns a ServeMux with the UI's routes alone, for tests and for
+// embedding without the server package.
+func (u *UI) Handler() http.Handler {
+	mux := http.NewServeMux()
+	for _, r := range u.Routes() {
+		mux.Handle(r.Pattern, r.Handler)
+	}
+	return mux
+}
+
+func (u *UI) home(w http.ResponseWriter, r *http.Request) {
+	http.Redirect(w, r, "/incidents", http.StatusSeeOther)
+}
+
+func (u *UI) actor(r *http.Request) app.Actor {
+	if u.opts.Actor != nil {
+		return u.opts.Actor(r)
+	}
+	a := app.ActorFrom(r.Context())
+	if a.Address == "" {
+		a.Address = r.RemoteAddr
+	}
+	return a
+}
+
+// isHTMX reports whether r was sent by htmx (a partial update).
+func isHTMX(r *http.Request) bool { return r.Header.Get("HX-Request") == "true" }
+
+// page is what every full page template gets.
+type page struct {
+	Title string
+	Nav   string // "list", "new": the active navigation entry
+	Flash string
+	Error string
+	Data  any
+}
+
+// render executes a page template into a buffer first, so a template error
+// becomes a clean 500 rather than half a page.
+func (u *UI) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
+	t, ok := u.pages[name]
+	if !ok {
+		u.fail(w, r, fmt.Errorf("web: no template %q", name))
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		u.log.Error("template", "template", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Vary", "HX-Request")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// renderPartial executes one named block of a page template (for htmx).
+func (u *UI) renderPartial(w http.ResponseWriter, r *http.Request, status int, name, block string, data any) {
+	t, ok := u.pages[name]
+	if !ok {
+		u.fail(w, r, fmt.Errorf("web: no template %q", name))
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, block, data); err != nil {
+		u.log.Error("template", "template", name, "block", block, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// fail renders an error page with the status of the error's code; internal
+// details go to the log only.
+func (u *UI) fail(w http.ResponseWriter, r *http.Request, err error) {
+	code := hindsight.ErrorCode(err)
+	status := httpx.Status(code)
+	if status >= 500 {
+		u.log.Error("web request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	msg := hindsight.ErrorMessage(err)
+	u.render(w, r, status, "error", page{Title: http.StatusText(status), Data: errorData{Status: status, Message: msg, Fields: fieldsOf(err)}})
+}
+
+type errorData struct {
+	Status  int
+	Message string
+	Fields  []hindsight.FieldError
+}
+
+func fieldsOf(err error) []hindsight.FieldError {
+	var e *hindsight.Error
+	if errors.As(err, &e) {
+		return e.Fields
+	}
+	return nil
+}
+
+// parseForm reads a posted form within the size limit.
+func (u *UI) parseForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, u.opts.MaxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return hindsight.Errorf(hindsight.ETooLarge, "the form is larger than %d bytes", mbe.Limit)
+		}
+		return hindsight.Errorf(hindsight.EInvalid, "cannot read the form: %v", err)
+	}
+	return nil
+}
+
+func (u *UI) parseTemplates() error {
+	u.pages = map[string]*template.Template{}
+	base := template.New("base").Funcs(u.funcs())
+	shared, err := fs.Glob(files, "templates/_*.html")
+	if err != nil {
+		return err
+	}
+	base, err = base.ParseFS(files, shared...)
+	if err != nil {
+		return fmt.Errorf("web: templates: %w", err)
+	}
+	pages, err := fs.Glob(files, "templates/[a-z]*.html")
+	if err != nil {
+		return err
+	}
+	for _, p := range pages {
+		t, err := base.Clone()
+		if err != nil {
+			return err
+		}
+		if t, err = t.ParseFS(files, p); err != nil {
+			return fmt.Errorf("web: templates: %w", err)
+		}
+		name := strings.TrimSuffix(strings.TrimPrefix(p, "templates/"), ".html")
+		u.pages[name] = t
+	}
+	return nil
+}

@@ -1,0 +1,425 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/app"
+	"github.com/hindsight-pm/hindsight/internal/httpx"
+	"github.com/hindsight-pm/hindsight/markdown"
+	"github.com/hindsight-pm/hindsight/sqlite"
+	"github.com/hindsight-pm/hindsight/web"
+)
+
+// env is a web UI over a real SQLite store in a temporary directory.
+type env struct {
+	t   *testing.T
+	svc *app.Service
+	srv *httptest.Server
+	c   *http.Client
+}
+
+var now = time.Date(2026, 3, 28, 9, 30, 0, 0, time.UTC)
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	clock := func() time.Time { return now }
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hs.db"), sqlite.Options{Render: app.Render, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	svc := app.New(st, app.Options{Now: clock})
+	ui, err := web.New(svc, web.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(ui.Handler())
+	t.Cleanup(srv.Close)
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return &env{t: t, svc: svc, srv: srv, c: c}
+}
+
+type resp struct {
+	code int
+	hdr  http.Header
+	body string
+}
+
+func (e *env) do(method, path string, form url.Values, hdr map[string]string) resp {
+	e.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, e.srv.URL+path, body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	res, err := e.c.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return resp{res.StatusCode, res.Header, string(b)}
+}
+
+func (e *env) example(name string) *hindsight.Incident {
+	e.t.Helper()
+	src, err := os.ReadFile(filepath.Join("..", "examples", name))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	p, _ := markdown.Parse(src)
+	in, err := e.svc.Create(context.Background(), app.System, p, app.CreateOptions{KeepID: true})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return in
+}
+
+const payload = `<script>alert(1)</script> <img src=x onerror=alert(1)> [x](javascript:alert(1))`
+
+var (
+	inlineScript = regexp.MustCompile(`(?i)<script\b[^>]*>`)
+	onAttr       = regexp.MustCompile(`(?i)<[a-z][^>]*\son[a-z]+\s*=`)
+)
+
+// checkHTML fails on inline scripts, event handler attributes and raw payloads.
+func checkHTML(t *testing.T, where, body string) {
+	t.Helper()
+	for _, m := range inlineScript.FindAllString(body, -1) {
+		if !strings.Contains(m, "src=") {
+			t.Errorf("%s: inline script %q", where, m)
+		}
+	}
+	if m := onAttr.FindString(body); m != "" {
+		t.Errorf("%s: event handler attribute in %q", where, m)
+	}
+	for _, bad := range []string{"<script>alert", "<img src=x onerror", `href="javascript:`} {
+		if strings.Contains(body, bad) {
+			t.Errorf("%s: unescaped user text %q", where, bad)
+		}
+	}
+}
+
+func TestPages(t *testing.T) {
+	e := newEnv(t)
+	ex := e.example("INC-20260312-001-checkout-database-failover.md")
+	id := ex.ID
+	tests := []struct {
+		name, path string
+		code       int
+		want       []string
+	}{
+		{"home redirects", "/", http.StatusSeeOther, nil},
+		{"list", "/incidents", 200, []string{id, "Checkout outage", `class="sev sev-1"`, "chip-published", "Open items"}},
+		{"list filter severity", "/incidents?severity=SEV-1", 200, []string{id}},
+		{"list filter none", "/incidents?severity=SEV-4", 200, []string{"No incidents match these filters"}},
+		{"list filter service", "/incidents?service=orders-db", 200, []string{id}},
+		{"list date range", "/incidents?from=2026-03-01&to=2026-03-31", 200, []string{id}},
+		{"list date outside", "/incidents?from=2026-04-01", 200, []string{"No incidents match"}},
+		{"list bad date", "/incidents?from=March", 200, []string{"from: want a date YYYY-MM-DD"}},
+		{"list sort", "/incidents?sort=severity&dir=asc", 200, []string{`aria-sort="ascending"`}},
+		{"search", "/incidents?q=failover", 200, []string{"<mark>", "Search results", id}},
+		{"search none", "/incidents?q=zzzznothing", 200, []string{"No postmortem matches"}},
+		{"show", "/incidents/" + id, 200, []string{"Incident Summary", `id="sec-timeline"`, "Figures", "05:05", "Lint findings", `name="to"`, "export.md"}},
+		{"show missing", "/incidents/INC-20990101-001", 404, []string{"404"}},
+		{"new", "/incidents/new", 200, []string{`name="title"`, "Start time (UTC)", `type="datetime-local"`}},
+		{"edit", "/incidents/" + id + "/edit", 200, []string{`name="revision" value="1"`, `name="tl_time"`, `name="ai_action"`, `type="radio" name="data_loss" value="Yes" checked`, "Time (UTC)"}},
+		{"raw", "/incidents/" + id + "/markdown", 200, []string{`name="markdown"`, "Incident Postmortem: Checkout outage"}},
+		{"history", "/incidents/" + id + "/history", 200, []string{"#1", "hindsight"}},
+		{"diff same", "/incidents/" + id + "/diff?from=1&to=1", 200, []string{"No differences"}},
+		{"diff bad", "/incidents/" + id + "/diff?from=9", 422, []string{"want a revision from 1 to 1"}},
+		{"static unknown", "/static/abc/nope.js", 404, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.do("GET", tc.path, nil, nil)
+			if r.code != tc.code {
+				t.Fatalf("GET %s: status %d, want %d\n%s", tc.path, r.code, tc.code, r.body)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(r.body, w) {
+					t.Errorf("GET %s: body lacks %q", tc.path, w)
+				}
+			}
+			if strings.HasPrefix(r.hdr.Get("Content-Type"), "text/html") {
+				checkHTML(t, tc.path, r.body)
+			}
+		})
+	}
+}
+
+func TestStaticAssets(t *testing.T) {
+	e := newEnv(t)
+	page := e.do("GET", "/incidents", nil, nil).body
+	for _, name := range []string{"htmx.min.js", "app.js", "app.css"} {
+		m := regexp.MustCompile(`/static/([0-9a-f]{16})/` + regexp.QuoteMeta(name)).FindString(page)
+		if m == "" {
+			t.Fatalf("page does not reference %s under a hashed URL", name)
+		}
+		r := e.do("GET", m, nil, nil)
+		if r.code != 200 || !strings.Contains(r.hdr.Get("Cache-Control"), "immutable") {
+			t.Errorf("%s: status %d, Cache-Control %q", m, r.code, r.hdr.Get("Cache-Control"))
+		}
+		old := e.do("GET", "/static/0000000000000000/"+name, nil, nil)
+		if old.code != 200 || old.hdr.Get("Cache-Control") != "no-cache" {
+			t.Errorf("old hash of %s: status %d, Cache-Control %q", name, old.code, old.hdr.Get("Cache-Control"))
+		}
+	}
+	if !strings.Contains(page, `"includeIndicatorStyles":false`) {
+		t.Error("htmx-config meta does not turn off indicator styles")
+	}
+	js := e.do("GET", regexp.MustCompile(`/static/[0-9a-f]{16}/htmx.min.js`).FindString(page), nil, nil).body
+	if !strings.Contains(js, "htmx.org 2.0.") || !strings.Contains(js, `version:"2.0.`) {
+		t.Error("embedded htmx is not 2.0.x")
+	}
+}
+
+func TestCreateEditSaveFlow(t *testing.T) {
+	e := newEnv(t)
+	// bad input comes back with field errors
+	r := e.do("POST", "/incidents", url.Values{"title": {""}, "severity": {"SEV-2"}, "start": {"2026-03-20T10:00"}}, nil)
+	if r.code != 422 || !strings.Contains(r.body, "title is required") {
+		t.Fatalf("empty title: %d %s", r.code, r.body)
+	}
+	r = e.do("POST", "/incidents", url.Values{"title": {"Queue backlog"}, "start": {"yesterday"}}, nil)
+	if r.code != 422 || !strings.Contains(r.body, "want a UTC date and time") {
+		t.Fatalf("bad start: %d", r.code)
+	}
+	r = e.do("POST", "/incidents", url.Values{"title": {"Queue backlog"}, "severity": {"SEV-2"}, "start": {"2026-03-20T10:00"},
+		"services": {"queue, billing"}, "commander": {"Ana Ruiz"}}, nil)
+	if r.code != http.StatusSeeOther || r.hdr.Get("Location") != "/incidents/INC-20260320-001/edit" {
+		t.Fatalf("create: %d %q", r.code, r.hdr.Get("Location"))
+	}
+	id := "INC-20260320-001"
+	edit := "/incidents/" + id + "/edit"
+
+	base := url.Values{"revision": {"1"}, "title": {"Queue backlog"}, "tl_rows": {"0"}, "ai_rows": {"0"}}
+	with := func(kv ...string) url.Values {
+		v := url.Values{}
+		for k, vs := range base {
+			v[k] = append([]string(nil), vs...)
+		}
+		for i := 0; i+1 < len(kv); i += 2 {
+			v.Add(kv[i], kv[i+1])
+		}
+		return v
+	}
+	rowTests := []struct {
+		name string
+		form url.Values
+		want []string
+	}{
+		{"add timeline row", with("op", "tl-add"), []string{`id="tl-time-0"`, "autofocus"}},
+		{"add action item", with("op", "ai-add"), []string{`id="ai-action-0"`, `value="AI-001"`}},
+		{"move row down", with("tl_time", "2026-03-20T10:00", "tl_event", "first", "tl_cells", "", "tl_time", "2026-03-20T10:05", "tl_event", "second", "tl_cells", "", "op", "tl-down-0"),
+			[]string{"second</textarea>"}},
+		{"remove row", with("tl_time", "2026-03-20T10:00", "tl_event", "gone", "tl_cells", "", "op", "tl-del-0"), []string{"No events yet"}},
+	}
+	for _, tc := range rowTests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.do("POST", edit, tc.form, map[string]string{"HX-Request": "true"})
+			if r.code != 200 {
+				t.Fatalf("status %d", r.code)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(r.body, w) {
+					t.Errorf("body lacks %q", w)
+				}
+			}
+		})
+	}
+	if r := e.do("POST", edit, with("tl_time", "2026-03-20T10:00", "tl_event", "a", "tl_time", "2026-03-20T10:05", "tl_event", "b", "op", "tl-down-0"), nil); strings.Index(r.body, ">b</textarea>") > strings.Index(r.body, ">a</textarea>") {
+		t.Error("move down did not reorder the rows")
+	}
+	// live lint: a blameful phrase appears in the panel, and goes
+	r = e.do("POST", "/incidents/"+id+"/lint", with("executive_summary", "It was human error."), map[string]string{"HX-Request": "true"})
+	if r.code != 200 || !strings.Contains(r.body, "HS012") || strings.Contains(r.body, "<html") {
+		t.Fatalf("live lint: %d %s", r.code, r.body)
+	}
+	r = e.do("POST", "/incidents/"+id+"/lint", with("executive_summary", "A config change removed the limit."), map[string]string{"HX-Request": "true"})
+	if strings.Contains(r.body, "HS012") {
+		t.Error("live lint still reports HS012")
+	}
+	// a bad time is refused with its field and nothing is saved
+	r = e.do("POST", edit, with("end", "soonish", "op", "save"), nil)
+	if r.code != 422 || !strings.Contains(r.body, "want a UTC date and time") {
+		t.Fatalf("bad end: %d", r.code)
+	}
+	// save
+	r = e.do("POST", edit, with("end", "2026-03-20T11:30", "executive_summary", payload, "tl_time", "2026-03-20T10:00", "tl_event", payload,
+		"ai_id", "AI-001", "ai_action", "Add queue depth alert", "ai_owner", "Ana Ruiz", "ai_priority", "P1", "ai_target", "2026-04-10", "ai_status", "Open", "op", "save"), nil)
+	if r.code != http.StatusSeeOther {
+		t.Fatalf("save: %d %s", r.code, r.body)
+	}
+	in, err := e.svc.Get(context.Background(), app.System, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Revision != 2 || !in.Doc.Summary.End.IsSet() || len(in.Doc.Timeline) != 1 || len(in.Doc.ActionItems) != 1 || in.Doc.ActionItems[0].Priority != hindsight.P1 {
+		t.Fatalf("saved doc: rev %d %+v", in.Revision, in.Doc)
+	}
+	if got := in.Doc.Detection.Commander; got != "Ana Ruiz" {
+		t.Errorf("a field the form did not post changed: commander %q", got)
+	}
+	page := e.do("GET", "/incidents/"+id, nil, nil)
+	checkHTML(t, "show after payload", page.body)
+	if !strings.Contains(page.body, "alert(1)") {
+		t.Error("payload text is not shown")
+	}
+	// a stale save is a conflict with both sides, never an overwrite
+	r = e.do("POST", edit, with("executive_summary", "my stale edit", "op", "save"), nil)
+	if r.code != http.StatusConflict || !strings.Contains(r.body, "Merge your edit") || !strings.Contains(r.body, `name="revision" value="2"`) || !strings.Contains(r.body, "dl-add") {
+		t.Fatalf("conflict: %d", r.code)
+	}
+	checkHTML(t, "conflict", r.body)
+	if in2, _ := e.svc.Get(context.Background(), app.System, id); in2.Revision != 2 {
+		t.Fatal("a stale save overwrote")
+	}
+	// status: htmx swaps the box; a stale revision is reported, not applied
+	r = e.do("POST", "/incidents/"+id+"/status", url.Values{"revision": {"2"}, "to": {"In Review"}}, map[string]string{"HX-Request": "true"})
+	if r.code != 200 || !strings.Contains(r.body, `id="status-box"`) || !strings.Contains(r.body, "In Review") || !strings.Contains(r.body, `hx-swap-oob`) {
+		t.Fatalf("status htmx: %d %s", r.code, r.body)
+	}
+	r = e.do("POST", "/incidents/"+id+"/status", url.Values{"revision": {"2"}, "to": {"Published"}}, nil)
+	if r.code != http.StatusSeeOther || !strings.Contains(r.hdr.Get("Location"), "error=") {
+		t.Fatalf("stale status: %d %q", r.code, r.hdr.Get("Location"))
+	}
+	r = e.do("POST", "/incidents/"+id+"/status", url.Values{"revision": {"3"}, "to": {"Nonsense"}}, nil)
+	if r.code != 422 {
+		t.Fatalf("bad status: %d", r.code)
+	}
+	// history and diff
+	r = e.do("GET", "/incidents/"+id+"/diff?from=1&to=3", nil, nil)
+	if r.code != 200 || !strings.Contains(r.body, `class="dl dl-add"`) || !strings.Contains(r.body, `class="dl dl-del"`) {
+		t.Fatalf("diff: %d", r.code)
+	}
+	checkHTML(t, "diff", r.body)
+	r = e.do("GET", "/incidents/"+id+"/history", nil, nil)
+	if !strings.Contains(r.body, "status: In Review") || !strings.Contains(r.body, "#3") {
+		t.Errorf("history lacks revisions")
+	}
+}
+
+func TestRawMarkdown(t *testing.T) {
+	e := newEnv(t)
+	ex := e.example("INC-20260704-001-nightly-billing-export-delay.md")
+	path := "/incidents/" + ex.ID + "/markdown"
+	md := string(ex.Markdown)
+	tests := []struct {
+		name string
+		md   string
+		rev  string
+		code int
+		want string
+	}{
+		{"invalid severity names its line", strings.Replace(md, "**Severity:** SEV-", "**Severity:** SEV-9", 1), "1", 422, "line "},
+		{"lint shows lines", strings.Replace(md, "**Duration:**", "**Duration:** 99:99 x", 1), "1", 0, ""},
+		{"save", strings.Replace(md, "## Root Cause", "## Root Cause\n\nAn added paragraph.", 1), "1", 303, ""},
+		{"stale is a conflict", md, "1", 409, "Merge your edit"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.code == 0 {
+				r := e.do("POST", path+"/lint", url.Values{"markdown": {tc.md}}, map[string]string{"HX-Request": "true"})
+				if r.code != 200 || !strings.Contains(r.body, "data-line=") {
+					t.Fatalf("lint: %d %s", r.code, r.body)
+				}
+				return
+			}
+			r := e.do("POST", path, url.Values{"markdown": {tc.md}, "revision": {tc.rev}}, nil)
+			if r.code != tc.code || !strings.Contains(r.body, tc.want) {
+				t.Fatalf("status %d want %d; body lacks %q", r.code, tc.code, tc.want)
+			}
+		})
+	}
+}
+
+// TestFormKeepsUnknownContent: a form edit leaves extras and custom
+// sections as they were.
+func TestFormKeepsUnknownContent(t *testing.T) {
+	e := newEnv(t)
+	src := markdown.Render(&hindsight.Postmortem{Title: "Cache stampede", Status: hindsight.StatusDraft})
+	src = append(src, []byte("\n## Appendix: Graphs\n\nSee the <dashboard> notes, kept verbatim.\n")...)
+	p, _ := markdown.Parse(src)
+	in, err := e.svc.Create(context.Background(), app.System, p, app.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(in.Doc.Custom) == 0 {
+		t.Fatal("fixture has no custom section")
+	}
+	r := e.do("POST", "/incidents/"+in.ID+"/edit", url.Values{"revision": {"1"}, "title": {"Cache stampede on login"}, "op": {"save"}}, nil)
+	if r.code != http.StatusSeeOther {
+		t.Fatalf("save: %d", r.code)
+	}
+	got, _ := e.svc.Get(context.Background(), app.System, in.ID)
+	if !strings.Contains(string(got.Markdown), "## Appendix: Graphs") || !strings.Contains(string(got.Markdown), "kept verbatim") || got.Doc.Title != "Cache stampede on login" {
+		t.Fatalf("custom content lost:\n%s", got.Markdown)
+	}
+	page := e.do("GET", "/incidents/"+in.ID, nil, nil).body
+	if !strings.Contains(page, "Appendix: Graphs") {
+		t.Error("custom section not shown")
+	}
+}
+
+func TestExports(t *testing.T) {
+	e := newEnv(t)
+	ex := e.example("INC-20260521-002-partner-api-certificate-expiry.md")
+	tests := []struct{ ext, ctype, want string }{
+		{"md", "text/markdown", "# Incident Postmortem:"},
+		{"json", "application/json", `"incident_id": "` + ex.ID + `"`},
+		{"html", "text/html", "<!DOCTYPE html>"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.ext, func(t *testing.T) {
+			r := e.do("GET", "/incidents/"+ex.ID+"/export."+tc.ext, nil, nil)
+			if r.code != 200 || !strings.HasPrefix(r.hdr.Get("Content-Type"), tc.ctype) || !strings.Contains(r.body, tc.want) {
+				t.Fatalf("status %d, type %q", r.code, r.hdr.Get("Content-Type"))
+			}
+			if cd := r.hdr.Get("Content-Disposition"); !strings.Contains(cd, "attachment") || !strings.Contains(cd, ex.ID+"."+tc.ext) {
+				t.Errorf("Content-Disposition %q", cd)
+			}
+		})
+	}
+}
+
+func TestRoutesDeclareAccess(t *testing.T) {
+	e := newEnv(t)
+	ui, _ := web.New(e.svc, web.Options{})
+	seen := map[string]bool{}
+	for _, r := range ui.Routes() {
+		if seen[r.Pattern] || r.Name == "" || r.Handler == nil {
+			t.Errorf("route %q: duplicate, unnamed or without handler", r.Pattern)
+		}
+		seen[r.Pattern] = true
+		write := strings.HasPrefix(r.Pattern, "POST ") || strings.HasSuffix(r.Pattern, "/edit") || strings.HasSuffix(r.Pattern, "/new") || strings.HasSuffix(r.Pattern, "/markdown")
+		if write && r.Access < httpx.Write {
+			t.Errorf("route %q writes but needs only %s", r.Pattern, r.Access)
+		}
+		if r.Access == httpx.Public && !strings.HasPrefix(r.Pattern, "GET /static/") {
+			t.Errorf("route %q is public", r.Pattern)
+		}
+	}
+}
