@@ -19,8 +19,10 @@ type recTB struct {
 	errs []string
 }
 
-func (r *recTB) Errorf(format string, args ...any) { r.errs = append(r.errs, fmt.Sprintf(format, args...)) }
-func (r *recTB) Helper()                           {}
+func (r *recTB) Errorf(format string, args ...any) {
+	r.errs = append(r.errs, fmt.Sprintf(format, args...))
+}
+func (r *recTB) Helper() {}
 
 // TestContractCatchesViolations shows that the contract check is not
 // vacuous: responses and requests that break the document are reported.
