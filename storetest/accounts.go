@@ -1,0 +1,293 @@
+package storetest
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/markdown"
+)
+
+// RunAccounts runs the conformance suite of hindsight.AccountStore against
+// stores made by open (which must also implement AccountStore).
+func RunAccounts(t *testing.T, open Opener) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s hindsight.AccountStore)
+	}{
+		{"Users", testUsers},
+		{"FirstAdmin", testFirstAdmin},
+		{"Sessions", testSessions},
+		{"Tokens", testTokens},
+		{"LoginFailures", testLoginFailures},
+		{"Audit", testAudit},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			st := open(t, Config{Render: markdown.Render, Clock: NewClock(Epoch).Now})
+			as, ok := st.(hindsight.AccountStore)
+			if !ok {
+				t.Fatalf("%T does not implement hindsight.AccountStore", st)
+			}
+			tc.fn(t, as)
+		})
+	}
+}
+
+func user(id, email string, role hindsight.Role) *hindsight.User {
+	return &hindsight.User{ID: id, Email: email, Name: "Name " + id, Role: role, PasswordHash: "$argon2id$fake-" + id}
+}
+
+func testUsers(t *testing.T, s hindsight.AccountStore) {
+	c := ctx(t)
+	if n, err := s.CountUsers(c); err != nil || n != 0 {
+		t.Fatalf("CountUsers on a new store = %d, %v", n, err)
+	}
+	if err := s.CreateUser(c, user("u1", "Ann@Example.com", hindsight.RoleEditor), false, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateUser(c, user("u2", "ann@example.COM", hindsight.RoleViewer), false, "", nil); hindsight.ErrorCode(err) != hindsight.EConflict {
+		t.Errorf("duplicate email (other case): got %v, want conflict", err)
+	}
+	if err := s.CreateUser(c, &hindsight.User{ID: "u3", Email: "x@example.com", Role: "boss", PasswordHash: "h"}, false, "", nil); hindsight.ErrorCode(err) != hindsight.EInvalid {
+		t.Errorf("bad role: got %v, want invalid", err)
+	}
+	u, err := s.FindUserByEmail(c, " ANN@example.com ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.ID != "u1" || u.Email != "ann@example.com" || u.Role != hindsight.RoleEditor || u.PasswordHash != "$argon2id$fake-u1" || u.Disabled || u.CreatedAt.IsZero() {
+		t.Errorf("found %+v", u)
+	}
+	if _, err := s.FindUserByID(c, "nobody"); hindsight.ErrorCode(err) != hindsight.ENotFound {
+		t.Errorf("FindUserByID(nobody): %v", err)
+	}
+	if _, err := s.FindUserByEmail(c, "nobody@example.com"); hindsight.ErrorCode(err) != hindsight.ENotFound {
+		t.Errorf("FindUserByEmail(nobody): %v", err)
+	}
+	admin, yes := hindsight.RoleAdmin, true
+	u, err = s.UpdateUser(c, "u1", hindsight.UserUpdate{Role: &admin, Disabled: &yes}, []hindsight.AuditEntry{{Actor: "system", Action: "user.update", Target: "u1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Role != hindsight.RoleAdmin || !u.Disabled || u.Name != "Name u1" {
+		t.Errorf("after update: %+v", u)
+	}
+	if _, err := s.UpdateUser(c, "nobody", hindsight.UserUpdate{Role: &admin}, nil); hindsight.ErrorCode(err) != hindsight.ENotFound {
+		t.Errorf("update nobody: %v", err)
+	}
+	at := Epoch.Add(time.Hour)
+	if err := s.SetLastLogin(c, "u1", at); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateUser(c, user("u0", "bob@example.com", hindsight.RoleViewer), false, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	all, err := s.FindUsers(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 2 || all[0].Email != "ann@example.com" || !all[0].LastLoginAt.Equal(at) || all[1].Email != "bob@example.com" {
+		t.Errorf("FindUsers = %+v", all)
+	}
+}
+
+func testFirstAdmin(t *testing.T, s hindsight.AccountStore) {
+	c := ctx(t)
+	if err := s.AddSetupToken(c, "h1", Epoch); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := s.SetupTokenValid(c, "h1"); err != nil || !ok {
+		t.Fatalf("SetupTokenValid(h1) = %v, %v", ok, err)
+	}
+	if ok, _ := s.SetupTokenValid(c, "h2"); ok {
+		t.Error("an unknown setup token is valid")
+	}
+	if err := s.CreateUser(c, user("a1", "admin@example.com", hindsight.RoleAdmin), true, "h2", nil); hindsight.ErrorCode(err) != hindsight.ENotFound {
+		t.Errorf("first admin with a wrong setup token: %v", err)
+	}
+	if err := s.CreateUser(c, user("a1", "admin@example.com", hindsight.RoleAdmin), true, "h1", nil); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := s.SetupTokenValid(c, "h1"); ok {
+		t.Error("the setup token is still valid after use")
+	}
+	if err := s.CreateUser(c, user("a2", "second@example.com", hindsight.RoleAdmin), true, "", nil); hindsight.ErrorCode(err) != hindsight.EConflict {
+		t.Errorf("a second first admin: %v", err)
+	}
+}
+
+func testSessions(t *testing.T, s hindsight.AccountStore) {
+	c := ctx(t)
+	if err := s.CreateUser(c, user("u1", "ann@example.com", hindsight.RoleViewer), false, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	ss := hindsight.Session{IDHash: "s1", UserID: "u1", CreatedAt: Epoch, LastSeenAt: Epoch, Address: "192.0.2.1", UserAgent: "test"}
+	if err := s.CreateSession(c, ss); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateSession(c, hindsight.Session{IDHash: "s2", UserID: "u1", CreatedAt: Epoch, LastSeenAt: Epoch}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.FindSession(c, "s1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.UserID != "u1" || !got.CreatedAt.Equal(Epoch) || got.Address != "192.0.2.1" {
+		t.Errorf("FindSession = %+v", got)
+	}
+	later := Epoch.Add(time.Minute)
+	if err := s.TouchSession(c, "s1", later); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ = s.FindSession(c, "s1"); got == nil || !got.LastSeenAt.Equal(later) {
+		t.Errorf("after touch: %+v", got)
+	}
+	if err := s.DeleteSession(c, "s1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.FindSession(c, "s1"); hindsight.ErrorCode(err) != hindsight.ENotFound {
+		t.Errorf("deleted session: %v", err)
+	}
+	h := "new-hash"
+	if _, err := s.UpdateUser(c, "u1", hindsight.UserUpdate{PasswordHash: &h, EndSessions: true}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.FindSession(c, "s2"); hindsight.ErrorCode(err) != hindsight.ENotFound {
+		t.Errorf("session after EndSessions: %v", err)
+	}
+}
+
+func testTokens(t *testing.T, s hindsight.AccountStore) {
+	c := ctx(t)
+	for _, u := range []*hindsight.User{user("u1", "ann@example.com", hindsight.RoleEditor), user("u2", "bob@example.com", hindsight.RoleEditor)} {
+		if err := s.CreateUser(c, u, false, "", nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tk := &hindsight.Token{ID: "t1", UserID: "u1", Name: "ci", Hash: "th1", Scope: hindsight.ScopeRead, ExpiresAt: Epoch.Add(24 * time.Hour)}
+	if err := s.CreateToken(c, tk, []hindsight.AuditEntry{{Actor: "u1", Action: "token.create", Target: "t1"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateToken(c, &hindsight.Token{ID: "t2", UserID: "u2", Hash: "th2", Scope: hindsight.ScopeReadWrite}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateToken(c, &hindsight.Token{ID: "t3", UserID: "u2", Hash: "th3", Scope: "admin"}, nil); hindsight.ErrorCode(err) != hindsight.EInvalid {
+		t.Errorf("bad scope: %v", err)
+	}
+	got, err := s.FindTokenByHash(c, "th1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != "t1" || got.UserID != "u1" || got.Scope != hindsight.ScopeRead || !got.ExpiresAt.Equal(Epoch.Add(24*time.Hour)) || !got.LastUsedAt.IsZero() {
+		t.Errorf("FindTokenByHash = %+v", got)
+	}
+	if _, err := s.FindTokenByHash(c, "nope"); hindsight.ErrorCode(err) != hindsight.ENotFound {
+		t.Errorf("unknown token: %v", err)
+	}
+	used := Epoch.Add(time.Hour)
+	if err := s.TouchToken(c, "t1", used, []hindsight.AuditEntry{{Actor: "u1", Action: "token.use", Target: "t1"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ = s.FindTokenByHash(c, "th1"); got == nil || !got.LastUsedAt.Equal(used) {
+		t.Errorf("after touch: %+v", got)
+	}
+	if ts, err := s.FindTokens(c, "u1"); err != nil || len(ts) != 1 || ts[0].ID != "t1" {
+		t.Errorf("FindTokens(u1) = %+v, %v", ts, err)
+	}
+	if ts, err := s.FindTokens(c, ""); err != nil || len(ts) != 2 {
+		t.Errorf("FindTokens(all) = %+v, %v", ts, err)
+	}
+	if err := s.RevokeToken(c, "t2", "u1", used, nil); hindsight.ErrorCode(err) != hindsight.ENotFound {
+		t.Errorf("revoking another account's token: %v", err)
+	}
+	if err := s.RevokeToken(c, "t2", "u2", used, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ = s.FindTokenByHash(c, "th2"); got == nil || !got.RevokedAt.Equal(used) || got.Active(used) {
+		t.Errorf("after revoke: %+v", got)
+	}
+}
+
+func testLoginFailures(t *testing.T, s hindsight.AccountStore) {
+	c := ctx(t)
+	w := 15 * time.Minute
+	for i := 1; i <= 3; i++ {
+		n, err := s.LoginFailure(c, "user:ann", Epoch.Add(time.Duration(i)*time.Minute), w)
+		if err != nil || n != i {
+			t.Fatalf("failure %d: n = %d, %v", i, n, err)
+		}
+	}
+	if n, err := s.LoginFailures(c, "user:ann", Epoch.Add(10*time.Minute), w); err != nil || n != 3 {
+		t.Errorf("within the window: %d, %v", n, err)
+	}
+	if n, _ := s.LoginFailures(c, "user:ann", Epoch.Add(20*time.Minute), w); n != 0 {
+		t.Errorf("after the window: %d", n)
+	}
+	if n, _ := s.LoginFailure(c, "user:ann", Epoch.Add(30*time.Minute), w); n != 1 {
+		t.Errorf("a failure after the window starts a new one: %d", n)
+	}
+	if n, _ := s.LoginFailures(c, "addr:192.0.2.1", Epoch, w); n != 0 {
+		t.Errorf("other key: %d", n)
+	}
+	if err := s.ClearLoginFailures(c, "user:ann"); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s.LoginFailures(c, "user:ann", Epoch.Add(30*time.Minute), w); n != 0 {
+		t.Errorf("after clear: %d", n)
+	}
+}
+
+func testAudit(t *testing.T, s hindsight.AccountStore) {
+	c := ctx(t)
+	st := s.(hindsight.Store)
+	inc, err := st.CreateIncident(c, hindsight.IncidentCreate{Doc: &hindsight.Postmortem{Title: "audited"}, Author: "ann",
+		Audit: []hindsight.AuditRecord{{Actor: "u1", Action: "incident.create", Detail: "created"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.WriteAudit(c, []hindsight.AuditEntry{
+		{Actor: "u1", Action: "login", Address: "192.0.2.1"},
+		{Actor: "bob@example.com", Action: "login.failed", Address: "192.0.2.2", Detail: "wrong password"},
+		{Actor: "u1", Action: "user.create", Target: "u2"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := s.FindAudit(c, hindsight.AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 4 || all[0].Action != "user.create" || all[3].Action != "incident.create" || all[3].IncidentID != inc.ID || all[0].At.IsZero() {
+		t.Fatalf("FindAudit = %+v", all)
+	}
+	cases := []struct {
+		name string
+		f    hindsight.AuditFilter
+		want []string
+	}{
+		{"actor", hindsight.AuditFilter{Actor: "u1"}, []string{"user.create", "login", "incident.create"}},
+		{"action", hindsight.AuditFilter{Action: "login"}, []string{"login"}},
+		{"action prefix", hindsight.AuditFilter{Action: "login."}, []string{"login.failed"}},
+		{"target", hindsight.AuditFilter{Target: "u2"}, []string{"user.create"}},
+		{"incident as target", hindsight.AuditFilter{Target: inc.ID}, []string{"incident.create"}},
+		{"limit", hindsight.AuditFilter{Limit: 1}, []string{"user.create"}},
+		{"before id", hindsight.AuditFilter{BeforeID: all[1].ID}, []string{"login", "incident.create"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := s.FindAudit(c, tc.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var acts []string
+			for _, e := range got {
+				acts = append(acts, e.Action)
+			}
+			if strings.Join(acts, ",") != strings.Join(tc.want, ",") {
+				t.Errorf("got %v, want %v", acts, tc.want)
+			}
+		})
+	}
+}
