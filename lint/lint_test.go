@@ -322,6 +322,13 @@ func TestFix(t *testing.T) {
 	if len(after) != 0 {
 		t.Errorf("findings after fix:\n%s", dump(after))
 	}
+	// action items without IDs are numbered after the highest ID in use
+	noIDs := edit(t, readGood(t), "| AI-001 |", "|  |", "| AI-002 |", "|  |")
+	doc, _ = markdown.Parse([]byte(noIDs))
+	fs = Source("pm.md", []byte(noIDs), nil, Options{Today: testToday})
+	if got := Apply(doc, fs); len(got) != 2 || doc.ActionItems[0].ID != "AI-001" || doc.ActionItems[1].ID != "AI-002" {
+		t.Errorf("IDs not assigned: %q %+v", got, doc.ActionItems)
+	}
 	// a timeline with a row without a valid time is not sorted
 	bad := edit(t, src, "| 2026-07-04 02:25 |", "| around 02:25 |")
 	fs = Source("pm.md", []byte(bad), nil, Options{Today: testToday})

@@ -79,8 +79,8 @@ func init() {
 			Description: "A Published postmortem has at least one timeline row."},
 		{ID: "HS015", Name: "timeline-window", Level: Info, check: checkTimelineWindow,
 			Description: "Timeline rows after the End Time, or long before the Start Time (timeline_lead_hours, default 24), are worth a second look."},
-		{ID: "HS016", Name: "action-id", Level: Error, check: checkActionIDs,
-			Description: "Every action item has a unique ID of the form AI-NNN."},
+		{ID: "HS016", Name: "action-id", Level: Error, Fixable: true, check: checkActionIDs,
+			Description: "Every action item has a unique ID of the form AI-NNN (--fix numbers items that have none)."},
 		{ID: "HS017", Name: "action-owner", Level: Error, check: checkActionOwners,
 			Description: "Every action item has an owner that is not a placeholder or an unknown."},
 		{ID: "HS018", Name: "action-priority", Level: Error, check: checkActionPriorities,
@@ -517,7 +517,12 @@ func checkActionIDs(c *checker) {
 		switch {
 		case id == "":
 			if !emptyItem(a) {
-				c.report(field, "%s is missing; expected an ID AI-NNN", field)
+				f := c.report(field, "%s is missing; expected an ID AI-NNN", field)
+				idx := i
+				f.Fix = &Fix{
+					Description: fmt.Sprintf("%s: assigned the next free ID", field),
+					apply:       func(p *hindsight.Postmortem) { assignActionID(p, idx) },
+				}
 			}
 			continue
 		case !hindsight.ValidActionID(id):
@@ -531,6 +536,22 @@ func checkActionIDs(c *checker) {
 		}
 		seen[id] = i
 	}
+}
+
+// assignActionID gives action item i the lowest AI-NNN above every ID in
+// use, if it has none.
+func assignActionID(p *hindsight.Postmortem, i int) {
+	if i >= len(p.ActionItems) || strings.TrimSpace(p.ActionItems[i].ID) != "" {
+		return
+	}
+	next := 1
+	for _, a := range p.ActionItems {
+		var n int
+		if _, err := fmt.Sscanf(strings.TrimSpace(a.ID), "AI-%d", &n); err == nil && n >= next {
+			next = n + 1
+		}
+	}
+	p.ActionItems[i].ID = hindsight.FormatActionID(next)
 }
 
 // ---------------------------------------------------------------- HS017
