@@ -1,0 +1,218 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hindsight-pm/hindsight"
+)
+
+// syncBuffer is a bytes.Buffer safe for a running server and a test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+var listeningRe = regexp.MustCompile(`Hindsight listening on (http://\S+)`)
+
+// waitListening waits for the listening line and returns the URL. done
+// reports an early exit.
+func waitListening(t *testing.T, out *syncBuffer, done <-chan int) string {
+	t.Helper()
+	deadline := time.After(30 * time.Second)
+	for {
+		if m := listeningRe.FindStringSubmatch(out.String()); m != nil {
+			return m[1]
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("serve exited with %d before listening: %s", code, out.String())
+		case <-deadline:
+			t.Fatalf("serve did not print its address: %q", out.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+func getJSON(t *testing.T, url string, v any) int {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v != nil {
+		if err := json.Unmarshal(b, v); err != nil {
+			t.Fatalf("%s: %v: %s", url, err, b)
+		}
+	}
+	return res.StatusCode
+}
+
+// TestServeDemoAndSIGTERM runs `hindsight serve --demo` on a fresh
+// database, uses the API, and stops it with SIGTERM.
+func TestServeDemoAndSIGTERM(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "demo.db")
+	var out, errb syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run([]string{"serve", "--addr", "127.0.0.1:0", "--db", db, "--demo", "--log-format", "json"}, strings.NewReader(""), &out, &errb)
+	}()
+	base := waitListening(t, &out, done)
+	if !strings.Contains(out.String(), "Seeded 12 demo incidents") {
+		t.Errorf("stdout: %q", out.String())
+	}
+	var page hindsight.IncidentPage
+	if code := getJSON(t, base+"/api/v1/incidents?limit=100", &page); code != 200 || len(page.Incidents) != demoCount {
+		t.Fatalf("incidents: %d, %d incidents", code, len(page.Incidents))
+	}
+	for _, p := range []string{"/healthz", "/readyz", "/api/v1/openapi.json"} {
+		if code := getJSON(t, base+p, nil); code != 200 {
+			t.Errorf("%s: %d", p, code)
+		}
+	}
+	if err := syscall.Kill(syscall.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errb.String())
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("serve did not stop on SIGTERM")
+	}
+	// one JSON log line per request, with status and duration
+	var lines int
+	for _, l := range strings.Split(strings.TrimSpace(errb.String()), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(l), &rec); err != nil {
+			t.Fatalf("log line is not JSON: %q", l)
+		}
+		if rec["msg"] == "request" {
+			lines++
+			if rec["status"] == nil || rec["duration"] == nil || rec["method"] == nil || rec["path"] == nil {
+				t.Errorf("log line %q", l)
+			}
+		}
+	}
+	if lines != 4 {
+		t.Errorf("%d request lines, want 4: %s", lines, errb.String())
+	}
+}
+
+// TestServeDemoKeepsExistingData checks that --demo seeds only an empty
+// database, and that HINDSIGHT_* variables set the flags' defaults.
+func TestServeDemoKeepsExistingData(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "data.db")
+	t.Setenv("HINDSIGHT_DB", db)
+	t.Setenv("HINDSIGHT_ADDR", "127.0.0.1:0")
+	t.Setenv("HINDSIGHT_LOG_LEVEL", "warn")
+	t.Setenv("HINDSIGHT_BASE_URL", "https://hindsight.example.com")
+	s, err := openStore(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateIncident(context.Background(), hindsight.IncidentCreate{Doc: &hindsight.Postmortem{Title: "mine"}}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	for round := range 2 {
+		ctx, cancel := context.WithCancel(context.Background())
+		var out, errb syncBuffer
+		a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errb}
+		cmd := newRootCmd(a)
+		cmd.SetArgs([]string{"serve", "--demo"})
+		done := make(chan int, 1)
+		go func() {
+			err := cmd.ExecuteContext(ctx)
+			done <- exitCode(err)
+		}()
+		base := waitListening(t, &out, done)
+		if !strings.Contains(out.String(), "nothing seeded") || !strings.Contains(out.String(), "Public URL: https://hindsight.example.com") {
+			t.Errorf("round %d stdout: %q", round, out.String())
+		}
+		var page hindsight.IncidentPage
+		getJSON(t, base+"/api/v1/incidents", &page)
+		if len(page.Incidents) != 1 || page.Incidents[0].Title != "mine" {
+			t.Errorf("round %d: incidents %+v", round, page.Incidents)
+		}
+		cancel()
+		if code := <-done; code != 0 {
+			t.Fatalf("exit %d: %s", code, errb.String())
+		}
+		if strings.Contains(errb.String(), "msg=request") {
+			t.Errorf("warn level logged requests: %s", errb.String())
+		}
+	}
+}
+
+func TestServeFlagErrors(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve", "--log-level", "loud"}, `--log-level "loud"`},
+		{[]string{"serve", "--log-format", "xml"}, `--log-format "xml"`},
+		{[]string{"serve", "--addr", "8080"}, `--addr "8080": want host:port`},
+		{[]string{"serve", "--base-url", "hindsight.example.com"}, "--base-url"},
+		{[]string{"serve", "extra"}, "unknown command"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, _, stderr := runCLI(t, append(tt.args, "--db", filepath.Join(dir, "x.db"))...)
+			if code != 2 || !strings.Contains(stderr, tt.want) {
+				t.Fatalf("exit %d, stderr %q, want 2 and %q", code, stderr, tt.want)
+			}
+		})
+	}
+}
+
+func TestServeAddressInUse(t *testing.T) {
+	dir := t.TempDir()
+	var out syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- runServe(ctx, &app{stdout: &out, stderr: io.Discard, db: filepath.Join(dir, "a.db")}, serveFlags{addr: "127.0.0.1:0"})
+	}()
+	base := waitListening(t, &out, nil)
+	addr := strings.TrimPrefix(base, "http://")
+	code, _, stderr := runCLI(t, "serve", "--addr", addr, "--db", filepath.Join(dir, "b.db"))
+	if code != 2 || !strings.Contains(stderr, "address already in use") {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
