@@ -60,7 +60,7 @@ read errors.`,
 	f := cmd.Flags()
 	f.StringVar(&fl.format, "format", "text", "output format: text, json, sarif or github")
 	f.StringVar(&fl.failOn, "fail-on", "error", "exit 1 when a finding is at this level or above: error, warning or info")
-	f.BoolVar(&fl.fix, "fix", false, "apply safe mechanical fixes (Duration, timeline order, canonical formatting) and report them")
+	f.BoolVar(&fl.fix, "fix", false, "apply safe mechanical fixes (Duration, timeline order, missing action item IDs, canonical formatting) and report them")
 	f.BoolVar(&fl.diff, "diff", false, "show the fixes as a unified diff without writing them")
 	f.StringVar(&fl.today, "today", "", "the date overdue action items are measured against, YYYY-MM-DD (default today)")
 	f.StringVar(&fl.config, "config", "", "configuration file to use instead of the .hindsight.yaml found next to each file")
