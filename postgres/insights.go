@@ -1,0 +1,58 @@
+package postgres
+
+import (
+	"strings"
+	"unicode"
+
+	"github.com/hindsight-pm/hindsight/internal/sqlstore"
+)
+
+var _ sqlstore.InsightsDialect = dialect{}
+
+// Minutes subtracts epoch seconds; the times are whole minutes, so the
+// integer division is exact.
+func (dialect) Minutes(later, earlier string) string {
+	return `(CAST(EXTRACT(EPOCH FROM ` + later + `) - EXTRACT(EPOCH FROM ` + earlier + `) AS BIGINT) / 60)`
+}
+
+// Month formats the UTC month.
+func (dialect) Month(ts string) string {
+	return `to_char(` + ts + ` AT TIME ZONE 'UTC', 'YYYY-MM')`
+}
+
+// DistributionSQL uses percentile_cont, the definition the SQLite dialect
+// reproduces.
+func (dialect) DistributionSQL() string {
+	return `SELECT m, COUNT(*), CAST(AVG(x) AS DOUBLE PRECISION),
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY x), percentile_cont(0.9) WITHIN GROUP (ORDER BY x),
+    CAST(MIN(x) AS DOUBLE PRECISION), CAST(MAX(x) AS DOUBLE PRECISION), SUM(derived)
+FROM vals GROUP BY m`
+}
+
+// OrMatchArg joins the words (letters and digits only) with | for
+// to_tsquery.
+func (dialect) OrMatchArg(words []string) (string, bool) {
+	var q []string
+	for _, w := range words {
+		w = strings.Map(func(r rune) rune {
+			if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				return r
+			}
+			return -1
+		}, w)
+		if w != "" {
+			q = append(q, w)
+		}
+	}
+	return strings.Join(q, " | "), len(q) > 0
+}
+
+// SimilarSQL ranks by ts_rank_cd.
+func (dialect) SimilarSQL(cond string) string {
+	return `SELECT i.id, ts_rank_cd(s.tsv, q.q) AS score
+FROM (SELECT to_tsquery('english', ?) AS q) q
+JOIN incident_search s ON s.tsv @@ q.q
+JOIN incidents i ON i.id = s.incident_id
+WHERE ` + cond + `
+ORDER BY score DESC, i.id LIMIT ?`
+}
