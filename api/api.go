@@ -43,8 +43,9 @@ type Options struct {
 	MaxBodyBytes int64
 	// MaxDepth bounds the nesting of JSON bodies (400 beyond); DefaultMaxDepth when 0.
 	MaxDepth int
-	// Actor returns who makes a request. Until accounts exist it is nil and
-	// every request acts as app.System.
+	// Actor returns who makes a request. Nil means the actor the request's
+	// context carries (app.ActorFrom: app.System until accounts exist), with
+	// the remote address for the audit log.
 	Actor func(*http.Request) app.Actor
 }
 
@@ -70,8 +71,10 @@ func (a *API) actor(r *http.Request) app.Actor {
 	if a.opts.Actor != nil {
 		return a.opts.Actor(r)
 	}
-	act := app.System
-	act.Address = r.RemoteAddr
+	act := app.ActorFrom(r.Context())
+	if act.Address == "" {
+		act.Address = r.RemoteAddr
+	}
 	return act
 }
 

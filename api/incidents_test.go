@@ -214,6 +214,8 @@ func TestRequestErrors(t *testing.T) {
 		{"list bad sort", req{method: "GET", path: "/api/v1/incidents?sort=title", invalid: true}, 400, "bad_request", "sort", "title"},
 		{"list bad limit", req{method: "GET", path: "/api/v1/incidents?limit=5000", invalid: true}, 400, "bad_request", "limit", "1 to 1000"},
 		{"list bad date", req{method: "GET", path: "/api/v1/incidents?from=someday"}, 400, "bad_request", "from", "date"},
+		{"list bad to", req{method: "GET", path: "/api/v1/incidents?to=2026-11-05T10:00Z"}, 400, "bad_request", "to", "inclusive"},
+		{"list before and to", req{method: "GET", path: "/api/v1/incidents?before=2026-11-05&to=2026-11-06"}, 400, "bad_request", "to", "not both"},
 		{"list bad cursor", req{method: "GET", path: "/api/v1/incidents?cursor=zzz"}, 422, "invalid", "", "cursor"},
 		{"search without q", req{method: "GET", path: "/api/v1/search", invalid: true}, 400, "bad_request", "q", "required"},
 		{"action items bad priority", req{method: "GET", path: "/api/v1/action-items?priority=urgent"}, 400, "bad_request", "priority", "urgent"},

@@ -113,10 +113,11 @@ func (q *query) statuses(name string) []hindsight.Status {
 
 // IncidentFilter reads the incident list's query parameters, the same
 // filters as the web list: severity, status (repeatable or comma
-// separated), service, owner, commander, from and before (dates or UTC
-// times bounding the start), open_action_items, q (full-text), sort
-// (start, severity, updated, id), order (asc, desc; desc by default),
-// limit (1..1000) and cursor.
+// separated), service, owner, commander, from (inclusive) and before
+// (exclusive) dates or UTC times bounding the start, or to (an inclusive
+// date, as the web list's form sends), open_action_items, q (full-text),
+// sort (start, severity, updated, id), order or dir (asc, desc; desc by
+// default), limit (1..1000) and cursor.
 func IncidentFilter(v url.Values) (hindsight.IncidentFilter, error) {
 	q := &query{v: v}
 	f := hindsight.IncidentFilter{
@@ -141,7 +142,22 @@ func IncidentFilter(v url.Values) (hindsight.IncidentFilter, error) {
 	default:
 		q.fail("sort", strconv.Quote(s)+" is not a sort key: want start, severity, updated or id")
 	}
-	switch o := q.str("order"); o {
+	if to := q.str("to"); to != "" {
+		d, ok := hindsight.ParseDate(to)
+		switch {
+		case !ok || len(to) > 10:
+			q.fail("to", "want a date YYYY-MM-DD (inclusive)")
+		case !f.StartBefore.IsZero():
+			q.fail("to", "give before or to, not both")
+		default:
+			f.StartBefore = d.T.AddDate(0, 0, 1)
+		}
+	}
+	order := q.str("order")
+	if order == "" {
+		order = q.str("dir")
+	}
+	switch o := order; o {
 	case "", "desc":
 	case "asc":
 		f.Desc = false

@@ -65,6 +65,7 @@ func TestListIncidents(t *testing.T) {
 		{"?severity=sev1,SEV-3&status=Published", []string{"Checkout database failover"}, false},
 		{"?status=Draft,In%20Review&service=billing", []string{"Nightly billing export delay"}, false},
 		{"?from=2026-11-05&before=2026-11-09", []string{"Nightly billing export delay", "Partner API certificate expiry"}, false},
+		{"?from=2026-11-05&to=2026-11-07&dir=asc", []string{"Partner API certificate expiry", "Nightly billing export delay"}, false},
 		{"?open_action_items=false", []string{"Checkout database failover"}, false},
 		{"?owner=dana%20kim&commander=Dana%20Kim&sort=severity&order=asc", []string{"Checkout database failover", "Partner API certificate expiry", "CDN cached customer exports", "Nightly billing export delay"}, false},
 		{"?q=certificate", []string{"Partner API certificate expiry"}, false},

@@ -18,6 +18,7 @@ import (
 	"github.com/hindsight-pm/hindsight/internal/httpx"
 	"github.com/hindsight-pm/hindsight/lint"
 	"github.com/hindsight-pm/hindsight/server"
+	"github.com/hindsight-pm/hindsight/web"
 	"github.com/spf13/cobra"
 )
 
@@ -140,7 +141,7 @@ func runServe(ctx context.Context, a *app, fl serveFlags) error {
 			fmt.Fprintln(a.stdout, "--demo: the database already holds incidents; nothing seeded")
 		}
 	}
-	routes, err := appRoutes(svc, fl)
+	routes, err := appRoutes(svc, fl, logger)
 	if err != nil {
 		return err
 	}
@@ -163,16 +164,12 @@ func runServe(ctx context.Context, a *app, fl serveFlags) error {
 }
 
 // appRoutes returns the route lists of the web app and the API.
-func appRoutes(svc *appsvc.Service, fl serveFlags) ([][]httpx.Route, error) {
-	routes := [][]httpx.Route{api.New(svc, api.Options{BaseURL: fl.baseURL}).Routes()}
-	web, err := webRoutes(svc, fl)
+func appRoutes(svc *appsvc.Service, fl serveFlags, logger *slog.Logger) ([][]httpx.Route, error) {
+	ui, err := webRoutes(svc, logger)
 	if err != nil {
 		return nil, err
 	}
-	if web != nil {
-		routes = append(routes, web)
-	}
-	return routes, nil
+	return [][]httpx.Route{ui, api.New(svc, api.Options{BaseURL: fl.baseURL}).Routes()}, nil
 }
 
 // displayAddr is the listening address as a person would type it.
@@ -220,7 +217,11 @@ func seedDemo(ctx context.Context, svc *appsvc.Service) (int, error) {
 	return demoCount, nil
 }
 
-// webRoutes returns the web app's routes; nil until the web package exists.
-func webRoutes(_ *appsvc.Service, _ serveFlags) ([]httpx.Route, error) {
-	return nil, nil
+// webRoutes returns the web app's routes.
+func webRoutes(svc *appsvc.Service, logger *slog.Logger) ([]httpx.Route, error) {
+	ui, err := web.New(svc, web.Options{Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	return ui.Routes(), nil
 }

@@ -97,6 +97,16 @@ func TestServeDemoAndSIGTERM(t *testing.T) {
 			t.Errorf("%s: %d", p, code)
 		}
 	}
+	// the web app is served too, with the security headers
+	res, err := http.Get(base + "/incidents/" + page.Incidents[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(body), page.Incidents[0].Title) || !strings.Contains(res.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+		t.Errorf("incident page: %d %v", res.StatusCode, res.Header)
+	}
 	if err := syscall.Kill(syscall.Getpid(), syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -122,8 +132,8 @@ func TestServeDemoAndSIGTERM(t *testing.T) {
 			}
 		}
 	}
-	if lines != 4 {
-		t.Errorf("%d request lines, want 4: %s", lines, errb.String())
+	if lines != 5 {
+		t.Errorf("%d request lines, want 5: %s", lines, errb.String())
 	}
 }
 
