@@ -1,0 +1,273 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/hindsight-pm/hindsight/app"
+	"github.com/hindsight-pm/hindsight/internal/gen"
+	"github.com/hindsight-pm/hindsight/server"
+	"github.com/hindsight-pm/hindsight/sqlite"
+	"github.com/hindsight-pm/hindsight/web"
+)
+
+// screenshotDir is where screenshots go (git-ignored; named in the README).
+var screenshotDir = filepath.Join("..", "testdata", "artifacts", "screenshots")
+
+// browserPath finds Chromium, or skips (fails with HINDSIGHT_E2E=1).
+func browserPath(t *testing.T) string {
+	t.Helper()
+	cands := []string{os.Getenv("HINDSIGHT_CHROME"), "/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"}
+	for _, c := range cands {
+		if c == "" {
+			continue
+		}
+		if p, err := exec.LookPath(c); err == nil {
+			return p
+		}
+	}
+	msg := "e2e: no Chromium found (install the Debian packages chromium and chromium-driver, or set HINDSIGHT_CHROME)"
+	if os.Getenv("HINDSIGHT_E2E") == "1" {
+		t.Fatal(msg + "; HINDSIGHT_E2E=1 requires it")
+	}
+	t.Skip(msg)
+	return ""
+}
+
+// app is a running Hindsight: the server package's handler with the web
+// and its middleware, on 127.0.0.1 and a free port.
+type appServer struct {
+	URL string
+	Svc *app.Service
+}
+
+func startServer(t *testing.T, seed int) *appServer {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "hindsight.db"), sqlite.Options{Render: app.Render})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	svc := app.New(st, app.Options{})
+	ui, err := web.New(svc, web.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	h, err := server.New(server.Config{Logger: logger}, ui.Routes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	})
+	g := gen.New(42)
+	for range seed {
+		p := g.Postmortem()
+		if _, err := svc.Create(ctx, app.System, p, app.CreateOptions{Message: "seeded", Force: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return &appServer{URL: "http://" + ln.Addr().String(), Svc: svc}
+}
+
+// browser is a headless Chromium tab that records dialogs, script
+// exceptions and CSP violations.
+type tab struct {
+	ctx context.Context
+	t   *testing.T
+
+	mu         sync.Mutex
+	dialogs    []string
+	exceptions []string
+	security   []string
+}
+
+func newBrowser(t *testing.T) *tab {
+	t.Helper()
+	path := browserPath(t)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1360, 900),
+	)
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelC := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelC(); cancelA() })
+	b := &tab{ctx: ctx, t: t}
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	err := chromedp.Listen(ctx, func(ev any) {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		switch e := ev.(type) {
+		case *page.EventJavascriptDialogOpening:
+			b.dialogs = append(b.dialogs, string(e.Type)+": "+e.Message)
+			go func() { _, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false}) }()
+		case *runtime.EventExceptionThrown:
+			b.exceptions = append(b.exceptions, e.ExceptionDetails.Text+" "+exceptionText(e.ExceptionDetails))
+		case *cdplog.EventEntryAdded:
+			if e.Entry.Source == cdplog.EntrySourceSecurity || strings.Contains(e.Entry.Text, "Content Security Policy") {
+				b.security = append(b.security, e.Entry.Text)
+			}
+		}
+	})
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	if _, err := chromedp.Call(ctx, cdplog.Enable, cdp.Empty{}); err != nil {
+		t.Fatalf("Log.enable: %v", err)
+	}
+	return b
+}
+
+func exceptionText(d *runtime.ExceptionDetails) string {
+	if d.Exception != nil {
+		return d.Exception.Description
+	}
+	return ""
+}
+
+// run runs the steps with a time limit and fails the test naming the step.
+func (b *tab) run(step string, steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 45*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		b.shot("failure-" + strings.ReplaceAll(step, " ", "-"))
+		b.t.Fatalf("%s: %v", step, err)
+	}
+}
+
+// value runs one action that returns a value.
+func value[T any](b *tab, step string, a chromedp.Action[T]) T {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 45*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		b.shot("failure-" + strings.ReplaceAll(step, " ", "-"))
+		b.t.Fatalf("%s: %v", step, err)
+	}
+	return v
+}
+
+// shot saves a full-page PNG screenshot under testdata/artifacts/screenshots.
+func (b *tab) shot(name string) {
+	b.t.Helper()
+	buf, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.t.Logf("screenshot %s: %v", name, err)
+		return
+	}
+	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
+		b.t.Logf("screenshot dir: %v", err)
+		return
+	}
+	p := filepath.Join(screenshotDir, name+".png")
+	tmp := p + ".tmp"
+	if err := os.WriteFile(tmp, buf, 0o644); err == nil {
+		_ = os.Rename(tmp, p)
+	}
+	b.t.Logf("screenshot: %s", p)
+}
+
+// void drops the value of an action.
+func void[T any](a chromedp.Action[T]) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := a(ctx, t)
+		return chromedp.Void{}, err
+	}
+}
+
+// fill sets form controls by CSS selector as a person would (value, then
+// input and change events, so htmx sees them).
+func fill(fields [][2]string) chromedp.Action[chromedp.Void] {
+	js, _ := json.Marshal(fields)
+	return void(chromedp.Evaluate[bool](fmt.Sprintf(`(function(fs){
+  for (const [sel, val] of fs) {
+    const el = document.querySelector(sel);
+    if (!el) throw new Error("no element " + sel);
+    el.value = val;
+    el.dispatchEvent(new Event("input", {bubbles: true}));
+    el.dispatchEvent(new Event("change", {bubbles: true}));
+  }
+  return true;
+})(%s)`, js)))
+}
+
+// waitJS polls a JavaScript condition until it is true.
+func waitJS(cond string) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			ok, err := chromedp.Evaluate[bool](cond)(ctx, t)
+			if err != nil {
+				return chromedp.Void{}, err
+			}
+			if ok {
+				return chromedp.Void{}, nil
+			}
+			if time.Now().After(deadline) {
+				return chromedp.Void{}, errors.New("timed out waiting for " + cond)
+			}
+			select {
+			case <-ctx.Done():
+				return chromedp.Void{}, ctx.Err()
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}
+}
+
+// check fails the test on dialogs, script exceptions or CSP violations.
+func (b *tab) check() {
+	b.t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.dialogs) > 0 {
+		b.t.Errorf("a JavaScript dialog opened: %q", b.dialogs)
+	}
+	if len(b.exceptions) > 0 {
+		b.t.Errorf("script exceptions: %q", b.exceptions)
+	}
+	if len(b.security) > 0 {
+		b.t.Errorf("Content-Security-Policy violations: %q", b.security)
+	}
+}
+
+func appSystem() app.Actor { return app.System }
