@@ -137,7 +137,9 @@ func newBrowser(t *testing.T) *tab {
 		switch e := ev.(type) {
 		case *page.EventJavascriptDialogOpening:
 			b.dialogs = append(b.dialogs, string(e.Type)+": "+e.Message)
-			go func() { _, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false}) }()
+			go func() {
+				_, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
+			}()
 		case *runtime.EventExceptionThrown:
 			b.exceptions = append(b.exceptions, e.ExceptionDetails.Text+" "+exceptionText(e.ExceptionDetails))
 		case *cdplog.EventEntryAdded:

@@ -23,7 +23,9 @@ func TestPostmortemLifecycle(t *testing.T) {
 	b := newBrowser(t)
 	now := time.Now().UTC()
 	day := now.AddDate(0, 0, -3).Truncate(24 * time.Hour)
-	at := func(h, m int) string { return day.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute).Format("2006-01-02T15:04") }
+	at := func(h, m int) string {
+		return day.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute).Format("2006-01-02T15:04")
+	}
 	due := func(days int) string { return now.AddDate(0, 0, days).Format("2006-01-02") }
 
 	b.run("list", chromedp.Navigate(srv.URL+"/incidents"), chromedp.WaitVisible(chromedp.CSS("table.incidents")))
