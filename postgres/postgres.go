@@ -17,6 +17,7 @@ import (
 	"embed"
 	"errors"
 	"io/fs"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -177,18 +178,30 @@ func (dialect) MatchCond() string {
 	return `i.id IN (SELECT incident_id FROM incident_search WHERE tsv @@ websearch_to_tsquery('english', ?))`
 }
 
+// SearchWindow is how many matching incidents a search ranks: those with
+// the highest Incident IDs, the most recent days. ts_rank_cd reads each
+// match's whole tsvector, so ranking every match of a common word costs time
+// in proportion to the matches; rarer words rank every match.
+const SearchWindow = 2000
+
+// SearchSQL computes the query once (q) and uses it as a scalar subquery,
+// which PostgreSQL evaluates first (an InitPlan), so the GIN index serves
+// the match; it ranks the window and computes headlines for the page's rows
+// only.
 func (dialect) SearchSQL(cols, cond string) string {
-	return `WITH q AS (SELECT websearch_to_tsquery('english', ?) AS q),
+	return `WITH q AS MATERIALIZED (SELECT websearch_to_tsquery('english', ?) AS q),
+win AS (
+    SELECT s.incident_id, s.tsv FROM incident_search s JOIN incidents i ON i.id = s.incident_id
+    WHERE s.tsv @@ (SELECT q FROM q) AND ` + cond + `
+    ORDER BY s.incident_id DESC LIMIT ` + strconv.Itoa(SearchWindow) + `),
 hits AS (
-    SELECT s.incident_id, ts_rank_cd(s.tsv, q.q) AS rank
-    FROM incident_search s CROSS JOIN q JOIN incidents i ON i.id = s.incident_id
-    WHERE s.tsv @@ q.q AND ` + cond + `
-    ORDER BY rank DESC, s.incident_id LIMIT ? OFFSET ?)
+    SELECT w.incident_id, ts_rank_cd(w.tsv, (SELECT q FROM q)) AS rank FROM win w
+    ORDER BY rank DESC, w.incident_id LIMIT ? OFFSET ?)
 SELECT ` + cols + `,
-    ts_headline('english', s.title || E'\n' || s.body, q.q,
+    ts_headline('english', s.title || E'\n' || s.body, (SELECT q FROM q),
         'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "'),
     hits.rank
-FROM hits JOIN incidents i ON i.id = hits.incident_id JOIN incident_search s ON s.incident_id = hits.incident_id CROSS JOIN q
+FROM hits JOIN incidents i ON i.id = hits.incident_id JOIN incident_search s ON s.incident_id = hits.incident_id
 ORDER BY hits.rank DESC, i.id`
 }
 

@@ -19,7 +19,6 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -38,17 +37,19 @@ func main() {
 	reps := flag.Int("reps", 20, "repetitions of each query")
 	workers := flag.Int("workers", 4, "parallel importers")
 	seed := flag.Int64("seed", 1, "generator seed")
+	keep := flag.String("schema", "", "PostgreSQL: work in this schema and keep it (default: a fresh one, dropped at the end)")
 	flag.Parse()
-	if err := run(*n, *dsn, *reps, *workers, *seed); err != nil {
+	if err := run(*n, *dsn, *reps, *workers, *seed, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(n int, dsn string, reps, workers int, seed int64) error {
+func run(n int, dsn string, reps, workers int, seed int64, keep string) error {
 	ctx := context.Background()
 	var s hindsight.Store
 	var size func() (int64, error)
+	var analyze func() error
 	if postgres.IsURL(dsn) {
 		var b [4]byte
 		_, _ = rand.Read(b[:])
@@ -58,15 +59,26 @@ func run(n int, dsn string, reps, workers int, seed int64) error {
 			return err
 		}
 		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-			return err
+		if keep != "" {
+			schema = keep
+			if _, err := conn.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema); err != nil {
+				return err
+			}
+		} else {
+			if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+				return err
+			}
+			defer conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
 		}
-		defer conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
 		ps, err := postgres.Open(ctx, dsn, postgres.Options{Render: markdown.Render, Schema: schema})
 		if err != nil {
 			return err
 		}
 		s = ps
+		analyze = func() error {
+			_, err := conn.Exec(ctx, "ANALYZE "+schema+".incidents, "+schema+".incident_search, "+schema+".incident_services, "+schema+".action_items")
+			return err
+		}
 		size = func() (int64, error) {
 			var sz int64
 			err := conn.QueryRow(ctx, `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c
@@ -99,6 +111,11 @@ JOIN pg_namespace ns ON ns.oid = c.relnamespace WHERE ns.nspname = $1 AND c.relk
 	if have < n {
 		if err := seedStore(ctx, s, n-have, workers, seed+int64(have)); err != nil {
 			return err
+		}
+		if analyze != nil { // as autovacuum would after a bulk load
+			if err := analyze(); err != nil {
+				return err
+			}
 		}
 	}
 	sz, err := size()
@@ -292,5 +309,3 @@ func pct(ds []time.Duration, p int) time.Duration {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-var _ = strings.TrimSpace
