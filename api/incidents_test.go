@@ -10,7 +10,12 @@ import (
 )
 
 func TestIncidentLifecycle(t *testing.T) {
-	e := newEnv(t)
+	lifecycle(t, newEnv(t))
+}
+
+// lifecycle drives one incident through every endpoint that changes or
+// reads it; it runs on SQLite and, when configured, PostgreSQL.
+func lifecycle(t *testing.T, e *env) {
 	in := e.create("Checkout database failover")
 	if in.ID == "" || in.Revision != 1 || in.Doc.Title != "Checkout database failover" || in.Doc.Summary.IncidentID != in.ID {
 		t.Fatalf("created: %+v", in)
