@@ -191,6 +191,7 @@ func value[T any](b *tab, step string, a chromedp.Action[T]) T {
 // shot saves a full-page PNG screenshot under testdata/artifacts/screenshots.
 func (b *tab) shot(name string) {
 	b.t.Helper()
+	_, _ = chromedp.Run(b.ctx, chromedp.Evaluate[bool](`window.scrollTo(0, 0); document.activeElement && document.activeElement.blur(); true`))
 	buf, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		b.t.Logf("screenshot %s: %v", name, err)

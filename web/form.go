@@ -57,7 +57,7 @@ func (f *formReader) duration(name, field string, dst *hindsight.Duration) {
 	*dst = d
 }
 
-func (f *formReader) answer(name string, dst *hindsight.Answer) {
+func (f *formReader) answer(name, field string, dst *hindsight.Answer) {
 	if !f.has(name) && !f.has(name+"_note") {
 		return
 	}
@@ -72,8 +72,7 @@ func (f *formReader) answer(name string, dst *hindsight.Answer) {
 		a.Value = hindsight.YesNo(v)
 	}
 	if a.Value == "" && a.Note != "" {
-		a.Value = hindsight.YesNo(a.Note)
-		a.Note = ""
+		f.errs = append(f.errs, hindsight.FieldError{Field: field, Message: "choose Yes, No or Unknown for this note"})
 	}
 	*dst = a
 }
@@ -155,9 +154,9 @@ func applyForm(p *hindsight.Postmortem, v url.Values) []hindsight.FieldError {
 
 	f.str("impact_customer", &p.Impact.Customer)
 	f.str("impact_internal", &p.Impact.Internal)
-	f.answer("data_loss", &p.Impact.Data.Loss)
-	f.answer("data_exposure", &p.Impact.Data.Exposure)
-	f.answer("data_compliance", &p.Impact.Data.Compliance)
+	f.answer("data_loss", "impact.data.loss", &p.Impact.Data.Loss)
+	f.answer("data_exposure", "impact.data.exposure", &p.Impact.Data.Exposure)
+	f.answer("data_compliance", "impact.data.compliance", &p.Impact.Data.Compliance)
 
 	if f.has("tl_time") || f.has("tl_rows") {
 		times, events, cells := v["tl_time"], v["tl_event"], v["tl_cells"]
@@ -184,7 +183,7 @@ func applyForm(p *hindsight.Postmortem, v url.Values) []hindsight.FieldError {
 	f.list("root_factors", &p.RootCause.Factors)
 	f.str("fix_immediate", &p.Resolution.Immediate)
 	f.str("fix_long_term", &p.Resolution.LongTerm)
-	f.answer("rollback", &p.Resolution.Rollback)
+	f.answer("rollback", "resolution.rollback_needed", &p.Resolution.Rollback)
 	f.str("comm_status_page", &p.Communication.StatusPage)
 	f.str("comm_direct", &p.Communication.Direct)
 	f.str("comm_follow_up", &p.Communication.FollowUp)

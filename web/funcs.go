@@ -30,7 +30,9 @@ func (u *UI) funcs() template.FuncMap {
 		"pathEscape":  url.PathEscape,
 		"lines":       func(s string) []string { return strings.Split(s, "\n") },
 		"itoa":        strconv.Itoa,
-		"ans":         func(name, label string, a hindsight.Answer) answerField { return answerField{name, label, a} },
+		"ans": func(name, label string, a hindsight.Answer, err string) answerField {
+			return answerField{name, label, a, err}
+		},
 		"isStd": func(v hindsight.YesNo) bool {
 			return v == "" || v == hindsight.Yes || v == hindsight.No || v == "Unknown"
 		},
@@ -184,6 +186,7 @@ func sectionOf(field string) string {
 type answerField struct {
 	Name, Label string
 	A           hindsight.Answer
+	Err         string
 }
 
 // timeInput is a UTC time field of the editor: a datetime-local input, or a
