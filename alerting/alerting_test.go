@@ -1,0 +1,546 @@
+package alerting_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/alerting"
+	"github.com/hindsight-pm/hindsight/app"
+	"github.com/hindsight-pm/hindsight/markdown"
+	"github.com/hindsight-pm/hindsight/sqlite"
+)
+
+const (
+	amToken  = "am-test-token"
+	pdSecret = "pd-test-secret"
+	gToken   = "generic-test-token"
+)
+
+// now is the receipt time of every delivery in these tests.
+var now = time.Date(2026, 11, 26, 10, 8, 30, 0, time.UTC)
+
+type env struct {
+	t     *testing.T
+	store *sqlite.Store
+	svc   *app.Service
+	h     http.Handler
+	logs  *bytes.Buffer
+	clock *clock
+}
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	clk := &clock{t: now}
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "hindsight.db"), sqlite.Options{Render: markdown.Render, Clock: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	svc := app.New(st, app.Options{Now: clk.Now})
+	logs := &bytes.Buffer{}
+	r := alerting.New(svc, st, alerting.Config{
+		AlertmanagerToken: amToken, PagerDutySecrets: []string{pdSecret}, GenericToken: gToken,
+		Logger: slog.New(slog.NewTextHandler(logs, nil)),
+	})
+	mux := http.NewServeMux()
+	for _, rt := range r.Routes() {
+		mux.Handle(rt.Pattern, rt.Handler)
+	}
+	return &env{t: t, store: st, svc: svc, h: mux, logs: logs, clock: clk}
+}
+
+func fixture(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+type reply struct {
+	status int
+	res    alerting.Result
+	err    string
+}
+
+func (e *env) post(path string, body []byte, hdr map[string]string) reply {
+	e.t.Helper()
+	req := httptest.NewRequest("POST", path, bytes.NewReader(body))
+	req.RemoteAddr = "127.0.0.1:5555"
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	w := httptest.NewRecorder()
+	e.h.ServeHTTP(w, req)
+	out := reply{status: w.Code}
+	if w.Code == 200 {
+		if err := json.Unmarshal(w.Body.Bytes(), &out.res); err != nil {
+			e.t.Fatalf("%s: bad JSON answer %q: %v", path, w.Body.String(), err)
+		}
+	} else {
+		var b struct {
+			Error struct{ Message string } `json:"error"`
+		}
+		_ = json.Unmarshal(w.Body.Bytes(), &b)
+		out.err = b.Error.Message
+	}
+	return out
+}
+
+func (e *env) am(name string) reply {
+	return e.post("/hooks/alertmanager", fixture(e.t, name), map[string]string{"Authorization": "Bearer " + amToken})
+}
+
+func pdSig(body []byte, secret string) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write(body)
+	return "v1=" + hex.EncodeToString(m.Sum(nil))
+}
+
+func (e *env) pd(name string) reply {
+	b := fixture(e.t, name)
+	return e.post("/hooks/pagerduty", b, map[string]string{"X-PagerDuty-Signature": pdSig(b, pdSecret)})
+}
+
+func (e *env) generic(name string) reply {
+	return e.post("/hooks/generic", fixture(e.t, name), map[string]string{"Authorization": "Bearer " + gToken})
+}
+
+func (e *env) incident(id string) *hindsight.Incident {
+	e.t.Helper()
+	inc, err := e.store.FindIncidentByID(e.t.Context(), hindsight.SystemViewer, id)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return inc
+}
+
+func (e *env) count() int {
+	e.t.Helper()
+	page, err := e.store.FindIncidents(e.t.Context(), hindsight.SystemViewer, hindsight.IncidentFilter{Limit: 1000})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return len(page.Incidents)
+}
+
+// rows returns the timeline as "HH:MM|event|source" lines.
+func rows(p *hindsight.Postmortem) []string {
+	col := -1
+	for i, c := range p.Extras[hindsight.SecTimeline].Columns {
+		if c == alerting.SourceColumn {
+			col = i
+		}
+	}
+	var out []string
+	for _, ev := range p.Timeline {
+		src := ""
+		if col >= 0 && col < len(ev.Cells) {
+			src = ev.Cells[col]
+		}
+		out = append(out, ev.Time.T.Format("15:04")+"|"+ev.Event+"|"+src)
+	}
+	return out
+}
+
+func want(t *testing.T, what string, got, wantV any) {
+	t.Helper()
+	g, _ := json.Marshal(got)
+	w, _ := json.Marshal(wantV)
+	if string(g) != string(w) {
+		t.Errorf("%s:\n got %s\nwant %s", what, g, w)
+	}
+}
+
+func TestAlertmanagerLifecycle(t *testing.T) {
+	e := newEnv(t)
+	r := e.am("alertmanager/firing.json")
+	if r.status != 200 || !r.res.Opened || r.res.Applied != 2 || r.res.IncidentID == "" {
+		t.Fatalf("first notification: %+v", r)
+	}
+	id := r.res.IncidentID
+	inc := e.incident(id)
+	p := inc.Doc
+	want(t, "status", p.Status, hindsight.StatusDraft)
+	want(t, "title", p.Title, "HighLatency: Checkout p99 latency above 2s")
+	want(t, "start (earliest startsAt)", p.Summary.Start.String(), "2026-11-26 10:03")
+	want(t, "detection time (receipt)", p.Detection.DetectionTime.String(), "2026-11-26 10:08")
+	want(t, "severity", p.Summary.Severity, hindsight.Sev1)
+	want(t, "services", p.ServiceNames(), []string{"checkout"})
+	want(t, "detected by", p.Detection.DetectedBy, "Monitoring (Alertmanager, receiver hindsight)")
+	want(t, "end", p.Summary.End.IsSet(), false)
+	want(t, "timeline", rows(p), []string{
+		"10:03|Alert firing: HighLatency — Checkout p99 latency above 2s (instance=api-1:9100)|Alertmanager",
+		"10:05|Alert firing: HighLatency — Checkout p99 latency above 2s (instance=api-2:9100)|Alertmanager",
+	})
+	if !strings.Contains(string(inc.Markdown), "| Time (UTC) | Event | Source |") {
+		t.Errorf("rendered timeline has no Source column:\n%s", inc.Markdown)
+	}
+
+	// Alertmanager resends the group: nothing changes
+	r = e.am("alertmanager/firing.json")
+	if r.status != 200 || r.res.Applied != 0 || r.res.Duplicates != 2 || r.res.IncidentID != id {
+		t.Fatalf("resent notification: %+v", r)
+	}
+	if got := e.incident(id).Revision; got != 1 {
+		t.Fatalf("a duplicate made revision %d", got)
+	}
+
+	// a third alert joins the group (with the first two resent)
+	r = e.am("alertmanager/firing_more.json")
+	if r.status != 200 || r.res.Applied != 1 || r.res.Duplicates != 2 || r.res.Opened {
+		t.Fatalf("grown group: %+v", r)
+	}
+	p = e.incident(id).Doc
+	want(t, "services after growth", p.ServiceNames(), []string{"checkout", "payments"})
+	want(t, "rows after growth", len(p.Timeline), 3)
+
+	// every alert resolves: End is the last endsAt
+	r = e.am("alertmanager/resolved.json")
+	if r.status != 200 || r.res.Applied != 3 {
+		t.Fatalf("resolved: %+v", r)
+	}
+	p = e.incident(id).Doc
+	want(t, "end", p.Summary.End.String(), "2026-11-26 10:44")
+	want(t, "duration", p.Summary.Duration.String(), "00:41")
+	want(t, "rows after resolve", rows(p)[3:], []string{
+		"10:39|Alert resolved: HighLatency — Payments p99 latency above 2s (instance=db-1:9100, job=db, service=payments, severity=warning)|Alertmanager",
+		"10:41|Alert resolved: HighLatency — Checkout p99 latency above 2s (instance=api-2:9100, job=api, service=checkout)|Alertmanager",
+		"10:44|Alert resolved: HighLatency — Checkout p99 latency above 2s (instance=api-1:9100, job=api, service=checkout)|Alertmanager",
+	})
+	// the resolved notification again: nothing
+	if r = e.am("alertmanager/resolved.json"); r.res.Applied != 0 || r.res.Duplicates != 3 {
+		t.Fatalf("resolved again: %+v", r)
+	}
+	// the group fires again later (new startsAt): a new Draft
+	b := bytes.ReplaceAll(fixture(t, "alertmanager/firing.json"), []byte("2026-11-26T10:03:12.511Z"), []byte("2026-11-26T14:00:00Z"))
+	r = e.post("/hooks/alertmanager", b, map[string]string{"Authorization": "Bearer " + amToken})
+	if r.status != 200 || !r.res.Opened || r.res.IncidentID == id || r.res.Applied != 1 {
+		t.Fatalf("refiring after resolve: %+v", r)
+	}
+	want(t, "incidents", e.count(), 2)
+}
+
+func TestAuthentication(t *testing.T) {
+	e := newEnv(t)
+	am := fixture(t, "alertmanager/firing.json")
+	g := fixture(t, "generic/event.json")
+	pd := fixture(t, "pagerduty/triggered.json")
+	tests := []struct {
+		name   string
+		path   string
+		body   []byte
+		hdr    map[string]string
+		status int
+	}{
+		{"AlertmanagerNoToken", "/hooks/alertmanager", am, nil, 401},
+		{"AlertmanagerWrongToken", "/hooks/alertmanager", am, map[string]string{"Authorization": "Bearer nope"}, 401},
+		{"AlertmanagerOtherSourcesToken", "/hooks/alertmanager", am, map[string]string{"Authorization": "Bearer " + gToken}, 401},
+		{"GenericNoToken", "/hooks/generic", g, nil, 401},
+		{"GenericWrongQueryToken", "/hooks/generic?token=x", g, nil, 401},
+		{"PagerDutyNoSignature", "/hooks/pagerduty", pd, nil, 401},
+		{"PagerDutyBadSignature", "/hooks/pagerduty", pd, map[string]string{"X-PagerDuty-Signature": strings.TrimSpace(string(fixture(t, "pagerduty/triggered.badsig")))}, 401},
+		{"PagerDutySignatureOfAnotherBody", "/hooks/pagerduty", pd, map[string]string{"X-PagerDuty-Signature": pdSig([]byte("{}"), pdSecret)}, 401},
+		{"PagerDutyGarbageSignature", "/hooks/pagerduty", pd, map[string]string{"X-PagerDuty-Signature": "v1=zz,v0=abc,,"}, 401},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if r := e.post(tc.path, tc.body, tc.hdr); r.status != tc.status {
+				t.Fatalf("status %d (%s), want %d", r.status, r.err, tc.status)
+			}
+		})
+	}
+	// no trace but a log line
+	if n := e.count(); n != 0 {
+		t.Fatalf("refused requests left %d incidents", n)
+	}
+	if c, ex, err := e.store.ClaimAlertEvents(t.Context(), alerting.SourceGeneric, "probe", []string{"nagios-checkout-latency-1"}, now); err != nil || len(c) != 1 || len(ex) != 0 || e.store.ReleaseAlertEvents(t.Context(), alerting.SourceGeneric, "probe") != nil {
+		t.Fatalf("a refused request left a dedup row: %v %v %v", c, ex, err)
+	}
+	if got := strings.Count(e.logs.String(), "alert delivery unauthorized"); got != len(tests) {
+		t.Errorf("%d log lines for %d refused requests:\n%s", got, len(tests), e.logs.String())
+	}
+	// the accepted ways: bearer, basic auth password, ?token=, rotated PagerDuty signatures
+	ok := []struct {
+		name, path string
+		body       []byte
+		hdr        map[string]string
+	}{
+		{"AlertmanagerBasicAuth", "/hooks/alertmanager", am, map[string]string{"Authorization": "Basic " + b64("alertmanager:"+amToken)}},
+		{"GenericQueryToken", "/hooks/generic?token=" + gToken, g, nil},
+		{"PagerDutyRotatedSignatures", "/hooks/pagerduty", pd, map[string]string{"X-PagerDuty-Signature": strings.TrimSpace(string(fixture(t, "pagerduty/triggered.sig")))}},
+	}
+	for _, tc := range ok {
+		t.Run(tc.name, func(t *testing.T) {
+			if r := e.post(tc.path, tc.body, tc.hdr); r.status != 200 || r.res.Applied == 0 {
+				t.Fatalf("%+v", r)
+			}
+		})
+	}
+}
+
+func b64(s string) string {
+	req, _ := http.NewRequest("GET", "/", nil)
+	u, p, _ := strings.Cut(s, ":")
+	req.SetBasicAuth(u, p)
+	return strings.TrimPrefix(req.Header.Get("Authorization"), "Basic ")
+}
+
+func TestUnconfiguredReceiversRefuse(t *testing.T) {
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "h.db"), sqlite.Options{Render: markdown.Render})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	r := alerting.New(app.New(st, app.Options{}), st, alerting.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	for _, rt := range r.Routes() {
+		req := httptest.NewRequest("POST", "/", strings.NewReader("{}"))
+		req.Header.Set("Authorization", "Bearer ")
+		req.Header.Set("X-PagerDuty-Signature", pdSig([]byte("{}"), ""))
+		w := httptest.NewRecorder()
+		rt.Handler.ServeHTTP(w, req)
+		if w.Code != 401 {
+			t.Errorf("%s without a configured secret: %d, want 401", rt.Name, w.Code)
+		}
+	}
+}
+
+func TestMalformedPayloads(t *testing.T) {
+	e := newEnv(t)
+	big := append([]byte(`{"version":"4","groupKey":"`), bytes.Repeat([]byte("x"), alerting.DefaultMaxBodyBytes+10)...)
+	tests := []struct {
+		name   string
+		send   func() reply
+		status int
+		reason string
+	}{
+		{"AlertmanagerTruncated", func() reply { return e.am("alertmanager/malformed.json") }, 400, "malformed JSON"},
+		{"AlertmanagerVersion", func() reply { return e.am("alertmanager/bad_version.json") }, 400, `version: "3" is not supported`},
+		{"AlertmanagerBadTime", func() reply { return e.am("alertmanager/bad_time.json") }, 400, "yesterday at noon"},
+		{"AlertmanagerEmpty", func() reply {
+			return e.post("/hooks/alertmanager", nil, map[string]string{"Authorization": "Bearer " + amToken})
+		}, 400, "empty body"},
+		{"AlertmanagerNoAlerts", func() reply {
+			return e.post("/hooks/alertmanager", []byte(`{"version":"4","groupKey":"g","status":"firing","alerts":[]}`), map[string]string{"Authorization": "Bearer " + amToken})
+		}, 400, "alerts: at least one"},
+		{"AlertmanagerWrongType", func() reply {
+			return e.post("/hooks/alertmanager", []byte(`{"version":4}`), map[string]string{"Authorization": "Bearer " + amToken})
+		}, 400, "version"},
+		{"AlertmanagerTooLarge", func() reply {
+			return e.post("/hooks/alertmanager", big, map[string]string{"Authorization": "Bearer " + amToken})
+		}, 413, "limit"},
+		{"PagerDutyMalformed", func() reply { return e.pd("pagerduty/malformed.json") }, 400, "occurred_at"},
+		{"PagerDutyNoIncident", func() reply { return e.pd("pagerduty/no_incident.json") }, 400, "no incident ID"},
+		{"GenericMissingDedupKey", func() reply { return e.generic("generic/missing_dedup_key.json") }, 400, "dedup_key: required"},
+		{"GenericBadSeverity", func() reply { return e.generic("generic/bad_severity.json") }, 400, "apocalyptic"},
+		{"GenericTrailingData", func() reply { return e.generic("generic/malformed.json") }, 400, "trailing data"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := tc.send()
+			if r.status != tc.status || !strings.Contains(r.err, tc.reason) {
+				t.Fatalf("status %d %q, want %d with %q", r.status, r.err, tc.status, tc.reason)
+			}
+		})
+	}
+	if n := e.count(); n != 0 {
+		t.Fatalf("malformed payloads left %d incidents", n)
+	}
+}
+
+func TestPagerDutyLifecycle(t *testing.T) {
+	e := newEnv(t)
+	steps := []struct {
+		fixture string
+		applied int
+		dup     int
+	}{
+		{"pagerduty/triggered.json", 1, 0},
+		{"pagerduty/triggered.json", 0, 1}, // replay of the same event
+		{"pagerduty/acknowledged.json", 1, 0},
+		{"pagerduty/escalated.json", 1, 0},
+		{"pagerduty/annotated.json", 1, 0},
+		{"pagerduty/annotated.json", 0, 1}, // duplicate delivery
+		{"pagerduty/resolved.json", 1, 0},
+	}
+	id := ""
+	for i, s := range steps {
+		r := e.pd(s.fixture)
+		if r.status != 200 || r.res.Applied != s.applied || r.res.Duplicates != s.dup {
+			t.Fatalf("step %d %s: %+v", i, s.fixture, r)
+		}
+		if id == "" {
+			id = r.res.IncidentID
+		} else if r.res.IncidentID != id {
+			t.Fatalf("step %d went to %s, not %s", i, r.res.IncidentID, id)
+		}
+	}
+	inc := e.incident(id)
+	p := inc.Doc
+	want(t, "revisions (one per applied event)", inc.Revision, 5)
+	want(t, "title", p.Title, "Checkout p99 latency above 2s")
+	want(t, "start", p.Summary.Start.String(), "2026-11-26 10:03")
+	want(t, "detection", p.Detection.DetectionTime.String(), "2026-11-26 10:08")
+	want(t, "TTA (ack 10:09 - detection 10:08)", p.Detection.TTA.String(), "00:01")
+	want(t, "end", p.Summary.End.String(), "2026-11-26 10:52")
+	want(t, "severity from priority P1", p.Summary.Severity, hindsight.Sev1)
+	want(t, "services", p.ServiceNames(), []string{"checkout"})
+	want(t, "timeline", rows(p), []string{
+		"10:03|PagerDuty incident #2 triggered: Checkout p99 latency above 2s (service checkout)|PagerDuty",
+		"10:09|Acknowledged by Tenex Engineer|PagerDuty",
+		"10:12|Escalated to User 123|PagerDuty",
+		"10:15|Note by Tenex Engineer: Rolled back release 2026.11.26-1|PagerDuty",
+		"10:52|Resolved by Tenex Engineer|PagerDuty",
+	})
+	for _, f := range []string{"pagerduty/ping.json", "pagerduty/service_updated.json"} {
+		if r := e.pd(f); r.status != 200 || r.res.Ignored != 1 || r.res.Applied != 0 {
+			t.Errorf("%s: %+v", f, r)
+		}
+	}
+}
+
+func TestGenericLifecycle(t *testing.T) {
+	e := newEnv(t)
+	r := e.generic("generic/event.json")
+	if r.status != 200 || !r.res.Opened {
+		t.Fatalf("%+v", r)
+	}
+	if r2 := e.generic("generic/event.json"); r2.res.Applied != 0 || r2.res.Duplicates != 1 {
+		t.Fatalf("retry: %+v", r2)
+	}
+	if r3 := e.generic("generic/resolved.json"); r3.res.Applied != 1 || r3.res.IncidentID != r.res.IncidentID {
+		t.Fatalf("resolved: %+v", r3)
+	}
+	p := e.incident(r.res.IncidentID).Doc
+	want(t, "severity", p.Summary.Severity, hindsight.Sev1)
+	want(t, "services", p.ServiceNames(), []string{"checkout", "payments"})
+	want(t, "detected by", p.Detection.DetectedBy, "Monitoring (nagios)")
+	want(t, "end", p.Summary.End.String(), "2026-11-26 10:40")
+	want(t, "timeline", rows(p), []string{
+		"10:03|p99 latency 2.4s on api-1|nagios",
+		"10:40|p99 latency back under 300ms|nagios",
+	})
+}
+
+func TestHumanEditsKept(t *testing.T) {
+	e := newEnv(t)
+	r := e.am("alertmanager/firing.json")
+	inc := e.incident(r.res.IncidentID)
+	doc := *inc.Doc
+	doc.Title = "Checkout latency after the 10:00 deploy"
+	doc.Summary.Severity = hindsight.Sev2
+	doc.Timeline = append(doc.Timeline, hindsight.Event{Time: hindsight.TimeOf(now), Event: "Rolled back the deploy", Cells: []string{"alice"}})
+	if _, err := e.svc.Save(t.Context(), app.Actor{Name: "alice"}, inc.ID, inc.Revision, &doc, app.SaveOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.am("alertmanager/firing_more.json"); r.res.Applied != 1 {
+		t.Fatalf("%+v", r)
+	}
+	p := e.incident(inc.ID).Doc
+	want(t, "title kept", p.Title, "Checkout latency after the 10:00 deploy")
+	want(t, "severity not lowered, raised only by a more severe alert", p.Summary.Severity, hindsight.Sev1)
+	want(t, "timeline", rows(p), []string{
+		"10:03|Alert firing: HighLatency — Checkout p99 latency above 2s (instance=api-1:9100)|Alertmanager",
+		"10:05|Alert firing: HighLatency — Checkout p99 latency above 2s (instance=api-2:9100)|Alertmanager",
+		"10:07|Alert firing: HighLatency — Payments p99 latency above 2s (instance=db-1:9100, job=db, service=payments, severity=warning)|Alertmanager",
+		"10:08|Rolled back the deploy|alice",
+	})
+}
+
+func TestConcurrentDuplicateDeliveries(t *testing.T) {
+	e := newEnv(t)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	applied, transient := 0, 0
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := e.am("alertmanager/firing.json")
+			mu.Lock()
+			defer mu.Unlock()
+			switch r.status {
+			case 200:
+				applied += r.res.Applied
+			case 503:
+				transient++
+			default:
+				t.Errorf("status %d %s", r.status, r.err)
+			}
+		}()
+	}
+	wg.Wait()
+	if applied != 2 || e.count() != 1 {
+		t.Fatalf("8 concurrent copies applied %d events into %d incidents (%d asked to retry); want 2 into 1", applied, e.count(), transient)
+	}
+}
+
+func TestCrashRecovery(t *testing.T) {
+	ctx := context.Background()
+	t.Run("PendingButNotSaved", func(t *testing.T) {
+		e := newEnv(t)
+		// a delivery claimed the keys and died before saving
+		pdEvent := "01DEN1HNLBC1VITYDUQ0CPQ1ZI"
+		if _, _, err := e.store.ClaimAlertEvents(ctx, alerting.SourcePagerDuty, "deadbeef", []string{pdEvent}, now.Add(-time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		r := e.pd("pagerduty/triggered.json")
+		if r.status != 200 || r.res.Applied != 1 {
+			t.Fatalf("retry after a crash before the save: %+v", r)
+		}
+	})
+	t.Run("PendingButSaved", func(t *testing.T) {
+		e := newEnv(t)
+		// a delivery saved its change and died before marking it done
+		p := &hindsight.Postmortem{Title: "from a crashed delivery", Status: hindsight.StatusDraft}
+		inc, err := e.svc.Create(ctx, app.System, p, app.CreateOptions{Message: "opened from pagerduty: 1 event(s) " + hindsight.BatchMarker("cafe01")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := e.store.ClaimAlertEvents(ctx, alerting.SourcePagerDuty, "cafe01", []string{"01DEN1HNLBC1VITYDUQ0CPQ1ZI"}, now.Add(-time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		r := e.pd("pagerduty/triggered.json")
+		if r.status != 200 || r.res.Applied != 0 || r.res.Duplicates != 1 {
+			t.Fatalf("retry after a crash after the save: %+v", r)
+		}
+		// the group now maps to the saved incident
+		r = e.pd("pagerduty/acknowledged.json")
+		if r.res.IncidentID != inc.ID {
+			t.Fatalf("next event went to %s, want %s", r.res.IncidentID, inc.ID)
+		}
+	})
+	t.Run("PendingAndFresh", func(t *testing.T) {
+		e := newEnv(t)
+		if _, _, err := e.store.ClaimAlertEvents(ctx, alerting.SourcePagerDuty, "busy01", []string{"01DEN1HNLBC1VITYDUQ0CPQ1ZI"}, now); err != nil {
+			t.Fatal(err)
+		}
+		if r := e.pd("pagerduty/triggered.json"); r.status != 503 {
+			t.Fatalf("an event another delivery is applying: %+v, want 503", r)
+		}
+	})
+}
