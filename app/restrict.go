@@ -1,0 +1,86 @@
+package app
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/hindsight-pm/hindsight"
+)
+
+// MaxMembers bounds a restricted incident's member list.
+const MaxMembers = 500
+
+// SetRestriction makes incident id restricted to members (and admins), or
+// visible to every reader again, as a new revision with an
+// "incident.restrict" audit record. Members are account IDs or emails;
+// when the store keeps accounts, emails are resolved to IDs and unknown
+// ones are refused. A non-admin who restricts an incident stays a member
+// of it. The actor must see the incident (ENotFound otherwise).
+func (s *Service) SetRestriction(ctx context.Context, a Actor, id string, restricted bool, members []string) (*hindsight.Incident, error) {
+	cur, err := s.store.FindIncidentByID(ctx, a.Viewer, id)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := s.resolveMembers(ctx, members)
+	if err != nil {
+		return nil, err
+	}
+	if restricted && !a.Viewer.SeesAll() && a.ID != "" && !slices.Contains(ids, a.ID) {
+		ids = append(ids, a.ID)
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	if len(ids) > MaxMembers {
+		return nil, &hindsight.Error{Code: hindsight.EInvalid, Message: "members: at most 500", Fields: []hindsight.FieldError{{Field: "members", Message: "at most 500"}}}
+	}
+	old := slices.Clone(cur.Members)
+	slices.Sort(old)
+	if cur.Restricted == restricted && slices.Equal(old, ids) {
+		return cur, nil
+	}
+	detail := "unrestricted"
+	if restricted {
+		detail = "restricted to " + strings.Join(ids, ", ")
+	}
+	doc := *cur.Doc
+	return s.store.UpdateIncident(ctx, hindsight.IncidentUpdate{
+		ID: id, BaseRevision: cur.Revision, Doc: &doc, Author: a.author(), Message: "visibility: " + detail,
+		Restricted: &restricted, Members: &ids,
+		Audit: []hindsight.AuditRecord{s.audit(a, "incident.restrict", id, detail)},
+	})
+}
+
+// resolveMembers turns emails into account IDs when the store keeps
+// accounts; every member must then name an account.
+func (s *Service) resolveMembers(ctx context.Context, members []string) ([]string, error) {
+	as, ok := s.store.(hindsight.AccountStore)
+	out := make([]string, 0, len(members))
+	for i, m := range members {
+		m = strings.TrimSpace(m)
+		if m == "" {
+			continue
+		}
+		if !ok {
+			out = append(out, m)
+			continue
+		}
+		var u *hindsight.User
+		var err error
+		if strings.Contains(m, "@") {
+			u, err = as.FindUserByEmail(ctx, m)
+		} else {
+			u, err = as.FindUserByID(ctx, m)
+		}
+		if hindsight.ErrorCode(err) == hindsight.ENotFound {
+			msg := "no account " + m
+			return nil, &hindsight.Error{Code: hindsight.EInvalid, Message: "members: " + msg, Fields: []hindsight.FieldError{{Field: "members[" + strconv.Itoa(i) + "]", Message: msg}}}
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u.ID)
+	}
+	return out, nil
+}

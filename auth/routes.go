@@ -1,0 +1,251 @@
+package auth
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/internal/httpx"
+)
+
+// Routes returns the routes of the sign-in, setup, account and admin pages,
+// the incident visibility page, and the API routes of tokens, accounts,
+// the audit log and incident restriction. Like every route they are
+// wrapped by Protect (or Wrap) before they reach the server.
+func (a *Auth) Routes() []httpx.Route {
+	h := func(f http.HandlerFunc) http.Handler { return f }
+	return []httpx.Route{
+		{Pattern: "GET /auth/static/auth.css", Access: httpx.Public, Name: "auth.css", Handler: h(serveCSS)},
+		{Pattern: "GET /login", Access: httpx.Public, Name: "auth.login.page", Handler: h(a.loginPage)},
+		{Pattern: "POST /login", Access: httpx.Public, Name: "auth.login", Handler: h(a.login)},
+		{Pattern: "POST /logout", Access: httpx.Public, Name: "auth.logout", Handler: h(a.logout)},
+		{Pattern: "GET /setup/{token}", Access: httpx.Public, Name: "auth.setup.page", Handler: h(a.setupPage)},
+		{Pattern: "POST /setup/{token}", Access: httpx.Public, Name: "auth.setup", Handler: h(a.setup)},
+		{Pattern: "GET /account", Access: httpx.Read, Name: "auth.account", Handler: h(a.accountPage)},
+		{Pattern: "POST /account/password", Access: httpx.Read, Name: "auth.account.password", Handler: h(a.changePasswordForm)},
+		{Pattern: "POST /account/tokens", Access: httpx.Read, Name: "auth.account.tokens.create", Handler: h(a.createTokenForm)},
+		{Pattern: "POST /account/tokens/{id}/revoke", Access: httpx.Read, Name: "auth.account.tokens.revoke", Handler: h(a.revokeTokenForm)},
+		{Pattern: "GET /admin/users", Access: httpx.Admin, Name: "auth.admin.users", Handler: h(a.usersPage)},
+		{Pattern: "POST /admin/users", Access: httpx.Admin, Name: "auth.admin.users.add", Handler: h(a.addUserForm)},
+		{Pattern: "POST /admin/users/{id}", Access: httpx.Admin, Name: "auth.admin.users.change", Handler: h(a.changeUserForm)},
+		{Pattern: "GET /admin/audit", Access: httpx.Admin, Name: "auth.admin.audit", Handler: h(a.auditPage)},
+		{Pattern: "GET /incidents/{id}/access", Access: httpx.Write, Name: "auth.incident.access", Handler: h(a.accessPage)},
+		{Pattern: "POST /incidents/{id}/access", Access: httpx.Write, Name: "auth.incident.access.set", Handler: h(a.setAccessForm)},
+
+		{Pattern: "GET /api/v1/me", Access: httpx.Read, Name: "api.me", Handler: h(a.apiMe)},
+		{Pattern: "GET /api/v1/tokens", Access: httpx.Read, Name: "api.tokens.list", Handler: h(a.apiTokens)},
+		{Pattern: "POST /api/v1/tokens", Access: httpx.Read, Name: "api.tokens.create", Handler: h(a.apiCreateToken)},
+		{Pattern: "DELETE /api/v1/tokens/{id}", Access: httpx.Read, Name: "api.tokens.revoke", Handler: h(a.apiRevokeToken)},
+		{Pattern: "GET /api/v1/users", Access: httpx.Admin, Name: "api.users.list", Handler: h(a.apiUsers)},
+		{Pattern: "POST /api/v1/users", Access: httpx.Admin, Name: "api.users.create", Handler: h(a.apiCreateUser)},
+		{Pattern: "PATCH /api/v1/users/{id}", Access: httpx.Admin, Name: "api.users.update", Handler: h(a.apiUpdateUser)},
+		{Pattern: "GET /api/v1/audit", Access: httpx.Admin, Name: "api.audit", Handler: h(a.apiAudit)},
+		{Pattern: "PUT /api/v1/incidents/{id}/restriction", Access: httpx.Write, Name: "api.incidents.restriction", Handler: h(a.apiRestrict)},
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func (a *Auth) apiFail(w http.ResponseWriter, r *http.Request, err error) {
+	code := hindsight.ErrorCode(err)
+	if code == hindsight.EInternal {
+		a.o.Logger.ErrorContext(r.Context(), "auth api", "path", r.URL.Path, "err", err)
+	}
+	var he *hindsight.Error
+	var fields []hindsight.FieldError
+	if errors.As(err, &he) {
+		fields = he.Fields
+	}
+	writeJSONError(w, httpx.Status(code), string(code), hindsight.ErrorMessage(err), fields)
+}
+
+// decode reads a JSON body into v, refusing unknown fields.
+func decode(r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return hindsight.Errorf(hindsight.EUnsupport, "Content-Type %q: send application/json", ct)
+	}
+	d := json.NewDecoder(r.Body)
+	d.DisallowUnknownFields()
+	if err := d.Decode(v); err != nil {
+		var mb *http.MaxBytesError
+		if errors.As(err, &mb) {
+			return hindsight.Errorf(hindsight.ETooLarge, "the request body is over %d bytes", mb.Limit)
+		}
+		if errors.Is(err, io.EOF) {
+			return hindsight.Errorf(hindsight.EInvalid, "the request body is empty: send a JSON object")
+		}
+		return hindsight.Errorf(hindsight.EInvalid, "the request body is not valid JSON: %v", err)
+	}
+	return nil
+}
+
+// tokenView is a token as the API shows it, with its secret only at
+// creation.
+type tokenView struct {
+	hindsight.Token
+	Secret string `json:"token,omitempty"`
+	Active bool   `json:"active"`
+}
+
+func (a *Auth) apiMe(w http.ResponseWriter, r *http.Request) {
+	p := PrincipalFrom(r.Context())
+	out := map[string]any{"user": p.User, "access": p.Level.String()}
+	if p.Token != nil {
+		out["token"] = map[string]any{"id": p.Token.ID, "scope": p.Token.Scope, "expires_at": p.Token.ExpiresAt}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (a *Auth) apiTokens(w http.ResponseWriter, r *http.Request) {
+	p := PrincipalFrom(r.Context())
+	owner := p.User.ID
+	if p.Level >= httpx.Admin && r.URL.Query().Get("all") == "true" {
+		owner = ""
+	}
+	ts, err := a.store.FindTokens(r.Context(), owner)
+	if err != nil {
+		a.apiFail(w, r, err)
+		return
+	}
+	now := a.now()
+	out := make([]tokenView, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, tokenView{Token: t, Active: t.Active(now)})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"tokens": out})
+}
+
+func (a *Auth) apiCreateToken(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Name          string               `json:"name"`
+		Scope         hindsight.TokenScope `json:"scope"`
+		ExpiresInDays int                  `json:"expires_in_days"`
+	}
+	if err := decode(r, &in); err != nil {
+		a.apiFail(w, r, err)
+		return
+	}
+	if in.ExpiresInDays < 0 || in.ExpiresInDays > 366 {
+		a.apiFail(w, r, &hindsight.Error{Code: hindsight.EInvalid, Message: "expires_in_days: from 1 to 366",
+			Fields: []hindsight.FieldError{{Field: "expires_in_days", Message: "from 1 to 366"}}})
+		return
+	}
+	p := PrincipalFrom(r.Context())
+	secret, t, err := a.createToken(r, p, in.Name, in.Scope, time.Duration(in.ExpiresInDays)*24*time.Hour)
+	if err != nil {
+		a.apiFail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, tokenView{Token: *t, Secret: secret, Active: true})
+}
+
+func (a *Auth) apiRevokeToken(w http.ResponseWriter, r *http.Request) {
+	p := PrincipalFrom(r.Context())
+	owner := p.User.ID
+	if p.Level >= httpx.Admin {
+		owner = ""
+	}
+	if err := a.RevokeToken(r.Context(), p.Actor(), r.PathValue("id"), owner); err != nil {
+		a.apiFail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (a *Auth) apiUsers(w http.ResponseWriter, r *http.Request) {
+	us, err := a.store.FindUsers(r.Context())
+	if err != nil {
+		a.apiFail(w, r, err)
+		return
+	}
+	if us == nil {
+		us = []hindsight.User{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"users": us})
+}
+
+func (a *Auth) apiCreateUser(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Email    string         `json:"email"`
+		Name     string         `json:"name"`
+		Role     hindsight.Role `json:"role"`
+		Password string         `json:"password"`
+	}
+	if err := decode(r, &in); err != nil {
+		a.apiFail(w, r, err)
+		return
+	}
+	u, err := a.AddUser(r.Context(), PrincipalFrom(r.Context()).Actor(), NewUser{Email: in.Email, Name: in.Name, Role: in.Role, Password: in.Password})
+	if err != nil {
+		a.apiFail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, u)
+}
+
+func (a *Auth) apiUpdateUser(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Name     *string         `json:"name"`
+		Role     *hindsight.Role `json:"role"`
+		Disabled *bool           `json:"disabled"`
+		Password *string         `json:"password"`
+	}
+	if err := decode(r, &in); err != nil {
+		a.apiFail(w, r, err)
+		return
+	}
+	u, err := a.ChangeUser(r.Context(), PrincipalFrom(r.Context()).Actor(), r.PathValue("id"),
+		Change{Name: in.Name, Role: in.Role, Disabled: in.Disabled, Password: in.Password})
+	if err != nil {
+		a.apiFail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, u)
+}
+
+func (a *Auth) apiAudit(w http.ResponseWriter, r *http.Request) {
+	f, err := auditFilter(r.URL.Query())
+	if err != nil {
+		a.apiFail(w, r, err)
+		return
+	}
+	es, err := a.store.FindAudit(r.Context(), f)
+	if err != nil {
+		a.apiFail(w, r, err)
+		return
+	}
+	if es == nil {
+		es = []hindsight.AuditEntry{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"entries": es})
+}
+
+func (a *Auth) apiRestrict(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Restricted bool     `json:"restricted"`
+		Members    []string `json:"members"`
+	}
+	if err := decode(r, &in); err != nil {
+		a.apiFail(w, r, err)
+		return
+	}
+	inc, err := a.svc.SetRestriction(r.Context(), PrincipalFrom(r.Context()).Actor(), r.PathValue("id"), in.Restricted, in.Members)
+	if err != nil {
+		a.apiFail(w, r, err)
+		return
+	}
+	members := inc.Members
+	if members == nil {
+		members = []string{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": inc.ID, "revision": inc.Revision, "restricted": inc.Restricted, "members": members})
+}

@@ -1,0 +1,159 @@
+package auth
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/hindsight-pm/hindsight"
+)
+
+// sessionTouchInterval: a session's last-seen time is written at most once
+// per interval, so reads do not each write.
+const sessionTouchInterval = time.Minute
+
+// checkSession returns the live session and account of a cookie value;
+// ENotFound when there is none, it expired (it is then deleted) or its
+// account is disabled.
+func (a *Auth) checkSession(ctx context.Context, id string) (*hindsight.Session, *hindsight.User, error) {
+	if len(id) > 128 {
+		return nil, nil, hindsight.Errorf(hindsight.ENotFound, "no such session")
+	}
+	h := digest(id)
+	s, err := a.store.FindSession(ctx, h)
+	if err != nil {
+		return nil, nil, err
+	}
+	now := a.now()
+	if now.Sub(s.LastSeenAt) >= a.o.IdleTimeout || now.Sub(s.CreatedAt) >= a.o.AbsoluteTimeout {
+		if err := a.store.DeleteSession(ctx, h); err != nil {
+			return nil, nil, err
+		}
+		return nil, nil, hindsight.Errorf(hindsight.ENotFound, "the session expired")
+	}
+	u, err := a.store.FindUserByID(ctx, s.UserID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if u.Disabled {
+		_ = a.store.DeleteSession(ctx, h)
+		return nil, nil, hindsight.Errorf(hindsight.ENotFound, "the account is disabled")
+	}
+	if now.Sub(s.LastSeenAt) >= sessionTouchInterval {
+		if err := a.store.TouchSession(ctx, h, now); err != nil {
+			a.o.Logger.WarnContext(ctx, "session touch failed", "err", err)
+		}
+		s.LastSeenAt = now
+	}
+	return s, u, nil
+}
+
+// startSession signs u in on w: any session the request already carries
+// is ended and a new random ID is issued (no session fixation).
+func (a *Auth) startSession(ctx context.Context, w http.ResponseWriter, r *http.Request, u *hindsight.User) error {
+	if c, err := r.Cookie(a.cookie); err == nil && c.Value != "" && len(c.Value) <= 128 {
+		if err := a.store.DeleteSession(ctx, digest(c.Value)); err != nil {
+			return err
+		}
+	}
+	id := random(32)
+	now := a.now()
+	ua := r.UserAgent()
+	if len(ua) > 200 {
+		ua = ua[:200]
+	}
+	err := a.store.CreateSession(ctx, hindsight.Session{IDHash: digest(id), UserID: u.ID, CreatedAt: now, LastSeenAt: now,
+		Address: clientAddress(r), UserAgent: ua})
+	if err != nil {
+		return err
+	}
+	if err := a.store.SetLastLogin(ctx, u.ID, now); err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{Name: a.cookie, Value: id, Path: "/", HttpOnly: true, Secure: a.secure,
+		SameSite: http.SameSiteLaxMode, MaxAge: int(a.o.AbsoluteTimeout / time.Second)})
+	return nil
+}
+
+func (a *Auth) clearCookie(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: a.cookie, Value: "", Path: "/", HttpOnly: true, Secure: a.secure,
+		SameSite: http.SameSiteLaxMode, MaxAge: -1})
+}
+
+// endSession signs the request's session out.
+func (a *Auth) endSession(ctx context.Context, w http.ResponseWriter, r *http.Request) error {
+	a.clearCookie(w)
+	c, err := r.Cookie(a.cookie)
+	if err != nil || c.Value == "" || len(c.Value) > 128 {
+		return nil
+	}
+	return a.store.DeleteSession(ctx, digest(c.Value))
+}
+
+// dummyHash is verified against when the account does not exist, so a
+// sign-in takes as long for an unknown email as for a wrong password.
+func (a *Auth) dummyHash() string {
+	a.dummyOnce.Do(func() { a.dummy, _ = HashPassword("not a password of anyone", a.o.Params) })
+	return a.dummy
+}
+
+// CheckLogin verifies an email and password from address, with throttling:
+// EUnauth for bad credentials (the same message whatever was wrong) and
+// ETransient while the account or the address is locked out. Every
+// outcome is audited; the password never is.
+func (a *Auth) CheckLogin(ctx context.Context, email, password, address string) (*hindsight.User, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	who := email
+	if !strings.Contains(who, "@") || len(who) > 254 {
+		who = "(not an email)" // a password typed into the email field stays out of the log
+	}
+	now := a.now()
+	userKey, addrKey := "user:"+email, "addr:"+address
+	nu, err := a.store.LoginFailures(ctx, userKey, now, a.o.FailureWindow)
+	if err != nil {
+		return nil, err
+	}
+	na, err := a.store.LoginFailures(ctx, addrKey, now, a.o.FailureWindow)
+	if err != nil {
+		return nil, err
+	}
+	if nu >= a.o.MaxAccountFailures || na >= a.o.MaxAddressFailures {
+		a.audit(ctx, hindsight.AuditEntry{Actor: who, Action: "login.throttled", Address: address})
+		a.o.Logger.WarnContext(ctx, "sign-in throttled", "account", who, "remote", address)
+		return nil, hindsight.Errorf(hindsight.ETransient, "too many failed sign-ins: try again in %d minutes", int(a.o.FailureWindow/time.Minute))
+	}
+	u, err := a.store.FindUserByEmail(ctx, email)
+	reason := ""
+	switch {
+	case hindsight.ErrorCode(err) == hindsight.ENotFound:
+		VerifyPassword(a.dummyHash(), password)
+		reason = "unknown account"
+	case err != nil:
+		return nil, err
+	case !VerifyPassword(u.PasswordHash, password):
+		reason = "wrong password"
+	case u.Disabled:
+		reason = "account disabled"
+	}
+	if reason != "" {
+		if _, err := a.store.LoginFailure(ctx, userKey, now, a.o.FailureWindow); err != nil {
+			return nil, err
+		}
+		if _, err := a.store.LoginFailure(ctx, addrKey, now, a.o.FailureWindow); err != nil {
+			return nil, err
+		}
+		target := ""
+		if u != nil {
+			target = u.ID
+		}
+		a.audit(ctx, hindsight.AuditEntry{Actor: who, Action: "login.failed", Target: target, Address: address, Detail: reason})
+		a.o.Logger.InfoContext(ctx, "sign-in failed", "account", who, "remote", address, "reason", reason)
+		return nil, hindsight.Errorf(hindsight.EUnauth, "wrong email or password")
+	}
+	if err := a.store.ClearLoginFailures(ctx, userKey); err != nil {
+		return nil, err
+	}
+	a.audit(ctx, hindsight.AuditEntry{Actor: u.ID, Action: "login", Target: u.ID, Address: address})
+	return u, nil
+}
