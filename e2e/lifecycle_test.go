@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/hindsight-pm/hindsight/lint"
@@ -195,5 +196,19 @@ func TestPostmortemLifecycle(t *testing.T) {
 	if err != nil || in.Doc.Status != "Published" || len(in.Doc.Timeline) != 3 || len(in.Doc.ActionItems) != 2 {
 		t.Errorf("stored incident: %v %+v", err, in)
 	}
+
+	// the same pages on a phone, and in dark mode
+	b.run("phone list", chromedp.EmulateViewport(390, 844), chromedp.Navigate(srv.URL+"/incidents"), chromedp.WaitVisible(chromedp.CSS("table.incidents")))
+	b.shot("incident-list-phone")
+	b.run("phone incident", chromedp.Navigate(srv.URL+"/incidents/"+id), chromedp.WaitVisible(chromedp.ID("status-box")))
+	b.shot("incident-phone")
+	if _, err := chromedp.Call(b.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}}); err != nil {
+		t.Fatalf("dark mode: %v", err)
+	}
+	b.run("dark incident", chromedp.ResetViewport(), chromedp.EmulateViewport(1360, 900), chromedp.Navigate(srv.URL+"/incidents/"+id), chromedp.WaitVisible(chromedp.ID("status-box")))
+	b.shot("incident-dark")
+	b.run("dark editor", chromedp.Navigate(srv.URL+"/incidents/"+id+"/edit"), chromedp.WaitVisible(chromedp.ID("editor")))
+	b.shot("editor-dark")
 	b.check()
 }
