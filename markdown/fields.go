@@ -43,7 +43,7 @@ func init() {
 	fieldSpecs = map[string][]*fieldSpec{
 		hindsight.SecSummary: {
 			{"", "Incident ID", []string{"id", "incident", "incident number", "incident no", "incident id number", "ticket"}, "summary.incident_id", func(p *parse, v fieldVal) {
-				if s, ok := p.scalar(v, "summary.incident_id", phIncidentID); ok {
+				if s, ok := p.line(v, "summary.incident_id", phIncidentID); ok {
 					if c := stripEmphasis(s); validIncidentID(c) {
 						s = c
 					}
@@ -60,7 +60,7 @@ func init() {
 				p.doc.Summary.Duration = p.duration(v, "summary.duration")
 			}},
 			{"", "Severity", []string{"sev", "severity level", "priority level", "incident severity", "sev level"}, "summary.severity", func(p *parse, v fieldVal) {
-				if s, ok := p.scalar(v, "summary.severity", phSeverity); ok {
+				if s, ok := p.line(v, "summary.severity", phSeverity); ok {
 					if sev, valid := hindsight.ParseSeverity(stripEmphasis(s)); valid {
 						p.doc.Summary.Severity = sev
 					} else {
@@ -150,13 +150,13 @@ func init() {
 		hindsight.SecPreamble: {
 			{"", "Version", []string{"document version", "revision"}, "version", func(p *parse, v fieldVal) {
 				// "1.0" is both the template's value and a real version: unset, but not a leftover
-				if s := strings.TrimSpace(v.text); s != "" && s != phVersion {
+				if s := strings.Join(strings.Fields(v.text), " "); s != "" && s != phVersion {
 					p.doc.Version = s
 					p.at("version", v.line)
 				}
 			}},
 			{"", "Status", []string{"document status", "state", "postmortem status"}, "status", func(p *parse, v fieldVal) {
-				if s, ok := p.scalar(v, "status", ""); ok {
+				if s, ok := p.line(v, "status", ""); ok {
 					if st, valid := hindsight.ParseStatus(stripEmphasis(s)); valid {
 						if st == hindsight.StatusTemplate {
 							p.placeholder("status", v.line, s)
@@ -168,10 +168,10 @@ func init() {
 				}
 			}},
 			{"", "Owner", []string{"author", "authors", "document owner", "postmortem owner", "written by", "owners"}, "owner", func(p *parse, v fieldVal) {
-				p.doc.Owner = p.text(v, "owner", phOwner)
+				p.doc.Owner, _ = p.line(v, "owner", phOwner)
 			}},
 			{"", "Last Updated", []string{"updated", "last update", "date", "last modified", "updated at", "last updated utc"}, "last_updated", func(p *parse, v fieldVal) {
-				if s, ok := p.scalar(v, "last_updated", phDate); ok {
+				if s, ok := p.line(v, "last_updated", phDate); ok {
 					if d, valid := hindsight.ParseDate(stripEmphasis(s)); valid {
 						p.doc.LastUpdated = d
 					} else {
@@ -208,6 +208,16 @@ func (p *parse) scalar(v fieldVal, path string, placeholders ...string) (string,
 	return s, true
 }
 
+// line returns a one-line value: a typed field or metadata, which render
+// on one line, so a value continued on the next line is folded.
+func (p *parse) line(v fieldVal, path string, placeholders ...string) (string, bool) {
+	s, ok := p.scalar(v, path, placeholders...)
+	if ok && strings.ContainsAny(s, "\n\r") {
+		s = strings.Join(strings.Fields(s), " ")
+	}
+	return s, ok
+}
+
 // text returns a free-text value ("" for a placeholder, recorded).
 func (p *parse) text(v fieldVal, path string, placeholders ...string) string {
 	s, _ := p.scalar(v, path, placeholders...)
@@ -215,7 +225,7 @@ func (p *parse) text(v fieldVal, path string, placeholders ...string) string {
 }
 
 func (p *parse) time(v fieldVal, path string) hindsight.Time {
-	s, ok := p.scalar(v, path, phTime, phDate, "HH:MM")
+	s, ok := p.line(v, path, phTime, phDate, "HH:MM")
 	if !ok {
 		return hindsight.Time{}
 	}
@@ -226,7 +236,7 @@ func (p *parse) time(v fieldVal, path string) hindsight.Time {
 }
 
 func (p *parse) duration(v fieldVal, path string) hindsight.Duration {
-	s, ok := p.scalar(v, path, phDuration)
+	s, ok := p.line(v, path, phDuration)
 	if !ok {
 		return hindsight.Duration{}
 	}
