@@ -1,0 +1,396 @@
+// Package followup serves follow-through and learning: the action item
+// tracker (/action-items: every item of every incident the viewer may see,
+// filters, counts per owner, inline close and reopen through
+// app.Service, CSV export), the insights page (/insights: every figure
+// with its definition, an SVG chart and its data table, CSV and JSON
+// downloads), related incidents and recurrences of an incident, and their
+// JSON API. Its routes join the server's route table through Routes.
+//
+// The pages are self-contained (their own small layout and CSS), read
+// without JavaScript, and use htmx for the inline close/reopen when
+// Options.HTMX names it.
+package followup
+
+import (
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/app"
+	"github.com/hindsight-pm/hindsight/insights"
+	"github.com/hindsight-pm/hindsight/internal/httpx"
+)
+
+//go:embed templates/*.html
+var templatesFS embed.FS
+
+// Options configure the follow-up pages.
+type Options struct {
+	// Objectives are the due-date objectives by priority
+	// (hindsight.DefaultObjectives when zero).
+	Objectives hindsight.Objectives
+	// UnpublishedDays is the grace period of the late-postmortem figure
+	// (hindsight.DefaultUnpublishedDays when 0).
+	UnpublishedDays int
+	// Stylesheet, when set, is the URL of a stylesheet linked after the
+	// pages' own CSS (the web UI's app.css).
+	Stylesheet string
+	// HTMX, when set, is the URL of htmx: close/reopen then swap the row in
+	// place; without it they post the form and redirect back.
+	HTMX string
+	// Actor returns who makes a request; nil means app.ActorFrom(ctx).
+	Actor func(*http.Request) app.Actor
+	// Logger receives internal errors (nil: slog.Default()).
+	Logger *slog.Logger
+	// Now is the clock for "today" (nil: the service's clock).
+	Now func() time.Time
+}
+
+// Handler serves the follow-up pages and API.
+type Handler struct {
+	svc   *app.Service
+	store hindsight.InsightStore
+	opts  Options
+	log   *slog.Logger
+	tmpl  *template.Template
+}
+
+// New returns the handler over svc (writes) and store (the insight
+// queries; the same store as svc's).
+func New(svc *app.Service, store hindsight.InsightStore, opts Options) (*Handler, error) {
+	if svc == nil || store == nil {
+		return nil, errors.New("followup: nil service or store")
+	}
+	h := &Handler{svc: svc, store: store, opts: opts, log: opts.Logger}
+	if h.log == nil {
+		h.log = slog.Default()
+	}
+	h.opts.Objectives = opts.Objectives.OrDefault()
+	if h.opts.UnpublishedDays <= 0 {
+		h.opts.UnpublishedDays = hindsight.DefaultUnpublishedDays
+	}
+	if h.opts.Now == nil {
+		h.opts.Now = svc.Now
+	}
+	t, err := template.New("").Funcs(template.FuncMap{
+		"hhmm":    insights.Minutes,
+		"num":     insights.Num,
+		"pct":     insights.Pct,
+		"label":   func(s hindsight.Status) string { return s.Label() },
+		"join":    strings.Join,
+		"itemkey": itemKey,
+		"date":    func(t time.Time) string { return t.UTC().Format(time.DateOnly) },
+		"when": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.UTC().Format(hindsight.TimeLayout)
+		},
+		"esc":   url.PathEscape,
+		"split": splitWords,
+		"rowData": func(it hindsight.TrackedItem, ret, hx string) any {
+			return struct {
+				It     hindsight.TrackedItem
+				Return string
+				HTMX   string
+			}{it, ret, hx}
+		},
+	}).ParseFS(templatesFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	h.tmpl = t
+	return h, nil
+}
+
+// Routes lists the follow-up routes for the server's route table.
+func (h *Handler) Routes() []httpx.Route {
+	f := func(fn func(http.ResponseWriter, *http.Request)) http.Handler { return http.HandlerFunc(fn) }
+	return []httpx.Route{
+		{Pattern: "GET /action-items", Access: httpx.Read, Name: "followup.action_items", Handler: f(h.trackerPage)},
+		{Pattern: "POST /action-items/{id}/{item}/close", Access: httpx.Write, Name: "followup.action_item_close", Handler: h.setItem(hindsight.ItemClosed)},
+		{Pattern: "POST /action-items/{id}/{item}/reopen", Access: httpx.Write, Name: "followup.action_item_reopen", Handler: h.setItem(hindsight.ItemOpen)},
+		{Pattern: "GET /insights", Access: httpx.Read, Name: "followup.insights", Handler: f(h.insightsPage)},
+		{Pattern: "GET /insights/charts/{chart}", Access: httpx.Read, Name: "followup.insights_chart", Handler: f(h.chartSVG)},
+		{Pattern: "GET /incidents/{id}/related", Access: httpx.Read, Name: "followup.related", Handler: f(h.relatedFragment)},
+		{Pattern: "GET /api/v1/insights", Access: httpx.Read, Name: "api.insights", Handler: f(h.apiInsights)},
+		{Pattern: "GET /api/v1/action-items/tracker", Access: httpx.Read, Name: "api.action_items.tracker", Handler: f(h.apiTracker)},
+		{Pattern: "GET /api/v1/action-items/owners", Access: httpx.Read, Name: "api.action_items.owners", Handler: f(h.apiOwners)},
+		{Pattern: "GET /api/v1/incidents/{id}/related", Access: httpx.Read, Name: "api.incidents.related", Handler: f(h.apiRelated)},
+	}
+}
+
+func (h *Handler) actor(r *http.Request) app.Actor {
+	if h.opts.Actor != nil {
+		return h.opts.Actor(r)
+	}
+	a := app.ActorFrom(r.Context())
+	if a.Address == "" {
+		a.Address = r.RemoteAddr
+	}
+	return a
+}
+
+func (h *Handler) today() time.Time { return hindsight.DateOf(h.opts.Now()).T }
+
+// splitWords splits a template's option list on commas, or on spaces
+// when it has none.
+func splitWords(s string) []string {
+	if strings.Contains(s, ",") {
+		return strings.Split(s, ",")
+	}
+	return strings.Fields(s)
+}
+
+// itemKey is how app.SetActionItemStatus finds an item: its ID, or "#n"
+// (1-based position) when it has none.
+func itemKey(it hindsight.TrackedItem) string {
+	if it.ID != "" {
+		return it.ID
+	}
+	return "#" + strconv.Itoa(it.Position+1)
+}
+
+// paramError is a bad query parameter, as an EInvalid error naming it.
+func paramError(name, format string, args ...any) error {
+	msg := fmt.Sprintf(format, args...)
+	e := hindsight.Errorf(hindsight.EInvalid, "%s: %s", name, msg)
+	e.Fields = []hindsight.FieldError{{Field: name, Message: msg}}
+	return e
+}
+
+func splitList(q url.Values, name string) []string {
+	var out []string
+	for _, v := range q[name] {
+		for p := range strings.SplitSeq(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+func parseDateParam(q url.Values, name string) (time.Time, error) {
+	v := strings.TrimSpace(q.Get(name))
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		return time.Time{}, paramError(name, "%q is not a date (YYYY-MM-DD)", v)
+	}
+	return t, nil
+}
+
+func parseBool(q url.Values, name string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(q.Get(name))) {
+	case "", "0", "false", "no", "off":
+		return false, nil
+	case "1", "true", "yes", "on":
+		return true, nil
+	}
+	return false, paramError(name, "%q is not true or false", q.Get(name))
+}
+
+func parseInt(q url.Values, name string, lo, hi int) (int, error) {
+	v := strings.TrimSpace(q.Get(name))
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, paramError(name, "%q is not a whole number from %d to %d", v, lo, hi)
+	}
+	return n, nil
+}
+
+// severities, statuses and priorities parse list parameters, accepting
+// the spellings the documents accept (sev1, p0, open, ...).
+func severities(q url.Values) ([]hindsight.Severity, error) {
+	var out []hindsight.Severity
+	for _, v := range splitList(q, "severity") {
+		s, ok := hindsight.ParseSeverity(v)
+		if !ok {
+			return nil, paramError("severity", "%q is not SEV-1 to SEV-4", v)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+func priorities(q url.Values) ([]hindsight.Priority, error) {
+	var out []hindsight.Priority
+	for _, v := range splitList(q, "priority") {
+		p, ok := hindsight.ParsePriority(v)
+		if !ok {
+			return nil, paramError("priority", "%q is not P0, P1 or P2", v)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func itemStatuses(q url.Values) ([]hindsight.ItemStatus, error) {
+	var out []hindsight.ItemStatus
+	for _, v := range splitList(q, "status") {
+		s, ok := hindsight.ParseItemStatus(v)
+		if !ok {
+			return nil, paramError("status", "%q is not Open or Closed", v)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+func docStatuses(q url.Values) ([]hindsight.Status, error) {
+	var out []hindsight.Status
+	for _, v := range splitList(q, "status") {
+		s, ok := hindsight.ParseStatus(v)
+		if !ok {
+			return nil, paramError("status", "%q is not Draft, In Review or Published", v)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// ItemQuery reads the tracker's query parameters: owner, priority, status,
+// service, severity, incident, overdue, past_objective, due (week),
+// sort, desc, limit, offset. today is "this week"'s and overdue's day.
+func ItemQuery(q url.Values, today time.Time, o hindsight.Objectives) (hindsight.ActionItemQuery, error) {
+	x := hindsight.ActionItemQuery{AsOf: today, Objectives: o}
+	var err error
+	x.Owner = strings.TrimSpace(q.Get("owner"))
+	x.Service = strings.TrimSpace(q.Get("service"))
+	x.IncidentID = strings.TrimSpace(q.Get("incident"))
+	if x.Priority, err = priorities(q); err != nil {
+		return x, err
+	}
+	if x.Status, err = itemStatuses(q); err != nil {
+		return x, err
+	}
+	if x.Severity, err = severities(q); err != nil {
+		return x, err
+	}
+	if x.Overdue, err = parseBool(q, "overdue"); err != nil {
+		return x, err
+	}
+	if x.PastObjective, err = parseBool(q, "past_objective"); err != nil {
+		return x, err
+	}
+	switch due := q.Get("due"); due {
+	case "":
+	case "week":
+		x.DueFrom, x.DueBefore = insights.Week(today)
+	default:
+		return x, paramError("due", "%q is not week", due)
+	}
+	switch s := hindsight.ActionItemSort(q.Get("sort")); s {
+	case "", hindsight.ItemSortTarget, hindsight.ItemSortPriority, hindsight.ItemSortOwner, hindsight.ItemSortIncident, hindsight.ItemSortSeverity:
+		x.Sort = s
+	default:
+		return x, paramError("sort", "%q is not one of target, priority, owner, incident, severity", s)
+	}
+	if x.Desc, err = parseBool(q, "desc"); err != nil {
+		return x, err
+	}
+	if x.Limit, err = parseInt(q, "limit", 1, 5000); err != nil {
+		return x, err
+	}
+	if x.Offset, err = parseInt(q, "offset", 0, 1<<30); err != nil {
+		return x, err
+	}
+	return x, nil
+}
+
+// InsightsQuery reads the insights parameters: from and to (inclusive
+// dates; default the 365 days up to today), severity, status, service,
+// unpublished_days.
+func InsightsQuery(q url.Values, today time.Time, o hindsight.Objectives, days int) (hindsight.InsightsFilter, error) {
+	f := hindsight.InsightsFilter{AsOf: today, Objectives: o, UnpublishedDays: days}
+	from, err := parseDateParam(q, "from")
+	if err != nil {
+		return f, err
+	}
+	to, err := parseDateParam(q, "to")
+	if err != nil {
+		return f, err
+	}
+	if q.Get("from") == "" && q.Get("to") == "" {
+		to = today
+		from = today.AddDate(-1, 0, 1)
+	}
+	f.From = from
+	if !to.IsZero() {
+		f.Before = to.AddDate(0, 0, 1)
+	}
+	if !f.From.IsZero() && !f.Before.IsZero() && !f.From.Before(f.Before) {
+		return f, paramError("from", "%s is after to (%s)", from.Format(time.DateOnly), to.Format(time.DateOnly))
+	}
+	f.Service = strings.TrimSpace(q.Get("service"))
+	if f.Severity, err = severities(q); err != nil {
+		return f, err
+	}
+	if f.Status, err = docStatuses(q); err != nil {
+		return f, err
+	}
+	if n, err := parseInt(q, "unpublished_days", 1, 3650); err != nil {
+		return f, err
+	} else if n > 0 {
+		f.UnpublishedDays = n
+	}
+	return f, nil
+}
+
+// errorBody is the JSON error shape of the API: {"error": {...}}.
+type errorBody struct {
+	Error struct {
+		Code    string                 `json:"code"`
+		Message string                 `json:"message"`
+		Fields  []hindsight.FieldError `json:"fields"`
+	} `json:"error"`
+}
+
+func (h *Handler) status(err error) int {
+	code := hindsight.ErrorCode(err)
+	st := httpx.Status(code)
+	if st >= 500 {
+		h.log.Error("followup", "err", err)
+	}
+	return st
+}
+
+func (h *Handler) writeJSONError(w http.ResponseWriter, err error) {
+	var b errorBody
+	b.Error.Code = string(hindsight.ErrorCode(err))
+	b.Error.Message = hindsight.ErrorMessage(err)
+	b.Error.Fields = []hindsight.FieldError{}
+	var he *hindsight.Error
+	if errors.As(err, &he) && he.Fields != nil {
+		b.Error.Fields = he.Fields
+	}
+	st := h.status(err)
+	if st >= 500 {
+		b.Error.Message = "internal error"
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(st)
+	_ = json.NewEncoder(w).Encode(b)
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}

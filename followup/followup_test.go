@@ -1,0 +1,246 @@
+package followup_test
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/app"
+	"github.com/hindsight-pm/hindsight/followup"
+	"github.com/hindsight-pm/hindsight/sqlite"
+)
+
+var now = time.Date(2026, 11, 26, 9, 30, 0, 0, time.UTC)
+
+type env struct {
+	srv  *httptest.Server
+	st   *sqlite.Store
+	a, b string // incident IDs: a (public), b (restricted to bob)
+}
+
+// newEnv serves the follow-up routes over a real SQLite store. The
+// request header X-User picks the viewer: "" anonymous, "bob" a member of
+// b.
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	clock := func() time.Time { return now }
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hs.db"), sqlite.Options{Render: app.Render, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	svc := app.New(st, app.Options{Now: clock})
+	h, err := followup.New(svc, st, followup.Options{HTMX: "/static/htmx.js", Actor: func(r *http.Request) app.Actor {
+		u := r.Header.Get("X-User")
+		return app.Actor{ID: u, Name: u, Viewer: hindsight.Viewer{UserID: u}}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	for _, rt := range h.Routes() {
+		if rt.Name == "" || rt.Handler == nil {
+			t.Fatalf("route %q has no name or handler", rt.Pattern)
+		}
+		mux.Handle(rt.Pattern, rt.Handler)
+	}
+	e := &env{srv: httptest.NewServer(mux), st: st}
+	t.Cleanup(e.srv.Close)
+	mk := func(title, start string, restricted bool, items ...hindsight.ActionItem) string {
+		p := &hindsight.Postmortem{Title: title, Status: hindsight.StatusDraft}
+		p.Summary.Start, _ = hindsight.ParseTime(start)
+		p.Summary.End = hindsight.TimeOf(p.Summary.Start.T.Add(2 * time.Hour))
+		p.Detection.DetectionTime = hindsight.TimeOf(p.Summary.Start.T.Add(10 * time.Minute))
+		p.Detection.DetectedBy = "Monitoring"
+		p.Summary.Severity = hindsight.Sev2
+		p.Summary.Services = []hindsight.Service{{Name: "checkout"}}
+		p.ActionItems = items
+		c := hindsight.IncidentCreate{Doc: p, Author: "t", Restricted: restricted}
+		if restricted {
+			c.Members = []string{"bob"}
+		}
+		inc, err := st.CreateIncident(context.Background(), c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return inc.ID
+	}
+	due, _ := hindsight.ParseDate("2026-06-01")
+	e.a = mk("Checkout <errors>", "2026-05-01 10:00", false,
+		hindsight.ActionItem{ID: "AI-001", Action: "=add alert", Owner: "alice", Priority: hindsight.P0, TargetDate: due, Status: hindsight.ItemOpen},
+		hindsight.ActionItem{ID: "AI-002", Action: "Write runbook", Owner: "carol", Priority: hindsight.P2, Status: hindsight.ItemOpen})
+	e.b = mk("Secret outage", "2026-07-01 10:00", true,
+		hindsight.ActionItem{ID: "AI-001", Action: "Secret fix", Owner: "alice", Priority: hindsight.P1, Status: hindsight.ItemOpen})
+	return e
+}
+
+func (e *env) do(t *testing.T, method, path, user string, form url.Values, hx bool) (int, string, http.Header) {
+	t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, e.srv.URL+path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if user != "" {
+		req.Header.Set("X-User", user)
+	}
+	if hx {
+		req.Header.Set("HX-Request", "true")
+	}
+	cl := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := cl.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), resp.Header
+}
+
+func TestPages(t *testing.T) {
+	e := newEnv(t)
+	tests := []struct {
+		name, path, user string
+		status           int
+		want, notWant    []string
+	}{
+		{"Tracker", "/action-items", "", 200,
+			[]string{"2 items", "Checkout &lt;errors&gt;", "AI-002", "(suggested)", "past objective", "overdue", `hx-post="/action-items/` + e.a + `/AI-001/close"`, "Download CSV"},
+			[]string{"Secret"}},
+		{"TrackerMember", "/action-items", "bob", 200, []string{"3 items", "Secret fix", "My items"}, nil},
+		{"TrackerFilters", "/action-items?owner=carol&priority=P2&status=open&past_objective=1&sort=owner&desc=1", "", 200,
+			[]string{"1 items", "Write runbook"}, []string{"=add alert"}},
+		{"TrackerOverdue", "/action-items?overdue=1", "", 200, []string{"1 items", "=add alert"}, []string{"Write runbook"}},
+		{"TrackerBadPriority", "/action-items?priority=P7", "", 422, []string{"priority: &#34;P7&#34; is not P0, P1 or P2"}, nil},
+		{"Insights", "/insights?from=2026-01-01&to=2026-12-31", "", 200,
+			[]string{"<svg", `id="chart-by-severity"`, "Time to detect (minutes)", "Detection Time − Start", "percentile_cont", "<td>10</td>"}, []string{"Secret"}},
+		{"InsightsDefaultRange", "/insights", "", 200, []string{`value="2025-11-27"`, `value="2026-11-26"`}, nil},
+		{"InsightsBadRange", "/insights?from=2026-12-01&to=2026-01-01", "", 422, []string{"is after to"}, nil},
+		{"Chart", "/insights/charts/by-service.svg?from=2026-01-01&to=2026-12-31", "", 200, []string{"<?xml", "<svg", "checkout"}, nil},
+		{"NoChart", "/insights/charts/nope.svg", "", 404, []string{`"code":"not_found"`}, nil},
+		{"Related", "/incidents/" + e.a + "/related", "bob", 200, []string{"Related incidents", e.b, "same service: checkout"}, nil},
+		{"RelatedHidden", "/incidents/" + e.b + "/related", "", 404, nil, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			st, body, _ := e.do(t, "GET", tc.path, tc.user, nil, false)
+			if st != tc.status {
+				t.Fatalf("status %d, want %d:\n%s", st, tc.status, body)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("body lacks %q:\n%s", w, body)
+				}
+			}
+			for _, w := range tc.notWant {
+				if strings.Contains(body, w) {
+					t.Errorf("body has %q", w)
+				}
+			}
+		})
+	}
+}
+
+func TestCloseReopen(t *testing.T) {
+	e := newEnv(t)
+	ret := "/action-items?owner=alice"
+	st, _, hdr := e.do(t, "POST", "/action-items/"+e.a+"/AI-001/close", "", url.Values{"return": {ret}}, false)
+	if st != http.StatusSeeOther || hdr.Get("Location") != ret {
+		t.Fatalf("close: status %d location %q", st, hdr.Get("Location"))
+	}
+	inc, err := e.st.FindIncidentByID(context.Background(), hindsight.SystemViewer, e.a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inc.Revision != 2 || inc.Doc.ActionItems[0].Status != hindsight.ItemClosed {
+		t.Fatalf("after close: revision %d, item %q", inc.Revision, inc.Doc.ActionItems[0].Status)
+	}
+	if !strings.Contains(string(inc.Markdown), "| Closed |") {
+		t.Errorf("the document does not say Closed:\n%s", inc.Markdown)
+	}
+	// htmx: the new row comes back, with a reopen button.
+	st, body, _ := e.do(t, "POST", "/action-items/"+e.a+"/AI-001/reopen", "", url.Values{"return": {ret}}, true)
+	if st != 200 || !strings.Contains(body, "<tr id=") || !strings.Contains(body, "/AI-001/close") {
+		t.Fatalf("htmx reopen: %d\n%s", st, body)
+	}
+	// a foreign return URL is not followed
+	_, _, hdr = e.do(t, "POST", "/action-items/"+e.a+"/AI-002/close", "", url.Values{"return": {"//evil.example/"}}, false)
+	if hdr.Get("Location") != "/action-items" {
+		t.Errorf("redirect to %q", hdr.Get("Location"))
+	}
+	// a restricted incident is not found for anonymous, and not changed
+	st, _, _ = e.do(t, "POST", "/action-items/"+e.b+"/AI-001/close", "", url.Values{}, true)
+	if st != http.StatusNotFound {
+		t.Errorf("close of a hidden item: %d, want 404", st)
+	}
+	st, _, _ = e.do(t, "POST", "/action-items/"+e.a+"/AI-999/close", "", url.Values{}, false)
+	if st != http.StatusNotFound {
+		t.Errorf("close of a missing item: %d, want 404", st)
+	}
+}
+
+func TestAPI(t *testing.T) {
+	e := newEnv(t)
+	st, body, _ := e.do(t, "GET", "/api/v1/insights?from=2026-01-01&to=2026-12-31", "bob", nil, false)
+	if st != 200 {
+		t.Fatalf("insights: %d %s", st, body)
+	}
+	var in hindsight.Insights
+	if err := json.Unmarshal([]byte(body), &in); err != nil {
+		t.Fatal(err)
+	}
+	if in.Incidents != 2 || in.TimeToDetect.N != 2 || in.TimeToDetect.Median != 10 || in.ActionItems.Total != 3 {
+		t.Errorf("insights = %+v", in)
+	}
+	st, body, _ = e.do(t, "GET", "/api/v1/insights?severity=SEV-9", "", nil, false)
+	if st != 422 || !strings.Contains(body, `"field":"severity"`) {
+		t.Errorf("bad severity: %d %s", st, body)
+	}
+	st, body, _ = e.do(t, "GET", "/api/v1/insights?format=csv&from=2026-01-01&to=2026-12-31", "", nil, false)
+	if st != 200 || !strings.Contains(body, "time_to_detect,,median_minutes,10") {
+		t.Errorf("insights CSV: %d %s", st, body)
+	}
+	st, body, _ = e.do(t, "GET", "/api/v1/action-items/tracker?owner=alice", "bob", nil, false)
+	var page hindsight.ActionItemPage
+	if err := json.Unmarshal([]byte(body), &page); err != nil || st != 200 {
+		t.Fatalf("tracker: %d %v %s", st, err, body)
+	}
+	if page.Total != 2 || page.Items[0].Objective.String() != "2026-05-15" {
+		t.Errorf("tracker = %+v", page)
+	}
+	st, body, hdr := e.do(t, "GET", "/action-items?format=csv", "", nil, false)
+	recs, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+	if st != 200 || err != nil || len(recs) != 3 || !strings.HasPrefix(hdr.Get("Content-Type"), "text/csv") {
+		t.Fatalf("CSV: %d %v %q", st, err, recs)
+	}
+	if recs[1][6] != "'=add alert" {
+		t.Errorf("CSV action cell = %q, want a defused formula", recs[1][6])
+	}
+	st, body, _ = e.do(t, "GET", "/api/v1/action-items/owners", "", nil, false)
+	if st != 200 || !strings.Contains(body, `"owner": "alice"`) || !strings.Contains(body, `"owner": "carol"`) {
+		t.Errorf("owners: %d %s", st, body)
+	}
+	st, body, _ = e.do(t, "GET", "/api/v1/incidents/"+e.b+"/related", "bob", nil, false)
+	if st != 200 || !strings.Contains(body, `"recurrences": []`) || !strings.Contains(body, e.a) {
+		t.Errorf("related: %d %s", st, body)
+	}
+	st, _, _ = e.do(t, "GET", "/api/v1/incidents/"+e.b+"/related", "", nil, false)
+	if st != 404 {
+		t.Errorf("related of hidden: %d", st)
+	}
+}
