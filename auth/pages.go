@@ -177,6 +177,13 @@ func (a *Auth) setup(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, hindsight.Errorf(hindsight.EInvalid, "the form cannot be read: %v", err))
 		return
 	}
+	if ok, err := a.store.SetupTokenValid(r.Context(), digest(tok)); err != nil {
+		a.fail(w, r, err)
+		return
+	} else if !ok {
+		a.renderStatus(w, r, http.StatusNotFound, "This setup link is not valid or was already used.")
+		return
+	}
 	n := NewUser{Email: r.PostFormValue("email"), Name: r.PostFormValue("name"), Role: hindsight.RoleAdmin, Password: r.PostFormValue("password")}
 	again := func(msg string, status int) {
 		a.render(w, r, status, "setup", &page{Title: "Set up Hindsight", Token: tok, Email: n.Email, Name: n.Name, Error: msg})

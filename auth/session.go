@@ -57,23 +57,33 @@ func (a *Auth) startSession(ctx context.Context, w http.ResponseWriter, r *http.
 			return err
 		}
 	}
-	id := random(32)
-	now := a.now()
-	ua := r.UserAgent()
-	if len(ua) > 200 {
-		ua = ua[:200]
-	}
-	err := a.store.CreateSession(ctx, hindsight.Session{IDHash: digest(id), UserID: u.ID, CreatedAt: now, LastSeenAt: now,
-		Address: clientAddress(r), UserAgent: ua})
+	c, err := a.SessionCookie(ctx, u, clientAddress(r), r.UserAgent())
 	if err != nil {
 		return err
 	}
-	if err := a.store.SetLastLogin(ctx, u.ID, now); err != nil {
-		return err
-	}
-	http.SetCookie(w, &http.Cookie{Name: a.cookie, Value: id, Path: "/", HttpOnly: true, Secure: a.secure,
-		SameSite: http.SameSiteLaxMode, MaxAge: int(a.o.AbsoluteTimeout / time.Second)})
+	http.SetCookie(w, c)
 	return nil
+}
+
+// SessionCookie starts a new session for u and returns its cookie (a fresh
+// random ID; the store keeps only its hash). The sign-in page uses it; so
+// can tests and tools that need a signed-in browser.
+func (a *Auth) SessionCookie(ctx context.Context, u *hindsight.User, address, userAgent string) (*http.Cookie, error) {
+	id := random(32)
+	now := a.now()
+	if len(userAgent) > 200 {
+		userAgent = userAgent[:200]
+	}
+	err := a.store.CreateSession(ctx, hindsight.Session{IDHash: digest(id), UserID: u.ID, CreatedAt: now, LastSeenAt: now,
+		Address: address, UserAgent: userAgent})
+	if err != nil {
+		return nil, err
+	}
+	if err := a.store.SetLastLogin(ctx, u.ID, now); err != nil {
+		return nil, err
+	}
+	return &http.Cookie{Name: a.cookie, Value: id, Path: "/", HttpOnly: true, Secure: a.secure,
+		SameSite: http.SameSiteLaxMode, MaxAge: int(a.o.AbsoluteTimeout / time.Second)}, nil
 }
 
 func (a *Auth) clearCookie(w http.ResponseWriter) {
