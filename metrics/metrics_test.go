@@ -1,0 +1,85 @@
+package metrics_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/internal/httpx"
+	"github.com/hindsight-pm/hindsight/markdown"
+	"github.com/hindsight-pm/hindsight/metrics"
+	"github.com/hindsight-pm/hindsight/sqlite"
+)
+
+func TestMetrics(t *testing.T) {
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "m.db"), sqlite.Options{Render: markdown.Render, Clock: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	due, _ := hindsight.ParseDate("2026-01-01")
+	for i, sev := range []hindsight.Severity{hindsight.Sev1, hindsight.Sev1, hindsight.Sev3} {
+		p := &hindsight.Postmortem{Title: "x", Status: hindsight.StatusDraft}
+		p.Summary.Severity = sev
+		if i == 0 {
+			p.ActionItems = []hindsight.ActionItem{{ID: "AI-001", Status: hindsight.ItemOpen, TargetDate: due}, {ID: "AI-002", Status: hindsight.ItemOpen}, {ID: "AI-003", Status: hindsight.ItemClosed}}
+		}
+		if _, err := st.CreateIncident(context.Background(), hindsight.IncidentCreate{Doc: p, Restricted: i == 2}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := metrics.New(metrics.Options{Store: st, Pools: st.PoolStats, Now: func() time.Time { return now }})
+	rt := m.Route()
+	if rt.Pattern != "GET /metrics" || rt.Access != httpx.Read {
+		t.Errorf("route = %q %v", rt.Pattern, rt.Access)
+	}
+	routes := m.Wrap([]httpx.Route{{Pattern: "GET /teapot", Name: "teapot", Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusTeapot)
+	})}, rt})
+	mux := http.NewServeMux()
+	for _, r := range routes {
+		mux.Handle(r.Pattern, r.Handler)
+	}
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	for range 2 {
+		resp, err := http.Get(srv.URL + "/teapot")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	resp, err := http.Get(srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	body := string(b)
+	for _, want := range []string{
+		`hindsight_incidents{severity="SEV-1",status="Draft"} 2`,
+		`hindsight_incidents{severity="SEV-3",status="Draft"} 1`,
+		`hindsight_action_items_open 2`,
+		`hindsight_action_items_overdue 1`,
+		`hindsight_store_scrape_error 0`,
+		`hindsight_http_requests_total{code="418",method="GET",route="teapot"} 2`,
+		`hindsight_http_request_duration_seconds_count{method="GET",route="teapot"} 2`,
+		`hindsight_db_max_open_connections{pool="writer"} 1`,
+		`hindsight_db_open_connections{pool="reader"}`,
+		`go_goroutines`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Log(body)
+	}
+}
