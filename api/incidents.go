@@ -145,6 +145,9 @@ func withLines(err error, sm *hindsight.SourceMap) error {
 			he.Fields[i].Line = sm.Line(he.Fields[i].Field)
 		}
 	}
+	if len(he.Fields) > 0 && he.Fields[0].Line > 0 && !strings.HasPrefix(he.Message, "line ") {
+		he.Message = "line " + strconv.Itoa(he.Fields[0].Line) + ": " + he.Message
+	}
 	return err
 }
 
