@@ -196,15 +196,21 @@ func (w *world) addUser(t *testing.T, email string, role hindsight.Role) (*hinds
 	return u, pw
 }
 
-// token makes an API token for u.
+// token makes an API token for u and returns its secret.
 func (w *world) token(t *testing.T, u *hindsight.User, scope hindsight.TokenScope, ttl time.Duration) string {
+	secret, _ := w.tokenID(t, u, scope, ttl)
+	return secret
+}
+
+// tokenID makes an API token for u and returns its secret and ID.
+func (w *world) tokenID(t *testing.T, u *hindsight.User, scope hindsight.TokenScope, ttl time.Duration) (string, string) {
 	t.Helper()
-	secret, _, err := w.auth.CreateToken(t.Context(), app.System, u.ID, "test "+string(scope), scope, ttl)
+	secret, tk, err := w.auth.CreateToken(t.Context(), app.System, u.ID, "test "+string(scope), scope, ttl)
 	if err != nil {
 		t.Fatal(err)
 	}
 	w.secret = append(w.secret, secret)
-	return secret
+	return secret, tk.ID
 }
 
 // do sends a request; creds is a *http.Cookie, a bearer token string, or nil.
