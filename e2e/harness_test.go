@@ -189,10 +189,15 @@ func value[T any](b *tab, step string, a chromedp.Action[T]) T {
 }
 
 // shot saves a full-page PNG screenshot under testdata/artifacts/screenshots.
-func (b *tab) shot(name string) {
+func (b *tab) shot(name string) { b.save(name, chromedp.FullScreenshot(100)) }
+
+// shotViewport saves what the window shows (pages with sticky bars).
+func (b *tab) shotViewport(name string) { b.save(name, chromedp.CaptureScreenshot()) }
+
+func (b *tab) save(name string, capture chromedp.Action[[]byte]) {
 	b.t.Helper()
 	_, _ = chromedp.Run(b.ctx, chromedp.Evaluate[bool](`window.scrollTo(0, 0); document.activeElement && document.activeElement.blur(); true`))
-	buf, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	buf, err := chromedp.Run(b.ctx, capture)
 	if err != nil {
 		b.t.Logf("screenshot %s: %v", name, err)
 		return

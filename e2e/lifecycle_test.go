@@ -96,7 +96,7 @@ func TestPostmortemLifecycle(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("#executive_summary"), "The zebrafish queue stalled because of human error."),
 		chromedp.WaitVisible(chromedp.CSS(`#lint-panel li[data-rule="HS012"]`)),
 	)
-	b.shot("editor")
+	b.shotViewport("editor")
 	b.run("lint finding disappears",
 		fill([][2]string{{"#executive_summary", "A schema migration held a lock on the webhook outbox for 90 minutes, so payment webhooks to merchants (the zebrafish queue) were delayed. Rolling the migration back drained the backlog; no webhook was lost."}}),
 		waitJS(`document.querySelector('#lint-panel li[data-rule="HS012"]') === null && document.querySelector('#lint-panel') !== null`),
@@ -209,6 +209,6 @@ func TestPostmortemLifecycle(t *testing.T) {
 	b.run("dark incident", chromedp.ResetViewport(), chromedp.EmulateViewport(1360, 900), chromedp.Navigate(srv.URL+"/incidents/"+id), chromedp.WaitVisible(chromedp.ID("status-box")))
 	b.shot("incident-dark")
 	b.run("dark editor", chromedp.Navigate(srv.URL+"/incidents/"+id+"/edit"), chromedp.WaitVisible(chromedp.ID("editor")))
-	b.shot("editor-dark")
+	b.shotViewport("editor-dark")
 	b.check()
 }
