@@ -199,7 +199,16 @@ func (r *Receivers) alertmanagerChange(p *AlertmanagerPayload) change {
 			lastEnd = a.EndsAt.Time
 		}
 	}
-	for _, a := range p.Alerts {
+	// in time order, so services and rows do not depend on the order
+	// Alertmanager lists the alerts in
+	alerts := slices.Clone(p.Alerts)
+	slices.SortStableFunc(alerts, func(a, b AlertmanagerAlert) int {
+		if c := a.StartsAt.Compare(b.StartsAt.Time); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Fingerprint, b.Fingerprint)
+	})
+	for _, a := range alerts {
 		if c.open.start.IsZero() || a.StartsAt.Before(c.open.start) {
 			c.open.start = a.StartsAt.Time
 		}
