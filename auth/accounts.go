@@ -270,7 +270,7 @@ func (a *Auth) SetupLink(ctx context.Context, baseURL string) (string, error) {
 	if err := a.store.AddSetupToken(ctx, digest(tok), a.now()); err != nil {
 		return "", err
 	}
-	return strings.TrimSuffix(baseURL, "/") + "/setup/" + tok, nil
+	return strings.TrimSuffix(baseURL, "/") + "/setup?token=" + tok, nil
 }
 
 // Bootstrap creates the first admin from email and password (the

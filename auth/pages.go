@@ -157,8 +157,10 @@ func (a *Auth) logout(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
+// The setup token travels in the query and the form, never in the path:
+// request logs record paths.
 func (a *Auth) setupPage(w http.ResponseWriter, r *http.Request) {
-	tok := r.PathValue("token")
+	tok := r.URL.Query().Get("token")
 	ok, err := a.store.SetupTokenValid(r.Context(), digest(tok))
 	if err != nil {
 		a.fail(w, r, err)
@@ -172,11 +174,11 @@ func (a *Auth) setupPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *Auth) setup(w http.ResponseWriter, r *http.Request) {
-	tok := r.PathValue("token")
 	if err := r.ParseForm(); err != nil {
 		a.fail(w, r, hindsight.Errorf(hindsight.EInvalid, "the form cannot be read: %v", err))
 		return
 	}
+	tok := r.PostFormValue("token")
 	if ok, err := a.store.SetupTokenValid(r.Context(), digest(tok)); err != nil {
 		a.fail(w, r, err)
 		return
