@@ -1,0 +1,72 @@
+package main
+
+import (
+	"bytes"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runWithStdin(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestUserAndTokenCommands(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "h.db")
+	pw := "a long enough password"
+	steps := []struct {
+		name  string
+		stdin string
+		args  []string
+		code  int
+		out   string // substring of stdout (or stderr when code != 0)
+	}{
+		{"add", pw + "\n", []string{"user", "add", "ann@example.com", "--role", "editor", "--name", "Ann", "--password-stdin"}, 0, "Added ann@example.com"},
+		{"add admin", pw + "\n", []string{"user", "add", "root@example.com", "--role", "admin"}, 0, "as admin"},
+		{"duplicate", pw + "\n", []string{"user", "add", "ANN@example.com"}, 2, "exists"},
+		{"short password", "short\n", []string{"user", "add", "bob@example.com"}, 2, "at least 12 characters"},
+		{"no password", "", []string{"user", "add", "bob@example.com"}, 2, "no password on stdin"},
+		{"bad role", pw + "\n", []string{"user", "add", "bob@example.com", "--role", "boss"}, 2, "want viewer, editor or admin"},
+		{"list", "", []string{"user", "list"}, 0, "ann@example.com"},
+		{"role", "", []string{"user", "role", "ann@example.com", "viewer"}, 0, "viewer, active"},
+		{"disable", "", []string{"user", "disable", "ann@example.com"}, 0, "disabled"},
+		{"enable", "", []string{"user", "enable", "ann@example.com"}, 0, "active"},
+		{"reset", "another long password\n", []string{"user", "reset-password", "ann@example.com", "--password-stdin"}, 0, "ann@example.com"},
+		{"unknown account", "", []string{"user", "disable", "ghost@example.com"}, 2, "not found"},
+		{"last admin", "", []string{"user", "disable", "root@example.com"}, 2, "last active admin"},
+		{"token", "", []string{"token", "create", "--user", "ann@example.com", "--name", "ci"}, 0, "hst_"},
+		{"token bad scope", "", []string{"token", "create", "--user", "ann@example.com", "--name", "ci", "--scope", "all"}, 2, "read or read-write"},
+		{"token list", "", []string{"token", "list", "--user", "ann@example.com"}, 0, "active"},
+		{"revoke unknown", "", []string{"token", "revoke", "tok_nope"}, 2, "not found"},
+	}
+	for _, s := range steps {
+		code, out, errs := runWithStdin(t, s.stdin, append([]string{"--db", db}, s.args...)...)
+		got := out
+		if s.code != 0 {
+			got = errs
+		}
+		if code != s.code || !strings.Contains(got, s.out) {
+			t.Errorf("%s: exit %d (want %d)\nstdout: %s\nstderr: %s", s.name, code, s.code, out, errs)
+		}
+		if strings.Contains(out+errs, pw) {
+			t.Errorf("%s: the password is printed", s.name)
+		}
+	}
+	// revoke the created token through its listed ID
+	_, out, _ := runWithStdin(t, "", "--db", db, "token", "list")
+	var id string
+	for _, f := range strings.Fields(out) {
+		if strings.HasPrefix(f, "tok_") {
+			id = f
+		}
+	}
+	if code, out, errs := runWithStdin(t, "", "--db", db, "token", "revoke", id); code != 0 || !strings.Contains(out, "Revoked") {
+		t.Errorf("revoke %q: %d %s %s", id, code, out, errs)
+	}
+	if _, out, _ := runWithStdin(t, "", "--db", db, "token", "list"); !strings.Contains(out, "revoked") || strings.Contains(out, "hst_") {
+		t.Errorf("list after revoke: %s", out)
+	}
+}
