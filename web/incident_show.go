@@ -4,6 +4,7 @@ import (
 	"html/template"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -71,11 +72,30 @@ func (u *UI) incidentShow(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, err)
 		return
 	}
+	// the page of a revision is the same for every reader who may see it,
+	// until the day changes (overdue action items): cache it
+	plain := r.URL.RawQuery == ""
+	a := u.actor(r)
+	key := strings.Join([]string{in.ID, strconv.Itoa(in.Revision), in.UpdatedAt.Format(time.RFC3339Nano), a.ID, u.svc.Now().Format(hindsight.DateLayout)}, "\x00")
+	if plain {
+		if b, ok := u.cache.get(key); ok {
+			writeHTML(w, http.StatusOK, b)
+			return
+		}
+	}
 	p := page{Title: in.ID + " " + in.Doc.Title, Data: u.showData(in, r.URL.Query().Get("error"))}
 	if n := r.URL.Query().Get("saved"); n != "" {
 		p.Flash = "Saved as revision " + n + "."
 	}
-	u.render(w, r, http.StatusOK, "show", p)
+	b, err := u.page(r, "show", p)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	if plain {
+		u.cache.put(key, b)
+	}
+	writeHTML(w, http.StatusOK, b)
 }
 
 func (u *UI) showData(in *hindsight.Incident, statusErr string) showData {

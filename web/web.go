@@ -44,6 +44,7 @@ type UI struct {
 	log    *slog.Logger
 	assets *assets
 	pages  map[string]*template.Template
+	cache  *pageCache
 }
 
 // New returns the web UI over svc. It fails only when the embedded
@@ -52,7 +53,7 @@ func New(svc *app.Service, opts Options) (*UI, error) {
 	if svc == nil {
 		return nil, errors.New("web: nil service")
 	}
-	u := &UI{svc: svc, opts: opts, log: opts.Logger}
+	u := &UI{svc: svc, opts: opts, log: opts.Logger, cache: newPageCache(256)}
 	if u.log == nil {
 		u.log = slog.Default()
 	}
@@ -129,29 +130,51 @@ type page struct {
 	Nav   string // "list", "new": the active navigation entry
 	Flash string
 	Error string
-	Data  any
+	// User is the signed-in person's name ("" without accounts).
+	User string
+	Data any
 }
 
 // render executes a page template into a buffer first, so a template error
 // becomes a clean 500 rather than half a page.
 func (u *UI) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
-	t, ok := u.pages[name]
-	if !ok {
-		u.fail(w, r, fmt.Errorf("web: no template %q", name))
-		return
-	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+	b, err := u.page(r, name, p)
+	if err != nil {
 		u.log.Error("template", "template", name, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
+	writeHTML(w, status, b)
+}
+
+// page renders a full page.
+func (u *UI) page(r *http.Request, name string, p page) ([]byte, error) {
+	t, ok := u.pages[name]
+	if !ok {
+		return nil, fmt.Errorf("web: no template %q", name)
+	}
+	if p.User == "" {
+		if a := u.actor(r); a.ID != "" && a.ID != app.System.ID {
+			p.User = a.Name
+			if p.User == "" {
+				p.User = a.ID
+			}
+		}
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func writeHTML(w http.ResponseWriter, status int, b []byte) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Vary", "HX-Request")
 	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(b)
 }
 
 // renderPartial executes one named block of a page template (for htmx).

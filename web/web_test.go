@@ -24,7 +24,7 @@ import (
 
 // env is a web UI over a real SQLite store in a temporary directory.
 type env struct {
-	t   *testing.T
+	t   testing.TB
 	svc *app.Service
 	srv *httptest.Server
 	c   *http.Client
@@ -32,7 +32,9 @@ type env struct {
 
 var now = time.Date(2026, 3, 28, 9, 30, 0, 0, time.UTC)
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvTB(t) }
+
+func newEnvTB(t testing.TB) *env {
 	t.Helper()
 	clock := func() time.Time { return now }
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hs.db"), sqlite.Options{Render: app.Render, Clock: clock})
@@ -421,5 +423,27 @@ func TestRoutesDeclareAccess(t *testing.T) {
 		if r.Access == httpx.Public && !strings.HasPrefix(r.Pattern, "GET /static/") {
 			t.Errorf("route %q is public", r.Pattern)
 		}
+	}
+}
+
+// TestIncidentPageCache: a cached incident page never outlives its revision.
+func TestIncidentPageCache(t *testing.T) {
+	e := newEnv(t)
+	ex := e.example("INC-20260909-003-cdn-cached-customer-exports.md")
+	path := "/incidents/" + ex.ID
+	first := e.do("GET", path, nil, nil).body
+	if again := e.do("GET", path, nil, nil).body; again != first {
+		t.Fatal("the same revision rendered differently")
+	}
+	doc := *ex.Doc
+	doc.Title = "Renamed after review"
+	if _, err := e.svc.Save(context.Background(), app.System, ex.ID, ex.Revision, &doc, app.SaveOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.do("GET", path, nil, nil).body; !strings.Contains(got, "Renamed after review") {
+		t.Fatal("the page shows a stale revision")
+	}
+	if got := e.do("GET", path+"?saved=2", nil, nil).body; !strings.Contains(got, "Saved as revision 2.") {
+		t.Fatal("the flash is missing")
 	}
 }
