@@ -1,0 +1,260 @@
+package webhook
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/internal/httpx"
+)
+
+// Routes returns the admin routes: the JSON API under /api/v1/webhooks
+// and /api/v1/webhook-deliveries, and the HTML page /admin/webhooks.
+func (w *Webhooks) Routes() []httpx.Route {
+	h := func(f func(http.ResponseWriter, *http.Request) error) http.Handler {
+		return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+			if err := f(rw, r); err != nil {
+				writeError(rw, r, err)
+			}
+		})
+	}
+	return []httpx.Route{
+		{Pattern: "GET /api/v1/webhooks", Access: httpx.Admin, Name: "api.webhooks.list", Handler: h(w.apiList)},
+		{Pattern: "POST /api/v1/webhooks", Access: httpx.Admin, Name: "api.webhooks.create", Handler: h(w.apiCreate)},
+		{Pattern: "GET /api/v1/webhooks/{id}", Access: httpx.Admin, Name: "api.webhooks.get", Handler: h(w.apiGet)},
+		{Pattern: "PATCH /api/v1/webhooks/{id}", Access: httpx.Admin, Name: "api.webhooks.update", Handler: h(w.apiUpdate)},
+		{Pattern: "DELETE /api/v1/webhooks/{id}", Access: httpx.Admin, Name: "api.webhooks.delete", Handler: h(w.apiDelete)},
+		{Pattern: "GET /api/v1/webhooks/{id}/deliveries", Access: httpx.Admin, Name: "api.webhooks.deliveries", Handler: h(w.apiSubDeliveries)},
+		{Pattern: "GET /api/v1/webhook-deliveries", Access: httpx.Admin, Name: "api.webhook_deliveries.list", Handler: h(w.apiDeliveries)},
+		{Pattern: "POST /api/v1/webhook-deliveries/{id}/redeliver", Access: httpx.Admin, Name: "api.webhook_deliveries.redeliver", Handler: h(w.apiRedeliver)},
+		{Pattern: "GET /admin/webhooks", Access: httpx.Admin, Name: "admin.webhooks", Handler: h(w.pageShow)},
+		{Pattern: "POST /admin/webhooks", Access: httpx.Admin, Name: "admin.webhooks.create", Handler: h(w.pageCreate)},
+		{Pattern: "POST /admin/webhooks/{id}/toggle", Access: httpx.Admin, Name: "admin.webhooks.toggle", Handler: h(w.pageToggle)},
+		{Pattern: "POST /admin/webhooks/{id}/delete", Access: httpx.Admin, Name: "admin.webhooks.delete", Handler: h(w.pageDelete)},
+		{Pattern: "POST /admin/webhook-deliveries/{id}/redeliver", Access: httpx.Admin, Name: "admin.webhook_deliveries.redeliver", Handler: h(w.pageRedeliver)},
+	}
+}
+
+// View is a subscription as the API shows it: the secret is shown once,
+// in the answer to the create (and to a rotation).
+type View struct {
+	hindsight.WebhookSubscription
+	SecretSet bool `json:"secret_set"`
+}
+
+func view(s *hindsight.WebhookSubscription, withSecret bool) View {
+	v := View{WebhookSubscription: *s, SecretSet: s.Secret != ""}
+	if !withSecret {
+		v.Secret = ""
+	}
+	return v
+}
+
+type apiErr struct {
+	status int
+	code   string
+	msg    string
+}
+
+func (e *apiErr) Error() string { return e.msg }
+
+func badRequest(msg string) error { return &apiErr{http.StatusBadRequest, "bad_request", msg} }
+
+func writeJSON(rw http.ResponseWriter, status int, v any) {
+	rw.Header().Set("Content-Type", "application/json")
+	rw.Header().Set("Cache-Control", "no-store")
+	rw.WriteHeader(status)
+	_ = json.NewEncoder(rw).Encode(v)
+}
+
+// writeError writes the API's error body {"error": {"code", "message",
+// "fields"}}; internal errors are logged and shown as "internal error".
+func writeError(rw http.ResponseWriter, r *http.Request, err error) {
+	type detail struct {
+		Code    string                 `json:"code"`
+		Message string                 `json:"message"`
+		Fields  []hindsight.FieldError `json:"fields"`
+	}
+	d := detail{Fields: []hindsight.FieldError{}}
+	status := http.StatusInternalServerError
+	var ae *apiErr
+	var he *hindsight.Error
+	switch {
+	case errors.As(err, &ae):
+		status, d.Code, d.Message = ae.status, ae.code, ae.msg
+	case errors.As(err, &he) && he.Code != hindsight.EInternal && he.Code != "":
+		status, d.Code, d.Message = httpx.Status(he.Code), string(he.Code), he.Error()
+		if he.Fields != nil {
+			d.Fields = he.Fields
+		}
+	default:
+		slog.ErrorContext(r.Context(), "webhooks: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		d.Code, d.Message = string(hindsight.EInternal), "internal error"
+	}
+	if strings.HasPrefix(r.URL.Path, "/admin/") {
+		http.Error(rw, d.Message, status)
+		return
+	}
+	writeJSON(rw, status, map[string]detail{"error": d})
+}
+
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, hindsight.Errorf(hindsight.ENotFound, "no webhook or delivery %q", r.PathValue("id"))
+	}
+	return id, nil
+}
+
+func decode(r *http.Request, v any) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return badRequest("malformed JSON body: " + err.Error())
+	}
+	return nil
+}
+
+func (w *Webhooks) apiList(rw http.ResponseWriter, r *http.Request) error {
+	subs, err := w.List(r.Context())
+	if err != nil {
+		return err
+	}
+	out := make([]View, 0, len(subs))
+	for i := range subs {
+		out = append(out, view(&subs[i], false))
+	}
+	writeJSON(rw, http.StatusOK, map[string]any{"webhooks": out})
+	return nil
+}
+
+func (w *Webhooks) apiCreate(rw http.ResponseWriter, r *http.Request) error {
+	var in Input
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	s, err := w.Create(r.Context(), in)
+	if err != nil {
+		return err
+	}
+	rw.Header().Set("Location", "/api/v1/webhooks/"+strconv.FormatInt(s.ID, 10))
+	writeJSON(rw, http.StatusCreated, view(s, true))
+	return nil
+}
+
+func (w *Webhooks) apiGet(rw http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	s, err := w.store.FindWebhookByID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(rw, http.StatusOK, view(s, false))
+	return nil
+}
+
+func (w *Webhooks) apiUpdate(rw http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	var in Input
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	s, err := w.Update(r.Context(), id, in)
+	if err != nil {
+		return err
+	}
+	writeJSON(rw, http.StatusOK, view(s, in.RotateSecret || in.Secret != nil))
+	return nil
+}
+
+func (w *Webhooks) apiDelete(rw http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if err := w.Delete(r.Context(), id); err != nil {
+		return err
+	}
+	rw.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func deliveryFilter(r *http.Request) (hindsight.DeliveryFilter, error) {
+	f := hindsight.DeliveryFilter{Status: r.URL.Query().Get("status")}
+	switch f.Status {
+	case "", hindsight.DeliveryPending, hindsight.DeliveryDelivered, hindsight.DeliveryFailed:
+	default:
+		return f, badRequest("status: want pending, delivered or failed")
+	}
+	if s := r.URL.Query().Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 1000 {
+			return f, badRequest("limit: want 1 to 1000")
+		}
+		f.Limit = n
+	}
+	return f, nil
+}
+
+func (w *Webhooks) apiSubDeliveries(rw http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if _, err := w.store.FindWebhookByID(r.Context(), id); err != nil {
+		return err
+	}
+	f, err := deliveryFilter(r)
+	if err != nil {
+		return err
+	}
+	f.SubscriptionID = id
+	return w.writeDeliveries(rw, r, f)
+}
+
+func (w *Webhooks) apiDeliveries(rw http.ResponseWriter, r *http.Request) error {
+	f, err := deliveryFilter(r)
+	if err != nil {
+		return err
+	}
+	if s := r.URL.Query().Get("webhook"); s != "" {
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return badRequest("webhook: want a webhook ID")
+		}
+		f.SubscriptionID = id
+	}
+	return w.writeDeliveries(rw, r, f)
+}
+
+func (w *Webhooks) writeDeliveries(rw http.ResponseWriter, r *http.Request, f hindsight.DeliveryFilter) error {
+	ds, err := w.Deliveries(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	writeJSON(rw, http.StatusOK, map[string]any{"deliveries": ds})
+	return nil
+}
+
+func (w *Webhooks) apiRedeliver(rw http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	d, err := w.Redeliver(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(rw, http.StatusAccepted, d)
+	return nil
+}

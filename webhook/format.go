@@ -1,0 +1,157 @@
+package webhook
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/app"
+)
+
+// Message is the JSON body of a delivery in the json format.
+type Message struct {
+	// DeliveryID is the same on every attempt of a delivery: receivers
+	// drop repeats by it.
+	DeliveryID int64  `json:"delivery_id"`
+	Event      string `json:"event"`
+	// At is when the event happened.
+	At         time.Time `json:"at"`
+	IncidentID string    `json:"incident_id"`
+	// IncidentURL is set when Config.BaseURL is.
+	IncidentURL string `json:"incident_url,omitempty"`
+	// Restricted is true for an event of a restricted incident: Data then
+	// holds nothing of its content.
+	Restricted bool `json:"restricted,omitempty"`
+	// Data is the event (app.Event): title, severity, status, the status it
+	// came from, the action item.
+	Data *app.Event `json:"data,omitempty"`
+}
+
+// message builds a delivery's Message. The outbox payload's incident ID
+// may be "" (incident.created, queued before the store allocated the ID):
+// the delivery's own incident ID is filled in.
+func (w *Webhooks) message(d *hindsight.WebhookDelivery) Message {
+	m := Message{DeliveryID: d.ID, Event: d.Event, At: d.EventAt.UTC(), IncidentID: d.IncidentID, Restricted: d.Restricted}
+	if w.cfg.BaseURL != "" && d.IncidentID != "" {
+		m.IncidentURL = strings.TrimRight(w.cfg.BaseURL, "/") + "/incidents/" + d.IncidentID
+	}
+	if d.Restricted {
+		return m
+	}
+	var ev app.Event
+	if err := json.Unmarshal(d.Payload, &ev); err == nil {
+		if ev.IncidentID == "" {
+			ev.IncidentID = d.IncidentID
+		}
+		if ev.Event == "" {
+			ev.Event = d.Event
+		}
+		if !ev.At.IsZero() {
+			m.At = ev.At.UTC()
+		}
+		m.Data = &ev
+	}
+	return m
+}
+
+// body renders a delivery in its subscription's format.
+func (w *Webhooks) body(sub *hindsight.WebhookSubscription, d *hindsight.WebhookDelivery) ([]byte, error) {
+	m := w.message(d)
+	if sub.Format == hindsight.FormatSlack {
+		return json.Marshal(slackMessage(m))
+	}
+	return json.Marshal(m)
+}
+
+// SlackMessage is a Slack incoming-webhook message with blocks.
+type SlackMessage struct {
+	Text   string       `json:"text"`
+	Blocks []SlackBlock `json:"blocks"`
+}
+
+// SlackBlock is one Block Kit block (header, section or context).
+type SlackBlock struct {
+	Type     string      `json:"type"`
+	Text     *SlackText  `json:"text,omitempty"`
+	Fields   []SlackText `json:"fields,omitempty"`
+	Elements []SlackText `json:"elements,omitempty"`
+}
+
+// SlackText is a Block Kit text object.
+type SlackText struct {
+	Type string `json:"type"` // plain_text or mrkdwn
+	Text string `json:"text"`
+}
+
+var eventTitles = map[string]string{
+	hindsight.EventIncidentCreated:       "Incident opened",
+	hindsight.EventIncidentStatusChanged: "Postmortem status changed",
+	hindsight.EventIncidentPublished:     "Postmortem published",
+	hindsight.EventActionItemCreated:     "Action item added",
+	hindsight.EventActionItemClosed:      "Action item closed",
+	hindsight.EventActionItemOverdue:     "Action item overdue",
+}
+
+// mrkdwn escapes text for Slack's mrkdwn.
+func mrkdwn(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n - 1
+	for cut > 0 && (s[cut]&0xC0) == 0x80 {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+func slackMessage(m Message) SlackMessage {
+	what := eventTitles[m.Event]
+	if what == "" {
+		what = m.Event
+	}
+	head := what + ": " + m.IncidentID
+	ref := mrkdwn(m.IncidentID)
+	if m.IncidentURL != "" {
+		ref = "<" + m.IncidentURL + "|" + mrkdwn(m.IncidentID) + ">"
+	}
+	var lines []string
+	var fields []SlackText
+	if m.Restricted || m.Data == nil {
+		lines = append(lines, "*"+ref+"* (restricted: open Hindsight for the details)")
+	} else {
+		e := m.Data
+		lines = append(lines, "*"+ref+"* "+mrkdwn(e.Title))
+		if e.Severity != "" {
+			fields = append(fields, SlackText{Type: "mrkdwn", Text: "*Severity*\n" + mrkdwn(string(e.Severity))})
+		}
+		if e.Status != "" {
+			st := mrkdwn(e.Status)
+			if e.From != "" {
+				st = mrkdwn(e.From) + " → " + st
+			}
+			fields = append(fields, SlackText{Type: "mrkdwn", Text: "*Status*\n" + st})
+		}
+		if it := e.ActionItem; it != nil {
+			item := strings.TrimSpace(it.ID + " " + it.Action)
+			lines = append(lines, "> "+mrkdwn(item))
+			if it.Owner != "" {
+				fields = append(fields, SlackText{Type: "mrkdwn", Text: "*Owner*\n" + mrkdwn(it.Owner)})
+			}
+			if it.TargetDate.IsSet() {
+				fields = append(fields, SlackText{Type: "mrkdwn", Text: "*Target date*\n" + it.TargetDate.String()})
+			}
+		}
+	}
+	blocks := []SlackBlock{
+		{Type: "header", Text: &SlackText{Type: "plain_text", Text: clip(head, 150)}},
+		{Type: "section", Text: &SlackText{Type: "mrkdwn", Text: clip(strings.Join(lines, "\n"), 3000)}, Fields: fields},
+		{Type: "context", Elements: []SlackText{{Type: "mrkdwn", Text: fmt.Sprintf("Hindsight · %s · %s UTC", m.Event, m.At.UTC().Format("2006-01-02 15:04"))}}},
+	}
+	return SlackMessage{Text: clip(head, 300), Blocks: blocks}
+}
