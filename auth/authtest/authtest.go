@@ -133,6 +133,8 @@ type Entry struct {
 	Override map[Principal]int
 	// Params fill the path wildcards other than {id} (default "1").
 	Params map[string]string
+	// Query is appended to the path ("q=word").
+	Query string
 	// Body and ContentType of the request (default: form for pages, JSON
 	// under /api/).
 	Body, ContentType string
@@ -211,6 +213,9 @@ func Matrix(t *testing.T, h http.Handler, routes []httpx.Route, env *Env, entrie
 					}
 					url := wildcard.ReplaceAllStringFunc(path, func(w string) string {
 						name := strings.TrimSuffix(w[1:len(w)-1], "...")
+						if name == "$" {
+							return ""
+						}
 						if name == "id" {
 							return id
 						}
@@ -221,6 +226,9 @@ func Matrix(t *testing.T, h http.Handler, routes []httpx.Route, env *Env, entrie
 					})
 					if strings.HasSuffix(url, "/") && strings.HasSuffix(path, "/") && path != "/" {
 						url += "unknown"
+					}
+					if e.Query != "" {
+						url += "?" + e.Query
 					}
 					var req *http.Request
 					if e.Body != "" {
