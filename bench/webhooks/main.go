@@ -1,0 +1,258 @@
+// Command webhooks is the intake benchmark of the alert receivers: a load
+// generator that posts Alertmanager webhooks at a fixed rate (open loop) to
+// Hindsight's receiver over HTTP on loopback, backed by a SQLite store, and
+// then checks that every alert is in a timeline exactly once.
+//
+//	go run ./bench/webhooks -rate 500 -duration 60s
+//
+// Each request carries one new firing alert of one of -groups alert
+// groups; a fraction -dup of the requests are retries of an earlier request
+// (which must change nothing). Intake latency is the client's round trip of
+// each request. Results: bench/webhooks/RESULTS.md.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/alerting"
+	"github.com/hindsight-pm/hindsight/app"
+	"github.com/hindsight-pm/hindsight/markdown"
+	"github.com/hindsight-pm/hindsight/sqlite"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "webhooks bench:", err)
+		os.Exit(1)
+	}
+}
+
+type result struct {
+	Sent, Retries, Errors int
+	Rate                  float64
+	P50, P90, P99, Max    time.Duration
+	Incidents, Rows       int
+	Missing, Doubled      int
+}
+
+func run(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("webhooks", flag.ContinueOnError)
+	rate := fs.Int("rate", 500, "alerts per second")
+	dur := fs.Duration("duration", 60*time.Second, "how long to send")
+	groups := fs.Int("groups", 1000, "alert groups (one Draft incident each)")
+	dup := fs.Float64("dup", 0.05, "fraction of requests that are retries of an earlier one")
+	conc := fs.Int("conc", 256, "most requests in flight")
+	dbPath := fs.String("db", "", "SQLite file (default: a temporary one)")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *rate <= 0 || *dur <= 0 || *groups <= 0 || *dup < 0 || *dup >= 1 {
+		return fmt.Errorf("-rate, -duration and -groups must be positive and -dup in [0, 1)")
+	}
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "hindsight-bench-webhooks-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	path := *dbPath
+	if path == "" {
+		path = filepath.Join(dir, "hindsight.db")
+	}
+	st, err := sqlite.Open(ctx, path, sqlite.Options{Render: markdown.Render})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	svc := app.New(st, app.Options{})
+	const token = "bench-token"
+	rcv := alerting.New(svc, st, alerting.Config{AlertmanagerToken: token, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	mux := http.NewServeMux()
+	for _, rt := range rcv.Routes() {
+		mux.Handle(rt.Pattern, rt.Handler)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	defer srv.Close()
+	url := "http://" + ln.Addr().String() + "/hooks/alertmanager"
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *conc, MaxConnsPerHost: *conc}, Timeout: 30 * time.Second}
+
+	total := int(float64(*rate) * dur.Seconds())
+	start := time.Now().UTC().Add(-time.Hour).Truncate(time.Minute)
+	bodies := make([][]byte, total)
+	for i := range total {
+		bodies[i] = payload(i, i%*groups, start)
+	}
+	fmt.Fprintf(out, "sending %d alerts at %d/s for %v into %d groups (%.0f%% retries), SQLite %s, GOMAXPROCS %d\n",
+		total, *rate, *dur, *groups, *dup*100, path, runtime.GOMAXPROCS(0))
+
+	var mu sync.Mutex
+	lat := make([]time.Duration, 0, total)
+	var errs, retries atomic.Int64
+	var firstErr atomic.Value
+	sem := make(chan struct{}, *conc)
+	var wg sync.WaitGroup
+	send := func(b []byte) {
+		t0 := time.Now()
+		resp, err := client.Post(url+"?token="+token, "application/json", bytes.NewReader(b))
+		d := time.Since(t0)
+		if err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				err = fmt.Errorf("status %d", resp.StatusCode)
+			}
+		}
+		if err != nil {
+			errs.Add(1)
+			firstErr.CompareAndSwap(nil, err.Error())
+			return
+		}
+		mu.Lock()
+		lat = append(lat, d)
+		mu.Unlock()
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	interval := time.Second / time.Duration(*rate)
+	began := time.Now()
+	for i := range total {
+		// open loop: request i is due at began + i*interval
+		if d := time.Until(began.Add(time.Duration(i) * interval)); d > 0 {
+			time.Sleep(d)
+		}
+		batch := [][]byte{bodies[i]}
+		if i > 10 && rand.Float64() < *dup {
+			batch = append(batch, bodies[rand.IntN(i)]) // a retry of an earlier delivery
+			retries.Add(1)
+		}
+		for _, b := range batch {
+			sem <- struct{}{}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				send(b)
+			}()
+		}
+	}
+	wg.Wait()
+	elapsed := time.Since(began)
+	r := result{Sent: total, Retries: int(retries.Load()), Errors: int(errs.Load()), Rate: float64(total) / elapsed.Seconds()}
+	slices.Sort(lat)
+	q := func(p float64) time.Duration {
+		if len(lat) == 0 {
+			return 0
+		}
+		return lat[min(len(lat)-1, int(p*float64(len(lat))))]
+	}
+	r.P50, r.P90, r.P99, r.Max = q(0.50), q(0.90), q(0.99), lat[len(lat)-1]
+
+	// every alert exactly once
+	seen := make([]int, total)
+	page, err := st.FindIncidents(ctx, hindsight.SystemViewer, hindsight.IncidentFilter{Limit: 1000})
+	if err != nil {
+		return err
+	}
+	ids := []string{}
+	for {
+		for _, in := range page.Incidents {
+			ids = append(ids, in.ID)
+		}
+		if page.Next == "" {
+			break
+		}
+		page, err = st.FindIncidents(ctx, hindsight.SystemViewer, hindsight.IncidentFilter{Limit: 1000, Cursor: page.Next})
+		if err != nil {
+			return err
+		}
+	}
+	r.Incidents = len(ids)
+	for _, id := range ids {
+		inc, err := st.FindIncidentByID(ctx, hindsight.SystemViewer, id)
+		if err != nil {
+			return err
+		}
+		for _, ev := range inc.Doc.Timeline {
+			var n int
+			if _, err := fmt.Sscanf(ev.Event[strings.Index(ev.Event, "alert=")+len("alert="):], "%d", &n); err == nil && n >= 0 && n < total {
+				seen[n]++
+				r.Rows++
+			}
+		}
+	}
+	for _, c := range seen {
+		switch {
+		case c == 0:
+			r.Missing++
+		case c > 1:
+			r.Doubled++
+		}
+	}
+	fmt.Fprintf(out, "sent %d alerts + %d retries in %v (%.0f alerts/s); %d errors%s\n", r.Sent, r.Retries, elapsed.Round(time.Millisecond), r.Rate, r.Errors, errNote(firstErr.Load()))
+	fmt.Fprintf(out, "intake latency: p50 %v  p90 %v  p99 %v  max %v\n", r.P50.Round(10*time.Microsecond), r.P90.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), r.Max.Round(10*time.Microsecond))
+	fmt.Fprintf(out, "timeline: %d incidents, %d rows; %d alerts missing, %d more than once\n", r.Incidents, r.Rows, r.Missing, r.Doubled)
+	if r.Missing > 0 || r.Doubled > 0 || r.Errors > 0 {
+		return fmt.Errorf("not every alert accounted for exactly once")
+	}
+	return nil
+}
+
+func errNote(v any) string {
+	if v == nil {
+		return ""
+	}
+	return " (first: " + v.(string) + ")"
+}
+
+// payload is an Alertmanager notification with one firing alert, number i
+// of group g.
+func payload(i, g int, start time.Time) []byte {
+	group := fmt.Sprintf("bench-%04d", g)
+	labels := map[string]string{"alertname": "BenchAlert", "group": group, "instance": fmt.Sprintf("host-%d", i), "service": "svc-" + fmt.Sprint(g%20), "severity": "warning"}
+	b, _ := json.Marshal(map[string]any{
+		"version": "4", "groupKey": "{}:{group=\"" + group + "\"}", "status": "firing", "receiver": "hindsight",
+		"groupLabels": map[string]string{"group": group}, "commonLabels": labels,
+		"commonAnnotations": map[string]string{},
+		"alerts": []map[string]any{{
+			"status": "firing", "labels": labels,
+			"annotations": map[string]string{"summary": fmt.Sprintf("alert=%d", i)},
+			"startsAt":    start.Add(time.Duration(i) * time.Millisecond).Format(time.RFC3339Nano), "endsAt": "0001-01-01T00:00:00Z",
+			"fingerprint": fmt.Sprintf("%016x", i),
+		}},
+	})
+	return b
+}

@@ -1,0 +1,18 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestSmoke runs the benchmark briefly: every alert must be accounted for
+// exactly once (no timing is checked).
+func TestSmoke(t *testing.T) {
+	var out strings.Builder
+	if err := run([]string{"-rate", "100", "-duration", "1s", "-groups", "10", "-dup", "0.2"}, &out); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "0 alerts missing, 0 more than once") {
+		t.Fatalf("unexpected report:\n%s", out.String())
+	}
+}
