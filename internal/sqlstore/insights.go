@@ -127,7 +127,8 @@ func share(n, of int) float64 {
 // insightCounts counts incidents by severity, status, month and detection
 // source in one grouped query.
 func (s *Store) insightCounts(ctx context.Context, d InsightsDialect, c *cond, out *hindsight.Insights) error {
-	q := `SELECT i.severity, i.status, COALESCE(` + d.Month("i.start_at") + `, ''), i.detected_source, COUNT(*)
+	q := `SELECT i.severity, i.status, COALESCE(` + d.Month("i.start_at") + `, ''), i.detected_source, COUNT(*),
+    SUM(i.action_items), SUM(i.open_action_items)
 FROM incidents i WHERE ` + c.String() + ` GROUP BY 1, 2, 3, 4`
 	rows, err := s.r.QueryContext(ctx, s.d.Rebind(q), c.args...)
 	if err != nil {
@@ -137,10 +138,12 @@ FROM incidents i WHERE ` + c.String() + ` GROUP BY 1, 2, 3, 4`
 	sev, st, mon, src := map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}
 	for rows.Next() {
 		var a, b, m, so string
-		var n int
-		if err := rows.Scan(&a, &b, &m, &so, &n); err != nil {
+		var n, items, open int
+		if err := rows.Scan(&a, &b, &m, &so, &n, &items, &open); err != nil {
 			return err
 		}
+		out.ActionItems.Total += items
+		out.ActionItems.Open += open
 		sev[a] += n
 		st[b] += n
 		mon[m] += n
@@ -236,12 +239,12 @@ func (s *Store) insightDistributions(ctx context.Context, d InsightsDialect, c *
 		return `(SELECT MIN(t.at) FROM timeline_events t WHERE t.incident_id = i.id AND t.at >= i.detected_at AND lower(t.event) LIKE '%` + word + `%')`
 	}
 	q := `WITH b0 AS (
-    SELECT i.start_at, i.end_at, i.detected_at, i.tta_min, i.ttm_min, i.duration_min,
+    SELECT i.ttd_calc, i.dur_calc, i.detected_at, i.tta_min, i.ttm_min, i.duration_min,
         CASE WHEN i.tta_min IS NULL AND i.detected_at IS NOT NULL THEN ` + firstEvent("acknowledg") + ` END AS ack_at,
         CASE WHEN i.ttm_min IS NULL AND i.detected_at IS NOT NULL THEN ` + firstEvent("mitigat") + ` END AS mit_at
     FROM incidents i WHERE ` + c.String() + `),
 vals AS (
-    SELECT 'ttd' AS m, ` + d.Minutes("detected_at", "start_at") + ` AS x, 0 AS derived FROM b0 WHERE detected_at >= start_at
+    SELECT 'ttd' AS m, ttd_calc AS x, 0 AS derived FROM b0 WHERE ttd_calc IS NOT NULL
     UNION ALL
     SELECT 'tta', COALESCE(tta_min, ` + d.Minutes("ack_at", "detected_at") + `), CASE WHEN tta_min IS NULL THEN 1 ELSE 0 END
     FROM b0 WHERE tta_min IS NOT NULL OR ack_at IS NOT NULL
@@ -249,9 +252,8 @@ vals AS (
     SELECT 'ttm', COALESCE(ttm_min, ` + d.Minutes("mit_at", "detected_at") + `), CASE WHEN ttm_min IS NULL THEN 1 ELSE 0 END
     FROM b0 WHERE ttm_min IS NOT NULL OR mit_at IS NOT NULL
     UNION ALL
-    SELECT 'dur', CASE WHEN end_at >= start_at THEN ` + d.Minutes("end_at", "start_at") + ` ELSE duration_min END,
-        CASE WHEN end_at >= start_at THEN 0 ELSE 1 END
-    FROM b0 WHERE end_at >= start_at OR duration_min IS NOT NULL)
+    SELECT 'dur', COALESCE(dur_calc, duration_min), CASE WHEN dur_calc IS NULL THEN 1 ELSE 0 END
+    FROM b0 WHERE dur_calc IS NOT NULL OR duration_min IS NOT NULL)
 ` + d.DistributionSQL()
 	rows, err := s.r.QueryContext(ctx, s.d.Rebind(q), c.args...)
 	if err != nil {
@@ -282,24 +284,26 @@ vals AS (
 	return rows.Err()
 }
 
-// insightItems counts the action items of the matching incidents.
+// insightItems counts the overdue and past-objective items of the
+// matching incidents (insightCounts has summed the totals from the
+// incidents' own counts): only open items are read.
 func (s *Store) insightItems(ctx context.Context, c *cond, f *hindsight.InsightsFilter, out *hindsight.Insights) error {
-	objSQL, objArgs := s.objectiveCond(f.Objectives, f.AsOf)
-	q := `SELECT COUNT(*),
-    COALESCE(SUM(CASE WHEN a.status = ? THEN 1 ELSE 0 END), 0),
-    COALESCE(SUM(CASE WHEN a.status <> ? AND a.target_date IS NOT NULL AND a.target_date < ? THEN 1 ELSE 0 END), 0),
-    COALESCE(SUM(CASE WHEN ` + objSQL + ` THEN 1 ELSE 0 END), 0)
-FROM action_items a JOIN incidents i ON i.id = a.incident_id WHERE ` + c.String()
-	closed := string(hindsight.ItemClosed)
-	args := append([]any{closed, closed, s.d.Date(f.AsOf)}, objArgs...)
-	args = append(args, c.args...)
 	a := &out.ActionItems
-	if err := s.r.QueryRowContext(ctx, s.d.Rebind(q), args...).Scan(&a.Total, &a.Closed, &a.Overdue, &a.PastObjective); err != nil {
-		return err
-	}
-	a.Open = a.Total - a.Closed
+	a.Closed = a.Total - a.Open
 	a.CompletionRate = share(a.Closed, a.Total)
-	return nil
+	if a.Open == 0 {
+		return nil
+	}
+	objSQL, objArgs := s.objectiveCond(f.Objectives, f.AsOf)
+	q := `SELECT
+    COALESCE(SUM(CASE WHEN a.target_date IS NOT NULL AND a.target_date < ? THEN 1 ELSE 0 END), 0),
+    COALESCE(SUM(CASE WHEN ` + objSQL + ` THEN 1 ELSE 0 END), 0)
+FROM incidents i JOIN action_items a ON a.incident_id = i.id WHERE i.open_action_items > 0 AND a.status <> ? AND ` + c.String()
+	closed := string(hindsight.ItemClosed)
+	args := append([]any{s.d.Date(f.AsOf)}, objArgs...)
+	args = append(args, closed)
+	args = append(args, c.args...)
+	return s.r.QueryRowContext(ctx, s.d.Rebind(q), args...).Scan(&a.Overdue, &a.PastObjective)
 }
 
 // insightUnpublished counts postmortems not Published Days days after the

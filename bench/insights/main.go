@@ -1,0 +1,298 @@
+// Command insights benchmarks the insight queries: it seeds N generated
+// incidents (internal/gen) with exactly K action items each through
+// Store.CreateIncident, then reports p50/p95 latencies of the insights
+// figures for a one-year range (with and without filters) and of the
+// action item tracker page (a page of items plus the counts per owner)
+// with filters.
+//
+//	go run ./bench/insights -n 100000 -db /tmp/hindsight-insights.db
+//	go run ./bench/insights -n 100000 -db 'postgres://postgres@127.0.0.1:5432/test?sslmode=disable' -schema hs_insights
+//
+// An existing database with at least N incidents is reused (SQLite file, or
+// the named PostgreSQL schema, which is kept). Goal at 100,000 incidents and
+// 400,000 items on SQLite: p95 under 100 ms.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/insights"
+	"github.com/hindsight-pm/hindsight/internal/gen"
+	"github.com/hindsight-pm/hindsight/markdown"
+	"github.com/hindsight-pm/hindsight/postgres"
+	"github.com/hindsight-pm/hindsight/sqlite"
+	"github.com/jackc/pgx/v5"
+)
+
+type store interface {
+	hindsight.Store
+	hindsight.InsightStore
+}
+
+func main() {
+	n := flag.Int("n", 100000, "incidents to seed")
+	k := flag.Int("items", 4, "action items per incident")
+	dsn := flag.String("db", "/tmp/hindsight-insights.db", "SQLite file or postgres:// URL")
+	schema := flag.String("schema", "hs_insights", "PostgreSQL: the schema to work in (kept)")
+	reps := flag.Int("reps", 30, "repetitions of each query")
+	workers := flag.Int("workers", 2, "parallel importers")
+	flag.Parse()
+	if err := run(*n, *k, *dsn, *schema, *reps, *workers); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(n, k int, dsn, schema string, reps, workers int) error {
+	ctx := context.Background()
+	var s store
+	var analyze func() error
+	if postgres.IsURL(dsn) {
+		conn, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			return err
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema); err != nil {
+			return err
+		}
+		ps, err := postgres.Open(ctx, dsn, postgres.Options{Render: markdown.Render, Schema: schema})
+		if err != nil {
+			return err
+		}
+		s = ps
+		analyze = func() error {
+			_, err := conn.Exec(ctx, "ANALYZE "+schema+".incidents, "+schema+".incident_services, "+schema+".action_items, "+schema+".timeline_events, "+schema+".incident_members")
+			return err
+		}
+	} else {
+		ss, err := sqlite.Open(ctx, dsn, sqlite.Options{Render: markdown.Render})
+		if err != nil {
+			return err
+		}
+		s = ss
+		analyze = func() error { return nil }
+	}
+	defer s.Close()
+	now := gen.DefaultNow
+	all, err := s.Insights(ctx, hindsight.SystemViewer, hindsight.InsightsFilter{AsOf: now})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("store %s: %d incidents, %d action items present\n", backend(dsn), all.Incidents, all.ActionItems.Total)
+	if all.Incidents < n {
+		if err := seed(ctx, s, n-all.Incidents, k, workers, int64(all.Incidents)+1); err != nil {
+			return err
+		}
+		if err := analyze(); err != nil {
+			return err
+		}
+		if all, err = s.Insights(ctx, hindsight.SystemViewer, hindsight.InsightsFilter{AsOf: now}); err != nil {
+			return err
+		}
+		fmt.Printf("now %d incidents, %d action items\n", all.Incidents, all.ActionItems.Total)
+	}
+	var services, owners []string
+	for _, c := range all.ByService {
+		services = append(services, c.Key)
+	}
+	oc, err := s.ActionItemCounts(ctx, hindsight.SystemViewer, hindsight.ActionItemQuery{AsOf: now, ActionItemFilter: hindsight.ActionItemFilter{Limit: 50}})
+	if err != nil {
+		return err
+	}
+	for _, o := range oc {
+		owners = append(owners, o.Owner)
+	}
+	pick := func(xs []string, i int) string {
+		if len(xs) == 0 {
+			return ""
+		}
+		return xs[i%len(xs)]
+	}
+	year := func(i int) hindsight.InsightsFilter {
+		// a one-year range ending on a different day each repetition
+		to := now.AddDate(0, 0, -i)
+		return hindsight.InsightsFilter{From: to.AddDate(-1, 0, 0), Before: to, AsOf: now}
+	}
+	member := hindsight.Viewer{UserID: "someone"}
+	fig := []struct {
+		name string
+		v    hindsight.Viewer
+		f    func(i int) hindsight.InsightsFilter
+	}{
+		{"one year, all incidents", hindsight.SystemViewer, year},
+		{"one year, as a non-admin", member, year},
+		{"one year, SEV-1 and SEV-2", hindsight.SystemViewer, func(i int) hindsight.InsightsFilter {
+			f := year(i)
+			f.Severity = []hindsight.Severity{hindsight.Sev1, hindsight.Sev2}
+			return f
+		}},
+		{"one year, one service", hindsight.SystemViewer, func(i int) hindsight.InsightsFilter {
+			f := year(i)
+			f.Service = pick(services, i)
+			return f
+		}},
+	}
+	fmt.Printf("\n%-34s %9s %9s %10s\n", "insights", "p50 ms", "p95 ms", "incidents")
+	var allIns []time.Duration
+	for _, x := range fig {
+		var ds []time.Duration
+		got := 0
+		for i := range reps {
+			start := time.Now()
+			in, err := s.Insights(ctx, x.v, x.f(i))
+			if err != nil {
+				return fmt.Errorf("%s: %w", x.name, err)
+			}
+			ds = append(ds, time.Since(start))
+			got = in.Incidents
+		}
+		allIns = append(allIns, ds...)
+		fmt.Printf("%-34s %9.2f %9.2f %10d\n", x.name, ms(pct(ds, 50)), ms(pct(ds, 95)), got)
+	}
+	fmt.Printf("%-34s %9.2f %9.2f\n", "ALL INSIGHTS", ms(pct(allIns, 50)), ms(pct(allIns, 95)))
+
+	wf, wb := insights.Week(now)
+	q := func(mod func(*hindsight.ActionItemQuery, int)) func(int) hindsight.ActionItemQuery {
+		return func(i int) hindsight.ActionItemQuery {
+			x := hindsight.ActionItemQuery{AsOf: now, ActionItemFilter: hindsight.ActionItemFilter{Limit: 100}}
+			mod(&x, i)
+			return x
+		}
+	}
+	items := []struct {
+		name string
+		q    func(int) hindsight.ActionItemQuery
+	}{
+		{"no filter", q(func(*hindsight.ActionItemQuery, int) {})},
+		{"open", q(func(x *hindsight.ActionItemQuery, _ int) { x.Status = []hindsight.ItemStatus{hindsight.ItemOpen} })},
+		{"overdue", q(func(x *hindsight.ActionItemQuery, _ int) { x.Overdue = true })},
+		{"owner (my items)", q(func(x *hindsight.ActionItemQuery, i int) { x.Owner = pick(owners, i) })},
+		{"P0, SEV-1, open", q(func(x *hindsight.ActionItemQuery, _ int) {
+			x.Priority = []hindsight.Priority{hindsight.P0}
+			x.Severity = []hindsight.Severity{hindsight.Sev1}
+			x.Status = []hindsight.ItemStatus{hindsight.ItemOpen}
+		})},
+		{"service, open", q(func(x *hindsight.ActionItemQuery, i int) {
+			x.Service = pick(services, i)
+			x.Status = []hindsight.ItemStatus{hindsight.ItemOpen}
+		})},
+		{"due this week", q(func(x *hindsight.ActionItemQuery, _ int) { x.DueFrom, x.DueBefore = wf, wb })},
+		{"past objective, by priority", q(func(x *hindsight.ActionItemQuery, _ int) {
+			x.PastObjective = true
+			x.Sort = hindsight.ItemSortPriority
+		})},
+		{"open, sorted by owner, page 3", q(func(x *hindsight.ActionItemQuery, _ int) {
+			x.Status = []hindsight.ItemStatus{hindsight.ItemOpen}
+			x.Sort, x.Offset = hindsight.ItemSortOwner, 200
+		})},
+	}
+	fmt.Printf("\n%-34s %9s %9s %10s\n", "action item page (items + owners)", "p50 ms", "p95 ms", "matches")
+	var allItems []time.Duration
+	for _, x := range items {
+		var ds []time.Duration
+		total := 0
+		for i := range reps {
+			aq := x.q(i)
+			start := time.Now()
+			page, err := s.TrackActionItems(ctx, member, aq)
+			if err != nil {
+				return fmt.Errorf("%s: %w", x.name, err)
+			}
+			aq.Limit, aq.Offset = 50, 0
+			if _, err := s.ActionItemCounts(ctx, member, aq); err != nil {
+				return fmt.Errorf("%s owners: %w", x.name, err)
+			}
+			ds = append(ds, time.Since(start))
+			total = page.Total
+		}
+		allItems = append(allItems, ds...)
+		fmt.Printf("%-34s %9.2f %9.2f %10d\n", x.name, ms(pct(ds, 50)), ms(pct(ds, 95)), total)
+	}
+	fmt.Printf("%-34s %9.2f %9.2f\n", "ALL ACTION ITEM PAGES", ms(pct(allItems, 50)), ms(pct(allItems, 95)))
+	return nil
+}
+
+// seed creates n generated incidents with exactly k action items each.
+func seed(ctx context.Context, s hindsight.Store, n, k, workers int, seed int64) error {
+	g := gen.New(seed)
+	docs := make(chan *hindsight.Postmortem, 256)
+	go func() {
+		defer close(docs)
+		for range n {
+			p := g.Postmortem()
+			p.Summary.IncidentID = ""
+			orig := p.ActionItems
+			items := slices.Clone(orig)
+			for len(items) < k {
+				a := hindsight.ActionItem{Action: "Follow-up review", Owner: p.Owner, Priority: hindsight.P2, Status: hindsight.ItemOpen}
+				if len(orig) > 0 {
+					a = orig[len(items)%len(orig)]
+					a.Action += " (follow-up)"
+				}
+				items = append(items, a)
+			}
+			items = items[:k]
+			for i := range items {
+				items[i].ID = hindsight.FormatActionID(i + 1)
+			}
+			p.ActionItems = items
+			docs <- p
+		}
+	}()
+	var done atomic.Int64
+	var firstErr error
+	var once sync.Once
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range max(workers, 1) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for p := range docs {
+				if _, err := s.CreateIncident(ctx, hindsight.IncidentCreate{Doc: p, Author: "bench", Message: "seeded"}); err != nil {
+					once.Do(func() { firstErr = err })
+					return
+				}
+				if d := done.Add(1); d%10000 == 0 {
+					fmt.Printf("  %d imported, %.0f/s\n", d, float64(d)/time.Since(start).Seconds())
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for range docs {
+	}
+	if firstErr != nil {
+		return firstErr
+	}
+	fmt.Printf("imported %d incidents in %s\n", n, time.Since(start).Round(time.Second))
+	return nil
+}
+
+func backend(dsn string) string {
+	if postgres.IsURL(dsn) {
+		return "postgres"
+	}
+	return "sqlite " + dsn
+}
+
+func pct(ds []time.Duration, p int) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	i := (len(s)*p + 99) / 100
+	return s[min(max(i-1, 0), len(s)-1)]
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
