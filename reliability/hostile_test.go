@@ -98,7 +98,7 @@ func TestHostileInput(t *testing.T) {
 	valid := string(newDocument(t, "Hostile", "Hostile token."))
 
 	// Documents built to be hostile.
-	line1MB := "Line " + strings.Repeat("x", 1_000_000)     // a 1 MB single line, under the 1 MiB document limit
+	line1MB := "Line " + strings.Repeat("x", 1_000_000)   // a 1 MB single line, under the 1 MiB document limit
 	lineOver := "Line " + strings.Repeat("y", (1<<20)+10) // a single line over the limit
 	var rows strings.Builder
 	rows.WriteString(valid[:strings.Index(valid, "## Root Cause")])
