@@ -253,7 +253,13 @@ func (p *parse) group(blocks []block) []*section {
 				continue
 			}
 			if b.heading <= 2 {
-				cs := &hindsight.CustomSection{Heading: b.headingTxt, Level: b.heading, After: lastKnown}
+				after := lastKnown
+				if key != "" && sectionIndex(key) > sectionIndex(after) {
+					// a second heading of a known section stands after the
+					// first: written before it, it would be read as the first
+					after = key
+				}
+				cs := &hindsight.CustomSection{Heading: b.headingTxt, Level: b.heading, After: after}
 				cur = &section{custom: cs, line: b.from, heading: b}
 				secs = append(secs, cur)
 				p.sm.Unknown = append(p.sm.Unknown, hindsight.Unknown{Kind: "section", Name: b.headingTxt, Line: b.from + 1})
@@ -263,6 +269,17 @@ func (p *parse) group(blocks []block) []*section {
 		cur.blocks = append(cur.blocks, b)
 	}
 	return secs
+}
+
+// sectionIndex is the position of a section key in the template (-1 for
+// the preamble).
+func sectionIndex(key string) int {
+	for i, s := range hindsight.Sections {
+		if s.Key == key {
+			return i
+		}
+	}
+	return -1
 }
 
 // sectionKey maps a heading to a known section key, or "".
