@@ -18,6 +18,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -79,6 +80,9 @@ type Auth struct {
 
 	dummyOnce sync.Once
 	dummy     string
+	// hashing holds a slot per password hash or check in progress, so a
+	// flood of sign-ins queues instead of taking all memory and CPU.
+	hashing chan struct{}
 }
 
 // New returns an Auth over store. svc is the application service the
@@ -111,7 +115,8 @@ func New(store hindsight.AccountStore, svc *app.Service, o Options) (*Auth, erro
 	if o.FailureWindow <= 0 {
 		o.FailureWindow = DefaultFailureWindow
 	}
-	a := &Auth{store: store, svc: svc, o: o, cookie: "hindsight_session", cop: http.NewCrossOriginProtection()}
+	a := &Auth{store: store, svc: svc, o: o, cookie: "hindsight_session", cop: http.NewCrossOriginProtection(),
+		hashing: make(chan struct{}, runtime.NumCPU())}
 	if o.BaseURL != "" {
 		u, err := url.Parse(o.BaseURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -133,6 +138,17 @@ func New(store hindsight.AccountStore, svc *app.Service, o Options) (*Auth, erro
 }
 
 func (a *Auth) now() time.Time { return a.o.Now().UTC() }
+
+// verify checks pw against hash in one of the hashing slots.
+func (a *Auth) verify(ctx context.Context, hash, pw string) (bool, error) {
+	select {
+	case a.hashing <- struct{}{}:
+	case <-ctx.Done():
+		return false, hindsight.Errorf(hindsight.ETransient, "sign-in: %v", ctx.Err())
+	}
+	defer func() { <-a.hashing }()
+	return VerifyPassword(hash, pw), nil
+}
 
 // Level is the access a role grants.
 func Level(r hindsight.Role) httpx.Access {

@@ -287,7 +287,10 @@ func (a *Auth) changePasswordForm(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, hindsight.Errorf(hindsight.EInvalid, "the form cannot be read: %v", err))
 		return
 	}
-	if !VerifyPassword(p.User.PasswordHash, r.PostFormValue("current")) {
+	if ok, err := a.verify(r.Context(), p.User.PasswordHash, r.PostFormValue("current")); err != nil {
+		a.fail(w, r, err)
+		return
+	} else if !ok {
 		a.showAccount(w, r, http.StatusUnprocessableEntity, &page{Error: "The current password is wrong."})
 		return
 	}

@@ -29,9 +29,10 @@ type Params struct {
 	SaltLen uint32
 }
 
-// DefaultParams follow RFC 9106's second recommended option, scaled to a
-// small server: 64 MiB, 3 passes, 2 lanes.
-var DefaultParams = Params{Memory: 64 * 1024, Time: 3, Threads: 2, KeyLen: 32, SaltLen: 16}
+// DefaultParams are OWASP's first recommended argon2id configuration:
+// 19 MiB, 2 passes, 1 lane. Memory per check is what bounds a login flood,
+// so it stays modest; Auth also runs at most one check per CPU at a time.
+var DefaultParams = Params{Memory: 19 * 1024, Time: 2, Threads: 1, KeyLen: 32, SaltLen: 16}
 
 // CheckPassword says why pw cannot be a password, or nil.
 func CheckPassword(pw string) error {

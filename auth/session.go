@@ -134,14 +134,22 @@ func (a *Auth) CheckLogin(ctx context.Context, email, password, address string) 
 		return nil, hindsight.Errorf(hindsight.ETransient, "too many failed sign-ins: try again in %d minutes", int(a.o.FailureWindow/time.Minute))
 	}
 	u, err := a.store.FindUserByEmail(ctx, email)
+	hash := a.dummyHash()
+	switch {
+	case err == nil:
+		hash = u.PasswordHash
+	case hindsight.ErrorCode(err) != hindsight.ENotFound:
+		return nil, err
+	}
+	ok, verr := a.verify(ctx, hash, password)
+	if verr != nil {
+		return nil, verr
+	}
 	reason := ""
 	switch {
-	case hindsight.ErrorCode(err) == hindsight.ENotFound:
-		VerifyPassword(a.dummyHash(), password)
+	case u == nil:
 		reason = "unknown account"
-	case err != nil:
-		return nil, err
-	case !VerifyPassword(u.PasswordHash, password):
+	case !ok:
 		reason = "wrong password"
 	case u.Disabled:
 		reason = "account disabled"

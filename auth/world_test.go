@@ -133,7 +133,15 @@ type worldOpts struct {
 	api     bool // mount the real JSON API too
 }
 
-func newWorld(t *testing.T, o worldOpts) *world {
+func newWorld(t *testing.T, o worldOpts) *world { return newWorldTB(t, o) }
+
+// newBenchWorld is newWorld for benchmarks.
+func newBenchWorld(b *testing.B) *world { return newWorldTB(b, worldOpts{}) }
+
+// systemActor makes the test accounts.
+var systemActor = app.System
+
+func newWorldTB(t testing.TB, o worldOpts) *world {
 	t.Helper()
 	ctx := t.Context()
 	w := &world{logs: &logBuf{}, clock: &clock{t: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)}}
