@@ -42,15 +42,18 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$WORK/hindsight" serve --db "$DB" --addr "127.0.0.1:$PORT" --log-level warn >"$WORK/serve.log" 2>&1 &
-SPID=$!
-pids+=("$SPID")
 BASE="http://127.0.0.1:$PORT"
-for _ in $(seq 1 100); do
-	curl -fsS "$BASE/readyz" >/dev/null 2>&1 && break
-	sleep 0.2
-done
-curl -fsS "$BASE/readyz" >/dev/null
+start_server() {
+	"$WORK/hindsight" serve --db "$DB" --addr "127.0.0.1:$PORT" --log-level warn >"$WORK/serve.log" 2>&1 &
+	SPID=$!
+	pids+=("$SPID")
+	for _ in $(seq 1 100); do
+		curl -fsS "$BASE/readyz" >/dev/null 2>&1 && break
+		sleep 0.2
+	done
+	curl -fsS "$BASE/readyz" >/dev/null
+}
+start_server
 
 echo "picking incidents..."
 "$LOAD" urls -base "$BASE" -n 1000 -total "$N" >"$WORK/incidents.txt"
@@ -60,6 +63,11 @@ curl -fsS "$FIRST" >"$WORK/page.html"
 for q in database latency certificate failover deploy timeout queue replica cache rollback dns memory; do
 	echo "$BASE/api/v1/search?q=$q" >>"$WORK/search.txt"
 done
+
+# a fresh server for the measurements: picking the URLs walked the whole list
+kill "$SPID"
+wait "$SPID" 2>/dev/null || true
+start_server
 IDLE_RSS=$(awk '/VmRSS/ {print $2}' "/proc/$SPID/status")
 
 "$LOAD" baseline -addr "127.0.0.1:$BPORT" -page "$WORK/page.html" >"$WORK/baseline.log" 2>&1 &
@@ -86,8 +94,9 @@ CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 	echo
 	echo "Produced by \`bench/web/run.sh\` (N=$N CONNS=$CONNS DURATION=$DURATION) on $(date -u +%Y-%m-%d),"
 	echo "$(nproc) CPUs ($CPU), $(go version | cut -d' ' -f3). The load generator runs on the same machine"
-	echo "as the server (loopback), so both share the CPUs."
+	echo "as the server (loopback), so both share the CPUs. Load average at the end of the run: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "(other work on the machine competes for the CPUs when it is above the CPU count)."
 	echo
-	"$LOAD" report -n "$N" -note "Server RSS idle after start: $((IDLE_RSS / 1024)) MiB. Goals: incident page >= 0.5x baseline, p99 < 20 ms, RSS < 150 MiB." "$RES"
+	"$LOAD" report -n "$N" -note "Server VmRSS idle after start: $((IDLE_RSS / 1024)) MiB. VmRSS counts the pages of the SQLite file the store maps into memory (mmap_size); RssAnon is the process's own memory. Goals: incident page >= 0.5x baseline, p99 < 20 ms, RSS < 150 MiB." "$RES"
 } >"$OUT"
 cat "$OUT"

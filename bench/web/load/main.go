@@ -170,6 +170,9 @@ type Result struct {
 	Bytes    int64   `json:"bytes_per_response"`
 	// PeakRSSMiB is the peak VmRSS of -pid during the run (0 without -pid).
 	PeakRSSMiB float64 `json:"peak_rss_mib"`
+	// PeakAnonMiB is the peak RssAnon (heap and stacks, without file pages
+	// such as SQLite's memory-mapped database) of -pid during the run.
+	PeakAnonMiB float64 `json:"peak_anon_mib"`
 }
 
 // driveCmd sends GET requests to the URLs in turn from -conns connections
@@ -250,7 +253,7 @@ func driveCmd(args []string) error {
 		}()
 	}
 	time.Sleep(*warm)
-	var peak int64
+	var peak, peakAnon int64
 	rssDone := make(chan struct{})
 	measuring.Store(true)
 	start := time.Now()
@@ -258,8 +261,11 @@ func driveCmd(args []string) error {
 		defer close(rssDone)
 		for {
 			if *pid > 0 {
-				if kb, err := vmRSS(*pid); err == nil && kb > peak {
+				if kb, err := procStatus(*pid, "VmRSS:"); err == nil && kb > peak {
 					peak = kb
+				}
+				if kb, err := procStatus(*pid, "RssAnon:"); err == nil && kb > peakAnon {
+					peakAnon = kb
 				}
 			}
 			select {
@@ -277,7 +283,7 @@ func driveCmd(args []string) error {
 	<-rssDone
 
 	var all []time.Duration
-	res := Result{Name: *name, Conns: *conns, Seconds: elapsed.Seconds(), PeakRSSMiB: float64(peak) / 1024}
+	res := Result{Name: *name, Conns: *conns, Seconds: elapsed.Seconds(), PeakRSSMiB: float64(peak) / 1024, PeakAnonMiB: float64(peakAnon) / 1024}
 	var bytes int64
 	for _, w := range ws {
 		all = append(all, w.lat...)
@@ -302,21 +308,21 @@ func driveCmd(args []string) error {
 	return nil
 }
 
-// vmRSS reads a process's resident size in KiB from /proc/PID/status.
-func vmRSS(pid int) (int64, error) {
+// procStatus reads a size in KiB (VmRSS:, RssAnon:) from /proc/PID/status.
+func procStatus(pid int, key string) (int64, error) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
 		return 0, err
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+		if v, ok := strings.CutPrefix(line, key); ok {
 			f := strings.Fields(v)
 			if len(f) > 0 {
 				return strconv.ParseInt(f[0], 10, 64)
 			}
 		}
 	}
-	return 0, errors.New("no VmRSS")
+	return 0, errors.New("no " + key)
 }
 
 // urlsCmd prints the incident page URLs of -n incidents spread over the
@@ -408,14 +414,14 @@ func reportCmd(args []string) error {
 			base = r.RPS
 		}
 	}
-	fmt.Printf("| run | requests/s | ratio to baseline | p50 ms | p99 ms | max ms | errors | bytes/response | server peak RSS MiB |\n")
-	fmt.Printf("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	fmt.Printf("| run | requests/s | ratio to baseline | p50 ms | p99 ms | max ms | errors | bytes/response | peak VmRSS MiB | peak RssAnon MiB |\n")
+	fmt.Printf("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, r := range rs {
 		ratio := "-"
 		if base > 0 {
 			ratio = fmt.Sprintf("%.2fx", r.RPS/base)
 		}
-		fmt.Printf("| %s | %.0f | %s | %.2f | %.2f | %.1f | %d | %d | %.1f |\n", r.Name, r.RPS, ratio, r.P50ms, r.P99ms, r.Maxms, r.Errors, r.Bytes, r.PeakRSSMiB)
+		fmt.Printf("| %s | %.0f | %s | %.2f | %.2f | %.1f | %d | %d | %.1f | %.1f |\n", r.Name, r.RPS, ratio, r.P50ms, r.P99ms, r.Maxms, r.Errors, r.Bytes, r.PeakRSSMiB, r.PeakAnonMiB)
 	}
 	fmt.Printf("\n%d connections, %d incidents in the database. %s\n", connsOf(rs), *n, *note)
 	return nil
