@@ -165,6 +165,7 @@ func (in *instance) start() {
 		if err == nil {
 			res.Body.Close()
 			if res.StatusCode == http.StatusOK {
+				in.checkOpen(c)
 				return
 			}
 		}
@@ -172,6 +173,21 @@ func (in *instance) start() {
 			in.t.Fatalf("%s: /readyz not 200 after 60 s (last error %v)\n%s", in.name, err, out.String())
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// checkOpen fails clearly when the API asks for credentials: these tests
+// drive the API anonymously, as hindsight serve allows until accounts are
+// wired into it.
+func (in *instance) checkOpen(c *http.Client) {
+	in.t.Helper()
+	res, err := c.Get(in.url + "/api/v1/incidents?limit=1")
+	if err != nil {
+		return // a restart race; the workload copes
+	}
+	res.Body.Close()
+	if res.StatusCode == http.StatusUnauthorized || res.StatusCode == http.StatusForbidden {
+		in.t.Fatalf("%s: the API answers %d to an anonymous request: hindsight serve now requires accounts; the reliability harness needs an API token (see do in reliability/harness_test.go)", in.name, res.StatusCode)
 	}
 }
 

@@ -1,0 +1,282 @@
+#!/usr/bin/env bash
+# The one entry script of Hindsight's benchmarks.
+#
+#   bench/run.sh [--size N] [--quick] [--only NAMES]
+#
+# Seeds databases of N incidents (default 10,000) with the deterministic
+# generator (seed 1), runs every benchmark of the other issues that exists
+# (Markdown parse vs goldmark, lint vs markdownlint-cli2, store, search vs
+# grep -ril, web, insights, webhook intake) and writes the "run" section of
+# docs/benchmarks.md: the machine, the date, each figure with its goal,
+# pass/fail and the command that measured it. Every figure that compares
+# against a baseline measures both in the same run. The sections of
+# bench/soak/run.sh and bench/fuzz.sh in the same file are left alone.
+#
+# --quick: short durations and at most 2,000 incidents (a smoke run).
+# --only: a comma-separated subset of markdown,lint,store,grep,web,insights,webhooks.
+# Benchmarks that write their own RESULTS.md (bench/lint, bench/web) get
+# their file back as it was: the figures of this run go to docs/benchmarks.md.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+export PATH="$PATH:/usr/local/go/bin:$HOME/go/bin"
+
+SIZE=10000
+QUICK=0
+ONLY="markdown,lint,store,grep,web,insights,webhooks"
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--size) SIZE="$2"; shift 2 ;;
+	--quick) QUICK=1; shift ;;
+	--only) ONLY="$2"; shift 2 ;;
+	-h | --help) sed -n '2,20p' "$0"; exit 0 ;;
+	*) echo "bench/run.sh: unknown argument $1 (want --size N, --quick, --only NAMES)" >&2; exit 2 ;;
+	esac
+done
+case "$SIZE" in '' | *[!0-9]*) echo "bench/run.sh: --size $SIZE: want a number of incidents" >&2; exit 2 ;; esac
+if [ $QUICK -eq 1 ] && [ "$SIZE" -gt 2000 ]; then SIZE=2000; fi
+want() { case ",$ONLY," in *",$1,"*) return 0 ;; esac; return 1; }
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/hindsight-bench.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+LOG="$WORK/log"
+mkdir -p "$LOG"
+ROWS="$WORK/rows"
+: >"$ROWS"
+NOTES="$WORK/notes"
+: >"$NOTES"
+
+say() { printf '\n== %s (%s)\n' "$*" "$(date -u +%H:%M:%S)"; }
+# row FIGURE VALUE GOAL RESULT COMMAND
+row() { printf '| %s | %s | %s | %s | `%s` |\n' "$1" "$2" "$3" "$4" "$5" >>"$ROWS"; }
+note() { printf -- '- %s\n' "$*" >>"$NOTES"; }
+verdict() { if awk "BEGIN { exit !($1) }"; then echo pass; else echo "**FAIL**"; fi; }
+# keep FILE: restore FILE as it was when the script ends this step.
+keep() { [ -f "$1" ] && cp "$1" "$WORK/keep.$(echo "$1" | tr / _)"; }
+restore() { [ -f "$WORK/keep.$(echo "$1" | tr / _)" ] && cp "$WORK/keep.$(echo "$1" | tr / _)" "$1"; }
+
+say "building hindsight"
+go build -o "$WORK/hindsight" ./cmd/hindsight || exit 1
+HS="$WORK/hindsight"
+
+# --- Markdown parse vs goldmark (same loop, same bytes) ---
+if want markdown; then
+	say "markdown: Parse vs the goldmark baseline"
+	bt=3s; [ $QUICK -eq 1 ] && bt=1s
+	cmd="go test ./markdown -run '^\$' -bench ParseVsGoldmark -benchtime $bt -count 3"
+	if go test ./markdown -run '^$' -bench ParseVsGoldmark -benchtime $bt -count 3 >"$LOG/markdown" 2>&1; then
+		ratio=$(awk '/^BenchmarkParseVsGoldmark/ { for (i = 1; i <= NF; i++) if ($(i+1) == "x-goldmark") print $i }' "$LOG/markdown" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR+1)/2)] }')
+		docs=$(awk '/^BenchmarkParseVsGoldmark/ { for (i = 1; i <= NF; i++) if ($(i+1) == "docs/s") print $i }' "$LOG/markdown" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR+1)/2)] }')
+		row "Markdown Parse time / goldmark parse time (median of 3)" "${ratio}x (${docs} docs/s)" "≤ 2x" "$(verdict "$ratio <= 2")" "$cmd"
+	else
+		row "Markdown Parse vs goldmark" "failed (see log)" "≤ 2x" "**FAIL**" "$cmd"
+		tail -20 "$LOG/markdown"
+	fi
+fi
+
+# --- lint vs markdownlint-cli2 ---
+if want lint; then
+	if [ -x bench/lint/run.sh ]; then
+		n=$SIZE; [ "$n" -gt 10000 ] && n=10000
+		say "lint: hindsight lint vs markdownlint-cli2 on $n files"
+		keep bench/lint/RESULTS.md
+		if bench/lint/run.sh "$n" 1 >"$LOG/lint" 2>&1; then
+			wall=$(grep -o '\*\*[0-9.]*x\*\* faster' bench/lint/RESULTS.md | grep -o '[0-9.]*' | head -1)
+			cpu=$(grep -o 'and \*\*[0-9.]*x\*\* in CPU' bench/lint/RESULTS.md | grep -o '[0-9.]*' | head -1)
+			hs=$(awk -F'|' '/`hindsight lint`/ { gsub(/ /, "", $4); print $4 }' bench/lint/RESULTS.md)
+			ml=$(awk -F'|' '/`markdownlint-cli2`/ { gsub(/ /, "", $4); print $4 }' bench/lint/RESULTS.md)
+			row "hindsight lint vs markdownlint-cli2, $n files, wall-clock" "${hs} s vs ${ml} s: ${wall}x" "≥ 20x" "$(verdict "${wall:-0} >= 20")" "bench/lint/run.sh $n 1"
+			row "hindsight lint vs markdownlint-cli2, $n files, CPU time" "${cpu}x" "≥ 20x" "$(verdict "${cpu:-0} >= 20")" "bench/lint/run.sh $n 1"
+		else
+			row "hindsight lint vs markdownlint-cli2" "failed (see log)" "≥ 20x" "**FAIL**" "bench/lint/run.sh $n 1"
+			tail -20 "$LOG/lint"
+		fi
+		restore bench/lint/RESULTS.md
+	else
+		note "bench/lint/run.sh is not there yet: lint benchmark skipped."
+	fi
+fi
+
+# --- store: seed, lists, searches ---
+STOREDB="$WORK/store.db"
+if want store || want grep; then
+	if [ -f bench/store/main.go ]; then
+		say "store: seeding $SIZE incidents, lists and searches"
+		reps=20; [ $QUICK -eq 1 ] && reps=8
+		cmd="go run ./bench/store -n $SIZE -reps $reps -db DB"
+		if go run ./bench/store -n "$SIZE" -reps "$reps" -db "$STOREDB" >"$LOG/store" 2>&1; then
+			imp=$(grep -o 'imported [0-9]* incidents in [^:]*: [0-9]* incidents/s' "$LOG/store" | head -1)
+			size=$(grep -o 'database size: [0-9.]* MiB' "$LOG/store" | grep -o '[0-9.]* MiB')
+			read -r lp50 lp95 < <(awk '/^ALL LISTS/ { print $3, $4 }' "$LOG/store")
+			read -r sp50 sp95 < <(awk '/^ALL SEARCHES/ { print $3, $4 }' "$LOG/store")
+			[ -n "$imp" ] && row "store: seed (app.Service, SQLite)" "$imp; database $size" "-" "-" "$cmd"
+			row "store: list p50 / p95, $SIZE incidents" "$lp50 / $lp95 ms" "p95 < 10 ms (at 100,000)" "$(verdict "${lp95:-999} < 10")" "$cmd"
+			row "store: search p50 / p95, $SIZE incidents" "$sp50 / $sp95 ms" "p95 < 25 ms (at 100,000)" "$(verdict "${sp95:-999} < 25")" "$cmd"
+		else
+			row "store" "failed (see log)" "-" "**FAIL**" "$cmd"
+			tail -20 "$LOG/store"
+		fi
+	else
+		note "bench/store is not there yet: store benchmark skipped."
+	fi
+fi
+
+# --- search vs grep -ril on the same incidents, same run ---
+if want grep && [ -f "$STOREDB" ] && [ -s "$LOG/store" ]; then
+	say "grep: grep -ril over the exported incidents vs search"
+	"$HS" --db "$STOREDB" export "$WORK/export" >"$LOG/export" 2>&1 || { tail "$LOG/export"; }
+	files=$(ls "$WORK/export" | wc -l)
+	cat "$WORK/export"/*.md >/dev/null 2>&1 # warm the page cache for grep
+	: >"$WORK/grep.tsv"
+	# The store benchmark's queries, each with its search p50 from the same run.
+	awk '/^search \(20 hits\)/ { on = 1; next } on && /^ALL SEARCHES/ { on = 0 } on && NF >= 4 { q = $1; for (i = 2; i <= NF - 3; i++) q = q " " $i; print q "\t" $(NF-2) }' "$LOG/store" >"$WORK/queries.tsv"
+	while IFS=$'\t' read -r q p50; do
+		best=""
+		for _ in 1 2 3; do
+			s=$(date +%s%N)
+			grep -ril -- "$q" "$WORK/export" >/dev/null
+			e=$(( ($(date +%s%N) - s) / 1000 ))
+			if [ -z "$best" ] || [ "$e" -lt "$best" ]; then best=$e; fi
+		done
+		printf '%s\t%s\t%s\n' "$q" "$p50" "$(awk -v us="$best" 'BEGIN { printf "%.2f", us / 1000 }')" >>"$WORK/grep.tsv"
+	done <"$WORK/queries.tsv"
+	if [ -s "$WORK/grep.tsv" ]; then
+		read -r gsum ssum minr < <(awk -F'\t' '{ g += $3; s += $2; r = ($2 > 0) ? $3 / $2 : 0; if (NR == 1 || r < m) m = r } END { printf "%.2f %.2f %.1f\n", g, s, m }' "$WORK/grep.tsv")
+		ratio=$(awk -v g="$gsum" -v s="$ssum" 'BEGIN { printf "%.1f", (s > 0) ? g / s : 0 }')
+		row "search p50 vs \`grep -ril\` over $files exported files (${SIZE} incidents), sum of $(wc -l <"$WORK/grep.tsv") queries" "grep $gsum ms vs search $ssum ms: ${ratio}x (worst query ${minr}x)" "≥ 100x" "$(verdict "$ratio >= 100")" "hindsight export DIR; grep -ril WORD DIR (best of 3) vs go run ./bench/store"
+		{
+			echo
+			echo "Per query (search p50 from bench/store; grep -ril best of 3 over the export of the same database):"
+			echo
+			echo "| query | search p50 ms | grep -ril ms | ratio |"
+			echo "| --- | ---: | ---: | ---: |"
+			awk -F'\t' '{ printf "| %s | %s | %s | %.0fx |\n", $1, $2, $3, ($2 > 0) ? $3 / $2 : 0 }' "$WORK/grep.tsv"
+		} >"$WORK/grep.md"
+	fi
+fi
+
+# --- web ---
+if want web; then
+	if [ -x bench/web/run.sh ]; then
+		d=10s; [ $QUICK -eq 1 ] && d=3s
+		say "web: N=$SIZE DURATION=$d"
+		keep bench/web/RESULTS.md
+		cmd="N=$SIZE DURATION=$d WORK=DIR bench/web/run.sh"
+		if N=$SIZE DURATION=$d WORK="$WORK/web" bench/web/run.sh >"$LOG/web" 2>&1; then
+			inc=$(grep '^| incident page (one incident' bench/web/RESULTS.md)
+			ratio=$(awk -F'|' '{ gsub(/[ x]/, "", $4); print $4 }' <<<"$inc")
+			p99=$(awk -F'|' '{ gsub(/ /, "", $6); print $6 }' <<<"$inc")
+			rss=$(awk -F'|' '{ gsub(/ /, "", $10); print $10 }' <<<"$inc")
+			row "web: incident page requests/s vs in-memory net/http baseline, $SIZE incidents" "${ratio}x" "≥ 0.5x" "$(verdict "${ratio:-0} >= 0.5")" "$cmd"
+			row "web: incident page p99 under 32 connections" "$p99 ms" "< 20 ms" "$(verdict "${p99:-999} < 20")" "$cmd"
+			row "web: server peak RSS under load" "$rss MiB" "< 150 MiB" "$(verdict "${rss:-999} < 150")" "$cmd"
+			sed -n '/^| run /,/^$/p' bench/web/RESULTS.md >"$WORK/web.md"
+		else
+			row "web" "failed (see log)" "-" "**FAIL**" "$cmd"
+			tail -20 "$LOG/web"
+		fi
+		restore bench/web/RESULTS.md
+	else
+		note "bench/web/run.sh is not there yet: web benchmark skipped."
+	fi
+fi
+
+# --- insights ---
+if want insights; then
+	if [ -f bench/insights/main.go ]; then
+		say "insights: $SIZE incidents"
+		reps=30; [ $QUICK -eq 1 ] && reps=8
+		cmd="go run ./bench/insights -n $SIZE -reps $reps -db DB"
+		if go run ./bench/insights -n "$SIZE" -reps "$reps" -db "$WORK/insights.db" >"$LOG/insights" 2>&1; then
+			read -r ip50 ip95 < <(awk '/^ALL INSIGHTS/ { print $3, $4 }' "$LOG/insights")
+			read -r ap50 ap95 < <(awk '/^ALL ACTION ITEM PAGES/ { print $5, $6 }' "$LOG/insights")
+			row "insights: figures p50 / p95, $SIZE incidents" "$ip50 / $ip95 ms" "p95 < 100 ms (at 100,000)" "$(verdict "${ip95:-999} < 100")" "$cmd"
+			row "insights: action item page p50 / p95" "$ap50 / $ap95 ms" "p95 < 100 ms (at 100,000)" "$(verdict "${ap95:-999} < 100")" "$cmd"
+		else
+			row "insights" "failed (see log)" "-" "**FAIL**" "$cmd"
+			tail -20 "$LOG/insights"
+		fi
+	else
+		note "bench/insights is not there yet: insights benchmark skipped."
+	fi
+fi
+
+# --- webhook intake ---
+if want webhooks; then
+	if [ -f bench/webhooks/main.go ]; then
+		d=30s; [ $QUICK -eq 1 ] && d=5s
+		say "webhooks: Alertmanager intake for $d"
+		cmd="go run ./bench/webhooks -rate 500 -duration $d"
+		if go run ./bench/webhooks -rate 500 -duration "$d" >"$LOG/webhooks" 2>&1; then
+			sent=$(grep '^sent ' "$LOG/webhooks")
+			errs=$(sed -nE 's/.*; ([0-9]+) errors.*/\1/p' <<<"$sent")
+			rate=$(sed -nE 's/.*\(([0-9]+) alerts\/s\).*/\1/p' <<<"$sent")
+			lat=$(sed -n 's/^intake latency: //p' "$LOG/webhooks")
+			tl=$(grep '^timeline:' "$LOG/webhooks")
+			miss=$(sed -nE 's/.*; ([0-9]+) alerts missing.*/\1/p' <<<"$tl")
+			dbl=$(sed -nE 's/.*, ([0-9]+) more than once.*/\1/p' <<<"$tl")
+			row "webhooks: Alertmanager intake at 500/s for $d" "$rate alerts/s, $errs errors; $lat" "500/s, 0 errors" "$(verdict "${errs:-1} == 0 && ${rate:-0} >= 475")" "$cmd"
+			row "webhooks: every alert in a timeline exactly once" "$miss missing, $dbl more than once" "0 and 0" "$(verdict "${miss:-1} == 0 && ${dbl:-1} == 0")" "$cmd"
+		else
+			row "webhooks" "failed (see log)" "-" "**FAIL**" "$cmd"
+			tail -20 "$LOG/webhooks"
+		fi
+	else
+		note "bench/webhooks is not there yet: webhook intake benchmark skipped."
+	fi
+fi
+
+# --- the section ---
+say "writing docs/benchmarks.md"
+mem=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
+os=$( (. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME") || uname -s)
+load=$(cut -d' ' -f1-3 /proc/loadavg)
+{
+	echo "## Benchmarks"
+	echo
+	echo "Measured by \`bench/run.sh --size $SIZE$([ $QUICK -eq 1 ] && echo ' --quick')\` on $(date -u +'%Y-%m-%d %H:%M UTC')."
+	echo
+	echo "| machine | |"
+	echo "| --- | --- |"
+	echo "| CPUs (nproc) | $(nproc) ($cpu) |"
+	echo "| memory | $mem |"
+	echo "| OS | $os, Linux $(uname -r) |"
+	echo "| Go | $(go env GOVERSION) |"
+	echo "| load average at the end | $load |"
+	echo
+	echo "Each figure that compares with a baseline measured both in this run. Goals marked \"at 100,000\""
+	echo "are set for a database of 100,000 incidents; this run used $SIZE."
+	echo
+	echo "| figure | value | goal | result | command |"
+	echo "| --- | --- | --- | --- | --- |"
+	cat "$ROWS"
+	if [ -s "$WORK/grep.md" ]; then cat "$WORK/grep.md"; fi
+	if [ -s "$WORK/web.md" ]; then
+		echo
+		echo "Web runs (bench/web, 32 connections, $SIZE incidents):"
+		echo
+		cat "$WORK/web.md"
+	fi
+	if [ -s "$NOTES" ]; then
+		echo
+		cat "$NOTES"
+	fi
+} >"$WORK/section.md"
+cat "$WORK/section.md"
+# The header of the file, once.
+if [ ! -s docs/benchmarks.md ] || ! grep -q '^# Benchmarks' docs/benchmarks.md; then
+	{
+		echo "# Benchmarks and reliability figures"
+		echo
+		echo "Every figure here is measured by a script in \`bench/\` that anyone can rerun. Three scripts each"
+		echo "own one section: \`bench/run.sh\` (the benchmarks of every issue), \`bench/soak/run.sh\` (10 minutes"
+		echo "of mixed load) and \`bench/fuzz.sh\` (long fuzz runs). The reliability tests (crash, several"
+		echo "instances, hostile input, backups) are in \`reliability/\` and run with \`go test ./...\`; see"
+		echo "[operations.md](operations.md)."
+		[ -s docs/benchmarks.md ] && { echo; cat docs/benchmarks.md; }
+	} >"$WORK/full.md"
+	cp "$WORK/full.md" docs/benchmarks.md
+fi
+bench/section.sh docs/benchmarks.md run "$WORK/section.md"
+echo "wrote the run section of docs/benchmarks.md (logs were in $LOG, now removed)"
