@@ -34,9 +34,15 @@ const (
 // now is the receipt time of every delivery in these tests.
 var now = time.Date(2026, 11, 26, 10, 8, 30, 0, time.UTC)
 
+// alertStore is what the receivers need of a store.
+type alertStore interface {
+	hindsight.Store
+	hindsight.AlertStore
+}
+
 type env struct {
 	t     *testing.T
-	store *sqlite.Store
+	store alertStore
 	svc   *app.Service
 	h     http.Handler
 	logs  *bytes.Buffer
@@ -51,14 +57,25 @@ type clock struct {
 func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
-func newEnv(t *testing.T) *env {
+// opener opens an empty store with a clock.
+type opener func(t *testing.T, clock func() time.Time) alertStore
+
+func openSQLite(t *testing.T, clock func() time.Time) alertStore {
 	t.Helper()
-	clk := &clock{t: now}
-	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "hindsight.db"), sqlite.Options{Render: markdown.Render, Clock: clk.Now})
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "hindsight.db"), sqlite.Options{Render: markdown.Render, Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func newEnv(t *testing.T) *env { return newEnvWith(t, openSQLite) }
+
+func newEnvWith(t *testing.T, open opener) *env {
+	t.Helper()
+	clk := &clock{t: now}
+	st := open(t, clk.Now)
 	svc := app.New(st, app.Options{Now: clk.Now})
 	logs := &bytes.Buffer{}
 	r := alerting.New(svc, st, alerting.Config{
@@ -176,8 +193,9 @@ func want(t *testing.T, what string, got, wantV any) {
 	}
 }
 
-func TestAlertmanagerLifecycle(t *testing.T) {
-	e := newEnv(t)
+func TestAlertmanagerLifecycle(t *testing.T) { alertmanagerLifecycle(t, newEnv(t)) }
+
+func alertmanagerLifecycle(t *testing.T, e *env) {
 	r := e.am("alertmanager/firing.json")
 	if r.status != 200 || !r.res.Opened || r.res.Applied != 2 || r.res.IncidentID == "" {
 		t.Fatalf("first notification: %+v", r)
@@ -372,8 +390,9 @@ func TestMalformedPayloads(t *testing.T) {
 	}
 }
 
-func TestPagerDutyLifecycle(t *testing.T) {
-	e := newEnv(t)
+func TestPagerDutyLifecycle(t *testing.T) { pagerDutyLifecycle(t, newEnv(t)) }
+
+func pagerDutyLifecycle(t *testing.T, e *env) {
 	steps := []struct {
 		fixture string
 		applied int
@@ -471,8 +490,9 @@ func TestHumanEditsKept(t *testing.T) {
 	})
 }
 
-func TestConcurrentDuplicateDeliveries(t *testing.T) {
-	e := newEnv(t)
+func TestConcurrentDuplicateDeliveries(t *testing.T) { concurrentDuplicates(t, newEnv(t)) }
+
+func concurrentDuplicates(t *testing.T, e *env) {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	applied, transient := 0, 0
