@@ -254,3 +254,36 @@ func TestRequestErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestContentNegotiation(t *testing.T) {
+	e := newEnv(t)
+	in := e.create("Negotiation")
+	tests := []struct {
+		accept string
+		status int
+		ctype  string
+	}{
+		{"", 200, "application/json"},
+		{"*/*", 200, "application/json"},
+		{"application/json", 200, "application/json"},
+		{"text/markdown", 200, "text/markdown; charset=utf-8"},
+		{"text/*", 200, "text/markdown; charset=utf-8"},
+		{"text/markdown;q=0.5, application/json", 200, "application/json"},
+		{"application/json;q=0.2, text/markdown;q=0.9", 200, "text/markdown; charset=utf-8"},
+		{"text/html, */*;q=0.1", 200, "application/json"},
+		{"text/html", 406, "application/json"},
+		{"application/json;q=0", 406, "application/json"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.accept, func(t *testing.T) {
+			h := map[string]string{}
+			if tt.accept != "" {
+				h["Accept"] = tt.accept
+			}
+			res := e.do(req{method: "GET", path: "/api/v1/incidents/" + in.ID, header: h})
+			if res.status != tt.status || res.header.Get("Content-Type") != tt.ctype {
+				t.Fatalf("%d %q, want %d %q", res.status, res.header.Get("Content-Type"), tt.status, tt.ctype)
+			}
+		})
+	}
+}
