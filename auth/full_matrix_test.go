@@ -61,12 +61,12 @@ var appEntries = map[string]authtest.Entry{
 // the server's routes, the web app, the JSON API and auth's routes.
 func TestFullRouteTableMatrix(t *testing.T) {
 	w := newWorld(t, worldOpts{auth: auth.Options{MaxAccountFailures: 1000, MaxAddressFailures: 1000}})
-	ui, err := web.New(w.svc, web.Options{Logger: nil})
+	ui, err := web.New(w.svc, web.Options{Logger: w.logger})
 	if err != nil {
 		t.Fatal(err)
 	}
 	tables := [][]httpx.Route{api.New(w.svc, api.Options{}).Routes(), ui.Routes(), w.auth.Routes()}
-	cfg := server.Config{}
+	cfg := server.Config{Logger: w.logger}
 	h, err := server.New(cfg, w.auth.Protect(tables...)...)
 	if err != nil {
 		t.Fatal(err)

@@ -72,6 +72,7 @@ type world struct {
 	h      http.Handler
 	table  []httpx.Route
 	logs   *logBuf
+	logger *slog.Logger
 	clock  *clock
 	secret []string // passwords and tokens that must never be logged
 }
@@ -153,6 +154,7 @@ func newWorldTB(t testing.TB, o worldOpts) *world {
 	w.store = st
 	w.svc = app.New(st, app.Options{Now: w.clock.Now})
 	logger := slog.New(slog.NewTextHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	w.logger = logger
 	ao := o.auth
 	ao.Now, ao.Logger, ao.Params, ao.BaseURL = w.clock.Now, logger, testParams, o.baseURL
 	w.auth, err = auth.New(st, w.svc, ao)
