@@ -57,7 +57,8 @@ for t in "${targets[@]}"; do
 	tail -n 3 "$log"
 	last=$(grep -E 'fuzz: elapsed: .*execs:' "$log" | tail -n 1)
 	execs=$(sed -nE 's/.*execs: ([0-9]+).*/\1/p' <<<"$last")
-	rate=$(sed -nE 's/.*execs: [0-9]+ \(([0-9]+)\/sec\).*/\1/p' <<<"$last")
+	rate=""
+	[ -n "$execs" ] && [ "$secs" -gt 0 ] && rate=$((execs / secs)) # over the whole run
 	newi=$(sed -nE 's/.*new interesting: ([0-9]+) \(total: ([0-9]+)\).*/\1 (total \2)/p' <<<"$last")
 	result="ok"
 	if [ $rc -ne 0 ]; then
