@@ -15,6 +15,7 @@
 package api
 
 import (
+	"log/slog"
 	"net/http"
 	"strings"
 
@@ -43,6 +44,9 @@ type Options struct {
 	MaxBodyBytes int64
 	// MaxDepth bounds the nesting of JSON bodies (400 beyond); DefaultMaxDepth when 0.
 	MaxDepth int
+	// Logger receives internal errors (their details never reach clients);
+	// slog.Default() when nil.
+	Logger *slog.Logger
 	// Actor returns who makes a request. Nil means the actor the request's
 	// context carries (app.ActorFrom: app.System until accounts exist), with
 	// the remote address for the audit log.
@@ -63,8 +67,12 @@ func New(svc *app.Service, opts Options) *API {
 	if opts.MaxDepth <= 0 {
 		opts.MaxDepth = DefaultMaxDepth
 	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
 	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
-	return &API{svc: svc, opts: opts}
+	a := &API{svc: svc, opts: opts}
+	return a
 }
 
 func (a *API) actor(r *http.Request) app.Actor {

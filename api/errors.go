@@ -57,10 +57,14 @@ func badParam(name, msg string) error {
 	return badRequest(name+": "+msg, hindsight.FieldError{Field: name, Message: msg})
 }
 
+func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	writeError(a.opts.Logger, w, r, err)
+}
+
 // writeError writes err as the JSON error body with its status. Domain
 // errors map through httpx.Status; internal errors are logged and shown as
 // "internal error" (no details, no stack traces).
-func writeError(w http.ResponseWriter, r *http.Request, err error) {
+func writeError(logger *slog.Logger, w http.ResponseWriter, r *http.Request, err error) {
 	var body ErrorBody
 	status := http.StatusInternalServerError
 	var ae *apiError
@@ -73,7 +77,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		status = httpx.Status(he.Code)
 		body.Error = ErrorDetail{Code: string(he.Code), Message: he.Error(), Fields: he.Fields}
 	default:
-		slog.ErrorContext(r.Context(), "api: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		logger.ErrorContext(r.Context(), "api: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 		body.Error = ErrorDetail{Code: string(hindsight.EInternal), Message: "internal error"}
 	}
 	if body.Error.Fields == nil {

@@ -68,7 +68,7 @@ func conflictAsPrecond(err error) error {
 func (a *API) writeIncident(w http.ResponseWriter, r *http.Request, status int, in *hindsight.Incident) {
 	mt, err := negotiate(r, mediaJSON, mediaMarkdown)
 	if err != nil {
-		writeError(w, r, err)
+		a.writeError(w, r, err)
 		return
 	}
 	w.Header().Set("ETag", etag(in.Revision))
@@ -89,7 +89,7 @@ func (a *API) writeIncident(w http.ResponseWriter, r *http.Request, status int, 
 func (a *API) getIncident(w http.ResponseWriter, r *http.Request) {
 	in, err := a.svc.Get(r.Context(), a.actor(r), r.PathValue("id"))
 	if err != nil {
-		writeError(w, r, err)
+		a.writeError(w, r, err)
 		return
 	}
 	if inm := r.Header.Get("If-None-Match"); inm != "" && (inm == etag(in.Revision) || inm == "W/"+etag(in.Revision)) {
@@ -158,12 +158,12 @@ func (a *API) location(id string) string {
 func (a *API) createIncident(w http.ResponseWriter, r *http.Request) {
 	doc, _, sm, err := a.readDocument(w, r)
 	if err != nil {
-		writeError(w, r, err)
+		a.writeError(w, r, err)
 		return
 	}
 	in, err := a.svc.Create(r.Context(), a.actor(r), doc, app.CreateOptions{Message: r.URL.Query().Get("message")})
 	if err != nil {
-		writeError(w, r, withLines(err, sm))
+		a.writeError(w, r, withLines(err, sm))
 		return
 	}
 	w.Header().Set("Location", a.location(in.ID))
@@ -173,11 +173,11 @@ func (a *API) createIncident(w http.ResponseWriter, r *http.Request) {
 func (a *API) replaceIncident(w http.ResponseWriter, r *http.Request) {
 	base, ok, err := ifMatch(r)
 	if err != nil {
-		writeError(w, r, err)
+		a.writeError(w, r, err)
 		return
 	}
 	if !ok {
-		writeError(w, r, &apiError{status: http.StatusPreconditionRequired, code: CodePreconditionRequired,
+		a.writeError(w, r, &apiError{status: http.StatusPreconditionRequired, code: CodePreconditionRequired,
 			msg:    "If-Match is required: send the ETag of the revision the edit started from (GET the incident to read it)",
 			fields: []hindsight.FieldError{{Field: "If-Match", Message: "required"}}})
 		return
@@ -185,16 +185,16 @@ func (a *API) replaceIncident(w http.ResponseWriter, r *http.Request) {
 	ctx, act, id := r.Context(), a.actor(r), r.PathValue("id")
 	cur, err := a.svc.Get(ctx, act, id)
 	if err != nil {
-		writeError(w, r, err)
+		a.writeError(w, r, err)
 		return
 	}
 	if cur.Revision != base {
-		writeError(w, r, stale(cur, base))
+		a.writeError(w, r, stale(cur, base))
 		return
 	}
 	doc, md, sm, err := a.readDocument(w, r)
 	if err != nil {
-		writeError(w, r, err)
+		a.writeError(w, r, err)
 		return
 	}
 	opts := app.SaveOptions{Message: r.URL.Query().Get("message")}
@@ -206,7 +206,7 @@ func (a *API) replaceIncident(w http.ResponseWriter, r *http.Request) {
 		err = withLines(err, sm)
 	}
 	if err != nil {
-		writeError(w, r, conflictAsPrecond(err))
+		a.writeError(w, r, conflictAsPrecond(err))
 		return
 	}
 	a.writeIncident(w, r, http.StatusOK, in)
@@ -216,22 +216,22 @@ func (a *API) deleteIncident(w http.ResponseWriter, r *http.Request) {
 	ctx, act, id := r.Context(), a.actor(r), r.PathValue("id")
 	base, ok, err := ifMatch(r)
 	if err != nil {
-		writeError(w, r, err)
+		a.writeError(w, r, err)
 		return
 	}
 	if ok {
 		cur, err := a.svc.Get(ctx, act, id)
 		if err != nil {
-			writeError(w, r, err)
+			a.writeError(w, r, err)
 			return
 		}
 		if cur.Revision != base {
-			writeError(w, r, stale(cur, base))
+			a.writeError(w, r, stale(cur, base))
 			return
 		}
 	}
 	if err := a.svc.Delete(ctx, act, id); err != nil {
-		writeError(w, r, err)
+		a.writeError(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -246,21 +246,21 @@ type StatusChange struct {
 func (a *API) setStatus(w http.ResponseWriter, r *http.Request) {
 	base, hasBase, err := ifMatch(r)
 	if err != nil {
-		writeError(w, r, err)
+		a.writeError(w, r, err)
 		return
 	}
 	if _, err := contentType(r, false); err != nil {
-		writeError(w, r, err)
+		a.writeError(w, r, err)
 		return
 	}
 	b, err := a.readBody(w, r)
 	if err != nil {
-		writeError(w, r, err)
+		a.writeError(w, r, err)
 		return
 	}
 	var sc StatusChange
 	if err := decodeJSON(b, &sc, a.opts.MaxDepth); err != nil {
-		writeError(w, r, err)
+		a.writeError(w, r, err)
 		return
 	}
 	to, _ := hindsight.ParseStatus(sc.Status)
@@ -271,11 +271,11 @@ func (a *API) setStatus(w http.ResponseWriter, r *http.Request) {
 	if hasBase {
 		cur, err := a.svc.Get(ctx, act, id)
 		if err != nil {
-			writeError(w, r, err)
+			a.writeError(w, r, err)
 			return
 		}
 		if cur.Revision != base {
-			writeError(w, r, stale(cur, base))
+			a.writeError(w, r, stale(cur, base))
 			return
 		}
 	}
@@ -284,7 +284,7 @@ func (a *API) setStatus(w http.ResponseWriter, r *http.Request) {
 		if hasBase {
 			err = conflictAsPrecond(err)
 		}
-		writeError(w, r, err)
+		a.writeError(w, r, err)
 		return
 	}
 	a.writeIncident(w, r, http.StatusOK, in)
@@ -319,7 +319,7 @@ func lintResult(fs []lint.Finding) LintResult {
 func (a *API) lintIncident(w http.ResponseWriter, r *http.Request) {
 	in, err := a.svc.Get(r.Context(), a.actor(r), r.PathValue("id"))
 	if err != nil {
-		writeError(w, r, err)
+		a.writeError(w, r, err)
 		return
 	}
 	md := in.Markdown
@@ -333,7 +333,7 @@ func (a *API) lintIncident(w http.ResponseWriter, r *http.Request) {
 func (a *API) lint(w http.ResponseWriter, r *http.Request) {
 	doc, md, sm, err := a.readDocument(w, r)
 	if err != nil {
-		writeError(w, r, err)
+		a.writeError(w, r, err)
 		return
 	}
 	var fs []lint.Finding

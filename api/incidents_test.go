@@ -1,12 +1,16 @@
 package api_test
 
 import (
+	"bytes"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/hindsight-pm/hindsight"
 	"github.com/hindsight-pm/hindsight/api"
+	"github.com/hindsight-pm/hindsight/app"
+	"github.com/hindsight-pm/hindsight/sqlite"
 )
 
 func TestIncidentLifecycle(t *testing.T) {
@@ -285,5 +289,33 @@ func TestContentNegotiation(t *testing.T) {
 				t.Fatalf("%d %q, want %d %q", res.status, res.header.Get("Content-Type"), tt.status, tt.ctype)
 			}
 		})
+	}
+}
+
+// TestInternalErrorsStayInTheLog closes the database under the API: the
+// client gets a bare 500, the log gets the cause.
+func TestInternalErrorsStayInTheLog(t *testing.T) {
+	ctx := t.Context()
+	st, err := sqlite.Open(ctx, t.TempDir()+"/closed.db", sqlite.Options{Render: app.Render})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	e := newEnvWith(t, app.New(st, app.Options{}), api.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	st.Close()
+	for _, q := range []req{
+		{method: "GET", path: "/api/v1/incidents"},
+		{method: "GET", path: "/api/v1/incidents/INC-20261118-001"},
+		{method: "POST", path: "/api/v1/incidents", header: jsonHeader, body: `{"title":"x"}`},
+	} {
+		logs.Reset()
+		res := e.do(q)
+		eb := res.errorBody(t)
+		if res.status != 500 || eb.Code != "internal" || eb.Message != "internal error" {
+			t.Errorf("%s %s: %d %s", q.method, q.path, res.status, res.body)
+		}
+		if !strings.Contains(logs.String(), "api: internal error") || !strings.Contains(logs.String(), "closed") {
+			t.Errorf("%s %s: log %q", q.method, q.path, logs.String())
+		}
 	}
 }

@@ -170,12 +170,12 @@ func IncidentFilter(v url.Values) (hindsight.IncidentFilter, error) {
 func (a *API) listIncidents(w http.ResponseWriter, r *http.Request) {
 	f, err := IncidentFilter(r.URL.Query())
 	if err != nil {
-		writeError(w, r, err)
+		a.writeError(w, r, err)
 		return
 	}
 	page, err := a.svc.Store().FindIncidents(r.Context(), a.actor(r).Viewer, f)
 	if err != nil {
-		writeError(w, r, err)
+		a.writeError(w, r, err)
 		return
 	}
 	if page.Incidents == nil {
@@ -233,12 +233,12 @@ func (a *API) search(w http.ResponseWriter, r *http.Request) {
 		q.fail("q", "the search text is required")
 	}
 	if q.err != nil {
-		writeError(w, r, q.err)
+		a.writeError(w, r, q.err)
 		return
 	}
 	page, err := a.svc.Store().SearchIncidents(r.Context(), a.actor(r).Viewer, sq)
 	if err != nil {
-		writeError(w, r, err)
+		a.writeError(w, r, err)
 		return
 	}
 	res := SearchResult{Hits: make([]SearchHit, 0, len(page.Hits)), Next: page.Next}
@@ -294,7 +294,7 @@ type ActionItems struct {
 func (a *API) listActionItems(w http.ResponseWriter, r *http.Request) {
 	f, err := ActionItemFilter(r.URL.Query())
 	if err != nil {
-		writeError(w, r, err)
+		a.writeError(w, r, err)
 		return
 	}
 	a.writeActionItems(w, r, f)
@@ -303,12 +303,12 @@ func (a *API) listActionItems(w http.ResponseWriter, r *http.Request) {
 func (a *API) incidentActionItems(w http.ResponseWriter, r *http.Request) {
 	f, err := ActionItemFilter(r.URL.Query())
 	if err != nil {
-		writeError(w, r, err)
+		a.writeError(w, r, err)
 		return
 	}
 	in, err := a.svc.Get(r.Context(), a.actor(r), r.PathValue("id"))
 	if err != nil {
-		writeError(w, r, err)
+		a.writeError(w, r, err)
 		return
 	}
 	f.IncidentID = in.ID
@@ -318,7 +318,7 @@ func (a *API) incidentActionItems(w http.ResponseWriter, r *http.Request) {
 func (a *API) writeActionItems(w http.ResponseWriter, r *http.Request, f hindsight.ActionItemFilter) {
 	rows, err := a.svc.Store().FindActionItems(r.Context(), a.actor(r).Viewer, f)
 	if err != nil {
-		writeError(w, r, err)
+		a.writeError(w, r, err)
 		return
 	}
 	if rows == nil {
@@ -331,18 +331,18 @@ func (a *API) setItemStatus(st hindsight.ItemStatus) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		base, hasBase, err := ifMatch(r)
 		if err != nil {
-			writeError(w, r, err)
+			a.writeError(w, r, err)
 			return
 		}
 		ctx, act, id := r.Context(), a.actor(r), r.PathValue("id")
 		if hasBase {
 			cur, err := a.svc.Get(ctx, act, id)
 			if err != nil {
-				writeError(w, r, err)
+				a.writeError(w, r, err)
 				return
 			}
 			if cur.Revision != base {
-				writeError(w, r, stale(cur, base))
+				a.writeError(w, r, stale(cur, base))
 				return
 			}
 		}
@@ -351,7 +351,7 @@ func (a *API) setItemStatus(st hindsight.ItemStatus) http.HandlerFunc {
 			if hasBase {
 				err = conflictAsPrecond(err)
 			}
-			writeError(w, r, err)
+			a.writeError(w, r, err)
 			return
 		}
 		a.writeIncident(w, r, http.StatusOK, in)

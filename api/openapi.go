@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -130,7 +131,7 @@ func rewrite(v any, prefix string, required bool) any {
 func (a *API) openAPI(w http.ResponseWriter, r *http.Request) {
 	b, err := Document()
 	if err != nil {
-		writeError(w, r, err)
+		a.writeError(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -168,9 +169,9 @@ func (f *fallback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(allow) > 0 {
 		w.Header().Set("Allow", strings.Join(allow, ", "))
-		writeError(w, r, &apiError{status: http.StatusMethodNotAllowed, code: CodeMethodNotAllowed,
+		writeError(slog.Default(), w, r, &apiError{status: http.StatusMethodNotAllowed, code: CodeMethodNotAllowed,
 			msg: r.Method + " is not allowed on " + r.URL.Path + ": use " + strings.Join(allow, ", ")})
 		return
 	}
-	writeError(w, r, hindsight.Errorf(hindsight.ENotFound, "no API endpoint %s %s (see %s/openapi.json)", r.Method, r.URL.Path, Prefix))
+	writeError(slog.Default(), w, r, hindsight.Errorf(hindsight.ENotFound, "no API endpoint %s %s (see %s/openapi.json)", r.Method, r.URL.Path, Prefix))
 }

@@ -38,7 +38,7 @@ type Diff struct {
 func (a *API) listRevisions(w http.ResponseWriter, r *http.Request) {
 	revs, err := a.svc.Store().FindRevisions(r.Context(), a.actor(r).Viewer, r.PathValue("id"))
 	if err != nil {
-		writeError(w, r, err)
+		a.writeError(w, r, err)
 		return
 	}
 	if revs == nil {
@@ -58,18 +58,18 @@ func revisionNumber(s, name string) (int, error) {
 func (a *API) getRevision(w http.ResponseWriter, r *http.Request) {
 	n, err := revisionNumber(r.PathValue("n"), "n")
 	if err != nil {
-		writeError(w, r, err)
+		a.writeError(w, r, err)
 		return
 	}
 	mt, err := negotiate(r, mediaJSON, mediaMarkdown)
 	if err != nil {
-		writeError(w, r, err)
+		a.writeError(w, r, err)
 		return
 	}
 	id := r.PathValue("id")
 	rev, err := a.svc.Store().FindRevision(r.Context(), a.actor(r).Viewer, id, n)
 	if err != nil {
-		writeError(w, r, err)
+		a.writeError(w, r, err)
 		return
 	}
 	w.Header().Set("Vary", "Accept")
@@ -88,26 +88,26 @@ func (a *API) diffRevisions(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	mt, err := negotiate(r, mediaJSON, mediaDiff)
 	if err != nil {
-		writeError(w, r, err)
+		a.writeError(w, r, err)
 		return
 	}
 	var from, to int
 	if s := q.Get("to"); s != "" {
 		if to, err = revisionNumber(s, "to"); err != nil {
-			writeError(w, r, err)
+			a.writeError(w, r, err)
 			return
 		}
 	}
 	if s := q.Get("from"); s != "" {
 		if from, err = revisionNumber(s, "from"); err != nil {
-			writeError(w, r, err)
+			a.writeError(w, r, err)
 			return
 		}
 	}
 	if to == 0 {
 		in, err := a.svc.Get(ctx, a.actor(r), id)
 		if err != nil {
-			writeError(w, r, err)
+			a.writeError(w, r, err)
 			return
 		}
 		to = in.Revision
@@ -117,12 +117,12 @@ func (a *API) diffRevisions(w http.ResponseWriter, r *http.Request) {
 	}
 	older, err := a.svc.Store().FindRevision(ctx, v, id, from)
 	if err != nil {
-		writeError(w, r, err)
+		a.writeError(w, r, err)
 		return
 	}
 	newer, err := a.svc.Store().FindRevision(ctx, v, id, to)
 	if err != nil {
-		writeError(w, r, err)
+		a.writeError(w, r, err)
 		return
 	}
 	d := udiff.Unified("revision "+strconv.Itoa(from), "revision "+strconv.Itoa(to), string(older.Markdown), string(newer.Markdown))

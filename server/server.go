@@ -8,6 +8,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -162,7 +163,8 @@ func writeError(w http.ResponseWriter, r *http.Request, status int, code, msg st
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.WriteHeader(status)
-		fmt.Fprintf(w, `{"error":{"code":%q,"message":%q,"fields":[]}}`+"\n", code, msg)
+		b, _ := json.Marshal(map[string]any{"error": map[string]any{"code": code, "message": msg, "fields": []any{}}})
+		_, _ = w.Write(append(b, '\n'))
 		return
 	}
 	http.Error(w, msg, status)

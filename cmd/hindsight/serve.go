@@ -169,7 +169,7 @@ func appRoutes(svc *appsvc.Service, fl serveFlags, logger *slog.Logger) ([][]htt
 	if err != nil {
 		return nil, err
 	}
-	return [][]httpx.Route{ui, api.New(svc, api.Options{BaseURL: fl.baseURL}).Routes()}, nil
+	return [][]httpx.Route{ui, api.New(svc, api.Options{BaseURL: fl.baseURL, Logger: logger}).Routes()}, nil
 }
 
 // displayAddr is the listening address as a person would type it.
