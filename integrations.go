@@ -62,9 +62,13 @@ type AlertStore interface {
 	// already recorded for the others (claimed earlier, by this batch or
 	// another).
 	ClaimAlertEvents(ctx context.Context, source, batch string, keys []string, at time.Time) (claimed []string, existing []AlertEvent, err error)
+	// FindAlertEvents returns the events recorded for keys (a read: the
+	// cheap check that makes a resent delivery write nothing).
+	FindAlertEvents(ctx context.Context, source string, keys []string) ([]AlertEvent, error)
 	// FinishAlertEvents marks the pending events of batch done, recording
-	// the incident they went to.
-	FinishAlertEvents(ctx context.Context, source, batch, incidentID string) error
+	// the incident they went to, and, when group is not nil, inserts or
+	// replaces that group's mapping in the same transaction.
+	FinishAlertEvents(ctx context.Context, source, batch, incidentID string, group *AlertGroup) error
 	// ReleaseAlertEvents deletes the pending events of batch (its change
 	// was not saved), so a retry applies them.
 	ReleaseAlertEvents(ctx context.Context, source, batch string) error

@@ -367,7 +367,33 @@ func (r *Receivers) apply(ctx context.Context, c change) (*Result, error) {
 	for _, rw := range c.rows {
 		keys = append(keys, rw.key)
 	}
-	claimed, existing, err := r.store.ClaimAlertEvents(ctx, c.source, batch, keys, now)
+	// a read first: a resent delivery (Alertmanager resends whole groups)
+	// writes nothing
+	known, err := r.store.FindAlertEvents(ctx, c.source, keys)
+	if err != nil {
+		return nil, err
+	}
+	done := map[string]string{}
+	for _, e := range known {
+		if e.State == hindsight.AlertDone {
+			done[e.Key] = e.IncidentID
+		}
+	}
+	var fresh []string
+	for _, k := range keys {
+		if id, ok := done[k]; ok {
+			res.Duplicates++
+			if res.IncidentID == "" {
+				res.IncidentID = id
+			}
+		} else if !slices.Contains(fresh, k) {
+			fresh = append(fresh, k)
+		}
+	}
+	if len(fresh) == 0 {
+		return res, nil
+	}
+	claimed, existing, err := r.store.ClaimAlertEvents(ctx, c.source, batch, fresh, now)
 	if err != nil {
 		return nil, err
 	}
@@ -391,13 +417,12 @@ func (r *Receivers) apply(ctx context.Context, c change) (*Result, error) {
 		}
 		if id != "" {
 			r.log.WarnContext(ctx, "alert batch left pending was saved: marking it done", "source", c.source, "batch", e.Batch, "incident", id)
-			if err := r.store.FinishAlertEvents(ctx, c.source, e.Batch, id); err != nil {
-				return nil, err
-			}
+			var g *hindsight.AlertGroup
 			if _, err := r.store.FindAlertGroup(ctx, c.source, c.group); hindsight.ErrorCode(err) == hindsight.ENotFound {
-				if err := r.store.PutAlertGroup(ctx, hindsight.AlertGroup{Source: c.source, Key: c.group, IncidentID: id, Open: true}); err != nil {
-					return nil, err
-				}
+				g = &hindsight.AlertGroup{Source: c.source, Key: c.group, IncidentID: id, Open: true}
+			}
+			if err := r.store.FinishAlertEvents(ctx, c.source, e.Batch, id, g); err != nil {
+				return nil, err
 			}
 			res.Duplicates++
 			continue
@@ -426,30 +451,32 @@ func (r *Receivers) apply(ctx context.Context, c change) (*Result, error) {
 	if len(rows) == 0 {
 		return res, nil
 	}
-	id, opened, err := r.save(ctx, c, rows, batch, now)
+	id, opened, group, err := r.save(ctx, c, rows, batch, now)
 	if err != nil {
 		if rerr := r.store.ReleaseAlertEvents(context.WithoutCancel(ctx), c.source, batch); rerr != nil {
 			r.log.ErrorContext(ctx, "release alert events", "source", c.source, "batch", batch, "err", rerr)
 		}
 		return nil, err
 	}
-	if err := r.store.FinishAlertEvents(context.WithoutCancel(ctx), c.source, batch, id); err != nil {
-		// the change is saved; the batch stays pending and is settled by
-		// the revision message on the next delivery that meets it
-		r.log.ErrorContext(ctx, "finish alert events", "source", c.source, "batch", batch, "err", err)
+	if err := r.store.FinishAlertEvents(context.WithoutCancel(ctx), c.source, batch, id, group); err != nil {
+		// the change is saved but the batch stays pending (and a new
+		// group unmapped): the sender's retry settles it from the
+		// revision message once the claim is stale
+		return nil, err
 	}
 	res.IncidentID, res.Opened, res.Applied = id, opened, len(rows)
 	return res, nil
 }
 
 // save opens the group's incident or extends it with rows. It returns the
-// incident ID and whether it opened it.
-func (r *Receivers) save(ctx context.Context, c change, rows []row, batch string, now time.Time) (string, bool, error) {
+// incident ID, whether it opened it, and the group mapping to write with
+// the finished batch (nil when it does not change).
+func (r *Receivers) save(ctx context.Context, c change, rows []row, batch string, now time.Time) (string, bool, *hindsight.AlertGroup, error) {
 	a := actor(c.source)
 	msg := fmt.Sprintf("%s: %d event(s) %s", c.source, len(rows), hindsight.BatchMarker(batch))
 	g, err := r.store.FindAlertGroup(ctx, c.source, c.group)
 	if err != nil && hindsight.ErrorCode(err) != hindsight.ENotFound {
-		return "", false, err
+		return "", false, nil, err
 	}
 	if g != nil && g.Open {
 		for attempt := 0; ; attempt++ {
@@ -458,7 +485,7 @@ func (r *Receivers) save(ctx context.Context, c change, rows []row, batch string
 				break // deleted: open a new one
 			}
 			if err != nil {
-				return "", false, err
+				return "", false, nil, err
 			}
 			if cur.Doc.Status != hindsight.StatusDraft {
 				break // under review or published: alerts go to a new Draft
@@ -467,15 +494,14 @@ func (r *Receivers) save(ctx context.Context, c change, rows []row, batch string
 			merge(doc, c, rows, now)
 			_, err = r.svc.Save(ctx, a, cur.ID, cur.Revision, doc, app.SaveOptions{Message: msg})
 			if err == nil {
+				var closed *hindsight.AlertGroup
 				if c.closes {
-					if err := r.store.PutAlertGroup(ctx, hindsight.AlertGroup{Source: c.source, Key: c.group, IncidentID: cur.ID, Open: false, CreatedAt: g.CreatedAt}); err != nil {
-						r.log.ErrorContext(ctx, "close alert group", "source", c.source, "group", c.group, "err", err)
-					}
+					closed = &hindsight.AlertGroup{Source: c.source, Key: c.group, IncidentID: cur.ID, Open: false, CreatedAt: g.CreatedAt}
 				}
-				return cur.ID, false, nil
+				return cur.ID, false, closed, nil
 			}
 			if hindsight.ErrorCode(err) != hindsight.EConflict || attempt >= 8 {
-				return "", false, err
+				return "", false, nil, err
 			}
 		}
 	}
@@ -492,14 +518,9 @@ func (r *Receivers) save(ctx context.Context, c change, rows []row, batch string
 	merge(doc, c, rows, now)
 	inc, err := r.svc.Create(ctx, a, doc, app.CreateOptions{Message: "opened from " + msg})
 	if err != nil {
-		return "", false, err
+		return "", false, nil, err
 	}
-	if err := r.store.PutAlertGroup(ctx, hindsight.AlertGroup{Source: c.source, Key: c.group, IncidentID: inc.ID, Open: !c.closes}); err != nil {
-		// the incident is saved; the next delivery of the group would open
-		// another one, so report it
-		return "", false, err
-	}
-	return inc.ID, true, nil
+	return inc.ID, true, &hindsight.AlertGroup{Source: c.source, Key: c.group, IncidentID: inc.ID, Open: !c.closes}, nil
 }
 
 func cloneDoc(p *hindsight.Postmortem) *hindsight.Postmortem {

@@ -92,8 +92,25 @@ func testAlertEvents(t *testing.T, s integrationStore) {
 	if !existing[0].At.Equal(Epoch) {
 		t.Errorf("claim time %v, want %v", existing[0].At, Epoch)
 	}
-	if err := s.FinishAlertEvents(ctx, "alertmanager", "b1", "INC-20261126-001"); err != nil {
+	if err := s.FinishAlertEvents(ctx, "alertmanager", "b1", "INC-20261126-001", &hindsight.AlertGroup{Source: "alertmanager", Key: "g1", IncidentID: "INC-20261126-001", Open: true}); err != nil {
 		t.Fatal(err)
+	}
+	if g, err := s.FindAlertGroup(ctx, "alertmanager", "g1"); err != nil || g.IncidentID != "INC-20261126-001" || !g.Open {
+		t.Fatalf("group written with the finished batch: %+v, %v", g, err)
+	}
+	found, err := s.FindAlertEvents(ctx, "alertmanager", []string{"k1", "k2", "k3", "nope"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	states := map[string]string{}
+	for _, e := range found {
+		states[e.Key] = e.State + " " + e.Batch + " " + e.IncidentID
+	}
+	if jsonString(states) != jsonString(map[string]string{"k1": "done b1 INC-20261126-001", "k2": "done b1 INC-20261126-001", "k3": "pending b2 "}) {
+		t.Fatalf("FindAlertEvents: %v", states)
+	}
+	if found, err := s.FindAlertEvents(ctx, "alertmanager", nil); err != nil || len(found) != 0 {
+		t.Fatalf("FindAlertEvents(none) = %v, %v", found, err)
 	}
 	if err := s.ReleaseAlertEvents(ctx, "alertmanager", "b2"); err != nil {
 		t.Fatal(err)

@@ -61,6 +61,7 @@ func run(args []string, out io.Writer) error {
 	groups := fs.Int("groups", 1000, "alert groups (one Draft incident each)")
 	dup := fs.Float64("dup", 0.05, "fraction of requests that are retries of an earlier one")
 	conc := fs.Int("conc", 256, "most requests in flight")
+	timeout := fs.Duration("timeout", 10*time.Second, "client timeout of one request")
 	dbPath := fs.String("db", "", "SQLite file (default: a temporary one)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	if err := fs.Parse(args); err != nil {
@@ -99,7 +100,7 @@ func run(args []string, out io.Writer) error {
 	go srv.Serve(ln)
 	defer srv.Close()
 	url := "http://" + ln.Addr().String() + "/hooks/alertmanager"
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *conc, MaxConnsPerHost: *conc}, Timeout: 30 * time.Second}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *conc, MaxConnsPerHost: *conc}, Timeout: *timeout}
 
 	total := int(float64(*rate) * dur.Seconds())
 	start := time.Now().UTC().Add(-time.Hour).Truncate(time.Minute)
@@ -116,25 +117,35 @@ func run(args []string, out io.Writer) error {
 	var firstErr atomic.Value
 	sem := make(chan struct{}, *conc)
 	var wg sync.WaitGroup
+	var resent atomic.Int64
+	// send posts b, retrying a failed request (as Alertmanager would) up to
+	// 5 times; each attempt's round trip is an intake latency sample.
 	send := func(b []byte) {
-		t0 := time.Now()
-		resp, err := client.Post(url+"?token="+token, "application/json", bytes.NewReader(b))
-		d := time.Since(t0)
-		if err == nil {
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != 200 {
-				err = fmt.Errorf("status %d", resp.StatusCode)
+		for attempt := 0; ; attempt++ {
+			t0 := time.Now()
+			resp, err := client.Post(url+"?token="+token, "application/json", bytes.NewReader(b))
+			d := time.Since(t0)
+			if err == nil {
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					err = fmt.Errorf("status %d", resp.StatusCode)
+				}
 			}
-		}
-		if err != nil {
-			errs.Add(1)
+			mu.Lock()
+			lat = append(lat, d)
+			mu.Unlock()
+			if err == nil {
+				return
+			}
 			firstErr.CompareAndSwap(nil, err.Error())
-			return
+			if attempt == 5 {
+				errs.Add(1)
+				return
+			}
+			resent.Add(1)
+			time.Sleep(time.Duration(attempt+1) * 200 * time.Millisecond)
 		}
-		mu.Lock()
-		lat = append(lat, d)
-		mu.Unlock()
 	}
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -222,7 +233,8 @@ func run(args []string, out io.Writer) error {
 			r.Doubled++
 		}
 	}
-	fmt.Fprintf(out, "sent %d alerts + %d retries in %v (%.0f alerts/s); %d errors%s\n", r.Sent, r.Retries, elapsed.Round(time.Millisecond), r.Rate, r.Errors, errNote(firstErr.Load()))
+	fmt.Fprintf(out, "sent %d alerts + %d duplicate deliveries in %v (%.0f alerts/s); %d requests failed and were sent again, %d gave up%s\n",
+		r.Sent, r.Retries, elapsed.Round(time.Millisecond), r.Rate, resent.Load(), r.Errors, errNote(firstErr.Load()))
 	fmt.Fprintf(out, "intake latency: p50 %v  p90 %v  p99 %v  max %v\n", r.P50.Round(10*time.Microsecond), r.P90.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), r.Max.Round(10*time.Microsecond))
 	fmt.Fprintf(out, "timeline: %d incidents, %d rows; %d alerts missing, %d more than once\n", r.Incidents, r.Rows, r.Missing, r.Doubled)
 	if r.Missing > 0 || r.Doubled > 0 || r.Errors > 0 {

@@ -54,11 +54,48 @@ VALUES (?, ?, ?, ?, '', ?) ON CONFLICT (source, key) DO NOTHING`), source, k, ba
 	return claimed, existing, nil
 }
 
+// FindAlertEvents implements hindsight.AlertStore.
+func (s *Store) FindAlertEvents(ctx context.Context, source string, keys []string) ([]hindsight.AlertEvent, error) {
+	var out []hindsight.AlertEvent
+	for start := 0; start < len(keys); start += 200 {
+		part := keys[start:min(len(keys), start+200)]
+		args := []any{clean(source)}
+		for _, k := range part {
+			args = append(args, clean(k))
+		}
+		rows, err := s.r.QueryContext(ctx, s.d.Rebind(`SELECT key, batch, state, incident_id, at FROM alert_events WHERE source = ? AND key IN (?`+
+			strings.Repeat(", ?", len(part)-1)+`)`), args...)
+		if err != nil {
+			return nil, internal("find alert events", err)
+		}
+		for rows.Next() {
+			e := hindsight.AlertEvent{Source: source}
+			if err := rows.Scan(&e.Key, &e.Batch, &e.State, &e.IncidentID, timeScan{&e.At}); err != nil {
+				rows.Close()
+				return nil, internal("find alert events", err)
+			}
+			out = append(out, e)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, internal("find alert events", err)
+		}
+	}
+	return out, nil
+}
+
 // FinishAlertEvents implements hindsight.AlertStore.
-func (s *Store) FinishAlertEvents(ctx context.Context, source, batch, incidentID string) error {
-	_, err := s.w.ExecContext(ctx, s.d.Rebind(`UPDATE alert_events SET state = ?, incident_id = ? WHERE source = ? AND batch = ? AND state = ?`),
-		hindsight.AlertDone, clean(incidentID), clean(source), clean(batch), hindsight.AlertPending)
-	return internal("finish alert events", err)
+func (s *Store) FinishAlertEvents(ctx context.Context, source, batch, incidentID string, group *hindsight.AlertGroup) error {
+	return internal("finish alert events", s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, s.d.Rebind(`UPDATE alert_events SET state = ?, incident_id = ? WHERE source = ? AND batch = ? AND state = ?`),
+			hindsight.AlertDone, clean(incidentID), clean(source), clean(batch), hindsight.AlertPending); err != nil {
+			return err
+		}
+		if group == nil {
+			return nil
+		}
+		return s.putAlertGroup(ctx, tx, *group)
+	}))
 }
 
 // ReleaseAlertEvents implements hindsight.AlertStore.
@@ -106,6 +143,10 @@ func (s *Store) FindAlertGroup(ctx context.Context, source, key string) (*hindsi
 
 // PutAlertGroup implements hindsight.AlertStore.
 func (s *Store) PutAlertGroup(ctx context.Context, g hindsight.AlertGroup) error {
+	return internal("put alert group", s.tx(ctx, func(tx *sql.Tx) error { return s.putAlertGroup(ctx, tx, g) }))
+}
+
+func (s *Store) putAlertGroup(ctx context.Context, tx *sql.Tx, g hindsight.AlertGroup) error {
 	if g.Source == "" || g.Key == "" || !storable(g.Source) || !storable(g.Key) {
 		return hindsight.Errorf(hindsight.EInvalid, "alert group: source and key must be non-empty text")
 	}
@@ -116,9 +157,9 @@ func (s *Store) PutAlertGroup(ctx context.Context, g hindsight.AlertGroup) error
 	if g.UpdatedAt.IsZero() {
 		g.UpdatedAt = now
 	}
-	_, err := s.w.ExecContext(ctx, s.d.Rebind(`INSERT INTO alert_groups (source, key, incident_id, open, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+	_, err := tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO alert_groups (source, key, incident_id, open, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
 ON CONFLICT (source, key) DO UPDATE SET incident_id = excluded.incident_id, open = excluded.open, updated_at = excluded.updated_at,
 created_at = CASE WHEN alert_groups.incident_id = excluded.incident_id THEN alert_groups.created_at ELSE excluded.created_at END`),
 		g.Source, g.Key, clean(g.IncidentID), g.Open, s.d.Time(g.CreatedAt), s.d.Time(g.UpdatedAt))
-	return internal("put alert group", err)
+	return err
 }
