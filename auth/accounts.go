@@ -78,14 +78,15 @@ func (a *Auth) CreateToken(ctx context.Context, actor app.Actor, userID, name st
 	if ttl == 0 {
 		ttl = DefaultTokenTTL
 	}
-	if _, err := a.store.FindUserByID(ctx, userID); err != nil {
+	owner, err := a.store.FindUserByID(ctx, userID)
+	if err != nil {
 		return "", nil, err
 	}
 	secret := TokenPrefix + random(32)
 	now := a.now()
 	t := &hindsight.Token{ID: newID("tok_"), UserID: userID, Name: name, Hash: digest(secret), Scope: scope, CreatedAt: now, ExpiresAt: now.Add(ttl)}
-	err := a.store.CreateToken(ctx, t, []hindsight.AuditEntry{{Actor: actorID(actor), Action: "token.create", Target: t.ID, Address: actor.Address,
-		Detail: "for " + userID + ", scope " + string(scope) + ", " + name}})
+	err = a.store.CreateToken(ctx, t, []hindsight.AuditEntry{{Actor: actorID(actor), Action: "token.create", Target: t.ID, Address: actor.Address,
+		Detail: "for " + owner.Email + ", scope " + string(scope) + ", " + name}})
 	if err != nil {
 		return "", nil, err
 	}

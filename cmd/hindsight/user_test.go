@@ -1,18 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"path/filepath"
 	"strings"
 	"testing"
 )
-
-func runWithStdin(t *testing.T, stdin string, args ...string) (int, string, string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	code := run(args, strings.NewReader(stdin), &out, &errb)
-	return code, out.String(), errb.String()
-}
 
 func TestUserAndTokenCommands(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "h.db")
@@ -43,7 +35,7 @@ func TestUserAndTokenCommands(t *testing.T) {
 		{"revoke unknown", "", []string{"token", "revoke", "tok_nope"}, 2, "not found"},
 	}
 	for _, s := range steps {
-		code, out, errs := runWithStdin(t, s.stdin, append([]string{"--db", db}, s.args...)...)
+		code, out, errs := runIn(t, s.stdin, append([]string{"--db", db}, s.args...)...)
 		got := out
 		if s.code != 0 {
 			got = errs
@@ -56,17 +48,17 @@ func TestUserAndTokenCommands(t *testing.T) {
 		}
 	}
 	// revoke the created token through its listed ID
-	_, out, _ := runWithStdin(t, "", "--db", db, "token", "list")
+	_, out, _ := runIn(t, "", "--db", db, "token", "list")
 	var id string
 	for _, f := range strings.Fields(out) {
 		if strings.HasPrefix(f, "tok_") {
 			id = f
 		}
 	}
-	if code, out, errs := runWithStdin(t, "", "--db", db, "token", "revoke", id); code != 0 || !strings.Contains(out, "Revoked") {
+	if code, out, errs := runIn(t, "", "--db", db, "token", "revoke", id); code != 0 || !strings.Contains(out, "Revoked") {
 		t.Errorf("revoke %q: %d %s %s", id, code, out, errs)
 	}
-	if _, out, _ := runWithStdin(t, "", "--db", db, "token", "list"); !strings.Contains(out, "revoked") || strings.Contains(out, "hst_") {
+	if _, out, _ := runIn(t, "", "--db", db, "token", "list"); !strings.Contains(out, "revoked") || strings.Contains(out, "hst_") {
 		t.Errorf("list after revoke: %s", out)
 	}
 }
