@@ -196,8 +196,10 @@ func (b *tab) shotViewport(name string) { b.save(name, chromedp.CaptureScreensho
 
 func (b *tab) save(name string, capture chromedp.Action[[]byte]) {
 	b.t.Helper()
-	_, _ = chromedp.Run(b.ctx, chromedp.Evaluate[bool](`window.scrollTo(0, 0); document.activeElement && document.activeElement.blur(); true`))
-	buf, err := chromedp.Run(b.ctx, capture)
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	_, _ = chromedp.Run(ctx, chromedp.Evaluate[bool](`window.scrollTo(0, 0); document.activeElement && document.activeElement.blur(); true`))
+	buf, err := chromedp.Run(ctx, capture)
 	if err != nil {
 		b.t.Logf("screenshot %s: %v", name, err)
 		return
