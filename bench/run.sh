@@ -13,7 +13,11 @@
 # bench/soak/run.sh and bench/fuzz.sh in the same file are left alone.
 #
 # --quick: short durations and at most 2,000 incidents (a smoke run).
-# --only: a comma-separated subset of markdown,lint,store,grep,web,insights,webhooks.
+# --only: a comma-separated subset of reliability,markdown,lint,store,grep,web,
+# insights,webhooks. "reliability" runs go test ./reliability -v (the crash,
+# two-instance, hostile-input and backup tests; HINDSIGHT_RELIABILITY_FULL=1
+# for their long form, HINDSIGHT_TEST_POSTGRES_URL for PostgreSQL) and
+# records what each one measured.
 # Benchmarks that write their own RESULTS.md (bench/lint, bench/web) get
 # their file back as it was: the figures of this run go to docs/benchmarks.md.
 set -uo pipefail
@@ -23,7 +27,7 @@ export PATH="$PATH:/usr/local/go/bin:$HOME/go/bin"
 
 SIZE=10000
 QUICK=0
-ONLY="markdown,lint,store,grep,web,insights,webhooks"
+ONLY="reliability,markdown,lint,store,grep,web,insights,webhooks"
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--size) SIZE="$2"; shift 2 ;;
@@ -58,6 +62,34 @@ restore() { [ -f "$WORK/keep.$(echo "$1" | tr / _)" ] && cp "$WORK/keep.$(echo "
 say "building hindsight"
 go build -o "$WORK/hindsight" ./cmd/hindsight || exit 1
 HS="$WORK/hindsight"
+
+# --- reliability tests: what each measured, from their -v log ---
+if want reliability; then
+	say "reliability: go test ./reliability -v"
+	form="reduced form"; [ "${HINDSIGHT_RELIABILITY_FULL:-}" = 1 ] && form="long form"
+	go test ./reliability -count=1 -v -timeout 60m >"$LOG/reliability" 2>&1
+	rel() { # TEST GOAL
+		local t="$1" goal="$2" res value
+		if grep -q -- "--- PASS: $t " "$LOG/reliability"; then res=pass
+		elif grep -q -- "--- SKIP: $t " "$LOG/reliability"; then res=skipped
+		elif grep -q -- "--- FAIL: $t " "$LOG/reliability"; then res="**FAIL**"
+		else res="not run"; fi
+		# The test's own log lines (t.Logf / t.Skip), between its RUN line and the next RUN.
+		value=$(awk -v t="$t" '$0 == "=== RUN   " t || $0 == "=== NAME  " t { on = 1; next } /^=== (RUN|NAME|CONT)/ { on = 0 } on && /^ +[a-z_]+_test\.go:[0-9]+: / { sub(/^ +[a-z_]+_test\.go:[0-9]+: /, ""); printf "%s%s", sep, $0; sep = "; " }' "$LOG/reliability" | tr '|' '/' | cut -c1-400)
+		local subs
+		subs=$(grep -c -- "--- PASS: $t/" "$LOG/reliability")
+		[ "$subs" -gt 0 ] && value="$subs cases passed; $value"
+		row "$t ($form)" "${value:--}" "$goal" "$res" "go test ./reliability -run '^${t%%/*}\$' -v"
+	}
+	rel TestCrashSQLite "every 2xx save there unchanged after SIGKILLs; integrity_check ok"
+	rel TestCrashPostgres "every 2xx save there unchanged after SIGKILLs"
+	rel TestTwoInstancesPostgres/SameIncidents "history = the acknowledged saves (no lost update)"
+	rel TestTwoInstancesPostgres/SameDayCreates "no duplicate Incident ID, consecutive"
+	rel TestTwoInstancesPostgres/WebhooksOnce "each delivery once"
+	rel TestHostileInput "clear error for each; nothing stored changes"
+	rel TestBackupUnderLoad "opens, integrity_check ok, every revision acknowledged before it"
+	if ! grep -q '^ok' "$LOG/reliability"; then tail -30 "$LOG/reliability"; fi
+fi
 
 # --- Markdown parse vs goldmark (same loop, same bytes) ---
 if want markdown; then
