@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	osuser "os/user"
 	"strings"
@@ -19,6 +20,49 @@ import (
 )
 
 func init() { commands = append(commands, newUserCmd, newTokenCmd) }
+
+// serveAuth is what hindsight serve needs of accounts: an Auth over the
+// store (whose Protect wraps every route and whose Routes add the sign-in,
+// account and admin pages), and the first admin from HINDSIGHT_ADMIN_EMAIL
+// and HINDSIGHT_ADMIN_PASSWORD when no account exists yet (the password is
+// never printed or logged).
+func serveAuth(ctx context.Context, a *app, store hindsight.Store, svc *appsvc.Service, logger *slog.Logger, baseURL string) (*auth.Auth, error) {
+	as, ok := store.(hindsight.AccountStore)
+	if !ok {
+		return nil, hindsight.Errorf(hindsight.EUnsupport, "the database keeps no accounts")
+	}
+	au, err := auth.New(as, svc, auth.Options{BaseURL: baseURL, Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	email, pw := os.Getenv("HINDSIGHT_ADMIN_EMAIL"), os.Getenv("HINDSIGHT_ADMIN_PASSWORD")
+	switch {
+	case email == "" && pw == "":
+	case email == "" || pw == "":
+		return nil, hindsight.Errorf(hindsight.EInvalid, "set both HINDSIGHT_ADMIN_EMAIL and HINDSIGHT_ADMIN_PASSWORD, or neither")
+	default:
+		created, err := au.Bootstrap(ctx, email, pw)
+		if err != nil {
+			return nil, fmt.Errorf("HINDSIGHT_ADMIN_EMAIL/HINDSIGHT_ADMIN_PASSWORD: %w", err)
+		}
+		if created {
+			fmt.Fprintf(a.stdout, "Created the first admin account %s (HINDSIGHT_ADMIN_EMAIL)\n", strings.ToLower(strings.TrimSpace(email)))
+		}
+	}
+	return au, nil
+}
+
+// printSetupLink prints the one-time link that creates the first admin to
+// the operator's terminal (stdout, never the log) while no account exists.
+// publicURL is the base URL, or the listening address as http://host:port.
+func printSetupLink(ctx context.Context, a *app, au *auth.Auth, publicURL string) error {
+	link, err := au.SetupLink(ctx, publicURL)
+	if err != nil || link == "" {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "No account exists yet. Create the first admin (this link works once):\n  %s\n", link)
+	return nil
+}
 
 // openAuth opens the store of --db and an Auth over it; close closes the
 // store.

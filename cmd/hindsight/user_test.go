@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -60,5 +61,52 @@ func TestUserAndTokenCommands(t *testing.T) {
 	}
 	if _, out, _ := runIn(t, "", "--db", db, "token", "list"); !strings.Contains(out, "revoked") || strings.Contains(out, "hst_") {
 		t.Errorf("list after revoke: %s", out)
+	}
+}
+
+func TestServeAuthWiring(t *testing.T) {
+	cases := []struct {
+		name, email, pw string
+		wantErr         string
+		wantLink        bool
+		wantOut         string
+	}{
+		{"no accounts: setup link", "", "", "", true, "No account exists yet"},
+		{"bootstrap", "Ops@Example.com", "bootstrap password", "", false, "Created the first admin account ops@example.com"},
+		{"half set", "ops@example.com", "", "set both", false, ""},
+		{"short password", "ops@example.com", "short", "at least 12", false, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("HINDSIGHT_ADMIN_EMAIL", tc.email)
+			t.Setenv("HINDSIGHT_ADMIN_PASSWORD", tc.pw)
+			st, err := openStore(t.Context(), filepath.Join(t.TempDir(), "h.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			var out bytes.Buffer
+			a := &app{stdout: &out, stderr: &out}
+			au, err := serveAuth(t.Context(), a, st, nil, nil, "")
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := printSetupLink(t.Context(), a, au, "http://127.0.0.1:8080"); err != nil {
+				t.Fatal(err)
+			}
+			got := out.String()
+			if strings.Contains(got, "http://127.0.0.1:8080/setup?token=") != tc.wantLink || !strings.Contains(got, tc.wantOut) {
+				t.Errorf("output %q", got)
+			}
+			if tc.pw != "" && strings.Contains(got, tc.pw) {
+				t.Error("the password is printed")
+			}
+		})
 	}
 }
