@@ -177,6 +177,9 @@ func TestAdminPagesAndAPI(t *testing.T) {
 			t.Errorf("GET %s: %d", p, rec.Code)
 		}
 	}
+	if rec := w.do(t, "GET", "/admin/audit?actor=root%40example.com&action=login", "", c); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "<td>login</td>") {
+		t.Errorf("filter by the actor's email: %d", rec.Code)
+	}
 	if rec := w.do(t, "GET", "/admin/audit?since=yesterday", "", c); rec.Code != http.StatusUnprocessableEntity {
 		t.Errorf("bad filter: %d", rec.Code)
 	}

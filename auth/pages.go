@@ -418,9 +418,21 @@ func auditFilter(q url.Values) (hindsight.AuditFilter, error) {
 	return f, nil
 }
 
+// resolveActor lets an audit filter name an account by email: entries
+// record account IDs.
+func (a *Auth) resolveActor(r *http.Request, f *hindsight.AuditFilter) {
+	if strings.Contains(f.Actor, "@") {
+		if u, err := a.store.FindUserByEmail(r.Context(), f.Actor); err == nil {
+			f.Actor = u.ID
+		}
+	}
+}
+
 func (a *Auth) auditPage(w http.ResponseWriter, r *http.Request) {
 	f, err := auditFilter(r.URL.Query())
+	a.resolveActor(r, &f)
 	p := &page{Title: "Audit log", Filter: f, Since: r.URL.Query().Get("since")}
+	p.Filter.Actor = strings.TrimSpace(r.URL.Query().Get("actor"))
 	if err != nil {
 		p.Error = hindsight.ErrorMessage(err)
 		a.render(w, r, http.StatusUnprocessableEntity, "audit", p)

@@ -218,6 +218,7 @@ func (a *Auth) apiAudit(w http.ResponseWriter, r *http.Request) {
 		a.apiFail(w, r, err)
 		return
 	}
+	a.resolveActor(r, &f)
 	es, err := a.store.FindAudit(r.Context(), f)
 	if err != nil {
 		a.apiFail(w, r, err)
