@@ -563,11 +563,11 @@ func (p *parse) fieldSection(s *section, specs []*fieldSpec) {
 		case *ast.Paragraph:
 			if !p.labelledParagraph(s, specs, b, seen, e) {
 				p.unknown("content", s.key, "", b.from)
-				e.add(p.src.text(b.from, b.to))
+				e.add(p.blockText(b))
 			}
 		default:
 			p.unknown("content", s.key, "", b.from)
-			e.add(p.src.text(b.from, b.to))
+			e.add(p.blockText(b))
 		}
 	}
 	p.saveExtra(s.key, e, nil)

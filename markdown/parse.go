@@ -337,7 +337,7 @@ func (p *parse) at(field string, line int) { p.sm.Lines[field] = line + 1 }
 func (p *parse) section(s *section) {
 	if s.custom != nil {
 		if len(s.blocks) > 0 {
-			s.custom.Body = p.src.text(s.blocks[0].from, s.blocks[len(s.blocks)-1].to)
+			s.custom.Body = p.rangeText(s.blocks)
 		}
 		p.doc.Custom = append(p.doc.Custom, *s.custom)
 		return
@@ -347,7 +347,7 @@ func (p *parse) section(s *section) {
 		p.preamble(s)
 	case hindsight.SecExecutive:
 		if len(s.blocks) > 0 {
-			v := p.src.text(s.blocks[0].from, s.blocks[len(s.blocks)-1].to)
+			v := p.rangeText(s.blocks)
 			if normValue(v) == normValue(phExecutive) {
 				p.placeholder(hindsight.SecExecutive, s.blocks[0].from, v)
 			} else {
@@ -368,6 +368,19 @@ func (p *parse) section(s *section) {
 	default:
 		p.fieldSection(s, fieldSpecs[s.key])
 	}
+}
+
+// blockText is a block's source, kept verbatim but for its indentation (see
+// source.text).
+func (p *parse) blockText(b block) string {
+	_, para := b.node.(*ast.Paragraph)
+	return p.src.text(b.from, b.to, !para)
+}
+
+// rangeText is the source of a run of blocks.
+func (p *parse) rangeText(bs []block) string {
+	_, para := bs[0].node.(*ast.Paragraph)
+	return p.src.text(bs[0].from, bs[len(bs)-1].to, !para)
 }
 
 // extra collects a section's unmapped content.
@@ -512,7 +525,7 @@ func (p *parse) itemSection(s *section, placeholders []string) []string {
 			continue
 		}
 		p.unknown("content", s.key, "", b.from)
-		e.add(p.src.text(b.from, b.to))
+		e.add(p.blockText(b))
 	}
 	if len(out) == 0 {
 		// prose instead of a list stands alone: it is all "before"

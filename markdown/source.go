@@ -65,9 +65,13 @@ func (s *source) blank(i int) bool {
 	return strings.TrimSpace(s.line(i)) == ""
 }
 
-// text returns lines [from, to] (0-based, inclusive) joined, with trailing
-// blank lines dropped.
-func (s *source) text(from, to int) string {
+// text returns lines [from, to] (0-based, inclusive) joined, with blank
+// lines around them and trailing white space dropped. The first line's
+// indentation (up to three spaces) is dropped; with dedentAll, every line
+// loses as much (a list or code block keeps its shape), otherwise the other
+// lines stay as written (a paragraph's continuation lines, whose indentation
+// means nothing but could make them a block of their own if it changed).
+func (s *source) text(from, to int, dedentAll bool) string {
 	for to >= from && s.blank(to) {
 		to--
 	}
@@ -77,8 +81,6 @@ func (s *source) text(from, to int) string {
 	if from > to {
 		return ""
 	}
-	// a block's first line may be indented up to three spaces; the block is
-	// kept relative to it, so it stands at the margin wherever it is written
 	first := s.line(from)
 	indent := len(first) - len(strings.TrimLeft(first, " "))
 	if indent > 3 {
@@ -86,10 +88,14 @@ func (s *source) text(from, to int) string {
 	}
 	var b strings.Builder
 	for i := from; i <= to; i++ {
+		l := s.line(i)
+		if i == from || dedentAll {
+			l = dedent(l, indent)
+		}
 		if i > from {
 			b.WriteByte('\n')
 		}
-		b.WriteString(strings.TrimRight(dedent(s.line(i), indent), " \t"))
+		b.WriteString(strings.TrimRight(l, " \t"))
 	}
 	return b.String()
 }
