@@ -419,3 +419,29 @@ func TestLoginThrottling(t *testing.T) {
 		t.Errorf("audit: %d failed, %d throttled; want 5 and 2", failed, throttled)
 	}
 }
+
+// TestSecretsNeverLogged: passwords (also one typed into the email field),
+// session IDs and tokens (also wrong ones) appear neither in the captured
+// logs nor in the audit log. Every test's world scans for its own secrets
+// at cleanup; this one drives the risky paths on purpose.
+func TestSecretsNeverLogged(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	u, pw := w.addUser(t, "ann@example.com", hindsight.RoleEditor)
+	misplaced := "my secret passphrase"
+	wrongTok := auth.TokenPrefix + "guessedtokenvalue0000000000000000000000000"
+	w.secret = append(w.secret, misplaced, wrongTok)
+	w.login(t, misplaced, misplaced, nil) // the password in the email field
+	w.login(t, "ann@example.com", misplaced, nil)
+	c, _ := w.login(t, "ann@example.com", pw, nil)
+	w.secret = append(w.secret, c.Value)
+	tok := w.token(t, u, hindsight.ScopeRead, 0)
+	w.do(t, "GET", "/api/v1/fake/x", "", tok)
+	w.do(t, "GET", "/api/v1/fake/x", "", wrongTok)
+	w.do(t, "POST", "/fake/incidents/x/review", "", c, "Sec-Fetch-Site", "cross-site")
+	w.do(t, "POST", "/logout", "", c)
+	logs := w.logs.String()
+	if !strings.Contains(logs, "sign-in failed") || !strings.Contains(logs, "(not an email)") {
+		t.Errorf("the failed sign-ins are not logged as expected:\n%s", logs)
+	}
+	// the scan itself runs at cleanup (newWorld)
+}
