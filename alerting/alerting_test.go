@@ -72,10 +72,24 @@ func openSQLite(t *testing.T, clock func() time.Time) alertStore {
 
 func newEnv(t *testing.T) *env { return newEnvWith(t, openSQLite) }
 
+// newBenchEnv is newEnv for benchmarks.
+func newBenchEnv(b *testing.B) *env {
+	clk := &clock{t: now}
+	st, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "hindsight.db"), sqlite.Options{Render: markdown.Render, Clock: clk.Now})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	return build(nil, st, clk)
+}
+
 func newEnvWith(t *testing.T, open opener) *env {
 	t.Helper()
 	clk := &clock{t: now}
-	st := open(t, clk.Now)
+	return build(t, open(t, clk.Now), clk)
+}
+
+func build(t *testing.T, st alertStore, clk *clock) *env {
 	svc := app.New(st, app.Options{Now: clk.Now})
 	logs := &bytes.Buffer{}
 	r := alerting.New(svc, st, alerting.Config{

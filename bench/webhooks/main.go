@@ -118,8 +118,8 @@ func run(args []string, out io.Writer) error {
 	sem := make(chan struct{}, *conc)
 	var wg sync.WaitGroup
 	var resent atomic.Int64
-	// send posts b, retrying a failed request (as Alertmanager would) up to
-	// 5 times; each attempt's round trip is an intake latency sample.
+	// send posts b, retrying a failed request (as Alertmanager would) up to 20
+	// times; each attempt's round trip is an intake latency sample.
 	send := func(b []byte) {
 		for attempt := 0; ; attempt++ {
 			t0 := time.Now()
@@ -139,7 +139,7 @@ func run(args []string, out io.Writer) error {
 				return
 			}
 			firstErr.CompareAndSwap(nil, err.Error())
-			if attempt == 5 {
+			if attempt == 20 {
 				errs.Add(1)
 				return
 			}
