@@ -27,6 +27,7 @@ func RunIntegrations(t *testing.T, open Opener) {
 		{"FanOutOncePerSubscription", testFanOut},
 		{"ConcurrentFanOutExactlyOnce", testConcurrentFanOut},
 		{"ClaimLeaseAttemptsRedeliver", testDeliveryLifecycle},
+		{"ConcurrentClaimsDisjoint", testConcurrentClaims},
 		{"OverdueQueuedOnce", testOverdueOnce},
 	}
 	for _, tc := range tests {
@@ -425,5 +426,54 @@ func testOverdueOnce(t *testing.T, s integrationStore) {
 	ds, _ := s.FindDeliveries(ctx, hindsight.DeliveryFilter{})
 	if len(ds) != 3 || ds[0].Event != hindsight.EventActionItemOverdue || ds[0].IncidentID != "INC-20261101-001" {
 		t.Fatalf("overdue deliveries: %+v", ds)
+	}
+}
+
+func testConcurrentClaims(t *testing.T, s integrationStore) {
+	ctx := t.Context()
+	w := &hindsight.WebhookSubscription{URL: "http://127.0.0.1:9/a", Events: []string{"*"}, Format: "json", Active: true}
+	if err := s.CreateWebhook(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+	const n = 30
+	for range n {
+		igCreate(t, s, hindsight.IncidentCreate{Outbox: []hindsight.OutboxEvent{igEvent(hindsight.EventIncidentCreated)}})
+	}
+	now := Epoch.Add(time.Hour)
+	if k, err := s.FanOutOutbox(ctx, now, time.Hour, 100); err != nil || k != n {
+		t.Fatalf("fan out: %d, %v", k, err)
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	got := map[int64]int{}
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				ds, err := s.ClaimDeliveries(ctx, now, time.Minute, 4)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if len(ds) == 0 {
+					return
+				}
+				mu.Lock()
+				for _, d := range ds {
+					got[d.ID]++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if len(got) != n {
+		t.Fatalf("%d deliveries claimed, want %d", len(got), n)
+	}
+	for id, c := range got {
+		if c != 1 {
+			t.Errorf("delivery %d claimed %d times while leased", id, c)
+		}
 	}
 }
