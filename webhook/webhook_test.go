@@ -427,3 +427,46 @@ func TestAdminAPIAndPage(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestTwoWorkersDeliverOnce(t *testing.T) {
+	ctx := context.Background()
+	clk := &clock{t: start}
+	path := filepath.Join(t.TempDir(), "h.db")
+	st1 := openStore(t, path, clk)
+	defer st1.Close()
+	st2 := openStore(t, path, clk)
+	defer st2.Close()
+	w1, w2 := newWorker(t, st1, clk), newWorker(t, st2, clk)
+	rc := newReceiver(t, "k", clk, 0)
+	subscribe(t, w1, rc.srv.URL, "k", "json", hindsight.EventIncidentCreated)
+	const n = 25
+	for range n {
+		openIncident(t, st1, clk, false)
+	}
+	var wg sync.WaitGroup
+	for _, w := range []*webhook.Webhooks{w1, w2} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 5 {
+				if _, err := w.Tick(ctx); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	bodies, calls, errs := rc.got()
+	if len(errs) > 0 || calls != n || len(bodies) != n {
+		t.Fatalf("two workers: %d calls, %d accepted, errors %v; want %d each", calls, len(bodies), errs, n)
+	}
+	seen := map[string]bool{}
+	for _, b := range bodies {
+		var m webhook.Message
+		_ = json.Unmarshal(b, &m)
+		if seen[m.IncidentID] {
+			t.Fatalf("incident %s announced twice", m.IncidentID)
+		}
+		seen[m.IncidentID] = true
+	}
+}
