@@ -243,6 +243,9 @@ func priorities(q url.Values) ([]hindsight.Priority, error) {
 func itemStatuses(q url.Values) ([]hindsight.ItemStatus, error) {
 	var out []hindsight.ItemStatus
 	for _, v := range splitList(q, "status") {
+		if strings.EqualFold(v, "any") {
+			return nil, nil
+		}
 		s, ok := hindsight.ParseItemStatus(v)
 		if !ok {
 			return nil, paramError("status", "%q is not Open or Closed", v)

@@ -84,6 +84,10 @@ func withParam(q url.Values, k, v string) string {
 
 func (h *Handler) trackerPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	if !q.Has("status") && q.Get("format") != "csv" {
+		// the tracker opens on what is left to do; status=any shows all
+		q.Set("status", string(hindsight.ItemOpen))
+	}
 	today := h.today()
 	x, err := ItemQuery(q, today, h.opts.Objectives)
 	if err != nil {

@@ -56,3 +56,6 @@ JOIN incidents i ON i.id = s.incident_id
 WHERE ` + cond + `
 ORDER BY score DESC, i.id LIMIT ?`
 }
+
+// NoIndex returns col: PostgreSQL's planner has statistics to choose with.
+func (dialect) NoIndex(col string) string { return col }

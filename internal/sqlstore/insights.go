@@ -31,6 +31,9 @@ type InsightsDialect interface {
 	// OrMatchArg turns words into a full-text query matching any of them
 	// (ok false when none is searchable).
 	OrMatchArg(words []string) (string, bool)
+	// NoIndex wraps a column so the planner does not use an index for a
+	// condition on it (SQLite: +col; PostgreSQL: the column as is).
+	NoIndex(col string) string
 	// SimilarSQL ranks incidents (alias i) matching an OrMatchArg query
 	// and cond: it selects i.id and a score (higher is better); its
 	// parameters are the query, cond's arguments and the limit.
@@ -62,6 +65,21 @@ func (s *Store) insightConds(c *cond, v hindsight.Viewer, f *hindsight.InsightsF
 	})
 }
 
+// notClosed is "the item is not Closed" on action items (alias a), with
+// two parameters (ItemClosed twice): two ranges of the status index rather
+// than an inequality no index serves, so open items are found without
+// reading the closed ones (the status column is never NULL).
+const notClosed = `(a.status < ? OR a.status > ?)`
+
+// noIndex keeps the backend's planner from choosing an index for expr (the
+// target-date index would read almost every item for "overdue").
+func (s *Store) noIndex(expr string) string {
+	if d, ok := s.d.(InsightsDialect); ok {
+		return d.NoIndex(expr)
+	}
+	return expr
+}
+
 // objectiveCond is the SQL of "not Closed and past its objective" on
 // action items (alias a) of incidents (alias i) as of day.
 func (s *Store) objectiveCond(o hindsight.Objectives, day time.Time) (string, []any) {
@@ -73,8 +91,9 @@ func (s *Store) objectiveCond(o hindsight.Objectives, day time.Time) (string, []
 		parts = append(parts, `(a.priority = ? AND i.end_at < ?)`)
 		args = append(args, string(p), s.d.Time(day.AddDate(0, 0, -d)))
 	}
-	return `(a.status <> ? AND i.end_at IS NOT NULL AND (` + strings.Join(parts, ` OR `) + `))`,
-		append([]any{string(hindsight.ItemClosed)}, args...)
+	closed := string(hindsight.ItemClosed)
+	return `(` + notClosed + ` AND i.end_at IS NOT NULL AND (` + strings.Join(parts, ` OR `) + `))`,
+		append([]any{closed, closed}, args...)
 }
 
 // Insights implements hindsight.InsightStore.
@@ -103,7 +122,6 @@ func (s *Store) Insights(ctx context.Context, v hindsight.Viewer, f hindsight.In
 		Unpublished: hindsight.Unpublished{Days: f.UnpublishedDays, IDs: []string{}}}
 	steps := []func() error{
 		func() error { return s.insightCounts(ctx, d, &c, out) },
-		func() error { return s.insightServices(ctx, &c, out) },
 		func() error { return s.insightDistributions(ctx, d, &c, out) },
 		func() error { return s.insightItems(ctx, &c, &f, out) },
 		func() error { return s.insightUnpublished(ctx, &c, &f, out) },
@@ -212,27 +230,6 @@ func sourceRank(s string) int {
 	return 9
 }
 
-// insightServices counts incidents per service (names compared
-// case-insensitively), most first.
-func (s *Store) insightServices(ctx context.Context, c *cond, out *hindsight.Insights) error {
-	q := `SELECT lower(sv.name), COUNT(DISTINCT i.id) FROM incidents i JOIN incident_services sv ON sv.incident_id = i.id
-WHERE ` + c.String() + ` GROUP BY lower(sv.name) ORDER BY 2 DESC, 1`
-	rows, err := s.r.QueryContext(ctx, s.d.Rebind(q), c.args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var x hindsight.Count
-		if err := rows.Scan(&x.Key, &x.N); err != nil {
-			return err
-		}
-		x.Share = share(x.N, out.Incidents)
-		out.ByService = append(out.ByService, x)
-	}
-	return rows.Err()
-}
-
 // insightDistributions computes the four time distributions in one query.
 func (s *Store) insightDistributions(ctx context.Context, d InsightsDialect, c *cond, out *hindsight.Insights) error {
 	firstEvent := func(word string) string {
@@ -298,10 +295,10 @@ func (s *Store) insightItems(ctx context.Context, c *cond, f *hindsight.Insights
 	q := `SELECT
     COALESCE(SUM(CASE WHEN a.target_date IS NOT NULL AND a.target_date < ? THEN 1 ELSE 0 END), 0),
     COALESCE(SUM(CASE WHEN ` + objSQL + ` THEN 1 ELSE 0 END), 0)
-FROM incidents i JOIN action_items a ON a.incident_id = i.id WHERE i.open_action_items > 0 AND a.status <> ? AND ` + c.String()
+FROM incidents i JOIN action_items a ON a.incident_id = i.id WHERE i.open_action_items > 0 AND ` + notClosed + ` AND ` + c.String()
 	closed := string(hindsight.ItemClosed)
 	args := append([]any{s.d.Date(f.AsOf)}, objArgs...)
-	args = append(args, closed)
+	args = append(args, closed, closed)
 	args = append(args, c.args...)
 	return s.r.QueryRowContext(ctx, s.d.Rebind(q), args...).Scan(&a.Overdue, &a.PastObjective)
 }
@@ -338,29 +335,54 @@ func recurrenceCond(v hindsight.Viewer) *cond {
 	return &c
 }
 
-// insightRecurrences counts, per service, the matching incidents that hit
-// a service with an earlier incident whose action items were all closed.
+// insightRecurrences counts, in one pass over the matching incidents'
+// services, the incidents per service (names compared case-insensitively)
+// and the recurrences: incidents that hit a service with an earlier
+// incident whose action items were all closed.
+//
+// For each service, fix is the start of its first closed-fix incident in
+// Incident ID order (IDs carry the start day, so this is nearly always the
+// earliest); an incident that starts after it is a recurrence without
+// further lookups, and only one that does not (rare: it started before
+// that incident) is checked exactly with EXISTS.
 func (s *Store) insightRecurrences(ctx context.Context, v hindsight.Viewer, c *cond, out *hindsight.Insights) error {
-	rc := recurrenceCond(v)
-	q := `WITH b AS (SELECT i.id, i.start_key FROM incidents i WHERE ` + c.String() + ` AND i.start_at IS NOT NULL)
-SELECT lower(sv.name), COUNT(DISTINCT b.id) FROM b JOIN incident_services sv ON sv.incident_id = b.id
-WHERE EXISTS (SELECT 1 FROM incident_services se JOIN incidents i ON i.id = se.incident_id
-    WHERE lower(se.name) = lower(sv.name) AND i.start_key < b.start_key AND ` + rc.String() + `)
-GROUP BY lower(sv.name) ORDER BY 2 DESC, 1`
-	rows, err := s.r.QueryContext(ctx, s.d.Rebind(q), append(append([]any{}, c.args...), rc.args...)...)
+	rc1, rc2 := recurrenceCond(v), recurrenceCond(v)
+	q := `WITH bs AS MATERIALIZED (
+    SELECT DISTINCT lower(sv.name) AS name, i.id, i.start_key, CASE WHEN i.start_at IS NULL THEN 0 ELSE 1 END AS started
+    FROM incidents i JOIN incident_services sv ON sv.incident_id = i.id WHERE ` + c.String() + `),
+fix AS MATERIALIZED (
+    SELECT n.name, (SELECT i.start_key FROM incident_services se JOIN incidents i ON i.id = se.incident_id
+        WHERE lower(se.name) = n.name AND ` + rc1.String() + ` ORDER BY se.incident_id LIMIT 1) AS k
+    FROM (SELECT DISTINCT name FROM bs) n)
+SELECT bs.name, COUNT(*),
+    SUM(CASE WHEN bs.started = 1 AND fix.k IS NOT NULL AND (bs.start_key > fix.k OR EXISTS (
+        SELECT 1 FROM incident_services se JOIN incidents i ON i.id = se.incident_id
+        WHERE lower(se.name) = bs.name AND i.start_key < bs.start_key AND ` + rc2.String() + `)) THEN 1 ELSE 0 END)
+FROM bs CROSS JOIN fix WHERE fix.name = bs.name GROUP BY bs.name ORDER BY 2 DESC, 1`
+	args := append(append(append([]any{}, c.args...), rc1.args...), rc2.args...)
+	rows, err := s.r.QueryContext(ctx, s.d.Rebind(q), args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
+	var rec []hindsight.Count
 	for rows.Next() {
-		var x hindsight.Count
-		if err := rows.Scan(&x.Key, &x.N); err != nil {
+		var name string
+		var n, r int
+		if err := rows.Scan(&name, &n, &r); err != nil {
 			return err
 		}
-		x.Share = share(x.N, out.Incidents)
-		out.Recurrences = append(out.Recurrences, x)
+		out.ByService = append(out.ByService, hindsight.Count{Key: name, N: n, Share: share(n, out.Incidents)})
+		if r > 0 {
+			rec = append(rec, hindsight.Count{Key: name, N: r, Share: share(r, out.Incidents)})
+		}
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	sort.SliceStable(rec, func(i, j int) bool { return rec[i].N > rec[j].N })
+	out.Recurrences = append(out.Recurrences, rec...)
+	return nil
 }
 
 // Gauges implements hindsight.InsightStore.

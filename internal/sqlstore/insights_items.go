@@ -54,7 +54,8 @@ func (s *Store) itemConds(c *cond, v hindsight.Viewer, q *itemQuery) {
 	c.in(`a.status`, strs(q.Status))
 	c.in(`i.severity`, strs(q.Severity))
 	if q.Overdue {
-		c.add(`a.status <> ? AND a.target_date IS NOT NULL AND a.target_date < ?`, string(hindsight.ItemClosed), s.d.Date(q.overdueDay))
+		closed := string(hindsight.ItemClosed)
+		c.add(notClosed+` AND a.target_date IS NOT NULL AND `+s.noIndex("a.target_date")+` < ?`, closed, closed, s.d.Date(q.overdueDay))
 	}
 	if q.PastObjective {
 		sql, args := s.objectiveCond(q.Objectives, q.day)
