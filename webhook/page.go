@@ -41,7 +41,7 @@ func (w *Webhooks) render(rw http.ResponseWriter, r *http.Request, status int, d
 		return err
 	}
 	d.Events = hindsight.WebhookEvents
-	d.RetryFor = w.cfg.RetryFor.String()
+	d.RetryFor = human(w.cfg.RetryFor)
 	var buf bytes.Buffer
 	if err := pageTmpl.Execute(&buf, d); err != nil {
 		return err
@@ -134,4 +134,15 @@ func (w *Webhooks) pageRedeliver(rw http.ResponseWriter, r *http.Request) error 
 	}
 	http.Redirect(rw, r, "/admin/webhooks#d"+strconv.FormatInt(id, 10), http.StatusSeeOther)
 	return nil
+}
+
+// human writes a duration as people do: "24 hours", "90 minutes".
+func human(d time.Duration) string {
+	switch {
+	case d%time.Hour == 0 && d >= 2*time.Hour:
+		return strconv.Itoa(int(d/time.Hour)) + " hours"
+	case d%time.Minute == 0 && d >= 2*time.Minute:
+		return strconv.Itoa(int(d/time.Minute)) + " minutes"
+	}
+	return d.String()
 }
