@@ -500,6 +500,13 @@ func (r *Receivers) save(ctx context.Context, c change, rows []row, batch string
 				}
 				return cur.ID, false, closed, nil
 			}
+			if hindsight.ErrorCode(err) == hindsight.ETooLarge {
+				// the document is full: the group goes on in a new Draft
+				r.log.WarnContext(ctx, "incident too large for more alert rows: opening a continuation", "source", c.source, "incident", cur.ID, "err", err)
+				base, _, _ := strings.Cut(cur.Doc.Title, " (continued from ")
+				c.open.title = cellText(base + " (continued from " + cur.ID + ")")
+				break
+			}
 			if hindsight.ErrorCode(err) != hindsight.EConflict || attempt >= 8 {
 				return "", false, nil, err
 			}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/hmac"
+	"fmt"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -577,4 +578,42 @@ func TestCrashRecovery(t *testing.T) {
 			t.Fatalf("an event another delivery is applying: %+v, want 503", r)
 		}
 	})
+}
+
+func TestFullIncidentContinues(t *testing.T) {
+	clk := &clock{t: now}
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "h.db"), sqlite.Options{Render: markdown.Render, Clock: clk.Now, MaxDocBytes: 6000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	e := build(t, st, clk)
+	ids := map[string]bool{}
+	for i := range 60 {
+		body := fmt.Sprintf(`{"title":"Disk filling","event":"disk at %d%% on db-1 with a rather long explanation of what is going on","dedup_key":"k%d","group":"disk"}`, i, i)
+		r := e.post("/hooks/generic", []byte(body), map[string]string{"Authorization": "Bearer " + gToken})
+		if r.status != 200 || r.res.Applied != 1 {
+			t.Fatalf("event %d: %+v", i, r)
+		}
+		ids[r.res.IncidentID] = true
+	}
+	if len(ids) < 2 {
+		t.Fatalf("60 long rows fit in a 6000-byte document? incidents %v", ids)
+	}
+	page, _ := st.FindIncidents(t.Context(), hindsight.SystemViewer, hindsight.IncidentFilter{})
+	rowsTotal := 0
+	continued := 0
+	for _, s := range page.Incidents {
+		inc := e.incident(s.ID)
+		rowsTotal += len(inc.Doc.Timeline)
+		if strings.Contains(inc.Doc.Title, "(continued from INC-") {
+			continued++
+		}
+		if strings.Count(inc.Doc.Title, "continued") > 1 {
+			t.Errorf("title %q", inc.Doc.Title)
+		}
+	}
+	if rowsTotal != 60 || continued != len(ids)-1 {
+		t.Fatalf("%d rows over %d incidents (%d continuations); want 60 rows, every incident but the first a continuation", rowsTotal, len(ids), continued)
+	}
 }
