@@ -213,6 +213,8 @@ type AuditRecord struct {
 	Actor  string
 	Action string // e.g. "incident.create", "incident.restrict"
 	Detail string // free text or JSON
+	// Address is the remote address of the request ("" for the CLI).
+	Address string
 	// IncidentID and At are filled in by the store when empty.
 	IncidentID string
 	At         time.Time

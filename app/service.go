@@ -346,15 +346,11 @@ func (s *Service) checkSize(p *hindsight.Postmortem) error {
 }
 
 func (s *Service) audit(a Actor, action, id, detail string) hindsight.AuditRecord {
-	d := detail
-	if a.Address != "" {
-		d = strings.TrimSpace(d + " from " + a.Address)
-	}
 	actor := a.ID
 	if actor == "" {
 		actor = a.author()
 	}
-	return hindsight.AuditRecord{Actor: actor, Action: action, Detail: d, IncidentID: id, At: s.Now()}
+	return hindsight.AuditRecord{Actor: actor, Action: action, Detail: detail, Address: a.Address, IncidentID: id, At: s.Now()}
 }
 
 func statusList(ss []hindsight.Status) string {

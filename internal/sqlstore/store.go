@@ -247,8 +247,8 @@ func (s *Store) writeSide(ctx context.Context, tx *sql.Tx, id string, now time.T
 		if a.At.IsZero() {
 			a.At = now
 		}
-		if _, err := tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO audit_log (at, actor, action, incident_id, detail) VALUES (?, ?, ?, ?, ?)`),
-			s.d.Time(a.At), clean(a.Actor), clean(a.Action), clean(a.IncidentID), clean(a.Detail)); err != nil {
+		if _, err := tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO audit_log (at, actor, action, incident_id, detail, address, target) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+			s.d.Time(a.At), clean(a.Actor), clean(a.Action), clean(a.IncidentID), clean(a.Detail), clean(a.Address), clean(a.IncidentID)); err != nil {
 			return err
 		}
 	}
