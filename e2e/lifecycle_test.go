@@ -202,6 +202,8 @@ func TestPostmortemLifecycle(t *testing.T) {
 	b.shot("incident-list-phone")
 	b.run("phone incident", chromedp.Navigate(srv.URL+"/incidents/"+id), chromedp.WaitVisible(chromedp.ID("status-box")))
 	b.shot("incident-phone")
+	b.run("phone editor", chromedp.Navigate(srv.URL+"/incidents/"+id+"/edit"), chromedp.WaitVisible(chromedp.ID("editor")))
+	b.shotViewport("editor-phone")
 	if _, err := chromedp.Call(b.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
 		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}}); err != nil {
 		t.Fatalf("dark mode: %v", err)

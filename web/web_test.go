@@ -447,3 +447,41 @@ func TestIncidentPageCache(t *testing.T) {
 		t.Fatal("the flash is missing")
 	}
 }
+
+// TestListPages: keyset pages of 25 follow each other without repeats.
+func TestListPages(t *testing.T) {
+	e := newEnv(t)
+	for i := range 30 {
+		p := &hindsight.Postmortem{Title: "Incident " + string(rune('A'+i%26)) + strings.Repeat("x", i/26), Status: hindsight.StatusDraft}
+		p.Summary.Start = hindsight.TimeOf(time.Date(2026, 1, 1+i, 10, 0, 0, 0, time.UTC))
+		if _, err := e.svc.Create(context.Background(), app.System, p, app.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	idRe := regexp.MustCompile(`data-label="ID"><a href="/incidents/(INC-[0-9-]+)"`)
+	nextRe := regexp.MustCompile(`href="(/incidents\?[^"]*cursor=[^"]*)" rel="next"`)
+	seen := map[string]bool{}
+	path := "/incidents?sort=start&dir=asc"
+	for pages := 0; path != ""; pages++ {
+		if pages > 3 {
+			t.Fatal("pagination does not end")
+		}
+		body := e.do("GET", strings.ReplaceAll(path, "&amp;", "&"), nil, nil).body
+		for _, m := range idRe.FindAllStringSubmatch(body, -1) {
+			if seen[m[1]] {
+				t.Fatalf("%s on two pages", m[1])
+			}
+			seen[m[1]] = true
+		}
+		path = ""
+		if m := nextRe.FindStringSubmatch(body); m != nil {
+			path = m[1]
+			if !strings.Contains(body, "No incidents") && !strings.Contains(path, "sort=start") {
+				t.Errorf("next page link lost the sort: %s", path)
+			}
+		}
+	}
+	if len(seen) != 30 {
+		t.Errorf("pages listed %d incidents, want 30", len(seen))
+	}
+}
