@@ -84,6 +84,21 @@ for t in "${targets[@]}"; do
 			have=$((have + 1)) copied=$((copied + 1))
 		done < <(find "$src" -type f -size -"$((maxbytes + 1))"c -printf '%s %p\n' | sort -n | cut -d' ' -f2-)
 	fi
+	# The cache is shared with every fuzz run on this machine, perhaps of
+	# other versions of the code: keep only copied inputs that pass now.
+	if [ "$copied" -gt 0 ]; then
+		for _ in 1 2 3 4 5; do
+			bad=$(go test "./$pkg" -run "^${name}\$" -count=1 2>&1 | sed -nE "s/.*--- FAIL: ${name}\/([0-9a-f]+) .*/\1/p")
+			[ -z "$bad" ] && break
+			for b in $bad; do
+				if git ls-files --error-unmatch "$dst/$b" >/dev/null 2>&1; then continue; fi # committed: a known failure, not ours to drop
+				[ $rc -ne 0 ] && grep -q "$b" "$log" && continue                             # this run's own failing input stays
+				mkdir -p /tmp/fuzz-failures && mv "$dst/$b" "/tmp/fuzz-failures/$pkg-$name-$b"
+				echo "   $dst/$b from the cache fails with this code: moved to /tmp/fuzz-failures"
+				copied=$((copied - 1))
+			done
+		done
+	fi
 	after=$(ls "$dst" 2>/dev/null | wc -l)
 	echo "   execs ${execs:-?} (${rate:-?}/s), new interesting ${newi:-?}, corpus $before -> $after files in $dst"
 	rows+=("| \`$pkg\` | \`$name\` | $(date -u +%F) | ${secs} s, $parallel workers | ${execs:-?} (${rate:-?}/s) | ${newi:-?} | $before → $after | $result |")
