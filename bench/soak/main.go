@@ -416,6 +416,11 @@ func report(res result, dur time.Duration, rate, n int, rssStart, rssEnd mem) st
 		mib(warm.rss), mib(rssEnd.rss), growth(warm.rss, rssEnd.rss), pass(growth(warm.rss, rssEnd.rss) <= 20))
 	fmt.Fprintf(&b, "| of which anonymous (RssAnon: heap, stacks) | %s → %s MiB (%+.1f%%) | growth ≤ 20%% | %s |\n",
 		mib(warm.anon), mib(rssEnd.anon), growth(warm.anon, rssEnd.anon), pass(growth(warm.anon, rssEnd.anon) <= 20))
+	if h := len(res.rssMinute) / 2; h >= 2 {
+		mid := res.rssMinute[h-1]
+		fmt.Fprintf(&b, "| of which anonymous, second half (end of minute %d → end) | %s → %s MiB (%+.1f%%) | growth ≤ 20%% | %s |\n",
+			h, mib(mid.anon), mib(rssEnd.anon), growth(mid.anon, rssEnd.anon), pass(growth(mid.anon, rssEnd.anon) <= 20))
+	}
 	fmt.Fprintf(&b, "| of which file-backed (RssFile: binary, SQLite file mapped with mmap) | %s → %s MiB | - | - |\n", mib(warm.file), mib(rssEnd.file))
 	var all []time.Duration
 	for _, s := range res.samples {
