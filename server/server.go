@@ -1,8 +1,8 @@
 // Package server assembles Hindsight's HTTP server: one route table (the web
 // pages, the JSON API and the health checks, every entry an httpx.Route
 // with its access level) on one net/http.ServeMux, the middleware every
-// request passes (request log, security headers, body limit, panic
-// recovery, access check), the http.Server with its timeouts, and a
+// request passes (request log, security headers, panic recovery,
+// cross-origin protection against CSRF, body limit, access check), the http.Server with its timeouts, and a
 // graceful shutdown that finishes the requests in flight.
 package server
 
@@ -41,6 +41,11 @@ type Config struct {
 	Ready func(context.Context) error
 	// CSP replaces DefaultCSP when set.
 	CSP string
+	// TrustedOrigins are origins (scheme://host[:port]) besides the
+	// request's own host whose browsers may send unsafe requests (POST,
+	// PUT, DELETE), e.g. the public base URL behind a proxy that rewrites
+	// Host. Other cross-origin browser requests are refused (CSRF).
+	TrustedOrigins []string
 	// Authorize decides whether a request may use a route, in one place for
 	// every route. Nil allows everything (there are no accounts yet); the
 	// accounts issue sets it. Its error's code picks the status (401, 403).
@@ -122,8 +127,18 @@ func New(cfg Config, routes ...[]httpx.Route) (http.Handler, error) {
 			return nil, err
 		}
 	}
+	cop := http.NewCrossOriginProtection()
+	for _, o := range cfg.TrustedOrigins {
+		if err := cop.AddTrustedOrigin(o); err != nil {
+			return nil, fmt.Errorf("server: trusted origin %q: %w", o, err)
+		}
+	}
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, http.StatusForbidden, string(hindsight.EForbidden), "cross-origin request refused: a page of another site may not change data here")
+	}))
 	var h http.Handler = mux
 	h = limitBody(h, cfg.MaxBodyBytes)
+	h = cop.Handler(h)
 	h = recoverPanics(h, cfg.logger())
 	h = securityHeaders(h, cfg.CSP)
 	h = logRequests(h, cfg.logger())

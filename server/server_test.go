@@ -294,3 +294,41 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Fatalf("Serve: %v", err)
 	}
 }
+
+func TestCrossOriginProtection(t *testing.T) {
+	h, _ := newHandler(t, server.Config{TrustedOrigins: []string{"https://hindsight.example.com"}})
+	tests := []struct {
+		name    string
+		method  string
+		path    string
+		headers map[string]string
+		status  int
+	}{
+		{"same origin", "POST", "/echo", map[string]string{"Sec-Fetch-Site": "same-origin"}, 200},
+		{"no browser headers (curl, webhooks)", "POST", "/echo", nil, 200},
+		{"cross site", "POST", "/echo", map[string]string{"Sec-Fetch-Site": "cross-site"}, 403},
+		{"cross site API", "POST", "/api/v1/panic", map[string]string{"Sec-Fetch-Site": "cross-site"}, 403},
+		{"other origin", "POST", "/echo", map[string]string{"Origin": "https://evil.example"}, 403},
+		{"trusted origin", "POST", "/echo", map[string]string{"Origin": "https://hindsight.example.com", "Sec-Fetch-Site": "cross-site"}, 200},
+		{"cross site read", "GET", "/hello", map[string]string{"Sec-Fetch-Site": "cross-site"}, 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(tt.method, tt.path, strings.NewReader("x"))
+			for k, v := range tt.headers {
+				r.Header.Set(k, v)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, r)
+			if rec.Code != tt.status {
+				t.Fatalf("%d, want %d: %s", rec.Code, tt.status, rec.Body)
+			}
+			if tt.status == 403 && strings.HasPrefix(tt.path, "/api/") && !strings.Contains(rec.Body.String(), `"code":"forbidden"`) {
+				t.Errorf("body %s", rec.Body)
+			}
+		})
+	}
+	if _, err := server.New(server.Config{TrustedOrigins: []string{"not a url"}}); err == nil {
+		t.Error("a malformed trusted origin is accepted")
+	}
+}

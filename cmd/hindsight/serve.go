@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -145,7 +146,15 @@ func runServe(ctx context.Context, a *app, fl serveFlags) error {
 	if err != nil {
 		return err
 	}
-	h, err := server.New(server.Config{Logger: logger, Ready: readiness(store)}, routes...)
+	scfg := server.Config{Logger: logger, Ready: readiness(store)}
+	if fl.baseURL != "" {
+		u, err := url.Parse(fl.baseURL)
+		if err != nil || u.Host == "" {
+			return hindsight.Errorf(hindsight.EInvalid, "--base-url %q: want an http:// or https:// URL", fl.baseURL)
+		}
+		scfg.TrustedOrigins = []string{u.Scheme + "://" + u.Host}
+	}
+	h, err := server.New(scfg, routes...)
 	if err != nil {
 		return err
 	}
