@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"context"
 	"crypto/hmac"
-	"fmt"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -449,6 +449,18 @@ func pagerDutyLifecycle(t *testing.T, e *env) {
 		"10:12|Escalated to User 123|PagerDuty",
 		"10:15|Note by Tenex Engineer: Rolled back release 2026.11.26-1|PagerDuty",
 		"10:52|Resolved by Tenex Engineer|PagerDuty",
+	})
+	// a note after the resolution and a reopening stay in the same postmortem
+	for _, f := range []string{"pagerduty/annotated_after_resolve.json", "pagerduty/reopened.json"} {
+		if r := e.pd(f); r.status != 200 || r.res.Applied != 1 || r.res.IncidentID != id {
+			t.Fatalf("%s: %+v", f, r)
+		}
+	}
+	p = e.incident(id).Doc
+	want(t, "end cleared by the reopening", p.Summary.End.IsSet(), false)
+	want(t, "rows after reopening", rows(p)[5:], []string{
+		"10:58|Note by Tenex Engineer: Postmortem owner: alice|PagerDuty",
+		"11:05|Reopened by Tenex Engineer|PagerDuty",
 	})
 	for _, f := range []string{"pagerduty/ping.json", "pagerduty/service_updated.json"} {
 		if r := e.pd(f); r.status != 200 || r.res.Ignored != 1 || r.res.Applied != 0 {

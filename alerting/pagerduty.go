@@ -7,6 +7,9 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/hindsight-pm/hindsight"
 )
 
 // PagerDutyWebhook is a PagerDuty V3 webhook payload: one event. Only the
@@ -200,9 +203,16 @@ func (r *Receivers) pagerDutyChange(p *PagerDutyWebhook) (change, bool) {
 			rw.text += " to " + names
 		}
 	case "incident.resolved":
+		// the group (the PagerDuty incident) stays open: notes added
+		// after the resolution, or a reopening, belong to the same
+		// postmortem
 		rw.text = "Resolved by " + who
 		rw.effect = endEffect(e.OccurredAt.Time)
-		c.closes = true
+	case "incident.reopened":
+		rw.text = "Reopened by " + who
+		rw.effect = func(p *hindsight.Postmortem, _ time.Time) {
+			p.Summary.End, p.Summary.Duration = hindsight.Time{}, hindsight.Duration{}
+		}
 	case "incident.annotated":
 		rw.text = "Note by " + who + ": " + d.Content
 	case "incident.status_update_published":
