@@ -230,6 +230,7 @@ func TestRequestErrors(t *testing.T) {
 		{"action items bad priority", req{method: "GET", path: "/api/v1/action-items?priority=urgent"}, 400, "bad_request", "priority", "urgent"},
 		{"action items bad overdue", req{method: "GET", path: "/api/v1/action-items?overdue=maybe", invalid: true}, 400, "bad_request", "overdue", "true or false"},
 		{"incident items unknown incident", req{method: "GET", path: "/api/v1/incidents/INC-20260101-999/action-items"}, 404, "not_found", "", ""},
+		{"cross-site write", req{method: "POST", path: "/api/v1/incidents/" + id + "/action-items/AI-001/close", header: map[string]string{"Sec-Fetch-Site": "cross-site"}}, 403, "forbidden", "", "cross-origin"},
 		{"unknown endpoint", req{method: "GET", path: "/api/v1/nothing-here"}, 404, "not_found", "", "no API endpoint"},
 		{"wrong method", req{method: "PATCH", path: "/api/v1/incidents/" + id}, 405, "method_not_allowed", "", "use GET"},
 	}
