@@ -629,3 +629,24 @@ func TestFullIncidentContinues(t *testing.T) {
 		t.Fatalf("%d rows over %d incidents (%d continuations); want 60 rows, every incident but the first a continuation", rowsTotal, len(ids), continued)
 	}
 }
+
+func TestConfigFromEnv(t *testing.T) {
+	env := map[string]string{
+		"HINDSIGHT_ALERTMANAGER_TOKEN": " t1 ", "HINDSIGHT_PAGERDUTY_SECRET": "new,old", "HINDSIGHT_GENERIC_TOKEN": "t2",
+		"HINDSIGHT_ALERT_SERVICE_LABELS": "app, service", "HINDSIGHT_ALERT_SEVERITY_LABEL": "priority",
+		"HINDSIGHT_ALERT_SEVERITY_MAP": "disaster=SEV-1, average=sev3",
+	}
+	c, err := alerting.ConfigFromEnv(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	want(t, "tokens", []string{c.AlertmanagerToken, c.GenericToken}, []string{"t1", "t2"})
+	want(t, "secrets", c.PagerDutySecrets, []string{"new", "old"})
+	want(t, "labels", c.ServiceLabels, []string{"app", "service"})
+	want(t, "severity label", c.SeverityLabel, "priority")
+	want(t, "mapped", []hindsight.Severity{c.SeverityMap["disaster"], c.SeverityMap["average"], c.SeverityMap["critical"]}, []hindsight.Severity{hindsight.Sev1, hindsight.Sev3, hindsight.Sev1})
+	env["HINDSIGHT_ALERT_SEVERITY_MAP"] = "disaster=SEV-9"
+	if _, err := alerting.ConfigFromEnv(func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), "HINDSIGHT_ALERT_SEVERITY_MAP") {
+		t.Fatalf("bad map accepted: %v", err)
+	}
+}

@@ -25,6 +25,7 @@ import (
 	"log/slog"
 	"math/big"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -370,4 +371,32 @@ func NewSecret() string {
 	var b [24]byte
 	_, _ = rand.Read(b[:])
 	return "whsec_" + hex.EncodeToString(b[:])
+}
+
+// ConfigFromEnv reads the worker's settings from the environment (getenv
+// is os.Getenv when nil): HINDSIGHT_WEBHOOK_RETRY_FOR (how long a delivery
+// is retried, e.g. 24h), HINDSIGHT_WEBHOOK_TIMEOUT (one attempt, e.g. 10s)
+// and HINDSIGHT_WEBHOOK_MAX_DELAY (the longest wait between attempts, e.g.
+// 1h). Unset variables keep the defaults; a bad one is an EInvalid error
+// naming it.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	var c Config
+	for _, v := range []struct {
+		name string
+		dst  *time.Duration
+	}{{"HINDSIGHT_WEBHOOK_RETRY_FOR", &c.RetryFor}, {"HINDSIGHT_WEBHOOK_TIMEOUT", &c.Timeout}, {"HINDSIGHT_WEBHOOK_MAX_DELAY", &c.MaxDelay}} {
+		s := strings.TrimSpace(getenv(v.name))
+		if s == "" {
+			continue
+		}
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 {
+			return Config{}, hindsight.Errorf(hindsight.EInvalid, "%s: %q is not a positive duration (e.g. 24h, 90s)", v.name, s)
+		}
+		*v.dst = d
+	}
+	return c, nil
 }

@@ -470,3 +470,29 @@ func TestTwoWorkersDeliverOnce(t *testing.T) {
 		seen[m.IncidentID] = true
 	}
 }
+
+func TestConfigFromEnv(t *testing.T) {
+	tests := []struct {
+		env  map[string]string
+		want webhook.Config
+		err  string
+	}{
+		{map[string]string{}, webhook.Config{}, ""},
+		{map[string]string{"HINDSIGHT_WEBHOOK_RETRY_FOR": "6h", "HINDSIGHT_WEBHOOK_TIMEOUT": "5s", "HINDSIGHT_WEBHOOK_MAX_DELAY": "10m"},
+			webhook.Config{RetryFor: 6 * time.Hour, Timeout: 5 * time.Second, MaxDelay: 10 * time.Minute}, ""},
+		{map[string]string{"HINDSIGHT_WEBHOOK_RETRY_FOR": "a day"}, webhook.Config{}, "HINDSIGHT_WEBHOOK_RETRY_FOR"},
+		{map[string]string{"HINDSIGHT_WEBHOOK_TIMEOUT": "-1s"}, webhook.Config{}, "HINDSIGHT_WEBHOOK_TIMEOUT"},
+	}
+	for _, tc := range tests {
+		c, err := webhook.ConfigFromEnv(func(k string) string { return tc.env[k] })
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%v: error %v, want one naming %s", tc.env, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || c.RetryFor != tc.want.RetryFor || c.Timeout != tc.want.Timeout || c.MaxDelay != tc.want.MaxDelay {
+			t.Errorf("%v: %+v %v", tc.env, c, err)
+		}
+	}
+}
