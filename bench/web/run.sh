@@ -89,6 +89,11 @@ drive -name "list page (/incidents)" -pid "$SPID" "$BASE/incidents"
 drive -name "search API (12 queries in turn)" -pid "$SPID" -urls "$WORK/search.txt"
 
 CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
+# notes written by hand below the marker survive a new run
+NOTES=""
+if [ -f "$OUT" ] && grep -q '^<!-- notes -->$' "$OUT"; then
+	NOTES=$(sed -n '/^<!-- notes -->$/,$p' "$OUT")
+fi
 {
 	echo "# Web benchmark results"
 	echo
@@ -98,5 +103,9 @@ CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 	echo "(other work on the machine competes for the CPUs when it is above the CPU count)."
 	echo
 	"$LOAD" report -n "$N" -note "Server VmRSS idle after start: $((IDLE_RSS / 1024)) MiB. VmRSS counts the pages of the SQLite file the store maps into memory (mmap_size); RssAnon is the process's own memory. Goals: incident page >= 0.5x baseline, p99 < 20 ms, RSS < 150 MiB." "$RES"
+	if [ -n "$NOTES" ]; then
+		echo
+		echo "$NOTES"
+	fi
 } >"$OUT"
 cat "$OUT"
