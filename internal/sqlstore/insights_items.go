@@ -161,15 +161,20 @@ func (s *Store) ActionItemCounts(ctx context.Context, v hindsight.Viewer, aq hin
 	s.itemConds(&c, v, q)
 	objSQL, objArgs := s.objectiveCond(q.Objectives, q.day)
 	closed := string(hindsight.ItemClosed)
-	sq := `SELECT lower(a.owner), COUNT(*),
-    SUM(CASE WHEN a.status = ? THEN 1 ELSE 0 END),
-    SUM(CASE WHEN a.status <> ? AND a.target_date IS NOT NULL AND a.target_date < ? THEN 1 ELSE 0 END),
-    SUM(CASE WHEN ` + objSQL + ` THEN 1 ELSE 0 END)
-FROM action_items a JOIN incidents i ON i.id = a.incident_id WHERE ` + c.String() + `
-GROUP BY lower(a.owner) ORDER BY COUNT(*) - SUM(CASE WHEN a.status = ? THEN 1 ELSE 0 END) DESC, 1 LIMIT ?`
+	// The matching items are selected first (materialized), so the
+	// planner picks the filters' indexes rather than walking the owner
+	// index to avoid sorting the groups.
+	sq := `WITH m AS MATERIALIZED (
+    SELECT lower(a.owner) AS owner,
+        CASE WHEN a.status = ? THEN 1 ELSE 0 END AS closed,
+        CASE WHEN a.status <> ? AND a.target_date IS NOT NULL AND a.target_date < ? THEN 1 ELSE 0 END AS overdue,
+        CASE WHEN ` + objSQL + ` THEN 1 ELSE 0 END AS past
+    FROM action_items a JOIN incidents i ON i.id = a.incident_id WHERE ` + c.String() + `)
+SELECT owner, COUNT(*), SUM(closed), SUM(overdue), SUM(past) FROM m
+GROUP BY owner ORDER BY COUNT(*) - SUM(closed) DESC, 1 LIMIT ?`
 	args := append([]any{closed, closed, s.d.Date(q.overdueDay)}, objArgs...)
 	args = append(args, c.args...)
-	args = append(args, closed, q.limit)
+	args = append(args, q.limit)
 	rows, err := s.r.QueryContext(ctx, s.d.Rebind(sq), args...)
 	if err != nil {
 		return nil, internal("count action items", err)
