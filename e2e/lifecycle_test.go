@@ -136,6 +136,13 @@ func TestPostmortemLifecycle(t *testing.T) {
 		t.Errorf("saved postmortem has findings:\n%s", lintText)
 	}
 
+	// close an action item inline; the status box picks up the new revision
+	b.run("close an action item",
+		chromedp.Click(chromedp.CSS(`#sec-action_items button[aria-label="Close AI-001"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#sec-action_items button[aria-label="Reopen AI-001"]`)),
+		waitJS(`document.querySelector('#status-box input[name="revision"]').value === "3"`),
+	)
+
 	// publish: Draft -> In Review -> Published, each inline through htmx
 	b.run("send to review",
 		chromedp.Click(chromedp.CSS(`#status-box button[value="In Review"]`)),
@@ -193,7 +200,7 @@ func TestPostmortemLifecycle(t *testing.T) {
 		t.Errorf("downloaded Markdown does not lint clean:\n%s", b.String())
 	}
 	in, err := srv.Svc.Get(context.Background(), appSystem(), id)
-	if err != nil || in.Doc.Status != "Published" || len(in.Doc.Timeline) != 3 || len(in.Doc.ActionItems) != 2 {
+	if err != nil || in.Doc.Status != "Published" || len(in.Doc.Timeline) != 3 || len(in.Doc.ActionItems) != 2 || in.Doc.ActionItems[0].Status != "Closed" || in.Revision != 5 {
 		t.Errorf("stored incident: %v %+v", err, in)
 	}
 

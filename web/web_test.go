@@ -485,3 +485,56 @@ func TestListPages(t *testing.T) {
 		t.Errorf("pages listed %d incidents, want 30", len(seen))
 	}
 }
+
+// TestActionItemStatus: closing an item is a revision; a stale page is told,
+// not obeyed; htmx gets the page to swap the section from.
+func TestActionItemStatus(t *testing.T) {
+	e := newEnv(t)
+	ex := e.example("INC-20260704-001-nightly-billing-export-delay.md")
+	var open string
+	for _, it := range ex.Doc.ActionItems {
+		if it.Status == hindsight.ItemOpen {
+			open = it.ID
+			break
+		}
+	}
+	if open == "" {
+		t.Fatal("fixture has no open action item")
+	}
+	path := "/incidents/" + ex.ID + "/action-items/" + open
+	tests := []struct {
+		name   string
+		form   url.Values
+		htmx   bool
+		code   int
+		want   string
+		status hindsight.ItemStatus
+	}{
+		{"close", url.Values{"revision": {"1"}, "status": {"Closed"}}, false, http.StatusSeeOther, "#sec-action_items", hindsight.ItemClosed},
+		{"stale page", url.Values{"revision": {"1"}, "status": {"Open"}}, false, http.StatusSeeOther, "error=", hindsight.ItemClosed},
+		{"no revision", url.Values{"status": {"Open"}}, false, http.StatusSeeOther, "error=", hindsight.ItemClosed},
+		{"bad status", url.Values{"revision": {"2"}, "status": {"Maybe"}}, false, 422, "", hindsight.ItemClosed},
+		{"reopen with htmx", url.Values{"revision": {"2"}, "status": {"Open"}}, true, 200, `id="sec-action_items"`, hindsight.ItemOpen},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			hdr := map[string]string{}
+			if tc.htmx {
+				hdr["HX-Request"] = "true"
+			}
+			r := e.do("POST", path, tc.form, hdr)
+			if r.code != tc.code {
+				t.Fatalf("status %d, want %d", r.code, tc.code)
+			}
+			if got := r.hdr.Get("Location") + r.body; !strings.Contains(got, tc.want) {
+				t.Errorf("answer lacks %q", tc.want)
+			}
+			in, _ := e.svc.Get(context.Background(), app.System, ex.ID)
+			for _, it := range in.Doc.ActionItems {
+				if it.ID == open && it.Status != tc.status {
+					t.Errorf("%s is %s, want %s", open, it.Status, tc.status)
+				}
+			}
+		})
+	}
+}

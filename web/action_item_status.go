@@ -1,0 +1,66 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/hindsight-pm/hindsight"
+)
+
+// actionItemStatus closes or reopens one action item of the incident page
+// (a new revision through app.Service.SetActionItemStatus). With htmx the
+// page swaps the action items, the status box and the findings in place;
+// without, it redirects back to the action items.
+func (u *UI) actionItemStatus(w http.ResponseWriter, r *http.Request) {
+	id, item := r.PathValue("id"), r.PathValue("item")
+	if err := u.parseForm(w, r); err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	base, _ := strconv.Atoi(r.PostForm.Get("revision"))
+	st, ok := hindsight.ParseItemStatus(r.PostForm.Get("status"))
+	if !ok {
+		u.fail(w, r, &hindsight.Error{Code: hindsight.EInvalid, Message: "status must be Open or Closed",
+			Fields: []hindsight.FieldError{{Field: "status", Message: "want Open or Closed"}}})
+		return
+	}
+	a := u.actor(r)
+	back := "/incidents/" + url.PathEscape(id)
+	if base == 0 {
+		// the revision the page showed is required: never act on a newer one unseen
+		base = -1
+	}
+	in, err := u.svc.SetActionItemStatus(r.Context(), a, id, base, item, st)
+	msg := ""
+	switch code := hindsight.ErrorCode(err); code {
+	case "":
+	case hindsight.EConflict, hindsight.EInvalid, hindsight.ENotFound:
+		if code == hindsight.ENotFound {
+			if _, gerr := u.svc.Get(r.Context(), a, id); gerr != nil {
+				u.fail(w, r, gerr)
+				return
+			}
+		}
+		msg = hindsight.ErrorMessage(err)
+		if code == hindsight.EConflict {
+			msg += " — the page now shows the latest revision; choose again."
+		}
+		if in, err = u.svc.Get(r.Context(), a, id); err != nil {
+			u.fail(w, r, err)
+			return
+		}
+	default:
+		u.fail(w, r, err)
+		return
+	}
+	if isHTMX(r) {
+		p := page{Title: in.ID + " " + in.Doc.Title, Data: u.showData(in, msg)}
+		u.render(w, r, http.StatusOK, "show", p)
+		return
+	}
+	if msg != "" {
+		back += "?error=" + url.QueryEscape(msg)
+	}
+	http.Redirect(w, r, back+"#sec-action_items", http.StatusSeeOther)
+}
