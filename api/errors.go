@@ -100,9 +100,3 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	_, _ = w.Write(append(b, '\n'))
 }
-
-// WriteError writes a JSON error response with a status and an API code,
-// for the server's own handlers under /api/v1 (recovery, body limits).
-func WriteError(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, ErrorBody{Error: ErrorDetail{Code: code, Message: msg, Fields: []hindsight.FieldError{}}})
-}
