@@ -88,7 +88,7 @@ func (s *Store) objectiveCond(o hindsight.Objectives, day time.Time) (string, []
 	var args []any
 	for _, p := range []hindsight.Priority{hindsight.P0, hindsight.P1, hindsight.P2} {
 		d, _ := o.Days(p)
-		parts = append(parts, `(a.priority = ? AND i.end_at < ?)`)
+		parts = append(parts, `(`+s.noIndex("a.priority")+` = ? AND `+s.noIndex("i.end_at")+` < ?)`)
 		args = append(args, string(p), s.d.Time(day.AddDate(0, 0, -d)))
 	}
 	closed := string(hindsight.ItemClosed)

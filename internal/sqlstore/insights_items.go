@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/hindsight-pm/hindsight"
@@ -50,7 +51,13 @@ func (s *Store) itemConds(c *cond, v hindsight.Viewer, q *itemQuery) {
 	if q.Owner != "" {
 		c.add(`lower(a.owner) = lower(?)`, clean(q.Owner))
 	}
-	c.in(`a.priority`, strs(q.Priority))
+	// Open items are the few: with a status filter that leaves Closed out,
+	// the status index should find the rows, not the priority index.
+	prio := `a.priority`
+	if len(q.Status) > 0 && !slices.Contains(q.Status, hindsight.ItemClosed) {
+		prio = s.noIndex(prio)
+	}
+	c.in(prio, strs(q.Priority))
 	c.in(`a.status`, strs(q.Status))
 	c.in(`i.severity`, strs(q.Severity))
 	if q.Overdue {
