@@ -206,8 +206,14 @@ func TestPostmortemLifecycle(t *testing.T) {
 
 	// the same pages on a phone, and in dark mode
 	b.run("phone list", chromedp.EmulateViewport(390, 844), chromedp.Navigate(srv.URL+"/incidents"), chromedp.WaitVisible(chromedp.CSS("table.incidents")))
+	if w := value(b, "phone list width", chromedp.Evaluate[[]int](`[document.documentElement.scrollWidth, window.innerWidth]`)); w[0] > w[1] {
+		t.Errorf("the list is %d px wide on a %d px phone", w[0], w[1])
+	}
 	b.shot("incident-list-phone")
 	b.run("phone incident", chromedp.Navigate(srv.URL+"/incidents/"+id), chromedp.WaitVisible(chromedp.ID("status-box")))
+	if w := value(b, "phone width", chromedp.Evaluate[[]int](`[document.documentElement.scrollWidth, window.innerWidth]`)); w[0] > w[1] {
+		t.Errorf("the incident page is %d px wide on a %d px phone", w[0], w[1])
+	}
 	b.shot("incident-phone")
 	b.run("phone editor", chromedp.Navigate(srv.URL+"/incidents/"+id+"/edit"), chromedp.WaitVisible(chromedp.ID("editor")))
 	b.shotViewport("editor-phone")
