@@ -3,9 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -15,6 +19,7 @@ import (
 	"time"
 
 	"github.com/hindsight-pm/hindsight"
+	"github.com/jackc/pgx/v5"
 )
 
 // syncBuffer is a bytes.Buffer safe for a running server and a test.
@@ -222,6 +227,55 @@ func TestServeAddressInUse(t *testing.T) {
 		t.Errorf("exit %d: %s", code, stderr)
 	}
 	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestServePostgres runs `hindsight serve --demo` over PostgreSQL
+// (HINDSIGHT_TEST_POSTGRES_URL) in a schema of its own.
+func TestServePostgres(t *testing.T) {
+	dsn := os.Getenv("HINDSIGHT_TEST_POSTGRES_URL")
+	if dsn == "" {
+		t.Skip("HINDSIGHT_TEST_POSTGRES_URL is not set: skipping the PostgreSQL serve test")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatalf("HINDSIGHT_TEST_POSTGRES_URL is set but PostgreSQL is unreachable: %v", err)
+	}
+	defer conn.Close(context.Background())
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	schema := "hs_serve_" + hex.EncodeToString(b[:])
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE") })
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+
+	var out syncBuffer
+	sctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		done <- runServe(sctx, &app{stdout: &out, stderr: io.Discard, db: u.String()}, serveFlags{addr: "127.0.0.1:0", demo: true})
+	}()
+	base := waitListening(t, &out, nil)
+	var page hindsight.IncidentPage
+	if code := getJSON(t, base+"/api/v1/incidents?limit=100", &page); code != 200 || len(page.Incidents) != demoCount {
+		t.Errorf("incidents: %d, %d incidents", code, len(page.Incidents))
+	}
+	if code := getJSON(t, base+"/readyz", nil); code != 200 {
+		t.Errorf("readyz: %d", code)
+	}
+	stop()
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
