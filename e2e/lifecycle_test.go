@@ -216,6 +216,9 @@ func TestPostmortemLifecycle(t *testing.T) {
 	}
 	b.shot("incident-phone")
 	b.run("phone editor", chromedp.Navigate(srv.URL+"/incidents/"+id+"/edit"), chromedp.WaitVisible(chromedp.ID("editor")))
+	if w := value(b, "phone editor width", chromedp.Evaluate[[]int](`[document.documentElement.scrollWidth, window.innerWidth]`)); w[0] > w[1] {
+		t.Errorf("the editor is %d px wide on a %d px phone", w[0], w[1])
+	}
 	b.shotViewport("editor-phone")
 	if _, err := chromedp.Call(b.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
 		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}}); err != nil {
