@@ -33,21 +33,23 @@ import (
 // screenshotDir is where screenshots go (git-ignored; named in the README).
 var screenshotDir = filepath.Join("..", "testdata", "artifacts", "screenshots")
 
-// browserPath finds Chromium, or skips (fails with HINDSIGHT_E2E=1).
+// browserPath finds Chromium (HINDSIGHT_CHROME when set, else the Debian
+// package's /usr/bin/chromium or a browser on PATH), or skips; with
+// HINDSIGHT_E2E=1 a missing browser is a failure.
 func browserPath(t *testing.T) string {
 	t.Helper()
-	cands := []string{os.Getenv("HINDSIGHT_CHROME"), "/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"}
+	cands := []string{"/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"}
+	if c := os.Getenv("HINDSIGHT_CHROME"); c != "" {
+		cands = []string{c}
+	}
 	for _, c := range cands {
-		if c == "" {
-			continue
-		}
 		if p, err := exec.LookPath(c); err == nil {
 			return p
 		}
 	}
-	msg := "e2e: no Chromium found (install the Debian packages chromium and chromium-driver, or set HINDSIGHT_CHROME)"
+	msg := fmt.Sprintf("e2e: no Chromium found (tried %s); install the Debian packages chromium and chromium-driver, or set HINDSIGHT_CHROME", strings.Join(cands, ", "))
 	if os.Getenv("HINDSIGHT_E2E") == "1" {
-		t.Fatal(msg + "; HINDSIGHT_E2E=1 requires it")
+		t.Fatal(msg + "; HINDSIGHT_E2E=1 requires a browser")
 	}
 	t.Skip(msg)
 	return ""
