@@ -374,13 +374,58 @@ func (p *parse) section(s *section) {
 // source.text).
 func (p *parse) blockText(b block) string {
 	_, para := b.node.(*ast.Paragraph)
-	return p.src.text(b.from, b.to, !para)
+	t := p.src.text(b.from, b.to, !para)
+	if h, ok := b.node.(*ast.HTMLBlock); ok && !h.HasClosure() {
+		t = closeHTML(h.HTMLBlockType, t)
+	}
+	return t
+}
+
+// closeHTML ends an HTML block that runs to the end of the document without
+// its end marker (an unclosed "<!--", say). Kept as it is, it would swallow
+// every section written after it; closed, it stays a comment. This is the
+// one change formatting makes that adds text.
+func closeHTML(kind ast.HTMLBlockType, t string) string {
+	var closer string
+	switch kind {
+	case ast.HTMLBlockType1:
+		lt := strings.ToLower(t)
+		for _, tag := range []string{"script", "pre", "style", "textarea"} {
+			if strings.HasPrefix(strings.TrimLeft(lt, " "), "<"+tag) && !strings.Contains(lt, "</"+tag+">") {
+				closer = "</" + tag + ">"
+			}
+		}
+	case ast.HTMLBlockType2:
+		if !strings.Contains(t, "-->") {
+			closer = "-->"
+		}
+	case ast.HTMLBlockType3:
+		if !strings.Contains(t, "?>") {
+			closer = "?>"
+		}
+	case ast.HTMLBlockType4:
+		if !strings.Contains(t, ">") {
+			closer = ">"
+		}
+	case ast.HTMLBlockType5:
+		if !strings.Contains(t, "]]>") {
+			closer = "]]>"
+		}
+	}
+	if closer == "" {
+		return t
+	}
+	return t + "\n" + closer
 }
 
 // rangeText is the source of a run of blocks.
 func (p *parse) rangeText(bs []block) string {
 	_, para := bs[0].node.(*ast.Paragraph)
-	return p.src.text(bs[0].from, bs[len(bs)-1].to, !para)
+	t := p.src.text(bs[0].from, bs[len(bs)-1].to, !para)
+	if h, ok := bs[len(bs)-1].node.(*ast.HTMLBlock); ok && !h.HasClosure() {
+		t = closeHTML(h.HTMLBlockType, t)
+	}
+	return t
 }
 
 // extra collects a section's unmapped content.
