@@ -115,6 +115,13 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 		*t = Time{}
 		return nil
 	}
+	// the form MarshalJSON writes, first: stored models decode fast
+	if len(*s) == len("2006-01-02T15:04:05Z") && (*s)[len(*s)-1] == 'Z' {
+		if v, err := time.Parse(time.RFC3339, *s); err == nil {
+			*t = TimeOf(v)
+			return nil
+		}
+	}
 	*t, _ = ParseTime(*s)
 	return nil
 }
@@ -183,6 +190,12 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 	if s == nil {
 		*d = Date{}
 		return nil
+	}
+	if len(*s) == len(DateLayout) {
+		if v, err := time.Parse(DateLayout, *s); err == nil {
+			*d = Date{T: v}
+			return nil
+		}
 	}
 	*d, _ = ParseDate(*s)
 	return nil
