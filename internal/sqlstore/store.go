@@ -508,6 +508,9 @@ JOIN incident_docs d ON d.incident_id = i.id JOIN revisions r ON r.incident_id =
 	if err := json.Unmarshal([]byte(js), inc.Doc); err != nil {
 		return nil, internal("decode incident "+id, err)
 	}
+	if !inc.Restricted {
+		return &inc, nil // only restricted incidents have members
+	}
 	rows, err := s.r.QueryContext(ctx, s.d.Rebind(`SELECT user_id FROM incident_members WHERE incident_id = ? ORDER BY user_id`), id)
 	if err != nil {
 		return nil, internal("find incident members "+id, err)
