@@ -25,12 +25,13 @@
 // save and the "done" mark is settled by the next delivery that meets it:
 // the revision message tells whether the change was saved (then the keys
 // are done) or not (then they are released and applied again). Deliveries
-// of one group are serialized in the process; across processes the store's
-// optimistic concurrency makes the loser reload and retry.
+// of one group are queued in the process and saved together (group commit:
+// one revision for a burst of alerts, which also bounds the revisions an
+// alert storm makes); across processes the store's optimistic concurrency
+// makes the loser reload and retry.
 package alerting
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -38,7 +39,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"log/slog"
 	"net/http"
@@ -161,7 +161,13 @@ type Receivers struct {
 	store hindsight.AlertStore
 	cfg   Config
 	log   *slog.Logger
-	locks [256]sync.Mutex
+
+	// deliveries being applied in this process: per group, a queue whose
+	// leader saves the rows of every queued delivery at once; per batch,
+	// the delivery that claimed it
+	qmu      sync.Mutex
+	queues   map[string]*groupQueue
+	inflight map[string]*pending
 }
 
 // New returns the receivers over svc (which opens and saves incidents) and
@@ -182,7 +188,7 @@ func New(svc *app.Service, store hindsight.AlertStore, cfg Config) *Receivers {
 	if cfg.StaleClaim <= 0 {
 		cfg.StaleClaim = 2 * time.Minute
 	}
-	r := &Receivers{svc: svc, store: store, cfg: cfg, log: cfg.Logger}
+	r := &Receivers{svc: svc, store: store, cfg: cfg, log: cfg.Logger, queues: map[string]*groupQueue{}, inflight: map[string]*pending{}}
 	if r.log == nil {
 		r.log = slog.Default()
 	}
@@ -337,197 +343,11 @@ func newBatch() string {
 	return hex.EncodeToString(b[:])
 }
 
-func (r *Receivers) lock(source, group string) func() {
-	h := fnv.New32a()
-	h.Write([]byte(source))
-	h.Write([]byte{0})
-	h.Write([]byte(group))
-	m := &r.locks[h.Sum32()%uint32(len(r.locks))]
-	m.Lock()
-	return m.Unlock
-}
-
 // actor is who the revisions of a source are by.
 func actor(source string) app.Actor {
 	a := app.System
 	a.ID, a.Name = "integration:"+source, source
 	return a
-}
-
-// apply applies a change idempotently (see the package comment).
-func (r *Receivers) apply(ctx context.Context, c change) (*Result, error) {
-	res := &Result{}
-	if len(c.rows) == 0 {
-		return res, nil
-	}
-	defer r.lock(c.source, c.group)()
-	now := r.svc.Now()
-	batch := newBatch()
-	keys := make([]string, 0, len(c.rows))
-	for _, rw := range c.rows {
-		keys = append(keys, rw.key)
-	}
-	// a read first: a resent delivery (Alertmanager resends whole groups)
-	// writes nothing
-	known, err := r.store.FindAlertEvents(ctx, c.source, keys)
-	if err != nil {
-		return nil, err
-	}
-	done := map[string]string{}
-	for _, e := range known {
-		if e.State == hindsight.AlertDone {
-			done[e.Key] = e.IncidentID
-		}
-	}
-	var fresh []string
-	for _, k := range keys {
-		if id, ok := done[k]; ok {
-			res.Duplicates++
-			if res.IncidentID == "" {
-				res.IncidentID = id
-			}
-		} else if !slices.Contains(fresh, k) {
-			fresh = append(fresh, k)
-		}
-	}
-	if len(fresh) == 0 {
-		return res, nil
-	}
-	claimed, existing, err := r.store.ClaimAlertEvents(ctx, c.source, batch, fresh, now)
-	if err != nil {
-		return nil, err
-	}
-	// settle claims left pending by other batches
-	var retry []string
-	for _, e := range existing {
-		if e.State == hindsight.AlertDone {
-			res.Duplicates++
-			if res.IncidentID == "" {
-				res.IncidentID = e.IncidentID
-			}
-			continue
-		}
-		if now.Sub(e.At) < r.cfg.StaleClaim {
-			_ = r.store.ReleaseAlertEvents(context.WithoutCancel(ctx), c.source, batch)
-			return nil, hindsight.Errorf(hindsight.ETransient, "event %q is being applied by another delivery; retry later", e.Key)
-		}
-		id, err := r.store.FindAlertBatch(ctx, e.Batch)
-		if err != nil {
-			return nil, err
-		}
-		if id != "" {
-			r.log.WarnContext(ctx, "alert batch left pending was saved: marking it done", "source", c.source, "batch", e.Batch, "incident", id)
-			var g *hindsight.AlertGroup
-			if _, err := r.store.FindAlertGroup(ctx, c.source, c.group); hindsight.ErrorCode(err) == hindsight.ENotFound {
-				g = &hindsight.AlertGroup{Source: c.source, Key: c.group, IncidentID: id, Open: true}
-			}
-			if err := r.store.FinishAlertEvents(ctx, c.source, e.Batch, id, g); err != nil {
-				return nil, err
-			}
-			res.Duplicates++
-			continue
-		}
-		r.log.WarnContext(ctx, "alert batch left pending was not saved: applying it again", "source", c.source, "batch", e.Batch)
-		if err := r.store.ReleaseAlertEvents(ctx, c.source, e.Batch); err != nil {
-			return nil, err
-		}
-		retry = append(retry, e.Key)
-	}
-	if len(retry) > 0 {
-		more, again, err := r.store.ClaimAlertEvents(ctx, c.source, batch, retry, now)
-		if err != nil {
-			return nil, err
-		}
-		claimed = append(claimed, more...)
-		res.Duplicates += len(again)
-	}
-	var rows []row
-	for _, rw := range c.rows {
-		if slices.Contains(claimed, rw.key) {
-			rows = append(rows, rw)
-			claimed = slices.DeleteFunc(claimed, func(k string) bool { return k == rw.key })
-		}
-	}
-	if len(rows) == 0 {
-		return res, nil
-	}
-	id, opened, group, err := r.save(ctx, c, rows, batch, now)
-	if err != nil {
-		if rerr := r.store.ReleaseAlertEvents(context.WithoutCancel(ctx), c.source, batch); rerr != nil {
-			r.log.ErrorContext(ctx, "release alert events", "source", c.source, "batch", batch, "err", rerr)
-		}
-		return nil, err
-	}
-	if err := r.store.FinishAlertEvents(context.WithoutCancel(ctx), c.source, batch, id, group); err != nil {
-		// the change is saved but the batch stays pending (and a new
-		// group unmapped): the sender's retry settles it from the
-		// revision message once the claim is stale
-		return nil, err
-	}
-	res.IncidentID, res.Opened, res.Applied = id, opened, len(rows)
-	return res, nil
-}
-
-// save opens the group's incident or extends it with rows. It returns the
-// incident ID, whether it opened it, and the group mapping to write with
-// the finished batch (nil when it does not change).
-func (r *Receivers) save(ctx context.Context, c change, rows []row, batch string, now time.Time) (string, bool, *hindsight.AlertGroup, error) {
-	a := actor(c.source)
-	msg := fmt.Sprintf("%s: %d event(s) %s", c.source, len(rows), hindsight.BatchMarker(batch))
-	g, err := r.store.FindAlertGroup(ctx, c.source, c.group)
-	if err != nil && hindsight.ErrorCode(err) != hindsight.ENotFound {
-		return "", false, nil, err
-	}
-	if g != nil && g.Open {
-		for attempt := 0; ; attempt++ {
-			cur, err := r.svc.Get(ctx, a, g.IncidentID)
-			if hindsight.ErrorCode(err) == hindsight.ENotFound {
-				break // deleted: open a new one
-			}
-			if err != nil {
-				return "", false, nil, err
-			}
-			if cur.Doc.Status != hindsight.StatusDraft {
-				break // under review or published: alerts go to a new Draft
-			}
-			doc := cloneDoc(cur.Doc)
-			merge(doc, c, rows, now)
-			_, err = r.svc.Save(ctx, a, cur.ID, cur.Revision, doc, app.SaveOptions{Message: msg})
-			if err == nil {
-				var closed *hindsight.AlertGroup
-				if c.closes {
-					closed = &hindsight.AlertGroup{Source: c.source, Key: c.group, IncidentID: cur.ID, Open: false, CreatedAt: g.CreatedAt}
-				}
-				return cur.ID, false, closed, nil
-			}
-			if hindsight.ErrorCode(err) == hindsight.ETooLarge {
-				// the document is full: the group goes on in a new Draft
-				r.log.WarnContext(ctx, "incident too large for more alert rows: opening a continuation", "source", c.source, "incident", cur.ID, "err", err)
-				base, _, _ := strings.Cut(cur.Doc.Title, " (continued from ")
-				c.open.title = cellText(base + " (continued from " + cur.ID + ")")
-				break
-			}
-			if hindsight.ErrorCode(err) != hindsight.EConflict || attempt >= 8 {
-				return "", false, nil, err
-			}
-		}
-	}
-	doc := &hindsight.Postmortem{Title: c.open.title, Status: hindsight.StatusDraft}
-	doc.Summary.Severity = c.open.severity
-	if !c.open.start.IsZero() {
-		doc.Summary.Start = hindsight.TimeOf(c.open.start)
-	}
-	for _, s := range c.open.services {
-		doc.Summary.Services = append(doc.Summary.Services, hindsight.Service{Name: s})
-	}
-	doc.Detection.DetectionTime = hindsight.TimeOf(now)
-	doc.Detection.DetectedBy = c.open.detectedBy
-	merge(doc, c, rows, now)
-	inc, err := r.svc.Create(ctx, a, doc, app.CreateOptions{Message: "opened from " + msg})
-	if err != nil {
-		return "", false, nil, err
-	}
-	return inc.ID, true, &hindsight.AlertGroup{Source: c.source, Key: c.group, IncidentID: inc.ID, Open: !c.closes}, nil
 }
 
 func cloneDoc(p *hindsight.Postmortem) *hindsight.Postmortem {

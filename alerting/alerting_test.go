@@ -650,3 +650,52 @@ func TestConfigFromEnv(t *testing.T) {
 		t.Fatalf("bad map accepted: %v", err)
 	}
 }
+
+// TestBurstOneGroup sends many different events of one group at once:
+// each is in the timeline exactly once, in one incident, whichever way the
+// saves were grouped.
+func TestBurstOneGroup(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		open opener
+	}{{"SQLite", openSQLite}, {"PostgreSQL", openPostgres}} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnvWith(t, tc.open)
+			const n = 40
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					body := fmt.Sprintf(`{"title":"Queue backlog","event":"backlog event %02d","dedup_key":"burst-%d","group":"queue","time":"2026-11-26T10:%02d:00Z"}`, i, i, i)
+					for {
+						r := e.post("/hooks/generic", []byte(body), map[string]string{"Authorization": "Bearer " + gToken})
+						if r.status == 503 {
+							continue
+						}
+						if r.status != 200 || r.res.Applied+r.res.Duplicates != 1 {
+							t.Errorf("event %d: %+v", i, r)
+						}
+						return
+					}
+				}()
+			}
+			wg.Wait()
+			if c := e.count(); c != 1 {
+				t.Fatalf("%d incidents, want 1", c)
+			}
+			page, _ := e.store.FindIncidents(t.Context(), hindsight.SystemViewer, hindsight.IncidentFilter{})
+			inc := e.incident(page.Incidents[0].ID)
+			seen := map[string]int{}
+			for _, ev := range inc.Doc.Timeline {
+				seen[ev.Event]++
+			}
+			for i := range n {
+				if k := fmt.Sprintf("backlog event %02d", i); seen[k] != 1 {
+					t.Errorf("%q is in the timeline %d times", k, seen[k])
+				}
+			}
+			t.Logf("%d events in %d revisions", n, inc.Revision)
+		})
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -85,7 +86,8 @@ func TestRealAlertmanager(t *testing.T) {
 	for _, rt := range r.Routes() {
 		mux.Handle(rt.Pattern, rt.Handler)
 	}
-	deliveries := make(chan int, 100)
+	var codesMu sync.Mutex
+	var codes []int
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		rec := httptest.NewRecorder()
 		mux.ServeHTTP(rec, req)
@@ -94,10 +96,9 @@ func TestRealAlertmanager(t *testing.T) {
 		}
 		w.WriteHeader(rec.Code)
 		w.Write(rec.Body.Bytes())
-		select {
-		case deliveries <- rec.Code:
-		default:
-		}
+		codesMu.Lock()
+		codes = append(codes, rec.Code)
+		codesMu.Unlock()
 	}))
 	defer srv.Close()
 
@@ -199,12 +200,13 @@ receivers:
 		}
 	}
 	// every delivery was accepted
-	close(deliveries)
-	for code := range deliveries {
+	codesMu.Lock()
+	for _, code := range codes {
 		if code != 200 {
 			t.Errorf("a delivery got %d", code)
 		}
 	}
+	codesMu.Unlock()
 	page, _ := st.FindIncidents(t.Context(), hindsight.SystemViewer, hindsight.IncidentFilter{})
 	want(t, "incidents", len(page.Incidents), 1)
 }
