@@ -30,6 +30,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/hindsight-pm/hindsight"
@@ -159,6 +160,7 @@ func run(args []string, out io.Writer) error {
 		defer pprof.StopCPUProfile()
 	}
 	interval := time.Second / time.Duration(*rate)
+	cpu0 := cpuTime()
 	began := time.Now()
 	for i := range total {
 		// open loop: request i is due at began + i*interval
@@ -182,6 +184,7 @@ func run(args []string, out io.Writer) error {
 	}
 	wg.Wait()
 	elapsed := time.Since(began)
+	cpu := cpuTime() - cpu0
 	r := result{Sent: total, Retries: int(retries.Load()), Errors: int(errs.Load()), Rate: float64(total) / elapsed.Seconds()}
 	slices.Sort(lat)
 	q := func(p float64) time.Duration {
@@ -236,6 +239,7 @@ func run(args []string, out io.Writer) error {
 	fmt.Fprintf(out, "sent %d alerts + %d duplicate deliveries in %v (%.0f alerts/s); %d requests failed and were sent again, %d gave up%s\n",
 		r.Sent, r.Retries, elapsed.Round(time.Millisecond), r.Rate, resent.Load(), r.Errors, errNote(firstErr.Load()))
 	fmt.Fprintf(out, "intake latency: p50 %v  p90 %v  p99 %v  max %v\n", r.P50.Round(10*time.Microsecond), r.P90.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), r.Max.Round(10*time.Microsecond))
+	fmt.Fprintf(out, "CPU (receiver and generator, user+system): %v, %.2f ms per alert\n", cpu.Round(time.Millisecond), float64(cpu)/float64(time.Millisecond)/float64(total))
 	fmt.Fprintf(out, "timeline: %d incidents, %d rows; %d alerts missing, %d more than once\n", r.Incidents, r.Rows, r.Missing, r.Doubled)
 	if r.Missing > 0 || r.Doubled > 0 || r.Errors > 0 {
 		return fmt.Errorf("not every alert accounted for exactly once")
@@ -267,4 +271,13 @@ func payload(i, g int, start time.Time) []byte {
 		}},
 	})
 	return b
+}
+
+// cpuTime is the process's user and system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
