@@ -96,3 +96,7 @@ func (a *assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	_, _ = w.Write(f.body)
 }
+
+// AssetURL returns the content-hashed URL of a static file ("app.css",
+// "htmx.min.js"), for pages served by other packages.
+func (u *UI) AssetURL(name string) string { return u.assets.URL(name) }

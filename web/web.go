@@ -133,7 +133,9 @@ type page struct {
 	Error string
 	// User is the signed-in person's name ("" without accounts).
 	User string
-	Data any
+	// Admin shows the administration links.
+	Admin bool
+	Data  any
 }
 
 // render executes a page template into a buffer first, so a template error
@@ -153,6 +155,9 @@ func (u *UI) page(r *http.Request, name string, p page) ([]byte, error) {
 	t, ok := u.pages[name]
 	if !ok {
 		return nil, fmt.Errorf("web: no template %q", name)
+	}
+	if a := u.actor(r); a.ID != app.System.ID {
+		p.Admin = a.Viewer.Admin
 	}
 	if p.User == "" {
 		if a := u.actor(r); a.ID != "" && a.ID != app.System.ID {

@@ -6,20 +6,17 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/url"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
 
 	"github.com/hindsight-pm/hindsight"
-	"github.com/hindsight-pm/hindsight/api"
 	appsvc "github.com/hindsight-pm/hindsight/app"
 	"github.com/hindsight-pm/hindsight/internal/gen"
-	"github.com/hindsight-pm/hindsight/internal/httpx"
+	"github.com/hindsight-pm/hindsight/internal/stack"
 	"github.com/hindsight-pm/hindsight/lint"
 	"github.com/hindsight-pm/hindsight/server"
-	"github.com/hindsight-pm/hindsight/web"
 	"github.com/spf13/cobra"
 )
 
@@ -130,9 +127,15 @@ func runServe(ctx context.Context, a *app, fl serveFlags) error {
 	if err != nil {
 		return err
 	}
-	svc := appsvc.New(store, appsvc.Options{Lint: cfg})
+	st, err := stack.Build(ctx, store, stack.Config{BaseURL: fl.baseURL, Logger: logger, Lint: cfg})
+	if err != nil {
+		return err
+	}
+	if err := bootstrapAdmin(ctx, a, st.Auth); err != nil {
+		return err
+	}
 	if fl.demo {
-		n, err := seedDemo(ctx, svc)
+		n, err := seedDemo(ctx, st.Service)
 		if err != nil {
 			return err
 		}
@@ -142,43 +145,29 @@ func runServe(ctx context.Context, a *app, fl serveFlags) error {
 			fmt.Fprintln(a.stdout, "--demo: the database already holds incidents; nothing seeded")
 		}
 	}
-	routes, err := appRoutes(svc, fl, logger)
-	if err != nil {
-		return err
-	}
-	scfg := server.Config{Logger: logger, Ready: readiness(store)}
-	if fl.baseURL != "" {
-		u, err := url.Parse(fl.baseURL)
-		if err != nil || u.Host == "" {
-			return hindsight.Errorf(hindsight.EInvalid, "--base-url %q: want an http:// or https:// URL", fl.baseURL)
-		}
-		scfg.TrustedOrigins = []string{u.Scheme + "://" + u.Host}
-	}
-	h, err := server.New(scfg, routes...)
-	if err != nil {
-		return err
-	}
 	ln, err := net.Listen("tcp", fl.addr)
 	if err != nil {
 		return hindsight.Errorf(hindsight.EInvalid, "--addr %s: %v", fl.addr, err)
 	}
-	srv := server.HTTPServer(fl.addr, h, logger)
+	srv := server.HTTPServer(fl.addr, st.Handler, logger)
+	public := fl.baseURL
+	if public == "" {
+		public = "http://" + displayAddr(ln.Addr())
+	}
 	fmt.Fprintf(a.stdout, "Hindsight listening on http://%s\n", displayAddr(ln.Addr()))
 	if fl.baseURL != "" {
 		fmt.Fprintf(a.stdout, "Public URL: %s\n", fl.baseURL)
 	}
+	if err := printSetupLink(ctx, a, st.Auth, public); err != nil {
+		ln.Close()
+		return err
+	}
+	wctx, stopWorkers := context.WithCancel(ctx)
+	defer stopWorkers()
+	st.Start(wctx)
 	err = server.Serve(ctx, srv, ln, server.ShutdownTimeout)
 	logger.Info("stopped")
 	return err
-}
-
-// appRoutes returns the route lists of the web app and the API.
-func appRoutes(svc *appsvc.Service, fl serveFlags, logger *slog.Logger) ([][]httpx.Route, error) {
-	ui, err := webRoutes(svc, logger)
-	if err != nil {
-		return nil, err
-	}
-	return [][]httpx.Route{ui, api.New(svc, api.Options{BaseURL: fl.baseURL, Logger: logger}).Routes()}, nil
 }
 
 // displayAddr is the listening address as a person would type it.
@@ -191,18 +180,6 @@ func displayAddr(addr net.Addr) string {
 		return net.JoinHostPort("localhost", fmt.Sprint(ta.Port))
 	}
 	return ta.String()
-}
-
-// readiness checks that the store answers: its Ping when it has one, a
-// one-row query otherwise.
-func readiness(store hindsight.Store) func(context.Context) error {
-	return func(ctx context.Context) error {
-		if p, ok := store.(interface{ Ping(context.Context) error }); ok {
-			return p.Ping(ctx)
-		}
-		_, err := store.FindIncidents(ctx, hindsight.SystemViewer, hindsight.IncidentFilter{Limit: 1, Deleted: hindsight.WithDeleted})
-		return err
-	}
 }
 
 // seedDemo stores demoCount generated incidents (a fixed seed: the same on
@@ -224,13 +201,4 @@ func seedDemo(ctx context.Context, svc *appsvc.Service) (int, error) {
 		}
 	}
 	return demoCount, nil
-}
-
-// webRoutes returns the web app's routes.
-func webRoutes(svc *appsvc.Service, logger *slog.Logger) ([]httpx.Route, error) {
-	ui, err := web.New(svc, web.Options{Logger: logger})
-	if err != nil {
-		return nil, err
-	}
-	return ui.Routes(), nil
 }

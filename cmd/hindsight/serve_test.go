@@ -61,9 +61,52 @@ func waitListening(t *testing.T, out *syncBuffer, done <-chan int) string {
 	}
 }
 
+// bearer is the API token the serve tests send (serve puts every route
+// behind sign-in).
+var bearer string
+
+// adminToken creates an admin account and a read-write token for it in the
+// database db, through the CLI, and makes the test's requests send it.
+func adminToken(t *testing.T, db string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	if code := run([]string{"--db", db, "user", "add", "ops@example.com", "--role", "admin", "--password-stdin"}, strings.NewReader("serve test password\n"), &out, &errb); code != 0 {
+		t.Fatalf("user add: %s", errb.String())
+	}
+	out.Reset()
+	if code := run([]string{"--db", db, "token", "create", "--user", "ops@example.com", "--name", "serve test", "--scope", "read-write"}, strings.NewReader(""), &out, &errb); code != 0 {
+		t.Fatalf("token create: %s", errb.String())
+	}
+	for _, f := range strings.Fields(out.String()) {
+		if strings.HasPrefix(f, "hst_") {
+			bearer = f
+		}
+	}
+	if bearer == "" {
+		t.Fatalf("no token in %q", out.String())
+	}
+	t.Cleanup(func() { bearer = "" })
+}
+
+func get(t *testing.T, url string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
 func getJSON(t *testing.T, url string, v any) int {
 	t.Helper()
-	res, err := http.Get(url)
+	res, err := get(t, url), error(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,6 +127,7 @@ func getJSON(t *testing.T, url string, v any) int {
 // database, uses the API, and stops it with SIGTERM.
 func TestServeDemoAndSIGTERM(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "demo.db")
+	adminToken(t, db)
 	var out, errb syncBuffer
 	done := make(chan int, 1)
 	go func() {
@@ -103,7 +147,7 @@ func TestServeDemoAndSIGTERM(t *testing.T) {
 		}
 	}
 	// the web app is served too, with the security headers
-	res, err := http.Get(base + "/incidents/" + page.Incidents[0].ID)
+	res, err := get(t, base+"/incidents/"+page.Incidents[0].ID), error(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,6 +202,7 @@ func TestServeDemoKeepsExistingData(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
+	adminToken(t, db)
 
 	for round := range 2 {
 		ctx, cancel := context.WithCancel(context.Background())

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	osuser "os/user"
 	"strings"
@@ -21,35 +20,24 @@ import (
 
 func init() { commands = append(commands, newUserCmd, newTokenCmd) }
 
-// serveAuth is what hindsight serve needs of accounts: an Auth over the
-// store (whose Protect wraps every route and whose Routes add the sign-in,
-// account and admin pages), and the first admin from HINDSIGHT_ADMIN_EMAIL
-// and HINDSIGHT_ADMIN_PASSWORD when no account exists yet (the password is
-// never printed or logged).
-func serveAuth(ctx context.Context, a *app, store hindsight.Store, svc *appsvc.Service, logger *slog.Logger, baseURL string) (*auth.Auth, error) {
-	as, ok := store.(hindsight.AccountStore)
-	if !ok {
-		return nil, hindsight.Errorf(hindsight.EUnsupport, "the database keeps no accounts")
-	}
-	au, err := auth.New(as, svc, auth.Options{BaseURL: baseURL, Logger: logger})
-	if err != nil {
-		return nil, err
-	}
+// bootstrapAdmin creates the first admin from HINDSIGHT_ADMIN_EMAIL and
+// HINDSIGHT_ADMIN_PASSWORD (both or neither), for automated setups.
+func bootstrapAdmin(ctx context.Context, a *app, au *auth.Auth) error {
 	email, pw := os.Getenv("HINDSIGHT_ADMIN_EMAIL"), os.Getenv("HINDSIGHT_ADMIN_PASSWORD")
 	switch {
 	case email == "" && pw == "":
+		return nil
 	case email == "" || pw == "":
-		return nil, hindsight.Errorf(hindsight.EInvalid, "set both HINDSIGHT_ADMIN_EMAIL and HINDSIGHT_ADMIN_PASSWORD, or neither")
-	default:
-		created, err := au.Bootstrap(ctx, email, pw)
-		if err != nil {
-			return nil, fmt.Errorf("HINDSIGHT_ADMIN_EMAIL/HINDSIGHT_ADMIN_PASSWORD: %w", err)
-		}
-		if created {
-			fmt.Fprintf(a.stdout, "Created the first admin account %s (HINDSIGHT_ADMIN_EMAIL)\n", strings.ToLower(strings.TrimSpace(email)))
-		}
+		return hindsight.Errorf(hindsight.EInvalid, "set both HINDSIGHT_ADMIN_EMAIL and HINDSIGHT_ADMIN_PASSWORD, or neither")
 	}
-	return au, nil
+	created, err := au.Bootstrap(ctx, email, pw)
+	if err != nil {
+		return fmt.Errorf("HINDSIGHT_ADMIN_EMAIL/HINDSIGHT_ADMIN_PASSWORD: %w", err)
+	}
+	if created {
+		fmt.Fprintf(a.stdout, "Created the first admin account %s (HINDSIGHT_ADMIN_EMAIL)\n", strings.ToLower(strings.TrimSpace(email)))
+	}
+	return nil
 }
 
 // printSetupLink prints the one-time link that creates the first admin to

@@ -5,6 +5,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/auth"
 )
 
 func TestUserAndTokenCommands(t *testing.T) {
@@ -87,7 +90,11 @@ func TestServeAuthWiring(t *testing.T) {
 			defer st.Close()
 			var out bytes.Buffer
 			a := &app{stdout: &out, stderr: &out}
-			au, err := serveAuth(t.Context(), a, st, nil, nil, "")
+			au, err := auth.New(st.(hindsight.AccountStore), nil, auth.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = bootstrapAdmin(t.Context(), a, au)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err %v, want %q", err, tc.wantErr)

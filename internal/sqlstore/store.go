@@ -879,3 +879,11 @@ ORDER BY CASE WHEN a.target_date IS NULL THEN 1 ELSE 0 END, a.target_date, a.inc
 }
 
 var _ hindsight.Store = (*Store)(nil)
+
+// Ping checks that the database answers (for /readyz).
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.r.PingContext(ctx); err != nil {
+		return hindsight.Errorf(hindsight.ETransient, "database: %v", err)
+	}
+	return nil
+}

@@ -1,0 +1,159 @@
+// Package stack assembles the whole of `hindsight serve` over a store: the
+// application service, the web app, the JSON API, accounts, the follow-up
+// pages and insights, alert receivers, outbound webhooks and /metrics, in
+// one route table behind one access check. serve uses it, and so do the
+// tests that must see exactly what serve serves (the authorization matrix,
+// the browser suite).
+package stack
+
+import (
+	"context"
+	"database/sql"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/alerting"
+	"github.com/hindsight-pm/hindsight/api"
+	"github.com/hindsight-pm/hindsight/app"
+	"github.com/hindsight-pm/hindsight/auth"
+	"github.com/hindsight-pm/hindsight/followup"
+	"github.com/hindsight-pm/hindsight/internal/httpx"
+	"github.com/hindsight-pm/hindsight/lint"
+	"github.com/hindsight-pm/hindsight/metrics"
+	"github.com/hindsight-pm/hindsight/server"
+	"github.com/hindsight-pm/hindsight/web"
+	"github.com/hindsight-pm/hindsight/webhook"
+)
+
+// Config configures the stack.
+type Config struct {
+	// BaseURL is the public URL (https makes cookies Secure).
+	BaseURL string
+	// Logger receives the request log and internal errors.
+	Logger *slog.Logger
+	// Lint is the lint configuration (defaults when nil).
+	Lint *lint.Config
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+	// Auth tunes accounts (throttling, session lengths); BaseURL, Logger
+	// and Now are filled in from the fields above.
+	Auth auth.Options
+	// Getenv reads the integrations' settings (os.Getenv when nil).
+	Getenv func(string) string
+	// MetricsPublic serves /metrics without credentials.
+	MetricsPublic bool
+}
+
+// Stack is an assembled Hindsight server.
+type Stack struct {
+	Store    hindsight.Store
+	Service  *app.Service
+	Auth     *auth.Auth
+	Webhooks *webhook.Webhooks
+	Metrics  *metrics.Metrics
+	// Tables are the route lists as their packages return them.
+	Tables [][]httpx.Route
+	// ServerConfig is the configuration Handler was built with.
+	ServerConfig server.Config
+	// Handler serves every route behind the access check.
+	Handler http.Handler
+}
+
+// Build assembles the stack over store.
+func Build(ctx context.Context, store hindsight.Store, cfg Config) (*Stack, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	svc := app.New(store, app.Options{Lint: cfg.Lint, Now: cfg.Now})
+	s := &Stack{Store: store, Service: svc}
+
+	accounts, ok := store.(hindsight.AccountStore)
+	if !ok {
+		return nil, hindsight.Errorf(hindsight.EUnsupport, "the database keeps no accounts")
+	}
+	ao := cfg.Auth
+	ao.BaseURL, ao.Logger, ao.Now = cfg.BaseURL, cfg.Logger, cfg.Now
+	au, err := auth.New(accounts, svc, ao)
+	if err != nil {
+		return nil, err
+	}
+	s.Auth = au
+
+	ui, err := web.New(svc, web.Options{Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
+	tables := [][]httpx.Route{ui.Routes(), api.New(svc, api.Options{BaseURL: cfg.BaseURL, Logger: cfg.Logger}).Routes(), au.Routes()}
+
+	if is, ok := store.(hindsight.InsightStore); ok {
+		fu, err := followup.New(svc, is, followup.Options{Logger: cfg.Logger, Now: cfg.Now, Stylesheet: ui.AssetURL("app.css"), HTMX: ui.AssetURL("htmx.min.js")})
+		if err != nil {
+			return nil, err
+		}
+		tables = append(tables, fu.Routes())
+	}
+	if as, ok := store.(hindsight.AlertStore); ok {
+		acfg, err := alerting.ConfigFromEnv(cfg.Getenv)
+		if err != nil {
+			return nil, err
+		}
+		acfg.Logger = cfg.Logger
+		tables = append(tables, alerting.New(svc, as, acfg).Routes())
+	}
+	wcfg, err := webhook.ConfigFromEnv(cfg.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	wcfg.BaseURL, wcfg.Logger = cfg.BaseURL, cfg.Logger
+	wh, err := webhook.New(store, wcfg)
+	if err != nil {
+		return nil, err
+	}
+	s.Webhooks = wh
+	tables = append(tables, wh.Routes())
+
+	mo := metrics.Options{Logger: cfg.Logger, Now: cfg.Now, Public: cfg.MetricsPublic}
+	if is, ok := store.(hindsight.InsightStore); ok {
+		mo.Store = is
+	}
+	if p, ok := store.(interface{ PoolStats() map[string]sql.DBStats }); ok {
+		mo.Pools = p.PoolStats
+	}
+	s.Metrics = metrics.New(mo)
+	tables = append(tables, []httpx.Route{s.Metrics.Route()})
+
+	// every route is counted by /metrics, then the access check runs
+	for i := range tables {
+		tables[i] = s.Metrics.Wrap(tables[i])
+	}
+	s.Tables = tables
+	s.ServerConfig = server.Config{Logger: cfg.Logger, Ready: readiness(store)}
+	h, err := server.New(s.ServerConfig, au.Protect(tables...)...)
+	if err != nil {
+		return nil, err
+	}
+	s.Handler = h
+	return s, nil
+}
+
+// Table is the whole route table serve registers, for the authorization
+// matrix.
+func (s *Stack) Table() []httpx.Route { return server.Table(s.ServerConfig, s.Tables...) }
+
+// Start runs the background work (webhook deliveries, the overdue check)
+// until ctx ends.
+func (s *Stack) Start(ctx context.Context) { s.Webhooks.Start(ctx) }
+
+// readiness checks that the store answers.
+func readiness(store hindsight.Store) func(context.Context) error {
+	return func(ctx context.Context) error {
+		if p, ok := store.(interface{ Ping(context.Context) error }); ok {
+			return p.Ping(ctx)
+		}
+		_, err := store.FindIncidents(ctx, hindsight.SystemViewer, hindsight.IncidentFilter{Limit: 1, Deleted: hindsight.WithDeleted})
+		return err
+	}
+}
