@@ -375,16 +375,50 @@ func (p *parse) section(s *section) {
 func (p *parse) blockText(b block) string {
 	_, para := b.node.(*ast.Paragraph)
 	t := p.src.text(b.from, b.to, !para)
-	if h, ok := b.node.(*ast.HTMLBlock); ok && !h.HasClosure() {
-		t = closeHTML(h.HTMLBlockType, t)
+	return closeOpenBlock(b.node, t)
+}
+
+// closeOpenBlock closes an HTML block or a code fence that runs to the end
+// of the document without its end marker (an unclosed "<!--" or "```").
+// Kept as it is, it would swallow every section written after it; closed,
+// it stays what it was. This is the one change formatting makes that adds
+// text.
+func closeOpenBlock(n ast.Node, t string) string {
+	switch b := n.(type) {
+	case *ast.HTMLBlock:
+		if !b.HasClosure() {
+			return closeHTML(b.HTMLBlockType, t)
+		}
+	case *ast.FencedCodeBlock:
+		return closeFence(t)
 	}
 	return t
 }
 
-// closeHTML ends an HTML block that runs to the end of the document without
-// its end marker (an unclosed "<!--", say). Kept as it is, it would swallow
-// every section written after it; closed, it stays a comment. This is the
-// one change formatting makes that adds text.
+// closeFence appends the closing fence a fenced code block lacks.
+func closeFence(t string) string {
+	first, _, _ := strings.Cut(t, "\n")
+	first = strings.TrimLeft(first, " ")
+	if first == "" || (first[0] != '`' && first[0] != '~') {
+		return t
+	}
+	c := first[0]
+	n := 0
+	for n < len(first) && first[n] == c {
+		n++
+	}
+	fence := first[:n]
+	lines := strings.Split(t, "\n")
+	if len(lines) > 1 {
+		last := strings.TrimSpace(lines[len(lines)-1])
+		if len(last) >= n && strings.Trim(last, string(c)) == "" {
+			return t
+		}
+	}
+	return t + "\n" + fence
+}
+
+// closeHTML ends an HTML block that lacks its end marker.
 func closeHTML(kind ast.HTMLBlockType, t string) string {
 	var closer string
 	switch kind {
@@ -422,10 +456,7 @@ func closeHTML(kind ast.HTMLBlockType, t string) string {
 func (p *parse) rangeText(bs []block) string {
 	_, para := bs[0].node.(*ast.Paragraph)
 	t := p.src.text(bs[0].from, bs[len(bs)-1].to, !para)
-	if h, ok := bs[len(bs)-1].node.(*ast.HTMLBlock); ok && !h.HasClosure() {
-		t = closeHTML(h.HTMLBlockType, t)
-	}
-	return t
+	return closeOpenBlock(bs[len(bs)-1].node, t)
 }
 
 // extra collects a section's unmapped content.
