@@ -64,8 +64,9 @@ for t in "${targets[@]}"; do
 	if [ $rc -ne 0 ]; then
 		failed=1
 		result="FAIL: $(grep -m1 -E -- '--- FAIL|panic:|Failing input' "$log" | tr '|' '/' | cut -c1-120)"
-		new=$(git status --porcelain -- "$pkg/testdata/fuzz/$name" | head -n 3 | awk '{print $2}' | tr '\n' ' ')
-		[ -n "$new" ] && result="$result; failing input: $new"
+		input=$(sed -nE 's/.*Failing input written to (testdata\/fuzz\/[^ ]+).*/\1/p' "$log" | head -n 1)
+		quoted=$(grep -m1 -E '^ +input ' "$log" | sed -E 's/^ +input //' | tr '|' '/' | cut -c1-80)
+		[ -n "$input" ] && result="$result; failing input $pkg/$input${quoted:+ ($quoted)}"
 		cp "$log" "/tmp/fuzz-$pkg-$name.log"
 		echo "   failure log kept in /tmp/fuzz-$pkg-$name.log"
 	fi
