@@ -31,9 +31,9 @@ func TestConflictMergeHistory(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := in.ID
-	a := newBrowser(t)
+	a := srv.browser(t, dana)
 	// a second browser for the other person
-	b := newBrowser(t)
+	b := srv.browser(t, sam)
 
 	edit := srv.URL + "/incidents/" + id + "/edit"
 	a.run("A opens the editor", chromedp.Navigate(edit), chromedp.WaitVisible(chromedp.ID("editor")))

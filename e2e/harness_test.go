@@ -23,11 +23,12 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/hindsight-pm/hindsight"
 	"github.com/hindsight-pm/hindsight/app"
+	"github.com/hindsight-pm/hindsight/auth"
 	"github.com/hindsight-pm/hindsight/internal/gen"
-	"github.com/hindsight-pm/hindsight/server"
+	"github.com/hindsight-pm/hindsight/internal/stack"
 	"github.com/hindsight-pm/hindsight/sqlite"
-	"github.com/hindsight-pm/hindsight/web"
 )
 
 // screenshotDir is where screenshots go (git-ignored; named in the README).
@@ -55,12 +56,20 @@ func browserPath(t *testing.T) string {
 	return ""
 }
 
-// app is a running Hindsight: the server package's handler with the web
-// and its middleware, on 127.0.0.1 and a free port.
+// appServer is a running Hindsight: exactly what serve serves (the
+// internal/stack assembly, accounts in front of every route) on 127.0.0.1
+// and a free port, with signed-up people to sign in as.
 type appServer struct {
 	URL string
 	Svc *app.Service
 }
+
+// The accounts startServer creates; every browser signs in as one of them.
+const (
+	dana     = "dana@example.test" // editor
+	sam      = "sam@example.test"  // editor
+	password = "correct horse battery staple"
+)
 
 func startServer(t *testing.T, seed int) *appServer {
 	t.Helper()
@@ -70,21 +79,22 @@ func startServer(t *testing.T, seed int) *appServer {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	svc := app.New(st, app.Options{})
-	ui, err := web.New(svc, web.Options{})
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	s, err := stack.Build(ctx, st, stack.Config{Logger: logger, Getenv: func(string) string { return "" }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	h, err := server.New(server.Config{Logger: logger}, ui.Routes())
-	if err != nil {
-		t.Fatal(err)
+	for _, email := range []string{dana, sam} {
+		name := strings.ToUpper(email[:1]) + email[1:strings.Index(email, "@")]
+		if _, err := s.Auth.AddUser(ctx, app.System, auth.NewUser{Email: email, Name: name, Role: hindsight.RoleEditor, Password: password}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: s.Handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -94,11 +104,25 @@ func startServer(t *testing.T, seed int) *appServer {
 	g := gen.New(42)
 	for range seed {
 		p := g.Postmortem()
-		if _, err := svc.Create(ctx, app.System, p, app.CreateOptions{Message: "seeded", Force: true}); err != nil {
+		if _, err := s.Service.Create(ctx, app.System, p, app.CreateOptions{Message: "seeded", Force: true}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return &appServer{URL: "http://" + ln.Addr().String(), Svc: svc}
+	return &appServer{URL: "http://" + ln.Addr().String(), Svc: s.Service}
+}
+
+// browser opens a headless Chromium tab signed in as email, through the
+// sign-in page as a person would.
+func (a *appServer) browser(t *testing.T, email string) *tab {
+	t.Helper()
+	b := newBrowser(t)
+	b.run("sign in as "+email, chromedp.Navigate(a.URL+"/incidents"),
+		chromedp.WaitVisible(chromedp.ID("email")),
+		chromedp.SendKeys(chromedp.ID("email"), email),
+		chromedp.SendKeys(chromedp.ID("password"), password),
+		chromedp.Click(chromedp.CSS("main button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("form.top-user")))
+	return b
 }
 
 // browser is a headless Chromium tab that records dialogs, script

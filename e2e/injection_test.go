@@ -17,7 +17,7 @@ const payload = `<script>alert(1)</script> <img src=x onerror=alert(1)> [click](
 // control on those pages has a label.
 func TestScriptInjection(t *testing.T) {
 	srv := startServer(t, 0)
-	b := newBrowser(t)
+	b := srv.browser(t, dana)
 	b.run("new incident",
 		chromedp.Navigate(srv.URL+"/incidents/new"),
 		fill([][2]string{{"#title", payload}, {"#services", payload}, {"#commander", payload}, {"#start", "2026-03-20T10:00"}}),

@@ -21,7 +21,7 @@ import (
 // check it lints clean.
 func TestPostmortemLifecycle(t *testing.T) {
 	srv := startServer(t, 12)
-	b := newBrowser(t)
+	b := srv.browser(t, dana)
 	now := time.Now().UTC()
 	day := now.AddDate(0, 0, -3).Truncate(24 * time.Hour)
 	at := func(h, m int) string {

@@ -29,7 +29,7 @@ func TestWithoutJavaScript(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := newBrowser(t)
+	b := srv.browser(t, dana)
 	if _, err := chromedp.Call(b.ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func TestKeyboard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := newBrowser(t)
+	b := srv.browser(t, dana)
 	b.run("editor", chromedp.Navigate(srv.URL+"/incidents/"+in.ID+"/edit"), chromedp.WaitVisible(chromedp.ID("tl-add")),
 		chromedp.Focus(chromedp.ID("tl-add")), chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.ID("tl-time-0")),
 		waitJS(`document.activeElement && document.activeElement.id === "tl-time-0"`),
