@@ -129,6 +129,7 @@ func startServe(t testing.TB, name, db string) *instance {
 	t.Helper()
 	in := &instance{t: t, name: name, db: db, dir: t.TempDir(), addr: freeAddr(t)}
 	in.url = "http://" + in.addr
+	setToken(in.url, apiToken(t, db))
 	in.start()
 	t.Cleanup(in.stop)
 	return in
@@ -176,19 +177,72 @@ func (in *instance) start() {
 	}
 }
 
-// checkOpen fails clearly when the API asks for credentials: these tests
-// drive the API anonymously, as hindsight serve allows until accounts are
-// wired into it.
+// checkOpen fails clearly when the API refuses the harness's token.
 func (in *instance) checkOpen(c *http.Client) {
 	in.t.Helper()
-	res, err := c.Get(in.url + "/api/v1/incidents?limit=1")
+	res, err := do(http.MethodGet, in.url+"/api/v1/incidents?limit=1", nil, nil)
 	if err != nil {
 		return // a restart race; the workload copes
 	}
-	res.Body.Close()
-	if res.StatusCode == http.StatusUnauthorized || res.StatusCode == http.StatusForbidden {
-		in.t.Fatalf("%s: the API answers %d to an anonymous request: hindsight serve now requires accounts; the reliability harness needs an API token (see do in reliability/harness_test.go)", in.name, res.StatusCode)
+	if res.status == http.StatusUnauthorized || res.status == http.StatusForbidden {
+		in.t.Fatalf("%s: the API answers %d with the harness's admin token: %s", in.name, res.status, res.body)
 	}
+}
+
+var (
+	tokenMu  sync.Mutex
+	dbTokens = map[string]string{} // database -> token of its admin
+	urlToken = map[string]string{} // server base URL -> token
+)
+
+// apiToken returns a read-write API token of an admin account of db,
+// creating the account and the token with the CLI (hindsight user add,
+// hindsight token create) the first time: serve lets no anonymous caller
+// in.
+func apiToken(t testing.TB, db string) string {
+	t.Helper()
+	tokenMu.Lock()
+	defer tokenMu.Unlock()
+	if tok, ok := dbTokens[db]; ok {
+		return tok
+	}
+	const email = "reliability@example.com"
+	dir := t.TempDir()
+	cmd := exec.Command(binary(t), "--db", db, "user", "add", email, "--role", "admin", "--name", "Reliability", "--password-stdin")
+	cmd.Dir = dir
+	cmd.Stdin = strings.NewReader("reliability-password-2026\n")
+	if out, err := cmd.CombinedOutput(); err != nil && !strings.Contains(string(out), "exists") {
+		t.Fatalf("hindsight user add: %v\n%s", err, out) // an account from a restored backup is fine
+	}
+	cmd = exec.Command(binary(t), "--db", db, "token", "create", "--user", email, "--name", "reliability tests", "--scope", "read-write", "--expires-in-days", "1")
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("hindsight token create: %v\n%s", err, stderr.String())
+	}
+	tok := strings.TrimSpace(string(out))
+	dbTokens[db] = tok
+	return tok
+}
+
+// setToken makes do send tok to every URL under base.
+func setToken(base, tok string) {
+	tokenMu.Lock()
+	urlToken[base] = tok
+	tokenMu.Unlock()
+}
+
+func tokenFor(u string) string {
+	tokenMu.Lock()
+	defer tokenMu.Unlock()
+	for base, tok := range urlToken {
+		if strings.HasPrefix(u, base+"/") {
+			return tok
+		}
+	}
+	return ""
 }
 
 // kill sends SIGKILL and waits for the process to be gone.
@@ -259,6 +313,9 @@ func do(method, u string, header map[string]string, body []byte) (response, erro
 	req, err := http.NewRequest(method, u, rd)
 	if err != nil {
 		return response{}, err
+	}
+	if tok := tokenFor(u); tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
 	}
 	for k, v := range header {
 		req.Header.Set(k, v)
