@@ -82,6 +82,10 @@ func run(bin string, dur time.Duration, rate, n int, out string) error {
 	if err != nil {
 		return err
 	}
+	token, err := apiToken(bin, db, tmp)
+	if err != nil {
+		return err
+	}
 	addr, err := freeAddr()
 	if err != nil {
 		return err
@@ -105,7 +109,7 @@ func run(bin string, dur time.Duration, rate, n int, out string) error {
 	rssStart := memory(pid)
 	fmt.Fprintf(os.Stderr, "serve pid %d ready at %s, VmRSS %d KiB; %v at %d req/s\n", pid, base, rssStart.rss, dur, rate)
 
-	d := &driver{base: base, ids: ids, docs: docs, client: &http.Client{Timeout: 30 * time.Second,
+	d := &driver{base: base, token: token, ids: ids, docs: docs, client: &http.Client{Timeout: 30 * time.Second,
 		Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
 	res := d.drive(dur, rate, pid)
 	rssEnd := memory(pid)
@@ -142,6 +146,27 @@ func seed(db string, n int) ([]string, [][]byte, error) {
 		}
 	}
 	return ids, docs, nil
+}
+
+// apiToken adds an editor account to db and returns a read-write API token
+// of it, with the CLI (hindsight user add, hindsight token create).
+func apiToken(bin, db, dir string) (string, error) {
+	const email = "soak@example.com"
+	cmd := exec.Command(bin, "--db", db, "user", "add", email, "--role", "editor", "--name", "Soak", "--password-stdin")
+	cmd.Dir = dir
+	cmd.Stdin = strings.NewReader("soak-password-2026\n")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("hindsight user add: %w\n%s", err, out)
+	}
+	cmd = exec.Command(bin, "--db", db, "token", "create", "--user", email, "--name", "soak", "--scope", "read-write", "--expires-in-days", "1")
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("hindsight token create: %w\n%s", err, stderr.String())
+	}
+	return strings.TrimSpace(string(out)), nil
 }
 
 func freeAddr() (string, error) {
@@ -209,6 +234,7 @@ type sample struct {
 
 type driver struct {
 	base   string
+	token  string // an API token: serve lets no anonymous caller in
 	ids    []string
 	docs   [][]byte
 	client *http.Client
@@ -338,6 +364,7 @@ func (d *driver) send(method, path string, h map[string]string, body []byte) (in
 	if err != nil {
 		return 0, nil, nil, err
 	}
+	req.Header.Set("Authorization", "Bearer "+d.token)
 	for k, v := range h {
 		req.Header.Set(k, v)
 	}
