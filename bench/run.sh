@@ -29,7 +29,8 @@ export PATH="$PATH:/usr/local/go/bin:$HOME/go/bin"
 
 SIZE=10000
 QUICK=0
-ONLY="reliability,markdown,lint,store,grep,web,insights,webhooks"
+ALL="reliability,markdown,lint,store,grep,web,insights,webhooks"
+ONLY="$ALL"
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--size) SIZE="$2"; shift 2 ;;
@@ -204,7 +205,12 @@ if want web; then
 			row "web: incident page requests/s vs in-memory net/http baseline, $SIZE incidents" "${ratio}x" "≥ 0.5x" "$(verdict "${ratio:-0} >= 0.5")" "$cmd"
 			row "web: incident page p99 under 32 connections" "$p99 ms" "< 20 ms" "$(verdict "${p99:-999} < 20")" "$cmd"
 			row "web: server peak RSS under load" "$rss MiB" "< 150 MiB" "$(verdict "${rss:-999} < 150")" "$cmd"
-			sed -n '/^| run /,/^$/p' bench/web/RESULTS.md >"$WORK/web.md"
+			{
+				echo
+				echo "Web runs (bench/web, 32 connections, $SIZE incidents):"
+				echo
+				sed -n '/^| run /,/^$/p' bench/web/RESULTS.md
+			} >"$WORK/web.md"
 		else
 			row "web" "failed (see log)" "-" "**FAIL**" "$cmd"
 			tail -20 "$LOG/web"
@@ -263,6 +269,33 @@ if want webhooks; then
 	fi
 fi
 
+# --- rows of the steps this run left out (--only), from the previous run ---
+# Each row is recognised by its command; the per-query and web tables go
+# with their step.
+pattern() { # the start of the command cell of the step's rows
+	case "$1" in
+	reliability) echo '| `go test ./reliability' ;; markdown) echo '| `go test ./markdown' ;;
+	lint) echo '| `bench/lint/run.sh' ;; store) echo '| `go run ./bench/store' ;; grep) echo '| `hindsight export DIR; grep' ;;
+	web) echo 'bench/web/run.sh`' ;; insights) echo '| `go run ./bench/insights' ;; webhooks) echo '| `go run ./bench/webhooks' ;;
+	esac
+}
+# block FIRST-LINE-REGEX: a paragraph line and the table after it.
+block() { awk -v re="$1" '$0 ~ re { on = 1 } on { print; if ($0 ~ /^\|/) t = 1; else if (t && $0 == "") exit }' "$WORK/old.md"; }
+KEPT=""
+if [ -f docs/benchmarks.md ]; then
+	sed -n '/<!-- run:begin -->/,/<!-- run:end -->/p' docs/benchmarks.md >"$WORK/old.md"
+	for step in reliability markdown lint store grep web insights webhooks; do
+		want "$step" && continue
+		if grep -F "$(pattern "$step")" "$WORK/old.md" | grep '^| ' >>"$WORK/kept"; then
+			KEPT="$KEPT $step"
+			[ "$step" = grep ] && { echo; block '^Per query'; } >"$WORK/grep.md"
+			[ "$step" = web ] && { echo; block '^Web runs'; } >"$WORK/web.md"
+		fi
+	done
+	OLDWHEN=$(sed -nE 's/^Measured by `(.*)` on (.*)\.$/`\1` on \2/p' "$WORK/old.md" | head -1)
+	[ -s "$WORK/kept" ] && { cat "$WORK/kept" >>"$ROWS"; note "Rows of$KEPT are kept from the previous run ($OLDWHEN); this run measured $ONLY."; }
+fi
+
 # --- the section ---
 say "writing docs/benchmarks.md"
 mem=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
@@ -272,7 +305,7 @@ load=$(cut -d' ' -f1-3 /proc/loadavg)
 {
 	echo "## Benchmarks"
 	echo
-	echo "Measured by \`bench/run.sh --size $SIZE$([ $QUICK -eq 1 ] && echo ' --quick')\` on $(date -u +'%Y-%m-%d %H:%M UTC')."
+	echo "Measured by \`bench/run.sh --size $SIZE$([ $QUICK -eq 1 ] && echo ' --quick')$([ "$ONLY" != "$ALL" ] && echo " --only $ONLY")\` on $(date -u +'%Y-%m-%d %H:%M UTC')."
 	echo
 	echo "| machine | |"
 	echo "| --- | --- |"
@@ -289,12 +322,7 @@ load=$(cut -d' ' -f1-3 /proc/loadavg)
 	echo "| --- | --- | --- | --- | --- |"
 	cat "$ROWS"
 	if [ -s "$WORK/grep.md" ]; then cat "$WORK/grep.md"; fi
-	if [ -s "$WORK/web.md" ]; then
-		echo
-		echo "Web runs (bench/web, 32 connections, $SIZE incidents):"
-		echo
-		cat "$WORK/web.md"
-	fi
+	if [ -s "$WORK/web.md" ]; then cat "$WORK/web.md"; fi
 	if [ -s "$NOTES" ]; then
 		echo
 		cat "$NOTES"
