@@ -305,6 +305,7 @@ func TestServePostgres(t *testing.T) {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
+	adminToken(t, u.String())
 
 	var out syncBuffer
 	sctx, stop := context.WithCancel(ctx)
