@@ -577,7 +577,13 @@ func (p *parse) itemText(li *ast.ListItem, from, to int) string {
 		b.WriteByte('\n')
 		b.WriteString(l)
 	}
-	return strings.Trim(b.String(), "\n")
+	t := strings.Trim(b.String(), "\n")
+	// an item whose content starts on the line after its marker: up to three
+	// spaces before that content mean nothing
+	if n := len(t) - len(strings.TrimLeft(t, " ")); n > 0 && n < 4 {
+		t = t[n:]
+	}
+	return t
 }
 
 // itemSection reads a section that is a list of items.
