@@ -30,6 +30,9 @@ type Store interface {
 	// Deleted incidents are ENotFound unless IncludeDeleted is passed;
 	// restricted ones are ENotFound to a viewer who is not a member.
 	FindIncidentByID(ctx context.Context, v Viewer, id string, opts ...ReadOption) (*Incident, error)
+	// FindIncidentVersion returns the current revision and save time of an
+	// incident v may see, without reading its document (page caches).
+	FindIncidentVersion(ctx context.Context, v Viewer, id string) (revision int, updatedAt time.Time, err error)
 	// FindIncidents lists incidents matching f, one page at a time.
 	FindIncidents(ctx context.Context, v Viewer, f IncidentFilter) (*IncidentPage, error)
 	// UpdateIncident saves a new revision when u.BaseRevision is still the

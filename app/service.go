@@ -177,6 +177,12 @@ func (s *Service) Get(ctx context.Context, a Actor, id string) (*hindsight.Incid
 	return s.store.FindIncidentByID(ctx, a.Viewer, id)
 }
 
+// Version returns the current revision and save time of an incident the
+// actor may see, without reading its document.
+func (s *Service) Version(ctx context.Context, a Actor, id string) (int, time.Time, error) {
+	return s.store.FindIncidentVersion(ctx, a.Viewer, id)
+}
+
 // SaveOptions are the options of Save.
 type SaveOptions struct {
 	Message string

@@ -67,22 +67,31 @@ func newStatusBox(in *hindsight.Incident) statusBox {
 }
 
 func (u *UI) incidentShow(w http.ResponseWriter, r *http.Request) {
-	in, err := u.svc.Get(r.Context(), u.actor(r), r.PathValue("id"))
-	if err != nil {
-		u.fail(w, r, err)
-		return
-	}
 	// the page of a revision is the same for every reader who may see it,
-	// until the day changes (overdue action items): cache it
-	plain := r.URL.RawQuery == ""
+	// until the day changes (overdue action items): cache it, and look the
+	// revision up without reading the document
 	a := u.actor(r)
-	key := strings.Join([]string{in.ID, strconv.Itoa(in.Revision), in.UpdatedAt.Format(time.RFC3339Nano), a.ID, u.svc.Now().Format(hindsight.DateLayout)}, "\x00")
+	plain := r.URL.RawQuery == ""
+	cacheKey := func(id string, rev int, at time.Time) string {
+		return strings.Join([]string{id, strconv.Itoa(rev), at.Format(time.RFC3339Nano), a.ID, u.svc.Now().Format(hindsight.DateLayout)}, "\x00")
+	}
 	if plain {
-		if b, ok := u.cache.get(key); ok {
+		rev, at, err := u.svc.Version(r.Context(), a, r.PathValue("id"))
+		if err != nil {
+			u.fail(w, r, err)
+			return
+		}
+		if b, ok := u.cache.get(cacheKey(r.PathValue("id"), rev, at)); ok {
 			writeHTML(w, http.StatusOK, b)
 			return
 		}
 	}
+	in, err := u.svc.Get(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	key := cacheKey(in.ID, in.Revision, in.UpdatedAt)
 	p := page{Title: in.ID + " " + in.Doc.Title, Data: u.showData(in, r.URL.Query().Get("error"))}
 	if n := r.URL.Query().Get("saved"); n != "" {
 		p.Flash = "Saved as revision " + n + "."

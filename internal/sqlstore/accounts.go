@@ -30,7 +30,7 @@ func userNotFound(what string) error {
 // CountUsers implements hindsight.AccountStore.
 func (s *Store) CountUsers(ctx context.Context) (int, error) {
 	var n int
-	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n)
+	err := s.rq.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n)
 	return n, internal("count users", err)
 }
 
@@ -89,7 +89,7 @@ func (s *Store) FindUserByID(ctx context.Context, id string) (*hindsight.User, e
 	if !storable(id) {
 		return nil, userNotFound(id)
 	}
-	u, err := scanUser(s.r.QueryRowContext(ctx, s.d.Rebind(`SELECT `+userCols+` FROM users WHERE id = ?`), id))
+	u, err := scanUser(s.rq.QueryRowContext(ctx, s.d.Rebind(`SELECT `+userCols+` FROM users WHERE id = ?`), id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, userNotFound(id)
 	}
@@ -102,7 +102,7 @@ func (s *Store) FindUserByEmail(ctx context.Context, email string) (*hindsight.U
 	if !storable(email) {
 		return nil, userNotFound(email)
 	}
-	u, err := scanUser(s.r.QueryRowContext(ctx, s.d.Rebind(`SELECT `+userCols+` FROM users WHERE email = ?`), email))
+	u, err := scanUser(s.rq.QueryRowContext(ctx, s.d.Rebind(`SELECT `+userCols+` FROM users WHERE email = ?`), email))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, userNotFound(email)
 	}
@@ -111,7 +111,7 @@ func (s *Store) FindUserByEmail(ctx context.Context, email string) (*hindsight.U
 
 // FindUsers implements hindsight.AccountStore.
 func (s *Store) FindUsers(ctx context.Context) ([]hindsight.User, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+userCols+` FROM users ORDER BY email`)
+	rows, err := s.rq.QueryContext(ctx, `SELECT `+userCols+` FROM users ORDER BY email`)
 	if err != nil {
 		return nil, internal("find accounts", err)
 	}
@@ -194,7 +194,7 @@ func (s *Store) AddSetupToken(ctx context.Context, hash string, at time.Time) er
 // SetupTokenValid implements hindsight.AccountStore.
 func (s *Store) SetupTokenValid(ctx context.Context, hash string) (bool, error) {
 	var n int
-	err := s.r.QueryRowContext(ctx, s.d.Rebind(`SELECT count(*) FROM setup_tokens WHERE hash = ? AND NOT EXISTS (SELECT 1 FROM users)`), clean(hash)).Scan(&n)
+	err := s.rq.QueryRowContext(ctx, s.d.Rebind(`SELECT count(*) FROM setup_tokens WHERE hash = ? AND NOT EXISTS (SELECT 1 FROM users)`), clean(hash)).Scan(&n)
 	return n > 0, internal("check setup token", err)
 }
 
@@ -208,7 +208,7 @@ func (s *Store) CreateSession(ctx context.Context, ss hindsight.Session) error {
 // FindSession implements hindsight.AccountStore.
 func (s *Store) FindSession(ctx context.Context, idHash string) (*hindsight.Session, error) {
 	var ss hindsight.Session
-	err := s.r.QueryRowContext(ctx, s.d.Rebind(`SELECT id_hash, user_id, created_at, last_seen_at, address, user_agent FROM sessions WHERE id_hash = ?`), clean(idHash)).
+	err := s.rq.QueryRowContext(ctx, s.d.Rebind(`SELECT id_hash, user_id, created_at, last_seen_at, address, user_agent FROM sessions WHERE id_hash = ?`), clean(idHash)).
 		Scan(&ss.IDHash, &ss.UserID, timeScan{&ss.CreatedAt}, timeScan{&ss.LastSeenAt}, &ss.Address, &ss.UserAgent)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, hindsight.Errorf(hindsight.ENotFound, "no such session")
@@ -265,7 +265,7 @@ func (s *Store) CreateToken(ctx context.Context, t *hindsight.Token, audit []hin
 
 // FindTokenByHash implements hindsight.AccountStore.
 func (s *Store) FindTokenByHash(ctx context.Context, hash string) (*hindsight.Token, error) {
-	t, err := scanToken(s.r.QueryRowContext(ctx, s.d.Rebind(`SELECT `+tokenCols+` FROM api_tokens WHERE hash = ?`), clean(hash)))
+	t, err := scanToken(s.rq.QueryRowContext(ctx, s.d.Rebind(`SELECT `+tokenCols+` FROM api_tokens WHERE hash = ?`), clean(hash)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, hindsight.Errorf(hindsight.ENotFound, "no such token")
 	}
@@ -278,7 +278,7 @@ func (s *Store) FindTokens(ctx context.Context, userID string) ([]hindsight.Toke
 	if userID != "" {
 		q, args = `SELECT `+tokenCols+` FROM api_tokens WHERE user_id = ? ORDER BY created_at DESC, id`, []any{clean(userID)}
 	}
-	rows, err := s.r.QueryContext(ctx, s.d.Rebind(q), args...)
+	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(q), args...)
 	if err != nil {
 		return nil, internal("find tokens", err)
 	}
@@ -433,7 +433,7 @@ func (s *Store) FindAudit(ctx context.Context, f hindsight.AuditFilter) ([]hinds
 		c.add(`id < ?`, f.BeforeID)
 	}
 	args := append(c.args, limit)
-	rows, err := s.r.QueryContext(ctx, s.d.Rebind(`SELECT id, at, actor, action, target, incident_id, address, detail FROM audit_log WHERE `+c.String()+` ORDER BY id DESC LIMIT ?`), args...)
+	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(`SELECT id, at, actor, action, target, incident_id, address, detail FROM audit_log WHERE `+c.String()+` ORDER BY id DESC LIMIT ?`), args...)
 	if err != nil {
 		return nil, internal("read audit log", err)
 	}

@@ -148,7 +148,7 @@ func (s *Store) insightCounts(ctx context.Context, d InsightsDialect, c *cond, o
 	q := `SELECT i.severity, i.status, COALESCE(` + d.Month("i.start_at") + `, ''), i.detected_source, COUNT(*),
     SUM(i.action_items), SUM(i.open_action_items)
 FROM incidents i WHERE ` + c.String() + ` GROUP BY 1, 2, 3, 4`
-	rows, err := s.r.QueryContext(ctx, s.d.Rebind(q), c.args...)
+	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(q), c.args...)
 	if err != nil {
 		return err
 	}
@@ -252,7 +252,7 @@ vals AS (
     SELECT 'dur', COALESCE(dur_calc, duration_min), CASE WHEN dur_calc IS NULL THEN 1 ELSE 0 END
     FROM b0 WHERE dur_calc IS NOT NULL OR duration_min IS NOT NULL)
 ` + d.DistributionSQL()
-	rows, err := s.r.QueryContext(ctx, s.d.Rebind(q), c.args...)
+	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(q), c.args...)
 	if err != nil {
 		return err
 	}
@@ -300,7 +300,7 @@ FROM incidents i JOIN action_items a ON a.incident_id = i.id WHERE i.open_action
 	args := append([]any{s.d.Date(f.AsOf)}, objArgs...)
 	args = append(args, closed, closed)
 	args = append(args, c.args...)
-	return s.r.QueryRowContext(ctx, s.d.Rebind(q), args...).Scan(&a.Overdue, &a.PastObjective)
+	return s.rq.QueryRowContext(ctx, s.d.Rebind(q), args...).Scan(&a.Overdue, &a.PastObjective)
 }
 
 // insightUnpublished counts postmortems not Published Days days after the
@@ -310,7 +310,7 @@ func (s *Store) insightUnpublished(ctx context.Context, c *cond, f *hindsight.In
 	q := `SELECT i.id, COUNT(*) OVER () FROM incidents i
 WHERE ` + c.String() + ` AND i.status <> ? AND i.end_at IS NOT NULL AND i.end_at < ? ORDER BY i.end_at, i.id LIMIT 50`
 	args := append(append([]any{}, c.args...), string(hindsight.StatusPublished), s.d.Time(cut))
-	rows, err := s.r.QueryContext(ctx, s.d.Rebind(q), args...)
+	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(q), args...)
 	if err != nil {
 		return err
 	}
@@ -360,7 +360,7 @@ SELECT bs.name, COUNT(*),
         WHERE lower(se.name) = bs.name AND i.start_key < bs.start_key AND ` + rc2.String() + `)) THEN 1 ELSE 0 END)
 FROM bs CROSS JOIN fix WHERE fix.name = bs.name GROUP BY bs.name ORDER BY 2 DESC, 1`
 	args := append(append(append([]any{}, c.args...), rc1.args...), rc2.args...)
-	rows, err := s.r.QueryContext(ctx, s.d.Rebind(q), args...)
+	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(q), args...)
 	if err != nil {
 		return err
 	}
@@ -391,7 +391,7 @@ func (s *Store) Gauges(ctx context.Context, v hindsight.Viewer, asOf time.Time) 
 	c.add(`i.deleted_at IS NULL`)
 	c.visible(v)
 	g := &hindsight.Gauges{Incidents: []hindsight.SeverityStatusCount{}}
-	rows, err := s.r.QueryContext(ctx, s.d.Rebind(`SELECT i.severity, i.status, COUNT(*) FROM incidents i WHERE `+c.String()+`
+	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(`SELECT i.severity, i.status, COUNT(*) FROM incidents i WHERE `+c.String()+`
 GROUP BY i.severity, i.status ORDER BY 1, 2`), c.args...)
 	if err != nil {
 		return nil, internal("gauges", err)
@@ -412,7 +412,7 @@ GROUP BY i.severity, i.status ORDER BY 1, 2`), c.args...)
     COALESCE(SUM(CASE WHEN a.status <> ? AND a.target_date IS NOT NULL AND a.target_date < ? THEN 1 ELSE 0 END), 0)
 FROM action_items a JOIN incidents i ON i.id = a.incident_id WHERE ` + c.String()
 	args := append([]any{closed, closed, s.d.Date(s.asOfDay(asOf))}, c.args...)
-	if err := s.r.QueryRowContext(ctx, s.d.Rebind(q), args...).Scan(&g.OpenItems, &g.OverdueItems); err != nil {
+	if err := s.rq.QueryRowContext(ctx, s.d.Rebind(q), args...).Scan(&g.OpenItems, &g.OverdueItems); err != nil {
 		return nil, internal("gauges", err)
 	}
 	return g, nil
@@ -489,7 +489,7 @@ func (s *Store) RelatedIncidents(ctx context.Context, v hindsight.Viewer, id str
 JOIN incident_services sv ON lower(sv.name) = lower(me.name) AND sv.incident_id <> me.incident_id
 JOIN incidents i ON i.id = sv.incident_id
 WHERE me.incident_id = ? AND ` + c.String() + ` ORDER BY ABS(i.start_key - ?), i.id LIMIT 200`
-	rows, err := s.r.QueryContext(ctx, s.d.Rebind(q), append(append([]any{id}, c.args...), startKey)...)
+	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(q), append(append([]any{id}, c.args...), startKey)...)
 	if err != nil {
 		return nil, internal("related incidents", err)
 	}
@@ -514,7 +514,7 @@ WHERE me.incident_id = ? AND ` + c.String() + ` ORDER BY ABS(i.start_key - ?), i
 			return nil
 		}
 		const n = 30
-		rows, err := s.r.QueryContext(ctx, s.d.Rebind(d.SimilarSQL(c.String())), append(append([]any{arg}, c.args...), n)...)
+		rows, err := s.rq.QueryContext(ctx, s.d.Rebind(d.SimilarSQL(c.String())), append(append([]any{arg}, c.args...), n)...)
 		if err != nil {
 			return err
 		}
@@ -569,7 +569,7 @@ WHERE me.incident_id = ? AND ` + c.String() + ` ORDER BY ABS(i.start_key - ?), i
 		idArgs[i] = r.ID
 	}
 	fc.in(`i.id`, idArgs)
-	rows, err = s.r.QueryContext(ctx, s.d.Rebind(`SELECT i.id, i.title, i.severity, i.status, i.start_at FROM incidents i WHERE `+fc.String()), fc.args...)
+	rows, err = s.rq.QueryContext(ctx, s.d.Rebind(`SELECT i.id, i.title, i.severity, i.status, i.start_at FROM incidents i WHERE `+fc.String()), fc.args...)
 	if err != nil {
 		return nil, internal("related incidents", err)
 	}
@@ -605,7 +605,7 @@ JOIN incident_services sv ON lower(sv.name) = lower(me.name) AND sv.incident_id 
 JOIN incidents i ON i.id = sv.incident_id
 WHERE x.id = ? AND x.start_at IS NOT NULL AND i.start_key < x.start_key AND ` + rc.String() + `
 ORDER BY i.start_key DESC, i.id DESC, me.position LIMIT 20`
-	rows, err := s.r.QueryContext(ctx, s.d.Rebind(q), append([]any{id}, rc.args...)...)
+	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(q), append([]any{id}, rc.args...)...)
 	if err != nil {
 		return nil, internal("recurrences", err)
 	}

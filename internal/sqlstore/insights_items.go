@@ -91,7 +91,7 @@ func (s *Store) TrackActionItems(ctx context.Context, v hindsight.Viewer, aq hin
 	var c cond
 	s.itemConds(&c, v, q)
 	page := &hindsight.ActionItemPage{Items: []hindsight.TrackedItem{}}
-	if err := s.r.QueryRowContext(ctx, s.d.Rebind(`SELECT COUNT(*) FROM action_items a JOIN incidents i ON i.id = a.incident_id WHERE `+c.String()),
+	if err := s.rq.QueryRowContext(ctx, s.d.Rebind(`SELECT COUNT(*) FROM action_items a JOIN incidents i ON i.id = a.incident_id WHERE `+c.String()),
 		c.args...).Scan(&page.Total); err != nil {
 		return nil, internal("track action items", err)
 	}
@@ -119,7 +119,7 @@ func (s *Store) TrackActionItems(ctx context.Context, v hindsight.Viewer, aq hin
     a.priority, a.target_date, a.target_text, a.status
 FROM action_items a JOIN incidents i ON i.id = a.incident_id WHERE ` + c.String() + `
 ORDER BY ` + key + `, a.incident_id ` + dir + `, a.position ` + dir + ` LIMIT ? OFFSET ?`
-	rows, err := s.r.QueryContext(ctx, s.d.Rebind(sq), append(append([]any{}, c.args...), q.limit, q.Offset)...)
+	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(sq), append(append([]any{}, c.args...), q.limit, q.Offset)...)
 	if err != nil {
 		return nil, internal("track action items", err)
 	}
@@ -182,7 +182,7 @@ GROUP BY owner ORDER BY COUNT(*) - SUM(closed) DESC, 1 LIMIT ?`
 	args := append([]any{closed, closed, s.d.Date(q.overdueDay)}, objArgs...)
 	args = append(args, c.args...)
 	args = append(args, q.limit)
-	rows, err := s.r.QueryContext(ctx, s.d.Rebind(sq), args...)
+	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(sq), args...)
 	if err != nil {
 		return nil, internal("count action items", err)
 	}

@@ -63,7 +63,7 @@ func (s *Store) FindAlertEvents(ctx context.Context, source string, keys []strin
 		for _, k := range part {
 			args = append(args, clean(k))
 		}
-		rows, err := s.r.QueryContext(ctx, s.d.Rebind(`SELECT key, batch, state, incident_id, at FROM alert_events WHERE source = ? AND key IN (?`+
+		rows, err := s.rq.QueryContext(ctx, s.d.Rebind(`SELECT key, batch, state, incident_id, at FROM alert_events WHERE source = ? AND key IN (?`+
 			strings.Repeat(", ?", len(part)-1)+`)`), args...)
 		if err != nil {
 			return nil, internal("find alert events", err)
@@ -113,7 +113,7 @@ func (s *Store) FindAlertBatch(ctx context.Context, batch string) (string, error
 		return "", hindsight.Errorf(hindsight.EInvalid, "find alert batch: bad batch ID %q", batch)
 	}
 	var id string
-	err := s.r.QueryRowContext(ctx, s.d.Rebind(`SELECT incident_id FROM revisions WHERE message LIKE ? ORDER BY at DESC LIMIT 1`),
+	err := s.rq.QueryRowContext(ctx, s.d.Rebind(`SELECT incident_id FROM revisions WHERE message LIKE ? ORDER BY at DESC LIMIT 1`),
 		"%"+hindsight.BatchMarker(batch)+"%").Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
@@ -130,7 +130,7 @@ func (s *Store) FindAlertGroup(ctx context.Context, source, key string) (*hindsi
 		return nil, hindsight.Errorf(hindsight.ENotFound, "alert group %s/%q not found", source, key)
 	}
 	g := hindsight.AlertGroup{Source: source, Key: key}
-	err := s.r.QueryRowContext(ctx, s.d.Rebind(`SELECT incident_id, open, created_at, updated_at FROM alert_groups WHERE source = ? AND key = ?`), source, key).
+	err := s.rq.QueryRowContext(ctx, s.d.Rebind(`SELECT incident_id, open, created_at, updated_at FROM alert_groups WHERE source = ? AND key = ?`), source, key).
 		Scan(&g.IncidentID, &g.Open, timeScan{&g.CreatedAt}, timeScan{&g.UpdatedAt})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, hindsight.Errorf(hindsight.ENotFound, "alert group %s/%q not found", source, key)

@@ -28,6 +28,7 @@ type Options struct {
 // Store implements hindsight.Store over database/sql.
 type Store struct {
 	w, r   *sql.DB // writer and reader pools (the same for PostgreSQL)
+	rq     *stmtCache
 	d      Dialect
 	render hindsight.RenderFunc
 	clock  func() time.Time
@@ -39,7 +40,7 @@ func New(w, r *sql.DB, d Dialect, o Options) (*Store, error) {
 	if o.Render == nil {
 		return nil, hindsight.Errorf(hindsight.EInvalid, "store options: Render is required")
 	}
-	s := &Store{w: w, r: r, d: d, render: o.Render, clock: o.Clock, max: o.MaxDocBytes}
+	s := &Store{w: w, r: r, rq: newStmtCache(r), d: d, render: o.Render, clock: o.Clock, max: o.MaxDocBytes}
 	if s.clock == nil {
 		s.clock = time.Now
 	}
@@ -51,6 +52,7 @@ func New(w, r *sql.DB, d Dialect, o Options) (*Store, error) {
 
 // Close closes the pools.
 func (s *Store) Close() error {
+	s.rq.Close()
 	err := s.w.Close()
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())
@@ -494,7 +496,7 @@ func (s *Store) FindIncidentByID(ctx context.Context, v hindsight.Viewer, id str
 	c.visible(v)
 	var inc hindsight.Incident
 	var js string
-	err := s.r.QueryRowContext(ctx, s.d.Rebind(`SELECT `+incidentCols+`, r.markdown FROM incidents i
+	err := s.rq.QueryRowContext(ctx, s.d.Rebind(`SELECT `+incidentCols+`, r.markdown FROM incidents i
 JOIN incident_docs d ON d.incident_id = i.id JOIN revisions r ON r.incident_id = i.id AND r.n = i.revision WHERE `+c.String()), c.args...).Scan(
 		&inc.ID, &inc.Revision, &inc.Restricted, timeScan{&inc.CreatedAt}, &inc.CreatedBy, timeScan{&inc.UpdatedAt}, &inc.UpdatedBy,
 		timeScan{&inc.DeletedAt}, strScan{&inc.DeletedBy}, &js, &inc.Markdown)
@@ -511,7 +513,7 @@ JOIN incident_docs d ON d.incident_id = i.id JOIN revisions r ON r.incident_id =
 	if !inc.Restricted {
 		return &inc, nil // only restricted incidents have members
 	}
-	rows, err := s.r.QueryContext(ctx, s.d.Rebind(`SELECT user_id FROM incident_members WHERE incident_id = ? ORDER BY user_id`), id)
+	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(`SELECT user_id FROM incident_members WHERE incident_id = ? ORDER BY user_id`), id)
 	if err != nil {
 		return nil, internal("find incident members "+id, err)
 	}
@@ -670,7 +672,7 @@ func (s *Store) FindIncidents(ctx context.Context, v hindsight.Viewer, f hindsig
 		keyCol = key
 	}
 	q := `SELECT ` + summaryCols + `, ` + keyCol + ` FROM incidents i WHERE ` + c.String() + ` ORDER BY ` + order + ` LIMIT ?`
-	rows, err := s.r.QueryContext(ctx, s.d.Rebind(q), append(c.args, limit+1)...)
+	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(q), append(c.args, limit+1)...)
 	if err != nil {
 		return nil, internal("find incidents", err)
 	}
@@ -730,7 +732,7 @@ func (s *Store) SearchIncidents(ctx context.Context, v hindsight.Viewer, q hinds
 	c.visible(v)
 	args := append([]any{arg}, c.args...)
 	args = append(args, limit+1, cur.Offset)
-	rows, err := s.r.QueryContext(ctx, s.d.Rebind(s.d.SearchSQL(summaryCols, c.String())), args...)
+	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(s.d.SearchSQL(summaryCols, c.String())), args...)
 	if err != nil {
 		return nil, internal("search incidents", err)
 	}
@@ -766,11 +768,33 @@ func (s *Store) visibleIncident(ctx context.Context, v hindsight.Viewer, id stri
 	}
 	c.visible(v)
 	var one int
-	err := s.r.QueryRowContext(ctx, s.d.Rebind(`SELECT 1 FROM incidents i WHERE `+c.String()), c.args...).Scan(&one)
+	err := s.rq.QueryRowContext(ctx, s.d.Rebind(`SELECT 1 FROM incidents i WHERE `+c.String()), c.args...).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return notFound(id)
 	}
 	return internal("find incident "+id, err)
+}
+
+// FindIncidentVersion implements hindsight.Store: the current revision
+// and save time of an incident v may see, without reading the document.
+func (s *Store) FindIncidentVersion(ctx context.Context, v hindsight.Viewer, id string) (int, time.Time, error) {
+	if !storable(id) {
+		return 0, time.Time{}, notFound(id)
+	}
+	var c cond
+	c.add(`i.id = ?`, id)
+	c.add(`i.deleted_at IS NULL`)
+	c.visible(v)
+	var rev int
+	var at time.Time
+	err := s.rq.QueryRowContext(ctx, s.d.Rebind(`SELECT i.revision, i.updated_at FROM incidents i WHERE `+c.String()), c.args...).Scan(&rev, timeScan{&at})
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, time.Time{}, notFound(id)
+	}
+	if err != nil {
+		return 0, time.Time{}, internal("find incident "+id, err)
+	}
+	return rev, at, nil
 }
 
 // FindRevisions implements hindsight.Store.
@@ -778,7 +802,7 @@ func (s *Store) FindRevisions(ctx context.Context, v hindsight.Viewer, id string
 	if err := s.visibleIncident(ctx, v, id, opts); err != nil {
 		return nil, err
 	}
-	rows, err := s.r.QueryContext(ctx, s.d.Rebind(`SELECT n, author, at, message FROM revisions WHERE incident_id = ? ORDER BY n`), id)
+	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(`SELECT n, author, at, message FROM revisions WHERE incident_id = ? ORDER BY n`), id)
 	if err != nil {
 		return nil, internal("find revisions of "+id, err)
 	}
@@ -803,7 +827,7 @@ func (s *Store) FindRevision(ctx context.Context, v hindsight.Viewer, id string,
 		return nil, err
 	}
 	var r hindsight.Revision
-	err := s.r.QueryRowContext(ctx, s.d.Rebind(`SELECT n, author, at, message, markdown FROM revisions WHERE incident_id = ? AND n = ?`), id, n).Scan(
+	err := s.rq.QueryRowContext(ctx, s.d.Rebind(`SELECT n, author, at, message, markdown FROM revisions WHERE incident_id = ? AND n = ?`), id, n).Scan(
 		&r.N, &r.Author, timeScan{&r.At}, &r.Message, &r.Markdown)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, hindsight.Errorf(hindsight.ENotFound, "incident %s has no revision %d", id, n)
@@ -854,7 +878,7 @@ func (s *Store) FindActionItems(ctx context.Context, v hindsight.Viewer, f hinds
 	q := `SELECT a.incident_id, i.title, i.severity, a.position, a.item_id, a.action, a.owner, a.priority, a.target_date, a.target_text, a.status
 FROM action_items a JOIN incidents i ON i.id = a.incident_id WHERE ` + c.String() + `
 ORDER BY CASE WHEN a.target_date IS NULL THEN 1 ELSE 0 END, a.target_date, a.incident_id, a.position LIMIT ?`
-	rows, err := s.r.QueryContext(ctx, s.d.Rebind(q), append(c.args, limit)...)
+	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(q), append(c.args, limit)...)
 	if err != nil {
 		return nil, internal("find action items", err)
 	}

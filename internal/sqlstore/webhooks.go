@@ -117,7 +117,7 @@ func scanWebhook(sc interface{ Scan(...any) error }) (*hindsight.WebhookSubscrip
 
 // FindWebhookByID implements hindsight.WebhookStore.
 func (s *Store) FindWebhookByID(ctx context.Context, id int64) (*hindsight.WebhookSubscription, error) {
-	w, err := scanWebhook(s.r.QueryRowContext(ctx, s.d.Rebind(`SELECT `+webhookCols+` FROM webhook_subscriptions WHERE id = ?`), id))
+	w, err := scanWebhook(s.rq.QueryRowContext(ctx, s.d.Rebind(`SELECT `+webhookCols+` FROM webhook_subscriptions WHERE id = ?`), id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, webhookNotFound(id)
 	}
@@ -350,7 +350,7 @@ func (s *Store) FindDeliveries(ctx context.Context, f hindsight.DeliveryFilter) 
 		limit = 100
 	}
 	limit = min(limit, 1000)
-	rows, err := s.r.QueryContext(ctx, s.d.Rebind(`SELECT `+deliveryCols+` FROM webhook_deliveries WHERE `+c.String()+` ORDER BY id DESC LIMIT ?`), append(c.args, limit)...)
+	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(`SELECT `+deliveryCols+` FROM webhook_deliveries WHERE `+c.String()+` ORDER BY id DESC LIMIT ?`), append(c.args, limit)...)
 	if err != nil {
 		return nil, internal("find deliveries", err)
 	}
@@ -368,7 +368,7 @@ func (s *Store) FindDeliveries(ctx context.Context, f hindsight.DeliveryFilter) 
 
 // FindDeliveryByID implements hindsight.WebhookStore.
 func (s *Store) FindDeliveryByID(ctx context.Context, id int64) (*hindsight.WebhookDelivery, error) {
-	d, err := scanDelivery(s.r.QueryRowContext(ctx, s.d.Rebind(`SELECT `+deliveryCols+` FROM webhook_deliveries WHERE id = ?`), id))
+	d, err := scanDelivery(s.rq.QueryRowContext(ctx, s.d.Rebind(`SELECT `+deliveryCols+` FROM webhook_deliveries WHERE id = ?`), id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, hindsight.Errorf(hindsight.ENotFound, "delivery %d not found", id)
 	}
