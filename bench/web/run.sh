@@ -33,6 +33,14 @@ LOAD="$WORK/load"
 
 "$LOAD" seed -db "$DB" -n "$N"
 
+# serve puts every route behind sign-in: an account and a read token for the
+# load generator (the baseline ignores it)
+if ! "$WORK/hindsight" --db "$DB" user list 2>/dev/null | grep -q bench@example.test; then
+	printf '%s\n' "bench password 0123456789" | "$WORK/hindsight" --db "$DB" user add bench@example.test --role viewer --password-stdin >/dev/null
+fi
+HINDSIGHT_TOKEN=$("$WORK/hindsight" --db "$DB" token create --user bench@example.test --name "bench $(date +%s)" --scope read --expires-in-days 1 | grep -o 'hst_[A-Za-z0-9_-]*' | head -1)
+export HINDSIGHT_TOKEN
+
 pids=()
 cleanup() {
 	for p in "${pids[@]}"; do
@@ -58,7 +66,7 @@ start_server
 echo "picking incidents..."
 "$LOAD" urls -base "$BASE" -n 1000 -total "$N" >"$WORK/incidents.txt"
 FIRST=$(head -n 1 "$WORK/incidents.txt")
-curl -fsS "$FIRST" >"$WORK/page.html"
+curl -fsS -H "Authorization: Bearer $HINDSIGHT_TOKEN" "$FIRST" >"$WORK/page.html"
 : >"$WORK/search.txt"
 for q in database latency certificate failover deploy timeout queue replica cache rollback dns memory; do
 	echo "$BASE/api/v1/search?q=$q" >>"$WORK/search.txt"

@@ -230,7 +230,7 @@ func driveCmd(args []string) error {
 				}
 				u := urls[next.Add(1)%uint64(len(urls))]
 				t0 := time.Now()
-				res, err := client.Get(u)
+				res, err := get(client, u)
 				var n int64
 				if err == nil {
 					n, err = io.Copy(io.Discard, res.Body)
@@ -371,8 +371,21 @@ func urlsCmd(args []string) error {
 	return nil
 }
 
+// get sends a GET with the API token of HINDSIGHT_TOKEN (serve puts every
+// route behind sign-in) when it is set.
+func get(client *http.Client, u string) (*http.Response, error) {
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	if tok := os.Getenv("HINDSIGHT_TOKEN"); tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	return client.Do(req)
+}
+
 func getJSON(u string, v any) error {
-	res, err := http.Get(u)
+	res, err := get(http.DefaultClient, u)
 	if err != nil {
 		return err
 	}
