@@ -374,8 +374,23 @@ func (p *parse) section(s *section) {
 // source.text).
 func (p *parse) blockText(b block) string {
 	_, para := b.node.(*ast.Paragraph)
+	if _, list := b.node.(*ast.List); list && emptyItemLine(p.src.line(b.from)) {
+		// goldmark nests under an empty first item by its indentation:
+		// moving the list would change what it holds, so it stays as written
+		return strings.TrimRight(p.src.text(b.from, b.to, false), " ")
+	}
 	t := p.src.text(b.from, b.to, !para)
 	return closeOpenBlock(b.node, t)
+}
+
+// emptyItemLine reports a list marker with nothing after it ("  *", "1.").
+func emptyItemLine(l string) bool {
+	t := strings.TrimSpace(l)
+	if t == "-" || t == "*" || t == "+" {
+		return true
+	}
+	n := strings.TrimRight(t, ".)")
+	return len(n) < len(t) && len(n) > 0 && strings.Trim(n, "0123456789") == ""
 }
 
 // closeOpenBlock closes an HTML block or a code fence that runs to the end
