@@ -92,7 +92,7 @@ func (r *renderer) document() {
 	if p.Title == "" {
 		r.s("# ", phTitle, "\n\n")
 	} else {
-		r.s("# ", titlePrefix, oneLine(p.Title), "\n\n")
+		r.s("# ", titlePrefix, headingText(oneLine(p.Title)), "\n\n")
 	}
 	r.s("**Version:** ", or(oneLine(p.Version), phVersion), "  \n")
 	r.s("**Status:** ", or(oneLine(p.Status.Label()), phStatus), "  \n")
@@ -183,7 +183,7 @@ func (r *renderer) custom(after string) {
 		if lvl < 1 || lvl > 6 {
 			lvl = 2
 		}
-		r.s("\n", strings.Repeat("#", lvl), " ", oneLine(c.Heading), "\n")
+		r.s("\n", strings.Repeat("#", lvl), " ", headingText(oneLine(c.Heading)), "\n")
 		if c.Body != "" {
 			r.s("\n", c.Body, "\n")
 		}
@@ -452,6 +452,16 @@ func isThematicBreak(t string) bool {
 		}
 	}
 	return n >= 3
+}
+
+// headingText writes a heading's text so it reads back the same: a text
+// ending in "#" gets a closing sequence of its own, which is what a reader
+// strips instead of the text's "#".
+func headingText(t string) string {
+	if strings.HasSuffix(t, "#") {
+		return t + " #"
+	}
+	return t
 }
 
 // oneLine folds a value that must stay on one line (headings, metadata,
