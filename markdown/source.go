@@ -86,6 +86,18 @@ func (s *source) text(from, to int, dedentAll bool) string {
 	if indent > 3 {
 		indent = 0
 	}
+	if dedentAll && indent > 0 {
+		// a line indented four or more spaces is never a block of its own;
+		// if dedenting would make one of it, the block stays as written
+		for i := from + 1; i <= to; i++ {
+			l := s.line(i)
+			n := len(l) - len(strings.TrimLeft(l, " "))
+			if n >= 4 && n-indent < 4 && startsBlock(strings.TrimLeft(l, " ")) {
+				indent = 0
+				break
+			}
+		}
+	}
 	var b strings.Builder
 	for i := from; i <= to; i++ {
 		l := s.line(i)

@@ -116,9 +116,15 @@ func markdownFiles(args []string) ([]string, error) {
 				}
 				return nil
 			}
-			if ext := strings.ToLower(filepath.Ext(p)); ext == ".md" || ext == ".markdown" {
-				found = append(found, p)
+			if ext := strings.ToLower(filepath.Ext(p)); ext != ".md" && ext != ".markdown" {
+				return nil
 			}
+			if d.Type()&fs.ModeSymlink != 0 && !insideDir(a, p) {
+				// a link found by walking that leads out of the directory is
+				// not read: naming the directory names what is in it
+				return nil
+			}
+			found = append(found, p)
 			return nil
 		})
 		if err != nil {
@@ -128,4 +134,18 @@ func markdownFiles(args []string) ([]string, error) {
 		out = append(out, found...)
 	}
 	return out, nil
+}
+
+// insideDir reports whether the link at path resolves to a file inside dir.
+func insideDir(dir, path string) bool {
+	root, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return false
+	}
+	target, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return false
+	}
+	rel, err := filepath.Rel(root, target)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
 }
