@@ -83,7 +83,7 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 	if busy <= 0 {
 		busy = 10 * time.Second
 	}
-	params := "?_pragma=busy_timeout(" + strconv.FormatInt(busy.Milliseconds(), 10) + ")&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-8192)&_pragma=mmap_size(67108864)"
+	params := "?_pragma=busy_timeout(" + strconv.FormatInt(busy.Milliseconds(), 10) + ")&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-8192)&_pragma=mmap_size(0)"
 	w, err := sql.Open("sqlite", path+params+"&_txlock=immediate")
 	if err != nil {
 		return nil, hindsight.Errorf(hindsight.EInvalid, "open %s: %v", path, err)
