@@ -24,33 +24,12 @@ var matrixEntries = map[string]authtest.Entry{
 	"POST /fake/incidents/{id}/delete": {OK: http.StatusNoContent},
 	"GET /api/v1/fake/{id}":            {OK: http.StatusOK},
 	"POST /api/v1/fake/{id}/review":    {OK: http.StatusOK},
-	// auth's pages
-	"GET /auth/static/auth.css":        {OK: http.StatusOK},
-	"GET /login":                       {OK: http.StatusSeeOther, Override: map[authtest.Principal]int{authtest.Anonymous: http.StatusOK}},
-	"POST /login":                      {OK: http.StatusUnauthorized, Body: "email=nobody%40example.test&password=not+the+password"},
-	"POST /logout":                     {OK: http.StatusSeeOther},
-	"GET /setup":                       {OK: http.StatusNotFound},
-	"POST /setup":                      {OK: http.StatusNotFound, Body: "token=x&email=a%40example.test&password=aaaaaaaaaaaaaa&confirm=aaaaaaaaaaaaaa"},
-	"GET /account":                     {OK: http.StatusOK},
-	"POST /account/password":           {OK: http.StatusUnprocessableEntity, Body: "current=wrong&password=x"},
-	"POST /account/tokens":             {OK: http.StatusCreated, Body: "name=matrix&scope=read&expires_in_days=1"},
-	"POST /account/tokens/{id}/revoke": {OK: http.StatusNotFound, Restricted: http.StatusNotFound},
-	"GET /admin/users":                 {OK: http.StatusOK},
-	"POST /admin/users":                {OK: http.StatusUnprocessableEntity, Body: "email=bad"},
-	"POST /admin/users/{id}":           {OK: http.StatusNotFound, Restricted: http.StatusNotFound, Body: "action=disable"},
-	"GET /admin/audit":                 {OK: http.StatusOK},
-	"GET /incidents/{id}/access":       {OK: http.StatusOK},
-	"POST /incidents/{id}/access":      {OK: http.StatusSeeOther, Body: "members="},
-	// auth's API
-	"GET /api/v1/me":                         {OK: http.StatusOK},
-	"GET /api/v1/tokens":                     {OK: http.StatusOK},
-	"POST /api/v1/tokens":                    {OK: http.StatusCreated, Body: `{"name":"matrix","scope":"read"}`},
-	"DELETE /api/v1/tokens/{id}":             {OK: http.StatusNotFound, Restricted: http.StatusNotFound},
-	"GET /api/v1/users":                      {OK: http.StatusOK},
-	"POST /api/v1/users":                     {OK: http.StatusUnprocessableEntity, Body: `{"email":"bad"}`},
-	"PATCH /api/v1/users/{id}":               {OK: http.StatusNotFound, Restricted: http.StatusNotFound, Body: `{}`},
-	"GET /api/v1/audit":                      {OK: http.StatusOK},
-	"PUT /api/v1/incidents/{id}/restriction": {OK: http.StatusOK, Body: `{"restricted":false}`},
+}
+
+func init() {
+	for k, v := range authtest.AuthEntries {
+		matrixEntries[k] = v
+	}
 }
 
 func TestAuthorizationMatrix(t *testing.T) {
