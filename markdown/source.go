@@ -208,7 +208,11 @@ func stripEmphasis(s string) string {
 func trimBreak(s string) string {
 	s = strings.TrimRight(s, " \t")
 	if strings.HasSuffix(s, `\`) && !strings.HasSuffix(s, `\\`) {
-		s = strings.TrimRight(s[:len(s)-1], " \t")
+		t := strings.TrimRight(s[:len(s)-1], " \t")
+		if startsBlock(t) {
+			return s // "#\" without its backslash could be a heading
+		}
+		s = t
 	}
 	return s
 }
