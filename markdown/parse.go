@@ -467,10 +467,16 @@ func closeHTML(kind ast.HTMLBlockType, t string) string {
 	return t + "\n" + closer
 }
 
-// rangeText is the source of a run of blocks.
+// verbatimText is a block's source exactly as written, for content that is
+// rendered where no list precedes it (after a heading, a rule or a table).
+func (p *parse) verbatimText(b block) string {
+	return closeOpenBlock(b.node, p.src.asIs(b.from, b.to))
+}
+
+// rangeText is the source of a run of blocks (a section's whole body),
+// exactly as written.
 func (p *parse) rangeText(bs []block) string {
-	_, para := bs[0].node.(*ast.Paragraph)
-	t := p.src.text(bs[0].from, bs[len(bs)-1].to, !para)
+	t := p.src.asIs(bs[0].from, bs[len(bs)-1].to)
 	return closeOpenBlock(bs[len(bs)-1].node, t)
 }
 

@@ -72,6 +72,14 @@ func (s *source) blank(i int) bool {
 // lines stay as written (a paragraph's continuation lines, whose indentation
 // means nothing but could make them a block of their own if it changed).
 func (s *source) text(from, to int, dedentAll bool) string {
+	return s.textIndent(from, to, dedentAll, false)
+}
+
+// asIs returns lines [from, to] without changing their indentation: content
+// that no list precedes when rendered keeps its exact shape.
+func (s *source) asIs(from, to int) string { return s.textIndent(from, to, false, true) }
+
+func (s *source) textIndent(from, to int, dedentAll, asIs bool) string {
 	for to >= from && s.blank(to) {
 		to--
 	}
@@ -83,7 +91,7 @@ func (s *source) text(from, to int, dedentAll bool) string {
 	}
 	first := s.line(from)
 	indent := len(first) - len(strings.TrimLeft(first, " "))
-	if indent > 3 {
+	if indent > 3 || asIs {
 		indent = 0
 	}
 	if dedentAll && indent > 0 {

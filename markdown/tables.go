@@ -24,7 +24,7 @@ func (p *parse) preamble(s *section) {
 	for _, b := range s.blocks {
 		if b.node == nil || b.from < titleLine {
 			// front matter or content above the title
-			before = append(before, p.blockText(b))
+			before = append(before, p.verbatimText(b))
 			continue
 		}
 		if par, ok := b.node.(*ast.Paragraph); ok && !metaDone {
@@ -43,7 +43,7 @@ func (p *parse) preamble(s *section) {
 		}
 		p.unknown("content", hindsight.SecPreamble, "", b.from)
 		e.mapped = true
-		e.add(p.blockText(b))
+		e.add(p.verbatimText(b))
 	}
 	// metadata fields that were not known are rendered in the metadata block;
 	// everything else after it
@@ -204,13 +204,13 @@ func (p *parse) timeline(s *section) {
 			}
 			if !mapped {
 				p.unknown("content", s.key, "", b.from)
-				e.add(p.blockText(b))
+				e.add(p.verbatimText(b))
 			} else {
 				e.mapped = true
 			}
 		default:
 			p.unknown("content", s.key, "", b.from)
-			e.add(p.blockText(b))
+			e.add(p.verbatimText(b))
 		}
 	}
 	// pad every row's cells to the columns it has, dropping trailing empties
@@ -401,7 +401,7 @@ func (p *parse) actionItems(s *section) {
 			}
 		default:
 			p.unknown("content", s.key, "", b.from)
-			e.add(p.blockText(b))
+			e.add(p.verbatimText(b))
 		}
 	}
 	p.saveExtra(s.key, e, columns)
