@@ -296,6 +296,9 @@ func parseSpelledDuration(s string) (int, bool) {
 			return 0, false
 		}
 	}
+	if total/60 > 999_999 {
+		return 0, false // HH:MM writes at most six digits of hours
+	}
 	return total, true
 }
 
