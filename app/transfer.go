@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/internal/fsutil"
 	"github.com/hindsight-pm/hindsight/lint"
 	"github.com/hindsight-pm/hindsight/markdown"
 )
@@ -91,7 +92,7 @@ func (s *Service) Import(ctx context.Context, a Actor, path string, src []byte, 
 		if !next.LastUpdated.IsSet() {
 			next.LastUpdated = cur.Doc.LastUpdated
 		}
-		if bytes.Equal(markdown.Render(&next), cur.Markdown) || Equal(&next, cur.Doc) {
+		if Equal(&next, cur.Doc) {
 			r.Outcome = Unchanged
 			return r
 		}
@@ -156,7 +157,7 @@ func (s *Service) Export(ctx context.Context, a Actor, dir string) (ExportResult
 				res.Unchanged++
 				continue
 			}
-			if err := writeAtomic(path, in.Markdown); err != nil {
+			if err := fsutil.WriteAtomic(path, in.Markdown); err != nil {
 				return res, hindsight.Errorf(hindsight.EInternal, "%s: %v", path, err)
 			}
 			res.Written++
@@ -215,26 +216,4 @@ func Slug(title string) string {
 		s = "untitled"
 	}
 	return s
-}
-
-// writeAtomic writes through a temporary file and a rename.
-func writeAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }

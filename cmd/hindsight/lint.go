@@ -14,6 +14,7 @@ import (
 
 	"github.com/aymanbagabas/go-udiff"
 	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/internal/fsutil"
 	"github.com/hindsight-pm/hindsight/lint"
 	"github.com/hindsight-pm/hindsight/markdown"
 	"github.com/spf13/cobra"
@@ -347,30 +348,10 @@ func lintOne(in *lintInput, fl lintFlags, fixedCfg *lint.Config, configs *config
 	in.findings = lint.Source(in.path, fixed, cfg, opt)
 }
 
-// writeFileAtomic replaces path with data through a temporary file and a
-// rename, keeping the file's mode.
+// writeFileAtomic replaces path with data atomically (fsutil.WriteAtomic),
+// with the error naming the file.
 func writeFileAtomic(path string, data []byte) error {
-	mode := os.FileMode(0o644)
-	if st, err := os.Stat(path); err == nil {
-		mode = st.Mode().Perm()
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return hindsight.Errorf(hindsight.EInternal, "%s: %v", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return hindsight.Errorf(hindsight.EInternal, "%s: writing: %v", path, err)
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return hindsight.Errorf(hindsight.EInternal, "%s: %v", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return hindsight.Errorf(hindsight.EInternal, "%s: writing: %v", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := fsutil.WriteAtomic(path, data); err != nil {
 		return hindsight.Errorf(hindsight.EInternal, "%s: %v", path, err)
 	}
 	return nil
