@@ -170,14 +170,16 @@ type AccountStore interface {
 	SetupTokenValid(ctx context.Context, hash string) (bool, error)
 
 	CreateSession(ctx context.Context, s Session) error
-	// FindSession returns the session with the hash (ENotFound).
-	FindSession(ctx context.Context, idHash string) (*Session, error)
+	// FindSession returns the session with the hash and its account, in
+	// one query (ENotFound when either is missing).
+	FindSession(ctx context.Context, idHash string) (*Session, *User, error)
 	TouchSession(ctx context.Context, idHash string, at time.Time) error
 	DeleteSession(ctx context.Context, idHash string) error
 
 	CreateToken(ctx context.Context, t *Token, audit []AuditEntry) error
-	// FindTokenByHash returns a token by the hash of its secret (ENotFound).
-	FindTokenByHash(ctx context.Context, hash string) (*Token, error)
+	// FindTokenByHash returns a token by the hash of its secret and its
+	// account, in one query (ENotFound when either is missing).
+	FindTokenByHash(ctx context.Context, hash string) (*Token, *User, error)
 	// FindTokens lists tokens, newest first: userID's, or all for "".
 	FindTokens(ctx context.Context, userID string) ([]Token, error)
 	// RevokeToken revokes token id; when userID is not "" only if it is

@@ -23,7 +23,7 @@ func (a *Auth) checkToken(ctx context.Context, secret, address string) (*hindsig
 	if !strings.HasPrefix(secret, TokenPrefix) || len(secret) > 128 {
 		return nil, nil, bad
 	}
-	t, err := a.store.FindTokenByHash(ctx, digest(secret))
+	t, u, err := a.store.FindTokenByHash(ctx, digest(secret))
 	if hindsight.ErrorCode(err) == hindsight.ENotFound {
 		return nil, nil, bad
 	}
@@ -31,17 +31,7 @@ func (a *Auth) checkToken(ctx context.Context, secret, address string) (*hindsig
 		return nil, nil, err
 	}
 	now := a.now()
-	if !t.Active(now) {
-		return nil, nil, bad
-	}
-	u, err := a.store.FindUserByID(ctx, t.UserID)
-	if err != nil {
-		if hindsight.ErrorCode(err) == hindsight.ENotFound {
-			return nil, nil, bad
-		}
-		return nil, nil, err
-	}
-	if u.Disabled {
+	if !t.Active(now) || u.Disabled {
 		return nil, nil, bad
 	}
 	if now.Sub(t.LastUsedAt) >= time.Minute {

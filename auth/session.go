@@ -21,7 +21,7 @@ func (a *Auth) checkSession(ctx context.Context, id string) (*hindsight.Session,
 		return nil, nil, hindsight.Errorf(hindsight.ENotFound, "no such session")
 	}
 	h := digest(id)
-	s, err := a.store.FindSession(ctx, h)
+	s, u, err := a.store.FindSession(ctx, h)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -31,10 +31,6 @@ func (a *Auth) checkSession(ctx context.Context, id string) (*hindsight.Session,
 			return nil, nil, err
 		}
 		return nil, nil, hindsight.Errorf(hindsight.ENotFound, "the session expired")
-	}
-	u, err := a.store.FindUserByID(ctx, s.UserID)
-	if err != nil {
-		return nil, nil, err
 	}
 	if u.Disabled {
 		_ = a.store.DeleteSession(ctx, h)

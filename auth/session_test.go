@@ -37,7 +37,7 @@ func TestLoginAndCookie(t *testing.T) {
 				t.Errorf("with the session: %d", rec.Code)
 			}
 			// the stored session is a hash, not the cookie value
-			if _, err := w.store.FindSession(t.Context(), c.Value); hindsight.ErrorCode(err) != hindsight.ENotFound {
+			if _, _, err := w.store.FindSession(t.Context(), c.Value); hindsight.ErrorCode(err) != hindsight.ENotFound {
 				t.Errorf("the session ID is stored in the clear: %v", err)
 			}
 		})

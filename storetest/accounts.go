@@ -130,31 +130,34 @@ func testSessions(t *testing.T, s hindsight.AccountStore) {
 	if err := s.CreateSession(c, hindsight.Session{IDHash: "s2", UserID: "u1", CreatedAt: Epoch, LastSeenAt: Epoch}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.FindSession(c, "s1")
+	got, gu, err := s.FindSession(c, "s1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got.UserID != "u1" || !got.CreatedAt.Equal(Epoch) || got.Address != "192.0.2.1" {
 		t.Errorf("FindSession = %+v", got)
 	}
+	if gu == nil || gu.ID != "u1" || gu.Email != "ann@example.com" || gu.Role != hindsight.RoleViewer || gu.Disabled {
+		t.Errorf("FindSession's account = %+v", gu)
+	}
 	later := Epoch.Add(time.Minute)
 	if err := s.TouchSession(c, "s1", later); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ = s.FindSession(c, "s1"); got == nil || !got.LastSeenAt.Equal(later) {
+	if got, _, _ = s.FindSession(c, "s1"); got == nil || !got.LastSeenAt.Equal(later) {
 		t.Errorf("after touch: %+v", got)
 	}
 	if err := s.DeleteSession(c, "s1"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.FindSession(c, "s1"); hindsight.ErrorCode(err) != hindsight.ENotFound {
+	if _, _, err := s.FindSession(c, "s1"); hindsight.ErrorCode(err) != hindsight.ENotFound {
 		t.Errorf("deleted session: %v", err)
 	}
 	h := "new-hash"
 	if _, err := s.UpdateUser(c, "u1", hindsight.UserUpdate{PasswordHash: &h, EndSessions: true}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.FindSession(c, "s2"); hindsight.ErrorCode(err) != hindsight.ENotFound {
+	if _, _, err := s.FindSession(c, "s2"); hindsight.ErrorCode(err) != hindsight.ENotFound {
 		t.Errorf("session after EndSessions: %v", err)
 	}
 }
@@ -176,21 +179,24 @@ func testTokens(t *testing.T, s hindsight.AccountStore) {
 	if err := s.CreateToken(c, &hindsight.Token{ID: "t3", UserID: "u2", Hash: "th3", Scope: "admin"}, nil); hindsight.ErrorCode(err) != hindsight.EInvalid {
 		t.Errorf("bad scope: %v", err)
 	}
-	got, err := s.FindTokenByHash(c, "th1")
+	got, gu, err := s.FindTokenByHash(c, "th1")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if gu == nil || gu.ID != "u1" || gu.Email != "ann@example.com" || gu.Role != hindsight.RoleEditor {
+		t.Errorf("FindTokenByHash's account = %+v", gu)
 	}
 	if got.ID != "t1" || got.UserID != "u1" || got.Scope != hindsight.ScopeRead || !got.ExpiresAt.Equal(Epoch.Add(24*time.Hour)) || !got.LastUsedAt.IsZero() {
 		t.Errorf("FindTokenByHash = %+v", got)
 	}
-	if _, err := s.FindTokenByHash(c, "nope"); hindsight.ErrorCode(err) != hindsight.ENotFound {
+	if _, _, err := s.FindTokenByHash(c, "nope"); hindsight.ErrorCode(err) != hindsight.ENotFound {
 		t.Errorf("unknown token: %v", err)
 	}
 	used := Epoch.Add(time.Hour)
 	if err := s.TouchToken(c, "t1", used, []hindsight.AuditEntry{{Actor: "u1", Action: "token.use", Target: "t1"}}); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ = s.FindTokenByHash(c, "th1"); got == nil || !got.LastUsedAt.Equal(used) {
+	if got, _, _ = s.FindTokenByHash(c, "th1"); got == nil || !got.LastUsedAt.Equal(used) {
 		t.Errorf("after touch: %+v", got)
 	}
 	if ts, err := s.FindTokens(c, "u1"); err != nil || len(ts) != 1 || ts[0].ID != "t1" {
@@ -205,7 +211,7 @@ func testTokens(t *testing.T, s hindsight.AccountStore) {
 	if err := s.RevokeToken(c, "t2", "u2", used, nil); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ = s.FindTokenByHash(c, "th2"); got == nil || !got.RevokedAt.Equal(used) || got.Active(used) {
+	if got, _, _ = s.FindTokenByHash(c, "th2"); got == nil || !got.RevokedAt.Equal(used) || got.Active(used) {
 		t.Errorf("after revoke: %+v", got)
 	}
 }

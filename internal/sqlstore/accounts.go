@@ -14,10 +14,18 @@ var _ hindsight.AccountStore = (*Store)(nil)
 
 const userCols = `id, email, name, role, password_hash, disabled, created_at, updated_at, last_login_at`
 
+// joinedUserCols are userCols of a users table aliased u.
+const joinedUserCols = `u.id, u.email, u.name, u.role, u.password_hash, u.disabled, u.created_at, u.updated_at, u.last_login_at`
+
+// userDest is where Scan puts userCols.
+func userDest(u *hindsight.User) []any {
+	return []any{&u.ID, &u.Email, &u.Name, &u.Role, &u.PasswordHash, &u.Disabled,
+		timeScan{&u.CreatedAt}, timeScan{&u.UpdatedAt}, timeScan{&u.LastLoginAt}}
+}
+
 func scanUser(sc interface{ Scan(...any) error }) (*hindsight.User, error) {
 	var u hindsight.User
-	if err := sc.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.PasswordHash, &u.Disabled,
-		timeScan{&u.CreatedAt}, timeScan{&u.UpdatedAt}, timeScan{&u.LastLoginAt}); err != nil {
+	if err := sc.Scan(userDest(&u)...); err != nil {
 		return nil, err
 	}
 	return &u, nil
@@ -206,17 +214,19 @@ func (s *Store) CreateSession(ctx context.Context, ss hindsight.Session) error {
 }
 
 // FindSession implements hindsight.AccountStore.
-func (s *Store) FindSession(ctx context.Context, idHash string) (*hindsight.Session, error) {
+func (s *Store) FindSession(ctx context.Context, idHash string) (*hindsight.Session, *hindsight.User, error) {
 	var ss hindsight.Session
-	err := s.rq.QueryRowContext(ctx, s.d.Rebind(`SELECT id_hash, user_id, created_at, last_seen_at, address, user_agent FROM sessions WHERE id_hash = ?`), clean(idHash)).
-		Scan(&ss.IDHash, &ss.UserID, timeScan{&ss.CreatedAt}, timeScan{&ss.LastSeenAt}, &ss.Address, &ss.UserAgent)
+	var u hindsight.User
+	err := s.rq.QueryRowContext(ctx, s.d.Rebind(`SELECT s.id_hash, s.user_id, s.created_at, s.last_seen_at, s.address, s.user_agent, `+joinedUserCols+`
+FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ?`), clean(idHash)).
+		Scan(append([]any{&ss.IDHash, &ss.UserID, timeScan{&ss.CreatedAt}, timeScan{&ss.LastSeenAt}, &ss.Address, &ss.UserAgent}, userDest(&u)...)...)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, hindsight.Errorf(hindsight.ENotFound, "no such session")
+		return nil, nil, hindsight.Errorf(hindsight.ENotFound, "no such session")
 	}
 	if err != nil {
-		return nil, internal("find session", err)
+		return nil, nil, internal("find session", err)
 	}
-	return &ss, nil
+	return &ss, &u, nil
 }
 
 // TouchSession implements hindsight.AccountStore.
@@ -233,10 +243,15 @@ func (s *Store) DeleteSession(ctx context.Context, idHash string) error {
 
 const tokenCols = `id, user_id, name, hash, scope, created_at, expires_at, last_used_at, revoked_at`
 
+// tokenDest is where Scan puts tokenCols.
+func tokenDest(t *hindsight.Token) []any {
+	return []any{&t.ID, &t.UserID, &t.Name, &t.Hash, &t.Scope, timeScan{&t.CreatedAt},
+		timeScan{&t.ExpiresAt}, timeScan{&t.LastUsedAt}, timeScan{&t.RevokedAt}}
+}
+
 func scanToken(sc interface{ Scan(...any) error }) (*hindsight.Token, error) {
 	var t hindsight.Token
-	if err := sc.Scan(&t.ID, &t.UserID, &t.Name, &t.Hash, &t.Scope, timeScan{&t.CreatedAt},
-		timeScan{&t.ExpiresAt}, timeScan{&t.LastUsedAt}, timeScan{&t.RevokedAt}); err != nil {
+	if err := sc.Scan(tokenDest(&t)...); err != nil {
 		return nil, err
 	}
 	return &t, nil
@@ -264,12 +279,19 @@ func (s *Store) CreateToken(ctx context.Context, t *hindsight.Token, audit []hin
 }
 
 // FindTokenByHash implements hindsight.AccountStore.
-func (s *Store) FindTokenByHash(ctx context.Context, hash string) (*hindsight.Token, error) {
-	t, err := scanToken(s.rq.QueryRowContext(ctx, s.d.Rebind(`SELECT `+tokenCols+` FROM api_tokens WHERE hash = ?`), clean(hash)))
+func (s *Store) FindTokenByHash(ctx context.Context, hash string) (*hindsight.Token, *hindsight.User, error) {
+	var t hindsight.Token
+	var u hindsight.User
+	err := s.rq.QueryRowContext(ctx, s.d.Rebind(`SELECT t.id, t.user_id, t.name, t.hash, t.scope, t.created_at, t.expires_at, t.last_used_at, t.revoked_at, `+joinedUserCols+`
+FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?`), clean(hash)).
+		Scan(append(tokenDest(&t), userDest(&u)...)...)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, hindsight.Errorf(hindsight.ENotFound, "no such token")
+		return nil, nil, hindsight.Errorf(hindsight.ENotFound, "no such token")
 	}
-	return t, internal("find token", err)
+	if err != nil {
+		return nil, nil, internal("find token", err)
+	}
+	return &t, &u, nil
 }
 
 // FindTokens implements hindsight.AccountStore.
