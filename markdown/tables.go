@@ -338,9 +338,17 @@ var (
 	aiIDRe     = regexp.MustCompile(`^(?:\*\*)?(AI-\d{1,6})(?:\*\*)?\s*[:—–-]?\s*`)
 )
 
+// actionRowVals is one row or bullet of the action items, read.
+type actionRowVals struct {
+	vals  map[int]string
+	cells []string
+	line  int
+}
+
 func (p *parse) actionItems(s *section) {
 	e := &extra{}
 	var columns []string
+	var found []actionRowVals
 	for _, b := range s.blocks {
 		switch n := b.node.(type) {
 		case *east.Table:
@@ -392,23 +400,35 @@ func (p *parse) actionItems(s *section) {
 					}
 					extraCells[pos] = c
 				}
-				p.actionRow(vals, trimCells(extraCells), lines[ri])
+				found = append(found, actionRowVals{vals, trimCells(extraCells), lines[ri]})
 			}
 		case *ast.List:
 			e.mapped = true
 			for _, it := range p.listItems(n, b.to) {
-				p.actionBullet(it)
+				found = append(found, actionRowVals{actionBullet(it), nil, it.from})
 			}
 		default:
 			p.unknown("content", s.key, "", b.from)
 			e.add(p.verbatimText(b))
 		}
 	}
+	// the template's own row is a placeholder only where the section holds
+	// nothing else: beside real items it is an item (an "AI-001" with every
+	// other value unset renders as exactly that row)
+	templateOnly := true
+	for _, r := range found {
+		if !isTemplateRow(r.vals, r.cells) && !isEmptyRow(r.vals, r.cells) {
+			templateOnly = false
+		}
+	}
+	for _, r := range found {
+		p.actionRow(r.vals, r.cells, r.line, templateOnly)
+	}
 	p.saveExtra(s.key, e, columns)
 }
 
 // actionBullet reads "- [ ] AI-004: add an alert (owner: @dana)".
-func (p *parse) actionBullet(it item) {
+func actionBullet(it item) map[int]string {
 	t := it.text
 	vals := map[int]string{}
 	if m := checkboxRe.FindStringSubmatch(t); m != nil {
@@ -444,21 +464,32 @@ func (p *parse) actionBullet(it item) {
 		t = strings.TrimSpace(strings.Replace(t, m[0], "", 1))
 	}
 	vals[colAction] = t
-	p.actionRow(vals, nil, it.from)
+	return vals
 }
 
-func (p *parse) actionRow(vals map[int]string, cells []string, line int) {
-	idx := len(p.doc.ActionItems)
-	path := indexPath("action_items", idx)
-	// the template's own row: every value a placeholder
-	if isPlaceholder(vals[colAction], phAction) && (vals[colID] == "" || vals[colID] == phActionID) && (vals[colOwner] == "" || isPlaceholder(vals[colOwner], phName)) &&
+// isTemplateRow reports whether an action row is the template's own: every
+// value a placeholder.
+func isTemplateRow(vals map[int]string, cells []string) bool {
+	return isPlaceholder(vals[colAction], phAction) && (vals[colID] == "" || vals[colID] == phActionID) && (vals[colOwner] == "" || isPlaceholder(vals[colOwner], phName)) &&
 		(vals[colPriority] == "" || isPlaceholder(vals[colPriority], phPriority)) && len(cells) == 0 &&
 		(vals[colStatus] == "" || isPlaceholder(vals[colStatus], phItemStatus)) &&
-		(vals[colTarget] == "" || isPlaceholder(vals[colTarget], phDate)) {
+		(vals[colTarget] == "" || isPlaceholder(vals[colTarget], phDate))
+}
+
+func isEmptyRow(vals map[int]string, cells []string) bool {
+	return vals[colAction] == "" && vals[colOwner] == "" && vals[colID] == "" && len(cells) == 0 && vals[colPriority] == "" && vals[colTarget] == "" && vals[colStatus] == ""
+}
+
+// actionRow adds an action item from a row's values; the template's own row
+// is a placeholder when templateOnly.
+func (p *parse) actionRow(vals map[int]string, cells []string, line int, templateOnly bool) {
+	idx := len(p.doc.ActionItems)
+	path := indexPath("action_items", idx)
+	if templateOnly && isTemplateRow(vals, cells) {
 		p.placeholder(path, line, vals[colAction])
 		return
 	}
-	if vals[colAction] == "" && vals[colOwner] == "" && vals[colID] == "" && len(cells) == 0 && vals[colPriority] == "" && vals[colTarget] == "" && vals[colStatus] == "" {
+	if isEmptyRow(vals, cells) {
 		return // an empty row
 	}
 	p.at(path, line)
