@@ -6,6 +6,7 @@ package markdown
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 
 	"github.com/hindsight-pm/hindsight"
@@ -366,7 +367,8 @@ func (r *renderer) itemSection(key string, items []string, placeholders ...strin
 }
 
 func (r *renderer) items(items, placeholders []string, indent string) {
-	if len(items) == 0 {
+	// empty items are not written (item), so a list of them is empty
+	if !slices.ContainsFunc(items, func(s string) bool { return s != "" }) {
 		items = placeholders
 	}
 	for _, it := range items {
