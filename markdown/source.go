@@ -212,9 +212,12 @@ func stripEmphasis(s string) string {
 }
 
 // trimBreak drops a hard line break (two spaces or a backslash) at the end
-// of a line.
+// of a line. A backslash followed by spaces is text (only one right before
+// the line's end is a break).
 func trimBreak(s string) string {
-	s = strings.TrimRight(s, " \t")
+	if t := strings.TrimRight(s, " \t"); t != s {
+		return t
+	}
 	if strings.HasSuffix(s, `\`) && !strings.HasSuffix(s, `\\`) {
 		t := strings.TrimRight(s[:len(s)-1], " \t")
 		if startsBlock(t) {
