@@ -233,6 +233,7 @@ func (p *parse) group(blocks []block) []*section {
 	secs := []*section{pre}
 	cur := pre
 	seen := map[string]bool{}
+	top := topSections(blocks)
 	lastKnown := ""
 	titled := false
 	for _, b := range blocks {
@@ -244,7 +245,10 @@ func (p *parse) group(blocks []block) []*section {
 				continue
 			}
 			key := sectionKey(b.headingTxt)
-			if key != "" && !seen[key] && b.heading <= 3 {
+			// a level-3 heading starts a known section only where no level-1
+			// or 2 heading names it (then it is content: the canonical form
+			// writes sections at level 2 and keeps such headings in place)
+			if key != "" && !seen[key] && (b.heading <= 2 || b.heading == 3 && !top[key]) {
 				seen[key] = true
 				lastKnown = key
 				cur = &section{key: key, line: b.from, heading: b}
@@ -269,6 +273,30 @@ func (p *parse) group(blocks []block) []*section {
 		cur.blocks = append(cur.blocks, b)
 	}
 	return secs
+}
+
+// topSections returns the known sections that a level-1 or 2 heading
+// names, the title (a first level-1 heading before any section) aside.
+func topSections(blocks []block) map[string]bool {
+	top := map[string]bool{}
+	started := false
+	for _, b := range blocks {
+		if b.heading == 0 {
+			continue
+		}
+		key := sectionKey(b.headingTxt)
+		if b.heading == 1 && !started {
+			started = true // the title
+			continue
+		}
+		if b.heading <= 2 || key != "" {
+			started = true
+		}
+		if b.heading <= 2 && key != "" {
+			top[key] = true
+		}
+	}
+	return top
 }
 
 // sectionIndex is the position of a section key in the template (-1 for
