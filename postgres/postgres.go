@@ -182,7 +182,7 @@ func (dialect) MatchCond() string {
 // the highest Incident IDs, the most recent days. ts_rank_cd reads each
 // match's whole tsvector, so ranking every match of a common word costs time
 // in proportion to the matches; rarer words rank every match.
-const SearchWindow = 2000
+const SearchWindow = 1000
 
 // SearchSQL computes the query once (q) and uses it as a scalar subquery,
 // which PostgreSQL evaluates first (an InitPlan), so the GIN index serves

@@ -179,7 +179,7 @@ func (dialect) MatchArg(text string) (string, bool) {
 // proportion to the matches (bm25 reads each one's sizes); the window keeps
 // a search fast at any size, and recent incidents are what people look for.
 // Rarer words rank every match.
-const SearchWindow = 2000
+const SearchWindow = 1000
 
 // SearchSQL finds the window's lowest rowid (FTS5 walks the matches newest
 // first and stops), ranks the matches from there (ORDER BY rank, evaluated
