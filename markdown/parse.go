@@ -504,8 +504,15 @@ func (p *parse) verbatimText(b block) string {
 // rangeText is the source of a run of blocks (a section's whole body),
 // exactly as written.
 func (p *parse) rangeText(bs []block) string {
-	t := p.src.asIs(bs[0].from, bs[len(bs)-1].to)
-	return closeOpenBlock(bs[len(bs)-1].node, t)
+	last := bs[len(bs)-1]
+	t := p.src.asIs(bs[0].from, last.to)
+	// the closer is decided on the last block's own text (a fence is
+	// recognised by its first line), and only ever appended
+	own := p.src.asIs(last.from, last.to)
+	if closed := closeOpenBlock(last.node, own); len(closed) > len(own) {
+		t += closed[len(own):]
+	}
+	return t
 }
 
 // extra collects a section's unmapped content.
