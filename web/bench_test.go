@@ -12,7 +12,7 @@ func BenchmarkPages(b *testing.B) {
 	e := newEnvTB(b)
 	ex := e.example("INC-20260312-001-checkout-database-failover.md")
 	h := e.srv.Config.Handler
-	for _, p := range []string{"/incidents/" + ex.ID, "/incidents", "/incidents?q=failover"} {
+	for _, p := range []string{"/incidents/" + ex.ID, "/incidents/" + ex.ID + "?uncached", "/incidents", "/incidents?q=failover"} {
 		b.Run(p, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

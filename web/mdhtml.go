@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"html/template"
+	"strings"
 
 	"github.com/hindsight-pm/hindsight/markdown"
 	"github.com/yuin/goldmark"
@@ -57,9 +58,49 @@ func (rawAsText) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 
 // mdHTML renders user Markdown as sanitized HTML with raw HTML as text.
 func mdHTML(s string) template.HTML {
+	if plainText(s) {
+		// what goldmark makes of a one-line paragraph without Markdown
+		if s = strings.TrimSpace(s); s == "" {
+			return ""
+		}
+		return template.HTML("<p>" + template.HTMLEscapeString(s) + "</p>\n") // #nosec: escaped
+	}
+	return goldmarkHTML(s)
+}
+
+// goldmarkHTML is mdHTML without its plain-text shortcut.
+func goldmarkHTML(s string) template.HTML {
 	var buf bytes.Buffer
 	if err := userMD.Convert([]byte(s), &buf); err != nil {
 		return template.HTML(template.HTMLEscapeString(s)) // #nosec: escaped
 	}
 	return markdown.Sanitize(buf.String())
+}
+
+// plainText reports whether s is one line of text that Markdown leaves as it
+// is: no character that starts markup, emphasis, a link (nor what GFM's
+// linkify turns into one), an entity or HTML, and no start of a block.
+func plainText(s string) bool {
+	t := strings.TrimLeft(s, " ")
+	if len(s)-len(t) > 3 || t == "" {
+		return len(s)-len(t) <= 3 && t == ""
+	}
+	switch t[0] {
+	case '-', '+', '=':
+		return false // a list marker, a setext underline
+	}
+	if d := strings.TrimLeft(t, "0123456789"); len(d) < len(t) && d != "" && (d[0] == '.' || d[0] == ')') {
+		return false // an ordered list
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\n' || c == '\r' || c == '\t':
+			return false
+		case c < ' ' || c == 0x7f:
+			return false
+		case strings.IndexByte("*_[]<>&#`\\|~!@{}", c) >= 0:
+			return false
+		}
+	}
+	return !strings.Contains(s, "www.") && !strings.Contains(s, "://")
 }

@@ -47,13 +47,17 @@ type UI struct {
 	cache  *pageCache
 }
 
+// pageCacheBytes bounds the rendered incident pages kept in memory: about
+// 2,000 pages of a typical postmortem.
+const pageCacheBytes = 32 << 20
+
 // New returns the web UI over svc. It fails only when the embedded
 // templates do not parse (a build defect).
 func New(svc *app.Service, opts Options) (*UI, error) {
 	if svc == nil {
 		return nil, errors.New("web: nil service")
 	}
-	u := &UI{svc: svc, opts: opts, log: opts.Logger, cache: newPageCache(256)}
+	u := &UI{svc: svc, opts: opts, log: opts.Logger, cache: newPageCache(pageCacheBytes)}
 	if u.log == nil {
 		u.log = slog.Default()
 	}
