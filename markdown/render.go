@@ -106,8 +106,12 @@ func (r *renderer) document() {
 			if f.Value != "" {
 				r.s(" ", oneLine(f.Value))
 			}
+		} else if v := oneLine(f.Value); startsBlock(v) || setextLike(v) {
+			// a line of the paragraph that, at the start of a line, would
+			// begin a block of its own: indented, it continues the paragraph
+			r.s("    ", v)
 		} else {
-			r.s(oneLine(f.Value))
+			r.s(v)
 		}
 	}
 	r.s("\n\n---\n")
