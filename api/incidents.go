@@ -268,17 +268,6 @@ func (a *API) setStatus(w http.ResponseWriter, r *http.Request) {
 		to = ""
 	}
 	ctx, act, id := r.Context(), a.actor(r), r.PathValue("id")
-	if hasBase {
-		cur, err := a.svc.Get(ctx, act, id)
-		if err != nil {
-			a.writeError(w, r, err)
-			return
-		}
-		if cur.Revision != base {
-			a.writeError(w, r, stale(cur, base))
-			return
-		}
-	}
 	in, err := a.svc.SetStatus(ctx, act, id, base, to)
 	if err != nil {
 		if hasBase {

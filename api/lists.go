@@ -335,17 +335,6 @@ func (a *API) setItemStatus(st hindsight.ItemStatus) http.HandlerFunc {
 			return
 		}
 		ctx, act, id := r.Context(), a.actor(r), r.PathValue("id")
-		if hasBase {
-			cur, err := a.svc.Get(ctx, act, id)
-			if err != nil {
-				a.writeError(w, r, err)
-				return
-			}
-			if cur.Revision != base {
-				a.writeError(w, r, stale(cur, base))
-				return
-			}
-		}
 		in, err := a.svc.SetActionItemStatus(ctx, act, id, base, r.PathValue("item"), st)
 		if err != nil {
 			if hasBase {

@@ -268,7 +268,7 @@ func (s *Service) SetStatus(ctx context.Context, a Actor, id string, base int, t
 		base = cur.Revision
 	}
 	if base != cur.Revision {
-		return nil, hindsight.Errorf(hindsight.EConflict, "incident %s changed since revision %d (now revision %d by %s)", id, base, cur.Revision, cur.UpdatedBy)
+		return nil, stale(cur, base)
 	}
 	if cur.Doc.Status == to {
 		return cur, nil
@@ -292,6 +292,9 @@ func (s *Service) SetActionItemStatus(ctx context.Context, a Actor, id string, b
 	if base == 0 {
 		base = cur.Revision
 	}
+	if base != cur.Revision {
+		return nil, stale(cur, base) // even when the item is already so
+	}
 	doc := *cur.Doc
 	doc.ActionItems = append([]hindsight.ActionItem(nil), cur.Doc.ActionItems...)
 	idx := findItem(doc.ActionItems, item)
@@ -311,6 +314,21 @@ func (s *Service) SetActionItemStatus(ctx context.Context, a Actor, id string, b
 		label = fmt.Sprintf("#%d", idx+1)
 	}
 	return s.Save(ctx, a, id, base, &doc, SaveOptions{Message: fmt.Sprintf("action item %s %s", label, verb), Force: true})
+}
+
+// stale is the conflict of a change that started from revision base of an
+// incident now at cur.
+func stale(cur *hindsight.Incident, base int) error {
+	who := cur.UpdatedBy
+	if who == "" {
+		who = "someone"
+	}
+	if base > cur.Revision {
+		return hindsight.Errorf(hindsight.EConflict, "incident %s has no revision %d (the latest is %d)", cur.ID, base, cur.Revision)
+	}
+	return hindsight.Errorf(hindsight.EConflict,
+		"incident %s was changed by %s at %s UTC (revision %d) after you started from revision %d; reload it and apply your changes again",
+		cur.ID, who, cur.UpdatedAt.UTC().Format("2006-01-02 15:04"), cur.Revision, base)
 }
 
 func findItem(items []hindsight.ActionItem, key string) int {

@@ -160,6 +160,18 @@ func TestActionItemCloseIsARevision(t *testing.T) {
 	if _, err := s.SetActionItemStatus(ctx, bob, in.ID, 0, "AI-404", hindsight.ItemClosed); hindsight.ErrorCode(err) != hindsight.ENotFound {
 		t.Errorf("missing item: %v", err)
 	}
+	// a stale base is refused even when the item already has the status,
+	// naming who saved since
+	_, err = s.SetActionItemStatus(ctx, alice, in.ID, r.Revision-1, "AI-001", hindsight.ItemClosed)
+	if hindsight.ErrorCode(err) != hindsight.EConflict || !strings.Contains(err.Error(), "Bob") {
+		t.Errorf("stale no-op close: %v", err)
+	}
+	if _, err := s.SetStatus(ctx, alice, in.ID, r.Revision-1, hindsight.StatusDraft); hindsight.ErrorCode(err) != hindsight.EConflict || !strings.Contains(err.Error(), "Bob") {
+		t.Errorf("stale no-op status: %v", err)
+	}
+	if _, err := s.SetActionItemStatus(ctx, alice, in.ID, r.Revision, "AI-001", hindsight.ItemClosed); err != nil {
+		t.Errorf("current no-op close: %v", err)
+	}
 }
 
 func TestSaveMarkdownErrorsNameLines(t *testing.T) {
