@@ -23,8 +23,11 @@ func (p *parse) preamble(s *section) {
 	}
 	for _, b := range s.blocks {
 		if b.node == nil || b.from < titleLine {
-			// front matter or content above the title
-			before = append(before, p.verbatimText(b))
+			// front matter or content above the title (a block of white
+			// space only, such as a vertical tab, has none)
+			if t := p.verbatimText(b); t != "" {
+				before = append(before, t)
+			}
 			continue
 		}
 		if par, ok := b.node.(*ast.Paragraph); ok && !metaDone {
