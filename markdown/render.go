@@ -174,9 +174,42 @@ func (r *renderer) section(key string, body func()) {
 		}
 	}
 	if ex.After != "" {
-		r.s("\n", ex.After, "\n")
+		r.s("\n")
+		if indentCols(ex.After) >= 4 && r.inList() {
+			// an indented code block right after a list would continue its
+			// last item: an empty HTML comment ends the list (CommonMark's
+			// own advice)
+			r.s("<!-- -->\n\n")
+		}
+		r.s(ex.After, "\n")
 	}
 	r.custom(key)
+}
+
+// indentCols is the indentation of s's first line in columns (a tab
+// advances to the next multiple of four).
+func indentCols(s string) int {
+	n := 0
+	for _, c := range s {
+		switch c {
+		case ' ':
+			n++
+		case '\t':
+			n += 4 - n%4
+		default:
+			return n
+		}
+	}
+	return n
+}
+
+// inList reports whether the last line written belongs to a list: an item
+// or an indented continuation of one.
+func (r *renderer) inList() bool {
+	b := bytes.TrimRight(r.buf.Bytes(), "\n")
+	last := string(b[bytes.LastIndexByte(b, '\n')+1:])
+	t := strings.TrimLeft(last, " ")
+	return len(last)-len(t) >= 2 || (t != "" && startsBlock(t) && strings.ContainsAny(t[:1], "-*+0123456789"))
 }
 
 func (r *renderer) custom(after string) {
