@@ -212,10 +212,14 @@ func (p *parse) headingText(h *ast.Heading, line int) string {
 		var b strings.Builder
 		for i := 0; i < h.Lines().Len(); i++ {
 			seg := h.Lines().At(i)
-			if i > 0 {
+			v := bytes.TrimSpace(seg.Value(p.src.b))
+			if len(v) == 0 {
+				continue // a line of white space only (vertical tabs)
+			}
+			if b.Len() > 0 {
 				b.WriteByte(' ')
 			}
-			b.Write(bytes.TrimSpace(seg.Value(p.src.b)))
+			b.Write(v)
 		}
 		return b.String()
 	}
