@@ -589,8 +589,17 @@ func (p *parse) labelledParagraph(s *section, specs []*fieldSpec, b block, seen 
 		}
 		cur, val = nil, nil
 	}
+	last := b.to
+	for last > b.from && p.src.blank(last) {
+		last--
+	}
 	for l := b.from; l <= b.to; l++ {
 		raw := trimBreak(p.src.line(l))
+		if l == last {
+			// a paragraph's last line has no line break: a backslash that
+			// ends it is text
+			raw = strings.TrimRight(p.src.line(l), " \t")
+		}
 		if f, value, ok := matchLabel(specs, raw); ok && !seen[f] {
 			flush()
 			seen[f] = true
