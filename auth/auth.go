@@ -115,7 +115,7 @@ func New(store hindsight.AccountStore, svc *app.Service, o Options) (*Auth, erro
 	if o.FailureWindow <= 0 {
 		o.FailureWindow = DefaultFailureWindow
 	}
-	a := &Auth{store: store, svc: svc, o: o, cookie: "hindsight_session", cop: http.NewCrossOriginProtection(),
+	a := &Auth{store: newPrincipalCache(store), svc: svc, o: o, cookie: "hindsight_session", cop: http.NewCrossOriginProtection(),
 		hashing: make(chan struct{}, runtime.NumCPU())}
 	if o.BaseURL != "" {
 		u, err := url.Parse(o.BaseURL)

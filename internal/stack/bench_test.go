@@ -21,12 +21,50 @@ import (
 // (access check with an API token, route table, middleware, page cache), as
 // serve does, so its cost per request can be compared with the page alone.
 func BenchmarkIncidentPage(b *testing.B) {
+	h, path, tok := incidentPageStack(b)
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	b.ReportAllocs()
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			b.Fatalf("status %d: %s", w.Code, w.Body)
+		}
+		io.Copy(io.Discard, w.Body)
+	}
+}
+
+// BenchmarkIncidentPageParallel is BenchmarkIncidentPage from 16 goroutines
+// per CPU, as bench/web drives serve with 32 connections: it shows what
+// concurrent requests cost each other (connection pools, locks).
+func BenchmarkIncidentPageParallel(b *testing.B) {
+	h, path, tok := incidentPageStack(b)
+	b.ReportAllocs()
+	b.SetParallelism(16)
+	b.RunParallel(func(pb *testing.PB) {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		for pb.Next() {
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, req)
+			if w.Code != http.StatusOK {
+				b.Errorf("status %d: %s", w.Code, w.Body)
+				return
+			}
+		}
+	})
+}
+
+// incidentPageStack builds serve's stack over a fresh SQLite file with one
+// incident and a viewer's read token.
+func incidentPageStack(b *testing.B) (http.Handler, string, string) {
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "hindsight.db"), sqlite.Options{Render: app.Render})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer st.Close()
+	b.Cleanup(func() { st.Close() })
 	s, err := stack.Build(ctx, st, stack.Config{Getenv: func(string) string { return "" }})
 	if err != nil {
 		b.Fatal(err)
@@ -43,15 +81,5 @@ func BenchmarkIncidentPage(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	req := httptest.NewRequest(http.MethodGet, "/incidents/"+in.ID, nil)
-	req.Header.Set("Authorization", "Bearer "+tok)
-	b.ReportAllocs()
-	for b.Loop() {
-		w := httptest.NewRecorder()
-		s.Handler.ServeHTTP(w, req)
-		if w.Code != http.StatusOK {
-			b.Fatalf("status %d: %s", w.Code, w.Body)
-		}
-		io.Copy(io.Discard, w.Body)
-	}
+	return s.Handler, "/incidents/" + in.ID, tok
 }
