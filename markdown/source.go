@@ -62,7 +62,9 @@ func (s *source) line(i int) string {
 
 // blank reports whether line i is empty or white space.
 func (s *source) blank(i int) bool {
-	return strings.TrimSpace(s.line(i)) == ""
+	// CommonMark's blank line: spaces and tabs only (a vertical tab or a
+	// form feed is text, as goldmark reads it)
+	return strings.Trim(s.line(i), " \t\r") == ""
 }
 
 // text returns lines [from, to] (0-based, inclusive) joined, with blank
