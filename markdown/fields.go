@@ -611,7 +611,7 @@ func (p *parse) labelledParagraph(s *section, specs []*fieldSpec, b block, seen 
 			continue
 		}
 		flush()
-		label, value, canonical, ok := splitLabel(raw)
+		label, value, canonical, ok := splitLabel(strings.TrimSpace(raw))
 		fld := hindsight.Field{Value: strings.TrimSpace(raw)}
 		if ok && canonical {
 			fld = hindsight.Field{Label: label, Value: value}
