@@ -48,8 +48,9 @@ type UI struct {
 }
 
 // pageCacheBytes bounds the rendered incident pages kept in memory: about
-// 2,000 pages of a typical postmortem.
-const pageCacheBytes = 32 << 20
+// 1,000 pages of a typical postmortem (the server's memory goal is 150 MiB
+// under load, SQLite's page caches included).
+const pageCacheBytes = 16 << 20
 
 // New returns the web UI over svc. It fails only when the embedded
 // templates do not parse (a build defect).
