@@ -629,8 +629,9 @@ func (p *parse) itemText(li *ast.ListItem, from, to int) string {
 	for l := from + 1; l <= to; l++ {
 		lines = append(lines, strings.TrimRight(dedent(p.src.line(l), contentCol), " \t"))
 	}
-	// lazy continuation lines keep their own indentation; trailing blanks dropped
-	for len(lines) > 0 && lines[len(lines)-1] == "" {
+	// lazy continuation lines keep their own indentation; trailing lines of
+	// white space only (a vertical tab too) dropped
+	for len(lines) > 0 && strings.TrimSpace(lines[len(lines)-1]) == "" {
 		lines = lines[:len(lines)-1]
 	}
 	for _, l := range lines {
