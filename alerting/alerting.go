@@ -11,24 +11,36 @@
 // bounded (MaxBodyBytes), a malformed payload gets 400 with the reason, and
 // a retried delivery changes nothing.
 //
-// # Idempotency
+// # The inbox
+//
+// A receiver does not save the incident while the sender waits. It
+// authenticates, decodes and validates the delivery (the 400s stay
+// synchronous), then records it in the durable inbox in one short
+// transaction (hindsight.AlertStore.EnqueueAlert): each event key in the
+// event table, whose primary key makes an event acceptable once, and one
+// inbox entry with the delivery's new events. It answers 202 Accepted with
+// the counts (200 when every event was a duplicate, or when the delivery
+// means no change). From then on the events survive a crash.
+//
+// The applier (Start, or Drain in tests and tools) claims the entries of a
+// few alert groups at a time (ClaimAlertInbox: a lease, one claimer per
+// group across processes), coalesces the entries of a group into one save
+// through app.Service (one revision for a burst of alerts), and finishes
+// them (FinishAlertInbox: the entries leave the inbox, their events are
+// done, the group maps to its incident).
+//
+// # Exactly once
 //
 // The application service writes a change in one transaction that a
-// receiver cannot add rows to, so events are deduplicated by claiming before
-// applying: the receiver records the event keys of a delivery as pending
-// under a fresh batch ID (hindsight.AlertStore.ClaimAlertEvents, whose
-// primary key makes a key claimable once), applies the change with the
-// batch ID in the revision message (written in the same transaction as the
-// change), and marks the batch done. A retry finds its keys claimed and
-// changes nothing. When the change fails the claims are released so the
-// sender's retry applies them. A batch left pending by a crash between the
-// save and the "done" mark is settled by the next delivery that meets it:
-// the revision message tells whether the change was saved (then the keys
-// are done) or not (then they are released and applied again). Deliveries
-// of one group are queued in the process and saved together (group commit:
-// one revision for a burst of alerts, which also bounds the revisions an
-// alert storm makes); across processes the store's optimistic concurrency
-// makes the loser reload and retry.
+// receiver cannot add rows to, so the save names the deliveries it applies
+// in its revision message (hindsight.BatchMarker of each entry's delivery
+// ID), written in the same transaction as the change. An entry is finished
+// after its save; an applier that stops in between (a crash) leaves the
+// entry claimed until the lease ends. The next claim of an entry claimed
+// before reads the revision history (FindAlertDeliveries): a revision
+// naming the delivery means the change was saved (the entry is finished
+// without saving again), none means it was not (it is applied). A failed
+// save leaves the entries in the inbox, tried again with a growing delay.
 package alerting
 
 import (
@@ -94,9 +106,26 @@ type Config struct {
 
 	// MaxBodyBytes bounds a body (DefaultMaxBodyBytes when 0).
 	MaxBodyBytes int64
-	// StaleClaim is how long a claim may stay pending before a delivery
-	// that meets it settles it as left by a crash (default 2 minutes).
-	StaleClaim time.Duration
+	// InboxLease is how long the applier's claim on inbox entries holds
+	// (default 1 minute): the entries of an applier that stopped (a crash)
+	// are applied by the next claim after it. A save that has not ended
+	// after half the lease is cancelled.
+	InboxLease time.Duration
+	// ApplyWorkers is how many alert groups the applier saves at once
+	// (default 2).
+	ApplyWorkers int
+	// MaxCoalesce bounds the deliveries of one group one save takes
+	// (default 100).
+	MaxCoalesce int
+	// Poll is how often the applier looks at the inbox when no delivery
+	// woke it: for entries accepted by other processes and entries waiting
+	// for a retry (default 1 second).
+	Poll time.Duration
+	// IntakeFirst is how long the applier waits, before each save, for the
+	// deliveries being received to be answered (default 5ms; negative: it
+	// does not wait). Under a stream of deliveries the applier then lags
+	// rather than the answers.
+	IntakeFirst time.Duration
 	// Logger receives the log lines (slog.Default() when nil).
 	Logger *slog.Logger
 }
@@ -116,7 +145,8 @@ var DefaultSeverityMap = map[string]hindsight.Severity{
 // for rotation), HINDSIGHT_GENERIC_TOKEN, HINDSIGHT_ALERT_SERVICE_LABELS
 // (comma-separated), HINDSIGHT_ALERT_SEVERITY_LABEL and
 // HINDSIGHT_ALERT_SEVERITY_MAP ("critical=SEV-1,warning=SEV-3", added to
-// the defaults). A bad mapping is an EInvalid error naming the variable.
+// the defaults) and HINDSIGHT_ALERT_INBOX_LEASE (a Go duration). A bad
+// value is an EInvalid error naming the variable.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if getenv == nil {
 		getenv = os.Getenv
@@ -127,6 +157,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		SeverityLabel:     strings.TrimSpace(getenv("HINDSIGHT_ALERT_SEVERITY_LABEL")),
 	}
 	c.PagerDutySecrets = splitList(getenv("HINDSIGHT_PAGERDUTY_SECRET"))
+	if v := strings.TrimSpace(getenv("HINDSIGHT_ALERT_INBOX_LEASE")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second {
+			return Config{}, hindsight.Errorf(hindsight.EInvalid, "HINDSIGHT_ALERT_INBOX_LEASE: %q: want a duration of at least 1s (e.g. 1m)", v)
+		}
+		c.InboxLease = d
+	}
 	c.ServiceLabels = splitList(getenv("HINDSIGHT_ALERT_SERVICE_LABELS"))
 	if m := strings.TrimSpace(getenv("HINDSIGHT_ALERT_SEVERITY_MAP")); m != "" {
 		c.SeverityMap = map[string]hindsight.Severity{}
@@ -155,19 +192,24 @@ func splitList(s string) []string {
 	return out
 }
 
-// Receivers serves the alert webhooks.
+// Receivers serves the alert webhooks and applies their inbox.
 type Receivers struct {
 	svc   *app.Service
 	store hindsight.AlertStore
 	cfg   Config
 	log   *slog.Logger
 
-	// deliveries being applied in this process: per group, a queue whose
-	// leader saves the rows of every queued delivery at once; per batch,
-	// the delivery that claimed it
-	qmu      sync.Mutex
-	queues   map[string]*groupQueue
-	inflight map[string]*pending
+	// wake tells the applier that a delivery was accepted
+	wake chan struct{}
+	// gate counts the deliveries being received: the applier lets them go
+	// first
+	gate gate
+	// the applier started by Start
+	runMu   sync.Mutex
+	stopped chan struct{}
+	// crashAt makes the applier stop at a point as if the process died
+	// (tests: export_test.go)
+	crashAt string
 }
 
 // New returns the receivers over svc (which opens and saves incidents) and
@@ -185,10 +227,22 @@ func New(svc *app.Service, store hindsight.AlertStore, cfg Config) *Receivers {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
-	if cfg.StaleClaim <= 0 {
-		cfg.StaleClaim = 2 * time.Minute
+	if cfg.InboxLease <= 0 {
+		cfg.InboxLease = time.Minute
 	}
-	r := &Receivers{svc: svc, store: store, cfg: cfg, log: cfg.Logger, queues: map[string]*groupQueue{}, inflight: map[string]*pending{}}
+	if cfg.ApplyWorkers <= 0 {
+		cfg.ApplyWorkers = 2
+	}
+	if cfg.MaxCoalesce <= 0 {
+		cfg.MaxCoalesce = 100
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = time.Second
+	}
+	if cfg.IntakeFirst == 0 {
+		cfg.IntakeFirst = 5 * time.Millisecond
+	}
+	r := &Receivers{svc: svc, store: store, cfg: cfg, log: cfg.Logger, wake: make(chan struct{}, 1)}
 	if r.log == nil {
 		r.log = slog.Default()
 	}
@@ -199,22 +253,77 @@ func New(svc *app.Service, store hindsight.AlertStore, cfg Config) *Receivers {
 // level: each authenticates its requests with its own secret.
 func (r *Receivers) Routes() []httpx.Route {
 	return []httpx.Route{
-		{Pattern: "POST /hooks/alertmanager", Access: httpx.Public, Name: "hooks.alertmanager", Handler: http.HandlerFunc(r.serveAlertmanager)},
-		{Pattern: "POST /hooks/pagerduty", Access: httpx.Public, Name: "hooks.pagerduty", Handler: http.HandlerFunc(r.servePagerDuty)},
-		{Pattern: "POST /hooks/generic", Access: httpx.Public, Name: "hooks.generic", Handler: http.HandlerFunc(r.serveGeneric)},
+		{Pattern: "POST /hooks/alertmanager", Access: httpx.Public, Name: "hooks.alertmanager", Handler: r.intake(r.serveAlertmanager)},
+		{Pattern: "POST /hooks/pagerduty", Access: httpx.Public, Name: "hooks.pagerduty", Handler: r.intake(r.servePagerDuty)},
+		{Pattern: "POST /hooks/generic", Access: httpx.Public, Name: "hooks.generic", Handler: r.intake(r.serveGeneric)},
 	}
 }
 
-// Result is the JSON answer to an accepted delivery.
+// intake marks a delivery as being received while h serves it.
+func (r *Receivers) intake(h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		r.gate.enter()
+		defer r.gate.leave()
+		h(w, req)
+	})
+}
+
+// gate counts the deliveries being received, so the applier can let them
+// go first: a save takes the only SQLite writer and a core for a
+// millisecond or more, and a sender waits for its answer, not for the save.
+type gate struct {
+	mu   sync.Mutex
+	n    int
+	idle chan struct{} // closed when n drops to 0
+}
+
+func (g *gate) enter() {
+	g.mu.Lock()
+	if g.n == 0 {
+		g.idle = make(chan struct{})
+	}
+	g.n++
+	g.mu.Unlock()
+}
+
+func (g *gate) leave() {
+	g.mu.Lock()
+	g.n--
+	if g.n == 0 {
+		close(g.idle)
+	}
+	g.mu.Unlock()
+}
+
+// wait returns when no delivery is being received, or after at most d.
+func (g *gate) wait(d time.Duration) {
+	g.mu.Lock()
+	if g.n == 0 || d <= 0 {
+		g.mu.Unlock()
+		return
+	}
+	idle := g.idle
+	g.mu.Unlock()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-idle:
+	case <-t.C:
+	}
+}
+
+// Result is the JSON answer to an accepted delivery: 202 when it queued
+// events, 200 when it queued none.
 type Result struct {
-	// IncidentID is the incident the delivery went to ("" when it changed
-	// nothing and no incident was known).
+	// IncidentID is the incident the alert group maps to when the answer
+	// is written ("" for a group not applied yet): the new events go there
+	// unless it has since left Draft. For a delivery of duplicates only,
+	// the incident they went to.
 	IncidentID string `json:"incident_id,omitempty"`
-	// Opened is true when the delivery opened the incident.
-	Opened bool `json:"opened,omitempty"`
-	// Applied counts the events that changed the incident; Duplicates
-	// those seen before (a retried delivery has only duplicates).
-	Applied    int `json:"applied"`
+	// Accepted counts the new events, queued in the inbox (durable: they
+	// reach the timeline even if the process stops now); Duplicates those
+	// seen before (a retried delivery has only duplicates).
+	Accepted   int `json:"accepted"`
 	Duplicates int `json:"duplicates"`
 	// Ignored counts events that map to no change (e.g. a PagerDuty ping).
 	Ignored int `json:"ignored,omitempty"`
@@ -332,12 +441,50 @@ type row struct {
 	at   time.Time
 	text string
 	// effect changes the document beyond the timeline row (End, TTA...).
-	effect func(p *hindsight.Postmortem, now time.Time)
+	effect effect
 	// label is the Source column's value.
 	label string
 }
 
-func newBatch() string {
+// Effects of a row beyond the timeline (data, so that a queued change can
+// be stored).
+const (
+	effectNone   = ""
+	effectTTA    = "tta"    // set the time to acknowledge once, to at
+	effectEnd    = "end"    // set End to at (the latest of several)
+	effectReopen = "reopen" // clear End and Duration
+)
+
+type effect struct {
+	kind string
+	at   time.Time
+}
+
+func (e effect) apply(p *hindsight.Postmortem) {
+	switch e.kind {
+	case effectTTA:
+		if p.Detection.TTA.Valid {
+			return
+		}
+		from := p.Detection.DetectionTime
+		if !from.IsSet() {
+			from = p.Summary.Start
+		}
+		if from.IsSet() {
+			p.Detection.TTA = hindsight.Minutes(max(0, int(hindsight.TimeOf(e.at).T.Sub(from.T)/time.Minute)))
+		}
+	case effectEnd:
+		t := hindsight.TimeOf(e.at)
+		if !p.Summary.End.IsSet() || t.T.After(p.Summary.End.T) {
+			p.Summary.End = t
+		}
+	case effectReopen:
+		p.Summary.End, p.Summary.Duration = hindsight.Time{}, hindsight.Duration{}
+	}
+}
+
+// newDelivery returns a fresh delivery ID.
+func newDelivery() string {
 	var b [9]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
@@ -367,7 +514,7 @@ func cloneDoc(p *hindsight.Postmortem) *hindsight.Postmortem {
 // merge adds rows to the timeline (after the last row not later than each),
 // marks them in the Source column, and applies the opening's facts that
 // widen what is known: an earlier start, a higher severity, more services.
-func merge(p *hindsight.Postmortem, c change, rows []row, now time.Time) {
+func merge(p *hindsight.Postmortem, c change, rows []row) {
 	col := sourceColumn(p)
 	if t := c.open.start; !t.IsZero() && (!p.Summary.Start.IsSet() || t.Before(p.Summary.Start.T)) && p.Summary.Start.Text == "" {
 		p.Summary.Start = hindsight.TimeOf(t)
@@ -397,9 +544,7 @@ func merge(p *hindsight.Postmortem, c change, rows []row, now time.Time) {
 			pos--
 		}
 		p.Timeline = slices.Insert(p.Timeline, pos, ev)
-		if rw.effect != nil {
-			rw.effect(p, now)
-		}
+		rw.effect.apply(p)
 	}
 	if p.Summary.Start.IsSet() && p.Summary.End.IsSet() && !p.Summary.End.T.Before(p.Summary.Start.T) {
 		p.Summary.Duration = hindsight.Minutes(int(p.Summary.End.T.Sub(p.Summary.Start.T) / time.Minute))
@@ -455,33 +600,6 @@ func (r *Receivers) severity(v string) hindsight.Severity {
 		return s
 	}
 	return r.cfg.SeverityMap[strings.ToLower(v)]
-}
-
-// ttaEffect sets the time to acknowledge once, from the detection time (or
-// the start) to at.
-func ttaEffect(at time.Time) func(p *hindsight.Postmortem, now time.Time) {
-	return func(p *hindsight.Postmortem, _ time.Time) {
-		if p.Detection.TTA.Valid {
-			return
-		}
-		from := p.Detection.DetectionTime
-		if !from.IsSet() {
-			from = p.Summary.Start
-		}
-		if from.IsSet() {
-			p.Detection.TTA = hindsight.Minutes(max(0, int(hindsight.TimeOf(at).T.Sub(from.T)/time.Minute)))
-		}
-	}
-}
-
-// endEffect sets End to at (the latest of several).
-func endEffect(at time.Time) func(p *hindsight.Postmortem, now time.Time) {
-	return func(p *hindsight.Postmortem, _ time.Time) {
-		t := hindsight.TimeOf(at)
-		if !p.Summary.End.IsSet() || t.T.After(p.Summary.End.T) {
-			p.Summary.End = t
-		}
-	}
 }
 
 // Time is a payload's timestamp: an RFC 3339 string. A bad one is a

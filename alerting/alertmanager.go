@@ -240,7 +240,7 @@ func (r *Receivers) alertmanagerChange(p *AlertmanagerPayload) change {
 		} else {
 			rw.at, rw.text = a.EndsAt.Time, "Alert resolved: "+text
 			if c.closes {
-				rw.effect = endEffect(lastEnd)
+				rw.effect = effect{effectEnd, lastEnd}
 			}
 		}
 		c.rows = append(c.rows, rw)
@@ -284,10 +284,10 @@ func (r *Receivers) serveAlertmanager(w http.ResponseWriter, req *http.Request) 
 		r.fail(w, req, SourceAlertmanager, err)
 		return
 	}
-	res, err := r.apply(req.Context(), r.alertmanagerChange(p))
+	status, res, err := r.accept(req.Context(), r.alertmanagerChange(p))
 	if err != nil {
 		r.fail(w, req, SourceAlertmanager, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, res)
+	writeJSON(w, status, res)
 }

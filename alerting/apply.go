@@ -2,272 +2,433 @@ package alerting
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hindsight-pm/hindsight"
 	"github.com/hindsight-pm/hindsight/app"
 )
 
-// maxCoalesce bounds how many deliveries of one group one save takes.
-const maxCoalesce = 100
+// clockSkew is how far the clocks of the processes sharing a database may
+// disagree: an entry's change was saved after it was received, less this.
+const clockSkew = 15 * time.Minute
 
-// pending is one delivery's claimed rows on their way into a save.
-type pending struct {
-	c     change
-	rows  []row
-	batch string
-	now   time.Time
-	// done is closed when the delivery's rows are saved (or failed);
-	// promote is closed when the delivery must lead its group's next save.
-	done, promote chan struct{}
-	id            string
-	opened        bool
-	err           error
-}
-
-// groupQueue holds the deliveries of one group waiting for a save. One of
-// them leads: it saves every queued delivery's rows in one revision (group
-// commit), so a burst of alerts for one incident makes few revisions, and
-// hands the lead to the next waiting delivery.
-type groupQueue struct {
-	items  []*pending
-	leader bool
-}
-
-func groupKey(source, group string) string { return source + "\x00" + group }
-
-// apply applies a change idempotently (see the package comment).
-func (r *Receivers) apply(ctx context.Context, c change) (*Result, error) {
+// accept records a delivery's change in the inbox (see the package comment)
+// and returns the status and answer: 202 with the counts when it queued
+// events, 200 when every event was a duplicate.
+func (r *Receivers) accept(ctx context.Context, c change) (int, *Result, error) {
 	res := &Result{}
 	if len(c.rows) == 0 {
-		return res, nil
+		return http.StatusOK, res, nil
 	}
 	now := r.svc.Now()
 	keys := make([]string, 0, len(c.rows))
+	seen := make(map[string]bool, len(c.rows))
 	for _, rw := range c.rows {
-		keys = append(keys, rw.key)
+		if !seen[rw.key] {
+			seen[rw.key] = true
+			keys = append(keys, rw.key)
+		}
 	}
 	// a read first: a resent delivery (Alertmanager resends whole groups)
 	// writes nothing
 	known, err := r.store.FindAlertEvents(ctx, c.source, keys)
 	if err != nil {
-		return nil, err
+		return 0, nil, err
 	}
-	done := map[string]string{}
-	for _, e := range known {
-		if e.State == hindsight.AlertDone {
-			done[e.Key] = e.IncidentID
-		}
-	}
-	var fresh []string
-	for _, k := range keys {
-		if id, ok := done[k]; ok {
-			res.Duplicates++
-			if res.IncidentID == "" {
-				res.IncidentID = id
-			}
-		} else if !slices.Contains(fresh, k) {
-			fresh = append(fresh, k)
-		}
-	}
-	if len(fresh) == 0 {
-		return res, nil
-	}
-	p := &pending{c: c, batch: newBatch(), now: now, done: make(chan struct{}), promote: make(chan struct{})}
-	r.qmu.Lock()
-	r.inflight[p.batch] = p
-	r.qmu.Unlock()
-	defer func() {
-		r.qmu.Lock()
-		delete(r.inflight, p.batch)
-		r.qmu.Unlock()
-	}()
-	claimed, err := r.claim(ctx, p, fresh, res)
-	if err != nil {
-		_ = r.store.ReleaseAlertEvents(context.WithoutCancel(ctx), c.source, p.batch)
-		return nil, err
-	}
-	for _, rw := range c.rows {
-		if slices.Contains(claimed, rw.key) {
-			p.rows = append(p.rows, rw)
-			claimed = slices.DeleteFunc(claimed, func(k string) bool { return k == rw.key })
-		}
-	}
-	if len(p.rows) == 0 {
-		return res, nil
-	}
-	r.enqueue(p)
-	if p.err != nil {
-		return nil, p.err
-	}
-	res.IncidentID, res.Opened, res.Applied = p.id, p.opened, len(p.rows)
-	return res, nil
-}
-
-// claim claims keys for p's batch and settles the claims other batches
-// hold on them: a delivery of this process being applied is waited for, a
-// stale one left by a crash is settled from the revision history. It
-// returns the keys p claimed, counting the others in res.
-func (r *Receivers) claim(ctx context.Context, p *pending, keys []string, res *Result) ([]string, error) {
-	c := p.c
-	claimed, existing, err := r.store.ClaimAlertEvents(ctx, c.source, p.batch, keys, p.now)
-	if err != nil {
-		return nil, err
-	}
-	var retry []string
-	for _, e := range existing {
-		if e.State == hindsight.AlertPending {
-			r.qmu.Lock()
-			other := r.inflight[e.Batch]
-			r.qmu.Unlock()
-			if other != nil {
-				t := time.NewTimer(30 * time.Second)
-				select {
-				case <-other.done:
-					t.Stop()
-				case <-t.C:
-					return nil, hindsight.Errorf(hindsight.ETransient, "event %q is being applied by another delivery; retry later", e.Key)
-				case <-ctx.Done():
-					t.Stop()
-					return nil, ctx.Err()
-				}
-				if other.err != nil {
-					return nil, hindsight.Errorf(hindsight.ETransient, "event %q: another delivery failed to apply it; retry later", e.Key)
-				}
-				e.State, e.IncidentID = hindsight.AlertDone, other.id
-			}
-		}
-		if e.State == hindsight.AlertDone {
-			res.Duplicates++
-			if res.IncidentID == "" {
+	if len(known) >= len(keys) {
+		res.Duplicates = len(c.rows)
+		for _, e := range known {
+			if e.State == hindsight.AlertDone && e.IncidentID != "" {
 				res.IncidentID = e.IncidentID
+				break
 			}
-			continue
 		}
-		if p.now.Sub(e.At) < r.cfg.StaleClaim {
-			return nil, hindsight.Errorf(hindsight.ETransient, "event %q is being applied by another delivery; retry later", e.Key)
+		if res.IncidentID == "" {
+			res.IncidentID = r.groupIncident(ctx, c)
 		}
-		id, err := r.store.FindAlertBatch(ctx, e.Batch)
-		if err != nil {
-			return nil, err
-		}
-		if id != "" {
-			r.log.WarnContext(ctx, "alert batch left pending was saved: marking it done", "source", c.source, "batch", e.Batch, "incident", id)
-			var g *hindsight.AlertGroup
-			if _, err := r.store.FindAlertGroup(ctx, c.source, c.group); hindsight.ErrorCode(err) == hindsight.ENotFound {
-				g = &hindsight.AlertGroup{Source: c.source, Key: c.group, IncidentID: id, Open: true}
-			}
-			if err := r.store.FinishAlertEvents(ctx, c.source, e.Batch, id, g); err != nil {
-				return nil, err
-			}
-			res.Duplicates++
-			continue
-		}
-		r.log.WarnContext(ctx, "alert batch left pending was not saved: applying it again", "source", c.source, "batch", e.Batch)
-		if err := r.store.ReleaseAlertEvents(ctx, c.source, e.Batch); err != nil {
-			return nil, err
-		}
-		retry = append(retry, e.Key)
+		return http.StatusOK, res, nil
 	}
-	if len(retry) > 0 {
-		more, again, err := r.store.ClaimAlertEvents(ctx, c.source, p.batch, retry, p.now)
-		if err != nil {
-			return nil, err
+	delivery := newDelivery()
+	fresh, err := r.store.EnqueueAlert(ctx, hindsight.AlertInboxEntry{
+		Source: c.source, Group: c.group, Delivery: delivery, Closes: c.closes, ReceivedAt: now,
+	}, keys, func(fresh []string) ([]byte, error) {
+		take := make(map[string]bool, len(fresh))
+		for _, k := range fresh {
+			take[k] = true
 		}
-		if len(again) > 0 {
-			return nil, hindsight.Errorf(hindsight.ETransient, "event %q is being applied by another delivery; retry later", again[0].Key)
+		q := c
+		q.rows = nil
+		for _, rw := range c.rows {
+			if take[rw.key] {
+				q.rows = append(q.rows, rw)
+				delete(take, rw.key) // a key repeated in the delivery is one event
+			}
 		}
-		claimed = append(claimed, more...)
+		return encodeChange(q, now)
+	})
+	if err != nil {
+		return 0, nil, err
 	}
-	return claimed, nil
+	res.Accepted = len(fresh)
+	res.Duplicates = len(c.rows) - len(fresh)
+	res.IncidentID = r.groupIncident(ctx, c)
+	if res.Accepted == 0 {
+		return http.StatusOK, res, nil
+	}
+	r.notify()
+	return http.StatusAccepted, res, nil
 }
 
-// enqueue queues p for its group's next save and returns when p's rows are
-// saved or failed, leading saves when it is p's turn.
-func (r *Receivers) enqueue(p *pending) {
-	key := groupKey(p.c.source, p.c.group)
-	r.qmu.Lock()
-	q := r.queues[key]
-	if q == nil {
-		q = &groupQueue{}
-		r.queues[key] = q
+// groupIncident is the incident c's group maps to while it is open ("" when
+// none, or when the lookup fails: the answer does not depend on it).
+func (r *Receivers) groupIncident(ctx context.Context, c change) string {
+	g, err := r.store.FindAlertGroup(ctx, c.source, c.group)
+	if err != nil || !g.Open {
+		return ""
 	}
-	q.items = append(q.items, p)
-	lead := !q.leader
-	if lead {
-		q.leader = true
+	return g.IncidentID
+}
+
+// notify wakes the applier.
+func (r *Receivers) notify() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
 	}
-	r.qmu.Unlock()
-	if !lead {
+}
+
+// Start runs the applier in the background until ctx ends; Wait waits for
+// it to stop. A second Start while it runs does nothing.
+func (r *Receivers) Start(ctx context.Context) {
+	r.runMu.Lock()
+	defer r.runMu.Unlock()
+	if r.stopped != nil {
 		select {
-		case <-p.done:
-			return
-		case <-p.promote:
+		case <-r.stopped:
+		default:
+			return // running
 		}
 	}
-	// lead one save: every queued delivery up to the first that closes the
-	// group (a later one belongs to the group's next incident)
-	r.qmu.Lock()
-	n := 0
-	for n < len(q.items) && n < maxCoalesce {
-		n++
-		if q.items[n-1].c.closes {
+	stopped := make(chan struct{})
+	r.stopped = stopped
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(r.cfg.Poll)
+		defer t.Stop()
+		for {
+			claimed, _, err := r.pass(ctx)
+			if ctx.Err() != nil {
+				return
+			}
+			if err != nil {
+				r.log.ErrorContext(ctx, "alert inbox", "err", err)
+			}
+			if claimed > 0 {
+				// more may be waiting (what failed waits for its retry
+				// time, so this does not spin)
+				continue
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-r.wake:
+			case <-t.C:
+			}
+		}
+	}()
+}
+
+// Wait waits until the applier started by Start has stopped (its context
+// ended and the saves it was making ended). It returns at once when Start
+// was not called.
+func (r *Receivers) Wait() {
+	r.runMu.Lock()
+	stopped := r.stopped
+	r.runMu.Unlock()
+	if stopped != nil {
+		<-stopped
+	}
+}
+
+// Drain applies, in the caller's goroutine, every inbox entry that can be
+// applied now (not claimed by another applier, not waiting for a retry)
+// and returns how many events it applied. Its error is the first failure;
+// the entries that failed stay in the inbox for a later retry. Tests and
+// tools use it instead of (or beside) Start.
+func (r *Receivers) Drain(ctx context.Context) (int, error) {
+	total := 0
+	var first error
+	for {
+		claimed, applied, err := r.pass(ctx)
+		total += applied
+		if err != nil && first == nil {
+			first = err
+		}
+		if claimed == 0 || ctx.Err() != nil || errors.Is(err, errCrash) {
+			if first == nil {
+				first = ctx.Err()
+			}
+			return total, first
+		}
+	}
+}
+
+// Backlog sizes the inbox now.
+func (r *Receivers) Backlog(ctx context.Context) (hindsight.AlertInboxStats, error) {
+	return r.store.AlertInboxStats(ctx, r.svc.Now())
+}
+
+// errCrash is the error of an applier stopped at a crash point (tests).
+var errCrash = errors.New("alerting: stopped at a crash point")
+
+// pass claims the entries of a few groups and applies them, ApplyWorkers
+// groups at once. It returns the entries claimed, the events applied and
+// the first error.
+func (r *Receivers) pass(ctx context.Context) (claimed, applied int, err error) {
+	now := r.svc.Now()
+	entries, err := r.store.ClaimAlertInbox(ctx, hindsight.AlertClaim{
+		Now: now, Lease: r.cfg.InboxLease, Groups: 2 * r.cfg.ApplyWorkers, PerGroup: r.cfg.MaxCoalesce,
+	})
+	if err != nil || len(entries) == 0 {
+		return 0, 0, err
+	}
+	var groups [][]hindsight.AlertInboxEntry
+	idx := map[string]int{}
+	for _, e := range entries {
+		k := groupKey(e.Source, e.Group)
+		i, ok := idx[k]
+		if !ok {
+			i = len(groups)
+			idx[k] = i
+			groups = append(groups, nil)
+		}
+		groups[i] = append(groups[i], e)
+	}
+	// the saves run to their end (or half the lease) even when ctx ends:
+	// an interrupted save is safe but costs a settlement later
+	deadline := time.Now().Add(r.cfg.InboxLease / 2)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, r.cfg.ApplyWorkers)
+	for _, g := range groups {
+		if ctx.Err() != nil {
+			// stopping: the group is not started; release it at once
+			r.release(context.WithoutCancel(ctx), g, ctx.Err(), now)
+			continue
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			gctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline)
+			defer cancel()
+			n, gerr := r.applyGroup(gctx, g)
+			mu.Lock()
+			applied += n
+			if gerr != nil && err == nil {
+				err = gerr
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return len(entries), applied, err
+}
+
+// maxRetryDelay bounds the delay before a failed entry is tried again.
+const maxRetryDelay = 10 * time.Minute
+
+// retryAt is when entries that failed at now are tried again: after a delay
+// that doubles with their attempts, from 5 seconds to maxRetryDelay.
+func retryAt(entries []hindsight.AlertInboxEntry, now time.Time) time.Time {
+	attempts := 1
+	for _, e := range entries {
+		attempts = max(attempts, e.Attempts)
+	}
+	return now.Add(min(5*time.Second<<min(attempts-1, 10), maxRetryDelay))
+}
+
+// release ends the claim of entries after a failure: they may be claimed
+// again from at.
+func (r *Receivers) release(ctx context.Context, entries []hindsight.AlertInboxEntry, cause error, at time.Time) {
+	if len(entries) == 0 {
+		return
+	}
+	deliveries := make([]string, 0, len(entries))
+	for _, e := range entries {
+		deliveries = append(deliveries, e.Delivery)
+	}
+	if err := r.store.ReleaseAlertInbox(ctx, deliveries, cause.Error(), at); err != nil {
+		r.log.ErrorContext(ctx, "release alert inbox entries", "err", err)
+	}
+}
+
+// applyGroup applies the claimed entries of one group (in ID order) and
+// finishes them. It returns the events applied.
+func (r *Receivers) applyGroup(ctx context.Context, entries []hindsight.AlertInboxEntry) (int, error) {
+	if r.crashAt == "claimed" {
+		return 0, errCrash
+	}
+	source, group := entries[0].Source, entries[0].Group
+	now := r.svc.Now()
+	entries, err := r.settle(ctx, entries)
+	if err != nil {
+		r.release(ctx, entries, err, retryAt(entries, now))
+		return 0, err
+	}
+	var ps []*pending
+	var bad error
+	for i, e := range entries {
+		c, received, err := decodeChange(e.Payload)
+		if err == nil && (c.source != source || c.group != group) {
+			err = fmt.Errorf("its change is for %s/%q, not %s/%q", c.source, c.group, source, group)
+		}
+		if err != nil {
+			// cannot be applied by this version: kept (nothing is lost) and
+			// tried again after the longest delay; the group's later
+			// entries wait behind it, in order
+			bad = fmt.Errorf("alert inbox entry %d (delivery %s): %w", e.ID, e.Delivery, err)
+			r.log.ErrorContext(ctx, "alert inbox entry cannot be applied", "source", source, "group", group, "delivery", e.Delivery, "err", bad)
+			r.release(ctx, entries[i:], bad, now.Add(maxRetryDelay))
 			break
 		}
+		ps = append(ps, &pending{c: c, rows: c.rows, delivery: e.Delivery, now: received})
 	}
-	batch := slices.Clone(q.items[:n])
-	q.items = q.items[n:]
-	r.qmu.Unlock()
-
-	r.saveAll(batch)
-
-	r.qmu.Lock()
-	if len(q.items) > 0 {
-		next := q.items[0]
-		close(next.promote)
-	} else {
-		q.leader = false
-		delete(r.queues, key)
+	if len(ps) == 0 {
+		return 0, bad
 	}
-	r.qmu.Unlock()
+	r.gate.wait(r.cfg.IntakeFirst)
+	n, err := r.applyRun(ctx, ps)
+	if errors.Is(err, errCrash) {
+		return n, err
+	}
+	if err != nil {
+		r.log.WarnContext(ctx, "alert inbox: apply failed; the events stay queued", "source", source, "group", group, "deliveries", len(ps), "err", err)
+		r.release(context.WithoutCancel(ctx), claimedOf(entries, ps), err, retryAt(entries, now))
+	}
+	return n, errors.Join(bad, err)
 }
 
-// saveAll saves the rows of ps (deliveries of one group) in one revision,
-// marks their batches done or releases them, and wakes them.
-func (r *Receivers) saveAll(ps []*pending) {
-	ctx := context.Background()
-	last := ps[len(ps)-1]
-	id, opened, group, err := r.save(ctx, ps)
-	for i, p := range ps {
-		if err == nil {
-			var g *hindsight.AlertGroup
-			if p == last {
-				g = group
-			}
-			if ferr := r.store.FinishAlertEvents(ctx, p.c.source, p.batch, id, g); ferr != nil {
-				// the change is saved but this batch stays pending (and a
-				// new group may be unmapped): the sender's retry settles it
-				// from the revision message once the claim is stale
-				p.err = ferr
-			} else {
-				p.id, p.opened = id, opened && i == 0
-			}
-		} else {
-			if rerr := r.store.ReleaseAlertEvents(ctx, p.c.source, p.batch); rerr != nil {
-				r.log.ErrorContext(ctx, "release alert events", "source", p.c.source, "batch", p.batch, "err", rerr)
-			}
-			p.err = err
+// claimedOf returns the entries of ps's deliveries.
+func claimedOf(entries []hindsight.AlertInboxEntry, ps []*pending) []hindsight.AlertInboxEntry {
+	var out []hindsight.AlertInboxEntry
+	for _, e := range entries {
+		if slices.ContainsFunc(ps, func(p *pending) bool { return p.delivery == e.Delivery }) {
+			out = append(out, e)
 		}
-		close(p.done)
 	}
+	return out
+}
+
+// settle finishes the entries claimed before (their applier may have
+// stopped after saving them) whose delivery a revision names, and returns
+// the others.
+func (r *Receivers) settle(ctx context.Context, entries []hindsight.AlertInboxEntry) ([]hindsight.AlertInboxEntry, error) {
+	var again []string
+	since := time.Time{}
+	for _, e := range entries {
+		if e.Attempts > 1 {
+			again = append(again, e.Delivery)
+			if since.IsZero() || e.ReceivedAt.Before(since) {
+				since = e.ReceivedAt
+			}
+		}
+	}
+	if len(again) == 0 {
+		return entries, nil
+	}
+	saved, err := r.store.FindAlertDeliveries(ctx, again, since.Add(-clockSkew))
+	if err != nil {
+		return entries, err
+	}
+	if len(saved) == 0 {
+		return entries, nil
+	}
+	source, group := entries[0].Source, entries[0].Group
+	var rest []hindsight.AlertInboxEntry
+	for i := 0; i < len(entries); {
+		id, ok := saved[entries[i].Delivery]
+		if !ok {
+			rest = append(rest, entries[i])
+			i++
+			continue
+		}
+		// a run of entries saved into one incident
+		j := i
+		var deliveries []string
+		for j < len(entries) && saved[entries[j].Delivery] == id {
+			deliveries = append(deliveries, entries[j].Delivery)
+			j++
+		}
+		r.log.WarnContext(ctx, "alert inbox: deliveries left unfinished were saved; finishing them", "source", source, "group", group, "incident", id, "deliveries", len(deliveries))
+		g := &hindsight.AlertGroup{Source: source, Key: group, IncidentID: id, Open: !entries[j-1].Closes}
+		if _, err := r.store.FinishAlertInbox(ctx, source, deliveries, id, g); err != nil {
+			return append(rest, entries[i:]...), err
+		}
+		i = j
+	}
+	return rest, nil
+}
+
+// pending is one inbox entry's change on its way into a save.
+type pending struct {
+	c        change
+	rows     []row
+	delivery string
+	// now is when the delivery was received
+	now time.Time
+}
+
+func groupKey(source, group string) string { return source + "\x00" + group }
+
+// applyRun saves ps (entries of one group, in order) in one revision and
+// finishes them; a run too large for one document is split. It returns
+// the events applied.
+func (r *Receivers) applyRun(ctx context.Context, ps []*pending) (int, error) {
+	id, _, group, err := r.save(ctx, ps)
+	if hindsight.ErrorCode(err) == hindsight.ETooLarge && len(ps) > 1 {
+		h := len(ps) / 2
+		n, err := r.applyRun(ctx, ps[:h])
+		if err != nil {
+			return n, err
+		}
+		m, err := r.applyRun(ctx, ps[h:])
+		return n + m, err
+	}
+	if err != nil {
+		return 0, err
+	}
+	if r.crashAt == "saved" {
+		return 0, errCrash
+	}
+	deliveries := make([]string, 0, len(ps))
+	events := 0
+	for _, p := range ps {
+		deliveries = append(deliveries, p.delivery)
+		events += len(p.rows)
+	}
+	n, err := r.store.FinishAlertInbox(ctx, ps[0].c.source, deliveries, id, group)
+	if err != nil {
+		// saved but not finished: the next claim after the lease settles
+		// the entries from the revision history
+		return 0, err
+	}
+	if n < len(deliveries) {
+		r.log.WarnContext(ctx, "alert inbox: entries were finished by another applier", "source", ps[0].c.source, "incident", id, "finished", n, "saved", len(deliveries))
+	}
+	return events, nil
 }
 
 // save opens the group's incident or extends it with the rows of ps. It
 // returns the incident ID, whether it opened it, and the group mapping to
-// write with the finished batches (nil when it does not change).
+// write with the finished entries (nil when it does not change).
 func (r *Receivers) save(ctx context.Context, ps []*pending) (string, bool, *hindsight.AlertGroup, error) {
 	c := ps[0].c
 	closes := ps[len(ps)-1].c.closes
@@ -276,12 +437,12 @@ func (r *Receivers) save(ctx context.Context, ps []*pending) (string, bool, *hin
 	markers := make([]string, 0, len(ps))
 	for _, p := range ps {
 		n += len(p.rows)
-		markers = append(markers, hindsight.BatchMarker(p.batch))
+		markers = append(markers, hindsight.BatchMarker(p.delivery))
 	}
 	msg := fmt.Sprintf("%s: %d event(s) %s", c.source, n, strings.Join(markers, " "))
 	apply := func(doc *hindsight.Postmortem) {
 		for _, p := range ps {
-			merge(doc, p.c, p.rows, p.now)
+			merge(doc, p.c, p.rows)
 		}
 	}
 	g, err := r.store.FindAlertGroup(ctx, c.source, c.group)

@@ -25,14 +25,27 @@ func seed(f *testing.F, dir string) {
 }
 
 // exercise applies a change to an empty and to a non-empty document and
-// renders both: decoders must hand on only what the model can hold.
+// renders both: decoders must hand on only what the model can hold. The
+// change must also come back whole from the inbox's encoding.
 func exercise(t *testing.T, c change) {
 	now := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	b, err := encodeChange(c, now)
+	if err != nil {
+		t.Fatalf("encode: %v", err)
+	}
+	back, received, err := decodeChange(b)
+	if err != nil || !received.Equal(now) {
+		t.Fatalf("decode: %v (received %v)", err, received)
+	}
+	again, _ := encodeChange(back, now)
+	if string(again) != string(b) {
+		t.Fatalf("the inbox encoding does not round-trip:\n%s\n%s", b, again)
+	}
 	for _, p := range []*hindsight.Postmortem{
 		{Title: c.open.title, Status: hindsight.StatusDraft},
 		{Title: "x", Timeline: []hindsight.Event{{Time: hindsight.Time{Text: "Unknown"}, Event: "human row", Cells: []string{"a", "b"}}}},
 	} {
-		merge(p, c, c.rows, now)
+		merge(p, c, c.rows)
 		if len(p.Timeline) < len(c.rows) {
 			t.Fatalf("%d rows merged into %d", len(c.rows), len(p.Timeline))
 		}

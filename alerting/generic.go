@@ -91,7 +91,7 @@ func (r *Receivers) genericChange(g *GenericAlert, now time.Time) (change, error
 	c.open.detectedBy = "Monitoring (" + cellText(label) + ")"
 	rw := row{key: g.DedupKey, at: at, text: g.Event, label: label}
 	if g.Resolved {
-		rw.effect = endEffect(at)
+		rw.effect = effect{effectEnd, at}
 	}
 	c.rows = []row{rw}
 	return c, nil
@@ -117,10 +117,10 @@ func (r *Receivers) serveGeneric(w http.ResponseWriter, req *http.Request) {
 		r.fail(w, req, SourceGeneric, err)
 		return
 	}
-	res, err := r.apply(req.Context(), c)
+	status, res, err := r.accept(req.Context(), c)
 	if err != nil {
 		r.fail(w, req, SourceGeneric, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, res)
+	writeJSON(w, status, res)
 }

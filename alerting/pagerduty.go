@@ -7,9 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
-
-	"github.com/hindsight-pm/hindsight"
 )
 
 // PagerDutyWebhook is a PagerDuty V3 webhook payload: one event. Only the
@@ -196,7 +193,7 @@ func (r *Receivers) pagerDutyChange(p *PagerDutyWebhook) (change, bool) {
 		}
 	case "incident.acknowledged":
 		rw.text = "Acknowledged by " + who
-		rw.effect = ttaEffect(e.OccurredAt.Time)
+		rw.effect = effect{effectTTA, e.OccurredAt.Time}
 	case "incident.escalated":
 		rw.text = "Escalated"
 		if names := refNames(d.Assignees); names != "" {
@@ -207,12 +204,10 @@ func (r *Receivers) pagerDutyChange(p *PagerDutyWebhook) (change, bool) {
 		// after the resolution, or a reopening, belong to the same
 		// postmortem
 		rw.text = "Resolved by " + who
-		rw.effect = endEffect(e.OccurredAt.Time)
+		rw.effect = effect{effectEnd, e.OccurredAt.Time}
 	case "incident.reopened":
 		rw.text = "Reopened by " + who
-		rw.effect = func(p *hindsight.Postmortem, _ time.Time) {
-			p.Summary.End, p.Summary.Duration = hindsight.Time{}, hindsight.Duration{}
-		}
+		rw.effect = effect{kind: effectReopen}
 	case "incident.annotated":
 		rw.text = "Note by " + who + ": " + d.Content
 	case "incident.status_update_published":
@@ -263,10 +258,10 @@ func (r *Receivers) servePagerDuty(w http.ResponseWriter, req *http.Request) {
 		writeJSON(w, http.StatusOK, &Result{Ignored: 1})
 		return
 	}
-	res, err := r.apply(req.Context(), c)
+	status, res, err := r.accept(req.Context(), c)
 	if err != nil {
 		r.fail(w, req, SourcePagerDuty, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, res)
+	writeJSON(w, status, res)
 }

@@ -104,6 +104,7 @@ type instance struct {
 	dir  string // working directory
 	addr string
 	url  string
+	env  []string // added to the environment of every run
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -127,7 +128,14 @@ func freeAddr(t testing.TB) string {
 // process is stopped (SIGTERM) when the test ends.
 func startServe(t testing.TB, name, db string) *instance {
 	t.Helper()
-	in := &instance{t: t, name: name, db: db, dir: t.TempDir(), addr: freeAddr(t)}
+	return startServeEnv(t, name, db)
+}
+
+// startServeEnv is startServe with env (KEY=value) added to the
+// environment of every run of the process.
+func startServeEnv(t testing.TB, name, db string, env ...string) *instance {
+	t.Helper()
+	in := &instance{t: t, name: name, db: db, dir: t.TempDir(), addr: freeAddr(t), env: env}
 	in.url = "http://" + in.addr
 	setToken(in.url, apiToken(t, db))
 	in.start()
@@ -141,7 +149,7 @@ func (in *instance) start() {
 	in.mu.Lock()
 	cmd := exec.Command(binary(in.t), "--db", in.db, "serve", "--addr", in.addr, "--log-level", "warn")
 	cmd.Dir = in.dir
-	cmd.Env = append(os.Environ(), "HINDSIGHT_LOG_FORMAT=text")
+	cmd.Env = append(append(os.Environ(), "HINDSIGHT_LOG_FORMAT=text"), in.env...)
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {

@@ -7,6 +7,13 @@
 // races); reads use a separate pool and never wait for writers. The schema
 // is versioned by the goose migrations embedded from migrations/, applied
 // at Open.
+//
+// The writer does not checkpoint the WAL when it commits: a commit that
+// crossed SQLite's auto-checkpoint threshold would copy the WAL into the
+// database file and fsync it while holding the only writer connection,
+// which stalled every write queued behind it for 10-20 ms. A background
+// goroutine checkpoints (PASSIVE) on a reader connection instead, every
+// Options.CheckpointEvery.
 package sqlite
 
 import (
@@ -21,6 +28,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -50,6 +58,10 @@ type Options struct {
 	// BusyTimeout is how long a writer waits for another process's lock
 	// (default 10s).
 	BusyTimeout time.Duration
+	// CheckpointEvery is how often the background checkpointer copies the
+	// WAL into the database file (default 250ms). Negative leaves the
+	// checkpoints to the writer's commits (SQLite's auto-checkpoint).
+	CheckpointEvery time.Duration
 }
 
 // Store is a SQLite hindsight.Store. It also implements
@@ -59,6 +71,9 @@ type Store struct {
 	path   string
 	reader *sql.DB
 	mig    *sqlstore.Migrations
+	// the background checkpointer: closed to stop it, closed when stopped
+	stop, stopped chan struct{}
+	stopOnce      sync.Once
 }
 
 var (
@@ -84,7 +99,15 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 		busy = 10 * time.Second
 	}
 	params := "?_pragma=busy_timeout(" + strconv.FormatInt(busy.Milliseconds(), 10) + ")&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-8192)&_pragma=mmap_size(0)"
-	w, err := sql.Open("sqlite", path+params+"&_txlock=immediate")
+	every := o.CheckpointEvery
+	if every == 0 {
+		every = 250 * time.Millisecond
+	}
+	wparams := params + "&_txlock=immediate"
+	if every > 0 {
+		wparams += "&_pragma=wal_autocheckpoint(0)"
+	}
+	w, err := sql.Open("sqlite", path+wparams)
 	if err != nil {
 		return nil, hindsight.Errorf(hindsight.EInvalid, "open %s: %v", path, err)
 	}
@@ -114,11 +137,42 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 	}
 	if !o.NoMigrate {
 		if err := s.mig.Up(ctx); err != nil {
-			s.Close()
+			s.Store.Close()
 			return nil, err
 		}
 	}
+	if every > 0 {
+		s.stop, s.stopped = make(chan struct{}), make(chan struct{})
+		go s.checkpoints(every)
+	}
 	return s, nil
+}
+
+// checkpoints checkpoints the WAL every d until Close.
+func (s *Store) checkpoints(d time.Duration) {
+	defer close(s.stopped)
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+		}
+		// PASSIVE: copies what no reader still needs, waits for nobody;
+		// an error (a busy database) is tried again at the next tick
+		_, _ = s.reader.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
+	}
+}
+
+// Close stops the checkpointer and closes the database (the last
+// connection to close checkpoints what is left).
+func (s *Store) Close() error {
+	if s.stop != nil {
+		s.stopOnce.Do(func() { close(s.stop) })
+		<-s.stopped
+	}
+	return s.Store.Close()
 }
 
 // Path returns the database file.

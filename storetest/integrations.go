@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -20,8 +21,11 @@ func RunIntegrations(t *testing.T, open Opener) {
 		name string
 		fn   func(t *testing.T, s integrationStore)
 	}{
-		{"AlertEventsClaimFinishRelease", testAlertEvents},
-		{"AlertBatchFoundByRevisionMessage", testAlertBatch},
+		{"AlertEnqueueOncePerKey", testAlertEnqueue},
+		{"AlertInboxClaimPerGroup", testAlertInboxClaim},
+		{"AlertInboxFinishRelease", testAlertInboxFinish},
+		{"AlertInboxConcurrentClaims", testAlertInboxConcurrentClaims},
+		{"AlertDeliveriesFoundByRevisionMessage", testAlertDeliveries},
 		{"AlertGroups", testAlertGroups},
 		{"WebhookCRUD", testWebhookCRUD},
 		{"FanOutOncePerSubscription", testFanOut},
@@ -70,34 +74,71 @@ func igCreate(t *testing.T, s hindsight.Store, c hindsight.IncidentCreate) *hind
 	return inc
 }
 
-func testAlertEvents(t *testing.T, s integrationStore) {
+// igEnqueue enqueues a delivery whose payload is its new keys, space-separated.
+func igEnqueue(t *testing.T, s integrationStore, source, group, delivery string, closes bool, keys ...string) []string {
+	t.Helper()
+	fresh, err := s.EnqueueAlert(t.Context(), hindsight.AlertInboxEntry{Source: source, Group: group, Delivery: delivery, Closes: closes, ReceivedAt: Epoch},
+		keys, func(fresh []string) ([]byte, error) { return []byte(strings.Join(fresh, " ")), nil })
+	if err != nil {
+		t.Fatalf("EnqueueAlert(%s): %v", delivery, err)
+	}
+	return fresh
+}
+
+func inboxDeliveries(es []hindsight.AlertInboxEntry) []string {
+	out := []string{}
+	for _, e := range es {
+		out = append(out, e.Delivery)
+	}
+	return out
+}
+
+func testAlertEnqueue(t *testing.T, s integrationStore) {
 	ctx := t.Context()
-	claimed, existing, err := s.ClaimAlertEvents(ctx, "alertmanager", "b1", []string{"k1", "k2", "k1", ""}, Epoch)
+	var encoded []string
+	fresh, err := s.EnqueueAlert(ctx, hindsight.AlertInboxEntry{Source: "alertmanager", Group: "g1", Delivery: "d1", ReceivedAt: Epoch},
+		[]string{"k2", "k1", "k2", ""}, func(fresh []string) ([]byte, error) {
+			encoded = fresh
+			return []byte("payload-1"), nil
+		})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(claimed, []string{"k1", "k2"}) || len(existing) != 0 {
-		t.Fatalf("first claim: claimed %v existing %v, want [k1 k2] and none", claimed, existing)
+	if !slices.Equal(fresh, []string{"k2", "k1"}) || !slices.Equal(encoded, fresh) {
+		t.Fatalf("first delivery: new %v, encoded %v; want [k2 k1] in the caller's order, each once", fresh, encoded)
 	}
 	// the same keys under another source are other events
-	if c, _, err := s.ClaimAlertEvents(ctx, "pagerduty", "b9", []string{"k1"}, Epoch); err != nil || len(c) != 1 {
-		t.Fatalf("claim in another source: %v %v", c, err)
+	if f := igEnqueue(t, s, "pagerduty", "g1", "d2", false, "k1"); !slices.Equal(f, []string{"k1"}) {
+		t.Fatalf("another source: %v", f)
 	}
-	claimed, existing, err = s.ClaimAlertEvents(ctx, "alertmanager", "b2", []string{"k2", "k3"}, Epoch)
+	// a delivery with one known key and one new
+	if f := igEnqueue(t, s, "alertmanager", "g1", "d3", true, "k1", "k3"); !slices.Equal(f, []string{"k3"}) {
+		t.Fatalf("second delivery: %v, want [k3]", f)
+	}
+	// a duplicate delivery: nothing written, the encoder not called
+	called := false
+	fresh, err = s.EnqueueAlert(ctx, hindsight.AlertInboxEntry{Source: "alertmanager", Group: "g1", Delivery: "d4", ReceivedAt: Epoch},
+		[]string{"k1", "k2", "k3"}, func([]string) ([]byte, error) { called = true; return nil, nil })
+	if err != nil || len(fresh) != 0 || called {
+		t.Fatalf("duplicate delivery: %v, %v (encoder called %v)", fresh, err, called)
+	}
+	in, err := s.FindAlertInbox(ctx, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(claimed, []string{"k3"}) || len(existing) != 1 || existing[0].Key != "k2" || existing[0].Batch != "b1" || existing[0].State != hindsight.AlertPending {
-		t.Fatalf("second claim: claimed %v existing %+v", claimed, existing)
+	if !slices.Equal(inboxDeliveries(in), []string{"d1", "d2", "d3"}) {
+		t.Fatalf("inbox %v, want d1 d2 d3", inboxDeliveries(in))
 	}
-	if !existing[0].At.Equal(Epoch) {
-		t.Errorf("claim time %v, want %v", existing[0].At, Epoch)
+	e := in[0]
+	if e.Source != "alertmanager" || e.Group != "g1" || e.Events != 2 || e.Closes || string(e.Payload) != "payload-1" ||
+		!e.ReceivedAt.Equal(Epoch) || !e.LeaseUntil.IsZero() || e.Attempts != 0 || e.LastError != "" || e.ID == 0 {
+		t.Fatalf("entry read back: %+v", e)
 	}
-	if err := s.FinishAlertEvents(ctx, "alertmanager", "b1", "INC-20261126-001", &hindsight.AlertGroup{Source: "alertmanager", Key: "g1", IncidentID: "INC-20261126-001", Open: true}); err != nil {
-		t.Fatal(err)
+	if !in[2].Closes || in[2].Events != 1 || in[2].ID <= in[0].ID {
+		t.Fatalf("third entry: %+v", in[2])
 	}
-	if g, err := s.FindAlertGroup(ctx, "alertmanager", "g1"); err != nil || g.IncidentID != "INC-20261126-001" || !g.Open {
-		t.Fatalf("group written with the finished batch: %+v, %v", g, err)
+	if l, err := s.FindAlertInbox(ctx, 2); err != nil || len(l) != 2 {
+		t.Fatalf("FindAlertInbox(limit 2): %d, %v", len(l), err)
 	}
 	found, err := s.FindAlertEvents(ctx, "alertmanager", []string{"k1", "k2", "k3", "nope"})
 	if err != nil {
@@ -105,55 +146,260 @@ func testAlertEvents(t *testing.T, s integrationStore) {
 	}
 	states := map[string]string{}
 	for _, e := range found {
-		states[e.Key] = e.State + " " + e.Batch + " " + e.IncidentID
+		states[e.Key] = e.State + " " + e.Batch
+		if !e.At.Equal(Epoch) {
+			t.Errorf("event %s at %v, want %v", e.Key, e.At, Epoch)
+		}
 	}
-	if jsonString(states) != jsonString(map[string]string{"k1": "done b1 INC-20261126-001", "k2": "done b1 INC-20261126-001", "k3": "pending b2 "}) {
+	if jsonString(states) != jsonString(map[string]string{"k1": "queued d1", "k2": "queued d1", "k3": "queued d3"}) {
 		t.Fatalf("FindAlertEvents: %v", states)
 	}
 	if found, err := s.FindAlertEvents(ctx, "alertmanager", nil); err != nil || len(found) != 0 {
 		t.Fatalf("FindAlertEvents(none) = %v, %v", found, err)
 	}
-	if err := s.ReleaseAlertEvents(ctx, "alertmanager", "b2"); err != nil {
-		t.Fatal(err)
+	st, err := s.AlertInboxStats(ctx, Epoch)
+	if err != nil || st.Entries != 3 || st.Events != 4 || st.Claimed != 0 || !st.Oldest.Equal(Epoch) {
+		t.Fatalf("stats %+v, %v", st, err)
 	}
-	// b1's keys are done; b2's released key can be claimed again
-	claimed, existing, err = s.ClaimAlertEvents(ctx, "alertmanager", "b3", []string{"k1", "k3"}, Epoch)
-	if err != nil {
-		t.Fatal(err)
+	// an encoder failure writes nothing
+	_, err = s.EnqueueAlert(ctx, hindsight.AlertInboxEntry{Source: "generic", Group: "g", Delivery: "d5", ReceivedAt: Epoch},
+		[]string{"x1"}, func([]string) ([]byte, error) { return nil, hindsight.Errorf(hindsight.EInvalid, "cannot encode") })
+	igCode(t, "encoder failure", err, hindsight.EInvalid)
+	if ev, _ := s.FindAlertEvents(ctx, "generic", []string{"x1"}); len(ev) != 0 {
+		t.Fatalf("a failed enqueue left events: %+v", ev)
 	}
-	if !slices.Equal(claimed, []string{"k3"}) || len(existing) != 1 || existing[0].State != hindsight.AlertDone || existing[0].IncidentID != "INC-20261126-001" {
-		t.Fatalf("third claim: claimed %v existing %+v", claimed, existing)
+	_, err = s.EnqueueAlert(ctx, hindsight.AlertInboxEntry{Group: "g", Delivery: "d6"}, []string{"x"}, func([]string) ([]byte, error) { return nil, nil })
+	igCode(t, "enqueue without source", err, hindsight.EInvalid)
+	if f := igEnqueue(t, s, "generic", "g", "d7", false, "bad\x00key"); len(f) != 1 || f[0] != "bad\x00key" {
+		t.Fatalf("a key with a NUL byte must be cleaned, not refused, and named as given: %q", f)
 	}
-	// releasing a finished batch changes nothing
-	if err := s.ReleaseAlertEvents(ctx, "alertmanager", "b1"); err != nil {
-		t.Fatal(err)
+	if ev, _ := s.FindAlertEvents(ctx, "generic", []string{"badkey"}); len(ev) != 1 {
+		t.Fatalf("cleaned key not stored: %+v", ev)
 	}
-	if _, existing, _ := s.ClaimAlertEvents(ctx, "alertmanager", "b4", []string{"k1"}, Epoch); len(existing) != 1 || existing[0].State != hindsight.AlertDone {
-		t.Fatalf("done event released: %+v", existing)
+	// many keys at once (more than one statement's worth)
+	many := make([]string, 450)
+	for i := range many {
+		many[i] = fmt.Sprintf("m%03d", i)
 	}
-	_, _, err = s.ClaimAlertEvents(ctx, "", "b5", []string{"x"}, Epoch)
-	igCode(t, "claim without source", err, hindsight.EInvalid)
-	_, _, err = s.ClaimAlertEvents(ctx, "generic", "b5", []string{"bad\x00key"}, Epoch)
-	if err != nil {
-		t.Fatalf("a key with a NUL byte must be cleaned, not refused: %v", err)
+	if f := igEnqueue(t, s, "generic", "big", "d8", false, many...); len(f) != 450 {
+		t.Fatalf("450 keys: %d new", len(f))
+	}
+	if f := igEnqueue(t, s, "generic", "big", "d9", false, append(many[:10:10], "m-new")...); !slices.Equal(f, []string{"m-new"}) {
+		t.Fatalf("resend of 10 with one new: %v", f)
 	}
 }
 
-func testAlertBatch(t *testing.T, s integrationStore) {
+func testAlertInboxClaim(t *testing.T, s integrationStore) {
 	ctx := t.Context()
-	inc := igCreate(t, s, hindsight.IncidentCreate{Message: "opened from alertmanager " + hindsight.BatchMarker("abc123")})
-	id, err := s.FindAlertBatch(ctx, "abc123")
-	if err != nil || id != inc.ID {
-		t.Fatalf("FindAlertBatch(abc123) = %q, %v; want %q", id, err, inc.ID)
+	// g1: a1, a2 (closes), a3; g2: b1; g3: c1; g1 again later
+	igEnqueue(t, s, "alertmanager", "g1", "a1", false, "a1")
+	igEnqueue(t, s, "alertmanager", "g2", "b1", false, "b1")
+	igEnqueue(t, s, "alertmanager", "g1", "a2", true, "a2")
+	igEnqueue(t, s, "generic", "g1", "c1", false, "c1") // same group name, other source
+	igEnqueue(t, s, "alertmanager", "g1", "a3", false, "a3")
+	now := Epoch.Add(time.Hour)
+	claim := func(at time.Time, groups, per int) []hindsight.AlertInboxEntry {
+		t.Helper()
+		es, err := s.ClaimAlertInbox(ctx, hindsight.AlertClaim{Now: at, Lease: time.Minute, Groups: groups, PerGroup: per})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return es
 	}
-	if id, err := s.FindAlertBatch(ctx, "abc12"); err != nil || id != "" {
-		t.Fatalf("a prefix of a batch ID matched: %q %v", id, err)
+	got := claim(now, 2, 10)
+	if !slices.Equal(inboxDeliveries(got), []string{"a1", "a2", "b1"}) {
+		t.Fatalf("first claim %v, want a1 a2 (up to the entry that closes g1) and b1", inboxDeliveries(got))
 	}
-	if id, err := s.FindAlertBatch(ctx, "nope"); err != nil || id != "" {
-		t.Fatalf("FindAlertBatch(nope) = %q, %v", id, err)
+	for _, e := range got {
+		if e.Attempts != 1 || !e.LeaseUntil.Equal(now.Add(time.Minute)) || len(e.Payload) == 0 {
+			t.Errorf("claimed entry %+v: want attempt 1, lease until %v, payload", e, now.Add(time.Minute))
+		}
 	}
-	_, err = s.FindAlertBatch(ctx, "a%b")
-	igCode(t, "batch with a LIKE wildcard", err, hindsight.EInvalid)
+	// g1 is held (its oldest entry is claimed): a3 waits behind it
+	if got := claim(now, 5, 10); !slices.Equal(inboxDeliveries(got), []string{"c1"}) {
+		t.Fatalf("second claim %v, want c1 only", inboxDeliveries(got))
+	}
+	if got := claim(now.Add(30*time.Second), 5, 10); len(got) != 0 {
+		t.Fatalf("claimed %v under live leases", inboxDeliveries(got))
+	}
+	st, err := s.AlertInboxStats(ctx, now)
+	if err != nil || st.Entries != 5 || st.Claimed != 4 {
+		t.Fatalf("stats %+v, %v; want 5 entries, 4 claimed", st, err)
+	}
+	// the leases lapse: claimed again, attempt 2; PerGroup bounds the run
+	later := now.Add(2 * time.Minute)
+	got = claim(later, 1, 1)
+	if !slices.Equal(inboxDeliveries(got), []string{"a1"}) || got[0].Attempts != 2 {
+		t.Fatalf("claim after the lease: %+v, want a1 at attempt 2", got)
+	}
+	if n, err := s.FinishAlertInbox(ctx, "alertmanager", []string{"a1"}, "INC-20261126-001", nil); err != nil || n != 1 {
+		t.Fatalf("finish a1: %d, %v", n, err)
+	}
+	// a2 is g1's oldest now, and unclaimed since its lease lapsed
+	if got := claim(later, 10, 10); !slices.Equal(inboxDeliveries(got), []string{"b1", "a2", "c1"}) {
+		t.Fatalf("claim after finishing a1: %v, want b1, a2 (closes), c1 (groups in the order of their oldest entry)", inboxDeliveries(got))
+	}
+	if _, err := s.FinishAlertInbox(ctx, "alertmanager", []string{"a2"}, "INC-20261126-001", nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := claim(later, 10, 10); !slices.Equal(inboxDeliveries(got), []string{"a3"}) || got[0].Attempts != 1 {
+		t.Fatalf("claim after the group closed: %+v, want a3 at attempt 1", got)
+	}
+
+	// an older entry free while a younger one of its group is held (on
+	// PostgreSQL an entry can commit after one with a higher id): the
+	// group stays held
+	igEnqueue(t, s, "pagerduty", "P9", "p1", false, "p1")
+	igEnqueue(t, s, "pagerduty", "P9", "p2", false, "p2")
+	if got := claim(later, 10, 10); !slices.Equal(inboxDeliveries(got), []string{"p1", "p2"}) {
+		t.Fatalf("claim of P9: %v", inboxDeliveries(got))
+	}
+	if err := s.ReleaseAlertInbox(ctx, []string{"p1"}, "", later); err != nil {
+		t.Fatal(err)
+	}
+	if got := claim(later, 10, 10); len(got) != 0 {
+		t.Fatalf("claimed %v while p2 of the same group is held", inboxDeliveries(got))
+	}
+	got = slices.DeleteFunc(claim(later.Add(2*time.Minute), 10, 10), func(e hindsight.AlertInboxEntry) bool { return e.Group != "P9" })
+	if !slices.Equal(inboxDeliveries(got), []string{"p1", "p2"}) {
+		t.Fatalf("claim of P9 after p2's lease: %v", inboxDeliveries(got))
+	}
+}
+
+func testAlertInboxFinish(t *testing.T, s integrationStore) {
+	ctx := t.Context()
+	igEnqueue(t, s, "pagerduty", "P1", "d1", false, "e1", "e2")
+	igEnqueue(t, s, "pagerduty", "P1", "d2", false, "e3")
+	now := Epoch.Add(time.Hour)
+	es, err := s.ClaimAlertInbox(ctx, hindsight.AlertClaim{Now: now, Lease: time.Minute, Groups: 1, PerGroup: 10})
+	if err != nil || len(es) != 2 {
+		t.Fatalf("claim: %v, %v", inboxDeliveries(es), err)
+	}
+	// a failed apply: released with its reason, claimable again from the retry time
+	retry := now.Add(10 * time.Second)
+	if err := s.ReleaseAlertInbox(ctx, []string{"d1", "d2"}, "database is locked", retry); err != nil {
+		t.Fatal(err)
+	}
+	in, _ := s.FindAlertInbox(ctx, 0)
+	if len(in) != 2 || in[0].LastError != "database is locked" || !in[0].LeaseUntil.Equal(retry) || in[0].Attempts != 1 {
+		t.Fatalf("released: %+v", in)
+	}
+	if es, _ := s.ClaimAlertInbox(ctx, hindsight.AlertClaim{Now: retry.Add(-time.Second), Lease: time.Minute, Groups: 1}); len(es) != 0 {
+		t.Fatalf("claimed before the retry time: %v", inboxDeliveries(es))
+	}
+	es, err = s.ClaimAlertInbox(ctx, hindsight.AlertClaim{Now: retry, Lease: time.Minute, Groups: 1, PerGroup: 10})
+	if err != nil || len(es) != 2 || es[0].Attempts != 2 {
+		t.Fatalf("claim at the retry time: %+v, %v", es, err)
+	}
+	g := &hindsight.AlertGroup{Source: "pagerduty", Key: "P1", IncidentID: "INC-20261126-007", Open: true}
+	n, err := s.FinishAlertInbox(ctx, "pagerduty", []string{"d1", "d2"}, "INC-20261126-007", g)
+	if err != nil || n != 2 {
+		t.Fatalf("finish: %d, %v", n, err)
+	}
+	if in, _ := s.FindAlertInbox(ctx, 0); len(in) != 0 {
+		t.Fatalf("inbox after finish: %+v", in)
+	}
+	ev, err := s.FindAlertEvents(ctx, "pagerduty", []string{"e1", "e2", "e3"})
+	if err != nil || len(ev) != 3 {
+		t.Fatalf("events: %+v, %v", ev, err)
+	}
+	for _, e := range ev {
+		if e.State != hindsight.AlertDone || e.IncidentID != "INC-20261126-007" {
+			t.Errorf("event %+v: want done in INC-20261126-007", e)
+		}
+	}
+	if got, err := s.FindAlertGroup(ctx, "pagerduty", "P1"); err != nil || got.IncidentID != "INC-20261126-007" || !got.Open {
+		t.Fatalf("group written with the finish: %+v, %v", got, err)
+	}
+	// finishing again (another applier did it first): nothing, the group untouched
+	other := &hindsight.AlertGroup{Source: "pagerduty", Key: "P1", IncidentID: "INC-20261126-999", Open: false}
+	if n, err := s.FinishAlertInbox(ctx, "pagerduty", []string{"d1", "d2"}, "INC-20261126-999", other); err != nil || n != 0 {
+		t.Fatalf("second finish: %d, %v", n, err)
+	}
+	if got, _ := s.FindAlertGroup(ctx, "pagerduty", "P1"); got == nil || got.IncidentID != "INC-20261126-007" {
+		t.Fatalf("a finish of nothing changed the group: %+v", got)
+	}
+	if ev, _ := s.FindAlertEvents(ctx, "pagerduty", []string{"e1"}); len(ev) != 1 || ev[0].IncidentID != "INC-20261126-007" {
+		t.Fatalf("a finish of nothing changed the events: %+v", ev)
+	}
+	if st, err := s.AlertInboxStats(ctx, now); err != nil || st.Entries != 0 || st.Events != 0 || !st.Oldest.IsZero() {
+		t.Fatalf("stats of an empty inbox: %+v, %v", st, err)
+	}
+}
+
+func testAlertInboxConcurrentClaims(t *testing.T, s integrationStore) {
+	ctx := t.Context()
+	const groups, per = 12, 3
+	for g := range groups {
+		for i := range per {
+			d := fmt.Sprintf("g%02d-%d", g, i)
+			igEnqueue(t, s, "generic", fmt.Sprintf("group-%02d", g), d, false, d)
+		}
+	}
+	now := Epoch.Add(time.Hour)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	got := map[string]int{}
+	owner := map[string]int{} // group -> claimer
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				es, err := s.ClaimAlertInbox(ctx, hindsight.AlertClaim{Now: now, Lease: time.Hour, Groups: 2, PerGroup: 2})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if len(es) == 0 {
+					return
+				}
+				mu.Lock()
+				for _, e := range es {
+					got[e.Delivery]++
+					if o, ok := owner[e.Group]; ok && o != w {
+						t.Errorf("group %s claimed by claimers %d and %d", e.Group, o, w)
+					}
+					owner[e.Group] = w
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	// each group's oldest two entries, each claimed once; the third waits
+	// behind the live claim
+	if len(got) != groups*2 {
+		t.Fatalf("%d entries claimed, want %d", len(got), groups*2)
+	}
+	for d, c := range got {
+		if c != 1 || strings.HasSuffix(d, "-2") {
+			t.Errorf("entry %s claimed %d times", d, c)
+		}
+	}
+}
+
+func testAlertDeliveries(t *testing.T, s integrationStore) {
+	ctx := t.Context()
+	a := igCreate(t, s, hindsight.IncidentCreate{Message: "opened from alertmanager: 2 event(s) " + hindsight.BatchMarker("abc123") + " " + hindsight.BatchMarker("def456")})
+	b := igCreate(t, s, hindsight.IncidentCreate{Message: "opened from generic: 1 event(s) " + hindsight.BatchMarker("0a0b0c")})
+	got, err := s.FindAlertDeliveries(ctx, []string{"abc123", "def456", "0a0b0c", "abc12", "nope"}, Epoch.Add(-time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if jsonString(got) != jsonString(map[string]string{"abc123": a.ID, "def456": a.ID, "0a0b0c": b.ID}) {
+		t.Fatalf("FindAlertDeliveries = %v", got)
+	}
+	// revisions before since are not read
+	if got, err := s.FindAlertDeliveries(ctx, []string{"abc123"}, Epoch.Add(time.Hour)); err != nil || len(got) != 0 {
+		t.Fatalf("FindAlertDeliveries since after the saves = %v, %v", got, err)
+	}
+	if got, err := s.FindAlertDeliveries(ctx, nil, time.Time{}); err != nil || len(got) != 0 {
+		t.Fatalf("FindAlertDeliveries(none) = %v, %v", got, err)
+	}
+	if got, err := s.FindAlertDeliveries(ctx, []string{"0a0b0c"}, time.Time{}); err != nil || got["0a0b0c"] != b.ID {
+		t.Fatalf("FindAlertDeliveries since the zero time = %v, %v", got, err)
+	}
 }
 
 func testAlertGroups(t *testing.T, s integrationStore) {

@@ -1,14 +1,23 @@
 // Command webhooks is the intake benchmark of the alert receivers: a load
 // generator that posts Alertmanager webhooks at a fixed rate (open loop) to
-// Hindsight's receiver over HTTP on loopback, backed by a SQLite store, and
-// then checks that every alert is in a timeline exactly once.
+// Hindsight's receiver over HTTP on loopback, backed by a SQLite store with
+// the inbox's applier running in the background as under serve, waits for
+// the inbox to drain, and then checks that every alert is in a timeline
+// exactly once.
 //
 //	go run ./bench/webhooks -rate 500 -duration 60s
 //
 // Each request carries one new firing alert of one of -groups alert
 // groups; a fraction -dup of the requests are retries of an earlier request
-// (which must change nothing). Intake latency is the client's round trip of
-// each request. Results: bench/webhooks/RESULTS.md.
+// (which must change nothing). Two figures per alert:
+//
+//   - intake latency: the client's round trip of each request (the sender
+//     waits for it: authenticate, decode, record in the inbox, answer 202);
+//   - timeline lag: from the alert's first send to the commit of the
+//     revision that first holds it (read back from the revision history),
+//     i.e. until a reader of the incident sees it.
+//
+// Results: bench/webhooks/RESULTS.md.
 package main
 
 import (
@@ -24,6 +33,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"runtime/pprof"
 	"slices"
@@ -53,6 +63,7 @@ type result struct {
 	P50, P90, P99, Max    time.Duration
 	Incidents, Rows       int
 	Missing, Doubled      int
+	Revisions             int
 }
 
 func run(args []string, out io.Writer) error {
@@ -65,6 +76,10 @@ func run(args []string, out io.Writer) error {
 	timeout := fs.Duration("timeout", 10*time.Second, "client timeout of one request")
 	dbPath := fs.String("db", "", "SQLite file (default: a temporary one)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	workers := fs.Int("workers", 0, "alert groups the applier saves at once (0: the receivers' default)")
+	intakeFirst := fs.Duration("intake-first", 0, "how long the applier waits for deliveries in progress before a save (0: the receivers' default, negative: none)")
+	drainFor := fs.Duration("drain-timeout", 10*time.Minute, "how long to wait for the inbox to drain after the last send")
+	applyAfter := fs.Bool("apply-after", false, "start the applier only after the last send (the intake measured alone)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -88,7 +103,12 @@ func run(args []string, out io.Writer) error {
 	defer st.Close()
 	svc := app.New(st, app.Options{})
 	const token = "bench-token"
-	rcv := alerting.New(svc, st, alerting.Config{AlertmanagerToken: token, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	rcv := alerting.New(svc, st, alerting.Config{AlertmanagerToken: token, ApplyWorkers: *workers, IntakeFirst: *intakeFirst, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	actx, stopApplier := context.WithCancel(ctx)
+	if !*applyAfter {
+		rcv.Start(actx)
+	}
+	defer func() { stopApplier(); rcv.Wait() }()
 	mux := http.NewServeMux()
 	for _, rt := range rcv.Routes() {
 		mux.Handle(rt.Pattern, rt.Handler)
@@ -114,6 +134,7 @@ func run(args []string, out io.Writer) error {
 
 	var mu sync.Mutex
 	lat := make([]time.Duration, 0, total)
+	firstSent := make([]time.Time, total) // written once per alert, by its original request
 	var errs, retries atomic.Int64
 	var firstErr atomic.Value
 	sem := make(chan struct{}, *conc)
@@ -121,15 +142,19 @@ func run(args []string, out io.Writer) error {
 	var resent atomic.Int64
 	// send posts b, retrying a failed request (as Alertmanager would) up to 20
 	// times; each attempt's round trip is an intake latency sample.
-	send := func(b []byte) {
+	send := func(i int, original bool) {
+		b := bodies[i]
 		for attempt := 0; ; attempt++ {
 			t0 := time.Now()
+			if original && attempt == 0 {
+				firstSent[i] = t0
+			}
 			resp, err := client.Post(url+"?token="+token, "application/json", bytes.NewReader(b))
 			d := time.Since(t0)
 			if err == nil {
 				io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
-				if resp.StatusCode != 200 {
+				if resp.StatusCode != http.StatusAccepted && resp.StatusCode != http.StatusOK {
 					err = fmt.Errorf("status %d", resp.StatusCode)
 				}
 			}
@@ -167,23 +192,46 @@ func run(args []string, out io.Writer) error {
 		if d := time.Until(began.Add(time.Duration(i) * interval)); d > 0 {
 			time.Sleep(d)
 		}
-		batch := [][]byte{bodies[i]}
+		batch := []int{i}
 		if i > 10 && rand.Float64() < *dup {
-			batch = append(batch, bodies[rand.IntN(i)]) // a retry of an earlier delivery
+			batch = append(batch, rand.IntN(i)) // a retry of an earlier delivery
 			retries.Add(1)
 		}
-		for _, b := range batch {
+		for k, j := range batch {
 			sem <- struct{}{}
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				defer func() { <-sem }()
-				send(b)
+				send(j, k == 0)
 			}()
 		}
 	}
 	wg.Wait()
 	elapsed := time.Since(began)
+	// the inbox drains in the background
+	sentAll := time.Now()
+	if *applyAfter {
+		rcv.Start(actx)
+	}
+	maxBacklog := 0
+	for {
+		b, err := rcv.Backlog(ctx)
+		if err != nil {
+			return err
+		}
+		maxBacklog = max(maxBacklog, b.Events)
+		if b.Entries == 0 {
+			break
+		}
+		if time.Since(sentAll) > *drainFor {
+			return fmt.Errorf("the inbox still holds %d events after %v", b.Events, *drainFor)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	drained := time.Since(sentAll)
+	stopApplier()
+	rcv.Wait()
 	cpu := cpuTime() - cpu0
 	r := result{Sent: total, Retries: int(retries.Load()), Errors: int(errs.Load()), Rate: float64(total) / elapsed.Seconds()}
 	slices.Sort(lat)
@@ -215,18 +263,47 @@ func run(args []string, out io.Writer) error {
 		}
 	}
 	r.Incidents = len(ids)
+	applied := make([]time.Time, total) // commit of the first revision holding each alert
 	for _, id := range ids {
 		inc, err := st.FindIncidentByID(ctx, hindsight.SystemViewer, id)
 		if err != nil {
 			return err
 		}
 		for _, ev := range inc.Doc.Timeline {
-			var n int
-			if _, err := fmt.Sscanf(ev.Event[strings.Index(ev.Event, "alert=")+len("alert="):], "%d", &n); err == nil && n >= 0 && n < total {
+			if n, ok := alertNumber(ev.Event, total); ok {
 				seen[n]++
 				r.Rows++
 			}
 		}
+		revs, err := st.FindRevisions(ctx, hindsight.SystemViewer, id)
+		if err != nil {
+			return err
+		}
+		r.Revisions += len(revs)
+		for _, rv := range revs {
+			full, err := st.FindRevision(ctx, hindsight.SystemViewer, id, rv.N)
+			if err != nil {
+				return err
+			}
+			for _, m := range alertRef.FindAllSubmatch(full.Markdown, -1) {
+				if n, ok := alertNumber(string(m[0]), total); ok && applied[n].IsZero() {
+					applied[n] = rv.At
+				}
+			}
+		}
+	}
+	var lag []time.Duration
+	for i := range total {
+		if !applied[i].IsZero() && !firstSent[i].IsZero() {
+			lag = append(lag, applied[i].Sub(firstSent[i]))
+		}
+	}
+	slices.Sort(lag)
+	lq := func(p float64) time.Duration {
+		if len(lag) == 0 {
+			return 0
+		}
+		return lag[min(len(lag)-1, int(p*float64(len(lag))))]
 	}
 	for _, c := range seen {
 		switch {
@@ -239,12 +316,32 @@ func run(args []string, out io.Writer) error {
 	fmt.Fprintf(out, "sent %d alerts + %d duplicate deliveries in %v (%.0f alerts/s); %d requests failed and were sent again, %d gave up%s\n",
 		r.Sent, r.Retries, elapsed.Round(time.Millisecond), r.Rate, resent.Load(), r.Errors, errNote(firstErr.Load()))
 	fmt.Fprintf(out, "intake latency: p50 %v  p90 %v  p99 %v  max %v\n", r.P50.Round(10*time.Microsecond), r.P90.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), r.Max.Round(10*time.Microsecond))
+	fmt.Fprintf(out, "timeline lag (first send to the commit of the revision holding it, %d alerts): p50 %v  p90 %v  p99 %v  max %v\n",
+		len(lag), lq(0.50).Round(10*time.Microsecond), lq(0.90).Round(10*time.Microsecond), lq(0.99).Round(10*time.Microsecond), lq(1).Round(10*time.Microsecond))
+	fmt.Fprintf(out, "inbox: drained %v after the last send (at most %d events waiting when the sending ended); %d revisions for %d alerts (%.1f alerts per save)\n",
+		drained.Round(time.Millisecond), maxBacklog, r.Revisions, r.Rows, float64(r.Rows)/float64(max(1, r.Revisions)))
 	fmt.Fprintf(out, "CPU (receiver and generator, user+system): %v, %.2f ms per alert\n", cpu.Round(time.Millisecond), float64(cpu)/float64(time.Millisecond)/float64(total))
 	fmt.Fprintf(out, "timeline: %d incidents, %d rows; %d alerts missing, %d more than once\n", r.Incidents, r.Rows, r.Missing, r.Doubled)
 	if r.Missing > 0 || r.Doubled > 0 || r.Errors > 0 {
 		return fmt.Errorf("not every alert accounted for exactly once")
 	}
 	return nil
+}
+
+// alertRef finds the alert numbers in a revision's Markdown.
+var alertRef = regexp.MustCompile(`alert=\d+`)
+
+// alertNumber reads the number of "alert=N" in s.
+func alertNumber(s string, total int) (int, bool) {
+	i := strings.Index(s, "alert=")
+	if i < 0 {
+		return 0, false
+	}
+	var n int
+	if _, err := fmt.Sscanf(s[i+len("alert="):], "%d", &n); err != nil || n < 0 || n >= total {
+		return 0, false
+	}
+	return n, true
 }
 
 func errNote(v any) string {

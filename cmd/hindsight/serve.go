@@ -163,6 +163,7 @@ func runServe(ctx context.Context, a *app, fl serveFlags) error {
 		return err
 	}
 	wctx, stopWorkers := context.WithCancel(ctx)
+	defer st.Wait() // before the store closes
 	defer stopWorkers()
 	st.Start(wctx)
 	err = server.Serve(ctx, srv, ln, server.ShutdownTimeout)

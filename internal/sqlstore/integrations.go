@@ -4,54 +4,222 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hindsight-pm/hindsight"
 )
 
 var _ hindsight.AlertStore = (*Store)(nil)
 
-// ClaimAlertEvents implements hindsight.AlertStore.
-func (s *Store) ClaimAlertEvents(ctx context.Context, source, batch string, keys []string, at time.Time) ([]string, []hindsight.AlertEvent, error) {
-	if !storable(source) || !storable(batch) || source == "" || batch == "" {
-		return nil, nil, hindsight.Errorf(hindsight.EInvalid, "claim alert events: source and batch must be non-empty text")
+// inboxChunk bounds the keys or deliveries of one statement.
+const inboxChunk = 200
+
+// placeholders is "?, ?, ..." n times.
+func placeholders(n int) string {
+	if n <= 0 {
+		return ""
 	}
-	var claimed []string
-	var existing []hindsight.AlertEvent
+	return "?" + strings.Repeat(", ?", n-1)
+}
+
+// EnqueueAlert implements hindsight.AlertStore.
+func (s *Store) EnqueueAlert(ctx context.Context, e hindsight.AlertInboxEntry, keys []string, encode func(fresh []string) ([]byte, error)) ([]string, error) {
+	if e.Source == "" || e.Group == "" || e.Delivery == "" || !storable(e.Source) || !storable(e.Group) || !storable(e.Delivery) {
+		return nil, hindsight.Errorf(hindsight.EInvalid, "enqueue alert: source, group and delivery must be non-empty text")
+	}
+	if encode == nil {
+		return nil, hindsight.Errorf(hindsight.EInvalid, "enqueue alert: no encoder")
+	}
+	// each key once, cleaned as stored; inserted in sorted order so that two
+	// deliveries sharing keys lock them in the same order (PostgreSQL)
+	orig := map[string]string{}
+	var order, sorted []string
+	for _, k := range keys {
+		c := clean(k)
+		if c == "" {
+			continue
+		}
+		if _, ok := orig[c]; ok {
+			continue
+		}
+		orig[c] = k
+		order = append(order, c)
+	}
+	sorted = slices.Clone(order)
+	slices.Sort(sorted)
+	at := e.ReceivedAt
+	if at.IsZero() {
+		at = s.now()
+	}
+	var fresh []string
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		seen := map[string]bool{}
-		for _, k := range keys {
-			k = clean(k)
-			if k == "" || seen[k] {
-				continue
+		fresh = fresh[:0]
+		inserted := map[string]bool{}
+		for start := 0; start < len(sorted); start += inboxChunk {
+			part := sorted[start:min(len(sorted), start+inboxChunk)]
+			args := make([]any, 0, 5*len(part))
+			values := make([]string, 0, len(part))
+			for _, k := range part {
+				values = append(values, "(?, ?, ?, ?, '', ?)")
+				args = append(args, e.Source, k, e.Delivery, hindsight.AlertQueued, s.d.Time(at))
 			}
-			seen[k] = true
-			res, err := tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO alert_events (source, key, batch, state, incident_id, at)
-VALUES (?, ?, ?, ?, '', ?) ON CONFLICT (source, key) DO NOTHING`), source, k, batch, hindsight.AlertPending, s.d.Time(at))
+			rows, err := tx.QueryContext(ctx, s.d.Rebind(`INSERT INTO alert_events (source, key, batch, state, incident_id, at) VALUES `+
+				strings.Join(values, ", ")+` ON CONFLICT (source, key) DO NOTHING RETURNING key`), args...)
 			if err != nil {
 				return err
 			}
-			if n, err := res.RowsAffected(); err != nil {
-				return err
-			} else if n == 1 {
-				claimed = append(claimed, k)
-				continue
+			for rows.Next() {
+				var k string
+				if err := rows.Scan(&k); err != nil {
+					rows.Close()
+					return err
+				}
+				inserted[k] = true
 			}
-			e := hindsight.AlertEvent{Source: source, Key: k}
-			err = tx.QueryRowContext(ctx, s.d.Rebind(`SELECT batch, state, incident_id, at FROM alert_events WHERE source = ? AND key = ?`), source, k).
-				Scan(&e.Batch, &e.State, &e.IncidentID, timeScan{&e.At})
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		for _, k := range order {
+			if inserted[k] {
+				fresh = append(fresh, orig[k])
+			}
+		}
+		if len(fresh) == 0 {
+			return nil
+		}
+		payload, err := encode(slices.Clone(fresh))
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO alert_inbox (source, group_key, delivery, events, closes, payload, received_at, attempts, last_error)
+VALUES (?, ?, ?, ?, ?, ?, ?, 0, '')`), e.Source, e.Group, e.Delivery, len(fresh), e.Closes, payload, s.d.Time(at))
+		return err
+	})
+	if err != nil {
+		return nil, internal("enqueue alert", err)
+	}
+	return fresh, nil
+}
+
+const inboxCols = `id, source, group_key, delivery, events, closes, payload, received_at, lease_until, attempts, last_error`
+
+func scanInbox(sc interface{ Scan(...any) error }) (hindsight.AlertInboxEntry, error) {
+	var e hindsight.AlertInboxEntry
+	err := sc.Scan(&e.ID, &e.Source, &e.Group, &e.Delivery, &e.Events, &e.Closes, &e.Payload, timeScan{&e.ReceivedAt}, timeScan{&e.LeaseUntil}, &e.Attempts, &e.LastError)
+	return e, err
+}
+
+// lockInbox serializes the claims of the inbox across processes
+// (PostgreSQL; SQLite's writer is one already): a claim then sees every
+// claim committed before it, so two never take entries of one group.
+func (s *Store) lockInbox(ctx context.Context, tx *sql.Tx) error {
+	if !s.postgres() {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.alert_inbox'))`)
+	return err
+}
+
+// ClaimAlertInbox implements hindsight.AlertStore.
+func (s *Store) ClaimAlertInbox(ctx context.Context, c hindsight.AlertClaim) ([]hindsight.AlertInboxEntry, error) {
+	if c.Groups <= 0 {
+		c.Groups = 1
+	}
+	if c.PerGroup <= 0 {
+		c.PerGroup = 100
+	}
+	if c.Lease <= 0 {
+		c.Lease = time.Minute
+	}
+	now := c.Now
+	if now.IsZero() {
+		now = s.now()
+	}
+	until := now.Add(c.Lease).Truncate(time.Microsecond)
+	// a read first: an idle inbox costs no write transaction
+	var one int
+	err := s.rq.QueryRowContext(ctx, s.d.Rebind(`SELECT 1 FROM alert_inbox WHERE lease_until IS NULL OR lease_until <= ? LIMIT 1`), s.d.Time(now)).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, internal("claim alert inbox", err)
+	}
+	var out []hindsight.AlertInboxEntry
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		out = out[:0]
+		if err := s.lockInbox(ctx, tx); err != nil {
+			return err
+		}
+		// the oldest entry of each group, when it is claimable and no entry
+		// of its group is held (PostgreSQL may commit an entry after one
+		// with a higher id: the oldest entry can be younger than a claim)
+		rows, err := tx.QueryContext(ctx, s.d.Rebind(`SELECT i.source, i.group_key FROM alert_inbox i
+WHERE (i.lease_until IS NULL OR i.lease_until <= ?)
+AND NOT EXISTS (SELECT 1 FROM alert_inbox j WHERE j.source = i.source AND j.group_key = i.group_key AND (j.id < i.id OR j.lease_until > ?))
+ORDER BY i.id LIMIT ?`), s.d.Time(now), s.d.Time(now), c.Groups)
+		if err != nil {
+			return err
+		}
+		var heads [][2]string
+		for rows.Next() {
+			var h [2]string
+			if err := rows.Scan(&h[0], &h[1]); err != nil {
+				rows.Close()
+				return err
+			}
+			heads = append(heads, h)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		var ids []any
+		for _, h := range heads {
+			rows, err := tx.QueryContext(ctx, s.d.Rebind(`SELECT `+inboxCols+` FROM alert_inbox WHERE source = ? AND group_key = ? ORDER BY id LIMIT ?`), h[0], h[1], c.PerGroup)
 			if err != nil {
 				return err
 			}
-			existing = append(existing, e)
+			for rows.Next() {
+				e, err := scanInbox(rows)
+				if err != nil {
+					rows.Close()
+					return err
+				}
+				if e.LeaseUntil.After(now) {
+					break // held: the group's claim ends before it
+				}
+				e.LeaseUntil = until
+				e.Attempts++
+				out = append(out, e)
+				ids = append(ids, e.ID)
+				if e.Closes {
+					break // a later entry belongs to the group's next incident
+				}
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		for start := 0; start < len(ids); start += inboxChunk {
+			part := ids[start:min(len(ids), start+inboxChunk)]
+			args := append([]any{s.d.Time(until)}, part...)
+			if _, err := tx.ExecContext(ctx, s.d.Rebind(`UPDATE alert_inbox SET lease_until = ?, attempts = attempts + 1 WHERE id IN (`+placeholders(len(part))+`)`), args...); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, nil, internal("claim alert events", err)
+		return nil, internal("claim alert inbox", err)
 	}
-	return claimed, existing, nil
+	return out, nil
 }
 
 // FindAlertEvents implements hindsight.AlertStore.
@@ -84,44 +252,161 @@ func (s *Store) FindAlertEvents(ctx context.Context, source string, keys []strin
 	return out, nil
 }
 
-// FinishAlertEvents implements hindsight.AlertStore.
-func (s *Store) FinishAlertEvents(ctx context.Context, source, batch, incidentID string, group *hindsight.AlertGroup) error {
-	return internal("finish alert events", s.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, s.d.Rebind(`UPDATE alert_events SET state = ?, incident_id = ? WHERE source = ? AND batch = ? AND state = ?`),
-			hindsight.AlertDone, clean(incidentID), clean(source), clean(batch), hindsight.AlertPending); err != nil {
-			return err
+// FinishAlertInbox implements hindsight.AlertStore.
+func (s *Store) FinishAlertInbox(ctx context.Context, source string, deliveries []string, incidentID string, group *hindsight.AlertGroup) (int, error) {
+	n := 0
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		n = 0
+		for start := 0; start < len(deliveries); start += inboxChunk {
+			part := deliveries[start:min(len(deliveries), start+inboxChunk)]
+			args := make([]any, 0, len(part)+1)
+			args = append(args, clean(source))
+			for _, d := range part {
+				args = append(args, clean(d))
+			}
+			rows, err := tx.QueryContext(ctx, s.d.Rebind(`DELETE FROM alert_inbox WHERE source = ? AND delivery IN (`+placeholders(len(part))+`) RETURNING delivery`), args...)
+			if err != nil {
+				return err
+			}
+			done := []any{hindsight.AlertDone, clean(incidentID), clean(source)}
+			for rows.Next() {
+				var d string
+				if err := rows.Scan(&d); err != nil {
+					rows.Close()
+					return err
+				}
+				done = append(done, d)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			if k := len(done) - 3; k > 0 {
+				n += k
+				if _, err := tx.ExecContext(ctx, s.d.Rebind(`UPDATE alert_events SET state = ?, incident_id = ? WHERE source = ? AND batch IN (`+placeholders(k)+`)`), done...); err != nil {
+					return err
+				}
+			}
 		}
-		if group == nil {
+		if group == nil || n == 0 {
 			return nil
 		}
 		return s.putAlertGroup(ctx, tx, *group)
-	}))
-}
-
-// ReleaseAlertEvents implements hindsight.AlertStore.
-func (s *Store) ReleaseAlertEvents(ctx context.Context, source, batch string) error {
-	_, err := s.w.ExecContext(ctx, s.d.Rebind(`DELETE FROM alert_events WHERE source = ? AND batch = ? AND state = ?`),
-		clean(source), clean(batch), hindsight.AlertPending)
-	return internal("release alert events", err)
-}
-
-// FindAlertBatch implements hindsight.AlertStore. It scans revision
-// messages, so it is for recovering a batch left pending by a crash, not for
-// every delivery.
-func (s *Store) FindAlertBatch(ctx context.Context, batch string) (string, error) {
-	if batch == "" || !storable(batch) || strings.ContainsAny(batch, `%_\`) {
-		return "", hindsight.Errorf(hindsight.EInvalid, "find alert batch: bad batch ID %q", batch)
-	}
-	var id string
-	err := s.rq.QueryRowContext(ctx, s.d.Rebind(`SELECT incident_id FROM revisions WHERE message LIKE ? ORDER BY at DESC LIMIT 1`),
-		"%"+hindsight.BatchMarker(batch)+"%").Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
-	}
+	})
 	if err != nil {
-		return "", internal("find alert batch", err)
+		return 0, internal("finish alert inbox", err)
 	}
-	return id, nil
+	return n, nil
+}
+
+// ReleaseAlertInbox implements hindsight.AlertStore.
+func (s *Store) ReleaseAlertInbox(ctx context.Context, deliveries []string, reason string, retryAt time.Time) error {
+	if retryAt.IsZero() {
+		retryAt = s.now()
+	}
+	reason = truncateText(clean(reason), 2000)
+	for start := 0; start < len(deliveries); start += inboxChunk {
+		part := deliveries[start:min(len(deliveries), start+inboxChunk)]
+		args := []any{s.d.Time(retryAt.Truncate(time.Microsecond)), reason}
+		for _, d := range part {
+			args = append(args, clean(d))
+		}
+		if _, err := s.w.ExecContext(ctx, s.d.Rebind(`UPDATE alert_inbox SET lease_until = ?, last_error = ? WHERE delivery IN (`+placeholders(len(part))+`)`), args...); err != nil {
+			return internal("release alert inbox", err)
+		}
+	}
+	return nil
+}
+
+// truncateText cuts s to at most n bytes on a rune boundary.
+func truncateText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// FindAlertInbox implements hindsight.AlertStore.
+func (s *Store) FindAlertInbox(ctx context.Context, limit int) ([]hindsight.AlertInboxEntry, error) {
+	q := `SELECT ` + inboxCols + ` FROM alert_inbox ORDER BY id`
+	var args []any
+	if limit > 0 {
+		q += ` LIMIT ?`
+		args = append(args, limit)
+	}
+	rows, err := s.r.QueryContext(ctx, s.d.Rebind(q), args...)
+	if err != nil {
+		return nil, internal("find alert inbox", err)
+	}
+	defer rows.Close()
+	out := []hindsight.AlertInboxEntry{}
+	for rows.Next() {
+		e, err := scanInbox(rows)
+		if err != nil {
+			return nil, internal("find alert inbox", err)
+		}
+		out = append(out, e)
+	}
+	return out, internal("find alert inbox", rows.Err())
+}
+
+// AlertInboxStats implements hindsight.AlertStore.
+func (s *Store) AlertInboxStats(ctx context.Context, now time.Time) (hindsight.AlertInboxStats, error) {
+	var st hindsight.AlertInboxStats
+	err := s.rq.QueryRowContext(ctx, s.d.Rebind(`SELECT COUNT(*), COALESCE(SUM(events), 0), COALESCE(SUM(CASE WHEN lease_until > ? THEN 1 ELSE 0 END), 0), MIN(received_at) FROM alert_inbox`),
+		s.d.Time(now)).Scan(&st.Entries, &st.Events, &st.Claimed, timeScan{&st.Oldest})
+	if err != nil {
+		return st, internal("alert inbox stats", err)
+	}
+	return st, nil
+}
+
+// FindAlertDeliveries implements hindsight.AlertStore. It reads the
+// revision messages of the incidents updated since since that name any
+// delivery, and matches their markers.
+func (s *Store) FindAlertDeliveries(ctx context.Context, deliveries []string, since time.Time) (map[string]string, error) {
+	out := map[string]string{}
+	if len(deliveries) == 0 {
+		return out, nil
+	}
+	if since.IsZero() {
+		since = time.Unix(0, 0)
+	}
+	want := map[string]bool{}
+	for _, d := range deliveries {
+		want[d] = true
+	}
+	rows, err := s.r.QueryContext(ctx, s.d.Rebind(`SELECT r.incident_id, r.message FROM incidents i JOIN revisions r ON r.incident_id = i.id
+WHERE i.updated_key >= ? AND r.at >= ? AND r.message LIKE '%[batch %'`), since.UnixMicro(), s.d.Time(since))
+	if err != nil {
+		return nil, internal("find alert deliveries", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, msg string
+		if err := rows.Scan(&id, &msg); err != nil {
+			return nil, internal("find alert deliveries", err)
+		}
+		for rest := msg; ; {
+			i := strings.Index(rest, "[batch ")
+			if i < 0 {
+				break
+			}
+			rest = rest[i+len("[batch "):]
+			j := strings.IndexByte(rest, ']')
+			if j < 0 {
+				break
+			}
+			if d := rest[:j]; want[d] {
+				out[d] = id
+			}
+			rest = rest[j+1:]
+		}
+	}
+	return out, internal("find alert deliveries", rows.Err())
 }
 
 // FindAlertGroup implements hindsight.AlertStore.

@@ -1,7 +1,8 @@
 // Package stack assembles the whole of `hindsight serve` over a store: the
 // application service, the web app, the JSON API, accounts, the follow-up
 // pages and insights, alert receivers, outbound webhooks and /metrics, in
-// one route table behind one access check. serve uses it, and so do the
+// one route table behind one access check (but the alert receivers, which
+// check their senders' own secrets). serve uses it, and so do the
 // tests that must see exactly what serve serves (the authorization matrix,
 // the browser suite).
 package stack
@@ -53,7 +54,10 @@ type Stack struct {
 	Service  *app.Service
 	Auth     *auth.Auth
 	Webhooks *webhook.Webhooks
-	Metrics  *metrics.Metrics
+	// Alerts are the alert receivers (nil when the store keeps no alert
+	// state).
+	Alerts  *alerting.Receivers
+	Metrics *metrics.Metrics
 	// Tables are the route lists as their packages return them.
 	Tables [][]httpx.Route
 	// ServerConfig is the configuration Handler was built with.
@@ -101,7 +105,7 @@ func Build(ctx context.Context, store hindsight.Store, cfg Config) (*Stack, erro
 			return nil, err
 		}
 		acfg.Logger = cfg.Logger
-		tables = append(tables, alerting.New(svc, as, acfg).Routes())
+		s.Alerts = alerting.New(svc, as, acfg)
 	}
 	wcfg, err := webhook.ConfigFromEnv(cfg.Getenv)
 	if err != nil {
@@ -129,9 +133,20 @@ func Build(ctx context.Context, store hindsight.Store, cfg Config) (*Stack, erro
 	for i := range tables {
 		tables[i] = s.Metrics.Wrap(tables[i])
 	}
+	protected := au.Protect(tables...)
+	// The alert receivers are public routes that authenticate each request
+	// with their own secret (a bearer token, basic auth or an HMAC
+	// signature), so they are not behind the accounts' check: it would
+	// take the sender's bearer token for an API token, refuse it (401) and
+	// count it as a failed sign-in of the sender's address.
+	if s.Alerts != nil {
+		hooks := s.Metrics.Wrap(s.Alerts.Routes())
+		tables = append(tables, hooks)
+		protected = append(protected, hooks)
+	}
 	s.Tables = tables
 	s.ServerConfig = server.Config{Logger: cfg.Logger, Ready: readiness(store)}
-	h, err := server.New(s.ServerConfig, au.Protect(tables...)...)
+	h, err := server.New(s.ServerConfig, protected...)
 	if err != nil {
 		return nil, err
 	}
@@ -143,9 +158,23 @@ func Build(ctx context.Context, store hindsight.Store, cfg Config) (*Stack, erro
 // matrix.
 func (s *Stack) Table() []httpx.Route { return server.Table(s.ServerConfig, s.Tables...) }
 
-// Start runs the background work (webhook deliveries, the overdue check)
-// until ctx ends.
-func (s *Stack) Start(ctx context.Context) { s.Webhooks.Start(ctx) }
+// Start runs the background work (webhook deliveries, the overdue check,
+// the alert inbox's applier) until ctx ends.
+func (s *Stack) Start(ctx context.Context) {
+	s.Webhooks.Start(ctx)
+	if s.Alerts != nil {
+		s.Alerts.Start(ctx)
+	}
+}
+
+// Wait waits, after the context given to Start ended, until the alert
+// applier has finished the saves it was making (the webhook worker's
+// attempts are leased and simply retried).
+func (s *Stack) Wait() {
+	if s.Alerts != nil {
+		s.Alerts.Wait()
+	}
+}
 
 // readiness checks that the store answers.
 func readiness(store hindsight.Store) func(context.Context) error {
