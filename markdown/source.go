@@ -117,7 +117,9 @@ func (s *source) textIndent(from, to int, dedentAll, asIs bool) string {
 		if i > from {
 			b.WriteByte('\n')
 		}
-		b.WriteString(strings.TrimRight(l, " \t"))
+		// trailing spaces go (a kept line break is written anew); a
+		// trailing tab stays: "<p" and "<p\t" start different blocks
+		b.WriteString(strings.TrimRight(l, " "))
 	}
 	return b.String()
 }
