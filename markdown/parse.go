@@ -623,7 +623,9 @@ func (p *parse) itemText(li *ast.ListItem, from, to int) string {
 	contentCol := column(first, min(k, len(first))) + max(0, k-len(first))
 	var b strings.Builder
 	if k < len(first) {
-		b.WriteString(strings.TrimRight(first[k:], " \t"))
+		// five or more spaces after the marker would make the first line
+		// an indented code block of the item; it is read as its text
+		b.WriteString(strings.Trim(first[k:], " \t"))
 	}
 	lines := []string{}
 	for l := from + 1; l <= to; l++ {
