@@ -600,7 +600,10 @@ func (p *parse) itemText(li *ast.ListItem, from, to int) string {
 	i := 0
 	if pos := li.Pos(); pos >= 0 && pos >= p.src.start[from] {
 		i = pos - p.src.start[from]
-	} else {
+	}
+	if i == 0 || i >= len(first) || !strings.ContainsRune("-*+0123456789", rune(first[i])) {
+		// no position, or one that is not the marker (after a tab)
+		i = 0
 		for i < len(first) && (first[i] == ' ' || first[i] == '\t') {
 			i++
 		}

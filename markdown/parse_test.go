@@ -118,6 +118,15 @@ func TestParseTolerance(t *testing.T) {
 				t.Errorf("got %+v", p.Timeline)
 			}
 		}},
+		{"sub-lists indented with tabs", "## Incident Summary\n\n- **Services Affected:**\n\t- checkout-api (errors)\n\t- orders-db\n\n## Root Cause\n\n- **Contributing Factors:**\n \t- no alert on lag\n", func(t *testing.T, p *hindsight.Postmortem, _ *hindsight.SourceMap) {
+			sv := p.Summary.Services
+			if len(sv) != 2 || sv[0].Name != "checkout-api" || sv[0].Impact != "errors" || sv[1].Name != "orders-db" {
+				t.Errorf("services %+v", sv)
+			}
+			if len(p.RootCause.Factors) != 1 || p.RootCause.Factors[0] != "no alert on lag" {
+				t.Errorf("factors %q", p.RootCause.Factors)
+			}
+		}},
 		{"action items: the template's row alone is a placeholder", "## Action Items\n\n| ID | Action | Owner | Priority | Target Date | Status |\n| --- | --- | --- | --- | --- | --- |\n| AI-001 | Action description | Name | P0/P1/P2 | YYYY-MM-DD | Open/Closed |\n", func(t *testing.T, p *hindsight.Postmortem, sm *hindsight.SourceMap) {
 			if len(p.ActionItems) != 0 || len(sm.Placeholders) != 1 {
 				t.Errorf("items %+v, placeholders %+v", p.ActionItems, sm.Placeholders)
