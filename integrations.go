@@ -90,6 +90,24 @@ type AlertClaim struct {
 	Groups, PerGroup int
 }
 
+// AlertEnqueue is one delivery for EnqueueAlerts: its inbox entry, its
+// event keys, and the encoder of the payload of its new keys.
+type AlertEnqueue struct {
+	Entry  AlertInboxEntry
+	Keys   []string
+	Encode func(fresh []string) ([]byte, error)
+}
+
+// AlertFinish is one apply of inbox entries, as FinishAlertInbox records
+// it: the deliveries (of one source) saved into an incident, and the
+// group's mapping when it changes.
+type AlertFinish struct {
+	Source     string
+	Deliveries []string
+	IncidentID string
+	Group      *AlertGroup
+}
+
 // AlertInboxStats sizes the inbox.
 type AlertInboxStats struct {
 	Entries int `json:"entries"`
@@ -124,6 +142,11 @@ type AlertStore interface {
 	// the payload that encode makes of the new keys. It returns the new
 	// keys (none for a duplicate delivery: then nothing is written).
 	EnqueueAlert(ctx context.Context, e AlertInboxEntry, keys []string, encode func(fresh []string) ([]byte, error)) (fresh []string, err error)
+	// EnqueueAlerts is EnqueueAlert for several deliveries in one
+	// transaction (the receivers' group commit), in order: a key of a
+	// later delivery that an earlier one holds is not new. fresh[i] is the
+	// new keys of qs[i]. An error records none of them.
+	EnqueueAlerts(ctx context.Context, qs []AlertEnqueue) (fresh [][]string, err error)
 	// ClaimAlertInbox claims the oldest claimable entries of up to
 	// c.Groups groups for c.Lease and returns them group by group (the
 	// groups in the order of their oldest entry, the entries of a group
@@ -133,12 +156,13 @@ type AlertStore interface {
 	// up to c.PerGroup and up to the first that closes the group. No two
 	// claims hold entries of one group at once.
 	ClaimAlertInbox(ctx context.Context, c AlertClaim) ([]AlertInboxEntry, error)
-	// FinishAlertInbox removes the entries of deliveries (of one source)
-	// from the inbox and marks their events done with the incident they
-	// went to, and, when group is not nil, inserts or replaces that
-	// group's mapping, in one transaction. It returns how many entries it
-	// removed (fewer when another applier finished some first).
-	FinishAlertInbox(ctx context.Context, source string, deliveries []string, incidentID string, group *AlertGroup) (int, error)
+	// FinishAlertInbox records the applies fs in one transaction: for each,
+	// it removes the entries of its deliveries from the inbox, marks their
+	// events done with the incident they went to and, when its Group is
+	// not nil (and it removed any entry), inserts or replaces that group's
+	// mapping. It returns how many entries it removed (fewer when another
+	// applier finished some first).
+	FinishAlertInbox(ctx context.Context, fs ...AlertFinish) (int, error)
 	// ReleaseAlertInbox ends the claim of the entries of deliveries after
 	// a failed apply: they may be claimed again from retryAt, and reason is
 	// kept as their last error.

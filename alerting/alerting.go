@@ -16,18 +16,25 @@
 // A receiver does not save the incident while the sender waits. It
 // authenticates, decodes and validates the delivery (the 400s stay
 // synchronous), then records it in the durable inbox in one short
-// transaction (hindsight.AlertStore.EnqueueAlert): each event key in the
+// transaction (hindsight.AlertStore.EnqueueAlerts): each event key in the
 // event table, whose primary key makes an event acceptable once, and one
-// inbox entry with the delivery's new events. It answers 202 Accepted with
-// the counts (200 when every event was a duplicate, or when the delivery
-// means no change). From then on the events survive a crash.
+// inbox entry with the delivery's new events. Deliveries that arrive while
+// a transaction runs are recorded together in the next one (group commit).
+// It answers 202 Accepted with the counts (200 when every event was a
+// duplicate, or when the delivery means no change). From then on the
+// events survive a crash.
 //
 // The applier (Start, or Drain in tests and tools) claims the entries of a
 // few alert groups at a time (ClaimAlertInbox: a lease, one claimer per
 // group across processes), coalesces the entries of a group into one save
 // through app.Service (one revision for a burst of alerts), and finishes
-// them (FinishAlertInbox: the entries leave the inbox, their events are
-// done, the group maps to its incident).
+// the pass's entries in one transaction (FinishAlertInbox: the entries
+// leave the inbox, their events are done, the groups map to their
+// incidents). The intake goes first: before each of its writes the applier
+// waits (briefly) for the deliveries being received to be answered, and
+// while deliveries arrive it rests as long as it saved (Config.ApplyDuty),
+// so under a stream of alerts the answers stay fast and the applier lags,
+// each of its saves then taking more of a group's waiting alerts.
 //
 // # Exactly once
 //
@@ -112,7 +119,9 @@ type Config struct {
 	// after half the lease is cancelled.
 	InboxLease time.Duration
 	// ApplyWorkers is how many alert groups the applier saves at once
-	// (default 2).
+	// (default 1: on SQLite the saves share one writer, and a second
+	// worker mostly takes CPU from the intake; on PostgreSQL every
+	// instance runs an applier).
 	ApplyWorkers int
 	// MaxCoalesce bounds the deliveries of one group one save takes
 	// (default 100).
@@ -121,10 +130,17 @@ type Config struct {
 	// woke it: for entries accepted by other processes and entries waiting
 	// for a retry (default 1 second).
 	Poll time.Duration
-	// IntakeFirst is how long the applier waits, before each save, for the
-	// deliveries being received to be answered (default 5ms; negative: it
-	// does not wait). Under a stream of deliveries the applier then lags
-	// rather than the answers.
+	// ApplyDuty is the share of its time the applier spends saving while
+	// deliveries are arriving, in (0, 1] (default 0.5): after a save that
+	// took d it rests d*(1-ApplyDuty)/ApplyDuty, leaving the CPU and the
+	// writer to the intake. A backlog then builds up and each save takes
+	// more of it. 1 does not rest.
+	ApplyDuty float64
+	// IntakeFirst is how long the applier waits, before each of its
+	// writes (claim, save, finish), for the deliveries being received to be
+	// answered (default 10ms; negative: it does not wait). Under a stream
+	// of deliveries the applier then lags, and coalesces more, rather than
+	// the answers.
 	IntakeFirst time.Duration
 	// Logger receives the log lines (slog.Default() when nil).
 	Logger *slog.Logger
@@ -204,6 +220,8 @@ type Receivers struct {
 	// gate counts the deliveries being received: the applier lets them go
 	// first
 	gate gate
+	// enq records deliveries in the inbox, several per transaction
+	enq enqueuer
 	// the applier started by Start
 	runMu   sync.Mutex
 	stopped chan struct{}
@@ -231,7 +249,7 @@ func New(svc *app.Service, store hindsight.AlertStore, cfg Config) *Receivers {
 		cfg.InboxLease = time.Minute
 	}
 	if cfg.ApplyWorkers <= 0 {
-		cfg.ApplyWorkers = 2
+		cfg.ApplyWorkers = 1
 	}
 	if cfg.MaxCoalesce <= 0 {
 		cfg.MaxCoalesce = 100
@@ -239,10 +257,13 @@ func New(svc *app.Service, store hindsight.AlertStore, cfg Config) *Receivers {
 	if cfg.Poll <= 0 {
 		cfg.Poll = time.Second
 	}
-	if cfg.IntakeFirst == 0 {
-		cfg.IntakeFirst = 5 * time.Millisecond
+	if cfg.ApplyDuty <= 0 || cfg.ApplyDuty > 1 {
+		cfg.ApplyDuty = 0.5
 	}
-	r := &Receivers{svc: svc, store: store, cfg: cfg, log: cfg.Logger, wake: make(chan struct{}, 1)}
+	if cfg.IntakeFirst == 0 {
+		cfg.IntakeFirst = 10 * time.Millisecond
+	}
+	r := &Receivers{svc: svc, store: store, cfg: cfg, log: cfg.Logger, wake: make(chan struct{}, 1), enq: enqueuer{store: store}}
 	if r.log == nil {
 		r.log = slog.Default()
 	}
@@ -275,6 +296,7 @@ type gate struct {
 	mu   sync.Mutex
 	n    int
 	idle chan struct{} // closed when n drops to 0
+	last time.Time     // when the last delivery was answered
 }
 
 func (g *gate) enter() {
@@ -292,7 +314,16 @@ func (g *gate) leave() {
 	if g.n == 0 {
 		close(g.idle)
 	}
+	g.last = time.Now()
 	g.mu.Unlock()
+}
+
+// active reports whether deliveries are being received: one now, or one
+// answered within d.
+func (g *gate) active(d time.Duration) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.n > 0 || time.Since(g.last) < d
 }
 
 // wait returns when no delivery is being received, or after at most d.

@@ -55,9 +55,9 @@ func (r *Receivers) accept(ctx context.Context, c change) (int, *Result, error) 
 		return http.StatusOK, res, nil
 	}
 	delivery := newDelivery()
-	fresh, err := r.store.EnqueueAlert(ctx, hindsight.AlertInboxEntry{
+	fresh, err := r.enq.enqueue(ctx, hindsight.AlertEnqueue{Entry: hindsight.AlertInboxEntry{
 		Source: c.source, Group: c.group, Delivery: delivery, Closes: c.closes, ReceivedAt: now,
-	}, keys, func(fresh []string) ([]byte, error) {
+	}, Keys: keys, Encode: func(fresh []string) ([]byte, error) {
 		take := make(map[string]bool, len(fresh))
 		for _, k := range fresh {
 			take[k] = true
@@ -71,7 +71,7 @@ func (r *Receivers) accept(ctx context.Context, c change) (int, *Result, error) 
 			}
 		}
 		return encodeChange(q, now)
-	})
+	}})
 	if err != nil {
 		return 0, nil, err
 	}
@@ -187,13 +187,14 @@ func (r *Receivers) Backlog(ctx context.Context) (hindsight.AlertInboxStats, err
 // errCrash is the error of an applier stopped at a crash point (tests).
 var errCrash = errors.New("alerting: stopped at a crash point")
 
-// pass claims the entries of a few groups and applies them, ApplyWorkers
-// groups at once. It returns the entries claimed, the events applied and
-// the first error.
+// pass claims the entries of a few groups, applies them, ApplyWorkers
+// groups at once, and finishes them together in one transaction. It
+// returns the entries claimed, the events applied and the first error.
 func (r *Receivers) pass(ctx context.Context) (claimed, applied int, err error) {
+	r.gate.wait(r.cfg.IntakeFirst)
 	now := r.svc.Now()
 	entries, err := r.store.ClaimAlertInbox(ctx, hindsight.AlertClaim{
-		Now: now, Lease: r.cfg.InboxLease, Groups: 2 * r.cfg.ApplyWorkers, PerGroup: r.cfg.MaxCoalesce,
+		Now: now, Lease: r.cfg.InboxLease, Groups: claimGroups * r.cfg.ApplyWorkers, PerGroup: r.cfg.MaxCoalesce,
 	})
 	if err != nil || len(entries) == 0 {
 		return 0, 0, err
@@ -215,6 +216,9 @@ func (r *Receivers) pass(ctx context.Context) (claimed, applied int, err error) 
 	deadline := time.Now().Add(r.cfg.InboxLease / 2)
 	var mu sync.Mutex
 	var wg sync.WaitGroup
+	var fins []hindsight.AlertFinish
+	events := 0
+	crashed := false
 	sem := make(chan struct{}, r.cfg.ApplyWorkers)
 	for _, g := range groups {
 		if ctx.Err() != nil {
@@ -229,18 +233,37 @@ func (r *Receivers) pass(ctx context.Context) (claimed, applied int, err error) 
 			defer func() { <-sem }()
 			gctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline)
 			defer cancel()
-			n, gerr := r.applyGroup(gctx, g)
+			f, n, gerr := r.applyGroup(gctx, g)
 			mu.Lock()
-			applied += n
+			defer mu.Unlock()
+			fins = append(fins, f...)
+			events += n
+			if errors.Is(gerr, errCrash) {
+				crashed = true
+			}
 			if gerr != nil && err == nil {
 				err = gerr
 			}
-			mu.Unlock()
 		}()
 	}
 	wg.Wait()
-	return len(entries), applied, err
+	if crashed || len(fins) == 0 {
+		return len(entries), 0, err
+	}
+	r.gate.wait(r.cfg.IntakeFirst)
+	fctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline)
+	defer cancel()
+	if _, ferr := r.store.FinishAlertInbox(fctx, fins...); ferr != nil {
+		// saved but not finished: the next claim after the lease settles
+		// the entries from the revision history
+		r.log.ErrorContext(ctx, "alert inbox: saved entries not finished; they are settled after the lease", "groups", len(fins), "err", ferr)
+		return len(entries), 0, errors.Join(err, ferr)
+	}
+	return len(entries), events, err
 }
+
+// claimGroups is how many groups a pass claims per worker.
+const claimGroups = 4
 
 // maxRetryDelay bounds the delay before a failed entry is tried again.
 const maxRetryDelay = 10 * time.Minute
@@ -270,18 +293,18 @@ func (r *Receivers) release(ctx context.Context, entries []hindsight.AlertInboxE
 	}
 }
 
-// applyGroup applies the claimed entries of one group (in ID order) and
-// finishes them. It returns the events applied.
-func (r *Receivers) applyGroup(ctx context.Context, entries []hindsight.AlertInboxEntry) (int, error) {
+// applyGroup applies the claimed entries of one group (in ID order). It
+// returns the finishes to record and the events they carry.
+func (r *Receivers) applyGroup(ctx context.Context, entries []hindsight.AlertInboxEntry) ([]hindsight.AlertFinish, int, error) {
 	if r.crashAt == "claimed" {
-		return 0, errCrash
+		return nil, 0, errCrash
 	}
 	source, group := entries[0].Source, entries[0].Group
 	now := r.svc.Now()
 	entries, err := r.settle(ctx, entries)
 	if err != nil {
 		r.release(ctx, entries, err, retryAt(entries, now))
-		return 0, err
+		return nil, 0, err
 	}
 	var ps []*pending
 	var bad error
@@ -302,18 +325,43 @@ func (r *Receivers) applyGroup(ctx context.Context, entries []hindsight.AlertInb
 		ps = append(ps, &pending{c: c, rows: c.rows, delivery: e.Delivery, now: received})
 	}
 	if len(ps) == 0 {
-		return 0, bad
+		return nil, 0, bad
 	}
-	r.gate.wait(r.cfg.IntakeFirst)
-	n, err := r.applyRun(ctx, ps)
+	g, err := r.store.FindAlertGroup(ctx, source, group)
+	if hindsight.ErrorCode(err) == hindsight.ENotFound {
+		g, err = nil, nil
+	}
+	var fins []hindsight.AlertFinish
+	n := 0
+	if err == nil {
+		r.gate.wait(r.cfg.IntakeFirst)
+		t0 := time.Now()
+		fins, n, err = r.applyRun(ctx, ps, g)
+		r.rest(time.Since(t0))
+	}
 	if errors.Is(err, errCrash) {
-		return n, err
+		return nil, 0, err
 	}
 	if err != nil {
 		r.log.WarnContext(ctx, "alert inbox: apply failed; the events stay queued", "source", source, "group", group, "deliveries", len(ps), "err", err)
-		r.release(context.WithoutCancel(ctx), claimedOf(entries, ps), err, retryAt(entries, now))
+		var left []*pending
+		for _, p := range ps {
+			if !slices.ContainsFunc(fins, func(f hindsight.AlertFinish) bool { return slices.Contains(f.Deliveries, p.delivery) }) {
+				left = append(left, p)
+			}
+		}
+		r.release(context.WithoutCancel(ctx), claimedOf(entries, left), err, retryAt(entries, now))
 	}
-	return n, errors.Join(bad, err)
+	return fins, n, errors.Join(bad, err)
+}
+
+// rest paces the applier after a save that took d while deliveries are
+// arriving (Config.ApplyDuty).
+func (r *Receivers) rest(d time.Duration) {
+	if r.cfg.ApplyDuty >= 1 || !r.gate.active(100*time.Millisecond) {
+		return
+	}
+	time.Sleep(time.Duration(float64(d) * (1 - r.cfg.ApplyDuty) / r.cfg.ApplyDuty))
 }
 
 // claimedOf returns the entries of ps's deliveries.
@@ -369,7 +417,7 @@ func (r *Receivers) settle(ctx context.Context, entries []hindsight.AlertInboxEn
 		}
 		r.log.WarnContext(ctx, "alert inbox: deliveries left unfinished were saved; finishing them", "source", source, "group", group, "incident", id, "deliveries", len(deliveries))
 		g := &hindsight.AlertGroup{Source: source, Key: group, IncidentID: id, Open: !entries[j-1].Closes}
-		if _, err := r.store.FinishAlertInbox(ctx, source, deliveries, id, g); err != nil {
+		if _, err := r.store.FinishAlertInbox(ctx, hindsight.AlertFinish{Source: source, Deliveries: deliveries, IncidentID: id, Group: g}); err != nil {
 			return append(rest, entries[i:]...), err
 		}
 		i = j
@@ -388,48 +436,44 @@ type pending struct {
 
 func groupKey(source, group string) string { return source + "\x00" + group }
 
-// applyRun saves ps (entries of one group, in order) in one revision and
-// finishes them; a run too large for one document is split. It returns
-// the events applied.
-func (r *Receivers) applyRun(ctx context.Context, ps []*pending) (int, error) {
-	id, _, group, err := r.save(ctx, ps)
+// applyRun saves ps (entries of one group, in order, whose mapping is g,
+// nil when it has none) in one revision and returns the finish to record;
+// a run too large for one document is split. It returns the finishes and
+// the events they carry.
+func (r *Receivers) applyRun(ctx context.Context, ps []*pending, g *hindsight.AlertGroup) ([]hindsight.AlertFinish, int, error) {
+	id, mapping, err := r.save(ctx, ps, g)
 	if hindsight.ErrorCode(err) == hindsight.ETooLarge && len(ps) > 1 {
 		h := len(ps) / 2
-		n, err := r.applyRun(ctx, ps[:h])
+		f, n, err := r.applyRun(ctx, ps[:h], g)
 		if err != nil {
-			return n, err
+			return f, n, err
 		}
-		m, err := r.applyRun(ctx, ps[h:])
-		return n + m, err
+		if last := f[len(f)-1]; last.Group != nil {
+			g = last.Group
+		}
+		f2, m, err := r.applyRun(ctx, ps[h:], g)
+		return append(f, f2...), n + m, err
 	}
 	if err != nil {
-		return 0, err
+		return nil, 0, err
 	}
 	if r.crashAt == "saved" {
-		return 0, errCrash
+		return nil, 0, errCrash
 	}
-	deliveries := make([]string, 0, len(ps))
+	f := hindsight.AlertFinish{Source: ps[0].c.source, IncidentID: id, Group: mapping}
 	events := 0
 	for _, p := range ps {
-		deliveries = append(deliveries, p.delivery)
+		f.Deliveries = append(f.Deliveries, p.delivery)
 		events += len(p.rows)
 	}
-	n, err := r.store.FinishAlertInbox(ctx, ps[0].c.source, deliveries, id, group)
-	if err != nil {
-		// saved but not finished: the next claim after the lease settles
-		// the entries from the revision history
-		return 0, err
-	}
-	if n < len(deliveries) {
-		r.log.WarnContext(ctx, "alert inbox: entries were finished by another applier", "source", ps[0].c.source, "incident", id, "finished", n, "saved", len(deliveries))
-	}
-	return events, nil
+	return []hindsight.AlertFinish{f}, events, nil
 }
 
-// save opens the group's incident or extends it with the rows of ps. It
-// returns the incident ID, whether it opened it, and the group mapping to
-// write with the finished entries (nil when it does not change).
-func (r *Receivers) save(ctx context.Context, ps []*pending) (string, bool, *hindsight.AlertGroup, error) {
+// save opens the group's incident or extends it with the rows of ps; g
+// is the group's mapping (nil when it has none). It returns the incident ID
+// and the group mapping to write with the finished entries (nil when it
+// does not change).
+func (r *Receivers) save(ctx context.Context, ps []*pending, g *hindsight.AlertGroup) (string, *hindsight.AlertGroup, error) {
 	c := ps[0].c
 	closes := ps[len(ps)-1].c.closes
 	a := actor(c.source)
@@ -445,10 +489,6 @@ func (r *Receivers) save(ctx context.Context, ps []*pending) (string, bool, *hin
 			merge(doc, p.c, p.rows)
 		}
 	}
-	g, err := r.store.FindAlertGroup(ctx, c.source, c.group)
-	if err != nil && hindsight.ErrorCode(err) != hindsight.ENotFound {
-		return "", false, nil, err
-	}
 	title := c.open.title
 	if g != nil && g.Open {
 		for attempt := 0; ; attempt++ {
@@ -457,7 +497,7 @@ func (r *Receivers) save(ctx context.Context, ps []*pending) (string, bool, *hin
 				break // deleted: open a new one
 			}
 			if err != nil {
-				return "", false, nil, err
+				return "", nil, err
 			}
 			if cur.Doc.Status != hindsight.StatusDraft {
 				break // under review or published: alerts go to a new Draft
@@ -470,7 +510,7 @@ func (r *Receivers) save(ctx context.Context, ps []*pending) (string, bool, *hin
 				if closes {
 					closed = &hindsight.AlertGroup{Source: c.source, Key: c.group, IncidentID: cur.ID, Open: false, CreatedAt: g.CreatedAt}
 				}
-				return cur.ID, false, closed, nil
+				return cur.ID, closed, nil
 			}
 			if hindsight.ErrorCode(err) == hindsight.ETooLarge {
 				// the document is full: the group goes on in a new Draft
@@ -480,7 +520,7 @@ func (r *Receivers) save(ctx context.Context, ps []*pending) (string, bool, *hin
 				break
 			}
 			if hindsight.ErrorCode(err) != hindsight.EConflict || attempt >= 8 {
-				return "", false, nil, err
+				return "", nil, err
 			}
 		}
 	}
@@ -497,7 +537,7 @@ func (r *Receivers) save(ctx context.Context, ps []*pending) (string, bool, *hin
 	apply(doc)
 	inc, err := r.svc.Create(ctx, a, doc, app.CreateOptions{Message: "opened from " + msg})
 	if err != nil {
-		return "", false, nil, err
+		return "", nil, err
 	}
-	return inc.ID, true, &hindsight.AlertGroup{Source: c.source, Key: c.group, IncidentID: inc.ID, Open: !closes}, nil
+	return inc.ID, &hindsight.AlertGroup{Source: c.source, Key: c.group, IncidentID: inc.ID, Open: !closes}, nil
 }

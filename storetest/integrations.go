@@ -176,6 +176,30 @@ func testAlertEnqueue(t *testing.T, s integrationStore) {
 	if ev, _ := s.FindAlertEvents(ctx, "generic", []string{"badkey"}); len(ev) != 1 {
 		t.Fatalf("cleaned key not stored: %+v", ev)
 	}
+	// several deliveries in one transaction: a key of a later one that an
+	// earlier one holds is not new
+	enc := func(fresh []string) ([]byte, error) { return []byte(strings.Join(fresh, " ")), nil }
+	got, err := s.EnqueueAlerts(ctx, []hindsight.AlertEnqueue{
+		{Entry: hindsight.AlertInboxEntry{Source: "generic", Group: "b", Delivery: "b1", ReceivedAt: Epoch}, Keys: []string{"y1", "y2"}, Encode: enc},
+		{Entry: hindsight.AlertInboxEntry{Source: "generic", Group: "b", Delivery: "b2", ReceivedAt: Epoch}, Keys: []string{"y2", "y3"}, Encode: enc},
+		{Entry: hindsight.AlertInboxEntry{Source: "generic", Group: "b", Delivery: "b3", ReceivedAt: Epoch}, Keys: []string{"y1"}, Encode: enc},
+	})
+	if err != nil || jsonString(got) != jsonString([][]string{{"y1", "y2"}, {"y3"}, nil}) {
+		t.Fatalf("EnqueueAlerts = %v, %v; want [[y1 y2] [y3] []]", got, err)
+	}
+	// one failure records none of the batch
+	_, err = s.EnqueueAlerts(ctx, []hindsight.AlertEnqueue{
+		{Entry: hindsight.AlertInboxEntry{Source: "generic", Group: "c", Delivery: "c1", ReceivedAt: Epoch}, Keys: []string{"z1"}, Encode: enc},
+		{Entry: hindsight.AlertInboxEntry{Source: "generic", Group: "c", Delivery: "c2", ReceivedAt: Epoch}, Keys: []string{"z2"},
+			Encode: func([]string) ([]byte, error) { return nil, hindsight.Errorf(hindsight.EInvalid, "no") }},
+	})
+	igCode(t, "batch with a failing encoder", err, hindsight.EInvalid)
+	if ev, _ := s.FindAlertEvents(ctx, "generic", []string{"z1", "z2"}); len(ev) != 0 {
+		t.Fatalf("a failed batch left events: %+v", ev)
+	}
+	if got, err := s.EnqueueAlerts(ctx, nil); err != nil || len(got) != 0 {
+		t.Fatalf("EnqueueAlerts(none) = %v, %v", got, err)
+	}
 	// many keys at once (more than one statement's worth)
 	many := make([]string, 450)
 	for i := range many {
@@ -232,14 +256,14 @@ func testAlertInboxClaim(t *testing.T, s integrationStore) {
 	if !slices.Equal(inboxDeliveries(got), []string{"a1"}) || got[0].Attempts != 2 {
 		t.Fatalf("claim after the lease: %+v, want a1 at attempt 2", got)
 	}
-	if n, err := s.FinishAlertInbox(ctx, "alertmanager", []string{"a1"}, "INC-20261126-001", nil); err != nil || n != 1 {
+	if n, err := s.FinishAlertInbox(ctx, hindsight.AlertFinish{Source: "alertmanager", Deliveries: []string{"a1"}, IncidentID: "INC-20261126-001"}); err != nil || n != 1 {
 		t.Fatalf("finish a1: %d, %v", n, err)
 	}
 	// a2 is g1's oldest now, and unclaimed since its lease lapsed
 	if got := claim(later, 10, 10); !slices.Equal(inboxDeliveries(got), []string{"b1", "a2", "c1"}) {
 		t.Fatalf("claim after finishing a1: %v, want b1, a2 (closes), c1 (groups in the order of their oldest entry)", inboxDeliveries(got))
 	}
-	if _, err := s.FinishAlertInbox(ctx, "alertmanager", []string{"a2"}, "INC-20261126-001", nil); err != nil {
+	if _, err := s.FinishAlertInbox(ctx, hindsight.AlertFinish{Source: "alertmanager", Deliveries: []string{"a2"}, IncidentID: "INC-20261126-001"}); err != nil {
 		t.Fatal(err)
 	}
 	if got := claim(later, 10, 10); !slices.Equal(inboxDeliveries(got), []string{"a3"}) || got[0].Attempts != 1 {
@@ -291,10 +315,23 @@ func testAlertInboxFinish(t *testing.T, s integrationStore) {
 	if err != nil || len(es) != 2 || es[0].Attempts != 2 {
 		t.Fatalf("claim at the retry time: %+v, %v", es, err)
 	}
+	// two applies in one call: d1 and d2 of P1, and (in another source) x1
+	igEnqueue(t, s, "generic", "G", "x1", false, "x1")
 	g := &hindsight.AlertGroup{Source: "pagerduty", Key: "P1", IncidentID: "INC-20261126-007", Open: true}
-	n, err := s.FinishAlertInbox(ctx, "pagerduty", []string{"d1", "d2"}, "INC-20261126-007", g)
-	if err != nil || n != 2 {
+	n, err := s.FinishAlertInbox(ctx,
+		hindsight.AlertFinish{Source: "pagerduty", Deliveries: []string{"d1", "d2"}, IncidentID: "INC-20261126-007", Group: g},
+		hindsight.AlertFinish{Source: "generic", Deliveries: []string{"x1"}, IncidentID: "INC-20261126-008", Group: &hindsight.AlertGroup{Source: "generic", Key: "G", IncidentID: "INC-20261126-008"}})
+	if err != nil || n != 3 {
 		t.Fatalf("finish: %d, %v", n, err)
+	}
+	if got, err := s.FindAlertGroup(ctx, "generic", "G"); err != nil || got.IncidentID != "INC-20261126-008" || got.Open {
+		t.Fatalf("second group of the finish: %+v, %v", got, err)
+	}
+	if ev, _ := s.FindAlertEvents(ctx, "generic", []string{"x1"}); len(ev) != 1 || ev[0].State != hindsight.AlertDone || ev[0].IncidentID != "INC-20261126-008" {
+		t.Fatalf("event of the second finish: %+v", ev)
+	}
+	if n, err := s.FinishAlertInbox(ctx); err != nil || n != 0 {
+		t.Fatalf("finish of nothing: %d, %v", n, err)
 	}
 	if in, _ := s.FindAlertInbox(ctx, 0); len(in) != 0 {
 		t.Fatalf("inbox after finish: %+v", in)
@@ -313,7 +350,7 @@ func testAlertInboxFinish(t *testing.T, s integrationStore) {
 	}
 	// finishing again (another applier did it first): nothing, the group untouched
 	other := &hindsight.AlertGroup{Source: "pagerduty", Key: "P1", IncidentID: "INC-20261126-999", Open: false}
-	if n, err := s.FinishAlertInbox(ctx, "pagerduty", []string{"d1", "d2"}, "INC-20261126-999", other); err != nil || n != 0 {
+	if n, err := s.FinishAlertInbox(ctx, hindsight.AlertFinish{Source: "pagerduty", Deliveries: []string{"d1", "d2"}, IncidentID: "INC-20261126-999", Group: other}); err != nil || n != 0 {
 		t.Fatalf("second finish: %d, %v", n, err)
 	}
 	if got, _ := s.FindAlertGroup(ctx, "pagerduty", "P1"); got == nil || got.IncidentID != "INC-20261126-007" {
@@ -321,6 +358,14 @@ func testAlertInboxFinish(t *testing.T, s integrationStore) {
 	}
 	if ev, _ := s.FindAlertEvents(ctx, "pagerduty", []string{"e1"}); len(ev) != 1 || ev[0].IncidentID != "INC-20261126-007" {
 		t.Fatalf("a finish of nothing changed the events: %+v", ev)
+	}
+	// the wrong source finishes nothing
+	igEnqueue(t, s, "generic", "G", "x2", false, "x2")
+	if n, err := s.FinishAlertInbox(ctx, hindsight.AlertFinish{Source: "pagerduty", Deliveries: []string{"x2"}, IncidentID: "INC-20261126-008"}); err != nil || n != 0 {
+		t.Fatalf("finish in another source: %d, %v", n, err)
+	}
+	if n, err := s.FinishAlertInbox(ctx, hindsight.AlertFinish{Source: "generic", Deliveries: []string{"x2"}, IncidentID: "INC-20261126-008"}); err != nil || n != 1 {
+		t.Fatalf("finish x2: %d, %v", n, err)
 	}
 	if st, err := s.AlertInboxStats(ctx, now); err != nil || st.Entries != 0 || st.Events != 0 || !st.Oldest.IsZero() {
 		t.Fatalf("stats of an empty inbox: %+v, %v", st, err)

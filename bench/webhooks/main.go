@@ -77,6 +77,7 @@ func run(args []string, out io.Writer) error {
 	dbPath := fs.String("db", "", "SQLite file (default: a temporary one)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	workers := fs.Int("workers", 0, "alert groups the applier saves at once (0: the receivers' default)")
+	duty := fs.Float64("duty", 0, "the applier's duty while deliveries arrive, in (0, 1] (0: the receivers' default)")
 	intakeFirst := fs.Duration("intake-first", 0, "how long the applier waits for deliveries in progress before a save (0: the receivers' default, negative: none)")
 	drainFor := fs.Duration("drain-timeout", 10*time.Minute, "how long to wait for the inbox to drain after the last send")
 	applyAfter := fs.Bool("apply-after", false, "start the applier only after the last send (the intake measured alone)")
@@ -103,7 +104,7 @@ func run(args []string, out io.Writer) error {
 	defer st.Close()
 	svc := app.New(st, app.Options{})
 	const token = "bench-token"
-	rcv := alerting.New(svc, st, alerting.Config{AlertmanagerToken: token, ApplyWorkers: *workers, IntakeFirst: *intakeFirst, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	rcv := alerting.New(svc, st, alerting.Config{AlertmanagerToken: token, ApplyWorkers: *workers, IntakeFirst: *intakeFirst, ApplyDuty: *duty, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	actx, stopApplier := context.WithCancel(ctx)
 	if !*applyAfter {
 		rcv.Start(actx)

@@ -27,17 +27,51 @@ func placeholders(n int) string {
 
 // EnqueueAlert implements hindsight.AlertStore.
 func (s *Store) EnqueueAlert(ctx context.Context, e hindsight.AlertInboxEntry, keys []string, encode func(fresh []string) ([]byte, error)) ([]string, error) {
-	if e.Source == "" || e.Group == "" || e.Delivery == "" || !storable(e.Source) || !storable(e.Group) || !storable(e.Delivery) {
-		return nil, hindsight.Errorf(hindsight.EInvalid, "enqueue alert: source, group and delivery must be non-empty text")
+	fresh, err := s.EnqueueAlerts(ctx, []hindsight.AlertEnqueue{{Entry: e, Keys: keys, Encode: encode}})
+	if err != nil {
+		return nil, err
 	}
-	if encode == nil {
-		return nil, hindsight.Errorf(hindsight.EInvalid, "enqueue alert: no encoder")
+	return fresh[0], nil
+}
+
+// EnqueueAlerts implements hindsight.AlertStore.
+func (s *Store) EnqueueAlerts(ctx context.Context, qs []hindsight.AlertEnqueue) ([][]string, error) {
+	for _, q := range qs {
+		e := q.Entry
+		if e.Source == "" || e.Group == "" || e.Delivery == "" || !storable(e.Source) || !storable(e.Group) || !storable(e.Delivery) {
+			return nil, hindsight.Errorf(hindsight.EInvalid, "enqueue alert: source, group and delivery must be non-empty text")
+		}
+		if q.Encode == nil {
+			return nil, hindsight.Errorf(hindsight.EInvalid, "enqueue alert: no encoder")
+		}
 	}
+	var out [][]string
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		out = make([][]string, len(qs))
+		for i, q := range qs {
+			fresh, err := s.enqueueAlert(ctx, tx, q)
+			if err != nil {
+				return err
+			}
+			out[i] = fresh
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, internal("enqueue alert", err)
+	}
+	return out, nil
+}
+
+// enqueueAlert records one delivery in tx and returns its new keys, as
+// the caller named them.
+func (s *Store) enqueueAlert(ctx context.Context, tx *sql.Tx, q hindsight.AlertEnqueue) ([]string, error) {
+	e := q.Entry
 	// each key once, cleaned as stored; inserted in sorted order so that two
 	// deliveries sharing keys lock them in the same order (PostgreSQL)
 	orig := map[string]string{}
-	var order, sorted []string
-	for _, k := range keys {
+	var order []string
+	for _, k := range q.Keys {
 		c := clean(k)
 		if c == "" {
 			continue
@@ -48,60 +82,56 @@ func (s *Store) EnqueueAlert(ctx context.Context, e hindsight.AlertInboxEntry, k
 		orig[c] = k
 		order = append(order, c)
 	}
-	sorted = slices.Clone(order)
+	sorted := slices.Clone(order)
 	slices.Sort(sorted)
 	at := e.ReceivedAt
 	if at.IsZero() {
 		at = s.now()
 	}
-	var fresh []string
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		fresh = fresh[:0]
-		inserted := map[string]bool{}
-		for start := 0; start < len(sorted); start += inboxChunk {
-			part := sorted[start:min(len(sorted), start+inboxChunk)]
-			args := make([]any, 0, 5*len(part))
-			values := make([]string, 0, len(part))
-			for _, k := range part {
-				values = append(values, "(?, ?, ?, ?, '', ?)")
-				args = append(args, e.Source, k, e.Delivery, hindsight.AlertQueued, s.d.Time(at))
-			}
-			rows, err := tx.QueryContext(ctx, s.d.Rebind(`INSERT INTO alert_events (source, key, batch, state, incident_id, at) VALUES `+
-				strings.Join(values, ", ")+` ON CONFLICT (source, key) DO NOTHING RETURNING key`), args...)
-			if err != nil {
-				return err
-			}
-			for rows.Next() {
-				var k string
-				if err := rows.Scan(&k); err != nil {
-					rows.Close()
-					return err
-				}
-				inserted[k] = true
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return err
-			}
+	inserted := map[string]bool{}
+	for start := 0; start < len(sorted); start += inboxChunk {
+		part := sorted[start:min(len(sorted), start+inboxChunk)]
+		args := make([]any, 0, 5*len(part))
+		values := make([]string, 0, len(part))
+		for _, k := range part {
+			values = append(values, "(?, ?, ?, ?, '', ?)")
+			args = append(args, e.Source, k, e.Delivery, hindsight.AlertQueued, s.d.Time(at))
 		}
-		for _, k := range order {
-			if inserted[k] {
-				fresh = append(fresh, orig[k])
-			}
-		}
-		if len(fresh) == 0 {
-			return nil
-		}
-		payload, err := encode(slices.Clone(fresh))
+		rows, err := tx.QueryContext(ctx, s.d.Rebind(`INSERT INTO alert_events (source, key, batch, state, incident_id, at) VALUES `+
+			strings.Join(values, ", ")+` ON CONFLICT (source, key) DO NOTHING RETURNING key`), args...)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		_, err = tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO alert_inbox (source, group_key, delivery, events, closes, payload, received_at, attempts, last_error)
-VALUES (?, ?, ?, ?, ?, ?, ?, 0, '')`), e.Source, e.Group, e.Delivery, len(fresh), e.Closes, payload, s.d.Time(at))
-		return err
-	})
+		for rows.Next() {
+			var k string
+			if err := rows.Scan(&k); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			inserted[k] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	var fresh []string
+	for _, k := range order {
+		if inserted[k] {
+			fresh = append(fresh, orig[k])
+		}
+	}
+	if len(fresh) == 0 {
+		return nil, nil
+	}
+	payload, err := q.Encode(slices.Clone(fresh))
 	if err != nil {
-		return nil, internal("enqueue alert", err)
+		return nil, err
+	}
+	_, err = tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO alert_inbox (source, group_key, delivery, events, closes, payload, received_at, attempts, last_error)
+VALUES (?, ?, ?, ?, ?, ?, ?, 0, '')`), e.Source, e.Group, e.Delivery, len(fresh), e.Closes, payload, s.d.Time(at))
+	if err != nil {
+		return nil, err
 	}
 	return fresh, nil
 }
@@ -253,50 +283,67 @@ func (s *Store) FindAlertEvents(ctx context.Context, source string, keys []strin
 }
 
 // FinishAlertInbox implements hindsight.AlertStore.
-func (s *Store) FinishAlertInbox(ctx context.Context, source string, deliveries []string, incidentID string, group *hindsight.AlertGroup) (int, error) {
+func (s *Store) FinishAlertInbox(ctx context.Context, fs ...hindsight.AlertFinish) (int, error) {
+	if len(fs) == 0 {
+		return 0, nil
+	}
 	n := 0
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		n = 0
-		for start := 0; start < len(deliveries); start += inboxChunk {
-			part := deliveries[start:min(len(deliveries), start+inboxChunk)]
-			args := make([]any, 0, len(part)+1)
-			args = append(args, clean(source))
-			for _, d := range part {
-				args = append(args, clean(d))
-			}
-			rows, err := tx.QueryContext(ctx, s.d.Rebind(`DELETE FROM alert_inbox WHERE source = ? AND delivery IN (`+placeholders(len(part))+`) RETURNING delivery`), args...)
+		for _, f := range fs {
+			k, err := s.finishAlertInbox(ctx, tx, f)
 			if err != nil {
 				return err
 			}
-			done := []any{hindsight.AlertDone, clean(incidentID), clean(source)}
-			for rows.Next() {
-				var d string
-				if err := rows.Scan(&d); err != nil {
-					rows.Close()
-					return err
-				}
-				done = append(done, d)
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return err
-			}
-			if k := len(done) - 3; k > 0 {
-				n += k
-				if _, err := tx.ExecContext(ctx, s.d.Rebind(`UPDATE alert_events SET state = ?, incident_id = ? WHERE source = ? AND batch IN (`+placeholders(k)+`)`), done...); err != nil {
-					return err
-				}
-			}
+			n += k
 		}
-		if group == nil || n == 0 {
-			return nil
-		}
-		return s.putAlertGroup(ctx, tx, *group)
+		return nil
 	})
 	if err != nil {
 		return 0, internal("finish alert inbox", err)
 	}
 	return n, nil
+}
+
+func (s *Store) finishAlertInbox(ctx context.Context, tx *sql.Tx, f hindsight.AlertFinish) (int, error) {
+	n := 0
+	for start := 0; start < len(f.Deliveries); start += inboxChunk {
+		part := f.Deliveries[start:min(len(f.Deliveries), start+inboxChunk)]
+		args := make([]any, 0, len(part)+1)
+		args = append(args, clean(f.Source))
+		for _, d := range part {
+			args = append(args, clean(d))
+		}
+		rows, err := tx.QueryContext(ctx, s.d.Rebind(`DELETE FROM alert_inbox WHERE source = ? AND delivery IN (`+placeholders(len(part))+`) RETURNING delivery`), args...)
+		if err != nil {
+			return 0, err
+		}
+		done := []any{hindsight.AlertDone, clean(f.IncidentID), clean(f.Source)}
+		for rows.Next() {
+			var d string
+			if err := rows.Scan(&d); err != nil {
+				rows.Close()
+				return 0, err
+			}
+			done = append(done, d)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return 0, err
+		}
+		if k := len(done) - 3; k > 0 {
+			n += k
+			// source || '': the batch index, not the primary key (whose
+			// first column is source: every event of the source)
+			if _, err := tx.ExecContext(ctx, s.d.Rebind(`UPDATE alert_events SET state = ?, incident_id = ? WHERE source || '' = ? AND batch IN (`+placeholders(k)+`)`), done...); err != nil {
+				return 0, err
+			}
+		}
+	}
+	if f.Group == nil || n == 0 {
+		return n, nil
+	}
+	return n, s.putAlertGroup(ctx, tx, *f.Group)
 }
 
 // ReleaseAlertInbox implements hindsight.AlertStore.
