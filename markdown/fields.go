@@ -340,6 +340,9 @@ func (p *parse) list(v fieldVal, path string, placeholders ...string) []string {
 func (p *parse) services(v fieldVal) {
 	for _, it := range p.subItems(v, true) {
 		at := indexPath("summary.services_affected", len(p.doc.Summary.Services))
+		if strings.TrimSpace(it.text) == "" {
+			continue // an empty item ("-") names no service
+		}
 		if isPlaceholder(it.text, phService) {
 			p.placeholder(at, it.from, it.text)
 			continue
