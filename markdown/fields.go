@@ -197,6 +197,16 @@ func validIncidentID(s string) bool {
 // when empty or a placeholder (recorded).
 func (p *parse) scalar(v fieldVal, path string, placeholders ...string) (string, bool) {
 	s := strings.TrimSpace(v.text)
+	if strings.ContainsAny(s, "\v\f") {
+		// a line of white space only is an empty line, as it is written
+		lines := strings.Split(s, "\n")
+		for i, l := range lines {
+			if strings.TrimSpace(l) == "" {
+				lines[i] = ""
+			}
+		}
+		s = strings.Join(lines, "\n")
+	}
 	if s == "" {
 		return "", false
 	}

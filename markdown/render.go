@@ -405,7 +405,7 @@ func (r *renderer) itemSection(key string, items []string, placeholders ...strin
 
 func (r *renderer) items(items, placeholders []string, indent string) {
 	// empty items are not written (item), so a list of them is empty
-	if !slices.ContainsFunc(items, func(s string) bool { return s != "" }) {
+	if !slices.ContainsFunc(items, func(s string) bool { return strings.TrimLeft(s, " \t") != "" }) {
 		items = placeholders
 	}
 	for _, it := range items {
@@ -415,6 +415,8 @@ func (r *renderer) items(items, placeholders []string, indent string) {
 
 // item writes "- text" at indent, continuation lines indented under it.
 func (r *renderer) item(text, indent string) {
+	// a reader drops the spaces after a marker, however many (itemText)
+	text = strings.TrimLeft(text, " \t")
 	if text == "" {
 		return
 	}
