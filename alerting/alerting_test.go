@@ -85,7 +85,8 @@ func newBenchEnv(b *testing.B) *env {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { st.Close() })
-	return build(nil, st, clk)
+	// the applier does not rest after its saves (nothing else runs)
+	return build(nil, st, clk, func(c *alerting.Config) { c.ApplyDuty = 1 })
 }
 
 func newEnvWith(t *testing.T, open opener) *env {
@@ -94,13 +95,17 @@ func newEnvWith(t *testing.T, open opener) *env {
 	return build(t, open(t, clk.Now), clk)
 }
 
-func build(t *testing.T, st alertStore, clk *clock) *env {
+func build(t *testing.T, st alertStore, clk *clock, opts ...func(*alerting.Config)) *env {
 	svc := app.New(st, app.Options{Now: clk.Now})
 	logs := &lockedBuffer{}
-	r := alerting.New(svc, st, alerting.Config{
+	cfg := alerting.Config{
 		AlertmanagerToken: amToken, PagerDutySecrets: []string{pdSecret}, GenericToken: gToken,
 		Logger: slog.New(slog.NewTextHandler(logs, nil)),
-	})
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	r := alerting.New(svc, st, cfg)
 	mux := http.NewServeMux()
 	for _, rt := range r.Routes() {
 		mux.Handle(rt.Pattern, rt.Handler)

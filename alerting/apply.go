@@ -262,8 +262,10 @@ func (r *Receivers) pass(ctx context.Context) (claimed, applied int, err error) 
 	return len(entries), events, err
 }
 
-// claimGroups is how many groups a pass claims per worker.
-const claimGroups = 4
+// claimGroups is how many groups a pass claims per worker: one, so that
+// each save has half of a fresh lease to finish in (a pass's groups are
+// claimed at once and would share one lease).
+const claimGroups = 1
 
 // maxRetryDelay bounds the delay before a failed entry is tried again.
 const maxRetryDelay = 10 * time.Minute

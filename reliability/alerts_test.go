@@ -23,8 +23,10 @@ import (
 const alertToken = "reliability-generic-token"
 
 // alertEnv configures serve's generic receiver, with a short inbox lease so
-// that the entries a killed applier held are taken over within seconds.
-var alertEnv = []string{"HINDSIGHT_GENERIC_TOKEN=" + alertToken, "HINDSIGHT_ALERT_INBOX_LEASE=2s"}
+// that the entries a killed applier held are taken over within seconds (a
+// save must end within half the lease: the long form's incidents grow to
+// over a thousand rows).
+var alertEnv = []string{"HINDSIGHT_GENERIC_TOKEN=" + alertToken, "HINDSIGHT_ALERT_INBOX_LEASE=6s"}
 
 // alertConfig sizes an alert crash run: at least events alerts, sent until
 // the kills are done.
@@ -175,7 +177,7 @@ func alertCrash(t *testing.T, in *instance) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("after 2 minutes: %d of %d alerts not in a timeline, %d inbox entries left\n%s", missing, events, q, in.logs())
+			t.Fatalf("after 2 minutes: %d of %d alerts not in a timeline, %d inbox entries left:\n%s\n%s", missing, events, q, inboxHeads(t, in.db), in.logs())
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
@@ -279,4 +281,50 @@ func inboxEntries(t *testing.T, db string) int {
 		return -1
 	}
 	return n
+}
+
+// inboxHeads describes the oldest entry of each group left in the inbox.
+func inboxHeads(t *testing.T, db string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	const q = `SELECT group_key, COUNT(*), MIN(id), MAX(attempts), MAX(COALESCE(CAST(lease_until AS TEXT), '')), MAX(last_error) FROM alert_inbox GROUP BY group_key ORDER BY MIN(id)`
+	var b strings.Builder
+	scan := func(next func() bool, sc func(...any) error) {
+		for next() {
+			var g, lease, lastErr string
+			var n, id, attempts int64
+			if err := sc(&g, &n, &id, &attempts, &lease, &lastErr); err != nil {
+				fmt.Fprintf(&b, "scan: %v\n", err)
+				return
+			}
+			fmt.Fprintf(&b, "  group %s: %d entries from id %d, attempts %d, lease until %s, last error %q\n", g, n, id, attempts, lease, lastErr)
+		}
+	}
+	if strings.HasPrefix(db, "postgres") {
+		conn, err := pgx.Connect(ctx, db)
+		if err != nil {
+			return err.Error()
+		}
+		defer conn.Close(ctx)
+		rows, err := conn.Query(ctx, q)
+		if err != nil {
+			return err.Error()
+		}
+		defer rows.Close()
+		scan(rows.Next, rows.Scan)
+		return b.String()
+	}
+	h, err := sql.Open("sqlite", "file:"+db+"?mode=ro&_pragma=busy_timeout(10000)")
+	if err != nil {
+		return err.Error()
+	}
+	defer h.Close()
+	rows, err := h.QueryContext(ctx, q)
+	if err != nil {
+		return err.Error()
+	}
+	defer rows.Close()
+	scan(rows.Next, rows.Scan)
+	return b.String()
 }
