@@ -127,7 +127,7 @@ type AlertInboxStats struct {
 // A receiver records a delivery with EnqueueAlert: its event keys (whose
 // primary key makes an event acceptable once: a retried delivery finds them
 // and is a duplicate) and an inbox entry with the new events, in one
-// transaction. An applier claims the entries of a few groups
+// transaction. An applier claims the entries of one or a few groups
 // (ClaimAlertInbox: a lease; one claimer per group at a time, across
 // processes), saves each group's change through the application service
 // with the entries' delivery IDs in the revision message (written in the

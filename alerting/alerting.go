@@ -24,13 +24,12 @@
 // duplicate, or when the delivery means no change). From then on the
 // events survive a crash.
 //
-// The applier (Start, or Drain in tests and tools) claims the entries of a
-// few alert groups at a time (ClaimAlertInbox: a lease, one claimer per
-// group across processes), coalesces the entries of a group into one save
-// through app.Service (one revision for a burst of alerts), and finishes
-// the pass's entries in one transaction (FinishAlertInbox: the entries
-// leave the inbox, their events are done, the groups map to their
-// incidents). The intake goes first: before each of its writes the applier
+// The applier (Start, or Drain in tests and tools) claims the waiting
+// entries of one alert group per worker at a time (ClaimAlertInbox: a
+// lease, one claimer per group across processes), coalesces them into one
+// save through app.Service (one revision for a burst of alerts), and
+// finishes them (FinishAlertInbox: the entries leave the inbox, their
+// events are done, the group maps to its incident). The intake goes first: before each of its writes the applier
 // waits (briefly) for the deliveries being received to be answered, and
 // while deliveries arrive it rests as long as it saved (Config.ApplyDuty),
 // so under a stream of alerts the answers stay fast and the applier lags,

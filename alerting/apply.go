@@ -187,8 +187,9 @@ func (r *Receivers) Backlog(ctx context.Context) (hindsight.AlertInboxStats, err
 // errCrash is the error of an applier stopped at a crash point (tests).
 var errCrash = errors.New("alerting: stopped at a crash point")
 
-// pass claims the entries of a few groups, applies them, ApplyWorkers
-// groups at once, and finishes them together in one transaction. It
+// pass claims the entries of one group per worker, applies them,
+// ApplyWorkers groups at once, and finishes them together in one
+// transaction. It
 // returns the entries claimed, the events applied and the first error.
 func (r *Receivers) pass(ctx context.Context) (claimed, applied int, err error) {
 	r.gate.wait(r.cfg.IntakeFirst)
