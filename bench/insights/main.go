@@ -18,6 +18,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"regexp"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -45,14 +47,21 @@ func main() {
 	schema := flag.String("schema", "hs_insights", "PostgreSQL: the schema to work in (kept)")
 	reps := flag.Int("reps", 30, "repetitions of each query")
 	workers := flag.Int("workers", 2, "parallel importers")
+	only := flag.String("only", "", "run only the figures whose name matches this regular expression")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the timed queries to this file")
 	flag.Parse()
-	if err := run(*n, *k, *dsn, *schema, *reps, *workers); err != nil {
+	re, err := regexp.Compile(*only)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench: -only:", err)
+		os.Exit(2)
+	}
+	if err := run(*n, *k, *dsn, *schema, *reps, *workers, re, *cpuprofile); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(n, k int, dsn, schema string, reps, workers int) error {
+func run(n, k int, dsn, schema string, reps, workers int, only *regexp.Regexp, cpuprofile string) error {
 	ctx := context.Background()
 	var s store
 	var analyze func() error
@@ -123,6 +132,17 @@ func run(n, k int, dsn, schema string, reps, workers int) error {
 		to := now.AddDate(0, 0, -i)
 		return hindsight.InsightsFilter{From: to.AddDate(-1, 0, 0), Before: to, AsOf: now}
 	}
+	if cpuprofile != "" {
+		f, err := os.Create(cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	member := hindsight.Viewer{UserID: "someone"}
 	fig := []struct {
 		name string
@@ -145,6 +165,9 @@ func run(n, k int, dsn, schema string, reps, workers int) error {
 	fmt.Printf("\n%-34s %9s %9s %9s %10s\n", "insights", "p50 ms", "p95 ms", "cpu p95", "incidents")
 	var allIns, allInsCPU []time.Duration
 	for _, x := range fig {
+		if !only.MatchString(x.name) {
+			continue
+		}
 		var ds, cs []time.Duration
 		got := 0
 		for i := range reps {
@@ -199,6 +222,9 @@ func run(n, k int, dsn, schema string, reps, workers int) error {
 	fmt.Printf("\n%-34s %9s %9s %9s %10s\n", "action item page (items + owners)", "p50 ms", "p95 ms", "cpu p95", "matches")
 	var allItems, allItemsCPU []time.Duration
 	for _, x := range items {
+		if !only.MatchString(x.name) {
+			continue
+		}
 		var ds, cs []time.Duration
 		total := 0
 		for i := range reps {
