@@ -9,26 +9,6 @@ import (
 
 var _ sqlstore.InsightsDialect = dialect{}
 
-// Minutes subtracts epoch seconds; the times are whole minutes, so the
-// integer division is exact.
-func (dialect) Minutes(later, earlier string) string {
-	return `(CAST(EXTRACT(EPOCH FROM ` + later + `) - EXTRACT(EPOCH FROM ` + earlier + `) AS BIGINT) / 60)`
-}
-
-// Month formats the UTC month.
-func (dialect) Month(ts string) string {
-	return `to_char(` + ts + ` AT TIME ZONE 'UTC', 'YYYY-MM')`
-}
-
-// DistributionSQL uses percentile_cont, the definition the SQLite dialect
-// reproduces.
-func (dialect) DistributionSQL() string {
-	return `SELECT m, COUNT(*), CAST(AVG(x) AS DOUBLE PRECISION),
-    percentile_cont(0.5) WITHIN GROUP (ORDER BY x), percentile_cont(0.9) WITHIN GROUP (ORDER BY x),
-    CAST(MIN(x) AS DOUBLE PRECISION), CAST(MAX(x) AS DOUBLE PRECISION), SUM(derived)
-FROM vals GROUP BY m`
-}
-
 // OrMatchArg joins the words (letters and digits only) with | for
 // to_tsquery.
 func (dialect) OrMatchArg(words []string) (string, bool) {

@@ -26,6 +26,10 @@ func RunInsights(t *testing.T, open Opener) {
 		{"OwnerCounts", testOwnerCounts},
 		{"RelatedAndRecurrences", testRelated},
 		{"Gauges", testGauges},
+		{"MaintainedOnSave", testInsightMaintained},
+		{"Reference", testInsightReference},
+		{"RollupsMatchMigration", testInsightMigration},
+		{"ConcurrentSaves", testInsightConcurrentSaves},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -532,5 +536,104 @@ func testGauges(t *testing.T, s insightStore, f *fixture) {
 	}
 	if g.OpenItems != 2 || g.OverdueItems != 1 {
 		t.Errorf("anonymous open/overdue = %d/%d, want 2/1", g.OpenItems, g.OverdueItems)
+	}
+}
+
+// testInsightMaintained changes the fixture and checks the figures
+// (computed by hand) follow: a time to acknowledge derived from the
+// timeline after an update, visibility changes and deletes.
+func testInsightMaintained(t *testing.T, s insightStore, f *fixture) {
+	get := func(id string) *hindsight.Incident {
+		inc, err := s.FindIncidentByID(ctx(t), hindsight.SystemViewer, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return inc
+	}
+	figures := func(v hindsight.Viewer) *hindsight.Insights {
+		in, err := s.Insights(ctx(t), v, year2026())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return in
+	}
+	// B states no TTA any more; its timeline says it was acknowledged 12
+	// minutes after detection (08:15), in capitals, and an earlier
+	// "acknowledged" before detection does not count.
+	b := get(f.B)
+	doc := *b.Doc
+	doc.Detection.TTA = hindsight.Duration{}
+	doc.Timeline = append(slices.Clone(doc.Timeline),
+		hindsight.Event{Time: tm("2026-02-15 08:05"), Event: "acknowledged too early"},
+		hindsight.Event{Time: tm("2026-02-15 08:27"), Event: "Erin ACKNOWLEDGED the page"})
+	if _, err := s.UpdateIncident(ctx(t), hindsight.IncidentUpdate{ID: f.B, BaseRevision: b.Revision, Doc: &doc, Author: "alice"}); err != nil {
+		t.Fatal(err)
+	}
+	// TTA [2 4 7 12], 7 and 12 derived: mean 25/4, median (4+7)/2, p90 at
+	// rank 3.7: 7 + 0.7*5 = 10.5.
+	checkDist(t, "TTA after B's update", figures(anon).TimeToAcknowledge, hindsight.Distribution{N: 4, Mean: 6.25, Median: 5.5, P90: 10.5, Min: 2, Max: 12, Derived: 2})
+
+	// E is no longer restricted: everyone sees it. TTD [5 15 15 30 100]:
+	// mean 33, median 15, p90 at rank 4.6: 30 + 0.6*70 = 72.
+	e := get(f.E)
+	open := false
+	if _, err := s.UpdateIncident(ctx(t), hindsight.IncidentUpdate{ID: f.E, BaseRevision: e.Revision, Doc: e.Doc, Author: "alice", Restricted: &open}); err != nil {
+		t.Fatal(err)
+	}
+	in := figures(anon)
+	if in.Incidents != 5 {
+		t.Errorf("incidents after E is unrestricted = %d, want 5", in.Incidents)
+	}
+	checkDist(t, "TTD after E is unrestricted", in.TimeToDetect, hindsight.Distribution{N: 5, Mean: 33, Median: 15, P90: 72, Min: 5, Max: 100})
+	checkCounts(t, "recurrences after E is unrestricted", in.Recurrences, "checkout=3")
+
+	// A deleted: its closed items no longer make later checkout incidents
+	// recurrences. B, C, D, E: TTD [15 30 15 100] sorted [15 15 30 100]:
+	// mean 40, median 22.5, p90 at rank 3.7: 30 + 0.7*70 = 79.
+	if err := s.DeleteIncident(ctx(t), hindsight.IncidentDelete{ID: f.A, Author: "alice"}); err != nil {
+		t.Fatal(err)
+	}
+	in = figures(anon)
+	if in.Incidents != 4 {
+		t.Errorf("incidents after deleting A = %d, want 4", in.Incidents)
+	}
+	checkDist(t, "TTD after deleting A", in.TimeToDetect, hindsight.Distribution{N: 4, Mean: 40, Median: 22.5, P90: 79, Min: 15, Max: 100})
+	checkCounts(t, "by service after deleting A", in.ByService, "checkout=3 search=1")
+	checkCounts(t, "recurrences after deleting A", in.Recurrences, "")
+	// B's two, C's one, E's one: 4 items, 1 closed.
+	if in.ActionItems.Total != 4 || in.ActionItems.Closed != 1 {
+		t.Errorf("action items after deleting A = %+v, want 4, 1 closed", in.ActionItems)
+	}
+	page, err := s.TrackActionItems(ctx(t), anon, hindsight.ActionItemQuery{AsOf: asOf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := itemKeys(page.Items, f); got != "B:AI-001 E:AI-001 B:AI-002 C:AI-001" || page.Total != 4 {
+		t.Errorf("tracker after deleting A = %q (%d), want B:AI-001 E:AI-001 B:AI-002 C:AI-001", got, page.Total)
+	}
+
+	// D purged: B, C, E remain.
+	if err := s.DeleteIncident(ctx(t), hindsight.IncidentDelete{ID: f.D, Author: "alice", Purge: true}); err != nil {
+		t.Fatal(err)
+	}
+	in = figures(anon)
+	if in.Incidents != 3 {
+		t.Errorf("incidents after purging D = %d, want 3", in.Incidents)
+	}
+	checkCounts(t, "by service after purging D", in.ByService, "checkout=2 search=1")
+	owners, err := s.ActionItemCounts(ctx(t), anon, hindsight.ActionItemQuery{AsOf: asOf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// alice: B's P0 (overdue, past objective) and E's P0 (target 03-20,
+	// overdue; E ended 03-10 09:20, objective 03-24: past); carol: B's P2;
+	// dave: C's closed item.
+	want := []hindsight.OwnerCount{
+		{Owner: "alice", Open: 2, Overdue: 2, PastObjective: 2, Total: 2},
+		{Owner: "carol", Open: 1, PastObjective: 1, Total: 1},
+		{Owner: "dave", Closed: 1, Total: 1},
+	}
+	if !slices.Equal(owners, want) {
+		t.Errorf("owner counts after purging D = %+v, want %+v", owners, want)
 	}
 }

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/hindsight-pm/hindsight"
@@ -42,31 +43,36 @@ func (s *Store) normItemQuery(q hindsight.ActionItemQuery) (*itemQuery, error) {
 	return n, nil
 }
 
-// itemConds adds the filters of q on action items (alias a) of incidents
-// (alias i) visible to v: the store's FindActionItems filters plus the
-// tracker's.
-func (s *Store) itemConds(c *cond, v hindsight.Viewer, q *itemQuery) {
-	c.add(`i.deleted_at IS NULL`)
-	c.visible(v)
-	if q.Owner != "" {
-		c.add(`lower(a.owner) = lower(?)`, clean(q.Owner))
+// itemConds is the filters of q on action items (alias a, with their
+// copies of the incident's columns) of live incidents visible to v: the
+// store's FindActionItems filters plus the tracker's, as one or more
+// disjoint conditions (arms) whose matches together are the items: past
+// objective is one arm per priority, each a range of the open items'
+// (priority, end) index. open reports whether only open items can match
+// (their partial indexes then serve).
+func (s *Store) itemConds(v hindsight.Viewer, q *itemQuery) (arms []*cond, open bool) {
+	c := &cond{}
+	c.add(`a.inc_live = 1`)
+	visibleCond(c, v, `a.inc_restricted`, `a.incident_id`)
+	open = q.Overdue || q.PastObjective || (len(q.Status) > 0 && !slices.Contains(q.Status, hindsight.ItemClosed))
+	if open {
+		c.add(`a.is_open = 1`)
 	}
-	// Open items are the few: with a status filter that leaves Closed out,
-	// the status index should find the rows, not the priority index.
-	prio := `a.priority`
-	if len(q.Status) > 0 && !slices.Contains(q.Status, hindsight.ItemClosed) {
-		prio = s.noIndex(prio)
+	if q.Owner != "" {
+		c.add(`a.owner_key = ?`, foldKey(q.Owner))
+	}
+	// open items are read from their partial indexes (in owner, target
+	// date or priority order): keep the planner off the priority and
+	// status indexes of every item
+	prio, status := `a.priority`, `a.status`
+	if open {
+		prio, status = s.noIndex(prio), s.noIndex(status)
 	}
 	c.in(prio, strs(q.Priority))
-	c.in(`a.status`, strs(q.Status))
-	c.in(`i.severity`, strs(q.Severity))
+	c.in(status, strs(q.Status))
+	c.in(`a.inc_severity`, strs(q.Severity))
 	if q.Overdue {
-		closed := string(hindsight.ItemClosed)
-		c.add(notClosed+` AND a.target_date IS NOT NULL AND `+s.noIndex("a.target_date")+` < ?`, closed, closed, s.d.Date(q.overdueDay))
-	}
-	if q.PastObjective {
-		sql, args := s.objectiveCond(q.Objectives, q.day)
-		c.add(sql, args...)
+		c.add(`a.target_date IS NOT NULL AND a.target_date < ?`, s.d.Date(q.overdueDay))
 	}
 	if !q.DueFrom.IsZero() {
 		c.add(`a.target_date IS NOT NULL AND a.target_date >= ?`, s.d.Date(q.DueFrom))
@@ -75,11 +81,80 @@ func (s *Store) itemConds(c *cond, v hindsight.Viewer, q *itemQuery) {
 		c.add(`a.target_date IS NOT NULL AND a.target_date < ?`, s.d.Date(q.DueBefore))
 	}
 	if q.Service != "" {
-		c.add(`EXISTS (SELECT 1 FROM incident_services sv WHERE sv.incident_id = i.id AND lower(sv.name) = lower(?))`, clean(q.Service))
+		sv := `SELECT sv.incident_id FROM insight_facts sv WHERE sv.scope = 1 AND sv.service = ?`
+		if open {
+			sv += ` AND sv.open_items > 0`
+		}
+		c.add(`a.incident_id IN (`+sv+`)`, foldKey(q.Service))
 	}
 	if q.IncidentID != "" {
 		c.add(`a.incident_id = ?`, clean(q.IncidentID))
 	}
+	if !q.PastObjective {
+		return []*cond{c}, open
+	}
+	o := q.Objectives.OrDefault()
+	for _, pr := range []hindsight.Priority{hindsight.P0, hindsight.P1, hindsight.P2} {
+		d, _ := o.Days(pr)
+		arm := &cond{parts: slices.Clone(c.parts), args: slices.Clone(c.args)}
+		arm.add(`a.priority = ? AND a.inc_end_at IS NOT NULL AND a.inc_end_at < ?`, string(pr), s.d.Time(q.day.AddDate(0, 0, -d)))
+		arms = append(arms, arm)
+	}
+	return arms, open
+}
+
+// armsSQL is the UNION ALL of SELECT cols over the arms, with colArgs (the
+// arguments of cols) before each arm's own.
+func armsSQL(cols string, colArgs []any, arms []*cond) (string, []any) {
+	var parts []string
+	var args []any
+	for _, c := range arms {
+		parts = append(parts, `SELECT `+cols+` FROM action_items a WHERE `+c.String())
+		args = append(append(args, colArgs...), c.args...)
+	}
+	return strings.Join(parts, "\nUNION ALL "), args
+}
+
+// rolledUp reports whether the items matching q can be counted from
+// insight_items: no filter but owner, priority, status and severity.
+func (q *itemQuery) rolledUp() bool {
+	return !q.Overdue && !q.PastObjective && q.DueFrom.IsZero() && q.DueBefore.IsZero() && q.Service == "" && q.IncidentID == ""
+}
+
+// itemRollup selects, per owner, the items and closed items matching q
+// (rolledUp) from insight_items, plus (for a viewer who is not an admin)
+// the restricted incidents' items the viewer sees as a member, counted
+// from action_items.
+func (s *Store) itemRollup(v hindsight.Viewer, q *itemQuery) (string, []any) {
+	closed := `'` + string(hindsight.ItemClosed) + `'`
+	var c cond
+	if v.SeesAll() {
+		c.add(`restricted IN (0, 1)`)
+	} else {
+		c.add(`restricted = 0`)
+	}
+	if q.Owner != "" {
+		c.add(`owner_key = ?`, foldKey(q.Owner))
+	}
+	c.in(`priority`, strs(q.Priority))
+	c.in(`status`, strs(q.Status))
+	c.in(`severity`, strs(q.Severity))
+	sq := `SELECT owner_key, n, CASE WHEN status = ` + closed + ` THEN n ELSE 0 END AS closed FROM insight_items WHERE ` + c.String()
+	args := c.args
+	if !v.SeesAll() && v.UserID != "" {
+		var m cond
+		m.add(`m.user_id = ? AND a.incident_id = m.incident_id AND a.inc_restricted = 1 AND a.inc_live = 1`, clean(v.UserID))
+		if q.Owner != "" {
+			m.add(`a.owner_key = ?`, foldKey(q.Owner))
+		}
+		m.in(`a.priority`, strs(q.Priority))
+		m.in(`a.status`, strs(q.Status))
+		m.in(`a.inc_severity`, strs(q.Severity))
+		sq += `
+UNION ALL SELECT a.owner_key, 1, CASE WHEN a.status = ` + closed + ` THEN 1 ELSE 0 END FROM incident_members m CROSS JOIN action_items a WHERE ` + m.String()
+		args = append(args, m.args...)
+	}
+	return sq, args
 }
 
 // TrackActionItems implements hindsight.InsightStore.
@@ -88,11 +163,16 @@ func (s *Store) TrackActionItems(ctx context.Context, v hindsight.Viewer, aq hin
 	if err != nil {
 		return nil, err
 	}
-	var c cond
-	s.itemConds(&c, v, q)
+	arms, _ := s.itemConds(v, q)
 	page := &hindsight.ActionItemPage{Items: []hindsight.TrackedItem{}}
-	if err := s.rq.QueryRowContext(ctx, s.d.Rebind(`SELECT COUNT(*) FROM action_items a JOIN incidents i ON i.id = a.incident_id WHERE `+c.String()),
-		c.args...).Scan(&page.Total); err != nil {
+	if q.rolledUp() {
+		sq, args := s.itemRollup(v, q)
+		err = s.rq.QueryRowContext(ctx, s.d.Rebind(`SELECT COALESCE(SUM(n), 0) FROM (`+sq+`) x`), args...).Scan(&page.Total)
+	} else {
+		sq, args := armsSQL(`COUNT(*) AS n`, nil, arms)
+		err = s.rq.QueryRowContext(ctx, s.d.Rebind(`SELECT COALESCE(SUM(n), 0) FROM (`+sq+`) x`), args...).Scan(&page.Total)
+	}
+	if err != nil {
 		return nil, internal("track action items", err)
 	}
 	if page.Total == 0 || q.Offset >= page.Total {
@@ -109,17 +189,30 @@ func (s *Store) TrackActionItems(ctx context.Context, v hindsight.Viewer, aq hin
 	case hindsight.ItemSortPriority:
 		key = `a.priority ` + dir
 	case hindsight.ItemSortOwner:
-		key = `lower(a.owner) ` + dir
+		key = `a.owner_key ` + dir
 	case hindsight.ItemSortSeverity:
-		key = `i.severity_rank ` + dir
+		key = `a.inc_severity_rank ` + dir
 	case hindsight.ItemSortIncident:
 		key = `a.incident_id ` + dir
 	}
+	key += `, a.incident_id ` + dir + `, a.position ` + dir
+	// the page's items first (from action_items alone: one arm in index
+	// order, or the arms' matches sorted), then their incidents' columns
+	var pq string
+	var pargs []any
+	if len(arms) == 1 {
+		pq, pargs = `SELECT a.incident_id, a.position FROM action_items a WHERE `+arms[0].String(), arms[0].args
+	} else {
+		u, uargs := armsSQL(`a.incident_id, a.position, a.target_date, a.priority, a.owner_key, a.inc_severity_rank`, nil, arms)
+		pq, pargs = `SELECT a.incident_id, a.position FROM (`+u+`) a`, uargs
+	}
 	sq := `SELECT a.incident_id, i.title, i.severity, i.status, i.end_at, i.services, a.position, a.item_id, a.action, a.owner,
     a.priority, a.target_date, a.target_text, a.status
-FROM action_items a JOIN incidents i ON i.id = a.incident_id WHERE ` + c.String() + `
-ORDER BY ` + key + `, a.incident_id ` + dir + `, a.position ` + dir + ` LIMIT ? OFFSET ?`
-	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(sq), append(append([]any{}, c.args...), q.limit, q.Offset)...)
+FROM (` + pq + ` ORDER BY ` + key + ` LIMIT ? OFFSET ?) p
+JOIN action_items a ON a.incident_id = p.incident_id AND a.position = p.position
+JOIN incidents i ON i.id = a.incident_id
+ORDER BY ` + key
+	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(sq), append(append([]any{}, pargs...), q.limit, q.Offset)...)
 	if err != nil {
 		return nil, internal("track action items", err)
 	}
@@ -158,30 +251,42 @@ func (q *itemQuery) annotate(r *hindsight.TrackedItem) {
 	r.Overdue = open && r.TargetDate.IsSet() && r.TargetDate.T.Before(q.overdueDay)
 }
 
-// ActionItemCounts implements hindsight.InsightStore.
+// ActionItemCounts implements hindsight.InsightStore. Without filters
+// beyond owner, priority, status and severity, the items and closed items
+// per owner come from insight_items and only open items (for overdue and
+// past objective) are read; otherwise every matching item is.
 func (s *Store) ActionItemCounts(ctx context.Context, v hindsight.Viewer, aq hindsight.ActionItemQuery) ([]hindsight.OwnerCount, error) {
 	q, err := s.normItemQuery(aq)
 	if err != nil {
 		return nil, err
 	}
-	var c cond
-	s.itemConds(&c, v, q)
 	objSQL, objArgs := s.objectiveCond(q.Objectives, q.day)
-	closed := string(hindsight.ItemClosed)
-	// The matching items are selected first (materialized), so the
-	// planner picks the filters' indexes rather than walking the owner
-	// index to avoid sorting the groups.
-	sq := `WITH m AS MATERIALIZED (
-    SELECT lower(a.owner) AS owner,
-        CASE WHEN a.status = ? THEN 1 ELSE 0 END AS closed,
-        CASE WHEN a.status <> ? AND a.target_date IS NOT NULL AND a.target_date < ? THEN 1 ELSE 0 END AS overdue,
-        CASE WHEN ` + objSQL + ` THEN 1 ELSE 0 END AS past
-    FROM action_items a JOIN incidents i ON i.id = a.incident_id WHERE ` + c.String() + `)
-SELECT owner, COUNT(*), SUM(closed), SUM(overdue), SUM(past) FROM m
-GROUP BY owner ORDER BY COUNT(*) - SUM(closed) DESC, 1 LIMIT ?`
-	args := append([]any{closed, closed, s.d.Date(q.overdueDay)}, objArgs...)
-	args = append(args, c.args...)
-	args = append(args, q.limit)
+	closed := `'` + string(hindsight.ItemClosed) + `'`
+	flags := `CASE WHEN a.is_open = 1 AND a.target_date IS NOT NULL AND a.target_date < ? THEN 1 ELSE 0 END AS overdue,
+        CASE WHEN a.is_open = 1 AND ` + objSQL + ` THEN 1 ELSE 0 END AS past`
+	flagArgs := append([]any{s.d.Date(q.overdueDay)}, objArgs...)
+	var sq string
+	var args []any
+	arms, _ := s.itemConds(v, q)
+	if q.rolledUp() {
+		// open items only: the condition with is_open = 1 added
+		c := arms[0]
+		if !slices.Contains(c.parts, `a.is_open = 1`) {
+			c.add(`a.is_open = 1`)
+		}
+		rs, rargs := s.itemRollup(v, q)
+		sq = `SELECT owner, SUM(n), SUM(closed), SUM(overdue), SUM(past) FROM (
+    SELECT owner_key AS owner, n, closed, 0 AS overdue, 0 AS past FROM (` + rs + `) r
+    UNION ALL SELECT a.owner_key, 0, 0, ` + flags + ` FROM action_items a WHERE ` + c.String() + `) x
+GROUP BY owner`
+		args = append(append(rargs, flagArgs...), c.args...)
+	} else {
+		u, uargs := armsSQL(`a.owner_key, a.status, `+flags, flagArgs, arms)
+		sq = `SELECT a.owner_key, COUNT(*), SUM(CASE WHEN a.status = ` + closed + ` THEN 1 ELSE 0 END), SUM(overdue), SUM(past) FROM (
+` + u + `) a
+GROUP BY a.owner_key`
+		args = uargs
+	}
 	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(sq), args...)
 	if err != nil {
 		return nil, internal("count action items", err)
@@ -193,11 +298,21 @@ GROUP BY owner ORDER BY COUNT(*) - SUM(closed) DESC, 1 LIMIT ?`
 		if err := rows.Scan(&x.Owner, &x.Total, &x.Closed, &x.Overdue, &x.PastObjective); err != nil {
 			return nil, internal("count action items", err)
 		}
+		if x.Total == 0 {
+			continue
+		}
 		x.Open = x.Total - x.Closed
 		out = append(out, x)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, internal("count action items", err)
 	}
-	return out, nil
+	// most open first, then by owner
+	slices.SortFunc(out, func(a, b hindsight.OwnerCount) int {
+		if a.Open != b.Open {
+			return b.Open - a.Open
+		}
+		return strings.Compare(a.Owner, b.Owner)
+	})
+	return out[:min(len(out), q.limit)], nil
 }

@@ -178,9 +178,20 @@ func sortedKeys(m map[string]hindsight.Extra) []string {
 	return keys
 }
 
-// writeRows replaces the service, timeline and action item rows and the
-// search text of incident id with those of pr.
+// writeRows replaces the service, timeline and action item rows, the
+// search text and the insight facts of incident id (live: not deleted,
+// already written to incidents) with those of pr, and moves the insight
+// rollups by the difference. Action items carry copies of the incident's
+// columns the tracker filters on, so it does not join incidents per item.
 func (s *Store) writeRows(ctx context.Context, tx *sql.Tx, id string, pr *projection) error {
+	var restricted bool
+	if err := tx.QueryRowContext(ctx, s.d.Rebind(`SELECT restricted FROM incidents WHERE id = ?`), id).Scan(&restricted); err != nil {
+		return err
+	}
+	oldItems, err := s.readItemCounts(ctx, tx, id)
+	if err != nil {
+		return err
+	}
 	for _, q := range []string{
 		`DELETE FROM incident_services WHERE incident_id = ?`,
 		`DELETE FROM timeline_events WHERE incident_id = ?`,
@@ -207,13 +218,21 @@ func (s *Store) writeRows(ctx context.Context, tx *sql.Tx, id string, pr *projec
 		}
 	}
 	if len(pr.Items) > 0 {
-		q := s.d.Rebind(`INSERT INTO action_items (incident_id, position, item_id, action, owner, priority, target_date, target_text, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		q := s.d.Rebind(`INSERT INTO action_items (incident_id, position, item_id, action, owner, priority, target_date, target_text, status,
+    owner_key, is_open, inc_live, inc_restricted, inc_severity, inc_severity_rank, inc_status, inc_started, inc_start_key, inc_end_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)`)
 		for i, a := range pr.Items {
+			status := clean(string(a.Status))
 			if _, err := tx.ExecContext(ctx, q, id, i, clean(a.ID), clean(a.Action), clean(a.Owner), clean(string(a.Priority)),
-				s.d.Date(a.TargetDate.T), clean(a.TargetDate.Text), clean(string(a.Status))); err != nil {
+				s.d.Date(a.TargetDate.T), clean(a.TargetDate.Text), status,
+				foldKey(a.Owner), flag(status != string(hindsight.ItemClosed)), flag(restricted), pr.Severity, pr.SeverityRank, pr.Status,
+				flag(!pr.Start.IsZero()), pr.StartKey, s.d.Time(pr.End)); err != nil {
 				return err
 			}
 		}
 	}
-	return s.d.PutSearch(ctx, tx, id, pr.SearchTitle, pr.SearchBody)
+	if err := s.d.PutSearch(ctx, tx, id, pr.SearchTitle, pr.SearchBody); err != nil {
+		return err
+	}
+	return s.writeFacts(ctx, tx, id, pr, restricted, oldItems)
 }

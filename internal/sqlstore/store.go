@@ -408,6 +408,9 @@ func (s *Store) DeleteIncident(ctx context.Context, d hindsight.IncidentDelete) 
 	}
 	now := s.now()
 	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if err := s.retireInsights(ctx, tx, d.ID); err != nil {
+			return err
+		}
 		var res sql.Result
 		var err error
 		if d.Purge {

@@ -1,0 +1,839 @@
+package sqlstore
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hindsight-pm/hindsight"
+)
+
+// keyRange is a range [lo, hi) of start keys (Unix seconds of Start).
+type keyRange struct{ lo, hi int64 }
+
+// Open ends of a range.
+const (
+	minKey = math.MinInt64
+	maxKey = math.MaxInt64
+)
+
+// insightPlan says where the figures of an InsightsFilter come from: the
+// rollups for the whole months inside the range (scope 0 only: without a
+// service filter), and the facts themselves (live pieces) for the rest:
+// the partial months at the ends and, for a viewer who is not an admin,
+// the restricted incidents they are a member of (the rollups count only
+// what every such viewer sees). Together the pieces are exactly the
+// matching incidents, each counted once.
+type insightPlan struct {
+	v       hindsight.Viewer
+	scope   int    // 0, or 1 with a service filter
+	service string // folded
+	sev     []string
+	status  []string
+
+	ranged bool     // From or Before is set: incidents without a Start are out
+	whole  keyRange // the filter's range ([minKey, maxKey) when not ranged)
+
+	rollup   bool     // read the rollups
+	allRows  bool     // the rollups' every row (no range at all)
+	mon      [2]int   // rollup months [mon[0], mon[1]) when ranged
+	span     keyRange // start keys of those months
+	rolled   []int    // restricted values the rollups are read with
+	pieces   []piece  // what is read from the facts
+	dimsHist int      // insight_hist dims: 1 with a severity or status filter
+}
+
+// piece is a set of facts read live: a start key range (all of them when
+// !ranged) and a visibility.
+type piece struct {
+	r       keyRange
+	ranged  bool
+	members bool // only restricted incidents the viewer is a member of
+}
+
+func (s *Store) planInsights(v hindsight.Viewer, f *hindsight.InsightsFilter) *insightPlan {
+	p := &insightPlan{v: v, sev: strs(f.Severity), status: strs(f.Status), whole: keyRange{minKey, maxKey}}
+	if f.Service != "" {
+		p.scope, p.service = 1, foldKey(f.Service)
+	}
+	if len(p.sev)+len(p.status) > 0 {
+		p.dimsHist = 1
+	}
+	p.rolled = []int{0}
+	if v.SeesAll() {
+		p.rolled = []int{0, 1}
+	}
+	if !f.From.IsZero() {
+		p.ranged, p.whole.lo = true, f.From.Unix()
+	}
+	if !f.Before.IsZero() {
+		p.ranged, p.whole.hi = true, f.Before.Unix()
+	}
+	if p.scope == 1 {
+		p.pieces = []piece{{r: p.whole, ranged: p.ranged}}
+		return p
+	}
+	members := !v.SeesAll() && v.UserID != ""
+	if !p.ranged {
+		p.rollup, p.allRows = true, true
+		if members {
+			p.pieces = []piece{{r: p.whole, members: true}}
+		}
+		return p
+	}
+	// whole months inside [lo, hi): from the first month starting at or
+	// after lo to the month holding hi (exclusive)
+	lo, hi := monthIndex(time.Unix(-62135596800, 0)), monthIndex(time.Unix(253402300799, 0)) // years 1 to 9999
+	if p.whole.lo != minKey {
+		t := time.Unix(p.whole.lo, 0).UTC()
+		lo = monthIndex(t)
+		if !monthStart(lo).Equal(t) {
+			lo++
+		}
+	}
+	if p.whole.hi != maxKey {
+		hi = min(hi, monthIndex(time.Unix(p.whole.hi, 0).UTC()))
+	}
+	if lo >= hi {
+		p.pieces = []piece{{r: p.whole, ranged: true}}
+		return p
+	}
+	p.rollup, p.mon = true, [2]int{lo, hi}
+	p.span = keyRange{monthStart(lo).Unix(), monthStart(hi).Unix()}
+	if p.whole.lo < p.span.lo {
+		p.pieces = append(p.pieces, piece{r: keyRange{p.whole.lo, p.span.lo}, ranged: true})
+	}
+	if p.span.hi < p.whole.hi {
+		p.pieces = append(p.pieces, piece{r: keyRange{p.span.hi, p.whole.hi}, ranged: true})
+	}
+	if members {
+		p.pieces = append(p.pieces, piece{r: p.span, ranged: true, members: true})
+	}
+	return p
+}
+
+// memberExists is true when the viewer (one ? parameter) is a member of
+// the incident whose ID is col.
+func memberExists(col string) string {
+	return `EXISTS (SELECT 1 FROM incident_members m WHERE m.incident_id = ` + col + ` AND m.user_id = ?)`
+}
+
+// visibleCond is the viewer's filter on a table with a 0/1 restricted
+// column (col) and an incident ID column (id).
+func visibleCond(c *cond, v hindsight.Viewer, col, id string) {
+	switch {
+	case v.SeesAll():
+		c.add(col + ` IN (0, 1)`)
+	case v.UserID == "":
+		c.add(col + ` = 0`)
+	default:
+		c.add(col+` IN (0, 1) AND (`+col+` = 0 OR `+memberExists(id)+`)`, clean(v.UserID))
+	}
+}
+
+// filters adds the severity and status filters on columns sev and st.
+func (p *insightPlan) filters(c *cond, sev, st string) {
+	c.in(sev, p.sev)
+	c.in(st, p.status)
+}
+
+// rangeCond adds r (when ranged) on the facts alias a.
+func rangeCond(c *cond, a string, r keyRange, ranged bool) {
+	if !ranged {
+		return
+	}
+	c.add(a + `.started = 1`)
+	if r.lo != minKey {
+		c.add(a+`.start_key >= ?`, r.lo)
+	}
+	if r.hi != maxKey {
+		c.add(a+`.start_key < ?`, r.hi)
+	}
+}
+
+// factCond is the condition on facts (alias a) of scope and service (any
+// service when nil) in piece x.
+func (p *insightPlan) factCond(a string, scope int, service *string, x piece) *cond {
+	var c cond
+	c.add(a+`.scope = ?`, scope)
+	if service != nil {
+		c.add(a+`.service = ?`, *service)
+	}
+	if x.members {
+		// drive from the viewer's memberships (few)
+		c.add(a+`.incident_id IN (SELECT m.incident_id FROM incident_members m WHERE m.user_id = ?) AND `+a+`.restricted = 1`, clean(p.v.UserID))
+	} else {
+		visibleCond(&c, p.v, a+`.restricted`, a+`.incident_id`)
+	}
+	rangeCond(&c, a, x.r, x.ranged)
+	p.filters(&c, a+`.severity`, a+`.status`)
+	return &c
+}
+
+// refineCond is the condition on the matching facts (alias f) of the
+// plan's own scope (every piece and the rolled-up months together), with
+// the restricted and start key columns hidden from the planner (noIndex):
+// the queries with it read a bucket's values in value order, or the facts
+// by end, from those indexes.
+func (p *insightPlan) refineCond(noIndex func(string) string) *cond {
+	var c cond
+	c.add(`f.scope = ? AND f.service = ?`, p.scope, p.service)
+	visibleCond(&c, p.v, noIndex(`f.restricted`), `f.incident_id`)
+	if p.ranged {
+		c.add(`f.started = 1`)
+		if p.whole.lo != minKey {
+			c.add(noIndex(`f.start_key`)+` >= ?`, p.whole.lo)
+		}
+		if p.whole.hi != maxKey {
+			c.add(noIndex(`f.start_key`)+` < ?`, p.whole.hi)
+		}
+	}
+	p.filters(&c, `f.severity`, `f.status`)
+	return &c
+}
+
+// liveFacts is a subquery (UNION ALL of the pieces) selecting cols from the
+// facts (alias f) of the plan's scope that also meet extra (when not ""),
+// with its arguments; "" when there are no pieces.
+func (p *insightPlan) liveFacts(cols, extra string) (string, []any) {
+	var parts []string
+	var args []any
+	for _, x := range p.pieces {
+		c := p.factCond("f", p.scope, &p.service, x)
+		if extra != "" {
+			c.add(extra)
+		}
+		parts = append(parts, `SELECT `+cols+` FROM insight_facts f WHERE `+c.String())
+		args = append(args, c.args...)
+	}
+	return strings.Join(parts, "\nUNION ALL "), args
+}
+
+// rollupCond is the condition on a rollup table's rows of the plan's
+// months, restricted values and filters.
+func (p *insightPlan) rollupCond(c *cond, withFilters bool) {
+	c.in(`restricted`, intStrs(p.rolled))
+	if !p.allRows {
+		c.add(`started = 1 AND mon >= ? AND mon < ?`, p.mon[0], p.mon[1])
+	}
+	if withFilters {
+		p.filters(c, `severity`, `status`)
+	}
+}
+
+func intStrs(xs []int) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = strconv.Itoa(x)
+	}
+	return out
+}
+
+// countRow is one group of insightCounts.
+type countRow struct {
+	severity, status, source string
+	started, mon             int
+	n, items, open, ended    int
+}
+
+// Insights implements hindsight.InsightStore.
+func (s *Store) Insights(ctx context.Context, v hindsight.Viewer, f hindsight.InsightsFilter) (*hindsight.Insights, error) {
+	if !f.From.IsZero() && !f.Before.IsZero() && !f.From.Before(f.Before) {
+		return nil, hindsight.Errorf(hindsight.EInvalid, "insights: from (%s) must be before before (%s)", f.From.Format(time.DateOnly), f.Before.Format(time.DateOnly))
+	}
+	if f.UnpublishedDays < 0 {
+		return nil, hindsight.Errorf(hindsight.EInvalid, "insights: unpublished_days must not be negative")
+	}
+	if f.UnpublishedDays == 0 {
+		f.UnpublishedDays = hindsight.DefaultUnpublishedDays
+	}
+	f.Objectives = f.Objectives.OrDefault()
+	f.AsOf = s.asOfDay(f.AsOf)
+	p := s.planInsights(v, &f)
+	out := &hindsight.Insights{Filter: f, BySeverity: []hindsight.Count{}, ByStatus: []hindsight.Count{}, ByService: []hindsight.Count{},
+		ByMonth: []hindsight.Count{}, Detection: []hindsight.Count{}, Recurrences: []hindsight.Count{},
+		Unpublished: hindsight.Unpublished{Days: f.UnpublishedDays, IDs: []string{}}}
+	steps := []func() error{
+		func() error { return s.insightCounts(ctx, p, &f, out) },
+		func() error { return s.insightDistributions(ctx, p, out) },
+		func() error { return s.insightItems(ctx, p, &f, out) },
+		func() error { return s.insightUnpublished(ctx, p, &f, out) },
+		func() error { return s.insightServices(ctx, p, out) },
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return nil, internal("insights", err)
+		}
+	}
+	return out, nil
+}
+
+// insightCounts counts the incidents by severity, status, month and
+// detection source, with the action item totals and the ended incidents
+// by status (for the late postmortems), from the rollup and the live
+// pieces in one query.
+func (s *Store) insightCounts(ctx context.Context, p *insightPlan, f *hindsight.InsightsFilter, out *hindsight.Insights) error {
+	var parts []string
+	var args []any
+	if p.rollup {
+		var c cond
+		c.add(`scope = 0 AND dims = 1 AND service = ''`)
+		p.rollupCond(&c, true)
+		parts = append(parts, `SELECT severity, status, source, started, mon, n, items, open_items, ended FROM insight_counts WHERE `+c.String())
+		args = append(args, c.args...)
+	}
+	if live, largs := p.liveFacts(`f.severity, f.status, f.source, f.started, f.mon, 1 AS n, f.items, f.open_items, f.ended`, ""); live != "" {
+		parts = append(parts, live)
+		args = append(args, largs...)
+	}
+	q := `SELECT severity, status, source, started, mon, SUM(n), SUM(items), SUM(open_items), SUM(ended)
+FROM (` + strings.Join(parts, "\nUNION ALL ") + `) x GROUP BY severity, status, source, started, mon`
+	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(q), args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	sev, st, mon, src := map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}
+	published := string(hindsight.StatusPublished)
+	for rows.Next() {
+		var r countRow
+		if err := rows.Scan(&r.severity, &r.status, &r.source, &r.started, &r.mon, &r.n, &r.items, &r.open, &r.ended); err != nil {
+			return err
+		}
+		if r.n == 0 {
+			continue
+		}
+		out.ActionItems.Total += r.items
+		out.ActionItems.Open += r.open
+		sev[r.severity] += r.n
+		st[r.status] += r.n
+		m := ""
+		if r.started == 1 {
+			m = monthKey(r.mon)
+		}
+		mon[m] += r.n
+		src[r.source] += r.n
+		out.Incidents += r.n
+		if r.status != published {
+			out.Unpublished.N += r.ended // less the recent ones (insightUnpublished)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	out.BySeverity = counts(sev, out.Incidents, func(a, b string) int {
+		return severityRank(hindsight.Severity(a)) - severityRank(hindsight.Severity(b))
+	})
+	out.ByStatus = counts(st, out.Incidents, func(a, b string) int { return statusRank(a) - statusRank(b) })
+	out.ByMonth = counts(mon, out.Incidents, nil)
+	out.Detection = counts(src, out.Incidents, func(a, b string) int { return sourceRank(a) - sourceRank(b) })
+	return nil
+}
+
+// bucketCount is one histogram bucket of a time figure.
+type bucketCount struct {
+	b          int64
+	n, derived int64
+}
+
+// insightDistributions computes the four time figures. Their bucket counts
+// (and sums) come from the rollup and the live pieces in one query; the
+// values at the ranks the figures need (first, median's two, p90's two,
+// last) are then read from the bucket that holds them, ordered by value
+// (ORDER BY ... LIMIT/OFFSET on the bucket's index), unless the bucket
+// holds one value. Median and p90 interpolate as percentile_cont does.
+func (s *Store) insightDistributions(ctx context.Context, p *insightPlan, out *hindsight.Insights) error {
+	var parts []string
+	var args []any
+	if p.rollup && p.scope == 0 {
+		var c cond
+		c.add(`dims = ?`, p.dimsHist)
+		p.rollupCond(&c, p.dimsHist == 1)
+		parts = append(parts, `SELECT metric, bucket, n, total, derived FROM insight_hist WHERE `+c.String())
+		args = append(args, c.args...)
+	}
+	for m, col := range metricCols {
+		der := `0`
+		if m != metricTTD {
+			der = `f.` + col + `_derived`
+		}
+		if live, largs := p.liveFacts(strconv.Itoa(m)+` AS metric, f.`+col+`_b AS bucket, 1 AS n, f.`+col+` AS total, `+der+` AS derived`,
+			`f.`+col+` IS NOT NULL`); live != "" {
+			parts = append(parts, live)
+			args = append(args, largs...)
+		}
+	}
+	q := `SELECT metric, bucket, SUM(n), SUM(total), SUM(derived) FROM (` + strings.Join(parts, "\nUNION ALL ") + `) x
+GROUP BY metric, bucket ORDER BY metric, bucket`
+	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(q), args...)
+	if err != nil {
+		return err
+	}
+	var hist [nMetrics][]bucketCount
+	var totals [nMetrics]int64
+	for rows.Next() {
+		var m int
+		var b bucketCount
+		var total int64
+		if err := rows.Scan(&m, &b.b, &b.n, &total, &b.derived); err != nil {
+			rows.Close()
+			return err
+		}
+		if b.n == 0 || m < 0 || m >= nMetrics {
+			continue
+		}
+		hist[m] = append(hist[m], b)
+		totals[m] += total
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	dst := [nMetrics]*hindsight.Distribution{&out.TimeToDetect, &out.TimeToAcknowledge, &out.TimeToMitigate, &out.Duration}
+	for m := range nMetrics {
+		d, err := s.distribution(ctx, p, m, hist[m], totals[m])
+		if err != nil {
+			return err
+		}
+		*dst[m] = d
+	}
+	return nil
+}
+
+// distribution computes one time figure from its bucket counts.
+func (s *Store) distribution(ctx context.Context, p *insightPlan, m int, hist []bucketCount, total int64) (hindsight.Distribution, error) {
+	var n, derived int64
+	for _, b := range hist {
+		n += b.n
+		derived += b.derived
+	}
+	if n == 0 {
+		return hindsight.Distribution{}, nil
+	}
+	// the ranks (0-based) to read, as percentile_cont picks them
+	pos5, pos9 := 0.5*float64(n-1), 0.9*float64(n-1)
+	r5, r9 := int64(pos5), int64(pos9)
+	ranks := []int64{0, r5, min(r5+1, n-1), r9, min(r9+1, n-1), n - 1}
+	vals := map[int64]float64{}
+	// group the ranks by bucket: one read per bucket that holds several
+	// values
+	type need struct{ lo, hi int64 } // offsets within the bucket
+	needs := map[int]*need{}
+	var cum int64
+	for i, b := range hist {
+		for _, r := range ranks {
+			if r < cum || r >= cum+b.n {
+				continue
+			}
+			if bucketExact(b.b) {
+				vals[r] = float64(b.b)
+				continue
+			}
+			x := needs[i]
+			if x == nil {
+				x = &need{lo: r - cum, hi: r - cum}
+				needs[i] = x
+			}
+			x.lo, x.hi = min(x.lo, r-cum), max(x.hi, r-cum)
+		}
+		cum += b.n
+	}
+	col := metricCols[m]
+	c := p.refineCond(s.noIndex)
+	q := s.d.Rebind(`SELECT f.` + col + ` FROM insight_facts f WHERE f.` + col + `_b = ? AND ` + c.String() + `
+ORDER BY f.` + col + ` LIMIT ? OFFSET ?`)
+	cum = 0
+	for i, b := range hist {
+		if x := needs[i]; x != nil {
+			rows, err := s.rq.QueryContext(ctx, q, append(append([]any{b.b}, c.args...), x.hi-x.lo+1, x.lo)...)
+			if err != nil {
+				return hindsight.Distribution{}, err
+			}
+			for k := x.lo; rows.Next(); k++ {
+				var v int64
+				if err := rows.Scan(&v); err != nil {
+					rows.Close()
+					return hindsight.Distribution{}, err
+				}
+				vals[cum+k] = float64(v)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return hindsight.Distribution{}, err
+			}
+		}
+		cum += b.n
+	}
+	for _, r := range ranks {
+		if _, ok := vals[r]; !ok {
+			return hindsight.Distribution{}, fmt.Errorf("%s: the value at rank %d of %d is missing (bucket counts and facts disagree)", col, r, n)
+		}
+	}
+	interp := func(pos float64, lo int64) float64 {
+		a, b := vals[lo], vals[min(lo+1, n-1)]
+		return a + (pos-float64(lo))*(b-a)
+	}
+	return hindsight.Distribution{
+		N:       int(n),
+		Mean:    hindsight.Round3(float64(total) / float64(n)),
+		Median:  hindsight.Round3(interp(pos5, r5)),
+		P90:     hindsight.Round3(interp(pos9, r9)),
+		Min:     vals[0],
+		Max:     vals[n-1],
+		Derived: int(derived),
+	}, nil
+}
+
+// itemCond is the condition on action items (alias a, with their copies of
+// the incident's columns) of the plan's matching incidents, without a
+// service filter.
+func (p *insightPlan) itemCond() *cond {
+	var c cond
+	c.add(`a.inc_live = 1`)
+	visibleCond(&c, p.v, `a.inc_restricted`, `a.incident_id`)
+	if p.ranged {
+		c.add(`a.inc_started = 1`)
+		if p.whole.lo != minKey {
+			c.add(`a.inc_start_key >= ?`, p.whole.lo)
+		}
+		if p.whole.hi != maxKey {
+			c.add(`a.inc_start_key < ?`, p.whole.hi)
+		}
+	}
+	p.filters(&c, `a.inc_severity`, `a.inc_status`)
+	return &c
+}
+
+// objectiveCond is "past its objective as of day" on open action items
+// (alias a): the incident's end (copied into the item) is more than the
+// priority's objective days before day.
+func (s *Store) objectiveCond(o hindsight.Objectives, day time.Time) (string, []any) {
+	o = o.OrDefault()
+	var parts []string
+	var args []any
+	for _, pr := range []hindsight.Priority{hindsight.P0, hindsight.P1, hindsight.P2} {
+		d, _ := o.Days(pr)
+		parts = append(parts, `(a.priority = ? AND a.inc_end_at < ?)`)
+		args = append(args, string(pr), s.d.Time(day.AddDate(0, 0, -d)))
+	}
+	return `(a.inc_end_at IS NOT NULL AND (` + strings.Join(parts, ` OR `) + `))`, args
+}
+
+// insightItems counts the overdue and past-objective items of the matching
+// incidents (insightCounts has summed the totals): only open items are
+// read, from their partial index.
+func (s *Store) insightItems(ctx context.Context, p *insightPlan, f *hindsight.InsightsFilter, out *hindsight.Insights) error {
+	a := &out.ActionItems
+	a.Closed = a.Total - a.Open
+	a.CompletionRate = share(a.Closed, a.Total)
+	if a.Open == 0 {
+		return nil
+	}
+	if p.scope == 1 {
+		// one service's incidents with open items first, then their items
+		objSQL, objArgs := s.objectiveCond(f.Objectives, f.AsOf)
+		c := p.factCond("f", p.scope, &p.service, piece{r: p.whole, ranged: p.ranged})
+		q := `SELECT COALESCE(SUM(CASE WHEN a.target_date IS NOT NULL AND a.target_date < ? THEN 1 ELSE 0 END), 0),
+    COALESCE(SUM(CASE WHEN ` + objSQL + ` THEN 1 ELSE 0 END), 0)
+FROM insight_facts f CROSS JOIN action_items a
+WHERE ` + c.String() + ` AND f.open_items > 0 AND a.incident_id = f.incident_id AND a.is_open = 1 AND a.inc_live = 1`
+		args := append(append([]any{s.d.Date(f.AsOf)}, objArgs...), c.args...)
+		return s.rq.QueryRowContext(ctx, s.d.Rebind(q), args...).Scan(&a.Overdue, &a.PastObjective)
+	}
+	// one count through the target date index of open items, three (one
+	// per priority) through their (priority, end) index: each reads only
+	// the items it counts
+	c := p.itemCond()
+	q := `SELECT (SELECT COUNT(*) FROM action_items a WHERE a.is_open = 1 AND a.target_date < ? AND ` + c.String() + `)`
+	args := append([]any{s.d.Date(f.AsOf)}, c.args...)
+	o := f.Objectives.OrDefault()
+	for _, pr := range []hindsight.Priority{hindsight.P0, hindsight.P1, hindsight.P2} {
+		d, _ := o.Days(pr)
+		q += `,
+    (SELECT COUNT(*) FROM action_items a WHERE a.is_open = 1 AND a.priority = ? AND a.inc_end_at < ? AND ` + c.String() + `)`
+		args = append(append(args, string(pr), s.d.Time(f.AsOf.AddDate(0, 0, -d))), c.args...)
+	}
+	var p0, p1, p2 int
+	if err := s.rq.QueryRowContext(ctx, s.d.Rebind(q), args...).Scan(&a.Overdue, &p0, &p1, &p2); err != nil {
+		return err
+	}
+	a.PastObjective = p0 + p1 + p2
+	return nil
+}
+
+// insightUnpublished finishes the late-postmortem figure: insightCounts
+// has counted the matching incidents that ended and are not Published;
+// those that ended on or after the cut (few: the last days) are taken off,
+// and the 50 that ended first are listed, from the facts in end order:
+// those that ended at or after the range's start, and those that ended
+// before their own Start (a data error, so the end order from the range's
+// start misses them) through their partial index.
+func (s *Store) insightUnpublished(ctx context.Context, p *insightPlan, f *hindsight.InsightsFilter, out *hindsight.Insights) error {
+	if out.Unpublished.N == 0 {
+		return nil
+	}
+	cut := f.AsOf.AddDate(0, 0, -f.UnpublishedDays).Unix()
+	published := string(hindsight.StatusPublished)
+	c := p.refineCond(s.noIndex)
+	var recent int
+	err := s.rq.QueryRowContext(ctx, s.d.Rebind(`SELECT COUNT(*) FROM insight_facts f WHERE `+c.String()+` AND f.status <> ? AND f.end_key >= ?`),
+		append(append([]any{}, c.args...), published, cut)...).Scan(&recent)
+	if err != nil {
+		return err
+	}
+	out.Unpublished.N -= recent
+	if out.Unpublished.N <= 0 {
+		out.Unpublished.N = 0
+		return nil
+	}
+	type late struct {
+		id  string
+		key int64
+		end time.Time
+	}
+	var list []late
+	read := func(q string, args ...any) error {
+		rows, err := s.rq.QueryContext(ctx, s.d.Rebind(q), args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var x late
+			if err := rows.Scan(&x.id, &x.key, timeScan{&x.end}); err != nil {
+				return err
+			}
+			list = append(list, x)
+		}
+		return rows.Err()
+	}
+	// end_key (whole seconds) orders like end_at: (end_key, end_at, id) is
+	// the (end_at, id) order, read from the end index
+	q := `SELECT i.id, f.end_key, i.end_at FROM insight_facts f CROSS JOIN incidents i
+WHERE ` + c.String() + ` AND f.status <> ? AND f.end_key < ?%s AND i.id = f.incident_id
+ORDER BY f.end_key, i.end_at, i.id LIMIT 50`
+	args := append(append([]any{}, c.args...), published, cut)
+	if !p.ranged || p.whole.lo == minKey {
+		if err := read(fmt.Sprintf(q, ""), args...); err != nil {
+			return err
+		}
+	} else {
+		if err := read(fmt.Sprintf(q, ` AND f.end_key >= ?`), append(args, p.whole.lo)...); err != nil {
+			return err
+		}
+		e := p.factCond("f", p.scope, &p.service, piece{r: p.whole, ranged: true})
+		qe := `SELECT i.id, f.end_key, i.end_at FROM insight_facts f CROSS JOIN incidents i
+WHERE ` + e.String() + ` AND f.end_key < f.start_key AND f.status <> ? AND f.end_key < ? AND i.id = f.incident_id
+ORDER BY f.end_key, i.end_at, i.id LIMIT 50`
+		if err := read(qe, append(append([]any{}, e.args...), published, cut)...); err != nil {
+			return err
+		}
+		slices.SortFunc(list, func(a, b late) int {
+			if a.key != b.key {
+				return cmp.Compare(a.key, b.key)
+			}
+			if c := a.end.Compare(b.end); c != 0 {
+				return c
+			}
+			return strings.Compare(a.id, b.id)
+		})
+		list = slices.CompactFunc(list, func(a, b late) bool { return a.id == b.id })
+	}
+	for _, x := range list[:min(len(list), 50)] {
+		out.Unpublished.IDs = append(out.Unpublished.IDs, x.id)
+	}
+	return nil
+}
+
+// fixedSQL selects, per service known to the rollups, the earliest Start
+// key of an incident on it that the viewer sees, with action items all
+// Closed: later incidents on the service are recurrences. Its arguments
+// are fixedArgs'.
+func fixedSQL(v hindsight.Viewer) (string, []any) {
+	var c cond
+	c.add(`x.scope = 1 AND x.service = s.service AND x.fixed = 1`)
+	switch {
+	case v.SeesAll():
+	case v.UserID == "":
+		c.add(`x.restricted = 0`)
+	default:
+		c.add(`(x.restricted = 0 OR `+memberExists(`x.incident_id`)+`)`, clean(v.UserID))
+	}
+	return `SELECT s.service AS service, (SELECT x.start_key FROM insight_facts x WHERE ` + c.String() + ` ORDER BY x.start_key LIMIT 1) AS k
+FROM (SELECT DISTINCT service FROM insight_counts WHERE scope = 1 AND dims = 0) s`, c.args
+}
+
+// insightServices counts the matching incidents per service and the
+// recurrences: matching incidents, started, on a service that had an
+// earlier incident with action items all Closed (the viewer sees it).
+// Per service, fix is the earliest such incident's start; whole rollup
+// months after its month count entirely, its own month is counted from
+// the facts, and live pieces compare each start with it.
+func (s *Store) insightServices(ctx context.Context, p *insightPlan, out *hindsight.Insights) error {
+	fsql, fargs := fixedSQL(p.v)
+	fix := map[string]int64{}
+	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(fsql), fargs...)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var name string
+		var k *int64
+		if err := rows.Scan(&name, &k); err != nil {
+			rows.Close()
+			return err
+		}
+		if k != nil {
+			fix[name] = *k
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	n, rec := map[string]int{}, map[string]int{}
+	if p.rollup && p.scope == 0 {
+		dims := p.dimsHist
+		var c cond
+		c.add(`scope = 1 AND dims = ?`, dims)
+		p.rollupCond(&c, dims == 1)
+		q := `SELECT service, started, mon, SUM(n) FROM insight_counts WHERE ` + c.String() + ` GROUP BY service, started, mon`
+		rows, err := s.rq.QueryContext(ctx, s.d.Rebind(q), c.args...)
+		if err != nil {
+			return err
+		}
+		type partial struct {
+			service string
+			mon     int
+		}
+		var partials []partial
+		for rows.Next() {
+			var name string
+			var started, mon, k int
+			if err := rows.Scan(&name, &started, &mon, &k); err != nil {
+				rows.Close()
+				return err
+			}
+			n[name] += k
+			fk, ok := fix[name]
+			if started != 1 || !ok || k == 0 {
+				continue
+			}
+			switch fm := monthIndex(time.Unix(fk, 0)); {
+			case mon > fm:
+				rec[name] += k
+			case mon == fm:
+				partials = append(partials, partial{name, mon})
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		// the month of a service's first fix: count the later starts in it
+		for _, x := range partials {
+			var c cond
+			c.add(`g.scope = 1 AND g.service = ? AND g.started = 1 AND g.start_key > ? AND g.start_key < ?`, x.service, fix[x.service], monthStart(x.mon+1).Unix())
+			c.in(`g.restricted`, intStrs(p.rolled))
+			p.filters(&c, `g.severity`, `g.status`)
+			var k int
+			if err := s.rq.QueryRowContext(ctx, s.d.Rebind(`SELECT COUNT(*) FROM insight_facts g WHERE `+c.String()), c.args...).Scan(&k); err != nil {
+				return err
+			}
+			rec[x.service] += k
+		}
+	}
+	// live pieces: the services of their incidents. Per service, the
+	// started ones all count as recurrences when the earliest starts after
+	// the service's fix (the usual case); otherwise they are counted
+	// exactly, one query per such service.
+	live := func(extra string, extraArgs ...any) (string, []any) {
+		var parts []string
+		var args []any
+		for _, x := range p.pieces {
+			var c *cond
+			from := `insight_facts g`
+			if p.scope == 0 {
+				c = p.factCond("g", 1, nil, x)
+			} else {
+				// the service's incidents, then all their services
+				c = p.factCond("f", 1, &p.service, x)
+				c.add(`g.incident_id = f.incident_id AND g.scope = 1`)
+				from = `insight_facts f CROSS JOIN insight_facts g`
+			}
+			parts = append(parts, `SELECT g.service, g.started, g.start_key FROM `+from+` WHERE `+c.String()+extra)
+			args = append(append(args, c.args...), extraArgs...)
+		}
+		return strings.Join(parts, "\nUNION ALL "), args
+	}
+	if len(p.pieces) > 0 {
+		lq, largs := live("")
+		q := `SELECT l.service, COUNT(*), SUM(l.started), MIN(CASE WHEN l.started = 1 THEN l.start_key END)
+FROM (` + lq + `) l GROUP BY l.service`
+		rows, err := s.rq.QueryContext(ctx, s.d.Rebind(q), largs...)
+		if err != nil {
+			return err
+		}
+		var exact []string
+		for rows.Next() {
+			var name string
+			var k, started int
+			var first *int64
+			if err := rows.Scan(&name, &k, &started, &first); err != nil {
+				rows.Close()
+				return err
+			}
+			n[name] += k
+			fk, ok := fix[name]
+			switch {
+			case !ok || first == nil:
+			case *first > fk:
+				rec[name] += started
+			default:
+				exact = append(exact, name)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, name := range exact {
+			lq, largs := live(` AND g.service = ? AND g.started = 1 AND g.start_key > ?`, name, fix[name])
+			var k int
+			if err := s.rq.QueryRowContext(ctx, s.d.Rebind(`SELECT COUNT(*) FROM (`+lq+`) l`), largs...).Scan(&k); err != nil {
+				return err
+			}
+			rec[name] += k
+		}
+	}
+	for name, k := range n {
+		if k > 0 {
+			out.ByService = append(out.ByService, hindsight.Count{Key: name, N: k, Share: share(k, out.Incidents)})
+		}
+		if r := rec[name]; r > 0 {
+			out.Recurrences = append(out.Recurrences, hindsight.Count{Key: name, N: r, Share: share(r, out.Incidents)})
+		}
+	}
+	// most first; recurrences tied on their count in the services' order
+	slices.SortFunc(out.ByService, func(a, b hindsight.Count) int {
+		if a.N != b.N {
+			return b.N - a.N
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+	slices.SortFunc(out.Recurrences, func(a, b hindsight.Count) int {
+		if a.N != b.N {
+			return b.N - a.N
+		}
+		if x, y := n[a.Key], n[b.Key]; x != y {
+			return y - x
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+	return nil
+}
