@@ -21,6 +21,7 @@ import (
 	"regexp"
 	"runtime/pprof"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -80,7 +81,12 @@ func run(n, k int, dsn, schema string, reps, workers int, only *regexp.Regexp, c
 		}
 		s = ps
 		analyze = func() error {
-			_, err := conn.Exec(ctx, "ANALYZE "+schema+".incidents, "+schema+".incident_services, "+schema+".action_items, "+schema+".timeline_events, "+schema+".incident_members")
+			var tables []string
+			for _, t := range []string{"incidents", "incident_services", "action_items", "timeline_events", "incident_members",
+				"insight_facts", "insight_counts", "insight_hist", "insight_items"} {
+				tables = append(tables, schema+"."+t)
+			}
+			_, err := conn.Exec(ctx, "ANALYZE "+strings.Join(tables, ", "))
 			return err
 		}
 	} else {

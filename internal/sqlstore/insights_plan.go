@@ -201,6 +201,11 @@ func (p *insightPlan) refineCond(noIndex func(string) string) *cond {
 // facts (alias f) of the plan's scope that also meet extra (when not ""),
 // with its arguments; "" when there are no pieces.
 func (p *insightPlan) liveFacts(cols, extra string) (string, []any) {
+	return p.liveFactsFrom(`insight_facts f`, cols, extra)
+}
+
+// liveFactsFrom is liveFacts with the facts (alias f) in from.
+func (p *insightPlan) liveFactsFrom(from, cols, extra string) (string, []any) {
 	var parts []string
 	var args []any
 	for _, x := range p.pieces {
@@ -208,7 +213,7 @@ func (p *insightPlan) liveFacts(cols, extra string) (string, []any) {
 		if extra != "" {
 			c.add(extra)
 		}
-		parts = append(parts, `SELECT `+cols+` FROM insight_facts f WHERE `+c.String())
+		parts = append(parts, `SELECT `+cols+` FROM `+from+` WHERE `+c.String())
 		args = append(args, c.args...)
 	}
 	return strings.Join(parts, "\nUNION ALL "), args
@@ -217,7 +222,7 @@ func (p *insightPlan) liveFacts(cols, extra string) (string, []any) {
 // rollupCond is the condition on a rollup table's rows of the plan's
 // months, restricted values and filters.
 func (p *insightPlan) rollupCond(c *cond, withFilters bool) {
-	c.in(`restricted`, intStrs(p.rolled))
+	c.add(p.rolledIn(`restricted`))
 	if !p.allRows {
 		c.add(`started = 1 AND mon >= ? AND mon < ?`, p.mon[0], p.mon[1])
 	}
@@ -226,12 +231,13 @@ func (p *insightPlan) rollupCond(c *cond, withFilters bool) {
 	}
 }
 
-func intStrs(xs []int) []string {
-	out := make([]string, len(xs))
-	for i, x := range xs {
-		out[i] = strconv.Itoa(x)
+// rolledIn is "col is one of the restricted values the rollups are read
+// with" (constants, so partial and composite indexes can serve).
+func (p *insightPlan) rolledIn(col string) string {
+	if len(p.rolled) == 2 {
+		return col + ` IN (0, 1)`
 	}
-	return out
+	return col + ` = 0`
 }
 
 // countRow is one group of insightCounts.
@@ -357,19 +363,28 @@ func (s *Store) insightDistributions(ctx context.Context, p *insightPlan, out *h
 		parts = append(parts, `SELECT metric, bucket, n, total, derived FROM insight_hist WHERE `+c.String())
 		args = append(args, c.args...)
 	}
-	for m, col := range metricCols {
-		der := `0`
-		if m != metricTTD {
-			der = `f.` + col + `_derived`
+	// the live facts once each, one row per metric (m.k) of each
+	pick := func(f func(col string) string) string {
+		e := `CASE m.k`
+		for m, col := range metricCols[:nMetrics-1] {
+			e += ` WHEN ` + strconv.Itoa(m) + ` THEN ` + f(col)
 		}
-		if live, largs := p.liveFacts(strconv.Itoa(m)+` AS metric, f.`+col+`_b AS bucket, 1 AS n, f.`+col+` AS total, `+der+` AS derived`,
-			`f.`+col+` IS NOT NULL`); live != "" {
-			parts = append(parts, live)
-			args = append(args, largs...)
+		return e + ` ELSE ` + f(metricCols[nMetrics-1]) + ` END`
+	}
+	derived := pick(func(col string) string {
+		if col == metricCols[metricTTD] {
+			return `0`
 		}
+		return `f.` + col + `_derived`
+	})
+	if live, largs := p.liveFactsFrom(`insight_facts f CROSS JOIN (SELECT 0 AS k UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3) m`,
+		`m.k AS metric, `+pick(func(col string) string { return `f.` + col + `_b` })+` AS bucket, 1 AS n, `+
+			pick(func(col string) string { return `f.` + col })+` AS total, `+derived+` AS derived`, ""); live != "" {
+		parts = append(parts, live)
+		args = append(args, largs...)
 	}
 	q := `SELECT metric, bucket, SUM(n), SUM(total), SUM(derived) FROM (` + strings.Join(parts, "\nUNION ALL ") + `) x
-GROUP BY metric, bucket ORDER BY metric, bucket`
+WHERE bucket IS NOT NULL GROUP BY metric, bucket ORDER BY metric, bucket`
 	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(q), args...)
 	if err != nil {
 		return err
@@ -739,7 +754,7 @@ func (s *Store) insightServices(ctx context.Context, p *insightPlan, out *hindsi
 		for _, x := range partials {
 			var c cond
 			c.add(`g.scope = 1 AND g.service = ? AND g.started = 1 AND g.start_key > ? AND g.start_key < ?`, x.service, fix[x.service], monthStart(x.mon+1).Unix())
-			c.in(`g.restricted`, intStrs(p.rolled))
+			c.add(p.rolledIn(`g.restricted`))
 			p.filters(&c, `g.severity`, `g.status`)
 			var k int
 			if err := s.rq.QueryRowContext(ctx, s.d.Rebind(`SELECT COUNT(*) FROM insight_facts g WHERE `+c.String()), c.args...).Scan(&k); err != nil {
