@@ -461,45 +461,70 @@ func (d *rollupDelta) apply(ctx context.Context, s *Store, tx *sql.Tx) error {
 // writeFacts replaces the facts of live incident id with those of pr and
 // moves the rollups by the difference. oldItems is the insight_items
 // contribution of the incident's action items before writeRows replaced
-// them; the new items are read back from action_items.
+// them.
 func (s *Store) writeFacts(ctx context.Context, tx *sql.Tx, id string, pr *projection, restricted bool, oldItems map[itemKey]int) error {
 	old, err := s.readFacts(ctx, tx, id)
 	if err != nil {
 		return err
 	}
-	d := newRollupDelta()
-	for i := range old {
-		d.addFact(&old[i], -1)
-	}
-	if _, err := tx.ExecContext(ctx, s.d.Rebind(`DELETE FROM insight_facts WHERE incident_id = ?`), id); err != nil {
-		return err
-	}
 	fs := facts(pr, restricted)
-	ph := "(?, " + strings.TrimSuffix(strings.Repeat("?, ", strings.Count(factCols, ",")+1), ", ") + ")"
-	phs := make([]string, len(fs))
-	var args []any
-	for i := range fs {
-		d.addFact(&fs[i], 1)
-		phs[i] = ph
-		args = append(append(args, id), fs[i].args()...)
-	}
-	// one row per incident and service: an incident with thousands of
-	// services is written in batches
-	for len(phs) > 0 {
-		n := min(len(phs), maxDeltaRows)
-		per := len(args) / len(phs)
-		if _, err := tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO insight_facts (incident_id, `+factCols+`) VALUES `+strings.Join(phs[:n], ", ")), args[:n*per]...); err != nil {
+	d := newRollupDelta()
+	d.addItems(oldItems, -1)
+	d.addItems(itemCounts(pr, restricted), 1)
+	if !sameFacts(old, fs) {
+		for i := range old {
+			d.addFact(&old[i], -1)
+		}
+		if _, err := tx.ExecContext(ctx, s.d.Rebind(`DELETE FROM insight_facts WHERE incident_id = ?`), id); err != nil {
 			return err
 		}
-		phs, args = phs[n:], args[n*per:]
+		ph := "(?, " + strings.TrimSuffix(strings.Repeat("?, ", strings.Count(factCols, ",")+1), ", ") + ")"
+		phs := make([]string, len(fs))
+		var args []any
+		for i := range fs {
+			d.addFact(&fs[i], 1)
+			phs[i] = ph
+			args = append(append(args, id), fs[i].args()...)
+		}
+		// one row per incident and service: an incident with thousands of
+		// services is written in batches
+		for len(phs) > 0 {
+			n := min(len(phs), maxDeltaRows)
+			per := len(args) / len(phs)
+			if _, err := tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO insight_facts (incident_id, `+factCols+`) VALUES `+strings.Join(phs[:n], ", ")), args[:n*per]...); err != nil {
+				return err
+			}
+			phs, args = phs[n:], args[n*per:]
+		}
 	}
-	d.addItems(oldItems, -1)
-	items, err := s.readItemCounts(ctx, tx, id)
-	if err != nil {
-		return err
-	}
-	d.addItems(items, 1)
 	return d.apply(ctx, s, tx)
+}
+
+// sameFacts reports whether a and b hold the same rows (in any order): a
+// save that changes nothing the figures read (most edits) leaves the facts
+// and the rollups alone.
+func sameFacts(a, b []fact) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	key := func(x, y fact) int {
+		return cmp.Or(cmp.Compare(x.scope, y.scope), strings.Compare(x.service, y.service))
+	}
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.SortFunc(a, key)
+	slices.SortFunc(b, key)
+	return slices.Equal(a, b)
+}
+
+// itemCounts is the insight_items contribution of the action items of a
+// live incident (the values writeRows stores).
+func itemCounts(pr *projection, restricted bool) map[itemKey]int {
+	m := map[itemKey]int{}
+	for _, a := range pr.Items {
+		m[itemKey{owner: foldKey(a.Owner), restricted: flag(restricted), severity: pr.Severity,
+			priority: clean(string(a.Priority)), status: clean(string(a.Status))}]++
+	}
+	return m
 }
 
 // retireInsights takes a deleted incident out of the figures, in the

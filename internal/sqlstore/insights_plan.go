@@ -160,7 +160,7 @@ func rangeCond(c *cond, a string, r keyRange, ranged bool) {
 // service when nil) in piece x.
 func (p *insightPlan) factCond(a string, scope int, service *string, x piece) *cond {
 	var c cond
-	c.add(a+`.scope = ?`, scope)
+	c.add(a + `.scope = ` + strconv.Itoa(scope)) // a constant: partial indexes by scope
 	if service != nil {
 		c.add(a+`.service = ?`, *service)
 	}
@@ -182,7 +182,11 @@ func (p *insightPlan) factCond(a string, scope int, service *string, x piece) *c
 // by end, from those indexes.
 func (p *insightPlan) refineCond(noIndex func(string) string) *cond {
 	var c cond
-	c.add(`f.scope = ? AND f.service = ?`, p.scope, p.service)
+	c.add(`f.scope = `+strconv.Itoa(p.scope)+` AND f.service = ?`, p.service)
+	if p.scope == 1 {
+		// a service's facts are few: its primary key range serves
+		noIndex = func(col string) string { return col }
+	}
 	visibleCond(&c, p.v, noIndex(`f.restricted`), `f.incident_id`)
 	if p.ranged {
 		c.add(`f.started = 1`)
