@@ -475,8 +475,10 @@ func (s *Store) writeFacts(ctx context.Context, tx *sql.Tx, id string, pr *proje
 		for i := range old {
 			d.addFact(&old[i], -1)
 		}
-		if _, err := tx.ExecContext(ctx, s.d.Rebind(`DELETE FROM insight_facts WHERE incident_id = ?`), id); err != nil {
-			return err
+		if len(old) > 0 {
+			if _, err := tx.ExecContext(ctx, s.d.Rebind(`DELETE FROM insight_facts WHERE incident_id = ?`), id); err != nil {
+				return err
+			}
 		}
 		ph := "(?, " + strings.TrimSuffix(strings.Repeat("?, ", strings.Count(factCols, ",")+1), ", ") + ")"
 		phs := make([]string, len(fs))
