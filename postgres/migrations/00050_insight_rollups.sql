@@ -82,7 +82,7 @@ CREATE TABLE insight_facts (
     dur_b       INTEGER,
     PRIMARY KEY (scope, service, restricted, start_key, incident_id)
 );
-CREATE INDEX insight_facts_incident ON insight_facts (incident_id, scope, started);
+CREATE INDEX insight_facts_incident ON insight_facts (incident_id, scope, started, service, start_key);
 -- Scope 0 (the incidents): late postmortems by end, each time's values by
 -- bucket in value order (the percentiles' reads). A service filter reads
 -- its few facts through the primary key instead.
@@ -95,9 +95,10 @@ CREATE INDEX insight_facts_dur ON insight_facts (dur_b, dur, start_key, restrict
 -- late-postmortem list, which otherwise reads the end index from the
 -- range's start.
 CREATE INDEX insight_facts_end_early ON insight_facts (scope, service, end_key, status, severity, started) WHERE end_key < start_key;
--- Scope 1 (services): every service's facts by start, and the first
--- incident with action items all Closed per service (recurrences).
-CREATE INDEX insight_facts_start ON insight_facts (restricted, start_key, started, severity, status, service) WHERE scope = 1;
+-- Every service's facts by start (scope 1; not partial: SQLite prefers
+-- the primary key's scope prefix to a partial index's range), and the
+-- first incident with action items all Closed per service (recurrences).
+CREATE INDEX insight_facts_start ON insight_facts (scope, start_key, restricted, started, severity, status, service);
 CREATE INDEX insight_facts_fixed ON insight_facts (service, start_key, restricted) WHERE scope = 1 AND fixed = 1;
 
 INSERT INTO insight_facts (scope, service, restricted, start_key, incident_id, started, mon, severity, status, source, items,
