@@ -369,11 +369,7 @@ const maxDeltaRows = 500
 // tables in a fixed order and each table's keys sorted, so every
 // transaction takes the rollup rows' locks in the same order.
 func (d *rollupDelta) apply(ctx context.Context, s *Store, tx *sql.Tx) error {
-	type row struct {
-		key  []any
-		vals []any
-	}
-	upsert := func(table, keyCols, valCols string, rows []row) error {
+	upsert := func(table, keyCols, valCols string, rows []deltaRow) error {
 		kc := strings.Split(keyCols, ", ")
 		vc := strings.Split(valCols, ", ")
 		ph := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(kc)+len(vc)), ", ") + ")"
@@ -399,63 +395,66 @@ func (d *rollupDelta) apply(ctx context.Context, s *Store, tx *sql.Tx) error {
 		return nil
 	}
 
-	ck := make([]countKey, 0, len(d.counts))
-	for k, v := range d.counts {
-		if v != (countVal{}) {
-			ck = append(ck, k)
-		}
-	}
-	slices.SortFunc(ck, func(a, b countKey) int {
-		return cmp.Or(cmp.Compare(a.scope, b.scope), cmp.Compare(a.dims, b.dims), cmp.Compare(a.service, b.service),
-			cmp.Compare(a.started, b.started), cmp.Compare(a.mon, b.mon), cmp.Compare(a.restricted, b.restricted),
-			cmp.Compare(a.severity, b.severity), cmp.Compare(a.status, b.status), cmp.Compare(a.source, b.source))
+	counts := deltaRows(d.counts, func(k countKey, v countVal) ([]any, []any) {
+		return []any{k.scope, k.dims, k.service, k.started, k.mon, k.restricted, k.severity, k.status, k.source},
+			[]any{v.n, v.items, v.open, v.ended}
 	})
-	var rows []row
-	for _, k := range ck {
-		v := d.counts[k]
-		rows = append(rows, row{[]any{k.scope, k.dims, k.service, k.started, k.mon, k.restricted, k.severity, k.status, k.source},
-			[]any{v.n, v.items, v.open, v.ended}})
-	}
-	if err := upsert("insight_counts", "scope, dims, service, started, mon, restricted, severity, status, source", "n, items, open_items, ended", rows); err != nil {
+	if err := upsert("insight_counts", "scope, dims, service, started, mon, restricted, severity, status, source", "n, items, open_items, ended", counts); err != nil {
 		return err
 	}
-
-	hk := make([]histKey, 0, len(d.hist))
-	for k, v := range d.hist {
-		if v != (histVal{}) {
-			hk = append(hk, k)
-		}
-	}
-	slices.SortFunc(hk, func(a, b histKey) int {
-		return cmp.Or(cmp.Compare(a.dims, b.dims), cmp.Compare(a.started, b.started), cmp.Compare(a.mon, b.mon),
-			cmp.Compare(a.restricted, b.restricted), cmp.Compare(a.severity, b.severity), cmp.Compare(a.status, b.status),
-			cmp.Compare(a.metric, b.metric), cmp.Compare(a.bucket, b.bucket))
+	hist := deltaRows(d.hist, func(k histKey, v histVal) ([]any, []any) {
+		return []any{k.dims, k.started, k.mon, k.restricted, k.severity, k.status, k.metric, k.bucket},
+			[]any{v.n, v.total, v.derived}
 	})
-	rows = rows[:0]
-	for _, k := range hk {
-		v := d.hist[k]
-		rows = append(rows, row{[]any{k.dims, k.started, k.mon, k.restricted, k.severity, k.status, k.metric, k.bucket},
-			[]any{v.n, v.total, v.derived}})
-	}
-	if err := upsert("insight_hist", "dims, started, mon, restricted, severity, status, metric, bucket", "n, total, derived", rows); err != nil {
+	if err := upsert("insight_hist", "dims, started, mon, restricted, severity, status, metric, bucket", "n, total, derived", hist); err != nil {
 		return err
 	}
+	items := deltaRows(d.items, func(k itemKey, n int) ([]any, []any) {
+		return []any{k.owner, k.restricted, k.severity, k.priority, k.status}, []any{n}
+	})
+	return upsert("insight_items", "owner_key, restricted, severity, priority, status", "n", items)
+}
 
-	ik := make([]itemKey, 0, len(d.items))
-	for k, n := range d.items {
-		if n != 0 {
-			ik = append(ik, k)
+// deltaRow is one rollup row to add: its key columns and value columns.
+type deltaRow struct {
+	key  []any
+	vals []any
+}
+
+// deltaRows turns the non-zero deltas of m into rows sorted by their key
+// columns (in column order), so every transaction takes the rows' locks in
+// the same order.
+func deltaRows[K, V comparable](m map[K]V, cols func(K, V) (key, vals []any)) []deltaRow {
+	var zero V
+	rows := make([]deltaRow, 0, len(m))
+	for k, v := range m {
+		if v != zero {
+			key, vals := cols(k, v)
+			rows = append(rows, deltaRow{key, vals})
 		}
 	}
-	slices.SortFunc(ik, func(a, b itemKey) int {
-		return cmp.Or(cmp.Compare(a.owner, b.owner), cmp.Compare(a.restricted, b.restricted), cmp.Compare(a.severity, b.severity),
-			cmp.Compare(a.priority, b.priority), cmp.Compare(a.status, b.status))
+	slices.SortFunc(rows, func(a, b deltaRow) int {
+		for i := range a.key {
+			if c := compareCol(a.key[i], b.key[i]); c != 0 {
+				return c
+			}
+		}
+		return 0
 	})
-	rows = rows[:0]
-	for _, k := range ik {
-		rows = append(rows, row{[]any{k.owner, k.restricted, k.severity, k.priority, k.status}, []any{d.items[k]}})
+	return rows
+}
+
+// compareCol orders two values of one key column (string, int or int64).
+func compareCol(a, b any) int {
+	switch x := a.(type) {
+	case string:
+		return cmp.Compare(x, b.(string))
+	case int:
+		return cmp.Compare(x, b.(int))
+	case int64:
+		return cmp.Compare(x, b.(int64))
 	}
-	return upsert("insight_items", "owner_key, restricted, severity, priority, status", "n", rows)
+	panic(fmt.Sprintf("compareCol: unexpected %T", a)) // a programming error: keys are built above
 }
 
 // writeFacts replaces the facts of live incident id with those of pr and
