@@ -47,6 +47,7 @@ func Run(t *testing.T, open Opener) {
 		{"SearchWhileWriting", testSearchWhileWriting},
 		{"ListFilters", testListFilters},
 		{"ListSortAndPages", testListSort},
+		{"ListByService", testListByService},
 		{"Search", testSearch},
 		{"ActionItems", testActionItems},
 		{"Delete", testDelete},

@@ -208,6 +208,12 @@ func (s *Store) writeRows(ctx context.Context, tx *sql.Tx, id string, pr *projec
 				return err
 			}
 		}
+		// The first row of each name carries the start, for listing a
+		// service's incidents by start (migration 00070).
+		if _, err := tx.ExecContext(ctx, s.d.Rebind(`UPDATE incident_services SET start_key = ? WHERE incident_id = ? AND position IN
+(SELECT min(position) FROM incident_services WHERE incident_id = ? GROUP BY lower(name))`), pr.StartKey, id, id); err != nil {
+			return err
+		}
 	}
 	if len(pr.Events) > 0 {
 		q := s.d.Rebind(`INSERT INTO timeline_events (incident_id, position, at, at_text, event) VALUES (?, ?, ?, ?, ?)`)
