@@ -447,24 +447,37 @@ func actionBullet(it item) map[int]string {
 		t = t[len(m[0]):]
 	}
 	if m := ownerRe.FindStringSubmatch(t); m != nil {
-		// "(owner: @dana, P1, due 2022-08-26)": owner, priority, target date
-		for i, part := range strings.Split(m[1], ",") {
+		// "(owner: @dana, P1, due 2022-08-26)": owner, priority, target date.
+		// Empty parts are skipped; a parenthesis that names nothing stays in
+		// the action's text.
+		var owners []string
+		found := map[int]string{}
+		for _, part := range strings.Split(m[1], ",") {
 			part = strings.TrimSpace(part)
 			lp := strings.ToLower(part)
 			switch {
-			case i == 0:
-				vals[colOwner] = part
+			case part == "":
+			case len(owners) == 0 && len(found) == 0:
+				owners = append(owners, part)
 			case strings.HasPrefix(lp, "due") || strings.HasPrefix(lp, "by ") || strings.HasPrefix(lp, "target"):
-				vals[colTarget] = strings.TrimSpace(strings.TrimLeft(part[strings.IndexAny(part, " :")+1:], " :"))
+				found[colTarget] = strings.TrimSpace(strings.TrimLeft(part[strings.IndexAny(part, " :")+1:], " :"))
 			default:
 				if _, ok := hindsight.ParsePriority(part); ok {
-					vals[colPriority] = part
+					found[colPriority] = part
 				} else {
-					vals[colOwner] += ", " + part
+					owners = append(owners, part)
 				}
 			}
 		}
-		t = strings.TrimSpace(strings.Replace(t, m[0], "", 1))
+		if len(owners) > 0 {
+			found[colOwner] = strings.Join(owners, ", ")
+		}
+		if found[colOwner] != "" || found[colTarget] != "" || found[colPriority] != "" {
+			for k, v := range found {
+				vals[k] = v
+			}
+			t = strings.TrimSpace(strings.Replace(t, m[0], "", 1))
+		}
 	}
 	vals[colAction] = t
 	return vals
