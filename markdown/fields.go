@@ -576,11 +576,11 @@ func (p *parse) fieldSection(s *section, specs []*fieldSpec) {
 		case *ast.Paragraph:
 			if !p.labelledParagraph(s, specs, b, seen, e) {
 				p.unknown("content", s.key, "", b.from)
-				e.add(p.blockText(b))
+				e.add(p.part(b, p.blockText(b)))
 			}
 		default:
 			p.unknown("content", s.key, "", b.from)
-			e.add(p.blockText(b))
+			e.add(p.part(b, p.blockText(b)))
 		}
 	}
 	p.saveExtra(s.key, e, nil)

@@ -521,26 +521,63 @@ func (p *parse) rangeText(bs []block) string {
 
 // extra collects a section's unmapped content.
 type extra struct {
-	before, after []string
+	before, after []part
 	mapped        bool
 	fields        []hindsight.Field
 }
 
-func (e *extra) add(s string) {
-	if s == "" {
+// part is one block of unmapped content and the source lines it came from.
+type part struct {
+	text        string
+	first, last int // its first and last non-blank line; -1 when not from the source
+}
+
+// part makes b's text t a part of a section's unmapped content.
+func (p *parse) part(b block, t string) part {
+	first, last := b.from, b.to
+	for last > first && p.src.blank(last) {
+		last--
+	}
+	for first < last && p.src.blank(first) {
+		first++
+	}
+	return part{text: t, first: first, last: last}
+}
+
+func (e *extra) add(pt part) {
+	if pt.text == "" {
 		return
 	}
 	if e.mapped {
-		e.after = append(e.after, s)
+		e.after = append(e.after, pt)
 	} else {
-		e.before = append(e.before, s)
+		e.before = append(e.before, pt)
 	}
+}
+
+// joinParts joins blocks as the source separated them: blocks written on
+// adjacent lines stay adjacent, others are parted by a blank line. A blank
+// line where there was none can split what reads back as one block (a
+// nested list closed by an item of another marker) into two.
+func joinParts(parts []part) string {
+	var b strings.Builder
+	for i, pt := range parts {
+		if i > 0 {
+			if prev := parts[i-1]; prev.last >= 0 && pt.first == prev.last+1 {
+				b.WriteString("\n")
+			} else {
+				b.WriteString("\n\n")
+			}
+		}
+		b.WriteString(pt.text)
+	}
+	return b.String()
 }
 
 func (p *parse) saveExtra(key string, e *extra, columns []string) {
 	x := hindsight.Extra{
-		Before:  strings.Join(e.before, "\n\n"),
-		After:   strings.Join(e.after, "\n\n"),
+		Before:  joinParts(e.before),
+		After:   joinParts(e.after),
 		Fields:  e.fields,
 		Columns: columns,
 	}
@@ -673,7 +710,7 @@ func (p *parse) itemSection(s *section, placeholders []string) []string {
 			continue
 		}
 		p.unknown("content", s.key, "", b.from)
-		e.add(p.blockText(b))
+		e.add(p.part(b, p.blockText(b)))
 	}
 	if len(out) == 0 {
 		// prose instead of a list stands alone: it is all "before"

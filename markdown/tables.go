@@ -14,7 +14,7 @@ import (
 // preamble reads the metadata between the title and the first section.
 func (p *parse) preamble(s *section) {
 	e := &extra{}
-	var before []string
+	var before []part
 	metaDone, ruleDone := false, false
 	specs := fieldSpecs[hindsight.SecPreamble]
 	titleLine := -1
@@ -26,7 +26,7 @@ func (p *parse) preamble(s *section) {
 			// front matter or content above the title (a block of white
 			// space only, such as a vertical tab, has none)
 			if t := p.verbatimText(b); t != "" {
-				before = append(before, t)
+				before = append(before, p.part(b, t))
 			}
 			continue
 		}
@@ -39,14 +39,16 @@ func (p *parse) preamble(s *section) {
 				continue
 			}
 		}
-		if _, ok := b.node.(*ast.ThematicBreak); ok && !ruleDone && strings.TrimSpace(p.src.line(b.from)) == "---" {
+		// the rule below the metadata is the renderer's own; a rule after
+		// other content is content (dropped, it would join what it parts)
+		if _, ok := b.node.(*ast.ThematicBreak); ok && !ruleDone && len(e.before) == 0 && len(e.after) == 0 && strings.TrimSpace(p.src.line(b.from)) == "---" {
 			ruleDone = true
 			e.mapped = true
 			continue
 		}
 		p.unknown("content", hindsight.SecPreamble, "", b.from)
 		e.mapped = true
-		e.add(p.verbatimText(b))
+		e.add(p.part(b, p.verbatimText(b)))
 	}
 	// metadata fields that were not known are rendered in the metadata block;
 	// everything else after it
@@ -207,13 +209,13 @@ func (p *parse) timeline(s *section) {
 			}
 			if !mapped {
 				p.unknown("content", s.key, "", b.from)
-				e.add(p.verbatimText(b))
+				e.add(p.part(b, p.verbatimText(b)))
 			} else {
 				e.mapped = true
 			}
 		default:
 			p.unknown("content", s.key, "", b.from)
-			e.add(p.verbatimText(b))
+			e.add(p.part(b, p.verbatimText(b)))
 		}
 	}
 	// pad every row's cells to the columns it has, dropping trailing empties
@@ -412,7 +414,7 @@ func (p *parse) actionItems(s *section) {
 			}
 		default:
 			p.unknown("content", s.key, "", b.from)
-			e.add(p.verbatimText(b))
+			e.add(p.part(b, p.verbatimText(b)))
 		}
 	}
 	// the template's own row is a placeholder only where the section holds
