@@ -13,6 +13,7 @@ import (
 	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
+	"go.yaml.in/yaml/v4"
 )
 
 var gm = goldmark.New(goldmark.WithExtensions(extension.Table))
@@ -147,8 +148,8 @@ func frontMatterEnd(in []byte) int {
 		}
 		l := string(bytes.TrimRight(line, " \t"))
 		if l == "---" || l == "..." {
-			if off == 4 {
-				return 0 // "---" then "---": two rules, not front matter
+			if off == 4 || !yamlMapping(in[4:off]) {
+				return 0 // "---" then "---": two rules; or text between rules
 			}
 			return next
 		}
@@ -161,6 +162,22 @@ func frontMatterEnd(in []byte) int {
 		off = next
 	}
 	return 0
+}
+
+// yamlMapping reports whether b is a YAML mapping (or only comments), as
+// front matter is: a document that opens with a rule and has another
+// further down is not front matter unless what lies between reads as YAML.
+func yamlMapping(b []byte) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	var n yaml.Node
+	if err := yaml.Unmarshal(b, &n); err != nil {
+		return false
+	}
+	return n.Kind == 0 || n.Kind == yaml.DocumentNode && (len(n.Content) == 0 || n.Content[0].Kind == yaml.MappingNode)
 }
 
 // topBlocks lists the document's top-level blocks with their line spans.
