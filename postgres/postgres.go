@@ -174,7 +174,11 @@ func (dialect) MatchArg(text string) (string, bool) {
 	return text, true
 }
 
-func (dialect) MatchCond() string {
+// MatchCountSQL: PostgreSQL's planner estimates a tsquery's matches from
+// the GIN index's statistics and picks the plan itself.
+func (dialect) MatchCountSQL() (string, int) { return "", 0 }
+
+func (dialect) MatchCond(bool) string {
 	return `i.id IN (SELECT incident_id FROM incident_search WHERE tsv @@ websearch_to_tsquery('english', ?))`
 }
 

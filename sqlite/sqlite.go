@@ -62,6 +62,8 @@ type Options struct {
 	// WAL into the database file (default 250ms). Negative leaves the
 	// checkpoints to the writer's commits (SQLite's auto-checkpoint).
 	CheckpointEvery time.Duration
+	// CommonMatches overrides the constant of that name (tests).
+	CommonMatches int
 }
 
 // Store is a SQLite hindsight.Store. It also implements
@@ -129,7 +131,7 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{path: path, reader: r, mig: &sqlstore.Migrations{DB: w, Dialect: goose.DialectSQLite3, FS: sub}}
-	s.Store, err = sqlstore.New(w, r, dialect{}, sqlstore.Options{Render: o.Render, Clock: o.Clock, MaxDocBytes: o.MaxDocBytes})
+	s.Store, err = sqlstore.New(w, r, dialect{common: o.CommonMatches}, sqlstore.Options{Render: o.Render, Clock: o.Clock, MaxDocBytes: o.MaxDocBytes})
 	if err != nil {
 		w.Close()
 		r.Close()
@@ -209,14 +211,41 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 }
 
 // dialect is SQLite's part of the SQL.
-type dialect struct{}
+type dialect struct {
+	common int // Options.CommonMatches
+}
 
 func (dialect) Rebind(q string) string { return q }
 func (dialect) Time(t time.Time) any   { return sqlstore.TextTime(t) }
 func (dialect) Date(t time.Time) any   { return sqlstore.TextDate(t) }
-func (dialect) MatchCond() string {
+
+// MatchCond: with a common word, "+" keeps SQLite from driving the query
+// by the matches' primary keys (a lookup and a sort of each of tens of
+// thousands); it walks the list's sort order and checks each incident
+// against the matches, built once. A rare word is cheaper the other way.
+func (dialect) MatchCond(common bool) string {
+	if common {
+		return `+i.pk IN (SELECT rowid FROM incident_fts WHERE incident_fts MATCH ?)`
+	}
 	return `i.pk IN (SELECT rowid FROM incident_fts WHERE incident_fts MATCH ?)`
 }
+
+// MatchCountSQL counts matches up to d.common (default CommonMatches), the
+// point from which walking the sort order is the cheaper plan: at 100,000
+// incidents a word in 80% of them lists in 19 ms this way against 67 ms,
+// and one in none in 0.2 ms against 13 ms the other way.
+func (d dialect) MatchCountSQL() (string, int) {
+	n := d.common
+	if n <= 0 {
+		n = CommonMatches
+	}
+	return `SELECT count(*) FROM (SELECT 1 FROM incident_fts WHERE incident_fts MATCH ? LIMIT ?)`, n
+}
+
+// CommonMatches is how many incidents a full-text list filter matches
+// before a list walks its sort order instead of sorting the matches.
+const CommonMatches = 2000
+
 func (dialect) MatchArg(text string) (string, bool) {
 	words := strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 	if len(words) == 0 {

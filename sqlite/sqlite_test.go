@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/hindsight-pm/hindsight"
 	"github.com/hindsight-pm/hindsight/markdown"
@@ -135,4 +136,73 @@ func TestAuditAndOutbox(t *testing.T) {
 		}
 		return n
 	})
+}
+
+// TestTextQueryPlans: a full-text list filter gives the same pages whether
+// the word counts as common (the list walks its sort order) or rare (it
+// reads the matches), in every sort order and direction.
+func TestTextQueryPlans(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "plans.db")
+	openWith := func(common int) *sqlite.Store {
+		s, err := sqlite.Open(ctx, path, sqlite.Options{Render: markdown.Render, CommonMatches: common})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	always, never := openWith(1), openWith(1_000_000)
+	words := []string{"database", "certificate", "latency"}
+	for i := range 40 {
+		p := &hindsight.Postmortem{Title: fmt.Sprintf("incident %d", i)}
+		p.Summary.Severity = []hindsight.Severity{hindsight.Sev1, hindsight.Sev2, hindsight.Sev3}[i%3]
+		if i%7 != 0 {
+			p.Summary.Start = hindsight.TimeOf(time.Date(2026, 1, 1+i%5, 10, 0, 0, 0, time.UTC))
+		}
+		body := "latency rose"
+		if i%2 == 0 {
+			body += "; the database failed over"
+		}
+		if i%9 == 0 {
+			body += "; a certificate expired"
+		}
+		p.ExecutiveSummary = body
+		if _, err := always.CreateIncident(ctx, hindsight.IncidentCreate{Doc: p, Author: "alice"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all := func(s *sqlite.Store, f hindsight.IncidentFilter) []string {
+		var out []string
+		for range 100 {
+			page, err := s.FindIncidents(ctx, hindsight.SystemViewer, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, x := range page.Incidents {
+				out = append(out, x.ID)
+			}
+			if page.Next == "" {
+				return out
+			}
+			f.Cursor = page.Next
+		}
+		t.Fatal("paging does not end")
+		return nil
+	}
+	for _, w := range append(words, "nothing", "database latency") {
+		for _, sort := range []hindsight.IncidentSort{hindsight.SortStart, hindsight.SortSeverity, hindsight.SortUpdated, hindsight.SortID} {
+			for _, desc := range []bool{false, true} {
+				f := hindsight.IncidentFilter{Query: w, Sort: sort, Desc: desc, Limit: 3}
+				a, n := all(always, f), all(never, f)
+				if fmt.Sprint(a) != fmt.Sprint(n) {
+					t.Errorf("%q by %s desc=%v: walking the order gives %v, reading the matches %v", w, sort, desc, a, n)
+				}
+				want := map[string]int{"database": 20, "certificate": 5, "latency": 40, "nothing": 0, "database latency": 20}[w]
+				if len(a) != want {
+					t.Errorf("%q: %d incidents, want %d", w, len(a), want)
+				}
+			}
+		}
+	}
 }

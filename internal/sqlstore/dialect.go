@@ -25,8 +25,15 @@ type Dialect interface {
 	// parameter; ok is false when the text holds no searchable word.
 	MatchArg(text string) (arg string, ok bool)
 	// MatchCond is a condition on incidents (alias i) with one ? for the
-	// MatchArg value: true when the incident's search text matches.
-	MatchCond() string
+	// MatchArg value: true when the incident's search text matches. common
+	// says that the value matches many incidents (MatchCountSQL): a list
+	// then reads incidents in its sort order and checks each against the
+	// matches, where with few matches it reads the matches and sorts them.
+	MatchCond(common bool) string
+	// MatchCountSQL counts the incidents that match a MatchArg value (one
+	// ?), up to the number that makes the value common; "" when the
+	// backend's planner makes the choice itself.
+	MatchCountSQL() (query string, common int)
 	// SearchSQL is the ranked search. It selects cols, then the snippet and
 	// the rank, from incidents (alias i) matching the query and cond; its
 	// parameters are the MatchArg value, cond's arguments, limit and offset.

@@ -579,7 +579,7 @@ func decodeCursor(s string, v any) error {
 // incidentConds adds the filters of f (not paging) to c. byService leaves
 // the service filter to the caller, which drives the query from the
 // service's rows.
-func (s *Store) incidentConds(c *cond, v hindsight.Viewer, f *hindsight.IncidentFilter, byService bool) error {
+func (s *Store) incidentConds(ctx context.Context, c *cond, v hindsight.Viewer, f *hindsight.IncidentFilter, byService bool) error {
 	switch f.Deleted {
 	case hindsight.ExcludeDeleted:
 		c.add(`i.deleted_at IS NULL`)
@@ -616,10 +616,30 @@ func (s *Store) incidentConds(c *cond, v hindsight.Viewer, f *hindsight.Incident
 		if !ok {
 			c.add(`1 = 0`)
 		} else {
-			c.add(s.d.MatchCond(), arg)
+			common, err := s.commonMatch(ctx, arg)
+			if err != nil {
+				return err
+			}
+			c.add(s.d.MatchCond(common), arg)
 		}
 	}
 	return nil
+}
+
+// commonMatch reports whether a full-text query matches many incidents
+// (Dialect.MatchCountSQL): a word in most incidents lists fastest by
+// reading incidents in order and keeping the matching ones, a rare word by
+// reading its matches.
+func (s *Store) commonMatch(ctx context.Context, arg string) (bool, error) {
+	q, common := s.d.MatchCountSQL()
+	if q == "" {
+		return false, nil
+	}
+	var n int
+	if err := s.rq.QueryRowContext(ctx, s.d.Rebind(q), arg, common).Scan(&n); err != nil {
+		return false, internal("count matches", err)
+	}
+	return n >= common, nil
 }
 
 // FindIncidents implements hindsight.Store.
@@ -661,7 +681,7 @@ func (s *Store) FindIncidents(ctx context.Context, v hindsight.Viewer, f hindsig
 		from = `incident_services sv CROSS JOIN incidents i`
 		c.add(`lower(sv.name) = lower(?) AND sv.start_key IS NOT NULL AND i.id = sv.incident_id`, clean(f.Service))
 	}
-	if err := s.incidentConds(&c, v, &f, byService); err != nil {
+	if err := s.incidentConds(ctx, &c, v, &f, byService); err != nil {
 		return nil, err
 	}
 	dir, cmp := "ASC", ">"
@@ -679,7 +699,10 @@ func (s *Store) FindIncidents(ctx context.Context, v hindsight.Viewer, f hindsig
 		if key == "" {
 			c.add(idCol+` `+cmp+` ?`, cur.ID)
 		} else {
-			c.add(`(`+key+` `+cmp+` ? OR (`+key+` = ? AND `+idCol+` `+cmp+` ?))`, cur.Key, cur.Key, cur.ID)
+			// a row value, which both backends read as one index range
+			// (SQLite 3.54 planned the OR spelling as two ranges and a sort:
+			// 60 ms for a service's second page at 100,000 incidents)
+			c.add(`(`+key+`, `+idCol+`) `+cmp+` (?, ?)`, cur.Key, cur.ID)
 		}
 	}
 	order := idCol + " " + dir
@@ -871,7 +894,9 @@ func (s *Store) FindActionItems(ctx context.Context, v hindsight.Viewer, f hinds
 	c.add(`i.deleted_at IS NULL`)
 	c.visible(v)
 	if f.Owner != "" {
-		c.add(`lower(a.owner) = lower(?)`, clean(f.Owner))
+		// owner_key (ASCII case folded, as the tracker compares owners on
+		// both backends) leads the index in this list's order
+		c.add(`a.owner_key = ?`, foldKey(f.Owner))
 	}
 	c.in(`a.priority`, strs(f.Priority))
 	c.in(`a.status`, strs(f.Status))
