@@ -474,8 +474,11 @@ func closeFence(t string) string {
 	fence := first[:n]
 	lines := strings.Split(t, "\n")
 	if len(lines) > 1 {
-		last := strings.TrimSpace(lines[len(lines)-1])
-		if len(last) >= n && strings.Trim(last, string(c)) == "" {
+		// a closing fence is indented less than four columns (a tab
+		// reaches column four)
+		l := lines[len(lines)-1]
+		last := strings.TrimSpace(l)
+		if len(last) >= n && strings.Trim(last, string(c)) == "" && indentCols(l) < 4 {
 			return t
 		}
 	}
