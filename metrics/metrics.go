@@ -39,6 +39,9 @@ type Options struct {
 	Public bool
 	// Logger receives store errors during a scrape (nil: slog.Default()).
 	Logger *slog.Logger
+	// AlertInbox sizes the alert receivers' inbox (alerting's
+	// Receivers.Backlog; nil: no inbox figures). Queried on each scrape.
+	AlertInbox func(context.Context) (hindsight.AlertInboxStats, error)
 }
 
 // Metrics is the registry and the HTTP instruments.
@@ -77,6 +80,9 @@ func New(o Options) *Metrics {
 	}
 	if o.Pools != nil {
 		m.reg.MustRegister(&poolCollector{pools: o.Pools})
+	}
+	if o.AlertInbox != nil {
+		m.reg.MustRegister(&inboxCollector{o: o})
 	}
 	return m
 }
@@ -231,4 +237,42 @@ func (c *poolCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(poolWait, prometheus.CounterValue, float64(s.WaitCount), name)
 		ch <- prometheus.MustNewConstMetric(poolWaitSecs, prometheus.CounterValue, s.WaitDuration.Seconds(), name)
 	}
+}
+
+var (
+	inboxEntries = prometheus.NewDesc("hindsight_alert_inbox_entries", "Alert deliveries accepted (202) and not yet applied to their incidents.", nil, nil)
+	inboxEvents  = prometheus.NewDesc("hindsight_alert_inbox_events", "Alert events those deliveries carry.", nil, nil)
+	inboxClaimed = prometheus.NewDesc("hindsight_alert_inbox_claimed_entries", "Inbox entries being applied or waiting to be tried again.", nil, nil)
+	inboxAge     = prometheus.NewDesc("hindsight_alert_inbox_oldest_age_seconds", "Age of the oldest inbox entry (0 when the inbox is empty).", nil, nil)
+	inboxErr     = prometheus.NewDesc("hindsight_alert_inbox_scrape_error", "1 when sizing the alert inbox failed.", nil, nil)
+)
+
+// inboxCollector sizes the alert inbox on each scrape: a backlog that
+// grows, or an oldest entry that ages, is an applier that does not keep up.
+type inboxCollector struct{ o Options }
+
+func (c *inboxCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{inboxEntries, inboxEvents, inboxClaimed, inboxAge, inboxErr} {
+		ch <- d
+	}
+}
+
+func (c *inboxCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	st, err := c.o.AlertInbox(ctx)
+	cancel()
+	if err != nil {
+		c.o.Logger.Error("metrics: alert inbox", "err", err)
+		ch <- prometheus.MustNewConstMetric(inboxErr, prometheus.GaugeValue, 1)
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(inboxErr, prometheus.GaugeValue, 0)
+	age := 0.0
+	if !st.Oldest.IsZero() {
+		age = max(0, c.o.Now().Sub(st.Oldest).Seconds())
+	}
+	ch <- prometheus.MustNewConstMetric(inboxEntries, prometheus.GaugeValue, float64(st.Entries))
+	ch <- prometheus.MustNewConstMetric(inboxEvents, prometheus.GaugeValue, float64(st.Events))
+	ch <- prometheus.MustNewConstMetric(inboxClaimed, prometheus.GaugeValue, float64(st.Claimed))
+	ch <- prometheus.MustNewConstMetric(inboxAge, prometheus.GaugeValue, age)
 }

@@ -2,6 +2,7 @@ package metrics_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -81,5 +82,54 @@ func TestMetrics(t *testing.T) {
 	}
 	if t.Failed() {
 		t.Log(body)
+	}
+}
+
+// TestAlertInboxFigures: the inbox figures on /metrics are the real inbox
+// of a SQLite store, and a failing query shows as a scrape error.
+func TestAlertInboxFigures(t *testing.T) {
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "m.db"), sqlite.Options{Render: markdown.Render, Clock: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	scrape := func(o metrics.Options) string {
+		t.Helper()
+		o.Now, o.Public = func() time.Time { return now }, true
+		srv := httptest.NewServer(metrics.New(o).Handler())
+		defer srv.Close()
+		resp, err := http.Get(srv.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	inbox := func(ctx context.Context) (hindsight.AlertInboxStats, error) { return st.AlertInboxStats(ctx, now) }
+	body := scrape(metrics.Options{AlertInbox: inbox})
+	for _, want := range []string{"hindsight_alert_inbox_entries 0", "hindsight_alert_inbox_events 0", "hindsight_alert_inbox_oldest_age_seconds 0", "hindsight_alert_inbox_scrape_error 0"} {
+		if !strings.Contains(body, want+"\n") {
+			t.Errorf("empty inbox: no %q in\n%s", want, body)
+		}
+	}
+	for i, keys := range [][]string{{"a", "b"}, {"c"}} {
+		e := hindsight.AlertInboxEntry{Source: "alertmanager", Group: "g", Delivery: fmt.Sprint("d", i), ReceivedAt: now.Add(-time.Duration(90-60*i) * time.Second)}
+		if _, err := st.EnqueueAlert(context.Background(), e, keys, func([]string) ([]byte, error) { return []byte("{}"), nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	body = scrape(metrics.Options{AlertInbox: inbox})
+	for _, want := range []string{"hindsight_alert_inbox_entries 2", "hindsight_alert_inbox_events 3", "hindsight_alert_inbox_claimed_entries 0", "hindsight_alert_inbox_oldest_age_seconds 90"} {
+		if !strings.Contains(body, want+"\n") {
+			t.Errorf("two deliveries: no %q in\n%s", want, body)
+		}
+	}
+	body = scrape(metrics.Options{AlertInbox: func(context.Context) (hindsight.AlertInboxStats, error) {
+		return hindsight.AlertInboxStats{}, fmt.Errorf("database is locked")
+	}})
+	if !strings.Contains(body, "hindsight_alert_inbox_scrape_error 1\n") || strings.Contains(body, "hindsight_alert_inbox_entries") {
+		t.Errorf("failing query: want only the scrape error, got\n%s", body)
 	}
 }

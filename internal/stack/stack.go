@@ -126,6 +126,9 @@ func Build(ctx context.Context, store hindsight.Store, cfg Config) (*Stack, erro
 	if p, ok := store.(interface{ PoolStats() map[string]sql.DBStats }); ok {
 		mo.Pools = p.PoolStats
 	}
+	if s.Alerts != nil {
+		mo.AlertInbox = s.Alerts.Backlog
+	}
 	s.Metrics = metrics.New(mo)
 	tables = append(tables, []httpx.Route{s.Metrics.Route()})
 
