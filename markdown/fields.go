@@ -289,8 +289,8 @@ func (p *parse) subItems(v fieldVal, comma bool) []item {
 	}
 	for i, l := range strings.Split(rest, "\n") {
 		t := strings.TrimSpace(l)
-		if t == "" {
-			continue
+		if t == "" || t == "-" || t == "*" || t == "+" {
+			continue // an empty item names nothing
 		}
 		if len(t) > 1 && (t[0] == '-' || t[0] == '*' || t[0] == '+') && (t[1] == ' ' || t[1] == '\t') {
 			out = append(out, item{from: v.line + 1 + i, to: v.line + 1 + i, text: strings.TrimSpace(t[2:])})

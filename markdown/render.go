@@ -420,6 +420,11 @@ func (r *renderer) item(text, indent string) {
 	if text == "" {
 		return
 	}
+	if first, _, _ := strings.Cut(text, "\n"); isThematicBreak("- " + first) {
+		// "- --" would be a rule, not an item: the text's first dash is
+		// escaped (a reader shows "\-" as "-")
+		text = "\\" + text
+	}
 	r.s(indent, "-")
 	r.value(text, indent+"  ", true)
 }

@@ -264,6 +264,7 @@ func splitTimedItem(s string) (tm, event string, ok bool) {
 }
 
 func (p *parse) timelineRow(timeTxt, event string, cells []string, line int) {
+	timeTxt, event = cellText(timeTxt), cellText(event)
 	idx := len(p.doc.Timeline)
 	path := indexPath("timeline", idx)
 	ev := hindsight.Event{Cells: cells}
@@ -501,6 +502,9 @@ func isEmptyRow(vals map[int]string, cells []string) bool {
 // actionRow adds an action item from a row's values; the template's own row
 // is a placeholder when templateOnly.
 func (p *parse) actionRow(vals map[int]string, cells []string, line int, templateOnly bool) {
+	for k, v := range vals {
+		vals[k] = cellText(v)
+	}
 	idx := len(p.doc.ActionItems)
 	path := indexPath("action_items", idx)
 	if templateOnly && isTemplateRow(vals, cells) {
@@ -560,3 +564,8 @@ func (p *parse) actionRow(vals map[int]string, cells []string, line int, templat
 	}
 	p.doc.ActionItems = append(p.doc.ActionItems, a)
 }
+
+// cellText is s as a table cell reads back: trimmed of white space
+// (Unicode's: a vertical tab, a form feed), so a value from a bullet list
+// renders into a cell and reads back the same.
+func cellText(s string) string { return strings.TrimSpace(s) }
