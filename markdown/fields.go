@@ -397,6 +397,10 @@ func (p *parse) customerImpact(v fieldVal) {
 			p.placeholder(paths[slot], it.from, it.text)
 			continue
 		}
+		// the template's hint below an item that took its slot is kept as
+		// an item like any other: it must not overwrite that item, and
+		// formatting drops no words
+		slot = -1
 		if label, _, ok := strings.Cut(it.text, ":"); ok && len(label) < 40 {
 			l := strings.ToLower(label)
 			switch {
