@@ -475,9 +475,10 @@ func closeFence(t string) string {
 	lines := strings.Split(t, "\n")
 	if len(lines) > 1 {
 		// a closing fence is indented less than four columns (a tab
-		// reaches column four)
+		// reaches column four) and followed by spaces and tabs only (not a
+		// form feed)
 		l := lines[len(lines)-1]
-		last := strings.TrimSpace(l)
+		last := strings.Trim(l, " \t")
 		if len(last) >= n && strings.Trim(last, string(c)) == "" && indentCols(l) < 4 {
 			return t
 		}
