@@ -64,6 +64,25 @@ type Options struct {
 	CheckpointEvery time.Duration
 	// CommonMatches overrides the constant of that name (tests).
 	CommonMatches int
+	// VersionTTL is how long an incident's revision is answered from
+	// memory for the incident page's cache check (default VersionTTL;
+	// negative: never). Saves through this process are seen at once, saves
+	// by another process on the same file (hindsight import while serve
+	// runs) within the TTL.
+	VersionTTL time.Duration
+}
+
+// VersionTTL is the default of Options.VersionTTL.
+const VersionTTL = time.Second
+
+func versionTTL(d time.Duration) time.Duration {
+	switch {
+	case d == 0:
+		return VersionTTL
+	case d < 0:
+		return 0
+	}
+	return d
 }
 
 // Store is a SQLite hindsight.Store. It also implements
@@ -131,7 +150,7 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{path: path, reader: r, mig: &sqlstore.Migrations{DB: w, Dialect: goose.DialectSQLite3, FS: sub}}
-	s.Store, err = sqlstore.New(w, r, dialect{common: o.CommonMatches}, sqlstore.Options{Render: o.Render, Clock: o.Clock, MaxDocBytes: o.MaxDocBytes})
+	s.Store, err = sqlstore.New(w, r, dialect{common: o.CommonMatches}, sqlstore.Options{Render: o.Render, Clock: o.Clock, MaxDocBytes: o.MaxDocBytes, VersionTTL: versionTTL(o.VersionTTL)})
 	if err != nil {
 		w.Close()
 		r.Close()

@@ -206,3 +206,86 @@ func TestTextQueryPlans(t *testing.T) {
 		}
 	}
 }
+
+// TestVersionMemory: the incident page's revision check answers from
+// memory for VersionTTL, but every save through the same store is seen at
+// once (even with an hour's TTL); a save by another process on the same
+// file is seen once the TTL has passed; restricted incidents are never
+// answered from memory, so visibility changes apply at once.
+func TestVersionMemory(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "versions.db")
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	openWith := func(ttl time.Duration) *sqlite.Store {
+		s, err := sqlite.Open(ctx, path, sqlite.Options{Render: markdown.Render, Clock: clock, VersionTTL: ttl})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	a, other := openWith(time.Minute), openWith(-1)
+	doc := func(title string) *hindsight.Postmortem { return &hindsight.Postmortem{Title: title} }
+	inc, err := a.CreateIncident(ctx, hindsight.IncidentCreate{Doc: doc("v1"), Author: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	viewer := hindsight.Viewer{UserID: "bob"}
+	wantRev := func(s *sqlite.Store, what string, want int) {
+		t.Helper()
+		rev, at, err := s.FindIncidentVersion(ctx, viewer, inc.ID)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if rev != want {
+			t.Errorf("%s: revision %d, want %d", what, rev, want)
+		}
+		full, err := s.FindIncidentByID(ctx, hindsight.SystemViewer, inc.ID)
+		if err == nil && full.Revision == rev && !full.UpdatedAt.Equal(at) {
+			t.Errorf("%s: time %v, the incident's %v", what, at, full.UpdatedAt)
+		}
+	}
+	wantRev(a, "created", 1)
+	for n := 2; n <= 5; n++ {
+		if _, err := a.UpdateIncident(ctx, hindsight.IncidentUpdate{ID: inc.ID, BaseRevision: n - 1, Doc: withIncID(doc(fmt.Sprint("v", n)), inc.ID), Author: "alice"}); err != nil {
+			t.Fatal(err)
+		}
+		advance(time.Millisecond)
+		wantRev(a, fmt.Sprint("after save ", n, " through the same store"), n)
+	}
+	// another process saves: seen after the TTL, not before
+	if _, err := other.UpdateIncident(ctx, hindsight.IncidentUpdate{ID: inc.ID, BaseRevision: 5, Doc: withIncID(doc("v6"), inc.ID), Author: "carol"}); err != nil {
+		t.Fatal(err)
+	}
+	wantRev(a, "another process's save within the TTL", 5)
+	advance(time.Minute)
+	wantRev(a, "another process's save after the TTL", 6)
+	// restricted: the non-member gets not found at once, from either store
+	restricted := true
+	if _, err := a.UpdateIncident(ctx, hindsight.IncidentUpdate{ID: inc.ID, BaseRevision: 6, Doc: withIncID(doc("v7"), inc.ID), Author: "alice", Restricted: &restricted}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := a.FindIncidentVersion(ctx, viewer, inc.ID); hindsight.ErrorCode(err) != hindsight.ENotFound {
+		t.Errorf("restricted, a non-member: %v, want not found", err)
+	}
+	// deleted through the store: gone at once
+	open := false
+	if _, err := a.UpdateIncident(ctx, hindsight.IncidentUpdate{ID: inc.ID, BaseRevision: 7, Doc: withIncID(doc("v8"), inc.ID), Author: "alice", Restricted: &open}); err != nil {
+		t.Fatal(err)
+	}
+	wantRev(a, "unrestricted again", 8)
+	if err := a.DeleteIncident(ctx, hindsight.IncidentDelete{ID: inc.ID, Author: "admin"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := a.FindIncidentVersion(ctx, viewer, inc.ID); hindsight.ErrorCode(err) != hindsight.ENotFound {
+		t.Errorf("deleted: %v, want not found", err)
+	}
+}
+
+func withIncID(p *hindsight.Postmortem, id string) *hindsight.Postmortem {
+	p.Summary.IncidentID = id
+	return p
+}

@@ -23,6 +23,11 @@ type Options struct {
 	// MaxDocBytes limits a rendered document; hindsight.DefaultMaxDocBytes
 	// when 0.
 	MaxDocBytes int
+	// VersionTTL is how long FindIncidentVersion may answer from memory
+	// for an unrestricted incident (0: always from the database). Writes
+	// through this Store are seen at once; writes by another process within
+	// the TTL. For a database that one process writes (SQLite).
+	VersionTTL time.Duration
 }
 
 // Store implements hindsight.Store over database/sql.
@@ -33,6 +38,7 @@ type Store struct {
 	render hindsight.RenderFunc
 	clock  func() time.Time
 	max    int
+	vers   versions
 }
 
 // New returns a Store writing through w and reading through r.
@@ -41,6 +47,7 @@ func New(w, r *sql.DB, d Dialect, o Options) (*Store, error) {
 		return nil, hindsight.Errorf(hindsight.EInvalid, "store options: Render is required")
 	}
 	s := &Store{w: w, r: r, rq: newStmtCache(r), d: d, render: o.Render, clock: o.Clock, max: o.MaxDocBytes}
+	s.vers.ttl = o.VersionTTL
 	if s.clock == nil {
 		s.clock = time.Now
 	}
@@ -102,7 +109,9 @@ func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		_ = tx.Rollback()
 		return err
 	}
-	return tx.Commit()
+	err = tx.Commit()
+	s.vers.changed() // even when the commit's outcome is unknown
+	return err
 }
 
 func (s *Store) renderDoc(doc *hindsight.Postmortem) ([]byte, []byte, error) {
@@ -821,20 +830,32 @@ func (s *Store) FindIncidentVersion(ctx context.Context, v hindsight.Viewer, id 
 	if !storable(id) {
 		return 0, time.Time{}, notFound(id)
 	}
+	now := s.clock()
+	if e, ok := s.vers.get(id, now); ok {
+		return e.rev, time.UnixMicro(e.key).UTC(), nil
+	}
+	gen := s.vers.gen.Load()
 	var c cond
 	c.add(`i.id = ?`, id)
 	c.add(`i.deleted_at IS NULL`)
 	c.visible(v)
+	// updated_key is updated_at in unix microseconds, the precision both
+	// backends keep: an integer scans without parsing a time
 	var rev int
-	var at time.Time
-	err := s.rq.QueryRowContext(ctx, s.d.Rebind(`SELECT i.revision, i.updated_at FROM incidents i WHERE `+c.String()), c.args...).Scan(&rev, timeScan{&at})
+	var key int64
+	var restricted bool
+	err := s.rq.QueryRowContext(ctx, s.d.Rebind(`SELECT i.revision, i.updated_key, i.restricted FROM incidents i WHERE `+c.String()), c.args...).Scan(&rev, &key, &restricted)
+	if err == nil && !restricted {
+		// only unrestricted incidents: whoever may read the list may see them
+		s.vers.put(id, version{rev: rev, key: key, at: now, gen: gen})
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, time.Time{}, notFound(id)
 	}
 	if err != nil {
 		return 0, time.Time{}, internal("find incident "+id, err)
 	}
-	return rev, at, nil
+	return rev, time.UnixMicro(key).UTC(), nil
 }
 
 // FindRevisions implements hindsight.Store.

@@ -1,0 +1,66 @@
+package sqlstore
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// versions remembers the revision of unrestricted live incidents for a short
+// time (Options.VersionTTL), so that the incident page's cache check does not
+// query the database on every request. Every write transaction of this
+// Store forgets all of them (a generation counter), so what this process
+// saved is seen at once; what another process saved is seen within the TTL.
+type versions struct {
+	ttl time.Duration
+	gen atomic.Uint64
+	mu  sync.Mutex
+	m   map[string]version
+}
+
+type version struct {
+	rev int
+	key int64     // updated_key
+	at  time.Time // when it was read
+	gen uint64    // the generation it was read in
+}
+
+// versionsMax bounds the entries kept (a few MiB); past it they are dropped
+// all at once.
+const versionsMax = 20000
+
+// changed is called after every write transaction, committed or not.
+func (v *versions) changed() { v.gen.Add(1) }
+
+// get returns the remembered version of id, if it is still good. Any viewer
+// may have it: only unrestricted incidents are remembered.
+func (v *versions) get(id string, now time.Time) (version, bool) {
+	if v.ttl <= 0 {
+		return version{}, false
+	}
+	v.mu.Lock()
+	e, ok := v.m[id]
+	v.mu.Unlock()
+	if !ok || e.gen != v.gen.Load() {
+		return version{}, false
+	}
+	if age := now.Sub(e.at); age < 0 || age >= v.ttl {
+		return version{}, false
+	}
+	return e, true
+}
+
+// put remembers the version of an unrestricted live incident, read in
+// generation gen (taken before the read, so a write that commits meanwhile
+// makes it stale at once).
+func (v *versions) put(id string, e version) {
+	if v.ttl <= 0 {
+		return
+	}
+	v.mu.Lock()
+	if v.m == nil || len(v.m) >= versionsMax {
+		v.m = make(map[string]version)
+	}
+	v.m[id] = e
+	v.mu.Unlock()
+}
