@@ -18,13 +18,21 @@ import (
 	"github.com/hindsight-pm/hindsight/sqlite"
 )
 
-func TestMetrics(t *testing.T) {
-	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+// openStore opens a SQLite store in a temporary file whose clock stands at
+// now.
+func openStore(t *testing.T, now time.Time) *sqlite.Store {
+	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "m.db"), sqlite.Options{Render: markdown.Render, Clock: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func TestMetrics(t *testing.T) {
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	st := openStore(t, now)
 	due, _ := hindsight.ParseDate("2026-01-01")
 	for i, sev := range []hindsight.Severity{hindsight.Sev1, hindsight.Sev1, hindsight.Sev3} {
 		p := &hindsight.Postmortem{Title: "x", Status: hindsight.StatusDraft}
@@ -89,11 +97,7 @@ func TestMetrics(t *testing.T) {
 // of a SQLite store, and a failing query shows as a scrape error.
 func TestAlertInboxFigures(t *testing.T) {
 	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "m.db"), sqlite.Options{Render: markdown.Render, Clock: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t, now)
 	scrape := func(o metrics.Options) string {
 		t.Helper()
 		o.Now, o.Public = func() time.Time { return now }, true
