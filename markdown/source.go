@@ -102,7 +102,9 @@ func (s *source) textIndent(from, to int, dedentAll, asIs bool) string {
 		for i := from + 1; i <= to; i++ {
 			l := s.line(i)
 			n := len(l) - len(strings.TrimLeft(l, " "))
-			if n >= 4 && n-indent < 4 && startsBlock(strings.TrimLeft(l, " ")) {
+			// (a blank line is no block, however indented: its spaces are
+			// not kept anyway)
+			if n >= 4 && n-indent < 4 && strings.Trim(l, " \t") != "" && startsBlock(strings.TrimLeft(l, " ")) {
 				indent = 0
 				break
 			}
