@@ -148,7 +148,7 @@ func frontMatterEnd(in []byte) int {
 		}
 		l := string(bytes.TrimRight(line, " \t"))
 		if l == "---" || l == "..." {
-			if off == 4 || !yamlMapping(in[4:off]) {
+			if off == 4 || !yamlMapping(in[4:off]) && !keyLines(in[4:off]) {
 				return 0 // "---" then "---": two rules; or text between rules
 			}
 			return next
@@ -164,9 +164,28 @@ func frontMatterEnd(in []byte) int {
 	return 0
 }
 
+// keyLines reports whether every line of b reads as front matter even when
+// it is not valid YAML ("title: Outage: DB" is a YAML error that people
+// write): "key: value", an indented or "- " continuation, a comment or a
+// blank line. A postmortem's own metadata ("**Version:** 1.0") is none.
+func keyLines(b []byte) bool {
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if strings.Trim(line, " \t") == "" || line[0] == ' ' || line[0] == '\t' || line[0] == '#' || strings.HasPrefix(line, "- ") || line == "-" {
+			continue
+		}
+		if !keyLineRe.MatchString(line) {
+			return false
+		}
+	}
+	return true
+}
+
+var keyLineRe = regexp.MustCompile(`^[A-Za-z0-9_"'][A-Za-z0-9_ ."'-]*:(\s|$)`)
+
 // yamlMapping reports whether b is a YAML mapping (or only comments), as
 // front matter is: a document that opens with a rule and has another
-// further down is not front matter unless what lies between reads as YAML.
+// further down is not front matter unless what lies between reads as YAML
+// (or as keyLines).
 func yamlMapping(b []byte) (ok bool) {
 	defer func() {
 		if recover() != nil {

@@ -174,6 +174,16 @@ func TestParseTolerance(t *testing.T) {
 				t.Errorf("got title %q extras %+v", p.Title, p.Extras)
 			}
 		}},
+		{"front matter that is not valid YAML but reads as keys", "---\ntitle: Outage: DB failover\nauthors:\n- dana\n---\n# Incident Postmortem: X\n", func(t *testing.T, p *hindsight.Postmortem, _ *hindsight.SourceMap) {
+			if p.Title != "X" || p.Extras[hindsight.SecPreamble].Before != "---\ntitle: Outage: DB failover\nauthors:\n- dana\n---" {
+				t.Errorf("got title %q extras %+v", p.Title, p.Extras)
+			}
+		}},
+		{"rules around the metadata are not front matter", "---\n# Incident Postmortem: X\n\n**Version:** 1.0\n**Owner:** Dana\n\n---\n", func(t *testing.T, p *hindsight.Postmortem, _ *hindsight.SourceMap) {
+			if p.Title != "X" || p.Owner != "Dana" {
+				t.Errorf("got title %q owner %q", p.Title, p.Owner)
+			}
+		}},
 		{"crlf and bom", "\xef\xbb\xbf# Incident Postmortem: X\r\n\r\n## Incident Summary\r\n\r\n- **Severity:** SEV-4\r\n", func(t *testing.T, p *hindsight.Postmortem, _ *hindsight.SourceMap) {
 			if p.Title != "X" || p.Summary.Severity != hindsight.Sev4 {
 				t.Errorf("got %q %q", p.Title, p.Summary.Severity)
