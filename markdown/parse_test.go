@@ -179,6 +179,16 @@ func TestParseTolerance(t *testing.T) {
 				t.Errorf("got title %q extras %+v", p.Title, p.Extras)
 			}
 		}},
+		{"intro before the metadata: the rule below the metadata is the template's", "# Incident Postmortem: X\n\nA short intro.\n\n**Owner:** Dana\n\n---\n\n## Executive Summary\n\nIt broke.\n", func(t *testing.T, p *hindsight.Postmortem, _ *hindsight.SourceMap) {
+			if p.Owner != "Dana" || p.Extras[hindsight.SecPreamble].After != "A short intro." {
+				t.Errorf("got owner %q extras %+v", p.Owner, p.Extras)
+			}
+		}},
+		{"a rule between two pieces of preamble content is kept", "# Incident Postmortem: X\n\n- one\n\n---\n\n   + two\n+ three\n", func(t *testing.T, p *hindsight.Postmortem, _ *hindsight.SourceMap) {
+			if got := p.Extras[hindsight.SecPreamble].After; got != "- one\n\n---\n\n   + two\n+ three" {
+				t.Errorf("got %q", got)
+			}
+		}},
 		{"rules around the metadata are not front matter", "---\n# Incident Postmortem: X\n\n**Version:** 1.0\n**Owner:** Dana\n\n---\n", func(t *testing.T, p *hindsight.Postmortem, _ *hindsight.SourceMap) {
 			if p.Title != "X" || p.Owner != "Dana" {
 				t.Errorf("got title %q owner %q", p.Title, p.Owner)

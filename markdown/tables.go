@@ -16,6 +16,7 @@ func (p *parse) preamble(s *section) {
 	e := &extra{}
 	var before []part
 	metaDone, ruleDone := false, false
+	atMeta := 0 // blocks of content kept when the metadata was read
 	specs := fieldSpecs[hindsight.SecPreamble]
 	titleLine := -1
 	if s.heading.node != nil {
@@ -35,13 +36,16 @@ func (p *parse) preamble(s *section) {
 			seen := map[*fieldSpec]bool{}
 			if p.labelledParagraph(s, specs, b, seen, e) {
 				metaDone = true
+				atMeta = len(e.before) + len(e.after)
 				e.mapped = false // content after the metadata goes to After
 				continue
 			}
 		}
-		// the rule below the metadata is the renderer's own; a rule after
-		// other content is content (dropped, it would join what it parts)
-		if _, ok := b.node.(*ast.ThematicBreak); ok && !ruleDone && len(e.before) == 0 && len(e.after) == 0 && strings.TrimSpace(p.src.line(b.from)) == "---" {
+		// the rule right below the metadata (or before any other content) is
+		// the renderer's own; a rule after other content is content
+		// (dropped, it would join what it parts)
+		kept := len(e.before) + len(e.after)
+		if _, ok := b.node.(*ast.ThematicBreak); ok && !ruleDone && (kept == 0 || metaDone && kept == atMeta) && strings.TrimSpace(p.src.line(b.from)) == "---" {
 			ruleDone = true
 			e.mapped = true
 			continue
