@@ -420,10 +420,16 @@ func (r *renderer) item(text, indent string) {
 	if text == "" {
 		return
 	}
-	if first, _, _ := strings.Cut(text, "\n"); isThematicBreak("- " + first) {
-		// "- --" would be a rule, not an item: the text's first dash is
-		// escaped (a reader shows "\-" as "-")
-		text = "\\" + text
+	if first, _, _ := strings.Cut(text, "\n"); isThematicBreak("- "+first) || emptyItemLine(first) {
+		// "- --" would be a rule and "- *" an item holding an empty list,
+		// not an item with that text: its first character is escaped (a
+		// reader shows "\-" as "-"; "1." becomes "1\.")
+		if c := text[0]; c >= '0' && c <= '9' {
+			i := strings.IndexAny(text, ".)")
+			text = text[:i] + "\\" + text[i:]
+		} else {
+			text = "\\" + text
+		}
 	}
 	r.s(indent, "-")
 	r.value(text, indent+"  ", true)
