@@ -93,7 +93,10 @@ func (s *source) textIndent(from, to int, dedentAll, asIs bool) string {
 	}
 	first := s.line(from)
 	indent := len(first) - len(strings.TrimLeft(first, " "))
-	if indent > 3 || asIs {
+	if indent > 3 || asIs || strings.HasPrefix(first[indent:], "\t") {
+		// (spaces then a tab: the tab reaches the same column with fewer
+		// spaces before it, so dedenting the first line would not move it
+		// while the other lines moved)
 		indent = 0
 	}
 	if dedentAll && indent > 0 {
