@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/hindsight-pm/hindsight"
@@ -69,7 +70,7 @@ func testListByService(t *testing.T, open Opener) {
 			if x == hidden && !seesSecret {
 				continue
 			}
-			if slices.ContainsFunc(x.services, func(n string) bool { return equalFoldASCII(n, service) }) {
+			if slices.ContainsFunc(x.services, func(n string) bool { return strings.EqualFold(n, service) }) {
 				xs = append(xs, x)
 			}
 		}
@@ -160,24 +161,4 @@ func testListByService(t *testing.T, open Opener) {
 			t.Errorf("an incident naming the service twice is listed %d times", n)
 		}
 	})
-}
-
-// equalFoldASCII compares as SQL lower() does on both backends for ASCII.
-func equalFoldASCII(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }
