@@ -102,12 +102,7 @@ func serveCSS(w http.ResponseWriter, r *http.Request) {
 }
 
 // localPath returns next when it is a path on this site, else "/".
-func localPath(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
-		return "/"
-	}
-	return next
-}
+func localPath(next string) string { return SafeNext(next) }
 
 func (a *Auth) loginPage(w http.ResponseWriter, r *http.Request) {
 	if p := PrincipalFrom(r.Context()); p.User != nil {
