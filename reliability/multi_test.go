@@ -23,8 +23,9 @@ import (
 // ID, and the IDs are consecutive.
 func TestTwoInstancesPostgres(t *testing.T) {
 	db := postgresURL(t)
-	a := startServe(t, "instance A", db)
-	b := startServe(t, "instance B", db)
+	// the webhook receiver below is on loopback: private receivers allowed
+	a := startServeEnv(t, "instance A", db, "HINDSIGHT_WEBHOOK_ALLOW_PRIVATE=1")
+	b := startServeEnv(t, "instance B", db, "HINDSIGHT_WEBHOOK_ALLOW_PRIVATE=1")
 	bases := []string{a.url, b.url}
 
 	t.Run("SameIncidents", func(t *testing.T) {

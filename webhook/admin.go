@@ -108,6 +108,9 @@ func (w *Webhooks) Create(ctx context.Context, in Input) (*hindsight.WebhookSubs
 	if err := Validate(s); err != nil {
 		return nil, err
 	}
+	if err := w.checkDestination(s); err != nil {
+		return nil, err
+	}
 	if err := w.store.CreateWebhook(ctx, s); err != nil {
 		return nil, err
 	}
@@ -122,6 +125,9 @@ func (w *Webhooks) Update(ctx context.Context, id int64, in Input) (*hindsight.W
 	}
 	in.apply(s)
 	if err := Validate(s); err != nil {
+		return nil, err
+	}
+	if err := w.checkDestination(s); err != nil {
 		return nil, err
 	}
 	if err := w.store.UpdateWebhook(ctx, s); err != nil {

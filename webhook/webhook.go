@@ -19,7 +19,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -62,8 +61,16 @@ type Config struct {
 	OverdueWindow time.Duration
 	// BaseURL, when set, makes links to incidents (incident_url, Slack).
 	BaseURL string
+	// AllowPrivate lets deliveries go to loopback, private, link-local
+	// and other non-public addresses (HINDSIGHT_WEBHOOK_ALLOW_PRIVATE=1):
+	// for self-hosted receivers on the internal network. Off, such
+	// destinations are refused when a subscription names one literally
+	// and, whatever the name, when the connection is made.
+	AllowPrivate bool
 	// Client sends the deliveries (default: an http.Client with Timeout
-	// that follows no redirects).
+	// that follows no redirects, uses no proxy and, unless AllowPrivate,
+	// connects only to public addresses). A Client given here does its
+	// own destination checks.
 	Client *http.Client
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
@@ -112,7 +119,7 @@ func New(st hindsight.Store, cfg Config) (*Webhooks, error) {
 		cfg.Parallel = 4
 	}
 	if cfg.Client == nil {
-		cfg.Client = &http.Client{Timeout: cfg.Timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		cfg.Client = newClient(cfg.Timeout, cfg.AllowPrivate)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -311,15 +318,14 @@ func (w *Webhooks) send(ctx context.Context, sub *hindsight.WebhookSubscription,
 	}
 	resp, err := w.cfg.Client.Do(req)
 	if err != nil {
-		var ue interface{ Unwrap() error }
-		msg := err.Error()
-		if errors.As(err, &ue) && ue.Unwrap() != nil {
-			msg = ue.Unwrap().Error()
-		}
+		msg, detail := transportError(err)
+		w.log.WarnContext(ctx, "webhook receiver unreachable", "webhook", sub.ID, "delivery", d.ID, "url", sub.URL, "cause", detail)
 		return 0, 0, msg
 	}
 	defer resp.Body.Close()
-	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+	// the answer's body is read (to reuse the connection) but never kept:
+	// the delivery log holds the status line only, so a subscription
+	// cannot be used to read what an internal service answers
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return resp.StatusCode, 0, ""
@@ -328,11 +334,16 @@ func (w *Webhooks) send(ctx context.Context, sub *hindsight.WebhookSubscription,
 	if s, err := strconv.Atoi(strings.TrimSpace(resp.Header.Get("Retry-After"))); err == nil && s > 0 {
 		ra = time.Duration(s) * time.Second
 	}
-	msg := resp.Status
-	if s := strings.Join(strings.Fields(string(snippet)), " "); s != "" {
-		msg += ": " + strings.ToValidUTF8(s, "")
+	return resp.StatusCode, ra, statusLine(resp.StatusCode)
+}
+
+// statusLine is the delivery log's text of a non-2xx answer: the code and
+// its standard reason phrase (not the receiver's own phrase or body).
+func statusLine(code int) string {
+	if t := http.StatusText(code); t != "" {
+		return "HTTP " + strconv.Itoa(code) + " " + t
 	}
-	return resp.StatusCode, ra, msg
+	return "HTTP " + strconv.Itoa(code)
 }
 
 // CheckOverdue queues one action_item.overdue event per action item whose
@@ -377,8 +388,10 @@ func NewSecret() string {
 // is os.Getenv when nil): HINDSIGHT_WEBHOOK_RETRY_FOR (how long a delivery
 // is retried, e.g. 24h), HINDSIGHT_WEBHOOK_TIMEOUT (one attempt, e.g. 10s)
 // and HINDSIGHT_WEBHOOK_MAX_DELAY (the longest wait between attempts, e.g.
-// 1h). Unset variables keep the defaults; a bad one is an EInvalid error
-// naming it.
+// 1h), and HINDSIGHT_WEBHOOK_ALLOW_PRIVATE=1 (deliveries may go to
+// loopback, private and link-local addresses; see Config.AllowPrivate).
+// Unset variables keep the defaults; a bad one is an EInvalid error naming
+// it.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if getenv == nil {
 		getenv = os.Getenv
@@ -397,6 +410,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			return Config{}, hindsight.Errorf(hindsight.EInvalid, "%s: %q is not a positive duration (e.g. 24h, 90s)", v.name, s)
 		}
 		*v.dst = d
+	}
+	switch s := strings.ToLower(strings.TrimSpace(getenv("HINDSIGHT_WEBHOOK_ALLOW_PRIVATE"))); s {
+	case "", "0", "false", "no":
+	case "1", "true", "yes":
+		c.AllowPrivate = true
+	default:
+		return Config{}, hindsight.Errorf(hindsight.EInvalid, "HINDSIGHT_WEBHOOK_ALLOW_PRIVATE: %q is not 1 or 0", s)
 	}
 	return c, nil
 }

@@ -40,10 +40,17 @@ func openStore(t *testing.T, path string, clk *clock) *sqlite.Store {
 	return st
 }
 
-func newWorker(t *testing.T, st hindsight.Store, clk *clock) *webhook.Webhooks {
+// newWorker returns a worker whose receivers may be on loopback (the
+// test servers): AllowPrivate is set in its Config, never through the
+// process environment. edit, when given, changes the Config first.
+func newWorker(t *testing.T, st hindsight.Store, clk *clock, edit ...func(*webhook.Config)) *webhook.Webhooks {
 	t.Helper()
-	w, err := webhook.New(st, webhook.Config{Now: clk.Now, BaseDelay: 10 * time.Second, MaxDelay: time.Minute, RetryFor: time.Hour,
-		BaseURL: "https://hindsight.example", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	cfg := webhook.Config{Now: clk.Now, BaseDelay: 10 * time.Second, MaxDelay: time.Minute, RetryFor: time.Hour, AllowPrivate: true,
+		BaseURL: "https://hindsight.example", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	for _, f := range edit {
+		f(&cfg)
+	}
+	w, err := webhook.New(st, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +141,7 @@ func TestRetriesSurviveRestart(t *testing.T) {
 		t.Fatalf("first pass: %+v %v (want 3 outbox events: created, action item created and overdue; 1 attempt failing)", st1, err)
 	}
 	ds, _ := w.Deliveries(ctx, hindsight.DeliveryFilter{SubscriptionID: sub.ID})
-	if len(ds) != 1 || ds[0].Attempts != 1 || ds[0].Status != hindsight.DeliveryPending || ds[0].LastStatus != 503 || !strings.Contains(ds[0].LastError, "try again later") {
+	if len(ds) != 1 || ds[0].Attempts != 1 || ds[0].Status != hindsight.DeliveryPending || ds[0].LastStatus != 503 || ds[0].LastError != "HTTP 503 Service Unavailable" {
 		t.Fatalf("after the first attempt: %+v", ds)
 	}
 	next := ds[0].NextAttempt
@@ -482,6 +489,9 @@ func TestConfigFromEnv(t *testing.T) {
 			webhook.Config{RetryFor: 6 * time.Hour, Timeout: 5 * time.Second, MaxDelay: 10 * time.Minute}, ""},
 		{map[string]string{"HINDSIGHT_WEBHOOK_RETRY_FOR": "a day"}, webhook.Config{}, "HINDSIGHT_WEBHOOK_RETRY_FOR"},
 		{map[string]string{"HINDSIGHT_WEBHOOK_TIMEOUT": "-1s"}, webhook.Config{}, "HINDSIGHT_WEBHOOK_TIMEOUT"},
+		{map[string]string{"HINDSIGHT_WEBHOOK_ALLOW_PRIVATE": "1"}, webhook.Config{AllowPrivate: true}, ""},
+		{map[string]string{"HINDSIGHT_WEBHOOK_ALLOW_PRIVATE": "0"}, webhook.Config{}, ""},
+		{map[string]string{"HINDSIGHT_WEBHOOK_ALLOW_PRIVATE": "perhaps"}, webhook.Config{}, "HINDSIGHT_WEBHOOK_ALLOW_PRIVATE"},
 	}
 	for _, tc := range tests {
 		c, err := webhook.ConfigFromEnv(func(k string) string { return tc.env[k] })
@@ -491,7 +501,7 @@ func TestConfigFromEnv(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || c.RetryFor != tc.want.RetryFor || c.Timeout != tc.want.Timeout || c.MaxDelay != tc.want.MaxDelay {
+		if err != nil || c.RetryFor != tc.want.RetryFor || c.Timeout != tc.want.Timeout || c.MaxDelay != tc.want.MaxDelay || c.AllowPrivate != tc.want.AllowPrivate {
 			t.Errorf("%v: %+v %v", tc.env, c, err)
 		}
 	}

@@ -27,7 +27,12 @@ func withWebhooks(ctx context.Context, a *app, fn func(w *webhook.Webhooks) erro
 		return err
 	}
 	defer s.Close()
-	w, err := webhook.New(s, webhook.Config{Logger: slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	cfg, err := webhook.ConfigFromEnv(nil) // HINDSIGHT_WEBHOOK_ALLOW_PRIVATE decides which URLs add accepts, as under serve
+	if err != nil {
+		return err
+	}
+	cfg.Logger = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	w, err := webhook.New(s, cfg)
 	if err != nil {
 		return err
 	}
