@@ -27,7 +27,13 @@ const (
 	FormatJSON = "json"
 	// FormatSlack posts a Slack incoming-webhook message with blocks.
 	FormatSlack = "slack"
+	// FormatTeams posts a Microsoft Teams message: an Adaptive Card in the
+	// shape the Teams "Workflows" (Power Automate) webhook takes.
+	FormatTeams = "teams"
 )
+
+// WebhookFormats lists the formats a subscription can use.
+var WebhookFormats = []string{FormatJSON, FormatSlack, FormatTeams}
 
 // WebhookSubscription is an outbound webhook: where to post which events.
 type WebhookSubscription struct {
@@ -37,7 +43,7 @@ type WebhookSubscription struct {
 	Events []string `json:"events"`
 	// Secret signs each delivery (HMAC-SHA256).
 	Secret string `json:"secret,omitempty"`
-	// Format is FormatJSON or FormatSlack.
+	// Format is FormatJSON, FormatSlack or FormatTeams.
 	Format      string    `json:"format"`
 	Active      bool      `json:"active"`
 	Description string    `json:"description"`

@@ -22,7 +22,8 @@ type Input struct {
 }
 
 // Validate checks a subscription: an absolute http(s) URL, known events
-// (or "*"), format json or slack. The error names the fields at fault.
+// (or "*"), format json, slack or teams. The error names the fields at
+// fault.
 func Validate(s *hindsight.WebhookSubscription) error {
 	var errs []hindsight.FieldError
 	badf := func(f, m string) { errs = append(errs, hindsight.FieldError{Field: f, Message: m}) }
@@ -43,8 +44,8 @@ func Validate(s *hindsight.WebhookSubscription) error {
 			badf("events", "unknown event "+quote(e)+": want "+strings.Join(hindsight.WebhookEvents, ", ")+" or *")
 		}
 	}
-	if s.Format != hindsight.FormatJSON && s.Format != hindsight.FormatSlack {
-		badf("format", "want json or slack")
+	if !slices.Contains(hindsight.WebhookFormats, s.Format) {
+		badf("format", "want json, slack or teams")
 	}
 	if len(s.Description) > 500 {
 		badf("description", "at most 500 characters")

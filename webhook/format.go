@@ -3,6 +3,7 @@ package webhook
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -59,8 +60,11 @@ func (w *Webhooks) message(d *hindsight.WebhookDelivery) Message {
 // body renders a delivery in its subscription's format.
 func (w *Webhooks) body(sub *hindsight.WebhookSubscription, d *hindsight.WebhookDelivery) ([]byte, error) {
 	m := w.message(d)
-	if sub.Format == hindsight.FormatSlack {
+	switch sub.Format {
+	case hindsight.FormatSlack:
 		return json.Marshal(slackMessage(m))
+	case hindsight.FormatTeams:
+		return json.Marshal(teamsMessage(m))
 	}
 	return json.Marshal(m)
 }
@@ -154,4 +158,127 @@ func slackMessage(m Message) SlackMessage {
 		{Type: "context", Elements: []SlackText{{Type: "mrkdwn", Text: fmt.Sprintf("Hindsight · %s · %s UTC", m.Event, m.At.UTC().Format("2006-01-02 15:04"))}}},
 	}
 	return SlackMessage{Text: clip(head, 300), Blocks: blocks}
+}
+
+// TeamsMessage is a Microsoft Teams message as a Teams "Workflows" (Power
+// Automate) webhook takes it: one Adaptive Card attachment.
+type TeamsMessage struct {
+	Type        string            `json:"type"` // "message"
+	Attachments []TeamsAttachment `json:"attachments"`
+}
+
+// TeamsAttachment holds the card.
+type TeamsAttachment struct {
+	ContentType string       `json:"contentType"` // application/vnd.microsoft.card.adaptive
+	ContentURL  *string      `json:"contentUrl"`  // always null
+	Content     AdaptiveCard `json:"content"`
+}
+
+// AdaptiveCard is an Adaptive Card (schema version 1.4, the one Teams
+// renders everywhere).
+type AdaptiveCard struct {
+	Schema  string          `json:"$schema"`
+	Type    string          `json:"type"` // "AdaptiveCard"
+	Version string          `json:"version"`
+	Body    []CardElement   `json:"body"`
+	Actions []CardAction    `json:"actions,omitempty"`
+	MSTeams *CardTeamsWidth `json:"msteams,omitempty"`
+}
+
+// CardElement is a TextBlock or a FactSet.
+type CardElement struct {
+	Type     string     `json:"type"`
+	Text     string     `json:"text,omitempty"`
+	Weight   string     `json:"weight,omitempty"`
+	Size     string     `json:"size,omitempty"`
+	IsSubtle bool       `json:"isSubtle,omitempty"`
+	Wrap     bool       `json:"wrap,omitempty"`
+	Facts    []CardFact `json:"facts,omitempty"`
+}
+
+// CardFact is one title/value line of a FactSet.
+type CardFact struct {
+	Title string `json:"title"`
+	Value string `json:"value"`
+}
+
+// CardAction is an Action.OpenUrl button.
+type CardAction struct {
+	Type  string `json:"type"`
+	Title string `json:"title"`
+	URL   string `json:"url"`
+}
+
+// CardTeamsWidth asks Teams to use the full width of the conversation.
+type CardTeamsWidth struct {
+	Width string `json:"width"`
+}
+
+// teamsText makes s plain text in an Adaptive Card TextBlock or fact:
+// Teams reads a Markdown subset there (**bold**, _italic_, [links](url),
+// "- " and "1. " lists), so those characters are backslash-escaped, a
+// leading list marker too, and line breaks become spaces.
+func teamsText(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '\\', '*', '_', '[', ']':
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	out := b.String()
+	if m := leadingListMarker.FindStringIndex(out); m != nil {
+		out = out[:m[1]-2] + "\\" + out[m[1]-2:]
+	}
+	return out
+}
+
+// leadingListMarker finds "- ", "+ " or "12. " at the start of a text.
+var leadingListMarker = regexp.MustCompile(`^(?:[-+]|[0-9]+\.) `)
+
+func teamsMessage(m Message) TeamsMessage {
+	what := eventTitles[m.Event]
+	if what == "" {
+		what = m.Event
+	}
+	body := []CardElement{{Type: "TextBlock", Text: teamsText(clip(what+": "+m.IncidentID, 150)), Weight: "Bolder", Size: "Medium", Wrap: true}}
+	var facts []CardFact
+	if m.Restricted || m.Data == nil {
+		body = append(body, CardElement{Type: "TextBlock", Text: "Restricted incident: open Hindsight for the details.", Wrap: true})
+	} else {
+		e := m.Data
+		if e.Title != "" {
+			body = append(body, CardElement{Type: "TextBlock", Text: teamsText(clip(e.Title, 500)), Wrap: true})
+		}
+		if e.Severity != "" {
+			facts = append(facts, CardFact{Title: "Severity", Value: teamsText(string(e.Severity))})
+		}
+		if e.Status != "" {
+			st := teamsText(e.Status)
+			if e.From != "" {
+				st = teamsText(e.From) + " → " + st
+			}
+			facts = append(facts, CardFact{Title: "Status", Value: st})
+		}
+		if it := e.ActionItem; it != nil {
+			facts = append(facts, CardFact{Title: "Action item", Value: teamsText(clip(strings.TrimSpace(it.ID+" "+it.Action), 500))})
+			if it.Owner != "" {
+				facts = append(facts, CardFact{Title: "Owner", Value: teamsText(it.Owner)})
+			}
+			if it.TargetDate.IsSet() {
+				facts = append(facts, CardFact{Title: "Target date", Value: it.TargetDate.String()})
+			}
+		}
+	}
+	if len(facts) > 0 {
+		body = append(body, CardElement{Type: "FactSet", Facts: facts})
+	}
+	body = append(body, CardElement{Type: "TextBlock", Text: fmt.Sprintf("Hindsight · %s · %s UTC", teamsText(m.Event), m.At.UTC().Format("2006-01-02 15:04")), IsSubtle: true, Size: "Small", Wrap: true})
+	card := AdaptiveCard{Schema: "http://adaptivecards.io/schemas/adaptive-card.json", Type: "AdaptiveCard", Version: "1.4", Body: body, MSTeams: &CardTeamsWidth{Width: "Full"}}
+	if m.IncidentURL != "" {
+		card.Actions = []CardAction{{Type: "Action.OpenUrl", Title: "Open in Hindsight", URL: m.IncidentURL}}
+	}
+	return TeamsMessage{Type: "message", Attachments: []TeamsAttachment{{ContentType: "application/vnd.microsoft.card.adaptive", Content: card}}}
 }

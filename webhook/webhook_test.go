@@ -381,7 +381,7 @@ func TestAdminAPIAndPage(t *testing.T) {
 		{"BadURL", "POST", "/api/v1/webhooks", `{"url":"ftp://x","events":["incident.created"]}`, 422, `"field":"url"`},
 		{"UnknownEvent", "POST", "/api/v1/webhooks", `{"url":"https://x.example","events":["incident.exploded"]}`, 422, "unknown event"},
 		{"NoEvents", "POST", "/api/v1/webhooks", `{"url":"https://x.example"}`, 422, `"field":"events"`},
-		{"BadFormat", "POST", "/api/v1/webhooks", `{"url":"https://x.example","events":["*"],"format":"xml"}`, 422, "json or slack"},
+		{"BadFormat", "POST", "/api/v1/webhooks", `{"url":"https://x.example","events":["*"],"format":"xml"}`, 422, "json, slack or teams"},
 		{"MalformedJSON", "POST", "/api/v1/webhooks", `{"url":`, 400, "malformed JSON"},
 		{"UnknownField", "POST", "/api/v1/webhooks", `{"uri":"https://x.example"}`, 400, "uri"},
 		{"GetMissing", "GET", "/api/v1/webhooks/999", "", 404, "not found"},

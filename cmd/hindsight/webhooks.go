@@ -58,7 +58,7 @@ func newWebhookCmd(a *app) *cobra.Command {
 		Use:   "webhook",
 		Short: "Manage outbound webhooks and their deliveries",
 		Long: `Manage the outbound webhooks of the database named by --db: the subscriptions
-(URL, events, secret, format json or slack) and the delivery log. The server
+(URL, events, secret, format json, slack or teams) and the delivery log. The server
 (hindsight serve) sends the deliveries; these commands change what it sends.
 
 Events: ` + strings.Join(hindsight.WebhookEvents, ", ") + ` (or * for all).`,
@@ -89,7 +89,7 @@ Events: ` + strings.Join(hindsight.WebhookEvents, ", ") + ` (or * for all).`,
 		},
 	}
 	add.Flags().StringArrayVarP(&events, "event", "e", []string{"*"}, "an event to send (repeat, or comma-separated; * for all)")
-	add.Flags().StringVar(&format, "format", "json", "json (signed Hindsight JSON) or slack (incoming-webhook message with blocks)")
+	add.Flags().StringVar(&format, "format", "json", "json (signed Hindsight JSON), slack (incoming-webhook message with blocks) or teams (Adaptive Card for a Teams Workflows webhook)")
 	add.Flags().StringVar(&secret, "secret", "", "signing secret (default: a random one)")
 	add.Flags().StringVar(&desc, "description", "", "a note for admins")
 	add.Flags().BoolVar(&disabled, "disabled", false, "add it disabled")
