@@ -188,11 +188,17 @@ type AccountStore interface {
 	// TouchToken sets a token's last use, writing audit with it.
 	TouchToken(ctx context.Context, id string, at time.Time, audit []AuditEntry) error
 
-	// LoginFailure counts a failed sign-in for key (an account or an
-	// address) and returns the failures within window up to at.
-	LoginFailure(ctx context.Context, key string, at time.Time, window time.Duration) (int, error)
-	// LoginFailures returns key's failures within window up to at.
-	LoginFailures(ctx context.Context, key string, at time.Time, window time.Duration) (int, error)
+	// LoginAttempt counts a sign-in attempt for key (an account or an
+	// address) before its password is checked, and returns the attempts
+	// within window up to at, this one included. The count and the read
+	// are one atomic statement, so concurrent attempts each get a
+	// different number and a caller can refuse every attempt past a
+	// limit whatever the concurrency. A window starts at its first
+	// attempt; an attempt at or after its end starts a new one.
+	LoginAttempt(ctx context.Context, key string, at time.Time, window time.Duration) (int, error)
+	// ForgiveLoginAttempt takes back one counted attempt of key (the
+	// attempt was a good sign-in, not a failure); it never goes below 0.
+	ForgiveLoginAttempt(ctx context.Context, key string) error
 	// ClearLoginFailures forgets key's failures (after a good sign-in).
 	ClearLoginFailures(ctx context.Context, key string) error
 

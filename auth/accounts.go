@@ -233,8 +233,18 @@ func (a *Auth) ChangeUser(ctx context.Context, actor app.Actor, id string, c Cha
 	case c.Password != nil && c.Role == nil && c.Disabled == nil:
 		action = "user.reset_password"
 	}
-	return a.store.UpdateUser(ctx, id, up, []hindsight.AuditEntry{{Actor: actorID(actor), Action: action, Target: id,
+	u, err := a.store.UpdateUser(ctx, id, up, []hindsight.AuditEntry{{Actor: actorID(actor), Action: action, Target: id,
 		Address: actor.Address, Detail: cur.Email + ": " + strings.Join(what, ", ")}})
+	if err != nil {
+		return nil, err
+	}
+	if c.Password != nil {
+		// a new password lifts the account's sign-in lock-out
+		if err := a.store.ClearLoginFailures(ctx, "user:"+cur.Email); err != nil {
+			return nil, err
+		}
+	}
+	return u, nil
 }
 
 // Users lists the accounts.

@@ -107,7 +107,16 @@ func (a *Auth) dummyHash() string {
 // CheckLogin verifies an email and password from address, with throttling:
 // EUnauth for bad credentials (the same message whatever was wrong) and
 // ETransient while the account or the address is locked out. Every
-// outcome is audited; the password never is.
+// outcome is audited (a lock-out once per account or address and window);
+// the password never is.
+//
+// The attempt is counted in the store before the password is checked, one
+// atomic statement per key that returns the count, so however many guesses
+// arrive at once at most MaxAddressFailures from one address and
+// MaxAccountFailures for one account are ever checked per window; the
+// rest are refused unchecked, the right password too. A good sign-in
+// takes its own attempt back from both counts and leaves the failures
+// counted before it; an admin's password reset clears the account's.
 func (a *Auth) CheckLogin(ctx context.Context, email, password, address string) (*hindsight.User, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	who := email
@@ -116,18 +125,25 @@ func (a *Auth) CheckLogin(ctx context.Context, email, password, address string) 
 	}
 	now := a.now()
 	userKey, addrKey := "user:"+email, "addr:"+address
-	nu, err := a.store.LoginFailures(ctx, userKey, now, a.o.FailureWindow)
+	na, err := a.store.LoginAttempt(ctx, addrKey, now, a.o.FailureWindow)
 	if err != nil {
 		return nil, err
 	}
-	na, err := a.store.LoginFailures(ctx, addrKey, now, a.o.FailureWindow)
+	if na > a.o.MaxAddressFailures {
+		// The record is written by the one attempt that crossed the
+		// limit, so a flood writes one per address and window.
+		return nil, a.throttled(ctx, who, address, na == a.o.MaxAddressFailures+1)
+	}
+	nu, err := a.store.LoginAttempt(ctx, userKey, now, a.o.FailureWindow)
 	if err != nil {
 		return nil, err
 	}
-	if nu >= a.o.MaxAccountFailures || na >= a.o.MaxAddressFailures {
-		a.audit(ctx, hindsight.AuditEntry{Actor: who, Action: "login.throttled", Address: address})
-		a.o.Logger.WarnContext(ctx, "sign-in throttled", "account", who, "remote", address)
-		return nil, hindsight.Errorf(hindsight.ETransient, "too many failed sign-ins: try again in %d minutes", int(a.o.FailureWindow/time.Minute))
+	if nu > a.o.MaxAccountFailures {
+		// refused unchecked: not a failure of the address
+		if err := a.store.ForgiveLoginAttempt(ctx, addrKey); err != nil {
+			return nil, err
+		}
+		return nil, a.throttled(ctx, who, address, nu == a.o.MaxAccountFailures+1)
 	}
 	u, err := a.store.FindUserByEmail(ctx, email)
 	hash := a.dummyHash()
@@ -151,12 +167,6 @@ func (a *Auth) CheckLogin(ctx context.Context, email, password, address string) 
 		reason = "account disabled"
 	}
 	if reason != "" {
-		if _, err := a.store.LoginFailure(ctx, userKey, now, a.o.FailureWindow); err != nil {
-			return nil, err
-		}
-		if _, err := a.store.LoginFailure(ctx, addrKey, now, a.o.FailureWindow); err != nil {
-			return nil, err
-		}
 		target := ""
 		if u != nil {
 			target = u.ID
@@ -165,9 +175,24 @@ func (a *Auth) CheckLogin(ctx context.Context, email, password, address string) 
 		a.o.Logger.InfoContext(ctx, "sign-in failed", "account", who, "remote", address, "reason", reason)
 		return nil, hindsight.Errorf(hindsight.EUnauth, "wrong email or password")
 	}
-	if err := a.store.ClearLoginFailures(ctx, userKey); err != nil {
-		return nil, err
+	// A good sign-in does not count, but it does not clear the failures
+	// counted before it either: clearing would let a guesser racing the
+	// owner's sign-in start a new allowance.
+	for _, k := range []string{userKey, addrKey} {
+		if err := a.store.ForgiveLoginAttempt(ctx, k); err != nil {
+			return nil, err
+		}
 	}
 	a.audit(ctx, hindsight.AuditEntry{Actor: u.ID, Action: "login", Target: u.ID, Address: address})
 	return u, nil
+}
+
+// throttled is the answer to a sign-in refused by throttling; record says
+// to write the audit record and the log line.
+func (a *Auth) throttled(ctx context.Context, who, address string, record bool) error {
+	if record {
+		a.audit(ctx, hindsight.AuditEntry{Actor: who, Action: "login.throttled", Address: address})
+		a.o.Logger.WarnContext(ctx, "sign-in throttled", "account", who, "remote", address)
+	}
+	return hindsight.Errorf(hindsight.ETransient, "too many failed sign-ins: try again in %d minutes", int(a.o.FailureWindow/time.Minute))
 }

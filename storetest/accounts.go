@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -220,28 +221,74 @@ func testLoginFailures(t *testing.T, s hindsight.AccountStore) {
 	c := ctx(t)
 	w := 15 * time.Minute
 	for i := 1; i <= 3; i++ {
-		n, err := s.LoginFailure(c, "user:ann", Epoch.Add(time.Duration(i)*time.Minute), w)
+		n, err := s.LoginAttempt(c, "user:ann", Epoch.Add(time.Duration(i)*time.Minute), w)
 		if err != nil || n != i {
-			t.Fatalf("failure %d: n = %d, %v", i, n, err)
+			t.Fatalf("attempt %d: n = %d, %v", i, n, err)
 		}
 	}
-	if n, err := s.LoginFailures(c, "user:ann", Epoch.Add(10*time.Minute), w); err != nil || n != 3 {
+	// the window started at the first attempt (minute 1): minute 15 is in it
+	if n, err := s.LoginAttempt(c, "user:ann", Epoch.Add(15*time.Minute), w); err != nil || n != 4 {
 		t.Errorf("within the window: %d, %v", n, err)
 	}
-	if n, _ := s.LoginFailures(c, "user:ann", Epoch.Add(20*time.Minute), w); n != 0 {
-		t.Errorf("after the window: %d", n)
+	if n, _ := s.LoginAttempt(c, "user:ann", Epoch.Add(16*time.Minute), w); n != 1 {
+		t.Errorf("an attempt at the window's end starts a new one: %d", n)
 	}
-	if n, _ := s.LoginFailure(c, "user:ann", Epoch.Add(30*time.Minute), w); n != 1 {
-		t.Errorf("a failure after the window starts a new one: %d", n)
+	if n, _ := s.LoginAttempt(c, "user:ann", Epoch.Add(20*time.Minute), w); n != 2 {
+		t.Errorf("within the new window: %d", n)
 	}
-	if n, _ := s.LoginFailures(c, "addr:192.0.2.1", Epoch, w); n != 0 {
+	if n, _ := s.LoginAttempt(c, "addr:192.0.2.1", Epoch.Add(20*time.Minute), w); n != 1 {
 		t.Errorf("other key: %d", n)
+	}
+	if err := s.ForgiveLoginAttempt(c, "user:ann"); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s.LoginAttempt(c, "user:ann", Epoch.Add(21*time.Minute), w); n != 2 {
+		t.Errorf("after forgiving one: %d, want 2", n)
+	}
+	if err := s.ForgiveLoginAttempt(c, "user:nobody"); err != nil {
+		t.Errorf("forgiving an unknown key: %v", err)
 	}
 	if err := s.ClearLoginFailures(c, "user:ann"); err != nil {
 		t.Fatal(err)
 	}
-	if n, _ := s.LoginFailures(c, "user:ann", Epoch.Add(30*time.Minute), w); n != 0 {
+	if n, _ := s.LoginAttempt(c, "user:ann", Epoch.Add(22*time.Minute), w); n != 1 {
 		t.Errorf("after clear: %d", n)
+	}
+
+	// Concurrent attempts each get their own number: the count is read in
+	// the statement that makes it, never before (issue 15: 59 parallel
+	// guesses all read the same count and were all checked).
+	const parallel = 40
+	got := make(chan int, parallel)
+	errs := make(chan error, parallel)
+	var wg sync.WaitGroup
+	for range parallel {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n, err := s.LoginAttempt(c, "user:bob", Epoch.Add(40*time.Minute), w)
+			if err != nil {
+				errs <- err
+				return
+			}
+			got <- n
+		}()
+	}
+	wg.Wait()
+	close(got)
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	seen := map[int]bool{}
+	for n := range got {
+		if seen[n] || n < 1 || n > parallel {
+			t.Errorf("concurrent attempt got count %d twice or out of 1..%d", n, parallel)
+		}
+		seen[n] = true
+	}
+	if len(seen) != parallel {
+		t.Errorf("%d concurrent attempts got %d distinct counts", parallel, len(seen))
 	}
 }
 

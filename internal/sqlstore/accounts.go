@@ -349,47 +349,27 @@ func (s *Store) TouchToken(ctx context.Context, id string, at time.Time, audit [
 	return internal("touch token", err)
 }
 
-// LoginFailure implements hindsight.AccountStore.
-func (s *Store) LoginFailure(ctx context.Context, key string, at time.Time, window time.Duration) (int, error) {
+// LoginAttempt implements hindsight.AccountStore: one upsert that counts
+// the attempt and returns the count, so concurrent attempts never read the
+// same number (both backends run the SET expressions on the row as it was
+// before the statement, after the row lock).
+func (s *Store) LoginAttempt(ctx context.Context, key string, at time.Time, window time.Duration) (int, error) {
 	key = clean(key)
+	cutoff := s.d.Time(at.Add(-window))
 	var n int
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		var start time.Time
-		err := tx.QueryRowContext(ctx, s.d.Rebind(`SELECT failures, window_start FROM login_failures WHERE key = ?`), key).Scan(&n, timeScan{&start})
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			n = 1
-			_, err = tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO login_failures (key, failures, window_start, last_at) VALUES (?, 1, ?, ?)`), key, s.d.Time(at), s.d.Time(at))
-			return err
-		case err != nil:
-			return err
-		}
-		if at.Sub(start) >= window {
-			n, start = 1, at
-		} else {
-			n++
-		}
-		_, err = tx.ExecContext(ctx, s.d.Rebind(`UPDATE login_failures SET failures = ?, window_start = ?, last_at = ? WHERE key = ?`), n, s.d.Time(start), s.d.Time(at), key)
-		return err
-	})
-	return n, internal("count failed sign-in", err)
+	err := s.w.QueryRowContext(ctx, s.d.Rebind(`INSERT INTO login_failures (key, failures, window_start, last_at) VALUES (?, 1, ?, ?)
+ON CONFLICT (key) DO UPDATE SET
+  failures = CASE WHEN login_failures.window_start > ? THEN login_failures.failures + 1 ELSE 1 END,
+  window_start = CASE WHEN login_failures.window_start > ? THEN login_failures.window_start ELSE excluded.window_start END,
+  last_at = excluded.last_at
+RETURNING failures`), key, s.d.Time(at), s.d.Time(at), cutoff, cutoff).Scan(&n)
+	return n, internal("count sign-in attempt", err)
 }
 
-// LoginFailures implements hindsight.AccountStore.
-func (s *Store) LoginFailures(ctx context.Context, key string, at time.Time, window time.Duration) (int, error) {
-	var n int
-	var start time.Time
-	err := s.w.QueryRowContext(ctx, s.d.Rebind(`SELECT failures, window_start FROM login_failures WHERE key = ?`), clean(key)).Scan(&n, timeScan{&start})
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, internal("read failed sign-ins", err)
-	}
-	if at.Sub(start) >= window {
-		return 0, nil
-	}
-	return n, nil
+// ForgiveLoginAttempt implements hindsight.AccountStore.
+func (s *Store) ForgiveLoginAttempt(ctx context.Context, key string) error {
+	_, err := s.w.ExecContext(ctx, s.d.Rebind(`UPDATE login_failures SET failures = failures - 1 WHERE key = ? AND failures > 0`), clean(key))
+	return internal("forgive sign-in attempt", err)
 }
 
 // ClearLoginFailures implements hindsight.AccountStore.
