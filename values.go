@@ -51,47 +51,15 @@ func (t Time) String() string {
 	return t.Text
 }
 
-var timeLayouts = []string{
-	"2006-01-02 15:04",
-	"2006-01-02 15:04:05",
-	"2006-01-02T15:04",
-	"2006-01-02T15:04:05",
-	"2006-01-02T15:04Z07:00",
-	"2006-01-02T15:04:05Z07:00",
-	"2006-01-02T15:04:05.999999999Z07:00",
-	"2006-01-02 15:04Z07:00",
-	"2006-01-02 15:04:05Z07:00",
-	"2006-01-02 15:04 Z07:00",
-	"2006-01-02 15:04:05 Z07:00",
-	"2006-01-02 15:04 -0700",
-	"2006-01-02 15:04:05 -0700",
-	"2006-01-02T15:04:05.999999999",
-	"2006/01/02 15:04",
-	"2006/01/02 15:04:05",
-}
-
-// ParseTime parses the ways people write a UTC time: "2021-10-04 15:39",
-// "2021-10-04 15:39 UTC", "2021-10-04T15:39Z", with seconds, or with an
-// offset (converted to UTC). Seconds are dropped. Text that is not a time is
+// ParseTime reads a time: "2021-10-04 15:39", "2021-10-04T15:39Z", with
+// seconds (dropped), a 12-hour clock ("2021-10-04 3:39 PM"), and a zone
+// (UTC, PST, PT, America/Los_Angeles, +02:00, UTC+9...) converted to UTC; a
+// time without a zone is UTC. See ScanTime for every form. Text that is not
+// exactly one time (or whose zone is ambiguous, see ParseTimeIn) is
 // returned as Time{Text: s} with ok false.
 func ParseTime(s string) (Time, bool) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return Time{}, false
-	}
-	v := s
-	for _, suf := range []string{" UTC", " GMT", " utc", "UTC", "GMT", " (UTC)"} {
-		if strings.HasSuffix(v, suf) {
-			v = strings.TrimSpace(strings.TrimSuffix(v, suf))
-			break
-		}
-	}
-	for _, l := range timeLayouts {
-		if t, err := time.Parse(l, v); err == nil {
-			return TimeOf(t), true
-		}
-	}
-	return Time{Text: s}, false
+	t, err := ParseTimeIn(s, nil)
+	return t, err == nil
 }
 
 // MarshalJSON writes RFC 3339 UTC, the text verbatim, or null.
@@ -235,7 +203,8 @@ func (d Duration) String() string {
 
 // ParseDuration parses HH:MM (hours may exceed 24), H:MM, HH:MM:SS (seconds
 // dropped), and the spelled forms people write: "45m", "2h", "2h 5m",
-// "1 hour 5 minutes", "90 min". Other text is returned verbatim, ok false.
+// "52h 5m", "1h30", "1 hour 5 minutes", "3 hours 40 minutes", "95 minutes",
+// "1d 2h", "3 days". Other text is returned verbatim, ok false.
 func ParseDuration(s string) (Duration, bool) {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -275,6 +244,10 @@ func parseSpelledDuration(s string) (int, bool) {
 				start = i
 			}
 		}
+	}
+	// "1h30": minutes after hours may go without their unit
+	if len(toks) == 3 && (toks[1] == "h" || toks[1] == "hr" || toks[1] == "hrs") {
+		toks = append(toks, "m")
 	}
 	if len(toks) == 0 || len(toks)%2 != 0 {
 		return 0, false

@@ -22,14 +22,250 @@ func TestParseTime(t *testing.T) {
 	}
 }
 
+func utc(y int, mo time.Month, d, h, m int) time.Time {
+	return time.Date(y, mo, d, h, m, 0, 0, time.UTC)
+}
+
+// TestParseTimeForms: every time form of docs/format.md, in a field (a
+// whole value with its date), read exactly or kept as text with the reason.
+func TestParseTimeForms(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want time.Time
+	}{
+		{"2024-02-07 16:50", utc(2024, 2, 7, 16, 50)},
+		{"2024-02-07T19:02:00Z", utc(2024, 2, 7, 19, 2)},
+		{"2024-02-07T19:02:00.250Z", utc(2024, 2, 7, 19, 2)},
+		{"2024-02-07 18:45:30", utc(2024, 2, 7, 18, 45)},
+		{"2024/02/07 18:45", utc(2024, 2, 7, 18, 45)},
+		{"2024-2-7 9:05", utc(2024, 2, 7, 9, 5)},
+		{"2024-02-07 18:20 UTC", utc(2024, 2, 7, 18, 20)},
+		{"2024-02-07 18:20 utc", utc(2024, 2, 7, 18, 20)},
+		{"2024-02-07 18:20 GMT", utc(2024, 2, 7, 18, 20)},
+		{"2024-02-07 18:20Z", utc(2024, 2, 7, 18, 20)},
+		{"2024-02-07 18:20 (UTC)", utc(2024, 2, 7, 18, 20)},
+		// 12-hour clock, any case, with or without a space or dots
+		{"2024-02-07 9:41 AM", utc(2024, 2, 7, 9, 41)},
+		{"2024-02-07 9:41 PM", utc(2024, 2, 7, 21, 41)},
+		{"2024-02-07 9:41pm", utc(2024, 2, 7, 21, 41)},
+		{"2024-02-07 9:41 a.m.", utc(2024, 2, 7, 9, 41)},
+		{"2024-02-07 9:41 P.M.", utc(2024, 2, 7, 21, 41)},
+		{"2024-02-07 9:41 Pm", utc(2024, 2, 7, 21, 41)},
+		{"2024-02-07 12:05 AM", utc(2024, 2, 7, 0, 5)},
+		{"2024-02-07 12:05 PM", utc(2024, 2, 7, 12, 5)},
+		{"2024-02-07 9 PM", utc(2024, 2, 7, 21, 0)},
+		{"2024-02-07 09:41:30 AM", utc(2024, 2, 7, 9, 41)},
+		// zones: abbreviations, US zones by date, IANA names, offsets
+		{"2024-02-07 9:41 AM PST", utc(2024, 2, 7, 17, 41)},
+		{"2024-07-10 9:41 AM PDT", utc(2024, 7, 10, 16, 41)},
+		{"2024-02-07 11:05 am PT", utc(2024, 2, 7, 19, 5)},
+		{"2024-07-10 11:05 am PT", utc(2024, 7, 10, 18, 5)},
+		{"2024-02-07 10:00 MST", utc(2024, 2, 7, 17, 0)},
+		{"2024-07-10 10:00 MST", utc(2024, 7, 10, 17, 0)}, // Arizona
+		{"2024-07-10 10:00 MDT", utc(2024, 7, 10, 16, 0)},
+		{"2024-02-07 10:00 EST", utc(2024, 2, 7, 15, 0)},
+		{"2024-07-10 10:00 EDT", utc(2024, 7, 10, 14, 0)},
+		{"2024-02-07 10:00 ET", utc(2024, 2, 7, 15, 0)},
+		{"2024-07-10 10:00 ET", utc(2024, 7, 10, 14, 0)},
+		{"2024-02-07 10:00 CET", utc(2024, 2, 7, 9, 0)},
+		{"2024-07-10 10:00 CEST", utc(2024, 7, 10, 8, 0)},
+		{"2024-02-07 10:00 JST", utc(2024, 2, 7, 1, 0)},
+		{"2024-02-07 10:00 KST", utc(2024, 2, 7, 1, 0)},
+		{"2024-07-10 10:00 AEST", utc(2024, 7, 10, 0, 0)},
+		{"2024-02-07 10:00 AEDT", utc(2024, 2, 6, 23, 0)},
+		{"2024-07-10 10:00 NZST", utc(2024, 7, 9, 22, 0)},
+		{"2024-02-07 10:00 NZDT", utc(2024, 2, 6, 21, 0)},
+		{"2024-02-07 10:00 America/Los_Angeles", utc(2024, 2, 7, 18, 0)},
+		{"2024-07-10 10:00 Asia/Kolkata", utc(2024, 7, 10, 4, 30)},
+		{"2024-02-07 10:00 +09:00", utc(2024, 2, 7, 1, 0)},
+		{"2024-02-07T10:00+09:00", utc(2024, 2, 7, 1, 0)},
+		{"2024-02-07 10:00 -0700", utc(2024, 2, 7, 17, 0)},
+		{"2024-02-07 10:00 UTC+9", utc(2024, 2, 7, 1, 0)},
+		{"2024-02-07 10:00 UTC+05:30", utc(2024, 2, 7, 4, 30)},
+		{"2024-02-07 10:00 GMT-7", utc(2024, 2, 7, 17, 0)},
+		{"2024-02-07 10:00 UTC−7", utc(2024, 2, 7, 17, 0)},
+		{"2024-02-07 10:00 (PST)", utc(2024, 2, 7, 18, 0)},
+		{"2024-02-07 10:00 Pacific Time", utc(2024, 2, 7, 18, 0)},
+		{"2024-02-07 10:00 India Standard Time", utc(2024, 2, 7, 4, 30)},
+		// dates with month names, and "at"
+		{"Feb 7, 2024 9:41 PM PST", utc(2024, 2, 8, 5, 41)},
+		{"February 7, 2024 at 9:41 PM PST", utc(2024, 2, 8, 5, 41)},
+		{"7 Feb 2024 21:41", utc(2024, 2, 7, 21, 41)},
+		{"2024-02-07, 21:41", utc(2024, 2, 7, 21, 41)},
+	} {
+		got, ok := ParseTime(c.in)
+		if !ok || !got.T.Equal(c.want) || got.Text != "" {
+			t.Errorf("ParseTime(%q) = %+v, %v; want %s", c.in, got, ok, c.want.Format(TimeLayout))
+		}
+	}
+	// kept as text, with the reason lint reports
+	for _, c := range []struct {
+		in   string
+		kind TimeErrorKind
+	}{
+		{"2024-02-07 10:00 IST", TimeZoneAmbiguous},
+		{"2024-02-07 10:00 CST", TimeZoneAmbiguous},
+		{"2024-07-10 10:00 BST", TimeZoneAmbiguous},
+		{"2024-07-10 9:41 AM PST", TimeZoneSeason}, // PDT was in effect
+		{"2024-02-07 9:41 AM PDT", TimeZoneSeason},
+		{"2024-07-10 10:00 CET", TimeZoneSeason},
+		{"2024-03-10 02:30 PT", TimeLocalGap},
+		{"2024-11-03 01:30 PT", TimeLocalRepeat},
+		{"2024-10-27 02:30 Europe/Berlin", TimeLocalRepeat},
+		{"9:41 AM PST", TimeNoDate},
+		{"18:45:30", TimeNoDate},
+		{"2024-02-07 13:41 PM", TimeNotTime},
+		{"2024-02-07 0:41 AM", TimeNotTime},
+		{"2024-02-07 24:00", TimeNotTime},
+		{"2024-02-07 10:00 +25:00", TimeNotTime},
+		{"2021-02-10 03:15 (JST 12:15)", TimeNotTime},
+		{"2024-02-07 10:00 Mars/Olympus", TimeNotTime},
+		{"yesterday", TimeNotTime},
+	} {
+		got, err := ParseTimeIn(c.in, nil)
+		te, _ := err.(*TimeError)
+		if te == nil || te.Kind != c.kind || got.IsSet() || got.Text != c.in {
+			t.Errorf("ParseTimeIn(%q) = %+v, %v; want text kept, kind %d", c.in, got, err, c.kind)
+		}
+		if ex := ExplainTime(c.in); ex.Kind != c.kind {
+			t.Errorf("ExplainTime(%q) = %v; want kind %d", c.in, ex, c.kind)
+		}
+	}
+}
+
+// TestParseTimeDocumentZone: a time without a zone is read in the zone the
+// document states; a zone written on the time wins.
+func TestParseTimeDocumentZone(t *testing.T) {
+	pacific, ok := LookupZone("Pacific")
+	if !ok {
+		t.Fatal("Pacific is not a zone")
+	}
+	for in, want := range map[string]time.Time{
+		"2024-02-07 10:00":     utc(2024, 2, 7, 18, 0),
+		"2024-07-10 10:00":     utc(2024, 7, 10, 17, 0),
+		"2024-07-10 10:00 UTC": utc(2024, 7, 10, 10, 0),
+		"2024-07-10 10:00 JST": utc(2024, 7, 10, 1, 0),
+	} {
+		if got, err := ParseTimeIn(in, pacific); err != nil || !got.T.Equal(want) {
+			t.Errorf("ParseTimeIn(%q, Pacific) = %+v, %v; want %s", in, got, err, want)
+		}
+	}
+	ist, _ := LookupZone("IST")
+	if _, err := ParseTimeIn("2024-02-07 10:00", ist); err == nil {
+		t.Error("a document in IST read a time")
+	}
+	for _, s := range []string{"UTC", "Pacific", "US Eastern", "PT", "CET", "America/Los_Angeles", "+09:00", "UTC+9", "GMT-7", "India Standard Time", "Z"} {
+		if z, ok := LookupZone(s); !ok || z.Ambiguous() {
+			t.Errorf("LookupZone(%q) = %v, %v", s, z, ok)
+		}
+	}
+	for _, s := range []string{"IST", "CST", "BST"} {
+		if z, ok := LookupZone(s); !ok || !z.Ambiguous() {
+			t.Errorf("LookupZone(%q) = %v, %v; want ambiguous", s, z, ok)
+		}
+	}
+	for _, s := range []string{"DNS", "Mars/Olympus", "pst", "+9", ""} {
+		if z, ok := LookupZone(s); ok {
+			t.Errorf("LookupZone(%q) = %v: not a zone", s, z)
+		}
+	}
+}
+
+// TestScanTime: a timeline bullet's time is read from the start of the
+// line; the rest (the event) is left untouched.
+func TestScanTime(t *testing.T) {
+	for _, c := range []struct{ in, text, rest string }{
+		{"2024-02-07 16:50 — x", "2024-02-07 16:50", " — x"},
+		{"9:41 AM PST — paging storm", "9:41 AM PST", " — paging storm"},
+		{"11:05 am PT: z", "11:05 am PT", ": z"},
+		{"18:20 UTC", "18:20 UTC", ""},
+		{"2024-02-07T19:02:00Z", "2024-02-07T19:02:00Z", ""},
+		{"18:45:30", "18:45:30", ""},
+		{"9:41 a.m. - y", "9:41 a.m.", " - y"},
+		{"2021-02-10 03:15 (JST 12:15)", "2021-02-10 03:15", " (JST 12:15)"},
+		{"14:02 DNS change", "14:02", " DNS change"},
+		{"09:12 Central database failed", "09:12", " Central database failed"},
+		{"14:02 amazon down", "14:02", " amazon down"},
+		{"14:02 -  alert", "14:02", " -  alert"},
+		{"14:02 (PST) alert", "14:02 (PST)", " alert"},
+	} {
+		got, rest, ok := ScanTime(c.in)
+		if !ok || got.Text != c.text || rest != c.rest {
+			t.Errorf("ScanTime(%q) = %q, %q, %v; want %q, %q", c.in, got.Text, rest, ok, c.text, c.rest)
+		}
+	}
+	for _, in := range []string{"x 14:02", "1402", "14:2", "14:02:", "2024-02-07", "Step 3: fix", "25:00"} {
+		if got, _, ok := ScanTime(in); ok {
+			t.Errorf("ScanTime(%q) = %+v: not a time", in, got)
+		}
+	}
+}
+
+// TestClockPlace: a time of day takes the date of the row above it in its
+// own zone and rolls to the next day only when it falls more than RollOver
+// before that row, across midnight and across DST changes.
+func TestClockPlace(t *testing.T) {
+	for _, c := range []struct {
+		prev time.Time
+		in   string
+		want time.Time
+	}{
+		{utc(2024, 2, 7, 16, 50), "9:41 AM PST", utc(2024, 2, 7, 17, 41)},
+		{utc(2024, 2, 7, 17, 41), "11:05 am PT", utc(2024, 2, 7, 19, 5)},
+		{utc(2024, 2, 7, 19, 5), "18:20 UTC", utc(2024, 2, 7, 18, 20)}, // out of order, same day
+		{utc(2024, 2, 7, 23, 50), "00:10", utc(2024, 2, 8, 0, 10)},     // across midnight
+		{utc(2024, 2, 7, 14, 30), "14:10", utc(2024, 2, 7, 14, 10)},
+		{utc(2024, 2, 7, 20, 0), "13:59", utc(2024, 2, 8, 13, 59)}, // more than 6 h before
+		{utc(2024, 2, 7, 20, 0), "14:00", utc(2024, 2, 7, 14, 0)},  // exactly 6 h: same day
+		// the row above is 2024-02-08 01:00 UTC = Feb 7, 17:00 PST
+		{utc(2024, 2, 8, 1, 0), "5:30 PM PST", utc(2024, 2, 8, 1, 30)},
+		{utc(2024, 2, 8, 1, 0), "11:30 PM PT", utc(2024, 2, 8, 7, 30)},
+		// across the spring-forward night in Pacific time
+		{utc(2024, 3, 10, 9, 0), "3:15 AM PT", utc(2024, 3, 10, 10, 15)}, // 01:00 PST -> 03:15 PDT
+		{utc(2024, 3, 10, 7, 30), "11:45 PM PT", utc(2024, 3, 10, 7, 45)},
+		// across midnight and the fall-back night
+		{utc(2024, 11, 3, 6, 50), "11:55 PM PDT", utc(2024, 11, 3, 6, 55)},
+		{utc(2024, 11, 3, 6, 55), "12:20 AM PT", utc(2024, 11, 3, 7, 20)},
+		{utc(2024, 11, 3, 7, 20), "3:00 AM PT", utc(2024, 11, 3, 11, 0)},
+		// a dated row is read on its own date
+		{utc(2024, 2, 7, 20, 0), "2024-02-09 01:00", utc(2024, 2, 9, 1, 0)},
+	} {
+		cl, rest, ok := ScanTime(c.in)
+		if !ok || rest != "" {
+			t.Fatalf("ScanTime(%q) = %v %q", c.in, ok, rest)
+		}
+		got, err := cl.Place(c.prev, nil)
+		if err != nil || !got.Equal(c.want) {
+			t.Errorf("Place(%q after %s) = %s, %v; want %s", c.in, c.prev.Format(TimeLayout), got.Format(TimeLayout), err, c.want.Format(TimeLayout))
+		}
+	}
+	for _, c := range []struct {
+		prev time.Time
+		in   string
+		kind TimeErrorKind
+	}{
+		{time.Time{}, "14:02", TimeNoDate},
+		{utc(2024, 2, 7, 10, 0), "10:30 IST", TimeZoneAmbiguous},
+		{utc(2024, 3, 10, 9, 0), "2:30 AM PT", TimeLocalGap},
+		{utc(2024, 11, 3, 7, 20), "1:30 AM PT", TimeLocalRepeat},
+		{utc(2024, 7, 10, 16, 0), "9:41 AM PST", TimeZoneSeason},
+	} {
+		cl, _, _ := ScanTime(c.in)
+		if _, err := cl.Place(c.prev, nil); err == nil || err.(*TimeError).Kind != c.kind {
+			t.Errorf("Place(%q after %s) = %v; want kind %d", c.in, c.prev, err, c.kind)
+		}
+	}
+}
+
 func TestParseDuration(t *testing.T) {
-	for in, want := range map[string]int{"00:45": 45, "73:05": 73*60 + 5, "1:05": 65, "01:05:59": 65, "45m": 45, "2h": 120, "2h 5m": 125, "1 hour 5 minutes": 65, "90 min": 90, "1d 2h": 26 * 60} {
+	for in, want := range map[string]int{"00:45": 45, "73:05": 73*60 + 5, "1:05": 65, "01:05:59": 65, "45m": 45, "2h": 120, "2h 5m": 125, "1 hour 5 minutes": 65, "90 min": 90, "1d 2h": 26 * 60,
+		"52h 5m": 52*60 + 5, "3 hours 40 minutes": 220, "95 minutes": 95, "1h30": 90, "5d 4h": 124 * 60, "125:05": 125*60 + 5, "1 day, 2 hours and 5 minutes": 26*60 + 5, "3 hrs 40 mins": 220} {
 		got, ok := ParseDuration(in)
 		if !ok || got.Minutes != want || got.String() != HHMM(want) {
 			t.Errorf("ParseDuration(%q) = %+v, %v; want %d", in, got, ok, want)
 		}
 	}
-	for _, in := range []string{"soon", "1:75", "12", "TBD", "-01:00"} {
+	for _, in := range []string{"soon", "1:75", "12", "TBD", "-01:00", "~45m", "about 2h", "1.5h", "5 1h"} {
 		if got, ok := ParseDuration(in); ok || got.Text != in {
 			t.Errorf("ParseDuration(%q) = %+v, %v", in, got, ok)
 		}
@@ -96,7 +332,9 @@ func TestValueJSON(t *testing.T) {
 // FuzzParseValues: the value parsers never panic, and what they accept
 // renders to a form they read back the same.
 func FuzzParseValues(f *testing.F) {
-	for _, s := range []string{"2021-10-04 15:39", "73:05", "SEV1", "p0", "Yes — x", "Final", "1h 5m", "2021-10-04T15:39:00+02:00", "99999999:00"} {
+	for _, s := range []string{"2021-10-04 15:39", "73:05", "SEV1", "p0", "Yes — x", "Final", "1h 5m", "2021-10-04T15:39:00+02:00", "99999999:00",
+		"2024-02-07 9:41 AM PST", "2024-02-07 11:05 am PT", "2024-02-07 9:41 a.m.", "Feb 7, 2024 at 9:41 PM America/Los_Angeles", "2024-02-07 10:00 UTC+9", "2024-02-07 10:00 GMT-7",
+		"2024-02-07 10:00 IST", "2024-11-03 01:30 PT", "2024-03-10 02:30 PT", "2021-02-10 03:15 (JST 12:15)", "2024-02-07 10:00 （JST）", "52h 5m", "3 hours 40 minutes", "95 minutes", "1d 2h", "1h30"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
