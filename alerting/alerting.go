@@ -359,58 +359,62 @@ type Result struct {
 	Ignored int `json:"ignored,omitempty"`
 }
 
-// badPayload is a 400 with the reason.
-type badPayload struct{ msg string }
+// badPayload is a payload the receiver refuses: a 422 invalid for a value
+// that breaks the format's rules (bad), a 400 bad_request for one that is
+// not JSON of the expected form (malformed). Its message starts with the
+// field at fault ("alerts[0].status: ..."), which the answer names in
+// fields.
+type badPayload struct {
+	msg       string
+	malformed bool
+}
 
 func (e *badPayload) Error() string { return e.msg }
 
-func bad(format string, args ...any) error { return &badPayload{fmt.Sprintf(format, args...)} }
+func bad(format string, args ...any) error { return &badPayload{msg: fmt.Sprintf(format, args...)} }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+func malformed(format string, args ...any) error {
+	return &badPayload{msg: fmt.Sprintf(format, args...), malformed: true}
 }
 
-type errorBody struct {
-	Error struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-	} `json:"error"`
+// httpError is the answer to a refused payload, in httpx's one error shape.
+func (e *badPayload) httpError() error {
+	var fields []hindsight.FieldError
+	if name, rest, ok := strings.Cut(e.msg, ": "); ok && name != "" && !strings.ContainsAny(name, " \t") {
+		fields = []hindsight.FieldError{{Field: name, Message: rest}}
+	}
+	if e.malformed {
+		return httpx.BadRequest(e.msg, fields...)
+	}
+	return &hindsight.Error{Code: hindsight.EInvalid, Message: e.msg, Fields: fields}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Cache-Control", "no-store")
+	httpx.WriteJSON(w, status, v)
 }
 
 func (r *Receivers) fail(w http.ResponseWriter, req *http.Request, source string, err error) {
-	var b errorBody
-	status := http.StatusInternalServerError
 	var bp *badPayload
-	var mb *http.MaxBytesError
-	var he *hindsight.Error
-	switch {
-	case errors.As(err, &bp):
-		status, b.Error.Code, b.Error.Message = http.StatusBadRequest, "bad_request", bp.msg
-	case errors.As(err, &mb):
-		status, b.Error.Code = http.StatusRequestEntityTooLarge, string(hindsight.ETooLarge)
-		b.Error.Message = fmt.Sprintf("body over the limit of %d bytes", mb.Limit)
-	case errors.As(err, &he) && he.Code != hindsight.EInternal:
-		status, b.Error.Code, b.Error.Message = httpx.Status(he.Code), string(he.Code), he.Error()
-	default:
-		b.Error.Code, b.Error.Message = string(hindsight.EInternal), "internal error"
+	if errors.As(err, &bp) {
+		err = bp.httpError()
 	}
+	status, d, _ := httpx.Describe(err)
 	if status >= 500 {
 		r.log.ErrorContext(req.Context(), "alert receiver failed", "source", source, "status", status, "err", err)
 	} else {
-		r.log.WarnContext(req.Context(), "alert delivery refused", "source", source, "status", status, "reason", b.Error.Message, "remote", req.RemoteAddr)
+		r.log.WarnContext(req.Context(), "alert delivery refused", "source", source, "status", status, "reason", d.Message, "remote", req.RemoteAddr)
 	}
-	writeJSON(w, status, b)
+	w.Header().Set("Cache-Control", "no-store")
+	httpx.WriteJSON(w, status, httpx.ErrorBody{Error: d})
 }
 
 // unauthorized answers 401; the log line is the only trace.
 func (r *Receivers) unauthorized(w http.ResponseWriter, req *http.Request, source, why string) {
 	r.log.WarnContext(req.Context(), "alert delivery unauthorized", "source", source, "reason", why, "remote", req.RemoteAddr)
-	var b errorBody
-	b.Error.Code, b.Error.Message = string(hindsight.EUnauth), "missing or invalid credentials"
-	writeJSON(w, http.StatusUnauthorized, b)
+	w.Header().Set("Cache-Control", "no-store")
+	httpx.WriteJSON(w, http.StatusUnauthorized, httpx.ErrorBody{Error: httpx.ErrorDetail{
+		Code: string(hindsight.EUnauth), Message: "missing or invalid credentials", Fields: []hindsight.FieldError{}}})
 }
 
 // readBody reads the bounded body.

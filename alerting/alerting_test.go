@@ -174,6 +174,7 @@ type reply struct {
 	status int
 	res    alerting.Result
 	err    string
+	fields []string // the fields the error names
 }
 
 func (e *env) post(path string, body []byte, hdr map[string]string) reply {
@@ -192,9 +193,18 @@ func (e *env) post(path string, body []byte, hdr map[string]string) reply {
 		}
 	} else {
 		var b struct {
-			Error struct{ Message string } `json:"error"`
+			Error struct {
+				Message string
+				Fields  *[]struct{ Field string }
+			} `json:"error"`
 		}
-		_ = json.Unmarshal(w.Body.Bytes(), &b)
+		if err := json.Unmarshal(w.Body.Bytes(), &b); err != nil || b.Error.Fields == nil {
+			e.t.Errorf("%s: %d answer is not the one error shape (fields missing): %s", path, w.Code, w.Body)
+		} else {
+			for _, f := range *b.Error.Fields {
+				out.fields = append(out.fields, f.Field)
+			}
+		}
 		out.err = b.Error.Message
 	}
 	return out
@@ -458,33 +468,37 @@ func TestMalformedPayloads(t *testing.T) {
 		send   func() reply
 		status int
 		reason string
+		field  string // the field the answer names, if any
 	}{
-		{"AlertmanagerTruncated", func() reply { return e.am("alertmanager/malformed.json") }, 400, "malformed JSON"},
-		{"AlertmanagerVersion", func() reply { return e.am("alertmanager/bad_version.json") }, 400, `version: "3" is not supported`},
-		{"AlertmanagerBadTime", func() reply { return e.am("alertmanager/bad_time.json") }, 400, "yesterday at noon"},
+		{"AlertmanagerTruncated", func() reply { return e.am("alertmanager/malformed.json") }, 400, "malformed JSON", ""},
+		{"AlertmanagerVersion", func() reply { return e.am("alertmanager/bad_version.json") }, 422, `version: "3" is not supported`, "version"},
+		{"AlertmanagerBadTime", func() reply { return e.am("alertmanager/bad_time.json") }, 400, "yesterday at noon", "alerts.startsAt"},
 		{"AlertmanagerEmpty", func() reply {
 			return e.post("/hooks/alertmanager", nil, map[string]string{"Authorization": "Bearer " + amToken})
-		}, 400, "empty body"},
+		}, 400, "empty body", ""},
 		{"AlertmanagerNoAlerts", func() reply {
 			return e.post("/hooks/alertmanager", []byte(`{"version":"4","groupKey":"g","status":"firing","alerts":[]}`), map[string]string{"Authorization": "Bearer " + amToken})
-		}, 400, "alerts: at least one"},
+		}, 422, "alerts: at least one", ""},
 		{"AlertmanagerWrongType", func() reply {
 			return e.post("/hooks/alertmanager", []byte(`{"version":4}`), map[string]string{"Authorization": "Bearer " + amToken})
-		}, 400, "version"},
+		}, 400, "version", "version"},
 		{"AlertmanagerTooLarge", func() reply {
 			return e.post("/hooks/alertmanager", big, map[string]string{"Authorization": "Bearer " + amToken})
-		}, 413, "limit"},
-		{"PagerDutyMalformed", func() reply { return e.pd("pagerduty/malformed.json") }, 400, "occurred_at"},
-		{"PagerDutyNoIncident", func() reply { return e.pd("pagerduty/no_incident.json") }, 400, "no incident ID"},
-		{"GenericMissingDedupKey", func() reply { return e.generic("generic/missing_dedup_key.json") }, 400, "dedup_key: required"},
-		{"GenericBadSeverity", func() reply { return e.generic("generic/bad_severity.json") }, 400, "apocalyptic"},
-		{"GenericTrailingData", func() reply { return e.generic("generic/malformed.json") }, 400, "trailing data"},
+		}, 413, "limit", ""},
+		{"PagerDutyMalformed", func() reply { return e.pd("pagerduty/malformed.json") }, 400, "occurred_at", ""},
+		{"PagerDutyNoIncident", func() reply { return e.pd("pagerduty/no_incident.json") }, 422, "no incident ID", ""},
+		{"GenericMissingDedupKey", func() reply { return e.generic("generic/missing_dedup_key.json") }, 422, "dedup_key: required", "dedup_key"},
+		{"GenericBadSeverity", func() reply { return e.generic("generic/bad_severity.json") }, 422, "apocalyptic", ""},
+		{"GenericTrailingData", func() reply { return e.generic("generic/malformed.json") }, 400, "trailing data", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			r := tc.send()
 			if r.status != tc.status || !strings.Contains(r.err, tc.reason) {
 				t.Fatalf("status %d %q, want %d with %q", r.status, r.err, tc.status, tc.reason)
+			}
+			if tc.field != "" && (len(r.fields) != 1 || r.fields[0] != tc.field) {
+				t.Fatalf("fields %q, want [%s]", r.fields, tc.field)
 			}
 		})
 	}

@@ -99,27 +99,27 @@ func DecodeAlertmanager(body []byte) (*AlertmanagerPayload, error) {
 // decodeJSON decodes one JSON value with a 400 that names the problem.
 func decodeJSON(body []byte, v any) error {
 	if len(strings.TrimSpace(string(body))) == 0 {
-		return bad("empty body: want a JSON object")
+		return malformed("empty body: want a JSON object")
 	}
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	if err := dec.Decode(v); err != nil {
 		switch e := err.(type) {
 		case *json.SyntaxError:
-			return bad("malformed JSON at byte %d: %v", e.Offset, e)
+			return malformed("malformed JSON at byte %d: %v", e.Offset, e)
 		case *json.UnmarshalTypeError:
 			field := e.Field
 			if field == "" {
 				field = "body"
 			}
 			if e.Type == timeType {
-				return bad("%s: %s is not an RFC 3339 time (2006-01-02T15:04:05Z)", field, e.Value)
+				return malformed("%s: %s is not an RFC 3339 time (2006-01-02T15:04:05Z)", field, e.Value)
 			}
-			return bad("%s: want %s, got JSON %s", field, jsonKind(e.Type.Kind().String()), e.Value)
+			return malformed("%s: want %s, got JSON %s", field, jsonKind(e.Type.Kind().String()), e.Value)
 		}
-		return bad("malformed JSON: %v", err)
+		return malformed("malformed JSON: %v", err)
 	}
 	if dec.More() {
-		return bad("trailing data after the JSON object")
+		return malformed("trailing data after the JSON object")
 	}
 	return nil
 }

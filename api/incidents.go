@@ -9,6 +9,7 @@ import (
 
 	"github.com/hindsight-pm/hindsight"
 	"github.com/hindsight-pm/hindsight/app"
+	"github.com/hindsight-pm/hindsight/internal/httpx"
 	"github.com/hindsight-pm/hindsight/lint"
 	"github.com/hindsight-pm/hindsight/markdown"
 )
@@ -24,18 +25,18 @@ func ifMatch(r *http.Request) (rev int, ok bool, err error) {
 		return 0, false, nil
 	}
 	if h == "*" {
-		return 0, false, badRequest(`If-Match: "*" would overwrite any revision: send the ETag of the revision the edit started from`,
+		return 0, false, httpx.BadRequest(`If-Match: "*" would overwrite any revision: send the ETag of the revision the edit started from`,
 			hindsight.FieldError{Field: "If-Match", Message: "want an ETag such as \"3\""})
 	}
 	if strings.Contains(h, ",") {
-		return 0, false, badRequest("If-Match: send exactly one ETag, the revision the edit started from",
+		return 0, false, httpx.BadRequest("If-Match: send exactly one ETag, the revision the edit started from",
 			hindsight.FieldError{Field: "If-Match", Message: "want one ETag"})
 	}
 	v := strings.TrimPrefix(h, "W/")
 	v = strings.Trim(v, `"`)
 	n, convErr := strconv.Atoi(v)
 	if convErr != nil || n < 1 {
-		return 0, false, badRequest(`If-Match: `+strconv.Quote(h)+` is not a revision ETag such as "3"`,
+		return 0, false, httpx.BadRequest(`If-Match: `+strconv.Quote(h)+` is not a revision ETag such as "3"`,
 			hindsight.FieldError{Field: "If-Match", Message: "want an ETag such as \"3\""})
 	}
 	return n, true, nil
@@ -66,14 +67,14 @@ func conflictAsPrecond(err error) error {
 // writeIncident writes an incident as JSON or canonical Markdown, by Accept,
 // with its revision as ETag.
 func (a *API) writeIncident(w http.ResponseWriter, r *http.Request, status int, in *hindsight.Incident) {
-	mt, err := negotiate(r, mediaJSON, mediaMarkdown)
+	mt, err := httpx.Negotiate(r, httpx.MediaJSON, httpx.MediaMarkdown)
 	if err != nil {
 		a.writeError(w, r, err)
 		return
 	}
 	w.Header().Set("ETag", etag(in.Revision))
 	w.Header().Set("Vary", "Accept")
-	if mt == mediaMarkdown {
+	if mt == httpx.MediaMarkdown {
 		md := in.Markdown
 		if md == nil {
 			md = markdown.Render(in.Doc)
@@ -83,7 +84,7 @@ func (a *API) writeIncident(w http.ResponseWriter, r *http.Request, status int, 
 		_, _ = w.Write(md)
 		return
 	}
-	writeJSON(w, status, in)
+	httpx.WriteJSON(w, status, in)
 }
 
 func (a *API) getIncident(w http.ResponseWriter, r *http.Request) {
@@ -93,7 +94,7 @@ func (a *API) getIncident(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if inm := r.Header.Get("If-None-Match"); inm != "" && (inm == etag(in.Revision) || inm == "W/"+etag(in.Revision)) {
-		if _, err := negotiate(r, mediaJSON, mediaMarkdown); err == nil {
+		if _, err := httpx.Negotiate(r, httpx.MediaJSON, httpx.MediaMarkdown); err == nil {
 			w.Header().Set("ETag", etag(in.Revision))
 			w.Header().Set("Vary", "Accept")
 			w.WriteHeader(http.StatusNotModified)
@@ -106,17 +107,17 @@ func (a *API) getIncident(w http.ResponseWriter, r *http.Request) {
 // readDocument reads a posted document: JSON (the model) or Markdown. sm is
 // set for Markdown, whose errors can then name lines.
 func (a *API) readDocument(w http.ResponseWriter, r *http.Request) (doc *hindsight.Postmortem, md []byte, sm *hindsight.SourceMap, err error) {
-	ct, err := contentType(r, true)
+	ct, err := httpx.ContentType(r, true)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	b, err := a.readBody(w, r)
+	b, err := a.decoder().ReadBody(w, r)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if ct == mediaMarkdown {
+	if ct == httpx.MediaMarkdown {
 		if !utf8Valid(b) {
-			return nil, nil, nil, badRequest("the Markdown body is not valid UTF-8")
+			return nil, nil, nil, httpx.BadRequest("the Markdown body is not valid UTF-8")
 		}
 		if len(b) > hindsight.DefaultMaxDocBytes {
 			return nil, nil, nil, hindsight.Errorf(hindsight.ETooLarge, "document is %d bytes; the limit is %d", len(b), hindsight.DefaultMaxDocBytes)
@@ -125,11 +126,11 @@ func (a *API) readDocument(w http.ResponseWriter, r *http.Request) (doc *hindsig
 		return doc, b, sm, nil
 	}
 	var p *hindsight.Postmortem
-	if err := decodeJSON(b, &p, a.opts.MaxDepth); err != nil {
+	if err := a.decoder().Bytes(b, &p); err != nil {
 		return nil, nil, nil, err
 	}
 	if p == nil {
-		return nil, nil, nil, badRequest("the body is null: want a postmortem object")
+		return nil, nil, nil, httpx.BadRequest("the body is null: want a postmortem object")
 	}
 	return p, nil, nil, nil
 }
@@ -177,9 +178,9 @@ func (a *API) replaceIncident(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !ok {
-		a.writeError(w, r, &apiError{status: http.StatusPreconditionRequired, code: CodePreconditionRequired,
-			msg:    "If-Match is required: send the ETag of the revision the edit started from (GET the incident to read it)",
-			fields: []hindsight.FieldError{{Field: "If-Match", Message: "required"}}})
+		a.writeError(w, r, &httpx.Error{Status: http.StatusPreconditionRequired, Code: httpx.CodePreconditionRequired,
+			Message: "If-Match is required: send the ETag of the revision the edit started from (GET the incident to read it)",
+			Fields:  []hindsight.FieldError{{Field: "If-Match", Message: "required"}}})
 		return
 	}
 	ctx, act, id := r.Context(), a.actor(r), r.PathValue("id")
@@ -249,17 +250,17 @@ func (a *API) setStatus(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	if _, err := contentType(r, false); err != nil {
+	if _, err := httpx.ContentType(r, false); err != nil {
 		a.writeError(w, r, err)
 		return
 	}
-	b, err := a.readBody(w, r)
+	b, err := a.decoder().ReadBody(w, r)
 	if err != nil {
 		a.writeError(w, r, err)
 		return
 	}
 	var sc StatusChange
-	if err := decodeJSON(b, &sc, a.opts.MaxDepth); err != nil {
+	if err := a.decoder().Bytes(b, &sc); err != nil {
 		a.writeError(w, r, err)
 		return
 	}
@@ -316,7 +317,7 @@ func (a *API) lintIncident(w http.ResponseWriter, r *http.Request) {
 		md = markdown.Render(in.Doc)
 	}
 	w.Header().Set("ETag", etag(in.Revision))
-	writeJSON(w, http.StatusOK, lintResult(a.svc.LintSource(in.ID+".md", md)))
+	httpx.WriteJSON(w, http.StatusOK, lintResult(a.svc.LintSource(in.ID+".md", md)))
 }
 
 func (a *API) lint(w http.ResponseWriter, r *http.Request) {
@@ -331,5 +332,5 @@ func (a *API) lint(w http.ResponseWriter, r *http.Request) {
 	} else {
 		fs = a.svc.Lint(doc, sm)
 	}
-	writeJSON(w, http.StatusOK, lintResult(fs))
+	httpx.WriteJSON(w, http.StatusOK, lintResult(fs))
 }

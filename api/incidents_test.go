@@ -315,7 +315,7 @@ func TestInternalErrorsStayInTheLog(t *testing.T) {
 		if res.status != 500 || eb.Code != "internal" || eb.Message != "internal error" {
 			t.Errorf("%s %s: %d %s", q.method, q.path, res.status, res.body)
 		}
-		if !strings.Contains(logs.String(), "api: internal error") || !strings.Contains(logs.String(), "closed") {
+		if !strings.Contains(logs.String(), "internal error") || !strings.Contains(logs.String(), "closed") {
 			t.Errorf("%s %s: log %q", q.method, q.path, logs.String())
 		}
 	}

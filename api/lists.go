@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/internal/httpx"
 )
 
 func utf8Valid(b []byte) bool { return utf8.Valid(b) }
@@ -21,7 +22,7 @@ type query struct {
 
 func (q *query) fail(name, msg string) {
 	if q.err == nil {
-		q.err = badParam(name, msg)
+		q.err = httpx.BadParam(name, msg)
 	}
 }
 
@@ -181,7 +182,7 @@ func (a *API) listIncidents(w http.ResponseWriter, r *http.Request) {
 	if page.Incidents == nil {
 		page.Incidents = []hindsight.IncidentSummary{}
 	}
-	writeJSON(w, http.StatusOK, page)
+	httpx.WriteJSON(w, http.StatusOK, page)
 }
 
 // SearchHit is one hit of GET /search: the incident's summary, a plain-text
@@ -249,7 +250,7 @@ func (a *API) search(w http.ResponseWriter, r *http.Request) {
 		}
 		res.Hits = append(res.Hits, SearchHit{IncidentSummary: h.IncidentSummary, Snippet: snip, Highlights: hl, Rank: h.Rank})
 	}
-	writeJSON(w, http.StatusOK, res)
+	httpx.WriteJSON(w, http.StatusOK, res)
 }
 
 // ActionItemFilter reads the action item list's query parameters: owner,
@@ -324,7 +325,7 @@ func (a *API) writeActionItems(w http.ResponseWriter, r *http.Request, f hindsig
 	if rows == nil {
 		rows = []hindsight.ActionItemRow{}
 	}
-	writeJSON(w, http.StatusOK, ActionItems{ActionItems: rows})
+	httpx.WriteJSON(w, http.StatusOK, ActionItems{ActionItems: rows})
 }
 
 func (a *API) setItemStatus(st hindsight.ItemStatus) http.HandlerFunc {

@@ -4,7 +4,6 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -169,9 +168,9 @@ func (f *fallback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(allow) > 0 {
 		w.Header().Set("Allow", strings.Join(allow, ", "))
-		writeError(slog.Default(), w, r, &apiError{status: http.StatusMethodNotAllowed, code: CodeMethodNotAllowed,
-			msg: r.Method + " is not allowed on " + r.URL.Path + ": use " + strings.Join(allow, ", ")})
+		httpx.WriteError(w, r, nil, &httpx.Error{Status: http.StatusMethodNotAllowed, Code: httpx.CodeMethodNotAllowed,
+			Message: r.Method + " is not allowed on " + r.URL.Path + ": use " + strings.Join(allow, ", ")})
 		return
 	}
-	writeError(slog.Default(), w, r, hindsight.Errorf(hindsight.ENotFound, "no API endpoint %s %s (see %s/openapi.json)", r.Method, r.URL.Path, Prefix))
+	httpx.WriteError(w, r, nil, hindsight.Errorf(hindsight.ENotFound, "no API endpoint %s %s (see %s/openapi.json)", r.Method, r.URL.Path, Prefix))
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/aymanbagabas/go-udiff"
 	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/internal/httpx"
 	"github.com/hindsight-pm/hindsight/markdown"
 )
 
@@ -44,13 +45,13 @@ func (a *API) listRevisions(w http.ResponseWriter, r *http.Request) {
 	if revs == nil {
 		revs = []hindsight.Revision{}
 	}
-	writeJSON(w, http.StatusOK, Revisions{Revisions: revs})
+	httpx.WriteJSON(w, http.StatusOK, Revisions{Revisions: revs})
 }
 
 func revisionNumber(s, name string) (int, error) {
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 1 {
-		return 0, badParam(name, strconv.Quote(s)+" is not a revision number (1, 2, ...)")
+		return 0, httpx.BadParam(name, strconv.Quote(s)+" is not a revision number (1, 2, ...)")
 	}
 	return n, nil
 }
@@ -61,7 +62,7 @@ func (a *API) getRevision(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	mt, err := negotiate(r, mediaJSON, mediaMarkdown)
+	mt, err := httpx.Negotiate(r, httpx.MediaJSON, httpx.MediaMarkdown)
 	if err != nil {
 		a.writeError(w, r, err)
 		return
@@ -73,20 +74,20 @@ func (a *API) getRevision(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Vary", "Accept")
-	if mt == mediaMarkdown {
+	if mt == httpx.MediaMarkdown {
 		w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write(rev.Markdown)
 		return
 	}
 	doc, _ := markdown.Parse(rev.Markdown)
-	writeJSON(w, http.StatusOK, RevisionDoc{IncidentID: id, N: rev.N, Author: rev.Author, At: rev.At, Message: rev.Message, Doc: doc})
+	httpx.WriteJSON(w, http.StatusOK, RevisionDoc{IncidentID: id, N: rev.N, Author: rev.Author, At: rev.At, Message: rev.Message, Doc: doc})
 }
 
 func (a *API) diffRevisions(w http.ResponseWriter, r *http.Request) {
 	ctx, v, id := r.Context(), a.actor(r).Viewer, r.PathValue("id")
 	q := r.URL.Query()
-	mt, err := negotiate(r, mediaJSON, mediaDiff)
+	mt, err := httpx.Negotiate(r, httpx.MediaJSON, httpx.MediaDiff)
 	if err != nil {
 		a.writeError(w, r, err)
 		return
@@ -126,11 +127,11 @@ func (a *API) diffRevisions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := udiff.Unified("revision "+strconv.Itoa(from), "revision "+strconv.Itoa(to), string(older.Markdown), string(newer.Markdown))
-	if mt == mediaDiff {
+	if mt == httpx.MediaDiff {
 		w.Header().Set("Content-Type", "text/x-diff; charset=utf-8")
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write([]byte(d))
 		return
 	}
-	writeJSON(w, http.StatusOK, Diff{IncidentID: id, From: from, To: to, Diff: d})
+	httpx.WriteJSON(w, http.StatusOK, Diff{IncidentID: id, From: from, To: to, Diff: d})
 }

@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -145,7 +144,7 @@ func (a *Auth) deny(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="hindsight"`)
 	}
 	if isAPI(r) {
-		writeJSONError(w, status, string(code), hindsight.ErrorMessage(err), nil)
+		writeJSONError(w, r, status, string(code), hindsight.ErrorMessage(err), nil)
 		return
 	}
 	a.renderStatus(w, r, status, hindsight.ErrorMessage(err))
@@ -156,7 +155,7 @@ func (a *Auth) deny(w http.ResponseWriter, r *http.Request, err error) {
 func (a *Auth) signIn(w http.ResponseWriter, r *http.Request) {
 	if isAPI(r) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="hindsight"`)
-		writeJSONError(w, http.StatusUnauthorized, string(hindsight.EUnauth), "sign in or send an API token (Authorization: Bearer)", nil)
+		writeJSONError(w, r, http.StatusUnauthorized, string(hindsight.EUnauth), "sign in or send an API token (Authorization: Bearer)", nil)
 		return
 	}
 	next := r.URL.RequestURI()
@@ -170,13 +169,7 @@ func (a *Auth) signIn(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, loc, http.StatusSeeOther)
 }
 
-func writeJSONError(w http.ResponseWriter, status int, code, msg string, fields []hindsight.FieldError) {
-	if fields == nil {
-		fields = []hindsight.FieldError{}
-	}
-	w.Header().Del("Content-Length")
-	w.Header().Set("Content-Type", "application/json")
+func writeJSONError(w http.ResponseWriter, r *http.Request, status int, code, msg string, fields []hindsight.FieldError) {
 	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"code": code, "message": msg, "fields": fields}})
+	httpx.WriteError(w, r, nil, &httpx.Error{Status: status, Code: code, Message: msg, Fields: fields})
 }

@@ -1,11 +1,7 @@
 package auth
 
 import (
-	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/hindsight-pm/hindsight"
@@ -48,44 +44,21 @@ func (a *Auth) Routes() []httpx.Route {
 	}
 }
 
+// writeJSON writes an API answer; the token and account answers are never
+// cached (a token's secret is in one).
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	httpx.WriteJSON(w, status, v)
 }
 
 func (a *Auth) apiFail(w http.ResponseWriter, r *http.Request, err error) {
-	code := hindsight.ErrorCode(err)
-	if code == hindsight.EInternal {
-		a.o.Logger.ErrorContext(r.Context(), "auth api", "path", r.URL.Path, "err", err)
-	}
-	var he *hindsight.Error
-	var fields []hindsight.FieldError
-	if errors.As(err, &he) {
-		fields = he.Fields
-	}
-	writeJSONError(w, httpx.Status(code), string(code), hindsight.ErrorMessage(err), fields)
+	httpx.WriteError(w, r, a.o.Logger, err)
 }
 
-// decode reads a JSON body into v, refusing unknown fields.
-func decode(r *http.Request, v any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return hindsight.Errorf(hindsight.EUnsupport, "Content-Type %q: send application/json", ct)
-	}
-	d := json.NewDecoder(r.Body)
-	d.DisallowUnknownFields()
-	if err := d.Decode(v); err != nil {
-		var mb *http.MaxBytesError
-		if errors.As(err, &mb) {
-			return hindsight.Errorf(hindsight.ETooLarge, "the request body is over %d bytes", mb.Limit)
-		}
-		if errors.Is(err, io.EOF) {
-			return hindsight.Errorf(hindsight.EInvalid, "the request body is empty: send a JSON object")
-		}
-		return hindsight.Errorf(hindsight.EInvalid, "the request body is not valid JSON: %v", err)
-	}
-	return nil
+// decode reads a JSON body into v (httpx's one decoder: unknown fields and
+// wrong types are 400 naming the field).
+func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	return httpx.Decode(w, r, v)
 }
 
 // tokenView is a token as the API shows it, with its secret only at
@@ -130,7 +103,7 @@ func (a *Auth) apiCreateToken(w http.ResponseWriter, r *http.Request) {
 		Scope         hindsight.TokenScope `json:"scope"`
 		ExpiresInDays int                  `json:"expires_in_days"`
 	}
-	if err := decode(r, &in); err != nil {
+	if err := decode(w, r, &in); err != nil {
 		a.apiFail(w, r, err)
 		return
 	}
@@ -180,7 +153,7 @@ func (a *Auth) apiCreateUser(w http.ResponseWriter, r *http.Request) {
 		Role     hindsight.Role `json:"role"`
 		Password string         `json:"password"`
 	}
-	if err := decode(r, &in); err != nil {
+	if err := decode(w, r, &in); err != nil {
 		a.apiFail(w, r, err)
 		return
 	}
@@ -199,7 +172,7 @@ func (a *Auth) apiUpdateUser(w http.ResponseWriter, r *http.Request) {
 		Disabled *bool           `json:"disabled"`
 		Password *string         `json:"password"`
 	}
-	if err := decode(r, &in); err != nil {
+	if err := decode(w, r, &in); err != nil {
 		a.apiFail(w, r, err)
 		return
 	}
@@ -215,7 +188,7 @@ func (a *Auth) apiUpdateUser(w http.ResponseWriter, r *http.Request) {
 func (a *Auth) apiAudit(w http.ResponseWriter, r *http.Request) {
 	f, err := auditFilter(r.URL.Query())
 	if err != nil {
-		a.apiFail(w, r, err)
+		a.apiFail(w, r, httpx.ParamError(err))
 		return
 	}
 	a.resolveActor(r, &f)
@@ -235,7 +208,7 @@ func (a *Auth) apiRestrict(w http.ResponseWriter, r *http.Request) {
 		Restricted bool     `json:"restricted"`
 		Members    []string `json:"members"`
 	}
-	if err := decode(r, &in); err != nil {
+	if err := decode(w, r, &in); err != nil {
 		a.apiFail(w, r, err)
 		return
 	}

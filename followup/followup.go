@@ -13,7 +13,6 @@ package followup
 
 import (
 	"embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
@@ -160,12 +159,10 @@ func itemKey(it hindsight.TrackedItem) string {
 	return "#" + strconv.Itoa(it.Position+1)
 }
 
-// paramError is a bad query parameter, as an EInvalid error naming it.
+// paramError is a bad query parameter: httpx's 400 bad_request naming it,
+// as on every route.
 func paramError(name, format string, args ...any) error {
-	msg := fmt.Sprintf(format, args...)
-	e := hindsight.Errorf(hindsight.EInvalid, "%s: %s", name, msg)
-	e.Fields = []hindsight.FieldError{{Field: name, Message: msg}}
-	return e
+	return httpx.BadParam(name, fmt.Sprintf(format, args...))
 }
 
 func splitList(q url.Values, name string) []string {
@@ -355,45 +352,21 @@ func InsightsQuery(q url.Values, today time.Time, o hindsight.Objectives, days i
 	return f, nil
 }
 
-// errorBody is the JSON error shape of the API: {"error": {...}}.
-type errorBody struct {
-	Error struct {
-		Code    string                 `json:"code"`
-		Message string                 `json:"message"`
-		Fields  []hindsight.FieldError `json:"fields"`
-	} `json:"error"`
-}
-
+// status is the HTTP status of err (httpx's one table); internal errors
+// are logged here.
 func (h *Handler) status(err error) int {
-	code := hindsight.ErrorCode(err)
-	st := httpx.Status(code)
-	if st >= 500 {
+	st, _, internal := httpx.Describe(err)
+	if internal {
 		h.log.Error("followup", "err", err)
 	}
 	return st
 }
 
-func (h *Handler) writeJSONError(w http.ResponseWriter, err error) {
-	var b errorBody
-	b.Error.Code = string(hindsight.ErrorCode(err))
-	b.Error.Message = hindsight.ErrorMessage(err)
-	b.Error.Fields = []hindsight.FieldError{}
-	var he *hindsight.Error
-	if errors.As(err, &he) && he.Fields != nil {
-		b.Error.Fields = he.Fields
-	}
-	st := h.status(err)
-	if st >= 500 {
-		b.Error.Message = "internal error"
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(st)
-	_ = json.NewEncoder(w).Encode(b)
+// writeJSONError writes err in httpx's one error shape.
+func (h *Handler) writeJSONError(w http.ResponseWriter, r *http.Request, err error) {
+	httpx.WriteError(w, r, h.log, err)
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
+	httpx.WriteJSON(w, http.StatusOK, v)
 }

@@ -140,7 +140,7 @@ func (h *Handler) itemsCSV(w http.ResponseWriter, r *http.Request, x hindsight.A
 	}
 	page, err := h.store.TrackActionItems(r.Context(), h.actor(r).Viewer, x)
 	if err != nil {
-		h.writeJSONError(w, err)
+		h.writeJSONError(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
@@ -236,7 +236,7 @@ func (h *Handler) insightsPage(w http.ResponseWriter, r *http.Request) {
 	in, q, err := h.insights(r)
 	if err != nil {
 		if q.Get("format") == "json" || q.Get("format") == "csv" {
-			h.writeJSONError(w, err)
+			h.writeJSONError(w, r, err)
 			return
 		}
 		h.pageError(w, "Insights", "insights", err)
@@ -272,7 +272,7 @@ func (h *Handler) chartSVG(w http.ResponseWriter, r *http.Request) {
 	id := strings.TrimSuffix(r.PathValue("chart"), ".svg")
 	in, _, err := h.insights(r)
 	if err != nil {
-		h.writeJSONError(w, err)
+		h.writeJSONError(w, r, err)
 		return
 	}
 	for _, f := range insights.Figures(in) {
@@ -283,7 +283,7 @@ func (h *Handler) chartSVG(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	h.writeJSONError(w, hindsight.Errorf(hindsight.ENotFound, "no chart %q", id))
+	h.writeJSONError(w, r, hindsight.Errorf(hindsight.ENotFound, "no chart %q", id))
 }
 
 // relatedData is the related-incidents fragment's data.
@@ -327,7 +327,7 @@ func (h *Handler) relatedFragment(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) apiInsights(w http.ResponseWriter, r *http.Request) {
 	in, q, err := h.insights(r)
 	if err != nil {
-		h.writeJSONError(w, err)
+		h.writeJSONError(w, r, err)
 		return
 	}
 	if q.Get("format") == "csv" {
@@ -342,7 +342,7 @@ func (h *Handler) apiTracker(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	x, err := ItemQuery(q, h.today(), h.opts.Objectives)
 	if err != nil {
-		h.writeJSONError(w, err)
+		h.writeJSONError(w, r, err)
 		return
 	}
 	if q.Get("format") == "csv" {
@@ -351,7 +351,7 @@ func (h *Handler) apiTracker(w http.ResponseWriter, r *http.Request) {
 	}
 	page, err := h.store.TrackActionItems(r.Context(), h.actor(r).Viewer, x)
 	if err != nil {
-		h.writeJSONError(w, err)
+		h.writeJSONError(w, r, err)
 		return
 	}
 	writeJSON(w, page)
@@ -360,12 +360,12 @@ func (h *Handler) apiTracker(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) apiOwners(w http.ResponseWriter, r *http.Request) {
 	x, err := ItemQuery(r.URL.Query(), h.today(), h.opts.Objectives)
 	if err != nil {
-		h.writeJSONError(w, err)
+		h.writeJSONError(w, r, err)
 		return
 	}
 	owners, err := h.store.ActionItemCounts(r.Context(), h.actor(r).Viewer, x)
 	if err != nil {
-		h.writeJSONError(w, err)
+		h.writeJSONError(w, r, err)
 		return
 	}
 	writeJSON(w, map[string]any{"owners": owners})
@@ -374,7 +374,7 @@ func (h *Handler) apiOwners(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) apiRelated(w http.ResponseWriter, r *http.Request) {
 	d, err := h.related(r)
 	if err != nil {
-		h.writeJSONError(w, err)
+		h.writeJSONError(w, r, err)
 		return
 	}
 	writeJSON(w, map[string]any{"incident_id": d.ID, "related": d.Related, "recurrences": d.Recurrences})

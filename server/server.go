@@ -8,7 +8,6 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -175,11 +174,8 @@ func register(mux *http.ServeMux, rt httpx.Route, cfg Config) (err error) {
 func writeError(w http.ResponseWriter, r *http.Request, status int, code, msg string) {
 	w.Header().Del("Content-Length")
 	if strings.HasPrefix(r.URL.Path, "/api/") {
-		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.WriteHeader(status)
-		b, _ := json.Marshal(map[string]any{"error": map[string]any{"code": code, "message": msg, "fields": []any{}}})
-		_, _ = w.Write(append(b, '\n'))
+		httpx.WriteError(w, r, nil, &httpx.Error{Status: status, Code: code, Message: msg})
 		return
 	}
 	http.Error(w, msg, status)

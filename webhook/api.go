@@ -1,9 +1,6 @@
 package webhook
 
 import (
-	"encoding/json"
-	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -55,52 +52,28 @@ func view(s *hindsight.WebhookSubscription, withSecret bool) View {
 	return v
 }
 
-type apiErr struct {
-	status int
-	code   string
-	msg    string
-}
+func badRequest(msg string) error { return httpx.BadRequest(msg) }
 
-func (e *apiErr) Error() string { return e.msg }
+func badParam(name, msg string) error { return httpx.BadParam(name, msg) }
 
-func badRequest(msg string) error { return &apiErr{http.StatusBadRequest, "bad_request", msg} }
-
+// writeJSON writes an API answer; never cached (a secret is in some).
 func writeJSON(rw http.ResponseWriter, status int, v any) {
-	rw.Header().Set("Content-Type", "application/json")
 	rw.Header().Set("Cache-Control", "no-store")
-	rw.WriteHeader(status)
-	_ = json.NewEncoder(rw).Encode(v)
+	httpx.WriteJSON(rw, status, v)
 }
 
-// writeError writes the API's error body {"error": {"code", "message",
-// "fields"}}; internal errors are logged and shown as "internal error".
+// writeError writes err: the one JSON error body under /api/ (httpx),
+// plain text on the admin page's form posts.
 func writeError(rw http.ResponseWriter, r *http.Request, err error) {
-	type detail struct {
-		Code    string                 `json:"code"`
-		Message string                 `json:"message"`
-		Fields  []hindsight.FieldError `json:"fields"`
-	}
-	d := detail{Fields: []hindsight.FieldError{}}
-	status := http.StatusInternalServerError
-	var ae *apiErr
-	var he *hindsight.Error
-	switch {
-	case errors.As(err, &ae):
-		status, d.Code, d.Message = ae.status, ae.code, ae.msg
-	case errors.As(err, &he) && he.Code != hindsight.EInternal && he.Code != "":
-		status, d.Code, d.Message = httpx.Status(he.Code), string(he.Code), he.Error()
-		if he.Fields != nil {
-			d.Fields = he.Fields
-		}
-	default:
-		slog.ErrorContext(r.Context(), "webhooks: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
-		d.Code, d.Message = string(hindsight.EInternal), "internal error"
-	}
 	if strings.HasPrefix(r.URL.Path, "/admin/") {
+		status, d, internal := httpx.Describe(err)
+		if internal {
+			slog.ErrorContext(r.Context(), "webhooks: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		}
 		http.Error(rw, d.Message, status)
 		return
 	}
-	writeJSON(rw, status, map[string]detail{"error": d})
+	httpx.WriteError(rw, r, nil, err)
 }
 
 func pathID(r *http.Request) (int64, error) {
@@ -111,13 +84,8 @@ func pathID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
-func decode(r *http.Request, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return badRequest("malformed JSON body: " + err.Error())
-	}
-	return nil
+func decode(rw http.ResponseWriter, r *http.Request, v any) error {
+	return httpx.Decoder{MaxBytes: 64 << 10}.Request(rw, r, v)
 }
 
 func (w *Webhooks) apiList(rw http.ResponseWriter, r *http.Request) error {
@@ -135,7 +103,7 @@ func (w *Webhooks) apiList(rw http.ResponseWriter, r *http.Request) error {
 
 func (w *Webhooks) apiCreate(rw http.ResponseWriter, r *http.Request) error {
 	var in Input
-	if err := decode(r, &in); err != nil {
+	if err := decode(rw, r, &in); err != nil {
 		return err
 	}
 	s, err := w.Create(r.Context(), in)
@@ -166,7 +134,7 @@ func (w *Webhooks) apiUpdate(rw http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var in Input
-	if err := decode(r, &in); err != nil {
+	if err := decode(rw, r, &in); err != nil {
 		return err
 	}
 	s, err := w.Update(r.Context(), id, in)
@@ -194,12 +162,12 @@ func deliveryFilter(r *http.Request) (hindsight.DeliveryFilter, error) {
 	switch f.Status {
 	case "", hindsight.DeliveryPending, hindsight.DeliveryDelivered, hindsight.DeliveryFailed:
 	default:
-		return f, badRequest("status: want pending, delivered or failed")
+		return f, badParam("status", "want pending, delivered or failed")
 	}
 	if s := r.URL.Query().Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > 1000 {
-			return f, badRequest("limit: want 1 to 1000")
+			return f, badParam("limit", "want 1 to 1000")
 		}
 		f.Limit = n
 	}
@@ -230,7 +198,7 @@ func (w *Webhooks) apiDeliveries(rw http.ResponseWriter, r *http.Request) error 
 	if s := r.URL.Query().Get("webhook"); s != "" {
 		id, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
-			return badRequest("webhook: want a webhook ID")
+			return badParam("webhook", "want a webhook ID")
 		}
 		f.SubscriptionID = id
 	}

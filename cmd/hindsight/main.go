@@ -72,7 +72,7 @@ func exitCode(err error) int {
 		return ee.code
 	}
 	switch hindsight.ErrorCode(err) {
-	case hindsight.EInvalid, hindsight.ENotFound, hindsight.ETooLarge, hindsight.EUnsupport, hindsight.EConflict:
+	case hindsight.EInvalid, hindsight.EMalformed, hindsight.ENotFound, hindsight.ETooLarge, hindsight.EUnsupport, hindsight.EConflict:
 		return 2
 	case hindsight.EInternal:
 		// cobra's own usage errors are unclassified errors

@@ -51,6 +51,8 @@ func Status(c hindsight.Code) int {
 	switch c {
 	case "":
 		return http.StatusOK
+	case hindsight.EMalformed:
+		return http.StatusBadRequest
 	case hindsight.EInvalid:
 		return http.StatusUnprocessableEntity
 	case hindsight.ENotFound:
@@ -67,7 +69,7 @@ func Status(c hindsight.Code) int {
 		return http.StatusPreconditionFailed
 	case hindsight.EUnsupport:
 		return http.StatusUnsupportedMediaType
-	case hindsight.ETransient:
+	case hindsight.EUnavailable:
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
