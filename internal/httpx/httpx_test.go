@@ -216,4 +216,3 @@ func TestNegotiate(t *testing.T) {
 		}
 	}
 }
-
