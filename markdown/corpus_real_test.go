@@ -95,6 +95,8 @@ var canonicalRewrites = map[string]bool{
 	"am": true, "pm": true, "a.m": true, "p.m": true, "pst": true, "pdt": true, "pt": true, "est": true, "edt": true, "et": true,
 	"mst": true, "mdt": true, "cet": true, "cest": true, "jst": true, "kst": true, "aest": true, "aedt": true, "nzst": true, "nzdt": true,
 	"gmt": true, "z": true, "sec": true, "secs": true, "seconds": true,
+	// IANA names (US/Pacific, America/Los_Angeles) of a converted time
+	"us": true, "pacific": true, "eastern": true, "mountain": true, "america": true, "los_angeles": true, "new_york": true,
 }
 
 func TestRealWorldCorpus(t *testing.T) {
