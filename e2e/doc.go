@@ -3,7 +3,7 @@
 // port over a SQLite store in a temporary directory, driven by a headless
 // Chromium through chromedp.
 //
-// Without Chromium the tests skip with a message; with HINDSIGHT_E2E=1 a
-// missing browser is a failure. Screenshots are written to
+// The tests skip with a message unless HINDSIGHT_E2E=1; with it, a missing
+// Chromium is a failure. Screenshots are written to
 // testdata/artifacts/screenshots/ at the repository root.
 package e2e

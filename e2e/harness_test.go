@@ -34,11 +34,15 @@ import (
 // screenshotDir is where screenshots go (git-ignored; named in the README).
 var screenshotDir = filepath.Join("..", "testdata", "artifacts", "screenshots")
 
-// browserPath finds Chromium (HINDSIGHT_CHROME when set, else the Debian
-// package's /usr/bin/chromium or a browser on PATH), or skips; with
-// HINDSIGHT_E2E=1 a missing browser is a failure.
+// browserPath skips the test unless HINDSIGHT_E2E=1, then finds Chromium
+// (HINDSIGHT_CHROME when set, else the Debian package's /usr/bin/chromium
+// or a browser on PATH); with HINDSIGHT_E2E=1 a missing browser is a
+// failure.
 func browserPath(t *testing.T) string {
 	t.Helper()
+	if os.Getenv("HINDSIGHT_E2E") != "1" {
+		t.Skip("e2e: the browser tests run with HINDSIGHT_E2E=1 (and Chromium: the Debian packages chromium and chromium-driver, or HINDSIGHT_CHROME)")
+	}
 	cands := []string{"/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"}
 	if c := os.Getenv("HINDSIGHT_CHROME"); c != "" {
 		cands = []string{c}
@@ -48,11 +52,7 @@ func browserPath(t *testing.T) string {
 			return p
 		}
 	}
-	msg := fmt.Sprintf("e2e: no Chromium found (tried %s); install the Debian packages chromium and chromium-driver, or set HINDSIGHT_CHROME", strings.Join(cands, ", "))
-	if os.Getenv("HINDSIGHT_E2E") == "1" {
-		t.Fatal(msg + "; HINDSIGHT_E2E=1 requires a browser")
-	}
-	t.Skip(msg)
+	t.Fatalf("e2e: no Chromium found (tried %s); install the Debian packages chromium and chromium-driver, or set HINDSIGHT_CHROME; HINDSIGHT_E2E=1 requires a browser", strings.Join(cands, ", "))
 	return ""
 }
 
@@ -60,19 +60,30 @@ func browserPath(t *testing.T) string {
 // internal/stack assembly, accounts in front of every route) on 127.0.0.1
 // and a free port, with signed-up people to sign in as.
 type appServer struct {
-	URL string
-	Svc *app.Service
+	URL   string
+	Svc   *app.Service
+	Stack *stack.Stack
 }
 
 // The accounts startServer creates; every browser signs in as one of them.
 const (
 	dana     = "dana@example.test" // editor
 	sam      = "sam@example.test"  // editor
+	admin    = "ada@example.test"  // admin
 	password = "correct horse battery staple"
 )
 
 func startServer(t *testing.T, seed int) *appServer {
 	t.Helper()
+	return startServerWith(t, seed, true)
+}
+
+// startServerWith starts a server with seed generated incidents, and the
+// accounts above when users is set (without, it is a fresh install that
+// offers a setup link).
+func startServerWith(t *testing.T, seed int, users bool) *appServer {
+	t.Helper()
+	browserPath(t) // skip before the work when the browser tests do not run
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "hindsight.db"), sqlite.Options{Render: app.Render})
 	if err != nil {
@@ -84,9 +95,16 @@ func startServer(t *testing.T, seed int) *appServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, email := range []string{dana, sam} {
+	for _, email := range []string{dana, sam, admin} {
+		if !users {
+			break
+		}
 		name := strings.ToUpper(email[:1]) + email[1:strings.Index(email, "@")]
-		if _, err := s.Auth.AddUser(ctx, app.System, auth.NewUser{Email: email, Name: name, Role: hindsight.RoleEditor, Password: password}); err != nil {
+		role := hindsight.RoleEditor
+		if email == admin {
+			role = hindsight.RoleAdmin
+		}
+		if _, err := s.Auth.AddUser(ctx, app.System, auth.NewUser{Email: email, Name: name, Role: role, Password: password}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -108,7 +126,7 @@ func startServer(t *testing.T, seed int) *appServer {
 			t.Fatal(err)
 		}
 	}
-	return &appServer{URL: "http://" + ln.Addr().String(), Svc: s.Service}
+	return &appServer{URL: "http://" + ln.Addr().String(), Svc: s.Service, Stack: s}
 }
 
 // browser opens a headless Chromium tab signed in as email, through the

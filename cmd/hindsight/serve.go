@@ -10,10 +10,10 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/hindsight-pm/hindsight"
-	appsvc "github.com/hindsight-pm/hindsight/app"
-	"github.com/hindsight-pm/hindsight/internal/gen"
+	"github.com/hindsight-pm/hindsight/internal/demo"
 	"github.com/hindsight-pm/hindsight/internal/stack"
 	"github.com/hindsight-pm/hindsight/lint"
 	"github.com/hindsight-pm/hindsight/server"
@@ -34,13 +34,6 @@ type serveFlags struct {
 // DefaultAddr is where hindsight serve listens without --addr: loopback
 // only, so a fresh install is not reachable from the network.
 const DefaultAddr = "127.0.0.1:8080"
-
-// demoCount and demoSeed make the --demo data: the same dozen incidents on
-// every machine.
-const (
-	demoCount = 12
-	demoSeed  = 2026
-)
 
 func envOr(name, def string) string {
 	if v := os.Getenv(name); v != "" {
@@ -78,7 +71,7 @@ HINDSIGHT_LOG_LEVEL, HINDSIGHT_LOG_FORMAT, HINDSIGHT_BASE_URL.`,
 	f.StringVar(&fl.logLevel, "log-level", envOr("HINDSIGHT_LOG_LEVEL", "info"), "log level: debug, info, warn or error (env HINDSIGHT_LOG_LEVEL)")
 	f.StringVar(&fl.logFormat, "log-format", envOr("HINDSIGHT_LOG_FORMAT", "text"), "log format: text or json (env HINDSIGHT_LOG_FORMAT)")
 	f.StringVar(&fl.baseURL, "base-url", envOr("HINDSIGHT_BASE_URL", ""), "public URL of the server, for links and Location headers (env HINDSIGHT_BASE_URL)")
-	f.BoolVar(&fl.demo, "demo", false, "seed a dozen sample incidents into an empty database")
+	f.BoolVar(&fl.demo, "demo", false, "seed the example postmortems and generated incidents into an empty database")
 	return cmd
 }
 
@@ -135,7 +128,7 @@ func runServe(ctx context.Context, a *app, fl serveFlags) error {
 		return err
 	}
 	if fl.demo {
-		n, err := seedDemo(ctx, st.Service)
+		n, err := demo.Seed(ctx, st.Service, time.Now())
 		if err != nil {
 			return err
 		}
@@ -181,25 +174,4 @@ func displayAddr(addr net.Addr) string {
 		return net.JoinHostPort("localhost", fmt.Sprint(ta.Port))
 	}
 	return ta.String()
-}
-
-// seedDemo stores demoCount generated incidents (a fixed seed: the same on
-// every machine) when the database holds no incident at all, deleted ones
-// included. It returns how many it stored.
-func seedDemo(ctx context.Context, svc *appsvc.Service) (int, error) {
-	page, err := svc.Store().FindIncidents(ctx, hindsight.SystemViewer, hindsight.IncidentFilter{Limit: 1, Deleted: hindsight.WithDeleted})
-	if err != nil {
-		return 0, err
-	}
-	if len(page.Incidents) > 0 {
-		return 0, nil
-	}
-	g := gen.New(demoSeed)
-	for i := range demoCount {
-		p := g.Postmortem()
-		if _, err := svc.Create(ctx, appsvc.System, p, appsvc.CreateOptions{KeepID: true, Message: "demo data"}); err != nil {
-			return i, fmt.Errorf("--demo: incident %d: %w", i+1, err)
-		}
-	}
-	return demoCount, nil
 }

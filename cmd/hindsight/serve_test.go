@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/internal/demo"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -134,11 +136,15 @@ func TestServeDemoAndSIGTERM(t *testing.T) {
 		done <- run([]string{"serve", "--addr", "127.0.0.1:0", "--db", db, "--demo", "--log-format", "json"}, strings.NewReader(""), &out, &errb)
 	}()
 	base := waitListening(t, &out, done)
-	if !strings.Contains(out.String(), "Seeded 12 demo incidents") {
+	want, err := demo.Postmortems(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), fmt.Sprintf("Seeded %d demo incidents", len(want))) {
 		t.Errorf("stdout: %q", out.String())
 	}
 	var page hindsight.IncidentPage
-	if code := getJSON(t, base+"/api/v1/incidents?limit=100", &page); code != 200 || len(page.Incidents) != demoCount {
+	if code := getJSON(t, base+"/api/v1/incidents?limit=100", &page); code != 200 || len(page.Incidents) != len(want) {
 		t.Fatalf("incidents: %d, %d incidents", code, len(page.Incidents))
 	}
 	for _, p := range []string{"/healthz", "/readyz", "/api/v1/openapi.json"} {
@@ -314,8 +320,12 @@ func TestServePostgres(t *testing.T) {
 		done <- runServe(sctx, &app{stdout: &out, stderr: io.Discard, db: u.String()}, serveFlags{addr: "127.0.0.1:0", demo: true})
 	}()
 	base := waitListening(t, &out, nil)
+	want, err := demo.Postmortems(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
 	var page hindsight.IncidentPage
-	if code := getJSON(t, base+"/api/v1/incidents?limit=100", &page); code != 200 || len(page.Incidents) != demoCount {
+	if code := getJSON(t, base+"/api/v1/incidents?limit=100", &page); code != 200 || len(page.Incidents) != len(want) {
 		t.Errorf("incidents: %d, %d incidents", code, len(page.Incidents))
 	}
 	if code := getJSON(t, base+"/readyz", nil); code != 200 {
