@@ -1,21 +1,17 @@
-// Package followup serves follow-through and learning: the action item
-// tracker (/action-items: every item of every incident the viewer may see,
-// filters, counts per owner, inline close and reopen through
-// app.Service, CSV export), the insights page (/insights: every figure
-// with its definition, an SVG chart and its data table, CSV and JSON
-// downloads), related incidents and recurrences of an incident, and their
-// JSON API. Its routes join the server's route table through Routes.
-//
-// The pages are self-contained (their own small layout and CSS), read
-// without JavaScript, and use htmx for the inline close/reopen when
-// Options.HTMX names it.
+// Package followup is follow-through and learning: the action item
+// tracker's queries (every item of every incident the viewer may see,
+// filters, counts per owner, close and reopen through app.Service, CSV
+// export), the insights figures (each with its definition, an SVG chart
+// and its data table, CSV and JSON downloads), related incidents and
+// recurrences of an incident, and their JSON API. Its API routes join the
+// server's route table through Routes; the HTML pages (/action-items,
+// /insights, /incidents/{id}/related) are web's, calling the methods
+// here.
 package followup
 
 import (
-	"embed"
 	"errors"
 	"fmt"
-	"html/template"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -29,9 +25,6 @@ import (
 	"github.com/hindsight-pm/hindsight/internal/httpx"
 )
 
-//go:embed templates/*.html
-var templatesFS embed.FS
-
 // Options configure the follow-up pages.
 type Options struct {
 	// Objectives are the due-date objectives by priority
@@ -40,12 +33,6 @@ type Options struct {
 	// UnpublishedDays is the grace period of the late-postmortem figure
 	// (hindsight.DefaultUnpublishedDays when 0).
 	UnpublishedDays int
-	// Stylesheet, when set, is the URL of a stylesheet linked after the
-	// pages' own CSS (the web UI's app.css).
-	Stylesheet string
-	// HTMX, when set, is the URL of htmx: close/reopen then swap the row in
-	// place; without it they post the form and redirect back.
-	HTMX string
 	// Actor returns who makes a request; nil means app.ActorFrom(ctx).
 	Actor func(*http.Request) app.Actor
 	// Logger receives internal errors (nil: slog.Default()).
@@ -54,13 +41,12 @@ type Options struct {
 	Now func() time.Time
 }
 
-// Handler serves the follow-up pages and API.
+// Handler serves the follow-up API and answers web's follow-up pages.
 type Handler struct {
 	svc   *app.Service
 	store hindsight.InsightStore
 	opts  Options
 	log   *slog.Logger
-	tmpl  *template.Template
 }
 
 // New returns the handler over svc (writes) and store (the insight
@@ -80,47 +66,15 @@ func New(svc *app.Service, store hindsight.InsightStore, opts Options) (*Handler
 	if h.opts.Now == nil {
 		h.opts.Now = svc.Now
 	}
-	t, err := template.New("").Funcs(template.FuncMap{
-		"hhmm":    insights.Minutes,
-		"num":     insights.Num,
-		"pct":     insights.Pct,
-		"label":   func(s hindsight.Status) string { return s.Label() },
-		"join":    strings.Join,
-		"itemkey": itemKey,
-		"date":    func(t time.Time) string { return t.UTC().Format(time.DateOnly) },
-		"when": func(t time.Time) string {
-			if t.IsZero() {
-				return ""
-			}
-			return t.UTC().Format(hindsight.TimeLayout)
-		},
-		"esc":   url.PathEscape,
-		"split": splitWords,
-		"rowData": func(it hindsight.TrackedItem, ret, hx string) any {
-			return struct {
-				It     hindsight.TrackedItem
-				Return string
-				HTMX   string
-			}{it, ret, hx}
-		},
-	}).ParseFS(templatesFS, "templates/*.html")
-	if err != nil {
-		return nil, err
-	}
-	h.tmpl = t
 	return h, nil
 }
 
-// Routes lists the follow-up routes for the server's route table.
+// Routes lists the follow-up API routes (and the insights charts as SVG
+// files) for the server's route table.
 func (h *Handler) Routes() []httpx.Route {
 	f := func(fn func(http.ResponseWriter, *http.Request)) http.Handler { return http.HandlerFunc(fn) }
 	return []httpx.Route{
-		{Pattern: "GET /action-items", Access: httpx.Read, Name: "followup.action_items", Handler: f(h.trackerPage)},
-		{Pattern: "POST /action-items/{id}/{item}/close", Access: httpx.Write, Name: "followup.action_item_close", Handler: h.setItem(hindsight.ItemClosed)},
-		{Pattern: "POST /action-items/{id}/{item}/reopen", Access: httpx.Write, Name: "followup.action_item_reopen", Handler: h.setItem(hindsight.ItemOpen)},
-		{Pattern: "GET /insights", Access: httpx.Read, Name: "followup.insights", Handler: f(h.insightsPage)},
 		{Pattern: "GET /insights/charts/{chart}", Access: httpx.Read, Name: "followup.insights_chart", Handler: f(h.chartSVG)},
-		{Pattern: "GET /incidents/{id}/related", Access: httpx.Read, Name: "followup.related", Handler: f(h.relatedFragment)},
 		{Pattern: "GET /api/v1/insights", Access: httpx.Read, Name: "api.insights", Handler: f(h.apiInsights)},
 		{Pattern: "GET /api/v1/action-items/tracker", Access: httpx.Read, Name: "api.action_items.tracker", Handler: f(h.apiTracker)},
 		{Pattern: "GET /api/v1/action-items/owners", Access: httpx.Read, Name: "api.action_items.owners", Handler: f(h.apiOwners)},
@@ -141,18 +95,15 @@ func (h *Handler) actor(r *http.Request) app.Actor {
 
 func (h *Handler) today() time.Time { return hindsight.DateOf(h.opts.Now()).T }
 
-// splitWords splits a template's option list on commas, or on spaces
-// when it has none.
-func splitWords(s string) []string {
-	if strings.Contains(s, ",") {
-		return strings.Split(s, ",")
-	}
-	return strings.Fields(s)
-}
+// Today is the tracker's "today" (overdue, this week), a UTC date.
+func (h *Handler) Today() time.Time { return h.today() }
 
-// itemKey is how app.SetActionItemStatus finds an item: its ID, or "#n"
+// Objectives are the due-date objectives by priority in use.
+func (h *Handler) Objectives() hindsight.Objectives { return h.opts.Objectives }
+
+// ItemKey is how app.SetActionItemStatus finds an item: its ID, or "#n"
 // (1-based position) when it has none.
-func itemKey(it hindsight.TrackedItem) string {
+func ItemKey(it hindsight.TrackedItem) string {
 	if it.ID != "" {
 		return it.ID
 	}

@@ -60,7 +60,8 @@ func (u *UI) actionItemStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if msg != "" {
-		back += "?error=" + url.QueryEscape(msg)
+		u.redirectFlash(w, r, back+"#sec-action_items", flashError, msg)
+		return
 	}
-	http.Redirect(w, r, back+"#sec-action_items", http.StatusSeeOther)
+	u.redirectFlash(w, r, back+"#sec-action_items", flashOK, savedAs(in.Revision))
 }

@@ -100,3 +100,10 @@ func (a *assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // AssetURL returns the content-hashed URL of a static file ("app.css",
 // "htmx.min.js"), for pages served by other packages.
 func (u *UI) AssetURL(name string) string { return u.assets.URL(name) }
+
+// favicon answers browsers' default /favicon.ico request with a redirect
+// to the icon the layout links (an SVG under its hashed URL).
+func (u *UI) favicon(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	http.Redirect(w, r, u.assets.URL("favicon.svg"), http.StatusFound)
+}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/followup"
 	"github.com/hindsight-pm/hindsight/lint"
 )
 
@@ -40,7 +41,51 @@ func (u *UI) funcs() template.FuncMap {
 		"timeInput": func(id, name string, t hindsight.Time, focus bool) timeInput {
 			return timeInput{ID: id, Name: name, T: t, Focus: focus}
 		},
+		// the shared components (_components.html) and the follow-up pages
+		"words": words,
+		"table": func(caption string, cols []string, rows [][]string) dataTable {
+			return dataTable{caption, cols, rows, ""}
+		},
+		"confirm":       func(label, action, confirm string) confirmButton { return confirmButton{label, action, confirm} },
+		"date":          func(t time.Time) string { return whenOr(t, hindsight.DateLayout) },
+		"deliveryClass": deliveryClass,
+		"itemRow": func(it hindsight.TrackedItem, ret string) itemRow {
+			return itemRow{It: it, Key: followup.ItemKey(it), Return: ret}
+		},
 	}
+}
+
+// dataTable is the data of the "datatable" component.
+type dataTable struct {
+	Caption string
+	Columns []string
+	Rows    [][]string
+	Empty   string
+}
+
+// confirmButton is the data of the "confirm" component.
+type confirmButton struct{ Label, Action, Confirm string }
+
+// words splits a template's option list on commas, or on spaces when it
+// has none.
+func words(s string) []string {
+	if strings.Contains(s, ",") {
+		return strings.Split(s, ",")
+	}
+	return strings.Fields(s)
+}
+
+// deliveryClass is the badge class of a webhook delivery's status.
+func deliveryClass(status string) string {
+	switch status {
+	case "delivered":
+		return "badge-ok"
+	case "pending":
+		return "badge-warn"
+	case "failed":
+		return "badge-err"
+	}
+	return "badge-muted"
 }
 
 // sevClass is the CSS class of a severity badge.

@@ -115,7 +115,7 @@ func (u *UI) incidentSave(w http.ResponseWriter, r *http.Request) {
 	in, err := u.svc.Save(r.Context(), u.actor(r), id, base, doc, saveOpts(msg))
 	switch hindsight.ErrorCode(err) {
 	case "":
-		http.Redirect(w, r, "/incidents/"+url.PathEscape(in.ID)+"?saved="+strconv.Itoa(in.Revision), http.StatusSeeOther)
+		u.redirectFlash(w, r, "/incidents/"+url.PathEscape(in.ID), flashOK, savedAs(in.Revision))
 	case hindsight.EConflict:
 		u.conflict(w, r, id, base, markdown.Render(doc), msg, err)
 	case hindsight.EInvalid:

@@ -56,7 +56,7 @@ func (u *UI) incidentRawSave(w http.ResponseWriter, r *http.Request) {
 	in, err := u.svc.SaveMarkdown(r.Context(), u.actor(r), id, base, []byte(md), saveOpts(msg))
 	switch hindsight.ErrorCode(err) {
 	case "":
-		http.Redirect(w, r, "/incidents/"+url.PathEscape(in.ID)+"?saved="+strconv.Itoa(in.Revision), http.StatusSeeOther)
+		u.redirectFlash(w, r, "/incidents/"+url.PathEscape(in.ID), flashOK, savedAs(in.Revision))
 	case hindsight.EConflict:
 		u.conflict(w, r, id, base, []byte(md), msg, err)
 	case hindsight.EInvalid, hindsight.ETooLarge:

@@ -39,6 +39,8 @@ type statusBox struct {
 	Status      hindsight.Status
 	Transitions []transition
 	Error       string
+	// Saved is the "Saved as revision N." banner after a change in place.
+	Saved string
 }
 
 type transition struct {
@@ -71,7 +73,8 @@ func (u *UI) incidentShow(w http.ResponseWriter, r *http.Request) {
 	// until the day changes (overdue action items): cache it, and look the
 	// revision up without reading the document
 	a := u.actor(r)
-	plain := r.URL.RawQuery == ""
+	// a page with a message (after a save) is not the cached one
+	plain := r.URL.RawQuery == "" && !hasFlash(r)
 	cacheKey := func(id string, rev int, at time.Time) string {
 		return strings.Join([]string{id, strconv.Itoa(rev), at.Format(time.RFC3339Nano), a.ID, u.svc.Now().Format(hindsight.DateLayout)}, "\x00")
 	}
@@ -92,10 +95,8 @@ func (u *UI) incidentShow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	key := cacheKey(in.ID, in.Revision, in.UpdatedAt)
-	p := page{Title: in.ID + " " + in.Doc.Title, Data: u.showData(in, r.URL.Query().Get("error"))}
-	if n := r.URL.Query().Get("saved"); n != "" {
-		p.Flash = "Saved as revision " + n + "."
-	}
+	p := page{Title: in.ID + " " + in.Doc.Title, Data: u.showData(in, "")}
+	u.withFlash(w, r, &p)
 	b, err := u.page(r, "show", p)
 	if err != nil {
 		u.fail(w, r, err)

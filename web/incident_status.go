@@ -46,12 +46,14 @@ func (u *UI) incidentStatus(w http.ResponseWriter, r *http.Request) {
 			u.renderPartial(w, r, http.StatusOK, "show", "status-swap", u.showData(cur, msg))
 			return
 		}
-		http.Redirect(w, r, "/incidents/"+url.PathEscape(id)+"?error="+url.QueryEscape(msg), http.StatusSeeOther)
+		u.redirectFlash(w, r, "/incidents/"+url.PathEscape(id), flashError, msg)
 		return
 	}
 	if isHTMX(r) {
-		u.renderPartial(w, r, http.StatusOK, "show", "status-swap", u.showData(in, ""))
+		d := u.showData(in, "")
+		d.Status.Saved = savedAs(in.Revision)
+		u.renderPartial(w, r, http.StatusOK, "show", "status-swap", d)
 		return
 	}
-	http.Redirect(w, r, "/incidents/"+url.PathEscape(id), http.StatusSeeOther)
+	u.redirectFlash(w, r, "/incidents/"+url.PathEscape(id), flashOK, savedAs(in.Revision)+" Status: "+in.Doc.Status.Label()+".")
 }

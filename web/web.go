@@ -21,7 +21,9 @@ import (
 
 	"github.com/hindsight-pm/hindsight"
 	"github.com/hindsight-pm/hindsight/app"
+	"github.com/hindsight-pm/hindsight/followup"
 	"github.com/hindsight-pm/hindsight/internal/httpx"
+	"github.com/hindsight-pm/hindsight/webhook"
 )
 
 // Options configure the web UI.
@@ -34,6 +36,13 @@ type Options struct {
 	Actor func(*http.Request) app.Actor
 	// MaxFormBytes bounds a posted form (default: 2 MiB).
 	MaxFormBytes int64
+	// BaseURL is the public URL: https makes the flash cookie Secure.
+	BaseURL string
+	// FollowUp, when set, adds the action items, insights and related
+	// incidents pages.
+	FollowUp *followup.Handler
+	// Webhooks, when set, adds the webhooks admin page.
+	Webhooks *webhook.Webhooks
 }
 
 // UI is the web application. Create it with New; its handlers are listed
@@ -45,6 +54,10 @@ type UI struct {
 	assets *assets
 	pages  map[string]*template.Template
 	cache  *pageCache
+	// secure marks cookies Secure (an https base URL)
+	secure bool
+	fu     *followup.Handler
+	wh     *webhook.Webhooks
 }
 
 // pageCacheBytes bounds the rendered incident pages kept in memory: about
@@ -58,7 +71,8 @@ func New(svc *app.Service, opts Options) (*UI, error) {
 	if svc == nil {
 		return nil, errors.New("web: nil service")
 	}
-	u := &UI{svc: svc, opts: opts, log: opts.Logger, cache: newPageCache(pageCacheBytes)}
+	u := &UI{svc: svc, opts: opts, log: opts.Logger, cache: newPageCache(pageCacheBytes),
+		secure: strings.HasPrefix(strings.ToLower(opts.BaseURL), "https://"), fu: opts.FollowUp, wh: opts.Webhooks}
 	if u.log == nil {
 		u.log = slog.Default()
 	}
@@ -79,9 +93,10 @@ func New(svc *app.Service, opts Options) (*UI, error) {
 // Routes lists every route of the web UI, each with the access it needs.
 func (u *UI) Routes() []httpx.Route {
 	h := func(f func(http.ResponseWriter, *http.Request)) http.Handler { return http.HandlerFunc(f) }
-	return []httpx.Route{
+	routes := []httpx.Route{
 		{Pattern: "GET /{$}", Access: httpx.Read, Name: "web.home", Handler: h(u.home)},
 		{Pattern: "GET /static/{hash}/{name}", Access: httpx.Public, Name: "web.static", Handler: u.assets},
+		{Pattern: "GET /favicon.ico", Access: httpx.Public, Name: "web.favicon", Handler: h(u.favicon)},
 		{Pattern: "GET /incidents", Access: httpx.Read, Name: "web.incident.list", Handler: h(u.incidentList)},
 		{Pattern: "GET /incidents/new", Access: httpx.Write, Name: "web.incident.new", Handler: h(u.incidentNew)},
 		{Pattern: "POST /incidents", Access: httpx.Write, Name: "web.incident.create", Handler: h(u.incidentCreate)},
@@ -100,6 +115,25 @@ func (u *UI) Routes() []httpx.Route {
 		{Pattern: "GET /incidents/{id}/export.json", Access: httpx.Read, Name: "web.incident.export_json", Handler: h(u.exportJSON)},
 		{Pattern: "GET /incidents/{id}/export.html", Access: httpx.Read, Name: "web.incident.export_html", Handler: h(u.exportHTML)},
 	}
+	if u.fu != nil {
+		routes = append(routes,
+			httpx.Route{Pattern: "GET /action-items", Access: httpx.Read, Name: "followup.action_items", Handler: h(u.actionItems)},
+			httpx.Route{Pattern: "POST /action-items/{id}/{item}/close", Access: httpx.Write, Name: "followup.action_item_close", Handler: u.actionItemSet(hindsight.ItemClosed)},
+			httpx.Route{Pattern: "POST /action-items/{id}/{item}/reopen", Access: httpx.Write, Name: "followup.action_item_reopen", Handler: u.actionItemSet(hindsight.ItemOpen)},
+			httpx.Route{Pattern: "GET /insights", Access: httpx.Read, Name: "followup.insights", Handler: h(u.insights)},
+			httpx.Route{Pattern: "GET /incidents/{id}/related", Access: httpx.Read, Name: "followup.related", Handler: h(u.related)},
+		)
+	}
+	if u.wh != nil {
+		routes = append(routes,
+			httpx.Route{Pattern: "GET /admin/webhooks", Access: httpx.Admin, Name: "admin.webhooks", Handler: h(u.webhooks)},
+			httpx.Route{Pattern: "POST /admin/webhooks", Access: httpx.Admin, Name: "admin.webhooks.create", Handler: h(u.webhookCreate)},
+			httpx.Route{Pattern: "POST /admin/webhooks/{id}/toggle", Access: httpx.Admin, Name: "admin.webhooks.toggle", Handler: h(u.webhookToggle)},
+			httpx.Route{Pattern: "POST /admin/webhooks/{id}/delete", Access: httpx.Admin, Name: "admin.webhooks.delete", Handler: h(u.webhookDelete)},
+			httpx.Route{Pattern: "POST /admin/webhook-deliveries/{id}/redeliver", Access: httpx.Admin, Name: "admin.webhook_deliveries.redeliver", Handler: h(u.webhookRedeliver)},
+		)
+	}
+	return routes
 }
 
 // Handler returns a ServeMux with the UI's routes alone, for tests and for
@@ -133,19 +167,26 @@ func isHTMX(r *http.Request) bool { return r.Header.Get("HX-Request") == "true" 
 // page is what every full page template gets.
 type page struct {
 	Title string
-	Nav   string // "list", "new": the active navigation entry
+	// Nav is the active navigation entry: "list", "new", "items",
+	// "insights", "users", "audit", "webhooks", "account".
+	Nav string
+	// Flash is a confirmation, Error an error, shown above the content.
 	Flash string
 	Error string
 	// User is the signed-in person's name ("" without accounts).
 	User string
 	// Admin shows the administration links.
 	Admin bool
+	// Guest hides the navigation (the sign-in and setup pages of a
+	// signed-out visitor).
+	Guest bool
 	Data  any
 }
 
 // render executes a page template into a buffer first, so a template error
 // becomes a clean 500 rather than half a page.
 func (u *UI) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
+	u.withFlash(w, r, &p)
 	b, err := u.page(r, name, p)
 	if err != nil {
 		u.log.Error("template", "template", name, "err", err)

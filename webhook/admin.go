@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/hindsight-pm/hindsight"
 )
@@ -139,6 +140,19 @@ func (w *Webhooks) Update(ctx context.Context, id int64, in Input) (*hindsight.W
 
 // Delete removes a subscription and its deliveries.
 func (w *Webhooks) Delete(ctx context.Context, id int64) error { return w.store.DeleteWebhook(ctx, id) }
+
+// Get returns one subscription (with its secret).
+func (w *Webhooks) Get(ctx context.Context, id int64) (*hindsight.WebhookSubscription, error) {
+	return w.store.FindWebhookByID(ctx, id)
+}
+
+// SetActive enables or disables a subscription.
+func (w *Webhooks) SetActive(ctx context.Context, id int64, active bool) (*hindsight.WebhookSubscription, error) {
+	return w.Update(ctx, id, Input{Active: &active})
+}
+
+// RetryFor is how long a delivery is retried before it is given up.
+func (w *Webhooks) RetryFor() time.Duration { return w.cfg.RetryFor }
 
 // List returns every subscription.
 func (w *Webhooks) List(ctx context.Context) ([]hindsight.WebhookSubscription, error) {

@@ -11,7 +11,7 @@ import (
 )
 
 // Routes returns the admin routes: the JSON API under /api/v1/webhooks
-// and /api/v1/webhook-deliveries, and the HTML page /admin/webhooks.
+// and /api/v1/webhook-deliveries (the HTML page /admin/webhooks is web's).
 func (w *Webhooks) Routes() []httpx.Route {
 	h := func(f func(http.ResponseWriter, *http.Request) error) http.Handler {
 		return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
@@ -29,11 +29,6 @@ func (w *Webhooks) Routes() []httpx.Route {
 		{Pattern: "GET /api/v1/webhooks/{id}/deliveries", Access: httpx.Admin, Name: "api.webhooks.deliveries", Handler: h(w.apiSubDeliveries)},
 		{Pattern: "GET /api/v1/webhook-deliveries", Access: httpx.Admin, Name: "api.webhook_deliveries.list", Handler: h(w.apiDeliveries)},
 		{Pattern: "POST /api/v1/webhook-deliveries/{id}/redeliver", Access: httpx.Admin, Name: "api.webhook_deliveries.redeliver", Handler: h(w.apiRedeliver)},
-		{Pattern: "GET /admin/webhooks", Access: httpx.Admin, Name: "admin.webhooks", Handler: h(w.pageShow)},
-		{Pattern: "POST /admin/webhooks", Access: httpx.Admin, Name: "admin.webhooks.create", Handler: h(w.pageCreate)},
-		{Pattern: "POST /admin/webhooks/{id}/toggle", Access: httpx.Admin, Name: "admin.webhooks.toggle", Handler: h(w.pageToggle)},
-		{Pattern: "POST /admin/webhooks/{id}/delete", Access: httpx.Admin, Name: "admin.webhooks.delete", Handler: h(w.pageDelete)},
-		{Pattern: "POST /admin/webhook-deliveries/{id}/redeliver", Access: httpx.Admin, Name: "admin.webhook_deliveries.redeliver", Handler: h(w.pageRedeliver)},
 	}
 }
 

@@ -337,7 +337,7 @@ func TestSignVerify(t *testing.T) {
 	}
 }
 
-func TestAdminAPIAndPage(t *testing.T) {
+func TestAdminAPI(t *testing.T) {
 	clk := &clock{t: start}
 	st := openStore(t, filepath.Join(t.TempDir(), "h.db"), clk)
 	defer st.Close()
@@ -390,10 +390,8 @@ func TestAdminAPIAndPage(t *testing.T) {
 		{"BadStatusFilter", "GET", "/api/v1/webhook-deliveries?status=lost", "", 400, "status"},
 		{"Deliveries", "GET", "/api/v1/webhooks/1/deliveries", "", 200, `"deliveries":[]`},
 		{"RedeliverMissing", "POST", "/api/v1/webhook-deliveries/42/redeliver", "", 404, "not found"},
-		{"Page", "GET", "/admin/webhooks", "", 200, "https://hooks.example.com/a"},
-		{"FormCreate", "POST", "/admin/webhooks", "url=https%3A%2F%2Fhooks.example.com%2Fb&events=incident.published&format=json", 201, "shown this once"},
-		{"FormInvalid", "POST", "/admin/webhooks", "url=nope&format=json", 422, "Not saved"},
-		{"Toggle", "POST", "/admin/webhooks/1/toggle", "", 303, ""},
+		{"CreateSecond", "POST", "/api/v1/webhooks", `{"url":"https://hooks.example.com/b","events":["incident.published"]}`, 201, "whsec_"},
+		{"Enable", "PATCH", "/api/v1/webhooks/1", `{"active":true}`, 200, `"active":true`},
 		{"Delete", "DELETE", "/api/v1/webhooks/2", "", 204, ""},
 		{"DeleteAgain", "DELETE", "/api/v1/webhooks/2", "", 404, "not found"},
 	}
@@ -405,12 +403,9 @@ func TestAdminAPIAndPage(t *testing.T) {
 			}
 		})
 	}
-	if r := do("POST", "/admin/webhooks/1/delete", "", "Sec-Fetch-Site", "cross-site"); r.Code != 403 {
-		t.Fatalf("cross-site form post: %d", r.Code)
-	}
 	s, _ := w.Store().FindWebhookByID(context.Background(), 1)
 	if s == nil || !s.Active {
-		t.Fatalf("after disable and toggle the webhook should be active: %+v", s)
+		t.Fatalf("after disable and enable the webhook should be active: %+v", s)
 	}
 	// a delivery to redeliver through the page
 	openIncident(t, st, clk, false)
@@ -421,15 +416,8 @@ func TestAdminAPIAndPage(t *testing.T) {
 	if len(ds) == 0 {
 		t.Fatal("no delivery")
 	}
-	if r := do("POST", "/admin/webhook-deliveries/"+itoa(ds[0].ID)+"/redeliver", ""); r.Code != 303 {
-		t.Fatalf("page redeliver: %d %s", r.Code, r.Body)
-	}
 	if r := do("POST", "/api/v1/webhook-deliveries/"+itoa(ds[0].ID)+"/redeliver", ""); r.Code != 202 || !strings.Contains(r.Body.String(), `"status":"pending"`) {
 		t.Fatalf("api redeliver: %d %s", r.Code, r.Body)
-	}
-	page := do("GET", "/admin/webhooks", "").Body.String()
-	if !strings.Contains(page, "Redeliver") && !strings.Contains(page, "pending") {
-		t.Fatalf("page has no delivery log:\n%s", page)
 	}
 }
 

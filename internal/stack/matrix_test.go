@@ -23,6 +23,7 @@ var entries = map[string]authtest.Entry{
 	// the web app and the JSON API
 	"GET /{$}":                                               {OK: http.StatusSeeOther},
 	"GET /static/{hash}/{name}":                              {OK: http.StatusNotFound},
+	"GET /favicon.ico":                                       {OK: http.StatusFound},
 	"GET /incidents":                                         {OK: http.StatusOK},
 	"GET /incidents/new":                                     {OK: http.StatusOK},
 	"POST /incidents":                                        {OK: http.StatusUnprocessableEntity},

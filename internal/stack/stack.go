@@ -86,26 +86,11 @@ func Build(ctx context.Context, store hindsight.Store, cfg Config) (*Stack, erro
 	}
 	s.Auth = au
 
-	ui, err := web.New(svc, web.Options{Logger: cfg.Logger})
-	if err != nil {
-		return nil, err
-	}
-	tables := [][]httpx.Route{ui.Routes(), api.New(svc, api.Options{BaseURL: cfg.BaseURL, Logger: cfg.Logger}).Routes(), au.Routes()}
-
+	var fu *followup.Handler
 	if is, ok := store.(hindsight.InsightStore); ok {
-		fu, err := followup.New(svc, is, followup.Options{Logger: cfg.Logger, Now: cfg.Now, Stylesheet: ui.AssetURL("app.css"), HTMX: ui.AssetURL("htmx.min.js")})
-		if err != nil {
+		if fu, err = followup.New(svc, is, followup.Options{Logger: cfg.Logger, Now: cfg.Now}); err != nil {
 			return nil, err
 		}
-		tables = append(tables, fu.Routes())
-	}
-	if as, ok := store.(hindsight.AlertStore); ok {
-		acfg, err := alerting.ConfigFromEnv(cfg.Getenv)
-		if err != nil {
-			return nil, err
-		}
-		acfg.Logger = cfg.Logger
-		s.Alerts = alerting.New(svc, as, acfg)
 	}
 	wcfg, err := webhook.ConfigFromEnv(cfg.Getenv)
 	if err != nil {
@@ -117,6 +102,25 @@ func Build(ctx context.Context, store hindsight.Store, cfg Config) (*Stack, erro
 		return nil, err
 	}
 	s.Webhooks = wh
+
+	// every HTML page is web's: the follow-up and webhook pages call
+	// those packages' Go APIs
+	ui, err := web.New(svc, web.Options{Logger: cfg.Logger, BaseURL: cfg.BaseURL, FollowUp: fu, Webhooks: wh})
+	if err != nil {
+		return nil, err
+	}
+	tables := [][]httpx.Route{ui.Routes(), api.New(svc, api.Options{BaseURL: cfg.BaseURL, Logger: cfg.Logger}).Routes(), au.Routes()}
+	if fu != nil {
+		tables = append(tables, fu.Routes())
+	}
+	if as, ok := store.(hindsight.AlertStore); ok {
+		acfg, err := alerting.ConfigFromEnv(cfg.Getenv)
+		if err != nil {
+			return nil, err
+		}
+		acfg.Logger = cfg.Logger
+		s.Alerts = alerting.New(svc, as, acfg)
+	}
 	tables = append(tables, wh.Routes())
 
 	mo := metrics.Options{Logger: cfg.Logger, Now: cfg.Now, Public: cfg.MetricsPublic}

@@ -1,0 +1,184 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/followup"
+	"github.com/hindsight-pm/hindsight/insights"
+	"github.com/hindsight-pm/hindsight/internal/httpx"
+)
+
+// actionItemsData is the action items tracker's data.
+type actionItemsData struct {
+	Q        url.Values
+	Query    hindsight.ActionItemQuery
+	Page     *hindsight.ActionItemPage
+	Owners   []hindsight.OwnerCount
+	Me       string
+	Today    string
+	Week     string
+	CSV      string
+	Prev     string
+	Next     string
+	Return   string
+	First    int
+	Last     int
+	Obj      string
+	Sorts    []string
+	Problems []string
+}
+
+// itemRow is one row of the tracker (also the htmx answer to close and
+// reopen).
+type itemRow struct {
+	It     hindsight.TrackedItem
+	Key    string
+	Return string
+}
+
+// withParam returns q's encoding with k set to v (removed when v is "").
+func withParam(q url.Values, k, v string) string {
+	c := url.Values{}
+	for key, vs := range q {
+		c[key] = append([]string(nil), vs...)
+	}
+	if v == "" {
+		c.Del(k)
+	} else {
+		c.Set(k, v)
+	}
+	return c.Encode()
+}
+
+// actionItems is the tracker: every action item the viewer may see, with
+// filters, counts by owner, close and reopen, and a CSV download
+// (?format=csv).
+func (u *UI) actionItems(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if !q.Has("status") && q.Get("format") != "csv" {
+		// the tracker opens on what is left to do; status=any shows all
+		q.Set("status", string(hindsight.ItemOpen))
+	}
+	x, err := u.fu.ItemQuery(q)
+	if q.Get("format") == "csv" {
+		if err != nil {
+			httpx.WriteError(w, r, u.log, err)
+			return
+		}
+		u.fu.ServeItemsCSV(w, r, x)
+		return
+	}
+	p := page{Title: "Action items", Nav: "items"}
+	today := u.fu.Today()
+	from, before := insights.Week(today)
+	d := actionItemsData{Q: q, Query: x, Page: &hindsight.ActionItemPage{}, Today: today.Format(hindsight.DateLayout),
+		Week: from.Format("Jan 2") + " – " + before.AddDate(0, 0, -1).Format("Jan 2"),
+		CSV:  "/action-items?" + withParam(q, "format", "csv"), Return: r.URL.RequestURI(),
+		Obj: insights.FormatObjectives(u.fu.Objectives()), Sorts: []string{"target", "priority", "owner", "incident", "severity"}}
+	if a := u.actor(r); a.ID != "" && a.ID != "system" {
+		d.Me = a.ID
+	}
+	status := http.StatusOK
+	if err != nil {
+		if c := hindsight.ErrorCode(err); c != hindsight.EMalformed && c != hindsight.EInvalid {
+			u.fail(w, r, err)
+			return
+		}
+		// show the filters again with the problem, and no items
+		d.Problems = append(d.Problems, hindsight.ErrorMessage(err))
+		p.Data = d
+		u.render(w, r, httpx.Status(hindsight.ErrorCode(err)), "action_items", p)
+		return
+	}
+	if x.Limit == 0 {
+		x.Limit = 100
+	}
+	v := u.actor(r).Viewer
+	if d.Page, err = u.fu.Track(r.Context(), v, x); err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	cq := x
+	cq.Limit, cq.Offset = 50, 0
+	if d.Owners, err = u.fu.Owners(r.Context(), v, cq); err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	d.Query = x
+	d.First = x.Offset + 1
+	d.Last = x.Offset + len(d.Page.Items)
+	if x.Offset > 0 {
+		d.Prev = "/action-items?" + withParam(q, "offset", strconv.Itoa(max(0, x.Offset-x.Limit)))
+	}
+	if x.Offset+len(d.Page.Items) < d.Page.Total {
+		d.Next = "/action-items?" + withParam(q, "offset", strconv.Itoa(x.Offset+x.Limit))
+	}
+	p.Data = d
+	u.render(w, r, status, "action_items", p)
+}
+
+// trackerReturn is where a close or reopen posted from the tracker goes
+// back to: the tracker with its filters, never another site.
+func trackerReturn(back string) string {
+	if !strings.HasPrefix(back, "/action-items") || strings.HasPrefix(back, "//") || strings.ContainsAny(back, "\\\r\n") {
+		return "/action-items"
+	}
+	return back
+}
+
+// actionItemSet closes or reopens an item from the tracker (a new
+// revision of its postmortem through app.Service). An htmx request gets
+// the item's new row; a plain form post is redirected back to the tracker
+// with a message.
+func (u *UI) actionItemSet(st hindsight.ItemStatus) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, item := r.PathValue("id"), r.PathValue("item")
+		if err := u.parseForm(w, r); err != nil {
+			u.fail(w, r, err)
+			return
+		}
+		base := 0
+		if b := r.PostForm.Get("base"); b != "" {
+			n, err := strconv.Atoi(b)
+			if err != nil || n < 1 {
+				u.fail(w, r, &hindsight.Error{Code: hindsight.EInvalid, Message: "base: " + strconv.Quote(b) + " is not a revision number",
+					Fields: []hindsight.FieldError{{Field: "base", Message: "not a revision number"}}})
+				return
+			}
+			base = n
+		}
+		back := trackerReturn(r.PostForm.Get("return"))
+		it, err := u.fu.SetItem(r.Context(), u.actor(r), id, base, item, st)
+		if err != nil {
+			if isHTMX(r) {
+				w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+				st, _, internal := httpx.Describe(err)
+				if internal {
+					u.log.Error("web request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+				}
+				w.WriteHeader(st)
+				_, _ = w.Write([]byte(hindsight.ErrorMessage(err)))
+				return
+			}
+			u.fail(w, r, err)
+			return
+		}
+		if isHTMX(r) {
+			u.renderPartial(w, r, http.StatusOK, "action_items", "item-row", itemRow{It: *it, Key: followup.ItemKey(*it), Return: back})
+			return
+		}
+		verb := "closed"
+		if st == hindsight.ItemOpen {
+			verb = "reopened"
+		}
+		label := it.ID
+		if label == "" {
+			label = "Action item " + strconv.Itoa(it.Position+1)
+		}
+		u.redirectFlash(w, r, back, flashOK, label+" of "+it.IncidentID+" is "+verb+".")
+	})
+}

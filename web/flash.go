@@ -1,0 +1,86 @@
+package web
+
+import (
+	"encoding/base64"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// flashCookie carries the message a redirect after a POST shows on the
+// next page ("Saved as revision 4.", "The token is revoked."). It lives a
+// minute, is read and cleared by the next full page, and never travels in
+// the URL: a link cannot put text in the app's alert box.
+const flashCookie = "hindsight_flash"
+
+// flashMaxBytes bounds a message (a cookie holds about 4 KB).
+const flashMaxBytes = 1024
+
+// flash kinds: a confirmation or an error.
+const (
+	flashOK    = "ok"
+	flashError = "error"
+)
+
+// setFlash sets the message the next page shows.
+func (u *UI) setFlash(w http.ResponseWriter, kind, msg string) {
+	if len(msg) > flashMaxBytes {
+		msg = msg[:flashMaxBytes]
+		for !utf8.ValidString(msg) {
+			msg = msg[:len(msg)-1]
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: kind + "." + base64.RawURLEncoding.EncodeToString([]byte(msg)),
+		Path: "/", MaxAge: 60, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: u.secure})
+}
+
+// redirectFlash sets a message and redirects (303) to a page of this site.
+func (u *UI) redirectFlash(w http.ResponseWriter, r *http.Request, to, kind, msg string) {
+	u.setFlash(w, kind, msg)
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// takeFlash reads the message a redirect left (kind "" when none) and
+// clears it, so it shows once.
+func (u *UI) takeFlash(w http.ResponseWriter, r *http.Request) (kind, msg string) {
+	c, err := r.Cookie(flashCookie)
+	if err != nil {
+		return "", ""
+	}
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: u.secure})
+	k, v, ok := strings.Cut(c.Value, ".")
+	b, err := base64.RawURLEncoding.DecodeString(v)
+	if !ok || err != nil || (k != flashOK && k != flashError) || !utf8.Valid(b) {
+		return "", ""
+	}
+	return k, string(b)
+}
+
+// hasFlash reports whether a message is waiting (the incident page then
+// bypasses its cache).
+func hasFlash(r *http.Request) bool {
+	_, err := r.Cookie(flashCookie)
+	return err == nil
+}
+
+// withFlash puts a waiting message into p (unless p already carries one).
+func (u *UI) withFlash(w http.ResponseWriter, r *http.Request, p *page) {
+	if r.Method != http.MethodGet || isHTMX(r) {
+		return
+	}
+	switch kind, msg := u.takeFlash(w, r); kind {
+	case flashOK:
+		if p.Flash == "" {
+			p.Flash = msg
+		}
+	case flashError:
+		if p.Error == "" {
+			p.Error = msg
+		}
+	}
+}
+
+// savedAs is the banner after a change that made a new revision.
+func savedAs(rev int) string { return "Saved as revision " + strconv.Itoa(rev) + "." }

@@ -1,0 +1,89 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/hindsight-pm/hindsight/app"
+	"github.com/hindsight-pm/hindsight/web"
+)
+
+// TestFlashCookie: a message after a POST travels in a short-lived cookie
+// (HttpOnly, SameSite=Lax, Secure behind https), shows once, and nothing
+// in the URL can put text in the alert box.
+func TestFlashCookie(t *testing.T) {
+	e := newEnv(t)
+	ex := e.example("INC-20260909-003-cdn-cached-customer-exports.md")
+	path := "/incidents/" + ex.ID
+	for _, q := range []string{"?error=Your+account+is+locked", "?notice=Call+555", "?saved=99", "?done=revoked"} {
+		body := e.do("GET", path+q, nil, nil).body
+		for _, bad := range []string{"account is locked", "Call 555", "revision 99", "revoked"} {
+			if strings.Contains(body, bad) {
+				t.Errorf("GET %s shows %q", q, bad)
+			}
+		}
+	}
+	// a status change without htmx: a redirect with the banner in a cookie
+	r := e.do("POST", path+"/status", url.Values{"revision": {"1"}, "to": {"In Review"}}, nil)
+	if r.code != http.StatusSeeOther || r.hdr.Get("Location") != path {
+		t.Fatalf("status: %d %q", r.code, r.hdr.Get("Location"))
+	}
+	c := r.hdr.Get("Set-Cookie")
+	for _, want := range []string{"hindsight_flash=ok.", "Max-Age=60", "HttpOnly", "SameSite=Lax", "Path=/"} {
+		if !strings.Contains(c, want) {
+			t.Errorf("Set-Cookie %q lacks %q", c, want)
+		}
+	}
+	if strings.Contains(c, "Secure") {
+		t.Errorf("a cookie over http is Secure: %q", c)
+	}
+	got := e.do("GET", path, nil, nil)
+	if !strings.Contains(got.body, "Saved as revision 2. Status: In Review.") || !strings.Contains(got.hdr.Get("Set-Cookie"), "Max-Age=0") {
+		t.Errorf("the banner after a status change is missing or not cleared: %q", got.hdr.Get("Set-Cookie"))
+	}
+	if again := e.do("GET", path, nil, nil).body; strings.Contains(again, "Saved as revision 2.") {
+		t.Error("the banner shows twice")
+	}
+	// with htmx the status box says it
+	r = e.do("POST", path+"/status", url.Values{"revision": {"2"}, "to": {"Draft"}}, map[string]string{"HX-Request": "true"})
+	if r.code != 200 || !strings.Contains(r.body, "Saved as revision 3.") {
+		t.Errorf("htmx status change: %d, no banner:\n%s", r.code, r.body)
+	}
+	// a forged cookie of another kind, or not base64, shows nothing
+	for _, v := range []string{"script.PHNjcmlwdD4", "ok.%%%", "nodot"} {
+		req, _ := http.NewRequest("GET", e.srv.URL+path, nil)
+		req.AddCookie(&http.Cookie{Name: "hindsight_flash", Value: v})
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			t.Errorf("cookie %q: %d", v, res.StatusCode)
+		}
+	}
+}
+
+// TestFlashSecure: behind an https base URL the cookie is Secure.
+func TestFlashSecure(t *testing.T) {
+	e := newEnv(t)
+	ui, err := web.New(e.svc, web.Options{BaseURL: "https://hindsight.example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex := e.example("INC-20260909-003-cdn-cached-customer-exports.md")
+	req := httptest.NewRequest("POST", "/incidents/"+ex.ID+"/status", strings.NewReader("revision=1&to=In+Review"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	w := httptest.NewRecorder()
+	ui.Handler().ServeHTTP(w, req)
+	if c := w.Header().Get("Set-Cookie"); w.Code != http.StatusSeeOther || !strings.Contains(c, "Secure") {
+		t.Errorf("%d, Set-Cookie %q: want Secure", w.Code, c)
+	}
+	if in, _ := e.svc.Get(context.Background(), app.System, ex.ID); in.Revision != 2 {
+		t.Errorf("revision %d", in.Revision)
+	}
+}

@@ -1,0 +1,287 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/app"
+	"github.com/hindsight-pm/hindsight/followup"
+	"github.com/hindsight-pm/hindsight/sqlite"
+	"github.com/hindsight-pm/hindsight/web"
+	"github.com/hindsight-pm/hindsight/webhook"
+)
+
+// shellEnv serves the web UI with the follow-up and webhook pages over a
+// real SQLite store. The request header X-User picks the viewer: ""
+// anonymous, "bob" a member of incident b; X-Admin makes an admin.
+type shellEnv struct {
+	srv  *httptest.Server
+	st   *sqlite.Store
+	wh   *webhook.Webhooks
+	a, b string // incident IDs: a (public), b (restricted to bob)
+}
+
+var followNow = time.Date(2026, 11, 26, 9, 30, 0, 0, time.UTC)
+
+func newShellEnv(t *testing.T) *shellEnv {
+	t.Helper()
+	clock := func() time.Time { return followNow }
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hs.db"), sqlite.Options{Render: app.Render, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	svc := app.New(st, app.Options{Now: clock})
+	actor := func(r *http.Request) app.Actor {
+		u := r.Header.Get("X-User")
+		return app.Actor{ID: u, Name: u, Viewer: hindsight.Viewer{UserID: u, Admin: r.Header.Get("X-Admin") != ""}}
+	}
+	fu, err := followup.New(svc, st, followup.Options{Actor: actor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wh, err := webhook.New(st, webhook.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ui, err := web.New(svc, web.Options{Actor: actor, FollowUp: fu, Webhooks: wh})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	for _, rt := range append(ui.Routes(), fu.Routes()...) {
+		mux.Handle(rt.Pattern, rt.Handler)
+	}
+	e := &shellEnv{srv: httptest.NewServer(mux), st: st, wh: wh}
+	t.Cleanup(e.srv.Close)
+	mk := func(title, start string, restricted bool, items ...hindsight.ActionItem) string {
+		p := &hindsight.Postmortem{Title: title, Status: hindsight.StatusDraft}
+		p.Summary.Start, _ = hindsight.ParseTime(start)
+		p.Summary.End = hindsight.TimeOf(p.Summary.Start.T.Add(2 * time.Hour))
+		p.Detection.DetectionTime = hindsight.TimeOf(p.Summary.Start.T.Add(10 * time.Minute))
+		p.Detection.DetectedBy = "Monitoring"
+		p.Summary.Severity = hindsight.Sev2
+		p.Summary.Services = []hindsight.Service{{Name: "checkout"}}
+		p.ActionItems = items
+		c := hindsight.IncidentCreate{Doc: p, Author: "t", Restricted: restricted}
+		if restricted {
+			c.Members = []string{"bob"}
+		}
+		inc, err := st.CreateIncident(context.Background(), c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return inc.ID
+	}
+	due, _ := hindsight.ParseDate("2026-06-01")
+	e.a = mk("Checkout <errors>", "2026-05-01 10:00", false,
+		hindsight.ActionItem{ID: "AI-001", Action: "=add alert", Owner: "alice", Priority: hindsight.P0, TargetDate: due, Status: hindsight.ItemOpen},
+		hindsight.ActionItem{ID: "AI-002", Action: "Write runbook", Owner: "carol", Priority: hindsight.P2, Status: hindsight.ItemOpen})
+	e.b = mk("Secret outage", "2026-07-01 10:00", true,
+		hindsight.ActionItem{ID: "AI-001", Action: "Secret fix", Owner: "alice", Priority: hindsight.P1, Status: hindsight.ItemOpen})
+	return e
+}
+
+// do sends a request; hdr is pairs of header names and values.
+func (e *shellEnv) do(t *testing.T, method, path string, form url.Values, hdr ...string) (int, string, http.Header) {
+	t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, e.srv.URL+path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	cl := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := cl.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), resp.Header
+}
+
+var inlineStyle = regexp.MustCompile(`(?i)<style\b|\sstyle\s*=`)
+
+// checkShell fails on a page that is not in the one shell: inline styles
+// or scripts, event handler attributes, no shared stylesheet or nav.
+func checkShell(t *testing.T, where, body string) {
+	t.Helper()
+	checkHTML(t, where, body)
+	if m := inlineStyle.FindString(body); m != "" {
+		t.Errorf("%s: inline style %q", where, m)
+	}
+	for _, want := range []string{`<nav class="top-nav" aria-label="Main">`, `/app.css"`, `rel="icon"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("%s: not in the shell: no %q", where, want)
+		}
+	}
+}
+
+func TestFollowUpPages(t *testing.T) {
+	e := newShellEnv(t)
+	tests := []struct {
+		name, path, user string
+		status           int
+		want, notWant    []string
+	}{
+		{"Tracker", "/action-items", "", 200,
+			[]string{"2 items", "Checkout &lt;errors&gt;", "AI-002", "(suggested)", "past objective", "overdue", `hx-post="/action-items/` + e.a + `/AI-001/close"`, "Download CSV", `aria-current="page">Action items`},
+			[]string{"Secret"}},
+		{"TrackerMember", "/action-items", "bob", 200, []string{"3 items", "Secret fix", "My items"}, nil},
+		{"TrackerFilters", "/action-items?owner=carol&priority=P2&status=open&past_objective=1&sort=owner&desc=1", "", 200,
+			[]string{"1 items", "Write runbook"}, []string{"=add alert"}},
+		{"TrackerOverdue", "/action-items?overdue=1", "", 200, []string{"1 items", "=add alert"}, []string{"Write runbook"}},
+		{"TrackerBadPriority", "/action-items?priority=P7", "", 400, []string{"priority: &#34;P7&#34; is not P0, P1 or P2", `id="ai-priority"`}, nil},
+		{"Insights", "/insights?from=2026-01-01&to=2026-12-31", "", 200,
+			[]string{"<svg", `id="chart-by-severity"`, "Time to detect (minutes)", "Detection Time − Start", "How this is computed", "percentile_cont", "<td>10</td>", `aria-current="page">Insights`}, []string{"Secret"}},
+		{"InsightsDefaultRange", "/insights", "", 200, []string{`value="2025-11-27"`, `value="2026-11-26"`}, nil},
+		{"InsightsBadRange", "/insights?from=2026-12-01&to=2026-01-01", "", 400, []string{"is after to", `id="in-from"`}, nil},
+		{"Related", "/incidents/" + e.a + "/related", "bob", 200, []string{"Related incidents", e.b, "same service: checkout", "Checkout &lt;errors&gt;"}, nil},
+		{"RelatedHidden", "/incidents/" + e.b + "/related", "", 404, nil, []string{"Secret"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			st, body, _ := e.do(t, "GET", tc.path, nil, "X-User", tc.user)
+			if st != tc.status {
+				t.Fatalf("status %d, want %d:\n%s", st, tc.status, body)
+			}
+			checkShell(t, tc.path, body)
+			for _, w := range tc.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("body lacks %q:\n%s", w, body)
+				}
+			}
+			for _, w := range tc.notWant {
+				if strings.Contains(body, w) {
+					t.Errorf("body has %q", w)
+				}
+			}
+		})
+	}
+	// the downloads of the pages are not pages
+	st, body, hdr := e.do(t, "GET", "/action-items?format=csv", nil)
+	if st != 200 || !strings.HasPrefix(hdr.Get("Content-Type"), "text/csv") || !strings.Contains(body, "Write runbook") {
+		t.Errorf("tracker CSV: %d %s %s", st, hdr.Get("Content-Type"), body)
+	}
+	st, body, hdr = e.do(t, "GET", "/insights?format=json&from=2026-01-01&to=2026-12-31", nil)
+	if st != 200 || hdr.Get("Content-Type") != "application/json" || !strings.Contains(body, `"filter"`) {
+		t.Errorf("insights JSON: %d %s %.200s", st, hdr.Get("Content-Type"), body)
+	}
+	st, body, _ = e.do(t, "GET", "/insights?format=csv&from=2026-12-01&to=2026-01-01", nil)
+	if st != 400 || !strings.Contains(body, `"code":"bad_request"`) {
+		t.Errorf("insights CSV with a bad range: %d %s", st, body)
+	}
+	// the related section alone for htmx
+	st, body, _ = e.do(t, "GET", "/incidents/"+e.a+"/related", nil, "X-User", "bob", "HX-Request", "true")
+	if st != 200 || strings.Contains(body, "<html") || !strings.Contains(body, `id="related-incidents"`) {
+		t.Errorf("related for htmx: %d %s", st, body)
+	}
+}
+
+func TestTrackerCloseReopen(t *testing.T) {
+	e := newShellEnv(t)
+	ret := "/action-items?owner=alice"
+	st, _, hdr := e.do(t, "POST", "/action-items/"+e.a+"/AI-001/close", url.Values{"return": {ret}})
+	if st != http.StatusSeeOther || hdr.Get("Location") != ret {
+		t.Fatalf("close: status %d location %q", st, hdr.Get("Location"))
+	}
+	if c := hdr.Get("Set-Cookie"); !strings.Contains(c, "hindsight_flash=") {
+		t.Errorf("close sets no message: %q", c)
+	}
+	inc, err := e.st.FindIncidentByID(context.Background(), hindsight.SystemViewer, e.a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inc.Revision != 2 || inc.Doc.ActionItems[0].Status != hindsight.ItemClosed {
+		t.Fatalf("after close: revision %d, item %q", inc.Revision, inc.Doc.ActionItems[0].Status)
+	}
+	if !strings.Contains(string(inc.Markdown), "| Closed |") {
+		t.Errorf("the document does not say Closed:\n%s", inc.Markdown)
+	}
+	// htmx: the new row comes back, with a reopen button.
+	st, body, _ := e.do(t, "POST", "/action-items/"+e.a+"/AI-001/reopen", url.Values{"return": {ret}}, "HX-Request", "true")
+	if st != 200 || !strings.HasPrefix(body, "<tr id=") || !strings.Contains(body, "/AI-001/close") || strings.Contains(body, "<html") {
+		t.Fatalf("htmx reopen: %d\n%s", st, body)
+	}
+	// a foreign return URL is not followed
+	for _, bad := range []string{"//evil.example/", "https://evil.example/action-items", "/action-items\\@evil"} {
+		_, _, hdr = e.do(t, "POST", "/action-items/"+e.a+"/AI-002/reopen", url.Values{"return": {bad}})
+		if hdr.Get("Location") != "/action-items" {
+			t.Errorf("return %q: redirect to %q", bad, hdr.Get("Location"))
+		}
+	}
+	// a restricted incident is not found for anonymous, and not changed
+	st, _, _ = e.do(t, "POST", "/action-items/"+e.b+"/AI-001/close", url.Values{}, "HX-Request", "true")
+	if st != http.StatusNotFound {
+		t.Errorf("close of a hidden item: %d, want 404", st)
+	}
+	st, _, _ = e.do(t, "POST", "/action-items/"+e.a+"/AI-999/close", url.Values{})
+	if st != http.StatusNotFound {
+		t.Errorf("close of a missing item: %d, want 404", st)
+	}
+}
+
+func TestWebhooksPage(t *testing.T) {
+	e := newShellEnv(t)
+	admin := []string{"X-User", "ann", "X-Admin", "1"}
+	st, body, _ := e.do(t, "GET", "/admin/webhooks", nil, admin...)
+	if st != 200 || !strings.Contains(body, "No webhooks yet.") {
+		t.Fatalf("empty page: %d\n%s", st, body)
+	}
+	checkShell(t, "/admin/webhooks", body)
+	for _, want := range []string{">Users</a>", ">Audit log</a>", `aria-current="page">Webhooks</a>`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the admin nav lacks %q", want)
+		}
+	}
+	form := url.Values{"url": {"https://hooks.example.com/b"}, "events": {"incident.published"}, "format": {"json"}, "description": {"<b>#ops</b>"}}
+	st, body, _ = e.do(t, "POST", "/admin/webhooks", form, admin...)
+	if st != http.StatusCreated || !strings.Contains(body, "shown only this once") || !strings.Contains(body, "whsec_") || !strings.Contains(body, "&lt;b&gt;#ops&lt;/b&gt;") {
+		t.Fatalf("create: %d\n%s", st, body)
+	}
+	checkShell(t, "POST /admin/webhooks", body)
+	st, body, _ = e.do(t, "POST", "/admin/webhooks", url.Values{"url": {"nope"}, "format": {"json"}, "description": {"kept"}}, admin...)
+	if st != http.StatusUnprocessableEntity || !strings.Contains(body, "Not saved: url:") || !strings.Contains(body, `value="kept"`) {
+		t.Fatalf("invalid: %d\n%s", st, body)
+	}
+	st, _, hdr := e.do(t, "POST", "/admin/webhooks/1/toggle", url.Values{}, admin...)
+	if st != http.StatusSeeOther || hdr.Get("Location") != "/admin/webhooks" {
+		t.Fatalf("toggle: %d %q", st, hdr.Get("Location"))
+	}
+	if s, err := e.wh.Get(context.Background(), 1); err != nil || s.Active {
+		t.Fatalf("after toggle: %+v %v", s, err)
+	}
+	st, _, _ = e.do(t, "POST", "/admin/webhooks/abc/toggle", url.Values{}, admin...)
+	if st != http.StatusNotFound {
+		t.Errorf("toggle of a bad ID: %d", st)
+	}
+	st, _, _ = e.do(t, "POST", "/admin/webhook-deliveries/42/redeliver", url.Values{}, admin...)
+	if st != http.StatusNotFound {
+		t.Errorf("redeliver of a missing delivery: %d", st)
+	}
+	st, _, _ = e.do(t, "POST", "/admin/webhooks/1/delete", url.Values{}, admin...)
+	if st != http.StatusSeeOther {
+		t.Fatalf("delete: %d", st)
+	}
+	if _, err := e.wh.Get(context.Background(), 1); hindsight.ErrorCode(err) != hindsight.ENotFound {
+		t.Errorf("after delete: %v", err)
+	}
+}

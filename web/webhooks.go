@@ -1,0 +1,151 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/webhook"
+)
+
+// webhooksData is the webhooks admin page's data.
+type webhooksData struct {
+	Subs       []hindsight.WebhookSubscription
+	Deliveries []hindsight.WebhookDelivery
+	Events     []string
+	RetryFor   string
+	// Created is the subscription just added, shown once with its secret.
+	Created *hindsight.WebhookSubscription
+	// Form is what a refused add posted, shown again.
+	Form webhookForm
+}
+
+type webhookForm struct {
+	URL, Format, Description string
+	Events                   map[string]bool
+}
+
+// webhooks is the admin page of outbound webhooks: subscriptions, the
+// add form and the delivery log.
+func (u *UI) webhooks(w http.ResponseWriter, r *http.Request) {
+	u.showWebhooks(w, r, http.StatusOK, page{}, webhooksData{})
+}
+
+func (u *UI) showWebhooks(w http.ResponseWriter, r *http.Request, status int, p page, d webhooksData) {
+	var err error
+	if d.Subs, err = u.wh.List(r.Context()); err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	if d.Deliveries, err = u.wh.Deliveries(r.Context(), hindsight.DeliveryFilter{Limit: 50}); err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	d.Events = hindsight.WebhookEvents
+	d.RetryFor = humanDuration(u.wh.RetryFor())
+	if d.Form.Events == nil {
+		d.Form.Events = map[string]bool{}
+		for _, e := range d.Events {
+			d.Form.Events[e] = true
+		}
+	}
+	p.Title, p.Nav, p.Data = "Webhooks", "webhooks", d
+	u.render(w, r, status, "webhooks", p)
+}
+
+// webhookCreate adds a subscription; the page shows its secret once.
+func (u *UI) webhookCreate(w http.ResponseWriter, r *http.Request) {
+	if err := u.parseForm(w, r); err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	f := r.PostForm
+	url, format, desc, secret := f.Get("url"), f.Get("format"), f.Get("description"), f.Get("secret")
+	events := f["events"]
+	s, err := u.wh.Create(r.Context(), webhook.Input{URL: &url, Events: &events, Format: &format, Description: &desc, Secret: &secret})
+	if err != nil {
+		if hindsight.ErrorCode(err) != hindsight.EInvalid {
+			u.fail(w, r, err)
+			return
+		}
+		form := webhookForm{URL: url, Format: format, Description: desc, Events: map[string]bool{}}
+		for _, e := range events {
+			form.Events[e] = true
+		}
+		u.showWebhooks(w, r, http.StatusUnprocessableEntity, page{Error: "Not saved: " + hindsight.ErrorMessage(err)}, webhooksData{Form: form})
+		return
+	}
+	u.showWebhooks(w, r, http.StatusCreated, page{Flash: "Webhook " + strconv.FormatInt(s.ID, 10) + " is added."}, webhooksData{Created: s})
+}
+
+// webhookID reads the {id} of the path (404 when it is not a number).
+func webhookID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id < 1 {
+		return 0, hindsight.Errorf(hindsight.ENotFound, "no webhook %q", r.PathValue("id"))
+	}
+	return id, nil
+}
+
+// webhookToggle enables a disabled subscription or disables an active one.
+func (u *UI) webhookToggle(w http.ResponseWriter, r *http.Request) {
+	id, err := webhookID(r)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	s, err := u.wh.Get(r.Context(), id)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	if s, err = u.wh.SetActive(r.Context(), id, !s.Active); err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	state := "disabled"
+	if s.Active {
+		state = "enabled"
+	}
+	u.redirectFlash(w, r, "/admin/webhooks", flashOK, "Webhook "+strconv.FormatInt(id, 10)+" is "+state+".")
+}
+
+// webhookDelete removes a subscription and its delivery log.
+func (u *UI) webhookDelete(w http.ResponseWriter, r *http.Request) {
+	id, err := webhookID(r)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	if err := u.wh.Delete(r.Context(), id); err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	u.redirectFlash(w, r, "/admin/webhooks", flashOK, "Webhook "+strconv.FormatInt(id, 10)+" and its delivery log are deleted.")
+}
+
+// webhookRedeliver queues a delivery again.
+func (u *UI) webhookRedeliver(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id < 1 {
+		u.fail(w, r, hindsight.Errorf(hindsight.ENotFound, "no delivery %q", r.PathValue("id")))
+		return
+	}
+	if _, err := u.wh.Redeliver(r.Context(), id); err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	u.redirectFlash(w, r, "/admin/webhooks#d"+strconv.FormatInt(id, 10), flashOK, "Delivery "+strconv.FormatInt(id, 10)+" is queued again.")
+}
+
+// humanDuration writes a duration as people do: "24 hours", "90 minutes".
+func humanDuration(d time.Duration) string {
+	switch {
+	case d%time.Hour == 0 && d >= 2*time.Hour:
+		return strconv.Itoa(int(d/time.Hour)) + " hours"
+	case d%time.Minute == 0 && d >= 2*time.Minute:
+		return strconv.Itoa(int(d/time.Minute)) + " minutes"
+	}
+	return d.String()
+}
