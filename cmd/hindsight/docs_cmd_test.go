@@ -180,7 +180,7 @@ func TestImportExportCommands(t *testing.T) {
 	if code, out, _ = runIn(t, "", "--db", db, "import", exp); code != 0 || !strings.Contains(out, "4 unchanged") {
 		t.Fatalf("re-import: exit %d %q", code, out)
 	}
-	if code, out, _ = runIn(t, "", "--db", db, "import", "--dry-run", "../../testdata/messy"); code != 2 || !strings.Contains(out, "rejected") {
+	if code, out, _ = runIn(t, "", "--db", db, "import", "--strict", "--dry-run", "../../testdata/messy"); code != 2 || !strings.Contains(out, "rejected") {
 		t.Errorf("messy dry run: exit %d %q", code, out)
 	}
 }

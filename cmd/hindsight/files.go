@@ -90,6 +90,12 @@ func checkText(b []byte) error {
 // markdownFiles expands arguments: files as given, directories walked for
 // *.md and *.markdown files in lexical order.
 func markdownFiles(args []string) ([]string, error) {
+	return docFiles(args, false)
+}
+
+// docFiles is markdownFiles; html also takes *.html and *.htm files (for
+// import).
+func docFiles(args []string, html bool) ([]string, error) {
 	var out []string
 	for _, a := range args {
 		if a == "-" {
@@ -116,7 +122,7 @@ func markdownFiles(args []string) ([]string, error) {
 				}
 				return nil
 			}
-			if ext := strings.ToLower(filepath.Ext(p)); ext != ".md" && ext != ".markdown" {
+			if ext := strings.ToLower(filepath.Ext(p)); ext != ".md" && ext != ".markdown" && !(html && (ext == ".html" || ext == ".htm")) {
 				return nil
 			}
 			if d.Type()&fs.ModeSymlink != 0 && !insideDir(a, p) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hindsight-pm/hindsight"
 	svc "github.com/hindsight-pm/hindsight/app"
+	"github.com/hindsight-pm/hindsight/internal/htmldoc"
 	"github.com/hindsight-pm/hindsight/lint"
 	"github.com/spf13/cobra"
 )
@@ -39,20 +40,32 @@ func (s *appService) Close() error { return s.store.Close() }
 
 func newImportCmd(a *app) *cobra.Command {
 	var o svc.ImportOptions
+	var strict bool
 	cmd := &cobra.Command{
-		Use:   "import [--dry-run] [--force] DIR|FILE...",
-		Short: "Import Markdown postmortems into the database",
-		Long: `Import Markdown postmortems into the database. Each document is linted first:
-documents with lint errors are reported with path and line and not imported
-unless --force. A document whose Incident ID exists becomes a new revision of
-that incident only when its content changed; others are created (with their
-own Incident ID when it is valid and free). Each document is imported in its
-own transaction, so an interrupted import leaves only whole documents.`,
+		Use:   "import [--dry-run] [--strict] [--force] DIR|FILE...",
+		Short: "Import Markdown and HTML postmortems into the database",
+		Long: `Import postmortems into the database: Markdown files, and HTML files (.html,
+.htm: Confluence "Export to HTML", Google Docs "Download as HTML", Notion HTML
+export) converted to Markdown first. Each document is linted and its findings
+are printed with path and line (for HTML, lines of the converted Markdown).
+
+By default every document that can be read is stored, findings or not, and a
+summary is printed: a migration of historical postmortems keeps them all.
+Files that cannot be read (binary, invalid UTF-8, larger than the limit) are
+reported by name and never stop the others; the exit code is 0. With
+--strict (for CI) documents with lint errors are refused, and the exit code is
+2 when a document was refused or unreadable.
+
+A document whose Incident ID exists becomes a new revision of that incident
+only when its content changed; others are created (with their own Incident ID
+when it is valid and free). Each document is imported in its own transaction,
+so an interrupted import leaves only whole documents.`,
 		Example: `  hindsight import postmortems/
-  hindsight --db postgres://hindsight@db/hindsight import --dry-run old-docs/`,
+  hindsight import --strict --dry-run postmortems/
+  hindsight --db postgres://hindsight@db/hindsight import confluence-export/`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			files, err := markdownFiles(args)
+			files, err := docFiles(args, true)
 			if err != nil {
 				return err
 			}
@@ -65,30 +78,44 @@ own transaction, so an interrupted import leaves only whole documents.`,
 				return err
 			}
 			defer s.Close()
+			if !strict {
+				o.Force = true
+			}
 			bar := newProgress(a.stderr, len(files))
 			counts := map[svc.ImportOutcome]int{}
-			skipped := 0
-			var firstErr error
+			skipped, unreadable, withFindings := 0, 0, 0
+			var storeErr error
 			for i, f := range files {
 				bar.step(i, f)
 				src, err := readDoc(a, f)
+				if err == nil && htmldoc.IsHTML(f) {
+					if src, err = htmldoc.ToMarkdown(src); err != nil {
+						err = hindsight.Errorf(hindsight.EInvalid, "%s: %v", f, err)
+					}
+				}
 				if err != nil {
 					bar.clear()
-					fmt.Fprintln(a.stderr, "hindsight:", err)
-					counts[svc.Rejected]++
-					firstErr = cmp(firstErr, err)
+					fmt.Fprintln(a.stderr, "hindsight: not imported:", err)
+					unreadable++
 					continue
 				}
 				if !explicit[f] && !lint.IsPostmortem(src) {
 					skipped++
 					continue
 				}
+				if fs := s.LintSource(f, src); len(fs) > 0 {
+					bar.clear()
+					withFindings++
+					_ = lint.WriteText(a.stdout, fs)
+				}
 				r := s.Import(cmd.Context(), svc.System, f, src, o)
 				counts[r.Outcome]++
 				if r.Err != nil {
 					bar.clear()
-					fmt.Fprintln(a.stderr, "hindsight:", r.Err)
-					firstErr = cmp(firstErr, r.Err)
+					fmt.Fprintln(a.stderr, "hindsight: not imported:", r.Err)
+					if code := hindsight.ErrorCode(r.Err); code != hindsight.EInvalid && code != hindsight.ETooLarge {
+						storeErr = cmp(storeErr, r.Err)
+					}
 				}
 			}
 			bar.clear()
@@ -96,19 +123,23 @@ own transaction, so an interrupted import leaves only whole documents.`,
 			if o.DryRun {
 				verb = "would import (dry run)"
 			}
-			fmt.Fprintf(a.stdout, "%s %d file(s): %d created, %d updated, %d unchanged, %d rejected", verb, len(files)-skipped, counts[svc.Created], counts[svc.Updated], counts[svc.Unchanged], counts[svc.Rejected])
+			fmt.Fprintf(a.stdout, "%s %d file(s): %d created, %d updated, %d unchanged, %d rejected, %d unreadable; %d with findings", verb, len(files)-skipped, counts[svc.Created], counts[svc.Updated], counts[svc.Unchanged], counts[svc.Rejected], unreadable, withFindings)
 			if skipped > 0 {
 				fmt.Fprintf(a.stdout, "; %d non-postmortem file(s) skipped", skipped)
 			}
 			fmt.Fprintln(a.stdout)
-			if counts[svc.Rejected] > 0 {
-				return &exitError{code: 2, err: fmt.Errorf("%d file(s) rejected", counts[svc.Rejected])}
+			if storeErr != nil {
+				return storeErr
+			}
+			if strict && counts[svc.Rejected]+unreadable > 0 {
+				return &exitError{code: 2, err: fmt.Errorf("%d file(s) refused (--strict)", counts[svc.Rejected]+unreadable)}
 			}
 			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&o.DryRun, "dry-run", false, "lint and report what would change, write nothing")
-	cmd.Flags().BoolVar(&o.Force, "force", false, "import documents with lint errors")
+	cmd.Flags().BoolVar(&strict, "strict", false, "refuse documents with lint errors and exit 2 when any file is refused or unreadable (for CI)")
+	cmd.Flags().BoolVar(&o.Force, "force", false, "with --strict: import documents with lint errors all the same")
 	return cmd
 }
 

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// importFolder writes a folder of historical postmortems: a clean one, one
+// with lint errors, a Confluence HTML export, and three unreadable files.
+func importFolder(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	good, err := os.ReadFile("../../examples/INC-20260312-001-checkout-database-failover.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	html, err := os.ReadFile("../../testdata/corpus/github-2018-10-21-confluence-export.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := bytes.Replace(good, []byte("INC-20260312-001"), []byte("INC-20260313-001"), 1)
+	bad = bytes.Replace(bad, []byte("**Duration:**"), []byte("**Duration:** 99:00 was"), 1)
+	files := map[string][]byte{
+		"a-good.md":          good,
+		"b-lint-errors.md":   bad,
+		"c-confluence.html":  html,
+		"d-binary.md":        append([]byte("# Incident Postmortem: x\n\x00\x01"), good...),
+		"e-latin1.md":        append([]byte("# Incident Postmortem: caf\xe9\n"), good...),
+		"f-too-large.md":     bytes.Repeat([]byte("x"), maxDocBytes+1),
+		"notes/g-readme.txt": []byte("not a postmortem"),
+	}
+	for name, b := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestImportMigrates(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		code    int
+		summary string
+		stdout  []string
+		stderr  []string
+	}{
+		{
+			name:    "default stores every readable document",
+			code:    0,
+			summary: "3 created, 0 updated, 0 unchanged, 0 rejected, 3 unreadable",
+			stdout:  []string{"b-lint-errors.md:"},
+			stderr:  []string{"d-binary.md", "NUL byte", "e-latin1.md", "invalid UTF-8", "f-too-large.md", "larger than"},
+		},
+		{
+			name:    "strict refuses documents with errors",
+			args:    []string{"--strict"},
+			code:    2,
+			summary: "1 created, 0 updated, 0 unchanged, 2 rejected, 3 unreadable",
+			stderr:  []string{"b-lint-errors.md", "c-confluence.html", "d-binary.md", "e-latin1.md", "f-too-large.md", "refused (--strict)"},
+		},
+		{
+			name:    "dry run",
+			args:    []string{"--dry-run"},
+			code:    0,
+			summary: "would import (dry run) 6 file(s): 3 created",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := importFolder(t)
+			db := filepath.Join(t.TempDir(), "hs.db")
+			args := append([]string{"--db", db, "import"}, tc.args...)
+			code, out, stderr := runCLI(t, append(args, dir)...)
+			if code != tc.code || !strings.Contains(out, tc.summary) {
+				t.Fatalf("exit %d, want %d; stdout %q (want %q); stderr %q", code, tc.code, out, tc.summary, stderr)
+			}
+			for _, w := range tc.stdout {
+				if !strings.Contains(out, w) {
+					t.Errorf("stdout lacks %q:\n%s", w, out)
+				}
+			}
+			for _, w := range tc.stderr {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, stderr)
+				}
+			}
+		})
+	}
+}
+
+// TestImportHTMLStoresTheConvertedDocument: a Confluence export is stored
+// with its values, and export gives it back as canonical Markdown.
+func TestImportHTMLStoresTheConvertedDocument(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "hs.db")
+	if code, out, stderr := runCLI(t, "--db", db, "import", "../../testdata/corpus/github-2018-10-21-confluence-export.html"); code != 0 || !strings.Contains(out, "1 created") {
+		t.Fatalf("exit %d %q %q", code, out, stderr)
+	}
+	exp := filepath.Join(dir, "out")
+	if code, out, stderr := runCLI(t, "--db", db, "export", exp); code != 0 {
+		t.Fatalf("export: exit %d %q %q", code, out, stderr)
+	}
+	names, _ := filepath.Glob(filepath.Join(exp, "INC-20181021-002-*.md"))
+	if len(names) != 1 {
+		t.Fatalf("exported %q, want one INC-20181021-002-*.md", names)
+	}
+	b, err := os.ReadFile(names[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"**Start Time (UTC):** 2018-10-21 22:52", "| 2018-10-22 16:24 | Failed back to the original topology |", "| AI-002 | Report status more accurately"} {
+		if !bytes.Contains(b, []byte(w)) {
+			t.Errorf("exported document lacks %q:\n%s", w, b)
+		}
+	}
+}
