@@ -22,6 +22,7 @@ import (
 	"database/sql"
 	"embed"
 	"encoding/hex"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -135,18 +136,18 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 	}
 	w, err := sql.Open("sqlite", path+wparams)
 	if err != nil {
-		return nil, hindsight.Errorf(hindsight.EInvalid, "open %s: %v", path, err)
+		return nil, &hindsight.Error{Code: hindsight.EUnavailable, Message: fmt.Sprintf("open %s: %v", path, err), Err: err}
 	}
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxIdleTime(0)
 	if err := w.PingContext(ctx); err != nil {
 		w.Close()
-		return nil, hindsight.Errorf(hindsight.EInvalid, "open %s: %v", path, err)
+		return nil, &hindsight.Error{Code: hindsight.EUnavailable, Message: fmt.Sprintf("open %s: %v", path, err), Err: err}
 	}
 	r, err := sql.Open("sqlite", path+params)
 	if err != nil {
 		w.Close()
-		return nil, hindsight.Errorf(hindsight.EInvalid, "open %s: %v", path, err)
+		return nil, &hindsight.Error{Code: hindsight.EUnavailable, Message: fmt.Sprintf("open %s: %v", path, err), Err: err}
 	}
 	r.SetMaxOpenConns(max(4, 2*runtime.NumCPU()))
 	r.SetMaxIdleConns(max(4, 2*runtime.NumCPU()))

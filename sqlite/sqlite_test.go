@@ -108,7 +108,7 @@ func TestOpenErrors(t *testing.T) {
 	}{
 		{"NoRender", filepath.Join(t.TempDir(), "a.db"), sqlite.Options{}, hindsight.EInvalid},
 		{"QuestionMark", filepath.Join(t.TempDir(), "a?.db"), sqlite.Options{Render: markdown.Render}, hindsight.EInvalid},
-		{"MissingDir", filepath.Join(t.TempDir(), "no", "such", "dir", "a.db"), sqlite.Options{Render: markdown.Render}, hindsight.EInvalid},
+		{"MissingDir", filepath.Join(t.TempDir(), "no", "such", "dir", "a.db"), sqlite.Options{Render: markdown.Render}, hindsight.EUnavailable},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -23,7 +23,7 @@ func openStoreWith(ctx context.Context, dsn string, noMigrate bool) (hindsight.S
 	if postgres.IsURL(dsn) {
 		s, err := postgres.Open(ctx, dsn, postgres.Options{Render: markdown.Render, NoMigrate: noMigrate})
 		if err != nil {
-			return nil, err
+			return nil, cannotOpen(err)
 		}
 		return s, nil
 	}
@@ -32,7 +32,19 @@ func openStoreWith(ctx context.Context, dsn string, noMigrate bool) (hindsight.S
 	}
 	s, err := sqlite.Open(ctx, dsn, sqlite.Options{Render: markdown.Render, NoMigrate: noMigrate})
 	if err != nil {
-		return nil, err
+		return nil, cannotOpen(err)
 	}
 	return s, nil
+}
+
+// cannotOpen is a database that cannot be opened: exit 3 (README), unless
+// the --db value itself is malformed (exit 2). A file that is not a
+// database, a directory that cannot be written, an unreachable server all
+// are 3.
+func cannotOpen(err error) error {
+	switch hindsight.ErrorCode(err) {
+	case hindsight.EInvalid, hindsight.EMalformed:
+		return err
+	}
+	return &exitError{code: 3, err: err}
 }
