@@ -24,6 +24,7 @@ import (
 
 	"github.com/hindsight-pm/hindsight"
 	"github.com/hindsight-pm/hindsight/internal/sqlstore"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
@@ -155,6 +156,17 @@ func (s *Store) MigrationStatus(ctx context.Context) ([]hindsight.MigrationState
 
 // dialect is PostgreSQL's part of the SQL.
 type dialect struct{}
+
+// uniqueViolation is PostgreSQL's SQLSTATE for a unique (or primary key)
+// violation.
+const uniqueViolation = "23505"
+
+// IsUniqueViolation reports a unique or primary key violation by its
+// SQLSTATE.
+func (dialect) IsUniqueViolation(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == uniqueViolation
+}
 
 func (dialect) Rebind(q string) string { return sqlstore.DollarRebind(q) }
 func (dialect) Time(t time.Time) any   { return sqlstore.NativeTime(t) }

@@ -22,6 +22,7 @@ import (
 	"database/sql"
 	"embed"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -36,7 +37,8 @@ import (
 	"github.com/hindsight-pm/hindsight"
 	"github.com/hindsight-pm/hindsight/internal/sqlstore"
 	"github.com/pressly/goose/v3"
-	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
+	sqlitedrv "modernc.org/sqlite" // the database/sql driver "sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 //go:embed migrations/*.sql
@@ -238,6 +240,17 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 // dialect is SQLite's part of the SQL.
 type dialect struct {
 	common int // Options.CommonMatches
+}
+
+// IsUniqueViolation reports a UNIQUE or PRIMARY KEY constraint failure by
+// the driver's extended result code.
+func (dialect) IsUniqueViolation(err error) bool {
+	var se *sqlitedrv.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	c := se.Code()
+	return c == sqlite3.SQLITE_CONSTRAINT_UNIQUE || c == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
 }
 
 func (dialect) Rebind(q string) string { return q }

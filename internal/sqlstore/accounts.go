@@ -84,6 +84,10 @@ func (s *Store) CreateUser(ctx context.Context, u *hindsight.User, firstAdmin bo
 		}
 		_, err = tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 			u.ID, u.Email, u.Name, string(u.Role), u.PasswordHash, u.Disabled, s.d.Time(now), s.d.Time(now), s.d.Time(u.LastLoginAt))
+		if s.d.IsUniqueViolation(err) {
+			// another transaction added the email since the check above
+			return hindsight.Errorf(hindsight.EConflict, "an account with the email %q exists", u.Email)
+		}
 		if err != nil {
 			return err
 		}

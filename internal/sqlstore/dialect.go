@@ -42,6 +42,9 @@ type Dialect interface {
 	PutSearch(ctx context.Context, tx *sql.Tx, id, title, body string) error
 	// DeleteSearch removes an incident from the search index in tx.
 	DeleteSearch(ctx context.Context, tx *sql.Tx, id string) error
+	// IsUniqueViolation reports whether err is a unique or primary key
+	// violation, by the driver's error code (never by the message text).
+	IsUniqueViolation(err error) bool
 }
 
 // DollarRebind rewrites ? into $1, $2, ... (PostgreSQL). The queries of this

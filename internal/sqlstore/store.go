@@ -92,13 +92,6 @@ func notFound(id string) error {
 	return hindsight.Errorf(hindsight.ENotFound, "incident %q not found", id)
 }
 
-// isUniqueViolation reports whether err is a unique constraint failure of
-// either backend (two imports of one Incident ID racing).
-func isUniqueViolation(err error) bool {
-	m := err.Error()
-	return strings.Contains(m, "UNIQUE constraint failed") || strings.Contains(m, "SQLSTATE 23505")
-}
-
 // tx runs fn in a write transaction, committing when fn returns nil.
 func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
@@ -180,7 +173,7 @@ VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 
 		return nil
 	})
 	if err != nil {
-		if c.KeepID && isUniqueViolation(err) {
+		if c.KeepID && s.d.IsUniqueViolation(err) {
 			return nil, hindsight.Errorf(hindsight.EConflict, "incident %s already exists", c.Doc.Summary.IncidentID)
 		}
 		return nil, internal("create incident", err)

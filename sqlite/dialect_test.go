@@ -1,0 +1,41 @@
+package sqlite
+
+import (
+	"database/sql"
+	"errors"
+	"path/filepath"
+	"testing"
+)
+
+// TestIsUniqueViolation: unique and primary key violations are recognised
+// by the driver's extended codes; other constraint failures, and an error
+// whose text merely says "UNIQUE constraint failed", are not.
+func TestIsUniqueViolation(t *testing.T) {
+	db, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "d.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`CREATE TABLE t (id INTEGER PRIMARY KEY, email TEXT UNIQUE, name TEXT NOT NULL);
+INSERT INTO t VALUES (1, 'a@example.com', 'a')`); err != nil {
+		t.Fatal(err)
+	}
+	exec := func(q string) error { _, err := db.Exec(q); return err }
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"Unique", exec(`INSERT INTO t VALUES (2, 'a@example.com', 'b')`), true},
+		{"PrimaryKey", exec(`INSERT INTO t VALUES (1, 'b@example.com', 'b')`), true},
+		{"NotNull", exec(`INSERT INTO t VALUES (3, 'c@example.com', NULL)`), false},
+		{"Syntax", exec(`INSERT INTO`), false},
+		{"MessageOnly", errors.New("UNIQUE constraint failed: t.email"), false},
+		{"Nil", nil, false},
+	}
+	for _, tc := range tests {
+		if got := (dialect{}).IsUniqueViolation(tc.err); got != tc.want {
+			t.Errorf("%s: IsUniqueViolation(%v) = %v, want %v", tc.name, tc.err, got, tc.want)
+		}
+	}
+}
