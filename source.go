@@ -19,6 +19,17 @@ type SourceMap struct {
 	Disabled []string
 	// LineCount is the number of lines of the source.
 	LineCount int
+	// TimeIssues lists the times kept as text because they could not be
+	// read exactly (an ambiguous zone, a row with no date to place it
+	// on...), with the reason, for the linter.
+	TimeIssues []TimeIssue
+}
+
+// TimeIssue is a time kept as text, and why.
+type TimeIssue struct {
+	Field string
+	Line  int
+	Err   *TimeError
 }
 
 // Placeholder is a template placeholder left in a document.

@@ -333,7 +333,14 @@ const (
 	TimeLocalRepeat
 	// TimeNoDate: a time of day with no date to place it on.
 	TimeNoDate
+	// TimeZoneConflict: a time without a zone in a document that states two
+	// different zones.
+	TimeZoneConflict
 )
+
+// ZoneProblem reports whether the kind is about the zone (lint HS029) rather
+// than the date (HS030) or the form (HS003).
+func (k TimeErrorKind) ZoneProblem() bool { return k != TimeNotTime && k != TimeNoDate }
 
 // TimeError explains why a time is kept as text.
 type TimeError struct {
@@ -352,6 +359,8 @@ func (e *TimeError) Error() string {
 		return fmt.Sprintf("%q: that local time did not exist in %s (the clocks moved forward); write an offset", e.Text, e.Zone)
 	case TimeLocalRepeat:
 		return fmt.Sprintf("%q: that local time happened twice in %s (the clocks moved back); write an offset", e.Text, e.Zone)
+	case TimeZoneConflict:
+		return fmt.Sprintf("%q has no zone and the document states two zones (%s); write the zone on the time", e.Text, e.Zone)
 	case TimeNoDate:
 		return fmt.Sprintf("%q: a time of day with no date before it to place it on; write the date", e.Text)
 	}

@@ -98,7 +98,8 @@ func TestRules(t *testing.T) {
 		{name: "incident id matches start", rule: "HS002", want: false},
 
 		{name: "detection time not a time", rule: "HS003", edits: []string{"**Detection Time (UTC):** 2026-07-04 02:20", "**Detection Time (UTC):** yesterday"}, want: true},
-		{name: "timeline time not a time", rule: "HS003", edits: []string{"| 2026-07-04 02:25 |", "| 2:25am |"}, want: true},
+		{name: "timeline time not a time", rule: "HS003", edits: []string{"| 2026-07-04 02:25 |", "| around 2:25 |"}, want: true},
+		{name: "timeline 12-hour time of day accepted", rule: "HS003", edits: []string{"| 2026-07-04 02:25 |", "| 2:25am |"}, want: false},
 		{name: "ISO time accepted", rule: "HS003", edits: []string{"**Detection Time (UTC):** 2026-07-04 02:20", "**Detection Time (UTC):** 2026-07-04T02:20Z"}, want: false},
 		{name: "unknown time is honest", rule: "HS003", edits: []string{"**Detection Time (UTC):** 2026-07-04 02:20", "**Detection Time (UTC):** Unknown"}, want: false},
 
@@ -202,6 +203,13 @@ func TestRules(t *testing.T) {
 
 		{name: "rollback maybe", rule: "HS028", edits: []string{"**Rollback Needed:** Yes", "**Rollback Needed:** Maybe"}, want: true},
 		{name: "rollback unknown", rule: "HS028", edits: []string{"**Rollback Needed:** Yes", "**Rollback Needed:** Unknown"}, want: false},
+		{name: "ambiguous zone in the timeline", rule: "HS029", edits: []string{"| 2026-07-04 02:25 |", "| 07:55 IST |"}, want: true},
+		{name: "ambiguous zone in a field", rule: "HS029", edits: []string{"**Detection Time (UTC):** 2026-07-04 02:20", "**Detection Time:** 2026-07-04 07:50 IST"}, want: true},
+		{name: "PST in July", rule: "HS029", edits: []string{"| 2026-07-04 02:25 |", "| 2026-07-03 7:25 PM PST |"}, want: true},
+		{name: "no zone in a document stating two", rule: "HS029", edits: []string{"## Timeline (UTC)", "## Timeline\n\nAll times are Pacific.\n\nTimes in CET.", "| Time (UTC) |", "| Time |"}, want: true},
+		{name: "offset and document zone read", rule: "HS029", edits: []string{"| 2026-07-04 02:25 |", "| 07:55 UTC+05:30 |", "## Timeline (UTC)", "## Timeline\n\nAll times are in IST (UTC+05:30).", "| Time (UTC) |", "| Time |", "| 2026-07-04 02:10 |", "| 2026-07-04 07:40 IST |"}, want: false},
+		{name: "time of day with nothing to place it on", rule: "HS030", edits: []string{"- **Start Time (UTC):** 2026-07-04 02:10\n", "", "| 2026-07-04 02:10 |", "| 02:10 |"}, want: true},
+		{name: "time of day after a dated row", rule: "HS030", edits: []string{"| 2026-07-04 02:25 |", "| 02:25 |"}, want: false},
 		{name: "rule turned off", rule: "HS028", edits: []string{"**Rollback Needed:** Yes", "**Rollback Needed:** Maybe"}, cfg: "rules:\n  yes-no: off\n", want: false},
 	}
 	covered := map[string][2]bool{}

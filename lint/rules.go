@@ -105,6 +105,10 @@ func init() {
 			Description: "An action item owner or the document owner is not in the list of known owners (only when owners is configured)."},
 		{ID: "HS028", Name: "yes-no", Level: Warning, check: checkAnswers,
 			Description: "The Yes/No questions (data loss, data exposure, compliance, rollback) are answered Yes or No (or an honest Unknown)."},
+		{ID: "HS029", Name: "time-zone", Level: Error, check: checkTimeZones,
+			Description: "A time is kept as written because its zone cannot convert it exactly: an ambiguous abbreviation (IST, CST, BST), an abbreviation of the other half of the year (PST in July), a local time skipped or repeated by a clock change, or no zone in a document that states two; write an offset."},
+		{ID: "HS030", Name: "time-no-date", Level: Error, check: checkTimeDates,
+			Description: "A timeline time of day has no dated row above it and no Start Time to take its date from, so it is kept as written; write the date."},
 	}
 }
 
@@ -258,9 +262,39 @@ func checkIncidentID(c *checker) {
 
 // ---------------------------------------------------------------- HS003
 
+// timeFields lists every time field of the document with its path.
+func timeFields(p *hindsight.Postmortem) ([]string, []hindsight.Time) {
+	paths := []string{"summary.start_time", "summary.end_time", "detection.detection_time"}
+	times := []hindsight.Time{p.Summary.Start, p.Summary.End, p.Detection.DetectionTime}
+	for i, e := range p.Timeline {
+		paths = append(paths, fmt.Sprintf("timeline[%d].time", i))
+		times = append(times, e.Time)
+	}
+	return paths, times
+}
+
+// timeProblem says why a time field holds text: the parser's reason when
+// it gave one (the document's zone is part of it), else the text's own.
+func (c *checker) timeProblem(field string, t hindsight.Time) *hindsight.TimeError {
+	if t.IsSet() || t.Text == "" || hindsight.IsUnknownText(t.Text) {
+		return nil
+	}
+	if c.sm != nil {
+		for _, is := range c.sm.TimeIssues {
+			if is.Field == field && is.Err != nil {
+				return is.Err
+			}
+		}
+	}
+	return hindsight.ExplainTime(t.Text)
+}
+
 func (c *checker) badTime(field string, t hindsight.Time) {
 	if t.IsSet() || t.Text == "" || hindsight.IsUnknownText(t.Text) {
 		return
+	}
+	if te := c.timeProblem(field, t); te != nil && te.Kind != hindsight.TimeNotTime {
+		return // HS029, HS030
 	}
 	f := c.report(field, "%s %q is not a time; expected %s", field, t.Text, timeExpect)
 	f.needle = t.Text
@@ -272,6 +306,23 @@ func checkTimes(c *checker) {
 	c.badTime("detection.detection_time", c.doc.Detection.DetectionTime)
 	for i, e := range c.doc.Timeline {
 		c.badTime(fmt.Sprintf("timeline[%d].time", i), e.Time)
+	}
+}
+
+// ---------------------------------------------------------------- HS029, HS030
+
+func checkTimeZones(c *checker) { c.timeProblems(true) }
+func checkTimeDates(c *checker) { c.timeProblems(false) }
+
+func (c *checker) timeProblems(zone bool) {
+	paths, times := timeFields(c.doc)
+	for i, field := range paths {
+		te := c.timeProblem(field, times[i])
+		if te == nil || te.Kind == hindsight.TimeNotTime || te.Kind.ZoneProblem() != zone {
+			continue
+		}
+		f := c.report(field, "%s %s", field, te.Error())
+		f.needle = times[i].Text
 	}
 }
 

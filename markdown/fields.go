@@ -239,10 +239,7 @@ func (p *parse) time(v fieldVal, path string) hindsight.Time {
 	if !ok {
 		return hindsight.Time{}
 	}
-	if t, valid := hindsight.ParseTime(stripEmphasis(s)); valid {
-		return t
-	}
-	return hindsight.Time{Text: s}
+	return p.readTime(stripEmphasis(s), path, v.line, p.contextFor(p.labelOf(v.line)))
 }
 
 func (p *parse) duration(v fieldVal, path string) hindsight.Duration {

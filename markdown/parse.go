@@ -61,15 +61,12 @@ type parse struct {
 	sm  *hindsight.SourceMap
 	src *source
 
-	// timeline rows whose time was a bare HH:MM, resolved after the summary
-	bareTimes []bareTime
-}
-
-type bareTime struct {
-	idx      int
-	hh, mm   int
-	text     string
-	resolved bool
+	// zone is the zone the document states ("All times are Pacific")
+	zone docZone
+	// rowCtx is the zone context of the timeline rows being read
+	rowCtx timeContext
+	// timeline times, placed after the whole document is read
+	pending []pendingTime
 }
 
 var disableRe = regexp.MustCompile(`<!--\s*hindsight-disable\s+([^>]*?)\s*-->`)
@@ -88,6 +85,7 @@ func (p *parse) run(in []byte) {
 		}
 	}
 	p.src = newSource(in)
+	p.zone = findDocZone(p.src)
 	p.sm.LineCount = p.src.lines()
 	for _, m := range disableComments(in) {
 		for _, id := range strings.FieldsFunc(string(m[1]), func(r rune) bool { return r == ',' || r == ' ' }) {
@@ -104,7 +102,7 @@ func (p *parse) run(in []byte) {
 	for _, s := range secs {
 		p.section(s)
 	}
-	p.resolveBareTimes()
+	p.resolveTimes()
 }
 
 func disableComments(in []byte) [][][]byte {

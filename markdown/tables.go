@@ -2,9 +2,7 @@ package markdown
 
 import (
 	"regexp"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/hindsight-pm/hindsight"
 	"github.com/yuin/goldmark/ast"
@@ -125,7 +123,11 @@ func (p *parse) tableRows(t *east.Table) (header []string, rows [][]string, line
 func (p *parse) timeline(s *section) {
 	e := &extra{}
 	var columns []string
+	// a zone named by the heading ("## Timeline (PT)"), else the document's
+	secCtx := p.contextFor(s.heading.headingTxt)
+	defer func() { p.rowCtx = timeContext{} }()
 	for _, b := range s.blocks {
+		p.rowCtx = secCtx
 		switch n := b.node.(type) {
 		case *east.Table:
 			e.mapped = true
@@ -145,6 +147,11 @@ func (p *parse) timeline(s *section) {
 			}
 			if !hasTime && len(roles) > 0 {
 				roles[0], hasTime = colTime, true
+			}
+			for i, r := range roles {
+				if z, abbr, ok := parenZone(header[i]); ok && r == colTime {
+					p.rowCtx = timeContext{zone: z, abbr: abbr} // "Time (UTC)", "Time (PT)"
+				}
 			}
 			if !hasEvent {
 				for i := range roles {
@@ -248,27 +255,50 @@ func indexOf(list []string, s string) int {
 	return -1
 }
 
-var (
-	bareTimeRe  = regexp.MustCompile(`^(\d{1,2}):(\d{2})(?::\d{2})?(?:\s*(?:UTC|Z|GMT))?$`)
-	timedItemRe = regexp.MustCompile(`^(?:\*\*|__|` + "`" + `)?(\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:UTC|Z|GMT))?|\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:UTC|Z|GMT))?)(?:\*\*|__|` + "`" + `)?\s*(?:[-—–:|]\s*)?(.*)$`)
-)
+var emphasisOpeners = []string{"**", "__", "`"}
 
-// splitTimedItem reads a timeline bullet "14:02 — alert fired".
+// splitTimedItem reads a timeline bullet "14:02 — alert fired",
+// "9:41 AM PST — paging storm", "**2024-02-07 16:50** x": the time as
+// written and the event (a note in parentheses after the time stays in it).
 func splitTimedItem(s string) (tm, event string, ok bool) {
-	first, rest, _ := strings.Cut(s, "\n")
-	m := timedItemRe.FindStringSubmatch(first)
-	if m == nil {
+	first, more, _ := strings.Cut(s, "\n")
+	open := ""
+	for _, m := range emphasisOpeners {
+		if strings.HasPrefix(first, m) {
+			open = m
+			break
+		}
+	}
+	c, rest, ok := hindsight.ScanTime(first[len(open):])
+	if !ok {
 		return "", "", false
 	}
-	ev := strings.TrimSpace(m[2])
-	if rest != "" {
-		ev = strings.TrimSpace(ev + "\n" + rest)
+	if open != "" {
+		if !strings.HasPrefix(rest, open) {
+			return "", "", false
+		}
+		rest = rest[len(open):]
 	}
-	return m[1], ev, true
+	ev := strings.TrimSpace(rest)
+	for _, sep := range []string{"—", "–", "-", ":", "|"} {
+		if strings.HasPrefix(ev, sep) {
+			ev = strings.TrimSpace(ev[len(sep):])
+			break
+		}
+	}
+	if more != "" {
+		ev = strings.TrimSpace(ev + "\n" + more)
+	}
+	return c.Text, ev, true
 }
 
 func (p *parse) timelineRow(timeTxt, event string, cells []string, line int) {
 	timeTxt, event = cellText(timeTxt), cellText(event)
+	if tm, note, ok := splitTimeNote(timeTxt); ok {
+		// "2021-02-10 03:15 (JST 12:15)": the note stays, in the event
+		timeTxt = tm
+		event = strings.TrimSpace(note + " " + event)
+	}
 	idx := len(p.doc.Timeline)
 	path := indexPath("timeline", idx)
 	ev := hindsight.Event{Cells: cells}
@@ -286,17 +316,11 @@ func (p *parse) timelineRow(timeTxt, event string, cells []string, line int) {
 	case timeTxt == "":
 	default:
 		p.at(path+".time", line)
-		if t, ok := hindsight.ParseTime(stripEmphasis(timeTxt)); ok {
-			ev.Time = t
-		} else if m := bareTimeRe.FindStringSubmatch(stripEmphasis(timeTxt)); m != nil {
-			hh, _ := strconv.Atoi(m[1])
-			mm, _ := strconv.Atoi(m[2])
-			ev.Time = hindsight.Time{Text: timeTxt}
-			if hh < 24 && mm < 60 {
-				p.bareTimes = append(p.bareTimes, bareTime{idx: idx, hh: hh, mm: mm, text: timeTxt})
-			}
-		} else {
-			ev.Time = hindsight.Time{Text: timeTxt}
+		ev.Time = hindsight.Time{Text: timeTxt}
+		if c, rest, ok := hindsight.ScanTime(stripEmphasis(timeTxt)); ok && strings.TrimSpace(rest) == "" {
+			// placed once the whole document is read (the Start Time
+			// gives the first date)
+			p.pending = append(p.pending, pendingTime{idx: idx, clock: c, ctx: p.rowCtx, text: timeTxt, line: line})
 		}
 	}
 	if eventPH {
@@ -306,40 +330,6 @@ func (p *parse) timelineRow(timeTxt, event string, cells []string, line int) {
 		p.at(path+".event", line)
 	}
 	p.doc.Timeline = append(p.doc.Timeline, ev)
-}
-
-// resolveBareTimes gives timeline times written as a bare HH:MM the date of
-// the row before them (or of the Start Time), rolling to the next day when
-// the times pass midnight.
-func (p *parse) resolveBareTimes() {
-	if len(p.bareTimes) == 0 {
-		return
-	}
-	var prev time.Time
-	if p.doc.Summary.Start.IsSet() {
-		prev = p.doc.Summary.Start.T
-	}
-	bi := 0
-	for i := range p.doc.Timeline {
-		ev := &p.doc.Timeline[i]
-		if bi < len(p.bareTimes) && p.bareTimes[bi].idx == i {
-			bt := p.bareTimes[bi]
-			bi++
-			if prev.IsZero() {
-				continue
-			}
-			d := time.Date(prev.Year(), prev.Month(), prev.Day(), bt.hh, bt.mm, 0, 0, time.UTC)
-			if d.Before(prev) && prev.Sub(d) > time.Hour {
-				d = d.AddDate(0, 0, 1)
-			}
-			ev.Time = hindsight.Time{T: d}
-			prev = d
-			continue
-		}
-		if ev.Time.IsSet() {
-			prev = ev.Time.T
-		}
-	}
 }
 
 var (
