@@ -71,6 +71,9 @@ type UserUpdate struct {
 	// EndSessions ends every session of the account in the same
 	// transaction (on disable and password reset).
 	EndSessions bool
+	// RevokeTokens revokes every API token of the account in the same
+	// transaction (on password reset).
+	RevokeTokens bool
 }
 
 // Session is a signed-in browser. The store keeps only the SHA-256 of the
@@ -159,6 +162,10 @@ type AccountStore interface {
 	// FindUserByEmail is case-insensitive.
 	FindUserByEmail(ctx context.Context, email string) (*User, error)
 	FindUsers(ctx context.Context) ([]User, error)
+	// UpdateUser changes account id. An update that would leave no active
+	// admin (demoting or disabling the last one) is EConflict: the check
+	// and the change are one transaction that locks the active admins, so
+	// two admins demoting each other at once cannot both succeed.
 	UpdateUser(ctx context.Context, id string, u UserUpdate, audit []AuditEntry) (*User, error)
 	// SetLastLogin records a sign-in.
 	SetLastLogin(ctx context.Context, id string, at time.Time) error

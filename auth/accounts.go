@@ -8,6 +8,7 @@ import (
 
 	"github.com/hindsight-pm/hindsight"
 	"github.com/hindsight-pm/hindsight/app"
+	"github.com/hindsight-pm/hindsight/internal/httpx"
 )
 
 // TokenPrefix starts every API token, so secret scanners can find leaked
@@ -83,6 +84,23 @@ func (a *Auth) CreateToken(ctx context.Context, actor app.Actor, userID, name st
 	return secret, t, nil
 }
 
+// CreateOwnToken makes a token for the signed-in caller p: a viewer only
+// read tokens. A caller signed in by an API token cannot create tokens
+// (EForbidden): a token must not mint tokens that outlive it or survive
+// its revocation; tokens are made by a person signed in with a password.
+func (a *Auth) CreateOwnToken(ctx context.Context, p *Principal, name string, scope hindsight.TokenScope, ttl time.Duration) (string, *hindsight.Token, error) {
+	if p.User == nil {
+		return "", nil, hindsight.Errorf(hindsight.EUnauth, "sign in first")
+	}
+	if p.Token != nil {
+		return "", nil, hindsight.Errorf(hindsight.EForbidden, "an API token cannot create tokens: sign in with your password (account page, or hindsight token create)")
+	}
+	if scope == hindsight.ScopeReadWrite && p.Level < httpx.Write {
+		return "", nil, hindsight.Errorf(hindsight.EForbidden, "scope: you may create read tokens only")
+	}
+	return a.CreateToken(ctx, p.Actor(), p.User.ID, name, scope, ttl)
+}
+
 // RevokeToken revokes token id: ownerID's only, or any for "".
 func (a *Auth) RevokeToken(ctx context.Context, actor app.Actor, id, ownerID string) error {
 	return a.store.RevokeToken(ctx, id, ownerID, a.now(), []hindsight.AuditEntry{{Actor: actorID(actor), Action: "token.revoke", Target: id, Address: actor.Address}})
@@ -123,7 +141,7 @@ func (n *NewUser) check() (string, error) {
 	if !n.Role.Valid() {
 		fields = append(fields, hindsight.FieldError{Field: "role", Message: "want viewer, editor or admin"})
 	}
-	if err := CheckPassword(n.Password); err != nil {
+	if err := CheckPasswordFor(n.Password, email); err != nil {
 		fields = append(fields, err.(*hindsight.Error).Fields...)
 	}
 	if len(fields) > 0 {
@@ -168,8 +186,9 @@ type Change struct {
 }
 
 // ChangeUser changes account id. Disabling an account or resetting its
-// password ends its sessions at once. The last active admin cannot be
-// disabled or lose the admin role (EConflict).
+// password ends its sessions at once; a password reset also revokes its
+// API tokens (whoever may have copied them). The last active admin cannot
+// be disabled or lose the admin role (EConflict, decided by the store).
 func (a *Auth) ChangeUser(ctx context.Context, actor app.Actor, id string, c Change) (*hindsight.User, error) {
 	cur, err := a.store.FindUserByID(ctx, id)
 	if err != nil {
@@ -202,30 +221,27 @@ func (a *Auth) ChangeUser(ctx context.Context, actor app.Actor, id string, c Cha
 		}
 	}
 	if c.Password != nil {
+		if err := CheckPasswordFor(*c.Password, cur.Email); err != nil {
+			return nil, err
+		}
 		h, err := HashPassword(*c.Password, a.o.Params)
 		if err != nil {
 			return nil, err
 		}
-		up.PasswordHash, up.EndSessions = &h, true
-		what = append(what, "password reset")
-	}
-	losesAdmin := cur.Role == hindsight.RoleAdmin && !cur.Disabled &&
-		((c.Role != nil && *c.Role != hindsight.RoleAdmin) || (c.Disabled != nil && *c.Disabled))
-	if losesAdmin {
-		all, err := a.store.FindUsers(ctx)
-		if err != nil {
-			return nil, err
-		}
-		admins := 0
-		for _, u := range all {
-			if u.Role == hindsight.RoleAdmin && !u.Disabled {
-				admins++
-			}
-		}
-		if admins <= 1 {
-			return nil, hindsight.Errorf(hindsight.EConflict, "%s is the last active admin: make another admin first", cur.Email)
+		// Someone else's reset (an admin, the CLI) revokes the account's
+		// API tokens too: whoever had the old password may have made them.
+		// Changing one's own password keeps them (the account page lists
+		// them for revoking).
+		up.PasswordHash, up.EndSessions, up.RevokeTokens = &h, true, actor.ID != id
+		if up.RevokeTokens {
+			what = append(what, "password reset (sessions ended, API tokens revoked)")
+		} else {
+			what = append(what, "password changed (sessions ended)")
 		}
 	}
+	// The last active admin is kept by the store, in the transaction of
+	// the change (two admins demoting each other at once both read two
+	// admins here).
 	action := "user.update"
 	switch {
 	case c.Disabled != nil && *c.Disabled:

@@ -19,7 +19,14 @@ func TestPasswords(t *testing.T) {
 	}{
 		{"too short", "elevenchars", false},
 		{"minimum", "twelve chars", true},
-		{"unicode counts characters", "éééééééééééé", true},
+		{"unicode counts characters", "éàüöçñßøåæœ€", true},
+		{"one character repeated", "éééééééééééé", false},
+		{"common", "Password2026!", false},
+		{"common, letters as digits", "P@ssw0rd12345", false},
+		{"keyboard run", "qwertyuiopasdf", false},
+		{"digit run", "123456789012", false},
+		{"repeat", "abcabcabcabc", false},
+		{"list entry twice", "letmeinletmein", false},
 		{"too long", strings.Repeat("x", auth.MaxPasswordLength+1), false},
 		{"invalid utf-8", "abcdefghijk\xff", false},
 	}

@@ -258,13 +258,9 @@ func (a *Auth) createTokenForm(w http.ResponseWriter, r *http.Request) {
 	a.showAccount(w, r, http.StatusCreated, &page{NewToken: secret, Notice: "Token created."})
 }
 
-// createToken makes a token for the caller: a viewer only read tokens, and
-// a token-authenticated caller no wider scope than its own token.
+// createToken makes a token for the caller (CreateOwnToken).
 func (a *Auth) createToken(r *http.Request, p *Principal, name string, scope hindsight.TokenScope, ttl time.Duration) (string, *hindsight.Token, error) {
-	if scope == hindsight.ScopeReadWrite && (p.Level < httpx.Write || (p.Token != nil && p.Token.Scope != hindsight.ScopeReadWrite)) {
-		return "", nil, hindsight.Errorf(hindsight.EForbidden, "scope: you may create read tokens only")
-	}
-	return a.CreateToken(r.Context(), p.Actor(), p.User.ID, name, scope, ttl)
+	return a.CreateOwnToken(r.Context(), p, name, scope, ttl)
 }
 
 func (a *Auth) revokeTokenForm(w http.ResponseWriter, r *http.Request) {

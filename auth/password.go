@@ -46,6 +46,27 @@ func CheckPassword(pw string) error {
 	case n > MaxPasswordLength:
 		msg := fmt.Sprintf("at most %d characters", MaxPasswordLength)
 		return &hindsight.Error{Code: hindsight.EInvalid, Message: "password: " + msg, Fields: []hindsight.FieldError{{Field: "password", Message: msg}}}
+	case commonPassword(pw):
+		msg := "one of the commonest passwords (or a common word with digits or symbols around it, a repeat or a keyboard run): choose another, e.g. a few unrelated words"
+		return &hindsight.Error{Code: hindsight.EInvalid, Message: "password: " + msg, Fields: []hindsight.FieldError{{Field: "password", Message: msg}}}
+	}
+	return nil
+}
+
+// CheckPasswordFor is CheckPassword for the account of email: the password
+// must also not be the email address or its name part. Every path that
+// sets a password (setup, adding an account, a reset, a change, the CLI)
+// checks with it.
+func CheckPasswordFor(pw, email string) error {
+	if err := CheckPassword(pw); err != nil {
+		return err
+	}
+	email = strings.ToLower(strings.TrimSpace(email))
+	lower := strings.ToLower(strings.TrimSpace(pw))
+	local, _, _ := strings.Cut(email, "@")
+	if email != "" && (lower == email || trimNonLetters(lower) == trimNonLetters(email) || (len(local) >= 3 && trimNonLetters(lower) == trimNonLetters(local))) {
+		msg := "must not be your email address"
+		return &hindsight.Error{Code: hindsight.EInvalid, Message: "password: " + msg, Fields: []hindsight.FieldError{{Field: "password", Message: msg}}}
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -22,6 +23,8 @@ func RunAccounts(t *testing.T, open Opener) {
 		{"Sessions", testSessions},
 		{"Tokens", testTokens},
 		{"LoginFailures", testLoginFailures},
+		{"LastAdmin", testLastAdmin},
+		{"ResetRevokesTokens", testResetRevokesTokens},
 		{"Audit", testAudit},
 	}
 	for _, tc := range tests {
@@ -289,6 +292,121 @@ func testLoginFailures(t *testing.T, s hindsight.AccountStore) {
 	}
 	if len(seen) != parallel {
 		t.Errorf("%d concurrent attempts got %d distinct counts", parallel, len(seen))
+	}
+}
+
+// testLastAdmin: the store keeps an active admin. Two admins demoting (or
+// disabling) each other at once: one wins, the other is EConflict, and an
+// active admin is left (issue 15: both read "two admins" and both
+// succeeded).
+func testLastAdmin(t *testing.T, s hindsight.AccountStore) {
+	c := ctx(t)
+	viewer, yes := hindsight.RoleViewer, true
+	for _, u := range []*hindsight.User{user("a1", "a1@example.com", hindsight.RoleAdmin), user("e1", "e1@example.com", hindsight.RoleEditor)} {
+		if err := s.CreateUser(c, u, false, "", nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.UpdateUser(c, "a1", hindsight.UserUpdate{Role: &viewer}, nil); hindsight.ErrorCode(err) != hindsight.EConflict ||
+		!strings.Contains(hindsight.ErrorMessage(err), "a1@example.com is the last active admin") {
+		t.Errorf("demote the last admin: %v, want conflict naming it", err)
+	}
+	if _, err := s.UpdateUser(c, "a1", hindsight.UserUpdate{Disabled: &yes}, nil); hindsight.ErrorCode(err) != hindsight.EConflict {
+		t.Errorf("disable the last admin: %v, want conflict", err)
+	}
+	name := "still an admin"
+	if _, err := s.UpdateUser(c, "a1", hindsight.UserUpdate{Name: &name}, nil); err != nil {
+		t.Errorf("rename the last admin: %v", err)
+	}
+	if _, err := s.UpdateUser(c, "e1", hindsight.UserUpdate{Role: &viewer, Disabled: &yes}, nil); err != nil {
+		t.Errorf("a non-admin: %v", err)
+	}
+	for round := range 12 {
+		ids := []string{fmt.Sprintf("r%da", round), fmt.Sprintf("r%db", round)}
+		for _, id := range ids {
+			if err := s.CreateUser(c, user(id, id+"@example.com", hindsight.RoleAdmin), false, "", nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// leave only the two of this round active
+		us, err := s.FindUsers(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range us {
+			if u.Role == hindsight.RoleAdmin && u.ID != ids[0] && u.ID != ids[1] {
+				if _, err := s.UpdateUser(c, u.ID, hindsight.UserUpdate{Role: &viewer}, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		for i, id := range ids {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				up := hindsight.UserUpdate{Role: &viewer}
+				if round%2 == 1 {
+					up = hindsight.UserUpdate{Disabled: &yes}
+				}
+				_, errs[i] = s.UpdateUser(c, id, up, nil)
+			}()
+		}
+		wg.Wait()
+		ok := 0
+		for _, err := range errs {
+			switch hindsight.ErrorCode(err) {
+			case "":
+				ok++
+			case hindsight.EConflict:
+			default:
+				t.Errorf("round %d: %v", round, err)
+			}
+		}
+		us, err = s.FindUsers(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		active := 0
+		for _, u := range us {
+			if u.Role == hindsight.RoleAdmin && !u.Disabled {
+				active++
+			}
+		}
+		if ok != 1 || active != 1 {
+			t.Fatalf("round %d: %d demotions succeeded, %d active admins left; want 1 and 1 (%v)", round, ok, active, errs)
+		}
+	}
+}
+
+// testResetRevokesTokens: RevokeTokens revokes every live token of the
+// account in the update's transaction, and no one else's.
+func testResetRevokesTokens(t *testing.T, s hindsight.AccountStore) {
+	c := ctx(t)
+	for _, u := range []*hindsight.User{user("u1", "u1@example.com", hindsight.RoleEditor), user("u2", "u2@example.com", hindsight.RoleEditor)} {
+		if err := s.CreateUser(c, u, false, "", nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, owner := range []string{"u1", "u1", "u2"} {
+		tk := &hindsight.Token{ID: fmt.Sprint("t", i), UserID: owner, Name: "t", Hash: fmt.Sprint("h", i), Scope: hindsight.ScopeRead}
+		if err := s.CreateToken(c, tk, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := "$argon2id$new"
+	if _, err := s.UpdateUser(c, "u1", hindsight.UserUpdate{PasswordHash: &h, EndSessions: true, RevokeTokens: true}, nil); err != nil {
+		t.Fatal(err)
+	}
+	ts, err := s.FindTokens(c, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tk := range ts {
+		if revoked := !tk.RevokedAt.IsZero(); revoked != (tk.UserID == "u1") {
+			t.Errorf("token %s of %s: revoked %v", tk.ID, tk.UserID, revoked)
+		}
 	}
 }
 

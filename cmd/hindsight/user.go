@@ -230,7 +230,7 @@ operating-system account that made it.`,
 	enable := change("enable EMAIL|ID", "Enable a disabled account",
 		func(*cobra.Command, []string) (auth.Change, error) { return auth.Change{Disabled: &no}, nil }, 1)
 	var resetStdin bool
-	reset := change("reset-password EMAIL|ID", "Set a new password; the account's sessions end",
+	reset := change("reset-password EMAIL|ID", "Set a new password; the account's sessions end and its API tokens are revoked",
 		func(*cobra.Command, []string) (auth.Change, error) {
 			pw, err := readPassword(a, resetStdin)
 			return auth.Change{Password: &pw}, err

@@ -150,6 +150,11 @@ func (s *Store) UpdateUser(ctx context.Context, id string, up hindsight.UserUpda
 	now := s.now()
 	var u *hindsight.User
 	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if (up.Role != nil && *up.Role != hindsight.RoleAdmin) || (up.Disabled != nil && *up.Disabled) {
+			if err := s.keepAnAdmin(ctx, tx, id); err != nil {
+				return err
+			}
+		}
 		var c cond
 		c.add(`updated_at = ?`, s.d.Time(now))
 		if up.Name != nil {
@@ -179,6 +184,11 @@ func (s *Store) UpdateUser(ctx context.Context, id string, up hindsight.UserUpda
 				return err
 			}
 		}
+		if up.RevokeTokens {
+			if _, err := tx.ExecContext(ctx, s.d.Rebind(`UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`), s.d.Time(now), id); err != nil {
+				return err
+			}
+		}
 		if err := s.writeAudit(ctx, tx, now, audit); err != nil {
 			return err
 		}
@@ -189,6 +199,42 @@ func (s *Store) UpdateUser(ctx context.Context, id string, up hindsight.UserUpda
 		return nil, internal("update account", err)
 	}
 	return u, nil
+}
+
+// keepAnAdmin refuses (EConflict) to let account id stop being an active
+// admin when it is the last one. It locks the rows of the active admins
+// first (PostgreSQL: FOR UPDATE, in ID order so concurrent callers queue
+// instead of deadlocking; a waiter then sees the committed rows. SQLite:
+// the writer's BEGIN IMMEDIATE already serializes), so the check holds
+// until the transaction commits.
+func (s *Store) keepAnAdmin(ctx context.Context, tx *sql.Tx, id string) error {
+	q := `SELECT id, email FROM users WHERE role = ? AND disabled = ? ORDER BY id`
+	if s.postgres() {
+		q += ` FOR UPDATE`
+	}
+	rows, err := tx.QueryContext(ctx, s.d.Rebind(q), string(hindsight.RoleAdmin), false)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	n, email := 0, ""
+	for rows.Next() {
+		var aid, aemail string
+		if err := rows.Scan(&aid, &aemail); err != nil {
+			return err
+		}
+		n++
+		if aid == id {
+			email = aemail
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if email != "" && n <= 1 {
+		return hindsight.Errorf(hindsight.EConflict, "%s is the last active admin: make another admin first", email)
+	}
+	return nil
 }
 
 // SetLastLogin implements hindsight.AccountStore.
