@@ -3,10 +3,12 @@ package hindsight
 // Postmortem is the whole document of one incident postmortem, field for
 // field as in the template (shared/template/postmortem-template.md).
 //
-// A field that is not set holds its zero value and renders as the template's
-// placeholder. Content the template has no field for is kept verbatim in
-// Extras (per section) and Custom (whole unknown sections), so a document
-// never loses a word by passing through Hindsight.
+// A field that is not set holds its zero value and renders empty: only
+// `hindsight new` writes the template's hints (markdown.RenderTemplate).
+// Content the template has no field for is kept verbatim in Extras (per
+// section) and Custom (whole unknown sections), and hint text an author left
+// in place is kept in Hints, so a document never loses a word by passing
+// through Hindsight.
 type Postmortem struct {
 	// Title is the text after "Incident Postmortem: " in the H1.
 	Title       string `json:"title"`
@@ -34,6 +36,22 @@ type Postmortem struct {
 	Extras map[string]Extra `json:"extras,omitempty"`
 	// Custom holds sections the template does not know, in document order.
 	Custom []CustomSection `json:"custom_sections,omitempty"`
+	// Hints holds the template's placeholder text an author left in the
+	// document where a field is unset ("Name", "YYYY-MM-DD", the sample
+	// action item row), in document order, so that formatting keeps it
+	// verbatim and lint goes on reporting it. Only the Markdown parser
+	// creates hints: an empty field set through the API or the web form
+	// renders empty.
+	Hints []Hint `json:"hints,omitempty"`
+}
+
+// Hint is placeholder text left at a field path ("detection.incident_commander",
+// "went_well[0]": before the item of that index; "action_items[1]": a whole
+// row, whose cells are in Cells).
+type Hint struct {
+	Field string   `json:"field"`
+	Text  string   `json:"text"`
+	Cells []string `json:"cells,omitempty"`
 }
 
 // Summary is the "Incident Summary" section.

@@ -273,3 +273,6 @@ func (e *env) create(title string) hindsight.Incident {
 
 // markdownOf renders a document.
 func markdownOf(p *hindsight.Postmortem) string { return string(markdown.Render(p)) }
+
+// templateMarkdown is the unfilled template, as `hindsight new` writes it.
+func templateMarkdown() string { return string(markdown.RenderTemplate(&hindsight.Postmortem{})) }

@@ -184,7 +184,7 @@ func TestLint(t *testing.T) {
 		rule     string // a rule that must be found ("" for none expected)
 		wantLine bool
 	}{
-		{"template markdown", mdHeader, markdownOf(&hindsight.Postmortem{}), "HS001", true},
+		{"template markdown", mdHeader, templateMarkdown(), "HS001", true},
 		{"json document", jsonHeader, mustJSON(t, clean), "", false},
 		{"json with wrong duration", jsonHeader, strings.Replace(mustJSON(t, clean), `"minutes":68`, `"minutes":99`, 1), "HS009", false},
 	}

@@ -14,7 +14,7 @@ import (
 // fixes: nothing may panic, and every finding has a rule, level and message.
 // Seeds: the template, the examples, testdata.
 func FuzzLint(f *testing.F) {
-	f.Add(markdown.Render(&hindsight.Postmortem{}))
+	f.Add(markdown.RenderTemplate(&hindsight.Postmortem{}))
 	for _, pattern := range []string{"testdata/*.md", "../examples/*.md", "../testdata/messy/*.md"} {
 		paths, _ := filepath.Glob(pattern)
 		for _, p := range paths {

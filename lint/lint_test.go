@@ -405,7 +405,7 @@ func TestExamplesClean(t *testing.T) {
 // TestTemplate lints the unfilled template: placeholders are reported
 // (only in the summary, as its status is not Published) and nothing panics.
 func TestTemplate(t *testing.T) {
-	src := markdown.Render(&hindsight.Postmortem{})
+	src := markdown.RenderTemplate(&hindsight.Postmortem{})
 	fs := Source("template.md", src, nil, Options{Today: testToday})
 	if !slices.Contains(rulesOf(fs), "HS001") || !slices.Contains(rulesOf(fs), "HS006") {
 		t.Errorf("template: want HS001 and HS006, got\n%s", dump(fs))
@@ -449,7 +449,7 @@ func TestLevels(t *testing.T) {
 // TestTemplatePlaceholders lints the template marked Published: every kind
 // of placeholder the template has is reported by HS001.
 func TestTemplatePlaceholders(t *testing.T) {
-	src := strings.Replace(string(markdown.Render(&hindsight.Postmortem{})), "**Status:** Template", "**Status:** Published", 1)
+	src := strings.Replace(string(markdown.RenderTemplate(&hindsight.Postmortem{})), "**Status:** Template", "**Status:** Published", 1)
 	var msgs strings.Builder
 	for _, f := range Source("t.md", []byte(src), nil, Options{Today: testToday}) {
 		if f.Rule == "HS001" {

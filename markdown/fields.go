@@ -150,7 +150,12 @@ func init() {
 		hindsight.SecPreamble: {
 			{"", "Version", []string{"document version", "revision"}, "version", func(p *parse, v fieldVal) {
 				// "1.0" is both the template's value and a real version: unset, but not a leftover
-				if s := strings.Join(strings.Fields(v.text), " "); s != "" && s != phVersion {
+				s := strings.Join(strings.Fields(v.text), " ")
+				switch {
+				case s == phVersion:
+					// kept as written, without a finding
+					p.doc.Hints = append(p.doc.Hints, hindsight.Hint{Field: "version", Text: s})
+				case s != "":
 					p.doc.Version = s
 					p.at("version", v.line)
 				}
@@ -159,7 +164,8 @@ func init() {
 				if s, ok := p.line(v, "status", ""); ok {
 					if st, valid := hindsight.ParseStatus(stripEmphasis(s)); valid {
 						if st == hindsight.StatusTemplate {
-							p.placeholder("status", v.line, s)
+							// kept in the model as a status: a finding only
+							p.sm.Placeholders = append(p.sm.Placeholders, hindsight.Placeholder{Field: "status", Line: v.line + 1, Text: s})
 						}
 						p.doc.Status = st
 					} else {
@@ -394,6 +400,17 @@ func (p *parse) customerImpact(v fieldVal) {
 			p.placeholder(paths[slot], it.from, it.text)
 			continue
 		}
+		slot = -1
+		for k, l := range impactSlotLabels {
+			if !used[k] && isPlaceholder(it.text, l) {
+				slot = k // its label alone: empty, in its place
+			}
+		}
+		if slot >= 0 {
+			used[slot] = true
+			p.at(paths[slot], it.from)
+			continue
+		}
 		// the template's hint below an item that took its slot is kept as
 		// an item like any other: it must not overwrite that item, and
 		// formatting drops no words
@@ -455,7 +472,11 @@ func (p *parse) dataImpact(v fieldVal) {
 			d.Notes = append(d.Notes, it.text)
 			continue
 		}
-		if ans == "" || isPlaceholder(ans, phYesNoParen, phYesNo, "(Yes / No)") {
+		if ans == "" {
+			p.at(path, it.from) // asked, not answered: empty is a value
+			continue
+		}
+		if isPlaceholder(ans, phYesNoParen, phYesNo, "(Yes / No)") {
 			p.placeholder(path, it.from, ans)
 			continue
 		}

@@ -381,6 +381,9 @@ func (p *parse) title(b block) {
 		p.placeholder("title", b.from, t)
 		return
 	}
+	if strings.EqualFold(strings.TrimSpace(t), emptyTitle) {
+		return // the heading an untitled document renders with
+	}
 	lt := strings.ToLower(t)
 	for _, pre := range []string{"incident postmortem:", "incident post-mortem:", "postmortem:", "post-mortem:", "post mortem:", "incident review:", "incident report:", "postmortem -", "postmortem —"} {
 		if strings.HasPrefix(lt, pre) {
@@ -391,11 +394,21 @@ func (p *parse) title(b block) {
 	p.doc.Title = t
 }
 
+// placeholder records the template's hint text left at field: a finding
+// for lint in the source map, and the text itself in the model's Hints, so
+// that formatting keeps it verbatim while the field stays unset.
 func (p *parse) placeholder(field string, line int, text string) {
+	p.placeholderRow(field, line, text, nil)
+}
+
+// placeholderRow records a placeholder that is a whole table row (the
+// template's sample timeline or action item row) with its cells.
+func (p *parse) placeholderRow(field string, line int, text string, cells []string) {
 	p.sm.Placeholders = append(p.sm.Placeholders, hindsight.Placeholder{Field: field, Line: line + 1, Text: text})
 	if _, ok := p.sm.Lines[field]; !ok {
 		p.sm.Lines[field] = line + 1
 	}
+	p.doc.Hints = append(p.doc.Hints, hindsight.Hint{Field: field, Text: text, Cells: cells})
 }
 
 func (p *parse) at(field string, line int) { p.sm.Lines[field] = line + 1 }

@@ -132,10 +132,16 @@ func TestParseTolerance(t *testing.T) {
 				t.Errorf("items %+v, placeholders %+v", p.ActionItems, sm.Placeholders)
 			}
 		}},
-		{"action items: the template's row beside real items is an item", "## Action Items\n\n| ID | Action | Owner | Priority | Target Date | Status |\n| --- | --- | --- | --- | --- | --- |\n| AI-001 | Action description | Name | P0/P1/P2 | YYYY-MM-DD | Open/Closed |\n| AI-002 | add alert | dana | P1 | 2021-10-20 | Open |\n", func(t *testing.T, p *hindsight.Postmortem, _ *hindsight.SourceMap) {
+		{"action items: the template's row beside real items is a placeholder, never an item", "## Action Items\n\n| ID | Action | Owner | Priority | Target Date | Status |\n| --- | --- | --- | --- | --- | --- |\n| AI-001 | Action description | Name | P0/P1/P2 | YYYY-MM-DD | Open/Closed |\n| AI-002 | add alert | dana | P1 | 2021-10-20 | Open |\n", func(t *testing.T, p *hindsight.Postmortem, sm *hindsight.SourceMap) {
 			ai := p.ActionItems
-			if len(ai) != 2 || ai[0].ID != "AI-001" || ai[0].Action != "" || ai[0].Owner != "" || ai[1].ID != "AI-002" || ai[1].Action != "add alert" {
+			if len(ai) != 1 || ai[0].ID != "AI-002" || ai[0].Action != "add alert" {
 				t.Errorf("got %+v", ai)
+			}
+			if len(sm.Placeholders) != 1 || sm.Placeholders[0].Field != "action_items[0]" {
+				t.Errorf("placeholders %+v", sm.Placeholders)
+			}
+			if out := string(Render(p)); !strings.Contains(out, "| AI-001 | Action description | Name | P0/P1/P2 | YYYY-MM-DD | Open/Closed |\n| AI-002 |") {
+				t.Errorf("fmt did not keep the row the author left in place:\n%s", out)
 			}
 		}},
 		{"action items: columns reordered, p0, checkbox list", "## Action Items\n\n| Owner | ID | Action | Due | Priority | Status |\n|--|--|--|--|--|--|\n| dana | AI-001 | add alert | 2021-10-20 | p0 | done |\n\n- [ ] AI-002: write runbook (owner: @lee)\n- [x] rotate keys\n", func(t *testing.T, p *hindsight.Postmortem, _ *hindsight.SourceMap) {

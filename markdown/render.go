@@ -12,8 +12,8 @@ import (
 	"github.com/hindsight-pm/hindsight"
 )
 
-// The template's placeholders: what an unset field renders as, and what
-// parses back as unset.
+// The template's placeholders: what an unset field renders as in the
+// template (RenderTemplate), and what parses back as unset.
 const (
 	phTitle        = "Incident Postmortem Template"
 	phVersion      = "1.0"
@@ -49,26 +49,76 @@ const (
 	phItemStatus   = "Open/Closed"
 	phReferences   = "Links to incident tickets, dashboards, logs, or related PRs."
 	titlePrefix    = "Incident Postmortem: "
-	labelLoss      = "Data loss/corruption?"
-	labelExposure  = "Data exposure?"
-	labelComply    = "Compliance implications?"
+	// emptyTitle is the heading of a document without a title; it parses
+	// back as no title.
+	emptyTitle    = "Incident Postmortem"
+	labelLoss     = "Data loss/corruption?"
+	labelExposure = "Data exposure?"
+	labelComply   = "Compliance implications?"
 )
 
-// Render writes p as canonical Markdown in the template's layout. The zero
-// Postmortem renders as the template itself, byte for byte.
+// impactSlotLabels stand for an empty value of the Incident Summary's
+// customer impact (users, regions, symptoms) that a later value follows.
+var impactSlotLabels = [3]string{"Users affected:", "Regions:", "Symptoms:"}
+
+// Render writes p as canonical Markdown in the template's layout. An unset
+// field is written empty (its label, or the table's header, with no value):
+// Render never writes the template's placeholder text but where the author
+// left it (p.Hints). Render is what fmt, lint --fix, the web app, the API and
+// import write.
 func Render(p *hindsight.Postmortem) []byte {
+	return render(p, false)
+}
+
+// RenderTemplate writes p like Render, but every unset field as the
+// template's placeholder: what `hindsight new` writes. The zero Postmortem
+// renders as the template itself, byte for byte.
+func RenderTemplate(p *hindsight.Postmortem) []byte {
+	return render(p, true)
+}
+
+func render(p *hindsight.Postmortem, template bool) []byte {
 	if p == nil {
 		p = &hindsight.Postmortem{}
 	}
-	r := &renderer{p: p}
+	r := &renderer{p: p, template: template}
+	if len(p.Hints) > 0 {
+		r.hints = make(map[string][]hindsight.Hint, len(p.Hints))
+		for _, h := range p.Hints {
+			r.hints[h.Field] = append(r.hints[h.Field], h)
+		}
+	}
 	r.buf.Grow(4096)
 	r.document()
 	return r.buf.Bytes()
 }
 
 type renderer struct {
-	buf bytes.Buffer
-	p   *hindsight.Postmortem
+	buf      bytes.Buffer
+	p        *hindsight.Postmortem
+	template bool
+	hints    map[string][]hindsight.Hint
+}
+
+// ph is what an unset field at path renders as: the template's placeholder
+// when writing the template, else the hint text the author left there, else
+// nothing.
+func (r *renderer) ph(path, placeholder string) string {
+	if r.template {
+		return placeholder
+	}
+	if hs := r.hints[path]; len(hs) > 0 {
+		return hs[0].Text
+	}
+	return ""
+}
+
+// hintsAt returns the hints left before the list item or row at path.
+func (r *renderer) hintsAt(path string) []hindsight.Hint {
+	if r.template {
+		return nil
+	}
+	return r.hints[path]
 }
 
 func (r *renderer) s(parts ...string) {
@@ -91,14 +141,17 @@ func (r *renderer) document() {
 		r.s(pre.Before, "\n\n")
 	}
 	if p.Title == "" {
-		r.s("# ", phTitle, "\n\n")
+		r.s("# ", headingText(oneLine(or(r.ph("title", phTitle), emptyTitle))), "\n\n")
 	} else {
 		r.s("# ", titlePrefix, headingText(oneLine(p.Title)), "\n\n")
 	}
-	r.s("**Version:** ", or(oneLine(p.Version), phVersion), "  \n")
-	r.s("**Status:** ", or(oneLine(p.Status.Label()), phStatus), "  \n")
-	r.s("**Owner:** ", or(oneLine(p.Owner), phOwner), "  \n")
-	r.s("**Last Updated:** ", or(oneLine(p.LastUpdated.String()), phDate))
+	r.meta("Version", or(oneLine(p.Version), oneLine(r.ph("version", phVersion))))
+	r.s("  \n")
+	r.meta("Status", or(oneLine(p.Status.Label()), oneLine(r.ph("status", phStatus))))
+	r.s("  \n")
+	r.meta("Owner", or(oneLine(p.Owner), oneLine(r.ph("owner", phOwner))))
+	r.s("  \n")
+	r.meta("Last Updated", or(oneLine(p.LastUpdated.String()), oneLine(r.ph("last_updated", phDate))))
 	for _, f := range pre.Fields {
 		r.s("  \n")
 		if f.Label != "" {
@@ -120,32 +173,36 @@ func (r *renderer) document() {
 	}
 	r.custom("")
 	r.section(hindsight.SecSummary, r.summary)
-	r.section(hindsight.SecExecutive, func() { r.s(or(p.ExecutiveSummary, phExecutive), "\n") })
+	r.section(hindsight.SecExecutive, func() {
+		if v := or(p.ExecutiveSummary, r.ph(hindsight.SecExecutive, phExecutive)); v != "" {
+			r.s(v, "\n")
+		}
+	})
 	r.section(hindsight.SecDetection, r.detection)
 	r.section(hindsight.SecImpact, r.impact)
 	r.section(hindsight.SecTimeline, r.timeline)
 	r.section(hindsight.SecRootCause, func() {
-		r.field("Primary Cause", p.RootCause.Primary, "")
-		r.listField("Contributing Factors", p.RootCause.Factors, []string{phFactor1, phFactor2})
+		r.field("root_cause.primary", "Primary Cause", p.RootCause.Primary, "")
+		r.listField("root_cause.contributing_factors", "Contributing Factors", p.RootCause.Factors, []string{phFactor1, phFactor2})
 	})
 	r.section(hindsight.SecResolution, func() {
-		r.field("Immediate Fix", p.Resolution.Immediate, "")
-		r.field("Long-Term Fix", p.Resolution.LongTerm, "")
-		r.field("Rollback Needed", p.Resolution.Rollback.String(), phYesNo)
+		r.field("resolution.immediate_fix", "Immediate Fix", p.Resolution.Immediate, "")
+		r.field("resolution.long_term_fix", "Long-Term Fix", p.Resolution.LongTerm, "")
+		r.field("resolution.rollback_needed", "Rollback Needed", p.Resolution.Rollback.String(), phYesNo)
 	})
 	r.section(hindsight.SecCommunication, func() {
-		r.field("Status Page Updates", p.Communication.StatusPage, "")
-		r.field("Direct Notifications", p.Communication.Direct, "")
-		r.field("Post-Incident Follow-up", p.Communication.FollowUp, "")
+		r.field("communication.status_page_updates", "Status Page Updates", p.Communication.StatusPage, "")
+		r.field("communication.direct_notifications", "Direct Notifications", p.Communication.Direct, "")
+		r.field("communication.post_incident_follow_up", "Post-Incident Follow-up", p.Communication.FollowUp, "")
 	})
 	r.section(hindsight.SecWentWell, func() { r.itemSection(hindsight.SecWentWell, p.WentWell, phItem1, phItem2) })
 	r.section(hindsight.SecWentPoorly, func() { r.itemSection(hindsight.SecWentPoorly, p.WentPoorly, phItem1, phItem2) })
 	r.section(hindsight.SecActionItems, r.actionItems)
 	r.section(hindsight.SecPrevention, func() {
-		r.field("Monitoring Improvements", p.Prevention.Monitoring, "")
-		r.field("Process Improvements", p.Prevention.Process, "")
-		r.field("Documentation Updates", p.Prevention.Documentation, "")
-		r.field("Training Needs", p.Prevention.Training, "")
+		r.field("prevention.monitoring_improvements", "Monitoring Improvements", p.Prevention.Monitoring, "")
+		r.field("prevention.process_improvements", "Process Improvements", p.Prevention.Process, "")
+		r.field("prevention.documentation_updates", "Documentation Updates", p.Prevention.Documentation, "")
+		r.field("prevention.training_needs", "Training Needs", p.Prevention.Training, "")
 	})
 	r.section(hindsight.SecReferences, func() { r.itemSection(hindsight.SecReferences, p.References, phReferences) })
 	// drop the blank line after the last section
@@ -162,13 +219,21 @@ func (r *renderer) document() {
 func (r *renderer) section(key string, body func()) {
 	ex := r.extra(key)
 	r.s("\n## ", hindsight.SectionHeading(key), "\n\n")
+	mark := r.buf.Len()
+	defer func() {
+		if r.buf.Len() == mark {
+			// an empty section: one blank line before what follows
+			r.buf.Truncate(mark - 1)
+		}
+		r.custom(key)
+	}()
 	if ex.Before != "" {
 		r.s(ex.Before, "\n\n")
 	}
 	body()
 	for _, f := range ex.Fields {
 		if f.Label != "" {
-			r.field(f.Label, f.Value, "")
+			r.field("", f.Label, f.Value, "")
 		} else {
 			r.item(f.Value, "")
 		}
@@ -183,7 +248,6 @@ func (r *renderer) section(key string, body func()) {
 		}
 		r.s(ex.After, "\n")
 	}
-	r.custom(key)
 }
 
 // indentCols is the indentation of s's first line in columns (a tab
@@ -230,27 +294,46 @@ func (r *renderer) custom(after string) {
 
 func (r *renderer) summary() {
 	s := &r.p.Summary
-	r.field("Incident ID", oneLine(s.IncidentID), phIncidentID)
-	r.field("Start Time (UTC)", oneLine(s.Start.String()), phTime)
-	r.field("End Time (UTC)", oneLine(s.End.String()), phTime)
-	r.field("Duration", oneLine(s.Duration.String()), phDuration)
-	r.field("Severity", oneLine(string(s.Severity)), phSeverity)
+	r.field("summary.incident_id", "Incident ID", oneLine(s.IncidentID), phIncidentID)
+	r.field("summary.start_time", "Start Time (UTC)", oneLine(s.Start.String()), phTime)
+	r.field("summary.end_time", "End Time (UTC)", oneLine(s.End.String()), phTime)
+	r.field("summary.duration", "Duration", oneLine(s.Duration.String()), phDuration)
+	r.field("summary.severity", "Severity", oneLine(string(s.Severity)), phSeverity)
 	r.s("- **Services Affected:**\n")
-	if len(s.Services) == 0 {
+	if len(s.Services) == 0 && r.template {
 		r.s("  - ", phService, "\n")
 	}
-	for _, sv := range s.Services {
+	const svc = "summary.services_affected"
+	for i, sv := range s.Services {
+		r.hintItems(indexPath(svc, i), "  ")
 		v := sv.Name
 		if sv.Impact != "" {
 			v += " (" + sv.Impact + ")"
 		}
 		r.item(v, "  ")
 	}
+	r.hintItems(indexPath(svc, len(s.Services)), "  ")
 	ci := s.CustomerImpact
 	r.s("- **Customer Impact:**\n")
-	r.item(or(ci.UsersAffected, phUsers), "  ")
-	r.item(or(ci.Regions, phRegions), "  ")
-	r.item(or(ci.Symptoms, phSymptoms), "  ")
+	slots := []string{
+		or(ci.UsersAffected, r.ph("summary.customer_impact.users_affected", phUsers)),
+		or(ci.Regions, r.ph("summary.customer_impact.regions", phRegions)),
+		or(ci.Symptoms, r.ph("summary.customer_impact.symptoms", phSymptoms)),
+	}
+	// the three values are read back by their order: an empty one before a
+	// value (or a note) holds its place as its label alone
+	last := len(slots) - 1
+	if len(ci.Notes) == 0 {
+		for last >= 0 && strings.TrimLeft(slots[last], " \t") == "" {
+			last--
+		}
+	}
+	for k, v := range slots[:last+1] {
+		if strings.TrimLeft(v, " \t") == "" {
+			v = impactSlotLabels[k]
+		}
+		r.item(v, "  ")
+	}
 	for _, n := range ci.Notes {
 		r.item(n, "  ")
 	}
@@ -258,32 +341,37 @@ func (r *renderer) summary() {
 
 func (r *renderer) detection() {
 	d := &r.p.Detection
-	r.field("Detected By", d.DetectedBy, phDetectedBy)
-	r.field("Detection Time (UTC)", oneLine(d.DetectionTime.String()), phTime)
-	r.field("Time to Acknowledge (TTA)", oneLine(d.TTA.String()), phDuration)
-	r.field("Time to Mitigate (TTM)", oneLine(d.TTM.String()), phDuration)
-	r.field("Incident Commander", d.Commander, phName)
-	r.field("On-Call Responders", d.Responders, phNames)
-	r.field("Communication Channel(s)", d.Channels, phChannels)
+	r.field("detection.detected_by", "Detected By", d.DetectedBy, phDetectedBy)
+	r.field("detection.detection_time", "Detection Time (UTC)", oneLine(d.DetectionTime.String()), phTime)
+	r.field("detection.time_to_acknowledge", "Time to Acknowledge (TTA)", oneLine(d.TTA.String()), phDuration)
+	r.field("detection.time_to_mitigate", "Time to Mitigate (TTM)", oneLine(d.TTM.String()), phDuration)
+	r.field("detection.incident_commander", "Incident Commander", d.Commander, phName)
+	r.field("detection.on_call_responders", "On-Call Responders", d.Responders, phNames)
+	r.field("detection.communication_channels", "Communication Channel(s)", d.Channels, phChannels)
 }
 
 func (r *renderer) impact() {
 	im := &r.p.Impact
-	r.field("Customer Impact", im.Customer, "- "+phImpactMetric+"\n- "+phImpactBiz)
-	r.field("Internal Impact", im.Internal, "- "+phInternal)
+	r.field("impact.customer", "Customer Impact", im.Customer, "- "+phImpactMetric+"\n- "+phImpactBiz)
+	r.field("impact.internal", "Internal Impact", im.Internal, "- "+phInternal)
 	r.s("- **Data Impact:**\n")
-	r.answer(labelLoss, im.Data.Loss)
-	r.answer(labelExposure, im.Data.Exposure)
-	r.answer(labelComply, im.Data.Compliance)
+	r.answer("impact.data.loss", labelLoss, im.Data.Loss)
+	r.answer("impact.data.exposure", labelExposure, im.Data.Exposure)
+	r.answer("impact.data.compliance", labelComply, im.Data.Compliance)
 	for _, n := range im.Data.Notes {
 		r.item(n, "  ")
 	}
 }
 
-func (r *renderer) answer(label string, a hindsight.Answer) {
+// answer writes a data question; unanswered, it is the question alone.
+func (r *renderer) answer(path, label string, a hindsight.Answer) {
 	v := a.String()
 	if a.IsZero() {
-		v = phYesNoParen
+		v = oneLine(r.ph(path, phYesNoParen))
+	}
+	if v == "" {
+		r.item(label, "  ")
+		return
 	}
 	r.item(label+" "+v, "  ")
 }
@@ -297,14 +385,17 @@ func (r *renderer) timeline() {
 		width = max(width, 2+len(e.Cells))
 	}
 	r.tableHead(cols, width)
-	if len(r.p.Timeline) == 0 {
+	if len(r.p.Timeline) == 0 && r.template {
 		r.row(width, phTime, phEvent)
 		r.row(width, phTime, phEvent)
 	}
-	for _, e := range r.p.Timeline {
-		cells := append([]string{or(e.Time.String(), phTime), or(e.Event, phEvent)}, e.Cells...)
+	for i, e := range r.p.Timeline {
+		path := indexPath("timeline", i)
+		r.hintRows(path, width)
+		cells := append([]string{or(e.Time.String(), r.ph(path+".time", phTime)), or(e.Event, r.ph(path+".event", phEvent))}, e.Cells...)
 		r.row(width, cells...)
 	}
+	r.hintRows(indexPath("timeline", len(r.p.Timeline)), width)
 }
 
 func (r *renderer) actionItems() {
@@ -316,14 +407,33 @@ func (r *renderer) actionItems() {
 		width = max(width, 6+len(a.Cells))
 	}
 	r.tableHead(cols, width)
-	if len(r.p.ActionItems) == 0 {
+	if len(r.p.ActionItems) == 0 && r.template {
 		r.row(width, phActionID, phAction, phName, phPriority, phDate, phItemStatus)
 	}
-	for _, a := range r.p.ActionItems {
-		cells := append([]string{a.ID, or(a.Action, phAction), or(a.Owner, phName),
-			or(string(a.Priority), phPriority), or(a.TargetDate.String(), phDate),
-			or(string(a.Status), phItemStatus)}, a.Cells...)
+	for i, a := range r.p.ActionItems {
+		path := indexPath("action_items", i)
+		r.hintRows(path, width)
+		cells := append([]string{a.ID, or(a.Action, r.ph(path+".action", phAction)), or(a.Owner, r.ph(path+".owner", phName)),
+			or(string(a.Priority), r.ph(path+".priority", phPriority)), or(a.TargetDate.String(), r.ph(path+".target_date", phDate)),
+			or(string(a.Status), r.ph(path+".status", phItemStatus))}, a.Cells...)
 		r.row(width, cells...)
+	}
+	r.hintRows(indexPath("action_items", len(r.p.ActionItems)), width)
+}
+
+// hintRows writes the placeholder rows the author left before the row at
+// path.
+func (r *renderer) hintRows(path string, width int) {
+	for _, h := range r.hintsAt(path) {
+		r.row(width, h.Cells...)
+	}
+}
+
+// hintItems writes the placeholder items the author left before the item
+// at path.
+func (r *renderer) hintItems(path, indent string) {
+	for _, h := range r.hintsAt(path) {
+		r.item(h.Text, indent)
 	}
 }
 
@@ -371,11 +481,20 @@ func EscapeCell(c string) string {
 	return strings.ReplaceAll(c, "\n", "<br>")
 }
 
-// field writes "- **Label:** value"; an empty value writes the placeholder.
-// A placeholder that starts with a newline is a sub-list.
-func (r *renderer) field(label, value, placeholder string) {
-	if value == "" {
-		value = placeholder
+// meta writes a metadata line's "**Label:** value" (no value when empty).
+func (r *renderer) meta(label, value string) {
+	r.s("**", label, ":**")
+	if value != "" {
+		r.s(" ", value)
+	}
+}
+
+// field writes "- **Label:** value"; an empty value writes what the field
+// at path renders as unset (see ph). A value that starts with a block (a
+// list) is written from the next line.
+func (r *renderer) field(path, label, value, placeholder string) {
+	if value == "" && path != "" {
+		value = r.ph(path, placeholder)
 	}
 	r.s("- **", label, ":**")
 	if value == "" {
@@ -386,31 +505,36 @@ func (r *renderer) field(label, value, placeholder string) {
 }
 
 // listField writes a labelled field whose value is a list of items.
-func (r *renderer) listField(label string, items, placeholders []string) {
+func (r *renderer) listField(path, label string, items, placeholders []string) {
 	r.s("- **", label, ":**\n")
-	r.items(items, placeholders, "  ")
+	r.items(path, items, placeholders, "  ")
 }
 
-// itemSection writes a section that is a list of items. With no items, it
-// writes the placeholders, unless the section holds other content (prose
-// written instead of a list), which then stands alone.
+// itemSection writes a section that is a list of items. With no items, the
+// template writes the placeholders, unless the section holds other content
+// (prose written instead of a list), which then stands alone.
 func (r *renderer) itemSection(key string, items []string, placeholders ...string) {
 	if len(items) == 0 {
 		if ex := r.extra(key); ex.Before != "" || ex.After != "" {
-			return
+			placeholders = nil
 		}
 	}
-	r.items(items, placeholders, "")
+	r.items(key, items, placeholders, "")
 }
 
-func (r *renderer) items(items, placeholders []string, indent string) {
+// items writes a list's items at path with the placeholder items the author
+// left between them (the template's placeholders when writing the template
+// and the list is empty).
+func (r *renderer) items(path string, items, placeholders []string, indent string) {
 	// empty items are not written (item), so a list of them is empty
-	if !slices.ContainsFunc(items, func(s string) bool { return strings.TrimLeft(s, " \t") != "" }) {
+	if r.template && !slices.ContainsFunc(items, func(s string) bool { return strings.TrimLeft(s, " \t") != "" }) {
 		items = placeholders
 	}
-	for _, it := range items {
+	for i, it := range items {
+		r.hintItems(indexPath(path, i), indent)
 		r.item(it, indent)
 	}
+	r.hintItems(indexPath(path, len(items)), indent)
 }
 
 // item writes "- text" at indent, continuation lines indented under it.

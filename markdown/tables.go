@@ -306,7 +306,7 @@ func (p *parse) timelineRow(timeTxt, event string, cells []string, line int) {
 	timePH := isPlaceholder(timeTxt, phTime)
 	eventPH := isPlaceholder(event, phEvent)
 	if (timePH || timeTxt == "") && (eventPH || event == "") && len(cells) == 0 {
-		p.placeholder(path, line, strings.TrimSpace(timeTxt+" | "+event))
+		p.placeholderRow(path, line, strings.TrimSpace(timeTxt+" | "+event), []string{timeTxt, event})
 		delete(p.sm.Lines, path)
 		return
 	}
@@ -412,17 +412,10 @@ func (p *parse) actionItems(s *section) {
 			e.add(p.part(b, p.verbatimText(b)))
 		}
 	}
-	// the template's own row is a placeholder only where the section holds
-	// nothing else: beside real items it is an item (an "AI-001" with every
-	// other value unset renders as exactly that row)
-	templateOnly := true
+	// the template's own row is a placeholder, never an item, wherever it
+	// stands
 	for _, r := range found {
-		if !isTemplateRow(r.vals, r.cells) && !isEmptyRow(r.vals, r.cells) {
-			templateOnly = false
-		}
-	}
-	for _, r := range found {
-		p.actionRow(r.vals, r.cells, r.line, templateOnly)
+		p.actionRow(r.vals, r.cells, r.line)
 	}
 	p.saveExtra(s.key, e, columns)
 }
@@ -494,15 +487,15 @@ func isEmptyRow(vals map[int]string, cells []string) bool {
 }
 
 // actionRow adds an action item from a row's values; the template's own row
-// is a placeholder when templateOnly.
-func (p *parse) actionRow(vals map[int]string, cells []string, line int, templateOnly bool) {
+// is a placeholder.
+func (p *parse) actionRow(vals map[int]string, cells []string, line int) {
 	for k, v := range vals {
 		vals[k] = cellText(v)
 	}
 	idx := len(p.doc.ActionItems)
 	path := indexPath("action_items", idx)
-	if templateOnly && isTemplateRow(vals, cells) {
-		p.placeholder(path, line, vals[colAction])
+	if isTemplateRow(vals, cells) {
+		p.placeholderRow(path, line, vals[colAction], []string{vals[colID], vals[colAction], vals[colOwner], vals[colPriority], vals[colTarget], vals[colStatus]})
 		return
 	}
 	if isEmptyRow(vals, cells) {

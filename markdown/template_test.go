@@ -26,16 +26,30 @@ func templateBytes(t testing.TB) []byte {
 	return nil
 }
 
-func TestRenderEmptyIsTemplate(t *testing.T) {
+func TestRenderTemplateOfEmptyIsTemplate(t *testing.T) {
 	want := templateBytes(t)
-	got := Render(&hindsight.Postmortem{})
+	got := RenderTemplate(&hindsight.Postmortem{})
 	if string(got) != string(want) {
 		t.Fatalf("empty model does not render the template byte for byte:\n%s", lineDiff(string(want), string(got)))
 	}
 }
 
+// TestFormatKeepsTemplate: fmt keeps the hints an author left verbatim, so
+// the untouched template formats to itself.
+func TestFormatKeepsTemplate(t *testing.T) {
+	want := templateBytes(t)
+	doc, _ := Parse(want)
+	if got := Render(doc); string(got) != string(want) {
+		t.Fatalf("the template does not format to itself:\n%s", lineDiff(string(want), string(got)))
+	}
+}
+
 func TestParseTemplateIsEmpty(t *testing.T) {
 	doc, sm := Parse(templateBytes(t))
+	if len(doc.Hints) < 30 {
+		t.Errorf("expected the template's hints to be kept, got %d", len(doc.Hints))
+	}
+	doc.Hints = nil
 	if !reflect.DeepEqual(*doc, hindsight.Postmortem{}) {
 		b, _ := json.MarshalIndent(doc, "", "  ")
 		t.Fatalf("template did not parse as the empty model:\n%s", b)

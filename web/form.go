@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -116,6 +117,7 @@ func cellsJSON(c []string) string {
 // returns the fields that could not be read (a time that is not a time);
 // the rest of the form is applied anyway, so the editor shows it again.
 func applyForm(p *hindsight.Postmortem, v url.Values) []hindsight.FieldError {
+	dropPostedHints(p, v)
 	f := &formReader{v: v}
 	f.str("title", &p.Title)
 	f.str("owner", &p.Owner)
@@ -225,6 +227,67 @@ func applyForm(p *hindsight.Postmortem, v url.Values) []hindsight.FieldError {
 	return f.errs
 }
 
+// formPaths maps the editor's inputs to the model's field paths.
+var formPaths = map[string]string{
+	"title": "title", "owner": "owner", "version": "version",
+	"start": "summary.start_time", "end": "summary.end_time", "duration": "summary.duration", "severity": "summary.severity",
+	"services": "summary.services_affected", "users_affected": "summary.customer_impact.users_affected",
+	"regions": "summary.customer_impact.regions", "symptoms": "summary.customer_impact.symptoms",
+	"executive_summary": hindsight.SecExecutive,
+	"detected_by":       "detection.detected_by", "detection_time": "detection.detection_time",
+	"tta": "detection.time_to_acknowledge", "ttm": "detection.time_to_mitigate", "commander": "detection.incident_commander",
+	"responders": "detection.on_call_responders", "channels": "detection.communication_channels",
+	"impact_customer": "impact.customer", "impact_internal": "impact.internal",
+	"data_loss": "impact.data.loss", "data_loss_note": "impact.data.loss",
+	"data_exposure": "impact.data.exposure", "data_exposure_note": "impact.data.exposure",
+	"data_compliance": "impact.data.compliance", "data_compliance_note": "impact.data.compliance",
+	"tl_time": hindsight.SecTimeline, "tl_rows": hindsight.SecTimeline,
+	"root_primary": "root_cause.primary", "root_factors": "root_cause.contributing_factors",
+	"fix_immediate": "resolution.immediate_fix", "fix_long_term": "resolution.long_term_fix",
+	"rollback": "resolution.rollback_needed", "rollback_note": "resolution.rollback_needed",
+	"comm_status_page": "communication.status_page_updates", "comm_direct": "communication.direct_notifications",
+	"comm_follow_up": "communication.post_incident_follow_up",
+	"went_well":      hindsight.SecWentWell, "went_poorly": hindsight.SecWentPoorly,
+	"ai_action": hindsight.SecActionItems, "ai_rows": hindsight.SecActionItems,
+	"prev_monitoring": "prevention.monitoring_improvements", "prev_process": "prevention.process_improvements",
+	"prev_documentation": "prevention.documentation_updates", "prev_training": "prevention.training_needs",
+	"references": hindsight.SecReferences,
+}
+
+// dropPostedHints forgets the placeholder text the author had left at the
+// fields the form posts: what the form holds is the value, and a field left
+// empty in the form is empty (the form never writes placeholder text).
+func dropPostedHints(p *hindsight.Postmortem, v url.Values) {
+	if len(p.Hints) == 0 {
+		return
+	}
+	var paths []string
+	for name := range v {
+		if path, ok := formPaths[name]; ok {
+			paths = append(paths, path)
+		}
+	}
+	dropHints(p, paths...)
+}
+
+// dropHints removes the hints at or inside the given field paths.
+func dropHints(p *hindsight.Postmortem, paths ...string) {
+	if len(paths) == 0 || len(p.Hints) == 0 {
+		return
+	}
+	p.Hints = slices.DeleteFunc(p.Hints, func(h hindsight.Hint) bool {
+		for _, path := range paths {
+			if h.Field == path || strings.HasPrefix(h.Field, path+".") || strings.HasPrefix(h.Field, path+"[") {
+				return true
+			}
+		}
+		return false
+	})
+	if len(p.Hints) == 0 {
+		p.Hints = nil
+	}
+}
+
 // parseServiceLine reads "name (impact)" or "name: impact".
 func parseServiceLine(s string) hindsight.Service {
 	if i := strings.Index(s, " ("); i > 0 && strings.HasSuffix(s, ")") {
@@ -283,8 +346,10 @@ func parseOp(s string) (rowOp, bool) {
 func (op rowOp) apply(p *hindsight.Postmortem) int {
 	switch op.Table {
 	case "tl":
+		dropHints(p, hindsight.SecTimeline) // rows move: placeholder rows would stand elsewhere
 		return moveRows(&p.Timeline, op, func() hindsight.Event { return hindsight.Event{} })
 	default:
+		dropHints(p, hindsight.SecActionItems)
 		return moveRows(&p.ActionItems, op, func() hindsight.ActionItem {
 			return hindsight.ActionItem{ID: nextActionID(p.ActionItems), Status: hindsight.ItemOpen}
 		})

@@ -211,3 +211,49 @@ func TestLintFix(t *testing.T) {
 		t.Errorf("second --fix: exit %d %q %q", code, stdout, stderr)
 	}
 }
+
+// TestFixAndFmtNeverWritePlaceholders: lint --fix leaves an action item's
+// empty cells empty and reports them (it used to fill them with "Name" and
+// "YYYY-MM-DD", hiding the findings); fmt -w on a lint-clean file that
+// lacks optional fields leaves it lint-clean, writing no placeholder.
+func TestFixAndFmtNeverWritePlaceholders(t *testing.T) {
+	good := lintGood(t)
+	dir := t.TempDir()
+	p := filepath.Join(dir, "pm.md")
+	src := strings.Replace(good, "| AI-002 | Add a canary stage to config pushes | Ines Carvalho | P1 | 2026-07-31 | Open |",
+		"| AI-002 | Add a canary stage to config pushes |  | P1 |  | Open |", 1)
+	src = strings.Replace(src, "**Duration:** 01:30", "**Duration:** 01:00", 1) // something --fix fixes
+	writeLintFile(t, p, src)
+	code, stdout, stderr := runLintCLI("", "lint", "--fix", "--today", "2026-07-10", p)
+	if code != 1 {
+		t.Errorf("--fix exit %d, want 1 (findings left)\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	for _, w := range []string{"HS017", "HS007"} {
+		if !strings.Contains(stdout, w) {
+			t.Errorf("--fix did not report %s:\n%s", w, stdout)
+		}
+	}
+	b, _ := os.ReadFile(p)
+	if !strings.Contains(string(b), "| AI-002 | Add a canary stage to config pushes |  | P1 |  | Open |") || strings.Contains(string(b), "YYYY-MM-DD") || strings.Contains(string(b), "| Name |") {
+		t.Errorf("--fix filled the empty cells:\n%s", b)
+	}
+
+	// fmt -w: a clean document without the optional Incident Commander,
+	// responders and references stays clean
+	clean := strings.Replace(good, "- **Incident Commander:** Ines Carvalho\n", "", 1)
+	clean = strings.Replace(clean, "- **On-Call Responders:** Ravi Menon\n", "", 1)
+	writeLintFile(t, p, clean)
+	if code, stdout, _ := runLintCLI("", "lint", "--today", "2026-07-10", p); code != 0 {
+		t.Fatalf("fixture not lint-clean: %s", stdout)
+	}
+	if code, _, stderr := runLintCLI("", "fmt", "-w", p); code != 0 {
+		t.Fatalf("fmt -w: %d %s", code, stderr)
+	}
+	if code, stdout, _ := runLintCLI("", "lint", "--today", "2026-07-10", p); code != 0 {
+		b, _ := os.ReadFile(p)
+		t.Errorf("fmt -w made a lint-clean file fail lint:\n%s\n%s", stdout, b)
+	}
+	if b, _ := os.ReadFile(p); !strings.Contains(string(b), "- **Incident Commander:**\n- **On-Call Responders:**\n") {
+		t.Errorf("fmt -w did not write the missing fields empty:\n%s", b)
+	}
+}

@@ -59,7 +59,7 @@ they are filled. The file is never overwritten without --force.`,
 				}
 			}
 			p.Detection.Commander = strings.TrimSpace(commander)
-			out := markdown.Render(p)
+			out := markdown.RenderTemplate(p)
 			if output == "" || output == "-" {
 				_, err := a.stdout.Write(out)
 				return err

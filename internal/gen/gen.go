@@ -384,10 +384,14 @@ func (g *Generator) actionItems(sc scenario, sev hindsight.Severity, status hind
 func (g *Generator) mess(p *hindsight.Postmortem) {
 	for range 1 + g.r.IntN(3) {
 		switch g.r.IntN(6) {
-		case 0: // placeholders left
+		case 0: // placeholders left (the template's hint text kept where a value belongs)
 			p.ExecutiveSummary = ""
 			p.Detection.Commander = ""
 			p.Summary.CustomerImpact = hindsight.CustomerImpact{}
+			p.Hints = addHints(p.Hints,
+				hindsight.Hint{Field: hindsight.SecExecutive, Text: "Provide a concise, non-technical overview of what happened, why it mattered, and how it was resolved."},
+				hindsight.Hint{Field: "detection.incident_commander", Text: "Name"},
+				hindsight.Hint{Field: "summary.customer_impact.users_affected", Text: "% of users affected"})
 		case 1: // wrong duration
 			p.Summary.Duration = hindsight.Minutes(p.Summary.Duration.Minutes + 1 + g.r.IntN(90))
 		case 2: // honest unknowns
@@ -407,8 +411,22 @@ func (g *Generator) mess(p *hindsight.Postmortem) {
 			p.RootCause.Factors = nil
 			p.WentWell = nil
 			p.References = nil
+			p.Hints = addHints(p.Hints,
+				hindsight.Hint{Field: "root_cause.contributing_factors[0]", Text: "Factor 1"},
+				hindsight.Hint{Field: "went_well[0]", Text: "Item 1"},
+				hindsight.Hint{Field: "references[0]", Text: "Links to incident tickets, dashboards, logs, or related PRs."})
 		}
 	}
+}
+
+// addHints adds hints at fields that have none yet.
+func addHints(hs []hindsight.Hint, add ...hindsight.Hint) []hindsight.Hint {
+	for _, h := range add {
+		if !slices.ContainsFunc(hs, func(x hindsight.Hint) bool { return x.Field == h.Field }) {
+			hs = append(hs, h)
+		}
+	}
+	return hs
 }
 
 // fill substitutes the bank placeholders.
