@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -8,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"unicode/utf8"
 
 	"github.com/hindsight-pm/hindsight"
@@ -17,36 +19,70 @@ import (
 const maxDocBytes = 8 << 20
 
 // readDoc reads a document from a path ("-" for stdin) and checks that it is
-// text: the error names the file and the line.
+// text: the error names the file and the line. It never reads more than
+// maxDocBytes+1 bytes, whatever the size of the file.
 func readDoc(a *app, path string) ([]byte, error) {
 	var b []byte
 	var err error
 	if path == "-" {
-		b, err = io.ReadAll(io.LimitReader(a.stdin, maxDocBytes+1))
+		b, err = readLimited(a.stdin, path)
 	} else {
-		var f *os.File
-		f, err = os.Open(path)
-		if err == nil {
-			defer f.Close()
-			var st os.FileInfo
-			if st, err = f.Stat(); err == nil && st.IsDir() {
-				return nil, hindsight.Errorf(hindsight.EInvalid, "%s: is a directory", path)
-			}
-			if err == nil {
-				b, err = io.ReadAll(io.LimitReader(f, maxDocBytes+1))
-			}
-		}
+		b, err = readFileLimited(path)
 	}
+	if err != nil {
+		return nil, err
+	}
+	if err := checkText(b); err != nil {
+		return nil, hindsight.Errorf(hindsight.EInvalid, "%s:%v", displayPath(path), err)
+	}
+	return b, nil
+}
+
+// readFileLimited reads a file of at most maxDocBytes: a larger one is
+// refused after reading one byte more than the limit, a directory at once.
+func readFileLimited(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, &hindsight.Error{Code: hindsight.EInvalid, Message: fmt.Sprintf("%s: %v", path, unwrapPathError(err)), Err: err}
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, &hindsight.Error{Code: hindsight.EInvalid, Message: fmt.Sprintf("%s: %v", path, unwrapPathError(err)), Err: err}
+	}
+	if st.IsDir() {
+		return nil, hindsight.Errorf(hindsight.EInvalid, "%s: is a directory", path)
+	}
+	if st.Mode().IsRegular() && st.Size() > maxDocBytes {
+		return nil, hindsight.Errorf(hindsight.ETooLarge, "%s: larger than %d MiB", path, maxDocBytes>>20)
+	}
+	return readLimited(f, path)
+}
+
+// readLimited reads r up to maxDocBytes and refuses more.
+func readLimited(r io.Reader, path string) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, maxDocBytes+1))
 	if err != nil {
 		return nil, &hindsight.Error{Code: hindsight.EInvalid, Message: fmt.Sprintf("%s: %v", displayPath(path), unwrapPathError(err)), Err: err}
 	}
 	if len(b) > maxDocBytes {
 		return nil, hindsight.Errorf(hindsight.ETooLarge, "%s: larger than %d MiB", displayPath(path), maxDocBytes>>20)
 	}
-	if err := checkText(b); err != nil {
-		return nil, hindsight.Errorf(hindsight.EInvalid, "%s:%v", displayPath(path), err)
-	}
 	return b, nil
+}
+
+// checkWritable refuses, before anything is written, to replace a file that
+// is read-only (no write permission bit set), as fmt -w and lint --fix would
+// otherwise replace it through a rename.
+func checkWritable(path string) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return hindsight.Errorf(hindsight.EInvalid, "%s: %v", path, unwrapPathError(err))
+	}
+	if st.Mode().Perm()&0o222 == 0 {
+		return hindsight.Errorf(hindsight.EInvalid, "%s: read-only file; not rewritten (make it writable first)", path)
+	}
+	return nil
 }
 
 func unwrapPathError(err error) error {
@@ -88,14 +124,25 @@ func checkText(b []byte) error {
 }
 
 // markdownFiles expands arguments: files as given, directories walked for
-// *.md and *.markdown files in lexical order.
+// *.md and *.markdown files in lexical order. A symbolic link found while
+// walking that cannot be followed (a loop, a dangling *.md link) or that
+// leads back into an enclosing folder is an error naming it.
 func markdownFiles(args []string) ([]string, error) {
-	return docFiles(args, false)
+	files, problems, err := docFiles(args, false)
+	if err != nil {
+		return nil, err
+	}
+	if len(problems) > 0 {
+		return nil, problems[0]
+	}
+	return files, nil
 }
 
-// docFiles is markdownFiles; html also takes *.html and *.htm files (for
-// import).
-func docFiles(args []string, html bool) ([]string, error) {
+// docFiles expands arguments like markdownFiles, and with html also takes
+// *.html and *.htm files (for import). Problems with single entries found
+// while walking (symbolic link loops, dangling links) are returned apart so
+// a caller may report them and go on.
+func docFiles(args []string, html bool) (files []string, problems []error, err error) {
 	var out []string
 	for _, a := range args {
 		if a == "-" {
@@ -104,7 +151,7 @@ func docFiles(args []string, html bool) ([]string, error) {
 		}
 		st, err := os.Stat(a)
 		if err != nil {
-			return nil, hindsight.Errorf(hindsight.EInvalid, "%s: %v", a, unwrapPathError(err))
+			return nil, nil, hindsight.Errorf(hindsight.EInvalid, "%s: %v", a, unwrapPathError(err))
 		}
 		if !st.IsDir() {
 			out = append(out, a)
@@ -113,7 +160,14 @@ func docFiles(args []string, html bool) ([]string, error) {
 		var found []string
 		err = filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
-				return err
+				if p == a {
+					return err
+				}
+				problems = append(problems, hindsight.Errorf(hindsight.EInvalid, "%s: %v", p, unwrapPathError(err)))
+				if d != nil && d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
 			}
 			if d.IsDir() {
 				name := d.Name()
@@ -122,24 +176,63 @@ func docFiles(args []string, html bool) ([]string, error) {
 				}
 				return nil
 			}
-			if ext := strings.ToLower(filepath.Ext(p)); ext != ".md" && ext != ".markdown" && !(html && (ext == ".html" || ext == ".htm")) {
-				return nil
+			ext := strings.ToLower(filepath.Ext(p))
+			doc := ext == ".md" || ext == ".markdown" || (html && (ext == ".html" || ext == ".htm"))
+			if d.Type()&fs.ModeSymlink != 0 {
+				if perr := linkProblem(a, p, doc); perr != nil {
+					problems = append(problems, perr)
+					return nil
+				}
+				if doc && !insideDir(a, p) {
+					// a link found by walking that leads out of the directory is
+					// not read: naming the directory names what is in it
+					return nil
+				}
 			}
-			if d.Type()&fs.ModeSymlink != 0 && !insideDir(a, p) {
-				// a link found by walking that leads out of the directory is
-				// not read: naming the directory names what is in it
-				return nil
+			if doc {
+				found = append(found, p)
 			}
-			found = append(found, p)
 			return nil
 		})
 		if err != nil {
-			return nil, hindsight.Errorf(hindsight.EInvalid, "%s: %v", a, err)
+			return nil, nil, hindsight.Errorf(hindsight.EInvalid, "%s: %v", a, err)
 		}
 		sort.Strings(found)
 		out = append(out, found...)
 	}
-	return out, nil
+	return out, problems, nil
+}
+
+// linkProblem reports a symbolic link met while walking dir that is a loop
+// (it resolves to itself, or to a folder that encloses it, which walking it
+// would repeat forever) or, for a document, that leads nowhere. Links to
+// other folders are not followed, as before.
+func linkProblem(dir, path string, doc bool) error {
+	target, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		switch {
+		case errors.Is(err, syscall.ELOOP) || strings.Contains(err.Error(), "too many links"):
+			return hindsight.Errorf(hindsight.EInvalid, "%s: symbolic link loop; not read", path)
+		case doc:
+			return hindsight.Errorf(hindsight.EInvalid, "%s: symbolic link to a missing file (%v); not read", path, unwrapPathError(err))
+		}
+		return nil
+	}
+	st, err := os.Stat(target)
+	if err != nil || !st.IsDir() {
+		return nil
+	}
+	abs, err := filepath.Abs(filepath.Dir(path))
+	if err != nil {
+		return nil
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = real
+	}
+	if rel, err := filepath.Rel(target, abs); err == nil && (rel == "." || !strings.HasPrefix(rel, "..")) {
+		return hindsight.Errorf(hindsight.EInvalid, "%s: symbolic link loop (it points to %s, a folder that encloses it); not followed", path, target)
+	}
+	return nil
 }
 
 // insideDir reports whether the link at path resolves to a file inside dir.

@@ -51,7 +51,13 @@ Markdown files; files that are not postmortems are skipped.`,
 					continue
 				}
 				doc, _ := markdown.Parse(src)
-				results = append(results, result{f, src, markdown.Render(doc)})
+				out := markdown.Render(doc)
+				if write && f != "-" && !bytes.Equal(src, out) {
+					if err := checkWritable(f); err != nil {
+						return err
+					}
+				}
+				results = append(results, result{f, src, out})
 			}
 			changed := 0
 			for _, r := range results {

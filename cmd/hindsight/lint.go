@@ -201,9 +201,9 @@ func collectInputs(a *app, args []string) ([]*lintInput, []error) {
 	}
 	for _, arg := range args {
 		if arg == "-" {
-			data, err := io.ReadAll(a.stdin)
+			data, err := readDoc(a, "-")
 			if err != nil {
-				errs = append(errs, hindsight.Errorf(hindsight.EInvalid, "reading standard input: %v", err))
+				errs = append(errs, err)
 				continue
 			}
 			add(&lintInput{path: "<stdin>", stdin: true, data: data})
@@ -234,7 +234,18 @@ func collectInputs(a *app, args []string) ([]*lintInput, []error) {
 				return nil
 			}
 			ext := strings.ToLower(filepath.Ext(name))
-			if (ext == ".md" || ext == ".markdown") && d.Type().IsRegular() {
+			doc := ext == ".md" || ext == ".markdown"
+			if d.Type()&fs.ModeSymlink != 0 {
+				if perr := linkProblem(arg, p, doc); perr != nil {
+					errs = append(errs, perr)
+					return nil
+				}
+				if doc && insideDir(arg, p) {
+					add(&lintInput{path: p, fromDir: true})
+				}
+				return nil
+			}
+			if doc && d.Type().IsRegular() {
 				add(&lintInput{path: p, fromDir: true})
 			}
 			return nil
@@ -289,9 +300,17 @@ func (c *configCache) get(dir string) (*lint.Config, error) {
 // lintOne reads, lints and (with --fix or --diff) fixes one input.
 func lintOne(in *lintInput, fl lintFlags, fixedCfg *lint.Config, configs *configCache, opt lint.Options) {
 	if !in.stdin {
-		data, err := os.ReadFile(in.path)
+		// the same limit and text check as fmt and import: a file larger
+		// than the limit is never read whole, and one that is not UTF-8 is
+		// refused rather than linted (and fixed) as replacement characters
+		data, err := readFileLimited(in.path)
+		if err == nil {
+			if terr := checkText(data); terr != nil {
+				err = hindsight.Errorf(hindsight.EInvalid, "%s:%v", in.path, terr)
+			}
+		}
 		if err != nil {
-			in.err = hindsight.Errorf(hindsight.EInvalid, "%s: %v", in.path, unwrapPathErr(err))
+			in.err = err
 			return
 		}
 		in.data = data
@@ -338,6 +357,10 @@ func lintOne(in *lintInput, fl lintFlags, fixedCfg *lint.Config, configs *config
 	}
 	if fl.diff {
 		in.diff = udiff.Unified(in.path, in.path+" (fixed)", string(in.data), string(fixed))
+		return
+	}
+	if err := checkWritable(in.path); err != nil {
+		in.err = err
 		return
 	}
 	if err := writeFileAtomic(in.path, fixed); err != nil {

@@ -65,7 +65,7 @@ so an interrupted import leaves only whole documents.`,
   hindsight --db postgres://hindsight@db/hindsight import confluence-export/`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			files, err := docFiles(args, true)
+			files, problems, err := docFiles(args, true)
 			if err != nil {
 				return err
 			}
@@ -83,7 +83,10 @@ so an interrupted import leaves only whole documents.`,
 			}
 			bar := newProgress(a.stderr, len(files))
 			counts := map[svc.ImportOutcome]int{}
-			skipped, unreadable, withFindings := 0, 0, 0
+			skipped, unreadable, withFindings := 0, len(problems), 0
+			for _, p := range problems {
+				fmt.Fprintln(a.stderr, "hindsight: not imported:", p)
+			}
 			var storeErr error
 			for i, f := range files {
 				bar.step(i, f)
@@ -123,7 +126,7 @@ so an interrupted import leaves only whole documents.`,
 			if o.DryRun {
 				verb = "would import (dry run)"
 			}
-			fmt.Fprintf(a.stdout, "%s %d file(s): %d created, %d updated, %d unchanged, %d rejected, %d unreadable; %d with findings", verb, len(files)-skipped, counts[svc.Created], counts[svc.Updated], counts[svc.Unchanged], counts[svc.Rejected], unreadable, withFindings)
+			fmt.Fprintf(a.stdout, "%s %d file(s): %d created, %d updated, %d unchanged, %d rejected, %d unreadable; %d with findings", verb, len(files)+len(problems)-skipped, counts[svc.Created], counts[svc.Updated], counts[svc.Unchanged], counts[svc.Rejected], unreadable, withFindings)
 			if skipped > 0 {
 				fmt.Fprintf(a.stdout, "; %d non-postmortem file(s) skipped", skipped)
 			}
