@@ -128,7 +128,7 @@ func checkShell(t *testing.T, where, body string) {
 	if m := inlineStyle.FindString(body); m != "" {
 		t.Errorf("%s: inline style %q", where, m)
 	}
-	for _, want := range []string{`<nav class="top-nav" aria-label="Main">`, `/app.css"`, `rel="icon"`} {
+	for _, want := range []string{`<nav class="top-nav" data-shell aria-label="Main">`, `/app.css"`, `rel="icon"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("%s: not in the shell: no %q", where, want)
 		}
