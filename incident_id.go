@@ -14,6 +14,15 @@ func FormatIncidentID(t time.Time, seq int) string {
 	return fmt.Sprintf("INC-%s-%03d", t.UTC().Format("20060102"), seq)
 }
 
+// IncidentDay is the day an incident's ID is numbered in: the UTC day of its
+// Start Time, or of now when the start is not set.
+func IncidentDay(start Time, now time.Time) time.Time {
+	if start.IsSet() {
+		return start.T
+	}
+	return now
+}
+
 // ParseIncidentID splits a valid Incident ID into its day and sequence.
 func ParseIncidentID(id string) (day time.Time, seq int, ok bool) {
 	m := incidentIDRe.FindStringSubmatch(id)

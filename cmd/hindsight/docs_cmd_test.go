@@ -34,6 +34,10 @@ func TestNewCommand(t *testing.T) {
 		len(doc.Summary.Services) != 2 || doc.Detection.Commander != "Dana Kim" || doc.Status != hindsight.StatusDraft {
 		t.Errorf("prefill lost: %+v", doc)
 	}
+	// the ID is derived from --start as the server derives it; the commander owns the document
+	if doc.Summary.IncidentID != hindsight.FormatIncidentID(doc.Summary.Start.T, 1) || doc.Summary.IncidentID != "INC-20261126-001" || doc.Owner != "Dana Kim" {
+		t.Errorf("id %q owner %q", doc.Summary.IncidentID, doc.Owner)
+	}
 	// never overwrites without --force
 	code, _, stderr = runIn(t, "", "new", "--title", "Other", "-o", file)
 	if code != 2 || !strings.Contains(stderr, "already exists") {
@@ -44,6 +48,32 @@ func TestNewCommand(t *testing.T) {
 	}
 	if code, _, _ = runIn(t, "", "new", "--title", "Other", "-o", file, "--force"); code != 0 {
 		t.Errorf("--force: exit %d", code)
+	}
+}
+
+// TestNewCommandTimeForms: --start takes every time form a document does,
+// converted to UTC; --owner wins over --commander.
+func TestNewCommandTimeForms(t *testing.T) {
+	for in, want := range map[string]string{
+		"2026-11-26 14:02":           "2026-11-26 14:02",
+		"2026-11-26 9:41 PM PT":      "2026-11-27 05:41",
+		"2026-11-26T14:02+09:00":     "2026-11-26 05:02",
+		"Nov 26, 2026 at 2:02 pm ET": "2026-11-26 19:02",
+		"2026-11-26 23:30 UTC-2":     "2026-11-27 01:30",
+	} {
+		code, out, stderr := runIn(t, "", "new", "--title", "X", "--start", in, "--commander", "Dana Kim", "--owner", "Sam Lee")
+		if code != 0 {
+			t.Fatalf("--start %q: exit %d %s", in, code, stderr)
+		}
+		doc, _ := markdown.Parse([]byte(out))
+		wantID := "INC-" + strings.ReplaceAll(want[:10], "-", "") + "-001"
+		if doc.Summary.Start.String() != want || doc.Summary.IncidentID != wantID || doc.Owner != "Sam Lee" || doc.Detection.Commander != "Dana Kim" {
+			t.Errorf("--start %q: start %q id %q owner %q", in, doc.Summary.Start.String(), doc.Summary.IncidentID, doc.Owner)
+		}
+	}
+	code, _, stderr := runIn(t, "", "new", "--start", "2026-11-26 10:00 IST")
+	if code != 2 || !strings.Contains(stderr, "IST") || !strings.Contains(stderr, "offset") {
+		t.Errorf("ambiguous zone: exit %d %q", code, stderr)
 	}
 }
 

@@ -39,9 +39,9 @@ they are filled. The file is never overwritten without --force.`,
 				p.Summary.Severity = sev
 			}
 			if start != "" {
-				t, ok := hindsight.ParseTime(start)
-				if !ok {
-					return hindsight.Errorf(hindsight.EInvalid, "--start %q: want a UTC time like 2026-11-26 14:02", start)
+				t, err := hindsight.ParseTimeIn(start, nil)
+				if err != nil {
+					return hindsight.Errorf(hindsight.EInvalid, "--start: %v; want a time like 2026-11-26 14:02 (UTC), 2026-11-26 9:41 AM PT or 2026-11-26T14:02+09:00", err)
 				}
 				p.Summary.Start = t
 			}
@@ -58,7 +58,16 @@ they are filled. The file is never overwritten without --force.`,
 					}
 				}
 			}
+			if id == "" && p.Summary.Start.IsSet() {
+				// numbered as the server numbers a new incident: the Start
+				// Time's UTC day, first of the day (import keeps it, or
+				// reports a clash)
+				p.Summary.IncidentID = hindsight.FormatIncidentID(hindsight.IncidentDay(p.Summary.Start, time.Now()), 1)
+			}
 			p.Detection.Commander = strings.TrimSpace(commander)
+			if p.Owner == "" {
+				p.Owner = p.Detection.Commander // as the web form does
+			}
 			out := markdown.RenderTemplate(p)
 			if output == "" || output == "-" {
 				_, err := a.stdout.Write(out)
@@ -77,11 +86,11 @@ they are filled. The file is never overwritten without --force.`,
 	f := cmd.Flags()
 	f.StringVar(&title, "title", "", "title of the incident")
 	f.StringVar(&severity, "severity", "", "severity: SEV-1 (worst) to SEV-4")
-	f.StringVar(&start, "start", "", "start time in UTC, e.g. \"2026-11-26 14:02\"")
+	f.StringVar(&start, "start", "", "start time, e.g. \"2026-11-26 14:02\" (UTC), \"2026-11-26 9:41 AM PT\", \"2026-11-26T14:02+09:00\"; sets the Incident ID's day")
 	f.StringSliceVar(&services, "service", nil, "affected service (repeat or comma-separate)")
-	f.StringVar(&commander, "commander", "", "incident commander")
-	f.StringVar(&owner, "owner", "", "owner of the postmortem document")
-	f.StringVar(&id, "id", "", "incident ID (INC-YYYYMMDD-NNN); the server allocates one when omitted")
+	f.StringVar(&commander, "commander", "", "incident commander (also the Owner unless --owner is given)")
+	f.StringVar(&owner, "owner", "", "owner of the postmortem document (default: the commander)")
+	f.StringVar(&id, "id", "", "incident ID (INC-YYYYMMDD-NNN); default INC-<start day>-001 when --start is given")
 	f.StringVarP(&output, "output", "o", "", "write to FILE instead of standard output")
 	f.BoolVar(&force, "force", false, "overwrite an existing file")
 	return cmd

@@ -125,10 +125,7 @@ func (s *Store) CreateIncident(ctx context.Context, c hindsight.IncidentCreate) 
 		return nil, hindsight.Errorf(hindsight.EInvalid, "create incident: the document is missing")
 	}
 	now := s.now()
-	day := now
-	if c.Doc.Summary.Start.IsSet() {
-		day = c.Doc.Summary.Start.T
-	}
+	day := hindsight.IncidentDay(c.Doc.Summary.Start, now)
 	doc := *c.Doc
 	var inc *hindsight.Incident
 	err := s.tx(ctx, func(tx *sql.Tx) error {
