@@ -44,11 +44,19 @@ type WebhookSubscription struct {
 	// Secret signs each delivery (HMAC-SHA256).
 	Secret string `json:"secret,omitempty"`
 	// Format is FormatJSON, FormatSlack or FormatTeams.
-	Format      string    `json:"format"`
-	Active      bool      `json:"active"`
-	Description string    `json:"description"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	Format string `json:"format"`
+	// Active is false while the subscription is disabled: its deliveries
+	// are paused (kept, and new events queued), not sent, until it is
+	// enabled again.
+	Active      bool   `json:"active"`
+	Description string `json:"description"`
+	// PausedAt is when it was disabled (zero while active). Read only.
+	PausedAt time.Time `json:"paused_at,omitzero"`
+	// Pending is how many of its deliveries wait to be sent (queued,
+	// retrying or paused): what removing it discards. Read only.
+	Pending   int       `json:"pending_deliveries"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Wants reports whether the subscription receives event.
@@ -103,6 +111,16 @@ type DeliveryFilter struct {
 	Limit int
 }
 
+// DeliveryClaim says which deliveries a worker takes.
+type DeliveryClaim struct {
+	// Subscription, when not zero, limits the claim to its deliveries.
+	Subscription int64
+	Now          time.Time
+	Lease        time.Duration
+	// Limit defaults to 10.
+	Limit int
+}
+
 // DeliveryAttempt is the outcome of one attempt of a delivery.
 type DeliveryAttempt struct {
 	ID         int64
@@ -133,25 +151,34 @@ type WebhookStore interface {
 	// CreateWebhook inserts s, setting its ID and times.
 	CreateWebhook(ctx context.Context, s *WebhookSubscription) error
 	// UpdateWebhook replaces a subscription's URL, events, secret, format,
-	// active flag and description; ENotFound when there is none.
+	// active flag and description; ENotFound when there is none. Disabling
+	// pauses its deliveries; enabling resumes them: its pending deliveries
+	// are due at once and their retry window is moved by the time it was
+	// paused (in the same transaction).
 	UpdateWebhook(ctx context.Context, s *WebhookSubscription) error
-	// DeleteWebhook removes a subscription and its deliveries.
-	DeleteWebhook(ctx context.Context, id int64) error
+	// DeleteWebhook removes a subscription and its deliveries and returns
+	// how many of those were pending (discarded).
+	DeleteWebhook(ctx context.Context, id int64) (int, error)
 	FindWebhookByID(ctx context.Context, id int64) (*WebhookSubscription, error)
 	FindWebhooks(ctx context.Context) ([]WebhookSubscription, error)
 
 	// FanOutOutbox turns up to limit undelivered outbox rows (oldest
-	// first) into one delivery per matching active subscription and marks
+	// first) into one delivery per matching subscription (active or
+	// paused) and marks
 	// the rows handed out, in one transaction; several processes may call
 	// it at once and each row is handed out exactly once. Deliveries are
 	// due at now and retried until now+retryFor. It returns the number of
 	// outbox rows handled.
 	FanOutOutbox(ctx context.Context, now time.Time, retryFor time.Duration, limit int) (int, error)
-	// ClaimDeliveries returns up to limit pending deliveries due at now
-	// and leases them until now+lease (another worker does not claim them
-	// before), in one transaction.
-	ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]WebhookDelivery, error)
-	// RecordAttempt records an attempt's outcome.
+	// ClaimDeliveries returns up to c.Limit pending deliveries due at
+	// c.Now, of active subscriptions (of c.Subscription when set), and
+	// leases them until c.Now+c.Lease (another worker does not claim them
+	// before), in one transaction. Per subscription and incident, only the
+	// earliest pending delivery (by outbox order) is claimable: an
+	// incident's next event waits while an earlier one is queued, leased
+	// or retrying, so a receiver gets one incident's events in order.
+	ClaimDeliveries(ctx context.Context, c DeliveryClaim) ([]WebhookDelivery, error)
+	// RecordAttempt records an attempt's outcome and ends its lease.
 	RecordAttempt(ctx context.Context, a DeliveryAttempt) error
 	// Redeliver makes a delivery pending again, due at now and retried
 	// until now+retryFor.

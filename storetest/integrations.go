@@ -33,6 +33,26 @@ func RunIntegrations(t *testing.T, open Opener) {
 		{"ClaimLeaseAttemptsRedeliver", testDeliveryLifecycle},
 		{"ConcurrentClaimsDisjoint", testConcurrentClaims},
 		{"OverdueQueuedOnce", testOverdueOnce},
+		{"ClaimPerSubscription", testClaimPerSubscription},
+		{"ClaimInIncidentOrder", testClaimIncidentOrder},
+		{"ConcurrentClaimsKeepIncidentOrder", testConcurrentClaimsOrder},
+	}
+	clocked := []struct {
+		name string
+		fn   func(t *testing.T, s integrationStore, clk *Clock)
+	}{
+		{"DisablePausesEnableResumesDeleteCounts", testPauseResume},
+	}
+	for _, tc := range clocked {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := NewClock(Epoch)
+			st := open(t, Config{Render: markdown.Render, Clock: clk.Now})
+			s, ok := st.(integrationStore)
+			if !ok {
+				t.Fatalf("%T does not implement hindsight.AlertStore and hindsight.WebhookStore", st)
+			}
+			tc.fn(t, s, clk)
+		})
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -505,12 +525,13 @@ func testWebhookCRUD(t *testing.T, s integrationStore) {
 	}
 	igCode(t, "update missing", s.UpdateWebhook(ctx, &hindsight.WebhookSubscription{ID: 999, URL: "x"}), hindsight.ENotFound)
 	igCode(t, "bad event name", s.CreateWebhook(ctx, &hindsight.WebhookSubscription{URL: "x", Events: []string{"a,b"}}), hindsight.EInvalid)
-	if err := s.DeleteWebhook(ctx, w.ID); err != nil {
-		t.Fatal(err)
+	if n, err := s.DeleteWebhook(ctx, w.ID); err != nil || n != 0 {
+		t.Fatalf("DeleteWebhook = %d, %v; want 0 pending discarded", n, err)
 	}
 	_, err = s.FindWebhookByID(ctx, w.ID)
 	igCode(t, "find deleted", err, hindsight.ENotFound)
-	igCode(t, "delete again", s.DeleteWebhook(ctx, w.ID), hindsight.ENotFound)
+	_, err = s.DeleteWebhook(ctx, w.ID)
+	igCode(t, "delete again", err, hindsight.ENotFound)
 }
 
 func igEvent(name string) hindsight.OutboxEvent {
@@ -555,6 +576,10 @@ func testFanOut(t *testing.T, s integrationStore) {
 		fmt.Sprintf("%d action_item.created %s false", all.ID, open.ID):   1,
 		fmt.Sprintf("%d incident.created %s true", created.ID, secret.ID): 1,
 		fmt.Sprintf("%d incident.created %s true", all.ID, secret.ID):     1,
+		// a disabled subscription is paused: its events wait for it
+		fmt.Sprintf("%d incident.created %s false", off.ID, open.ID):    1,
+		fmt.Sprintf("%d action_item.created %s false", off.ID, open.ID): 1,
+		fmt.Sprintf("%d incident.created %s true", off.ID, secret.ID):   1,
 	}
 	if jsonString(got) != jsonString(want) {
 		t.Fatalf("deliveries %v, want %v", got, want)
@@ -618,23 +643,25 @@ func testDeliveryLifecycle(t *testing.T, s integrationStore) {
 	if err := s.CreateWebhook(ctx, w); err != nil {
 		t.Fatal(err)
 	}
-	igCreate(t, s, hindsight.IncidentCreate{Outbox: []hindsight.OutboxEvent{igEvent(hindsight.EventIncidentCreated), igEvent(hindsight.EventActionItemCreated)}})
+	// two incidents: their deliveries do not wait for each other
+	igCreate(t, s, hindsight.IncidentCreate{Outbox: []hindsight.OutboxEvent{igEvent(hindsight.EventIncidentCreated)}})
+	igCreate(t, s, hindsight.IncidentCreate{Outbox: []hindsight.OutboxEvent{igEvent(hindsight.EventIncidentCreated)}})
 	t0 := Epoch.Add(time.Hour)
 	if _, err := s.FanOutOutbox(ctx, t0, 10*time.Minute, 10); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.ClaimDeliveries(ctx, t0, time.Minute, 1)
+	got, err := igClaim(s, t0, 1)
 	if err != nil || len(got) != 1 {
 		t.Fatalf("claim 1: %d, %v", len(got), err)
 	}
 	first := got[0]
 	// leased: a second claim gets only the other one
-	got, err = s.ClaimDeliveries(ctx, t0, time.Minute, 10)
+	got, err = igClaim(s, t0, 10)
 	if err != nil || len(got) != 1 || got[0].ID == first.ID {
 		t.Fatalf("claim while leased: %+v, %v", got, err)
 	}
 	second := got[0]
-	if got, _ := s.ClaimDeliveries(ctx, t0.Add(30*time.Second), time.Minute, 10); len(got) != 0 {
+	if got, _ := igClaim(s, t0.Add(30*time.Second), 10); len(got) != 0 {
 		t.Fatalf("claimed %d leased deliveries", len(got))
 	}
 	// the first fails and is due again later; the second succeeds
@@ -652,10 +679,10 @@ func testDeliveryLifecycle(t *testing.T, s integrationStore) {
 	if err != nil || d.Status != hindsight.DeliveryDelivered || d.Attempts != 1 || !d.DeliveredAt.Equal(t0) {
 		t.Fatalf("after a good attempt: %+v, %v", d, err)
 	}
-	if got, _ := s.ClaimDeliveries(ctx, t0.Add(90*time.Second), time.Minute, 10); len(got) != 0 {
+	if got, _ := igClaim(s, t0.Add(90*time.Second), 10); len(got) != 0 {
 		t.Fatalf("claimed a delivery before it was due: %+v", got)
 	}
-	got, err = s.ClaimDeliveries(ctx, t0.Add(2*time.Minute), time.Minute, 10)
+	got, err = igClaim(s, t0.Add(2*time.Minute), 10)
 	if err != nil || len(got) != 1 || got[0].ID != first.ID || got[0].Attempts != 1 {
 		t.Fatalf("claim when due: %+v, %v", got, err)
 	}
@@ -671,7 +698,7 @@ func testDeliveryLifecycle(t *testing.T, s integrationStore) {
 	if err := s.Redeliver(ctx, first.ID, t1, time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	got, err = s.ClaimDeliveries(ctx, t1, time.Minute, 10)
+	got, err = igClaim(s, t1, 10)
 	if err != nil || len(got) != 1 || got[0].ID != first.ID || !got[0].RetryUntil.Equal(t1.Add(time.Hour)) {
 		t.Fatalf("claim after redeliver: %+v, %v", got, err)
 	}
@@ -679,9 +706,10 @@ func testDeliveryLifecycle(t *testing.T, s integrationStore) {
 	igCode(t, "attempt of missing", s.RecordAttempt(ctx, hindsight.DeliveryAttempt{ID: 999, At: t1}), hindsight.ENotFound)
 	_, err = s.FindDeliveryByID(ctx, 999)
 	igCode(t, "find missing", err, hindsight.ENotFound)
-	// deleting the subscription removes its deliveries
-	if err := s.DeleteWebhook(ctx, w.ID); err != nil {
-		t.Fatal(err)
+	// deleting the subscription removes its deliveries (one pending: the
+	// redelivered one, claimed but not attempted)
+	if n, err := s.DeleteWebhook(ctx, w.ID); err != nil || n != 1 {
+		t.Fatalf("DeleteWebhook = %d, %v; want 1 pending discarded", n, err)
 	}
 	if ds, _ := s.FindDeliveries(ctx, hindsight.DeliveryFilter{}); len(ds) != 0 {
 		t.Fatalf("%d deliveries left after the subscription was deleted", len(ds))
@@ -742,7 +770,7 @@ func testConcurrentClaims(t *testing.T, s integrationStore) {
 		go func() {
 			defer wg.Done()
 			for {
-				ds, err := s.ClaimDeliveries(ctx, now, time.Minute, 4)
+				ds, err := igClaim(s, now, 4)
 				if err != nil {
 					t.Error(err)
 					return

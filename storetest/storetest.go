@@ -77,6 +77,13 @@ func (c *Clock) Now() time.Time {
 	return c.t
 }
 
+// Advance moves the clock d forward.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
 // Epoch is when the suite's clock starts.
 var Epoch = time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
 

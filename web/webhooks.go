@@ -104,7 +104,7 @@ func (u *UI) webhookToggle(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, err)
 		return
 	}
-	state := "disabled"
+	state := "disabled: its deliveries are paused"
 	if s.Active {
 		state = "enabled"
 	}
@@ -118,11 +118,16 @@ func (u *UI) webhookDelete(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, err)
 		return
 	}
-	if err := u.wh.Delete(r.Context(), id); err != nil {
+	n, err := u.wh.Remove(r.Context(), id)
+	if err != nil {
 		u.fail(w, r, err)
 		return
 	}
-	u.redirectFlash(w, r, "/admin/webhooks", flashOK, "Webhook "+strconv.FormatInt(id, 10)+" and its delivery log are deleted.")
+	msg := "Webhook " + strconv.FormatInt(id, 10) + " and its delivery log are deleted."
+	if n > 0 {
+		msg = "Webhook " + strconv.FormatInt(id, 10) + " is deleted; its " + strconv.Itoa(n) + " pending deliveries are discarded."
+	}
+	u.redirectFlash(w, r, "/admin/webhooks", flashOK, msg)
 }
 
 // webhookRedeliver queues a delivery again.

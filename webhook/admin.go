@@ -116,6 +116,7 @@ func (w *Webhooks) Create(ctx context.Context, in Input) (*hindsight.WebhookSubs
 	if err := w.store.CreateWebhook(ctx, s); err != nil {
 		return nil, err
 	}
+	w.pokeDispatcher()
 	return s, nil
 }
 
@@ -135,11 +136,22 @@ func (w *Webhooks) Update(ctx context.Context, id int64, in Input) (*hindsight.W
 	if err := w.store.UpdateWebhook(ctx, s); err != nil {
 		return nil, err
 	}
+	w.pokeDispatcher() // enabled: its runner starts now
 	return s, nil
 }
 
 // Delete removes a subscription and its deliveries.
-func (w *Webhooks) Delete(ctx context.Context, id int64) error { return w.store.DeleteWebhook(ctx, id) }
+func (w *Webhooks) Delete(ctx context.Context, id int64) error {
+	_, err := w.Remove(ctx, id)
+	return err
+}
+
+// Remove removes a subscription and its deliveries and returns how many
+// of those were pending (discarded; the subscription's Pending showed it
+// before). Disabling a subscription pauses them instead.
+func (w *Webhooks) Remove(ctx context.Context, id int64) (int, error) {
+	return w.store.DeleteWebhook(ctx, id)
+}
 
 // Get returns one subscription (with its secret).
 func (w *Webhooks) Get(ctx context.Context, id int64) (*hindsight.WebhookSubscription, error) {
@@ -169,5 +181,9 @@ func (w *Webhooks) Redeliver(ctx context.Context, id int64) (*hindsight.WebhookD
 	if err := w.store.Redeliver(ctx, id, w.now(), w.cfg.RetryFor); err != nil {
 		return nil, err
 	}
-	return w.store.FindDeliveryByID(ctx, id)
+	d, err := w.store.FindDeliveryByID(ctx, id)
+	if err == nil {
+		w.kickRunner(d.SubscriptionID)
+	}
+	return d, err
 }

@@ -145,10 +145,13 @@ func (w *Webhooks) apiDelete(rw http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := w.Delete(r.Context(), id); err != nil {
+	n, err := w.Remove(r.Context(), id)
+	if err != nil {
 		return err
 	}
-	rw.WriteHeader(http.StatusNoContent)
+	// the count was shown before (pending_deliveries of GET); this is what
+	// the removal discarded
+	writeJSON(rw, http.StatusOK, map[string]any{"id": id, "discarded_deliveries": n})
 	return nil
 }
 

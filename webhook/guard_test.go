@@ -3,6 +3,8 @@ package webhook_test
 import (
 	"context"
 	"errors"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -233,7 +235,9 @@ func TestConnectionErrorsAreUniform(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer silent.Close()
-	tlsOnly := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	tlsOnly := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	tlsOnly.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake
+	tlsOnly.StartTLS()
 	defer tlsOnly.Close()
 	subscribe(t, w, "http://"+closedAddr+"/", "k", "json", hindsight.EventIncidentCreated)
 	subscribe(t, w, "http://"+silent.Addr().String()+"/", "k", "json", hindsight.EventIncidentCreated)

@@ -1,12 +1,20 @@
 // Package webhook delivers Hindsight's events to outbound webhooks:
-// subscriptions managed by admins (URL, events, secret, format json or
-// slack, active), and a worker that turns the outbox the application
+// subscriptions managed by admins (URL, events, secret, format json, slack
+// or teams, active), and a worker that turns the outbox the application
 // service fills into one delivery per matching subscription, signs each
 // (X-Hindsight-Signature over the timestamp and the body), and retries it
 // with exponential backoff and jitter for a bounded time. Deliveries live
 // in the database (hindsight.WebhookStore), so they survive a restart, and
 // several `serve` processes on one PostgreSQL share the work: rows are
-// claimed with FOR UPDATE SKIP LOCKED there, and SQLite serializes writers.
+// claimed with FOR UPDATE SKIP LOCKED and a lease there, and SQLite
+// serializes writers.
+//
+// Each subscription is its own queue with its own runner (worker.go): a
+// receiver that hangs or fails delays only its own deliveries. Within a
+// subscription, one incident's events are delivered in the order they
+// happened (the next waits while an earlier one is pending). A disabled
+// subscription is paused: its deliveries wait, and go on when it is
+// enabled again; only removing it discards them.
 //
 // Restricted incidents: a delivery for a restricted incident carries the
 // event name, time and incident ID only, never its title, severity or
@@ -43,15 +51,20 @@ type Config struct {
 	// half and all of it.
 	BaseDelay time.Duration
 	MaxDelay  time.Duration
-	// Poll is how often the worker looks for work (default 2s).
+	// Poll is how often the worker looks for new events and each
+	// subscription for due deliveries (default 1s).
 	Poll time.Duration
 	// Lease is how long a claimed delivery is kept from other workers
 	// while it is attempted (default 2 minutes; more than Timeout).
 	Lease time.Duration
 	// Timeout bounds one attempt (default 10s).
 	Timeout time.Duration
-	// Batch is how many deliveries one pass claims (default 20), and
-	// Parallel how many it sends at once (default 4).
+	// Parallel is how many deliveries of one subscription are attempted
+	// at once (default 4; one incident's events are never attempted at
+	// once: they go in order). Subscriptions do not share it: each has its
+	// own queue and runner, so a hanging receiver holds up only its own.
+	// Batch is how many deliveries a subscription's pass of Tick claims at
+	// a time (default 20).
 	Batch    int
 	Parallel int
 	// OverdueEvery is how often overdue action items are looked for
@@ -87,6 +100,8 @@ type Webhooks struct {
 
 	mu          sync.Mutex
 	lastOverdue time.Time
+	runners     map[int64]*runner // one per active subscription, under Start
+	poke        chan struct{}     // wakes the dispatcher (a subscription enabled or added)
 }
 
 // New returns the webhooks over st, which must implement
@@ -104,7 +119,7 @@ func New(st hindsight.Store, cfg Config) (*Webhooks, error) {
 	def(&cfg.RetryFor, 24*time.Hour)
 	def(&cfg.BaseDelay, 30*time.Second)
 	def(&cfg.MaxDelay, time.Hour)
-	def(&cfg.Poll, 2*time.Second)
+	def(&cfg.Poll, time.Second)
 	def(&cfg.Timeout, 10*time.Second)
 	def(&cfg.Lease, 2*time.Minute)
 	def(&cfg.OverdueEvery, time.Hour)
@@ -124,7 +139,7 @@ func New(st hindsight.Store, cfg Config) (*Webhooks, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	w := &Webhooks{store: ws, incidents: st, cfg: cfg, log: cfg.Logger}
+	w := &Webhooks{store: ws, incidents: st, cfg: cfg, log: cfg.Logger, runners: map[int64]*runner{}, poke: make(chan struct{}, 1)}
 	if w.log == nil {
 		w.log = slog.Default()
 	}
@@ -135,141 +150,6 @@ func New(st hindsight.Store, cfg Config) (*Webhooks, error) {
 func (w *Webhooks) Store() hindsight.WebhookStore { return w.store }
 
 func (w *Webhooks) now() time.Time { return w.cfg.Now().UTC() }
-
-// Start runs the worker in a goroutine until ctx is done.
-func (w *Webhooks) Start(ctx context.Context) {
-	go func() {
-		t := time.NewTicker(w.cfg.Poll)
-		defer t.Stop()
-		for {
-			if _, err := w.Tick(ctx); err != nil && ctx.Err() == nil {
-				w.log.ErrorContext(ctx, "webhook worker", "err", err)
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-		}
-	}()
-}
-
-// TickStats says what one pass did.
-type TickStats struct {
-	FannedOut int // outbox events handed out
-	Attempted int // deliveries attempted
-	Delivered int // of which succeeded
-	Overdue   int // overdue events queued
-}
-
-// Tick does one pass of the worker: the overdue check when due, the
-// fan-out of the outbox, and one attempt of every due delivery (up to a
-// few batches). Tests and `hindsight webhook` call it directly.
-func (w *Webhooks) Tick(ctx context.Context) (TickStats, error) {
-	var st TickStats
-	if w.overdueDue() {
-		n, err := w.CheckOverdue(ctx)
-		if err != nil {
-			w.log.ErrorContext(ctx, "overdue check", "err", err)
-		}
-		st.Overdue = n
-	}
-	for range 10 {
-		n, err := w.store.FanOutOutbox(ctx, w.now(), w.cfg.RetryFor, 200)
-		if err != nil {
-			return st, err
-		}
-		st.FannedOut += n
-		if n < 200 {
-			break
-		}
-	}
-	for range 5 {
-		ds, err := w.store.ClaimDeliveries(ctx, w.now(), w.cfg.Lease, w.cfg.Batch)
-		if err != nil {
-			return st, err
-		}
-		if len(ds) == 0 {
-			break
-		}
-		ok := w.attemptAll(ctx, ds)
-		st.Attempted += len(ds)
-		st.Delivered += ok
-		if len(ds) < w.cfg.Batch {
-			break
-		}
-	}
-	return st, nil
-}
-
-func (w *Webhooks) overdueDue() bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	now := w.now()
-	if !w.lastOverdue.IsZero() && now.Sub(w.lastOverdue) < w.cfg.OverdueEvery {
-		return false
-	}
-	w.lastOverdue = now
-	return true
-}
-
-func (w *Webhooks) attemptAll(ctx context.Context, ds []hindsight.WebhookDelivery) int {
-	subs := map[int64]*hindsight.WebhookSubscription{}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	ok := 0
-	sem := make(chan struct{}, w.cfg.Parallel)
-	for i := range ds {
-		d := &ds[i]
-		sub, seen := subs[d.SubscriptionID]
-		if !seen {
-			s, err := w.store.FindWebhookByID(ctx, d.SubscriptionID)
-			if err != nil {
-				s = nil
-			}
-			subs[d.SubscriptionID], sub = s, s
-		}
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			if w.attempt(ctx, sub, d) {
-				mu.Lock()
-				ok++
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	return ok
-}
-
-// attempt sends one delivery once and records the outcome.
-func (w *Webhooks) attempt(ctx context.Context, sub *hindsight.WebhookSubscription, d *hindsight.WebhookDelivery) bool {
-	a := hindsight.DeliveryAttempt{ID: d.ID}
-	var retryAfter time.Duration
-	switch {
-	case sub == nil:
-		a.Error = "the subscription no longer exists"
-	case !sub.Active:
-		a.Error = "the subscription is disabled"
-	default:
-		a.StatusCode, retryAfter, a.Error = w.send(ctx, sub, d)
-		a.OK = a.Error == ""
-	}
-	a.At = w.now()
-	if !a.OK && sub != nil && sub.Active {
-		a.Next = w.nextAttempt(d, a.At, retryAfter)
-	}
-	if err := w.store.RecordAttempt(context.WithoutCancel(ctx), a); err != nil {
-		w.log.ErrorContext(ctx, "record webhook attempt", "delivery", d.ID, "err", err)
-	}
-	if !a.OK {
-		w.log.WarnContext(ctx, "webhook delivery failed", "delivery", d.ID, "event", d.Event, "attempt", d.Attempts+1, "status", a.StatusCode, "err", a.Error, "gave_up", a.Next.IsZero())
-	}
-	return a.OK
-}
 
 // nextAttempt is the time of the next attempt after the (d.Attempts+1)-th
 // failed: BaseDelay doubled per attempt, at most MaxDelay, jittered to

@@ -212,7 +212,14 @@ func TestGiveUpAndRedeliver(t *testing.T) {
 		t.Fatalf("%d failed deliveries after retrying for over an hour, want 3 (incident.created, action_item.created and .overdue)", len(failed))
 	}
 	for _, d := range failed {
-		if d.Attempts < 5 || d.UpdatedAt.After(d.RetryUntil) {
+		// incident.created was retried for the hour; the incident's later
+		// events waited behind it (one incident's events go in order) and
+		// had their one attempt once it gave up
+		least := 1
+		if d.Event == hindsight.EventIncidentCreated {
+			least = 5
+		}
+		if d.Attempts < least || d.UpdatedAt.After(d.RetryUntil) {
 			t.Errorf("delivery %d: %d attempts, last at %v, retry until %v", d.ID, d.Attempts, d.UpdatedAt, d.RetryUntil)
 		}
 	}
@@ -392,7 +399,7 @@ func TestAdminAPI(t *testing.T) {
 		{"RedeliverMissing", "POST", "/api/v1/webhook-deliveries/42/redeliver", "", 404, "not found"},
 		{"CreateSecond", "POST", "/api/v1/webhooks", `{"url":"https://hooks.example.com/b","events":["incident.published"]}`, 201, "whsec_"},
 		{"Enable", "PATCH", "/api/v1/webhooks/1", `{"active":true}`, 200, `"active":true`},
-		{"Delete", "DELETE", "/api/v1/webhooks/2", "", 204, ""},
+		{"Delete", "DELETE", "/api/v1/webhooks/2", "", 200, `"discarded_deliveries":0`},
 		{"DeleteAgain", "DELETE", "/api/v1/webhooks/2", "", 404, "not found"},
 	}
 	for _, tc := range tests {

@@ -112,9 +112,9 @@ Events: ` + strings.Join(hindsight.WebhookEvents, ", ") + ` (or * for all).`,
 					return printJSON(a.stdout, subs)
 				}
 				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tURL\tFORMAT\tACTIVE\tEVENTS\tDESCRIPTION")
+				fmt.Fprintln(tw, "ID\tURL\tFORMAT\tACTIVE\tPENDING\tEVENTS\tDESCRIPTION")
 				for _, s := range subs {
-					fmt.Fprintf(tw, "%d\t%s\t%s\t%v\t%s\t%s\n", s.ID, s.URL, s.Format, s.Active, strings.Join(s.Events, ","), s.Description)
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%v\t%d\t%s\t%s\n", s.ID, s.URL, s.Format, s.Active, s.Pending, strings.Join(s.Events, ","), s.Description)
 				}
 				return tw.Flush()
 			})
@@ -122,25 +122,41 @@ Events: ` + strings.Join(hindsight.WebhookEvents, ", ") + ` (or * for all).`,
 	}
 	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 
+	var yes bool
 	remove := &cobra.Command{
 		Use:     "remove ID",
 		Aliases: []string{"rm"},
-		Short:   "Remove a webhook subscription and its delivery log",
-		Args:    cobra.ExactArgs(1),
+		Short:   "Remove a webhook subscription, its delivery log and its pending deliveries",
+		Long: `Remove a webhook subscription and its delivery log. Its pending deliveries
+(queued, retrying or paused) are discarded: when it has any, the command says
+how many and removes nothing unless --yes is given. To stop deliveries for a
+while without losing them, disable the subscription instead (PATCH
+/api/v1/webhooks/ID {"active": false}, or the admin page): it is paused, and
+enabling it again resumes them.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := parseID("webhook", args[0])
 			if err != nil {
 				return err
 			}
 			return withWebhooks(cmd.Context(), a, func(w *webhook.Webhooks) error {
-				if err := w.Delete(cmd.Context(), id); err != nil {
+				s, err := w.Get(cmd.Context(), id)
+				if err != nil {
 					return err
 				}
-				fmt.Fprintf(a.stdout, "webhook %d removed\n", id)
+				if s.Pending > 0 && !yes {
+					return hindsight.Errorf(hindsight.EConflict, "webhook %d has %d pending deliveries that removing it discards: run again with --yes to remove it anyway (disabling it pauses them instead)", id, s.Pending)
+				}
+				n, err := w.Remove(cmd.Context(), id)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "webhook %d removed; %d pending deliveries discarded\n", id, n)
 				return nil
 			})
 		},
 	}
+	remove.Flags().BoolVarP(&yes, "yes", "y", false, "remove it even when deliveries are pending (they are discarded)")
 
 	var status string
 	var sub int64

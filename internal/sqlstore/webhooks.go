@@ -49,13 +49,18 @@ func (s *Store) CreateWebhook(ctx context.Context, w *hindsight.WebhookSubscript
 		return err
 	}
 	now := s.now()
-	err := s.w.QueryRowContext(ctx, s.d.Rebind(`INSERT INTO webhook_subscriptions (url, events, secret, format, active, description, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`), w.URL, strings.Join(w.Events, ","), w.Secret, w.Format, w.Active, w.Description,
+	var paused any
+	w.PausedAt = time.Time{}
+	if !w.Active {
+		paused, w.PausedAt = s.d.Time(now), now
+	}
+	err := s.w.QueryRowContext(ctx, s.d.Rebind(`INSERT INTO webhook_subscriptions (url, events, secret, format, active, description, paused_at, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`), w.URL, strings.Join(w.Events, ","), w.Secret, w.Format, w.Active, w.Description, paused,
 		s.d.Time(now), s.d.Time(now)).Scan(&w.ID)
 	if err != nil {
 		return internal("create webhook", err)
 	}
-	w.CreatedAt, w.UpdatedAt = now, now
+	w.CreatedAt, w.UpdatedAt, w.Pending = now, now, 0
 	return nil
 }
 
@@ -65,23 +70,103 @@ func (s *Store) UpdateWebhook(ctx context.Context, w *hindsight.WebhookSubscript
 		return err
 	}
 	now := s.now()
-	res, err := s.w.ExecContext(ctx, s.d.Rebind(`UPDATE webhook_subscriptions SET url = ?, events = ?, secret = ?, format = ?, active = ?, description = ?, updated_at = ? WHERE id = ?`),
-		w.URL, strings.Join(w.Events, ","), w.Secret, w.Format, w.Active, w.Description, s.d.Time(now), w.ID)
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var wasActive bool
+		var pausedAt time.Time
+		err := tx.QueryRowContext(ctx, s.d.Rebind(`SELECT active, paused_at FROM webhook_subscriptions WHERE id = ?`+s.forUpdate()), w.ID).Scan(&wasActive, timeScan{&pausedAt})
+		if errors.Is(err, sql.ErrNoRows) {
+			return webhookNotFound(w.ID)
+		}
+		if err != nil {
+			return err
+		}
+		switch {
+		case wasActive && !w.Active:
+			pausedAt = now
+		case !wasActive && w.Active:
+			if err := s.resumeDeliveries(ctx, tx, w.ID, pausedAt, now); err != nil {
+				return err
+			}
+			pausedAt = time.Time{}
+		}
+		var paused any
+		if !pausedAt.IsZero() {
+			paused = s.d.Time(pausedAt)
+		}
+		if _, err := tx.ExecContext(ctx, s.d.Rebind(`UPDATE webhook_subscriptions SET url = ?, events = ?, secret = ?, format = ?, active = ?, description = ?, paused_at = ?, updated_at = ? WHERE id = ?`),
+			w.URL, strings.Join(w.Events, ","), w.Secret, w.Format, w.Active, w.Description, paused, s.d.Time(now), w.ID); err != nil {
+			return err
+		}
+		w.PausedAt = pausedAt
+		return tx.QueryRowContext(ctx, s.d.Rebind(`SELECT count(*) FROM webhook_deliveries WHERE subscription_id = ? AND status = ?`), w.ID, hindsight.DeliveryPending).Scan(&w.Pending)
+	})
 	if err != nil {
 		return internal("update webhook", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return internal("update webhook", err)
-	} else if n == 0 {
-		return webhookNotFound(w.ID)
 	}
 	w.UpdatedAt = now
 	return nil
 }
 
+// forUpdate locks the rows read on PostgreSQL (SQLite's writer holds the
+// whole database already).
+func (s *Store) forUpdate() string {
+	if s.postgres() {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// resumeDeliveries makes a re-enabled subscription's pending deliveries
+// due at now and moves each one's retry window by the time it spent
+// paused (since pausedAt, or since it was queued when that was later).
+func (s *Store) resumeDeliveries(ctx context.Context, tx *sql.Tx, sub int64, pausedAt, now time.Time) error {
+	rows, err := tx.QueryContext(ctx, s.d.Rebind(`SELECT id, retry_until, created_at FROM webhook_deliveries WHERE subscription_id = ? AND status = ?`), sub, hindsight.DeliveryPending)
+	if err != nil {
+		return err
+	}
+	type pending struct {
+		id             int64
+		until, created time.Time
+	}
+	var ps []pending
+	for rows.Next() {
+		var p pending
+		if err := rows.Scan(&p.id, timeScan{&p.until}, timeScan{&p.created}); err != nil {
+			rows.Close()
+			return err
+		}
+		ps = append(ps, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, p := range ps {
+		until := p.until
+		if !pausedAt.IsZero() {
+			since := pausedAt
+			if p.created.After(since) {
+				since = p.created
+			}
+			if now.After(since) {
+				until = until.Add(now.Sub(since))
+			}
+		}
+		if _, err := tx.ExecContext(ctx, s.d.Rebind(`UPDATE webhook_deliveries SET next_attempt_at = ?, retry_until = ?, updated_at = ? WHERE id = ?`),
+			s.d.Time(now), s.d.Time(until), s.d.Time(now), p.id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // DeleteWebhook implements hindsight.WebhookStore.
-func (s *Store) DeleteWebhook(ctx context.Context, id int64) error {
-	return internal("delete webhook", s.tx(ctx, func(tx *sql.Tx) error {
+func (s *Store) DeleteWebhook(ctx context.Context, id int64) (int, error) {
+	pending := 0
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, s.d.Rebind(`SELECT count(*) FROM webhook_deliveries WHERE subscription_id = ? AND status = ?`), id, hindsight.DeliveryPending).Scan(&pending); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, s.d.Rebind(`DELETE FROM webhook_deliveries WHERE subscription_id = ?`), id); err != nil {
 			return err
 		}
@@ -95,15 +180,20 @@ func (s *Store) DeleteWebhook(ctx context.Context, id int64) error {
 			return webhookNotFound(id)
 		}
 		return nil
-	}))
+	})
+	if err != nil {
+		return 0, internal("delete webhook", err)
+	}
+	return pending, nil
 }
 
-const webhookCols = `id, url, events, secret, format, active, description, created_at, updated_at`
+const webhookCols = `id, url, events, secret, format, active, description, paused_at,
+(SELECT count(*) FROM webhook_deliveries d WHERE d.subscription_id = webhook_subscriptions.id AND d.status = 'pending'), created_at, updated_at`
 
 func scanWebhook(sc interface{ Scan(...any) error }) (*hindsight.WebhookSubscription, error) {
 	var w hindsight.WebhookSubscription
 	var events string
-	if err := sc.Scan(&w.ID, &w.URL, &events, &w.Secret, &w.Format, &w.Active, &w.Description, timeScan{&w.CreatedAt}, timeScan{&w.UpdatedAt}); err != nil {
+	if err := sc.Scan(&w.ID, &w.URL, &events, &w.Secret, &w.Format, &w.Active, &w.Description, timeScan{&w.PausedAt}, &w.Pending, timeScan{&w.CreatedAt}, timeScan{&w.UpdatedAt}); err != nil {
 		return nil, err
 	}
 	w.Events = []string{}
@@ -176,6 +266,15 @@ func (s *Store) FanOutOutbox(ctx context.Context, now time.Time, retryFor time.D
 	}
 	n := 0
 	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if s.postgres() {
+			// one fan-out at a time: two at once (rows 1-200 and 201-400)
+			// could queue an incident's later event before its earlier
+			// one, and the claim's per-incident order needs the earlier
+			// one queued first
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7316029904)`); err != nil {
+				return err
+			}
+		}
 		rows, err := tx.QueryContext(ctx, s.d.Rebind(`SELECT id, at, incident_id, event, payload FROM outbox WHERE delivered_at IS NULL ORDER BY id LIMIT ?`+s.skipLocked()), limit)
 		if err != nil {
 			return err
@@ -196,7 +295,7 @@ func (s *Store) FanOutOutbox(ctx context.Context, now time.Time, retryFor time.D
 		if len(batch) == 0 {
 			return nil
 		}
-		subs, err := s.findWebhooks(ctx, tx, true)
+		subs, err := s.findWebhooks(ctx, tx, false) // paused ones too: their events wait for them
 		if err != nil {
 			return err
 		}
@@ -253,15 +352,28 @@ func scanDelivery(sc interface{ Scan(...any) error }) (*hindsight.WebhookDeliver
 }
 
 // ClaimDeliveries implements hindsight.WebhookStore.
-func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]hindsight.WebhookDelivery, error) {
+func (s *Store) ClaimDeliveries(ctx context.Context, c hindsight.DeliveryClaim) ([]hindsight.WebhookDelivery, error) {
+	limit := c.Limit
 	if limit <= 0 {
 		limit = 10
 	}
+	now := s.d.Time(c.Now)
+	where := `d.status = ? AND d.next_attempt_at <= ? AND (d.lease_until IS NULL OR d.lease_until <= ?)`
+	args := []any{hindsight.DeliveryPending, now, now}
+	if c.Subscription != 0 {
+		where += ` AND d.subscription_id = ?`
+		args = append(args, c.Subscription)
+	}
+	// active subscriptions only (a disabled one is paused), and per
+	// subscription and incident the earliest pending delivery only
+	where += ` AND EXISTS (SELECT 1 FROM webhook_subscriptions s WHERE s.id = d.subscription_id AND s.active = ?)
+AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.subscription_id = d.subscription_id AND e.incident_id = d.incident_id
+  AND e.status = ? AND e.outbox_id < d.outbox_id)`
+	args = append(args, true, hindsight.DeliveryPending, limit)
 	var out []hindsight.WebhookDelivery
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, s.d.Rebind(`SELECT `+deliveryCols+` FROM webhook_deliveries
-WHERE status = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`+s.skipLocked()),
-			hindsight.DeliveryPending, s.d.Time(now), limit)
+		rows, err := tx.QueryContext(ctx, s.d.Rebind(`SELECT `+deliveryCols+` FROM webhook_deliveries d
+WHERE `+where+` ORDER BY d.next_attempt_at, d.id LIMIT ?`+s.skipLocked()), args...)
 		if err != nil {
 			return err
 		}
@@ -277,9 +389,9 @@ WHERE status = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`+
 		if err := rows.Err(); err != nil {
 			return err
 		}
+		until := s.d.Time(c.Now.Add(c.Lease))
 		for i := range out {
-			out[i].NextAttempt = now.Add(lease)
-			if _, err := tx.ExecContext(ctx, s.d.Rebind(`UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id = ?`), s.d.Time(out[i].NextAttempt), out[i].ID); err != nil {
+			if _, err := tx.ExecContext(ctx, s.d.Rebind(`UPDATE webhook_deliveries SET lease_until = ? WHERE id = ?`), until, out[i].ID); err != nil {
 				return err
 			}
 		}
@@ -309,7 +421,7 @@ func (s *Store) RecordAttempt(ctx context.Context, a hindsight.DeliveryAttempt) 
 		msg = clean(msg[:1000])
 	}
 	res, err := s.w.ExecContext(ctx, s.d.Rebind(`UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, last_status = ?, last_error = ?,
-next_attempt_at = ?, delivered_at = ?, updated_at = ? WHERE id = ?`), status, a.StatusCode, msg, next, delivered, s.d.Time(a.At), a.ID)
+next_attempt_at = ?, lease_until = NULL, delivered_at = ?, updated_at = ? WHERE id = ?`), status, a.StatusCode, msg, next, delivered, s.d.Time(a.At), a.ID)
 	if err != nil {
 		return internal("record attempt", err)
 	}
