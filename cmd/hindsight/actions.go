@@ -120,6 +120,9 @@ func runActions(cmd *cobra.Command, a *app, f *actionsFlags) error {
 	if f.dueWeek {
 		q.DueFrom, q.DueBefore = insights.Week(today)
 	}
+	if err := existingDB(a.db); err != nil {
+		return err
+	}
 	st, err := openStore(cmd.Context(), a.db)
 	if err != nil {
 		return err

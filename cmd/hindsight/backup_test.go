@@ -76,6 +76,11 @@ func TestBackupCommand(t *testing.T) {
 
 func TestMigrateCommand(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "m.db")
+	// status is a reading command: it never creates a database; an empty
+	// file is a new SQLite database with no migration applied
+	if err := os.WriteFile(db, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	counts := func(out string) (applied, pending int) {
 		return strings.Count(out, " applied "), strings.Count(out, " pending ")
 	}

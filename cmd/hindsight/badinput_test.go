@@ -46,7 +46,7 @@ func TestBadInputRefused(t *testing.T) {
 		{name: "lint folder with a link to itself", files: map[string][]byte{"pm.md": good}, links: map[string]string{"again": "."}, args: []string{"lint", "--today", "2026-03-30", "{}"}, code: 2, stderr: []string{"again: symbolic link loop"}},
 		{name: "lint folder with a link cycle", files: map[string][]byte{"pm.md": good}, links: map[string]string{"a.md": "b.md", "b.md": "a.md"}, args: []string{"lint", "--today", "2026-03-30", "{}"}, code: 2, stderr: []string{"a.md: symbolic link loop", "b.md: symbolic link loop"}},
 		{name: "fmt folder with a link to the parent", files: map[string][]byte{"sub/pm.md": good}, links: map[string]string{"sub/up": ".."}, args: []string{"fmt", "-l", "{}"}, code: 2, stderr: []string{"up: symbolic link loop"}},
-		{name: "import folder with a link cycle", files: map[string][]byte{"pm.md": good}, links: map[string]string{"a.md": "b.md", "b.md": "a.md"}, args: []string{"import", "--dry-run", "{}"}, code: 0, stdout: []string{"1 created", "2 unreadable"}, stderr: []string{"a.md: symbolic link loop", "b.md: symbolic link loop"}},
+		{name: "import folder with a link cycle", files: map[string][]byte{"pm.md": good}, links: map[string]string{"a.md": "b.md", "b.md": "a.md"}, args: []string{"import", "{}"}, code: 0, stdout: []string{"1 created", "2 unreadable"}, stderr: []string{"a.md: symbolic link loop", "b.md: symbolic link loop"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -112,7 +112,7 @@ func TestLintSizeLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	for _, args := range [][]string{{"lint", big}, {"lint", dir}, {"lint", "--fix", big}, {"fmt", big}, {"import", "--dry-run", "--db", filepath.Join(dir, "x.db"), big}} {
+	for _, args := range [][]string{{"lint", big}, {"lint", dir}, {"lint", "--fix", big}, {"fmt", big}, {"import", "--db", filepath.Join(dir, "x.db"), big}} {
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)

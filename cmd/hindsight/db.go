@@ -2,6 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/hindsight-pm/hindsight"
 	"github.com/hindsight-pm/hindsight/markdown"
@@ -47,4 +52,28 @@ func cannotOpen(err error) error {
 		return err
 	}
 	return &exitError{code: 3, err: err}
+}
+
+// existingDB refuses a SQLite database file that does not exist, for the
+// commands that only read (actions, export, import --dry-run, migrate
+// status, user list, token list, webhook list and deliveries): opening it
+// would create an empty database, and the command would answer "nothing"
+// about a --db that is most likely mistyped. Exit 2 (README).
+func existingDB(dsn string) error {
+	if postgres.IsURL(dsn) {
+		return nil
+	}
+	if dsn == "" {
+		dsn = sqlite.DefaultPath
+	}
+	if dsn == ":memory:" || strings.HasPrefix(dsn, "file:") || strings.ContainsAny(dsn, "?#") {
+		return nil // special or malformed: the store says so (exit 2)
+	}
+	if st, err := os.Stat(filepath.Dir(dsn)); err != nil || !st.IsDir() {
+		return nil // no folder to create it in: cannot be opened (exit 3)
+	}
+	if _, err := os.Stat(dsn); errors.Is(err, fs.ErrNotExist) {
+		return hindsight.Errorf(hindsight.ENotFound, "%s: no database here (reading commands never create one): pass --db or set HINDSIGHT_DB, or create it with hindsight import or hindsight serve", dsn)
+	}
+	return nil
 }

@@ -77,6 +77,9 @@ func TestImportMigrates(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := importFolder(t)
 			db := filepath.Join(t.TempDir(), "hs.db")
+			if err := os.WriteFile(db, nil, 0o644); err != nil { // an empty database
+				t.Fatal(err)
+			}
 			args := append([]string{"--db", db, "import"}, tc.args...)
 			code, out, stderr := runCLI(t, append(args, dir)...)
 			if code != tc.code || !strings.Contains(out, tc.summary) {

@@ -36,6 +36,11 @@ starting at once migrate once.`,
 			if len(args) == 1 {
 				action = args[0]
 			}
+			if action == "status" {
+				if err := existingDB(a.db); err != nil {
+					return err
+				}
+			}
 			s, err := openStoreWith(cmd.Context(), a.db, true)
 			if err != nil {
 				return err

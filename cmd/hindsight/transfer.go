@@ -73,6 +73,11 @@ so an interrupted import leaves only whole documents.`,
 			for _, x := range args {
 				explicit[x] = true
 			}
+			if o.DryRun {
+				if err := existingDB(a.db); err != nil {
+					return err
+				}
+			}
 			s, err := openService(cmd.Context(), a)
 			if err != nil {
 				return err
@@ -164,6 +169,9 @@ git changes only where an incident did. import -> export -> import -> export
 gives identical files.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := existingDB(a.db); err != nil {
+				return err
+			}
 			s, err := openService(cmd.Context(), a)
 			if err != nil {
 				return err

@@ -171,6 +171,9 @@ operating-system account that made it.`,
 		Short: "List the accounts",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := existingDB(a.db); err != nil {
+				return err
+			}
 			au, done, err := openAuth(cmd.Context(), a)
 			if err != nil {
 				return err
@@ -296,6 +299,9 @@ token reads; a read-write token may do what its account's role allows.`,
 		Short: "List tokens (never their secrets)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := existingDB(a.db); err != nil {
+				return err
+			}
 			au, done, err := openAuth(cmd.Context(), a)
 			if err != nil {
 				return err

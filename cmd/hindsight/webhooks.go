@@ -100,6 +100,9 @@ Events: ` + strings.Join(hindsight.WebhookEvents, ", ") + ` (or * for all).`,
 		Short: "List webhook subscriptions",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := existingDB(a.db); err != nil {
+				return err
+			}
 			return withWebhooks(cmd.Context(), a, func(w *webhook.Webhooks) error {
 				subs, err := w.List(cmd.Context())
 				if err != nil {
@@ -166,6 +169,9 @@ enabling it again resumes them.`,
 		Short: "Show the delivery log, newest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := existingDB(a.db); err != nil {
+				return err
+			}
 			return withWebhooks(cmd.Context(), a, func(w *webhook.Webhooks) error {
 				ds, err := w.Deliveries(cmd.Context(), hindsight.DeliveryFilter{SubscriptionID: sub, Status: status, Limit: limit})
 				if err != nil {
