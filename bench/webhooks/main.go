@@ -17,6 +17,12 @@
 //     revision that first holds it (read back from the revision history),
 //     i.e. until a reader of the incident sees it.
 //
+// With -outbound it measures outbound webhook delivery instead: a healthy
+// receiver's delivery lag alone and while other subscriptions' receivers
+// hang or fail (outbound.go):
+//
+//	go run ./bench/webhooks -outbound -incidents 30 -incident-rate 10
+//
 // Results: bench/webhooks/RESULTS.md.
 package main
 
@@ -81,8 +87,14 @@ func run(args []string, out io.Writer) error {
 	intakeFirst := fs.Duration("intake-first", 0, "how long the applier waits for deliveries in progress before a save (0: the receivers' default, negative: none)")
 	drainFor := fs.Duration("drain-timeout", 10*time.Minute, "how long to wait for the inbox to drain after the last send")
 	applyAfter := fs.Bool("apply-after", false, "start the applier only after the last send (the intake measured alone)")
+	outbound := fs.Bool("outbound", false, "measure outbound webhook delivery isolation instead of the alert intake")
+	outIncidents := fs.Int("incidents", 30, "with -outbound: incidents to create (two events each)")
+	outRate := fs.Int("incident-rate", 10, "with -outbound: incidents created per second")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *outbound {
+		return runOutbound(*outIncidents, *outRate, *drainFor, out)
 	}
 	if *rate <= 0 || *dur <= 0 || *groups <= 0 || *dup < 0 || *dup >= 1 {
 		return fmt.Errorf("-rate, -duration and -groups must be positive and -dup in [0, 1)")
