@@ -162,6 +162,18 @@ func TestSubscriptionToPrivateHostRefused(t *testing.T) {
 			t.Errorf("create %s with AllowPrivate: %v", u, err)
 		}
 	}
+	// through the API: a 422 naming the url field
+	mux := http.NewServeMux()
+	for _, rt := range guarded.Routes() {
+		mux.Handle(rt.Pattern, rt.Handler)
+	}
+	req := httptest.NewRequest("POST", "/api/v1/webhooks", strings.NewReader(`{"url":"http://169.254.169.254/latest/meta-data/","events":["*"]}`))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, req)
+	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), `"field":"url"`) || !strings.Contains(rec.Body.String(), "link-local") {
+		t.Errorf("API create to the metadata address: %d %s", rec.Code, rec.Body)
+	}
 	pub := "https://hooks.example.com/a"
 	s, err := guarded.Create(ctx, webhook.Input{URL: &pub, Events: &events})
 	if err != nil {
