@@ -163,7 +163,7 @@ func TestRules(t *testing.T) {
 		{name: "owners present", rule: "HS017", want: false},
 		{name: "placeholder owner in a draft is unfinished, not missing", rule: "HS017", edits: []string{"**Status:** Published", "**Status:** Draft", "| Ravi Menon | P0 |", "| Name | P0 |"}, want: false},
 
-		{name: "priority word", rule: "HS018", edits: []string{"| P1 | 2026-07-31 |", "| High | 2026-07-31 |"}, want: true},
+		{name: "priority word", rule: "HS018", edits: []string{"| P1 | 2026-07-31 |", "| Low | 2026-07-31 |"}, want: true},
 		{name: "priority lower case", rule: "HS018", edits: []string{"| P1 | 2026-07-31 |", "| p1 | 2026-07-31 |"}, want: false},
 
 		{name: "item status word", rule: "HS019", edits: []string{"| 2026-07-31 | Open |", "| 2026-07-31 | Someday |"}, want: true},

@@ -108,6 +108,15 @@ func TestFormatLosesNoWord(t *testing.T) {
 // isLabelWord reports words of the labels and headings that formatting
 // replaces with the template's own.
 func isLabelWord(w string) bool {
+	if parts := strings.FieldsFunc(w, func(r rune) bool { return r == '-' || r == '\'' || r == '’' }); len(parts) > 1 {
+		// "follow-ups" of a heading written "Action Items"
+		for _, p := range parts {
+			if !isLabelWord(p) {
+				return false
+			}
+		}
+		return true
+	}
 	for _, specs := range fieldSpecs {
 		for _, f := range specs {
 			for _, a := range append(f.aliases, normLabel(f.label)) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"regexp"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/hindsight-pm/hindsight"
@@ -351,9 +352,23 @@ func sectionIndex(key string) int {
 // sectionKey maps a heading to a known section key, or "".
 func sectionKey(heading string) string {
 	h := normLabel(heading)
+	// a number ("3. Timeline") or an emoji ("📋 Action Items") before the name
+	for {
+		first, rest, ok := strings.Cut(h, " ")
+		if !ok || strings.IndexFunc(first, unicode.IsLetter) >= 0 {
+			break
+		}
+		h = rest
+	}
 	h = strings.TrimPrefix(h, "the ")
 	if k, ok := sectionAliases[h]; ok {
 		return k
+	}
+	// "Timeline (all times PT)" drops its parentheses in normLabel;
+	// "Timeline — all times Pacific" and "Timeline of the outage" are the
+	// timeline too
+	if strings.HasPrefix(h, "timeline ") || strings.HasPrefix(h, "detailed timeline") {
+		return hindsight.SecTimeline
 	}
 	return ""
 }
@@ -369,6 +384,18 @@ var sectionAliases = map[string]string{
 	"customer communication": hindsight.SecCommunication, "customer communications": hindsight.SecCommunication, "communication": hindsight.SecCommunication, "communications": hindsight.SecCommunication,
 	"what went well": hindsight.SecWentWell, "went well": hindsight.SecWentWell, "what went right": hindsight.SecWentWell,
 	"what went poorly": hindsight.SecWentPoorly, "what went wrong": hindsight.SecWentPoorly, "went poorly": hindsight.SecWentPoorly, "what could have gone better": hindsight.SecWentPoorly, "what didn t go well": hindsight.SecWentPoorly, "what did not go well": hindsight.SecWentPoorly,
+	"action plan": hindsight.SecActionItems, "follow ups": hindsight.SecActionItems, "followups": hindsight.SecActionItems, "follow up tasks": hindsight.SecActionItems,
+	"action items follow ups": hindsight.SecActionItems, "action items and follow ups": hindsight.SecActionItems, "action items followups": hindsight.SecActionItems,
+	"next steps": hindsight.SecActionItems, "remediation actions": hindsight.SecActionItems, "remediation tasks": hindsight.SecActionItems, "corrective and preventive actions": hindsight.SecActionItems,
+	"corrective action items": hindsight.SecActionItems, "action items and owners": hindsight.SecActionItems, "todo": hindsight.SecActionItems, "to do": hindsight.SecActionItems,
+	"customer impact": hindsight.SecImpact, "user impact": hindsight.SecImpact, "business impact": hindsight.SecImpact, "impact and scope": hindsight.SecImpact,
+	"detection and alerting": hindsight.SecDetection, "detection and escalation": hindsight.SecDetection,
+	"root cause and contributing factors": hindsight.SecRootCause, "root causes and contributing factors": hindsight.SecRootCause, "root cause s": hindsight.SecRootCause, "causes and contributing factors": hindsight.SecRootCause, "trigger and root cause": hindsight.SecRootCause,
+	"recovery": hindsight.SecResolution, "mitigation and resolution": hindsight.SecResolution, "resolution and mitigation": hindsight.SecResolution, "mitigation and recovery": hindsight.SecResolution,
+	"things that went well": hindsight.SecWentWell, "what worked": hindsight.SecWentWell, "what worked well": hindsight.SecWentWell,
+	"things that went poorly": hindsight.SecWentPoorly, "things that went wrong": hindsight.SecWentPoorly, "what went badly": hindsight.SecWentPoorly, "what didn t work": hindsight.SecWentPoorly, "what did not work": hindsight.SecWentPoorly, "what could be improved": hindsight.SecWentPoorly, "areas for improvement": hindsight.SecWentPoorly,
+	"preventive measures": hindsight.SecPrevention, "preventative measures": hindsight.SecPrevention, "preventive actions": hindsight.SecPrevention, "preventative actions": hindsight.SecPrevention,
+	"related links": hindsight.SecReferences, "related documents": hindsight.SecReferences, "further reading": hindsight.SecReferences,
 	"action items": hindsight.SecActionItems, "actions": hindsight.SecActionItems, "follow up actions": hindsight.SecActionItems, "follow up items": hindsight.SecActionItems, "corrective actions": hindsight.SecActionItems, "remediation items": hindsight.SecActionItems, "action item": hindsight.SecActionItems,
 	"prevention and follow up": hindsight.SecPrevention, "prevention": hindsight.SecPrevention, "prevention and followup": hindsight.SecPrevention, "follow up": hindsight.SecPrevention,
 	"attachments and references": hindsight.SecReferences, "references": hindsight.SecReferences, "attachments": hindsight.SecReferences, "links": hindsight.SecReferences, "supporting information": hindsight.SecReferences,

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // source is the document's bytes with a line index.
@@ -189,7 +190,8 @@ func normLabel(s string) string {
 			}
 			b.WriteString("and")
 			space = false
-		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 127:
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 127 && (unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)):
+			// (a non-breaking space, a curly apostrophe or an emoji parts words)
 			if space && b.Len() > 0 {
 				b.WriteByte(' ')
 			}

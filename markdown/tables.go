@@ -469,6 +469,12 @@ func actionBullet(it item) map[int]string {
 			t = strings.TrimSpace(strings.Replace(t, m[0], "", 1))
 		}
 	}
+	first, rest, multi := strings.Cut(t, "\n")
+	t = checklistMeta(first, vals)
+	if multi {
+		// sub-bullets under an item stay with it
+		t += "\n" + rest
+	}
 	vals[colAction] = t
 	return vals
 }
@@ -526,7 +532,7 @@ func (p *parse) actionRow(vals map[int]string, cells []string, line int) {
 		a.Owner = v
 	}
 	if v, ok := field(colPriority, "priority", phPriority); ok {
-		if pr, valid := hindsight.ParsePriority(stripEmphasis(v)); valid {
+		if pr, valid := priorityOf(v); valid {
 			a.Priority = pr
 		} else {
 			a.Priority = hindsight.Priority(v)
@@ -540,7 +546,7 @@ func (p *parse) actionRow(vals map[int]string, cells []string, line int) {
 		}
 	}
 	if v, ok := field(colStatus, "status", phItemStatus); ok {
-		if st, valid := hindsight.ParseItemStatus(stripEmphasis(strings.TrimPrefix(strings.TrimPrefix(v, "✅"), "❌"))); valid {
+		if st, valid := itemStatusOf(v); valid {
 			a.Status = st
 		} else {
 			a.Status = hindsight.ItemStatus(v)

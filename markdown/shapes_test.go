@@ -1,0 +1,126 @@
+package markdown
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/hindsight-pm/hindsight"
+)
+
+// wantItem is an expected action item; "" fields are expected empty.
+type wantItem struct {
+	action, owner string
+	priority      hindsight.Priority
+	target        string // Date.String(): a date, or the text kept
+	status        hindsight.ItemStatus
+}
+
+func checkItems(t *testing.T, got []hindsight.ActionItem, want []wantItem) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("got %d items %+v, want %d", len(got), got, len(want))
+	}
+	for i, w := range want {
+		g := got[i]
+		if g.Action != w.action || g.Owner != w.owner || g.Priority != w.priority || g.TargetDate.String() != w.target || g.Status != w.status {
+			t.Errorf("item %d:\n got %q %q %q %q %q\nwant %q %q %q %q %q", i, g.Action, g.Owner, g.Priority, g.TargetDate.String(), g.Status,
+				w.action, w.owner, w.priority, w.target, w.status)
+		}
+	}
+}
+
+// roundTrip checks that fmt keeps the model, every word, and is idempotent.
+func roundTrip(t *testing.T, src string) {
+	t.Helper()
+	doc, _ := Parse([]byte(src))
+	out := Render(doc)
+	doc2, _ := Parse(out)
+	if again := Render(doc2); string(again) != string(out) {
+		t.Errorf("fmt is not idempotent:\n%s", lineDiff(string(out), string(again)))
+	}
+	if lost := LostWords([]byte(src), out, nil); len(lost) > 0 {
+		t.Errorf("fmt lost words %q:\n%s", lost, out)
+	}
+	a, b := *doc, *doc2
+	a.Hints, b.Hints = nil, nil
+	if ja, jb := mustJSON(t, a), mustJSON(t, b); ja != jb {
+		t.Errorf("the model changed through fmt:\n%s", lineDiff(ja, jb))
+	}
+}
+
+func TestChecklistActionItems(t *testing.T) {
+	for _, tc := range []struct {
+		name, src string
+		want      []wantItem
+	}{
+		{"handle, due and priority in parentheses", "- [ ] Canary the DNS config rollout @net-oncall due 2024-03-01 (P1)\n",
+			[]wantItem{{"Canary the DNS config rollout", "@net-oncall", hindsight.P1, "2024-03-01", hindsight.ItemOpen}}},
+		{"owner after a dash, quarter kept as text", "- [x] Add a negative-cache TTL floor — owner: Ann, P0, due: Q2 2024\n",
+			[]wantItem{{"Add a negative-cache TTL floor", "Ann", hindsight.P0, "Q2 2024", hindsight.ItemClosed}}},
+		{"dash-separated segments", "* [x] Disable the scaling activities — @networking — due 2021-12-10 — P0\n* [ ] Fix the clients' back-off behaviour — @service-teams — due 2022-01-31 — P1\n",
+			[]wantItem{{"Disable the scaling activities", "@networking", hindsight.P0, "2021-12-10", hindsight.ItemClosed},
+				{"Fix the clients' back-off behaviour", "@service-teams", hindsight.P1, "2022-01-31", hindsight.ItemOpen}}},
+		{"sub-bullets stay with their item", "- [ ] Stage content deployments @content-release due 2024-09-30 (P0)\n    - customers choose when they receive updates\n- [ ] Add bounds checks @sensor-eng due 2024-08-09 (P1)\n",
+			[]wantItem{{"Stage content deployments\n  - customers choose when they receive updates", "@content-release", hindsight.P0, "2024-09-30", hindsight.ItemOpen},
+				{"Add bounds checks", "@sensor-eng", hindsight.P1, "2024-08-09", hindsight.ItemOpen}}},
+		{"a dash inside the action is text", "- [ ] Roll back - then re-deploy the fix\n",
+			[]wantItem{{"Roll back - then re-deploy the fix", "", "", "", hindsight.ItemOpen}}},
+		{"an e-mail address is not a handle", "- [ ] Write to ops@example.com about it\n",
+			[]wantItem{{"Write to ops@example.com about it", "", "", "", hindsight.ItemOpen}}},
+		{"unicode handle", "- [x] CDN 障害時の切り替え手順書を作成 @配信基盤チーム due 2021-06-30 (P2)\n",
+			[]wantItem{{"CDN 障害時の切り替え手順書を作成", "@配信基盤チーム", hindsight.P2, "2021-06-30", hindsight.ItemClosed}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := "# Incident Postmortem: x\n\n## Action Plan\n\n" + tc.src
+			doc, _ := Parse([]byte(src))
+			checkItems(t, doc.ActionItems, tc.want)
+			roundTrip(t, src)
+		})
+	}
+}
+
+func TestSectionAliases(t *testing.T) {
+	for heading, key := range map[string]string{
+		"Root Causes": hindsight.SecRootCause, "Follow-ups": hindsight.SecActionItems, "Action Plan": hindsight.SecActionItems,
+		"Action Items / Follow-ups": hindsight.SecActionItems, "Corrective Actions": hindsight.SecActionItems, "Remediation": hindsight.SecResolution,
+		"Impact": hindsight.SecImpact, "Detection": hindsight.SecDetection, "Timeline (all times PT)": hindsight.SecTimeline,
+		"Timeline — all times Pacific": hindsight.SecTimeline, "3. Timeline": hindsight.SecTimeline, "📋 Action Items": hindsight.SecActionItems,
+		"What didn’t go well": hindsight.SecWentPoorly, "Lessons Learned": "", "Where we got lucky": "",
+	} {
+		if got := sectionKey(heading); got != key {
+			t.Errorf("sectionKey(%q) = %q, want %q", heading, got, key)
+		}
+	}
+}
+
+func TestEmojiMarkers(t *testing.T) {
+	for _, tc := range []struct {
+		in     string
+		status hindsight.ItemStatus
+		ok     bool
+	}{{"✅ Done", hindsight.ItemClosed, true}, {"⚠️ Open", hindsight.ItemOpen, true}, {"✅", hindsight.ItemClosed, true}, {"☑️", hindsight.ItemClosed, true},
+		{"🔴", "🔴", false}, {"🟢 In progress", hindsight.ItemOpen, true}, {"**✅ Done**", hindsight.ItemClosed, true}} {
+		if got, ok := itemStatusOf(tc.in); got != tc.status || ok != tc.ok {
+			t.Errorf("itemStatusOf(%q) = %q %v, want %q %v", tc.in, got, ok, tc.status, tc.ok)
+		}
+	}
+	for _, tc := range []struct {
+		in string
+		p  hindsight.Priority
+		ok bool
+	}{{"🔴 P0", hindsight.P0, true}, {"🟠 High", hindsight.P1, true}, {"🟡 Medium", hindsight.P2, true}, {"🔴", "🔴", false}, {"Low", "Low", false}, {"Critical", hindsight.P0, true}} {
+		if got, ok := priorityOf(tc.in); got != tc.p || ok != tc.ok {
+			t.Errorf("priorityOf(%q) = %q %v, want %q %v", tc.in, got, ok, tc.p, tc.ok)
+		}
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.MarshalIndent(v, "", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(b))
+}
