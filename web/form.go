@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hindsight-pm/hindsight"
 )
@@ -17,8 +18,9 @@ import (
 
 // formReader reads posted fields into a model, collecting field errors.
 type formReader struct {
-	v    url.Values
-	errs []hindsight.FieldError
+	v      url.Values
+	errs   []hindsight.FieldError
+	checks []timeCheck
 }
 
 func (f *formReader) has(name string) bool { _, ok := f.v[name]; return ok }
@@ -34,16 +36,68 @@ func normalizeText(s string) string {
 	return strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
 }
 
-func (f *formReader) time(name, field string, dst *hindsight.Time) {
+// time reads a typed time: any form the root package's time reader
+// accepts (14:02, 2026-11-26 14:02, 2:02 PM, 14:02 PST, 2026-11-26T14:02Z...).
+// A time of day without a date is placed after ref (the row above, or the
+// incident's start), rolling over to the next day as a timeline does. The
+// result is stored in UTC; id is the input's element id, for the check
+// shown beside it as one types.
+func (f *formReader) time(name, id, field string, ref time.Time, dst *hindsight.Time) {
 	if !f.has(name) {
 		return
 	}
-	s := strings.TrimSpace(f.v.Get(name))
-	t, ok := hindsight.ParseTime(s)
-	if s != "" && !ok && !hindsight.IsUnknownText(s) {
-		f.errs = append(f.errs, hindsight.FieldError{Field: field, Message: "want a UTC date and time, YYYY-MM-DD HH:MM (or Unknown)"})
+	f.timeValue(f.v.Get(name), id, field, ref, dst)
+}
+
+func (f *formReader) timeValue(s, id, field string, ref time.Time, dst *hindsight.Time) {
+	s = strings.TrimSpace(s)
+	t, err := readTime(s, ref)
+	c := timeCheck{ID: id, Field: field, Input: s}
+	if err != nil {
+		c.Error = err.Error()
+		f.errs = append(f.errs, hindsight.FieldError{Field: field, Message: c.Error})
+	} else if t.IsSet() && t.String() != s {
+		c.UTC = t.String()
 	}
+	f.checks = append(f.checks, c)
 	*dst = t
+}
+
+// timeHelp is what a time input accepts.
+const timeHelp = "write 14:02, 2026-11-26 14:02, 2:02 PM or 14:02 PST (or Unknown)"
+
+// readTime reads a typed time with the root package's reader (ScanTime,
+// Clock.Place): a date and time, or a time of day placed after ref. Empty
+// text and an honest Unknown are kept; other text that is not one time is
+// an error saying why.
+func readTime(s string, ref time.Time) (hindsight.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return hindsight.Time{}, nil
+	}
+	if hindsight.IsUnknownText(s) {
+		return hindsight.Time{Text: s}, nil
+	}
+	c, rest, ok := hindsight.ScanTime(s)
+	if !ok || strings.TrimSpace(rest) != "" {
+		return hindsight.Time{Text: s}, fmt.Errorf("%q is not a time: %s", s, timeHelp)
+	}
+	t, err := c.Place(ref, nil)
+	if err != nil {
+		return hindsight.Time{Text: s}, err
+	}
+	return hindsight.TimeOf(t), nil
+}
+
+// timeCheck is what the editor shows beside a time input as one types:
+// the UTC time the text was read as (when it was not already written so),
+// or why it is not a time.
+type timeCheck struct {
+	ID    string
+	Field string
+	Input string
+	UTC   string
+	Error string
 }
 
 func (f *formReader) duration(name, field string, dst *hindsight.Duration) {
@@ -117,6 +171,12 @@ func cellsJSON(c []string) string {
 // returns the fields that could not be read (a time that is not a time);
 // the rest of the form is applied anyway, so the editor shows it again.
 func applyForm(p *hindsight.Postmortem, v url.Values) []hindsight.FieldError {
+	errs, _ := readForm(p, v)
+	return errs
+}
+
+// readForm is applyForm that also returns the checks of the time inputs.
+func readForm(p *hindsight.Postmortem, v url.Values) ([]hindsight.FieldError, []timeCheck) {
 	dropPostedHints(p, v)
 	f := &formReader{v: v}
 	f.str("title", &p.Title)
@@ -124,8 +184,8 @@ func applyForm(p *hindsight.Postmortem, v url.Values) []hindsight.FieldError {
 	f.str("version", &p.Version)
 
 	s := &p.Summary
-	f.time("start", "summary.start_time", &s.Start)
-	f.time("end", "summary.end_time", &s.End)
+	f.time("start", "start", "summary.start_time", s.Start.T, &s.Start)
+	f.time("end", "end", "summary.end_time", s.Start.T, &s.End)
 	f.duration("duration", "summary.duration", &s.Duration)
 	if f.has("severity") {
 		sv := strings.TrimSpace(v.Get("severity"))
@@ -147,7 +207,7 @@ func applyForm(p *hindsight.Postmortem, v url.Values) []hindsight.FieldError {
 
 	d := &p.Detection
 	f.str("detected_by", &d.DetectedBy)
-	f.time("detection_time", "detection.detection_time", &d.DetectionTime)
+	f.time("detection_time", "detection_time", "detection.detection_time", s.Start.T, &d.DetectionTime)
 	f.duration("tta", "detection.time_to_acknowledge", &d.TTA)
 	f.duration("ttm", "detection.time_to_mitigate", &d.TTM)
 	f.str("commander", &d.Commander)
@@ -161,15 +221,18 @@ func applyForm(p *hindsight.Postmortem, v url.Values) []hindsight.FieldError {
 	f.answer("data_compliance", "impact.data.compliance", &p.Impact.Data.Compliance)
 
 	if f.has("tl_time") || f.has("tl_rows") {
-		times, events, cells := v["tl_time"], v["tl_event"], v["tl_cells"]
+		times, events, cells, pos := v["tl_time"], v["tl_event"], v["tl_cells"], v["tl_pos"]
 		n := max(len(times), len(events))
 		p.Timeline = nil
+		ref := s.Start.T
+		var order []int
 		for i := range n {
 			var e hindsight.Event
 			if i < len(times) {
-				f.v = url.Values{"t": {times[i]}}
-				f.time("t", fmt.Sprintf("timeline[%d].time", i), &e.Time)
-				f.v = v
+				f.timeValue(times[i], fmt.Sprintf("tl-time-%d", i), fmt.Sprintf("timeline[%d].time", i), ref, &e.Time)
+				if e.Time.IsSet() {
+					ref = e.Time.T
+				}
 			}
 			if i < len(events) {
 				e.Event = normalizeText(events[i])
@@ -178,7 +241,14 @@ func applyForm(p *hindsight.Postmortem, v url.Values) []hindsight.FieldError {
 				e.Cells = cellsOf(cells[i])
 			}
 			p.Timeline = append(p.Timeline, e)
+			order = append(order, i+1)
+			if i < len(pos) {
+				if k, err := strconv.Atoi(strings.TrimSpace(pos[i])); err == nil {
+					order[i] = k
+				}
+			}
 		}
+		p.Timeline = reorder(p.Timeline, order)
 	}
 
 	f.str("root_primary", &p.RootCause.Primary)
@@ -202,7 +272,7 @@ func applyForm(p *hindsight.Postmortem, v url.Values) []hindsight.FieldError {
 		}
 		p.ActionItems = nil
 		for i := range len(acts) {
-			a := hindsight.ActionItem{ID: at(ids, i), Action: normalizeText(at(acts, i)), Owner: at(owners, i)}
+			a := hindsight.ActionItem{ID: at(ids, i), Action: strings.Join(strings.Fields(at(acts, i)), " "), Owner: at(owners, i)}
 			a.Priority, _ = hindsight.ParsePriority(at(prios, i))
 			a.Status, _ = hindsight.ParseItemStatus(at(sts, i))
 			if ds := at(dates, i); ds != "" {
@@ -224,7 +294,7 @@ func applyForm(p *hindsight.Postmortem, v url.Values) []hindsight.FieldError {
 	f.str("prev_documentation", &p.Prevention.Documentation)
 	f.str("prev_training", &p.Prevention.Training)
 	f.list("references", &p.References)
-	return f.errs
+	return f.errs, f.checks
 }
 
 // formPaths maps the editor's inputs to the model's field paths.
@@ -312,11 +382,14 @@ func serviceLines(ss []hindsight.Service) string {
 	return b.String()
 }
 
-// rowOp is a row operation of the editor: add, remove or move a row.
+// rowOp is a row operation of the editor: add, insert, remove or move a
+// row, sort the timeline by time or add pasted timeline lines.
 type rowOp struct {
 	Table string // "tl" or "ai"
-	Verb  string // "add", "del", "up", "down"
+	Verb  string // "add", "ins" (below Index), "del", "up", "down"; for "tl": "sort", "paste", "order" (apply the row numbers)
 	Index int
+	// Paste is the pasted block of a "paste".
+	Paste string
 }
 
 func parseOp(s string) (rowOp, bool) {
@@ -328,7 +401,9 @@ func parseOp(s string) (rowOp, bool) {
 	switch op.Verb {
 	case "add":
 		return op, len(parts) == 2
-	case "del", "up", "down":
+	case "sort", "paste", "order":
+		return op, len(parts) == 2 && op.Table == "tl"
+	case "del", "up", "down", "ins":
 		if len(parts) != 3 {
 			return rowOp{}, false
 		}
@@ -342,11 +417,32 @@ func parseOp(s string) (rowOp, bool) {
 	return rowOp{}, false
 }
 
-// apply performs the row operation on p; it returns the row to focus.
+// apply performs the row operation on p; it returns the row to focus (-1:
+// none).
 func (op rowOp) apply(p *hindsight.Postmortem) int {
-	switch op.Table {
-	case "tl":
+	if op.Table == "tl" {
 		dropHints(p, hindsight.SecTimeline) // rows move: placeholder rows would stand elsewhere
+	}
+	switch {
+	case op.Table == "tl" && op.Verb == "order":
+		return -1 // the row numbers were applied as the form was read
+	case op.Table == "tl" && op.Verb == "sort":
+		p.Timeline = sortTimeline(p.Timeline)
+		return -1
+	case op.Table == "tl" && op.Verb == "paste":
+		ref := p.Summary.Start.T
+		for _, e := range p.Timeline {
+			if e.Time.IsSet() {
+				ref = e.Time.T
+			}
+		}
+		rows := pastedRows(op.Paste, ref)
+		if len(rows) == 0 {
+			return -1
+		}
+		p.Timeline = append(p.Timeline, rows...)
+		return len(p.Timeline) - len(rows)
+	case op.Table == "tl":
 		return moveRows(&p.Timeline, op, func() hindsight.Event { return hindsight.Event{} })
 	default:
 		dropHints(p, hindsight.SecActionItems)
@@ -356,6 +452,94 @@ func (op rowOp) apply(p *hindsight.Postmortem) int {
 	}
 }
 
+// sortTimeline orders the rows that have a time by time (a stable sort:
+// rows at the same minute keep their order); rows without a time keep
+// their places.
+func sortTimeline(rows []hindsight.Event) []hindsight.Event {
+	var slots []int
+	var timed []hindsight.Event
+	for i, e := range rows {
+		if e.Time.IsSet() {
+			slots = append(slots, i)
+			timed = append(timed, e)
+		}
+	}
+	slices.SortStableFunc(timed, func(a, b hindsight.Event) int { return a.Time.T.Compare(b.Time.T) })
+	out := slices.Clone(rows)
+	for k, i := range slots {
+		out[i] = timed[k]
+	}
+	return out
+}
+
+// reorder moves the rows whose position number was changed (order[i] is
+// the 1-based number typed for row i) to that position; the other rows
+// keep their order. Moving row 20 to 1 is one edit, not 19 clicks.
+func reorder[T any](rows []T, order []int) []T {
+	type moved struct {
+		to  int
+		row T
+	}
+	var stay []T
+	var move []moved
+	for i, r := range rows {
+		if i < len(order) && order[i] != i+1 {
+			move = append(move, moved{order[i], r})
+		} else {
+			stay = append(stay, r)
+		}
+	}
+	if len(move) == 0 {
+		return rows
+	}
+	slices.SortStableFunc(move, func(a, b moved) int { return a.to - b.to })
+	out := stay
+	for _, m := range move {
+		at := min(max(m.to-1, 0), len(out))
+		out = slices.Insert(out, at, m.row)
+	}
+	return out
+}
+
+// pastedRows reads a block of lines as copied from a chat or notes, one
+// event a line: "14:02 deploy started", "- 2026-11-26 14:02 — paged",
+// "[2:05 PM] rollback". A time of day is placed after the row above (ref
+// for the first), rolling over midnight. A line without a time becomes an
+// event without one, for the person to fill in.
+func pastedRows(block string, ref time.Time) []hindsight.Event {
+	var out []hindsight.Event
+	for _, line := range strings.Split(strings.ReplaceAll(block, "\r\n", "\n"), "\n") {
+		line = strings.TrimSpace(line)
+		for _, b := range []string{"- ", "* ", "• ", "+ "} {
+			line = strings.TrimSpace(strings.TrimPrefix(line, b))
+		}
+		if line == "" {
+			continue
+		}
+		text := strings.TrimPrefix(line, "[")
+		var e hindsight.Event
+		c, rest, ok := hindsight.ScanTime(text)
+		if head, tail, found := strings.Cut(text, ": "); !ok && found {
+			// "23:58: paged Dana"
+			if hc, hrest, hok := hindsight.ScanTime(head); hok && strings.TrimSpace(hrest) == "" {
+				c, rest, ok = hc, tail, true
+			}
+		}
+		if ok {
+			if t, err := c.Place(ref, nil); err == nil {
+				e.Time = hindsight.TimeOf(t)
+				ref = e.Time.T
+			} else {
+				e.Time = hindsight.Time{Text: strings.TrimSpace(c.Text)}
+			}
+			line = strings.TrimLeft(strings.TrimPrefix(strings.TrimSpace(rest), "]"), " \t-–—:|")
+		}
+		e.Event = strings.TrimSpace(line)
+		out = append(out, e)
+	}
+	return out
+}
+
 func moveRows[T any](rows *[]T, op rowOp, fresh func() T) int {
 	r := *rows
 	i := op.Index
@@ -363,6 +547,10 @@ func moveRows[T any](rows *[]T, op rowOp, fresh func() T) int {
 	case "add":
 		*rows = append(r, fresh())
 		return len(*rows) - 1
+	case "ins":
+		at := min(i+1, len(r))
+		*rows = slices.Insert(r, at, fresh())
+		return at
 	case "del":
 		if i < len(r) {
 			*rows = append(r[:i:i], r[i+1:]...)

@@ -24,7 +24,6 @@ func (u *UI) funcs() template.FuncMap {
 		"snippet":     snippet,
 		"md":          mdHTML,
 		"mdList":      mdList,
-		"dtlocal":     dtlocal,
 		"join":        strings.Join,
 		"add":         func(a, b int) int { return a + b },
 		"sections":    func() []hindsight.SectionInfo { return hindsight.Sections },
@@ -38,8 +37,9 @@ func (u *UI) funcs() template.FuncMap {
 			return v == "" || v == hindsight.Yes || v == hindsight.No || v == "Unknown"
 		},
 		"cellsJSON": cellsJSON,
-		"timeInput": func(id, name string, t hindsight.Time, focus bool) timeInput {
-			return timeInput{ID: id, Name: name, T: t, Focus: focus}
+		"timeInput": func(id, name string, t hindsight.Time, focus bool, check timeCheck, row bool) timeInput {
+			check.ID = id
+			return timeInput{ID: id, Name: name, T: t, Focus: focus, Check: check, Row: row}
 		},
 		// the shared components (_components.html) and the follow-up pages
 		"words": words,
@@ -152,14 +152,6 @@ func mdList(items []string) template.HTML {
 	return mdHTML(b.String())
 }
 
-// dtlocal is the value of a datetime-local input for t (UTC).
-func dtlocal(t hindsight.Time) string {
-	if t.IsSet() {
-		return t.T.UTC().Format("2006-01-02T15:04")
-	}
-	return ""
-}
-
 // findingView is a lint finding as the findings panel shows it.
 type findingView struct {
 	lint.Finding
@@ -234,10 +226,12 @@ type answerField struct {
 	Err         string
 }
 
-// timeInput is a UTC time field of the editor: a datetime-local input, or a
-// text input when the document holds text that is not a time.
+// timeInput is a time field of the editor: a text input (times are typed,
+// in any form the time reader accepts) with its check beside it.
 type timeInput struct {
 	ID, Name string
 	T        hindsight.Time
 	Focus    bool
+	Check    timeCheck
+	Row      bool // a timeline row (a time of day is enough)
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 
 	"github.com/hindsight-pm/hindsight"
@@ -25,10 +26,20 @@ type editData struct {
 	Severities []hindsight.Severity
 	Priorities []hindsight.Priority
 	Sources    []hindsight.DetectionSource
+	// KeepSorted sorts the timeline by time on save (the default).
+	KeepSorted bool
+	// Owners are the names offered for action item owners (accounts, and
+	// the owners the document names); free text stays allowed.
+	Owners []string
+	// Checks are the time inputs' checks by element id.
+	Checks map[string]timeCheck
+	// PasteOpen shows the paste box open (a paste that added nothing).
+	PasteOpen bool
 }
 
-func (u *UI) newEditData(id string, base int, doc *hindsight.Postmortem) editData {
+func (u *UI) newEditData(r *http.Request, id string, base int, doc *hindsight.Postmortem) editData {
 	d := editData{ID: id, Title: doc.Title, Base: base, Doc: doc, Errors: map[string]string{}, Services: serviceLines(doc.Summary.Services),
+		KeepSorted: true, Owners: u.ownerNames(r, doc), Checks: map[string]timeCheck{},
 		Severities: hindsight.Severities, Priorities: hindsight.Priorities,
 		Sources: []hindsight.DetectionSource{hindsight.DetectedMonitoring, hindsight.DetectedCustomer, hindsight.DetectedInternal, hindsight.DetectedOther},
 		Lint:    newLintPanel(id, "form", u.svc.LintSource("", markdown.Render(doc)))}
@@ -41,6 +52,45 @@ func (u *UI) newEditData(id string, base int, doc *hindsight.Postmortem) editDat
 	return d
 }
 
+// withForm carries what the posted form said into the editor shown again:
+// the field errors, the time checks and the keep-sorted choice.
+func (d *editData) withForm(v url.Values, ferrs []hindsight.FieldError, checks []timeCheck) {
+	for _, fe := range ferrs {
+		d.Errors[fe.Field] = fe.Message
+	}
+	for _, c := range checks {
+		d.Checks[c.ID] = c
+		if c.Error != "" {
+			delete(d.Errors, c.Field) // the check beside the input says it
+		}
+	}
+	if v.Has("tl_sort_field") {
+		d.KeepSorted = v.Get("tl_keep_sorted") == "1"
+	}
+}
+
+// ownerNames are the names offered for action item owners: the enabled
+// accounts' names and the owners the document already names, sorted.
+func (u *UI) ownerNames(r *http.Request, doc *hindsight.Postmortem) []string {
+	var names []string
+	if as, ok := u.svc.Store().(hindsight.AccountStore); ok {
+		if users, err := as.FindUsers(r.Context()); err == nil {
+			for _, us := range users {
+				if !us.Disabled && us.Name != "" {
+					names = append(names, us.Name)
+				}
+			}
+		}
+	}
+	for _, a := range doc.ActionItems {
+		if a.Owner != "" {
+			names = append(names, a.Owner)
+		}
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
 // incidentEdit shows the section editor on the latest revision.
 func (u *UI) incidentEdit(w http.ResponseWriter, r *http.Request) {
 	in, err := u.svc.Get(r.Context(), u.actor(r), r.PathValue("id"))
@@ -48,7 +98,7 @@ func (u *UI) incidentEdit(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, err)
 		return
 	}
-	u.render(w, r, http.StatusOK, "edit", page{Title: "Edit " + in.ID, Data: u.newEditData(in.ID, in.Revision, in.Doc)})
+	u.render(w, r, http.StatusOK, "edit", page{Title: "Edit " + in.ID, Data: u.newEditData(r, in.ID, in.Revision, in.Doc)})
 }
 
 // baseDoc loads the model of the revision the editor started from, so a
@@ -90,26 +140,30 @@ func (u *UI) incidentSave(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, err)
 		return
 	}
-	ferrs := applyForm(doc, r.PostForm)
+	ferrs, checks := readForm(doc, r.PostForm)
 	if op, ok := parseOp(r.PostForm.Get("op")); ok {
+		op.Paste = r.PostForm.Get("tl_paste")
 		row := op.apply(doc)
-		d := u.newEditData(cur.ID, base, doc)
-		for _, fe := range ferrs {
-			d.Errors[fe.Field] = fe.Message
-		}
+		d := u.newEditData(r, cur.ID, base, doc)
+		d.withForm(r.PostForm, ferrs, checks)
 		if op.Verb != "del" && row >= 0 {
 			d.Focus = op.Table + "-" + strconv.Itoa(row)
+		}
+		if op.Verb != "add" {
+			// the rows moved: the checks by row number no longer apply
+			d.Checks = map[string]timeCheck{}
 		}
 		u.render(w, r, http.StatusOK, "edit", page{Title: "Edit " + cur.ID, Data: d})
 		return
 	}
 	if len(ferrs) > 0 {
-		d := u.newEditData(cur.ID, base, doc)
-		for _, fe := range ferrs {
-			d.Errors[fe.Field] = fe.Message
-		}
+		d := u.newEditData(r, cur.ID, base, doc)
+		d.withForm(r.PostForm, ferrs, checks)
 		u.render(w, r, http.StatusUnprocessableEntity, "edit", page{Title: "Edit " + cur.ID, Error: "Some fields could not be read; nothing was saved.", Data: d})
 		return
+	}
+	if r.PostForm.Has("tl_sort_field") && r.PostForm.Get("tl_keep_sorted") == "1" {
+		doc.Timeline = sortTimeline(doc.Timeline)
 	}
 	msg := normalizeText(r.PostForm.Get("message"))
 	in, err := u.svc.Save(r.Context(), u.actor(r), id, base, doc, saveOpts(msg))
@@ -119,10 +173,8 @@ func (u *UI) incidentSave(w http.ResponseWriter, r *http.Request) {
 	case hindsight.EConflict:
 		u.conflict(w, r, id, base, markdown.Render(doc), msg, err)
 	case hindsight.EInvalid:
-		d := u.newEditData(cur.ID, base, doc)
-		for _, fe := range fieldsOf(err) {
-			d.Errors[fe.Field] = fe.Message
-		}
+		d := u.newEditData(r, cur.ID, base, doc)
+		d.withForm(r.PostForm, fieldsOf(err), nil)
 		u.render(w, r, http.StatusUnprocessableEntity, "edit", page{Title: "Edit " + cur.ID, Error: hindsight.ErrorMessage(err), Data: d})
 	default:
 		u.fail(w, r, err)
@@ -143,7 +195,14 @@ func (u *UI) incidentLint(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, err)
 		return
 	}
-	applyForm(doc, r.PostForm)
+	_, checks := readForm(doc, r.PostForm)
 	panel := newLintPanel(cur.ID, "form", u.svc.LintSource("", markdown.Render(doc)))
-	u.renderPartial(w, r, http.StatusOK, "edit", "lint-panel", panel)
+	u.renderPartial(w, r, http.StatusOK, "edit", "lint-checks", lintChecks{Panel: panel, Checks: checks})
+}
+
+// lintChecks is the live lint's answer: the findings panel, and the time
+// inputs' checks swapped in beside them out of band.
+type lintChecks struct {
+	Panel  lintPanel
+	Checks []timeCheck
 }

@@ -41,6 +41,9 @@ type statusBox struct {
 	Error       string
 	// Saved is the "Saved as revision N." banner after a change in place.
 	Saved string
+	// Confirm is the number of lint errors when publishing asks for
+	// confirmation first (0: no question).
+	Confirm int
 }
 
 type transition struct {

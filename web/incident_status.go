@@ -25,6 +25,27 @@ func (u *UI) incidentStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := u.actor(r)
+	if to == hindsight.StatusPublished && r.PostForm.Get("confirm") != "1" {
+		// publishing a document with lint errors asks first: the same
+		// status box (or page, without JS) with a confirm step, whose
+		// button posts again with confirm=1
+		cur, err := u.svc.Get(r.Context(), a, id)
+		if err != nil {
+			u.fail(w, r, err)
+			return
+		}
+		if cur.Revision == base {
+			if d := u.showData(cur, ""); d.Lint.Errors > 0 {
+				d.Status.Confirm = d.Lint.Errors
+				if isHTMX(r) {
+					u.renderPartial(w, r, http.StatusOK, "show", "status-swap", d)
+				} else {
+					u.render(w, r, http.StatusOK, "show", page{Title: cur.ID + " " + cur.Doc.Title, Data: d})
+				}
+				return
+			}
+		}
+	}
 	in, err := u.svc.SetStatus(r.Context(), a, id, base, to)
 	if err != nil {
 		code := hindsight.ErrorCode(err)

@@ -266,7 +266,7 @@ func TestCreateEditSaveFlow(t *testing.T) {
 	}
 	// a bad time is refused with its field and nothing is saved
 	r = e.do("POST", edit, with("end", "soonish", "op", "save"), nil)
-	if r.code != 422 || !strings.Contains(r.body, "want a UTC date and time") {
+	if r.code != 422 || !strings.Contains(r.body, "is not a time: write 14:02") {
 		t.Fatalf("bad end: %d", r.code)
 	}
 	// save

@@ -14,9 +14,39 @@
     var start = 0;
     for (var i = 0; i < line - 1 && i < lines.length; i++) start += lines[i].length + 1;
     var end = start + (lines[line - 1] || "").length;
+    // long lines wrap: measure where the line starts with the text above it
+    ta.focus();
+    ta.setSelectionRange(start, start);
+    ta.blur();
     ta.focus();
     ta.setSelectionRange(start, end);
-    var lh = parseFloat(getComputedStyle(ta).lineHeight) || 18;
-    ta.scrollTop = Math.max(0, (line - 5) * lh);
+  });
+
+  // The section editor's rows from the keyboard: Alt+Up and Alt+Down move
+  // the focused timeline row or action item, Alt+Enter adds one below. They
+  // press the row's own buttons (which work without this file too), then
+  // put the focus back in the same field of the moved or added row.
+  var refocus = null;
+  document.addEventListener("keydown", function (ev) {
+    if (!ev.altKey || ev.ctrlKey || ev.metaKey || ev.shiftKey) return;
+    var key = ev.key === "ArrowUp" ? "up" : ev.key === "ArrowDown" ? "down" : ev.key === "Enter" ? "insert" : "";
+    if (!key || !ev.target.closest) return;
+    var row = ev.target.closest("#sec-timeline tr.row, #sec-action_items .action-row");
+    if (!row) return;
+    var btn = row.querySelector('button[data-key="' + key + '"]');
+    if (!btn || btn.disabled) return;
+    ev.preventDefault();
+    refocus = { section: row.closest("fieldset").id, name: key === "insert" ? "" : ev.target.name };
+    btn.click();
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!refocus) return;
+    var want = refocus;
+    refocus = null;
+    var auto = document.querySelector("#" + want.section + " [autofocus]");
+    if (!auto) return;
+    var row = auto.closest("[data-row]");
+    var field = want.name && row ? row.querySelector('[name="' + want.name + '"]') : null;
+    (field || auto).focus();
   });
 })();
