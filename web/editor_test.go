@@ -172,7 +172,7 @@ func TestEditorTimelineTools(t *testing.T) {
 	}
 	v = editForm("3", "tl-order", many...)
 	for i := range 20 {
-		v.Add("tl_pos", itoa(i+1))
+		v.Add("tl_pos", strconv.Itoa(i+1))
 	}
 	v["tl_pos"][19] = "1"
 	v["tl_pos"][0] = "5"
@@ -195,7 +195,7 @@ func TestPublishWithLintErrorsAsks(t *testing.T) {
 	status := "/incidents/" + id + "/status"
 	for _, hx := range []map[string]string{{"HX-Request": "true"}, nil} {
 		in, _ := e.svc.Get(context.Background(), app.System, id)
-		rev := itoa(in.Revision)
+		rev := strconv.Itoa(in.Revision)
 		r := e.do("POST", status, url.Values{"revision": {rev}, "to": {"Published"}}, hx)
 		if r.code != 200 || !strings.Contains(r.body, "Publish anyway?") || !strings.Contains(r.body, `name="confirm" value="1"`) {
 			t.Fatalf("htmx=%v: no confirmation: %d", hx != nil, r.code)
@@ -226,5 +226,3 @@ func inOrder(s string, parts ...string) bool {
 	}
 	return true
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }
