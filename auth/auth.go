@@ -75,7 +75,6 @@ type Auth struct {
 	o      Options
 	secure bool
 	cookie string
-	cop    *http.CrossOriginProtection
 	tmpl   *template.Template
 
 	dummyOnce sync.Once
@@ -115,7 +114,7 @@ func New(store hindsight.AccountStore, svc *app.Service, o Options) (*Auth, erro
 	if o.FailureWindow <= 0 {
 		o.FailureWindow = DefaultFailureWindow
 	}
-	a := &Auth{store: newPrincipalCache(store), svc: svc, o: o, cookie: "hindsight_session", cop: http.NewCrossOriginProtection(),
+	a := &Auth{store: newPrincipalCache(store), svc: svc, o: o, cookie: "hindsight_session",
 		hashing: make(chan struct{}, runtime.NumCPU())}
 	if o.BaseURL != "" {
 		u, err := url.Parse(o.BaseURL)
@@ -125,9 +124,6 @@ func New(store hindsight.AccountStore, svc *app.Service, o Options) (*Auth, erro
 		if u.Scheme == "https" {
 			a.secure = true
 			a.cookie = "__Host-hindsight_session"
-		}
-		if err := a.cop.AddTrustedOrigin(u.Scheme + "://" + u.Host); err != nil {
-			return nil, hindsight.Errorf(hindsight.EInvalid, "auth: base URL %q: %v", o.BaseURL, err)
 		}
 	}
 	var err error

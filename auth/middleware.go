@@ -28,9 +28,8 @@ func (a *Auth) Protect(tables ...[]httpx.Route) [][]httpx.Route {
 // Wrap returns rt with its handler behind the access check, the one place
 // where a route's Access is enforced:
 //
-//   - a state-changing request (not GET, HEAD or OPTIONS) that a browser
-//     sent cross-origin is refused (403) unless it carries a bearer token,
-//     which a cross-site page cannot send;
+//   - (a state-changing request that a browser sent cross-origin was
+//     refused before, by the server's one cross-origin check;)
 //   - the caller is authenticated by "Authorization: Bearer <token>" (a bad,
 //     expired or revoked token is 401 even on public routes) or else by the
 //     session cookie (a missing or ended session is anonymous);
@@ -45,15 +44,6 @@ func (a *Auth) Wrap(rt httpx.Route) httpx.Route {
 	next := rt.Handler
 	access := rt.Access
 	rt.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		bearer := r.Header.Get("Authorization") != ""
-		if !bearer {
-			if err := a.cop.Check(r); err != nil {
-				a.o.Logger.WarnContext(r.Context(), "cross-origin request refused", "method", r.Method, "path", r.URL.Path,
-					"origin", r.Header.Get("Origin"), "remote", clientAddress(r))
-				a.deny(w, r, hindsight.Errorf(hindsight.EForbidden, "cross-origin request refused"))
-				return
-			}
-		}
 		p, err := a.Authenticate(w, r)
 		if err != nil {
 			a.deny(w, r, err)
@@ -74,25 +64,6 @@ func (a *Auth) Wrap(rt httpx.Route) httpx.Route {
 		next.ServeHTTP(w, r)
 	})
 	return rt
-}
-
-// Authorize is the access check alone, for server.Config.Authorize: it
-// authenticates and enforces rt.Access but cannot put the actor in the
-// request's context, so prefer Wrap.
-func (a *Auth) Authorize(r *http.Request, rt httpx.Route) error {
-	p, err := a.Authenticate(nil, r)
-	if err != nil {
-		return err
-	}
-	if rt.Access > httpx.Public {
-		if p.User == nil {
-			return hindsight.Errorf(hindsight.EUnauth, "sign in first")
-		}
-		if p.Level < rt.Access {
-			return hindsight.Errorf(hindsight.EForbidden, "this needs the %s access; you have %s", rt.Access, p.Level)
-		}
-	}
-	return nil
 }
 
 // Authenticate returns the request's principal: from its bearer token

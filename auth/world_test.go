@@ -166,6 +166,10 @@ func newWorldTB(t testing.TB, o worldOpts) *world {
 		tables = append(tables, api.New(w.svc, api.Options{}).Routes())
 	}
 	cfg := server.Config{Logger: logger}
+	if o.baseURL != "" {
+		// as internal/stack does: the base URL's origin is trusted
+		cfg.TrustedOrigins = []string{o.baseURL}
+	}
 	w.h, err = server.New(cfg, w.auth.Protect(tables...)...)
 	if err != nil {
 		t.Fatal(err)

@@ -45,10 +45,6 @@ type Config struct {
 	// PUT, DELETE), e.g. the public base URL behind a proxy that rewrites
 	// Host. Other cross-origin browser requests are refused (CSRF).
 	TrustedOrigins []string
-	// Authorize decides whether a request may use a route, in one place for
-	// every route. Nil allows everything (there are no accounts yet); the
-	// accounts issue sets it. Its error's code picks the status (401, 403).
-	Authorize func(r *http.Request, rt httpx.Route) error
 }
 
 func (c *Config) defaults() {
@@ -154,16 +150,9 @@ func register(mux *http.ServeMux, rt httpx.Route, cfg Config) (err error) {
 		}
 	}()
 	h := rt.Handler
-	authorize := cfg.Authorize
 	mux.Handle(rt.Pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if rec, ok := r.Context().Value(recordKey{}).(*record); ok {
 			rec.route = rt.Name
-		}
-		if authorize != nil {
-			if err := authorize(r, rt); err != nil {
-				writeError(w, r, httpx.Status(hindsight.ErrorCode(err)), string(hindsight.ErrorCode(err)), hindsight.ErrorMessage(err))
-				return
-			}
 		}
 		h.ServeHTTP(w, r)
 	}))

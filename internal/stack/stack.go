@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/hindsight-pm/hindsight"
@@ -153,6 +154,11 @@ func Build(ctx context.Context, store hindsight.Store, cfg Config) (*Stack, erro
 	}
 	s.Tables = tables
 	s.ServerConfig = server.Config{Logger: cfg.Logger, Ready: readiness(store)}
+	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Host != "" {
+		// the one cross-origin check trusts the public base URL (a proxy
+		// that rewrites Host still lets its browsers post)
+		s.ServerConfig.TrustedOrigins = []string{u.Scheme + "://" + u.Host}
+	}
 	h, err := server.New(s.ServerConfig, protected...)
 	if err != nil {
 		return nil, err
