@@ -205,6 +205,10 @@ type IncidentUpdate struct {
 type IncidentDelete struct {
 	ID     string
 	Author string
+	// Base, when not 0, is the revision the caller saw (If-Match): the
+	// store compares it in the delete's own transaction and refuses with
+	// EConflict when the incident has moved on (nothing is deleted).
+	Base int
 	// Purge removes the incident, its revisions and projections for good.
 	Purge bool
 	Audit []AuditRecord

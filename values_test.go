@@ -361,8 +361,8 @@ func FuzzParseValues(f *testing.F) {
 			}
 		}
 		ParseDate(s)
-		ParseStatus(s)
-		ParseItemStatus(s)
+		_, _ = ParseStatus(s)
+		_, _ = ParseItemStatus(s)
 		ParseIncidentID(s)
 	})
 }

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/hindsight-pm/hindsight"
 	"github.com/hindsight-pm/hindsight/app"
@@ -40,18 +39,6 @@ func ifMatch(r *http.Request) (rev int, ok bool, err error) {
 			hindsight.FieldError{Field: "If-Match", Message: "want an ETag such as \"3\""})
 	}
 	return n, true, nil
-}
-
-// stale is the 412 of an If-Match that names an older revision.
-func stale(in *hindsight.Incident, base int) error {
-	who := in.UpdatedBy
-	if who == "" {
-		who = "someone"
-	}
-	return &hindsight.Error{Code: hindsight.EPrecond,
-		Message: "incident " + in.ID + " changed since revision " + strconv.Itoa(base) + ": revision " + strconv.Itoa(in.Revision) +
-			" was saved by " + who + " at " + in.UpdatedAt.UTC().Format(time.RFC3339) + "; fetch it, merge, and send If-Match: " + etag(in.Revision),
-		Fields: []hindsight.FieldError{{Field: "If-Match", Message: "stale revision " + strconv.Itoa(base) + "; latest is " + strconv.Itoa(in.Revision)}}}
 }
 
 // conflictAsPrecond turns the store's stale-revision conflict into a 412
@@ -135,23 +122,6 @@ func (a *API) readDocument(w http.ResponseWriter, r *http.Request) (doc *hindsig
 	return p, nil, nil, nil
 }
 
-// withLines adds the Markdown lines of the fields an error names.
-func withLines(err error, sm *hindsight.SourceMap) error {
-	var he *hindsight.Error
-	if sm == nil || !errors.As(err, &he) {
-		return err
-	}
-	for i := range he.Fields {
-		if he.Fields[i].Line == 0 && he.Fields[i].Field != "" {
-			he.Fields[i].Line = sm.Line(he.Fields[i].Field)
-		}
-	}
-	if len(he.Fields) > 0 && he.Fields[0].Line > 0 && !strings.HasPrefix(he.Message, "line ") {
-		he.Message = "line " + strconv.Itoa(he.Fields[0].Line) + ": " + he.Message
-	}
-	return err
-}
-
 func (a *API) location(id string) string {
 	return a.opts.BaseURL + Prefix + "/incidents/" + id
 }
@@ -164,7 +134,7 @@ func (a *API) createIncident(w http.ResponseWriter, r *http.Request) {
 	}
 	in, err := a.svc.Create(r.Context(), a.actor(r), doc, app.CreateOptions{Message: r.URL.Query().Get("message")})
 	if err != nil {
-		a.writeError(w, r, withLines(err, sm))
+		a.writeError(w, r, app.WithLines(err, sm))
 		return
 	}
 	w.Header().Set("Location", a.location(in.ID))
@@ -190,7 +160,9 @@ func (a *API) replaceIncident(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if cur.Revision != base {
-		a.writeError(w, r, stale(cur, base))
+		// refused before the body is read; the store checks base again
+		// in the save's transaction
+		a.writeError(w, r, conflictAsPrecond(app.Stale(cur, base)))
 		return
 	}
 	doc, md, sm, err := a.readDocument(w, r)
@@ -204,7 +176,7 @@ func (a *API) replaceIncident(w http.ResponseWriter, r *http.Request) {
 		in, err = a.svc.SaveMarkdown(ctx, act, id, base, md, opts)
 	} else {
 		in, err = a.svc.Save(ctx, act, id, base, doc, opts)
-		err = withLines(err, sm)
+		err = app.WithLines(err, sm)
 	}
 	if err != nil {
 		a.writeError(w, r, conflictAsPrecond(err))
@@ -220,19 +192,12 @@ func (a *API) deleteIncident(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	if ok {
-		cur, err := a.svc.Get(ctx, act, id)
-		if err != nil {
-			a.writeError(w, r, err)
-			return
-		}
-		if cur.Revision != base {
-			a.writeError(w, r, stale(cur, base))
-			return
-		}
+	if !ok {
+		base = 0 // no If-Match: delete whatever the revision
 	}
-	if err := a.svc.Delete(ctx, act, id); err != nil {
-		a.writeError(w, r, err)
+	// the store compares base in the delete's own transaction
+	if err := a.svc.Delete(ctx, act, id, base); err != nil {
+		a.writeError(w, r, conflictAsPrecond(err))
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

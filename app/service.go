@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -252,7 +253,7 @@ func (s *Service) SaveMarkdown(ctx context.Context, a Actor, id string, base int
 	}
 	p, sm := markdown.Parse(md)
 	in, err := s.Save(ctx, a, id, base, p, o)
-	return in, withLines(err, sm)
+	return in, WithLines(err, sm)
 }
 
 // SetStatus moves an incident to another status, as a new revision.
@@ -268,7 +269,7 @@ func (s *Service) SetStatus(ctx context.Context, a Actor, id string, base int, t
 		base = cur.Revision
 	}
 	if base != cur.Revision {
-		return nil, stale(cur, base)
+		return nil, Stale(cur, base)
 	}
 	if cur.Doc.Status == to {
 		return cur, nil
@@ -293,7 +294,7 @@ func (s *Service) SetActionItemStatus(ctx context.Context, a Actor, id string, b
 		base = cur.Revision
 	}
 	if base != cur.Revision {
-		return nil, stale(cur, base) // even when the item is already so
+		return nil, Stale(cur, base) // even when the item is already so
 	}
 	doc := *cur.Doc
 	doc.ActionItems = append([]hindsight.ActionItem(nil), cur.Doc.ActionItems...)
@@ -316,9 +317,10 @@ func (s *Service) SetActionItemStatus(ctx context.Context, a Actor, id string, b
 	return s.Save(ctx, a, id, base, &doc, SaveOptions{Message: fmt.Sprintf("action item %s %s", label, verb), Force: true})
 }
 
-// stale is the conflict of a change that started from revision base of an
-// incident now at cur.
-func stale(cur *hindsight.Incident, base int) error {
+// Stale is the conflict (EConflict) of a change that started from revision
+// base of an incident now at cur. The API answers it 412 (If-Match), the
+// web app 409.
+func Stale(cur *hindsight.Incident, base int) error {
 	who := cur.UpdatedBy
 	if who == "" {
 		who = "someone"
@@ -345,11 +347,12 @@ func findItem(items []hindsight.ActionItem, key string) int {
 }
 
 // Delete hides an incident (soft delete: its history is kept).
-func (s *Service) Delete(ctx context.Context, a Actor, id string) error {
+func (s *Service) Delete(ctx context.Context, a Actor, id string, base int) error {
 	if _, err := s.store.FindIncidentByID(ctx, a.Viewer, id); err != nil {
 		return err
 	}
-	return s.store.DeleteIncident(ctx, hindsight.IncidentDelete{ID: id, Author: a.author(), Audit: []hindsight.AuditRecord{s.audit(a, "incident.delete", id, "")}})
+	return s.store.DeleteIncident(ctx, hindsight.IncidentDelete{ID: id, Author: a.author(), Base: base,
+		Audit: []hindsight.AuditRecord{s.audit(a, "incident.delete", id, "")}})
 }
 
 // Lint lints a document with the service's configuration as of today.
@@ -385,10 +388,11 @@ func statusList(ss []hindsight.Status) string {
 	return strings.Join(out, ", ")
 }
 
-// withLines adds the source lines of the fields an *Error names.
-func withLines(err error, sm *hindsight.SourceMap) error {
-	e, ok := err.(*hindsight.Error)
-	if !ok || sm == nil {
+// WithLines adds the source lines of the fields an *Error names (the
+// Markdown a document was read from), and the first one to its message.
+func WithLines(err error, sm *hindsight.SourceMap) error {
+	var e *hindsight.Error
+	if sm == nil || !errors.As(err, &e) {
 		return err
 	}
 	for i := range e.Fields {
@@ -396,10 +400,10 @@ func withLines(err error, sm *hindsight.SourceMap) error {
 			e.Fields[i].Line = sm.Line(e.Fields[i].Field)
 		}
 	}
-	if len(e.Fields) > 0 && e.Fields[0].Line > 0 {
+	if len(e.Fields) > 0 && e.Fields[0].Line > 0 && !strings.HasPrefix(e.Message, "line ") {
 		e.Message = fmt.Sprintf("line %d: %s", e.Fields[0].Line, e.Message)
 	}
-	return e
+	return err
 }
 
 // Event is the payload of an outbound event.

@@ -67,7 +67,7 @@ func (s *Service) Import(ctx context.Context, a Actor, path string, src []byte, 
 	}
 	if !o.Force {
 		if err := Validate(doc); err != nil {
-			r.Outcome, r.Err = Rejected, fmt.Errorf("%s: %w", path, withLines(err, sm))
+			r.Outcome, r.Err = Rejected, fmt.Errorf("%s: %w", path, WithLines(err, sm))
 			return r
 		}
 	}

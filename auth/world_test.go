@@ -112,7 +112,7 @@ func fakeRoutes(svc *app.Service) []httpx.Route {
 			http.Redirect(w, r, "/fake/incidents/"+r.PathValue("id"), http.StatusSeeOther)
 		})},
 		{Pattern: "POST /fake/incidents/{id}/delete", Access: httpx.Admin, Name: "fake.delete", Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if err := svc.Delete(r.Context(), actor(r.Context()), r.PathValue("id")); err != nil {
+			if err := svc.Delete(r.Context(), actor(r.Context()), r.PathValue("id"), 0); err != nil {
 				fail(w, err)
 				return
 			}

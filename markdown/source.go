@@ -242,10 +242,7 @@ func trimBreak(s string) string {
 // splitRow splits a table row's source line into cells: a pipe preceded by
 // a backslash is part of the cell; leading and trailing pipes are dropped.
 func splitRow(line string) []string {
-	t := strings.TrimSpace(line)
-	if strings.HasPrefix(t, "|") {
-		t = t[1:]
-	}
+	t := strings.TrimPrefix(strings.TrimSpace(line), "|")
 	if strings.HasSuffix(t, "|") && !strings.HasSuffix(t, `\|`) {
 		t = t[:len(t)-1]
 	}

@@ -287,13 +287,6 @@ func (in *instance) stop() {
 	}
 }
 
-// pid is the process id of the running server.
-func (in *instance) pid() int {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	return in.cmd.Process.Pid
-}
-
 // logs is what the current process wrote.
 func (in *instance) logs() string {
 	in.mu.Lock()

@@ -442,3 +442,35 @@ func testConflict(t *testing.T, open Opener) {
 		t.Errorf("after the refused update: %q revision %d", got.Doc.Title, got.Revision)
 	}
 }
+
+// testDeleteIfMatch: a delete that names the revision its caller saw
+// (If-Match) is refused with EConflict, in the delete's own transaction,
+// when another revision was saved since, and deletes nothing; with the
+// latest revision it deletes. A soft delete and a purge alike.
+func testDeleteIfMatch(t *testing.T, open Opener) {
+	s := newStore(t, open)
+	for _, purge := range []bool{false, true} {
+		inc := mustCreate(t, s, spec{title: "to delete", start: "2026-08-03 10:00"}.doc())
+		// the caller read revision 1; carol saves revision 2 before the delete
+		if _, err := s.UpdateIncident(ctx(t), hindsight.IncidentUpdate{ID: inc.ID, BaseRevision: 1, Doc: spec{title: "by carol"}.doc(), Author: "carol"}); err != nil {
+			t.Fatal(err)
+		}
+		err := s.DeleteIncident(ctx(t), hindsight.IncidentDelete{ID: inc.ID, Author: "admin", Base: 1, Purge: purge,
+			Audit: []hindsight.AuditRecord{{Actor: "admin", Action: "incident.delete", IncidentID: inc.ID, At: Epoch}}})
+		wantCode(t, "stale delete", err, hindsight.EConflict)
+		if msg := hindsight.ErrorMessage(err); !strings.Contains(msg, "carol") || !strings.Contains(msg, "revision 2") {
+			t.Errorf("purge %v: the conflict should say who saved in between: %q", purge, msg)
+		}
+		got, err := s.FindIncidentByID(ctx(t), hindsight.SystemViewer, inc.ID)
+		if err != nil || got.Revision != 2 {
+			t.Fatalf("purge %v: after the refused delete: %v %v", purge, got, err)
+		}
+		wantCode(t, "delete with a revision that does not exist yet", s.DeleteIncident(ctx(t), hindsight.IncidentDelete{ID: inc.ID, Base: 3, Purge: purge}), hindsight.EConflict)
+		if err := s.DeleteIncident(ctx(t), hindsight.IncidentDelete{ID: inc.ID, Author: "admin", Base: 2, Purge: purge}); err != nil {
+			t.Fatalf("purge %v: delete with the latest revision: %v", purge, err)
+		}
+		_, err = s.FindIncidentByID(ctx(t), hindsight.SystemViewer, inc.ID)
+		wantCode(t, "get deleted", err, hindsight.ENotFound)
+		wantCode(t, "delete again", s.DeleteIncident(ctx(t), hindsight.IncidentDelete{ID: inc.ID, Base: 2, Purge: purge}), hindsight.ENotFound)
+	}
+}

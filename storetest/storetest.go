@@ -42,6 +42,7 @@ func Run(t *testing.T, open Opener) {
 		{"BadInput", testBadInput},
 		{"UpdateAndRevisions", testUpdate},
 		{"StaleRevisionConflict", testConflict},
+		{"DeleteIfMatch", testDeleteIfMatch},
 		{"ConcurrentCreatesOneDay", testConcurrentCreates},
 		{"ConcurrentWritersOneIncident", testConcurrentUpdates},
 		{"SearchWhileWriting", testSearchWhileWriting},

@@ -412,14 +412,20 @@ func (s *Store) DeleteIncident(ctx context.Context, d hindsight.IncidentDelete) 
 		}
 		var res sql.Result
 		var err error
+		// the If-Match revision is compared by the statement itself, in
+		// this transaction: no read-then-delete race
+		baseCond, baseArgs := "", []any{}
+		if d.Base > 0 {
+			baseCond, baseArgs = " AND revision = ?", []any{d.Base}
+		}
 		if d.Purge {
 			if err := s.d.DeleteSearch(ctx, tx, d.ID); err != nil {
 				return err
 			}
-			res, err = tx.ExecContext(ctx, s.d.Rebind(`DELETE FROM incidents WHERE id = ?`), d.ID)
+			res, err = tx.ExecContext(ctx, s.d.Rebind(`DELETE FROM incidents WHERE id = ?`+baseCond), append([]any{d.ID}, baseArgs...)...)
 		} else {
-			res, err = tx.ExecContext(ctx, s.d.Rebind(`UPDATE incidents SET deleted_at = ?, deleted_by = ? WHERE id = ? AND deleted_at IS NULL`),
-				s.d.Time(now), clean(d.Author), d.ID)
+			res, err = tx.ExecContext(ctx, s.d.Rebind(`UPDATE incidents SET deleted_at = ?, deleted_by = ? WHERE id = ? AND deleted_at IS NULL`+baseCond),
+				append([]any{s.d.Time(now), clean(d.Author), d.ID}, baseArgs...)...)
 		}
 		if err != nil {
 			return err
@@ -427,6 +433,9 @@ func (s *Store) DeleteIncident(ctx context.Context, d hindsight.IncidentDelete) 
 		if k, err := res.RowsAffected(); err != nil {
 			return err
 		} else if k == 0 {
+			if d.Base > 0 {
+				return s.whyNotUpdated(ctx, tx, d.ID, d.Base)
+			}
 			return notFound(d.ID)
 		}
 		return s.writeSide(ctx, tx, d.ID, now, d.Audit, nil)
