@@ -25,7 +25,7 @@ func TestEmptyFieldsStayEmpty(t *testing.T) {
 			t.Errorf("stored Markdown holds the placeholder %q:\n%s", ph, res.body)
 		}
 	}
-	if !strings.Contains(string(res.body), "| AI-001 | Add a failover alert |  |  |  | Open |") {
+	if !strings.Contains(string(res.body), "| AI-001 | Add a failover alert | | | | Open |") {
 		t.Errorf("action item not written with empty cells:\n%s", res.body)
 	}
 }

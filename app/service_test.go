@@ -154,7 +154,7 @@ func TestActionItemCloseIsARevision(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Doc.ActionItems[0].Status != hindsight.ItemClosed || r.UpdatedBy != "Bob" || !strings.Contains(string(r.Markdown), "| AI-001 | Add alert | Dana | P1 |  | Closed |") {
+	if r.Doc.ActionItems[0].Status != hindsight.ItemClosed || r.UpdatedBy != "Bob" || !strings.Contains(string(r.Markdown), "| AI-001 | Add alert | Dana | P1 | | Closed |") {
 		t.Errorf("got %+v\n%s", r.Doc.ActionItems, r.Markdown)
 	}
 	if _, err := s.SetActionItemStatus(ctx, bob, in.ID, 0, "AI-404", hindsight.ItemClosed); hindsight.ErrorCode(err) != hindsight.ENotFound {

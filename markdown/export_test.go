@@ -9,7 +9,8 @@ import (
 // Helpers of the internal tests, for the corpus test of package markdown_test
 // (which imports lint, and lint imports markdown).
 
-var htmlTagRe = regexp.MustCompile(`</?[a-zA-Z][^<>]*>`)
+// htmlTagRe matches an HTML tag, not an autolink (<https://…>, <a@b.c>).
+var htmlTagRe = regexp.MustCompile(`</?[a-zA-Z][a-zA-Z0-9-]*(?:\s[^<>]*)?/?>`)
 
 // LostWords compares the words of src and of its formatted form out as
 // multisets (case-folded): a word written three times in src must be written

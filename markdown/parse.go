@@ -2,6 +2,7 @@ package markdown
 
 import (
 	"bytes"
+	"reflect"
 	"regexp"
 	"strings"
 	"unicode"
@@ -39,6 +40,10 @@ func Parser() parser.Parser { return gm.Parser() }
 func Parse(src []byte) (*hindsight.Postmortem, *hindsight.SourceMap) {
 	p := &parse{doc: &hindsight.Postmortem{}, sm: &hindsight.SourceMap{Lines: make(map[string]int, 64+bytes.Count(src, []byte{'\n'}))}}
 	p.run(src)
+	if bytes.IndexByte(src, '<') >= 0 && (bytes.Contains(src, []byte("://")) || bytes.IndexByte(src, '@') >= 0) {
+		// autolinks read as the bare address Render wraps (links.go)
+		mapStrings(reflect.ValueOf(p.doc).Elem(), bareLinks)
+	}
 	return p.doc, p.sm
 }
 

@@ -81,6 +81,7 @@ func render(p *hindsight.Postmortem, template bool) []byte {
 	if p == nil {
 		p = &hindsight.Postmortem{}
 	}
+	p = withAutolinks(p) // bare URLs as <https://…> (links.go)
 	r := &renderer{p: p, template: template}
 	if len(p.Hints) > 0 {
 		r.hints = make(map[string][]hindsight.Hint, len(p.Hints))
@@ -465,6 +466,10 @@ func (r *renderer) row(width int, cells ...string) {
 
 // cell writes one table cell: pipes escaped, line breaks as <br>.
 func (r *renderer) cell(c string) {
+	if c == "" {
+		r.s("| ") // "| |": one space, as markdownlint's MD060 compact style asks
+		return
+	}
 	r.s("| ")
 	r.s(EscapeCell(c))
 	r.s(" ")

@@ -234,7 +234,7 @@ func TestFixAndFmtNeverWritePlaceholders(t *testing.T) {
 		}
 	}
 	b, _ := os.ReadFile(p)
-	if !strings.Contains(string(b), "| AI-002 | Add a canary stage to config pushes |  | P1 |  | Open |") || strings.Contains(string(b), "YYYY-MM-DD") || strings.Contains(string(b), "| Name |") {
+	if !strings.Contains(string(b), "| AI-002 | Add a canary stage to config pushes | | P1 | | Open |") || strings.Contains(string(b), "YYYY-MM-DD") || strings.Contains(string(b), "| Name |") {
 		t.Errorf("--fix filled the empty cells:\n%s", b)
 	}
 
