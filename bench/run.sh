@@ -6,7 +6,7 @@
 # Seeds databases of N incidents (default 10,000) with the deterministic
 # generator (seed 1), runs every benchmark of the other issues that exists
 # (Markdown parse vs goldmark, lint vs markdownlint-cli2, store, search vs
-# grep -ril, web, insights, webhook intake) and writes the "run" section of
+# grep -ril, web, insights, webhook intake and outbound isolation) and writes the "run" section of
 # docs/benchmarks.md: the machine, the date, each figure with its goal,
 # pass/fail and the command that measured it. Every figure that compares
 # against a baseline measures both in the same run. The sections of
@@ -270,6 +270,22 @@ if want webhooks; then
 		else
 			row "webhooks" "failed (see log)" "-" "**FAIL**" "$cmd"
 			tail -20 "$LOG/webhooks"
+		fi
+		# outbound delivery isolation (issue 15): a healthy receiver's lag
+		# alone and next to a hanging and a failing one, in the same run
+		n=30; [ $QUICK -eq 1 ] && n=10
+		say "webhooks: outbound isolation, $n incidents"
+		cmd="go run ./bench/webhooks -outbound -incidents $n -incident-rate 10"
+		if go run ./bench/webhooks -outbound -incidents "$n" -incident-rate 10 >"$LOG/webhooks-outbound" 2>&1; then
+			base=$(sed -nE 's/^baseline [^:]*: (.*)$/\1/p' "$LOG/webhooks-outbound")
+			iso=$(sed -nE 's/^isolation [^:]*: (.*)$/\1/p' "$LOG/webhooks-outbound")
+			ratio=$(sed -nE 's/^healthy receiver p99 lag with bad receivers \/ alone: ([0-9.]+).*/\1/p' "$LOG/webhooks-outbound")
+			# p99 in s, from "p99 1.013s" (or ms)
+			p99=$(sed -nE 's/.* p99 ([0-9.]+)(ms|s) .*/\1 \2/p' <<<"$iso" | awk '{ f = ($2 == "ms") ? 0.001 : 1; printf "%.3f", $1 * f }')
+			row "webhooks: outbound, healthy receiver's delivery lag next to a hanging and a failing receiver" "$iso; alone: $base; p99 ratio ${ratio:-?}" "p99 < 2 s" "$(verdict "${p99:-999} < 2")" "$cmd"
+		else
+			row "webhooks: outbound isolation" "failed (see log)" "-" "**FAIL**" "$cmd"
+			tail -20 "$LOG/webhooks-outbound"
 		fi
 	else
 		note "bench/webhooks is not there yet: webhook intake benchmark skipped."
