@@ -78,6 +78,7 @@ var canonicalised = map[string]bool{
 	"in": true, "progress": true, "due": true, "owner": true, "high": true, "medium": true, "low": true, "critical": true, "urgent": true, "p-0": true, "p-1": true, "p-2": true, "service-name": true,
 	// spelled durations and dates, respelled as HH:MM and YYYY-MM-DD
 	"h": true, "m": true, "hour": true, "hours": true, "min": true, "mins": true, "minute": true, "minutes": true, "day": true, "days": true,
+	"january": true, "february": true, "march": true, "april": true, "june": true, "july": true, "august": true, "september": true, "october": true, "november": true, "december": true,
 	"jan": true, "feb": true, "mar": true, "apr": true, "may": true, "jun": true, "jul": true, "aug": true, "sep": true, "oct": true, "nov": true, "dec": true,
 }
 

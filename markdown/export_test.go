@@ -21,7 +21,8 @@ var htmlTagRe = regexp.MustCompile(`</?[a-zA-Z][a-zA-Z0-9-]*(?:\s[^<>]*)?/?>`)
 // many are missing, in order of first appearance.
 func LostWords(src, out []byte, allowed map[string]bool) []string {
 	count := func(b []byte) (map[string]int, []string) {
-		s := htmlTagRe.ReplaceAllString(strings.ToLower(string(b)), " ")
+		// a backslash escape ("INC\\-2023") is Markdown, not a word break
+		s := htmlTagRe.ReplaceAllString(strings.ToLower(unescapeValue(string(b))), " ")
 		m := map[string]int{}
 		var order []string
 		for _, w := range wordRe.FindAllString(s, -1) {

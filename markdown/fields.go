@@ -558,6 +558,9 @@ func matchLabel(specs []*fieldSpec, line string) (*fieldSpec, string, bool) {
 func (p *parse) fieldSection(s *section, specs []*fieldSpec) {
 	e := &extra{}
 	seen := map[*fieldSpec]bool{}
+	for f := range p.metaSeen {
+		seen[f] = true // already set in the metadata at the top
+	}
 	for _, b := range s.blocks {
 		switch n := b.node.(type) {
 		case *ast.List:
@@ -608,12 +611,47 @@ func (p *parse) fieldSection(s *section, specs []*fieldSpec) {
 	p.saveExtra(s.key, e, nil)
 }
 
+// labelMatcher finds the known field a line starts with (see matchLabel).
+type labelMatcher func(line string) (*fieldSpec, string, bool)
+
+func specMatcher(specs []*fieldSpec) labelMatcher {
+	return func(line string) (*fieldSpec, string, bool) { return matchLabel(specs, line) }
+}
+
+// labelLike reports a "Key: value" line (Google Docs' "Download as
+// Markdown" writes metadata so, one per line or one per paragraph).
+func labelLike(line string) bool {
+	label, _, _, ok := splitLabel(strings.TrimSpace(line))
+	return ok && len(strings.Fields(label)) <= 4
+}
+
 // labelledParagraph reads "Label: value" lines of a paragraph (a document
-// written without bullets). It reports false when the paragraph's first line
-// names no known field.
+// written without bullets). It reports false when the paragraph names no
+// known field: its first line must, or every line must read "Key: value"
+// and one of them name a known field.
 func (p *parse) labelledParagraph(s *section, specs []*fieldSpec, b block, seen map[*fieldSpec]bool, e *extra) bool {
-	if _, _, ok := matchLabel(specs, trimBreak(p.src.line(b.from))); !ok {
-		return false
+	return p.labelledParagraphWith(s, specMatcher(specs), b, seen, e)
+}
+
+func (p *parse) labelledParagraphWith(s *section, match labelMatcher, b block, seen map[*fieldSpec]bool, e *extra) bool {
+	last := b.to
+	for last > b.from && p.src.blank(last) {
+		last--
+	}
+	if _, _, ok := match(trimBreak(p.src.line(b.from))); !ok {
+		known := false
+		for l := b.from; l <= last; l++ {
+			raw := trimBreak(p.src.line(l))
+			if !labelLike(raw) {
+				return false
+			}
+			if _, _, ok := match(raw); ok {
+				known = true
+			}
+		}
+		if !known {
+			return false
+		}
 	}
 	var cur *fieldSpec
 	var val []string
@@ -624,10 +662,6 @@ func (p *parse) labelledParagraph(s *section, specs []*fieldSpec, b block, seen 
 		}
 		cur, val = nil, nil
 	}
-	last := b.to
-	for last > b.from && p.src.blank(last) {
-		last--
-	}
 	for l := b.from; l <= b.to; l++ {
 		raw := trimBreak(p.src.line(l))
 		if l == last {
@@ -635,13 +669,15 @@ func (p *parse) labelledParagraph(s *section, specs []*fieldSpec, b block, seen 
 			// ends it is text
 			raw = strings.TrimRight(p.src.line(l), " \t")
 		}
-		if f, value, ok := matchLabel(specs, raw); ok && !seen[f] {
+		if f, value, ok := match(raw); ok && !seen[f] {
 			flush()
 			seen[f] = true
 			cur, val, line = f, []string{value}, l
 			continue
 		}
-		if cur != nil && !strings.HasPrefix(strings.TrimSpace(raw), "**") {
+		// a line of its own "Key: value" is a field of its own, not the
+		// continuation of the value above
+		if cur != nil && !strings.HasPrefix(strings.TrimSpace(raw), "**") && !labelLike(raw) {
 			val = append(val, strings.TrimSpace(raw))
 			continue
 		}

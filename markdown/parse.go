@@ -63,9 +63,12 @@ type section struct {
 }
 
 type parse struct {
-	doc *hindsight.Postmortem
-	sm  *hindsight.SourceMap
-	src *source
+	// metaSeen holds the fields read from the metadata at the top (a
+	// Severity written there is not read again in the Incident Summary)
+	metaSeen map[*fieldSpec]bool
+	doc      *hindsight.Postmortem
+	sm       *hindsight.SourceMap
+	src      *source
 
 	// zone is the zone the document states ("All times are Pacific")
 	zone docZone

@@ -2,6 +2,7 @@ package markdown
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -123,4 +124,38 @@ func mustJSON(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return strings.TrimSpace(string(b))
+}
+
+func TestMetadataShapes(t *testing.T) {
+	type want struct {
+		status, owner, id, sev, start, duration string
+		services                                []string
+	}
+	for _, tc := range []struct {
+		name, src string
+		want      want
+	}{
+		{"Google Docs: a paragraph per line, bold, escapes", "# **2023-03-08 Incident: connectivity**\n\n**Incident ID:** INC\\-20230308\\-001\n\n**Status:** Published\n\n**Severity:** SEV\\-1\n\n**Owner:** Platform\\_Engineering\n\n**Start Time (UTC):** 2023\\-03\\-08 06:03\n\n**Duration:** 48h 22m\n\n**Services Affected:** US1, EU1 (all services)\n\n## Executive Summary\n\nx\n",
+			want{"Published", `Platform\_Engineering`, "INC-20230308-001", "SEV-1", "2023-03-08 06:03", "48:22", []string{"US1", "EU1"}}},
+		{"plain Key: Value lines in one paragraph", "# Root cause analysis: elevated error rates\n\nStatus: Published\nOwner: Stripe Infrastructure\nSeverity: SEV-1\nIncident ID: INC-20190710-001\nStart Time: 2019-07-10 16:35 UTC\nServices Affected: api (most API requests failed)\n\n## Summary\n\nx\n",
+			want{"Published", "Stripe Infrastructure", "INC-20190710-001", "SEV-1", "2019-07-10 16:35", "", []string{"api"}}},
+		{"unknown keys are fields of their own, non-breaking spaces and hard breaks", "# Outage\n\nCreated: June 24, 2022 10:05 AM\nIncident ID:\u00a0INC-20220621-001  \n**Severity:**\u00a0SEV-1  \nStatus: Published\nOwner: Production Engineering\nTags: bgp, network\n\n## TL;DR\n\nx\n",
+			want{"Published", "Production Engineering", "INC-20220621-001", "SEV-1", "", "", nil}},
+		{"labels in the metadata and again in the summary", "# x\n\n**Severity:** SEV-2\n\n## Incident Summary\n\n- **Severity:** SEV-1\n",
+			want{"", "", "", "SEV-2", "", "", nil}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc, _ := Parse([]byte(tc.src))
+			s := doc.Summary
+			var names []string
+			for _, sv := range s.Services {
+				names = append(names, sv.Name)
+			}
+			got := want{string(doc.Status), doc.Owner, s.IncidentID, string(s.Severity), s.Start.String(), s.Duration.String(), names}
+			if fmt.Sprintf("%q", got) != fmt.Sprintf("%q", tc.want) {
+				t.Errorf("got  %+v\nwant %+v", got, tc.want)
+			}
+			roundTrip(t, tc.src)
+		})
+	}
 }

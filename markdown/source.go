@@ -207,7 +207,7 @@ func normLabel(s string) string {
 // stripEmphasis removes emphasis or code markers that wrap a whole value
 // ("**SEV-1**", "`P0`", "_No_").
 func stripEmphasis(s string) string {
-	s = strings.TrimSpace(s)
+	s = strings.TrimSpace(unescapeValue(s))
 	for {
 		changed := false
 		for _, m := range []string{"**", "__", "*", "_", "`"} {
@@ -220,6 +220,32 @@ func stripEmphasis(s string) string {
 			return s
 		}
 	}
+}
+
+// unescapeValue reads a typed value as its text: Markdown backslash
+// escapes of ASCII punctuation dropped (Google Docs writes "SEV\\-1" and
+// "2023\\-03\\-08") and non-breaking spaces as spaces. It allocates only
+// when there is something to change.
+func unescapeValue(s string) string {
+	if !strings.ContainsAny(s, "\\\u00a0\u202f") {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '\\' && i+1 < len(s) && isASCIIPunct(s[i+1]) {
+			i++
+			b.WriteByte(s[i])
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return strings.NewReplacer("\u00a0", " ", "\u202f", " ").Replace(b.String())
+}
+
+func isASCIIPunct(c byte) bool {
+	return c >= '!' && c <= '/' || c >= ':' && c <= '@' || c >= '[' && c <= '`' || c >= '{' && c <= '~'
 }
 
 // trimBreak drops a hard line break (two spaces or a backslash) at the end

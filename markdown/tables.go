@@ -13,9 +13,11 @@ import (
 func (p *parse) preamble(s *section) {
 	e := &extra{}
 	var before []part
-	metaDone, ruleDone := false, false
+	metaDone, metaClosed, ruleDone := false, false, false
 	atMeta := 0 // blocks of content kept when the metadata was read
-	specs := fieldSpecs[hindsight.SecPreamble]
+	match := metadataMatcher()
+	seen := map[*fieldSpec]bool{}
+	p.metaSeen = seen
 	titleLine := -1
 	if s.heading.node != nil {
 		titleLine = s.heading.from
@@ -29,15 +31,18 @@ func (p *parse) preamble(s *section) {
 			}
 			continue
 		}
-		if par, ok := b.node.(*ast.Paragraph); ok && !metaDone {
-			_ = par
-			seen := map[*fieldSpec]bool{}
-			if p.labelledParagraph(s, specs, b, seen, e) {
+		// metadata: one paragraph of "Key: value" lines, or several in a
+		// row (Google Docs writes a paragraph per line)
+		if _, ok := b.node.(*ast.Paragraph); ok && !metaClosed {
+			if p.labelledParagraphWith(s, match, b, seen, e) {
 				metaDone = true
 				atMeta = len(e.before) + len(e.after)
 				e.mapped = false // content after the metadata goes to After
 				continue
 			}
+		}
+		if metaDone {
+			metaClosed = true
 		}
 		// the rule right below the metadata (or before any other content) is
 		// the renderer's own; a rule after other content is content
@@ -56,6 +61,33 @@ func (p *parse) preamble(s *section) {
 	// everything else after it
 	x := &extra{fields: e.fields, after: append(e.before, e.after...), before: before}
 	p.saveExtra(hindsight.SecPreamble, x, nil)
+}
+
+// metadataMatcher matches the metadata lines below the title: the
+// metadata's own labels, and the Incident Summary's and Detection &
+// Response's when written as "Label: value" (documents that keep Incident
+// ID, Severity, Start Time... at the top).
+func metadataMatcher() labelMatcher {
+	own := fieldSpecs[hindsight.SecPreamble]
+	var more []*fieldSpec
+	more = append(more, fieldSpecs[hindsight.SecSummary]...)
+	more = append(more, fieldSpecs[hindsight.SecDetection]...)
+	return func(line string) (*fieldSpec, string, bool) {
+		if f, v, ok := matchLabel(own, line); ok {
+			return f, v, true
+		}
+		label, value, _, ok := splitLabel(line)
+		if !ok {
+			return nil, "", false
+		}
+		n := normLabel(label)
+		for _, f := range more {
+			if f.matches(n) && n != "impact" && n != "detection" {
+				return f, value, true
+			}
+		}
+		return nil, "", false
+	}
 }
 
 // column roles of the timeline and action item tables
