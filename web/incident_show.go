@@ -159,6 +159,9 @@ func extraHTML(e hindsight.Extra) template.HTML {
 var (
 	ackRe      = regexp.MustCompile(`(?i)\b(acknowledg\w*|ack(ed|'d)?)\b`)
 	mitigateRe = regexp.MustCompile(`(?i)\b(mitigat\w*|rolled back|roll(ed)?[- ]?back|restored|recovered|failover completed|resolved)\b`)
+	// a row that says "mitigated" is the mitigation, before any row that
+	// only says something was restored ("checkout partially restored")
+	mitigatedRe = regexp.MustCompile(`(?i)\bmitigat\w*\b`)
 )
 
 // figures computes Duration, time to detect, TTA and TTM from the times in
@@ -187,11 +190,14 @@ func figures(p *hindsight.Postmortem) []figure {
 	out = append(out, fig("Duration", p.Summary.Duration, m, ok, "End − Start"))
 	m, ok = span(s, det)
 	out = append(out, fig("Time to detect", hindsight.Duration{}, m, ok, "Detection − Start"))
-	ack, mit := timelineTime(p, det, ackRe), timelineTime(p, det, mitigateRe)
+	ack, mit := timelineTime(p, det, ackRe), timelineTime(p, det, mitigatedRe)
+	if !mit.IsSet() {
+		mit = timelineTime(p, det, mitigateRe)
+	}
 	m, ok = span(det, ack)
 	out = append(out, fig("Time to acknowledge (TTA)", p.Detection.TTA, m, ok, "first “acknowledged” timeline row − Detection"))
 	m, ok = span(det, mit)
-	out = append(out, fig("Time to mitigate (TTM)", p.Detection.TTM, m, ok, "first “mitigated/rolled back/restored” timeline row − Detection"))
+	out = append(out, fig("Time to mitigate (TTM)", p.Detection.TTM, m, ok, "first “mitigated” timeline row (else “rolled back/restored”) − Detection"))
 	return out
 }
 

@@ -23,10 +23,14 @@ import (
 const (
 	Generated = 12
 	GenSeed   = 2026
+	// Span is how far back the generated incidents start: a team's year.
+	Span = 365 * 24 * time.Hour
 )
 
 // Postmortems returns the demo postmortems for the clock now: the examples
-// then the generated ones.
+// then the generated ones, which start over the year before now, have
+// open, overdue and closed action items, and timelines that agree with
+// their detection, acknowledgement and mitigation times.
 func Postmortems(now time.Time) ([]*hindsight.Postmortem, error) {
 	var out []*hindsight.Postmortem
 	names, err := fs.Glob(examples.FS, "*.md")
@@ -42,7 +46,7 @@ func Postmortems(now time.Time) ([]*hindsight.Postmortem, error) {
 		p, _ := markdown.Parse(src)
 		out = append(out, p)
 	}
-	g := gen.NewWithOptions(GenSeed, gen.Options{Now: now})
+	g := gen.NewWithOptions(GenSeed, gen.Options{Now: now, Span: Span, Overdue: 0.3})
 	for range Generated {
 		out = append(out, g.Postmortem())
 	}

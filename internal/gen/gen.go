@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,14 +34,22 @@ type Options struct {
 	// out of order, action items without owner. 0 (the default) produces
 	// only valid, lint-clean documents.
 	Messy float64
+	// Span is how far before Now start times are spread (three years when
+	// zero).
+	Span time.Duration
+	// Overdue is the share (0..1) of action items already due at Now that
+	// are left Open (overdue); 0 closes them all.
+	Overdue float64
 }
 
 // Generator produces postmortems. It is not safe for concurrent use.
 type Generator struct {
-	r      *rand.Rand
-	now    time.Time
-	messy  float64
-	perDay map[string]int // incident sequence per start day (lookups only)
+	r       *rand.Rand
+	now     time.Time
+	messy   float64
+	span    int // minutes
+	overdue float64
+	perDay  map[string]int // incident sequence per start day (lookups only)
 
 	// per-document substitutions
 	svc, dep, region, ticket string
@@ -55,11 +64,17 @@ func NewWithOptions(seed int64, o Options) *Generator {
 	if now.IsZero() {
 		now = DefaultNow
 	}
+	span := int(o.Span / time.Minute)
+	if span <= 0 {
+		span = 3 * 365 * 24 * 60
+	}
 	return &Generator{
-		r:      rand.New(rand.NewPCG(uint64(seed), uint64(seed)^0x9e3779b97f4a7c15)),
-		now:    now.UTC().Truncate(time.Minute),
-		messy:  min(max(o.Messy, 0), 1),
-		perDay: map[string]int{},
+		r:       rand.New(rand.NewPCG(uint64(seed), uint64(seed)^0x9e3779b97f4a7c15)),
+		now:     now.UTC().Truncate(time.Minute),
+		messy:   min(max(o.Messy, 0), 1),
+		span:    span,
+		overdue: min(max(o.Overdue, 0), 1),
+		perDay:  map[string]int{},
 	}
 }
 
@@ -72,14 +87,13 @@ func (g *Generator) Postmortem() *hindsight.Postmortem {
 	sev := g.severity()
 	status := g.status()
 
-	// Times: start within the last three years, duration log-uniform from
-	// 5 minutes to 3 days, detection early in the window.
-	const threeYears = 3 * 365 * 24 * 60
+	// Times: start within the span (three years by default), duration
+	// log-uniform from 5 minutes to 3 days, detection early in the window.
 	dur := int(math.Round(math.Exp(g.uniform(math.Log(5), math.Log(3*24*60)))))
 	if sev == hindsight.Sev1 && dur < 30 {
 		dur += 30 + g.r.IntN(120)
 	}
-	start := g.now.Add(-time.Duration(dur+g.r.IntN(threeYears-dur)+60) * time.Minute)
+	start := g.now.Add(-time.Duration(dur+g.r.IntN(max(g.span-dur, 1))+60) * time.Minute)
 	end := start.Add(time.Duration(dur) * time.Minute)
 	monitor := g.r.Float64() < 0.7
 	frac := 0.15
@@ -276,6 +290,10 @@ func (g *Generator) answer(pYes float64, note string) hindsight.Answer {
 
 // timeline returns 3..40 chronological rows within [start, end], with the
 // start, detection, acknowledgement, mitigation and end as rows.
+// milestone matches the words that mark a timeline row as the
+// acknowledgement or the mitigation (as the incident page reads them).
+var milestone = regexp.MustCompile(`(?i)\b(acknowledg\w*|ack(ed|'d)?|mitigat\w*|rolled back|roll(ed)?[- ]?back|restored|recovered|failover completed|resolved)\b`)
+
 func (g *Generator) timeline(sc scenario, sev hindsight.Severity, start, end, det time.Time, tta, ttm int, cmdr, detectedBy string) []hindsight.Event {
 	bounds := [...][2]int{{12, 40}, {8, 25}, {4, 14}, {3, 8}}[sev.Level()-1]
 	n := bounds[0] + g.r.IntN(bounds[1]-bounds[0]+1)
@@ -290,16 +308,23 @@ func (g *Generator) timeline(sc scenario, sev hindsight.Severity, start, end, de
 		rows = append(rows,
 			row{det, "Incident detected by " + lowerFirst(detectedBy)},
 			row{det.Add(time.Duration(tta) * time.Minute), cmdr + " acknowledges and opens the incident channel"},
-			row{det.Add(time.Duration(ttm) * time.Minute), g.fill(sc.mitigate)},
+			row{det.Add(time.Duration(ttm) * time.Minute), "Mitigated: " + lowerFirst(g.fill(sc.mitigate))},
 		)
 	} else {
-		rows = append(rows, row{det.Add(time.Duration(ttm) * time.Minute), g.fill(sc.mitigate)})
+		rows = append(rows, row{det.Add(time.Duration(ttm) * time.Minute), "Mitigated: " + lowerFirst(g.fill(sc.mitigate))})
 	}
+	mitAt := det.Add(time.Duration(ttm) * time.Minute)
 	bank := append(slices.Clone(sc.findings), genericFindings...)
 	order := g.r.Perm(len(bank))
 	for i := 0; len(rows) < n-1; i++ {
 		at := start.Add(time.Duration(g.r.IntN(dur+1)) * time.Minute)
-		rows = append(rows, row{at, g.fill(bank[order[i%len(bank)]])})
+		txt := g.fill(bank[order[i%len(bank)]])
+		if milestone.MatchString(txt) && at.Before(mitAt) {
+			// a row that reads as an acknowledgement or a mitigation comes
+			// after the real one, so the timeline agrees with TTA and TTM
+			at = mitAt.Add(time.Duration(g.r.IntN(int(end.Sub(mitAt)/time.Minute)+1)) * time.Minute)
+		}
+		rows = append(rows, row{at, txt})
 	}
 	rows = append(rows, row{end, "Incident resolved; monitoring confirms normal operation"})
 	slices.SortStableFunc(rows, func(a, b row) int { return a.at.Compare(b.at) })
@@ -362,7 +387,7 @@ func (g *Generator) actionItems(sc scenario, sev hindsight.Severity, status hind
 		}
 		due := endDay.AddDate(0, 0, days)
 		st := hindsight.ItemClosed
-		if !due.Before(g.now) && g.chance(0.7) {
+		if !due.Before(g.now) && g.chance(0.7) || due.Before(g.now) && g.overdue > 0 && g.chance(g.overdue) {
 			st = hindsight.ItemOpen
 		}
 		out = append(out, hindsight.ActionItem{
