@@ -367,7 +367,7 @@ func checkCorpusDoc(t *testing.T, path string) []failure {
 	}
 	doc2, _ := markdown.Parse(out)
 	if twice := markdown.Render(doc2); !bytes.Equal(out, twice) {
-		fail("fmt.idempotent", "fmt(fmt(x)) != fmt(x):\n%s", firstDiff(out, twice))
+		fail("fmt.idempotent", "fmt(fmt(x)) != fmt(x): %s", markdown.LineDiff(string(out), string(twice)))
 	}
 	return fs
 }
@@ -429,23 +429,6 @@ func jsonPath(v any, path string) any {
 		}
 	}
 	return v
-}
-
-func firstDiff(a, b []byte) string {
-	al, bl := strings.Split(string(a), "\n"), strings.Split(string(b), "\n")
-	for i := 0; i < len(al) || i < len(bl); i++ {
-		var x, y string
-		if i < len(al) {
-			x = al[i]
-		}
-		if i < len(bl) {
-			y = bl[i]
-		}
-		if x != y {
-			return fmt.Sprintf("line %d: %q became %q", i+1, x, y)
-		}
-	}
-	return ""
 }
 
 // knownFailures maps a document to the checks listed as failing for it.

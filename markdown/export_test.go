@@ -10,6 +10,9 @@ import (
 // (which imports lint, and lint imports markdown).
 
 // htmlTagRe matches an HTML tag, not an autolink (<https://…>, <a@b.c>).
+// LineDiff shows the first differing line of two texts.
+var LineDiff = lineDiff
+
 var htmlTagRe = regexp.MustCompile(`</?[a-zA-Z][a-zA-Z0-9-]*(?:\s[^<>]*)?/?>`)
 
 // LostWords compares the words of src and of its formatted form out as

@@ -77,16 +77,8 @@ func TestBadInputRefused(t *testing.T) {
 			if code != tc.code {
 				t.Fatalf("exit %d, want %d\nstdout %s\nstderr %s", code, tc.code, out, stderr)
 			}
-			for _, w := range tc.stderr {
-				if !strings.Contains(stderr, w) {
-					t.Errorf("stderr lacks %q:\n%s", w, stderr)
-				}
-			}
-			for _, w := range tc.stdout {
-				if !strings.Contains(out, w) {
-					t.Errorf("stdout lacks %q:\n%s", w, out)
-				}
-			}
+			wantAll(t, "stderr", stderr, tc.stderr)
+			wantAll(t, "stdout", out, tc.stdout)
 			if tc.unmoved != "" {
 				if b, _ := os.ReadFile(filepath.Join(dir, tc.unmoved)); !bytes.Equal(b, tc.files[tc.unmoved]) {
 					t.Errorf("%s was rewritten", tc.unmoved)

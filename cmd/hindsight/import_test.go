@@ -85,16 +85,8 @@ func TestImportMigrates(t *testing.T) {
 			if code != tc.code || !strings.Contains(out, tc.summary) {
 				t.Fatalf("exit %d, want %d; stdout %q (want %q); stderr %q", code, tc.code, out, tc.summary, stderr)
 			}
-			for _, w := range tc.stdout {
-				if !strings.Contains(out, w) {
-					t.Errorf("stdout lacks %q:\n%s", w, out)
-				}
-			}
-			for _, w := range tc.stderr {
-				if !strings.Contains(stderr, w) {
-					t.Errorf("stderr lacks %q:\n%s", w, stderr)
-				}
-			}
+			wantAll(t, "stdout", out, tc.stdout)
+			wantAll(t, "stderr", stderr, tc.stderr)
 		})
 	}
 }
@@ -122,6 +114,16 @@ func TestImportHTMLStoresTheConvertedDocument(t *testing.T) {
 	for _, w := range []string{"**Start Time (UTC):** 2018-10-21 22:52", "| 2018-10-22 16:24 | Failed back to the original topology |", "| AI-002 | Report status more accurately"} {
 		if !bytes.Contains(b, []byte(w)) {
 			t.Errorf("exported document lacks %q:\n%s", w, b)
+		}
+	}
+}
+
+// wantAll reports each of wants that got (the output named name) lacks.
+func wantAll(t *testing.T, name, got string, wants []string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(got, w) {
+			t.Errorf("%s lacks %q:\n%s", name, w, got)
 		}
 	}
 }
