@@ -168,6 +168,28 @@ func (dialect) IsUniqueViolation(err error) bool {
 	return errors.As(err, &pe) && pe.Code == uniqueViolation
 }
 
+// Unavailable names the cause of a write that failed because the database
+// cannot write now, by SQLSTATE: insufficient resources (class 53: disk
+// full, out of memory), a read-only transaction (a standby), the server
+// shutting down or the connection lost (class 08).
+func (dialect) Unavailable(err error) string {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		return ""
+	}
+	switch {
+	case pe.Code == "53100":
+		return "the database server's disk is full (SQLSTATE 53100)"
+	case strings.HasPrefix(pe.Code, "53"):
+		return "the database server is out of resources (SQLSTATE " + pe.Code + ")"
+	case pe.Code == "25006":
+		return "the database is read-only (SQLSTATE 25006)"
+	case strings.HasPrefix(pe.Code, "57P"), strings.HasPrefix(pe.Code, "08"):
+		return "the database server is shutting down or unreachable (SQLSTATE " + pe.Code + ")"
+	}
+	return ""
+}
+
 func (dialect) Rebind(q string) string { return sqlstore.DollarRebind(q) }
 func (dialect) Time(t time.Time) any   { return sqlstore.NativeTime(t) }
 func (dialect) Date(t time.Time) any {

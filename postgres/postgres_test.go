@@ -186,3 +186,15 @@ func TestAuditAndOutbox(t *testing.T) {
 		return n
 	})
 }
+
+// TestWriteProbe: the readiness check's write probe commits on a healthy
+// database, again and again (it keeps one row).
+func TestWriteProbe(t *testing.T) {
+	testURL(t)
+	s := open(t, storetest.Config{Render: markdown.Render}).(*postgres.Store)
+	for range 3 {
+		if err := s.WriteProbe(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

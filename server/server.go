@@ -75,9 +75,18 @@ func Routes(cfg Config) []httpx.Route {
 				ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 				defer cancel()
 				if err := cfg.Ready(ctx); err != nil {
-					cfg.logger().WarnContext(r.Context(), "not ready", "err", err)
-					w.WriteHeader(http.StatusServiceUnavailable)
-					_, _ = w.Write([]byte(`{"status":"unavailable","error":"the database does not answer"}` + "\n"))
+					args := []any{"err", err}
+					var he *hindsight.Error
+					if errors.As(err, &he) && he.Err != nil {
+						args = append(args, "cause", he.Err)
+					}
+					cfg.logger().WarnContext(r.Context(), "not ready", args...)
+					msg := "the database does not answer"
+					if m := hindsight.ErrorMessage(err); strings.HasPrefix(m, "the database cannot write: ") {
+						msg = m // the store's fixed text naming the cause ("... the database or its disk is full")
+					}
+					w.Header().Set("Retry-After", "30")
+					httpx.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": msg})
 					return
 				}
 			}

@@ -73,6 +73,10 @@ type Options struct {
 	// by another process on the same file (hindsight import while serve
 	// runs) within the TTL.
 	VersionTTL time.Duration
+	// MaxPageCount bounds the database file, in pages (PRAGMA
+	// max_page_count on the writer): writes beyond it fail as on a full
+	// disk (503 unavailable, /readyz 503). 0 is SQLite's own limit.
+	MaxPageCount int
 }
 
 // VersionTTL is the default of Options.VersionTTL.
@@ -133,6 +137,9 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 		every = 250 * time.Millisecond
 	}
 	wparams := params + "&_txlock=immediate"
+	if o.MaxPageCount > 0 {
+		wparams += "&_pragma=max_page_count(" + strconv.Itoa(o.MaxPageCount) + ")"
+	}
 	if every > 0 {
 		wparams += "&_pragma=wal_autocheckpoint(0)"
 	}
@@ -251,6 +258,28 @@ func (dialect) IsUniqueViolation(err error) bool {
 	}
 	c := se.Code()
 	return c == sqlite3.SQLITE_CONSTRAINT_UNIQUE || c == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+}
+
+// Unavailable names the cause of a write that failed because the database
+// cannot write now, by the driver's primary result code.
+func (dialect) Unavailable(err error) string {
+	var se *sqlitedrv.Error
+	if !errors.As(err, &se) {
+		return ""
+	}
+	switch se.Code() & 0xff {
+	case sqlite3.SQLITE_FULL:
+		return "the database or its disk is full (SQLITE_FULL)"
+	case sqlite3.SQLITE_READONLY:
+		return "the database file is read-only (SQLITE_READONLY)"
+	case sqlite3.SQLITE_IOERR:
+		return "a disk I/O error (SQLITE_IOERR)"
+	case sqlite3.SQLITE_CANTOPEN:
+		return "the database file cannot be opened (SQLITE_CANTOPEN)"
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+		return "the database is locked by another process (SQLITE_BUSY)"
+	}
+	return ""
 }
 
 func (dialect) Rebind(q string) string { return q }

@@ -45,6 +45,10 @@ type Dialect interface {
 	// IsUniqueViolation reports whether err is a unique or primary key
 	// violation, by the driver's error code (never by the message text).
 	IsUniqueViolation(err error) bool
+	// Unavailable names the cause when err says the database cannot write
+	// now (disk full, read-only, an I/O error, the connection lost), by
+	// the driver's error code; "" for any other error.
+	Unavailable(err error) string
 }
 
 // DollarRebind rewrites ? into $1, $2, ... (PostgreSQL). The queries of this

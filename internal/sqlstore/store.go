@@ -96,16 +96,56 @@ func notFound(id string) error {
 func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return s.unavailable(err)
 	}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
-		return err
+		return s.unavailable(err)
 	}
 	err = tx.Commit()
 	s.vers.changed() // even when the commit's outcome is unknown
+	return s.unavailable(err)
+}
+
+// unavailable makes a write that failed because the database cannot write
+// now (disk full, read-only, I/O error) an EUnavailable (503) whose message
+// names the cause; other errors are returned as they are.
+func (s *Store) unavailable(err error) error {
+	if err == nil {
+		return nil
+	}
+	var he *hindsight.Error
+	if errors.As(err, &he) {
+		return err
+	}
+	if cause := s.d.Unavailable(err); cause != "" {
+		return &hindsight.Error{Code: hindsight.EUnavailable, Message: "the database cannot write: " + cause, Err: err}
+	}
 	return err
 }
+
+// WriteProbe checks that the database can write now, with a tiny
+// transaction on the health table: it writes a new row of a few pages
+// before it removes the previous one, so it needs new space each time and
+// fails as a real write would when the database cannot grow (disk full,
+// SQLite's max_page_count, a read-only file or standby). The readiness
+// check (/readyz) calls it.
+func (s *Store) WriteProbe(ctx context.Context) error {
+	now := s.now()
+	id := now.UnixNano()
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO health (id, at, pad) VALUES (?, ?, ?)`), id, s.d.Time(now), make([]byte, probeBytes)); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, s.d.Rebind(`DELETE FROM health WHERE id <> ?`), id)
+		return err
+	})
+	return internal("write probe", err)
+}
+
+// probeBytes is the size of the write probe's row: a few pages, so the
+// probe needs as much new space as a small incident does.
+const probeBytes = 12 << 10
 
 func (s *Store) renderDoc(doc *hindsight.Postmortem) ([]byte, []byte, error) {
 	md := s.render(doc)

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/hindsight-pm/hindsight"
@@ -73,6 +74,10 @@ func Build(ctx context.Context, store hindsight.Store, cfg Config) (*Stack, erro
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	svc := app.New(store, app.Options{Lint: cfg.Lint, Now: cfg.Now})
+	clock := cfg.Now
+	if clock == nil {
+		clock = time.Now
+	}
 	s := &Stack{Store: store, Service: svc}
 
 	accounts, ok := store.(hindsight.AccountStore)
@@ -153,7 +158,7 @@ func Build(ctx context.Context, store hindsight.Store, cfg Config) (*Stack, erro
 		protected = append(protected, hooks)
 	}
 	s.Tables = tables
-	s.ServerConfig = server.Config{Logger: cfg.Logger, Ready: readiness(store)}
+	s.ServerConfig = server.Config{Logger: cfg.Logger, Ready: readiness(store, clock)}
 	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Host != "" {
 		// the one cross-origin check trusts the public base URL (a proxy
 		// that rewrites Host still lets its browsers post)
@@ -189,13 +194,37 @@ func (s *Stack) Wait() {
 	}
 }
 
-// readiness checks that the store answers.
-func readiness(store hindsight.Store) func(context.Context) error {
-	return func(ctx context.Context) error {
+// ReadyCacheTTL is how long /readyz reuses the outcome of its check (the
+// write probe is a small transaction: a load balancer polling every second
+// costs one every ReadyCacheTTL).
+const ReadyCacheTTL = 5 * time.Second
+
+// readiness checks that the store answers and can write (its write probe,
+// when it has one: a disk-full database is not ready). The outcome is
+// kept for ReadyCacheTTL.
+func readiness(store hindsight.Store, now func() time.Time) func(context.Context) error {
+	check := func(ctx context.Context) error {
 		if p, ok := store.(interface{ Ping(context.Context) error }); ok {
-			return p.Ping(ctx)
+			if err := p.Ping(ctx); err != nil {
+				return err
+			}
+		} else if _, err := store.FindIncidents(ctx, hindsight.SystemViewer, hindsight.IncidentFilter{Limit: 1, Deleted: hindsight.WithDeleted}); err != nil {
+			return err
 		}
-		_, err := store.FindIncidents(ctx, hindsight.SystemViewer, hindsight.IncidentFilter{Limit: 1, Deleted: hindsight.WithDeleted})
-		return err
+		if p, ok := store.(interface{ WriteProbe(context.Context) error }); ok {
+			return p.WriteProbe(ctx)
+		}
+		return nil
+	}
+	var mu sync.Mutex
+	var at time.Time
+	var last error
+	return func(ctx context.Context) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if t := now(); at.IsZero() || t.Sub(at) >= ReadyCacheTTL || t.Before(at) {
+			last, at = check(ctx), t
+		}
+		return last
 	}
 }
