@@ -320,6 +320,10 @@ type SearchHit struct {
 type SearchPage struct {
 	Hits []SearchHit `json:"hits"`
 	Next string      `json:"next,omitempty"`
+	// Total is how many incidents the search ranked: every match the
+	// viewer may see among the store's search window (the 1,000 most
+	// recent matches), 0 on a page past the end.
+	Total int `json:"total"`
 }
 
 // Revision is one saved revision of an incident.

@@ -13,7 +13,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"html/template"
 	"log/slog"
 	"net"
 	"net/http"
@@ -75,7 +74,8 @@ type Auth struct {
 	o      Options
 	secure bool
 	cookie string
-	tmpl   *template.Template
+	// errorPage renders a refused page request (SetErrorPage)
+	errorPage func(w http.ResponseWriter, r *http.Request, status int, msg string)
 
 	dummyOnce sync.Once
 	dummy     string
@@ -125,10 +125,6 @@ func New(store hindsight.AccountStore, svc *app.Service, o Options) (*Auth, erro
 			a.secure = true
 			a.cookie = "__Host-hindsight_session"
 		}
-	}
-	var err error
-	if a.tmpl, err = parsePages(); err != nil {
-		return nil, err
 	}
 	return a, nil
 }

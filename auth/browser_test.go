@@ -45,7 +45,7 @@ func chromium(t *testing.T) string {
 func TestBrowserSignIn(t *testing.T) {
 	path := chromium(t)
 	w := newWorld(t, worldOpts{})
-	ui, err := web.New(w.svc, web.Options{Logger: w.logger})
+	ui, err := web.New(w.svc, web.Options{Logger: w.logger, Accounts: w.auth})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func TestBrowserSignIn(t *testing.T) {
 	}
 
 	do("create a token", chromedp.Navigate(base+"/account"), chromedp.WaitVisible(chromedp.ID("tname")),
-		chromedp.SendKeys(chromedp.ID("tname"), "browser"), chromedp.Click(chromedp.CSS(`form.row button[type=submit]`)),
+		chromedp.SendKeys(chromedp.ID("tname"), "browser"), chromedp.Click(chromedp.CSS(`form[action="/account/tokens"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS("code.token")))
 	secret := get("token", chromedp.Text(chromedp.CSS("code.token")))
 	w.secret = append(w.secret, secret)

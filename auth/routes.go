@@ -8,30 +8,13 @@ import (
 	"github.com/hindsight-pm/hindsight/internal/httpx"
 )
 
-// Routes returns the routes of the sign-in, setup, account and admin pages,
-// the incident visibility page, and the API routes of tokens, accounts,
-// the audit log and incident restriction. Like every route they are
-// wrapped by Protect (or Wrap) before they reach the server.
+// Routes returns the API routes of tokens, accounts, the audit log and
+// incident restriction (the sign-in, setup, account, admin and incident
+// visibility pages are web's). Like every route they are wrapped by
+// Protect (or Wrap) before they reach the server.
 func (a *Auth) Routes() []httpx.Route {
 	h := func(f http.HandlerFunc) http.Handler { return f }
 	return []httpx.Route{
-		{Pattern: "GET /auth/static/auth.css", Access: httpx.Public, Name: "auth.css", Handler: h(serveCSS)},
-		{Pattern: "GET /login", Access: httpx.Public, Name: "auth.login.page", Handler: h(a.loginPage)},
-		{Pattern: "POST /login", Access: httpx.Public, Name: "auth.login", Handler: h(a.login)},
-		{Pattern: "POST /logout", Access: httpx.Public, Name: "auth.logout", Handler: h(a.logout)},
-		{Pattern: "GET /setup", Access: httpx.Public, Name: "auth.setup.page", Handler: h(a.setupPage)},
-		{Pattern: "POST /setup", Access: httpx.Public, Name: "auth.setup", Handler: h(a.setup)},
-		{Pattern: "GET /account", Access: httpx.Read, Name: "auth.account", Handler: h(a.accountPage)},
-		{Pattern: "POST /account/password", Access: httpx.Read, Name: "auth.account.password", Handler: h(a.changePasswordForm)},
-		{Pattern: "POST /account/tokens", Access: httpx.Read, Name: "auth.account.tokens.create", Handler: h(a.createTokenForm)},
-		{Pattern: "POST /account/tokens/{id}/revoke", Access: httpx.Read, Name: "auth.account.tokens.revoke", Handler: h(a.revokeTokenForm)},
-		{Pattern: "GET /admin/users", Access: httpx.Admin, Name: "auth.admin.users", Handler: h(a.usersPage)},
-		{Pattern: "POST /admin/users", Access: httpx.Admin, Name: "auth.admin.users.add", Handler: h(a.addUserForm)},
-		{Pattern: "POST /admin/users/{id}", Access: httpx.Admin, Name: "auth.admin.users.change", Handler: h(a.changeUserForm)},
-		{Pattern: "GET /admin/audit", Access: httpx.Admin, Name: "auth.admin.audit", Handler: h(a.auditPage)},
-		{Pattern: "GET /incidents/{id}/access", Access: httpx.Write, Name: "auth.incident.access", Handler: h(a.accessPage)},
-		{Pattern: "POST /incidents/{id}/access", Access: httpx.Write, Name: "auth.incident.access.set", Handler: h(a.setAccessForm)},
-
 		{Pattern: "GET /api/v1/me", Access: httpx.Read, Name: "api.me", Handler: h(a.apiMe)},
 		{Pattern: "GET /api/v1/tokens", Access: httpx.Read, Name: "api.tokens.list", Handler: h(a.apiTokens)},
 		{Pattern: "POST /api/v1/tokens", Access: httpx.Read, Name: "api.tokens.create", Handler: h(a.apiCreateToken)},

@@ -22,6 +22,7 @@ import (
 	"github.com/hindsight-pm/hindsight/markdown"
 	"github.com/hindsight-pm/hindsight/server"
 	"github.com/hindsight-pm/hindsight/sqlite"
+	"github.com/hindsight-pm/hindsight/web"
 )
 
 // testParams keep argon2id cheap in tests; production uses DefaultParams.
@@ -128,6 +129,17 @@ func fakeRoutes(svc *app.Service) []httpx.Route {
 	}
 }
 
+// accountPages are web's pages of accounts (route names "auth.").
+func accountPages(ui *web.UI) []httpx.Route {
+	var out []httpx.Route
+	for _, rt := range ui.Routes() {
+		if strings.HasPrefix(rt.Name, "auth.") {
+			out = append(out, rt)
+		}
+	}
+	return out
+}
+
 type worldOpts struct {
 	auth    auth.Options
 	baseURL string
@@ -161,7 +173,12 @@ func newWorldTB(t testing.TB, o worldOpts) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tables := [][]httpx.Route{fakeRoutes(w.svc), w.auth.Routes()}
+	// the sign-in, account and admin pages are web's
+	ui, err := web.New(w.svc, web.Options{Logger: logger, BaseURL: o.baseURL, Accounts: w.auth})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables := [][]httpx.Route{fakeRoutes(w.svc), accountPages(ui), w.auth.Routes()}
 	if o.api {
 		tables = append(tables, api.New(w.svc, api.Options{}).Routes())
 	}

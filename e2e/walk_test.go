@@ -28,15 +28,7 @@ import (
 // yet, with why. The list may only shrink: a listed page that passes fails
 // the test, so it cannot go stale. Remove an entry as soon as its page is
 // fixed.
-var knownFailures = map[string]string{
-	// i14-shell is moving auth's pages into web/ (one layout, one nav)
-	"GET /login":                 "auth's own layout, no favicon",
-	"GET /setup":                 "auth's own layout",
-	"GET /account":               "auth's own layout",
-	"GET /admin/users":           "auth's own layout, wider than a phone",
-	"GET /admin/audit":           "auth's own layout, wider than a phone",
-	"GET /incidents/{id}/access": "auth's own layout",
-}
+var knownFailures = map[string]string{}
 
 // walkValues fill the path values of the route patterns (`{id}`, `{n}`...)
 // from the demo data; walkPage sets the ones that depend on it. A GET

@@ -233,12 +233,12 @@ win AS (
     WHERE s.tsv @@ (SELECT q FROM q) AND ` + cond + `
     ORDER BY s.incident_id DESC LIMIT ` + strconv.Itoa(SearchWindow) + `),
 hits AS (
-    SELECT w.incident_id, ts_rank_cd(w.tsv, (SELECT q FROM q)) AS rank FROM win w
+    SELECT w.incident_id, ts_rank_cd(w.tsv, (SELECT q FROM q)) AS rank, count(*) OVER () AS n FROM win w
     ORDER BY rank DESC, w.incident_id LIMIT ? OFFSET ?)
 SELECT ` + cols + `,
     ts_headline('english', s.title || E'\n' || s.body, (SELECT q FROM q),
         'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "'),
-    hits.rank
+    hits.rank, hits.n
 FROM hits JOIN incidents i ON i.id = hits.incident_id JOIN incident_search s ON s.incident_id = hits.incident_id
 ORDER BY hits.rank DESC, i.id`
 }

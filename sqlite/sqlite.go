@@ -333,16 +333,16 @@ const SearchWindow = 1000
 
 // SearchSQL finds the window's lowest rowid (FTS5 walks the matches newest
 // first and stops), ranks the matches from there (ORDER BY rank, evaluated
-// by FTS5) and computes snippets for the page's rows only. ?1 is the match
-// expression, used three times.
+// by FTS5), counts them (the page's total) and computes snippets for the
+// page's rows only. ?1 is the match expression, used three times.
 func (dialect) SearchSQL(cols, cond string) string {
 	return `WITH win AS (
     SELECT min(pk) AS lo FROM (SELECT rowid AS pk FROM incident_fts WHERE incident_fts MATCH ?1 ORDER BY rowid DESC LIMIT ` + strconv.Itoa(SearchWindow) + `)),
 top AS (
-    SELECT incident_fts.rowid AS pk, rank AS r FROM incident_fts JOIN incidents i ON i.pk = incident_fts.rowid
+    SELECT incident_fts.rowid AS pk, rank AS r, count(*) OVER () AS n FROM incident_fts JOIN incidents i ON i.pk = incident_fts.rowid
     WHERE incident_fts MATCH ?1 AND incident_fts.rowid >= (SELECT lo FROM win) AND ` + cond + `
     ORDER BY rank, i.id LIMIT ? OFFSET ?)
-SELECT ` + cols + `, snippet(incident_fts, -1, char(2), char(3), '…', 24), -top.r
+SELECT ` + cols + `, snippet(incident_fts, -1, char(2), char(3), '…', 24), -top.r, top.n
 FROM top JOIN incident_fts ON incident_fts.rowid = top.pk JOIN incidents i ON i.pk = top.pk
 WHERE incident_fts MATCH ?1
 ORDER BY top.r, i.id`

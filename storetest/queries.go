@@ -266,6 +266,9 @@ func testSearch(t *testing.T, open Opener) {
 				}
 				seen[h.ID] = true
 			}
+			if page.Total != 5 {
+				t.Errorf("page %d: total %d, want 5", len(seen), page.Total)
+			}
 			if cursor = page.Next; cursor == "" {
 				break
 			}

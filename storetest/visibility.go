@@ -153,8 +153,8 @@ func testRestricted(t *testing.T, open Opener) {
 				t.Errorf("list: %v %v", err, ids(page.Incidents))
 			}
 			hits, err := s.SearchIncidents(ctx(t), vc.v, hindsight.SearchQuery{Text: "breach"})
-			if err != nil || len(hits.Hits) != want {
-				t.Errorf("search: %v %d hits", err, len(hits.Hits))
+			if err != nil || len(hits.Hits) != want || hits.Total != want {
+				t.Errorf("search: %v %d hits, total %d", err, len(hits.Hits), hits.Total)
 			}
 			rows, err := s.FindActionItems(ctx(t), vc.v, hindsight.ActionItemFilter{Overdue: true})
 			if err != nil || len(rows) != want {

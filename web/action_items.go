@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/auth"
 	"github.com/hindsight-pm/hindsight/followup"
 	"github.com/hindsight-pm/hindsight/insights"
 	"github.com/hindsight-pm/hindsight/internal/httpx"
@@ -124,7 +125,7 @@ func (u *UI) actionItems(w http.ResponseWriter, r *http.Request) {
 // trackerReturn is where a close or reopen posted from the tracker goes
 // back to: the tracker with its filters, never another site.
 func trackerReturn(back string) string {
-	if !strings.HasPrefix(back, "/action-items") || strings.HasPrefix(back, "//") || strings.ContainsAny(back, "\\\r\n") {
+	if back = auth.SafeNext(back); !strings.HasPrefix(back, "/action-items") {
 		return "/action-items"
 	}
 	return back

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -116,6 +117,7 @@ type listData struct {
 	Search     bool // ranked search with snippets
 	Rows       []hindsight.IncidentSummary
 	Hits       []hindsight.SearchHit
+	Found      string // "12 results", for a search
 	NextURL    string
 	FirstURL   string // set when not on the first page
 	Problems   []string
@@ -140,6 +142,7 @@ func (u *UI) incidentList(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		d.Hits = sp.Hits
+		d.Found = resultCount(sp.Total)
 		if sp.Next != "" {
 			d.NextURL = pageURL(base, sp.Next)
 		}
@@ -181,6 +184,21 @@ func (u *UI) incidentList(w http.ResponseWriter, r *http.Request) {
 		title = "Search: " + f.Q
 	}
 	u.render(w, r, http.StatusOK, "list", page{Title: title, Nav: "list", Data: d})
+}
+
+// searchWindow is how many matches the stores rank (sqlite.SearchWindow,
+// postgres.SearchWindow): a total that reaches it may be larger.
+const searchWindow = 1000
+
+// resultCount says how many incidents a search found.
+func resultCount(n int) string {
+	switch {
+	case n == 1:
+		return "1 result"
+	case n >= searchWindow:
+		return strconv.Itoa(searchWindow) + " or more results (the most recent ranked)"
+	}
+	return strconv.Itoa(n) + " results"
 }
 
 func pageURL(base url.Values, cursor string) string {

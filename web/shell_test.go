@@ -94,11 +94,19 @@ func newShellEnv(t *testing.T) *shellEnv {
 // do sends a request; hdr is pairs of header names and values.
 func (e *shellEnv) do(t *testing.T, method, path string, form url.Values, hdr ...string) (int, string, http.Header) {
 	t.Helper()
+	res, body := send(t, method, e.srv.URL+path, form, nil, hdr...)
+	return res.StatusCode, body, res.Header
+}
+
+// send sends a request (a posted form when form is not nil) without
+// following redirects; hdr is pairs of header names and values.
+func send(t *testing.T, method, url string, form url.Values, c *http.Cookie, hdr ...string) (*http.Response, string) {
+	t.Helper()
 	var body io.Reader
 	if form != nil {
 		body = strings.NewReader(form.Encode())
 	}
-	req, err := http.NewRequest(method, e.srv.URL+path, body)
+	req, err := http.NewRequest(method, url, body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,14 +116,17 @@ func (e *shellEnv) do(t *testing.T, method, path string, form url.Values, hdr ..
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
+	if c != nil {
+		req.AddCookie(c)
+	}
 	cl := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := cl.Do(req)
+	res, err := cl.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b), resp.Header
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res, string(b)
 }
 
 var inlineStyle = regexp.MustCompile(`(?i)<style\b|\sstyle\s*=`)
@@ -283,5 +294,18 @@ func TestWebhooksPage(t *testing.T) {
 	}
 	if _, err := e.wh.Get(context.Background(), 1); hindsight.ErrorCode(err) != hindsight.ENotFound {
 		t.Errorf("after delete: %v", err)
+	}
+}
+
+// TestSearchCount: the search page says how many incidents it found.
+func TestSearchCount(t *testing.T) {
+	e := newEnv(t)
+	e.example("INC-20260312-001-checkout-database-failover.md")
+	e.example("INC-20260909-003-cdn-cached-customer-exports.md")
+	for q, want := range map[string]string{"failover": "1 result for “failover”", "zzzznothing": "0 results for “zzzznothing”", "customer": " results for “customer”"} {
+		body := e.do("GET", "/incidents?q="+url.QueryEscape(q), nil, nil).body
+		if !strings.Contains(body, want) {
+			t.Errorf("search %q: no %q", q, want)
+		}
 	}
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/hindsight-pm/hindsight"
 	"github.com/hindsight-pm/hindsight/app"
+	"github.com/hindsight-pm/hindsight/auth"
 	"github.com/hindsight-pm/hindsight/followup"
 	"github.com/hindsight-pm/hindsight/internal/httpx"
 	"github.com/hindsight-pm/hindsight/webhook"
@@ -43,6 +44,11 @@ type Options struct {
 	FollowUp *followup.Handler
 	// Webhooks, when set, adds the webhooks admin page.
 	Webhooks *webhook.Webhooks
+	// Accounts, when set, adds the sign-in, setup, account, users, audit
+	// log and incident visibility pages, shows the signed-in person in the
+	// nav, and makes Accounts answer the page requests it refuses with
+	// this app's error page.
+	Accounts *auth.Auth
 }
 
 // UI is the web application. Create it with New; its handlers are listed
@@ -58,6 +64,7 @@ type UI struct {
 	secure bool
 	fu     *followup.Handler
 	wh     *webhook.Webhooks
+	au     *auth.Auth
 }
 
 // pageCacheBytes bounds the rendered incident pages kept in memory: about
@@ -72,7 +79,7 @@ func New(svc *app.Service, opts Options) (*UI, error) {
 		return nil, errors.New("web: nil service")
 	}
 	u := &UI{svc: svc, opts: opts, log: opts.Logger, cache: newPageCache(pageCacheBytes),
-		secure: strings.HasPrefix(strings.ToLower(opts.BaseURL), "https://"), fu: opts.FollowUp, wh: opts.Webhooks}
+		secure: strings.HasPrefix(strings.ToLower(opts.BaseURL), "https://"), fu: opts.FollowUp, wh: opts.Webhooks, au: opts.Accounts}
 	if u.log == nil {
 		u.log = slog.Default()
 	}
@@ -86,6 +93,9 @@ func New(svc *app.Service, opts Options) (*UI, error) {
 	u.assets = a
 	if err := u.parseTemplates(); err != nil {
 		return nil, err
+	}
+	if u.au != nil {
+		u.au.SetErrorPage(u.ErrorPage)
 	}
 	return u, nil
 }
@@ -122,6 +132,25 @@ func (u *UI) Routes() []httpx.Route {
 			httpx.Route{Pattern: "POST /action-items/{id}/{item}/reopen", Access: httpx.Write, Name: "followup.action_item_reopen", Handler: u.actionItemSet(hindsight.ItemOpen)},
 			httpx.Route{Pattern: "GET /insights", Access: httpx.Read, Name: "followup.insights", Handler: h(u.insights)},
 			httpx.Route{Pattern: "GET /incidents/{id}/related", Access: httpx.Read, Name: "followup.related", Handler: h(u.related)},
+		)
+	}
+	if u.au != nil {
+		routes = append(routes,
+			httpx.Route{Pattern: "GET /login", Access: httpx.Public, Name: "auth.login.page", Handler: h(u.login)},
+			httpx.Route{Pattern: "POST /login", Access: httpx.Public, Name: "auth.login", Handler: h(u.loginPost)},
+			httpx.Route{Pattern: "POST /logout", Access: httpx.Public, Name: "auth.logout", Handler: h(u.logout)},
+			httpx.Route{Pattern: "GET /setup", Access: httpx.Public, Name: "auth.setup.page", Handler: h(u.setup)},
+			httpx.Route{Pattern: "POST /setup", Access: httpx.Public, Name: "auth.setup", Handler: h(u.setupPost)},
+			httpx.Route{Pattern: "GET /account", Access: httpx.Read, Name: "auth.account", Handler: h(u.account)},
+			httpx.Route{Pattern: "POST /account/password", Access: httpx.Read, Name: "auth.account.password", Handler: h(u.accountPassword)},
+			httpx.Route{Pattern: "POST /account/tokens", Access: httpx.Read, Name: "auth.account.tokens.create", Handler: h(u.accountTokenCreate)},
+			httpx.Route{Pattern: "POST /account/tokens/{id}/revoke", Access: httpx.Read, Name: "auth.account.tokens.revoke", Handler: h(u.accountTokenRevoke)},
+			httpx.Route{Pattern: "GET /admin/users", Access: httpx.Admin, Name: "auth.admin.users", Handler: h(u.users)},
+			httpx.Route{Pattern: "POST /admin/users", Access: httpx.Admin, Name: "auth.admin.users.add", Handler: h(u.userAdd)},
+			httpx.Route{Pattern: "POST /admin/users/{id}", Access: httpx.Admin, Name: "auth.admin.users.change", Handler: h(u.userChange)},
+			httpx.Route{Pattern: "GET /admin/audit", Access: httpx.Admin, Name: "auth.admin.audit", Handler: h(u.audit)},
+			httpx.Route{Pattern: "GET /incidents/{id}/access", Access: httpx.Write, Name: "auth.incident.access", Handler: h(u.incidentAccess)},
+			httpx.Route{Pattern: "POST /incidents/{id}/access", Access: httpx.Write, Name: "auth.incident.access.set", Handler: h(u.incidentAccessSet)},
 		)
 	}
 	if u.wh != nil {
@@ -205,6 +234,13 @@ func (u *UI) page(r *http.Request, name string, p page) ([]byte, error) {
 	if a := u.actor(r); a.ID != app.System.ID {
 		p.Admin = a.Viewer.Admin
 	}
+	if u.au != nil {
+		if pr := auth.PrincipalFrom(r.Context()); pr.User == nil {
+			p.Guest = true
+		} else if p.User == "" {
+			p.User = pr.User.DisplayName()
+		}
+	}
 	if p.User == "" {
 		if a := u.actor(r); a.ID != "" && a.ID != app.System.ID {
 			p.User = a.Name
@@ -257,13 +293,26 @@ func (u *UI) fail(w http.ResponseWriter, r *http.Request, err error) {
 		u.log.Error("web request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	msg := hindsight.ErrorMessage(err)
-	u.render(w, r, status, "error", page{Title: http.StatusText(status), Data: errorData{Status: status, Message: msg, Fields: fieldsOf(err)}})
+	u.render(w, r, status, "error", page{Title: http.StatusText(status), Data: errorData{Status: status, Message: msg, Fields: fieldsOf(err), SignIn: u.signedOut(r)}})
+}
+
+// ErrorPage answers a page request with status and a message in the
+// layout (the accounts' access check uses it for refused requests).
+func (u *UI) ErrorPage(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	u.render(w, r, status, "error", page{Title: http.StatusText(status), Data: errorData{Status: status, Message: msg, SignIn: u.signedOut(r)}})
+}
+
+// signedOut reports whether accounts are on and nobody is signed in.
+func (u *UI) signedOut(r *http.Request) bool {
+	return u.au != nil && auth.PrincipalFrom(r.Context()).User == nil
 }
 
 type errorData struct {
 	Status  int
 	Message string
 	Fields  []hindsight.FieldError
+	// SignIn offers the sign-in page rather than the incidents.
+	SignIn bool
 }
 
 func fieldsOf(err error) []hindsight.FieldError {

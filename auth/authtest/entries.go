@@ -7,14 +7,13 @@ import "net/http"
 // them: auth's own and the full table serve registers.
 var AuthEntries = map[string]Entry{
 	// auth's pages
-	"GET /auth/static/auth.css": {OK: http.StatusOK},
-	"GET /login":                {OK: http.StatusSeeOther, Override: map[Principal]int{Anonymous: http.StatusOK}},
-	"POST /login":               {OK: http.StatusUnauthorized, Body: "email=nobody%40example.test&password=not+the+password"},
-	"POST /logout":              {OK: http.StatusSeeOther},
-	"GET /setup":                {OK: http.StatusNotFound},
-	"POST /setup":               {OK: http.StatusNotFound, Body: "token=x&email=a%40example.test&password=aaaaaaaaaaaaaa&confirm=aaaaaaaaaaaaaa"},
-	"GET /account":              {OK: http.StatusOK},
-	"POST /account/password":    {OK: http.StatusUnprocessableEntity, Body: "current=wrong&password=x"},
+	"GET /login":             {OK: http.StatusSeeOther, Override: map[Principal]int{Anonymous: http.StatusOK}},
+	"POST /login":            {OK: http.StatusUnauthorized, Body: "email=nobody%40example.test&password=not+the+password"},
+	"POST /logout":           {OK: http.StatusSeeOther},
+	"GET /setup":             {OK: http.StatusNotFound},
+	"POST /setup":            {OK: http.StatusNotFound, Body: "token=x&email=a%40example.test&password=aaaaaaaaaaaaaa&confirm=aaaaaaaaaaaaaa"},
+	"GET /account":           {OK: http.StatusOK},
+	"POST /account/password": {OK: http.StatusUnprocessableEntity, Body: "current=wrong&password=x"},
 	"POST /account/tokens": {OK: http.StatusCreated, Body: "name=matrix&scope=read&expires_in_days=1",
 		Override: map[Principal]int{TokenRead: http.StatusForbidden, TokenReadWrite: http.StatusForbidden}}, // tokens cannot create tokens
 	"POST /account/tokens/{id}/revoke": {OK: http.StatusNotFound, Restricted: http.StatusNotFound},

@@ -34,8 +34,8 @@ type Dialect interface {
 	// ?), up to the number that makes the value common; "" when the
 	// backend's planner makes the choice itself.
 	MatchCountSQL() (query string, common int)
-	// SearchSQL is the ranked search. It selects cols, then the snippet and
-	// the rank, from incidents (alias i) matching the query and cond; its
+	// SearchSQL is the ranked search. It selects cols, then the snippet,
+	// the rank and the number of ranked matches, from incidents (alias i) matching the query and cond; its
 	// parameters are the MatchArg value, cond's arguments, limit and offset.
 	SearchSQL(cols, cond string) string
 	// PutSearch sets the search text of an incident in tx.

@@ -832,7 +832,7 @@ func (s *Store) SearchIncidents(ctx context.Context, v hindsight.Viewer, q hinds
 		}
 		var h hindsight.SearchHit
 		var services string
-		if err := rows.Scan(append(summaryDest(&h.IncidentSummary, &services), &h.Snippet, &h.Rank)...); err != nil {
+		if err := rows.Scan(append(summaryDest(&h.IncidentSummary, &services), &h.Snippet, &h.Rank, &page.Total)...); err != nil {
 			return nil, internal("search incidents", err)
 		}
 		h.Services = splitServices(services)

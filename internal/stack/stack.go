@@ -109,9 +109,9 @@ func Build(ctx context.Context, store hindsight.Store, cfg Config) (*Stack, erro
 	}
 	s.Webhooks = wh
 
-	// every HTML page is web's: the follow-up and webhook pages call
-	// those packages' Go APIs
-	ui, err := web.New(svc, web.Options{Logger: cfg.Logger, BaseURL: cfg.BaseURL, FollowUp: fu, Webhooks: wh})
+	// every HTML page is web's: the account, follow-up and webhook pages
+	// call those packages' Go APIs
+	ui, err := web.New(svc, web.Options{Logger: cfg.Logger, BaseURL: cfg.BaseURL, FollowUp: fu, Webhooks: wh, Accounts: au})
 	if err != nil {
 		return nil, err
 	}

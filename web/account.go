@@ -1,0 +1,114 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/auth"
+	"github.com/hindsight-pm/hindsight/internal/httpx"
+)
+
+// accountData is the account page's data.
+type accountData struct {
+	User        *hindsight.User
+	Tokens      []tokenRow
+	NewToken    string
+	MinPassword int
+	// ReadWrite offers read-write tokens (not to viewers).
+	ReadWrite bool
+}
+
+type tokenRow struct {
+	hindsight.Token
+	State string // active, expired, revoked
+}
+
+// account is the signed-in person's page: who they are, their API tokens
+// and the password form.
+func (u *UI) account(w http.ResponseWriter, r *http.Request) {
+	u.showAccount(w, r, http.StatusOK, page{}, "")
+}
+
+func (u *UI) showAccount(w http.ResponseWriter, r *http.Request, status int, p page, newToken string) {
+	pr := auth.PrincipalFrom(r.Context())
+	if pr.User == nil {
+		u.fail(w, r, hindsight.Errorf(hindsight.EUnauth, "sign in first"))
+		return
+	}
+	ts, err := u.au.Tokens(r.Context(), pr.User.ID)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	d := accountData{User: pr.User, NewToken: newToken, MinPassword: auth.MinPasswordLength, ReadWrite: pr.User.Role != hindsight.RoleViewer}
+	now := u.svc.Now()
+	for _, t := range ts {
+		row := tokenRow{Token: t, State: "active"}
+		switch {
+		case !t.RevokedAt.IsZero():
+			row.State = "revoked"
+		case !t.Active(now):
+			row.State = "expired"
+		}
+		d.Tokens = append(d.Tokens, row)
+	}
+	p.Title, p.Nav, p.Data = "Your account", "account", d
+	u.render(w, r, status, "account", p)
+}
+
+// accountPassword changes the password; every other session ends.
+func (u *UI) accountPassword(w http.ResponseWriter, r *http.Request) {
+	if err := u.parseForm(w, r); err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	if err := u.au.ChangePassword(w, r, r.PostFormValue("current"), r.PostFormValue("password")); err != nil {
+		if hindsight.ErrorCode(err) == hindsight.EInvalid {
+			u.showAccount(w, r, http.StatusUnprocessableEntity, page{Error: hindsight.ErrorMessage(err)}, "")
+			return
+		}
+		u.fail(w, r, err)
+		return
+	}
+	u.redirectFlash(w, r, "/account", flashOK, "Your password is changed; your other sessions are signed out.")
+}
+
+// accountTokenCreate makes an API token; its secret is shown once.
+func (u *UI) accountTokenCreate(w http.ResponseWriter, r *http.Request) {
+	if err := u.parseForm(w, r); err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	days, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("expires_in_days")))
+	if err != nil || days < 1 || days > 366 {
+		u.showAccount(w, r, http.StatusUnprocessableEntity, page{Error: "Expires in: a number of days from 1 to 366."}, "")
+		return
+	}
+	secret, _, err := u.au.CreateTokenFor(r, r.PostFormValue("name"), hindsight.TokenScope(r.PostFormValue("scope")), time.Duration(days)*24*time.Hour)
+	if err != nil {
+		if c := hindsight.ErrorCode(err); c == hindsight.EInvalid || c == hindsight.EForbidden {
+			u.showAccount(w, r, httpx.Status(c), page{Error: hindsight.ErrorMessage(err)}, "")
+			return
+		}
+		u.fail(w, r, err)
+		return
+	}
+	u.showAccount(w, r, http.StatusCreated, page{Flash: "Token created."}, secret)
+}
+
+// accountTokenRevoke revokes one of the caller's tokens.
+func (u *UI) accountTokenRevoke(w http.ResponseWriter, r *http.Request) {
+	pr := auth.PrincipalFrom(r.Context())
+	if pr.User == nil {
+		u.fail(w, r, hindsight.Errorf(hindsight.EUnauth, "sign in first"))
+		return
+	}
+	if err := u.au.RevokeToken(r.Context(), pr.Actor(), r.PathValue("id"), pr.User.ID); err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	u.redirectFlash(w, r, "/account", flashOK, "The token is revoked.")
+}

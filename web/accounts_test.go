@@ -1,0 +1,186 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/app"
+	"github.com/hindsight-pm/hindsight/auth"
+	"github.com/hindsight-pm/hindsight/internal/stack"
+	"github.com/hindsight-pm/hindsight/sqlite"
+)
+
+// stackEnv is everything serve serves (internal/stack) over a real
+// SQLite file, with an admin and an editor signed in.
+type stackEnv struct {
+	s             *stack.Stack
+	srv           *httptest.Server
+	admin, editor *http.Cookie
+	incident      string
+}
+
+func newStackEnv(t *testing.T) *stackEnv {
+	t.Helper()
+	ctx := context.Background()
+	clock := func() time.Time { return followNow }
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "hs.db"), sqlite.Options{Render: app.Render, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	s, err := stack.Build(ctx, st, stack.Config{Now: clock, Getenv: func(string) string { return "" },
+		Auth: auth.Options{Params: auth.Params{Memory: 1024, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &stackEnv{s: s, srv: httptest.NewServer(s.Handler)}
+	t.Cleanup(e.srv.Close)
+	for _, a := range []struct {
+		email string
+		role  hindsight.Role
+		c     **http.Cookie
+	}{{"ann@example.com", hindsight.RoleAdmin, &e.admin}, {"ed@example.com", hindsight.RoleEditor, &e.editor}} {
+		u, err := s.Auth.AddUser(ctx, app.System, auth.NewUser{Email: a.email, Role: a.role, Password: "a long password 123"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if *a.c, err = s.Auth.SessionCookie(ctx, u, "127.0.0.1", "test"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	in, err := s.Service.Open(ctx, app.System, app.NewIncident{Title: "Accounts <incident>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.incident = in.ID
+	return e
+}
+
+func (e *stackEnv) do(t *testing.T, method, path string, c *http.Cookie, form url.Values) (*http.Response, string) {
+	t.Helper()
+	return send(t, method, e.srv.URL+path, form, c)
+}
+
+// TestAccountPagesInShell: the sign-in, account, users, audit and
+// visibility pages are web's, in the one layout with the one nav.
+func TestAccountPagesInShell(t *testing.T) {
+	e := newStackEnv(t)
+	tests := []struct {
+		name, path string
+		c          *http.Cookie
+		status     int
+		want       []string
+	}{
+		{"SignIn", "/login?next=%2Fincidents", nil, 200, []string{`name="next" value="/incidents"`, `autocomplete="current-password"`}},
+		{"SignInOpenRedirect", "/login?next=%2F%09%2Fevil.example", nil, 200, []string{`name="next" value="/"`}},
+		{"SetupUsed", "/setup?token=nope", nil, 404, []string{"This setup link is not valid", `href="/login"`}},
+		{"Account", "/account", e.editor, 200, []string{"ed@example.com", "API tokens", `aria-current="page">ed@example.com</a>`}},
+		{"Users", "/admin/users", e.admin, 200, []string{"ann@example.com", "ed@example.com", "Add an account", `aria-current="page">Users</a>`}},
+		{"Audit", "/admin/audit", e.admin, 200, []string{"Audit log", `aria-current="page">Audit log</a>`}},
+		{"AuditBadFilter", "/admin/audit?since=yesterday", e.admin, 422, []string{"since: want a date", `id="au-since"`}},
+		{"Access", "/incidents/" + e.incident + "/access", e.editor, 200, []string{"Restricted incidents are visible only", "Accounts &lt;incident&gt;"}},
+		{"Forbidden", "/admin/users", e.editor, 403, []string{"this needs the admin access", `href="/incidents"`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res, body := e.do(t, "GET", tc.path, tc.c, nil)
+			if res.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d:\n%s", res.StatusCode, tc.status, body)
+			}
+			checkShell(t, tc.path, body)
+			for _, w := range tc.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("body lacks %q:\n%s", w, body)
+				}
+			}
+			signedIn := tc.c != nil
+			for _, link := range []string{">Incidents</a>", ">Action items</a>", ">Insights</a>", `role="search"`, ">New incident</a>", ">Sign out</button>"} {
+				if strings.Contains(body, link) != signedIn {
+					t.Errorf("nav: %q shown = %v, want %v (signed in)", link, !signedIn, signedIn)
+				}
+			}
+			admin := tc.c == e.admin
+			for _, link := range []string{">Users</a>", ">Audit log</a>", ">Webhooks</a>"} {
+				if strings.Contains(body, link) != admin {
+					t.Errorf("nav: admin link %q shown = %v, want %v", link, !admin, admin)
+				}
+			}
+		})
+	}
+}
+
+// TestAccountFlows: the forms post, redirect with a message in the flash
+// cookie (never in the URL), and show it once.
+func TestAccountFlows(t *testing.T) {
+	e := newStackEnv(t)
+	// a wrong password stays on the page with 401
+	res, body := e.do(t, "POST", "/login", nil, url.Values{"email": {"ann@example.com"}, "password": {"wrong password 12"}, "next": {"/admin/users"}})
+	if res.StatusCode != http.StatusUnauthorized || !strings.Contains(body, `value="ann@example.com"`) || !strings.Contains(body, `name="next" value="/admin/users"`) {
+		t.Fatalf("wrong password: %d\n%s", res.StatusCode, body)
+	}
+	res, _ = e.do(t, "POST", "/login", nil, url.Values{"email": {"ann@example.com"}, "password": {"a long password 123"}, "next": {"//evil.example/"}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/" {
+		t.Fatalf("sign in: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	// a token: shown once, with a message; revoke: a message in a cookie
+	res, body = e.do(t, "POST", "/account/tokens", e.editor, url.Values{"name": {"ci"}, "scope": {"read"}, "expires_in_days": {"7"}})
+	if res.StatusCode != http.StatusCreated || !strings.Contains(body, auth.TokenPrefix) || !strings.Contains(body, "Token created.") {
+		t.Fatalf("create token: %d\n%s", res.StatusCode, body)
+	}
+	ts, err := e.s.Auth.Tokens(context.Background(), "")
+	if err != nil || len(ts) != 1 {
+		t.Fatalf("tokens %v %v", ts, err)
+	}
+	res, _ = e.do(t, "POST", "/account/tokens/"+ts[0].ID+"/revoke", e.editor, url.Values{})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/account" {
+		t.Fatalf("revoke: %d %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	var flash *http.Cookie
+	for _, c := range res.Cookies() {
+		if c.Name == "hindsight_flash" {
+			flash = c
+		}
+	}
+	if flash == nil {
+		t.Fatal("revoke sets no message")
+	}
+	_, b := send(t, "GET", e.srv.URL+"/account", nil, e.editor, "Cookie", flash.Name+"="+flash.Value)
+	if !strings.Contains(b, "The token is revoked.") {
+		t.Errorf("the account page does not show the message")
+	}
+	if _, body := e.do(t, "GET", "/account?done=revoked", e.editor, nil); strings.Contains(body, "revoked.") {
+		t.Errorf("a query string still puts a message on the page")
+	}
+	// accounts: a refused add keeps the form; a good one redirects
+	res, body = e.do(t, "POST", "/admin/users", e.admin, url.Values{"email": {"bad"}, "name": {"Kept Name"}, "role": {"viewer"}, "password": {"x"}})
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `value="Kept Name"`) {
+		t.Errorf("bad account: %d\n%s", res.StatusCode, body)
+	}
+	res, _ = e.do(t, "POST", "/admin/users", e.admin, url.Values{"email": {"vi@example.com"}, "role": {"viewer"}, "password": {"a long password 456"}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/admin/users" {
+		t.Errorf("add account: %d %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	// visibility: restrict, then the incident page says so once
+	res, _ = e.do(t, "POST", "/incidents/"+e.incident+"/access", e.admin, url.Values{"restricted": {"1"}, "members": {"ed@example.com"}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/incidents/"+e.incident {
+		t.Errorf("restrict: %d %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	if in, err := e.s.Service.Get(context.Background(), app.System, e.incident); err != nil || !in.Restricted {
+		t.Errorf("not restricted: %v", err)
+	}
+	// sign out: to the sign-in page, signed out
+	res, _ = e.do(t, "POST", "/logout", e.admin, url.Values{})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login" {
+		t.Errorf("sign out: %d %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	if res, _ := e.do(t, "GET", "/admin/users", e.admin, nil); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("after sign-out: %d", res.StatusCode)
+	}
+}
