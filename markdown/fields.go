@@ -608,6 +608,7 @@ func (p *parse) fieldSection(s *section, specs []*fieldSpec) {
 			e.add(p.part(b, p.blockText(b)))
 		}
 	}
+	p.addTail(s, e)
 	p.saveExtra(s.key, e, nil)
 }
 

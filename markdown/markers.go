@@ -105,27 +105,32 @@ var (
 // is a known one.
 func checklistMeta(line string, vals map[int]string) string {
 	action := strings.TrimSpace(line)
-	// " — owner: Ann, P0, due: Q2 2024" and " — @x — due y — P0" segments,
-	// from the end
-	for {
-		locs := segmentSepRe.FindAllStringIndex(action, -1)
-		if len(locs) == 0 {
-			break
-		}
-		last := locs[len(locs)-1]
-		seg := action[last[1]:]
-		found := map[int]string{}
-		if !metaParts(seg, found) {
-			break
-		}
-		for k, v := range found {
-			if vals[k] == "" {
-				vals[k] = v
+	for again := true; again; {
+		before := action
+		// " — owner: Ann, P0, due: Q2 2024" and " — @x — due y — P0"
+		// segments, from the end; then what ends the action itself
+		if locs := segmentSepRe.FindAllStringIndex(action, -1); len(locs) > 0 {
+			last := locs[len(locs)-1]
+			found := map[int]string{}
+			if metaParts(action[last[1]:], found) {
+				for k, v := range found {
+					if vals[k] == "" {
+						vals[k] = v
+					}
+				}
+				action = strings.TrimSpace(action[:last[0]])
 			}
 		}
-		action = strings.TrimSpace(action[:last[0]])
+		if action == before {
+			action = tailMeta(action, vals)
+		}
+		again = action != before
 	}
-	// "@handle due 2024-03-01 (P1)" at the end of the action
+	return action
+}
+
+// tailMeta reads "@handle due 2024-03-01 (P1)" at the end of an action.
+func tailMeta(action string, vals map[int]string) string {
 	for changed := true; changed; {
 		changed = false
 		if m := tailPriorityRe.FindStringSubmatchIndex(action); m != nil && vals[colPriority] == "" && m[0] > 0 {
@@ -152,12 +157,20 @@ func checklistMeta(line string, vals map[int]string) string {
 // metaParts reads a segment of comma-separated owner, priority and date
 // parts; false when a part is none of them (the segment is then text).
 func metaParts(seg string, found map[int]string) bool {
-	seg = strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(seg), "("), ")"))
+	seg = strings.TrimSpace(seg)
+	if strings.HasPrefix(seg, "(") && strings.HasSuffix(seg, ")") {
+		seg = strings.TrimSpace(seg[1 : len(seg)-1])
+	}
 	if seg == "" {
 		return false
 	}
 	for _, part := range strings.Split(seg, ",") {
 		part = strings.TrimSpace(part)
+		if m := tailPriorityRe.FindStringSubmatchIndex(part); m != nil && m[0] > 0 && strings.HasSuffix(part, ")") {
+			// "due 2021-02-15 (P2)"
+			found[colPriority] = strings.ToUpper(part[m[2]:m[3]])
+			part = strings.TrimSpace(part[:m[0]])
+		}
 		lp := strings.ToLower(part)
 		key, val, hasKey := strings.Cut(part, ":")
 		key = strings.ToLower(strings.TrimSpace(key))

@@ -55,7 +55,8 @@ type block struct {
 }
 
 type section struct {
-	key     string // known section key, or "" for a custom section
+	key     string  // known section key, or "" for a custom section
+	tail    []block // subsections inside the section, kept verbatim
 	custom  *hindsight.CustomSection
 	line    int // heading line, 0-based
 	blocks  []block
@@ -474,14 +475,42 @@ func (p *parse) section(s *section) {
 	case hindsight.SecActionItems:
 		p.actionItems(s)
 	case hindsight.SecWentWell:
+		p.splitSubsections(s)
 		p.doc.WentWell = p.itemSection(s, []string{phItem1, phItem2})
 	case hindsight.SecWentPoorly:
+		p.splitSubsections(s)
 		p.doc.WentPoorly = p.itemSection(s, []string{phItem1, phItem2})
 	case hindsight.SecReferences:
+		p.splitSubsections(s)
 		p.doc.References = p.itemSection(s, []string{phReferences})
 	default:
+		p.splitSubsections(s)
 		p.fieldSection(s, fieldSpecs[s.key])
 	}
+}
+
+// splitSubsections sets apart a subsection written inside a section of
+// items or fields ("### Near misses" under What Went Poorly): from its
+// heading on, the section's content is kept verbatim after the section's own
+// (s.tail), so its items are never merged into the list above.
+func (p *parse) splitSubsections(s *section) {
+	for i, b := range s.blocks {
+		if b.heading > 0 {
+			s.tail, s.blocks = s.blocks[i:], s.blocks[:i]
+			return
+		}
+	}
+}
+
+// addTail keeps a section's subsections (see splitSubsections) after its
+// own content.
+func (p *parse) addTail(s *section, e *extra) {
+	if len(s.tail) == 0 {
+		return
+	}
+	first, last := s.tail[0], s.tail[len(s.tail)-1]
+	p.unknown("content", s.key, "", first.from)
+	e.after = append(e.after, p.part(block{from: first.from, to: last.to}, p.rangeText(s.tail)))
 }
 
 // blockText is a block's source, kept verbatim but for its indentation (see
@@ -798,6 +827,7 @@ func (p *parse) itemSection(s *section, placeholders []string) []string {
 		p.unknown("content", s.key, "", b.from)
 		e.add(p.part(b, p.blockText(b)))
 	}
+	p.addTail(s, e)
 	if len(out) == 0 {
 		// prose instead of a list stands alone: it is all "before"
 		e.before, e.after = append(e.before, e.after...), nil

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/hindsight-pm/hindsight"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/text"
 )
 
 // wantItem is an expected action item; "" fields are expected empty.
@@ -65,6 +67,8 @@ func TestChecklistActionItems(t *testing.T) {
 		{"sub-bullets stay with their item", "- [ ] Stage content deployments @content-release due 2024-09-30 (P0)\n    - customers choose when they receive updates\n- [ ] Add bounds checks @sensor-eng due 2024-08-09 (P1)\n",
 			[]wantItem{{"Stage content deployments\n  - customers choose when they receive updates", "@content-release", hindsight.P0, "2024-09-30", hindsight.ItemOpen},
 				{"Add bounds checks", "@sensor-eng", hindsight.P1, "2024-08-09", hindsight.ItemOpen}}},
+		{"priority in parentheses after a dash segment", "- [ ] Document which features can be switched off — @platform-reliability — due 2021-02-15 (P2)\n",
+			[]wantItem{{"Document which features can be switched off", "@platform-reliability", hindsight.P2, "2021-02-15", hindsight.ItemOpen}}},
 		{"a dash inside the action is text", "- [ ] Roll back - then re-deploy the fix\n",
 			[]wantItem{{"Roll back - then re-deploy the fix", "", "", "", hindsight.ItemOpen}}},
 		{"an e-mail address is not a handle", "- [ ] Write to ops@example.com about it\n",
@@ -157,5 +161,65 @@ func TestMetadataShapes(t *testing.T) {
 			}
 			roundTrip(t, tc.src)
 		})
+	}
+}
+
+func TestSubsectionsStayTheirOwn(t *testing.T) {
+	src := "# Incident Postmortem: x\n\n## What Went Well\n\n- The restore worked on the first attempt\n\n### Where we got lucky\n\n- The backup was only a few hours old\n\n## What Went Poorly\n\n- Paging storm drowned the signal\n- Runbook was stale\n\n### Near misses\n\n- The backup resolver was one push away from the same change\n- Nobody noticed the canary alarm\n\n## Root Cause\n\n- **Primary Cause:** a config push\n\n### Contributing factors we ruled out\n\nThe network was healthy.\n\n## Action Items\n\n| ID | Action | Owner | Priority | Target Date | Status |\n| --- | --- | --- | --- | --- | --- |\n| AI-001 | Add a TTL floor | Ann | P0 | 2024-03-01 | Open |\n"
+	doc, _ := Parse([]byte(src))
+	if len(doc.WentWell) != 1 || len(doc.WentPoorly) != 2 || doc.WentPoorly[1] != "Runbook was stale" {
+		t.Errorf("items merged: well %q poorly %q", doc.WentWell, doc.WentPoorly)
+	}
+	if a := doc.Extras[hindsight.SecWentPoorly].After; !strings.HasPrefix(a, "### Near misses\n\n- The backup resolver") {
+		t.Errorf("subsection not kept in place: %q", a)
+	}
+	if doc.RootCause.Primary != "a config push" || !strings.Contains(doc.Extras[hindsight.SecRootCause].After, "### Contributing factors we ruled out") {
+		t.Errorf("root cause %q extras %+v", doc.RootCause.Primary, doc.Extras[hindsight.SecRootCause])
+	}
+	out := string(Render(doc))
+	if !strings.Contains(out, "- Runbook was stale\n\n### Near misses\n\n- The backup resolver was one push away from the same change\n- Nobody noticed the canary alarm\n\n## Action Items") {
+		t.Errorf("fmt moved the subsection:\n%s", out)
+	}
+	roundTrip(t, src)
+}
+
+func TestSubBulletLevels(t *testing.T) {
+	for name, src := range map[string]string{
+		"four spaces": "- Nobody noticed the canary alarm\n    - it was muted since January\n        - by a previous incident\n- Runbook was stale\n",
+		"tabs":        "- Nobody noticed the canary alarm\n\t- it was muted since January\n\t\t- by a previous incident\n- Runbook was stale\n",
+		"two spaces":  "- Nobody noticed the canary alarm\n  - it was muted since January\n    - by a previous incident\n- Runbook was stale\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			full := "# Incident Postmortem: x\n\n## What Went Poorly\n\n" + src
+			doc, _ := Parse([]byte(full))
+			if len(doc.WentPoorly) != 2 || doc.WentPoorly[1] != "Runbook was stale" {
+				t.Fatalf("items %q", doc.WentPoorly)
+			}
+			// the nesting read back from the rendered Markdown: three levels
+			out := Render(doc)
+			root := Parser().Parse(text.NewReader(out))
+			depth := 0
+			_ = ast.Walk(root, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+				if l, ok := n.(*ast.List); ok && entering {
+					d := 0
+					for p := l.Parent(); p != nil; p = p.Parent() {
+						if _, ok := p.(*ast.List); ok {
+							d++
+						}
+					}
+					depth = max(depth, d+1)
+				}
+				return ast.WalkContinue, nil
+			})
+			if depth != 3 {
+				t.Errorf("list depth %d after fmt, want 3:\n%s", depth, out)
+			}
+			roundTrip(t, full)
+		})
+	}
+	// sub-bullets of a labelled field keep their levels too
+	doc, _ := Parse([]byte("## Root Cause\n\n- **Contributing Factors:**\n    - no alert on lag\n        - the alert was deleted in 2022\n    - stale runbook\n"))
+	if f := doc.RootCause.Factors; len(f) != 2 || !strings.Contains(f[0], "\n") || f[1] != "stale runbook" {
+		t.Errorf("factors %q", f)
 	}
 }
