@@ -233,14 +233,31 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 	var rnd [6]byte
 	_, _ = rand.Read(rnd[:])
 	tmp := filepath.Join(dir, "."+filepath.Base(path)+".tmp-"+hex.EncodeToString(rnd[:]))
+	// on failure nothing is left: not the partial copy, not a journal
+	removeTmp := func() {
+		for _, suffix := range []string{"", "-journal", "-wal", "-shm"} {
+			os.Remove(tmp + suffix)
+		}
+	}
 	if _, err := s.reader.ExecContext(ctx, `VACUUM INTO ?`, tmp); err != nil {
-		os.Remove(tmp)
+		removeTmp()
+		return hindsight.Errorf(hindsight.EInternal, "backup to %s: %v", path, err)
+	}
+	// durable before it takes the name
+	f, err := os.OpenFile(tmp, os.O_RDWR, 0)
+	if err == nil {
+		err = f.Sync()
+		f.Close()
+	}
+	if err != nil {
+		removeTmp()
 		return hindsight.Errorf(hindsight.EInternal, "backup to %s: %v", path, err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
+		removeTmp()
 		return hindsight.Errorf(hindsight.EInternal, "backup to %s: %v", path, err)
 	}
+	syncDir(dir)
 	return nil
 }
 
