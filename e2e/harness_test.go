@@ -238,11 +238,21 @@ func (b *tab) shot(name string) { b.save(name, chromedp.FullScreenshot(100)) }
 // shotViewport saves what the window shows (pages with sticky bars).
 func (b *tab) shotViewport(name string) { b.save(name, chromedp.CaptureScreenshot()) }
 
+// saveViewport saves what the window shows where it is scrolled to.
+func (b *tab) saveViewport(name string) { b.capture(name, chromedp.CaptureScreenshot()) }
+
 func (b *tab) save(name string, capture chromedp.Action[[]byte]) {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
 	defer cancel()
 	_, _ = chromedp.Run(ctx, chromedp.Evaluate[bool](`window.scrollTo(0, 0); document.activeElement && document.activeElement.blur(); true`))
+	b.capture(name, capture)
+}
+
+func (b *tab) capture(name string, capture chromedp.Action[[]byte]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
 	buf, err := chromedp.Run(ctx, capture)
 	if err != nil {
 		b.t.Logf("screenshot %s: %v", name, err)

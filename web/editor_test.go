@@ -95,7 +95,7 @@ func TestEditorTypedTimes(t *testing.T) {
 		t.Fatalf("lint: %d", r.code)
 	}
 	for _, want := range []string{
-		`<span id="tc-tl-time-0" hx-swap-oob="outerHTML"><span id="tc-tl-time-0" class="time-check" aria-live="polite">= 2026-11-26 14:02 UTC</span>`,
+		`<span id="tc-tl-time-0" class="time-check" aria-live="polite" hx-swap-oob="true">= 2026-11-26 14:02 UTC</span>`,
 		`id="tc-tl-time-1" class="time-check time-bad"`, `is not a time: write 14:02`,
 		`id="tc-tl-time-2" class="time-check time-bad"`, `names several time zones`,
 		`id="lint-panel"`,
