@@ -62,14 +62,16 @@ func urlEnd(s string) int {
 		}
 		j++
 	}
+	open, close := strings.Count(s[n:j], "("), strings.Count(s[n:j], ")")
 	for j > n {
 		c := s[j-1]
 		if strings.IndexByte("?!.,:;*_~'", c) >= 0 {
 			j--
 			continue
 		}
-		if c == ')' && strings.Count(s[n:j], "(") < strings.Count(s[n:j], ")") {
+		if c == ')' && open < close {
 			j--
+			close--
 			continue
 		}
 		break
@@ -139,6 +141,7 @@ func rewriteLinks(s string, wrap bool) string {
 			b.WriteString(s[:i])
 		}
 	}
+	noCloser := map[int]bool{} // backtick run lengths with no closing run left
 	fence := ""
 	lineStart := true
 	htmlBlock := false
@@ -194,7 +197,13 @@ func rewriteLinks(s string, wrap bool) string {
 				n++
 			}
 			run := s[i : i+n]
-			if end := closingRun(s[i+n:], n); end >= 0 {
+			end := -1
+			if !noCloser[n] {
+				if end = closingRun(s[i+n:], n); end < 0 {
+					noCloser[n] = true // none further on either
+				}
+			}
+			if end >= 0 {
 				b.WriteString(s[i : i+n+end+n])
 				i += n + end + n
 			} else {
@@ -213,11 +222,18 @@ func rewriteLinks(s string, wrap bool) string {
 				i += end + 3
 				continue
 			}
-			if close := strings.IndexByte(s[i:], '>'); close > 1 {
+			// the '>' closing an autolink or a tag on this line, before any
+			// other '<' (so that a run of '<' is read in linear time)
+			close := i + 1
+			for close < len(s) && s[close] != '>' && s[close] != '<' && s[close] != '\n' {
+				close++
+			}
+			if close < len(s) && s[close] == '>' && close > i+1 {
+				close -= i
 				inner := s[i+1 : i+close]
 				if n := addressEnd(inner); n > 0 && n == len(inner) {
 					// an autolink: unwrapped when wrapping it again gives it back
-					if !wrap && linkMayStart(last()) && addressEnd(inner+s[i+close+1:]) == len(inner) {
+					if !wrap && linkMayStart(last()) && addressEnd(inner+tokenAfter(s[i+close+1:])) == len(inner) {
 						b.WriteString(inner)
 					} else {
 						b.WriteString(s[i : i+close+1])
@@ -252,6 +268,15 @@ func rewriteLinks(s string, wrap bool) string {
 		i++
 	}
 	return b.String()
+}
+
+// tokenAfter returns the start of s up to a space or a '<': all an address
+// before it could run on into.
+func tokenAfter(s string) string {
+	if i := strings.IndexAny(s, " \t\n<"); i >= 0 {
+		return s[:i]
+	}
+	return s
 }
 
 // closingRun returns the offset in s of the next run of exactly n

@@ -195,6 +195,8 @@ func TestTimesRoundTripZones(t *testing.T) {
 		}
 		zname := rapid.SampledFrom(names).Draw(rt, "zone")
 		twelve := rapid.Bool().Draw(rt, "12h")
+		// the zone on every row, or stated once for the document
+		docZone := rapid.Bool().Draw(rt, "document zone")
 		var rows []string
 		for i, tm := range times {
 			local := tm.In(zones[zname])
@@ -205,9 +207,17 @@ func TestTimesRoundTripZones(t *testing.T) {
 			if i == 0 || rapid.Bool().Draw(rt, "dated") {
 				clock = local.Format("2006-01-02") + " " + clock
 			}
-			rows = append(rows, fmt.Sprintf("%s %s — event %d", clock, zname, i))
+			if docZone {
+				rows = append(rows, fmt.Sprintf("%s — event %d", clock, i))
+			} else {
+				rows = append(rows, fmt.Sprintf("%s %s — event %d", clock, zname, i))
+			}
 		}
-		src := timelineDoc(start.Format(hindsight.TimeLayout), "Timeline", "", rows...)
+		above := ""
+		if docZone {
+			above = "All times are in " + zname + "."
+		}
+		src := timelineDoc(start.Format(hindsight.TimeLayout), "Timeline", above, rows...)
 		p, sm := Parse([]byte(src))
 		for i, tm := range times {
 			got := p.Timeline[i].Time

@@ -106,8 +106,8 @@ func findDocZone(src *source) docZone {
 			fence = line[:3]
 			continue
 		}
-		if len(line) > 80 || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "|") {
-			continue
+		if len(line) > 80 || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "|") || !(strings.Contains(line, "ime") || strings.Contains(line, "IME")) {
+			continue // every sentence stating a zone says "time"
 		}
 		z, abbr, ok := zoneOfSentence(line)
 		if !ok {
