@@ -57,7 +57,7 @@ func TestImportMigrates(t *testing.T) {
 			name:    "default stores every readable document",
 			code:    0,
 			summary: "3 created, 0 updated, 0 unchanged, 0 rejected, 3 unreadable",
-			stdout:  []string{"b-lint-errors.md:"},
+			stdout:  []string{"b-lint-errors.md:", "c-confluence.html: converted from HTML"},
 			stderr:  []string{"d-binary.md", "NUL byte", "e-latin1.md", "invalid UTF-8", "f-too-large.md", "larger than"},
 		},
 		{

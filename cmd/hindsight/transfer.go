@@ -114,6 +114,9 @@ so an interrupted import leaves only whole documents.`,
 				if fs := s.LintSource(f, src); len(fs) > 0 {
 					bar.clear()
 					withFindings++
+					if htmldoc.IsHTML(f) {
+						fmt.Fprintf(a.stdout, "%s: converted from HTML; the lines below are those of the converted Markdown (hindsight export writes it)\n", f)
+					}
 					_ = lint.WriteText(a.stdout, fs)
 				}
 				r := s.Import(cmd.Context(), svc.System, f, src, o)
