@@ -54,9 +54,12 @@ type WebhookSubscription struct {
 	PausedAt time.Time `json:"paused_at,omitzero"`
 	// Pending is how many of its deliveries wait to be sent (queued,
 	// retrying or paused): what removing it discards. Read only.
-	Pending   int       `json:"pending_deliveries"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	Pending int `json:"pending_deliveries"`
+	// OldestPending is when the event of its oldest pending delivery
+	// happened (zero when none is pending). Read only.
+	OldestPending time.Time `json:"oldest_pending_at,omitzero"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
 }
 
 // Wants reports whether the subscription receives event.

@@ -235,8 +235,8 @@ func testPauseResume(t *testing.T, s integrationStore, clk *Clock) {
 		t.Fatal(err)
 	}
 	paused, err := s.FindWebhookByID(ctx, sub.ID)
-	if err != nil || paused.Active || paused.PausedAt.IsZero() || paused.Pending != 2 {
-		t.Fatalf("disabled webhook: %+v, %v; want inactive, paused_at set, 2 pending", paused, err)
+	if err != nil || paused.Active || paused.PausedAt.IsZero() || paused.Pending != 2 || paused.OldestPending.IsZero() || paused.OldestPending.After(t0) {
+		t.Fatalf("disabled webhook: %+v, %v; want inactive, paused_at set, 2 pending, the oldest from before %v", paused, err, t0)
 	}
 	if ds, _ := igClaim(s, t0.Add(20*time.Minute), 10); len(ds) != 0 {
 		t.Fatalf("claimed %d deliveries of a disabled webhook", len(ds))

@@ -40,6 +40,7 @@ import (
 
 	"github.com/hindsight-pm/hindsight"
 	"github.com/hindsight-pm/hindsight/app"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Config configures the worker. Zero fields take the defaults.
@@ -101,7 +102,8 @@ type Webhooks struct {
 	mu          sync.Mutex
 	lastOverdue time.Time
 	runners     map[int64]*runner // one per active subscription, under Start
-	poke        chan struct{}     // wakes the dispatcher (a subscription enabled or added)
+	attempts    *prometheus.CounterVec
+	poke        chan struct{} // wakes the dispatcher (a subscription enabled or added)
 }
 
 // New returns the webhooks over st, which must implement
@@ -139,7 +141,7 @@ func New(st hindsight.Store, cfg Config) (*Webhooks, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	w := &Webhooks{store: ws, incidents: st, cfg: cfg, log: cfg.Logger, runners: map[int64]*runner{}, poke: make(chan struct{}, 1)}
+	w := &Webhooks{store: ws, incidents: st, cfg: cfg, log: cfg.Logger, runners: map[int64]*runner{}, poke: make(chan struct{}, 1), attempts: newAttemptCounter()}
 	if w.log == nil {
 		w.log = slog.Default()
 	}

@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"context"
+	"strconv"
 	"sync"
 	"time"
 
@@ -283,6 +284,14 @@ func (w *Webhooks) attempt(ctx context.Context, sub *hindsight.WebhookSubscripti
 	if err := w.store.RecordAttempt(context.WithoutCancel(ctx), a); err != nil && hindsight.ErrorCode(err) != hindsight.ENotFound {
 		w.log.ErrorContext(ctx, "record webhook attempt", "delivery", d.ID, "err", err)
 	}
+	outcome := "delivered"
+	switch {
+	case !a.OK && a.Next.IsZero():
+		outcome = "gave_up"
+	case !a.OK:
+		outcome = "retry"
+	}
+	w.attempts.WithLabelValues(strconv.FormatInt(sub.ID, 10), outcome).Inc()
 	if !a.OK {
 		w.log.WarnContext(ctx, "webhook delivery failed", "webhook", sub.ID, "delivery", d.ID, "event", d.Event, "attempt", d.Attempts+1, "status", a.StatusCode, "err", a.Error, "gave_up", a.Next.IsZero())
 	}

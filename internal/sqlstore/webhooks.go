@@ -98,7 +98,7 @@ func (s *Store) UpdateWebhook(ctx context.Context, w *hindsight.WebhookSubscript
 			return err
 		}
 		w.PausedAt = pausedAt
-		return tx.QueryRowContext(ctx, s.d.Rebind(`SELECT count(*) FROM webhook_deliveries WHERE subscription_id = ? AND status = ?`), w.ID, hindsight.DeliveryPending).Scan(&w.Pending)
+		return tx.QueryRowContext(ctx, s.d.Rebind(`SELECT count(*), min(event_at) FROM webhook_deliveries WHERE subscription_id = ? AND status = ?`), w.ID, hindsight.DeliveryPending).Scan(&w.Pending, timeScan{&w.OldestPending})
 	})
 	if err != nil {
 		return internal("update webhook", err)
@@ -188,12 +188,13 @@ func (s *Store) DeleteWebhook(ctx context.Context, id int64) (int, error) {
 }
 
 const webhookCols = `id, url, events, secret, format, active, description, paused_at,
-(SELECT count(*) FROM webhook_deliveries d WHERE d.subscription_id = webhook_subscriptions.id AND d.status = 'pending'), created_at, updated_at`
+(SELECT count(*) FROM webhook_deliveries d WHERE d.subscription_id = webhook_subscriptions.id AND d.status = 'pending'),
+(SELECT min(d.event_at) FROM webhook_deliveries d WHERE d.subscription_id = webhook_subscriptions.id AND d.status = 'pending'), created_at, updated_at`
 
 func scanWebhook(sc interface{ Scan(...any) error }) (*hindsight.WebhookSubscription, error) {
 	var w hindsight.WebhookSubscription
 	var events string
-	if err := sc.Scan(&w.ID, &w.URL, &events, &w.Secret, &w.Format, &w.Active, &w.Description, timeScan{&w.PausedAt}, &w.Pending, timeScan{&w.CreatedAt}, timeScan{&w.UpdatedAt}); err != nil {
+	if err := sc.Scan(&w.ID, &w.URL, &events, &w.Secret, &w.Format, &w.Active, &w.Description, timeScan{&w.PausedAt}, &w.Pending, timeScan{&w.OldestPending}, timeScan{&w.CreatedAt}, timeScan{&w.UpdatedAt}); err != nil {
 		return nil, err
 	}
 	w.Events = []string{}

@@ -140,6 +140,7 @@ func Build(ctx context.Context, store hindsight.Store, cfg Config) (*Stack, erro
 		mo.AlertInbox = s.Alerts.Backlog
 	}
 	s.Metrics = metrics.New(mo)
+	s.Metrics.Registry().MustRegister(wh.Collector()) // webhook queues per subscription
 	tables = append(tables, []httpx.Route{s.Metrics.Route()})
 
 	// every route is counted by /metrics, then the access check runs
