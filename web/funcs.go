@@ -43,6 +43,13 @@ func (u *UI) funcs() template.FuncMap {
 		},
 		// the shared components (_components.html) and the follow-up pages
 		"words": words,
+		"fieldLabel": func(path string) string {
+			if l := FieldLabel(path); l != "" {
+				return l
+			}
+			return path
+		},
+		"labelMessage": labelMessage,
 		"table": func(caption string, cols []string, rows [][]string) dataTable {
 			return dataTable{caption, cols, rows, ""}
 		},
@@ -157,6 +164,7 @@ type findingView struct {
 	lint.Finding
 	Anchor  string // "#sec-timeline", or "" when the field names no section
 	Section string // the section's heading
+	Label   string // the field as the page labels it (FieldLabel), or ""
 }
 
 // lintPanel is the data of the findings panel.
@@ -176,7 +184,8 @@ func newLintPanel(id, mode string, fs []lint.Finding) lintPanel {
 	p := lintPanel{IncidentID: id, Mode: mode}
 	for _, f := range fs {
 		key := sectionOf(f.Field)
-		v := findingView{Finding: f}
+		v := findingView{Finding: f, Label: FieldLabel(f.Field)}
+		v.Message = labelMessage(f.Message)
 		if key != "" {
 			v.Anchor = "#sec-" + key
 			v.Section = hindsight.SectionHeading(key)

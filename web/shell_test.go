@@ -309,3 +309,33 @@ func TestSearchCount(t *testing.T) {
 		}
 	}
 }
+
+// TestFindingsUsePageLabels: the findings on the incident page and in the
+// editor name fields as the page labels them and rows by their number.
+func TestFindingsUsePageLabels(t *testing.T) {
+	e := newEnv(t)
+	p := &hindsight.Postmortem{Title: "Labels", Status: hindsight.StatusDraft}
+	p.Summary.Start, _ = hindsight.ParseTime("2026-03-01 10:00")
+	p.Summary.End, _ = hindsight.ParseTime("2026-03-01 12:00")
+	p.Summary.Duration, _ = hindsight.ParseDuration("01:30")
+	t1, _ := hindsight.ParseTime("2026-03-01 10:30")
+	t2, _ := hindsight.ParseTime("2026-03-01 10:10")
+	p.Timeline = []hindsight.Event{{Time: t1, Event: "alert fired"}, {Time: t2, Event: "deploy started"}}
+	in, err := e.svc.Create(context.Background(), app.System, p, app.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/incidents/" + in.ID, "/incidents/" + in.ID + "/edit"} {
+		body := e.do("GET", path, nil, nil).body
+		for _, want := range []string{"Duration is 01:30", "Timeline row 2 time"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s: no %q", path, want)
+			}
+		}
+		for _, bad := range []string{"summary.duration is", "timeline[1].time"} {
+			if strings.Contains(body, bad) {
+				t.Errorf("%s: a field path %q in a finding", path, bad)
+			}
+		}
+	}
+}
