@@ -110,6 +110,9 @@ func (a *API) readDocument(w http.ResponseWriter, r *http.Request) (doc *hindsig
 			return nil, nil, nil, hindsight.Errorf(hindsight.ETooLarge, "document is %d bytes; the limit is %d", len(b), hindsight.DefaultMaxDocBytes)
 		}
 		doc, sm = markdown.Parse(b)
+		if err := app.Alive(r.Context()); err != nil {
+			return nil, nil, nil, err // the client left while it was parsed
+		}
 		return doc, b, sm, nil
 	}
 	var p *hindsight.Postmortem
@@ -296,6 +299,10 @@ func (a *API) lint(w http.ResponseWriter, r *http.Request) {
 		fs = a.svc.LintSource("", md)
 	} else {
 		fs = a.svc.Lint(doc, sm)
+	}
+	if err := app.Alive(r.Context()); err != nil {
+		a.writeError(w, r, err) // nobody reads it; the work stops here
+		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, lintResult(fs))
 }

@@ -1,6 +1,10 @@
 package app
 
-import "context"
+import (
+	"context"
+
+	"github.com/hindsight-pm/hindsight"
+)
 
 type actorKey struct{}
 
@@ -18,4 +22,14 @@ func ActorFrom(ctx context.Context) Actor {
 		return a
 	}
 	return System
+}
+
+// Alive returns nil while ctx is live, else an ETransient error: a request
+// whose client left (or whose deadline passed) stops between its stages
+// (parse, lint, store) instead of finishing work nobody will read.
+func Alive(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return hindsight.Errorf(hindsight.ETransient, "the request ended before it was done: %v", err)
+	}
+	return nil
 }

@@ -162,6 +162,9 @@ func (s *Service) Create(ctx context.Context, a Actor, p *hindsight.Postmortem, 
 	if msg == "" {
 		msg = "created"
 	}
+	if err := Alive(ctx); err != nil {
+		return nil, err
+	}
 	in, err := s.store.CreateIncident(ctx, hindsight.IncidentCreate{
 		Doc: p, Author: a.author(), Message: msg, Restricted: o.Restricted, Members: o.Members, KeepID: o.KeepID,
 		Audit:  []hindsight.AuditRecord{s.audit(a, "incident.create", "", msg)},
@@ -234,6 +237,9 @@ func (s *Service) Save(ctx context.Context, a Actor, id string, base int, p *hin
 	if msg == "" {
 		msg = "edited"
 	}
+	if err := Alive(ctx); err != nil {
+		return nil, err
+	}
 	audit := []hindsight.AuditRecord{s.audit(a, "incident.update", id, msg)}
 	if p.Status != cur.Doc.Status {
 		audit = append(audit, s.audit(a, "incident.status", id, fmt.Sprintf("%s -> %s", cur.Doc.Status.Label(), p.Status.Label())))
@@ -252,6 +258,9 @@ func (s *Service) SaveMarkdown(ctx context.Context, a Actor, id string, base int
 		return nil, hindsight.Errorf(hindsight.ETooLarge, "document is %d bytes; the limit is %d", len(md), s.maxDoc)
 	}
 	p, sm := markdown.Parse(md)
+	if err := Alive(ctx); err != nil {
+		return nil, err
+	}
 	in, err := s.Save(ctx, a, id, base, p, o)
 	return in, WithLines(err, sm)
 }

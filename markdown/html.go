@@ -36,6 +36,9 @@ func sanitizer() *bluemonday.Policy {
 // HTML renders Markdown as sanitized HTML: user text can hold no script,
 // event handler or javascript: link.
 func HTML(md []byte) template.HTML {
+	if TooDeep(md) > 0 {
+		return PlainHTML(md)
+	}
 	var buf bytes.Buffer
 	if err := htmlMD.Convert(md, &buf); err != nil {
 		return template.HTML(template.HTMLEscapeString(string(md)))

@@ -102,6 +102,8 @@ func (p *parse) run(in []byte) {
 			p.sm.Disabled = append(p.sm.Disabled, strings.ToUpper(id))
 		}
 	}
+	// markers nested past MaxNesting are read as text (limits.go)
+	gmIn, _ = limitBlocks(gmIn)
 	root := blockParser.Parse(text.NewReader(gmIn))
 	blocks := p.topBlocks(root)
 	if front > 0 {

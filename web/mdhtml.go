@@ -70,6 +70,9 @@ func mdHTML(s string) template.HTML {
 
 // goldmarkHTML is mdHTML without its plain-text shortcut.
 func goldmarkHTML(s string) template.HTML {
+	if markdown.TooDeep([]byte(s)) > 0 {
+		return markdown.PlainHTML([]byte(s)) // nested past markdown.MaxNesting
+	}
 	var buf bytes.Buffer
 	if err := userMD.Convert([]byte(s), &buf); err != nil {
 		return template.HTML(template.HTMLEscapeString(s)) // #nosec: escaped
