@@ -198,10 +198,16 @@ func TestMain(m *testing.M) {
 	if code == 0 && flag.Lookup("test.run").Value.String() == "" && !testing.Short() {
 		doc, _ := contractDoc, contractRtr
 		if doc != nil {
+			// the operations this package serves (the others are
+			// exercised by internal/stack's contract test)
+			ours := map[string]bool{}
+			for _, rt := range api.New(app.New(nil, app.Options{}), api.Options{}).Routes() {
+				ours[rt.Pattern] = true
+			}
 			var missing []string
 			for path, item := range doc.Paths.Map() {
 				for method := range item.Operations() {
-					if !covered[method+" "+path] {
+					if ours[method+" "+path] && !covered[method+" "+path] {
 						missing = append(missing, method+" "+path)
 					}
 				}

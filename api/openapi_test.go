@@ -54,8 +54,11 @@ func TestContractCatchesViolations(t *testing.T) {
 	}
 }
 
-// TestRouteTableMatchesDocument checks that the route table and the
-// document describe the same operations, with the same access levels.
+// TestRouteTableMatchesDocument checks that every route of the API
+// package is an operation of the document, with the same access level.
+// The document describes every /api/v1 route of the server, whichever
+// package serves it: internal/stack's TestOpenAPICoversRouteTable checks
+// the whole table against it, both ways.
 func TestRouteTableMatchesDocument(t *testing.T) {
 	doc, _ := contract(t)
 	svc := app.New(nil, app.Options{})
@@ -78,8 +81,7 @@ func TestRouteTableMatchesDocument(t *testing.T) {
 			inDoc[key] = true
 			access, ok := inTable[key]
 			if !ok {
-				t.Errorf("%s is in the document but not in the route table", key)
-				continue
+				continue // served by another package (accounts, webhooks, follow-up)
 			}
 			if got := op.Extensions["x-hindsight-access"]; got != access.String() {
 				t.Errorf("%s: x-hindsight-access %v, route table %s", key, got, access)
