@@ -310,7 +310,7 @@ func checkCorpusDoc(t *testing.T, path string) []failure {
 				case ev.Time.String() != w.Time || !ev.Time.IsSet():
 					fail(id+".time", "got %q (read as a time: %v), want %q", ev.Time.String(), ev.Time.IsSet(), w.Time)
 				}
-				if !strings.HasPrefix(norm(ev.Event), norm(w.Event)) {
+				if !strings.HasPrefix(norm(leadingNoteRe.ReplaceAllString(ev.Event, "")), norm(w.Event)) {
 					fail(id+".event", "got %q, want it to start with %q", ev.Event, w.Event)
 				}
 			}
@@ -415,6 +415,9 @@ func checkCorpusDoc(t *testing.T, path string) []failure {
 }
 
 var (
+	// a note in parentheses after a time ("(JST 18:47) — ..."), kept at
+	// the start of the event: the event is compared after it
+	leadingNoteRe  = regexp.MustCompile(`^\s*[(（][^)）]*[)）]\s*[—–:-]?\s*`)
 	durationWordRe = regexp.MustCompile(`\b\d+[dhm](?:\d+[dhm])+\b`)
 	offsetWordRe   = regexp.MustCompile(`\b(?:utc|gmt)[+-]\d{1,2}(?::?\d{2})?\b`)
 	spaceRe        = regexp.MustCompile(`[\s\x{00a0}]+`)
