@@ -287,7 +287,12 @@ func indexOf(list []string, s string) int {
 	return -1
 }
 
-var emphasisOpeners = []string{"**", "__", "`"}
+var (
+	emphasisOpeners = []string{"**", "__", "`"}
+	// looseTimeRe is a bullet that starts like a time, then a dash or a
+	// pipe before its event
+	looseTimeRe = regexp.MustCompile(`^(\d{1,2}[:.]\d{2}[^\s—–|]*(?:\s+[A-Za-z][A-Za-z.]{0,5})?)\s+[—–|-]\s+(\S.*)$`)
+)
 
 // splitTimedItem reads a timeline bullet "14:02 — alert fired",
 // "9:41 AM PST — paging storm", "**2024-02-07 16:50** x": the time as
@@ -303,6 +308,15 @@ func splitTimedItem(s string) (tm, event string, ok bool) {
 	}
 	c, rest, ok := hindsight.ScanTime(first[len(open):])
 	if !ok {
+		// something written as a time that is not one ("13:00 PM — x",
+		// "9.41 AM — x"): kept as the row's time text, which lint reports
+		if m := looseTimeRe.FindStringSubmatch(first); m != nil {
+			ev := m[2]
+			if more != "" {
+				ev = strings.TrimSpace(ev + "\n" + more)
+			}
+			return m[1], ev, true
+		}
 		return "", "", false
 	}
 	if open != "" {
