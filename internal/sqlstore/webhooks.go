@@ -265,8 +265,18 @@ func (s *Store) FanOutOutbox(ctx context.Context, now time.Time, retryFor time.D
 	if limit <= 0 {
 		limit = 100
 	}
+	// nothing to hand out (the usual case, asked every second): answered
+	// by a reader, without taking the writer
+	var one int
+	err := s.rq.QueryRowContext(ctx, `SELECT 1 FROM outbox WHERE delivered_at IS NULL LIMIT 1`).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, internal("fan out outbox", err)
+	}
 	n := 0
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.tx(ctx, func(tx *sql.Tx) error {
 		if s.postgres() {
 			// one fan-out at a time: two at once (rows 1-200 and 201-400)
 			// could queue an incident's later event before its earlier
@@ -370,9 +380,21 @@ func (s *Store) ClaimDeliveries(ctx context.Context, c hindsight.DeliveryClaim) 
 	where += ` AND EXISTS (SELECT 1 FROM webhook_subscriptions s WHERE s.id = d.subscription_id AND s.active = ?)
 AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.subscription_id = d.subscription_id AND e.incident_id = d.incident_id
   AND e.status = ? AND e.outbox_id < d.outbox_id)`
-	args = append(args, true, hindsight.DeliveryPending, limit)
+	args = append(args, true, hindsight.DeliveryPending)
+	// look on a reader first: every subscription's runner asks about once
+	// a second, and most of the time there is nothing, which must not take
+	// SQLite's one writer (nor open a locking transaction on PostgreSQL)
+	var one int
+	err := s.rq.QueryRowContext(ctx, s.d.Rebind(`SELECT 1 FROM webhook_deliveries d WHERE `+where+` LIMIT 1`), args...).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, internal("claim deliveries", err)
+	}
+	args = append(args, limit)
 	var out []hindsight.WebhookDelivery
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.tx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, s.d.Rebind(`SELECT `+deliveryCols+` FROM webhook_deliveries d
 WHERE `+where+` ORDER BY d.next_attempt_at, d.id LIMIT ?`+s.skipLocked()), args...)
 		if err != nil {
