@@ -149,10 +149,21 @@ func newFallback(routes []httpx.Route) *fallback {
 	mux := http.NewServeMux()
 	nop := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
 	for _, rt := range routes {
+		if rt.Name == NotFoundRoute || !strings.Contains(rt.Pattern, Prefix+"/") {
+			continue
+		}
 		mux.Handle(rt.Pattern, nop)
 	}
 	return &fallback{mux: mux}
 }
+
+// NotFoundRoute is the name of the API's catch-all route.
+const NotFoundRoute = "api.not_found"
+
+// Fallback is the catch-all of Routes for a server whose /api/v1 routes
+// come from several packages: routes is the whole table, so a known path
+// with another method is a 405 (with Allow) whichever package serves it.
+func Fallback(routes []httpx.Route) http.Handler { return newFallback(routes) }
 
 func (f *fallback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var allow []string

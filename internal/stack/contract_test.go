@@ -385,3 +385,30 @@ func TestSameMistakeSameAnswer(t *testing.T) {
 		})
 	}
 }
+
+// TestWrongMethodEverywhere: a known /api/v1 path with another method is a
+// JSON 405 with Allow, whichever package serves the path; an unknown path
+// a JSON 404.
+func TestWrongMethodEverywhere(t *testing.T) {
+	w := newContractWorld(t)
+	for _, c := range []struct {
+		method, path, allow string
+		status              int
+	}{
+		{"PATCH", "/api/v1/incidents", "GET, HEAD, POST", 405},
+		{"PATCH", "/api/v1/me", "GET, HEAD", 405},
+		{"PUT", "/api/v1/users", "GET, HEAD, POST", 405},
+		{"PUT", "/api/v1/webhooks/1", "GET, HEAD, PATCH, DELETE", 405},
+		{"POST", "/api/v1/insights", "GET, HEAD", 405},
+		{"GET", "/api/v1/no-such-thing", "", 404},
+	} {
+		r := httptest.NewRequest(c.method, c.path, nil)
+		r.AddCookie(w.cookie)
+		rec := httptest.NewRecorder()
+		w.s.Handler.ServeHTTP(rec, r)
+		var e httpx.ErrorBody
+		if rec.Code != c.status || rec.Header().Get("Allow") != c.allow || json.Unmarshal(rec.Body.Bytes(), &e) != nil || e.Error.Fields == nil {
+			t.Errorf("%s %s: %d Allow %q %s; want %d Allow %q in the one error shape", c.method, c.path, rec.Code, rec.Header().Get("Allow"), rec.Body, c.status, c.allow)
+		}
+	}
+}

@@ -143,6 +143,20 @@ func Build(ctx context.Context, store hindsight.Store, cfg Config) (*Stack, erro
 	s.Metrics.Registry().MustRegister(wh.Collector()) // webhook queues per subscription
 	tables = append(tables, []httpx.Route{s.Metrics.Route()})
 
+	// the API's catch-all knows every /api/v1 route, whichever package
+	// serves it: a known path with another method is a 405 everywhere
+	var all []httpx.Route
+	for _, t := range tables {
+		all = append(all, t...)
+	}
+	for _, t := range tables {
+		for j := range t {
+			if t[j].Name == api.NotFoundRoute {
+				t[j].Handler = api.Fallback(all)
+			}
+		}
+	}
+
 	// every route is counted by /metrics, then the access check runs
 	for i := range tables {
 		tables[i] = s.Metrics.Wrap(tables[i])
