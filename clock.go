@@ -79,19 +79,14 @@ func scanDate(s string) (int, time.Month, int, int) {
 		if d < 1 || (k < len(s) && isDigit(s[k])) {
 			return 0, 0, 0, 0
 		}
-		return y, time.Month(m), d, k
+		return validDate(y, time.Month(m), d, k)
 	}
 	// 7 Feb 2024
 	if d, i := digits(s, 0, 2); d >= 1 && i < len(s) && s[i] == ' ' {
 		w, j := scanWord(s, i+1)
 		if mo, ok := monthNames[strings.ToLower(w)]; ok {
-			j = skipDot(s, j)
-			if j < len(s) && s[j] == ',' {
-				j++
-			}
-			j = skipSpaces(s, j)
-			if y, k := digits(s, j, 4); k-j == 4 && (k >= len(s) || !isDigit(s[k])) {
-				return y, mo, d, k
+			if y, k := scanYear(s, skipDot(s, j)); k > 0 {
+				return validDate(y, mo, d, k)
 			}
 		}
 		return 0, 0, 0, 0
@@ -113,14 +108,31 @@ func scanDate(s string) (int, time.Month, int, int) {
 			break
 		}
 	}
+	if y, k := scanYear(s, j); k > 0 {
+		return validDate(y, mo, d, k)
+	}
+	return 0, 0, 0, 0
+}
+
+// scanYear reads ", 2024" or " 2024" at s[j:]: the year and its end, or end 0.
+func scanYear(s string, j int) (int, int) {
 	if j < len(s) && s[j] == ',' {
 		j++
 	}
 	j = skipSpaces(s, j)
 	if y, k := digits(s, j, 4); k-j == 4 && (k >= len(s) || !isDigit(s[k])) {
-		return y, mo, d, k
+		return y, k
 	}
-	return 0, 0, 0, 0
+	return 0, 0
+}
+
+// validDate returns the date and its end, or end 0 for a day the month
+// does not have (2024-02-30) or a month past 12.
+func validDate(y int, mo time.Month, d, end int) (int, time.Month, int, int) {
+	if y < 1 || mo < 1 || mo > 12 || d < 1 || d > time.Date(y, mo+1, 0, 0, 0, 0, 0, time.UTC).Day() {
+		return 0, 0, 0, 0
+	}
+	return y, mo, d, end
 }
 
 func skipDot(s string, i int) int {
