@@ -129,6 +129,11 @@ func isLabelWord(w string) bool {
 			}
 		}
 	}
+	// the column headings of the timeline and action item tables, which
+	// formatting writes as the template's
+	if columnWords[w] {
+		return true
+	}
 	for a := range sectionAliases {
 		for _, x := range strings.Fields(a) {
 			if x == w {
@@ -137,6 +142,14 @@ func isLabelWord(w string) bool {
 		}
 	}
 	return false
+}
+
+var columnWords = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields("time utc timestamp when date datetime event events description what happened details activity action update id ai item number ref task owner assignee owners assigned to who responsible team priority prio pri severity target due deadline eta by status state done progress title") {
+		columnWords[w] = true
+	}
 }
 
 var timeLikeRe = regexp.MustCompile(`^[0-9t:.z-]+$|^[0-9]+[hmd]$`)

@@ -1,6 +1,7 @@
 package markdown
 
 import (
+	"html"
 	"regexp"
 	"strconv"
 	"strings"
@@ -25,7 +26,7 @@ var htmlTagRe = regexp.MustCompile(`</?[a-zA-Z][a-zA-Z0-9-]*(?:\s[^<>]*)?/?>`)
 func LostWords(src, out []byte, allowed map[string]bool) []string {
 	count := func(b []byte) (map[string]int, []string) {
 		// a backslash escape ("INC\\-2023") is Markdown, not a word break
-		s := htmlTagRe.ReplaceAllString(strings.ToLower(unescapeValue(string(b))), " ")
+		s := html.UnescapeString(htmlTagRe.ReplaceAllString(strings.ToLower(unescapeValue(string(b))), " "))
 		m := map[string]int{}
 		var order []string
 		for _, w := range wordRe.FindAllString(s, -1) {

@@ -598,6 +598,11 @@ func (p *parse) fieldSection(s *section, specs []*fieldSpec) {
 				e.fields = append(e.fields, fld)
 				e.mapped = true
 			}
+		case *ast.HTMLBlock:
+			if !p.keyValueTable(s, specMatcher(specs), b, seen, e) {
+				p.unknown("content", s.key, "", b.from)
+				e.add(p.part(b, p.blockText(b)))
+			}
 		case *ast.Paragraph:
 			if !p.labelledParagraph(s, specs, b, seen, e) {
 				p.unknown("content", s.key, "", b.from)

@@ -10,12 +10,16 @@ import (
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/parser"
+	gmhtml "github.com/yuin/goldmark/renderer/html"
 )
 
 var (
+	// raw HTML (a Confluence table kept in an unknown section, a <details>)
+	// is rendered and then sanitized like the rest, never dropped
 	htmlMD = goldmark.New(
 		goldmark.WithExtensions(extension.GFM),
 		goldmark.WithParserOptions(parser.WithAutoHeadingID()),
+		goldmark.WithRendererOptions(gmhtml.WithUnsafe()),
 	)
 	policyOnce sync.Once
 	policy     *bluemonday.Policy
@@ -34,7 +38,9 @@ func sanitizer() *bluemonday.Policy {
 }
 
 // HTML renders Markdown as sanitized HTML: user text can hold no script,
-// event handler or javascript: link.
+// event handler or javascript: link. Raw HTML in the Markdown is rendered
+// through the same sanitizer (tables, lists, emphasis shown; scripts, styles
+// and event handlers removed), never dropped.
 func HTML(md []byte) template.HTML {
 	if TooDeep(md) > 0 {
 		return PlainHTML(md)

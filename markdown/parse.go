@@ -423,7 +423,7 @@ func (p *parse) title(b block) {
 		return // the heading an untitled document renders with
 	}
 	lt := strings.ToLower(t)
-	for _, pre := range []string{"incident postmortem:", "incident post-mortem:", "postmortem:", "post-mortem:", "post mortem:", "incident review:", "incident report:", "postmortem -", "postmortem —"} {
+	for _, pre := range []string{"incident postmortem:", "incident post-mortem:", "postmortem:", "post-mortem:", "post mortem:", "incident review:", "incident report:", "postmortem -", "postmortem —", "post-incident review:", "post incident review:", "post-incident report:"} {
 		if strings.HasPrefix(lt, pre) {
 			t = strings.TrimSpace(t[len(pre):])
 			break

@@ -223,3 +223,116 @@ func TestSubBulletLevels(t *testing.T) {
 		t.Errorf("factors %q", f)
 	}
 }
+
+// Confluence storage format, as "Export to Markdown" and copy-paste leave
+// it: classes on every cell, <p> wrappers, <br> inside cells, entities.
+const confluenceTimeline = `<table class="confluenceTable"><colgroup><col /><col /></colgroup>
+<tbody>
+<tr><th class="confluenceTh"><p><strong>Time (UTC)</strong></p></th><th class="confluenceTh"><p><strong>Event</strong></p></th></tr>
+<tr><td class="confluenceTd"><p>2018-10-21 22:52</p></td><td class="confluenceTd"><p>Network partition of 43&nbsp;seconds; Orchestrator promotes <span style="color: rgb(255,0,0);">West Coast</span> primaries</p></td></tr>
+<tr><td class="confluenceTd">2018-10-21 23:07</td><td class="confluenceTd">Deployment tooling locked<br/>Site put in <strong>yellow</strong> status &amp; users told</td></tr>
+</tbody>
+</table>`
+
+func TestHTMLTables(t *testing.T) {
+	type ev struct{ time, event string }
+	for _, tc := range []struct {
+		name, section, table string
+		events               []ev
+		items                []wantItem
+	}{
+		{"Confluence timeline with th and p wrappers", "Timeline", confluenceTimeline, []ev{
+			{"2018-10-21 22:52", "Network partition of 43 seconds; Orchestrator promotes West Coast primaries"},
+			{"2018-10-21 23:07", "Deployment tooling locked\nSite put in **yellow** status & users told"}}, nil},
+		{"thead and tbody", "Timeline", "<table>\n<thead><tr><td>When</td><td>What happened</td></tr></thead>\n<tbody><tr><td>2024-02-07 16:50</td><td>Paging storm</td></tr></tbody>\n</table>", []ev{
+			{"2024-02-07 16:50", "Paging storm"}}, nil},
+		{"no header row: time and event", "Timeline", "<table>\n<tr><td>2024-02-07 16:50</td><td>Paging storm</td></tr>\n<tr><td>2024-02-07 17:05</td><td>Rollback</td></tr>\n</table>", []ev{
+			{"2024-02-07 16:50", "Paging storm"}, {"2024-02-07 17:05", "Rollback"}}, nil},
+		{"Notion action items with emoji markers", "Action Items", "<table>\n<tr><th>Action</th><th>Owner</th><th>Priority</th><th>Target Date</th><th>Status</th></tr>\n<tr><td>Stop cross-region promotion</td><td>Database Infrastructure</td><td>🔴 P0</td><td>2018-11-30</td><td>✅ Done</td></tr>\n<tr><td>Report status accurately</td><td>Support</td><td>🟠 High</td><td>2018-12-15</td><td>⚠️ Open</td></tr>\n<tr><td>Run active/active/active<br>(multi-quarter)</td><td>Infrastructure</td><td>P2</td><td>Q4 2019</td><td>☑️</td></tr>\n</table>", nil, []wantItem{
+			{"Stop cross-region promotion", "Database Infrastructure", hindsight.P0, "2018-11-30", hindsight.ItemClosed},
+			{"Report status accurately", "Support", hindsight.P1, "2018-12-15", hindsight.ItemOpen},
+			{"Run active/active/active\n(multi-quarter)", "Infrastructure", hindsight.P2, "Q4 2019", hindsight.ItemClosed}}},
+		{"the template's six columns without a header", "Action Items", "<table><tr><td>AI-001</td><td>Fix the retention bug</td><td>Identity</td><td>P0</td><td>2021-03-31</td><td>Closed</td></tr></table>", nil, []wantItem{
+			{"Fix the retention bug", "Identity", hindsight.P0, "2021-03-31", hindsight.ItemClosed}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := "# Incident Postmortem: x\n\n## " + tc.section + "\n\n" + tc.table + "\n\n## Root Cause\n\n- **Primary Cause:** a bug\n"
+			doc, _ := Parse([]byte(src))
+			if tc.events != nil {
+				var got []ev
+				for _, e := range doc.Timeline {
+					got = append(got, ev{e.Time.String(), e.Event})
+				}
+				if fmt.Sprintf("%q", got) != fmt.Sprintf("%q", tc.events) {
+					t.Errorf("timeline\n got %q\nwant %q", got, tc.events)
+				}
+			}
+			if tc.items != nil {
+				checkItems(t, doc.ActionItems, tc.items)
+			}
+			if x, ok := doc.Extras[strings.ToLower(strings.ReplaceAll(tc.section, " ", "_"))]; ok && strings.Contains(x.Before+x.After, "<t") {
+				t.Errorf("the table was also kept as HTML: %+v", x)
+			}
+			// fmt writes the canonical Markdown table (the documented
+			// rewrite), which reads back to the same model without losing a
+			// word
+			out := string(Render(doc))
+			if strings.Contains(out, "<table") || strings.Contains(out, "<td") {
+				t.Errorf("fmt kept the HTML table:\n%s", out)
+			}
+			roundTrip(t, src)
+		})
+	}
+}
+
+func TestHTMLTablesKeptWhenNotExact(t *testing.T) {
+	for name, table := range map[string]string{
+		"a cell spanning two columns": "<table>\n<tr><th>Time</th><th>Event</th></tr>\n<tr><td colspan=\"2\">Day 2</td></tr>\n</table>",
+		"a table inside a cell":       "<table>\n<tr><th>Time</th><th>Event</th></tr>\n<tr><td>x</td><td><table><tr><td>y</td></tr></table></td></tr>\n</table>",
+		"text beside the table":       "<p>Times are UTC</p><table>\n<tr><th>Time</th><th>Event</th></tr>\n<tr><td>2024-02-07 16:50</td><td>x</td></tr>\n</table>",
+		"unnamed action columns":      "<table>\n<tr><td>Fix it</td><td>Ann</td></tr>\n</table>",
+	} {
+		t.Run(name, func(t *testing.T) {
+			key, heading := hindsight.SecTimeline, "Timeline"
+			if strings.Contains(name, "action") {
+				key, heading = hindsight.SecActionItems, "Action Items"
+			}
+			src := "# Incident Postmortem: x\n\n## " + heading + "\n\n" + table + "\n"
+			doc, sm := Parse([]byte(src))
+			if len(doc.Timeline)+len(doc.ActionItems) != 0 || !strings.Contains(doc.Extras[key].Before, "<table>") {
+				t.Errorf("read %d rows; extras %+v", len(doc.Timeline)+len(doc.ActionItems), doc.Extras[key])
+			}
+			if len(sm.Unknown) == 0 {
+				t.Error("the kept table is not reported")
+			}
+			roundTrip(t, src)
+		})
+	}
+}
+
+func TestHTMLMetadataTable(t *testing.T) {
+	src := "# Incident Review: October 21 network partition\n\n<table>\n<tbody>\n<tr><th>Incident ID</th><td>INC-20181021-001</td></tr>\n<tr><th>Status</th><td>Published</td></tr>\n<tr><th>Severity</th><td>SEV-1</td></tr>\n<tr><th>Services Affected</th><td>github.com<br>webhooks<br>GitHub Pages</td></tr>\n<tr><th>Space</th><td>SRE</td></tr>\n</tbody>\n</table>\n\n## Executive Summary\n\nx\n"
+	doc, _ := Parse([]byte(src))
+	if doc.Summary.IncidentID != "INC-20181021-001" || doc.Status != hindsight.StatusPublished || doc.Summary.Severity != hindsight.Sev1 || len(doc.Summary.Services) != 3 || doc.Summary.Services[2].Name != "GitHub Pages" {
+		t.Errorf("got %+v status %q", doc.Summary, doc.Status)
+	}
+	if f := doc.Extras[hindsight.SecPreamble].Fields; len(f) != 1 || f[0].Label != "Space" || f[0].Value != "SRE" {
+		t.Errorf("unknown row not kept: %+v", f)
+	}
+	roundTrip(t, src)
+}
+
+func TestRawHTMLIsShownSanitized(t *testing.T) {
+	md := "## Appendix\n\n<table><tr><td>kept <strong>cell</strong></td></tr></table>\n\n<details><summary>Logs</summary>\n\nline one\n\n</details>\n\n<script>alert(1)</script><img src=x onerror=alert(1)>\n"
+	out := string(HTML([]byte(md)))
+	for _, want := range []string{"<table>", "kept <strong>cell</strong>", "line one", "Logs"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("raw HTML dropped: no %q in\n%s", want, out)
+		}
+	}
+	for _, bad := range []string{"<script", "onerror", "alert(1)</script>"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("not sanitized: %q in\n%s", bad, out)
+		}
+	}
+}

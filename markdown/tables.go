@@ -33,8 +33,14 @@ func (p *parse) preamble(s *section) {
 		}
 		// metadata: one paragraph of "Key: value" lines, or several in a
 		// row (Google Docs writes a paragraph per line)
-		if _, ok := b.node.(*ast.Paragraph); ok && !metaClosed {
-			if p.labelledParagraphWith(s, match, b, seen, e) {
+		_, para := b.node.(*ast.Paragraph)
+		_, htmlBlock := b.node.(*ast.HTMLBlock)
+		list, isList := b.node.(*ast.List)
+		if (para || htmlBlock || isList) && !metaClosed {
+			// or an HTML table of "<th>Key</th><td>value</td>" rows, or a
+			// list of "- **Key:** value" items
+			if para && p.labelledParagraphWith(s, match, b, seen, e) || htmlBlock && p.keyValueTable(s, match, b, seen, e) ||
+				isList && p.metadataList(s, match, list, b, seen, e) {
 				metaDone = true
 				atMeta = len(e.before) + len(e.after)
 				e.mapped = false // content after the metadata goes to After
@@ -61,6 +67,41 @@ func (p *parse) preamble(s *section) {
 	// everything else after it
 	x := &extra{fields: e.fields, after: append(e.before, e.after...), before: before}
 	p.saveExtra(hindsight.SecPreamble, x, nil)
+}
+
+// metadataList reads a list of "- **Key:** value" items below the title as
+// metadata; false when an item is not such a line or none names a known
+// field.
+func (p *parse) metadataList(s *section, match labelMatcher, list *ast.List, b block, seen map[*fieldSpec]bool, e *extra) bool {
+	items := p.listItems(list, b.to)
+	known := false
+	for _, it := range items {
+		if strings.Contains(it.text, "\n") || !labelLike(it.text) {
+			return false
+		}
+		if _, _, ok := match(it.text); ok {
+			known = true
+		}
+	}
+	if !known {
+		return false
+	}
+	for _, it := range items {
+		if f, value, ok := match(it.text); ok && !seen[f] {
+			seen[f] = true
+			f.set(p, fieldVal{text: value, line: it.from})
+			continue
+		}
+		label, value, canonical, _ := splitLabel(it.text)
+		fld := hindsight.Field{Value: it.text}
+		if canonical {
+			fld = hindsight.Field{Label: label, Value: value}
+		}
+		p.unknown("field", s.key, label, it.from)
+		e.fields = append(e.fields, fld)
+	}
+	e.mapped = true
+	return true
 }
 
 // metadataMatcher matches the metadata lines below the title: the
@@ -161,9 +202,14 @@ func (p *parse) timeline(s *section) {
 	for _, b := range s.blocks {
 		p.rowCtx = secCtx
 		switch n := b.node.(type) {
-		case *east.Table:
+		case *east.Table, *ast.HTMLBlock:
+			header, rows, lines, ok := p.anyTable(b, timelineColumn, []string{"Time", "Event"})
+			if !ok {
+				p.unknown("content", s.key, "", b.from)
+				e.add(p.part(b, p.verbatimText(b)))
+				continue
+			}
 			e.mapped = true
-			header, rows, lines := p.tableRows(n)
 			roles := make([]int, len(header))
 			hasTime, hasEvent := false, false
 			for i, h := range header {
@@ -397,9 +443,18 @@ func (p *parse) actionItems(s *section) {
 	var found []actionRowVals
 	for _, b := range s.blocks {
 		switch n := b.node.(type) {
-		case *east.Table:
+		case *east.Table, *ast.HTMLBlock:
+			var defaults []string
+			if h, ok := p.htmlTableOf(b); ok && len(h.rows[0]) == 6 {
+				defaults = []string{"ID", "Action", "Owner", "Priority", "Target Date", "Status"} // the template's columns
+			}
+			header, rows, lines, ok := p.anyTable(b, actionColumn, defaults)
+			if !ok {
+				p.unknown("content", s.key, "", b.from)
+				e.add(p.part(b, p.verbatimText(b)))
+				continue
+			}
 			e.mapped = true
-			header, rows, lines := p.tableRows(n)
 			roles := make([]int, len(header))
 			taken := map[int]bool{}
 			for i, h := range header {
