@@ -135,13 +135,48 @@ func (a *API) createIncident(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	in, err := a.svc.Create(r.Context(), a.actor(r), doc, app.CreateOptions{Message: r.URL.Query().Get("message")})
+	opts, err := createVisibility(r)
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	opts.Message = r.URL.Query().Get("message")
+	in, err := a.svc.Create(r.Context(), a.actor(r), doc, opts)
 	if err != nil {
 		a.writeError(w, r, app.WithLines(err, sm))
 		return
 	}
 	w.Header().Set("Location", a.location(in.ID))
 	a.writeIncident(w, r, http.StatusCreated, in)
+}
+
+// createVisibility reads the visibility of a new incident from the query:
+// restricted=true (to members=, emails or account IDs separated by commas,
+// and admins; the creator is always a member), restricted=false (visible to
+// every reader whatever restricted_by_default says), or neither (the
+// configuration decides). It is in the query so the JSON and the Markdown
+// bodies take it alike.
+func createVisibility(r *http.Request) (app.CreateOptions, error) {
+	q := r.URL.Query()
+	var o app.CreateOptions
+	switch v := strings.TrimSpace(q.Get("restricted")); v {
+	case "":
+	case "true", "1":
+		o.Restricted = true
+	case "false", "0":
+		o.Public = true
+	default:
+		return o, &hindsight.Error{Code: hindsight.EInvalid, Message: "restricted: want true or false",
+			Fields: []hindsight.FieldError{{Field: "restricted", Message: "want true or false"}}}
+	}
+	for _, m := range q["members"] {
+		for _, x := range strings.Split(m, ",") {
+			if x = strings.TrimSpace(x); x != "" {
+				o.Members = append(o.Members, x)
+			}
+		}
+	}
+	return o, nil
 }
 
 func (a *API) replaceIncident(w http.ResponseWriter, r *http.Request) {

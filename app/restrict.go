@@ -23,17 +23,13 @@ func (s *Service) SetRestriction(ctx context.Context, a Actor, id string, restri
 	if err != nil {
 		return nil, err
 	}
-	ids, err := s.resolveMembers(ctx, members)
-	if err != nil {
+	var ids []string
+	if restricted {
+		if ids, err = s.members(ctx, a, members); err != nil {
+			return nil, err
+		}
+	} else if ids, err = s.resolveMembers(ctx, members); err != nil {
 		return nil, err
-	}
-	if restricted && !a.Viewer.SeesAll() && a.ID != "" && !slices.Contains(ids, a.ID) {
-		ids = append(ids, a.ID)
-	}
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
-	if len(ids) > MaxMembers {
-		return nil, &hindsight.Error{Code: hindsight.EInvalid, Message: "members: at most 500", Fields: []hindsight.FieldError{{Field: "members", Message: "at most 500"}}}
 	}
 	old := slices.Clone(cur.Members)
 	slices.Sort(old)
@@ -42,7 +38,7 @@ func (s *Service) SetRestriction(ctx context.Context, a Actor, id string, restri
 	}
 	detail := "unrestricted"
 	if restricted {
-		detail = "restricted to " + strings.Join(ids, ", ")
+		detail = "restricted to " + memberList(ids)
 	}
 	doc := *cur.Doc
 	return s.store.UpdateIncident(ctx, hindsight.IncidentUpdate{
@@ -52,8 +48,44 @@ func (s *Service) SetRestriction(ctx context.Context, a Actor, id string, restri
 	})
 }
 
+// members resolves the members of a restricted incident (resolveMembers),
+// adds a non-admin actor (who must keep seeing what it restricts), and
+// bounds the list.
+func (s *Service) members(ctx context.Context, a Actor, members []string) ([]string, error) {
+	ids, err := s.resolveMembers(ctx, members)
+	if err != nil {
+		return nil, err
+	}
+	if !a.Viewer.SeesAll() && a.ID != "" && !slices.Contains(ids, a.ID) {
+		ids = append(ids, a.ID)
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	if len(ids) > MaxMembers {
+		return nil, &hindsight.Error{Code: hindsight.EInvalid, Message: "members: at most 500", Fields: []hindsight.FieldError{{Field: "members", Message: "at most 500"}}}
+	}
+	return ids, nil
+}
+
+// memberList is members for an audit record or a revision message.
+func memberList(ids []string) string {
+	if len(ids) == 0 {
+		return "admins only"
+	}
+	return strings.Join(ids, ", ")
+}
+
+// noMember is the one error for a member that names no active account,
+// whatever the reason (no such email or ID, a disabled account), so the
+// answer does not tell which emails have accounts.
+func noMember(i int) error {
+	const msg = "names no active account: use the email of an enabled account"
+	return &hindsight.Error{Code: hindsight.EInvalid, Message: "members[" + strconv.Itoa(i) + "]: " + msg,
+		Fields: []hindsight.FieldError{{Field: "members[" + strconv.Itoa(i) + "]", Message: msg}}}
+}
+
 // resolveMembers turns emails into account IDs when the store keeps
-// accounts; every member must then name an account.
+// accounts; every member must then name an active account (noMember).
 func (s *Service) resolveMembers(ctx context.Context, members []string) ([]string, error) {
 	as, ok := s.store.(hindsight.AccountStore)
 	out := make([]string, 0, len(members))
@@ -73,9 +105,8 @@ func (s *Service) resolveMembers(ctx context.Context, members []string) ([]strin
 		} else {
 			u, err = as.FindUserByID(ctx, m)
 		}
-		if hindsight.ErrorCode(err) == hindsight.ENotFound {
-			msg := "no account " + m
-			return nil, &hindsight.Error{Code: hindsight.EInvalid, Message: "members: " + msg, Fields: []hindsight.FieldError{{Field: "members[" + strconv.Itoa(i) + "]", Message: msg}}}
+		if hindsight.ErrorCode(err) == hindsight.ENotFound || (err == nil && u.Disabled) {
+			return nil, noMember(i)
 		}
 		if err != nil {
 			return nil, err

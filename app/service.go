@@ -90,6 +90,7 @@ type NewIncident struct {
 	Services   []string
 	Commander  string
 	Restricted bool
+	Public     bool // visible to everyone whatever restricted_by_default says
 	Members    []string
 }
 
@@ -118,13 +119,21 @@ func (s *Service) Open(ctx context.Context, a Actor, n NewIncident) (*hindsight.
 	if len(errs) > 0 {
 		return nil, &hindsight.Error{Code: hindsight.EInvalid, Message: errs[0].Message, Fields: errs}
 	}
-	return s.Create(ctx, a, p, CreateOptions{Restricted: n.Restricted, Members: n.Members, Message: "opened"})
+	return s.Create(ctx, a, p, CreateOptions{Restricted: n.Restricted, Public: n.Public, Members: n.Members, Message: "opened"})
 }
 
 // CreateOptions are the options of Create.
 type CreateOptions struct {
-	Message    string
+	Message string
+	// Restricted creates the incident restricted to Members (account IDs
+	// or emails) and admins, in the create's transaction: it is never
+	// listed, searched or sent to webhooks unrestricted. A non-admin
+	// creator is always a member. Public creates it visible to every
+	// reader even where the configuration restricts new incidents of its
+	// severity by default (restricted_by_default); without either, that
+	// configuration decides.
 	Restricted bool
+	Public     bool
 	Members    []string
 	// KeepID keeps the document's own Incident ID (import) instead of
 	// allocating one.
@@ -162,11 +171,23 @@ func (s *Service) Create(ctx context.Context, a Actor, p *hindsight.Postmortem, 
 	if msg == "" {
 		msg = "created"
 	}
+	restricted := o.Restricted || (!o.Public && s.lint.RestrictedByDefault(p.Summary.Severity))
+	var members []string
+	if restricted {
+		var err error
+		if members, err = s.members(ctx, a, o.Members); err != nil {
+			return nil, err
+		}
+		msg += "; restricted to " + memberList(members)
+	} else if len(o.Members) > 0 {
+		return nil, &hindsight.Error{Code: hindsight.EInvalid, Message: "members: only a restricted incident has members",
+			Fields: []hindsight.FieldError{{Field: "members", Message: "only a restricted incident has members"}}}
+	}
 	if err := Alive(ctx); err != nil {
 		return nil, err
 	}
 	in, err := s.store.CreateIncident(ctx, hindsight.IncidentCreate{
-		Doc: p, Author: a.author(), Message: msg, Restricted: o.Restricted, Members: o.Members, KeepID: o.KeepID,
+		Doc: p, Author: a.author(), Message: msg, Restricted: restricted, Members: members, KeepID: o.KeepID,
 		Audit:  []hindsight.AuditRecord{s.audit(a, "incident.create", "", msg)},
 		Outbox: s.createdEvents(p, now),
 	})
@@ -367,6 +388,26 @@ func (s *Service) Delete(ctx context.Context, a Actor, id string, base int) erro
 // Lint lints a document with the service's configuration as of today.
 func (s *Service) Lint(p *hindsight.Postmortem, sm *hindsight.SourceMap) []lint.Finding {
 	return lint.Lint(p, sm, s.lint, lint.Options{Today: s.Now()})
+}
+
+// DefaultVisibility says which new incidents are restricted by default
+// (restricted_by_default in .hindsight.yaml): "" for none, else a phrase
+// such as "every new incident" or "new SEV-1 and SEV-2 incidents".
+func (s *Service) DefaultVisibility() string {
+	if s.lint.RestrictAll {
+		return "every new incident"
+	}
+	if len(s.lint.RestrictSeverities) == 0 {
+		return ""
+	}
+	names := make([]string, len(s.lint.RestrictSeverities))
+	for i, v := range s.lint.RestrictSeverities {
+		names[i] = string(v)
+	}
+	if len(names) == 1 {
+		return "new " + names[0] + " incidents"
+	}
+	return "new " + strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1] + " incidents"
 }
 
 // LintSource parses and lints Markdown.

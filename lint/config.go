@@ -45,6 +45,11 @@ type Config struct {
 	// TimelineLeadHours is how long before the start a timeline row may be
 	// before HS015 reports it.
 	TimelineLeadHours int
+	// RestrictAll makes every new incident restricted unless its creator
+	// asks for it to be visible to everyone; RestrictSeverities does so
+	// for new incidents of those severities (restricted_by_default).
+	RestrictAll        bool
+	RestrictSeverities []hindsight.Severity
 
 	once     sync.Once
 	m        *matcher
@@ -172,6 +177,8 @@ type fileConfig struct {
 	} `yaml:"blameless"`
 	P0DueDays         *int `yaml:"p0_due_days"`
 	TimelineLeadHours *int `yaml:"timeline_lead_hours"`
+	// RestrictedByDefault is "all", "none", or a list of severities.
+	RestrictedByDefault yaml.Node `yaml:"restricted_by_default"`
 }
 
 // configError formats an error in a configuration file with its line.
@@ -266,7 +273,57 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 		}
 		c.TimelineLeadHours = *fc.TimelineLeadHours
 	}
+	if err := c.SetRestrictedByDefault(path, &fc.RestrictedByDefault); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// SetRestrictedByDefault reads restricted_by_default: "all", "none", or a
+// list of severities (a YAML list, or one string with commas).
+func (c *Config) SetRestrictedByDefault(path string, n *yaml.Node) error {
+	if n == nil || n.Kind == 0 {
+		return nil
+	}
+	var words []string
+	switch n.Kind {
+	case yaml.ScalarNode:
+		words = strings.Split(n.Value, ",")
+	case yaml.SequenceNode:
+		for _, v := range n.Content {
+			if v.Kind != yaml.ScalarNode {
+				return configError(path, v.Line, "restricted_by_default: expected all, none or a list of severities (SEV-1, SEV-2...)")
+			}
+			words = append(words, v.Value)
+		}
+	default:
+		return configError(path, n.Line, "restricted_by_default: expected all, none or a list of severities (SEV-1, SEV-2...)")
+	}
+	c.RestrictAll, c.RestrictSeverities = false, nil
+	for _, w := range words {
+		w = strings.TrimSpace(w)
+		switch strings.ToLower(w) {
+		case "":
+			continue
+		case "all":
+			c.RestrictAll = true
+			continue
+		case "none":
+			continue
+		}
+		sev, ok := hindsight.ParseSeverity(w)
+		if !ok {
+			return configError(path, n.Line, "restricted_by_default: unknown severity %q; expected all, none, SEV-1, SEV-2, SEV-3 or SEV-4", w)
+		}
+		c.RestrictSeverities = append(c.RestrictSeverities, sev)
+	}
+	return nil
+}
+
+// RestrictedByDefault reports whether a new incident of severity sev is
+// restricted unless its creator makes it visible to everyone.
+func (c *Config) RestrictedByDefault(sev hindsight.Severity) bool {
+	return c.RestrictAll || (sev != "" && slices.Contains(c.RestrictSeverities, sev))
 }
 
 // yamlError turns a YAML error into an EInvalid error with file and line.
@@ -289,7 +346,7 @@ func cleanYAMLMessage(s string) string {
 	s = strings.TrimPrefix(s, "yaml: ")
 	if m := unknownFieldRe.FindStringSubmatch(s); m != nil {
 		expect := map[string]string{
-			"lint.fileConfig": "rules, required_sections, services, owners, blameless, p0_due_days or timeline_lead_hours",
+			"lint.fileConfig": "rules, required_sections, services, owners, blameless, p0_due_days, timeline_lead_hours or restricted_by_default",
 			"lint.Word":       "phrase or suggestion",
 		}[m[2]]
 		if expect == "" {

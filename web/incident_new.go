@@ -13,10 +13,15 @@ type newData struct {
 	Title, Severity, Start, Services, Commander string
 	Severities                                  []hindsight.Severity
 	Fields                                      map[string]string // field path -> message
+	// Visibility is "" (as configured), "restricted" or "public";
+	// Members the members of a restricted incident, comma-separated;
+	// DefaultRestricted says which new incidents are restricted by
+	// default ("" for none).
+	Visibility, Members, DefaultRestricted string
 }
 
 func (u *UI) incidentNew(w http.ResponseWriter, r *http.Request) {
-	d := newData{Severities: hindsight.Severities, Start: u.svc.Now().Format("2006-01-02T15:04")}
+	d := newData{Severities: hindsight.Severities, Start: u.svc.Now().Format("2006-01-02T15:04"), DefaultRestricted: u.svc.DefaultVisibility()}
 	u.render(w, r, http.StatusOK, "new", page{Title: "New incident", Nav: "new", Data: d})
 }
 
@@ -28,8 +33,25 @@ func (u *UI) incidentCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	f := r.PostForm
 	d := newData{Title: f.Get("title"), Severity: f.Get("severity"), Start: f.Get("start"), Services: f.Get("services"),
-		Commander: f.Get("commander"), Severities: hindsight.Severities, Fields: map[string]string{}}
+		Commander: f.Get("commander"), Severities: hindsight.Severities, Fields: map[string]string{},
+		Visibility: f.Get("visibility"), Members: f.Get("members"), DefaultRestricted: u.svc.DefaultVisibility()}
 	n := app.NewIncident{Title: d.Title, Commander: d.Commander, Services: []string{d.Services}}
+	// restricted in the create's transaction: never visible, listed,
+	// searched or sent to webhooks before
+	switch d.Visibility {
+	case "restricted":
+		n.Restricted = true
+		for _, m := range strings.Split(d.Members, ",") {
+			if m = strings.TrimSpace(m); m != "" {
+				n.Members = append(n.Members, m)
+			}
+		}
+	case "public":
+		n.Public = true
+	case "":
+	default:
+		d.Fields["visibility"] = "choose who may see the incident"
+	}
 	if s := strings.TrimSpace(d.Severity); s != "" {
 		n.Severity, _ = hindsight.ParseSeverity(s)
 	}
@@ -51,6 +73,9 @@ func (u *UI) incidentCreate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		for _, fe := range fieldsOf(err) {
+			if strings.HasPrefix(fe.Field, "members") {
+				fe.Field = "members" // one input holds them all
+			}
 			d.Fields[fe.Field] = fe.Message
 		}
 		if len(d.Fields) == 0 {

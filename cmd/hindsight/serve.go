@@ -18,6 +18,7 @@ import (
 	"github.com/hindsight-pm/hindsight/lint"
 	"github.com/hindsight-pm/hindsight/server"
 	"github.com/spf13/cobra"
+	"go.yaml.in/yaml/v4"
 )
 
 func init() { commands = append(commands, newServeCmd) }
@@ -29,6 +30,9 @@ type serveFlags struct {
 	logFormat string
 	baseURL   string
 	demo      bool
+	// restricted is restricted_by_default's value from the command line
+	// ("" keeps the .hindsight.yaml's)
+	restricted string
 }
 
 // DefaultAddr is where hindsight serve listens without --addr: loopback
@@ -72,6 +76,8 @@ HINDSIGHT_LOG_LEVEL, HINDSIGHT_LOG_FORMAT, HINDSIGHT_BASE_URL.`,
 	f.StringVar(&fl.logFormat, "log-format", envOr("HINDSIGHT_LOG_FORMAT", "text"), "log format: text or json (env HINDSIGHT_LOG_FORMAT)")
 	f.StringVar(&fl.baseURL, "base-url", envOr("HINDSIGHT_BASE_URL", ""), "public URL of the server, for links and Location headers (env HINDSIGHT_BASE_URL)")
 	f.BoolVar(&fl.demo, "demo", false, "seed the example postmortems and generated incidents into an empty database")
+	f.StringVar(&fl.restricted, "restricted-by-default", envOr("HINDSIGHT_RESTRICTED_BY_DEFAULT", ""),
+		"new incidents created restricted unless their creator makes them public: all, none, or severities such as SEV-1,SEV-2 (env HINDSIGHT_RESTRICTED_BY_DEFAULT; overrides restricted_by_default of .hindsight.yaml)")
 	return cmd
 }
 
@@ -119,6 +125,11 @@ func runServe(ctx context.Context, a *app, fl serveFlags) error {
 	cfg, err := lint.LoadConfig(".")
 	if err != nil {
 		return err
+	}
+	if fl.restricted != "" {
+		if err := cfg.SetRestrictedByDefault("--restricted-by-default", &yaml.Node{Kind: yaml.ScalarNode, Value: fl.restricted}); err != nil {
+			return err
+		}
 	}
 	st, err := stack.Build(ctx, store, stack.Config{BaseURL: fl.baseURL, Logger: logger, Lint: cfg})
 	if err != nil {
