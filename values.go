@@ -77,7 +77,7 @@ func (t Time) MarshalJSON() ([]byte, error) {
 func (t *Time) UnmarshalJSON(b []byte) error {
 	var s *string
 	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("time must be a string or null")
+		return typeError(b, Time{})
 	}
 	if s == nil {
 		*t = Time{}
@@ -153,7 +153,7 @@ func (d Date) MarshalJSON() ([]byte, error) {
 func (d *Date) UnmarshalJSON(b []byte) error {
 	var s *string
 	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("date must be a string or null")
+		return typeError(b, Date{})
 	}
 	if s == nil {
 		*d = Date{}
@@ -328,7 +328,7 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	}
 	var m int
 	if err := json.Unmarshal(b, &m); err != nil || m < 0 {
-		return fmt.Errorf("duration must be an object, an HH:MM string, a whole number of minutes or null")
+		return typeError(b, Duration{})
 	}
 	*d = Minutes(m)
 	return nil

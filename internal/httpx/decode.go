@@ -187,10 +187,19 @@ func jsonError(err error) error {
 	return BadRequest("invalid JSON: " + msg)
 }
 
+// jsonForm is implemented by value types that read several JSON forms
+// (hindsight.Time, Date, Duration): it names them.
+type jsonForm interface{ JSONForm() string }
+
+var jsonFormType = reflect.TypeFor[jsonForm]()
+
 // jsonKind names what a Go type accepts, in JSON terms.
 func jsonKind(t reflect.Type) string {
 	if t == nil {
 		return "another JSON type"
+	}
+	if t.Implements(jsonFormType) {
+		return reflect.Zero(t).Interface().(jsonForm).JSONForm()
 	}
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()

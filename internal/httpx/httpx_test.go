@@ -216,3 +216,27 @@ func TestNegotiate(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeDocumentValues: the document's own value types (times, dates,
+// durations) name the field and the forms they take.
+func TestDecodeDocumentValues(t *testing.T) {
+	for _, tc := range []struct{ body, field, want string }{
+		{`{"summary":{"start_time":5}}`, "summary.start_time", "want a time string"},
+		{`{"summary":{"end_time":{}}}`, "summary.end_time", "got a JSON object"},
+		{`{"summary":{"duration":true}}`, "summary.duration", "want a duration"},
+		{`{"last_updated":[1]}`, "last_updated", "want a date string"},
+		{`{"summary":{"severity":5}}`, "summary.severity", "want a string"},
+	} {
+		var p hindsight.Postmortem
+		err := httpx.Decoder{}.Bytes([]byte(tc.body), &p)
+		st, d, _ := httpx.Describe(err)
+		if st != 400 || len(d.Fields) != 1 || d.Fields[0].Field != tc.field || !strings.Contains(d.Message, tc.want) {
+			t.Errorf("%s: %d %+v, want 400 naming %s with %q", tc.body, st, d, tc.field, tc.want)
+		}
+		for _, n := range goNames {
+			if strings.Contains(d.Message, n) {
+				t.Errorf("%s: %q shows %q", tc.body, d.Message, n)
+			}
+		}
+	}
+}
