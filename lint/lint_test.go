@@ -423,6 +423,12 @@ func TestIsPostmortem(t *testing.T) {
 		{"# Notes\n\n## Incident Summary\n\n## Root Cause\n", true},
 		{"# Notes\n\n## Root Cause\n", false},
 		{"# README\n\nIncident Postmortem\n", false},
+		// exports and hand-written documents: a timeline and another section
+		{"# WAF outage\n\nStatus: Published\n\n## Timeline\n\n- 13:42 UTC x\n\n## Action Items\n\n- [ ] y\n", true},
+		{"# **Outage**\n\n## **Executive Summary**\n\nx\n\n## **Timeline**\n\n| Time | Event |\n| --- | --- |\n", true},
+		{"# Outage\n\n## Timeline\n\n## Root Causes\n", true},
+		{"# Project\n\n## Overview\n\n## References\n", false},
+		{"# Release plan\n\n## Timeline\n\n- Q1: beta\n", false},
 		{"", false},
 	} {
 		if got := IsPostmortem([]byte(tc.src)); got != tc.want {

@@ -87,8 +87,30 @@ func indexFold(line, lowNeedle []byte) int {
 
 // IsPostmortem reports whether Markdown src looks like a postmortem: it has
 // the H1 "Incident Postmortem..." or at least two of the template's section
-// headings. It reads headings only, so it is cheap.
+// headings; or, as exports and hand-written documents name them (Timeline,
+// Root Causes, Follow-ups, bold headings...), a timeline section and at
+// least one other section the parser knows. It reads headings first, so it
+// is cheap for the template's own documents.
 func IsPostmortem(src []byte) bool {
+	if templateHeadings(src) {
+		return true
+	}
+	_, sm := markdown.Parse(src)
+	if sm.Lines[hindsight.SecTimeline] == 0 {
+		return false
+	}
+	n := 0
+	for _, s := range hindsight.Sections {
+		if sm.Lines[s.Key] > 0 {
+			n++
+		}
+	}
+	return n >= 2
+}
+
+// templateHeadings is the cheap test of IsPostmortem: the template's title
+// or two of its section headings, spelled as the template spells them.
+func templateHeadings(src []byte) bool {
 	src = bytes.TrimPrefix(src, []byte("\xef\xbb\xbf")) // UTF-8 byte order mark
 	n := 0
 	for len(src) > 0 {

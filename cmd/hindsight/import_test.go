@@ -31,6 +31,7 @@ func importFolder(t *testing.T) string {
 		"e-latin1.md":        append([]byte("# Incident Postmortem: caf\xe9\n"), good...),
 		"f-too-large.md":     bytes.Repeat([]byte("x"), maxDocBytes+1),
 		"notes/g-readme.txt": []byte("not a postmortem"),
+		"h-notes.md":         []byte("# Team notes\n\n## Overview\n\nOn-call rota and links.\n"),
 	}
 	for name, b := range files {
 		p := filepath.Join(dir, name)
@@ -57,7 +58,7 @@ func TestImportMigrates(t *testing.T) {
 			name:    "default stores every readable document",
 			code:    0,
 			summary: "3 created, 0 updated, 0 unchanged, 0 rejected, 3 unreadable",
-			stdout:  []string{"b-lint-errors.md:", "c-confluence.html: converted from HTML"},
+			stdout:  []string{"b-lint-errors.md:", "c-confluence.html: converted from HTML", "a-good.md: created INC-20260312-001", "c-confluence.html: created INC-20181021-002", "h-notes.md: skipped: not a postmortem"},
 			stderr:  []string{"d-binary.md", "NUL byte", "e-latin1.md", "invalid UTF-8", "f-too-large.md", "larger than"},
 		},
 		{
@@ -72,6 +73,7 @@ func TestImportMigrates(t *testing.T) {
 			args:    []string{"--dry-run"},
 			code:    0,
 			summary: "would import (dry run) 6 file(s): 3 created",
+			stdout:  []string{"a-good.md: would be created INC-20260312-001"},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -109,6 +109,8 @@ so an interrupted import leaves only whole documents.`,
 				}
 				if !explicit[f] && !lint.IsPostmortem(src) {
 					skipped++
+					bar.clear()
+					fmt.Fprintf(a.stdout, "%s: skipped: not a postmortem (no \"# Incident Postmortem\" title, no timeline with another known section); name the file to import it anyway\n", f)
 					continue
 				}
 				if fs := s.LintSource(f, src); len(fs) > 0 {
@@ -121,6 +123,10 @@ so an interrupted import leaves only whole documents.`,
 				}
 				r := s.Import(cmd.Context(), svc.System, f, src, o)
 				counts[r.Outcome]++
+				if r.Err == nil {
+					bar.clear()
+					fmt.Fprintln(a.stdout, importLine(f, r, o.DryRun))
+				}
 				if r.Err != nil {
 					bar.clear()
 					fmt.Fprintln(a.stderr, "hindsight: not imported:", r.Err)
@@ -152,6 +158,18 @@ so an interrupted import leaves only whole documents.`,
 	cmd.Flags().BoolVar(&strict, "strict", false, "refuse documents with lint errors and exit 2 when any file is refused or unreadable (for CI)")
 	cmd.Flags().BoolVar(&o.Force, "force", false, "with --strict: import documents with lint errors all the same")
 	return cmd
+}
+
+// importLine says what became of one document: "path: created INC-…".
+func importLine(path string, r svc.ImportResult, dryRun bool) string {
+	what := string(r.Outcome)
+	if dryRun && r.Outcome != svc.Unchanged {
+		what = "would be " + what
+	}
+	if r.ID == "" {
+		return fmt.Sprintf("%s: %s (a new Incident ID)", path, what)
+	}
+	return fmt.Sprintf("%s: %s %s", path, what, r.ID)
 }
 
 func cmp(first, err error) error {
