@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/app"
 	"github.com/hindsight-pm/hindsight/internal/httpx"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -35,7 +36,9 @@ type Options struct {
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// Public serves /metrics without credentials; by default it needs
-	// httpx.Read (a read token), as it counts restricted incidents too.
+	// httpx.Read (a read token). Either way the store's figures count only
+	// the incidents the caller may see (an anonymous caller: the
+	// unrestricted ones; an admin: all).
 	Public bool
 	// Logger receives store errors during a scrape (nil: slog.Default()).
 	Logger *slog.Logger
@@ -47,6 +50,7 @@ type Options struct {
 // Metrics is the registry and the HTTP instruments.
 type Metrics struct {
 	reg      *prometheus.Registry
+	store    *storeCollector // nil without a store
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	inflight prometheus.Gauge
@@ -76,7 +80,7 @@ func New(o Options) *Metrics {
 	m.reg.MustRegister(m.requests, m.latency, m.inflight,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if o.Store != nil {
-		m.reg.MustRegister(&storeCollector{o: o})
+		m.store = &storeCollector{o: o, cache: map[string]*gaugeEntry{}}
 	}
 	if o.Pools != nil {
 		m.reg.MustRegister(&poolCollector{pools: o.Pools})
@@ -90,9 +94,19 @@ func New(o Options) *Metrics {
 // Registry returns the registry, to register more collectors.
 func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 
-// Handler serves the registry in the Prometheus text format.
+// Handler serves the registry in the Prometheus text format, with the
+// store's figures as the request's actor may see them (app.ActorFrom):
+// restricted incidents are counted only for their members and admins.
 func (m *Metrics) Handler() http.Handler {
-	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(m.opts.Logger.Handler(), slog.LevelError)})
+	opts := promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(m.opts.Logger.Handler(), slog.LevelError)}
+	if m.store == nil {
+		return promhttp.HandlerFor(m.reg, opts)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(viewerCollector{c: m.store, v: app.ActorFrom(r.Context()).Viewer})
+		promhttp.HandlerFor(prometheus.Gatherers{m.reg, reg}, opts).ServeHTTP(w, r)
+	})
 }
 
 // Route is the /metrics entry of the route table.
@@ -161,51 +175,84 @@ var (
 	scrapeErrDesc = prometheus.NewDesc("hindsight_store_scrape_error", "1 when the last query of the store's figures failed.", nil, nil)
 )
 
-// storeCollector queries the store's gauges on scrape, reusing them for
-// CacheTTL.
+// storeCollector queries the store's gauges as a viewer sees them,
+// reusing each viewer's for CacheTTL.
 type storeCollector struct {
-	o    Options
-	mu   sync.Mutex
+	o     Options
+	mu    sync.Mutex
+	cache map[string]*gaugeEntry // by viewerKey
+}
+
+type gaugeEntry struct {
 	at   time.Time
 	last *hindsight.Gauges
 	err  bool
 }
 
-func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
+// maxViewers bounds the cached figures (one set per viewer); past it they
+// are all dropped.
+const maxViewers = 1000
+
+// viewerKey is who sees the same figures: every admin alike, else the
+// account.
+func viewerKey(v hindsight.Viewer) string {
+	if v.SeesAll() {
+		return "*"
+	}
+	return "u:" + v.UserID
+}
+
+// viewerCollector is the store's figures for one scrape's viewer.
+type viewerCollector struct {
+	c *storeCollector
+	v hindsight.Viewer
+}
+
+func (vc viewerCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- incidentsDesc
 	ch <- openDesc
 	ch <- overdueDesc
 	ch <- scrapeErrDesc
 }
 
-func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
+func (vc viewerCollector) Collect(ch chan<- prometheus.Metric) {
+	c := vc.c
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := c.o.Now()
-	if c.last == nil || now.Sub(c.at) >= c.o.CacheTTL {
+	key := viewerKey(vc.v)
+	e := c.cache[key]
+	if e == nil {
+		if len(c.cache) >= maxViewers {
+			clear(c.cache)
+		}
+		e = &gaugeEntry{}
+		c.cache[key] = e
+	}
+	if e.last == nil || now.Sub(e.at) >= c.o.CacheTTL {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		g, err := c.o.Store.Gauges(ctx, hindsight.SystemViewer, now)
+		g, err := c.o.Store.Gauges(ctx, vc.v, now)
 		cancel()
-		c.err = err != nil
+		e.err = err != nil
 		if err != nil {
 			c.o.Logger.Error("metrics: store gauges", "err", err)
 		} else {
-			c.last, c.at = g, now
+			e.last, e.at = g, now
 		}
 	}
 	errVal := 0.0
-	if c.err {
+	if e.err {
 		errVal = 1
 	}
 	ch <- prometheus.MustNewConstMetric(scrapeErrDesc, prometheus.GaugeValue, errVal)
-	if c.last == nil {
+	if e.last == nil {
 		return
 	}
-	for _, x := range c.last.Incidents {
+	for _, x := range e.last.Incidents {
 		ch <- prometheus.MustNewConstMetric(incidentsDesc, prometheus.GaugeValue, float64(x.N), string(x.Severity), x.Status.Label())
 	}
-	ch <- prometheus.MustNewConstMetric(openDesc, prometheus.GaugeValue, float64(c.last.OpenItems))
-	ch <- prometheus.MustNewConstMetric(overdueDesc, prometheus.GaugeValue, float64(c.last.OverdueItems))
+	ch <- prometheus.MustNewConstMetric(openDesc, prometheus.GaugeValue, float64(e.last.OpenItems))
+	ch <- prometheus.MustNewConstMetric(overdueDesc, prometheus.GaugeValue, float64(e.last.OverdueItems))
 }
 
 var (
