@@ -311,9 +311,9 @@ func splitOutsideParens(s string) []string {
 	depth, start := 0, 0
 	for i, r := range s {
 		switch r {
-		case '(', '[':
+		case '(', '[', '（':
 			depth++
-		case ')', ']':
+		case ')', ']', '）':
 			if depth > 0 {
 				depth--
 			}
@@ -371,6 +371,10 @@ func splitService(s string) hindsight.Service {
 	s = strings.TrimSpace(s)
 	if i := strings.Index(s, " ("); i > 0 && strings.HasSuffix(s, ")") && !strings.Contains(s[:i], "\n") {
 		return hindsight.Service{Name: s[:i], Impact: s[i+2 : len(s)-1]}
+	}
+	// full-width parentheses, as CJK text writes them: "news-web（全ページが 503 エラー）"
+	if i := strings.Index(s, "（"); i > 0 && strings.HasSuffix(s, "）") && !strings.Contains(s[:i], "\n") {
+		return hindsight.Service{Name: strings.TrimSpace(s[:i]), Impact: s[i+len("（") : len(s)-len("）")]}
 	}
 	for _, sep := range []string{": ", " — ", " – ", " - "} {
 		if i := strings.Index(s, sep); i > 0 && !strings.ContainsAny(s[:i], "\n()") {

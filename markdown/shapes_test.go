@@ -336,3 +336,39 @@ func TestRawHTMLIsShownSanitized(t *testing.T) {
 		}
 	}
 }
+
+func TestMoreShapes(t *testing.T) {
+	t.Run("a timeline written without times", func(t *testing.T) {
+		src := "# Incident Postmortem: x\n\n## Timeline\n\n- Upgrade of the primary cluster starts\n- Rollback attempted, then abandoned\n- Site restored\n"
+		doc, _ := Parse([]byte(src))
+		if len(doc.Timeline) != 3 || doc.Timeline[2].Event != "Site restored" || doc.Timeline[0].Time.IsSet() || doc.Timeline[0].Time.Text != "" {
+			t.Errorf("timeline %+v", doc.Timeline)
+		}
+		roundTrip(t, src)
+	})
+	t.Run("notes beside a timeline table stay notes", func(t *testing.T) {
+		src := "# Incident Postmortem: x\n\n## Timeline\n\n- All times are UTC\n- Sources: pager logs\n\n| Time | Event |\n| --- | --- |\n| 2024-02-07 16:50 | Paging storm |\n"
+		doc, _ := Parse([]byte(src))
+		if len(doc.Timeline) != 1 || !strings.Contains(doc.Extras[hindsight.SecTimeline].Before, "All times are UTC") {
+			t.Errorf("timeline %+v extras %+v", doc.Timeline, doc.Extras[hindsight.SecTimeline])
+		}
+		roundTrip(t, src)
+	})
+	t.Run("services with full-width parentheses", func(t *testing.T) {
+		src := "## Incident Summary\n\n- **Services Affected:**\n  - news-web（全ページが 503 エラー）\n  - news-api（画像配信、停止）\n"
+		doc, _ := Parse([]byte(src))
+		sv := doc.Summary.Services
+		if len(sv) != 2 || sv[0].Name != "news-web" || sv[0].Impact != "全ページが 503 エラー" || sv[1].Impact != "画像配信、停止" {
+			t.Errorf("services %+v", sv)
+		}
+		roundTrip(t, src)
+	})
+	t.Run("Lessons Learned holding What went well and What went wrong", func(t *testing.T) {
+		src := "# Incident Postmortem: x\n\n## Lessons Learned\n\n### What went well\n\n- Rollback took minutes\n\n### What went wrong\n\n- No canary\n\n### Where we got lucky\n\n- Low traffic\n"
+		doc, _ := Parse([]byte(src))
+		if len(doc.WentWell) != 1 || len(doc.WentPoorly) != 1 || doc.WentPoorly[0] != "No canary" || !strings.Contains(doc.Extras[hindsight.SecWentPoorly].After, "Where we got lucky") {
+			t.Errorf("well %q poorly %q extras %+v", doc.WentWell, doc.WentPoorly, doc.Extras)
+		}
+		roundTrip(t, src)
+	})
+}

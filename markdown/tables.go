@@ -2,6 +2,7 @@ package markdown
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/hindsight-pm/hindsight"
@@ -199,6 +200,18 @@ func (p *parse) timeline(s *section) {
 	// a zone named by the heading ("## Timeline (PT)"), else the document's
 	secCtx := p.contextFor(s.heading.headingTxt)
 	defer func() { p.rowCtx = timeContext{} }()
+	otherRows := false // a table or a timed list
+	for _, b := range s.blocks {
+		switch n := b.node.(type) {
+		case *east.Table:
+			otherRows = true
+		case *ast.HTMLBlock:
+			_, ok := p.htmlTableOf(b)
+			otherRows = otherRows || ok
+		case *ast.List:
+			otherRows = otherRows || slices.ContainsFunc(p.listItems(n, b.to), func(it item) bool { _, _, ok := splitTimedItem(it.text); return ok })
+		}
+	}
 	for _, b := range s.blocks {
 		p.rowCtx = secCtx
 		switch n := b.node.(type) {
@@ -283,17 +296,21 @@ func (p *parse) timeline(s *section) {
 				p.timelineRow(timeTxt, event, trimCells(extraCells), lines[ri])
 			}
 		case *ast.List:
-			mapped := false
-			for _, it := range p.listItems(n, b.to) {
-				if tt, ev, ok := splitTimedItem(it.text); ok {
-					p.timelineRow(tt, ev, nil, it.from)
-					mapped = true
-					continue
-				}
+			items := p.listItems(n, b.to)
+			// a list of events: some items are timed, or none in a timeline
+			// that has no other rows (a timeline written without times); a
+			// list without times beside a table or a timed list is notes
+			mapped := slices.ContainsFunc(items, func(it item) bool { _, _, ok := splitTimedItem(it.text); return ok }) ||
+				len(items) >= 2 && !otherRows
+			for _, it := range items {
 				if !mapped {
 					break
 				}
-				// an item without a time inside a timed list: keep it as an event
+				if tt, ev, ok := splitTimedItem(it.text); ok {
+					p.timelineRow(tt, ev, nil, it.from)
+					continue
+				}
+				// an item without a time: an event of its own, its time unset
 				p.timelineRow("", it.text, nil, it.from)
 			}
 			if !mapped {
