@@ -133,9 +133,9 @@ Events: ` + strings.Join(hindsight.WebhookEvents, ", ") + ` (or * for all).`,
 		Long: `Remove a webhook subscription and its delivery log. Its pending deliveries
 (queued, retrying or paused) are discarded: when it has any, the command says
 how many and removes nothing unless --yes is given. To stop deliveries for a
-while without losing them, disable the subscription instead (PATCH
-/api/v1/webhooks/ID {"active": false}, or the admin page): it is paused, and
-enabling it again resumes them.`,
+while without losing them, disable the subscription instead (hindsight webhook
+disable ID, PATCH /api/v1/webhooks/ID {"active": false}, or the admin page):
+it is paused, and enabling it again resumes them.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := parseID("webhook", args[0])
@@ -148,7 +148,7 @@ enabling it again resumes them.`,
 					return err
 				}
 				if s.Pending > 0 && !yes {
-					return hindsight.Errorf(hindsight.EConflict, "webhook %d has %d pending deliveries that removing it discards: run again with --yes to remove it anyway (disabling it pauses them instead)", id, s.Pending)
+					return hindsight.Errorf(hindsight.EConflict, "webhook %d has %d pending deliveries that removing it discards: run again with --yes to remove it anyway, or pause it with hindsight webhook disable %d", id, s.Pending, id)
 				}
 				n, err := w.Remove(cmd.Context(), id)
 				if err != nil {
@@ -227,6 +227,33 @@ enabling it again resumes them.`,
 			})
 		},
 	}
-	root.AddCommand(add, list, remove, deliveries, redeliver)
+	toggle := func(use, short string, active bool) *cobra.Command {
+		return &cobra.Command{
+			Use:   use + " ID",
+			Short: short,
+			Args:  cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				id, err := parseID("webhook", args[0])
+				if err != nil {
+					return err
+				}
+				return withWebhooks(cmd.Context(), a, func(w *webhook.Webhooks) error {
+					s, err := w.SetActive(cmd.Context(), id, active)
+					if err != nil {
+						return err
+					}
+					if active {
+						fmt.Fprintf(a.stdout, "webhook %d enabled; %d pending deliveries resume\n", id, s.Pending)
+					} else {
+						fmt.Fprintf(a.stdout, "webhook %d disabled; its %d pending deliveries (and new events) wait until it is enabled\n", id, s.Pending)
+					}
+					return nil
+				})
+			},
+		}
+	}
+	disable := toggle("disable", "Pause a webhook: its deliveries wait (new events too) until it is enabled", false)
+	enable := toggle("enable", "Resume a paused webhook: its waiting deliveries are sent", true)
+	root.AddCommand(add, list, remove, disable, enable, deliveries, redeliver)
 	return root
 }

@@ -70,6 +70,10 @@ func TestWebhookRemoveCountsPending(t *testing.T) {
 	}{
 		{[]string{"webhook", "list"}, 0, "PENDING"},
 		{[]string{"webhook", "remove", "1"}, 2, "webhook 1 has 2 pending deliveries"},
+		{[]string{"webhook", "disable", "1"}, 0, "webhook 1 disabled; its 2 pending deliveries"},
+		{[]string{"webhook", "list"}, 0, "false"},
+		{[]string{"webhook", "enable", "1"}, 0, "webhook 1 enabled; 2 pending deliveries resume"},
+		{[]string{"webhook", "disable", "9"}, 2, "not found"},
 		{[]string{"webhook", "list", "--json"}, 0, `"pending_deliveries": 2`},
 		{[]string{"webhook", "remove", "1", "--yes"}, 0, "webhook 1 removed; 2 pending deliveries discarded"},
 	}
