@@ -390,6 +390,10 @@ func checkCorpusDoc(t *testing.T, path string) []failure {
 		}
 	}
 
+	if !lint.IsPostmortem(src) {
+		fail("is_postmortem", "not recognised as a postmortem: import, lint and fmt skip it in a folder")
+	}
+
 	// fmt keeps every word, and fmt(fmt(x)) == fmt(x)
 	out := markdown.Render(doc)
 	allowed := map[string]bool{}
