@@ -146,11 +146,10 @@ func TestActionItemCloseIsARevision(t *testing.T) {
 	ctx := context.Background()
 	d := *in.Doc
 	d.ActionItems = []hindsight.ActionItem{{ID: "AI-001", Action: "Add alert", Owner: "Dana", Priority: hindsight.P1, Status: hindsight.ItemOpen}}
-	r, err := s.Save(ctx, alice, in.ID, in.Revision, &d, app.SaveOptions{})
-	if err != nil {
+	if _, err := s.Save(ctx, alice, in.ID, in.Revision, &d, app.SaveOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	r, err = s.SetActionItemStatus(ctx, bob, in.ID, 0, "AI-001", hindsight.ItemClosed)
+	r, err := s.SetActionItemStatus(ctx, bob, in.ID, 0, "AI-001", hindsight.ItemClosed)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -303,16 +303,6 @@ func InsightsQuery(q url.Values, today time.Time, o hindsight.Objectives, days i
 	return f, nil
 }
 
-// status is the HTTP status of err (httpx's one table); internal errors
-// are logged here.
-func (h *Handler) status(err error) int {
-	st, _, internal := httpx.Describe(err)
-	if internal {
-		h.log.Error("followup", "err", err)
-	}
-	return st
-}
-
 // writeJSONError writes err in httpx's one error shape.
 func (h *Handler) writeJSONError(w http.ResponseWriter, r *http.Request, err error) {
 	httpx.WriteError(w, r, h.log, err)

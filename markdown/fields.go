@@ -21,7 +21,6 @@ type fieldSpec struct {
 	norm    string   // normLabel(label), filled in by init
 	label   string   // canonical label
 	aliases []string // normalised alternatives
-	path    string   // source map path
 	set     func(p *parse, v fieldVal)
 }
 
@@ -42,7 +41,7 @@ var fieldSpecs map[string][]*fieldSpec
 func init() {
 	fieldSpecs = map[string][]*fieldSpec{
 		hindsight.SecSummary: {
-			{"", "Incident ID", []string{"id", "incident", "incident number", "incident no", "incident id number", "ticket"}, "summary.incident_id", func(p *parse, v fieldVal) {
+			{"", "Incident ID", []string{"id", "incident", "incident number", "incident no", "incident id number", "ticket"}, func(p *parse, v fieldVal) {
 				if s, ok := p.line(v, "summary.incident_id", phIncidentID); ok {
 					if c := stripEmphasis(s); validIncidentID(c) {
 						s = c
@@ -50,16 +49,16 @@ func init() {
 					p.doc.Summary.IncidentID = s
 				}
 			}},
-			{"", "Start Time (UTC)", []string{"start", "start time", "started", "started at", "began", "incident start", "start date", "start time utc", "impact start"}, "summary.start_time", func(p *parse, v fieldVal) {
+			{"", "Start Time (UTC)", []string{"start", "start time", "started", "started at", "began", "incident start", "start date", "start time utc", "impact start"}, func(p *parse, v fieldVal) {
 				p.doc.Summary.Start = p.time(v, "summary.start_time")
 			}},
-			{"", "End Time (UTC)", []string{"end", "end time", "ended", "ended at", "incident end", "resolved at", "end date", "end time utc", "impact end", "resolved"}, "summary.end_time", func(p *parse, v fieldVal) {
+			{"", "End Time (UTC)", []string{"end", "end time", "ended", "ended at", "incident end", "resolved at", "end date", "end time utc", "impact end", "resolved"}, func(p *parse, v fieldVal) {
 				p.doc.Summary.End = p.time(v, "summary.end_time")
 			}},
-			{"", "Duration", []string{"total duration", "incident duration", "length", "impact duration"}, "summary.duration", func(p *parse, v fieldVal) {
+			{"", "Duration", []string{"total duration", "incident duration", "length", "impact duration"}, func(p *parse, v fieldVal) {
 				p.doc.Summary.Duration = p.duration(v, "summary.duration")
 			}},
-			{"", "Severity", []string{"sev", "severity level", "priority level", "incident severity", "sev level"}, "summary.severity", func(p *parse, v fieldVal) {
+			{"", "Severity", []string{"sev", "severity level", "priority level", "incident severity", "sev level"}, func(p *parse, v fieldVal) {
 				if s, ok := p.line(v, "summary.severity", phSeverity); ok {
 					if sev, valid := hindsight.ParseSeverity(stripEmphasis(s)); valid {
 						p.doc.Summary.Severity = sev
@@ -68,87 +67,87 @@ func init() {
 					}
 				}
 			}},
-			{"", "Services Affected", []string{"affected services", "services", "services impacted", "impacted services", "systems affected", "affected systems", "service", "affected service", "components affected", "affected components"}, "summary.services_affected", (*parse).services},
-			{"", "Customer Impact", []string{"user impact", "customer impact summary", "impact"}, "summary.customer_impact", (*parse).customerImpact},
+			{"", "Services Affected", []string{"affected services", "services", "services impacted", "impacted services", "systems affected", "affected systems", "service", "affected service", "components affected", "affected components"}, (*parse).services},
+			{"", "Customer Impact", []string{"user impact", "customer impact summary", "impact"}, (*parse).customerImpact},
 		},
 		hindsight.SecDetection: {
-			{"", "Detected By", []string{"detected", "detected via", "detection method", "how detected", "detection source", "detected through", "how was it detected"}, "detection.detected_by", func(p *parse, v fieldVal) {
+			{"", "Detected By", []string{"detected", "detected via", "detection method", "how detected", "detection source", "detected through", "how was it detected"}, func(p *parse, v fieldVal) {
 				p.doc.Detection.DetectedBy = p.text(v, "detection.detected_by", phDetectedBy)
 			}},
-			{"", "Detection Time (UTC)", []string{"detection time", "detected at", "time detected", "detection", "time of detection", "detected time"}, "detection.detection_time", func(p *parse, v fieldVal) {
+			{"", "Detection Time (UTC)", []string{"detection time", "detected at", "time detected", "detection", "time of detection", "detected time"}, func(p *parse, v fieldVal) {
 				p.doc.Detection.DetectionTime = p.time(v, "detection.detection_time")
 			}},
-			{"", "Time to Acknowledge (TTA)", []string{"tta", "time to acknowledge", "time to ack", "time to acknowledgement", "time to acknowledgment", "mtta"}, "detection.time_to_acknowledge", func(p *parse, v fieldVal) {
+			{"", "Time to Acknowledge (TTA)", []string{"tta", "time to acknowledge", "time to ack", "time to acknowledgement", "time to acknowledgment", "mtta"}, func(p *parse, v fieldVal) {
 				p.doc.Detection.TTA = p.duration(v, "detection.time_to_acknowledge")
 			}},
-			{"", "Time to Mitigate (TTM)", []string{"ttm", "time to mitigate", "time to mitigation", "mttm", "time to recover", "time to recovery", "ttr", "mttr"}, "detection.time_to_mitigate", func(p *parse, v fieldVal) {
+			{"", "Time to Mitigate (TTM)", []string{"ttm", "time to mitigate", "time to mitigation", "mttm", "time to recover", "time to recovery", "ttr", "mttr"}, func(p *parse, v fieldVal) {
 				p.doc.Detection.TTM = p.duration(v, "detection.time_to_mitigate")
 			}},
-			{"", "Incident Commander", []string{"ic", "commander", "incident lead", "incident manager", "incident commander ic"}, "detection.incident_commander", func(p *parse, v fieldVal) {
+			{"", "Incident Commander", []string{"ic", "commander", "incident lead", "incident manager", "incident commander ic"}, func(p *parse, v fieldVal) {
 				p.doc.Detection.Commander = p.text(v, "detection.incident_commander", phName)
 			}},
-			{"", "On-Call Responders", []string{"on call responders", "responders", "oncall responders", "on call", "responding engineers", "participants"}, "detection.on_call_responders", func(p *parse, v fieldVal) {
+			{"", "On-Call Responders", []string{"on call responders", "responders", "oncall responders", "on call", "responding engineers", "participants"}, func(p *parse, v fieldVal) {
 				p.doc.Detection.Responders = p.text(v, "detection.on_call_responders", phNames)
 			}},
-			{"", "Communication Channel(s)", []string{"communication channel", "communication channels", "channels", "channel", "comms", "comms channel", "communications"}, "detection.communication_channels", func(p *parse, v fieldVal) {
+			{"", "Communication Channel(s)", []string{"communication channel", "communication channels", "channels", "channel", "comms", "comms channel", "communications"}, func(p *parse, v fieldVal) {
 				p.doc.Detection.Channels = p.text(v, "detection.communication_channels", phChannels)
 			}},
 		},
 		hindsight.SecImpact: {
-			{"", "Customer Impact", []string{"customer", "user impact", "external impact"}, "impact.customer", func(p *parse, v fieldVal) {
+			{"", "Customer Impact", []string{"customer", "user impact", "external impact"}, func(p *parse, v fieldVal) {
 				p.doc.Impact.Customer = p.text(v, "impact.customer", "- "+phImpactMetric+"\n- "+phImpactBiz)
 			}},
-			{"", "Internal Impact", []string{"internal", "operational impact"}, "impact.internal", func(p *parse, v fieldVal) {
+			{"", "Internal Impact", []string{"internal", "operational impact"}, func(p *parse, v fieldVal) {
 				p.doc.Impact.Internal = p.text(v, "impact.internal", "- "+phInternal)
 			}},
-			{"", "Data Impact", []string{"data"}, "impact.data", (*parse).dataImpact},
+			{"", "Data Impact", []string{"data"}, (*parse).dataImpact},
 		},
 		hindsight.SecRootCause: {
-			{"", "Primary Cause", []string{"root cause", "primary root cause", "cause", "main cause", "primary"}, "root_cause.primary", func(p *parse, v fieldVal) {
+			{"", "Primary Cause", []string{"root cause", "primary root cause", "cause", "main cause", "primary"}, func(p *parse, v fieldVal) {
 				p.doc.RootCause.Primary = p.text(v, "root_cause.primary", "")
 			}},
-			{"", "Contributing Factors", []string{"contributing factor", "contributing causes", "factors", "contributors", "contributing"}, "root_cause.contributing_factors", func(p *parse, v fieldVal) {
+			{"", "Contributing Factors", []string{"contributing factor", "contributing causes", "factors", "contributors", "contributing"}, func(p *parse, v fieldVal) {
 				p.doc.RootCause.Factors = p.list(v, "root_cause.contributing_factors", phFactor1, phFactor2)
 			}},
 		},
 		hindsight.SecResolution: {
-			{"", "Immediate Fix", []string{"immediate", "mitigation", "short term fix", "immediate mitigation", "fix", "workaround"}, "resolution.immediate_fix", func(p *parse, v fieldVal) {
+			{"", "Immediate Fix", []string{"immediate", "mitigation", "short term fix", "immediate mitigation", "fix", "workaround"}, func(p *parse, v fieldVal) {
 				p.doc.Resolution.Immediate = p.text(v, "resolution.immediate_fix", "")
 			}},
-			{"", "Long-Term Fix", []string{"long term fix", "long term", "permanent fix", "long term solution", "longterm fix"}, "resolution.long_term_fix", func(p *parse, v fieldVal) {
+			{"", "Long-Term Fix", []string{"long term fix", "long term", "permanent fix", "long term solution", "longterm fix"}, func(p *parse, v fieldVal) {
 				p.doc.Resolution.LongTerm = p.text(v, "resolution.long_term_fix", "")
 			}},
-			{"", "Rollback Needed", []string{"rollback", "rollback required", "rolled back", "rollback performed", "was rollback needed"}, "resolution.rollback_needed", func(p *parse, v fieldVal) {
+			{"", "Rollback Needed", []string{"rollback", "rollback required", "rolled back", "rollback performed", "was rollback needed"}, func(p *parse, v fieldVal) {
 				p.doc.Resolution.Rollback = p.answer(v, "resolution.rollback_needed")
 			}},
 		},
 		hindsight.SecCommunication: {
-			{"", "Status Page Updates", []string{"status page", "status page update", "statuspage", "status updates"}, "communication.status_page_updates", func(p *parse, v fieldVal) {
+			{"", "Status Page Updates", []string{"status page", "status page update", "statuspage", "status updates"}, func(p *parse, v fieldVal) {
 				p.doc.Communication.StatusPage = p.text(v, "communication.status_page_updates", "")
 			}},
-			{"", "Direct Notifications", []string{"direct notification", "customer notifications", "notifications", "direct communication"}, "communication.direct_notifications", func(p *parse, v fieldVal) {
+			{"", "Direct Notifications", []string{"direct notification", "customer notifications", "notifications", "direct communication"}, func(p *parse, v fieldVal) {
 				p.doc.Communication.Direct = p.text(v, "communication.direct_notifications", "")
 			}},
-			{"", "Post-Incident Follow-up", []string{"post incident follow up", "follow up", "followup", "post incident followup", "post incident communication"}, "communication.post_incident_follow_up", func(p *parse, v fieldVal) {
+			{"", "Post-Incident Follow-up", []string{"post incident follow up", "follow up", "followup", "post incident followup", "post incident communication"}, func(p *parse, v fieldVal) {
 				p.doc.Communication.FollowUp = p.text(v, "communication.post_incident_follow_up", "")
 			}},
 		},
 		hindsight.SecPrevention: {
-			{"", "Monitoring Improvements", []string{"monitoring", "alerting improvements", "monitoring and alerting"}, "prevention.monitoring_improvements", func(p *parse, v fieldVal) {
+			{"", "Monitoring Improvements", []string{"monitoring", "alerting improvements", "monitoring and alerting"}, func(p *parse, v fieldVal) {
 				p.doc.Prevention.Monitoring = p.text(v, "prevention.monitoring_improvements", "")
 			}},
-			{"", "Process Improvements", []string{"process"}, "prevention.process_improvements", func(p *parse, v fieldVal) {
+			{"", "Process Improvements", []string{"process"}, func(p *parse, v fieldVal) {
 				p.doc.Prevention.Process = p.text(v, "prevention.process_improvements", "")
 			}},
-			{"", "Documentation Updates", []string{"documentation", "docs", "runbook updates", "documentation update"}, "prevention.documentation_updates", func(p *parse, v fieldVal) {
+			{"", "Documentation Updates", []string{"documentation", "docs", "runbook updates", "documentation update"}, func(p *parse, v fieldVal) {
 				p.doc.Prevention.Documentation = p.text(v, "prevention.documentation_updates", "")
 			}},
-			{"", "Training Needs", []string{"training", "training need"}, "prevention.training_needs", func(p *parse, v fieldVal) {
+			{"", "Training Needs", []string{"training", "training need"}, func(p *parse, v fieldVal) {
 				p.doc.Prevention.Training = p.text(v, "prevention.training_needs", "")
 			}},
 		},
 		hindsight.SecPreamble: {
-			{"", "Version", []string{"document version", "revision"}, "version", func(p *parse, v fieldVal) {
+			{"", "Version", []string{"document version", "revision"}, func(p *parse, v fieldVal) {
 				// "1.0" is both the template's value and a real version: unset, but not a leftover
 				s := strings.Join(strings.Fields(v.text), " ")
 				switch {
@@ -160,7 +159,7 @@ func init() {
 					p.at("version", v.line)
 				}
 			}},
-			{"", "Status", []string{"document status", "state", "postmortem status"}, "status", func(p *parse, v fieldVal) {
+			{"", "Status", []string{"document status", "state", "postmortem status"}, func(p *parse, v fieldVal) {
 				if s, ok := p.line(v, "status", ""); ok {
 					if st, valid := hindsight.ParseStatus(stripEmphasis(s)); valid {
 						if st == hindsight.StatusTemplate {
@@ -173,10 +172,10 @@ func init() {
 					}
 				}
 			}},
-			{"", "Owner", []string{"author", "authors", "document owner", "postmortem owner", "written by", "owners"}, "owner", func(p *parse, v fieldVal) {
+			{"", "Owner", []string{"author", "authors", "document owner", "postmortem owner", "written by", "owners"}, func(p *parse, v fieldVal) {
 				p.doc.Owner, _ = p.line(v, "owner", phOwner)
 			}},
-			{"", "Last Updated", []string{"updated", "last update", "date", "last modified", "updated at", "last updated utc"}, "last_updated", func(p *parse, v fieldVal) {
+			{"", "Last Updated", []string{"updated", "last update", "date", "last modified", "updated at", "last updated utc"}, func(p *parse, v fieldVal) {
 				if s, ok := p.line(v, "last_updated", phDate); ok {
 					if d, valid := hindsight.ParseDate(stripEmphasis(s)); valid {
 						p.doc.LastUpdated = d

@@ -167,15 +167,10 @@ func cellsJSON(c []string) string {
 	return string(b)
 }
 
-// applyForm sets the known fields of p from a posted section form. It
+// readForm sets the known fields of p from a posted section form. It
 // returns the fields that could not be read (a time that is not a time);
-// the rest of the form is applied anyway, so the editor shows it again.
-func applyForm(p *hindsight.Postmortem, v url.Values) []hindsight.FieldError {
-	errs, _ := readForm(p, v)
-	return errs
-}
-
-// readForm is applyForm that also returns the checks of the time inputs.
+// the rest of the form is applied anyway, so the editor shows it again;
+// and the checks of the time inputs.
 func readForm(p *hindsight.Postmortem, v url.Values) ([]hindsight.FieldError, []timeCheck) {
 	dropPostedHints(p, v)
 	f := &formReader{v: v}

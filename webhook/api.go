@@ -47,8 +47,6 @@ func view(s *hindsight.WebhookSubscription, withSecret bool) View {
 	return v
 }
 
-func badRequest(msg string) error { return httpx.BadRequest(msg) }
-
 func badParam(name, msg string) error { return httpx.BadParam(name, msg) }
 
 // writeJSON writes an API answer; never cached (a secret is in some).

@@ -102,8 +102,6 @@ func (rc *receiver) got() ([][]byte, int, []string) {
 	return append([][]byte(nil), rc.bodies...), rc.calls, append([]string(nil), rc.errs...)
 }
 
-func strp(s string) *string { return &s }
-
 func subscribe(t *testing.T, w *webhook.Webhooks, u, secret, format string, events ...string) *hindsight.WebhookSubscription {
 	t.Helper()
 	s, err := w.Create(context.Background(), webhook.Input{URL: &u, Secret: &secret, Format: &format, Events: &events})
