@@ -370,6 +370,29 @@ func refTrack(all []*refIncident, v hindsight.Viewer, q hindsight.ActionItemQuer
 		oc = append(oc, *o)
 	}
 	slices.SortFunc(oc, func(a, b hindsight.OwnerCount) int { return cmp.Or(b.Open-a.Open, strings.Compare(a.Owner, b.Owner)) })
+	// owners are shown as written: the spelling most items of all live
+	// incidents use, the first in byte order on a tie
+	spell := map[string]map[string]int{}
+	for _, inc := range all {
+		for _, a := range inc.doc.ActionItems {
+			k := foldASCII(a.Owner)
+			if spell[k] == nil {
+				spell[k] = map[string]int{}
+			}
+			spell[k][a.Owner]++
+		}
+	}
+	for i, o := range oc {
+		best, bn := "", 0
+		for name, n := range spell[o.Owner] {
+			if n > bn || n == bn && name < best {
+				best, bn = name, n
+			}
+		}
+		if best != "" {
+			oc[i].Owner = best
+		}
+	}
 	return keys, oc
 }
 

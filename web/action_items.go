@@ -41,6 +41,14 @@ type itemRow struct {
 	Return string
 }
 
+// itemSetSwap is the htmx answer to a close or reopen: the item's row and
+// the counts by owner (out of band).
+type itemSetSwap struct {
+	Row       itemRow
+	Owners    []hindsight.OwnerCount
+	HasOwners bool
+}
+
 // withParam returns q's encoding with k set to v (removed when v is "").
 func withParam(q url.Values, k, v string) string {
 	c := url.Values{}
@@ -169,7 +177,22 @@ func (u *UI) actionItemSet(st hindsight.ItemStatus) http.Handler {
 			return
 		}
 		if isHTMX(r) {
-			u.renderPartial(w, r, http.StatusOK, "action_items", "item-row", itemRow{It: *it, Key: followup.ItemKey(*it), Return: back})
+			// the new row, and the counts by owner of the tracker's query
+			// swapped in out of band so they agree with it
+			res := itemSetSwap{Row: itemRow{It: *it, Key: followup.ItemKey(*it), Return: back}}
+			if bu, err := url.Parse(back); err == nil {
+				bq := bu.Query()
+				if !bq.Has("status") {
+					bq.Set("status", string(hindsight.ItemOpen))
+				}
+				if x, err := u.fu.ItemQuery(bq); err == nil {
+					x.Limit, x.Offset = 50, 0
+					if owners, err := u.fu.Owners(r.Context(), u.actor(r).Viewer, x); err == nil {
+						res.Owners, res.HasOwners = owners, true
+					}
+				}
+			}
+			u.renderPartial(w, r, http.StatusOK, "action_items", "item-set", res)
 			return
 		}
 		verb := "closed"

@@ -37,6 +37,7 @@ func (u *UI) funcs() template.FuncMap {
 			return v == "" || v == hindsight.Yes || v == hindsight.No || v == "Unknown"
 		},
 		"cellsJSON": cellsJSON,
+		"hhmm":      hhmm,
 		"timeInput": func(id, name string, t hindsight.Time, focus bool, check timeCheck, row bool) timeInput {
 			check.ID = id
 			return timeInput{ID: id, Name: name, T: t, Focus: focus, Check: check, Row: row}

@@ -1,8 +1,11 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
+	"strconv"
+	"time"
 
 	"github.com/hindsight-pm/hindsight"
 	"github.com/hindsight-pm/hindsight/insights"
@@ -20,6 +23,16 @@ type insightsData struct {
 	API      string
 	Query    string
 	Problems []string
+	// AllTime is set when the default period became all time (the last 12
+	// months held too few incidents).
+	AllTime bool
+	// Period names the period the figures cover, Previous the one the
+	// changes compare with ("" for none).
+	Period, Previous string
+	Tiles            []tile
+	Months           []trendMonth
+	SeverityTrend    template.HTML
+	MitigateTrend    template.HTML
 }
 
 // insights shows every figure with its definition, a chart and its data
@@ -54,6 +67,41 @@ func (u *UI) insights(w http.ResponseWriter, r *http.Request) {
 		d.From, d.To = q.Get("from"), q.Get("to")
 		u.render(w, r, httpx.Status(hindsight.ErrorCode(err)), "insights", page{Title: "Insights", Nav: "insights", Data: d})
 		return
+	}
+	v := u.actor(r).Viewer
+	if q.Get("from") == "" && q.Get("to") == "" && in.Incidents < minDefaultIncidents {
+		// the default period covers the data: all time when the last 12
+		// months hold few incidents
+		all := periodQuery(q, time.Time{}, in.Filter.Before)
+		if ain, err := u.fu.Insights(r.Context(), v, all); err == nil && ain.Incidents > in.Incidents {
+			in, d.AllTime = ain, true
+			d.Query = withParam(all, "format", "")
+			d.CSV, d.JSON, d.API = "/insights?"+withParam(all, "format", "csv"), "/insights?"+withParam(all, "format", "json"), "/api/v1/insights?"+d.Query
+		}
+	}
+	var prev *hindsight.Insights
+	if f := in.Filter; !f.From.IsZero() && !f.Before.IsZero() {
+		days := int(f.Before.Sub(f.From).Hours()/24 + 0.5)
+		pf := f.From.AddDate(0, 0, -days)
+		if p, err := u.fu.Insights(r.Context(), v, periodQuery(q, pf, f.From)); err == nil {
+			prev = p
+			d.Previous = "the previous " + strconv.Itoa(days) + " days"
+			if days >= 364 && days <= 366 {
+				d.Previous = "the 12 months before"
+			}
+		}
+		d.Period = f.From.Format(hindsight.DateLayout) + " to " + f.Before.AddDate(0, 0, -1).Format(hindsight.DateLayout)
+	} else {
+		d.Period = "all time"
+	}
+	d.Tiles = headline(in, prev, d.Previous)
+	months, err := u.trends(r.Context(), v, q, in)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	if len(months) > 0 {
+		d.Months, d.SeverityTrend, d.MitigateTrend = months, severityTrendSVG(months), mitigateTrendSVG(months)
 	}
 	d.Filter, d.Figures = in.Filter, insights.Figures(in)
 	if !in.Filter.From.IsZero() {

@@ -314,5 +314,56 @@ GROUP BY a.owner_key`
 		}
 		return strings.Compare(a.Owner, b.Owner)
 	})
-	return out[:min(len(out), q.limit)], nil
+	out = out[:min(len(out), q.limit)]
+	if err := s.ownerSpellings(ctx, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ownerSpellings replaces the owners' keys (ASCII lower-cased, what the
+// counts are grouped by) with their names as written: the spelling most
+// items use, the first in byte order on a tie.
+func (s *Store) ownerSpellings(ctx context.Context, counts []hindsight.OwnerCount) error {
+	var keys []any
+	var marks []string
+	for _, c := range counts {
+		if c.Owner != "" {
+			keys = append(keys, c.Owner)
+			marks = append(marks, "?")
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(`SELECT owner_key, owner, COUNT(*) FROM action_items
+WHERE inc_live = 1 AND owner_key IN (`+strings.Join(marks, ", ")+`) GROUP BY owner_key, owner`), keys...)
+	if err != nil {
+		return internal("owner names", err)
+	}
+	defer rows.Close()
+	type spelling struct {
+		name string
+		n    int
+	}
+	best := map[string]spelling{}
+	for rows.Next() {
+		var key, name string
+		var n int
+		if err := rows.Scan(&key, &name, &n); err != nil {
+			return internal("owner names", err)
+		}
+		if b, ok := best[key]; !ok || n > b.n || n == b.n && name < b.name {
+			best[key] = spelling{name, n}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return internal("owner names", err)
+	}
+	for i, c := range counts {
+		if b, ok := best[c.Owner]; ok && b.name != "" {
+			counts[i].Owner = b.name
+		}
+	}
+	return nil
 }
