@@ -152,9 +152,9 @@ func (a *API) createIncident(w http.ResponseWriter, r *http.Request) {
 
 // createVisibility reads the visibility of a new incident from the query:
 // restricted=true (to members=, emails or account IDs separated by commas,
-// and admins; the creator is always a member), restricted=false (visible to
-// every reader whatever restricted_by_default says), or neither (the
-// configuration decides). It is in the query so the JSON and the Markdown
+// and admins; the creator is always a member; members= alone means
+// restricted too), restricted=false (visible to every reader whatever
+// restricted_by_default says), or neither (the configuration decides). It is in the query so the JSON and the Markdown
 // bodies take it alike.
 func createVisibility(r *http.Request) (app.CreateOptions, error) {
 	q := r.URL.Query()
@@ -175,6 +175,13 @@ func createVisibility(r *http.Request) (app.CreateOptions, error) {
 				o.Members = append(o.Members, x)
 			}
 		}
+	}
+	if len(o.Members) > 0 {
+		if o.Public {
+			return o, &hindsight.Error{Code: hindsight.EInvalid, Message: "members: only a restricted incident has members",
+				Fields: []hindsight.FieldError{{Field: "members", Message: "only a restricted incident has members"}}}
+		}
+		o.Restricted = true // members mean restricted: the safe reading
 	}
 	return o, nil
 }

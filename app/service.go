@@ -131,7 +131,8 @@ type CreateOptions struct {
 	// creator is always a member. Public creates it visible to every
 	// reader even where the configuration restricts new incidents of its
 	// severity by default (restricted_by_default); without either, that
-	// configuration decides.
+	// configuration decides. Members of an incident that is not restricted
+	// are not kept.
 	Restricted bool
 	Public     bool
 	Members    []string
@@ -179,9 +180,6 @@ func (s *Service) Create(ctx context.Context, a Actor, p *hindsight.Postmortem, 
 			return nil, err
 		}
 		msg += "; restricted to " + memberList(members)
-	} else if len(o.Members) > 0 {
-		return nil, &hindsight.Error{Code: hindsight.EInvalid, Message: "members: only a restricted incident has members",
-			Fields: []hindsight.FieldError{{Field: "members", Message: "only a restricted incident has members"}}}
 	}
 	if err := Alive(ctx); err != nil {
 		return nil, err

@@ -60,8 +60,9 @@ func (a *Auth) Wrap(rt httpx.Route) httpx.Route {
 				return
 			}
 		}
-		w.Header().Add("Vary", "Cookie")
-		next.ServeHTTP(w, r)
+		gw := &guardWriter{ResponseWriter: w, private: p.User != nil && isAPI(r)}
+		next.ServeHTTP(gw, r)
+		gw.fix() // a handler that wrote nothing
 	})
 	return rt
 }
@@ -144,3 +145,63 @@ func writeJSONError(w http.ResponseWriter, r *http.Request, status int, code, ms
 	w.Header().Set("Cache-Control", "no-store")
 	httpx.WriteError(w, r, nil, &httpx.Error{Status: status, Code: code, Message: msg, Fields: fields})
 }
+
+// guardWriter fixes the caching headers of an answer just before they are
+// sent, whatever the handler set: Vary always names Cookie and
+// Authorization (the answer depends on who asks) beside the handler's own
+// Vary (Accept, HX-Request), and an authenticated API answer is
+// "private, no-cache" unless the handler chose no-store: no shared cache
+// may keep it, and a browser revalidates it.
+type guardWriter struct {
+	http.ResponseWriter
+	private bool
+	done    bool
+}
+
+func (g *guardWriter) fix() {
+	if g.done {
+		return
+	}
+	g.done = true
+	h := g.Header()
+	seen := map[string]bool{}
+	var vary []string
+	for _, v := range h.Values("Vary") {
+		for _, f := range strings.Split(v, ",") {
+			if f = strings.TrimSpace(f); f != "" && !seen[strings.ToLower(f)] {
+				seen[strings.ToLower(f)] = true
+				vary = append(vary, f)
+			}
+		}
+	}
+	for _, f := range []string{"Cookie", "Authorization"} {
+		if !seen[strings.ToLower(f)] {
+			vary = append(vary, f)
+		}
+	}
+	h.Set("Vary", strings.Join(vary, ", "))
+	if g.private {
+		if cc := h.Get("Cache-Control"); cc == "" || !strings.Contains(cc, "no-store") {
+			h.Set("Cache-Control", "private, no-cache")
+		}
+	}
+}
+
+func (g *guardWriter) WriteHeader(code int) {
+	g.fix()
+	g.ResponseWriter.WriteHeader(code)
+}
+
+func (g *guardWriter) Write(b []byte) (int, error) {
+	g.fix()
+	return g.ResponseWriter.Write(b)
+}
+
+// Flush lets streaming handlers flush through the guard.
+func (g *guardWriter) Flush() {
+	g.fix()
+	_ = http.NewResponseController(g.ResponseWriter).Flush()
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (g *guardWriter) Unwrap() http.ResponseWriter { return g.ResponseWriter }

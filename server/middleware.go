@@ -75,9 +75,13 @@ func logRequests(next http.Handler, logger *slog.Logger) http.Handler {
 
 // securityHeaders sets the security headers of every response; a handler
 // may replace them (a stricter CSP, say) before it writes.
-func securityHeaders(next http.Handler, csp string) http.Handler {
+func securityHeaders(next http.Handler, csp string, hsts bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
+		if hsts {
+			// no includeSubDomains: other hosts of the domain are not ours
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		h.Set("Content-Security-Policy", csp)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")

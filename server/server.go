@@ -45,6 +45,10 @@ type Config struct {
 	// PUT, DELETE), e.g. the public base URL behind a proxy that rewrites
 	// Host. Other cross-origin browser requests are refused (CSRF).
 	TrustedOrigins []string
+	// HSTS sends Strict-Transport-Security (one year) on every answer:
+	// set it when the public base URL is https, so browsers never again
+	// try the site over plain HTTP.
+	HSTS bool
 }
 
 func (c *Config) defaults() {
@@ -144,7 +148,7 @@ func New(cfg Config, routes ...[]httpx.Route) (http.Handler, error) {
 	h = limitBody(h, cfg.MaxBodyBytes)
 	h = cop.Handler(h)
 	h = recoverPanics(h, cfg.logger())
-	h = securityHeaders(h, cfg.CSP)
+	h = securityHeaders(h, cfg.CSP, cfg.HSTS)
 	h = logRequests(h, cfg.logger())
 	return h, nil
 }

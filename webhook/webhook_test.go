@@ -117,7 +117,7 @@ func openIncident(t *testing.T, st hindsight.Store, clk *clock, restricted bool)
 	p := &hindsight.Postmortem{Title: "Checkout latency", Status: hindsight.StatusDraft}
 	p.Summary.Severity = hindsight.Sev2
 	p.ActionItems = []hindsight.ActionItem{{ID: "AI-001", Action: "Add a latency SLO alert", Owner: "alice", Priority: hindsight.P1, TargetDate: hindsight.DateOf(start.AddDate(0, 0, -1)), Status: hindsight.ItemOpen}}
-	inc, err := svc.Create(context.Background(), app.System, p, app.CreateOptions{Restricted: restricted, Members: []string{"bob"}})
+	inc, err := svc.Create(context.Background(), app.System, p, app.CreateOptions{Restricted: restricted}) // members: admins only
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -178,6 +178,7 @@ func Build(ctx context.Context, store hindsight.Store, cfg Config) (*Stack, erro
 		// the one cross-origin check trusts the public base URL (a proxy
 		// that rewrites Host still lets its browsers post)
 		s.ServerConfig.TrustedOrigins = []string{u.Scheme + "://" + u.Host}
+		s.ServerConfig.HSTS = u.Scheme == "https"
 	}
 	h, err := server.New(s.ServerConfig, protected...)
 	if err != nil {
