@@ -116,7 +116,9 @@ func TestLintSizeLimit(t *testing.T) {
 		if args[0] != "import" && code != 2 {
 			t.Errorf("%v: exit %d, want 2", args, code)
 		}
-		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 16<<20 {
+		alloc := after.TotalAlloc - before.TotalAlloc
+		t.Logf("%v: refused after allocating %d KiB", args[:len(args)-1], alloc>>10)
+		if alloc > 16<<20 {
 			t.Errorf("%v allocated %d MiB for a file it refuses", args, alloc>>20)
 		}
 	}
