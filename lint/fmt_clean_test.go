@@ -68,3 +68,34 @@ func TestFormatKeepsLintClean(t *testing.T) {
 		})
 	}
 }
+
+// TestUnclearMarkersReported: a status or priority written as a marker
+// whose meaning is not clear ("🔴" alone, "Low") is kept as text and
+// reported; clear ones ("✅ Done", "🟠 High") are read and not reported.
+func TestUnclearMarkersReported(t *testing.T) {
+	good, err := os.ReadFile(filepath.Join("testdata", "good.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := "| AI-002 | Add a canary stage to config pushes | Ines Carvalho | P1 | 2026-07-31 | Open |"
+	for _, tc := range []struct {
+		priority, status string
+		rules            []string
+	}{
+		{"🟠 High", "⚠️ Open", nil},
+		{"🔴 P0", "✅ Done", nil},
+		{"🔴", "Open", []string{"HS018"}},
+		{"Low", "🔴", []string{"HS018", "HS019"}},
+	} {
+		src := strings.Replace(string(good), row, "| AI-002 | Add a canary stage to config pushes | Ines Carvalho | "+tc.priority+" | 2026-07-31 | "+tc.status+" |", 1)
+		var got []string
+		for _, f := range Source("x.md", []byte(src), nil, Options{Today: testToday}) {
+			if f.Rule == "HS018" || f.Rule == "HS019" {
+				got = append(got, f.Rule)
+			}
+		}
+		if strings.Join(got, ",") != strings.Join(tc.rules, ",") {
+			t.Errorf("priority %q status %q: findings %v, want %v", tc.priority, tc.status, got, tc.rules)
+		}
+	}
+}

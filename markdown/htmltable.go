@@ -296,7 +296,7 @@ func (p *parse) keyValueTable(s *section, match labelMatcher, b block, seen map[
 	}
 	known := false
 	for _, r := range h.rows {
-		if len(r) != 2 || strings.Contains(r[0], "\n") {
+		if len(r) != 2 || strings.Contains(r[0], "\n") || strings.TrimSpace(r[0]) == "" {
 			return false
 		}
 		if _, _, ok := match(r[0] + ": x"); ok {
@@ -316,7 +316,13 @@ func (p *parse) keyValueTable(s *section, match labelMatcher, b block, seen map[
 			continue
 		}
 		p.unknown("field", s.key, key, h.lines[i])
-		e.fields = append(e.fields, hindsight.Field{Label: strings.TrimSuffix(stripEmphasis(key), ":"), Value: value})
+		label := strings.TrimSuffix(stripEmphasis(key), ":")
+		if l, _, canonical, ok := splitLabel("**" + label + ":** x"); ok && canonical && l == label {
+			e.fields = append(e.fields, hindsight.Field{Label: label, Value: value})
+		} else {
+			// a key that would not read back as a label stays text
+			e.fields = append(e.fields, hindsight.Field{Value: strings.TrimSpace(key + " " + value)})
+		}
 	}
 	e.mapped = true
 	return true

@@ -43,7 +43,7 @@ func stripMarker(s string) (rest, marker string) {
 }
 
 // doneMarkers are markers that alone mean an item is done.
-var doneMarkers = map[string]bool{"✅": true, "☑️": true, "☑": true, "✔️": true, "✔": true, "✓": true, "🟢": false}
+var doneMarkers = map[string]bool{"✅": true, "☑️": true, "☑": true, "✔️": true, "✔": true, "✓": true}
 
 // itemStatusOf reads an action item status written with or without a marker.
 func itemStatusOf(v string) (hindsight.ItemStatus, bool) {
