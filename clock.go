@@ -15,8 +15,8 @@ const RollOver = 6 * time.Hour
 // Clock is a time as written: a time of day, with the date and the zone
 // when the text gives them.
 type Clock struct {
-	Year                 int // 0 when no date was written
-	Month                time.Month
+	Year                 int        // 0 when no year was written
+	Month                time.Month // 0 when no date was written ("Jul 18" has no year)
 	Day                  int
 	Hour, Minute, Second int
 	// Zone is the zone written after the time, nil when none was.
@@ -25,8 +25,12 @@ type Clock struct {
 	Text string
 }
 
-// HasDate reports whether a date was written.
+// HasDate reports whether a full date (with its year) was written.
 func (c Clock) HasDate() bool { return c.Year != 0 }
+
+// HasMonthDay reports whether a month and day were written without a year
+// ("Jul 18 10:09 PM").
+func (c Clock) HasMonthDay() bool { return c.Year == 0 && c.Month != 0 }
 
 var monthNames = map[string]time.Month{
 	"jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
@@ -79,15 +83,20 @@ func scanDate(s string) (int, time.Month, int, int) {
 		if d < 1 || (k < len(s) && isDigit(s[k])) {
 			return 0, 0, 0, 0
 		}
+		if y < 1 {
+			return 0, 0, 0, 0
+		}
 		return validDate(y, time.Month(m), d, k)
 	}
 	// 7 Feb 2024
 	if d, i := digits(s, 0, 2); d >= 1 && i < len(s) && s[i] == ' ' {
 		w, j := scanWord(s, i+1)
 		if mo, ok := monthNames[strings.ToLower(w)]; ok {
-			if y, k := scanYear(s, skipDot(s, j)); k > 0 {
+			j = skipDot(s, j)
+			if y, k := scanYear(s, j); k > 0 {
 				return validDate(y, mo, d, k)
 			}
+			return validDate(0, mo, d, j) // "18 Jul": the year comes from the row above
 		}
 		return 0, 0, 0, 0
 	}
@@ -111,7 +120,7 @@ func scanDate(s string) (int, time.Month, int, int) {
 	if y, k := scanYear(s, j); k > 0 {
 		return validDate(y, mo, d, k)
 	}
-	return 0, 0, 0, 0
+	return validDate(0, mo, d, j) // "Jul 18": the year comes from the row above
 }
 
 // scanYear reads ", 2024" or " 2024" at s[j:]: the year and its end, or end 0.
@@ -128,8 +137,13 @@ func scanYear(s string, j int) (int, int) {
 
 // validDate returns the date and its end, or end 0 for a day the month
 // does not have (2024-02-30) or a month past 12.
+// Year 0 is a month and day without a year (Feb 29 allowed).
 func validDate(y int, mo time.Month, d, end int) (int, time.Month, int, int) {
-	if y < 1 || mo < 1 || mo > 12 || d < 1 || d > time.Date(y, mo+1, 0, 0, 0, 0, 0, time.UTC).Day() {
+	ly := y
+	if y == 0 {
+		ly = 2000
+	}
+	if y < 0 || (y == 0 && end == 0) || mo < 1 || mo > 12 || d < 1 || d > time.Date(ly, mo+1, 0, 0, 0, 0, 0, time.UTC).Day() {
 		return 0, 0, 0, 0
 	}
 	return y, mo, d, end
@@ -177,8 +191,9 @@ func scanMeridiem(s string, i int) (int, int) {
 
 // ScanTime reads a time at the start of s and returns it with the rest of
 // s. It reads an optional date (2024-02-07, 2024/02/07, Feb 7, 2024,
-// 7 Feb 2024, followed by a space, "T", ", " or " at "), a time of day
-// (14:02, 14:02:30, 9:41 AM, 9:41am, 9:41 a.m., 9 PM) and an optional zone
+// 7 Feb 2024, or Feb 7 without a year, followed by a space, "T", ", " or
+// " at "), a time of day (14:02, 14:02:30, 9:41 AM, 9:41am, 9:41 a.m.,
+// 4.05am, 9 PM) and an optional zone
 // (UTC, Z, PST, PT, America/Los_Angeles, +09:00, UTC+9, GMT-7, or one of
 // these in parentheses).
 func ScanTime(s string) (Clock, string, bool) {
@@ -230,6 +245,18 @@ func ScanTime(s string) (Clock, string, bool) {
 		if j < len(s) && (isDigit(s[j]) || s[j] == ':') {
 			return Clock{}, s, false
 		}
+	} else if j+3 < len(s) && s[j] == '.' && isDigit(s[j+1]) && isDigit(s[j+2]) {
+		// "4.05am", "5.35 pm": a dot between hours and minutes, read only
+		// with am/pm after it (a bare 3.14 is a number)
+		k := j + 3
+		if k < len(s) && s[k] == ' ' {
+			k++
+		}
+		if add, _ := scanMeridiem(s, k); add < 0 {
+			return Clock{}, s, false
+		}
+		m, _ = strconv.Atoi(s[j+1 : j+3])
+		j += 3
 	} else if j < len(s) && s[j] == ':' {
 		return Clock{}, s, false
 	}
@@ -326,6 +353,15 @@ func (c Clock) Place(prev time.Time, def *Zone) (time.Time, error) {
 		return time.Time{}, &TimeError{Kind: TimeZoneAmbiguous, Text: c.Text, Zone: z.Name}
 	}
 	base := prev.In(z.loc)
+	if c.HasMonthDay() {
+		// the year of the row above; the next one when the date would
+		// fall more than RollOver before it (Dec 31, then Jan 1)
+		y := base.Year()
+		if cand := time.Date(y, c.Month, c.Day, c.Hour, c.Minute, c.Second, 0, z.loc); prev.Sub(cand) > RollOver {
+			y++
+		}
+		return inZone(y, c.Month, c.Day, c.Hour, c.Minute, c.Second, z, c.Text)
+	}
 	if cand := time.Date(base.Year(), base.Month(), base.Day(), c.Hour, c.Minute, c.Second, 0, z.loc); prev.Sub(cand) > RollOver {
 		base = time.Date(base.Year(), base.Month(), base.Day()+1, 12, 0, 0, 0, z.loc)
 	}

@@ -91,6 +91,8 @@ func TestParseTimeForms(t *testing.T) {
 		{"Feb 7, 2024 9:41 PM PST", utc(2024, 2, 8, 5, 41)},
 		{"February 7, 2024 at 9:41 PM PST", utc(2024, 2, 8, 5, 41)},
 		{"7 Feb 2024 21:41", utc(2024, 2, 7, 21, 41)},
+		{"8 November 2023, 4.05am AEDT", utc(2023, 11, 7, 17, 5)},
+		{"2023-11-08 5.35 pm AEDT", utc(2023, 11, 8, 6, 35)},
 		{"2024-02-07, 21:41", utc(2024, 2, 7, 21, 41)},
 	} {
 		got, ok := ParseTime(c.in)
@@ -117,6 +119,8 @@ func TestParseTimeForms(t *testing.T) {
 		{"2024-02-07 13:41 PM", TimeNotTime},
 		{"2024-02-07 0:41 AM", TimeNotTime},
 		{"2024-02-07 24:00", TimeNotTime},
+		{"2024-02-07 4.05", TimeNotTime}, // a dot only with am/pm
+		{"Jul 18 10:09 PM", TimeNoDate},  // no year: only in a timeline, after a dated row
 		{"2024-02-30 10:00", TimeNotTime},
 		{"2021-13-04 15:39", TimeNotTime},
 		{"Feb 30, 2024 10:00", TimeNotTime},
@@ -231,6 +235,9 @@ func TestClockPlace(t *testing.T) {
 		{utc(2024, 11, 3, 6, 50), "11:55 PM PDT", utc(2024, 11, 3, 6, 55)},
 		{utc(2024, 11, 3, 6, 55), "12:20 AM PT", utc(2024, 11, 3, 7, 20)},
 		{utc(2024, 11, 3, 7, 20), "3:00 AM PT", utc(2024, 11, 3, 11, 0)},
+		// a month and day take the year of the row above, the next one after December
+		{utc(2024, 7, 18, 20, 0), "Jul 18 10:09 PM", utc(2024, 7, 18, 22, 9)},
+		{utc(2024, 12, 31, 23, 0), "Jan 1 12:30 AM", utc(2025, 1, 1, 0, 30)},
 		// a dated row is read on its own date
 		{utc(2024, 2, 7, 20, 0), "2024-02-09 01:00", utc(2024, 2, 9, 1, 0)},
 	} {

@@ -152,6 +152,6 @@ func init() {
 	}
 }
 
-var timeLikeRe = regexp.MustCompile(`^[0-9t:.z-]+$|^[0-9]+[hmd]$`)
+var timeLikeRe = regexp.MustCompile(`^[0-9t:.z-]+$|^[0-9]+[hmd]$|^[0-9]{1,2}[:.][0-9]{2}(?:[ap]\.?m)?$`)
 
 func isTimeLike(w string) bool { return timeLikeRe.MatchString(w) }

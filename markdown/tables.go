@@ -319,6 +319,7 @@ func (p *parse) timeline(s *section) {
 			} else {
 				e.mapped = true
 			}
+			e.mapped = true
 		default:
 			p.unknown("content", s.key, "", b.from)
 			e.add(p.part(b, p.verbatimText(b)))
@@ -351,7 +352,8 @@ func indexOf(list []string, s string) int {
 }
 
 var (
-	emphasisOpeners = []string{"**", "__", "`"}
+	// emphasisOpeners may wrap a bullet's time, with their closers
+	emphasisOpeners = [][2]string{{"**", "**"}, {"__", "__"}, {"`", "`"}, {"[", "]"}}
 	// looseTimeRe is a bullet that starts like a time, then a dash or a
 	// pipe before its event
 	looseTimeRe = regexp.MustCompile(`^(\d{1,2}[:.]\d{2}[^\s—–|]*(?:\s+[A-Za-z][A-Za-z.]{0,5})?)\s+[—–|-]\s+(\S.*)$`)
@@ -362,10 +364,10 @@ var (
 // written and the event (a note in parentheses after the time stays in it).
 func splitTimedItem(s string) (tm, event string, ok bool) {
 	first, more, _ := strings.Cut(s, "\n")
-	open := ""
+	open, closer := "", ""
 	for _, m := range emphasisOpeners {
-		if strings.HasPrefix(first, m) {
-			open = m
+		if strings.HasPrefix(first, m[0]) {
+			open, closer = m[0], m[1]
 			break
 		}
 	}
@@ -383,10 +385,10 @@ func splitTimedItem(s string) (tm, event string, ok bool) {
 		return "", "", false
 	}
 	if open != "" {
-		if !strings.HasPrefix(rest, open) {
+		if !strings.HasPrefix(rest, closer) {
 			return "", "", false
 		}
-		rest = rest[len(open):]
+		rest = rest[len(closer):]
 	}
 	ev := strings.TrimSpace(rest)
 	for _, sep := range []string{"—", "–", "-", ":", "|"} {

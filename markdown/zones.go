@@ -22,6 +22,8 @@ var (
 	zoneSentenceRe = regexp.MustCompile(`(?i)^(?:all\s+)?times\s+(?:(?:are|were|is|shown|listed|given|written|below|above|here|in\s+this\s+document)\s+)*(?:in\s+|as\s+)?(?:the\s+)?(.+?)$`)
 	zoneLabelRe    = regexp.MustCompile(`(?i)^time\s*-?\s*zone\s*:?\s*(.+)$`)
 	zoneParenRe    = regexp.MustCompile(`^(.+?)\s*\(([^()]+)\)$`)
+	// zoneQualifierRe is the "unless noted" tail of a sentence stating a zone
+	zoneQualifierRe = regexp.MustCompile(`(?i),?\s+(?:unless|except)(?:\s+(?:where|when|if|as))?(?:\s+(?:otherwise|explicitly))?\s+(?:noted|marked|stated|specified|indicated|shown|given)$`)
 )
 
 // zoneOfSentence reads a sentence stating a zone: "All times are Pacific",
@@ -39,6 +41,10 @@ func zoneOfSentence(s string) (*hindsight.Zone, string, bool) {
 	}
 	s = strings.TrimRight(s, ".:;!")
 	s = strings.Trim(s, "*_ ")
+	// "... US/Pacific unless marked", "..., except where noted"
+	if m := zoneQualifierRe.FindStringIndex(s); m != nil {
+		s = strings.TrimRight(s[:m[0]], ", ")
+	}
 	var rest string
 	if m := zoneLabelRe.FindStringSubmatch(s); m != nil {
 		rest = m[1]
