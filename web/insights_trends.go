@@ -207,8 +207,8 @@ func hhmm(m float64) string { return hindsight.HHMM(int(math.Round(m))) }
 // Trend chart geometry (SVG user units; the chart scales to its box).
 const (
 	trendW, trendH           = 720, 240
-	trendLeft, trendRight    = 44, 12
-	trendTop, trendBottom    = 14, 34
+	trendLeft, trendRight    = 60, 12
+	trendTop, trendBottom    = 14, 40
 	trendPlotW, trendPlotH   = trendW - trendLeft - trendRight, trendH - trendTop - trendBottom
 	trendBarShare            = 0.68
 	trendTicks               = 4
@@ -249,7 +249,7 @@ func axis(b *strings.Builder, months []trendMonth, top float64, label func(float
 			continue
 		}
 		x := float64(trendLeft) + step*(float64(i)+0.5)
-		fmt.Fprintf(b, `<text class="tick" x="%.1f" y="%d" text-anchor="middle">%s</text>`, x, trendH-trendBottom+16, template.HTMLEscapeString(shortMonth(m, i)))
+		fmt.Fprintf(b, `<text class="tick" x="%.1f" y="%d" text-anchor="middle">%s</text>`, x, trendH-trendBottom+20, template.HTMLEscapeString(shortMonth(m, i)))
 	}
 }
 
@@ -326,6 +326,9 @@ func mitigateTrendSVG(months []trendMonth) template.HTML {
 		desc = append(desc, fmt.Sprintf("%s: median %s, p90 %s (%d incidents)", m.Label, hhmm(m.TTM.Median), hhmm(m.TTM.P90), m.TTM.N))
 	}
 	ymax := niceMax(top)
+	if top > 120 {
+		ymax = niceMax(top/60) * 60 // whole hours on the grid
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="trend-chart" viewBox="0 0 %d %d" role="img" aria-labelledby="trend-ttm-title trend-ttm-desc">`, trendW, trendH)
 	fmt.Fprintf(&b, `<title id="trend-ttm-title">Time to mitigate by month: median and p90</title><desc id="trend-ttm-desc">%s</desc>`, template.HTMLEscapeString(strings.Join(desc, "; ")))
