@@ -68,19 +68,29 @@ func TestHangingReceiverDelaysNoOther(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	w.Start(ctx)
-	deadline := time.Now().Add(60 * time.Second) // a bound for failing, not a speed goal
-	for {
-		mu.Lock()
-		n := received
-		mu.Unlock()
-		if n >= 2*incidents {
-			break
+	wait := func(want int) {
+		t.Helper()
+		deadline := time.Now().Add(60 * time.Second) // a bound for failing, not a speed goal
+		for {
+			mu.Lock()
+			n := received
+			mu.Unlock()
+			if n >= want {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the healthy receiver got %d of %d events while another receiver hangs", n, want)
+			}
+			time.Sleep(10 * time.Millisecond)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the healthy receiver got %d of %d events while another receiver hangs", n, 2*incidents)
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
+	wait(2 * incidents)
+	// later events too, once the healthy subscription's runner went idle
+	time.Sleep(100 * time.Millisecond)
+	for range 3 {
+		openIncident(t, st, clk, false)
+	}
+	wait(2 * (incidents + 3))
 	if hanging.Load() == 0 || hangDone.Load() != 0 {
 		t.Fatalf("the hanging receiver: %d requests, %d finished; want some in flight, none finished", hanging.Load(), hangDone.Load())
 	}

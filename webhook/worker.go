@@ -52,14 +52,35 @@ func (w *Webhooks) pokeDispatcher() {
 	}
 }
 
-// kickRunner wakes the runner of subscription id, if it has one.
+// kickRunner wakes the runner of subscription id, or the dispatcher to
+// start one.
 func (w *Webhooks) kickRunner(id int64) {
 	w.mu.Lock()
 	r := w.runners[id]
-	w.mu.Unlock()
 	if r != nil {
 		r.kick()
 	}
+	w.mu.Unlock()
+	if r == nil {
+		w.pokeDispatcher()
+	}
+}
+
+// retire removes runner r of subscription id, unless it was kicked since
+// it last looked for work (then it looks again): under w.mu, so a kick
+// either reaches a runner that goes on or finds none and starts another.
+func (w *Webhooks) retire(id int64, r *runner) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	select {
+	case <-r.wake:
+		return false
+	default:
+	}
+	if w.runners[id] == r {
+		delete(w.runners, id)
+	}
+	return true
 }
 
 // dispatch is one pass of Start's dispatcher.
@@ -87,13 +108,12 @@ func (w *Webhooks) dispatch(ctx context.Context) {
 			continue
 		}
 		r, running := w.runners[s.ID]
-		if !running {
+		switch {
+		case !running && s.Pending > 0:
 			r = &runner{wake: make(chan struct{}, 1)}
 			w.runners[s.ID] = r
 			go w.run(ctx, s.ID, r)
-			continue
-		}
-		if n > 0 {
+		case running && n > 0:
 			r.kick()
 		}
 	}
@@ -114,8 +134,10 @@ func (w *Webhooks) fanOut(ctx context.Context) (int, error) {
 
 // run is subscription id's runner: it keeps up to Parallel of its due
 // deliveries in flight, claiming more as attempts end, and otherwise
-// sleeps until woken or Poll passes. It ends with ctx, or once the
-// subscription is disabled or removed and nothing of it is in flight.
+// sleeps until woken or Poll passes. It ends with ctx, once the
+// subscription is disabled or removed and nothing of it is in flight, or
+// once its queue is empty (the dispatcher starts a runner again when
+// deliveries are pending): an idle subscription costs nothing.
 func (w *Webhooks) run(ctx context.Context, id int64, r *runner) {
 	defer func() {
 		w.mu.Lock()
@@ -136,7 +158,7 @@ func (w *Webhooks) run(ctx context.Context, id int64, r *runner) {
 			sub, err := w.store.FindWebhookByID(ctx, id)
 			switch {
 			case hindsight.ErrorCode(err) == hindsight.ENotFound || (err == nil && !sub.Active):
-				if inflight == 0 {
+				if inflight == 0 && w.retire(id, r) {
 					return
 				}
 			case err != nil:
@@ -154,6 +176,12 @@ func (w *Webhooks) run(ctx context.Context, id int64, r *runner) {
 						w.attempt(ctx, sub, &d)
 						done <- struct{}{}
 					}(ds[i])
+				}
+				if err == nil && len(ds) == 0 && inflight == 0 && sub.Pending == 0 {
+					if w.retire(id, r) {
+						return
+					}
+					continue // kicked meanwhile: look again
 				}
 			}
 		}
