@@ -84,5 +84,9 @@ func (u *UI) userChange(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, err)
 		return
 	}
-	u.redirectFlash(w, r, "/admin/users", flashOK, "The account "+changed.Email+" is changed.")
+	msg := "The account " + changed.Email + " is changed."
+	if c.Password != nil {
+		msg = "The password of " + changed.Email + " is reset: its sessions ended and its API tokens are revoked."
+	}
+	u.redirectFlash(w, r, "/admin/users", flashOK, msg)
 }
