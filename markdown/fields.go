@@ -360,9 +360,26 @@ func (p *parse) services(v fieldVal) {
 			continue
 		}
 		p.at(at, it.from)
-		p.doc.Summary.Services = append(p.doc.Summary.Services, splitService(it.text))
+		sv := splitService(it.text)
+		sv.Name = serviceName(sv.Name)
+		p.doc.Summary.Services = append(p.doc.Summary.Services, sv)
 	}
 	p.at("summary.services_affected", v.line)
+}
+
+// serviceName reads a service name without the Markdown escapes Google
+// Docs writes ("checkout\\_api", "dns\\-resolver"), where the name reads the
+// same without them: it is an identifier, matched against the service
+// catalog and stored as such.
+func serviceName(n string) string {
+	if !strings.Contains(n, "\\") {
+		return n
+	}
+	u := unescapeValue(n)
+	if strings.ContainsAny(u, "*`[]<>|\\") || strings.HasPrefix(u, "_") || strings.HasSuffix(u, "_") || startsBlock(u) {
+		return n // the escapes are needed: kept as written
+	}
+	return u
 }
 
 // splitService reads "name (impact)", "name: impact" or "name — impact".

@@ -363,6 +363,15 @@ func TestMoreShapes(t *testing.T) {
 		}
 		roundTrip(t, src)
 	})
+	t.Run("service names without Google Docs escapes", func(t *testing.T) {
+		src := "## Incident Summary\n\n- **Services Affected:** dns\\-resolver, checkout\\_api (payments failed), \\_internal\\_\n"
+		doc, _ := Parse([]byte(src))
+		sv := doc.Summary.Services
+		if len(sv) != 3 || sv[0].Name != "dns-resolver" || sv[1].Name != "checkout_api" || sv[1].Impact != "payments failed" || sv[2].Name != `\_internal\_` {
+			t.Errorf("services %+v", sv)
+		}
+		roundTrip(t, src)
+	})
 	t.Run("Lessons Learned holding What went well and What went wrong", func(t *testing.T) {
 		src := "# Incident Postmortem: x\n\n## Lessons Learned\n\n### What went well\n\n- Rollback took minutes\n\n### What went wrong\n\n- No canary\n\n### Where we got lucky\n\n- Low traffic\n"
 		doc, _ := Parse([]byte(src))
