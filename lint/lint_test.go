@@ -100,6 +100,7 @@ func TestRules(t *testing.T) {
 		{name: "detection time not a time", rule: "HS003", edits: []string{"**Detection Time (UTC):** 2026-07-04 02:20", "**Detection Time (UTC):** yesterday"}, want: true},
 		{name: "timeline time not a time", rule: "HS003", edits: []string{"| 2026-07-04 02:25 |", "| around 2:25 |"}, want: true},
 		{name: "timeline 12-hour time of day accepted", rule: "HS003", edits: []string{"| 2026-07-04 02:25 |", "| 2:25am |"}, want: false},
+		{name: "field time with a note", rule: "HS003", edits: []string{"**Detection Time (UTC):** 2026-07-04 02:20", "**Detection Time (UTC):** 2026-07-04 02:20 (JST 11:20)"}, want: true},
 		{name: "ISO time accepted", rule: "HS003", edits: []string{"**Detection Time (UTC):** 2026-07-04 02:20", "**Detection Time (UTC):** 2026-07-04T02:20Z"}, want: false},
 		{name: "unknown time is honest", rule: "HS003", edits: []string{"**Detection Time (UTC):** 2026-07-04 02:20", "**Detection Time (UTC):** Unknown"}, want: false},
 

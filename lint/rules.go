@@ -296,7 +296,12 @@ func (c *checker) badTime(field string, t hindsight.Time) {
 	if te := c.timeProblem(field, t); te != nil && te.Kind != hindsight.TimeNotTime {
 		return // HS029, HS030
 	}
-	f := c.report(field, "%s %q is not a time; expected %s", field, t.Text, timeExpect)
+	msg := "expected " + timeExpect
+	if cl, rest, ok := hindsight.ScanTime(t.Text); ok && strings.TrimSpace(rest) != "" {
+		// "2021-06-08 09:47 (JST 18:47)": a time with more after it
+		msg = fmt.Sprintf("it reads as %q followed by %q; a field holds the time alone (a timeline row keeps a note in its event)", cl.Text, strings.TrimSpace(rest))
+	}
+	f := c.report(field, "%s %q is not a time; %s", field, t.Text, msg)
 	f.needle = t.Text
 }
 

@@ -119,7 +119,9 @@ func metadataMatcher() labelMatcher {
 			return f, v, true
 		}
 		label, value, _, ok := splitLabel(line)
-		if !ok {
+		if !ok || strings.TrimSpace(value) == "" {
+			// an empty "Duration:" up here sets nothing: kept as written
+			// (read as the field, its word was lost; FuzzParse)
 			return nil, "", false
 		}
 		n := normLabel(label)
