@@ -233,10 +233,16 @@ func TestAccountPageTokens(t *testing.T) {
 	_, pw := w.addUser(t, "ann@example.com", hindsight.RoleEditor)
 	c, _ := w.login(t, "ann@example.com", pw, nil)
 	rec := w.do(t, "POST", "/account/tokens", "name=laptop&scope=read-write&expires_in_days=30", c)
-	if rec.Code != http.StatusCreated {
+	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/account" {
 		t.Fatalf("create: %d %s", rec.Code, rec.Body)
 	}
-	body := rec.Body.String()
+	// the page the post redirects to shows the secret (carried by a cookie
+	// limited to it), once
+	cookie := c.Name + "=" + c.Value
+	for _, k := range rec.Result().Cookies() {
+		cookie += "; " + k.Name + "=" + k.Value
+	}
+	body := w.do(t, "GET", "/account", "", nil, "Cookie", cookie).Body.String()
 	i := strings.Index(body, auth.TokenPrefix)
 	if i < 0 {
 		t.Fatal("the new token is not shown")

@@ -29,7 +29,7 @@ type tokenRow struct {
 // account is the signed-in person's page: who they are, their API tokens
 // and the password form.
 func (u *UI) account(w http.ResponseWriter, r *http.Request) {
-	u.showAccount(w, r, http.StatusOK, page{}, "")
+	u.showAccount(w, r, http.StatusOK, page{}, u.takeSecret(w, r, "/account"))
 }
 
 func (u *UI) showAccount(w http.ResponseWriter, r *http.Request, status int, p page, newToken string) {
@@ -96,7 +96,7 @@ func (u *UI) accountTokenCreate(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, err)
 		return
 	}
-	u.showAccount(w, r, http.StatusCreated, page{Flash: "Token created."}, secret)
+	u.redirectSecret(w, r, "/account", secret, "Token created.")
 }
 
 // accountTokenRevoke revokes one of the caller's tokens.

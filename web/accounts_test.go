@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -130,9 +131,18 @@ func TestAccountFlows(t *testing.T) {
 		t.Fatalf("sign in: %d to %q", res.StatusCode, res.Header.Get("Location"))
 	}
 	// a token: shown once, with a message; revoke: a message in a cookie
+	// a token: the POST redirects (reloading the page must not post again
+	// and make a second token), and the page shows the secret once
 	res, body = e.do(t, "POST", "/account/tokens", e.editor, url.Values{"name": {"ci"}, "scope": {"read"}, "expires_in_days": {"7"}})
-	if res.StatusCode != http.StatusCreated || !strings.Contains(body, auth.TokenPrefix) || !strings.Contains(body, "Token created.") {
-		t.Fatalf("create token: %d\n%s", res.StatusCode, body)
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/account" || strings.Contains(body, auth.TokenPrefix) {
+		t.Fatalf("create token: %d to %q\n%s", res.StatusCode, res.Header.Get("Location"), body)
+	}
+	body = followSecret(t, e.srv.URL, res, e.editor)
+	if !strings.Contains(body, auth.TokenPrefix) || !strings.Contains(body, "Token created.") {
+		t.Fatalf("the page after creating a token does not show it:\n%s", body)
+	}
+	if _, again := e.do(t, "GET", "/account", e.editor, nil); strings.Contains(again, auth.TokenPrefix) {
+		t.Fatalf("the token is shown a second time:\n%s", again)
 	}
 	ts, err := e.s.Auth.Tokens(context.Background(), "")
 	if err != nil || len(ts) != 1 {
@@ -183,4 +193,50 @@ func TestAccountFlows(t *testing.T) {
 	if res, _ := e.do(t, "GET", "/admin/users", e.admin, nil); res.StatusCode != http.StatusSeeOther {
 		t.Errorf("after sign-out: %d", res.StatusCode)
 	}
+}
+
+// followSecret GETs where a POST redirected with the session cookie c and
+// the flash and secret cookies the POST set, and checks that the secret
+// cookie is cleared there; it returns the page.
+func followSecret(t *testing.T, base string, res *http.Response, c *http.Cookie, hdr ...string) string {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, base+res.Header.Get("Location"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c != nil {
+		req.AddCookie(c)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	secret := false
+	for _, ck := range res.Cookies() {
+		if ck.Name == "hindsight_secret" {
+			secret = true
+			if !ck.HttpOnly || ck.Path != res.Header.Get("Location") || ck.MaxAge <= 0 {
+				t.Errorf("secret cookie %+v: want HttpOnly, limited to %s, short-lived", ck, res.Header.Get("Location"))
+			}
+		}
+		req.AddCookie(&http.Cookie{Name: ck.Name, Value: ck.Value})
+	}
+	if !secret {
+		t.Fatalf("the redirect sets no hindsight_secret cookie")
+	}
+	got, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer got.Body.Close()
+	b, _ := io.ReadAll(got.Body)
+	cleared := false
+	for _, ck := range got.Cookies() {
+		if ck.Name == "hindsight_secret" && ck.MaxAge < 0 {
+			cleared = true
+		}
+	}
+	if !cleared {
+		t.Errorf("GET %s does not clear the secret cookie", res.Header.Get("Location"))
+	}
+	return string(b)
 }

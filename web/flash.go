@@ -84,3 +84,34 @@ func (u *UI) withFlash(w http.ResponseWriter, r *http.Request, p *page) {
 
 // savedAs is the banner after a change that made a new revision.
 func savedAs(rev int) string { return "Saved as revision " + strconv.Itoa(rev) + "." }
+
+// secretCookie carries a secret shown once (a new API token, a new
+// webhook's signing secret) across the redirect after the POST that made
+// it, so reloading the page that shows it does not post the form again
+// (which made a second token or webhook). It is limited to the one page
+// that shows it, lives two minutes and is cleared by that page.
+const secretCookie = "hindsight_secret"
+
+// redirectSecret keeps secret for the page at path and redirects there
+// (303) with the confirmation msg.
+func (u *UI) redirectSecret(w http.ResponseWriter, r *http.Request, path, secret, msg string) {
+	http.SetCookie(w, &http.Cookie{Name: secretCookie, Value: base64.RawURLEncoding.EncodeToString([]byte(secret)),
+		Path: path, MaxAge: 120, HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: u.secure})
+	u.redirectFlash(w, r, path, flashOK, msg)
+}
+
+// takeSecret reads the secret a redirect left for the page at path and
+// clears it, so it shows once ("" when none).
+func (u *UI) takeSecret(w http.ResponseWriter, r *http.Request, path string) string {
+	c, err := r.Cookie(secretCookie)
+	if err != nil || r.Method != http.MethodGet {
+		return ""
+	}
+	http.SetCookie(w, &http.Cookie{Name: secretCookie, Value: "", Path: path, MaxAge: -1, HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: u.secure})
+	b, err := base64.RawURLEncoding.DecodeString(c.Value)
+	if err != nil || !utf8.Valid(b) {
+		return ""
+	}
+	return string(b)
+}

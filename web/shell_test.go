@@ -264,11 +264,20 @@ func TestWebhooksPage(t *testing.T) {
 		}
 	}
 	form := url.Values{"url": {"https://hooks.example.com/b"}, "events": {"incident.published"}, "format": {"json"}, "description": {"<b>#ops</b>"}}
-	st, body, _ = e.do(t, "POST", "/admin/webhooks", form, admin...)
-	if st != http.StatusCreated || !strings.Contains(body, "shown only this once") || !strings.Contains(body, "whsec_") || !strings.Contains(body, "&lt;b&gt;#ops&lt;/b&gt;") {
-		t.Fatalf("create: %d\n%s", st, body)
+	// the POST redirects (a reload must not add a second webhook); the
+	// page shows the secret once
+	res, _ := send(t, "POST", e.srv.URL+"/admin/webhooks", form, nil, admin...)
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/admin/webhooks" {
+		t.Fatalf("create: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	body = followSecret(t, e.srv.URL, res, nil, admin...)
+	if !strings.Contains(body, "Webhook 1: its signing secret") || !strings.Contains(body, "whsec_") || !strings.Contains(body, "Webhook 1 is added.") || !strings.Contains(body, "&lt;b&gt;#ops&lt;/b&gt;") {
+		t.Fatalf("the page after adding a webhook:\n%s", body)
 	}
 	checkShell(t, "POST /admin/webhooks", body)
+	if _, again, _ := e.do(t, "GET", "/admin/webhooks", nil, admin...); strings.Contains(again, "whsec_") {
+		t.Fatalf("the secret is shown a second time:\n%s", again)
+	}
 	st, body, _ = e.do(t, "POST", "/admin/webhooks", url.Values{"url": {"nope"}, "format": {"json"}, "description": {"kept"}}, admin...)
 	if st != http.StatusUnprocessableEntity || !strings.Contains(body, "Not saved: url:") || !strings.Contains(body, `value="kept"`) {
 		t.Fatalf("invalid: %d\n%s", st, body)

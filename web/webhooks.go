@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hindsight-pm/hindsight"
@@ -29,7 +30,14 @@ type webhookForm struct {
 // webhooks is the admin page of outbound webhooks: subscriptions, the
 // add form and the delivery log.
 func (u *UI) webhooks(w http.ResponseWriter, r *http.Request) {
-	u.showWebhooks(w, r, http.StatusOK, page{}, webhooksData{})
+	d := webhooksData{}
+	// the subscription just added: "<id>.<secret>", shown once
+	if id, secret, ok := strings.Cut(u.takeSecret(w, r, "/admin/webhooks"), "."); ok {
+		if n, err := strconv.ParseInt(id, 10, 64); err == nil {
+			d.Created = &hindsight.WebhookSubscription{ID: n, Secret: secret}
+		}
+	}
+	u.showWebhooks(w, r, http.StatusOK, page{}, d)
 }
 
 func (u *UI) showWebhooks(w http.ResponseWriter, r *http.Request, status int, p page, d webhooksData) {
@@ -54,7 +62,8 @@ func (u *UI) showWebhooks(w http.ResponseWriter, r *http.Request, status int, p 
 	u.render(w, r, status, "webhooks", p)
 }
 
-// webhookCreate adds a subscription; the page shows its secret once.
+// webhookCreate adds a subscription and redirects to the page, which
+// shows its secret once.
 func (u *UI) webhookCreate(w http.ResponseWriter, r *http.Request) {
 	if err := u.parseForm(w, r); err != nil {
 		u.fail(w, r, err)
@@ -76,7 +85,8 @@ func (u *UI) webhookCreate(w http.ResponseWriter, r *http.Request) {
 		u.showWebhooks(w, r, http.StatusUnprocessableEntity, page{Error: "Not saved: " + hindsight.ErrorMessage(err)}, webhooksData{Form: form})
 		return
 	}
-	u.showWebhooks(w, r, http.StatusCreated, page{Flash: "Webhook " + strconv.FormatInt(s.ID, 10) + " is added."}, webhooksData{Created: s})
+	id := strconv.FormatInt(s.ID, 10)
+	u.redirectSecret(w, r, "/admin/webhooks", id+"."+s.Secret, "Webhook "+id+" is added.")
 }
 
 // webhookID reads the {id} of the path (404 when it is not a number).

@@ -14,7 +14,7 @@ var AuthEntries = map[string]Entry{
 	"POST /setup":            {OK: http.StatusNotFound, Body: "token=x&email=a%40example.test&password=aaaaaaaaaaaaaa&confirm=aaaaaaaaaaaaaa"},
 	"GET /account":           {OK: http.StatusOK},
 	"POST /account/password": {OK: http.StatusUnprocessableEntity, Body: "current=wrong&password=x"},
-	"POST /account/tokens": {OK: http.StatusCreated, Body: "name=matrix&scope=read&expires_in_days=1",
+	"POST /account/tokens": {OK: http.StatusSeeOther, Body: "name=matrix&scope=read&expires_in_days=1",
 		Override: map[Principal]int{TokenRead: http.StatusForbidden, TokenReadWrite: http.StatusForbidden}}, // tokens cannot create tokens
 	"POST /account/tokens/{id}/revoke": {OK: http.StatusNotFound, Restricted: http.StatusNotFound},
 	"GET /admin/users":                 {OK: http.StatusOK},
