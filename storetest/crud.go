@@ -2,7 +2,9 @@ package storetest
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -472,5 +474,28 @@ func testDeleteIfMatch(t *testing.T, open Opener) {
 		_, err = s.FindIncidentByID(ctx(t), hindsight.SystemViewer, inc.ID)
 		wantCode(t, "get deleted", err, hindsight.ENotFound)
 		wantCode(t, "delete again", s.DeleteIncident(ctx(t), hindsight.IncidentDelete{ID: inc.ID, Base: 2, Purge: purge}), hindsight.ENotFound)
+	}
+	// racing: a save and a delete that both start from revision 1 never
+	// both succeed (the delete would remove a revision its caller never saw)
+	for i := range 10 {
+		inc := mustCreate(t, s, spec{title: fmt.Sprintf("race %d", i), start: "2026-08-04 10:00"}.doc())
+		var wg sync.WaitGroup
+		var saveErr, delErr error
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			_, saveErr = s.UpdateIncident(ctx(t), hindsight.IncidentUpdate{ID: inc.ID, BaseRevision: 1, Doc: spec{title: "saved"}.doc(), Author: "carol"})
+		}()
+		go func() {
+			defer wg.Done()
+			delErr = s.DeleteIncident(ctx(t), hindsight.IncidentDelete{ID: inc.ID, Author: "admin", Base: 1})
+		}()
+		wg.Wait()
+		if saveErr == nil && delErr == nil {
+			t.Fatalf("race %d: a save and a delete from the same revision both succeeded", i)
+		}
+		if saveErr != nil && delErr != nil {
+			t.Fatalf("race %d: both failed: %v; %v", i, saveErr, delErr)
+		}
 	}
 }
