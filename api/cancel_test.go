@@ -59,3 +59,41 @@ func TestLintDeepQuotes(t *testing.T) {
 		t.Fatalf("%d %s", res.status, res.body)
 	}
 }
+
+// TestCreateVisibilityQuery: restricted= and members= of POST
+// /api/v1/incidents; members alone mean restricted, members of a public
+// incident are refused.
+func TestCreateVisibilityQuery(t *testing.T) {
+	e := newEnv(t)
+	as := e.svc.Store().(hindsight.AccountStore)
+	if err := as.CreateUser(t.Context(), &hindsight.User{ID: "usr_sam", Email: "sam@example.com", Role: hindsight.RoleViewer, PasswordHash: "x"}, false, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	body := mustJSON(t, sampleDoc("Visibility"))
+	for _, tc := range []struct {
+		query      string
+		status     int
+		restricted bool
+	}{
+		{"", http.StatusCreated, false},
+		{"?restricted=true", http.StatusCreated, true},
+		{"?restricted=false", http.StatusCreated, false},
+		{"?members=sam@example.com", http.StatusCreated, true},
+		{"?restricted=false&members=sam@example.com", http.StatusUnprocessableEntity, false},
+		{"?restricted=true&members=nobody@example.com", http.StatusUnprocessableEntity, false},
+		{"?restricted=maybe", http.StatusUnprocessableEntity, false},
+	} {
+		res := e.do(req{method: "POST", path: "/api/v1/incidents" + tc.query, header: jsonHeader, body: body, invalid: tc.status != http.StatusCreated})
+		if res.status != tc.status && !(tc.status == http.StatusUnprocessableEntity && res.status == http.StatusBadRequest) {
+			t.Errorf("%q: %d %s", tc.query, res.status, res.body)
+			continue
+		}
+		if res.status == http.StatusCreated {
+			var in hindsight.Incident
+			res.json(t, &in)
+			if in.Restricted != tc.restricted {
+				t.Errorf("%q: restricted %v, want %v", tc.query, in.Restricted, tc.restricted)
+			}
+		}
+	}
+}
