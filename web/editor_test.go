@@ -226,3 +226,25 @@ func inOrder(s string, parts ...string) bool {
 	}
 	return true
 }
+
+// TestNewIncidentTypedStart: the new incident form's start is typed text
+// (no browser picker) read by the same time reader: a 12-hour clock or a
+// zone is stored in UTC.
+func TestNewIncidentTypedStart(t *testing.T) {
+	e := newEnv(t)
+	if page := e.do("GET", "/incidents/new", nil, nil); strings.Contains(page.body, `type="datetime-local"`) {
+		t.Error("the new incident form uses a browser date/time picker")
+	}
+	r := e.do("POST", "/incidents", url.Values{"title": {"Queue backlog"}, "start": {"2026-11-26 9:02 AM EST"}}, nil)
+	if r.code != http.StatusSeeOther {
+		t.Fatalf("create: %d %s", r.code, r.body)
+	}
+	id := strings.TrimSuffix(strings.TrimPrefix(r.hdr.Get("Location"), "/incidents/"), "/edit")
+	in, err := e.svc.Get(context.Background(), app.System, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := in.Doc.Summary.Start.String(); got != "2026-11-26 14:02" {
+		t.Errorf("start %q, want 2026-11-26 14:02 (UTC)", got)
+	}
+}

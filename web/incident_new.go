@@ -21,7 +21,7 @@ type newData struct {
 }
 
 func (u *UI) incidentNew(w http.ResponseWriter, r *http.Request) {
-	d := newData{Severities: hindsight.Severities, Start: u.svc.Now().Format("2006-01-02T15:04"), DefaultRestricted: u.svc.DefaultVisibility()}
+	d := newData{Severities: hindsight.Severities, Start: u.svc.Now().UTC().Format(hindsight.TimeLayout), DefaultRestricted: u.svc.DefaultVisibility()}
 	u.render(w, r, http.StatusOK, "new", page{Title: "New incident", Nav: "new", Data: d})
 }
 
@@ -58,7 +58,7 @@ func (u *UI) incidentCreate(w http.ResponseWriter, r *http.Request) {
 	if s := strings.TrimSpace(d.Start); s != "" {
 		t, ok := hindsight.ParseTime(s)
 		if !ok {
-			d.Fields["summary.start_time"] = "want a UTC date and time, YYYY-MM-DD HH:MM"
+			d.Fields["summary.start_time"] = "want a UTC date and time: 2026-11-26 14:02, 2026-11-26 2:02 PM, or with a zone (2026-11-26 9:02 EST)"
 		}
 		n.Start = t
 	}

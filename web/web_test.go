@@ -146,7 +146,7 @@ func TestPages(t *testing.T) {
 		{"search none", "/incidents?q=zzzznothing", 200, []string{"No postmortem matches"}},
 		{"show", "/incidents/" + id, 200, []string{"Incident Summary", `id="sec-timeline"`, "Figures", "05:05", "Lint findings", `name="to"`, "export.md"}},
 		{"show missing", "/incidents/INC-20990101-001", 404, []string{"404"}},
-		{"new", "/incidents/new", 200, []string{`name="title"`, "Start time (UTC)", `type="datetime-local"`}},
+		{"new", "/incidents/new", 200, []string{`name="title"`, "Start time (UTC)", `id="start" name="start" value="2026-`}},
 		{"edit", "/incidents/" + id + "/edit", 200, []string{`name="revision" value="1"`, `name="tl_time"`, `name="ai_action"`, `type="radio" name="data_loss" value="Yes" checked`, "Time (UTC)"}},
 		{"raw", "/incidents/" + id + "/markdown", 200, []string{`name="markdown"`, "Incident Postmortem: Checkout outage"}},
 		{"history", "/incidents/" + id + "/history", 200, []string{"#1", "hindsight"}},
