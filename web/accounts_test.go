@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/base64"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -239,4 +240,42 @@ func followSecret(t *testing.T, base string, res *http.Response, c *http.Cookie,
 		t.Errorf("GET %s does not clear the secret cookie", res.Header.Get("Location"))
 	}
 	return string(b)
+}
+
+// TestUsersPageMessages: each change on the users page confirms what it
+// did to which account, and a refused one names the account and the
+// change, not only the rule ("The account x is changed." said neither).
+func TestUsersPageMessages(t *testing.T) {
+	e := newStackEnv(t)
+	ed, err := e.s.Auth.FindUser(t.Context(), "ed@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		form   url.Values
+		status int
+		want   string
+	}{
+		{"Role", url.Values{"action": {"role"}, "role": {"viewer"}}, http.StatusSeeOther, "ed@example.com is now viewer."},
+		{"Disable", url.Values{"action": {"disable"}}, http.StatusSeeOther, "ed@example.com is disabled: it cannot sign in"},
+		{"Enable", url.Values{"action": {"enable"}}, http.StatusSeeOther, "ed@example.com is enabled"},
+		{"BadRole", url.Values{"action": {"role"}, "role": {"boss"}}, http.StatusUnprocessableEntity, "Role of ed@example.com not changed: role: want viewer, editor or admin"},
+		{"ShortPassword", url.Values{"action": {"reset"}, "password": {"short"}}, http.StatusUnprocessableEntity, "Password of ed@example.com not reset: password: at least"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res, body := e.do(t, "POST", "/admin/users/"+ed.ID, e.admin, tc.form)
+			msg := body
+			for _, c := range res.Cookies() {
+				if _, v, ok := strings.Cut(c.Value, "."); ok && c.Name == "hindsight_flash" {
+					b, _ := base64.RawURLEncoding.DecodeString(v)
+					msg = string(b)
+				}
+			}
+			if res.StatusCode != tc.status || !strings.Contains(msg, tc.want) {
+				t.Errorf("%v: %d, message %q, want %q", tc.form, res.StatusCode, msg, tc.want)
+			}
+		})
+	}
 }

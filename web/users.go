@@ -78,15 +78,46 @@ func (u *UI) userChange(w http.ResponseWriter, r *http.Request) {
 	changed, err := u.au.ChangeUser(r.Context(), auth.PrincipalFrom(r.Context()).Actor(), r.PathValue("id"), c)
 	if err != nil {
 		if code := hindsight.ErrorCode(err); code == hindsight.EInvalid || code == hindsight.EConflict {
-			u.showUsers(w, r, httpx.Status(code), page{Error: hindsight.ErrorMessage(err)}, auth.NewUser{Role: hindsight.RoleEditor})
+			// say which account and which change, not only the rule
+			u.showUsers(w, r, httpx.Status(code), page{Error: u.userChangeRefused(r, c) + ": " + hindsight.ErrorMessage(err)}, auth.NewUser{Role: hindsight.RoleEditor})
 			return
 		}
 		u.fail(w, r, err)
 		return
 	}
-	msg := "The account " + changed.Email + " is changed."
-	if c.Password != nil {
+	var msg string
+	switch {
+	case c.Password != nil:
 		msg = "The password of " + changed.Email + " is reset: its sessions ended and its API tokens are revoked."
+	case c.Role != nil:
+		msg = changed.Email + " is now " + string(changed.Role) + "."
+	case changed.Disabled:
+		msg = changed.Email + " is disabled: it cannot sign in and its sessions ended."
+	default:
+		msg = changed.Email + " is enabled: it can sign in again."
 	}
 	u.redirectFlash(w, r, "/admin/users", flashOK, msg)
+}
+
+// userChangeRefused names the refused change and its account ("Password of
+// dana@example.com not reset") for the error message of the users page.
+func (u *UI) userChangeRefused(r *http.Request, c auth.Change) string {
+	who := r.PathValue("id")
+	if us, err := u.au.Users(r.Context()); err == nil {
+		for _, x := range us {
+			if x.ID == who {
+				who = x.Email
+			}
+		}
+	}
+	switch {
+	case c.Password != nil:
+		return "Password of " + who + " not reset"
+	case c.Role != nil:
+		return "Role of " + who + " not changed"
+	case c.Disabled != nil && *c.Disabled:
+		return who + " not disabled"
+	default:
+		return who + " not enabled"
+	}
 }
