@@ -128,6 +128,10 @@ func prepare(doc *html.Node) {
 			n.Data, n.DataAtom = "h1", atom.H1
 		case n.DataAtom == atom.A && dom.GetAttributeOr(n, "href", "") == "" && n.FirstChild == nil:
 			remove = append(remove, n)
+		// Notion: a multi-select property is adjacent spans; keep them apart
+		case n.DataAtom == atom.Span && has("selected-value") && n.NextSibling != nil && n.NextSibling.DataAtom == atom.Span &&
+			strings.Contains(dom.GetAttributeOr(n.NextSibling, "class", ""), "selected-value"):
+			n.Parent.InsertBefore(&html.Node{Type: html.TextNode, Data: ", "}, n.NextSibling)
 		case n.DataAtom == atom.Span && len(classes) > 0 && !inTable(n):
 			// (a table's header row is bold in Google Docs: noise there)
 			for _, c := range classes {

@@ -38,6 +38,11 @@ func TestToMarkdown(t *testing.T) {
 			name: "notion to-dos, dates and status dots",
 			html: `<table class="properties"><tr><th>Start Time</th><td><time>@July 2, 2019 1:42 PM (UTC)</time></td></tr><tr><th>Status</th><td><span><div class="status-dot"></div>Published</span></td></tr></table><ul class="to-do-list"><li><div class="checkbox checkbox-on"></div> <span>done @a</span></li></ul><ul class="to-do-list"><li><div class="checkbox checkbox-off"></div> <span>open @b</span></li></ul>`,
 			want: []string{"**Start Time:** July 2, 2019 1:42 PM (UTC)", "**Status:** Published", "- [x] done @a", "- [ ] open @b"},
+		},
+		{
+			name: "notion multi-select",
+			html: `<table class="properties"><tr><th>Services Affected</th><td><span class="selected-value">payments</span><span class="selected-value">square-online</span></td></tr></table>`,
+			want: []string{"**Services Affected:** payments, square-online"},
 			not:  []string{"\\[", "THE END"},
 		},
 		{
