@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"time"
@@ -132,7 +133,7 @@ func (s *Store) unavailable(err error) error {
 // check (/readyz) calls it.
 func (s *Store) WriteProbe(ctx context.Context) error {
 	now := s.now()
-	id := now.UnixNano()
+	id := rand.Int64() // not the time: several servers (or a frozen test clock) probe at once
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO health (id, at, pad) VALUES (?, ?, ?)`), id, s.d.Time(now), make([]byte, probeBytes)); err != nil {
 			return err
