@@ -145,6 +145,8 @@ func TestMetadataShapes(t *testing.T) {
 			want{"Published", "Stripe Infrastructure", "INC-20190710-001", "SEV-1", "2019-07-10 16:35", "", []string{"api"}}},
 		{"unknown keys are fields of their own, non-breaking spaces and hard breaks", "# Outage\n\nCreated: June 24, 2022 10:05 AM\nIncident ID:\u00a0INC-20220621-001  \n**Severity:**\u00a0SEV-1  \nStatus: Published\nOwner: Production Engineering\nTags: bgp, network\n\n## TL;DR\n\nx\n",
 			want{"Published", "Production Engineering", "INC-20220621-001", "SEV-1", "", "", nil}},
+		{"a Summary field written twice at the top stays there as written", "# x\n\nSeverity: SEV-1\nSeverity: SEV-2\nOwner: Ann\n\n## Incident Summary\n\n- **Start Time (UTC):** 2024-02-07 16:50\n",
+			want{"", "Ann", "", "", "2024-02-07 16:50", "", nil}},
 		{"labels in the metadata and again in the summary", "# x\n\n**Severity:** SEV-2\n\n## Incident Summary\n\n- **Severity:** SEV-1\n",
 			want{"", "", "", "SEV-2", "", "", nil}},
 	} {

@@ -16,7 +16,7 @@ func (p *parse) preamble(s *section) {
 	var before []part
 	metaDone, metaClosed, ruleDone := false, false, false
 	atMeta := 0 // blocks of content kept when the metadata was read
-	match := metadataMatcher()
+	match := metadataMatcher(p.movableMetadata(s))
 	seen := map[*fieldSpec]bool{}
 	p.metaSeen = seen
 	titleLine := -1
@@ -109,29 +109,88 @@ func (p *parse) metadataList(s *section, match labelMatcher, list *ast.List, b b
 // metadata's own labels, and the Incident Summary's and Detection &
 // Response's when written as "Label: value" (documents that keep Incident
 // ID, Severity, Start Time... at the top).
-func metadataMatcher() labelMatcher {
+//
+// A Summary or Detection field is read there only when allowed: written
+// once, with a value (see movableMetadata). fmt moves it to its section, so
+// a second or empty one, kept in the metadata, would be read in its place
+// next time.
+func metadataMatcher(allowed map[*fieldSpec]bool) labelMatcher {
 	own := fieldSpecs[hindsight.SecPreamble]
-	var more []*fieldSpec
-	more = append(more, fieldSpecs[hindsight.SecSummary]...)
-	more = append(more, fieldSpecs[hindsight.SecDetection]...)
 	return func(line string) (*fieldSpec, string, bool) {
 		if f, v, ok := matchLabel(own, line); ok {
 			return f, v, true
 		}
-		label, value, _, ok := splitLabel(line)
-		if !ok || strings.TrimSpace(value) == "" {
-			// an empty "Duration:" up here sets nothing: kept as written
-			// (read as the field, its word was lost; FuzzParse)
-			return nil, "", false
-		}
-		n := normLabel(label)
-		for _, f := range more {
-			if f.matches(n) && n != "impact" && n != "detection" {
-				return f, value, true
-			}
+		f, v, ok := matchMovable(line)
+		if ok && allowed[f] {
+			return f, v, true
 		}
 		return nil, "", false
 	}
+}
+
+// matchMovable matches a "Label: value" line (a colon required) naming a
+// Summary or Detection field.
+func matchMovable(line string) (*fieldSpec, string, bool) {
+	label, value, _, ok := splitLabel(line)
+	if !ok || !strings.Contains(strings.TrimSuffix(strings.TrimSpace(line), value), ":") {
+		return nil, "", false
+	}
+	n := normLabel(label)
+	if n == "impact" || n == "detection" {
+		return nil, "", false
+	}
+	for _, key := range []string{hindsight.SecSummary, hindsight.SecDetection} {
+		for _, f := range fieldSpecs[key] {
+			if f.matches(n) {
+				return f, value, true
+			}
+		}
+	}
+	return nil, "", false
+}
+
+// movableMetadata lists the Summary and Detection fields the metadata lines
+// below the title name exactly once, with a value.
+func (p *parse) movableMetadata(s *section) map[*fieldSpec]bool {
+	count := map[*fieldSpec]int{}
+	empty := map[*fieldSpec]bool{}
+	for _, b := range s.blocks {
+		var lines []string
+		switch n := b.node.(type) {
+		case *ast.Paragraph:
+			for l := b.from; l <= b.to; l++ {
+				lines = append(lines, trimBreak(p.src.line(l)))
+			}
+		case *ast.List:
+			for _, it := range p.listItems(n, b.to) {
+				first, _, _ := strings.Cut(it.text, "\n")
+				lines = append(lines, first)
+			}
+		case *ast.HTMLBlock:
+			if h, ok := p.htmlTableOf(b); ok {
+				for _, r := range h.rows {
+					if len(r) == 2 {
+						lines = append(lines, r[0]+": "+strings.ReplaceAll(r[1], "\n", ", "))
+					}
+				}
+			}
+		}
+		for _, l := range lines {
+			if f, v, ok := matchMovable(l); ok {
+				count[f]++
+				if strings.TrimSpace(v) == "" {
+					empty[f] = true
+				}
+			}
+		}
+	}
+	allowed := map[*fieldSpec]bool{}
+	for f, n := range count {
+		if n == 1 && !empty[f] {
+			allowed[f] = true
+		}
+	}
+	return allowed
 }
 
 // column roles of the timeline and action item tables
