@@ -41,7 +41,7 @@ type Placeholder struct {
 
 // Unknown is content that maps to no field.
 type Unknown struct {
-	Kind    string // "section", "field", "column", "content"
+	Kind    string // "section", "field", "column", "content", "nesting" (markers past the nesting bound, read as text)
 	Section string // the section key it stood in ("" for a custom section)
 	Name    string // the heading, label or column name
 	Line    int

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/markdown"
 )
 
 // Rule describes one check.
@@ -859,6 +860,8 @@ func checkUnknown(c *checker) {
 		case "column":
 			f := c.reportAt(field, u.Line, "unknown column %q in section %q; expected the template's columns (kept verbatim)", u.Name, hindsight.SectionHeading(u.Section))
 			f.needle = u.Name
+		case "nesting":
+			c.reportAt("", u.Line, "quotes or lists nested deeper than %d levels: the markers past the %dth level are read as text (kept verbatim); nest less deeply", markdown.MaxNesting, markdown.MaxNesting)
 		}
 	}
 }

@@ -26,6 +26,10 @@ import (
 //     line (TooDeep, PlainHTML).
 const MaxNesting = 32
 
+// maxDeepNotes bounds the lines past the bound that Parse lists in the
+// source map (the linter reports each).
+const maxDeepNotes = 10
+
 // tabWidth is the widest a tab can be (it moves to the next multiple of 4).
 const tabWidth = 4
 

@@ -102,8 +102,12 @@ func (p *parse) run(in []byte) {
 			p.sm.Disabled = append(p.sm.Disabled, strings.ToUpper(id))
 		}
 	}
-	// markers nested past MaxNesting are read as text (limits.go)
-	gmIn, _ = limitBlocks(gmIn)
+	// markers nested past MaxNesting are read as text (limits.go); the
+	// first lines are noted for the linter
+	gmIn, deep := limitBlocks(gmIn)
+	for _, l := range deep[:min(len(deep), maxDeepNotes)] {
+		p.sm.Unknown = append(p.sm.Unknown, hindsight.Unknown{Kind: "nesting", Line: l})
+	}
 	root := blockParser.Parse(text.NewReader(gmIn))
 	blocks := p.topBlocks(root)
 	if front > 0 {
