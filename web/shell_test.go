@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/base64"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -345,6 +346,38 @@ func TestFindingsUsePageLabels(t *testing.T) {
 			if strings.Contains(body, bad) {
 				t.Errorf("%s: a field path %q in a finding", path, bad)
 			}
+		}
+	}
+}
+
+// TestWebhookDisableTwice: two admins with the same page open both press
+// Disable; the webhook stays disabled (the button posts the state it
+// shows, not "flip"), and the second is told it already was.
+func TestWebhookDisableTwice(t *testing.T) {
+	e := newShellEnv(t)
+	admin := []string{"X-User", "ann", "X-Admin", "1"}
+	form := url.Values{"url": {"https://hooks.example.com/b"}, "events": {"incident.published"}, "format": {"json"}}
+	if st, _, _ := e.do(t, "POST", "/admin/webhooks", form, admin...); st != http.StatusSeeOther {
+		t.Fatalf("create: %d", st)
+	}
+	_, page, _ := e.do(t, "GET", "/admin/webhooks", nil, admin...)
+	if !strings.Contains(page, `name="active" value="0"`) {
+		t.Fatalf("the Disable button does not post the state it asks for:\n%s", page)
+	}
+	for i, want := range []string{"Webhook 1 is disabled", "Webhook 1 is already disabled"} {
+		res, _ := send(t, "POST", e.srv.URL+"/admin/webhooks/1/toggle", url.Values{"active": {"0"}}, nil, admin...)
+		if s, err := e.wh.Get(context.Background(), 1); err != nil || s.Active {
+			t.Fatalf("press %d: the webhook is active (%v)", i+1, err)
+		}
+		msg := ""
+		for _, c := range res.Cookies() {
+			if _, v, ok := strings.Cut(c.Value, "."); ok && c.Name == "hindsight_flash" {
+				b, _ := base64.RawURLEncoding.DecodeString(v)
+				msg = string(b)
+			}
+		}
+		if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(msg, want) {
+			t.Errorf("press %d: %d %q, want %q", i+1, res.StatusCode, msg, want)
 		}
 	}
 }

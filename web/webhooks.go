@@ -98,10 +98,15 @@ func webhookID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
-// webhookToggle enables a disabled subscription or disables an active one.
+// webhookToggle sets a subscription active or paused (the state the
+// posted active field names; without it, the other state).
 func (u *UI) webhookToggle(w http.ResponseWriter, r *http.Request) {
 	id, err := webhookID(r)
 	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	if err := u.parseForm(w, r); err != nil {
 		u.fail(w, r, err)
 		return
 	}
@@ -110,7 +115,20 @@ func (u *UI) webhookToggle(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, err)
 		return
 	}
-	if s, err = u.wh.SetActive(r.Context(), id, !s.Active); err != nil {
+	// the page posts the state its button shows (active=0 on "Disable"), so
+	// two admins pressing Disable on the same page do not turn it back on;
+	// without it the state flips
+	want := !s.Active
+	switch r.PostForm.Get("active") {
+	case "0":
+		want = false
+	case "1":
+		want = true
+	}
+	already := ""
+	if want == s.Active {
+		already = "already "
+	} else if s, err = u.wh.SetActive(r.Context(), id, want); err != nil {
 		u.fail(w, r, err)
 		return
 	}
@@ -118,7 +136,7 @@ func (u *UI) webhookToggle(w http.ResponseWriter, r *http.Request) {
 	if s.Active {
 		state = "enabled"
 	}
-	u.redirectFlash(w, r, "/admin/webhooks", flashOK, "Webhook "+strconv.FormatInt(id, 10)+" is "+state+".")
+	u.redirectFlash(w, r, "/admin/webhooks", flashOK, "Webhook "+strconv.FormatInt(id, 10)+" is "+already+state+".")
 }
 
 // webhookDelete removes a subscription and its delivery log.
