@@ -260,17 +260,9 @@ func (a *API) setStatus(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	if _, err := httpx.ContentType(r, false); err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	b, err := a.decoder().ReadBody(w, r)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
+	// a JSON-only route: httpx's one decoder (no Content-Type is JSON)
 	var sc StatusChange
-	if err := a.decoder().Bytes(b, &sc); err != nil {
+	if err := a.decoder().Request(w, r, &sc); err != nil {
 		a.writeError(w, r, err)
 		return
 	}
