@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -11,7 +9,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/hindsight-pm/hindsight/app"
-	"github.com/hindsight-pm/hindsight/markdown"
 )
 
 // TestConflictMergeHistory: two people edit the same revision in two tabs;
@@ -21,15 +18,7 @@ import (
 // print stylesheet hides the controls.
 func TestConflictMergeHistory(t *testing.T) {
 	srv := startServer(t, 0)
-	src, err := os.ReadFile(filepath.Join("..", "examples", "INC-20260704-001-nightly-billing-export-delay.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, _ := markdown.Parse(src)
-	in, err := srv.Svc.Create(context.Background(), app.System, doc, app.CreateOptions{KeepID: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	in := srv.example(t, "INC-20260704-001-nightly-billing-export-delay.md")
 	id := in.ID
 	a := srv.browser(t, dana)
 	// a second browser for the other person

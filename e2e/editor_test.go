@@ -3,17 +3,12 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
-
-	"github.com/hindsight-pm/hindsight/app"
-	"github.com/hindsight-pm/hindsight/markdown"
 )
 
 // TestEditorTimeline: on a real 30-row timeline, typed times are checked
@@ -25,15 +20,7 @@ import (
 // editor-actions-*.png).
 func TestEditorTimeline(t *testing.T) {
 	srv := startServer(t, 0)
-	src, err := os.ReadFile(filepath.Join("..", "examples", "INC-20260312-001-checkout-database-failover.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, _ := markdown.Parse(src)
-	in, err := srv.Svc.Create(context.Background(), app.System, doc, app.CreateOptions{KeepID: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	in := srv.example(t, "INC-20260312-001-checkout-database-failover.md")
 	rows := len(in.Doc.Timeline)
 	b := srv.browser(t, dana)
 	edit := srv.URL + "/incidents/" + in.ID + "/edit"

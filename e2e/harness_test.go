@@ -28,6 +28,7 @@ import (
 	"github.com/hindsight-pm/hindsight/auth"
 	"github.com/hindsight-pm/hindsight/internal/gen"
 	"github.com/hindsight-pm/hindsight/internal/stack"
+	"github.com/hindsight-pm/hindsight/markdown"
 	"github.com/hindsight-pm/hindsight/sqlite"
 )
 
@@ -127,6 +128,21 @@ func startServerWith(t *testing.T, seed int, users bool) *appServer {
 		}
 	}
 	return &appServer{URL: "http://" + ln.Addr().String(), Svc: s.Service, Stack: s}
+}
+
+// example stores the example postmortem examples/<name> under its own ID.
+func (a *appServer) example(t *testing.T, name string) *hindsight.Incident {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join("..", "examples", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, _ := markdown.Parse(src)
+	in, err := a.Svc.Create(context.Background(), app.System, doc, app.CreateOptions{KeepID: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in
 }
 
 // browser opens a headless Chromium tab signed in as email, through the

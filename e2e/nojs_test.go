@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,22 +11,13 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/hindsight-pm/hindsight/app"
-	"github.com/hindsight-pm/hindsight/markdown"
 )
 
 // TestWithoutJavaScript: with scripts off, the pages read and the plain
 // forms work: filters, adding a timeline row, saving, a status change.
 func TestWithoutJavaScript(t *testing.T) {
 	srv := startServer(t, 3)
-	src, err := os.ReadFile(filepath.Join("..", "examples", "INC-20260521-002-partner-api-certificate-expiry.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, _ := markdown.Parse(src)
-	in, err := srv.Svc.Create(context.Background(), app.System, doc, app.CreateOptions{KeepID: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	in := srv.example(t, "INC-20260521-002-partner-api-certificate-expiry.md")
 	b := srv.browser(t, dana)
 	if _, err := chromedp.Call(b.ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
 		t.Fatal(err)
