@@ -1,0 +1,125 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/hindsight-pm/hindsight/app"
+	"github.com/hindsight-pm/hindsight/internal/demo"
+	"github.com/hindsight-pm/hindsight/internal/gen"
+)
+
+// TestQACloseSameItemTwice: two people have the action items page open
+// and both close the same item; the item ends closed, both rows say so,
+// and the second person sees no error text in place of the row.
+func TestQACloseSameItemTwice(t *testing.T) {
+	srv := startServer(t, 0)
+	if _, err := demo.Seed(context.Background(), srv.Svc, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	a := srv.browser(t, dana)
+	b := srv.browser(t, sam)
+	for _, x := range []*tab{a, b} {
+		x.run("tracker", chromedp.Navigate(srv.URL+"/action-items"), chromedp.WaitVisible(chromedp.ID("owners-table")))
+	}
+	first := `document.querySelector("#items tbody tr:first-child")`
+	label := value(a, "first item", chromedp.Evaluate[string](first+`.querySelector("button").getAttribute("aria-label")`))
+	if label != value(b, "first item", chromedp.Evaluate[string](first+`.querySelector("button").getAttribute("aria-label")`)) {
+		t.Fatalf("the two pages list different first items")
+	}
+	incident := label[strings.LastIndex(label, " ")+1:]
+	a.run("A closes", chromedp.Click(chromedp.CSS(`#items tbody tr:first-child button[type=submit]`)),
+		waitJS(first+`.textContent.includes("Reopen")`))
+	afterA, err := srv.Svc.Get(context.Background(), appSystem(), incident)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.run("B closes the same item", chromedp.Click(chromedp.CSS(`#items tbody tr:first-child button[type=submit]`)), chromedp.Sleep(1500*time.Millisecond))
+	row := value(b, "B's row", chromedp.Evaluate[string](first+`.outerHTML`))
+	t.Logf("B's row after the second close: %s", row)
+	b.saveViewport("qa-close-twice")
+	if !strings.Contains(row, "Reopen") || !strings.Contains(row, "<td") {
+		t.Errorf("after the second close the row is not a closed item:\n%s", row)
+	}
+	afterB, err := srv.Svc.Get(context.Background(), appSystem(), incident)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if afterB.Revision != afterA.Revision {
+		t.Errorf("closing a closed item made revision %d (after the first close: %d)", afterB.Revision, afterA.Revision)
+	}
+	a.check()
+	b.check()
+}
+
+// TestQASameSummaryTwoEditors: two people change the same words, one in
+// the form editor and one in the raw Markdown mode, both from revision 1.
+// Whichever saves second gets the merge page showing the other's words,
+// and the first save's words are never lost; the same holds the other way
+// round (raw Markdown second).
+func TestQASameSummaryTwoEditors(t *testing.T) {
+	srv := startServer(t, 0)
+	g := gen.New(7)
+	var ids []string
+	for range 2 {
+		in, err := srv.Svc.Create(context.Background(), app.System, g.Postmortem(), app.CreateOptions{Force: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, in.ID)
+	}
+	a := srv.browser(t, dana)
+	b := srv.browser(t, sam)
+	for i, formSecond := range []bool{true, false} {
+		id := ids[i]
+		first, second := "First words: the queue drained at 14:10 after the rollback.", "Second words: the queue drained only after the cache flush."
+		a.run("A opens the form editor", chromedp.Navigate(srv.URL+"/incidents/"+id+"/edit"), chromedp.WaitVisible(chromedp.ID("executive_summary")))
+		b.run("B opens the raw Markdown", chromedp.Navigate(srv.URL+"/incidents/"+id+"/markdown"), chromedp.WaitVisible(chromedp.ID("md")))
+		setRaw := func(text string) chromedp.Action[chromedp.Void] {
+			return void(chromedp.Evaluate[bool](`(function(t){
+  const md = document.getElementById("md");
+  const next = md.value.replace(/(## Executive Summary\s*\n)([\s\S]*?)(\n## )/, (m, h, body, tail) => h + "\n" + t + "\n" + tail);
+  if (next === md.value) throw new Error("no Executive Summary section");
+  md.value = next;
+  return true;
+})(` + jsString(text) + `)`))
+		}
+		saveForm := func(text string) {
+			a.run("A saves the summary", fill([][2]string{{"#executive_summary", text}}), chromedp.Click(chromedp.ID("save")), chromedp.Sleep(1500*time.Millisecond))
+		}
+		saveRaw := func(text string) {
+			b.run("B saves the raw Markdown", setRaw(text), chromedp.Click(chromedp.CSS(`#raw-editor button[type=submit]`)), chromedp.Sleep(1500*time.Millisecond))
+		}
+		late := a
+		if formSecond {
+			saveRaw(first)
+			saveForm(second)
+		} else {
+			saveForm(first)
+			saveRaw(second)
+			late = b
+		}
+		got, err := srv.Svc.Get(context.Background(), appSystem(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(got.Doc.ExecutiveSummary, "First words") || strings.Contains(got.Doc.ExecutiveSummary, "Second words") {
+			t.Errorf("form second %v: the stale save changed the summary to %q", formSecond, got.Doc.ExecutiveSummary)
+		}
+		if h := value(late, "the late saver's page", chromedp.Evaluate[string](`(document.querySelector("main h1")||{}).textContent||""`)); h != "Merge your edit" {
+			t.Errorf("form second %v: the late save shows %q, want the merge page", formSecond, h)
+		}
+		theirs := value(late, "merge page", chromedp.Evaluate[string](`document.querySelector("main").textContent`))
+		if !strings.Contains(theirs, "First words") {
+			t.Errorf("form second %v: the merge page does not show the first save's words", formSecond)
+		}
+		late.saveViewport(fmt.Sprintf("qa-merge-%v", formSecond))
+	}
+	a.check()
+	b.check()
+}
