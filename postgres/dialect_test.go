@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"os"
+	"strings"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
@@ -49,5 +50,31 @@ func TestIsUniqueViolation(t *testing.T) {
 		if got := (dialect{}).IsUniqueViolation(tc.err); got != tc.want {
 			t.Errorf("%s: IsUniqueViolation(%v) = %v, want %v", tc.name, tc.err, got, tc.want)
 		}
+	}
+}
+
+// TestUnavailable: a write in a read-only transaction (a standby) names
+// the cause; a unique violation is not "unavailable".
+func TestUnavailable(t *testing.T) {
+	u := os.Getenv("HINDSIGHT_TEST_POSTGRES_URL")
+	if u == "" {
+		t.Skip("HINDSIGHT_TEST_POSTGRES_URL is not set")
+	}
+	db, err := sql.Open("pgx", u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	tx, err := db.BeginTx(t.Context(), &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, ro := tx.ExecContext(t.Context(), `CREATE TEMP TABLE never (x int)`)
+	_ = tx.Rollback()
+	if got := (dialect{}).Unavailable(ro); !strings.Contains(got, "25006") {
+		t.Errorf("read-only transaction: Unavailable(%v) = %q", ro, got)
+	}
+	if got := (dialect{}).Unavailable(errors.New("SQLSTATE 53100")); got != "" {
+		t.Errorf("a message is not a code: %q", got)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"database/sql"
 	"errors"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -36,6 +38,47 @@ INSERT INTO t VALUES (1, 'a@example.com', 'a')`); err != nil {
 	for _, tc := range tests {
 		if got := (dialect{}).IsUniqueViolation(tc.err); got != tc.want {
 			t.Errorf("%s: IsUniqueViolation(%v) = %v, want %v", tc.name, tc.err, got, tc.want)
+		}
+	}
+}
+
+// TestUnavailable: a write refused for lack of space or a read-only
+// database names the cause; other errors are not "unavailable".
+func TestUnavailable(t *testing.T) {
+	db, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "u.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	if _, err := db.Exec(`CREATE TABLE t (b BLOB)`); err != nil {
+		t.Fatal(err)
+	}
+	var pages int
+	if err := db.QueryRow(`PRAGMA page_count`).Scan(&pages); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`PRAGMA max_page_count = ` + strconv.Itoa(pages)); err != nil {
+		t.Fatal(err)
+	}
+	_, full := db.Exec(`INSERT INTO t VALUES (zeroblob(100000))`)
+	if _, err := db.Exec(`PRAGMA max_page_count = 1000000; PRAGMA query_only = 1`); err != nil {
+		t.Fatal(err)
+	}
+	_, ro := db.Exec(`INSERT INTO t VALUES (x'00')`)
+	_, syntax := db.Exec(`INSERT INTO`)
+	for _, tc := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"Full", full, "SQLITE_FULL"},
+		{"ReadOnly", ro, "SQLITE_READONLY"},
+		{"Syntax", syntax, ""},
+		{"Nil", nil, ""},
+	} {
+		if got := (dialect{}).Unavailable(tc.err); !strings.Contains(got, tc.want) || (tc.want == "") != (got == "") {
+			t.Errorf("%s: Unavailable(%v) = %q, want %q", tc.name, tc.err, got, tc.want)
 		}
 	}
 }
