@@ -118,6 +118,11 @@ func TestQASameSummaryTwoEditors(t *testing.T) {
 		if !strings.Contains(theirs, "First words") {
 			t.Errorf("form second %v: the merge page does not show the first save's words", formSecond)
 		}
+		// the two diffs side by side start level (section + section's top
+		// margin pushed the second one down)
+		if off := value(late, "diff panels", chromedp.Evaluate[float64](`(function(){ const p = document.querySelectorAll(".conflict > .panel"); return p.length === 2 ? Math.abs(p[0].getBoundingClientRect().top - p[1].getBoundingClientRect().top) : -1; })()`)); off != 0 {
+			t.Errorf("form second %v: the merge page's two diff panels are %v px apart vertically (-1: not two panels)", formSecond, off)
+		}
 		late.saveViewport(fmt.Sprintf("qa-merge-%v", formSecond))
 	}
 	a.check()

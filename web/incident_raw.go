@@ -112,9 +112,20 @@ func (u *UI) conflict(w http.ResponseWriter, r *http.Request, id string, base in
 		u.fail(w, r, err)
 		return
 	}
-	d := conflictData{ID: cur.ID, Title: cur.Doc.Title, Message: hindsight.ErrorMessage(cerr), Base: base, Current: cur.Revision,
+	d := conflictData{ID: cur.ID, Title: cur.Doc.Title, Message: savedBy(cur, cerr), Base: base, Current: cur.Revision,
 		Theirs: diffLines(fmt.Sprintf("revision %d (yours started here)", base), fmt.Sprintf("revision %d (saved since)", cur.Revision), rev.Markdown, cur.Markdown),
 		Mine:   diffLines(fmt.Sprintf("revision %d", base), "your edit", rev.Markdown, mine),
 		MyText: string(mine), CurText: string(cur.Markdown), SaveNote: msg}
 	u.render(w, r, http.StatusConflict, "conflict", page{Title: "Edit conflict on " + cur.ID, Error: "Not saved: someone else saved this postmortem while you were editing.", Data: d})
+}
+
+// savedBy says who saved the revision a stale save ran into, and when
+// ("Revision 2 was saved by dana@example.com at 2026-12-06 13:11 UTC."),
+// for the merge page; the store's error text ("reload it and apply your
+// changes again") contradicted the page's offer to merge.
+func savedBy(cur *hindsight.Incident, cerr error) string {
+	if cur.UpdatedBy == "" || cur.UpdatedAt.IsZero() {
+		return hindsight.ErrorMessage(cerr)
+	}
+	return fmt.Sprintf("Revision %d was saved by %s at %s UTC.", cur.Revision, cur.UpdatedBy, cur.UpdatedAt.UTC().Format("2006-01-02 15:04"))
 }

@@ -296,6 +296,11 @@ func TestCreateEditSaveFlow(t *testing.T) {
 		t.Fatalf("conflict: %d", r.code)
 	}
 	checkHTML(t, "conflict", r.body)
+	// who saved in between, not the store's "reload it and apply your
+	// changes again", which contradicts the page's offer to merge
+	if !strings.Contains(r.body, "Revision 2 was saved by ") || strings.Contains(r.body, "reload it") {
+		t.Errorf("the merge page does not say who saved revision 2, or tells to reload:\n%s", r.body)
+	}
 	if in2, _ := e.svc.Get(context.Background(), app.System, id); in2.Revision != 2 {
 		t.Fatal("a stale save overwrote")
 	}
