@@ -120,7 +120,81 @@ func (p *parse) run(in []byte) {
 	for _, s := range secs {
 		p.section(s)
 	}
+	if front > 0 {
+		p.frontMatter(in[:front])
+	}
 	p.resolveTimes()
+}
+
+// frontMatter fills the fields the document's body leaves unset from its
+// front matter ("severity: SEV-1", "incident_id: ...", "services: [a, b]"),
+// as static sites and Notion exports keep metadata there. The front matter
+// itself is kept verbatim, so a field the body sets is never read from it
+// (the body wins; fmt writes the value in its section and the front matter
+// as it was, which reads back the same).
+func (p *parse) frontMatter(b []byte) {
+	body := bytes.TrimPrefix(b, []byte("---\n"))
+	if i := bytes.LastIndex(body, []byte("\n---")); i >= 0 {
+		body = body[:i]
+	} else if i := bytes.LastIndex(body, []byte("\n...")); i >= 0 {
+		body = body[:i]
+	}
+	var doc yaml.Node
+	if !yamlMapping(body) || yaml.Unmarshal(body, &doc) != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return
+	}
+	m := doc.Content[0]
+	specs := append(append(append([]*fieldSpec{}, fieldSpecs[hindsight.SecPreamble]...), fieldSpecs[hindsight.SecSummary]...), fieldSpecs[hindsight.SecDetection]...)
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i], m.Content[i+1]
+		var value string
+		switch v.Kind {
+		case yaml.ScalarNode:
+			value = v.Value
+		case yaml.SequenceNode:
+			var parts []string
+			for _, c := range v.Content {
+				if c.Kind != yaml.ScalarNode {
+					parts = nil
+					break
+				}
+				parts = append(parts, c.Value)
+			}
+			value = strings.Join(parts, ", ")
+		}
+		value = strings.TrimSpace(value)
+		if value == "" || strings.ContainsAny(value, "\n\r") {
+			continue
+		}
+		n := normLabel(k.Value)
+		if n == "title" && p.doc.Title == "" && p.sm.Lines["title"] == 0 {
+			p.doc.Title = value
+			p.at("title", 1+k.Line-1)
+			continue
+		}
+		for _, f := range specs {
+			if !f.matches(n) || n == "impact" || n == "detection" {
+				continue
+			}
+			// the paths the field sets, learnt on a scratch model: read only
+			// where the body set none of them
+			v := fieldVal{text: value, line: k.Line} // k.Line is 1-based, below the first "---"
+			scratch := *p
+			scratch.doc = &hindsight.Postmortem{}
+			scratch.sm = &hindsight.SourceMap{Lines: map[string]int{}}
+			f.set(&scratch, v)
+			set := len(scratch.sm.Lines) == 0
+			for path := range scratch.sm.Lines {
+				if _, ok := p.sm.Lines[path]; ok {
+					set = true
+				}
+			}
+			if !set {
+				f.set(p, v)
+			}
+			break
+		}
+	}
 }
 
 func disableComments(in []byte) [][][]byte {

@@ -383,3 +383,20 @@ func TestMoreShapes(t *testing.T) {
 		roundTrip(t, src)
 	})
 }
+
+func TestFrontMatterMetadata(t *testing.T) {
+	src := "---\ntitle: \"Heroku platform outage\"\nincident_id: INC-20250610-001\nseverity: SEV-1\nstatus: Published\nowner: Platform Reliability\nstart: 2025-06-10T06:00:00Z\nservices:\n  - dynos\n  - heroku-status\n---\n\n# Heroku platform outage\n\n## Incident Summary\n\n- **Severity:** SEV-2\n"
+	doc, _ := Parse([]byte(src))
+	s := doc.Summary
+	if s.IncidentID != "INC-20250610-001" || doc.Owner != "Platform Reliability" || doc.Status != hindsight.StatusPublished || s.Start.String() != "2025-06-10 06:00" ||
+		len(s.Services) != 2 || s.Services[1].Name != "heroku-status" {
+		t.Errorf("front matter not read: %+v owner %q status %q", s, doc.Owner, doc.Status)
+	}
+	if s.Severity != hindsight.Sev2 {
+		t.Errorf("the body's severity must win over the front matter's: %q", s.Severity)
+	}
+	if !strings.Contains(doc.Extras[hindsight.SecPreamble].Before, "severity: SEV-1") {
+		t.Errorf("front matter not kept verbatim: %+v", doc.Extras[hindsight.SecPreamble])
+	}
+	roundTrip(t, src)
+}
