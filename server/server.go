@@ -2,8 +2,10 @@
 // pages, the JSON API and the health checks, every entry an httpx.Route
 // with its access level) on one net/http.ServeMux, the middleware every
 // request passes (request log, security headers, panic recovery,
-// cross-origin protection against CSRF, body limit, access check), the http.Server with its timeouts, and a
-// graceful shutdown that finishes the requests in flight.
+// the one cross-origin protection against CSRF, body limit; the access
+// check is auth.Auth.Protect's, around each route), the http.Server with
+// its timeouts, and a graceful shutdown that finishes the requests in
+// flight.
 package server
 
 import (
