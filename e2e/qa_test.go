@@ -128,3 +128,45 @@ func TestQASameSummaryTwoEditors(t *testing.T) {
 	a.check()
 	b.check()
 }
+
+// TestQAIDsAndDatesDoNotWrap: on every page that lists incidents or
+// items, at 1280 and 390 px, no incident ID, item ID or date breaks
+// across lines (the related incidents page at 390 px broke IDs).
+func TestQAIDsAndDatesDoNotWrap(t *testing.T) {
+	ctx := context.Background()
+	srv := startServer(t, 0)
+	if _, err := demo.Seed(ctx, srv.Svc, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	ps, err := demo.Postmortems(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := srv.browser(t, admin)
+	var pages []string
+	for _, p := range ps[:3] {
+		id := p.Summary.IncidentID
+		pages = append(pages, "/incidents/"+id, "/incidents/"+id+"/related", "/incidents/"+id+"/history")
+	}
+	pages = append(pages, "/incidents", "/incidents?q=failover", "/action-items", "/admin/audit", "/account", "/admin/users")
+	scan := `(function(){
+  const out = [], re = /^(INC-\d{8}-\d{3}|\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?|AI-\d+)$/;
+  for (const el of document.querySelectorAll("main td, main th, main .mono, main time, main dd, main li a")) {
+    for (const n of el.childNodes) {
+      if (n.nodeType !== 3 || !re.test(n.textContent.trim())) continue;
+      const r = document.createRange(); r.selectNodeContents(n);
+      if (new Set([...r.getClientRects()].filter(x => x.width > 0).map(x => Math.round(x.top))).size > 1) out.push(n.textContent.trim());
+    }
+  }
+  return out.join(", ");
+})()`
+	for _, w := range []int64{1280, 390} {
+		for _, p := range pages {
+			b.run("open "+p, chromedp.EmulateViewport(w, 900), chromedp.Navigate(srv.URL+p), chromedp.WaitVisible(chromedp.CSS("main h1")))
+			if got := value(b, "scan "+p, chromedp.Evaluate[string](scan)); got != "" {
+				t.Errorf("%d px %s: these IDs or dates wrap: %s", w, p, got)
+			}
+		}
+	}
+	b.check()
+}
