@@ -244,7 +244,14 @@ func (p *parse) time(v fieldVal, path string) hindsight.Time {
 	if !ok {
 		return hindsight.Time{}
 	}
-	return p.readTime(stripEmphasis(s), path, v.line, p.contextFor(p.labelOf(v.line)))
+	u := stripEmphasis(s)
+	t := p.readTime(u, path, v.line, p.contextFor(p.labelOf(v.line)))
+	if !t.IsSet() && t.Text == u && u != stripMarks(s) {
+		// not a time: kept as written, escapes and all (unescaped, it
+		// would read differently the next time)
+		t.Text = stripMarks(s)
+	}
+	return t
 }
 
 func (p *parse) duration(v fieldVal, path string) hindsight.Duration {

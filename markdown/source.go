@@ -206,8 +206,12 @@ func normLabel(s string) string {
 
 // stripEmphasis removes emphasis or code markers that wrap a whole value
 // ("**SEV-1**", "`P0`", "_No_").
-func stripEmphasis(s string) string {
-	s = strings.TrimSpace(unescapeValue(s))
+func stripEmphasis(s string) string { return stripMarks(unescapeValue(s)) }
+
+// stripMarks removes the emphasis or code markers that wrap a whole value,
+// keeping its backslash escapes.
+func stripMarks(s string) string {
+	s = strings.TrimSpace(s)
 	for {
 		changed := false
 		for _, m := range []string{"**", "__", "*", "_", "`"} {
