@@ -279,3 +279,17 @@ func TestUsersPageMessages(t *testing.T) {
 		})
 	}
 }
+
+// TestAccessMemberError: a member that names no account is reported as the
+// form shows it (Members: “nobody@example.com” ...), not as the API's
+// zero-based field path members[1].
+func TestAccessMemberError(t *testing.T) {
+	e := newStackEnv(t)
+	res, body := e.do(t, "POST", "/incidents/"+e.incident+"/access", e.admin, url.Values{"restricted": {"1"}, "members": {"ed@example.com\nnobody@example.com"}})
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Members: “nobody@example.com” names no active account") || strings.Contains(body, "members[") {
+		t.Fatalf("a bad member: %d\n%s", res.StatusCode, body)
+	}
+	if !strings.Contains(body, "nobody@example.com</textarea>") {
+		t.Errorf("the members posted are not shown again")
+	}
+}

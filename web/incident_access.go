@@ -1,8 +1,10 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/hindsight-pm/hindsight"
@@ -53,7 +55,7 @@ func (u *UI) incidentAccessSet(w http.ResponseWriter, r *http.Request) {
 			u.fail(w, r, gerr)
 			return
 		}
-		u.render(w, r, http.StatusUnprocessableEntity, "access", page{Title: "Visibility of " + id, Error: hindsight.ErrorMessage(err),
+		u.render(w, r, http.StatusUnprocessableEntity, "access", page{Title: "Visibility of " + id, Error: memberError(err, members),
 			Data: accessData{In: cur, Members: r.PostFormValue("members")}})
 		return
 	}
@@ -62,4 +64,23 @@ func (u *UI) incidentAccessSet(w http.ResponseWriter, r *http.Request) {
 		msg = "Restricted to its members and admins."
 	}
 	u.redirectFlash(w, r, "/incidents/"+url.PathEscape(id), flashOK, msg)
+}
+
+// memberError names a refused member the way the page shows it (Members:
+// “nobody@example.com” ...) instead of the API's field path members[1],
+// which counts from zero and does not match the form's lines.
+func memberError(err error, members []string) string {
+	var he *hindsight.Error
+	if errors.As(err, &he) {
+		for _, f := range he.Fields {
+			n, ok := strings.CutPrefix(f.Field, "members[")
+			if !ok {
+				continue
+			}
+			if i, cerr := strconv.Atoi(strings.TrimSuffix(n, "]")); cerr == nil && i >= 0 && i < len(members) {
+				return "Members: “" + strings.TrimSpace(members[i]) + "” " + f.Message + "."
+			}
+		}
+	}
+	return hindsight.ErrorMessage(err)
 }
