@@ -332,6 +332,10 @@ func (a *API) lint(w http.ResponseWriter, r *http.Request) {
 	if md != nil {
 		fs = a.svc.LintSource("", md)
 	} else {
+		if err := a.svc.CheckSize(doc); err != nil {
+			a.writeError(w, r, err) // the JSON form of a document a save would refuse
+			return
+		}
 		fs = a.svc.Lint(doc, sm)
 	}
 	if err := app.Alive(r.Context()); err != nil {

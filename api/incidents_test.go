@@ -182,6 +182,9 @@ func TestRequestErrors(t *testing.T) {
 	id := in.ID
 	doc := mustJSON(t, sampleDoc("Errors"))
 	big := `{"title":"` + strings.Repeat("x", api.DefaultMaxBodyBytes) + `"}`
+	// under the body limit, over the document limit once rendered: lint
+	// refuses what a save would refuse
+	docTooBig := `{"title":"x","executive_summary":"` + strings.Repeat("x", hindsight.DefaultMaxDocBytes+1) + `"}`
 	deep := strings.Repeat(`{"extras":`, 40) + "null" + strings.Repeat("}", 40)
 	tests := []struct {
 		name   string
@@ -203,6 +206,7 @@ func TestRequestErrors(t *testing.T) {
 		{"invalid UTF-8 Markdown", req{method: "POST", path: "/api/v1/lint", header: mdHeader, body: "# Incident Postmortem: \xff", invalid: true}, 400, "bad_request", "", "UTF-8"},
 		{"too deep", req{method: "POST", path: "/api/v1/incidents", header: jsonHeader, body: deep, invalid: true}, 400, "bad_request", "", "deeper than"},
 		{"too large", req{method: "POST", path: "/api/v1/lint", header: jsonHeader, body: big, invalid: true}, 413, "too_large", "", "limit"},
+		{"lint JSON over the document limit", req{method: "POST", path: "/api/v1/lint", header: jsonHeader, body: docTooBig, invalid: true}, 413, "too_large", "", "as Markdown"},
 		{"no content type", req{method: "POST", path: "/api/v1/incidents", body: doc, invalid: true}, 415, "unsupported", "", "Content-Type is missing"},
 		{"form content type", req{method: "POST", path: "/api/v1/incidents", header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, body: "title=x", invalid: true}, 415, "unsupported", "", "not supported"},
 		{"latin-1", req{method: "POST", path: "/api/v1/incidents", header: map[string]string{"Content-Type": "application/json; charset=iso-8859-1"}, body: doc, invalid: true}, 415, "unsupported", "", "UTF-8"},
@@ -225,7 +229,8 @@ func TestRequestErrors(t *testing.T) {
 		{"list bad date", req{method: "GET", path: "/api/v1/incidents?from=someday"}, 400, "bad_request", "from", "date"},
 		{"list bad to", req{method: "GET", path: "/api/v1/incidents?to=2026-11-05T10:00Z"}, 400, "bad_request", "to", "inclusive"},
 		{"list before and to", req{method: "GET", path: "/api/v1/incidents?before=2026-11-05&to=2026-11-06"}, 400, "bad_request", "to", "not both"},
-		{"list bad cursor", req{method: "GET", path: "/api/v1/incidents?cursor=zzz"}, 422, "invalid", "", "cursor"},
+		{"list bad cursor", req{method: "GET", path: "/api/v1/incidents?cursor=zzz"}, 400, "bad_request", "cursor", "cursor"},
+		{"search bad cursor", req{method: "GET", path: "/api/v1/search?q=x&cursor=!!!"}, 400, "bad_request", "cursor", "cursor"},
 		{"search without q", req{method: "GET", path: "/api/v1/search", invalid: true}, 400, "bad_request", "q", "required"},
 		{"action items bad priority", req{method: "GET", path: "/api/v1/action-items?priority=urgent"}, 400, "bad_request", "priority", "urgent"},
 		{"action items bad overdue", req{method: "GET", path: "/api/v1/action-items?overdue=maybe", invalid: true}, 400, "bad_request", "overdue", "true or false"},

@@ -413,6 +413,10 @@ func (s *Service) LintSource(path string, md []byte) []lint.Finding {
 	return lint.Source(path, md, s.lint, lint.Options{Today: s.Now()})
 }
 
+// CheckSize refuses (413 too_large) a postmortem whose canonical Markdown is
+// over the document limit: what a save would refuse, lint refuses too.
+func (s *Service) CheckSize(p *hindsight.Postmortem) error { return s.checkSize(p) }
+
 func (s *Service) checkSize(p *hindsight.Postmortem) error {
 	if n := len(markdown.Render(p)); n > s.maxDoc {
 		return hindsight.Errorf(hindsight.ETooLarge, "document is %d bytes as Markdown; the limit is %d", n, s.maxDoc)
