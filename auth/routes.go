@@ -64,7 +64,12 @@ func (a *Auth) apiMe(w http.ResponseWriter, r *http.Request) {
 func (a *Auth) apiTokens(w http.ResponseWriter, r *http.Request) {
 	p := PrincipalFrom(r.Context())
 	owner := p.User.ID
-	if p.Level >= httpx.Admin && r.URL.Query().Get("all") == "true" {
+	all := r.URL.Query().Get("all")
+	if all != "" && all != "true" && all != "false" {
+		a.apiFail(w, r, httpx.BadParam("all", "want true or false"))
+		return
+	}
+	if p.Level >= httpx.Admin && all == "true" {
 		owner = ""
 	}
 	ts, err := a.store.FindTokens(r.Context(), owner)

@@ -2,6 +2,7 @@ package followup
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"github.com/hindsight-pm/hindsight"
 	"github.com/hindsight-pm/hindsight/app"
 	"github.com/hindsight-pm/hindsight/insights"
+	"github.com/hindsight-pm/hindsight/internal/httpx"
 )
 
 // ItemQuery reads the tracker's query parameters with this handler's
@@ -136,6 +138,9 @@ func (h *Handler) Related(ctx context.Context, v hindsight.Viewer, id string, q 
 
 func (h *Handler) apiInsights(w http.ResponseWriter, r *http.Request) {
 	in, q, err := h.insights(r)
+	if err == nil {
+		err = formatParam(q)
+	}
 	if err != nil {
 		h.writeJSONError(w, r, err)
 		return
@@ -151,6 +156,9 @@ func (h *Handler) apiInsights(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) apiTracker(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	x, err := h.ItemQuery(q)
+	if err == nil {
+		err = formatParam(q)
+	}
 	if err != nil {
 		h.writeJSONError(w, r, err)
 		return
@@ -188,4 +196,14 @@ func (h *Handler) apiRelated(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, map[string]any{"incident_id": d.ID, "related": d.Related, "recurrences": d.Recurrences})
+}
+
+// formatParam refuses a format other than json (the default) and csv: a
+// bad query parameter is 400, never silently JSON.
+func formatParam(q url.Values) error {
+	switch q.Get("format") {
+	case "", "json", "csv":
+		return nil
+	}
+	return httpx.BadParam("format", fmt.Sprintf("%q is not a format: want json or csv", q.Get("format")))
 }

@@ -325,7 +325,7 @@ func testBadInput(t *testing.T, open Opener) {
 		{"BadCursor", func() error {
 			_, err := s.FindIncidents(ctx(t), hindsight.SystemViewer, hindsight.IncidentFilter{Cursor: "not a cursor!"})
 			return err
-		}, hindsight.EInvalid},
+		}, hindsight.EMalformed}, // a query parameter that cannot be read
 		{"BadSort", func() error {
 			_, err := s.FindIncidents(ctx(t), hindsight.SystemViewer, hindsight.IncidentFilter{Sort: "title; DROP"})
 			return err

@@ -620,7 +620,10 @@ func decodeCursor(s string, v any) error {
 		err = json.Unmarshal(b, v)
 	}
 	if err != nil {
-		return hindsight.Errorf(hindsight.EInvalid, "cursor %q is not valid: pass the next cursor of a previous page", s)
+		// a query parameter that cannot be read: 400 bad_request naming
+		// it, like every other bad query parameter
+		msg := fmt.Sprintf("%q is not valid: pass the next cursor of a previous page", s)
+		return &hindsight.Error{Code: hindsight.EMalformed, Message: "cursor: " + msg, Fields: []hindsight.FieldError{{Field: "cursor", Message: msg}}}
 	}
 	return nil
 }

@@ -384,6 +384,19 @@ func TestSameMistakeSameAnswer(t *testing.T) {
 			check(t, call{method: "GET", path: p + sep + "limit=abc"}, 400, httpx.CodeBadRequest, "limit")
 		})
 	}
+	// other parameters, read by the route or by the store: never ignored,
+	// never 422
+	for _, c := range []struct{ path, field string }{
+		{"/api/v1/incidents?cursor=!!!", "cursor"},
+		{"/api/v1/search?q=x&cursor=!!!", "cursor"},
+		{"/api/v1/tokens?all=abc", "all"},
+		{"/api/v1/insights?format=xml", "format"},
+		{"/api/v1/action-items/tracker?format=xml", "format"},
+	} {
+		t.Run("param "+c.path, func(t *testing.T) {
+			check(t, call{method: "GET", path: c.path}, 400, httpx.CodeBadRequest, c.field)
+		})
+	}
 }
 
 // TestWrongMethodEverywhere: a known /api/v1 path with another method is a
