@@ -84,7 +84,7 @@ func TestAccountPagesInShell(t *testing.T) {
 		{"SignInOpenRedirect", "/login?next=%2F%09%2Fevil.example", nil, 200, []string{`name="next" value="/"`}},
 		{"SetupUsed", "/setup?token=nope", nil, 404, []string{"This setup link is not valid", `href="/login"`}},
 		{"Account", "/account", e.editor, 200, []string{"ed@example.com", "API tokens", `aria-current="page">ed@example.com</a>`}},
-		{"Users", "/admin/users", e.admin, 200, []string{"ann@example.com", "ed@example.com", "Add an account", `aria-current="page">Users</a>`}},
+		{"Users", "/admin/users", e.admin, 200, []string{"ann@example.com", "ed@example.com", "Add a user", `aria-current="page">Users</a>`}},
 		{"Audit", "/admin/audit", e.admin, 200, []string{"Audit log", `aria-current="page">Audit log</a>`}},
 		{"AuditBadFilter", "/admin/audit?since=yesterday", e.admin, 422, []string{"since: want a date", `id="au-since"`}},
 		{"Access", "/incidents/" + e.incident + "/access", e.editor, 200, []string{"Restricted incidents are visible only", "Accounts &lt;incident&gt;"}},
@@ -262,6 +262,21 @@ func TestUsersPageMessages(t *testing.T) {
 		{"Enable", url.Values{"action": {"enable"}}, http.StatusSeeOther, "ed@example.com is enabled"},
 		{"BadRole", url.Values{"action": {"role"}, "role": {"boss"}}, http.StatusUnprocessableEntity, "Role of ed@example.com not changed: role: want viewer, editor or admin"},
 		{"ShortPassword", url.Values{"action": {"reset"}, "password": {"short"}}, http.StatusUnprocessableEntity, "Password of ed@example.com not reset: password: at least"},
+	}
+	// the page is "Users": its add form and message say user, not account
+	res, body := e.do(t, "POST", "/admin/users", e.admin, url.Values{"email": {"zoe@example.com"}, "role": {"viewer"}, "password": {"a long enough passphrase 9"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("add: %d\n%s", res.StatusCode, body)
+	}
+	for _, c := range res.Cookies() {
+		if _, v, ok := strings.Cut(c.Value, "."); ok && c.Name == "hindsight_flash" {
+			if b, _ := base64.RawURLEncoding.DecodeString(v); string(b) != "zoe@example.com is added as viewer: they can sign in now." {
+				t.Errorf("add message %q", b)
+			}
+		}
+	}
+	if _, page := e.do(t, "GET", "/admin/users", e.admin, nil); !strings.Contains(page, ">Add a user</h2>") || !strings.Contains(page, ">Add user</button>") || strings.Contains(page, "Add an account") || strings.Contains(page, "Add account") {
+		t.Errorf("the users page mixes user and account:\n%s", page)
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

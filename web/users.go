@@ -48,7 +48,7 @@ func (u *UI) userAdd(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, err)
 		return
 	}
-	u.redirectFlash(w, r, "/admin/users", flashOK, "The account "+n.Email+" is added.")
+	u.redirectFlash(w, r, "/admin/users", flashOK, n.Email+" is added as "+string(n.Role)+": they can sign in now.")
 }
 
 // userChange changes an account's role, disables or enables it, or resets
