@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/hindsight-pm/hindsight/app"
@@ -165,6 +166,43 @@ func TestQAIDsAndDatesDoNotWrap(t *testing.T) {
 			b.run("open "+p, chromedp.EmulateViewport(w, 900), chromedp.Navigate(srv.URL+p), chromedp.WaitVisible(chromedp.CSS("main h1")))
 			if got := value(b, "scan "+p, chromedp.Evaluate[string](scan)); got != "" {
 				t.Errorf("%d px %s: these IDs or dates wrap: %s", w, p, got)
+			}
+		}
+	}
+	b.check()
+}
+
+// TestQABadgeContrast: severity badges, status chips, state badges and
+// alerts read at WCAG AA (4.5:1) in the light and dark schemes (SEV-3 was
+// 3.9:1 and the green of Published and active 4.4:1 in light).
+func TestQABadgeContrast(t *testing.T) {
+	ctx := context.Background()
+	srv := startServer(t, 0)
+	if _, err := demo.Seed(ctx, srv.Svc, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	b := srv.browser(t, admin)
+	check := `(function(){
+  function rgb(s) { const m = s.match(/^rgba?\(([^)]*)\)$/); if (!m) return null; const v = m[1].split(/[ ,\/]+/).filter(Boolean).map(Number); if (v.length === 3) v.push(1); return v; }
+  function lum(c) { const a = c.slice(0, 3).map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }); return 0.2126 * a[0] + 0.7152 * a[1] + 0.0722 * a[2]; }
+  function bg(e) { for (; e; e = e.parentElement) { const c = rgb(getComputedStyle(e).backgroundColor); if (c && c[3] > 0.5) return c; } return null; }
+  const out = new Set();
+  for (const e of document.querySelectorAll("main .sev, main .chip, main .badge, main .alert")) {
+    const f = rgb(getComputedStyle(e).color), k = bg(e);
+    if (!f || !k) continue;
+    const x = lum(f), y = lum(k), cr = (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05);
+    if (cr < 4.5) out.add(e.className + " '" + e.textContent.trim().slice(0, 20) + "' " + cr.toFixed(2) + ":1");
+  }
+  return [...out].join("; ");
+})()`
+	for _, scheme := range []string{"light", "dark"} {
+		if _, err := chromedp.Call(b.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}}); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{"/incidents", "/action-items", "/admin/users", "/account"} {
+			b.run("open "+p, chromedp.Navigate(srv.URL+p), chromedp.WaitVisible(chromedp.CSS("main h1")))
+			if got := value(b, "contrast "+p, chromedp.Evaluate[string](check)); got != "" {
+				t.Errorf("%s %s: below 4.5:1: %s", scheme, p, got)
 			}
 		}
 	}
