@@ -208,3 +208,24 @@ func TestQABadgeContrast(t *testing.T) {
 	}
 	b.check()
 }
+
+// TestQAStatusKeepsFocus: changing the status from the keyboard keeps the
+// focus in the status box (on its "Saved as revision N." message), not on
+// the page's body, where the swap used to leave it.
+func TestQAStatusKeepsFocus(t *testing.T) {
+	srv := startServer(t, 1)
+	in, err := srv.Svc.Create(context.Background(), app.System, gen.New(3).Postmortem(), app.CreateOptions{Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := srv.browser(t, dana)
+	b.run("incident", chromedp.Navigate(srv.URL+"/incidents/"+in.ID), chromedp.WaitVisible(chromedp.CSS("#status-box form button")),
+		void(chromedp.Evaluate[bool](`document.querySelector("#status-box form button").focus(); true`)))
+	rev := in.Revision
+	b.run("press Enter on the first transition", chromedp.KeyEvent("\r"),
+		waitJS(`(document.querySelector("#status-box .alert") || {textContent: ""}).textContent.includes("Saved as revision `+itoa(rev+1)+`")`))
+	if got := value(b, "focus", chromedp.Evaluate[string](`document.activeElement.closest("#status-box") ? "status box" : document.activeElement.tagName`)); got != "status box" {
+		t.Errorf("after a status change from the keyboard the focus is on %s, want the status box", got)
+	}
+	b.check()
+}
