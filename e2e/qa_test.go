@@ -229,3 +229,30 @@ func TestQAStatusKeepsFocus(t *testing.T) {
 	}
 	b.check()
 }
+
+// TestQAPublishWithLintErrorsAsks: publishing a postmortem that has lint
+// errors asks first (nothing changes until "Publish anyway"), in a real
+// browser through the htmx status box.
+func TestQAPublishWithLintErrorsAsks(t *testing.T) {
+	srv := startServer(t, 0)
+	in, err := srv.Svc.Open(context.Background(), app.System, app.NewIncident{Title: "Queue backlog with nothing written yet"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := srv.browser(t, dana)
+	b.run("incident", chromedp.Navigate(srv.URL+"/incidents/"+in.ID), chromedp.WaitVisible(chromedp.CSS("#status-box form button")))
+	for _, to := range []string{"In Review", "Published"} {
+		b.run("to "+to, chromedp.Click(chromedp.CSS(`#status-box button[value="`+to+`"]`)), chromedp.Sleep(800*time.Millisecond))
+	}
+	b.run("the confirmation", chromedp.WaitVisible(chromedp.ID("publish-confirm")))
+	b.saveViewport("qa-publish-confirm")
+	if got, _ := srv.Svc.Get(context.Background(), app.System, in.ID); got.Doc.Status.Label() != "In Review" {
+		t.Fatalf("before confirming, the status is %q, want In Review", got.Doc.Status.Label())
+	}
+	b.run("publish anyway", chromedp.Click(chromedp.CSS(`#publish-confirm ~ button[value="Published"]`)),
+		waitJS(`document.querySelector("#status-box .chip-lg").textContent.includes("Published")`))
+	if got, _ := srv.Svc.Get(context.Background(), app.System, in.ID); got.Doc.Status.Label() != "Published" {
+		t.Errorf("after Publish anyway the status is %q", got.Doc.Status.Label())
+	}
+	b.check()
+}
