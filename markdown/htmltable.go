@@ -286,6 +286,12 @@ func namesColumns(cells []string, known func(string) int) bool {
 	return n >= 2
 }
 
+// boldLabel is a table's key cell as the metadata line it is written as
+// ("**Severity:** x"), so that it is read the same now and after fmt.
+func boldLabel(key string) string {
+	return "**" + strings.TrimSuffix(strings.TrimSpace(stripMarks(key)), ":") + ":** x"
+}
+
 // keyValueTable reads an HTML table of two-cell rows ("<th>Severity</th>
 // <td>SEV-1</td>") as "Key: value" fields, like a labelled paragraph; false
 // when the block is no such table or names no known field.
@@ -299,7 +305,7 @@ func (p *parse) keyValueTable(s *section, match labelMatcher, b block, seen map[
 		if len(r) != 2 || strings.Contains(r[0], "\n") || strings.TrimSpace(r[0]) == "" {
 			return false
 		}
-		if _, _, ok := match(r[0] + ": x"); ok {
+		if _, _, ok := match(boldLabel(r[0])); ok {
 			known = true
 		}
 	}
@@ -310,7 +316,7 @@ func (p *parse) keyValueTable(s *section, match labelMatcher, b block, seen map[
 		key, value := strings.TrimSpace(r[0]), strings.TrimSpace(r[1])
 		// a value of several lines is a list ("github.com<br>webhooks")
 		value = strings.Join(strings.Split(value, "\n"), ", ")
-		if f, _, ok := match(key + ": x"); ok && !seen[f] {
+		if f, _, ok := match(boldLabel(key)); ok && !seen[f] {
 			seen[f] = true
 			f.set(p, fieldVal{text: value, line: h.lines[i]})
 			continue

@@ -764,11 +764,60 @@ func joinParts(parts []part) string {
 				b.WriteString("\n")
 			} else {
 				b.WriteString("\n\n")
+				if takesIn(prev.text, pt.text) {
+					// what stood between them is written elsewhere: a list
+					// would take in the indented or same-marker block that
+					// now follows it, so an empty comment ends the list
+					// (CommonMark's advice; FuzzParse)
+					b.WriteString("<!-- -->\n\n")
+				}
 			}
 		}
 		b.WriteString(pt.text)
 	}
 	return b.String()
+}
+
+// takesIn reports whether a list ending Markdown prev would continue into
+// next written after a blank line: next is indented, or an item of the
+// same marker.
+func takesIn(prev, next string) bool {
+	prev = strings.TrimRight(prev, "\n")
+	last := prev[strings.LastIndexByte(prev, '\n')+1:]
+	l := strings.TrimLeft(last, " \t")
+	if l == "" || firstMarker(prev) == 0 && !isOrderedItem(prev) || !(indentCols(last) >= 2 || isItemLine(l)) {
+		return false
+	}
+	first, _, _ := strings.Cut(next, "\n")
+	if indentCols(first) >= 1 && strings.TrimSpace(first) != "" {
+		return true
+	}
+	f := strings.TrimLeft(first, " ")
+	return isItemLine(f) && firstMarker(prev) == f[0]
+}
+
+// isItemLine reports a bulleted item's line ("- x", "*"), not a rule.
+func isItemLine(l string) bool {
+	return l != "" && strings.ContainsAny(l[:1], "-*+") && (len(l) == 1 || l[1] == ' ' || l[1] == '\t') && !isThematicBreak(l)
+}
+
+// isOrderedItem reports text that starts with an ordered list item.
+func isOrderedItem(t string) bool {
+	t = strings.TrimLeft(t, " ")
+	i := 0
+	for i < len(t) && i < 10 && t[i] >= '0' && t[i] <= '9' {
+		i++
+	}
+	return i > 0 && i < len(t) && (t[i] == '.' || t[i] == ')') && (i+1 == len(t) || t[i+1] == ' ' || t[i+1] == '\t')
+}
+
+// firstMarker is the bullet of a list's first item ('-', '*', '+'), or 0.
+func firstMarker(t string) byte {
+	t = strings.TrimLeft(t, " ")
+	if isItemLine(t[:max(0, strings.IndexByte(t+"\n", '\n'))]) {
+		return t[0]
+	}
+	return 0
 }
 
 func (p *parse) saveExtra(key string, e *extra, columns []string) {

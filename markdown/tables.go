@@ -170,7 +170,7 @@ func (p *parse) movableMetadata(s *section) map[*fieldSpec]bool {
 			if h, ok := p.htmlTableOf(b); ok {
 				for _, r := range h.rows {
 					if len(r) == 2 {
-						lines = append(lines, r[0]+": "+strings.ReplaceAll(r[1], "\n", ", "))
+						lines = append(lines, strings.TrimSuffix(boldLabel(r[0]), "x")+strings.ReplaceAll(r[1], "\n", ", "))
 					}
 				}
 			}
