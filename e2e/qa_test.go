@@ -241,6 +241,10 @@ func TestQAPublishWithLintErrorsAsks(t *testing.T) {
 	}
 	b := srv.browser(t, dana)
 	b.run("incident", chromedp.Navigate(srv.URL+"/incidents/"+in.ID), chromedp.WaitVisible(chromedp.CSS("#status-box form button")))
+	// "not set" reads the same in every field (Duration's was monospace)
+	if n := value(b, "not set fonts", chromedp.Evaluate[int](`new Set([...document.querySelectorAll("main .unset")].map(e => getComputedStyle(e).fontFamily)).size`)); n != 1 {
+		t.Errorf("the empty fields' \"not set\" use %d fonts, want 1", n)
+	}
 	for _, to := range []string{"In Review", "Published"} {
 		b.run("to "+to, chromedp.Click(chromedp.CSS(`#status-box button[value="`+to+`"]`)), chromedp.Sleep(800*time.Millisecond))
 	}
