@@ -10,7 +10,9 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"github.com/hindsight-pm/hindsight"
 	"github.com/hindsight-pm/hindsight/app"
+	"github.com/hindsight-pm/hindsight/auth"
 	"github.com/hindsight-pm/hindsight/internal/demo"
 	"github.com/hindsight-pm/hindsight/internal/gen"
 )
@@ -258,5 +260,38 @@ func TestQAPublishWithLintErrorsAsks(t *testing.T) {
 	if got, _ := srv.Svc.Get(context.Background(), app.System, in.ID); got.Doc.Status.Label() != "Published" {
 		t.Errorf("after Publish anyway the status is %q", got.Doc.Status.Label())
 	}
+	b.check()
+}
+
+// TestQATwoAdminsOnUsersPage: two admins have the users page open; one
+// makes an editor a viewer, the other (on the stale page) disables the
+// same account: both changes hold (the forms post what they do, not a
+// toggle), and each admin sees a message naming the change.
+func TestQATwoAdminsOnUsersPage(t *testing.T) {
+	srv := startServer(t, 0)
+	if _, err := srv.Stack.Auth.AddUser(context.Background(), app.System, auth.NewUser{Email: "bo@example.test", Name: "Bo", Role: hindsight.RoleAdmin, Password: password}); err != nil {
+		t.Fatal(err)
+	}
+	a := srv.browser(t, admin)
+	b := srv.browser(t, "bo@example.test")
+	for _, x := range []*tab{a, b} {
+		x.run("users", chromedp.Navigate(srv.URL+"/admin/users"), chromedp.WaitVisible(chromedp.CSS("table.users")))
+	}
+	row := `[...document.querySelectorAll("table.users tbody tr")].find(r => r.textContent.includes("` + sam + `"))`
+	a.run("A makes sam a viewer", void(chromedp.Evaluate[bool](`(function(){ const r = `+row+`; r.querySelector("select").value = "viewer"; r.querySelector("form.inline-form button").click(); return true; })()`)),
+		waitJS(`(document.querySelector("main .alert") || {textContent: ""}).textContent.includes("is now viewer")`))
+	b.run("B disables sam on the stale page", void(chromedp.Evaluate[bool](`(function(){ const r = `+row+`; r.querySelector("form input[value=disable]").form.querySelector("button").click(); return true; })()`)),
+		waitJS(`(document.querySelector("main .alert") || {textContent: ""}).textContent.includes("is disabled")`))
+	u, err := srv.Stack.Auth.FindUser(context.Background(), sam)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Role != hindsight.RoleViewer || !u.Disabled {
+		t.Errorf("after both changes sam is %s, disabled %v; want viewer, disabled", u.Role, u.Disabled)
+	}
+	if got := value(b, "B's row", chromedp.Evaluate[string](row+`.textContent`)); !strings.Contains(got, "viewer") || !strings.Contains(got, "disabled") {
+		t.Errorf("B's page after the change does not show both: %q", got)
+	}
+	a.check()
 	b.check()
 }
