@@ -295,3 +295,26 @@ func TestQATwoAdminsOnUsersPage(t *testing.T) {
 	a.check()
 	b.check()
 }
+
+// TestQAFormControlsLineUp: in the filter bars and forms, selects are as
+// tall as the text inputs beside them, so labels in a row line up (the
+// selects were 4 px shorter and their labels sat lower).
+func TestQAFormControlsLineUp(t *testing.T) {
+	srv := startServer(t, 1)
+	b := srv.browser(t, admin)
+	for _, p := range []string{"/incidents", "/action-items", "/admin/users", "/account"} {
+		b.run("open "+p, chromedp.Navigate(srv.URL+p), chromedp.WaitVisible(chromedp.CSS("main h1")))
+		got := value(b, "heights "+p, chromedp.Evaluate[string](`(function(){
+  const hs = new Set();
+  for (const e of document.querySelectorAll("main form:not(.inline-form) select, main form:not(.inline-form) input[type=text], main form:not(.inline-form) input[type=search], main form:not(.inline-form) input[type=email], main form:not(.inline-form) input[type=password], main form:not(.inline-form) input[type=number], main form:not(.inline-form) input[type=date]")) {
+    if (e.closest(".inline-form")) continue;
+    hs.add(Math.round(e.getBoundingClientRect().height));
+  }
+  return [...hs].join(",");
+})()`))
+		if strings.Contains(got, ",") {
+			t.Errorf("%s: form controls of different heights: %s px", p, got)
+		}
+	}
+	b.check()
+}
