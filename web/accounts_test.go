@@ -308,3 +308,26 @@ func TestAccessMemberError(t *testing.T) {
 		t.Errorf("the members posted are not shown again")
 	}
 }
+
+// TestErrorAlertsAreSentences: an error message from below (auth's "wrong
+// email or password", a rule "password: at least ...") starts with a
+// capital letter in the page's alert, like the messages the pages write.
+func TestErrorAlertsAreSentences(t *testing.T) {
+	e := newStackEnv(t)
+	tests := []struct {
+		name, path string
+		c          *http.Cookie
+		form       url.Values
+		want       string
+	}{
+		{"WrongPassword", "/login", nil, url.Values{"email": {"ann@example.com"}, "password": {"wrong password 12"}}, `role="alert">Wrong email or password</div>`},
+		{"ShortPassword", "/admin/users", e.admin, url.Values{"email": {"new@example.com"}, "role": {"viewer"}, "password": {"short"}}, `role="alert">Password: at least`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, body := e.do(t, "POST", tc.path, tc.c, tc.form); !strings.Contains(body, tc.want) {
+				t.Errorf("want %q in\n%s", tc.want, body)
+			}
+		})
+	}
+}

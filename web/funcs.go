@@ -10,6 +10,8 @@ import (
 	"github.com/hindsight-pm/hindsight"
 	"github.com/hindsight-pm/hindsight/followup"
 	"github.com/hindsight-pm/hindsight/lint"
+	"unicode"
+	"unicode/utf8"
 )
 
 func (u *UI) funcs() template.FuncMap {
@@ -51,6 +53,7 @@ func (u *UI) funcs() template.FuncMap {
 			return path
 		},
 		"labelMessage": labelMessage,
+		"sentence":     sentence,
 		"table": func(caption string, cols []string, rows [][]string) dataTable {
 			return dataTable{caption, cols, rows, ""}
 		},
@@ -244,4 +247,15 @@ type timeInput struct {
 	Focus    bool
 	Check    timeCheck
 	Row      bool // a timeline row (a time of day is enough)
+}
+
+// sentence starts a message with a capital letter, as every message the
+// pages write does ("wrong email or password" from auth, "password: at
+// least 12 characters" naming the field as its label does: "Password").
+func sentence(msg string) string {
+	r, n := utf8.DecodeRuneInString(msg)
+	if n == 0 || !unicode.IsLower(r) {
+		return msg
+	}
+	return string(unicode.ToUpper(r)) + msg[n:]
 }
