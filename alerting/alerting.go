@@ -640,7 +640,11 @@ func (r *Receivers) severity(v string) hindsight.Severity {
 // decoding error that names its field.
 type Time struct{ time.Time }
 
-var timeType = reflect.TypeFor[time.Time]()
+var timeType = reflect.TypeFor[Time]()
+
+// JSONForm names the JSON a Time accepts (httpx's decoder says it when a
+// payload sends another).
+func (Time) JSONForm() string { return "an RFC 3339 time string (2006-01-02T15:04:05Z) or null" }
 
 // UnmarshalJSON reads an RFC 3339 string (null leaves the zero time).
 func (t *Time) UnmarshalJSON(b []byte) error {

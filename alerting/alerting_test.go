@@ -475,7 +475,7 @@ func TestMalformedPayloads(t *testing.T) {
 		{"AlertmanagerBadTime", func() reply { return e.am("alertmanager/bad_time.json") }, 400, "yesterday at noon", "alerts.startsAt"},
 		{"AlertmanagerEmpty", func() reply {
 			return e.post("/hooks/alertmanager", nil, map[string]string{"Authorization": "Bearer " + amToken})
-		}, 400, "empty body", ""},
+		}, 400, "the request body is empty", ""},
 		{"AlertmanagerNoAlerts", func() reply {
 			return e.post("/hooks/alertmanager", []byte(`{"version":"4","groupKey":"g","status":"firing","alerts":[]}`), map[string]string{"Authorization": "Bearer " + amToken})
 		}, 422, "alerts: at least one", ""},
@@ -489,7 +489,7 @@ func TestMalformedPayloads(t *testing.T) {
 		{"PagerDutyNoIncident", func() reply { return e.pd("pagerduty/no_incident.json") }, 422, "no incident ID", ""},
 		{"GenericMissingDedupKey", func() reply { return e.generic("generic/missing_dedup_key.json") }, 422, "dedup_key: required", "dedup_key"},
 		{"GenericBadSeverity", func() reply { return e.generic("generic/bad_severity.json") }, 422, "apocalyptic", ""},
-		{"GenericTrailingData", func() reply { return e.generic("generic/malformed.json") }, 400, "trailing data", ""},
+		{"GenericTrailingData", func() reply { return e.generic("generic/malformed.json") }, 400, "unexpected data after the JSON value", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -3,12 +3,14 @@ package alerting
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/internal/httpx"
 )
 
 // AlertmanagerPayload is Alertmanager's webhook payload, version 4, as its
@@ -96,50 +98,20 @@ func DecodeAlertmanager(body []byte) (*AlertmanagerPayload, error) {
 	return &p, nil
 }
 
-// decodeJSON decodes one JSON value with a 400 that names the problem.
+// decodeJSON reads a receiver's payload with httpx's one decoder (the
+// receivers keep the raw bytes for their senders' signatures, so they
+// decode bytes, not the request): unknown fields are allowed, as senders
+// add fields over time; every failure is a 400 bad_request naming the field
+// as the sender wrote it.
 func decodeJSON(body []byte, v any) error {
-	if len(strings.TrimSpace(string(body))) == 0 {
-		return malformed("empty body: want a JSON object")
-	}
-	dec := json.NewDecoder(strings.NewReader(string(body)))
-	if err := dec.Decode(v); err != nil {
-		switch e := err.(type) {
-		case *json.SyntaxError:
-			return malformed("malformed JSON at byte %d: %v", e.Offset, e)
-		case *json.UnmarshalTypeError:
-			field := e.Field
-			if field == "" {
-				field = "body"
-			}
-			if e.Type == timeType {
-				return malformed("%s: %s is not an RFC 3339 time (2006-01-02T15:04:05Z)", field, e.Value)
-			}
-			return malformed("%s: want %s, got JSON %s", field, jsonKind(e.Type.Kind().String()), e.Value)
-		}
-		return malformed("malformed JSON: %v", err)
-	}
-	if dec.More() {
-		return malformed("trailing data after the JSON object")
+	if err := (httpx.Decoder{AllowUnknown: true}).Bytes(body, v); err != nil {
+		return malformed("%s", hindsight.ErrorMessage(err))
 	}
 	return nil
 }
 
 // labelsFingerprint stands in for a missing fingerprint: a hash of the
 // sorted labels.
-func jsonKind(k string) string {
-	switch k {
-	case "string":
-		return "a string"
-	case "struct", "map":
-		return "an object"
-	case "slice", "array":
-		return "an array"
-	case "bool":
-		return "true or false"
-	}
-	return "a number"
-}
-
 func labelsFingerprint(labels map[string]string) string {
 	h := sha256.New()
 	for _, k := range sortedKeys(labels) {
