@@ -12,6 +12,7 @@ import (
 
 	"github.com/hindsight-pm/hindsight"
 	"github.com/hindsight-pm/hindsight/insights"
+	"golang.org/x/sync/errgroup"
 )
 
 // The insights page opens with headline tiles (each with its change
@@ -92,27 +93,40 @@ func (u *UI) trends(ctx context.Context, v hindsight.Viewer, q url.Values, in *h
 	if len(out) > maxTrendMonths {
 		out = out[len(out)-maxTrendMonths:]
 	}
+	// the months are independent reads: a few at once (each fills only its
+	// own element of out)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(trendReaders)
 	for i := range out {
-		m, _ := time.Parse("2006-01", out[i].Key)
-		lo, hi := m, m.AddDate(0, 1, 0)
-		if lo.Before(from) {
-			lo = from
-		}
-		if hi.After(before) {
-			hi = before
-		}
-		mi, err := u.fu.Insights(ctx, v, periodQuery(q, lo, hi))
-		if err != nil {
-			return nil, err
-		}
-		out[i].Incidents, out[i].TTM = mi.Incidents, mi.TimeToMitigate
-		for _, c := range mi.BySeverity {
-			s, _ := hindsight.ParseSeverity(c.Key)
-			out[i].BySev[s.Level()] += c.N
-		}
+		g.Go(func() error {
+			m, _ := time.Parse("2006-01", out[i].Key)
+			lo, hi := m, m.AddDate(0, 1, 0)
+			if lo.Before(from) {
+				lo = from
+			}
+			if hi.After(before) {
+				hi = before
+			}
+			mi, err := u.fu.Insights(gctx, v, periodQuery(q, lo, hi))
+			if err != nil {
+				return err
+			}
+			out[i].Incidents, out[i].TTM = mi.Incidents, mi.TimeToMitigate
+			for _, c := range mi.BySeverity {
+				s, _ := hindsight.ParseSeverity(c.Key)
+				out[i].BySev[s.Level()] += c.N
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
+
+// trendReaders is how many months of the trends are read at once.
+const trendReaders = 4
 
 // headline builds the tiles of in, with the changes against prev (nil:
 // no previous period, as for all time).
