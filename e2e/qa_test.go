@@ -318,3 +318,32 @@ func TestQAFormControlsLineUp(t *testing.T) {
 	}
 	b.check()
 }
+
+// TestQAActionItemKeepsFocus: closing an action item from the keyboard,
+// on the tracker and on the incident page, keeps the focus on the swapped
+// row (its Reopen button), not on the page's body, where the swap used to
+// leave it.
+func TestQAActionItemKeepsFocus(t *testing.T) {
+	srv := startServer(t, 0)
+	if _, err := demo.Seed(context.Background(), srv.Svc, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	b := srv.browser(t, admin)
+	b.run("tracker", chromedp.Navigate(srv.URL+"/action-items"), chromedp.WaitVisible(chromedp.ID("owners-table")))
+	rowID := value(b, "first row", chromedp.Evaluate[string](`document.querySelector("#items tbody tr:first-child").id`))
+	inc := value(b, "its incident", chromedp.Evaluate[string](`document.querySelector("#items tbody tr:nth-child(2) .item-incident a").getAttribute("href")`))
+	b.run("press Enter on Close", void(chromedp.Evaluate[bool](`document.querySelector("#items tbody tr:first-child button[type=submit]").focus(); true`)),
+		chromedp.KeyEvent("\r"), waitJS(`document.querySelector("#items tbody tr:first-child").textContent.includes("Reopen")`))
+	if got := value(b, "focus", chromedp.Evaluate[string](`document.activeElement.closest("tr") ? document.activeElement.closest("tr").id + " " + document.activeElement.textContent : document.activeElement.tagName`)); got != rowID+" Reopen" {
+		t.Errorf("after closing an item on the tracker from the keyboard the focus is on %q, want %q", got, rowID+" Reopen")
+	}
+	b.run("incident", chromedp.Navigate(srv.URL+inc), chromedp.WaitVisible(chromedp.CSS(`#sec-action_items button[value=Closed]`)))
+	n := value(b, "row of the first Close", chromedp.Evaluate[int](`Array.from(document.querySelectorAll("#sec-action_items tbody tr")).findIndex(tr => tr.querySelector("button[value=Closed]"))`))
+	row := `document.querySelectorAll("#sec-action_items tbody tr")[` + itoa(n) + `]`
+	b.run("press Enter on Close", void(chromedp.Evaluate[bool](row+`.querySelector("button[value=Closed]").focus(); true`)),
+		chromedp.KeyEvent("\r"), waitJS(`!!(`+row+`.querySelector("button[value=Open]"))`))
+	if got := value(b, "focus", chromedp.Evaluate[string](`document.activeElement === `+row+`.querySelector("button") ? "row" : document.activeElement.tagName + " " + document.activeElement.textContent.slice(0, 40)`)); got != "row" {
+		t.Errorf("after closing an item on the incident page from the keyboard the focus is on %q, want the row's Reopen button", got)
+	}
+	b.check()
+}

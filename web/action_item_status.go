@@ -55,7 +55,12 @@ func (u *UI) actionItemStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if isHTMX(r) {
-		p := page{Title: in.ID + " " + in.Doc.Title, Data: u.showData(in, msg)}
+		d := u.showData(in, msg)
+		if msg == "" {
+			// a refused change focuses the status box's message instead
+			d.FocusItem = item
+		}
+		p := page{Title: in.ID + " " + in.Doc.Title, Data: d}
 		u.render(w, r, http.StatusOK, "show", p)
 		return
 	}

@@ -39,6 +39,9 @@ type itemRow struct {
 	It     hindsight.TrackedItem
 	Key    string
 	Return string
+	// Focus marks the row of the htmx answer to a close or reopen: its
+	// button gets autofocus, so htmx keeps keyboard focus on the row.
+	Focus bool
 }
 
 // itemSetSwap is the htmx answer to a close or reopen: the item's row and
@@ -179,7 +182,7 @@ func (u *UI) actionItemSet(st hindsight.ItemStatus) http.Handler {
 		if isHTMX(r) {
 			// the new row, and the counts by owner of the tracker's query
 			// swapped in out of band so they agree with it
-			res := itemSetSwap{Row: itemRow{It: *it, Key: followup.ItemKey(*it), Return: back}}
+			res := itemSetSwap{Row: itemRow{It: *it, Key: followup.ItemKey(*it), Return: back, Focus: true}}
 			if bu, err := url.Parse(back); err == nil {
 				bq := bu.Query()
 				if !bq.Has("status") {

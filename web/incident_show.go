@@ -30,6 +30,9 @@ type showData struct {
 	Custom      map[string][]hindsight.CustomSection
 	TimelineCol []string
 	ActionCol   []string
+	// FocusItem is the key of the action item just closed or reopened in
+	// place: its button gets autofocus so htmx keeps keyboard focus there.
+	FocusItem string
 }
 
 // statusBox is the status chip with the allowed transitions as buttons.
