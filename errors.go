@@ -11,18 +11,19 @@ type Code string
 
 // The error codes.
 const (
-	EInvalid     Code = "invalid"      // bad input: a field, a document, a flag
-	EMalformed   Code = "bad_request"  // a request that cannot be read: malformed JSON, a wrong JSON type, an unknown field, a bad query parameter
-	ENotFound    Code = "not_found"    // no such thing, or not visible to the viewer
-	EConflict    Code = "conflict"     // a stale revision, a duplicate
-	EForbidden   Code = "forbidden"    // the viewer may not do this
-	EUnauth      Code = "unauthorized" // no or bad credentials
-	ETooLarge    Code = "too_large"    // over a size limit
-	EInternal    Code = "internal"     // a bug or an outside failure
-	EPrecond     Code = "precondition" // If-Match did not match
-	EUnsupport   Code = "unsupported"  // unsupported media type or format
-	EUnavailable Code = "unavailable"  // try again later: the database cannot be reached or cannot write (disk full)
-	ETransient        = EUnavailable   // the former name of EUnavailable
+	EInvalid     Code = "invalid"           // bad input: a field, a document, a flag
+	EMalformed   Code = "bad_request"       // a request that cannot be read: malformed JSON, a wrong JSON type, an unknown field, a bad query parameter
+	ENotFound    Code = "not_found"         // no such thing, or not visible to the viewer
+	EConflict    Code = "conflict"          // a stale revision, a duplicate
+	EForbidden   Code = "forbidden"         // the viewer may not do this
+	EUnauth      Code = "unauthorized"      // no or bad credentials
+	ETooLarge    Code = "too_large"         // over a size limit
+	EInternal    Code = "internal"          // a bug or an outside failure
+	EPrecond     Code = "precondition"      // If-Match did not match
+	EUnsupport   Code = "unsupported"       // unsupported media type or format
+	EUnavailable Code = "unavailable"       // try again later: the database cannot be reached or cannot write (disk full)
+	ETooMany     Code = "too_many_requests" // throttled: too many attempts (failed sign-ins) in a window
+	ETransient        = EUnavailable        // the former name of EUnavailable
 )
 
 // FieldError names one bad field: its JSON path (e.g. "summary.start_time")

@@ -106,7 +106,7 @@ func (a *Auth) dummyHash() string {
 
 // CheckLogin verifies an email and password from address, with throttling:
 // EUnauth for bad credentials (the same message whatever was wrong) and
-// ETransient while the account or the address is locked out. Every
+// ETooMany while the account or the address is locked out. Every
 // outcome is audited (a lock-out once per account or address and window);
 // the password never is.
 //
@@ -194,5 +194,5 @@ func (a *Auth) throttled(ctx context.Context, who, address string, record bool) 
 		a.audit(ctx, hindsight.AuditEntry{Actor: who, Action: "login.throttled", Address: address})
 		a.o.Logger.WarnContext(ctx, "sign-in throttled", "account", who, "remote", address)
 	}
-	return hindsight.Errorf(hindsight.ETransient, "too many failed sign-ins: try again in %d minutes", int(a.o.FailureWindow/time.Minute))
+	return hindsight.Errorf(hindsight.ETooMany, "too many failed sign-ins: try again in %d minutes", int(a.o.FailureWindow/time.Minute))
 }

@@ -46,7 +46,7 @@ func TestLoginThrottleConcurrent(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				_, err := w.auth.CheckLogin(t.Context(), "ann@example.com", "wrong password "+string(rune('a'+i%26))+" 123", "192.0.2.7")
-				if c := hindsight.ErrorCode(err); c != hindsight.EUnauth && c != hindsight.ETransient {
+				if c := hindsight.ErrorCode(err); c != hindsight.EUnauth && c != hindsight.ETooMany {
 					t.Errorf("guess: %v", err)
 				}
 			}()
@@ -55,7 +55,7 @@ func TestLoginThrottleConcurrent(t *testing.T) {
 		if wrong, _ := checked(t, w); wrong > auth.DefaultMaxAccountFailures {
 			t.Errorf("%d concurrent guesses: %d checked, want at most %d", guesses, wrong, auth.DefaultMaxAccountFailures)
 		}
-		if _, err := w.auth.CheckLogin(t.Context(), "ann@example.com", pw, "192.0.2.7"); hindsight.ErrorCode(err) != hindsight.ETransient {
+		if _, err := w.auth.CheckLogin(t.Context(), "ann@example.com", pw, "192.0.2.7"); hindsight.ErrorCode(err) != hindsight.ETooMany {
 			t.Errorf("the right password after the guesses: %v, want refused (throttled)", err)
 		}
 		es, _ := w.store.FindAudit(t.Context(), hindsight.AuditFilter{Action: "login.throttled", Limit: 1000})
@@ -89,7 +89,7 @@ func TestLoginThrottleConcurrent(t *testing.T) {
 		switch {
 		case rightErr == nil && right != 1:
 			t.Errorf("the right password signed in but %d sign-ins are recorded", right)
-		case rightErr != nil && (hindsight.ErrorCode(rightErr) != hindsight.ETransient || right != 0):
+		case rightErr != nil && (hindsight.ErrorCode(rightErr) != hindsight.ETooMany || right != 0):
 			t.Errorf("the right password: %v (%d sign-ins), want a sign-in or throttled", rightErr, right)
 		}
 	})

@@ -34,12 +34,12 @@ func (u *UI) loginPost(w http.ResponseWriter, r *http.Request) {
 	email, next := r.PostFormValue("email"), auth.SafeNext(r.PostFormValue("next"))
 	if _, err := u.au.SignIn(w, r, email, r.PostFormValue("password")); err != nil {
 		code := hindsight.ErrorCode(err)
-		if code != hindsight.EUnauth && code != hindsight.ETransient {
+		if code != hindsight.EUnauth && code != hindsight.ETooMany {
 			u.fail(w, r, err)
 			return
 		}
 		status := http.StatusUnauthorized
-		if code == hindsight.ETransient {
+		if code == hindsight.ETooMany {
 			status = http.StatusTooManyRequests
 			w.Header().Set("Retry-After", strconv.Itoa(int(u.au.RetryAfter()/time.Second)))
 		}

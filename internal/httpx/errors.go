@@ -116,6 +116,10 @@ func WriteError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 		logger = slog.Default()
 	}
 	switch {
+	case r.Context().Err() != nil:
+		// the client left (or its deadline passed): nobody reads the answer,
+		// and it is not the server's failure
+		logger.InfoContext(r.Context(), "request ended by the client", "method", r.Method, "path", r.URL.Path, "err", err)
 	case internal:
 		logger.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 	case status == http.StatusServiceUnavailable:

@@ -2,6 +2,7 @@ package httpx_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -169,11 +170,29 @@ func TestWriteError(t *testing.T) {
 	}
 }
 
+// A request whose client left is not the server's failure: its error is
+// logged at INFO, never as an ERROR or a WARN about the store.
+func TestWriteErrorClientGone(t *testing.T) {
+	for _, err := range []error{
+		hindsight.Errorf(hindsight.EUnavailable, "the request ended before it was done: context canceled"),
+		errors.New("sql: interrupted"),
+	} {
+		var logs bytes.Buffer
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		r := httptest.NewRequest("POST", "/api/v1/lint", nil).WithContext(ctx)
+		httpx.WriteError(httptest.NewRecorder(), r, slog.New(slog.NewTextHandler(&logs, nil)), err)
+		if !strings.Contains(logs.String(), "level=INFO") || strings.Contains(logs.String(), "level=ERROR") || strings.Contains(logs.String(), "level=WARN") {
+			t.Errorf("%v: log %q, want one INFO line", err, logs.String())
+		}
+	}
+}
+
 func TestStatus(t *testing.T) {
 	for code, want := range map[hindsight.Code]int{
 		"": 200, hindsight.EMalformed: 400, hindsight.EInvalid: 422, hindsight.ENotFound: 404, hindsight.EConflict: 409,
 		hindsight.EForbidden: 403, hindsight.EUnauth: 401, hindsight.ETooLarge: 413, hindsight.EPrecond: 412,
-		hindsight.EUnsupport: 415, hindsight.EUnavailable: 503, hindsight.EInternal: 500, "nonsense": 500,
+		hindsight.EUnsupport: 415, hindsight.EUnavailable: 503, hindsight.ETooMany: 429, hindsight.EInternal: 500, "nonsense": 500,
 	} {
 		if got := httpx.Status(code); got != want {
 			t.Errorf("Status(%q) = %d, want %d", code, got, want)

@@ -71,6 +71,8 @@ func Status(c hindsight.Code) int {
 		return http.StatusUnsupportedMediaType
 	case hindsight.EUnavailable:
 		return http.StatusServiceUnavailable
+	case hindsight.ETooMany:
+		return http.StatusTooManyRequests
 	}
 	return http.StatusInternalServerError
 }
