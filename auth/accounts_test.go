@@ -160,7 +160,7 @@ func TestAdminPagesAndAPI(t *testing.T) {
 		check  func(u *hindsight.User) bool
 	}{
 		{url.Values{"action": {"role"}, "role": {"viewer"}}, http.StatusSeeOther, func(u *hindsight.User) bool { return u.Role == hindsight.RoleViewer }},
-		{url.Values{"action": {"role"}, "role": {"boss"}}, http.StatusUnprocessableEntity, func(u *hindsight.User) bool { return u.Role == hindsight.RoleViewer }},
+		{url.Values{"action": {"role"}, "role": {"boss"}}, http.StatusSeeOther, func(u *hindsight.User) bool { return u.Role == hindsight.RoleViewer }},
 		{url.Values{"action": {"reset"}, "password": {"reset password 1"}}, http.StatusSeeOther, func(u *hindsight.User) bool { return auth.VerifyPassword(u.PasswordHash, "reset password 1") }},
 		{url.Values{"action": {"disable"}}, http.StatusSeeOther, func(u *hindsight.User) bool { return u.Disabled }},
 		{url.Values{"action": {"enable"}}, http.StatusSeeOther, func(u *hindsight.User) bool { return !u.Disabled }},

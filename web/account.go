@@ -8,7 +8,6 @@ import (
 
 	"github.com/hindsight-pm/hindsight"
 	"github.com/hindsight-pm/hindsight/auth"
-	"github.com/hindsight-pm/hindsight/internal/httpx"
 )
 
 // accountData is the account page's data.
@@ -67,7 +66,8 @@ func (u *UI) accountPassword(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := u.au.ChangePassword(w, r, r.PostFormValue("current"), r.PostFormValue("password")); err != nil {
 		if hindsight.ErrorCode(err) == hindsight.EInvalid {
-			u.showAccount(w, r, http.StatusUnprocessableEntity, page{Error: hindsight.ErrorMessage(err)}, "")
+			// Post/Redirect/Get: a reload of the page shows it, not the form again
+			u.redirectFlash(w, r, "/account", flashError, hindsight.ErrorMessage(err))
 			return
 		}
 		u.fail(w, r, err)
@@ -84,13 +84,13 @@ func (u *UI) accountTokenCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	days, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("expires_in_days")))
 	if err != nil || days < 1 || days > 366 {
-		u.showAccount(w, r, http.StatusUnprocessableEntity, page{Error: "Expires in: a number of days from 1 to 366."}, "")
+		u.redirectFlash(w, r, "/account", flashError, "Expires in: a number of days from 1 to 366.")
 		return
 	}
 	secret, _, err := u.au.CreateTokenFor(r, r.PostFormValue("name"), hindsight.TokenScope(r.PostFormValue("scope")), time.Duration(days)*24*time.Hour)
 	if err != nil {
-		if c := hindsight.ErrorCode(err); c == hindsight.EInvalid || c == hindsight.EForbidden {
-			u.showAccount(w, r, httpx.Status(c), page{Error: hindsight.ErrorMessage(err)}, "")
+		if hindsight.ErrorCode(err) == hindsight.EInvalid {
+			u.redirectFlash(w, r, "/account", flashError, hindsight.ErrorMessage(err))
 			return
 		}
 		u.fail(w, r, err)

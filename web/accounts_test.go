@@ -260,8 +260,8 @@ func TestUsersPageMessages(t *testing.T) {
 		{"Role", url.Values{"action": {"role"}, "role": {"viewer"}}, http.StatusSeeOther, "ed@example.com is now viewer."},
 		{"Disable", url.Values{"action": {"disable"}}, http.StatusSeeOther, "ed@example.com is disabled: it cannot sign in"},
 		{"Enable", url.Values{"action": {"enable"}}, http.StatusSeeOther, "ed@example.com is enabled"},
-		{"BadRole", url.Values{"action": {"role"}, "role": {"boss"}}, http.StatusUnprocessableEntity, "Role of ed@example.com not changed: role: want viewer, editor or admin"},
-		{"ShortPassword", url.Values{"action": {"reset"}, "password": {"short"}}, http.StatusUnprocessableEntity, "Password of ed@example.com not reset: password: at least"},
+		{"BadRole", url.Values{"action": {"role"}, "role": {"boss"}}, http.StatusSeeOther, "Role of ed@example.com not changed: role: want viewer, editor or admin"},
+		{"ShortPassword", url.Values{"action": {"reset"}, "password": {"short"}}, http.StatusSeeOther, "Password of ed@example.com not reset: password: at least"},
 	}
 	// the page is "Users": its add form and message say user, not account
 	res, body := e.do(t, "POST", "/admin/users", e.admin, url.Values{"email": {"zoe@example.com"}, "role": {"viewer"}, "password": {"a long enough passphrase 9"}})
@@ -327,6 +327,77 @@ func TestErrorAlertsAreSentences(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, body := e.do(t, "POST", tc.path, tc.c, tc.form); !strings.Contains(body, tc.want) {
 				t.Errorf("want %q in\n%s", tc.want, body)
+			}
+		})
+	}
+}
+
+// TestRefusedFormsRedirect: a refused account or user change answers 303
+// back to its page with the error in the flash cookie (Post/Redirect/Get),
+// not a page rendered at the address it posted to, which a reload would
+// post again; the next page shows the error, naming the field, once.
+func TestRefusedFormsRedirect(t *testing.T) {
+	e := newStackEnv(t)
+	ed, err := e.s.Auth.FindUser(t.Context(), "ed@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, path, page string
+		c                *http.Cookie
+		form             url.Values
+		want             string
+	}{
+		{"PasswordTooShort", "/account/password", "/account", e.editor, url.Values{"current": {"a long password 123"}, "password": {"short"}}, `role="alert">Password: at least`},
+		{"TokenExpiry", "/account/tokens", "/account", e.editor, url.Values{"name": {"ci"}, "scope": {"read"}, "expires_in_days": {"0"}}, `role="alert">Expires in: a number of days from 1 to 366.`},
+		{"UserBadRole", "/admin/users/" + ed.ID, "/admin/users", e.admin, url.Values{"action": {"role"}, "role": {"boss"}}, `role="alert">Role of ed@example.com not changed: role: want viewer, editor or admin`},
+		{"UserResetShort", "/admin/users/" + ed.ID, "/admin/users", e.admin, url.Values{"action": {"reset"}, "password": {"short"}}, `role="alert">Password of ed@example.com not reset: password: at least`},
+		{"UserUnknownChange", "/admin/users/" + ed.ID, "/admin/users", e.admin, url.Values{"action": {"promote"}}, `role="alert">Unknown change: want role, disable, enable or reset.`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res, body := e.do(t, "POST", tc.path, tc.c, tc.form)
+			if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != tc.page {
+				t.Fatalf("refused POST %s: %d to %q, want 303 to %s\n%s", tc.path, res.StatusCode, res.Header.Get("Location"), tc.page, body)
+			}
+			var flash *http.Cookie
+			for _, c := range res.Cookies() {
+				if c.Name == "hindsight_flash" {
+					flash = c
+				}
+			}
+			if flash == nil {
+				t.Fatal("no flash cookie")
+			}
+			get := func(cs ...*http.Cookie) (*http.Response, string) {
+				req, err := http.NewRequest("GET", e.srv.URL+tc.page, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, c := range cs {
+					req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+				}
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer res.Body.Close()
+				b, _ := io.ReadAll(res.Body)
+				return res, string(b)
+			}
+			res, page := get(tc.c, flash)
+			if res.StatusCode != http.StatusOK || !strings.Contains(page, tc.want) {
+				t.Fatalf("GET %s after the refusal: %d, want %q in\n%s", tc.page, res.StatusCode, tc.want, page)
+			}
+			cleared := false
+			for _, c := range res.Cookies() {
+				cleared = cleared || (c.Name == "hindsight_flash" && c.MaxAge < 0)
+			}
+			if !cleared {
+				t.Error("the page that showed the error does not clear the flash cookie")
+			}
+			if _, again := get(tc.c); strings.Contains(again, tc.want) {
+				t.Errorf("the error shows again on the next GET %s", tc.page)
 			}
 		})
 	}

@@ -72,14 +72,15 @@ func (u *UI) userChange(w http.ResponseWriter, r *http.Request) {
 		pw := r.PostFormValue("password")
 		c.Password = &pw
 	default:
-		u.showUsers(w, r, http.StatusUnprocessableEntity, page{Error: "Unknown change: want role, disable, enable or reset."}, auth.NewUser{Role: hindsight.RoleEditor})
+		u.redirectFlash(w, r, "/admin/users", flashError, "Unknown change: want role, disable, enable or reset.")
 		return
 	}
 	changed, err := u.au.ChangeUser(r.Context(), auth.PrincipalFrom(r.Context()).Actor(), r.PathValue("id"), c)
 	if err != nil {
 		if code := hindsight.ErrorCode(err); code == hindsight.EInvalid || code == hindsight.EConflict {
 			// say which account and which change, not only the rule
-			u.showUsers(w, r, httpx.Status(code), page{Error: u.userChangeRefused(r, c) + ": " + hindsight.ErrorMessage(err)}, auth.NewUser{Role: hindsight.RoleEditor})
+			// Post/Redirect/Get: a reload of the page shows it, not the form again
+			u.redirectFlash(w, r, "/admin/users", flashError, u.userChangeRefused(r, c)+": "+hindsight.ErrorMessage(err))
 			return
 		}
 		u.fail(w, r, err)

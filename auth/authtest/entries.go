@@ -13,7 +13,7 @@ var AuthEntries = map[string]Entry{
 	"GET /setup":             {OK: http.StatusNotFound},
 	"POST /setup":            {OK: http.StatusNotFound, Body: "token=x&email=a%40example.test&password=aaaaaaaaaaaaaa&confirm=aaaaaaaaaaaaaa"},
 	"GET /account":           {OK: http.StatusOK},
-	"POST /account/password": {OK: http.StatusUnprocessableEntity, Body: "current=wrong&password=x"},
+	"POST /account/password": {OK: http.StatusSeeOther, Body: "current=wrong&password=x"}, // refused: back to /account with the error
 	"POST /account/tokens": {OK: http.StatusSeeOther, Body: "name=matrix&scope=read&expires_in_days=1",
 		Override: map[Principal]int{TokenRead: http.StatusForbidden, TokenReadWrite: http.StatusForbidden}}, // tokens cannot create tokens
 	"POST /account/tokens/{id}/revoke": {OK: http.StatusNotFound, Restricted: http.StatusNotFound},
