@@ -23,7 +23,6 @@ const (
 	EUnsupport   Code = "unsupported"       // unsupported media type or format
 	EUnavailable Code = "unavailable"       // try again later: the database cannot be reached or cannot write (disk full)
 	ETooMany     Code = "too_many_requests" // throttled: too many attempts (failed sign-ins) in a window
-	ETransient        = EUnavailable        // the former name of EUnavailable
 )
 
 // FieldError names one bad field: its JSON path (e.g. "summary.start_time")

@@ -44,7 +44,7 @@ func TestCancelledRequestStops(t *testing.T) {
 	if got.Revision != inc.Revision || got.Doc.Title != inc.Doc.Title {
 		t.Errorf("the cancelled save was stored: revision %d, title %q", got.Revision, got.Doc.Title)
 	}
-	if _, err := e.svc.SaveMarkdown(ctx, app.System, inc.ID, inc.Revision, []byte(markdownOf(doc)), app.SaveOptions{}); hindsight.ErrorCode(err) != hindsight.ETransient {
+	if _, err := e.svc.SaveMarkdown(ctx, app.System, inc.ID, inc.Revision, []byte(markdownOf(doc)), app.SaveOptions{}); hindsight.ErrorCode(err) != hindsight.EUnavailable {
 		t.Errorf("SaveMarkdown with a cancelled context: %v, want transient", err)
 	}
 }

@@ -24,12 +24,12 @@ func ActorFrom(ctx context.Context) Actor {
 	return System
 }
 
-// Alive returns nil while ctx is live, else an ETransient error: a request
+// Alive returns nil while ctx is live, else an EUnavailable error: a request
 // whose client left (or whose deadline passed) stops between its stages
 // (parse, lint, store) instead of finishing work nobody will read.
 func Alive(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
-		return hindsight.Errorf(hindsight.ETransient, "the request ended before it was done: %v", err)
+		return hindsight.Errorf(hindsight.EUnavailable, "the request ended before it was done: %v", err)
 	}
 	return nil
 }

@@ -136,7 +136,7 @@ func (a *Auth) verify(ctx context.Context, hash, pw string) (bool, error) {
 	select {
 	case a.hashing <- struct{}{}:
 	case <-ctx.Done():
-		return false, hindsight.Errorf(hindsight.ETransient, "sign-in: %v", ctx.Err())
+		return false, hindsight.Errorf(hindsight.EUnavailable, "sign-in: %v", ctx.Err())
 	}
 	defer func() { <-a.hashing }()
 	return VerifyPassword(hash, pw), nil

@@ -94,7 +94,7 @@ func Open(ctx context.Context, url string, o Options) (*Store, error) {
 	}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
-		return nil, &hindsight.Error{Code: hindsight.ETransient, Message: "cannot connect to PostgreSQL at " + cfg.ConnConfig.Host + ": " + redact(err).Error(), Err: err}
+		return nil, &hindsight.Error{Code: hindsight.EUnavailable, Message: "cannot connect to PostgreSQL at " + cfg.ConnConfig.Host + ": " + redact(err).Error(), Err: err}
 	}
 	db := stdlib.OpenDBFromPool(pool)
 	sub, err := fs.Sub(migrationsFS, "migrations")

@@ -136,7 +136,7 @@ func TestOpenErrors(t *testing.T) {
 		code hindsight.Code
 	}{
 		{"BadURL", "postgres://%zz", hindsight.EInvalid},
-		{"Unreachable", "postgres://nobody:secret@127.0.0.1:1/none?sslmode=disable&connect_timeout=2", hindsight.ETransient},
+		{"Unreachable", "postgres://nobody:secret@127.0.0.1:1/none?sslmode=disable&connect_timeout=2", hindsight.EUnavailable},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -80,7 +80,7 @@ func internal(op string, err error) error {
 		return err
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return &hindsight.Error{Code: hindsight.ETransient, Message: op + ": " + err.Error(), Err: err}
+		return &hindsight.Error{Code: hindsight.EUnavailable, Message: op + ": " + err.Error(), Err: err}
 	}
 	return &hindsight.Error{Code: hindsight.EInternal, Message: op + ": " + err.Error(), Err: err}
 }
@@ -1013,7 +1013,7 @@ var _ hindsight.Store = (*Store)(nil)
 // Ping checks that the database answers (for /readyz).
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.r.PingContext(ctx); err != nil {
-		return hindsight.Errorf(hindsight.ETransient, "database: %v", err)
+		return hindsight.Errorf(hindsight.EUnavailable, "database: %v", err)
 	}
 	return nil
 }
