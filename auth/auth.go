@@ -65,6 +65,9 @@ type Options struct {
 	// MaxAddressFailures per address within FailureWindow.
 	MaxAccountFailures, MaxAddressFailures int
 	FailureWindow                          time.Duration
+	// GroupSync, when set, is called after every successful external
+	// sign-in and refresh with the provider's groups (nil: none).
+	GroupSync GroupSync
 }
 
 // Auth authenticates requests and enforces the route table's access levels.
