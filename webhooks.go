@@ -19,6 +19,8 @@ const (
 var WebhookEvents = []string{
 	EventIncidentCreated, EventIncidentStatusChanged, EventIncidentPublished,
 	EventActionItemCreated, EventActionItemClosed, EventActionItemOverdue,
+	EventReviewRequested, EventReviewSubmitted, EventCommentCreated,
+	EventPostmortemDueSoon, EventPostmortemOverdue,
 }
 
 // Webhook formats.

@@ -468,6 +468,19 @@ type Event struct {
 	Status     string                `json:"status"`
 	From       string                `json:"from,omitempty"`
 	ActionItem *hindsight.ActionItem `json:"action_item,omitempty"`
+	// Actor is who did it: the account's email ("" for the system).
+	Actor string `json:"actor,omitempty"`
+	// Notify lists the account IDs to tell (review.requested: the
+	// reviewers; review.submitted and comment.created: the incident's
+	// authors and the thread's participants, minus the actor;
+	// postmortem.due_soon and postmortem.overdue: the owners). Outbound
+	// webhooks never send it.
+	Notify []string `json:"notify,omitempty"`
+	// Review and Comment are the review or comment the event is about.
+	Review  *hindsight.Review  `json:"review,omitempty"`
+	Comment *hindsight.Comment `json:"comment,omitempty"`
+	// DueAt is the postmortem's due date (postmortem.* events).
+	DueAt time.Time `json:"due_at,omitzero"`
 }
 
 func (s *Service) event(name string, p *hindsight.Postmortem, id string, at time.Time, mod func(*Event)) hindsight.OutboxEvent {

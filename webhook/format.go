@@ -52,6 +52,8 @@ func (w *Webhooks) message(d *hindsight.WebhookDelivery) Message {
 		if !ev.At.IsZero() {
 			m.At = ev.At.UTC()
 		}
+		// whom to tell is for notifications (mail), not for receivers
+		ev.Notify = nil
 		m.Data = &ev
 	}
 	return m
@@ -96,6 +98,11 @@ var eventTitles = map[string]string{
 	hindsight.EventActionItemCreated:     "Action item added",
 	hindsight.EventActionItemClosed:      "Action item closed",
 	hindsight.EventActionItemOverdue:     "Action item overdue",
+	hindsight.EventReviewRequested:       "Review requested",
+	hindsight.EventReviewSubmitted:       "Review submitted",
+	hindsight.EventCommentCreated:        "New review comment",
+	hindsight.EventPostmortemDueSoon:     "Postmortem due soon",
+	hindsight.EventPostmortemOverdue:     "Postmortem overdue",
 }
 
 // mrkdwn escapes text for Slack's mrkdwn.
