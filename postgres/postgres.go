@@ -17,6 +17,8 @@ import (
 	"embed"
 	"errors"
 	"io/fs"
+	"net/url"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -51,8 +53,22 @@ type Options struct {
 	// Schema, when set, is the search_path of every connection (the schema
 	// must exist). A search_path parameter in the URL works too.
 	Schema string
-	// MaxConns caps the pool (pgxpool's default when 0).
+	// MaxConns caps the pool: the connections open at once. When 0, the
+	// URL's pool_max_conns parameter decides, else DefaultMaxConns.
 	MaxConns int32
+}
+
+// DefaultMaxConns is the pool size when neither Options.MaxConns nor the
+// URL's pool_max_conns sets one: 4 connections per CPU, at least 8, enough
+// for the server's HTTP concurrency without crowding a small PostgreSQL.
+func DefaultMaxConns() int32 {
+	return int32(max(8, 4*runtime.GOMAXPROCS(0)))
+}
+
+// urlSetsMaxConns reports whether a postgres:// URL names pool_max_conns.
+func urlSetsMaxConns(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && u.Query().Has("pool_max_conns")
 }
 
 // Store is a PostgreSQL hindsight.Store; it also implements
@@ -85,8 +101,14 @@ func Open(ctx context.Context, url string, o Options) (*Store, error) {
 	if o.Schema != "" {
 		cfg.ConnConfig.RuntimeParams["search_path"] = o.Schema
 	}
-	if o.MaxConns > 0 {
+	switch {
+	case o.MaxConns > 0:
 		cfg.MaxConns = o.MaxConns
+	case o.MaxConns < 0:
+		return nil, &hindsight.Error{Code: hindsight.EInvalid, Message: "database pool size " + strconv.Itoa(int(o.MaxConns)) + ": want a positive number of connections",
+			Fields: []hindsight.FieldError{{Field: "db-max-conns", Message: "want a positive number"}}}
+	case !urlSetsMaxConns(url):
+		cfg.MaxConns = DefaultMaxConns()
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -96,7 +118,18 @@ func Open(ctx context.Context, url string, o Options) (*Store, error) {
 		pool.Close()
 		return nil, &hindsight.Error{Code: hindsight.EUnavailable, Message: "cannot connect to PostgreSQL at " + cfg.ConnConfig.Host + ": " + redact(err).Error(), Err: err}
 	}
+	// database/sql borrows its connections from the pool. OpenDBFromPool
+	// keeps none idle, so every query took a connection from the pool and
+	// gave it back, and the statements database/sql had prepared on it were
+	// prepared again and deallocated each time (two more round trips a
+	// query). Keeping the pool's connections idle in database/sql keeps them
+	// prepared; nothing else in this package takes connections from the pool
+	// directly (a future direct user must keep one spare).
 	db := stdlib.OpenDBFromPool(pool)
+	db.SetMaxOpenConns(int(cfg.MaxConns))
+	db.SetMaxIdleConns(int(cfg.MaxConns))
+	db.SetConnMaxIdleTime(cfg.MaxConnIdleTime)
+	db.SetConnMaxLifetime(cfg.MaxConnLifetime)
 	sub, err := fs.Sub(migrationsFS, "migrations")
 	if err != nil {
 		pool.Close()

@@ -3,9 +3,12 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/hindsight-pm/hindsight"
@@ -40,6 +43,34 @@ func openStoreWith(ctx context.Context, dsn string, noMigrate bool) (hindsight.S
 		return nil, cannotOpen(err)
 	}
 	return s, nil
+}
+
+// withPoolSize applies --db-max-conns / HINDSIGHT_DB_MAX_CONNS (v, "" for
+// the default) to the database named by dsn: a PostgreSQL URL gets it as its
+// pool_max_conns parameter (replacing one the URL had); a SQLite path, whose
+// pool is fixed, is left as it is. A value that is not a positive whole
+// number is refused, whatever the database.
+func withPoolSize(dsn, v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return dsn, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 32)
+	if err != nil || n < 1 {
+		return "", &hindsight.Error{Code: hindsight.EInvalid, Message: fmt.Sprintf("--db-max-conns (or HINDSIGHT_DB_MAX_CONNS) %q: want a positive whole number of connections, e.g. 16", v),
+			Fields: []hindsight.FieldError{{Field: "db-max-conns", Message: "want a positive whole number"}}}
+	}
+	if !postgres.IsURL(dsn) {
+		return dsn, nil
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return dsn, nil // malformed: opening it says so
+	}
+	q := u.Query()
+	q.Set("pool_max_conns", strconv.FormatInt(n, 10))
+	u.RawQuery = q.Encode()
+	return u.String(), nil
 }
 
 // cannotOpen is a database that cannot be opened: exit 3 (README), unless

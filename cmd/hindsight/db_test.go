@@ -38,3 +38,39 @@ func TestDatabaseCannotBeOpened(t *testing.T) {
 		}
 	}
 }
+
+// TestPoolSizeFlag: --db-max-conns becomes a PostgreSQL URL's
+// pool_max_conns (replacing the URL's own), leaves a SQLite path alone, and
+// refuses anything but a positive whole number (exit 2, naming the flag).
+func TestPoolSizeFlag(t *testing.T) {
+	cases := []struct {
+		dsn, v, want, err string
+	}{
+		{"postgres://u@h/db", "", "postgres://u@h/db", ""},
+		{"postgres://u@h/db", "16", "postgres://u@h/db?pool_max_conns=16", ""},
+		{"postgres://u@h/db?sslmode=disable&pool_max_conns=3", " 7 ", "postgres://u@h/db?pool_max_conns=7&sslmode=disable", ""},
+		{"postgresql://u@h/db", "2", "postgresql://u@h/db?pool_max_conns=2", ""},
+		{"hindsight.db", "9", "hindsight.db", ""},
+		{"postgres://u@h/db", "0", "", "--db-max-conns"},
+		{"postgres://u@h/db", "-3", "", "positive whole number"},
+		{"hindsight.db", "many", "", "HINDSIGHT_DB_MAX_CONNS"},
+		{"hindsight.db", "99999999999", "", "positive whole number"},
+	}
+	for _, c := range cases {
+		got, err := withPoolSize(c.dsn, c.v)
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("withPoolSize(%q, %q) = %q, %v; want an error naming %q", c.dsn, c.v, got, err, c.err)
+			}
+			continue
+		}
+		if err != nil || got != c.want {
+			t.Errorf("withPoolSize(%q, %q) = %q, %v; want %q", c.dsn, c.v, got, err, c.want)
+		}
+	}
+	db := filepath.Join(t.TempDir(), "h.db")
+	code, _, errOut := runCLI(t, "--db", db, "--db-max-conns", "lots", "actions")
+	if code != 2 || !strings.Contains(errOut, `--db-max-conns (or HINDSIGHT_DB_MAX_CONNS) "lots"`) {
+		t.Errorf("--db-max-conns lots: exit %d, stderr %q; want 2 naming the flag", code, errOut)
+	}
+}

@@ -19,6 +19,7 @@ type app struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	db             string // --db / HINDSIGHT_DB
+	dbMaxConns     string // --db-max-conns / HINDSIGHT_DB_MAX_CONNS ("" = the default)
 }
 
 // commands lists the constructors of the subcommands; each command file
@@ -41,6 +42,13 @@ func newRootCmd(a *app) *cobra.Command {
 		def = "hindsight.db"
 	}
 	root.PersistentFlags().StringVar(&a.db, "db", def, "database: a SQLite file path or a postgres:// URL (env HINDSIGHT_DB)")
+	root.PersistentFlags().StringVar(&a.dbMaxConns, "db-max-conns", os.Getenv("HINDSIGHT_DB_MAX_CONNS"),
+		"PostgreSQL: connections the pool keeps open at most (default 4 per CPU, at least 8; overrides the URL's pool_max_conns) (env HINDSIGHT_DB_MAX_CONNS)")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		dsn, err := withPoolSize(a.db, a.dbMaxConns)
+		a.db = dsn
+		return err
+	}
 	for _, c := range commands {
 		root.AddCommand(c(a))
 	}

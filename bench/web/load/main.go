@@ -5,6 +5,7 @@
 // size. bench/web/run.sh runs the whole benchmark with it.
 //
 //	load seed -db hindsight.db -n 100000
+//	load seed -postgres postgres://... -n 100000
 //	load baseline -addr 127.0.0.1:18081 -page page.html
 //	load drive -conns 32 -duration 10s -pid 1234 URL [URL...]
 //	load urls -base http://127.0.0.1:18080 -n 1000 > incidents.txt
@@ -32,6 +33,7 @@ import (
 	"github.com/hindsight-pm/hindsight"
 	"github.com/hindsight-pm/hindsight/internal/gen"
 	"github.com/hindsight-pm/hindsight/markdown"
+	"github.com/hindsight-pm/hindsight/postgres"
 	"github.com/hindsight-pm/hindsight/sqlite"
 )
 
@@ -65,12 +67,23 @@ func main() {
 func seedCmd(args []string) error {
 	fs := flag.NewFlagSet("seed", flag.ExitOnError)
 	db := fs.String("db", "hindsight-bench.db", "SQLite database file")
+	pg := fs.String("postgres", "", "PostgreSQL URL to seed instead of the SQLite file")
 	n := fs.Int("n", 100000, "incidents the database should hold")
 	seed := fs.Int64("seed", 1, "generator seed")
 	workers := fs.Int("workers", 4, "parallel writers")
 	_ = fs.Parse(args)
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, *db, sqlite.Options{Render: markdown.Render})
+	var st interface {
+		hindsight.Store
+		Close() error
+	}
+	var err error
+	if *pg != "" {
+		st, err = postgres.Open(ctx, *pg, postgres.Options{Render: markdown.Render, MaxConns: int32(*workers + 2)})
+		*db = "PostgreSQL"
+	} else {
+		st, err = sqlite.Open(ctx, *db, sqlite.Options{Render: markdown.Render})
+	}
 	if err != nil {
 		return err
 	}
