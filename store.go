@@ -123,6 +123,14 @@ type Incident struct {
 	Restricted bool     `json:"restricted"`
 	Members    []string `json:"members,omitempty"`
 
+	// MemberTeams are the slugs of the teams whose members see the
+	// incident while it is restricted (beside Members).
+	MemberTeams []string `json:"member_teams,omitempty"`
+	// Teams are the slugs of the teams added to the incident by hand; its
+	// teams are these and those owning an affected service
+	// (TeamStore.FindIncidentTeams).
+	Teams []string `json:"teams,omitempty"`
+
 	CreatedAt time.Time `json:"created_at"`
 	CreatedBy string    `json:"created_by"`
 	UpdatedAt time.Time `json:"updated_at"`
@@ -173,6 +181,12 @@ type IncidentCreate struct {
 	// Restricted and Members set the incident's visibility.
 	Restricted bool
 	Members    []string
+
+	// MemberTeams are team slugs whose members see the restricted
+	// incident; Teams are team slugs added by hand.
+	MemberTeams []string
+	Teams       []string
+
 	// KeepID keeps the model's Incident ID when it is a valid
 	// INC-YYYYMMDD-NNN (for imports of existing postmortems): EConflict when
 	// it is taken; the day's counter moves past it so later IDs never
@@ -199,6 +213,11 @@ type IncidentUpdate struct {
 	Members    *[]string
 	Audit      []AuditRecord
 	Outbox     []OutboxEvent
+
+	// MemberTeams and Teams, when not nil, replace the incident's team
+	// lists (Incident.MemberTeams, Incident.Teams).
+	MemberTeams *[]string
+	Teams       *[]string
 }
 
 // IncidentDelete is what DeleteIncident does.
@@ -270,6 +289,11 @@ type IncidentFilter struct {
 	Service   string // a service name
 	Owner     string
 	Commander string
+
+	// Team keeps the incidents of a team (slug): added by hand or owning
+	// one of their affected services.
+	Team string
+
 	// StartFrom (inclusive) and StartBefore (exclusive) bound the start time.
 	StartFrom   time.Time
 	StartBefore time.Time

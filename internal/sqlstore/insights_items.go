@@ -143,7 +143,7 @@ func (s *Store) itemRollup(v hindsight.Viewer, q *itemQuery) (string, []any) {
 	args := c.args
 	if !v.SeesAll() && v.UserID != "" {
 		var m cond
-		m.add(`m.user_id = ? AND a.incident_id = m.incident_id AND a.inc_restricted = 1 AND a.inc_live = 1`, clean(v.UserID))
+		m.add(`a.incident_id = m.incident_id AND a.inc_restricted = 1 AND a.inc_live = 1`)
 		if q.Owner != "" {
 			m.add(`a.owner_key = ?`, foldKey(q.Owner))
 		}
@@ -151,8 +151,9 @@ func (s *Store) itemRollup(v hindsight.Viewer, q *itemQuery) (string, []any) {
 		m.in(`a.status`, strs(q.Status))
 		m.in(`a.inc_severity`, strs(q.Severity))
 		sq += `
-UNION ALL SELECT a.owner_key, 1, CASE WHEN a.status = ` + closed + ` THEN 1 ELSE 0 END FROM incident_members m CROSS JOIN action_items a WHERE ` + m.String()
-		args = append(args, m.args...)
+UNION ALL SELECT a.owner_key, 1, CASE WHEN a.status = ` + closed + ` THEN 1 ELSE 0 END FROM (SELECT DISTINCT incident_id FROM incident_viewers WHERE user_id = ?) m CROSS JOIN action_items a WHERE ` + m.String()
+		// DISTINCT: an account named and in a named team sees an incident once
+		args = append(append(args, clean(v.UserID)), m.args...)
 	}
 	return sq, args
 }

@@ -120,7 +120,7 @@ func (s *Store) planInsights(v hindsight.Viewer, f *hindsight.InsightsFilter) *i
 // memberExists is true when the viewer (one ? parameter) is a member of
 // the incident whose ID is col.
 func memberExists(col string) string {
-	return `EXISTS (SELECT 1 FROM incident_members m WHERE m.incident_id = ` + col + ` AND m.user_id = ?)`
+	return `EXISTS (SELECT 1 FROM incident_viewers m WHERE m.incident_id = ` + col + ` AND m.user_id = ?)`
 }
 
 // visibleCond is the viewer's filter on a table with a 0/1 restricted
@@ -166,7 +166,7 @@ func (p *insightPlan) factCond(a string, scope int, service *string, x piece) *c
 	}
 	if x.members {
 		// drive from the viewer's memberships (few)
-		c.add(a+`.incident_id IN (SELECT m.incident_id FROM incident_members m WHERE m.user_id = ?) AND `+a+`.restricted = 1`, clean(p.v.UserID))
+		c.add(a+`.incident_id IN (SELECT m.incident_id FROM incident_viewers m WHERE m.user_id = ?) AND `+a+`.restricted = 1`, clean(p.v.UserID))
 	} else {
 		visibleCond(&c, p.v, a+`.restricted`, a+`.incident_id`)
 	}

@@ -203,12 +203,18 @@ VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 
 		if err := s.setMembers(ctx, tx, id, c.Members); err != nil {
 			return err
 		}
+		if err := s.setIncidentTeams(ctx, tx, id, teamMember, "member_teams", c.MemberTeams); err != nil {
+			return err
+		}
+		if err := s.setIncidentTeams(ctx, tx, id, teamByHand, "teams", c.Teams); err != nil {
+			return err
+		}
 		if err := s.writeSide(ctx, tx, id, now, c.Audit, c.Outbox); err != nil {
 			return err
 		}
 		inc = &hindsight.Incident{ID: id, Revision: 1, Doc: &doc, Markdown: md, Restricted: c.Restricted,
 			Members: normMembers(c.Members), CreatedAt: now, CreatedBy: c.Author, UpdatedAt: now, UpdatedBy: c.Author}
-		return nil
+		return s.readIncidentTeams(ctx, tx, inc)
 	})
 	if err != nil {
 		if c.KeepID && s.d.IsUniqueViolation(err) {
@@ -372,6 +378,16 @@ updated_at = ?, updated_key = ?, updated_by = ?`
 				return err
 			}
 		}
+		if u.MemberTeams != nil {
+			if err := s.setIncidentTeams(ctx, tx, u.ID, teamMember, "member_teams", *u.MemberTeams); err != nil {
+				return err
+			}
+		}
+		if u.Teams != nil {
+			if err := s.setIncidentTeams(ctx, tx, u.ID, teamByHand, "teams", *u.Teams); err != nil {
+				return err
+			}
+		}
 		if err := s.writeSide(ctx, tx, u.ID, now, u.Audit, u.Outbox); err != nil {
 			return err
 		}
@@ -405,7 +421,10 @@ func (s *Store) readRecord(ctx context.Context, tx *sql.Tx, inc *hindsight.Incid
 		}
 		inc.Members = append(inc.Members, u)
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return s.readIncidentTeams(ctx, tx, inc)
 }
 
 // whyNotUpdated explains a refused update: no such incident, or a stale
@@ -509,7 +528,7 @@ func (c *cond) visible(v hindsight.Viewer) {
 	case v.UserID == "":
 		c.add(`NOT i.restricted`)
 	default:
-		c.add(`(NOT i.restricted OR EXISTS (SELECT 1 FROM incident_members m WHERE m.incident_id = i.id AND m.user_id = ?))`, clean(v.UserID))
+		c.add(`(NOT i.restricted OR EXISTS (SELECT 1 FROM incident_viewers m WHERE m.incident_id = i.id AND m.user_id = ?))`, clean(v.UserID))
 	}
 }
 
@@ -561,6 +580,9 @@ JOIN incident_docs d ON d.incident_id = i.id JOIN revisions r ON r.incident_id =
 	inc.Doc = new(hindsight.Postmortem)
 	if err := json.Unmarshal([]byte(js), inc.Doc); err != nil {
 		return nil, internal("decode incident "+id, err)
+	}
+	if err := s.readIncidentTeams(ctx, s.rq, &inc); err != nil {
+		return nil, internal("find incident teams "+id, err)
 	}
 	if !inc.Restricted {
 		return &inc, nil // only restricted incidents have members
@@ -643,6 +665,9 @@ func (s *Store) incidentConds(ctx context.Context, c *cond, v hindsight.Viewer, 
 	c.in(`i.status`, strs(f.Status))
 	if f.Service != "" && !byService {
 		c.add(`EXISTS (SELECT 1 FROM incident_services sv WHERE sv.incident_id = i.id AND lower(sv.name) = lower(?))`, clean(f.Service))
+	}
+	if f.Team != "" {
+		teamCond(c, f.Team)
 	}
 	if f.Owner != "" {
 		c.add(`lower(i.owner) = lower(?)`, clean(f.Owner))
