@@ -20,6 +20,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"encoding/hex"
 	"errors"
@@ -31,6 +32,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 
@@ -73,11 +75,26 @@ type Options struct {
 	// by another process on the same file (hindsight import while serve
 	// runs) within the TTL.
 	VersionTTL time.Duration
+	// WALLimit bounds the write-ahead log, in bytes (default WALLimit;
+	// negative: unbounded). It is the writer's journal_size_limit (a WAL
+	// that was reset is truncated to it), and a WAL that grew past it,
+	// because readers kept the passive checkpoints from reaching its end,
+	// is checkpointed with TRUNCATE by the background checkpointer as
+	// soon as no reader needs it.
+	WALLimit int64
 	// MaxPageCount bounds the database file, in pages (PRAGMA
 	// max_page_count on the writer): writes beyond it fail as on a full
 	// disk (503 unavailable, /readyz 503). 0 is SQLite's own limit.
 	MaxPageCount int
 }
+
+// WALLimit is the default of Options.WALLimit: 64 MiB.
+const WALLimit = 64 << 20
+
+// truncateWait is how long a TRUNCATE checkpoint of a WAL past its limit
+// waits for readers (and holds back the writes) before it gives up until
+// the next tick.
+const truncateWait = time.Second
 
 // VersionTTL is the default of Options.VersionTTL.
 const VersionTTL = time.Second
@@ -99,6 +116,12 @@ type Store struct {
 	path   string
 	reader *sql.DB
 	mig    *sqlstore.Migrations
+	// walLimit is Options.WALLimit (0: unbounded)
+	walLimit int64
+	busy     time.Duration
+	writer   *sql.DB
+	// walPeak is the largest WAL size the checkpointer saw, in bytes
+	walPeak atomic.Int64
 	// the background checkpointer: closed to stop it, closed when stopped
 	stop, stopped chan struct{}
 	stopOnce      sync.Once
@@ -136,7 +159,14 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 	if every == 0 {
 		every = 250 * time.Millisecond
 	}
+	walLimit := o.WALLimit
+	if walLimit == 0 {
+		walLimit = WALLimit
+	}
 	wparams := params + "&_txlock=immediate"
+	if walLimit > 0 {
+		wparams += "&_pragma=journal_size_limit(" + strconv.FormatInt(walLimit, 10) + ")"
+	}
 	if o.MaxPageCount > 0 {
 		wparams += "&_pragma=max_page_count(" + strconv.Itoa(o.MaxPageCount) + ")"
 	}
@@ -164,7 +194,7 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{path: path, reader: r, mig: &sqlstore.Migrations{DB: w, Dialect: goose.DialectSQLite3, FS: sub}}
+	s := &Store{path: path, reader: r, writer: w, walLimit: walLimit, busy: busy, mig: &sqlstore.Migrations{DB: w, Dialect: goose.DialectSQLite3, FS: sub}}
 	s.Store, err = sqlstore.New(w, r, dialect{common: o.CommonMatches}, sqlstore.Options{Render: o.Render, Clock: o.Clock, MaxDocBytes: o.MaxDocBytes, VersionTTL: versionTTL(o.VersionTTL)})
 	if err != nil {
 		w.Close()
@@ -195,9 +225,62 @@ func (s *Store) checkpoints(d time.Duration) {
 			return
 		case <-t.C:
 		}
+		if s.walLimit > 0 && s.walSize() > s.walLimit {
+			s.truncateWAL()
+			continue
+		}
 		// PASSIVE: copies what no reader still needs, waits for nobody;
 		// an error (a busy database) is tried again at the next tick
 		_, _ = s.reader.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
+	}
+}
+
+// walSize returns the size of the WAL file (0 when there is none) and
+// records the peak.
+func (s *Store) walSize() int64 {
+	fi, err := os.Stat(s.path + "-wal")
+	if err != nil {
+		return 0
+	}
+	n := fi.Size()
+	for {
+		p := s.walPeak.Load()
+		if n <= p || s.walPeak.CompareAndSwap(p, n) {
+			return n
+		}
+	}
+}
+
+// WALPeak returns the largest size of the WAL file the background
+// checkpointer saw since Open, in bytes (for benchmarks).
+func (s *Store) WALPeak() int64 {
+	s.walSize()
+	return s.walPeak.Load()
+}
+
+// truncateWAL checkpoints the whole WAL and truncates it to zero bytes
+// (TRUNCATE) on the writer connection: the writes queued behind it wait
+// (the only back pressure there is on a WAL past its limit) while it waits
+// up to truncateWait for the readers still on the WAL, which the
+// passive checkpoints could not reach past; readers that start meanwhile
+// read the database file. After truncateWait it gives up until the next
+// tick.
+func (s *Store) truncateWAL() {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*s.busy)
+	defer cancel()
+	c, err := s.writer.Conn(ctx)
+	if err != nil {
+		return
+	}
+	defer c.Close()
+	// wait for readers at most truncateWait, then the writes go on
+	if _, err := c.ExecContext(ctx, `PRAGMA busy_timeout = `+strconv.FormatInt(truncateWait.Milliseconds(), 10)); err != nil {
+		return
+	}
+	_, _ = c.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+	if _, err := c.ExecContext(ctx, `PRAGMA busy_timeout = `+strconv.FormatInt(s.busy.Milliseconds(), 10)); err != nil {
+		// not back to the writer's busy timeout: the pool opens another
+		_ = c.Raw(func(any) error { return driver.ErrBadConn })
 	}
 }
 
