@@ -45,10 +45,16 @@ type User struct {
 	PasswordHash string `json:"-"`
 	// Disabled accounts cannot sign in; their sessions and tokens stop
 	// working at once.
-	Disabled    bool      `json:"disabled"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
-	LastLoginAt time.Time `json:"last_login_at,omitzero"`
+	Disabled bool `json:"disabled"`
+	// BreakGlass accounts may sign in with their password when sign-in
+	// is through the identity provider only (HINDSIGHT_OIDC_ONLY).
+	BreakGlass bool `json:"break_glass"`
+	// LinkOnSignIn: an admin allowed the next identity provider sign-in
+	// with this account's email to link to it (once).
+	LinkOnSignIn bool      `json:"link_on_sign_in"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+	LastLoginAt  time.Time `json:"last_login_at,omitzero"`
 }
 
 // Viewer is what u may see.
@@ -68,6 +74,8 @@ type UserUpdate struct {
 	Role         *Role
 	PasswordHash *string
 	Disabled     *bool
+	BreakGlass   *bool
+	LinkOnSignIn *bool
 	// EndSessions ends every session of the account in the same
 	// transaction (on disable and password reset).
 	EndSessions bool
@@ -85,6 +93,9 @@ type Session struct {
 	LastSeenAt time.Time
 	Address    string
 	UserAgent  string
+	// External says how an identity provider signed the session in:
+	// nil for a password sign-in.
+	External *ExternalSession
 }
 
 // TokenScope is what an API token may do, within its owner's role.
@@ -208,6 +219,8 @@ type AccountStore interface {
 	ForgiveLoginAttempt(ctx context.Context, key string) error
 	// ClearLoginFailures forgets key's failures (after a good sign-in).
 	ClearLoginFailures(ctx context.Context, key string) error
+
+	IdentityStore
 
 	// WriteAudit appends entries to the audit log.
 	WriteAudit(ctx context.Context, entries []AuditEntry) error

@@ -160,3 +160,24 @@ func (c *principalCache) UpdateUser(ctx context.Context, id string, up hindsight
 	c.forgetAll()
 	return u, err
 }
+
+// UpdateSessionExternal implements hindsight.IdentityStore.
+func (c *principalCache) UpdateSessionExternal(ctx context.Context, idHash string, ext hindsight.ExternalSession) error {
+	err := c.AccountStore.UpdateSessionExternal(ctx, idHash, ext)
+	c.forget("s" + idHash)
+	return err
+}
+
+// EndUserSessions implements hindsight.IdentityStore.
+func (c *principalCache) EndUserSessions(ctx context.Context, userID string, audit []hindsight.AuditEntry) error {
+	err := c.AccountStore.EndUserSessions(ctx, userID, audit)
+	c.forgetAll()
+	return err
+}
+
+// LinkIdentity implements hindsight.IdentityStore.
+func (c *principalCache) LinkIdentity(ctx context.Context, id hindsight.Identity, audit []hindsight.AuditEntry) error {
+	err := c.AccountStore.LinkIdentity(ctx, id, audit)
+	c.forgetAll()
+	return err
+}

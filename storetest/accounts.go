@@ -26,6 +26,7 @@ func RunAccounts(t *testing.T, open Opener) {
 		{"LastAdmin", testLastAdmin},
 		{"ResetRevokesTokens", testResetRevokesTokens},
 		{"Audit", testAudit},
+		{"Identities", testIdentities},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -12,15 +12,15 @@ import (
 
 var _ hindsight.AccountStore = (*Store)(nil)
 
-const userCols = `id, email, name, role, password_hash, disabled, created_at, updated_at, last_login_at`
+const userCols = `id, email, name, role, password_hash, disabled, created_at, updated_at, last_login_at, break_glass, link_on_sign_in`
 
 // joinedUserCols are userCols of a users table aliased u.
-const joinedUserCols = `u.id, u.email, u.name, u.role, u.password_hash, u.disabled, u.created_at, u.updated_at, u.last_login_at`
+const joinedUserCols = `u.id, u.email, u.name, u.role, u.password_hash, u.disabled, u.created_at, u.updated_at, u.last_login_at, u.break_glass, u.link_on_sign_in`
 
 // userDest is where Scan puts userCols.
 func userDest(u *hindsight.User) []any {
 	return []any{&u.ID, &u.Email, &u.Name, &u.Role, &u.PasswordHash, &u.Disabled,
-		timeScan{&u.CreatedAt}, timeScan{&u.UpdatedAt}, timeScan{&u.LastLoginAt}}
+		timeScan{&u.CreatedAt}, timeScan{&u.UpdatedAt}, timeScan{&u.LastLoginAt}, &u.BreakGlass, &u.LinkOnSignIn}
 }
 
 func scanUser(sc interface{ Scan(...any) error }) (*hindsight.User, error) {
@@ -52,6 +52,14 @@ func (s *Store) CreateUser(ctx context.Context, u *hindsight.User, firstAdmin bo
 	u.Email = strings.ToLower(u.Email)
 	u.CreatedAt, u.UpdatedAt = now, now
 	err := s.tx(ctx, func(tx *sql.Tx) error {
+		return s.createUser(ctx, tx, u, now, firstAdmin, setupHash, audit)
+	})
+	return internal("create account", err)
+}
+
+// createUser is CreateUser within tx.
+func (s *Store) createUser(ctx context.Context, tx *sql.Tx, u *hindsight.User, now time.Time, firstAdmin bool, setupHash string, audit []hindsight.AuditEntry) error {
+	{
 		if firstAdmin {
 			var n int
 			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n); err != nil {
@@ -82,8 +90,9 @@ func (s *Store) CreateUser(ctx context.Context, u *hindsight.User, firstAdmin bo
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-			u.ID, u.Email, u.Name, string(u.Role), u.PasswordHash, u.Disabled, s.d.Time(now), s.d.Time(now), s.d.Time(u.LastLoginAt))
+		_, err = tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			u.ID, u.Email, u.Name, string(u.Role), u.PasswordHash, u.Disabled, s.d.Time(now), s.d.Time(now), s.d.Time(u.LastLoginAt),
+			u.BreakGlass, u.LinkOnSignIn)
 		if s.d.IsUniqueViolation(err) {
 			// another transaction added the email since the check above
 			return hindsight.Errorf(hindsight.EConflict, "an account with the email %q exists", u.Email)
@@ -92,8 +101,7 @@ func (s *Store) CreateUser(ctx context.Context, u *hindsight.User, firstAdmin bo
 			return err
 		}
 		return s.writeAudit(ctx, tx, now, audit)
-	})
-	return internal("create account", err)
+	}
 }
 
 // FindUserByID implements hindsight.AccountStore.
@@ -168,6 +176,12 @@ func (s *Store) UpdateUser(ctx context.Context, id string, up hindsight.UserUpda
 		}
 		if up.Disabled != nil {
 			c.add(`disabled = ?`, *up.Disabled)
+		}
+		if up.BreakGlass != nil {
+			c.add(`break_glass = ?`, *up.BreakGlass)
+		}
+		if up.LinkOnSignIn != nil {
+			c.add(`link_on_sign_in = ?`, *up.LinkOnSignIn)
 		}
 		args := append(c.args, id)
 		res, err := tx.ExecContext(ctx, s.d.Rebind(`UPDATE users SET `+strings.Join(c.parts, ", ")+` WHERE id = ?`), args...)
@@ -258,8 +272,14 @@ func (s *Store) SetupTokenValid(ctx context.Context, hash string) (bool, error) 
 
 // CreateSession implements hindsight.AccountStore.
 func (s *Store) CreateSession(ctx context.Context, ss hindsight.Session) error {
-	_, err := s.w.ExecContext(ctx, s.d.Rebind(`INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, address, user_agent) VALUES (?, ?, ?, ?, ?, ?)`),
-		clean(ss.IDHash), clean(ss.UserID), s.d.Time(ss.CreatedAt), s.d.Time(ss.LastSeenAt), clean(ss.Address), clean(ss.UserAgent))
+	var ext hindsight.ExternalSession
+	if ss.External != nil {
+		ext = *ss.External
+	}
+	_, err := s.w.ExecContext(ctx, s.d.Rebind(`INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, address, user_agent,
+ ext_issuer, ext_refresh_token, ext_refresh_at, ext_id_token) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		clean(ss.IDHash), clean(ss.UserID), s.d.Time(ss.CreatedAt), s.d.Time(ss.LastSeenAt), clean(ss.Address), clean(ss.UserAgent),
+		clean(ext.Issuer), clean(ext.RefreshToken), s.d.Time(ext.RefreshAt), clean(ext.IDToken))
 	return internal("create session", err)
 }
 
@@ -267,14 +287,20 @@ func (s *Store) CreateSession(ctx context.Context, ss hindsight.Session) error {
 func (s *Store) FindSession(ctx context.Context, idHash string) (*hindsight.Session, *hindsight.User, error) {
 	var ss hindsight.Session
 	var u hindsight.User
-	err := s.rq.QueryRowContext(ctx, s.d.Rebind(`SELECT s.id_hash, s.user_id, s.created_at, s.last_seen_at, s.address, s.user_agent, `+joinedUserCols+`
+	var ext hindsight.ExternalSession
+	err := s.rq.QueryRowContext(ctx, s.d.Rebind(`SELECT s.id_hash, s.user_id, s.created_at, s.last_seen_at, s.address, s.user_agent,
+ s.ext_issuer, s.ext_refresh_token, s.ext_refresh_at, s.ext_id_token, `+joinedUserCols+`
 FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ?`), clean(idHash)).
-		Scan(append([]any{&ss.IDHash, &ss.UserID, timeScan{&ss.CreatedAt}, timeScan{&ss.LastSeenAt}, &ss.Address, &ss.UserAgent}, userDest(&u)...)...)
+		Scan(append([]any{&ss.IDHash, &ss.UserID, timeScan{&ss.CreatedAt}, timeScan{&ss.LastSeenAt}, &ss.Address, &ss.UserAgent,
+			&ext.Issuer, &ext.RefreshToken, timeScan{&ext.RefreshAt}, &ext.IDToken}, userDest(&u)...)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, hindsight.Errorf(hindsight.ENotFound, "no such session")
 	}
 	if err != nil {
 		return nil, nil, internal("find session", err)
+	}
+	if ext.Issuer != "" {
+		ss.External = &ext
 	}
 	return &ss, &u, nil
 }
