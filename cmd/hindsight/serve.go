@@ -33,6 +33,10 @@ type serveFlags struct {
 	// restricted is restricted_by_default's value from the command line
 	// ("" keeps the .hindsight.yaml's)
 	restricted string
+	// pprof is the loopback address of the profiler ("" = off);
+	// pprofRemote allows another address
+	pprof       string
+	pprofRemote bool
 }
 
 // DefaultAddr is where hindsight serve listens without --addr: loopback
@@ -78,6 +82,9 @@ HINDSIGHT_LOG_LEVEL, HINDSIGHT_LOG_FORMAT, HINDSIGHT_BASE_URL.`,
 	f.BoolVar(&fl.demo, "demo", false, "seed the example postmortems and generated incidents into an empty database")
 	f.StringVar(&fl.restricted, "restricted-by-default", envOr("HINDSIGHT_RESTRICTED_BY_DEFAULT", ""),
 		"new incidents created restricted unless their creator makes them public: all, none, or severities such as SEV-1,SEV-2 (env HINDSIGHT_RESTRICTED_BY_DEFAULT; overrides restricted_by_default of .hindsight.yaml)")
+	f.StringVar(&fl.pprof, "pprof", envOr("HINDSIGHT_PPROF", ""),
+		"serve net/http/pprof on this loopback host:port, e.g. 127.0.0.1:6060 (off by default; never on --addr) (env HINDSIGHT_PPROF)")
+	f.BoolVar(&fl.pprofRemote, "pprof-allow-remote", false, "let --pprof listen on an address other than loopback (profiles show the server's internals)")
 	return cmd
 }
 
@@ -116,6 +123,11 @@ func runServe(ctx context.Context, a *app, fl serveFlags) error {
 	}
 	if _, _, err := net.SplitHostPort(fl.addr); err != nil {
 		return hindsight.Errorf(hindsight.EInvalid, "--addr %q: want host:port, e.g. %s", fl.addr, DefaultAddr)
+	}
+	if fl.pprof != "" {
+		if err := checkPprofAddr(fl.pprof, fl.addr, fl.pprofRemote); err != nil {
+			return err
+		}
 	}
 	store, err := openStore(ctx, a.db)
 	if err != nil {
@@ -165,6 +177,14 @@ func runServe(ctx context.Context, a *app, fl serveFlags) error {
 	if err := printSetupLink(ctx, a, st.Auth, public); err != nil {
 		ln.Close()
 		return err
+	}
+	if fl.pprof != "" {
+		pa, err := startPprof(ctx, fl.pprof, logger)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		fmt.Fprintf(a.stdout, "Profiler (net/http/pprof) on http://%s/debug/pprof/\n", pa)
 	}
 	wctx, stopWorkers := context.WithCancel(ctx)
 	defer st.Wait() // before the store closes
