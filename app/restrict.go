@@ -19,9 +19,26 @@ const MaxMembers = 500
 // ones are refused. A non-admin who restricts an incident stays a member
 // of it. The actor must see the incident (ENotFound otherwise).
 func (s *Service) SetRestriction(ctx context.Context, a Actor, id string, restricted bool, members []string) (*hindsight.Incident, error) {
+	return s.Restrict(ctx, a, id, restricted, members, nil)
+}
+
+// Restrict is SetRestriction with the teams whose members also see the
+// restricted incident (slugs or names; nil keeps the incident's teams,
+// empty clears them). Team membership is read at every query, so who joins
+// or leaves a team gains or loses sight of the incident at once.
+func (s *Service) Restrict(ctx context.Context, a Actor, id string, restricted bool, members, teams []string) (*hindsight.Incident, error) {
 	cur, err := s.store.FindIncidentByID(ctx, a.Viewer, id)
 	if err != nil {
 		return nil, err
+	}
+	memberTeams := slices.Clone(cur.MemberTeams)
+	if teams != nil {
+		if memberTeams, err = s.teamSlugs(ctx, "member_teams", teams); err != nil {
+			return nil, err
+		}
+	}
+	if !restricted {
+		memberTeams = []string{}
 	}
 	var ids []string
 	if restricted {
@@ -33,17 +50,20 @@ func (s *Service) SetRestriction(ctx context.Context, a Actor, id string, restri
 	}
 	old := slices.Clone(cur.Members)
 	slices.Sort(old)
-	if cur.Restricted == restricted && slices.Equal(old, ids) {
+	if cur.Restricted == restricted && slices.Equal(old, ids) && slices.Equal(cur.MemberTeams, memberTeams) {
 		return cur, nil
 	}
 	detail := "unrestricted"
 	if restricted {
 		detail = "restricted to " + memberList(ids)
+		if len(memberTeams) > 0 {
+			detail += " and the teams " + strings.Join(memberTeams, ", ")
+		}
 	}
 	doc := *cur.Doc
 	return s.store.UpdateIncident(ctx, hindsight.IncidentUpdate{
 		ID: id, BaseRevision: cur.Revision, Doc: &doc, Author: a.author(), Message: "visibility: " + detail,
-		Restricted: &restricted, Members: &ids,
+		Restricted: &restricted, Members: &ids, MemberTeams: &memberTeams,
 		Audit: []hindsight.AuditRecord{s.audit(a, "incident.restrict", id, detail)},
 	})
 }

@@ -51,6 +51,10 @@ type Config struct {
 	RestrictAll        bool
 	RestrictSeverities []hindsight.Severity
 
+	// TeamGroups maps an identity provider group to the slugs of the
+	// teams its members join at sign-in (sso.team_groups).
+	TeamGroups map[string][]string
+
 	once     sync.Once
 	m        *matcher
 	services map[string]bool
@@ -179,6 +183,14 @@ type fileConfig struct {
 	TimelineLeadHours *int `yaml:"timeline_lead_hours"`
 	// RestrictedByDefault is "all", "none", or a list of severities.
 	RestrictedByDefault yaml.Node `yaml:"restricted_by_default"`
+
+	SSO ssoConfig `yaml:"sso"`
+}
+
+// ssoConfig is the sso: section of .hindsight.yaml (single sign-on).
+type ssoConfig struct {
+	// TeamGroups maps identity provider groups to team slugs.
+	TeamGroups yaml.Node `yaml:"team_groups"`
 }
 
 // configError formats an error in a configuration file with its line.
@@ -276,6 +288,9 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 	if err := c.SetRestrictedByDefault(path, &fc.RestrictedByDefault); err != nil {
 		return nil, err
 	}
+	if c.TeamGroups, err = teamGroups(path, &fc.SSO.TeamGroups); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -346,7 +361,8 @@ func cleanYAMLMessage(s string) string {
 	s = strings.TrimPrefix(s, "yaml: ")
 	if m := unknownFieldRe.FindStringSubmatch(s); m != nil {
 		expect := map[string]string{
-			"lint.fileConfig": "rules, required_sections, services, owners, blameless, p0_due_days, timeline_lead_hours or restricted_by_default",
+			"lint.fileConfig": "rules, required_sections, services, owners, blameless, p0_due_days, timeline_lead_hours, restricted_by_default or sso",
+			"lint.ssoConfig":  "team_groups",
 			"lint.Word":       "phrase or suggestion",
 		}[m[2]]
 		if expect == "" {

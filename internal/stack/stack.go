@@ -86,6 +86,10 @@ func Build(ctx context.Context, store hindsight.Store, cfg Config) (*Stack, erro
 	}
 	ao := cfg.Auth
 	ao.BaseURL, ao.Logger, ao.Now = cfg.BaseURL, cfg.Logger, cfg.Now
+	if ao.GroupSync == nil && cfg.Lint != nil && len(cfg.Lint.TeamGroups) > 0 {
+		// sso.team_groups: teams follow the identity provider's groups
+		ao.GroupSync = &app.TeamSync{Service: svc, Groups: cfg.Lint.TeamGroups}
+	}
 	au, err := auth.New(accounts, svc, ao)
 	if err != nil {
 		return nil, err
