@@ -28,7 +28,8 @@ while [ $# -gt 0 ]; do
 done
 
 all=(markdown:FuzzParse lint:FuzzLint lint:FuzzBlameless api:FuzzAPIJSON
-	alerting:FuzzAlertmanager alerting:FuzzPagerDuty alerting:FuzzGeneric)
+	alerting:FuzzAlertmanager alerting:FuzzPagerDuty alerting:FuzzGeneric
+	web:FuzzWordDiff)
 if [ $# -gt 0 ]; then targets=("$@"); else targets=("${all[@]}"); fi
 
 parallel="${FUZZ_PARALLEL:-$(nproc)}"
