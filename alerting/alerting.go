@@ -5,6 +5,9 @@
 // group and extending the open one for a known group, through the
 // application service like every other writer.
 //
+// ImportChat puts chat messages (package chat) into a named incident
+// through the same inbox, so that a message is imported once.
+//
 // Every receiver authenticates the request itself (a per-source bearer
 // token, or PagerDuty's HMAC signature): a request without valid
 // credentials gets 401 and leaves nothing but a log line. Bodies are
@@ -83,6 +86,10 @@ const (
 // SourceColumn is the extra timeline column that names where a row came
 // from.
 const SourceColumn = "Source"
+
+// AuthorColumn is the extra timeline column that names who wrote a chat
+// message a row came from.
+const AuthorColumn = "Author"
 
 // DefaultMaxBodyBytes bounds a delivery's body.
 const DefaultMaxBodyBytes = 1 << 20
@@ -460,6 +467,10 @@ type change struct {
 	// closes marks the group resolved once these rows are applied: a
 	// later delivery opens a new incident.
 	closes bool
+	// incident, when set, is the incident the rows go into (a chat
+	// import): never a new one, whatever its status; by is who asked.
+	incident string
+	by       app.Actor
 }
 
 type opening struct {
@@ -478,6 +489,8 @@ type row struct {
 	effect effect
 	// label is the Source column's value.
 	label string
+	// author is the Author column's value (chat messages), "" for none.
+	author string
 }
 
 // Effects of a row beyond the timeline (data, so that a queued change can
@@ -561,14 +574,22 @@ func merge(p *hindsight.Postmortem, c change, rows []row) {
 			p.Summary.Services = append(p.Summary.Services, hindsight.Service{Name: name})
 		}
 	}
+	authorCol := -1
+	if slices.ContainsFunc(rows, func(rw row) bool { return rw.author != "" }) {
+		authorCol = extraColumn(p, AuthorColumn)
+		col = extraColumn(p, SourceColumn)
+	}
 	for _, rw := range rows {
 		ev := hindsight.Event{Time: hindsight.TimeOf(rw.at), Event: cellText(rw.text)}
-		ev.Cells = make([]string, col+1)
+		ev.Cells = make([]string, max(col, authorCol)+1)
 		label := rw.label
 		if label == "" {
 			label = c.source
 		}
 		ev.Cells[col] = cellText(label)
+		if authorCol >= 0 {
+			ev.Cells[authorCol] = cellText(rw.author)
+		}
 		pos := len(p.Timeline)
 		for pos > 0 {
 			prev := p.Timeline[pos-1].Time
@@ -588,14 +609,19 @@ func merge(p *hindsight.Postmortem, c change, rows []row) {
 // sourceColumn returns the index (within Cells) of the timeline's Source
 // column, adding the column when the document has none and padding every
 // row's cells to it.
-func sourceColumn(p *hindsight.Postmortem) int {
+func sourceColumn(p *hindsight.Postmortem) int { return extraColumn(p, SourceColumn) }
+
+// extraColumn returns the index (within Cells) of the timeline's extra
+// column name, adding the column when the document has none and padding
+// every row's cells to it.
+func extraColumn(p *hindsight.Postmortem, name string) int {
 	if p.Extras == nil {
 		p.Extras = map[string]hindsight.Extra{}
 	}
 	ex := p.Extras[hindsight.SecTimeline]
-	col := slices.IndexFunc(ex.Columns, func(c string) bool { return strings.EqualFold(strings.TrimSpace(c), SourceColumn) })
+	col := slices.IndexFunc(ex.Columns, func(c string) bool { return strings.EqualFold(strings.TrimSpace(c), name) })
 	if col < 0 {
-		ex.Columns = append(ex.Columns, SourceColumn)
+		ex.Columns = append(ex.Columns, name)
 		col = len(ex.Columns) - 1
 		p.Extras[hindsight.SecTimeline] = ex
 	}

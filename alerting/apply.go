@@ -492,6 +492,9 @@ func (r *Receivers) save(ctx context.Context, ps []*pending, g *hindsight.AlertG
 			merge(doc, p.c, p.rows)
 		}
 	}
+	if c.incident != "" {
+		return r.saveInto(ctx, ps, n, markers, apply)
+	}
 	title := c.open.title
 	if g != nil && g.Open {
 		for attempt := 0; ; attempt++ {
@@ -543,4 +546,37 @@ func (r *Receivers) save(ctx context.Context, ps []*pending, g *hindsight.AlertG
 		return "", nil, err
 	}
 	return inc.ID, &hindsight.AlertGroup{Source: c.source, Key: c.group, IncidentID: inc.ID, Open: !closes}, nil
+}
+
+// saveInto saves the rows of ps (a chat import's entries: one incident) into
+// their incident, whatever its status, as one revision by the actor who
+// imported them. An incident deleted since returns "" and no error: the
+// entries are finished without a change.
+func (r *Receivers) saveInto(ctx context.Context, ps []*pending, n int, markers []string, apply func(*hindsight.Postmortem)) (string, *hindsight.AlertGroup, error) {
+	c := ps[0].c
+	a := c.by
+	if a.ID == "" {
+		a = actor(c.source)
+	}
+	a.Viewer = hindsight.SystemViewer // the import checked visibility when it was accepted
+	msg := fmt.Sprintf("%s: %d message(s) imported by %s %s", c.source, n, a.Name, strings.Join(markers, " "))
+	for attempt := 0; ; attempt++ {
+		cur, err := r.svc.Get(ctx, a, c.incident)
+		if hindsight.ErrorCode(err) == hindsight.ENotFound {
+			r.log.WarnContext(ctx, "chat import: the incident is gone; its messages are dropped", "incident", c.incident, "messages", n)
+			return "", nil, nil
+		}
+		if err != nil {
+			return "", nil, err
+		}
+		doc := cloneDoc(cur.Doc)
+		apply(doc)
+		_, err = r.svc.Save(ctx, a, cur.ID, cur.Revision, doc, app.SaveOptions{Message: msg})
+		if err == nil {
+			return cur.ID, nil, nil
+		}
+		if hindsight.ErrorCode(err) != hindsight.EConflict || attempt >= 8 {
+			return "", nil, err
+		}
+	}
 }

@@ -56,6 +56,7 @@ func TestPostgres(t *testing.T) {
 	t.Run("AlertmanagerLifecycle", func(t *testing.T) { alertmanagerLifecycle(t, newEnvWith(t, openPostgres)) })
 	t.Run("PagerDutyLifecycle", func(t *testing.T) { pagerDutyLifecycle(t, newEnvWith(t, openPostgres)) })
 	t.Run("ConcurrentDuplicateDeliveries", func(t *testing.T) { concurrentDuplicates(t, newEnvWith(t, openPostgres)) })
+	t.Run("ImportChat", func(t *testing.T) { importChat(t, newEnvWith(t, openPostgres)) })
 	// TestCrashRecovery, TestBurstOneGroup and TestSeveralAppliers have
 	// PostgreSQL subtests of their own.
 }
