@@ -98,6 +98,12 @@ func TestPageWalk(t *testing.T) {
 	}
 	_, query, _ := strings.Cut(link, "?")
 	queries := map[string]string{"GET /setup": query} // the one-time setup link
+	// the unsubscribe page of emails' links, by an account's token
+	mailSet, err := fresh.Stack.Mail.Preference(ctx, "usr_walk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	values["token"] = mailSet.UnsubscribeToken
 	walked = append(walked, walkRoutes(t, newWalker(t, newBrowser(t)), fresh.Stack.Table(), fresh.URL, nil, values, queries, func(rt httpx.Route) bool { return rt.Access == httpx.Public })...)
 
 	for p := range knownFailures {

@@ -18,6 +18,8 @@ type accountData struct {
 	MinPassword int
 	// ReadWrite offers read-write tokens (not to viewers).
 	ReadWrite bool
+	// Mail is the email notifications form (nil without the mailer).
+	Mail *mailPrefData
 }
 
 type tokenRow struct {
@@ -53,6 +55,14 @@ func (u *UI) showAccount(w http.ResponseWriter, r *http.Request, status int, p p
 			row.State = "expired"
 		}
 		d.Tokens = append(d.Tokens, row)
+	}
+	if u.ml != nil {
+		set, err := u.ml.Preference(r.Context(), pr.User.ID)
+		if err != nil {
+			u.fail(w, r, err)
+			return
+		}
+		d.Mail = &mailPrefData{Preference: set.Preference, Enabled: u.ml.Enabled(), Options: mailPrefOptions}
 	}
 	p.Title, p.Nav, p.Data = "Your account", "account", d
 	u.render(w, r, status, "account", p)

@@ -24,6 +24,7 @@ import (
 	"github.com/hindsight-pm/hindsight/auth"
 	"github.com/hindsight-pm/hindsight/followup"
 	"github.com/hindsight-pm/hindsight/internal/httpx"
+	"github.com/hindsight-pm/hindsight/mail"
 	"github.com/hindsight-pm/hindsight/webhook"
 )
 
@@ -49,6 +50,9 @@ type Options struct {
 	// nav, and makes Accounts answer the page requests it refuses with
 	// this app's error page.
 	Accounts *auth.Auth
+	// Mail, when set with Accounts, adds the email notifications form of
+	// the account page and the unsubscribe page of emails' links.
+	Mail *mail.Mailer
 }
 
 // UI is the web application. Create it with New; its handlers are listed
@@ -65,6 +69,7 @@ type UI struct {
 	fu     *followup.Handler
 	wh     *webhook.Webhooks
 	au     *auth.Auth
+	ml     *mail.Mailer
 }
 
 // pageCacheBytes bounds the rendered incident pages kept in memory: about
@@ -80,6 +85,9 @@ func New(svc *app.Service, opts Options) (*UI, error) {
 	}
 	u := &UI{svc: svc, opts: opts, log: opts.Logger, cache: newPageCache(pageCacheBytes),
 		secure: strings.HasPrefix(strings.ToLower(opts.BaseURL), "https://"), fu: opts.FollowUp, wh: opts.Webhooks, au: opts.Accounts}
+	if opts.Accounts != nil {
+		u.ml = opts.Mail
+	}
 	if u.log == nil {
 		u.log = slog.Default()
 	}
@@ -151,6 +159,13 @@ func (u *UI) Routes() []httpx.Route {
 			httpx.Route{Pattern: "GET /admin/audit", Access: httpx.Admin, Name: "auth.admin.audit", Handler: h(u.audit)},
 			httpx.Route{Pattern: "GET /incidents/{id}/access", Access: httpx.Write, Name: "auth.incident.access", Handler: h(u.incidentAccess)},
 			httpx.Route{Pattern: "POST /incidents/{id}/access", Access: httpx.Write, Name: "auth.incident.access.set", Handler: h(u.incidentAccessSet)},
+		)
+	}
+	if u.ml != nil {
+		routes = append(routes,
+			httpx.Route{Pattern: "POST /account/notifications", Access: httpx.Read, Name: "mail.account.notifications", Handler: h(u.accountNotifications)},
+			httpx.Route{Pattern: "GET /mail/unsubscribe/{token}", Access: httpx.Public, Name: "mail.unsubscribe.page", Handler: h(u.mailUnsubscribe)},
+			httpx.Route{Pattern: "POST /mail/unsubscribe/{token}", Access: httpx.Public, Name: "mail.unsubscribe", Handler: h(u.mailUnsubscribePost)},
 		)
 	}
 	if u.wh != nil {

@@ -25,6 +25,7 @@ import (
 	"github.com/hindsight-pm/hindsight/followup"
 	"github.com/hindsight-pm/hindsight/internal/httpx"
 	"github.com/hindsight-pm/hindsight/lint"
+	"github.com/hindsight-pm/hindsight/mail"
 	"github.com/hindsight-pm/hindsight/metrics"
 	"github.com/hindsight-pm/hindsight/server"
 	"github.com/hindsight-pm/hindsight/web"
@@ -56,6 +57,8 @@ type Stack struct {
 	Service  *app.Service
 	Auth     *auth.Auth
 	Webhooks *webhook.Webhooks
+	// Mail emails notifications (off without HINDSIGHT_SMTP_URL).
+	Mail *mail.Mailer
 	// Alerts are the alert receivers (nil when the store keeps no alert
 	// state).
 	Alerts  *alerting.Receivers
@@ -112,10 +115,18 @@ func Build(ctx context.Context, store hindsight.Store, cfg Config) (*Stack, erro
 		return nil, err
 	}
 	s.Webhooks = wh
+	mcfg, err := mail.ConfigFromEnv(cfg.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	mcfg.BaseURL, mcfg.Logger, mcfg.Now = cfg.BaseURL, cfg.Logger, cfg.Now
+	if s.Mail, err = mail.New(store, mcfg); err != nil {
+		return nil, err
+	}
 
 	// every HTML page is web's: the account, follow-up and webhook pages
 	// call those packages' Go APIs
-	ui, err := web.New(svc, web.Options{Logger: cfg.Logger, BaseURL: cfg.BaseURL, FollowUp: fu, Webhooks: wh, Accounts: au})
+	ui, err := web.New(svc, web.Options{Logger: cfg.Logger, BaseURL: cfg.BaseURL, FollowUp: fu, Webhooks: wh, Accounts: au, Mail: s.Mail})
 	if err != nil {
 		return nil, err
 	}
@@ -145,6 +156,7 @@ func Build(ctx context.Context, store hindsight.Store, cfg Config) (*Stack, erro
 	}
 	s.Metrics = metrics.New(mo)
 	s.Metrics.Registry().MustRegister(wh.Collector()) // webhook queues per subscription
+	s.Metrics.Registry().MustRegister(s.Mail.Collector())
 	tables = append(tables, []httpx.Route{s.Metrics.Route()})
 
 	// the API's catch-all knows every /api/v1 route, whichever package
@@ -197,9 +209,10 @@ func Build(ctx context.Context, store hindsight.Store, cfg Config) (*Stack, erro
 func (s *Stack) Table() []httpx.Route { return server.Table(s.ServerConfig, s.Tables...) }
 
 // Start runs the background work (webhook deliveries, the overdue check,
-// the alert inbox's applier) until ctx ends.
+// the mail outbox, the alert inbox's applier) until ctx ends.
 func (s *Stack) Start(ctx context.Context) {
 	s.Webhooks.Start(ctx)
+	s.Mail.Start(ctx)
 	if s.Alerts != nil {
 		s.Alerts.Start(ctx)
 	}
