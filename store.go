@@ -218,6 +218,12 @@ type IncidentUpdate struct {
 	// lists (Incident.MemberTeams, Incident.Teams).
 	MemberTeams *[]string
 	Teams       *[]string
+	// Gate, when not nil, is called inside the update's transaction, after
+	// the new revision is written and with the incident's row locked, with
+	// the review state as of the new revision (ReviewStore); an error
+	// aborts the update. The publish gate runs here, so reviews and
+	// comments arriving at the same time cannot slip past it.
+	Gate func(*ReviewSummary) error
 }
 
 // IncidentDelete is what DeleteIncident does.

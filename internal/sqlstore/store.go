@@ -391,6 +391,15 @@ updated_at = ?, updated_key = ?, updated_by = ?`
 		if err := s.writeSide(ctx, tx, u.ID, now, u.Audit, u.Outbox); err != nil {
 			return err
 		}
+		if u.Gate != nil {
+			sum, err := s.reviewSummary(ctx, tx, u.ID, n, md)
+			if err != nil {
+				return err
+			}
+			if err := u.Gate(sum); err != nil {
+				return err
+			}
+		}
 		inc = &hindsight.Incident{ID: u.ID, Revision: n, Doc: &doc, Markdown: md, UpdatedAt: now, UpdatedBy: u.Author}
 		return s.readRecord(ctx, tx, inc)
 	})
