@@ -109,6 +109,7 @@ func (a *API) Routes() []httpx.Route {
 		{Pattern: "GET " + Prefix + "/search", Access: httpx.Read, Name: "api.search", Handler: http.HandlerFunc(a.search)},
 		{Pattern: "POST " + Prefix + "/lint", Access: httpx.Read, Name: "api.lint", Handler: http.HandlerFunc(a.lint)},
 	}
+	rs = append(rs, a.teamRoutes()...)
 	rs = append(rs, httpx.Route{Pattern: Prefix + "/", Access: httpx.Public, Name: NotFoundRoute, Handler: newFallback(rs)})
 	return rs
 }

@@ -114,7 +114,7 @@ func (q *query) statuses(name string) []hindsight.Status {
 
 // IncidentFilter reads the incident list's query parameters, the same
 // filters as the web list: severity, status (repeatable or comma
-// separated), service, owner, commander, from (inclusive) and before
+// separated), service, team (a slug), owner, commander, from (inclusive) and before
 // (exclusive) dates or UTC times bounding the start, or to (an inclusive
 // date, as the web list's form sends), open_action_items, q (full-text),
 // sort (start, severity, updated, id), order or dir (asc, desc; desc by
@@ -125,6 +125,7 @@ func IncidentFilter(v url.Values) (hindsight.IncidentFilter, error) {
 		Severity:           q.severities("severity"),
 		Status:             q.statuses("status"),
 		Service:            q.str("service"),
+		Team:               q.str("team"),
 		Owner:              q.str("owner"),
 		Commander:          q.str("commander"),
 		StartFrom:          q.instant("from"),

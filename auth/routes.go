@@ -195,12 +195,14 @@ func (a *Auth) apiRestrict(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Restricted bool     `json:"restricted"`
 		Members    []string `json:"members"`
+		// MemberTeams: teams whose members also see it (absent: kept)
+		MemberTeams []string `json:"member_teams"`
 	}
 	if err := decode(w, r, &in); err != nil {
 		a.apiFail(w, r, err)
 		return
 	}
-	inc, err := a.svc.SetRestriction(r.Context(), PrincipalFrom(r.Context()).Actor(), r.PathValue("id"), in.Restricted, in.Members)
+	inc, err := a.svc.Restrict(r.Context(), PrincipalFrom(r.Context()).Actor(), r.PathValue("id"), in.Restricted, in.Members, in.MemberTeams)
 	if err != nil {
 		a.apiFail(w, r, err)
 		return
@@ -209,5 +211,9 @@ func (a *Auth) apiRestrict(w http.ResponseWriter, r *http.Request) {
 	if members == nil {
 		members = []string{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"id": inc.ID, "revision": inc.Revision, "restricted": inc.Restricted, "members": members})
+	teams := inc.MemberTeams
+	if teams == nil {
+		teams = []string{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": inc.ID, "revision": inc.Revision, "restricted": inc.Restricted, "members": members, "member_teams": teams})
 }

@@ -257,6 +257,22 @@ func TestContractEveryRoute(t *testing.T) {
 	w.want(call{method: "GET", path: "/api/v1/audit?limit=10"}, 200)
 	w.want(call{method: "PUT", path: I + "/restriction", body: `{"restricted":true,"members":["` + user.ID + `"]}`}, 200)
 
+	// teams
+	w.want(call{method: "POST", path: "/api/v1/teams", body: `{"slug":"payments","name":"Payments","members":["new@example.test"],"services":["checkout"]}`}, 201)
+	w.want(call{method: "POST", path: "/api/v1/teams", body: `{"slug":"payments","name":"Again"}`}, 409)
+	w.want(call{method: "POST", path: "/api/v1/teams", body: `{"slug":"Not a slug","name":"x"}`}, 422)
+	w.want(call{method: "GET", path: "/api/v1/teams"}, 200)
+	w.want(call{method: "GET", path: "/api/v1/teams?member=me"}, 200)
+	w.want(call{method: "GET", path: "/api/v1/teams/payments"}, 200)
+	w.want(call{method: "GET", path: "/api/v1/teams/nobody"}, 404)
+	w.want(call{method: "PATCH", path: "/api/v1/teams/payments", body: `{"name":"Payments team","add_services":["ledger"],"remove_members":["new@example.test"]}`}, 200)
+	w.want(call{method: "GET", path: I + "/teams"}, 200)
+	w.want(call{method: "PUT", path: I + "/teams", body: `{"teams":["payments"]}`}, 200)
+	w.want(call{method: "PUT", path: I + "/teams", body: `{"teams":["nobody"]}`}, 422)
+	w.want(call{method: "GET", path: "/api/v1/incidents?team=payments"}, 200)
+	w.want(call{method: "PUT", path: I + "/restriction", body: `{"restricted":true,"members":["` + user.ID + `"],"member_teams":["payments"]}`}, 200)
+	w.want(call{method: "DELETE", path: "/api/v1/teams/payments"}, 204)
+
 	// webhooks
 	var hook struct{ ID int64 }
 	_ = json.Unmarshal(w.want(call{method: "POST", path: "/api/v1/webhooks", body: `{"url":"https://hooks.example.com/hindsight","events":["*"]}`}, 201).body, &hook)

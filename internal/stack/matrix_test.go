@@ -98,6 +98,14 @@ var entries = map[string]authtest.Entry{
 	"POST /mail/unsubscribe/{token}": {OK: http.StatusNotFound, Restricted: http.StatusNotFound},
 	// Prometheus metrics (a read token or a session)
 	"GET /metrics": {OK: http.StatusOK},
+	// teams: admins manage them, readers list them
+	"GET /api/v1/teams":                {OK: http.StatusOK},
+	"POST /api/v1/teams":               {OK: http.StatusUnprocessableEntity, Body: `{}`},
+	"GET /api/v1/teams/{slug}":         {OK: http.StatusNotFound, Restricted: http.StatusNotFound},
+	"PATCH /api/v1/teams/{slug}":       {OK: http.StatusNotFound, Restricted: http.StatusNotFound, Body: `{}`},
+	"DELETE /api/v1/teams/{slug}":      {OK: http.StatusNotFound, Restricted: http.StatusNotFound},
+	"GET /api/v1/incidents/{id}/teams": {OK: http.StatusOK},
+	"PUT /api/v1/incidents/{id}/teams": {OK: http.StatusOK, Body: `{"teams":[]}`},
 }
 
 func init() {
