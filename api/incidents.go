@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -75,20 +76,55 @@ func (a *API) writeIncident(w http.ResponseWriter, r *http.Request, status int, 
 }
 
 func (a *API) getIncident(w http.ResponseWriter, r *http.Request) {
-	in, err := a.svc.Get(r.Context(), a.actor(r), r.PathValue("id"))
+	mt, nerr := httpx.Negotiate(r, httpx.MediaJSON, httpx.MediaMarkdown)
+	form, render := "json", incidentJSON
+	if nerr == nil && mt == httpx.MediaMarkdown {
+		form, render = "md", incidentMarkdown
+	}
+	// the bytes of a revision are the same for every reader who may see
+	// it: served from the per-revision cache (Rendered checks the reader
+	// first, every time)
+	b, rev, err := a.svc.Rendered(r.Context(), a.actor(r), r.PathValue("id"), form, render)
 	if err != nil {
 		a.writeError(w, r, err)
 		return
 	}
-	if inm := r.Header.Get("If-None-Match"); inm != "" && (inm == etag(in.Revision) || inm == "W/"+etag(in.Revision)) {
-		if _, err := httpx.Negotiate(r, httpx.MediaJSON, httpx.MediaMarkdown); err == nil {
-			w.Header().Set("ETag", etag(in.Revision))
-			w.Header().Set("Vary", "Accept")
-			w.WriteHeader(http.StatusNotModified)
-			return
-		}
+	if nerr != nil {
+		a.writeError(w, r, nerr)
+		return
 	}
-	a.writeIncident(w, r, http.StatusOK, in)
+	w.Header().Set("ETag", etag(rev))
+	w.Header().Set("Vary", "Accept")
+	if inm := r.Header.Get("If-None-Match"); inm != "" && (inm == etag(rev) || inm == "W/"+etag(rev)) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	if form == "md" {
+		w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
+	} else {
+		w.Header().Set("Content-Type", "application/json")
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
+}
+
+// incidentJSON is an incident as GET /incidents/{id} answers it in JSON:
+// what httpx.WriteJSON writes.
+func incidentJSON(in *hindsight.Incident) ([]byte, error) {
+	b, err := json.Marshal(in)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
+
+// incidentMarkdown is an incident's canonical Markdown.
+func incidentMarkdown(in *hindsight.Incident) ([]byte, error) {
+	if in.Markdown == nil {
+		return markdown.Render(in.Doc), nil
+	}
+	return in.Markdown, nil
 }
 
 // readDocument reads a posted document: JSON (the model) or Markdown. sm is

@@ -61,6 +61,7 @@ func (s *Service) Restrict(ctx context.Context, a Actor, id string, restricted b
 		}
 	}
 	doc := *cur.Doc
+	defer s.wrote(id)
 	return s.store.UpdateIncident(ctx, hindsight.IncidentUpdate{
 		ID: id, BaseRevision: cur.Revision, Doc: &doc, Author: a.author(), Message: "visibility: " + detail,
 		Restricted: &restricted, Members: &ids, MemberTeams: &memberTeams,

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/internal/pagecache"
 	"github.com/hindsight-pm/hindsight/lint"
 	"github.com/hindsight-pm/hindsight/markdown"
 )
@@ -49,6 +50,8 @@ type Service struct {
 	lint  *lint.Config
 	// MaxDocBytes bounds a document's canonical Markdown.
 	maxDoc int
+	// cache keeps rendered responses by incident and revision (cache.go)
+	cache *pagecache.Cache
 }
 
 // Options configure a Service.
@@ -56,11 +59,20 @@ type Options struct {
 	Now         func() time.Time // the clock; time.Now when nil
 	Lint        *lint.Config     // lint configuration; defaults when nil
 	MaxDocBytes int              // hindsight.DefaultMaxDocBytes when 0
+	CacheBytes  int              // rendered responses kept (Rendered): DefaultCacheBytes when 0, none when < 0
 }
 
 // New returns a Service over store.
 func New(store hindsight.Store, o Options) *Service {
 	s := &Service{store: store, now: o.Now, lint: o.Lint, maxDoc: o.MaxDocBytes}
+	switch {
+	case o.CacheBytes == 0:
+		s.cache = pagecache.New(DefaultCacheBytes)
+	case o.CacheBytes > 0:
+		s.cache = pagecache.New(o.CacheBytes)
+	default:
+		s.cache = pagecache.New(0)
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -192,6 +204,7 @@ func (s *Service) Create(ctx context.Context, a Actor, p *hindsight.Postmortem, 
 	if err != nil {
 		return nil, err
 	}
+	s.wrote(in.ID)
 	return in, nil
 }
 
@@ -263,6 +276,7 @@ func (s *Service) Save(ctx context.Context, a Actor, id string, base int, p *hin
 	if p.Status != cur.Doc.Status {
 		audit = append(audit, s.audit(a, "incident.status", id, fmt.Sprintf("%s -> %s", cur.Doc.Status.Label(), p.Status.Label())))
 	}
+	defer s.wrote(id)
 	return s.store.UpdateIncident(ctx, hindsight.IncidentUpdate{
 		ID: id, BaseRevision: base, Doc: p, Author: a.author(), Message: msg,
 		Audit:  audit,
@@ -379,6 +393,7 @@ func (s *Service) Delete(ctx context.Context, a Actor, id string, base int) erro
 	if _, err := s.store.FindIncidentByID(ctx, a.Viewer, id); err != nil {
 		return err
 	}
+	defer s.wrote(id)
 	return s.store.DeleteIncident(ctx, hindsight.IncidentDelete{ID: id, Author: a.author(), Base: base,
 		Audit: []hindsight.AuditRecord{s.audit(a, "incident.delete", id, "")}})
 }

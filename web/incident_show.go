@@ -4,7 +4,6 @@ import (
 	"html/template"
 	"net/http"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -75,41 +74,35 @@ func newStatusBox(in *hindsight.Incident) statusBox {
 }
 
 func (u *UI) incidentShow(w http.ResponseWriter, r *http.Request) {
-	// the page of a revision is the same for every reader who may see it,
-	// until the day changes (overdue action items): cache it, and look the
-	// revision up without reading the document
 	a := u.actor(r)
-	// a page with a message (after a save) is not the cached one
-	plain := r.URL.RawQuery == "" && !hasFlash(r)
-	cacheKey := func(id string, rev int, at time.Time) string {
-		return strings.Join([]string{id, strconv.Itoa(rev), at.Format(time.RFC3339Nano), a.ID, u.svc.Now().Format(hindsight.DateLayout)}, "\x00")
+	render := func(in *hindsight.Incident) ([]byte, error) {
+		p := page{Title: in.ID + " " + in.Doc.Title, Data: u.showData(in, "")}
+		u.withFlash(w, r, &p)
+		return u.page(r, "show", p)
 	}
-	if plain {
-		rev, at, err := u.svc.Version(r.Context(), a, r.PathValue("id"))
+	// the page of a revision is the same for every reader who may see it,
+	// until the day changes (overdue action items): served from the
+	// service's per-revision cache, which checks the reader every time; a
+	// page with a message (after a save) is not the cached one
+	if r.URL.RawQuery == "" && !hasFlash(r) {
+		form := strings.Join([]string{"html", a.ID, u.svc.Now().Format(hindsight.DateLayout)}, "\x00")
+		b, _, err := u.svc.Rendered(r.Context(), a, r.PathValue("id"), form, render)
 		if err != nil {
 			u.fail(w, r, err)
 			return
 		}
-		if b, ok := u.cache.get(cacheKey(r.PathValue("id"), rev, at)); ok {
-			writeHTML(w, http.StatusOK, b)
-			return
-		}
+		writeHTML(w, http.StatusOK, b)
+		return
 	}
 	in, err := u.svc.Get(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		u.fail(w, r, err)
 		return
 	}
-	key := cacheKey(in.ID, in.Revision, in.UpdatedAt)
-	p := page{Title: in.ID + " " + in.Doc.Title, Data: u.showData(in, "")}
-	u.withFlash(w, r, &p)
-	b, err := u.page(r, "show", p)
+	b, err := render(in)
 	if err != nil {
 		u.fail(w, r, err)
 		return
-	}
-	if plain {
-		u.cache.put(key, b)
 	}
 	writeHTML(w, http.StatusOK, b)
 }

@@ -63,7 +63,6 @@ type UI struct {
 	log    *slog.Logger
 	assets *assets
 	pages  map[string]*template.Template
-	cache  *pageCache
 	// secure marks cookies Secure (an https base URL)
 	secure bool
 	fu     *followup.Handler
@@ -72,18 +71,13 @@ type UI struct {
 	ml     *mail.Mailer
 }
 
-// pageCacheBytes bounds the rendered incident pages kept in memory: about
-// 1,000 pages of a typical postmortem (the server's memory goal is 150 MiB
-// under load, SQLite's page caches included).
-const pageCacheBytes = 16 << 20
-
 // New returns the web UI over svc. It fails only when the embedded
 // templates do not parse (a build defect).
 func New(svc *app.Service, opts Options) (*UI, error) {
 	if svc == nil {
 		return nil, errors.New("web: nil service")
 	}
-	u := &UI{svc: svc, opts: opts, log: opts.Logger, cache: newPageCache(pageCacheBytes),
+	u := &UI{svc: svc, opts: opts, log: opts.Logger,
 		secure: strings.HasPrefix(strings.ToLower(opts.BaseURL), "https://"), fu: opts.FollowUp, wh: opts.Webhooks, au: opts.Accounts}
 	if opts.Accounts != nil {
 		u.ml = opts.Mail

@@ -1,0 +1,66 @@
+package app
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/hindsight-pm/hindsight"
+)
+
+// DefaultCacheBytes bounds the rendered responses the service keeps in
+// memory (Options.CacheBytes): incident pages, JSON and Markdown of the
+// incidents read most, and list pages.
+const DefaultCacheBytes = 24 << 20
+
+// Rendered returns the bytes render makes of the latest revision of
+// incident id, in the form named by form (e.g. "json", "md", or the HTML
+// page with what else it depends on), from the per-revision cache when they
+// are there, else rendering and keeping them. rev is the revision they are
+// of (an ETag).
+//
+// Every call checks first that the actor may see the incident, with the
+// store's viewer filter (FindIncidentVersion): the cache keeps bytes, never
+// a permission, and a restricted incident is "not found" to a non-member
+// whether or not its bytes are cached. The key is the incident, its
+// revision and the time of that revision's save: a revision never changes,
+// so the cache is right across several instances sharing a PostgreSQL
+// database; only "which revision is latest" is read each time (SQLite
+// remembers it for a moment, sqlite.Options.VersionTTL). Every write through
+// the service drops the incident's entries. render must give the same bytes
+// to every reader the form is for; a form that depends on the reader says
+// so in form.
+func (s *Service) Rendered(ctx context.Context, a Actor, id, form string, render func(*hindsight.Incident) ([]byte, error)) (b []byte, rev int, err error) {
+	rev, at, err := s.store.FindIncidentVersion(ctx, a.Viewer, id)
+	if err != nil {
+		return nil, 0, err
+	}
+	if b, ok := s.cache.Get(id, revisionKey(form, rev, at.UnixMicro())); ok {
+		return b, rev, nil
+	}
+	in, err := s.store.FindIncidentByID(ctx, a.Viewer, id)
+	if err != nil {
+		return nil, 0, err
+	}
+	b, err = render(in)
+	if err != nil {
+		return nil, 0, err
+	}
+	s.cache.Put(in.ID, revisionKey(form, in.Revision, in.UpdatedAt.UnixMicro()), b)
+	return b, in.Revision, nil
+}
+
+func revisionKey(form string, rev int, at int64) string {
+	return strconv.Itoa(rev) + "\x00" + strconv.FormatInt(at, 10) + "\x00" + form
+}
+
+// wrote is called after every write of incident id through the service,
+// whether it succeeded or not: the incident's cached responses go (a new
+// revision has keys of its own; this frees the old ones at once).
+func (s *Service) wrote(id string) {
+	if id != "" {
+		s.cache.Drop(id)
+	}
+}
+
+// CacheStats returns the responses the service keeps and their bytes.
+func (s *Service) CacheStats() (entries, bytes int) { return s.cache.Stats() }
