@@ -285,6 +285,10 @@ func TestContractEveryRoute(t *testing.T) {
 	w.want(call{method: "POST", path: "/api/v1/webhook-deliveries/999999/redeliver"}, 404)
 	w.want(call{method: "DELETE", path: H}, 200)
 
+	// the caller's email notification preference
+	w.want(call{method: "GET", path: "/api/v1/me/notifications"}, 200)
+	w.want(call{method: "PUT", path: "/api/v1/me/notifications", body: `{"preference":"digest"}`}, 200)
+
 	w.want(call{method: "DELETE", path: I, header: map[string]string{"If-Match": `"1"`}}, 412)
 	w.want(call{method: "DELETE", path: I}, 204)
 
@@ -361,6 +365,7 @@ func TestSameMistakeSameAnswer(t *testing.T) {
 		{"PATCH", "/api/v1/users/" + user.ID, nil, "name", "5"},
 		{"POST", "/api/v1/webhooks", nil, "url", "5"},
 		{"PATCH", H, nil, "url", "5"},
+		{"PUT", "/api/v1/me/notifications", nil, "preference", "5"},
 	}
 	for _, r := range bodyRoutes {
 		t.Run(r.method+" "+r.path, func(t *testing.T) {
@@ -384,6 +389,8 @@ func TestSameMistakeSameAnswer(t *testing.T) {
 		{call{method: "POST", path: "/api/v1/tokens", body: `{"name":"x","scope":"read","expires_in_days":999}`}, "expires_in_days"},
 		{call{method: "POST", path: "/api/v1/users", body: `{"email":"not an email","role":"viewer","password":"a long and unusual passphrase 7"}`}, ""},
 		{call{method: "POST", path: "/api/v1/webhooks", body: `{"events":["*"]}`}, "url"},
+		{call{method: "PUT", path: "/api/v1/me/notifications", body: `{"preference":"weekly"}`}, "preference"},
+		{call{method: "PUT", path: "/api/v1/me/notifications", body: `{}`}, "preference"},
 	} {
 		t.Run("invalid "+c.call.method+" "+c.call.path, func(t *testing.T) {
 			check(t, c.call, 422, string(hindsight.EInvalid), c.field)

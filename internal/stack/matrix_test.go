@@ -93,7 +93,10 @@ var entries = map[string]authtest.Entry{
 	"POST /hooks/generic":      {OK: http.StatusUnauthorized, Body: `{}`},
 	// email notifications: the account's choice, and the unsubscribe link
 	// of emails (public: its token is the credential)
-	"POST /account/notifications":    {OK: http.StatusSeeOther, Body: "mail=digest"},
+	"POST /account/notifications":  {OK: http.StatusSeeOther, Body: "mail=digest"},
+	"GET /api/v1/me/notifications": {OK: http.StatusOK},
+	"PUT /api/v1/me/notifications": {OK: http.StatusOK, Body: `{"preference":"digest"}`,
+		Override: map[authtest.Principal]int{authtest.TokenRead: http.StatusForbidden}}, // a read token changes nothing
 	"GET /mail/unsubscribe/{token}":  {OK: http.StatusNotFound, Restricted: http.StatusNotFound},
 	"POST /mail/unsubscribe/{token}": {OK: http.StatusNotFound, Restricted: http.StatusNotFound},
 	// Prometheus metrics (a read token or a session)

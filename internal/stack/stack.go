@@ -142,7 +142,7 @@ func Build(ctx context.Context, store hindsight.Store, cfg Config) (*Stack, erro
 		acfg.Logger = cfg.Logger
 		s.Alerts = alerting.New(svc, as, acfg)
 	}
-	tables = append(tables, wh.Routes())
+	tables = append(tables, wh.Routes(), s.Mail.Routes())
 
 	mo := metrics.Options{Logger: cfg.Logger, Now: cfg.Now, Public: cfg.MetricsPublic}
 	if is, ok := store.(hindsight.InsightStore); ok {
