@@ -237,8 +237,11 @@ type ActionItemQuery struct {
 	// Sort defaults to ItemSortTarget.
 	Sort ActionItemSort
 	Desc bool
-	// Offset skips rows (Limit as in ActionItemFilter: default 500, at most
-	// 5000).
+	// Limit (ActionItemFilter's) defaults to 50 here and is at most 5000.
+	// Cursor is the Next of the previous page (keyset paging: no item is
+	// lost or shown twice while items change); Offset skips rows instead
+	// (not with a Cursor).
+	Cursor string
 	Offset int
 }
 
@@ -258,9 +261,11 @@ type TrackedItem struct {
 }
 
 // ActionItemPage is one page of tracked items and the count of all matches.
+// Next, when there are more, is the Cursor of the next page.
 type ActionItemPage struct {
 	Items []TrackedItem `json:"items"`
 	Total int           `json:"total"`
+	Next  string        `json:"next,omitempty"`
 }
 
 // OwnerCount is the tracker's per-owner summary ("" is no owner).

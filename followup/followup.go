@@ -217,7 +217,7 @@ func docStatuses(q url.Values) ([]hindsight.Status, error) {
 
 // ItemQuery reads the tracker's query parameters: owner, priority, status,
 // service, severity, incident, overdue, past_objective, due (week),
-// sort, desc, limit, offset. today is "this week"'s and overdue's day.
+// sort, desc, limit, cursor (the next of the previous page), offset. today is "this week"'s and overdue's day.
 func ItemQuery(q url.Values, today time.Time, o hindsight.Objectives) (hindsight.ActionItemQuery, error) {
 	x := hindsight.ActionItemQuery{AsOf: today, Objectives: o}
 	var err error
@@ -260,6 +260,10 @@ func ItemQuery(q url.Values, today time.Time, o hindsight.Objectives) (hindsight
 	}
 	if x.Offset, err = parseInt(q, "offset", 0, 1<<30); err != nil {
 		return x, err
+	}
+	x.Cursor = strings.TrimSpace(q.Get("cursor"))
+	if x.Cursor != "" && x.Offset != 0 {
+		return x, paramError("cursor", "a cursor and an offset cannot be used together")
 	}
 	return x, nil
 }

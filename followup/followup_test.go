@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -160,5 +161,45 @@ func TestAPI(t *testing.T) {
 	st, _, _ = e.do(t, "GET", "/api/v1/incidents/"+e.b+"/related", "", nil, false)
 	if st != 404 {
 		t.Errorf("related of hidden: %d", st)
+	}
+}
+
+// TestTrackerCursor pages the tracker API through its cursors (limit 1):
+// every item the viewer may see once, a restricted incident's only to its
+// member; a cursor with an offset, or a bad one, is 400 naming cursor.
+func TestTrackerCursor(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range []struct {
+		user string
+		want int
+	}{{"", 2}, {"bob", 3}} {
+		var got []string
+		path := "/api/v1/action-items/tracker?limit=1"
+		for range 5 {
+			st, body, _ := e.do(t, "GET", path, tc.user, nil, false)
+			var page hindsight.ActionItemPage
+			if err := json.Unmarshal([]byte(body), &page); err != nil || st != 200 {
+				t.Fatalf("%s: %d %v %s", path, st, err, body)
+			}
+			for _, it := range page.Items {
+				got = append(got, it.IncidentID+":"+it.ID)
+			}
+			if page.Next == "" {
+				break
+			}
+			path = "/api/v1/action-items/tracker?limit=1&cursor=" + url.QueryEscape(page.Next)
+		}
+		if len(got) != tc.want || len(got) != len(slices.Compact(slices.Sorted(slices.Values(got)))) {
+			t.Errorf("viewer %q: pages %v, want %d items once each", tc.user, got, tc.want)
+		}
+		if tc.user == "" && slices.Contains(got, e.b+":AI-001") {
+			t.Errorf("the restricted incident's item paged to an anonymous viewer")
+		}
+	}
+	for _, q := range []string{"cursor=abc&offset=2", "cursor=!!"} {
+		st, body, _ := e.do(t, "GET", "/api/v1/action-items/tracker?"+q, "", nil, false)
+		if st != 400 || !strings.Contains(body, `"field":"cursor"`) {
+			t.Errorf("%s: %d %s, want 400 naming cursor", q, st, body)
+		}
 	}
 }

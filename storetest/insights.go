@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,6 +24,7 @@ func RunInsights(t *testing.T, open Opener) {
 		{"Filters", testInsightFilters},
 		{"BadFilter", testInsightBadFilter},
 		{"Tracker", testTracker},
+		{"TrackerKeyset", testTrackerKeyset},
 		{"OwnerCounts", testOwnerCounts},
 		{"RelatedAndRecurrences", testRelated},
 		{"Gauges", testGauges},
@@ -635,5 +637,108 @@ func testInsightMaintained(t *testing.T, s insightStore, f *fixture) {
 	}
 	if !slices.Equal(owners, want) {
 		t.Errorf("owner counts after purging D = %+v, want %+v", owners, want)
+	}
+}
+
+// testTrackerKeyset pages through open items with cursors while items
+// change between pages: an item already shown is closed (it leaves the
+// list, which made offset paging skip an item), a new item is added. Every
+// item open from start to end is listed exactly once, no item twice, and a
+// restricted incident's items only to its members.
+func testTrackerKeyset(t *testing.T, s insightStore, f *fixture) {
+	var ids []string
+	for n := range 8 {
+		var items []hindsight.ActionItem
+		for k := range 5 {
+			target := ""
+			if (n+k)%3 != 0 {
+				target = fmt.Sprintf("2026-%02d-%02d", 4+k%2, 1+(n*5+k)%7) // ties on purpose
+			}
+			items = append(items, item(fmt.Sprintf("AI-%03d", k+1), "erin", "P1", target, "Open"))
+		}
+		c := hindsight.IncidentCreate{Doc: &hindsight.Postmortem{Title: fmt.Sprintf("keyset %d", n), Status: "Draft", ActionItems: items}, Author: "alice"}
+		if n == 3 || n == 6 {
+			c.Restricted, c.Members = true, []string{"bob"}
+		}
+		inc, err := s.CreateIncident(ctx(t), c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, inc.ID)
+	}
+	key := func(it hindsight.TrackedItem) string { return it.IncidentID + ":" + it.ID }
+	added := 100
+	for _, tc := range []struct {
+		name string
+		v    hindsight.Viewer
+		sort hindsight.ActionItemSort
+		desc bool
+	}{
+		{"Target", anon, "", false}, {"TargetDesc", anon, "", true}, {"Member", hindsight.Viewer{UserID: "bob"}, "", false},
+		{"Incident", anon, hindsight.ItemSortIncident, true}, {"Owner", anon, hindsight.ItemSortOwner, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			x := hindsight.ActionItemQuery{AsOf: asOf, Sort: tc.sort, Desc: tc.desc,
+				ActionItemFilter: hindsight.ActionItemFilter{Owner: "erin", Status: []hindsight.ItemStatus{"Open"}, Limit: 3}}
+			before, err := s.TrackActionItems(ctx(t), tc.v, hindsight.ActionItemQuery{AsOf: asOf, Sort: tc.sort, Desc: tc.desc,
+				ActionItemFilter: hindsight.ActionItemFilter{Owner: "erin", Status: []hindsight.ItemStatus{"Open"}, Limit: 5000}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen := map[string]int{}
+			changed := map[string]bool{}
+			for round := 0; ; round++ {
+				page, err := s.TrackActionItems(ctx(t), tc.v, x)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, it := range page.Items {
+					seen[key(it)]++
+					if (it.IncidentID == ids[3] || it.IncidentID == ids[6]) && tc.v.UserID != "bob" {
+						t.Fatalf("a restricted incident's item %s shown to %+v", key(it), tc.v)
+					}
+				}
+				if page.Next == "" {
+					break
+				}
+				if round > 40 {
+					t.Fatal("more than 40 pages of 3")
+				}
+				// close the first item of this page, add one to an incident
+				first := page.Items[0]
+				inc, err := s.FindIncidentByID(ctx(t), hindsight.SystemViewer, first.IncidentID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				doc := *inc.Doc
+				doc.ActionItems = slices.Clone(doc.ActionItems)
+				for i := range doc.ActionItems {
+					if doc.ActionItems[i].ID == first.ID {
+						doc.ActionItems[i].Status = "Closed"
+					}
+				}
+				added++
+				doc.ActionItems = append(doc.ActionItems, item(fmt.Sprintf("AI-%03d", added), "erin", "P1", "2026-04-03", "Open"))
+				if _, err := s.UpdateIncident(ctx(t), hindsight.IncidentUpdate{ID: inc.ID, BaseRevision: inc.Revision, Doc: &doc, Author: "alice"}); err != nil {
+					t.Fatal(err)
+				}
+				changed[first.IncidentID+":"+first.ID] = true
+				changed[inc.ID+":"+fmt.Sprintf("AI-%03d", added)] = true
+				x.Cursor = page.Next
+			}
+			for k, n := range seen {
+				if n > 1 {
+					t.Errorf("item %s listed %d times", k, n)
+				}
+			}
+			for _, it := range before.Items {
+				if k := key(it); !changed[k] && seen[k] != 1 {
+					t.Errorf("item %s, open throughout, listed %d times", k, seen[k])
+				}
+			}
+			if len(before.Items) < 15 {
+				t.Fatalf("only %d items to page through", len(before.Items))
+			}
+		})
 	}
 }

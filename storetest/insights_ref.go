@@ -648,6 +648,26 @@ func testInsightReference(t *testing.T, s insightStore, f *fixture) {
 			} else if want := want[min(2, len(want)):min(5, len(want))]; len(page.Items) != len(want) || (len(want) > 0 && page.Items[0].IncidentID+":"+page.Items[0].ID != want[0]) {
 				t.Fatalf("query %d page 2 of 3, viewer %+v: %d items, want %v", i, v, len(page.Items), want)
 			}
+			// keyset paging: the pages through their cursors are the list
+			q3 := q
+			q3.Limit = 4
+			var paged []string
+			for range len(want)/4 + 2 {
+				page, err := s.TrackActionItems(ctx(t), v, q3)
+				if err != nil {
+					t.Fatalf("query %d %+v, viewer %+v, cursor %q: %v", i, q3, v, q3.Cursor, err)
+				}
+				for _, it := range page.Items {
+					paged = append(paged, it.IncidentID+":"+it.ID)
+				}
+				if page.Next == "" {
+					break
+				}
+				q3.Cursor = page.Next
+			}
+			if !slices.Equal(paged, want) {
+				t.Fatalf("query %d %+v, viewer %+v: pages of 4 through cursors %v, want %v", i, q, v, paged, want)
+			}
 			owners, err := s.ActionItemCounts(ctx(t), v, q)
 			if err != nil {
 				t.Fatal(err)

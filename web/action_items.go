@@ -15,16 +15,18 @@ import (
 
 // actionItemsData is the action items tracker's data.
 type actionItemsData struct {
-	Q        url.Values
-	Query    hindsight.ActionItemQuery
-	Page     *hindsight.ActionItemPage
-	Owners   []hindsight.OwnerCount
-	Me       string
-	Today    string
-	Week     string
-	CSV      string
-	Prev     string
-	Next     string
+	Q      url.Values
+	Query  hindsight.ActionItemQuery
+	Page   *hindsight.ActionItemPage
+	Owners []hindsight.OwnerCount
+	Me     string
+	Today  string
+	Week   string
+	CSV    string
+	Prev   string
+	Next   string
+	// Start links back to the first page from a keyset page (cursor=)
+	Start    string
 	Return   string
 	First    int
 	Last     int
@@ -107,7 +109,7 @@ func (u *UI) actionItems(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if x.Limit == 0 {
-		x.Limit = 100
+		x.Limit = 50
 	}
 	v := u.actor(r).Viewer
 	if d.Page, err = u.fu.Track(r.Context(), v, x); err != nil {
@@ -121,13 +123,37 @@ func (u *UI) actionItems(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Query = x
-	d.First = x.Offset + 1
-	d.Last = x.Offset + len(d.Page.Items)
-	if x.Offset > 0 {
-		d.Prev = "/action-items?" + withParam(q, "offset", strconv.Itoa(max(0, x.Offset-x.Limit)))
+	// keyset pages (cursor=): "start" carries where the page starts, for
+	// "showing 51-100" only; the first page link drops both
+	at, _ := strconv.Atoi(q.Get("start"))
+	if x.Cursor == "" {
+		at = x.Offset
 	}
-	if x.Offset+len(d.Page.Items) < d.Page.Total {
-		d.Next = "/action-items?" + withParam(q, "offset", strconv.Itoa(x.Offset+x.Limit))
+	at = max(at, 0)
+	d.First = at + 1
+	d.Last = at + len(d.Page.Items)
+	switch {
+	case x.Offset > 0:
+		d.Prev = "/action-items?" + withParam(q, "offset", strconv.Itoa(max(0, x.Offset-x.Limit)))
+	case x.Cursor != "":
+		first := url.Values{}
+		for k, vs := range q {
+			if k != "cursor" && k != "start" {
+				first[k] = vs
+			}
+		}
+		d.Start = "/action-items?" + first.Encode()
+	}
+	if d.Page.Next != "" {
+		next := url.Values{}
+		for k, vs := range q {
+			if k != "offset" {
+				next[k] = vs
+			}
+		}
+		next.Set("cursor", d.Page.Next)
+		next.Set("start", strconv.Itoa(at+len(d.Page.Items)))
+		d.Next = "/action-items?" + next.Encode()
 	}
 	p.Data = d
 	u.render(w, r, status, "action_items", p)

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/base64"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -379,5 +380,25 @@ func TestWebhookDisableTwice(t *testing.T) {
 		if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(msg, want) {
 			t.Errorf("press %d: %d %q, want %q", i+1, res.StatusCode, msg, want)
 		}
+	}
+}
+
+// TestTrackerNextPage follows the tracker's "Next" link (keyset paging,
+// one item a page): the second page holds the other item, says where it
+// starts, links back to the first page and has no next.
+func TestTrackerNextPage(t *testing.T) {
+	e := newShellEnv(t)
+	st, body, _ := e.do(t, "GET", "/action-items?limit=1", nil)
+	m := regexp.MustCompile(`<a class="btn" href="([^"]+)" rel="next">`).FindStringSubmatch(body)
+	if st != 200 || m == nil || !strings.Contains(m[1], "cursor=") || !strings.Contains(body, "(showing 1–1)") {
+		t.Fatalf("first page: %d, next link %v\n%s", st, m, body)
+	}
+	first := strings.Contains(body, "=add alert")
+	st, body, _ = e.do(t, "GET", html.UnescapeString(m[1]), nil)
+	if st != 200 || !strings.Contains(body, "(showing 2–2)") || !strings.Contains(body, `rel="first"`) || strings.Contains(body, `rel="next"`) {
+		t.Fatalf("second page: %d\n%s", st, body)
+	}
+	if second := strings.Contains(body, "=add alert"); first == second {
+		t.Errorf("the item =add alert on both pages or on neither (first %v, second %v)", first, second)
 	}
 }

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -14,6 +15,72 @@ type itemQuery struct {
 	hindsight.ActionItemQuery
 	day, overdueDay time.Time
 	limit           int
+	cur             *itemCursor
+}
+
+// DefaultItemPage is how many items a tracker page has when the query
+// names no limit.
+const DefaultItemPage = 50
+
+// itemCursor is where a tracker page ended: the sort key of its last item
+// (keyset paging).
+type itemCursor struct {
+	Sort string `json:"s,omitempty"`
+	Desc bool   `json:"d,omitempty"`
+	// NoDate: the item has no target date (sort target); Date: its target
+	// date, YYYY-MM-DD
+	NoDate bool   `json:"n,omitempty"`
+	Date   string `json:"t,omitempty"`
+	// Str: priority or owner key; Num: severity rank
+	Str string `json:"k,omitempty"`
+	Num int    `json:"r,omitempty"`
+	Inc string `json:"i"`
+	Pos int    `json:"p"`
+}
+
+func badCursor(c, msg string) error {
+	msg = fmt.Sprintf("%q is not valid here: %s", c, msg)
+	return &hindsight.Error{Code: hindsight.EMalformed, Message: "cursor: " + msg, Fields: []hindsight.FieldError{{Field: "cursor", Message: msg}}}
+}
+
+// noDateKey is the first column of the default order: items without a
+// target date last, in either direction (the indexes' expression).
+const noDateKey = `(CASE WHEN a.target_date IS NULL THEN 1 ELSE 0 END)`
+
+// after adds to c the condition "after the cursor in the list's order":
+// one range of the order's index (a row value), or for the default order
+// with a descending date, the items without a date after those with one.
+func (s *Store) after(c *cond, q *itemQuery) error {
+	k := q.cur
+	op := ">"
+	if q.Desc {
+		op = "<"
+	}
+	switch hindsight.ActionItemSort(k.Sort) {
+	case "", hindsight.ItemSortTarget:
+		if k.NoDate {
+			c.add(noDateKey+` = 1 AND (a.incident_id, a.position) `+op+` (?, ?)`, k.Inc, k.Pos)
+			return nil
+		}
+		d, err := time.Parse(time.DateOnly, k.Date)
+		if err != nil {
+			return badCursor(q.Cursor, "no date in it")
+		}
+		if q.Desc {
+			c.add(`(`+noDateKey+` = 1 OR (a.target_date, a.incident_id, a.position) < (?, ?, ?))`, s.d.Date(d), k.Inc, k.Pos)
+		} else {
+			c.add(`(`+noDateKey+`, a.target_date, a.incident_id, a.position) > (0, ?, ?, ?)`, s.d.Date(d), k.Inc, k.Pos)
+		}
+	case hindsight.ItemSortPriority:
+		c.add(`(a.priority, a.incident_id, a.position) `+op+` (?, ?, ?)`, k.Str, k.Inc, k.Pos)
+	case hindsight.ItemSortOwner:
+		c.add(`(a.owner_key, a.incident_id, a.position) `+op+` (?, ?, ?)`, k.Str, k.Inc, k.Pos)
+	case hindsight.ItemSortSeverity:
+		c.add(`(a.inc_severity_rank, a.incident_id, a.position) `+op+` (?, ?, ?)`, k.Num, k.Inc, k.Pos)
+	case hindsight.ItemSortIncident:
+		c.add(`(a.incident_id, a.position) `+op+` (?, ?)`, k.Inc, k.Pos)
+	}
+	return nil
 }
 
 func (s *Store) normItemQuery(q hindsight.ActionItemQuery) (*itemQuery, error) {
@@ -26,11 +93,23 @@ func (s *Store) normItemQuery(q hindsight.ActionItemQuery) (*itemQuery, error) {
 	}
 	n.limit = q.Limit
 	if n.limit <= 0 {
-		n.limit = 500
+		n.limit = DefaultItemPage
 	}
 	n.limit = min(n.limit, 5000)
 	if q.Offset < 0 {
 		return nil, hindsight.Errorf(hindsight.EInvalid, "action items: offset must not be negative")
+	}
+	if q.Cursor != "" {
+		if q.Offset != 0 {
+			return nil, badCursor(q.Cursor, "a cursor and an offset cannot be used together")
+		}
+		n.cur = &itemCursor{}
+		if err := decodeCursor(q.Cursor, n.cur); err != nil {
+			return nil, err
+		}
+		if n.cur.Sort != string(q.Sort) || n.cur.Desc != q.Desc {
+			return nil, badCursor(q.Cursor, "it belongs to another sort order: start from the first page")
+		}
 	}
 	switch q.Sort {
 	case "", hindsight.ItemSortTarget, hindsight.ItemSortPriority, hindsight.ItemSortOwner, hindsight.ItemSortIncident, hindsight.ItemSortSeverity:
@@ -197,8 +276,16 @@ func (s *Store) TrackActionItems(ctx context.Context, v hindsight.Viewer, aq hin
 		key = `a.incident_id ` + dir
 	}
 	key += `, a.incident_id ` + dir + `, a.position ` + dir
-	// the page's items first (from action_items alone: one arm in index
-	// order, or the arms' matches sorted), then their incidents' columns
+	if q.cur != nil {
+		for _, c := range arms {
+			if err := s.after(c, q); err != nil {
+				return nil, err
+			}
+		}
+	}
+	// the page's items (limit+1: is there a next page?) from action_items
+	// alone: one arm is one range of the order's index, several are their
+	// matches sorted; then each item's row by its key
 	var pq string
 	var pargs []any
 	if len(arms) == 1 {
@@ -207,37 +294,108 @@ func (s *Store) TrackActionItems(ctx context.Context, v hindsight.Viewer, aq hin
 		u, uargs := armsSQL(`a.incident_id, a.position, a.target_date, a.priority, a.owner_key, a.inc_severity_rank`, nil, arms)
 		pq, pargs = `SELECT a.incident_id, a.position FROM (`+u+`) a`, uargs
 	}
-	sq := `SELECT a.incident_id, i.title, i.severity, i.status, i.end_at, i.services, a.position, a.item_id, a.action, a.owner,
-    a.priority, a.target_date, a.target_text, a.status
+	sq := `SELECT a.incident_id, a.position, a.item_id, a.action, a.owner,
+    a.priority, a.target_date, a.target_text, a.status, a.owner_key, a.inc_severity_rank
 FROM (` + pq + ` ORDER BY ` + key + ` LIMIT ? OFFSET ?) p
 JOIN action_items a ON a.incident_id = p.incident_id AND a.position = p.position
-JOIN incidents i ON i.id = a.incident_id
 ORDER BY ` + key
-	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(sq), append(append([]any{}, pargs...), q.limit, q.Offset)...)
+	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(sq), append(append([]any{}, pargs...), q.limit+1, q.Offset)...)
 	if err != nil {
 		return nil, internal("track action items", err)
 	}
 	defer rows.Close()
+	var last itemCursor
 	for rows.Next() {
+		if len(page.Items) == q.limit {
+			page.Next = encodeCursor(last)
+			break
+		}
 		var r hindsight.TrackedItem
 		var target time.Time
-		var services string
-		if err := rows.Scan(&r.IncidentID, &r.IncidentTitle, (*string)(&r.IncidentSeverity), (*string)(&r.IncidentStatus), timeScan{&r.IncidentEnd},
-			&services, &r.Position, &r.ID, &r.Action, &r.Owner, (*string)(&r.Priority), timeScan{&target}, &r.TargetDate.Text,
-			(*string)(&r.Status)); err != nil {
+		if err := rows.Scan(&r.IncidentID, &r.Position, &r.ID, &r.Action, &r.Owner, (*string)(&r.Priority), timeScan{&target}, &r.TargetDate.Text,
+			(*string)(&r.Status), &last.Str, &last.Num); err != nil {
 			return nil, internal("track action items", err)
 		}
-		r.Services = splitServices(services)
 		if !target.IsZero() {
 			r.TargetDate = hindsight.DateOf(target)
 		}
-		q.annotate(&r)
+		last = itemCursor{Sort: string(q.Sort), Desc: q.Desc, NoDate: target.IsZero(), Inc: r.IncidentID, Pos: r.Position, Str: last.Str, Num: last.Num}
+		switch q.Sort {
+		case "", hindsight.ItemSortTarget:
+			last.Str, last.Num = "", 0
+			if !target.IsZero() {
+				last.Date = target.UTC().Format(time.DateOnly)
+			}
+		case hindsight.ItemSortPriority:
+			last.Str, last.Num = string(r.Priority), 0
+		case hindsight.ItemSortOwner:
+			last.Num = 0
+		case hindsight.ItemSortSeverity:
+			last.Str = ""
+		default:
+			last.Str, last.Num = "", 0
+		}
+		if q.Sort != "" && q.Sort != hindsight.ItemSortTarget {
+			last.NoDate = false
+		}
 		page.Items = append(page.Items, r)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, internal("track action items", err)
 	}
+	rows.Close()
+	if err := s.itemIncidents(ctx, page.Items); err != nil {
+		return nil, err
+	}
+	for i := range page.Items {
+		q.annotate(&page.Items[i])
+	}
 	return page, nil
+}
+
+// itemIncidents sets the incident columns of the items (title, severity,
+// status, end, services), read once for the page (one query, each incident
+// once), not once per item.
+func (s *Store) itemIncidents(ctx context.Context, items []hindsight.TrackedItem) error {
+	if len(items) == 0 {
+		return nil
+	}
+	ids := make([]any, 0, len(items))
+	seen := make(map[string]bool, len(items))
+	for _, it := range items {
+		if !seen[it.IncidentID] {
+			seen[it.IncidentID] = true
+			ids = append(ids, it.IncidentID)
+		}
+	}
+	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(`SELECT id, title, severity, status, end_at, services FROM incidents WHERE id IN (`+placeholders(len(ids))+`)`), ids...)
+	if err != nil {
+		return internal("track action items", err)
+	}
+	defer rows.Close()
+	type inc struct {
+		title, severity, status string
+		end                     time.Time
+		services                []string
+	}
+	byID := make(map[string]inc, len(ids))
+	for rows.Next() {
+		var id, services string
+		var x inc
+		if err := rows.Scan(&id, &x.title, &x.severity, &x.status, timeScan{&x.end}, &services); err != nil {
+			return internal("track action items", err)
+		}
+		x.services = splitServices(services)
+		byID[id] = x
+	}
+	if err := rows.Err(); err != nil {
+		return internal("track action items", err)
+	}
+	for i := range items {
+		x, it := byID[items[i].IncidentID], &items[i]
+		it.IncidentTitle, it.IncidentSeverity, it.IncidentStatus, it.IncidentEnd, it.Services = x.title, hindsight.Severity(x.severity), hindsight.Status(x.status), x.end, x.services
+	}
+	return nil
 }
 
 // annotate sets the objective, suggestion, overdue and past-objective
