@@ -1,0 +1,97 @@
+package stack_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/app"
+	"github.com/hindsight-pm/hindsight/auth"
+	"github.com/hindsight-pm/hindsight/internal/mailtest"
+	"github.com/hindsight-pm/hindsight/internal/stack"
+	"github.com/hindsight-pm/hindsight/sqlite"
+)
+
+// TestMailThroughStack: with HINDSIGHT_SMTP_URL, HINDSIGHT_MAIL_FROM and
+// the base URL set, the worker Start runs reads a notification event from
+// the outbox and mails it through a real SMTP server; /metrics counts it.
+func TestMailThroughStack(t *testing.T) {
+	mp := mailtest.StartMailpit(t)
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "hindsight.db"), sqlite.Options{Render: app.Render})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	env := map[string]string{"HINDSIGHT_SMTP_URL": mp.SMTPURL, "HINDSIGHT_MAIL_FROM": "Hindsight <hindsight@example.com>"}
+	s, err := stack.Build(t.Context(), st, stack.Config{BaseURL: "https://hindsight.example.com", MetricsPublic: true,
+		Getenv: func(k string) string { return env[k] },
+		Auth:   auth.Options{Params: auth.Params{Memory: 1024, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Mail.Enabled() {
+		t.Fatal("mail is off with HINDSIGHT_SMTP_URL set")
+	}
+	ctx, stop := context.WithCancel(t.Context())
+	s.Start(ctx)
+	defer func() { stop(); s.Wait() }()
+
+	bob, err := s.Auth.AddUser(t.Context(), app.System, auth.NewUser{Email: "bob@example.com", Name: "Bob", Role: hindsight.RoleEditor, Password: "a long password 123"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc, err := s.Service.Open(t.Context(), app.System, app.NewIncident{Title: "Through the stack"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// the event as app makes it (CONTRACT 2: notify is account IDs)
+	payload, _ := json.Marshal(map[string]any{"event": "review.requested", "incident_id": inc.ID, "title": inc.Doc.Title,
+		"actor": "alice@example.com", "notify": []string{bob.ID}})
+	if _, err := st.UpdateIncident(t.Context(), hindsight.IncidentUpdate{ID: inc.ID, BaseRevision: inc.Revision, Doc: inc.Doc, Author: "alice",
+		Outbox: []hindsight.OutboxEvent{{Event: "review.requested", Payload: payload}}}); err != nil {
+		t.Fatal(err)
+	}
+	msgs := mp.Wait(t, 1, 60*time.Second)
+	if len(msgs) != 1 || msgs[0].To[0].Address != "bob@example.com" || msgs[0].Subject != "[Hindsight] Review requested: "+inc.ID+" Through the stack" ||
+		!strings.Contains(msgs[0].Text, "https://hindsight.example.com/incidents/"+inc.ID) {
+		t.Fatalf("mailpit got %+v", msgs)
+	}
+	rec := httptest.NewRecorder()
+	s.Handler.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for _, want := range []string{`hindsight_mail_messages{status="sent"} 1`, `hindsight_mail_attempts_total{outcome="sent"} 1`, `hindsight_mail_scrape_error 0`} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+}
+
+// TestMailSettingsRefused: a mail setting that cannot work stops the
+// stack from starting, naming the variable.
+func TestMailSettingsRefused(t *testing.T) {
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "hindsight.db"), sqlite.Options{Render: app.Render})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	for _, tc := range []struct {
+		env     map[string]string
+		baseURL string
+		want    string
+	}{
+		{map[string]string{"HINDSIGHT_SMTP_URL": "smtp://mail.example.com", "HINDSIGHT_MAIL_FROM": "h@example.com"}, "", "--base-url or HINDSIGHT_BASE_URL"},
+		{map[string]string{"HINDSIGHT_SMTP_URL": "smtp://mail.example.com"}, "https://h.example.com", "HINDSIGHT_MAIL_FROM is required"},
+		{map[string]string{"HINDSIGHT_SMTP_URL": "smtp://u:hunter2@mail.example.com?tls=1", "HINDSIGHT_MAIL_FROM": "h@example.com"}, "https://h.example.com", `unknown parameter "tls"`},
+		{map[string]string{"HINDSIGHT_MAIL_DIGEST_HOUR": "24"}, "", "HINDSIGHT_MAIL_DIGEST_HOUR"},
+	} {
+		_, err := stack.Build(t.Context(), st, stack.Config{BaseURL: tc.baseURL, Getenv: func(k string) string { return tc.env[k] }})
+		if hindsight.ErrorCode(err) != hindsight.EInvalid || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("env %v: %v, want an invalid error naming %q (and no password)", tc.env, err, tc.want)
+		}
+	}
+}
