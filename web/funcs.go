@@ -60,6 +60,10 @@ func (u *UI) funcs() template.FuncMap {
 		"confirm":       func(label, action, confirm string) confirmButton { return confirmButton{label, action, confirm} },
 		"date":          func(t time.Time) string { return whenOr(t, hindsight.DateLayout) },
 		"deliveryClass": deliveryClass,
+		"dueSoonDays": func() int { return hindsight.DueSoonDays },
+		"threadCtx": func(id string, rev int, t threadView) threadContext {
+			return threadContext{ID: id, Revision: rev, T: t}
+		},
 		"itemRow": func(it hindsight.TrackedItem, ret string) itemRow {
 			return itemRow{It: it, Key: followup.ItemKey(it), Return: ret}
 		},

@@ -29,6 +29,14 @@ type showData struct {
 	Custom      map[string][]hindsight.CustomSection
 	TimelineCol []string
 	ActionCol   []string
+	// Review is the Review panel (nil without a review store); margin
+	// holds the comment threads by section; CommentOn opens a section's
+	// new comment form on a place ("timeline:row:3", from ?comment=).
+	Review    *reviewPanel
+	margin    margin
+	CommentOn string
+	// Due is the postmortem's due date.
+	Due dueView
 	// FocusItem is the key of the action item just closed or reopened in
 	// place: its button gets autofocus so htmx keeps keyboard focus there.
 	FocusItem string
@@ -75,8 +83,17 @@ func newStatusBox(in *hindsight.Incident) statusBox {
 
 func (u *UI) incidentShow(w http.ResponseWriter, r *http.Request) {
 	a := u.actor(r)
+	// the review (requests, reviews, comments) changes without a new
+	// revision: its stamp is part of the cache's key
+	raw, err := u.fetchReview(r.Context(), a, u.viewer(r), r.PathValue("id"))
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
 	render := func(in *hindsight.Incident) ([]byte, error) {
-		p := page{Title: in.ID + " " + in.Doc.Title, Data: u.showData(in, "")}
+		d := u.showData(in, "")
+		u.withReview(r, &d, raw)
+		p := page{Title: in.ID + " " + in.Doc.Title, Data: d}
 		u.withFlash(w, r, &p)
 		return u.page(r, "show", p)
 	}
@@ -85,7 +102,7 @@ func (u *UI) incidentShow(w http.ResponseWriter, r *http.Request) {
 	// service's per-revision cache, which checks the reader every time; a
 	// page with a message (after a save) is not the cached one
 	if r.URL.RawQuery == "" && !hasFlash(r) {
-		form := strings.Join([]string{"html", a.ID, u.svc.Now().Format(hindsight.DateLayout)}, "\x00")
+		form := strings.Join([]string{"html", a.ID, u.svc.Now().Format(hindsight.DateLayout), raw.stamp()}, "\x00")
 		b, _, err := u.svc.Rendered(r.Context(), a, r.PathValue("id"), form, render)
 		if err != nil {
 			u.fail(w, r, err)
@@ -115,6 +132,7 @@ func (u *UI) showData(in *hindsight.Incident, statusErr string) showData {
 		Extras: map[string]template.HTML{}, Custom: map[string][]hindsight.CustomSection{},
 	}
 	d.Status.Error = statusErr
+	d.Due = newDueView(u.dueAt(in), in.Doc.Status, u.svc.Now())
 	for k, e := range in.Doc.Extras {
 		d.Extras[k] = extraHTML(e)
 	}

@@ -69,6 +69,8 @@ type UI struct {
 	wh     *webhook.Webhooks
 	au     *auth.Auth
 	ml     *mail.Mailer
+	// rv is the review side of svc (nil: no review pages).
+	rv reviewOps
 }
 
 // New returns the web UI over svc. It fails only when the embedded
@@ -85,6 +87,7 @@ func New(svc *app.Service, opts Options) (*UI, error) {
 	if u.log == nil {
 		u.log = slog.Default()
 	}
+	u.rv = newReviewOps(svc)
 	if u.opts.MaxFormBytes <= 0 {
 		u.opts.MaxFormBytes = 2 << 20
 	}
@@ -126,6 +129,8 @@ func (u *UI) Routes() []httpx.Route {
 		{Pattern: "GET /incidents/{id}/export.md", Access: httpx.Read, Name: "web.incident.export_md", Handler: h(u.exportMarkdown)},
 		{Pattern: "GET /incidents/{id}/export.json", Access: httpx.Read, Name: "web.incident.export_json", Handler: h(u.exportJSON)},
 		{Pattern: "GET /incidents/{id}/export.html", Access: httpx.Read, Name: "web.incident.export_html", Handler: h(u.exportHTML)},
+		{Pattern: "GET /reviews", Access: httpx.Read, Name: "web.reviews", Handler: h(u.myReviews)},
+		{Pattern: "GET /incidents/{id}/review/changes", Access: httpx.Read, Name: "web.review.changes", Handler: h(u.reviewChanges)},
 	}
 	if u.fu != nil {
 		routes = append(routes,
@@ -160,6 +165,17 @@ func (u *UI) Routes() []httpx.Route {
 			httpx.Route{Pattern: "POST /account/notifications", Access: httpx.Read, Name: "mail.account.notifications", Handler: h(u.accountNotifications)},
 			httpx.Route{Pattern: "GET /mail/unsubscribe/{token}", Access: httpx.Public, Name: "mail.unsubscribe.page", Handler: h(u.mailUnsubscribe)},
 			httpx.Route{Pattern: "POST /mail/unsubscribe/{token}", Access: httpx.Public, Name: "mail.unsubscribe", Handler: h(u.mailUnsubscribePost)},
+		)
+	}
+	if u.rv != nil {
+		routes = append(routes,
+			httpx.Route{Pattern: "POST /incidents/{id}/review-requests", Access: httpx.Write, Name: "web.review.request", Handler: h(u.reviewRequest)},
+			httpx.Route{Pattern: "POST /incidents/{id}/review-requests/{account}/withdraw", Access: httpx.Write, Name: "web.review.withdraw", Handler: h(u.reviewWithdraw)},
+			httpx.Route{Pattern: "POST /incidents/{id}/reviews", Access: httpx.Read, Name: "web.review.submit", Handler: h(u.reviewSubmit)},
+			httpx.Route{Pattern: "POST /incidents/{id}/comments", Access: httpx.Read, Name: "web.comment.create", Handler: h(u.commentCreate)},
+			httpx.Route{Pattern: "POST /incidents/{id}/comments/{comment}", Access: httpx.Read, Name: "web.comment.update", Handler: h(u.commentUpdate)},
+			httpx.Route{Pattern: "POST /incidents/{id}/comments/{comment}/delete", Access: httpx.Admin, Name: "web.comment.delete", Handler: h(u.commentDelete)},
+			httpx.Route{Pattern: "POST /incidents/{id}/publish-anyway", Access: httpx.Admin, Name: "web.review.publish_anyway", Handler: h(u.publishAnyway)},
 		)
 	}
 	if u.wh != nil {
@@ -206,7 +222,7 @@ func isHTMX(r *http.Request) bool { return r.Header.Get("HX-Request") == "true" 
 type page struct {
 	Title string
 	// Nav is the active navigation entry: "list", "new", "items",
-	// "insights", "users", "audit", "webhooks", "account".
+	// "insights", "reviews", "users", "audit", "webhooks", "account".
 	Nav string
 	// Flash is a confirmation, Error an error, shown above the content.
 	Flash string
