@@ -60,7 +60,7 @@ func (u *UI) funcs() template.FuncMap {
 		"confirm":       func(label, action, confirm string) confirmButton { return confirmButton{label, action, confirm} },
 		"date":          func(t time.Time) string { return whenOr(t, hindsight.DateLayout) },
 		"deliveryClass": deliveryClass,
-		"dueSoonDays": func() int { return hindsight.DueSoonDays },
+		"dueSoonDays":   func() int { return hindsight.DueSoonDays },
 		"threadCtx": func(id string, rev int, t threadView) threadContext {
 			return threadContext{ID: id, Revision: rev, T: t}
 		},

@@ -137,6 +137,10 @@ func (u *UI) withReview(r *http.Request, d *showData, raw *reviewRaw) {
 		return
 	}
 	a, v := u.actor(r), u.viewer(r)
+	if u.rv == nil {
+		// no review operations: the review is shown, not changed
+		v = viewerInfo{ID: v.ID}
+	}
 	rd := u.buildReview(r.Context(), a, v, d.In, raw)
 	d.Review, d.margin = rd.Panel, rd.Margin
 	d.CommentOn = r.URL.Query().Get("comment")

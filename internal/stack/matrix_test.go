@@ -40,6 +40,8 @@ var entries = map[string]authtest.Entry{
 	"GET /incidents/{id}/export.md":                          {OK: http.StatusOK},
 	"GET /incidents/{id}/export.json":                        {OK: http.StatusOK},
 	"GET /incidents/{id}/export.html":                        {OK: http.StatusOK},
+	"GET /reviews":                                           {OK: http.StatusOK},
+	"GET /incidents/{id}/review/changes":                     {OK: http.StatusOK},
 	"GET /api/v1/openapi.json":                               {OK: http.StatusOK},
 	"GET /api/v1/incidents":                                  {OK: http.StatusOK},
 	"POST /api/v1/incidents":                                 {OK: http.StatusCreated, Body: `{"title":"Matrix created"}`},

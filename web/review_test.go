@@ -1,0 +1,155 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/app"
+	"github.com/hindsight-pm/hindsight/markdown"
+)
+
+// reviewFixture stores the example postmortem with a review request, a
+// thread on its second timeline row, a reply, a thread on a field, and a
+// thread whose row is gone (outdated).
+func reviewFixture(t *testing.T, e *stackEnv) (in *hindsight.Incident, threads map[string]int64) {
+	t.Helper()
+	ctx := context.Background()
+	src, err := os.ReadFile(filepath.Join("..", "examples", "INC-20260312-001-checkout-database-failover.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, _ := markdown.Parse(src)
+	in, err = e.s.Service.Create(ctx, app.System, doc, app.CreateOptions{KeepID: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, ok := e.s.Service.Store().(hindsight.ReviewStore)
+	if !ok {
+		t.Fatal("the SQLite store is no ReviewStore")
+	}
+	ed, err := e.s.Auth.FindUser(ctx, "ed@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ann, err := e.s.Auth.FindUser(ctx, "ann@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rs.RequestReviews(ctx, hindsight.ReviewRequestCreate{IncidentID: in.ID, Reviewers: []string{ed.ID}, RequestedBy: ann.ID, Revision: in.Revision, At: followNow}); err != nil {
+		t.Fatal(err)
+	}
+	row := in.Doc.Timeline[1]
+	comment := func(author *hindsight.User, parent int64, a hindsight.Anchor, body string) int64 {
+		c, err := rs.CreateComment(ctx, hindsight.CommentCreate{Comment: hindsight.Comment{IncidentID: in.ID, ParentID: parent, Author: author.ID,
+			AuthorEmail: author.Email, Body: body, Revision: in.Revision, Anchor: a, CreatedAt: followNow}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.ID
+	}
+	threads = map[string]int64{}
+	threads["row"] = comment(ed, 0, hindsight.Anchor{Kind: hindsight.AnchorTimeline, Section: hindsight.SecTimeline, Time: row.Time.String(), Text: row.Event, Index: 1},
+		"Was the page *acknowledged* here? "+payload)
+	comment(ann, threads["row"], hindsight.Anchor{}, "Yes, by the secondary.")
+	threads["field"] = comment(ed, 0, hindsight.Anchor{Kind: hindsight.AnchorField, Section: hindsight.SecDetection, Field: "detection.incident_commander", Label: "Incident commander"},
+		"Name the commander's role.")
+	threads["gone"] = comment(ed, 0, hindsight.Anchor{Kind: hindsight.AnchorTimeline, Section: hindsight.SecTimeline, Time: "2001-01-01 00:00", Text: "a row nobody wrote", Index: 40},
+		"This row is not in the document.")
+	return in, threads
+}
+
+// TestReviewOnIncidentPage: the incident page shows the Review panel
+// (requested reviewers) and each thread in the margin of the section it is
+// anchored to, a timeline row's thread marked on the row, and a thread
+// whose place is gone in the Outdated group, never hidden.
+func TestReviewOnIncidentPage(t *testing.T) {
+	e := newStackEnv(t)
+	in, threads := reviewFixture(t, e)
+	res, body := e.do(t, http.MethodGet, "/incidents/"+in.ID, e.editor, nil)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET incident: %d\n%s", res.StatusCode, body)
+	}
+	checkHTML(t, "incident page", body)
+	section := func(id string) string {
+		i := strings.Index(body, `<section id="`+id+`"`)
+		if i < 0 {
+			t.Fatalf("no section %s", id)
+		}
+		end := strings.Index(body[i+1:], `<section id="`)
+		if end < 0 {
+			return body[i:]
+		}
+		return body[i : i+1+end]
+	}
+	thread := func(key string) string { return `id="thread-` + strconv.FormatInt(threads[key], 10) + `"` }
+	for _, c := range []struct{ where, want string }{
+		{"sec-timeline", thread("row")},
+		{"sec-timeline", "Yes, by the secondary."},
+		{"sec-timeline", `class="note-mark" href="#thread-` + strconv.FormatInt(threads["row"], 10) + `"`},
+		{"sec-timeline", "<em>acknowledged</em>"},
+		{"sec-detection", thread("field")},
+		{"sec-detection", "Incident commander"},
+		{"review-panel", thread("gone")},
+		{"review-panel", ">Outdated<"},
+		{"review-panel", "ed@example.com"},
+		{"review-panel", "review requested"},
+		{"review-panel", "3 open threads, 0 resolved"},
+	} {
+		if s := section(c.where); !strings.Contains(s, c.want) {
+			t.Errorf("%s does not contain %q", c.where, c.want)
+		}
+	}
+	if !strings.Contains(section("sec-timeline"), `class="doc-section has-notes"`) {
+		t.Error("the timeline section with threads has no margin (has-notes)")
+	}
+	if strings.Contains(section("sec-root_cause"), `has-notes`) {
+		t.Error("a section without threads has a margin")
+	}
+	// the page changes with the review, not only with the revision
+	rs := e.s.Service.Store().(hindsight.ReviewStore)
+	yes := true
+	if _, err := rs.UpdateComment(context.Background(), hindsight.CommentUpdate{ID: threads["field"], Resolved: &yes, By: "x", At: followNow}); err != nil {
+		t.Fatal(err)
+	}
+	_, body = e.do(t, http.MethodGet, "/incidents/"+in.ID, e.editor, nil)
+	if !strings.Contains(body, "2 open threads, 1 resolved") {
+		t.Error("a resolved thread did not change the (cached) incident page")
+	}
+}
+
+// TestReviewPages: My reviews lists the reviews asked of the viewer; the
+// "changes since your last review" page marks changed words.
+func TestReviewPages(t *testing.T) {
+	e := newStackEnv(t)
+	in, _ := reviewFixture(t, e)
+	res, body := e.do(t, http.MethodGet, "/reviews", e.editor, nil)
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, `href="/incidents/`+in.ID+`#review-panel"`) {
+		t.Fatalf("My reviews: %d, no link to %s\n%s", res.StatusCode, in.ID, body)
+	}
+	if !strings.Contains(body, `aria-current="page">My reviews<`) {
+		t.Error("My reviews is not the current nav entry")
+	}
+	doc := *in.Doc
+	doc.Timeline = append([]hindsight.Event(nil), in.Doc.Timeline...)
+	doc.Timeline[1].Event = "Secondary on-call " + doc.Timeline[1].Event
+	if _, err := e.s.Service.Save(context.Background(), app.System, in.ID, in.Revision, &doc, app.SaveOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	res, body = e.do(t, http.MethodGet, "/incidents/"+in.ID+"/review/changes", e.editor, nil)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("changes: %d\n%s", res.StatusCode, body)
+	}
+	if !strings.Contains(body, "<ins>Secondary on-call </ins>") {
+		t.Errorf("the changes page does not mark the inserted words\n%s", body)
+	}
+	res, _ = e.do(t, http.MethodGet, "/incidents/"+in.ID+"/review/changes?from=99", e.editor, nil)
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("from=99: %d, want 422", res.StatusCode)
+	}
+}
