@@ -117,6 +117,9 @@ type Config struct {
 	// DefaultSeverityMap). Values of the form SEV-N map to themselves.
 	SeverityMap map[string]hindsight.Severity
 
+	// Slack configures POST /hooks/slack (chat messages live).
+	Slack SlackConfig
+
 	// MaxBodyBytes bounds a body (DefaultMaxBodyBytes when 0).
 	MaxBodyBytes int64
 	// InboxLease is how long the applier's claim on inbox entries holds
@@ -167,7 +170,8 @@ var DefaultSeverityMap = map[string]hindsight.Severity{
 // for rotation), HINDSIGHT_GENERIC_TOKEN, HINDSIGHT_ALERT_SERVICE_LABELS
 // (comma-separated), HINDSIGHT_ALERT_SEVERITY_LABEL and
 // HINDSIGHT_ALERT_SEVERITY_MAP ("critical=SEV-1,warning=SEV-3", added to
-// the defaults) and HINDSIGHT_ALERT_INBOX_LEASE (a Go duration). A bad
+// the defaults), HINDSIGHT_ALERT_INBOX_LEASE (a Go duration) and the Slack
+// receiver's HINDSIGHT_SLACK_* (SlackConfig). A bad
 // value is an EInvalid error naming the variable.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if getenv == nil {
@@ -179,6 +183,11 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		SeverityLabel:     strings.TrimSpace(getenv("HINDSIGHT_ALERT_SEVERITY_LABEL")),
 	}
 	c.PagerDutySecrets = splitList(getenv("HINDSIGHT_PAGERDUTY_SECRET"))
+	sc, err := slackConfigFromEnv(getenv)
+	if err != nil {
+		return Config{}, err
+	}
+	c.Slack = sc
 	if v := strings.TrimSpace(getenv("HINDSIGHT_ALERT_INBOX_LEASE")); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < time.Second {
@@ -231,6 +240,8 @@ type Receivers struct {
 	// the applier started by Start
 	runMu   sync.Mutex
 	stopped chan struct{}
+	// slackNames caches Slack users' display names (user ID -> name)
+	slackNames sync.Map
 	// crashAt makes the applier stop at a point as if the process died
 	// (tests: export_test.go)
 	crashAt string
@@ -283,6 +294,7 @@ func (r *Receivers) Routes() []httpx.Route {
 		{Pattern: "POST /hooks/alertmanager", Access: httpx.Public, Name: "hooks.alertmanager", Handler: r.intake(r.serveAlertmanager)},
 		{Pattern: "POST /hooks/pagerduty", Access: httpx.Public, Name: "hooks.pagerduty", Handler: r.intake(r.servePagerDuty)},
 		{Pattern: "POST /hooks/generic", Access: httpx.Public, Name: "hooks.generic", Handler: r.intake(r.serveGeneric)},
+		{Pattern: "POST /hooks/slack", Access: httpx.Public, Name: "hooks.slack", Handler: r.intake(r.serveSlack)},
 	}
 }
 

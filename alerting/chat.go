@@ -85,10 +85,7 @@ func (r *Receivers) ImportChat(ctx context.Context, a app.Actor, id string, msgs
 	if len(msgs) == 0 {
 		return res, nil
 	}
-	c := change{source: SourceChat, group: "incident:" + cur.ID, incident: cur.ID, by: app.Actor{ID: a.ID, Name: a.Name}}
-	for _, m := range msgs {
-		c.rows = append(c.rows, row{key: chatKey(cur.ID, m), at: m.At, text: m.Text, label: m.SourceLabel(), author: m.Author})
-	}
+	c := chatChange(cur.ID, app.Actor{ID: a.ID, Name: a.Name}, msgs)
 	status, ar, err := r.accept(ctx, c)
 	if err != nil {
 		return nil, err

@@ -37,9 +37,9 @@ type Message struct {
 	// Channel names the channel or chat ("#incident-42", a Teams chat ID),
 	// "" when the transcript does not say.
 	Channel string `json:"channel,omitempty"`
-	// ID identifies the message within its source and channel: Slack's ts,
-	// the Teams message ID, or for pasted text a digest of time, author and
-	// text (a line pasted twice is one message).
+	// ID identifies the message within its source: Slack's ts, the Teams
+	// chat (or channel) and message ID, or for pasted text a digest of
+	// time, author and text (a line pasted twice is one message).
 	ID string `json:"id"`
 	// At is when the message was posted (UTC).
 	At time.Time `json:"at"`
@@ -61,8 +61,11 @@ type Message struct {
 	System bool `json:"system,omitempty"`
 }
 
-// Key is the message's idempotency key: source, channel and ID.
-func (m Message) Key() string { return m.Source + "/" + m.Channel + "/" + m.ID }
+// Key is the message's idempotency key: source and ID. A Slack message's ID
+// is its ts alone (not its channel, which an export names and an event
+// gives as an ID), so a message added live and then imported from the
+// export is one message.
+func (m Message) Key() string { return m.Source + "/" + m.ID }
 
 // SourceLabel is the value of the timeline's Source column for m: the
 // source and the channel ("slack #incident-42").

@@ -180,3 +180,16 @@ func slackText(s string, users map[string]string) string {
 	}
 	return strings.TrimSpace(b.String())
 }
+
+// FromSlack converts messages as slack-go decodes them (an Events API
+// message event, a conversations.history answer fetched with slack-go) of
+// channel (a label, "" when unknown), naming authors from users (user ID
+// -> name, nil for none). Messages the chat wrote itself are marked
+// System; deleted ones are left out.
+func FromSlack(ms []slack.Message, users map[string]string, channel string) ([]Message, error) {
+	in := make([]slackMessage, len(ms))
+	for i, m := range ms {
+		in[i].Message = m
+	}
+	return slackMessages("slack", in, users, channel)
+}

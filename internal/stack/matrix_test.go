@@ -93,6 +93,7 @@ var entries = map[string]authtest.Entry{
 	"POST /hooks/alertmanager": {OK: http.StatusUnauthorized, Body: `{}`},
 	"POST /hooks/pagerduty":    {OK: http.StatusUnauthorized, Body: `{}`},
 	"POST /hooks/generic":      {OK: http.StatusUnauthorized, Body: `{}`},
+	"POST /hooks/slack":        {OK: http.StatusUnauthorized, Body: `{}`},
 	// email notifications: the account's choice, and the unsubscribe link
 	// of emails (public: its token is the credential)
 	"POST /account/notifications":  {OK: http.StatusSeeOther, Body: "mail=digest"},
