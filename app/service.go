@@ -155,6 +155,11 @@ type CreateOptions struct {
 	Force bool
 	// Import keeps the document's own Last Updated date (hindsight import).
 	Import bool
+	// KeepStatus creates a Published document as Published without the
+	// review gate (hindsight import --keep-status): system or admin actors
+	// only, recorded in the audit log. Otherwise a document created as
+	// Published must pass the gate (EConflict listing what is unmet).
+	KeepStatus bool
 }
 
 // Create stores a new postmortem as revision 1.
@@ -193,12 +198,23 @@ func (s *Service) Create(ctx context.Context, a Actor, p *hindsight.Postmortem, 
 		}
 		msg += "; restricted to " + memberList(members)
 	}
+	audit := []hindsight.AuditRecord{s.audit(a, "incident.create", "", msg)}
+	if p.Status == hindsight.StatusPublished {
+		if o.KeepStatus {
+			if !a.Viewer.SeesAll() {
+				return nil, hindsight.Errorf(hindsight.EForbidden, "only an admin may keep a Published status (--keep-status)")
+			}
+			audit = append(audit, s.audit(a, AuditImportKeepStatus, "", "created as Published without the review gate"))
+		} else if err := s.evaluateGate(&hindsight.Incident{CreatedBy: a.author()}, p, &hindsight.ReviewSummary{}).Err(); err != nil {
+			return nil, err
+		}
+	}
 	if err := Alive(ctx); err != nil {
 		return nil, err
 	}
 	in, err := s.store.CreateIncident(ctx, hindsight.IncidentCreate{
 		Doc: p, Author: a.author(), Message: msg, Restricted: restricted, Members: members, KeepID: o.KeepID,
-		Audit:  []hindsight.AuditRecord{s.audit(a, "incident.create", "", msg)},
+		Audit:  audit,
 		Outbox: s.createdEvents(p, now),
 	})
 	if err != nil {
@@ -226,6 +242,13 @@ type SaveOptions struct {
 	// Import takes the document as the truth (hindsight import): any status
 	// change is allowed and its own Last Updated date is kept.
 	Import bool
+	// KeepStatus publishes an imported document without the review gate
+	// (hindsight import --keep-status): system or admin actors only,
+	// recorded in the audit log.
+	KeepStatus bool
+	// OverrideReason publishes past an unmet review gate: admins only,
+	// recorded in the audit log (incident.publish_forced) with the reason.
+	OverrideReason string
 }
 
 // Save stores doc as the next revision of incident id. base is the revision
@@ -277,8 +300,27 @@ func (s *Service) Save(ctx context.Context, a Actor, id string, base int, p *hin
 		audit = append(audit, s.audit(a, "incident.status", id, fmt.Sprintf("%s -> %s", cur.Doc.Status.Label(), p.Status.Label())))
 	}
 	defer s.wrote(id)
+	// the publish gate: checked inside the transaction that publishes
+	var gate func(*hindsight.ReviewSummary) error
+	if p.Status == hindsight.StatusPublished && cur.Doc.Status != hindsight.StatusPublished {
+		switch {
+		case o.Import && o.KeepStatus:
+			if !a.Viewer.SeesAll() {
+				return nil, hindsight.Errorf(hindsight.EForbidden, "only an admin may keep a Published status (--keep-status)")
+			}
+			audit = append(audit, s.audit(a, AuditImportKeepStatus, id, "published by import without the review gate"))
+		case strings.TrimSpace(o.OverrideReason) != "":
+			if !a.Viewer.SeesAll() {
+				return nil, hindsight.Errorf(hindsight.EForbidden, "only an admin may publish past the review gate")
+			}
+			detail := strings.TrimSpace(o.OverrideReason)
+			audit = append(audit, s.audit(a, AuditPublishForced, id, detail))
+		default:
+			gate = s.gate(cur, p)
+		}
+	}
 	return s.store.UpdateIncident(ctx, hindsight.IncidentUpdate{
-		ID: id, BaseRevision: base, Doc: p, Author: a.author(), Message: msg,
+		ID: id, BaseRevision: base, Doc: p, Author: a.author(), Message: msg, Gate: gate,
 		Audit:  audit,
 		Outbox: s.changeEvents(cur.Doc, p, id, now),
 	})
@@ -496,6 +538,8 @@ type Event struct {
 	Comment *hindsight.Comment `json:"comment,omitempty"`
 	// DueAt is the postmortem's due date (postmortem.* events).
 	DueAt time.Time `json:"due_at,omitzero"`
+	// Reviewers are the emails of the reviewers asked (review.requested).
+	Reviewers []string `json:"reviewers,omitempty"`
 }
 
 func (s *Service) event(name string, p *hindsight.Postmortem, id string, at time.Time, mod func(*Event)) hindsight.OutboxEvent {

@@ -41,6 +41,11 @@ type ImportResult struct {
 type ImportOptions struct {
 	DryRun bool // report what would happen, write nothing
 	Force  bool // import documents with lint errors
+	// KeepStatus keeps a Published status (admins and the CLI only,
+	// recorded in the audit log); without it a Published document that is
+	// not Published in the database arrives In Review, to pass the review
+	// gate like any other.
+	KeepStatus bool
 }
 
 // Import stores one Markdown postmortem: it is linted first, and a document
@@ -71,6 +76,10 @@ func (s *Service) Import(ctx context.Context, a Actor, path string, src []byte, 
 			return r
 		}
 	}
+	if o.KeepStatus && !a.Viewer.SeesAll() {
+		r.Outcome, r.Err = Rejected, hindsight.Errorf(hindsight.EForbidden, "%s: only an admin may keep a Published status (--keep-status)", path)
+		return r
+	}
 	id := doc.Summary.IncidentID
 	var cur *hindsight.Incident
 	if _, _, ok := hindsight.ParseIncidentID(id); ok {
@@ -86,6 +95,10 @@ func (s *Service) Import(ctx context.Context, a Actor, path string, src []byte, 
 		id = ""
 	}
 	r.ID = id
+	if doc.Status == hindsight.StatusPublished && !o.KeepStatus && (cur == nil || cur.Doc.Status != hindsight.StatusPublished) {
+		// the review gate decides when it is published
+		doc.Status = hindsight.StatusInReview
+	}
 	if cur != nil {
 		next := *doc
 		next.Summary.IncidentID = cur.ID
@@ -100,7 +113,7 @@ func (s *Service) Import(ctx context.Context, a Actor, path string, src []byte, 
 		if o.DryRun {
 			return r
 		}
-		if _, err := s.Save(ctx, a, cur.ID, cur.Revision, &next, SaveOptions{Message: "imported from " + filepath.Base(path), Force: o.Force, Import: true}); err != nil {
+		if _, err := s.Save(ctx, a, cur.ID, cur.Revision, &next, SaveOptions{Message: "imported from " + filepath.Base(path), Force: o.Force, Import: true, KeepStatus: o.KeepStatus}); err != nil {
 			r.Outcome, r.Err = Rejected, fmt.Errorf("%s: %w", path, err)
 		}
 		return r
@@ -109,7 +122,7 @@ func (s *Service) Import(ctx context.Context, a Actor, path string, src []byte, 
 	if o.DryRun {
 		return r
 	}
-	in, err := s.Create(ctx, a, doc, CreateOptions{Message: "imported from " + filepath.Base(path), KeepID: id != "", Force: o.Force, Import: true})
+	in, err := s.Create(ctx, a, doc, CreateOptions{Message: "imported from " + filepath.Base(path), KeepID: id != "", Force: o.Force, Import: true, KeepStatus: o.KeepStatus})
 	if err != nil {
 		r.Outcome, r.Err = Rejected, fmt.Errorf("%s: %w", path, err)
 		return r

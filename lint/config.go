@@ -55,6 +55,9 @@ type Config struct {
 	// teams its members join at sign-in (sso.team_groups).
 	TeamGroups map[string][]string
 
+	// Review is the publish gate and the due dates (review:).
+	Review hindsight.ReviewGate
+
 	once     sync.Once
 	m        *matcher
 	services map[string]bool
@@ -86,6 +89,7 @@ func DefaultConfig() *Config {
 		Words:             slices.Clone(DefaultWords),
 		P0DueDays:         30,
 		TimelineLeadHours: 24,
+		Review:            hindsight.DefaultReviewGate(),
 	}
 }
 
@@ -185,6 +189,9 @@ type fileConfig struct {
 	RestrictedByDefault yaml.Node `yaml:"restricted_by_default"`
 
 	SSO ssoConfig `yaml:"sso"`
+
+	// Review is the publish gate (lint/review_config.go).
+	Review yaml.Node `yaml:"review"`
 }
 
 // ssoConfig is the sso: section of .hindsight.yaml (single sign-on).
@@ -291,6 +298,9 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 	if c.TeamGroups, err = teamGroups(path, &fc.SSO.TeamGroups); err != nil {
 		return nil, err
 	}
+	if c.Review, err = reviewGate(path, &fc.Review); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -361,7 +371,7 @@ func cleanYAMLMessage(s string) string {
 	s = strings.TrimPrefix(s, "yaml: ")
 	if m := unknownFieldRe.FindStringSubmatch(s); m != nil {
 		expect := map[string]string{
-			"lint.fileConfig": "rules, required_sections, services, owners, blameless, p0_due_days, timeline_lead_hours, restricted_by_default or sso",
+			"lint.fileConfig": "rules, required_sections, services, owners, blameless, p0_due_days, timeline_lead_hours, restricted_by_default, sso or review",
 			"lint.ssoConfig":  "team_groups",
 			"lint.Word":       "phrase or suggestion",
 		}[m[2]]

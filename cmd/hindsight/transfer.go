@@ -59,7 +59,11 @@ reported by name and never stop the others; the exit code is 0. With
 A document whose Incident ID exists becomes a new revision of that incident
 only when its content changed; others are created (with their own Incident ID
 when it is valid and free). Each document is imported in its own transaction,
-so an interrupted import leaves only whole documents.`,
+so an interrupted import leaves only whole documents.
+
+A Published document arrives In Review, to be published through the review
+gate (.hindsight.yaml review:), unless --keep-status keeps it Published (an
+admin's migration of historical postmortems, recorded in the audit log).`,
 		Example: `  hindsight import postmortems/
   hindsight import --strict --dry-run postmortems/
   hindsight --db postgres://hindsight@db/hindsight import confluence-export/`,
@@ -157,6 +161,7 @@ so an interrupted import leaves only whole documents.`,
 	cmd.Flags().BoolVar(&o.DryRun, "dry-run", false, "lint and report what would change, write nothing")
 	cmd.Flags().BoolVar(&strict, "strict", false, "refuse documents with lint errors and exit 2 when any file is refused or unreadable (for CI)")
 	cmd.Flags().BoolVar(&o.Force, "force", false, "with --strict: import documents with lint errors all the same")
+	cmd.Flags().BoolVar(&o.KeepStatus, "keep-status", false, "keep the Published status of documents (an admin's migration of historical postmortems; recorded in the audit log); without it they arrive In Review and pass the review gate")
 	return cmd
 }
 
