@@ -14,6 +14,38 @@ import (
 type accessData struct {
 	In      *hindsight.Incident
 	Members string
+	// Teams are every team: those checked in MemberTeams see the
+	// incident while it is restricted; those in ByHand are its teams added
+	// by hand, beside Owning (the teams owning an affected service).
+	Teams       []hindsight.Team
+	MemberTeams map[string]bool
+	ByHand      map[string]bool
+	Owning      []hindsight.IncidentTeam
+}
+
+// withTeams fills in the team parts of d for incident in.
+func (u *UI) withTeams(r *http.Request, d *accessData) error {
+	var err error
+	if d.Teams, _, err = u.teamsOf(r, u.actor(r)); err != nil || d.Teams == nil {
+		return err
+	}
+	d.MemberTeams, d.ByHand = map[string]bool{}, map[string]bool{}
+	for _, t := range d.In.MemberTeams {
+		d.MemberTeams[t] = true
+	}
+	for _, t := range d.In.Teams {
+		d.ByHand[t] = true
+	}
+	its, err := u.svc.IncidentTeams(r.Context(), u.actor(r), d.In.ID)
+	if err != nil {
+		return err
+	}
+	for _, t := range its {
+		if len(t.Services) > 0 {
+			d.Owning = append(d.Owning, t)
+		}
+	}
+	return nil
 }
 
 // incidentAccess shows who may see an incident: restricted or not, and
@@ -32,7 +64,12 @@ func (u *UI) incidentAccess(w http.ResponseWriter, r *http.Request) {
 			lines = append(lines, id)
 		}
 	}
-	u.render(w, r, http.StatusOK, "access", page{Title: "Visibility of " + in.ID, Data: accessData{In: in, Members: strings.Join(lines, "\n")}})
+	d := accessData{In: in, Members: strings.Join(lines, "\n")}
+	if err := u.withTeams(r, &d); err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	u.render(w, r, http.StatusOK, "access", page{Title: "Visibility of " + in.ID, Data: d})
 }
 
 // incidentAccessSet restricts an incident to its members, or lifts the
@@ -44,7 +81,11 @@ func (u *UI) incidentAccessSet(w http.ResponseWriter, r *http.Request) {
 	}
 	a, id := u.actor(r), r.PathValue("id")
 	members := strings.FieldsFunc(r.PostFormValue("members"), func(c rune) bool { return c == '\n' || c == '\r' || c == ',' })
-	in, err := u.svc.SetRestriction(r.Context(), a, id, r.PostFormValue("restricted") != "", members)
+	var teams []string // nil (kept) unless the form has the team boxes
+	if r.PostForm.Has("teams-shown") {
+		teams = append([]string{}, r.PostForm["member_teams"]...)
+	}
+	in, err := u.svc.Restrict(r.Context(), a, id, r.PostFormValue("restricted") != "", members, teams)
 	if err != nil {
 		if hindsight.ErrorCode(err) != hindsight.EInvalid {
 			u.fail(w, r, err)
@@ -55,13 +96,20 @@ func (u *UI) incidentAccessSet(w http.ResponseWriter, r *http.Request) {
 			u.fail(w, r, gerr)
 			return
 		}
-		u.render(w, r, http.StatusUnprocessableEntity, "access", page{Title: "Visibility of " + id, Error: memberError(err, members),
-			Data: accessData{In: cur, Members: r.PostFormValue("members")}})
+		d := accessData{In: cur, Members: r.PostFormValue("members")}
+		if err := u.withTeams(r, &d); err != nil {
+			u.fail(w, r, err)
+			return
+		}
+		u.render(w, r, http.StatusUnprocessableEntity, "access", page{Title: "Visibility of " + id, Error: memberError(err, members), Data: d})
 		return
 	}
 	msg := "Visible to everyone who may read incidents."
 	if in.Restricted {
 		msg = "Restricted to its members and admins."
+		if len(in.MemberTeams) > 0 {
+			msg = "Restricted to its members, the members of " + strings.Join(in.MemberTeams, ", ") + ", and admins."
+		}
 	}
 	u.redirectFlash(w, r, "/incidents/"+url.PathEscape(id), flashOK, msg)
 }
@@ -83,4 +131,28 @@ func memberError(err error, members []string) string {
 		}
 	}
 	return hindsight.ErrorMessage(err)
+}
+
+// incidentTeamsSet replaces the teams added to an incident by hand (the
+// access page's team boxes), as a new revision.
+func (u *UI) incidentTeamsSet(w http.ResponseWriter, r *http.Request) {
+	if err := u.parseForm(w, r); err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	id := r.PathValue("id")
+	in, err := u.svc.SetIncidentTeams(r.Context(), u.actor(r), id, append([]string{}, r.PostForm["teams"]...))
+	if err != nil {
+		if hindsight.ErrorCode(err) == hindsight.EInvalid {
+			u.redirectFlash(w, r, "/incidents/"+url.PathEscape(id)+"/access", flashError, "Teams not changed: "+hindsight.ErrorMessage(err))
+			return
+		}
+		u.fail(w, r, err)
+		return
+	}
+	msg := "No team added by hand."
+	if len(in.Teams) > 0 {
+		msg = "Teams added by hand: " + strings.Join(in.Teams, ", ") + "."
+	}
+	u.redirectFlash(w, r, "/incidents/"+url.PathEscape(id), flashOK, msg)
 }

@@ -17,6 +17,7 @@ type listForm struct {
 	Status   string
 	Service  string
 	Owner    string
+	Team     string // a team's slug
 	From     string // YYYY-MM-DD, inclusive
 	To       string // YYYY-MM-DD, inclusive
 	Sort     string
@@ -30,6 +31,7 @@ func readListForm(q url.Values) listForm {
 		Service: strings.TrimSpace(q.Get("service")), Owner: strings.TrimSpace(q.Get("owner")),
 		From: q.Get("from"), To: q.Get("to"), Sort: q.Get("sort"), Dir: q.Get("dir"), Cursor: q.Get("cursor"),
 	}
+	f.Team = strings.ToLower(strings.TrimSpace(q.Get("team")))
 	switch hindsight.IncidentSort(f.Sort) {
 	case hindsight.SortStart, hindsight.SortSeverity, hindsight.SortUpdated, hindsight.SortID:
 	default:
@@ -54,6 +56,7 @@ func (f listForm) values() url.Values {
 	set("status", f.Status)
 	set("service", f.Service)
 	set("owner", f.Owner)
+	set("team", f.Team)
 	set("from", f.From)
 	set("to", f.To)
 	if f.Sort != string(hindsight.SortStart) || f.Dir != "desc" {
@@ -64,14 +67,14 @@ func (f listForm) values() url.Values {
 }
 
 func (f listForm) filtered() bool {
-	return f.Severity != "" || f.Status != "" || f.Service != "" || f.Owner != "" || f.From != "" || f.To != ""
+	return f.Severity != "" || f.Status != "" || f.Service != "" || f.Owner != "" || f.From != "" || f.To != "" || f.Team != ""
 }
 
 // filter builds the store filter; bad dates are reported, not guessed.
 func (f listForm) filter() (hindsight.IncidentFilter, []string) {
 	var problems []string
 	flt := hindsight.IncidentFilter{
-		Service: f.Service, Owner: f.Owner, Query: f.Q,
+		Service: f.Service, Owner: f.Owner, Query: f.Q, Team: f.Team,
 		Sort: hindsight.IncidentSort(f.Sort), Desc: f.Dir == "desc", Limit: 25, Cursor: f.Cursor,
 	}
 	if f.Severity != "" {
@@ -124,12 +127,22 @@ type listData struct {
 	Sorts      map[string]sortLink
 	Severities []hindsight.Severity
 	Statuses   []hindsight.Status
+
+	// Teams are every team (the team filter); MyTeams the signed-in
+	// account's ("My team" links).
+	Teams   []hindsight.Team
+	MyTeams []hindsight.Team
 }
 
 func (u *UI) incidentList(w http.ResponseWriter, r *http.Request) {
 	f := readListForm(r.URL.Query())
 	d := listData{Form: f, Severities: []hindsight.Severity{hindsight.Sev1, hindsight.Sev2, hindsight.Sev3, hindsight.Sev4}, Statuses: hindsight.Statuses}
 	a := u.actor(r)
+	var err error
+	if d.Teams, d.MyTeams, err = u.teamsOf(r, a); err != nil {
+		u.fail(w, r, err)
+		return
+	}
 	base := f.values()
 	if f.Cursor != "" {
 		d.FirstURL = "/incidents?" + base.Encode()

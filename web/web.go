@@ -131,6 +131,11 @@ func (u *UI) Routes() []httpx.Route {
 		{Pattern: "GET /incidents/{id}/export.html", Access: httpx.Read, Name: "web.incident.export_html", Handler: h(u.exportHTML)},
 		{Pattern: "GET /reviews", Access: httpx.Read, Name: "web.reviews", Handler: h(u.myReviews)},
 		{Pattern: "GET /incidents/{id}/review/changes", Access: httpx.Read, Name: "web.review.changes", Handler: h(u.reviewChanges)},
+		{Pattern: "GET /admin/teams", Access: httpx.Admin, Name: "web.admin.teams", Handler: h(u.teams)},
+		{Pattern: "POST /admin/teams", Access: httpx.Admin, Name: "web.admin.teams.create", Handler: h(u.teamCreate)},
+		{Pattern: "POST /admin/teams/{slug}", Access: httpx.Admin, Name: "web.admin.teams.change", Handler: h(u.teamChange)},
+		{Pattern: "POST /admin/teams/{slug}/delete", Access: httpx.Admin, Name: "web.admin.teams.delete", Handler: h(u.teamDelete)},
+		{Pattern: "POST /incidents/{id}/teams", Access: httpx.Write, Name: "web.incident.teams", Handler: h(u.incidentTeamsSet)},
 	}
 	if u.fu != nil {
 		routes = append(routes,
@@ -222,7 +227,7 @@ func isHTMX(r *http.Request) bool { return r.Header.Get("HX-Request") == "true" 
 type page struct {
 	Title string
 	// Nav is the active navigation entry: "list", "new", "items",
-	// "insights", "reviews", "users", "audit", "webhooks", "account".
+	// "insights", "reviews", "users", "teams", "audit", "webhooks", "account".
 	Nav string
 	// Flash is a confirmation, Error an error, shown above the content.
 	Flash string

@@ -112,6 +112,11 @@ var entries = map[string]authtest.Entry{
 	"DELETE /api/v1/teams/{slug}":      {OK: http.StatusNotFound, Restricted: http.StatusNotFound},
 	"GET /api/v1/incidents/{id}/teams": {OK: http.StatusOK},
 	"PUT /api/v1/incidents/{id}/teams": {OK: http.StatusOK, Body: `{"teams":[]}`},
+	"GET /admin/teams":                 {OK: http.StatusOK},
+	"POST /admin/teams":                {OK: http.StatusUnprocessableEntity, Body: "slug="},
+	"POST /admin/teams/{slug}":         {OK: http.StatusSeeOther, Body: "action=rename&value=x"},
+	"POST /admin/teams/{slug}/delete":  {OK: http.StatusSeeOther},
+	"POST /incidents/{id}/teams":       {OK: http.StatusSeeOther, Body: "teams="},
 }
 
 func init() {
