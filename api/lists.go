@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -175,15 +176,32 @@ func (a *API) listIncidents(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	page, err := a.svc.Store().FindIncidents(r.Context(), a.actor(r).Viewer, f)
+	key, err := json.Marshal(f) // the normalized query
 	if err != nil {
 		a.writeError(w, r, err)
 		return
 	}
-	if page.Incidents == nil {
-		page.Incidents = []hindsight.IncidentSummary{}
+	act := a.actor(r)
+	// from the list-page cache while nothing was written
+	b, err := a.svc.Listed(r.Context(), act, "api-incidents", string(key), func() ([]byte, error) {
+		page, err := a.svc.Store().FindIncidents(r.Context(), act.Viewer, f)
+		if err != nil {
+			return nil, err
+		}
+		if page.Incidents == nil {
+			page.Incidents = []hindsight.IncidentSummary{}
+		}
+		b, err := json.Marshal(page)
+		return append(b, '\n'), err
+	})
+	if err != nil {
+		a.writeError(w, r, err)
+		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, page)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
 }
 
 // SearchHit is one hit of GET /search: the incident's summary, a plain-text

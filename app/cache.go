@@ -2,7 +2,9 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/hindsight-pm/hindsight"
 )
@@ -60,7 +62,48 @@ func (s *Service) wrote(id string) {
 	if id != "" {
 		s.cache.Drop(id)
 	}
+	s.cache.Drop(listGroup) // their generation is gone; free them now
 }
 
 // CacheStats returns the responses the service keeps and their bytes.
 func (s *Service) CacheStats() (entries, bytes int) { return s.cache.Stats() }
+
+// listGroup is the cache group of list pages.
+const listGroup = "\x00lists"
+
+// generations is what a store implements to tell whether anything changed
+// (sqlstore: the store_generation row every write transaction raises).
+type generations interface {
+	Generation(ctx context.Context) (string, error)
+}
+
+// Listed returns the bytes render makes of a list page (form names the
+// page and what else it depends on, query its normalized query), from the
+// list-page cache when nothing was written since they were made: the key
+// holds the store's generation, which every write transaction raises, read
+// on every call (on PostgreSQL one indexed row, so several instances agree;
+// SQLite remembers it for a moment, and forgets it at once when this
+// process writes). Lists depend on who reads them (restricted incidents):
+// the key holds the actor's viewer, so a list is only ever served to a
+// reader who sees the same incidents. Without a store generation every call
+// renders.
+func (s *Service) Listed(ctx context.Context, a Actor, form, query string, render func() ([]byte, error)) ([]byte, error) {
+	g, ok := s.store.(generations)
+	if !ok {
+		return render()
+	}
+	gen, err := g.Generation(ctx)
+	if err != nil {
+		return nil, err
+	}
+	key := strings.Join([]string{form, fmt.Sprintf("%+v", a.Viewer), gen, query}, "\x00")
+	if b, ok := s.cache.Get(listGroup, key); ok {
+		return b, nil
+	}
+	b, err := render()
+	if err != nil {
+		return nil, err
+	}
+	s.cache.Put(listGroup, key, b)
+	return b, nil
+}

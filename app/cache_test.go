@@ -72,6 +72,21 @@ var cacheStores = map[string]func(t *testing.T) hindsight.Store{
 	},
 }
 
+// twoInstances returns two services over two stores of one PostgreSQL
+// schema: two servers sharing a database.
+func twoInstances(t *testing.T) (*app.Service, *app.Service) {
+	url, schema := pgSchema(t)
+	open2 := func() *app.Service {
+		st, err := postgres.Open(context.Background(), url, postgres.Options{Render: app.Render, Schema: schema})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return app.New(st, app.Options{})
+	}
+	return open2(), open2()
+}
+
 // renderer counts its calls: a call is a cache miss.
 type renderer struct{ calls int }
 
@@ -219,16 +234,7 @@ func TestRenderedCacheNeverServesRestricted(t *testing.T) {
 // what instance B writes, instance A serves at once, though it had the
 // previous revision cached.
 func TestRenderedCacheTwoInstances(t *testing.T) {
-	url, schema := pgSchema(t)
-	open2 := func() *app.Service {
-		st, err := postgres.Open(context.Background(), url, postgres.Options{Render: app.Render, Schema: schema})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return app.New(st, app.Options{})
-	}
-	a, b := open2(), open2()
+	a, b := twoInstances(t)
 	in := open(t, a)
 	var r renderer
 	for range 2 {

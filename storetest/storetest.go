@@ -54,6 +54,7 @@ func Run(t *testing.T, open Opener) {
 		{"Delete", testDelete},
 		{"Restricted", testRestricted},
 		{"Migrations", testMigrations},
+		{"Generation", testGeneration},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })

@@ -136,6 +136,41 @@ type listData struct {
 
 func (u *UI) incidentList(w http.ResponseWriter, r *http.Request) {
 	f := readListForm(r.URL.Query())
+	if f.Q != "" && !f.filtered() || hasFlash(r) {
+		u.incidentListPage(w, r, f)
+		return
+	}
+	// a list (not a search) without a message is the same page for the
+	// same reader until anything is written or the day changes: from the
+	// list-page cache, keyed by the whole query in a normal order
+	a := u.actor(r)
+	form := strings.Join([]string{"html-list", a.ID, u.svc.Now().Format(hindsight.DateLayout)}, "\x00")
+	b, err := u.svc.Listed(r.Context(), a, form, r.URL.Query().Encode(), func() ([]byte, error) {
+		p, err := u.listPage(r, f)
+		if err != nil {
+			return nil, err
+		}
+		return u.page(r, "list", p)
+	})
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	writeHTML(w, http.StatusOK, b)
+}
+
+// incidentListPage renders the list or search page without the cache.
+func (u *UI) incidentListPage(w http.ResponseWriter, r *http.Request, f listForm) {
+	p, err := u.listPage(r, f)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	u.render(w, r, http.StatusOK, "list", p)
+}
+
+// listPage reads what the list page of f shows.
+func (u *UI) listPage(r *http.Request, f listForm) (page, error) {
 	d := listData{Form: f, Severities: []hindsight.Severity{hindsight.Sev1, hindsight.Sev2, hindsight.Sev3, hindsight.Sev4}, Statuses: hindsight.Statuses}
 	a := u.actor(r)
 	var err error
@@ -151,8 +186,7 @@ func (u *UI) incidentList(w http.ResponseWriter, r *http.Request) {
 		d.Search = true
 		sp, err := u.svc.Store().SearchIncidents(r.Context(), a.Viewer, hindsight.SearchQuery{Text: f.Q, Limit: 25, Cursor: f.Cursor})
 		if err != nil {
-			u.fail(w, r, err)
-			return
+			return page{}, err
 		}
 		d.Hits = sp.Hits
 		d.Found = resultCount(sp.Total)
@@ -164,8 +198,7 @@ func (u *UI) incidentList(w http.ResponseWriter, r *http.Request) {
 		d.Problems = problems
 		ip, err := u.svc.Store().FindIncidents(r.Context(), a.Viewer, flt)
 		if err != nil {
-			u.fail(w, r, err)
-			return
+			return page{}, err
 		}
 		d.Rows = ip.Incidents
 		if ip.Next != "" {
@@ -196,7 +229,7 @@ func (u *UI) incidentList(w http.ResponseWriter, r *http.Request) {
 	if d.Search {
 		title = "Search: " + f.Q
 	}
-	u.render(w, r, http.StatusOK, "list", page{Title: title, Nav: "list", Data: d})
+	return page{Title: title, Nav: "list", Data: d}, nil
 }
 
 // searchWindow is how many matches the stores rank (sqlite.SearchWindow,

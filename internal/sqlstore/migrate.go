@@ -26,7 +26,10 @@ type Migrations struct {
 }
 
 func (m *Migrations) provider() (*goose.Provider, error) {
-	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	// out of order: migrations are numbered in ranges reserved ahead for
+	// work done in parallel (each touching tables of its own), so one with a
+	// lower number can land after a higher one was applied to a database
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true), goose.WithAllowOutofOrder(true)}
 	if m.Locker != nil {
 		l, err := m.Locker()
 		if err != nil {

@@ -40,6 +40,7 @@ type Store struct {
 	clock  func() time.Time
 	max    int
 	vers   versions
+	gen    generation
 }
 
 // New returns a Store writing through w and reading through r.
@@ -100,6 +101,11 @@ func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return s.unavailable(err)
 	}
 	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return s.unavailable(err)
+	}
+	// the generation last: its row lock is held only while committing
+	if _, err := tx.ExecContext(ctx, `UPDATE store_generation SET n = n + 1 WHERE id = 1`); err != nil {
 		_ = tx.Rollback()
 		return s.unavailable(err)
 	}

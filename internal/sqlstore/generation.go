@@ -1,0 +1,52 @@
+package sqlstore
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// generation remembers the database's generation row for a moment
+// (Options.VersionTTL, SQLite) in the process's own write generation.
+type generation struct {
+	mu  sync.Mutex
+	n   int64
+	at  time.Time
+	gen uint64 // vers.gen when it was read
+	ok  bool
+}
+
+// Generation implements hindsight.Generations: a token that changes with
+// every write transaction committed to the database, by this process or any
+// other (the store_generation row, raised last in every transaction). A
+// response computed after reading token T is current for as long as
+// Generation answers T. With Options.VersionTTL (SQLite) the row is read at
+// most once per TTL while this process writes nothing: another process's
+// writes are seen within the TTL, this process's at once.
+func (s *Store) Generation(ctx context.Context) (string, error) {
+	local := s.vers.gen.Load()
+	now := s.clock()
+	if s.vers.ttl > 0 {
+		s.gen.mu.Lock()
+		g := s.gen
+		s.gen.mu.Unlock()
+		if age := now.Sub(g.at); g.ok && g.gen == local && age >= 0 && age < s.vers.ttl {
+			return token(g.n, local), nil
+		}
+	}
+	var n int64
+	if err := s.rq.QueryRowContext(ctx, `SELECT n FROM store_generation WHERE id = 1`).Scan(&n); err != nil {
+		return "", internal("read the store generation", err)
+	}
+	if s.vers.ttl > 0 {
+		s.gen.mu.Lock()
+		s.gen.n, s.gen.at, s.gen.gen, s.gen.ok = n, now, local, true
+		s.gen.mu.Unlock()
+	}
+	return token(n, local), nil
+}
+
+func token(n int64, local uint64) string {
+	return strconv.FormatInt(n, 10) + "." + strconv.FormatUint(local, 10)
+}
