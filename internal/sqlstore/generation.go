@@ -10,7 +10,11 @@ import (
 // generation remembers the database's generation row for a moment
 // (Options.VersionTTL, SQLite) in the process's own write generation.
 type generation struct {
-	mu  sync.Mutex
+	mu   sync.Mutex
+	last genRead
+}
+
+type genRead struct {
 	n   int64
 	at  time.Time
 	gen uint64 // vers.gen when it was read
@@ -29,7 +33,7 @@ func (s *Store) Generation(ctx context.Context) (string, error) {
 	now := s.clock()
 	if s.vers.ttl > 0 {
 		s.gen.mu.Lock()
-		g := s.gen
+		g := s.gen.last
 		s.gen.mu.Unlock()
 		if age := now.Sub(g.at); g.ok && g.gen == local && age >= 0 && age < s.vers.ttl {
 			return token(g.n, local), nil
@@ -41,7 +45,7 @@ func (s *Store) Generation(ctx context.Context) (string, error) {
 	}
 	if s.vers.ttl > 0 {
 		s.gen.mu.Lock()
-		s.gen.n, s.gen.at, s.gen.gen, s.gen.ok = n, now, local, true
+		s.gen.last = genRead{n: n, at: now, gen: local, ok: true}
 		s.gen.mu.Unlock()
 	}
 	return token(n, local), nil
