@@ -177,4 +177,8 @@ type MailStore interface {
 	FindMail(ctx context.Context, f MailFilter) ([]MailMessage, error)
 	// CountMail counts the messages by status.
 	CountMail(ctx context.Context) (map[string]int, error)
+	// PruneMail removes the messages done (sent, failed, dropped) before
+	// before, with the events of those digests, and returns how many rows
+	// it removed.
+	PruneMail(ctx context.Context, before time.Time) (int, error)
 }

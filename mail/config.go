@@ -45,6 +45,9 @@ type Config struct {
 	Lease time.Duration
 	// Batch is how many messages one claim takes (default 10).
 	Batch int
+	// Keep is how long messages done (sent, failed, dropped) are kept
+	// before the worker removes them (default 30 days; checked hourly).
+	Keep time.Duration
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 	// Logger receives the worker's log lines (slog.Default() when nil).

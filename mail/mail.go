@@ -57,6 +57,9 @@ type Mailer struct {
 	tmpl      *templates
 	attempts  *prometheus.CounterVec
 	logOnce   sync.Once
+
+	mu        sync.Mutex
+	lastPrune time.Time
 }
 
 // New returns the mailer over st, which must implement hindsight.MailStore
@@ -83,6 +86,7 @@ func New(st hindsight.Store, cfg Config) (*Mailer, error) {
 	def(&cfg.Poll, time.Second)
 	def(&cfg.Timeout, 30*time.Second)
 	def(&cfg.Lease, 5*time.Minute)
+	def(&cfg.Keep, 30*24*time.Hour)
 	if cfg.Batch <= 0 {
 		cfg.Batch = 10
 	}
@@ -250,11 +254,17 @@ type TickStats struct {
 	Dropped int // messages dropped (recipient may not receive them)
 }
 
-// Tick does one synchronous pass: reads new outbox events into messages,
-// makes the daily digests when due, and sends every due message. Tests
+// Tick does one synchronous pass: removes messages done more than Keep
+// ago (hourly), reads new outbox events into messages, makes the daily
+// digests when due, and sends every due message. Tests
 // call it; serve runs Start.
 func (m *Mailer) Tick(ctx context.Context) (TickStats, error) {
 	var st TickStats
+	if m.pruneDue() {
+		if _, err := m.store.PruneMail(ctx, m.now().Add(-m.cfg.Keep)); err != nil && ctx.Err() == nil {
+			m.log.ErrorContext(ctx, "mail: remove old messages", "err", err)
+		}
+	}
 	n, err := m.consume(ctx)
 	st.Events = n
 	if err != nil || !m.enabled {
@@ -292,6 +302,19 @@ func (m *Mailer) Start(ctx context.Context) {
 			}
 		}
 	}()
+}
+
+// pruneDue reports whether an hour passed since the last removal of old
+// messages (and notes this one).
+func (m *Mailer) pruneDue() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	if !m.lastPrune.IsZero() && now.Sub(m.lastPrune) < time.Hour && !now.Before(m.lastPrune) {
+		return false
+	}
+	m.lastPrune = now
+	return true
 }
 
 // consume reads new outbox events (up to 10 batches of 200). With mail

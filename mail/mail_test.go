@@ -239,6 +239,17 @@ func TestRetryUntilServerUp(t *testing.T) {
 	if ms[0].Status != hindsight.MailSent || ms[0].Attempts != 4 {
 		t.Fatalf("message %+v, want sent on the 4th attempt", ms[0])
 	}
+	// kept 30 days, then removed by the hourly clean-up
+	clk.Set(clk.Now().Add(29 * 24 * time.Hour))
+	tick(t, m)
+	if ms, _ := st.FindMail(t.Context(), hindsight.MailFilter{}); len(ms) != 1 {
+		t.Fatalf("%d messages after 29 days, want the sent one kept", len(ms))
+	}
+	clk.Set(clk.Now().Add(2 * 24 * time.Hour))
+	tick(t, m)
+	if ms, _ := st.FindMail(t.Context(), hindsight.MailFilter{}); len(ms) != 0 {
+		t.Fatalf("%d messages after 31 days, want none", len(ms))
+	}
 }
 
 // TestGiveUpAfterRetryWindow: a message still failing when its retry

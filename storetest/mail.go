@@ -26,6 +26,7 @@ func RunMail(t *testing.T, open Opener) {
 		{"ClaimLeaseRecord", testMailLifecycle},
 		{"ConcurrentClaimsDisjoint", testMailConcurrentClaims},
 		{"Digests", testMailDigests},
+		{"Prune", testMailPrune},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -401,5 +402,45 @@ func testMailDigests(t *testing.T, s mailStore) {
 	// the next day's digest takes it
 	if n, err := s.BuildDigests(ctx, cutoff.Add(24*time.Hour), cutoff.Add(24*time.Hour), time.Hour); err != nil || n != 1 {
 		t.Fatalf("next day's digests: %d, %v; want 1", n, err)
+	}
+}
+
+// testMailPrune: messages done before the cutoff go (a digest with its
+// events); pending, held and recent ones stay.
+func testMailPrune(t *testing.T, s mailStore) {
+	ctx := t.Context()
+	if _, err := s.SetMailPreference(ctx, "usr_d", hindsight.MailDigest, nil); err != nil {
+		t.Fatal(err)
+	}
+	igCreate(t, s, hindsight.IncidentCreate{Outbox: []hindsight.OutboxEvent{mailEvent("review.requested", "usr_a", "usr_b", "usr_c", "usr_d")}})
+	mailConsume(t, s, Epoch)
+	if n, err := s.BuildDigests(ctx, Epoch.Add(time.Hour), Epoch.Add(time.Hour), time.Hour); err != nil || n != 1 {
+		t.Fatalf("BuildDigests: %d, %v", n, err)
+	}
+	ms, err := s.ClaimMail(ctx, hindsight.MailClaim{Now: Epoch.Add(time.Hour), Lease: time.Minute, Limit: 10})
+	if err != nil || len(ms) != 4 {
+		t.Fatalf("claim: %d, %v", len(ms), err)
+	}
+	at := map[string]time.Time{"usr_a": Epoch.Add(2 * time.Hour), "usr_b": Epoch.Add(2 * time.Hour), "usr_d": Epoch.Add(2 * time.Hour), "usr_c": Epoch.Add(48 * time.Hour)}
+	for _, m := range ms {
+		a := hindsight.MailAttempt{ID: m.ID, At: at[m.AccountID], OK: true}
+		if m.AccountID == "usr_b" {
+			a = hindsight.MailAttempt{ID: m.ID, At: at[m.AccountID], Error: "later", Next: Epoch.Add(72 * time.Hour)}
+		}
+		if err := s.RecordMailAttempt(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := s.PruneMail(ctx, Epoch.Add(24*time.Hour))
+	if err != nil || n != 3 {
+		t.Fatalf("PruneMail: %d, %v; want 3 (usr_a's message, usr_d's digest and its event)", n, err)
+	}
+	left := mailFind(t, s, hindsight.MailFilter{})
+	want := []string{"usr_b:review.requested:pending", "usr_c:review.requested:sent"}
+	if got := mailSummary(left); !slices.Equal(got, want) {
+		t.Fatalf("after pruning %v, want %v", got, want)
+	}
+	if n, err := s.PruneMail(ctx, Epoch.Add(24*time.Hour)); err != nil || n != 0 {
+		t.Fatalf("PruneMail again: %d, %v", n, err)
 	}
 }

@@ -121,9 +121,17 @@ func (s *Store) ConsumeMailEvents(ctx context.Context, c hindsight.MailConsume) 
 	}
 	// nothing new (the usual case, asked every second): answered by a
 	// reader, without taking the writer
+	// (two lookups by primary key: an OR of both would scan the outbox)
+	var cursor int64
+	err := s.rq.QueryRowContext(ctx, `SELECT last_id FROM mail_cursor WHERE name = 'outbox'`).Scan(&cursor)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, internal("consume mail events", err)
+	}
 	var one int
-	err := s.rq.QueryRowContext(ctx, `SELECT 1 FROM outbox WHERE id > (SELECT last_id FROM mail_cursor WHERE name = 'outbox')
-OR id IN (SELECT outbox_id FROM mail_cursor_gaps) LIMIT 1`).Scan(&one)
+	err = s.rq.QueryRowContext(ctx, s.d.Rebind(`SELECT 1 FROM outbox WHERE id > ? ORDER BY id LIMIT 1`), cursor).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = s.rq.QueryRowContext(ctx, `SELECT 1 FROM mail_cursor_gaps g JOIN outbox o ON o.id = g.outbox_id LIMIT 1`).Scan(&one)
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, s.expireMailGaps(ctx, c.Now)
 	}
@@ -477,4 +485,40 @@ func (s *Store) CountMail(ctx context.Context) (map[string]int, error) {
 		out[st] = n
 	}
 	return out, internal("count mail", rows.Err())
+}
+
+// PruneMail implements hindsight.MailStore.
+func (s *Store) PruneMail(ctx context.Context, before time.Time) (int, error) {
+	done := []any{hindsight.MailSent, hindsight.MailFailed, hindsight.MailDropped}
+	var one int
+	err := s.rq.QueryRowContext(ctx, s.d.Rebind(`SELECT 1 FROM mail_messages WHERE status IN (?, ?, ?) AND updated_at < ? LIMIT 1`), append(done, s.d.Time(before))...).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, internal("prune mail", err)
+	}
+	n := 0
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.d.Rebind(`DELETE FROM mail_messages WHERE status = ? AND digest_id IN
+(SELECT id FROM mail_messages WHERE kind = ? AND status IN (?, ?, ?) AND updated_at < ?)`), append([]any{hindsight.MailDigested, hindsight.MailKindDigest}, append(done, s.d.Time(before))...)...)
+		if err != nil {
+			return err
+		}
+		items, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		res, err = tx.ExecContext(ctx, s.d.Rebind(`DELETE FROM mail_messages WHERE status IN (?, ?, ?) AND updated_at < ?`), append(done, s.d.Time(before))...)
+		if err != nil {
+			return err
+		}
+		msgs, err := res.RowsAffected()
+		n = int(items + msgs)
+		return err
+	})
+	if err != nil {
+		return 0, internal("prune mail", err)
+	}
+	return n, nil
 }
