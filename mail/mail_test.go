@@ -34,7 +34,7 @@ type mailTestStore interface {
 	hindsight.MailStore
 }
 
-func openSQLite(t *testing.T) mailTestStore {
+func openSQLite(t testing.TB) mailTestStore {
 	t.Helper()
 	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "hindsight.db"), sqlite.Options{Render: markdown.Render})
 	if err != nil {
@@ -44,7 +44,7 @@ func openSQLite(t *testing.T) mailTestStore {
 	return st
 }
 
-func newMailer(t *testing.T, st hindsight.Store, smtpURL string, clk *clock) *Mailer {
+func newMailer(t testing.TB, st hindsight.Store, smtpURL string, clk *clock) *Mailer {
 	t.Helper()
 	m, err := New(st, Config{SMTPURL: smtpURL, From: "Hindsight <hindsight@example.com>", BaseURL: base, DigestHour: DefaultDigestHour,
 		Now: clk.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Timeout: 10 * time.Second})
@@ -54,7 +54,7 @@ func newMailer(t *testing.T, st hindsight.Store, smtpURL string, clk *clock) *Ma
 	return m
 }
 
-func addUser(t *testing.T, st hindsight.AccountStore, id, name string) *hindsight.User {
+func addUser(t testing.TB, st hindsight.AccountStore, id, name string) *hindsight.User {
 	t.Helper()
 	u := &hindsight.User{ID: id, Email: id + "@example.com", Name: name, Role: hindsight.RoleEditor, PasswordHash: "x"}
 	if err := st.CreateUser(t.Context(), u, false, "", nil); err != nil {
@@ -77,7 +77,7 @@ func payload(event, incident, title string, notify []string, extra map[string]an
 
 // incident creates an incident whose creation queues the events built by
 // evs from its ID (the store fills the ID in; payloads name it by title).
-func incident(t *testing.T, st hindsight.Store, title string, restricted bool, members []string, evs ...hindsight.OutboxEvent) *hindsight.Incident {
+func incident(t testing.TB, st hindsight.Store, title string, restricted bool, members []string, evs ...hindsight.OutboxEvent) *hindsight.Incident {
 	t.Helper()
 	inc, err := st.CreateIncident(t.Context(), hindsight.IncidentCreate{Doc: &hindsight.Postmortem{Title: title, Status: hindsight.StatusDraft},
 		Author: "alice", Restricted: restricted, Members: members})
@@ -91,7 +91,7 @@ func incident(t *testing.T, st hindsight.Store, title string, restricted bool, m
 }
 
 // queue saves a revision of inc carrying events.
-func queue(t *testing.T, st hindsight.Store, inc *hindsight.Incident, evs ...hindsight.OutboxEvent) {
+func queue(t testing.TB, st hindsight.Store, inc *hindsight.Incident, evs ...hindsight.OutboxEvent) {
 	t.Helper()
 	cur, err := st.FindIncidentByID(t.Context(), hindsight.SystemViewer, inc.ID)
 	if err != nil {
@@ -109,7 +109,7 @@ func ev(event string, inc *hindsight.Incident, notify []string, extra map[string
 	return hindsight.OutboxEvent{Event: event, Payload: payload(event, inc.ID, inc.Doc.Title, notify, extra)}
 }
 
-func tick(t *testing.T, m *Mailer) TickStats {
+func tick(t testing.TB, m *Mailer) TickStats {
 	t.Helper()
 	st, err := m.Tick(t.Context())
 	if err != nil {
