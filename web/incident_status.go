@@ -60,7 +60,9 @@ func (u *UI) incidentStatus(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		msg := hindsight.ErrorMessage(err)
-		if code == hindsight.EConflict {
+		// a conflict is a newer revision, or the review gate refusing to
+		// publish this one (its message lists what is missing)
+		if code == hindsight.EConflict && cur.Revision != base {
 			msg += " — the page now shows the latest revision; choose again."
 		}
 		if isHTMX(r) {

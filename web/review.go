@@ -90,7 +90,7 @@ func (u *UI) buildReview(ctx context.Context, a app.Actor, v viewerInfo, in *hin
 		}
 	}
 	p := &reviewPanel{ID: in.ID, Revision: in.Revision, Status: in.Doc.Status,
-		Requests: sum.Requests, Reviews: sum.Reviews, CanRequest: v.Editor, CanReview: v.Signed}
+		Requests: sum.Requests, Reviews: sum.Reviews, CanRequest: v.Editor, CanReview: v.Editor}
 	p.Due = newDueView(u.dueAt(in), in.Doc.Status, u.svc.Now())
 	for i := range sum.Reviews {
 		if sum.Reviews[i].Reviewer == v.ID && v.ID != "" {
@@ -98,8 +98,8 @@ func (u *UI) buildReview(ctx context.Context, a app.Actor, v viewerInfo, in *hin
 			p.ChangesSince = p.Mine.Revision < in.Revision
 		}
 	}
-	if g, ok := u.gate(ctx, a, in, sum); ok {
-		p.Gate = &g
+	if g, o, ok := u.gate(ctx, a, in, sum); ok {
+		p.Gate, p.Override = &g, o
 		p.PublishAnyway = !g.OK && v.Admin && in.Doc.Status != hindsight.StatusPublished
 	}
 	if p.CanRequest {
@@ -195,7 +195,11 @@ type threadContext struct {
 // outbox events. reviewAdapter (review_app.go) provides it over app.Service.
 type reviewOps interface {
 	// Gate evaluates the publish gate of the incident's latest revision.
-	Gate(ctx context.Context, a app.Actor, in *hindsight.Incident, sum *hindsight.ReviewSummary) (hindsight.GateResult, error)
+	// Gate evaluates the publish gate of the incident's latest revision,
+	// with the admin's publication past it if there was one.
+	Gate(ctx context.Context, a app.Actor, in *hindsight.Incident, sum *hindsight.ReviewSummary) (hindsight.GateResult, *app.PublishOverride, error)
+	// MyReviews is what waits for the actor.
+	MyReviews(ctx context.Context, a app.Actor) (*app.MyReviews, error)
 	// DueAt is when the incident's postmortem is due (zero: none).
 	DueAt(in *hindsight.Incident) time.Time
 	RequestReviews(ctx context.Context, a app.Actor, id string, reviewers []string) error
@@ -210,16 +214,16 @@ type reviewOps interface {
 	PublishAnyway(ctx context.Context, a app.Actor, id string, revision int, reason string) (*hindsight.Incident, error)
 }
 
-func (u *UI) gate(ctx context.Context, a app.Actor, in *hindsight.Incident, sum *hindsight.ReviewSummary) (hindsight.GateResult, bool) {
+func (u *UI) gate(ctx context.Context, a app.Actor, in *hindsight.Incident, sum *hindsight.ReviewSummary) (hindsight.GateResult, *app.PublishOverride, bool) {
 	if u.rv == nil {
-		return hindsight.GateResult{}, false
+		return hindsight.GateResult{}, nil, false
 	}
-	g, err := u.rv.Gate(ctx, a, in, sum)
+	g, o, err := u.rv.Gate(ctx, a, in, sum)
 	if err != nil {
 		u.log.Warn("review gate", "incident", in.ID, "err", err)
-		return hindsight.GateResult{}, false
+		return hindsight.GateResult{}, nil, false
 	}
-	return g, true
+	return g, o, true
 }
 
 func (u *UI) dueAt(in *hindsight.Incident) time.Time {

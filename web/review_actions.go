@@ -60,11 +60,8 @@ func (u *UI) reviewRequest(w http.ResponseWriter, r *http.Request) {
 			who = append(who, s)
 		}
 	}
-	if len(who) == 0 {
-		u.reviewBack(w, r, "review-panel", "", &hindsight.Error{Code: hindsight.EInvalid, Message: "reviewer: choose whom to ask",
-			Fields: []hindsight.FieldError{{Field: "reviewer", Message: "required"}}})
-		return
-	}
+	// the service checks the incident first, then the reviewers (none
+	// chosen is its "reviewers" error)
 	err := u.rv.RequestReviews(r.Context(), u.actor(r), r.PathValue("id"), who)
 	u.reviewBack(w, r, "review-panel", "Review requested.", err)
 }
@@ -158,6 +155,10 @@ func (u *UI) commentUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx, a, id := r.Context(), u.actor(r), r.PathValue("id")
+	if err := u.commentOf(r, id, cid); err != nil {
+		u.fail(w, r, err)
+		return
+	}
 	frag := "thread-" + strconv.FormatInt(cid, 10)
 	switch action := r.PostForm.Get("action"); action {
 	case "edit":
@@ -176,6 +177,10 @@ func (u *UI) commentDelete(w http.ResponseWriter, r *http.Request) {
 	cid, err := strconv.ParseInt(r.PathValue("comment"), 10, 64)
 	if err != nil {
 		u.fail(w, r, hindsight.Errorf(hindsight.ENotFound, "no comment %q", r.PathValue("comment")))
+		return
+	}
+	if err := u.commentOf(r, r.PathValue("id"), cid); err != nil {
+		u.fail(w, r, err)
 		return
 	}
 	u.reviewBack(w, r, "review-panel", "Comment deleted.", u.rv.DeleteComment(r.Context(), u.actor(r), r.PathValue("id"), cid))
@@ -204,4 +209,21 @@ func (u *UI) publishAnyway(w http.ResponseWriter, r *http.Request) {
 		msg = savedAs(in.Revision) + " Published past the review gate."
 	}
 	u.reviewBack(w, r, "", msg, err)
+}
+
+// commentOf checks that comment is one of incident id that the viewer may
+// see (ENotFound otherwise).
+func (u *UI) commentOf(r *http.Request, id string, comment int64) error {
+	rs := u.reviewStore()
+	if rs == nil {
+		return hindsight.Errorf(hindsight.ENotFound, "no comment %d", comment)
+	}
+	c, err := rs.FindCommentByID(r.Context(), u.actor(r).Viewer, comment)
+	if err != nil {
+		return err
+	}
+	if c.IncidentID != id {
+		return hindsight.Errorf(hindsight.ENotFound, "no comment %d on %s", comment, id)
+	}
+	return nil
 }

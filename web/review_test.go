@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -25,6 +26,7 @@ func reviewFixture(t *testing.T, e *stackEnv) (in *hindsight.Incident, threads m
 		t.Fatal(err)
 	}
 	doc, _ := markdown.Parse(src)
+	doc.Status = hindsight.StatusInReview // a postmortem under review
 	in, err = e.s.Service.Create(ctx, app.System, doc, app.CreateOptions{KeepID: true})
 	if err != nil {
 		t.Fatal(err)
@@ -151,5 +153,90 @@ func TestReviewPages(t *testing.T) {
 	res, _ = e.do(t, http.MethodGet, "/incidents/"+in.ID+"/review/changes?from=99", e.editor, nil)
 	if res.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("from=99: %d, want 422", res.StatusCode)
+	}
+}
+
+// TestReviewForms walks the review through the incident page's forms: the
+// author asks for a review, the reviewer comments on a timeline row and
+// requests changes, the author adds a row above it (the thread follows
+// the row), publishing is refused while the thread is open, the reviewer
+// resolves it and approves, and the author publishes.
+func TestReviewForms(t *testing.T) {
+	e := newStackEnv(t)
+	ctx := context.Background()
+	in, _ := reviewFixture(t, e)
+	rs := e.s.Service.Store().(hindsight.ReviewStore)
+	// start clean: only the threads this test writes
+	cs, _ := rs.FindComments(ctx, hindsight.SystemViewer, in.ID)
+	for _, c := range cs {
+		if c.IsThread() {
+			if err := rs.DeleteComment(ctx, c.ID, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	ed, _ := e.s.Auth.FindUser(ctx, "ed@example.com")
+	path := "/incidents/" + in.ID
+	post := func(who *http.Cookie, to string, form url.Values) string {
+		t.Helper()
+		res, body := e.do(t, http.MethodPost, to, who, form)
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("POST %s: %d, want 303\n%s", to, res.StatusCode, body)
+		}
+		return res.Header.Get("Location")
+	}
+	rev := strconv.Itoa(in.Revision)
+	post(e.admin, path+"/review-requests", url.Values{"reviewer": {ed.ID}})
+	loc := post(e.editor, path+"/comments", url.Values{"section": {"timeline"}, "anchor": {"row:1"}, "revision": {rev}, "body": {"Who acknowledged this page?"}})
+	if !strings.Contains(loc, "#thread-") {
+		t.Fatalf("a new thread redirects to %q, want its #thread- anchor", loc)
+	}
+	thread := strings.TrimPrefix(loc[strings.Index(loc, "#thread-"):], "#thread-")
+	post(e.editor, path+"/reviews", url.Values{"state": {"changes_requested"}, "revision": {rev}, "body": {"Name who acknowledged."}})
+
+	// the author adds a row above the commented one and edits it
+	cur, err := e.s.Service.Get(ctx, app.System, in.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := *cur.Doc
+	row := doc.Timeline[1]
+	row.Event += " (acknowledged by the secondary on-call)"
+	doc.Timeline = append([]hindsight.Event{doc.Timeline[0], {Time: row.Time, Event: "Pager fired for checkout errors"}, row}, doc.Timeline[2:]...)
+	if cur, err = e.s.Service.Save(ctx, app.System, in.ID, cur.Revision, &doc, app.SaveOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	_, body := e.do(t, http.MethodGet, path, e.admin, nil)
+	rowHTML := body[strings.Index(body, "acknowledged by the secondary on-call")-600:]
+	rowHTML = rowHTML[strings.LastIndex(rowHTML[:600], "<tr"):]
+	if !strings.Contains(rowHTML, `href="#thread-`+thread+`"`) {
+		t.Errorf("the edited row does not carry the thread's mark; row:\n%s", rowHTML[:min(len(rowHTML), 800)])
+	}
+	if !strings.Contains(body, "1 unresolved comment thread") || !strings.Contains(body, "gate-fail") {
+		t.Error("the gate does not show the open thread as unmet")
+	}
+	if !strings.Contains(body, "Publish anyway…") {
+		t.Error("an admin is not offered Publish anyway on a red gate")
+	}
+
+	// publishing is refused while the thread is open
+	loc = post(e.admin, path+"/status", url.Values{"to": {"Published"}, "revision": {strconv.Itoa(cur.Revision)}, "confirm": {"1"}})
+	if got, _ := e.s.Service.Get(ctx, app.System, in.ID); got.Doc.Status == hindsight.StatusPublished {
+		t.Fatal("published past an unresolved thread")
+	}
+	post(e.editor, path+"/comments/"+thread, url.Values{"action": {"resolve"}})
+	post(e.editor, path+"/reviews", url.Values{"state": {"approved"}, "revision": {strconv.Itoa(cur.Revision)}})
+	_, body = e.do(t, http.MethodGet, path, e.editor, nil)
+	if !strings.Contains(body, "Ready to publish.") {
+		t.Error("the gate is not green after the approval and the resolved thread")
+	}
+	post(e.admin, path+"/status", url.Values{"to": {"Published"}, "revision": {strconv.Itoa(cur.Revision)}, "confirm": {"1"}})
+	if got, _ := e.s.Service.Get(ctx, app.System, in.ID); got.Doc.Status != hindsight.StatusPublished {
+		t.Fatalf("not published after a green gate: %s", got.Doc.Status)
+	}
+	// a comment of another incident is not this incident's
+	res, _ := e.do(t, http.MethodPost, "/incidents/"+e.incident+"/comments/"+thread, e.editor, url.Values{"action": {"reopen"}})
+	if res.StatusCode != http.StatusNotFound {
+		t.Errorf("a comment through another incident's address: %d, want 404", res.StatusCode)
 	}
 }

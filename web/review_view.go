@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/app"
 )
 
 // The review on the incident page: the Review panel (requests, reviews,
@@ -36,6 +37,8 @@ type reviewPanel struct {
 	// CanRequest lets the viewer ask for reviews (editors); CanReview
 	// lets them submit one (a signed-in account).
 	CanRequest, CanReview bool
+	// Override is an admin's publication past the gate (nil: none).
+	Override *app.PublishOverride
 	// PublishAnyway offers an admin the override when the gate is red.
 	PublishAnyway bool
 	// Outdated are the threads whose anchor is gone, shown apart.
@@ -177,7 +180,7 @@ func buildThreads(comments []hindsight.Comment, v viewerInfo) []threadView {
 	idx := map[int64]int{}
 	for _, c := range comments {
 		cv := commentView{Comment: c, Author: c.AuthorName, HTML: mdHTML(c.Body),
-			CanEdit: v.Signed && c.Author == v.ID, CanDelete: v.Admin}
+			CanEdit: v.Editor && c.Author == v.ID, CanDelete: v.Admin}
 		if cv.Author == "" {
 			cv.Author = c.AuthorEmail
 		}
@@ -187,7 +190,7 @@ func buildThreads(comments []hindsight.Comment, v viewerInfo) []threadView {
 		if c.IsThread() {
 			t := threadView{ID: c.ID, Label: anchorLabel(c.Anchor), Section: c.Position.Section, Row: c.Position.Row,
 				Outdated: c.Position.Outdated, Resolved: c.Resolved, ResolvedBy: c.ResolvedBy,
-				CanResolve: v.Signed, CanReply: v.Signed}
+				CanResolve: v.Editor, CanReply: v.Editor}
 			if t.Section == "" && c.Anchor.Kind != hindsight.AnchorLines {
 				t.Section = c.Anchor.Section
 			}

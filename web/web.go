@@ -176,9 +176,9 @@ func (u *UI) Routes() []httpx.Route {
 		routes = append(routes,
 			httpx.Route{Pattern: "POST /incidents/{id}/review-requests", Access: httpx.Write, Name: "web.review.request", Handler: h(u.reviewRequest)},
 			httpx.Route{Pattern: "POST /incidents/{id}/review-requests/{account}/withdraw", Access: httpx.Write, Name: "web.review.withdraw", Handler: h(u.reviewWithdraw)},
-			httpx.Route{Pattern: "POST /incidents/{id}/reviews", Access: httpx.Read, Name: "web.review.submit", Handler: h(u.reviewSubmit)},
-			httpx.Route{Pattern: "POST /incidents/{id}/comments", Access: httpx.Read, Name: "web.comment.create", Handler: h(u.commentCreate)},
-			httpx.Route{Pattern: "POST /incidents/{id}/comments/{comment}", Access: httpx.Read, Name: "web.comment.update", Handler: h(u.commentUpdate)},
+			httpx.Route{Pattern: "POST /incidents/{id}/reviews", Access: httpx.Write, Name: "web.review.submit", Handler: h(u.reviewSubmit)},
+			httpx.Route{Pattern: "POST /incidents/{id}/comments", Access: httpx.Write, Name: "web.comment.create", Handler: h(u.commentCreate)},
+			httpx.Route{Pattern: "POST /incidents/{id}/comments/{comment}", Access: httpx.Write, Name: "web.comment.update", Handler: h(u.commentUpdate)},
 			httpx.Route{Pattern: "POST /incidents/{id}/comments/{comment}/delete", Access: httpx.Admin, Name: "web.comment.delete", Handler: h(u.commentDelete)},
 			httpx.Route{Pattern: "POST /incidents/{id}/publish-anyway", Access: httpx.Admin, Name: "web.review.publish_anyway", Handler: h(u.publishAnyway)},
 		)
