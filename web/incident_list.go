@@ -175,8 +175,7 @@ func (u *UI) listPage(r *http.Request, f listForm) (page, error) {
 	a := u.actor(r)
 	var err error
 	if d.Teams, d.MyTeams, err = u.teamsOf(r, a); err != nil {
-		u.fail(w, r, err)
-		return
+		return page{}, err
 	}
 	base := f.values()
 	if f.Cursor != "" {
