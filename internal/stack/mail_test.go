@@ -95,3 +95,67 @@ func TestMailSettingsRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestReviewMailFlow: the application service's review use cases (CONTRACT
+// 2's notify lists) reach the right people by email: the reviewer when
+// asked, the author when a review and a comment arrive; nobody is told of
+// their own action.
+func TestReviewMailFlow(t *testing.T) {
+	mp := mailtest.StartMailpit(t)
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "hindsight.db"), sqlite.Options{Render: app.Render})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	env := map[string]string{"HINDSIGHT_SMTP_URL": mp.SMTPURL, "HINDSIGHT_MAIL_FROM": "Hindsight <hindsight@example.com>"}
+	s, err := stack.Build(t.Context(), st, stack.Config{BaseURL: "https://hindsight.example.com",
+		Getenv: func(k string) string { return env[k] },
+		Auth:   auth.Options{Params: auth.Params{Memory: 1024, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	actor := func(email, name string) app.Actor {
+		u, err := s.Auth.AddUser(t.Context(), app.System, auth.NewUser{Email: email, Name: name, Role: hindsight.RoleEditor, Password: "a long password 123"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return app.Actor{ID: u.ID, Name: u.Email, Viewer: u.Viewer()}
+	}
+	author, reviewer := actor("ann@example.com", "Ann Author"), actor("rex@example.com", "Rex Reviewer")
+	inc, err := s.Service.Open(t.Context(), author, app.NewIncident{Title: "Queue backlog"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Service.RequestReview(t.Context(), author, inc.ID, []string{"rex@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Service.Comment(t.Context(), reviewer, inc.ID, app.NewComment{Body: "Which queue?",
+		Anchor: hindsight.Anchor{Kind: hindsight.AnchorSection, Section: hindsight.SecSummary}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Service.SubmitReview(t.Context(), reviewer, inc.ID, app.NewReview{State: hindsight.ReviewChangesRequested, Body: "Name the queue."}); err != nil {
+		t.Fatal(err)
+	}
+	stats, err := s.Mail.Tick(t.Context())
+	if err != nil || stats.Sent != 3 {
+		t.Fatalf("tick %+v, %v; want 3 sent", stats, err)
+	}
+	msgs := mp.Wait(t, 3, 30*time.Second)
+	got := map[string][]string{}
+	for _, m := range msgs {
+		got[m.To[0].Address] = append(got[m.To[0].Address], m.Subject)
+	}
+	want := map[string][]string{
+		"rex@example.com": {"[Hindsight] Review requested: " + inc.ID + " Queue backlog"},
+		"ann@example.com": {"[Hindsight] New comment on " + inc.ID + " Queue backlog", "[Hindsight] Rex Reviewer requested changes on " + inc.ID + " Queue backlog"},
+	}
+	for who, subjects := range want {
+		if strings.Join(got[who], "|") != strings.Join(subjects, "|") {
+			t.Errorf("%s got %q, want %q", who, got[who], subjects)
+		}
+	}
+	if len(msgs) != 3 {
+		t.Fatalf("%d messages, want 3", len(msgs))
+	}
+}
