@@ -183,6 +183,10 @@ type Change struct {
 	Role     *hindsight.Role
 	Disabled *bool
 	Password *string
+	// BreakGlass: may sign in with a password when sign-in is through
+	// the identity provider only. LinkOnSignIn: the next identity
+	// provider sign-in with this email may link to the account.
+	BreakGlass, LinkOnSignIn *bool
 }
 
 // ChangeUser changes account id. Disabling an account or resetting its
@@ -219,6 +223,14 @@ func (a *Auth) ChangeUser(ctx context.Context, actor app.Actor, id string, c Cha
 		} else {
 			what = append(what, "enabled")
 		}
+	}
+	if c.BreakGlass != nil {
+		up.BreakGlass = c.BreakGlass
+		what = append(what, "break-glass "+onOff(*c.BreakGlass))
+	}
+	if c.LinkOnSignIn != nil {
+		up.LinkOnSignIn = c.LinkOnSignIn
+		what = append(what, "link at the next identity provider sign-in "+onOff(*c.LinkOnSignIn))
 	}
 	if c.Password != nil {
 		if err := CheckPasswordFor(*c.Password, cur.Email); err != nil {
@@ -309,4 +321,11 @@ func (a *Auth) Bootstrap(ctx context.Context, email, password string) (bool, err
 // Audit reads the audit log.
 func (a *Auth) Audit(ctx context.Context, f hindsight.AuditFilter) ([]hindsight.AuditEntry, error) {
 	return a.store.FindAudit(ctx, f)
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
 }

@@ -68,6 +68,9 @@ type Options struct {
 	// GroupSync, when set, is called after every successful external
 	// sign-in and refresh with the provider's groups (nil: none).
 	GroupSync GroupSync
+	// SSO configures sign-in through an OpenID provider and a trusted
+	// proxy's header (nil: passwords only).
+	SSO *SSOConfig
 }
 
 // Auth authenticates requests and enforces the route table's access levels.
@@ -82,6 +85,11 @@ type Auth struct {
 
 	dummyOnce sync.Once
 	dummy     string
+	// oidc is the OpenID provider's client, made at the first use
+	oidc oidcClient
+	// proxySeen remembers the groups last told to GroupSync per account
+	// signed in by the proxy header
+	proxySeen sync.Map
 	// hashing holds a slot per password hash or check in progress, so a
 	// flood of sign-ins queues instead of taking all memory and CPU.
 	hashing chan struct{}
@@ -119,6 +127,9 @@ func New(store hindsight.AccountStore, svc *app.Service, o Options) (*Auth, erro
 	}
 	a := &Auth{store: newPrincipalCache(store), svc: svc, o: o, cookie: "hindsight_session",
 		hashing: make(chan struct{}, runtime.NumCPU())}
+	if o.SSO.OIDC() && o.BaseURL == "" {
+		return nil, hindsight.Errorf(hindsight.EInvalid, "auth: HINDSIGHT_OIDC_ISSUER needs the public base URL (--base-url or HINDSIGHT_BASE_URL): the provider sends browsers back to <base-url>%s", CallbackPath)
+	}
 	if o.BaseURL != "" {
 		u, err := url.Parse(o.BaseURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -87,6 +87,12 @@ func (a *Auth) Authenticate(w http.ResponseWriter, r *http.Request) (*Principal,
 		p.Level = min(Level(u.Role), ScopeLevel(t.Scope))
 		return p, nil
 	}
+	if u, ok, err := a.fromProxy(ctx, r); err != nil {
+		return nil, err
+	} else if ok {
+		p.User, p.Level = u, Level(u.Role)
+		return p, nil
+	}
 	c, err := r.Cookie(a.cookie)
 	if err != nil || c.Value == "" {
 		return p, nil

@@ -155,17 +155,19 @@ func (a *Auth) apiCreateUser(w http.ResponseWriter, r *http.Request) {
 
 func (a *Auth) apiUpdateUser(w http.ResponseWriter, r *http.Request) {
 	var in struct {
-		Name     *string         `json:"name"`
-		Role     *hindsight.Role `json:"role"`
-		Disabled *bool           `json:"disabled"`
-		Password *string         `json:"password"`
+		Name         *string         `json:"name"`
+		Role         *hindsight.Role `json:"role"`
+		Disabled     *bool           `json:"disabled"`
+		Password     *string         `json:"password"`
+		BreakGlass   *bool           `json:"break_glass"`
+		LinkOnSignIn *bool           `json:"link_on_sign_in"`
 	}
 	if err := decode(w, r, &in); err != nil {
 		a.apiFail(w, r, err)
 		return
 	}
 	u, err := a.ChangeUser(r.Context(), PrincipalFrom(r.Context()).Actor(), r.PathValue("id"),
-		Change{Name: in.Name, Role: in.Role, Disabled: in.Disabled, Password: in.Password})
+		Change{Name: in.Name, Role: in.Role, Disabled: in.Disabled, Password: in.Password, BreakGlass: in.BreakGlass, LinkOnSignIn: in.LinkOnSignIn})
 	if err != nil {
 		a.apiFail(w, r, err)
 		return

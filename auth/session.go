@@ -36,6 +36,13 @@ func (a *Auth) checkSession(ctx context.Context, id string) (*hindsight.Session,
 		_ = a.store.DeleteSession(ctx, h)
 		return nil, nil, hindsight.Errorf(hindsight.ENotFound, "the account is disabled")
 	}
+	if s.External != nil {
+		// a provider's session is renewed through it when due: the
+		// role follows its groups, and a refusal ends the session
+		if u, err = a.refresh(ctx, s, u); err != nil {
+			return nil, nil, err
+		}
+	}
 	if now.Sub(s.LastSeenAt) >= sessionTouchInterval {
 		if err := a.store.TouchSession(ctx, h, now); err != nil {
 			a.o.Logger.WarnContext(ctx, "session touch failed", "err", err)
@@ -165,6 +172,8 @@ func (a *Auth) CheckLogin(ctx context.Context, email, password, address string) 
 		reason = "wrong password"
 	case u.Disabled:
 		reason = "account disabled"
+	case !a.PasswordAllowed(u):
+		reason = "password sign-in is off (identity provider only) and the account is not break-glass"
 	}
 	if reason != "" {
 		target := ""
@@ -173,6 +182,10 @@ func (a *Auth) CheckLogin(ctx context.Context, email, password, address string) 
 		}
 		a.audit(ctx, hindsight.AuditEntry{Actor: who, Action: "login.failed", Target: target, Address: address, Detail: reason})
 		a.o.Logger.InfoContext(ctx, "sign-in failed", "account", who, "remote", address, "reason", reason)
+		if ok && u != nil && !u.Disabled {
+			// the password was right: say why it is not enough
+			return nil, hindsight.Errorf(hindsight.EUnauth, "sign-in with a password is off for this account: sign in through the identity provider")
+		}
 		return nil, hindsight.Errorf(hindsight.EUnauth, "wrong email or password")
 	}
 	// A good sign-in does not count, but it does not clear the failures

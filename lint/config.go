@@ -54,6 +54,12 @@ type Config struct {
 	// TeamGroups maps an identity provider group to the slugs of the
 	// teams its members join at sign-in (sso.team_groups).
 	TeamGroups map[string][]string
+	// SSOAdminGroups and SSOEditorGroups are the identity provider
+	// groups whose members are admins and editors; SSODefaultRole the
+	// role of everyone else (sso.admin_groups, editor_groups,
+	// default_role; viewer when empty).
+	SSOAdminGroups, SSOEditorGroups []string
+	SSODefaultRole                  hindsight.Role
 
 	// Review is the publish gate and the due dates (review:).
 	Review hindsight.ReviewGate
@@ -198,6 +204,10 @@ type fileConfig struct {
 type ssoConfig struct {
 	// TeamGroups maps identity provider groups to team slugs.
 	TeamGroups yaml.Node `yaml:"team_groups"`
+	// AdminGroups, EditorGroups and DefaultRole map groups to roles.
+	AdminGroups  []string  `yaml:"admin_groups"`
+	EditorGroups []string  `yaml:"editor_groups"`
+	DefaultRole  yaml.Node `yaml:"default_role"`
 }
 
 // configError formats an error in a configuration file with its line.
@@ -301,6 +311,14 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 	if c.Review, err = reviewGate(path, &fc.Review); err != nil {
 		return nil, err
 	}
+	c.SSOAdminGroups, c.SSOEditorGroups = fc.SSO.AdminGroups, fc.SSO.EditorGroups
+	if n := &fc.SSO.DefaultRole; n.Kind != 0 {
+		r, rerr := hindsight.ParseRole(n.Value)
+		if n.Kind != yaml.ScalarNode || rerr != nil {
+			return nil, configError(path, n.Line, "sso.default_role %q: expected viewer, editor or admin", n.Value)
+		}
+		c.SSODefaultRole = r
+	}
 	return c, nil
 }
 
@@ -372,7 +390,7 @@ func cleanYAMLMessage(s string) string {
 	if m := unknownFieldRe.FindStringSubmatch(s); m != nil {
 		expect := map[string]string{
 			"lint.fileConfig": "rules, required_sections, services, owners, blameless, p0_due_days, timeline_lead_hours, restricted_by_default, sso or review",
-			"lint.ssoConfig":  "team_groups",
+			"lint.ssoConfig":  "team_groups, admin_groups, editor_groups or default_role",
 			"lint.Word":       "phrase or suggestion",
 		}[m[2]]
 		if expect == "" {

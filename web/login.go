@@ -12,6 +12,22 @@ import (
 // loginData is the sign-in page's data.
 type loginData struct {
 	Next, Email string
+	// SSOName names the identity provider's button ("" without one);
+	// SSOOnly folds the password form away for break-glass accounts.
+	SSOName string
+	SSOOnly bool
+}
+
+// loginPage is the sign-in page's data with the single sign-on settings.
+func (u *UI) loginPage(next, email string) loginData {
+	d := loginData{Next: next, Email: email}
+	if sso := u.au.SSO(); sso.OIDC() {
+		d.SSOName, d.SSOOnly = sso.Name, sso.Only
+		if d.SSOName == "" {
+			d.SSOName = "single sign-on"
+		}
+	}
+	return d
 }
 
 // login is the sign-in page (a signed-in visitor goes on to next).
@@ -21,7 +37,7 @@ func (u *UI) login(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	}
-	u.render(w, r, http.StatusOK, "login", page{Title: "Sign in", Data: loginData{Next: next}})
+	u.render(w, r, http.StatusOK, "login", page{Title: "Sign in", Data: u.loginPage(next, "")})
 }
 
 // loginPost signs in with an email and password (throttled by auth) and
@@ -43,7 +59,7 @@ func (u *UI) loginPost(w http.ResponseWriter, r *http.Request) {
 			status = http.StatusTooManyRequests
 			w.Header().Set("Retry-After", strconv.Itoa(int(u.au.RetryAfter()/time.Second)))
 		}
-		u.render(w, r, status, "login", page{Title: "Sign in", Error: hindsight.ErrorMessage(err), Data: loginData{Next: next, Email: email}})
+		u.render(w, r, status, "login", page{Title: "Sign in", Error: hindsight.ErrorMessage(err), Data: u.loginPage(next, email)})
 		return
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
@@ -51,8 +67,15 @@ func (u *UI) loginPost(w http.ResponseWriter, r *http.Request) {
 
 // logout ends the session.
 func (u *UI) logout(w http.ResponseWriter, r *http.Request) {
+	// a session the identity provider signed in also ends there when
+	// it offers RP-initiated logout
+	end := u.au.LogoutURL(r.Context(), auth.PrincipalFrom(r.Context()).Session)
 	if err := u.au.SignOut(w, r); err != nil {
 		u.fail(w, r, err)
+		return
+	}
+	if end != "" {
+		http.Redirect(w, r, end, http.StatusSeeOther)
 		return
 	}
 	u.redirectFlash(w, r, "/login", flashOK, "You are signed out.")

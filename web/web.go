@@ -151,6 +151,8 @@ func (u *UI) Routes() []httpx.Route {
 			httpx.Route{Pattern: "GET /login", Access: httpx.Public, Name: "auth.login.page", Handler: h(u.login)},
 			httpx.Route{Pattern: "POST /login", Access: httpx.Public, Name: "auth.login", Handler: h(u.loginPost)},
 			httpx.Route{Pattern: "POST /logout", Access: httpx.Public, Name: "auth.logout", Handler: h(u.logout)},
+			httpx.Route{Pattern: "GET /auth/oidc/login", Access: httpx.Public, Name: "auth.oidc.login", Handler: h(u.oidcLogin)},
+			httpx.Route{Pattern: "GET /auth/oidc/callback", Access: httpx.Public, Name: "auth.oidc.callback", Handler: h(u.oidcCallback)},
 			httpx.Route{Pattern: "GET /setup", Access: httpx.Public, Name: "auth.setup.page", Handler: h(u.setup)},
 			httpx.Route{Pattern: "POST /setup", Access: httpx.Public, Name: "auth.setup", Handler: h(u.setupPost)},
 			httpx.Route{Pattern: "GET /account", Access: httpx.Read, Name: "auth.account", Handler: h(u.account)},

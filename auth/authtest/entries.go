@@ -7,13 +7,16 @@ import "net/http"
 // them: auth's own and the full table serve registers.
 var AuthEntries = map[string]Entry{
 	// auth's pages
-	"GET /login":             {OK: http.StatusSeeOther, Override: map[Principal]int{Anonymous: http.StatusOK}},
-	"POST /login":            {OK: http.StatusUnauthorized, Body: "email=nobody%40example.test&password=not+the+password"},
-	"POST /logout":           {OK: http.StatusSeeOther},
-	"GET /setup":             {OK: http.StatusNotFound},
-	"POST /setup":            {OK: http.StatusNotFound, Body: "token=x&email=a%40example.test&password=aaaaaaaaaaaaaa&confirm=aaaaaaaaaaaaaa"},
-	"GET /account":           {OK: http.StatusOK},
-	"POST /account/password": {OK: http.StatusSeeOther, Body: "current=wrong&password=x"}, // refused: back to /account with the error
+	"GET /login":   {OK: http.StatusSeeOther, Override: map[Principal]int{Anonymous: http.StatusOK}},
+	"POST /login":  {OK: http.StatusUnauthorized, Body: "email=nobody%40example.test&password=not+the+password"},
+	"POST /logout": {OK: http.StatusSeeOther},
+	// single sign-on (not configured in the matrix: "not configured" is 404)
+	"GET /auth/oidc/login":    {OK: http.StatusNotFound},
+	"GET /auth/oidc/callback": {OK: http.StatusNotFound},
+	"GET /setup":              {OK: http.StatusNotFound},
+	"POST /setup":             {OK: http.StatusNotFound, Body: "token=x&email=a%40example.test&password=aaaaaaaaaaaaaa&confirm=aaaaaaaaaaaaaa"},
+	"GET /account":            {OK: http.StatusOK},
+	"POST /account/password":  {OK: http.StatusSeeOther, Body: "current=wrong&password=x"}, // refused: back to /account with the error
 	"POST /account/tokens": {OK: http.StatusSeeOther, Body: "name=matrix&scope=read&expires_in_days=1",
 		Override: map[Principal]int{TokenRead: http.StatusForbidden, TokenReadWrite: http.StatusForbidden}}, // tokens cannot create tokens
 	"POST /account/tokens/{id}/revoke": {OK: http.StatusNotFound, Restricted: http.StatusNotFound},

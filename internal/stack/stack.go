@@ -88,6 +88,18 @@ func Build(ctx context.Context, store hindsight.Store, cfg Config) (*Stack, erro
 		return nil, hindsight.Errorf(hindsight.EUnsupport, "the database keeps no accounts")
 	}
 	ao := cfg.Auth
+	if ao.SSO == nil {
+		// single sign-on: HINDSIGHT_OIDC_* and HINDSIGHT_AUTH_PROXY_*,
+		// roles from .hindsight.yaml's sso: groups
+		sso, err := auth.SSOConfigFromEnv(cfg.Getenv)
+		if err != nil {
+			return nil, err
+		}
+		if sso != nil && cfg.Lint != nil {
+			sso.Roles = auth.RoleMap{AdminGroups: cfg.Lint.SSOAdminGroups, EditorGroups: cfg.Lint.SSOEditorGroups, DefaultRole: cfg.Lint.SSODefaultRole}
+		}
+		ao.SSO = sso
+	}
 	ao.BaseURL, ao.Logger, ao.Now = cfg.BaseURL, cfg.Logger, cfg.Now
 	if ao.GroupSync == nil && cfg.Lint != nil && len(cfg.Lint.TeamGroups) > 0 {
 		// sso.team_groups: teams follow the identity provider's groups
