@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -73,15 +74,29 @@ func (a *Auth) client(ctx context.Context) (*oidcClient, error) {
 			"Hindsight could not reach the identity provider (%s): try again later, or ask an admin to check HINDSIGHT_OIDC_ISSUER.", sso.Issuer)
 	}
 	var meta struct {
-		EndSession string `json:"end_session_endpoint"`
+		EndSession string   `json:"end_session_endpoint"`
+		Scopes     []string `json:"scopes_supported"`
 	}
 	_ = p.Claims(&meta)
 	c.provider, c.endURL = p, meta.EndSession
 	c.verifier = p.Verifier(&oidc.Config{ClientID: sso.ClientID, Now: a.o.Now})
 	c.config = &oauth2.Config{ClientID: sso.ClientID, ClientSecret: sso.ClientSecret, Endpoint: p.Endpoint(),
-		RedirectURL: strings.TrimSuffix(a.o.BaseURL, "/") + CallbackPath,
-		Scopes:      []string{oidc.ScopeOpenID, "email", "profile", oidc.ScopeOfflineAccess, sso.groupsScope()}}
+		RedirectURL: strings.TrimSuffix(a.o.BaseURL, "/") + CallbackPath, Scopes: scopesFor(meta.Scopes, sso.groupsScope())}
 	return c, nil
+}
+
+// scopesFor is the scopes to ask for: openid, email and profile, and
+// offline_access (a refresh token) and the groups scope when the provider
+// lists them in scopes_supported (or lists none): some providers refuse a
+// sign-in that asks for a scope they do not know (Entra ID, Google).
+func scopesFor(supported []string, groups string) []string {
+	out := []string{oidc.ScopeOpenID, "email", "profile"}
+	for _, s := range []string{oidc.ScopeOfflineAccess, groups} {
+		if len(supported) == 0 || slices.Contains(supported, s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // groupsScope is the scope asked for the groups claim.
@@ -134,7 +149,13 @@ func (a *Auth) StartOIDC(w http.ResponseWriter, r *http.Request, next string) (s
 	b, _ := json.Marshal(f)
 	http.SetCookie(w, &http.Cookie{Name: oidcFlowCookie, Value: base64.RawURLEncoding.EncodeToString(b), Path: oidcFlowPath,
 		HttpOnly: true, Secure: a.secure, SameSite: http.SameSiteLaxMode, MaxAge: int(oidcFlowTTL / time.Second)})
-	return c.config.AuthCodeURL(f.State, oidc.Nonce(f.Nonce), oauth2.S256ChallengeOption(f.Verifier)), nil
+	opts := []oauth2.AuthCodeOption{oidc.Nonce(f.Nonce), oauth2.S256ChallengeOption(f.Verifier)}
+	if !slices.Contains(c.config.Scopes, oidc.ScopeOfflineAccess) {
+		// providers without offline_access (Google) give a refresh
+		// token for access_type=offline
+		opts = append(opts, oauth2.AccessTypeOffline)
+	}
+	return c.config.AuthCodeURL(f.State, opts...), nil
 }
 
 // claims are the ID token's claims Hindsight reads.
@@ -146,9 +167,12 @@ type claims struct {
 	Nonce         string `json:"nonce"`
 }
 
-// verified reads email_verified, which some providers send as a string.
-func (c *claims) verified() bool {
+// verified reads email_verified, which some providers send as a string;
+// absent, it is assumeVerified.
+func (c *claims) verified(assumeVerified bool) bool {
 	switch v := c.EmailVerified.(type) {
+	case nil:
+		return assumeVerified
 	case bool:
 		return v
 	case string:
@@ -325,7 +349,7 @@ func (a *Auth) finishOIDC(w http.ResponseWriter, r *http.Request) (string, error
 		return "", ssoErr(http.StatusUnauthorized, "wrong nonce", "The identity provider's sign-in does not belong to the sign-in this browser started (its nonce differs): sign in again.")
 	}
 	addr := clientAddress(r)
-	u, err := a.externalUser(ctx, idt.Issuer, idt.Subject, cl.Email, cl.verified(), cl.Name, groups, addr)
+	u, err := a.externalUser(ctx, idt.Issuer, idt.Subject, cl.Email, cl.verified(a.o.SSO.AssumeVerified), cl.Name, groups, addr)
 	if err != nil {
 		return "", err
 	}

@@ -68,6 +68,10 @@ type SSOConfig struct {
 	// LinkByEmail links a first sign-in to the local account with the
 	// same (verified) email; otherwise only an admin's permission does.
 	LinkByEmail bool
+	// AssumeVerified takes an email as verified when the provider sends
+	// no email_verified claim at all (Entra ID, whose emails its tenant
+	// manages); an email_verified of false is refused whatever it says.
+	AssumeVerified bool
 	// GroupsClaim is the ID token claim with the groups ("groups").
 	GroupsClaim string
 	// RefreshEvery: a provider's session is refreshed this often.
@@ -112,6 +116,7 @@ func SSOConfigFromEnv(getenv func(string) string) (*SSOConfig, error) {
 		return b
 	}
 	c.Only, c.LinkByEmail = flag("HINDSIGHT_OIDC_ONLY"), flag("HINDSIGHT_OIDC_LINK_BY_EMAIL")
+	c.AssumeVerified = flag("HINDSIGHT_OIDC_EMAIL_VERIFIED_BY_DEFAULT")
 	if err != nil {
 		return nil, err
 	}

@@ -190,6 +190,9 @@ operating-system account that made it.`,
 				if u.Disabled {
 					state = "disabled"
 				}
+				if u.BreakGlass {
+					state += ", break-glass"
+				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", u.ID, u.Email, u.Role, state, when(u.LastLoginAt), u.Name)
 			}
 			return tw.Flush()
@@ -222,6 +225,12 @@ operating-system account that made it.`,
 				if u.Disabled {
 					state = "disabled"
 				}
+				if u.BreakGlass {
+					state += ", break-glass"
+				}
+				if u.LinkOnSignIn {
+					state += ", linked at the next identity provider sign-in"
+				}
 				fmt.Fprintf(a.stdout, "%s (%s): %s, %s\n", u.Email, u.ID, u.Role, state)
 				return nil
 			},
@@ -244,7 +253,23 @@ operating-system account that made it.`,
 			r, err := hindsight.ParseRole(args[1])
 			return auth.Change{Role: &r}, err
 		}, 2)
-	cmd.AddCommand(add, list, disable, enable, reset, setRole)
+	onOff := func(what, v string) (*bool, error) {
+		switch strings.ToLower(v) {
+		case "on", "true", "yes", "1":
+			return &yes, nil
+		case "off", "false", "no", "0":
+			return &no, nil
+		}
+		return nil, hindsight.Errorf(hindsight.EInvalid, "%s %q: want on or off", what, v)
+	}
+	breakGlass := change("break-glass EMAIL|ID on|off", "Let an account sign in with its password when sign-in is through the identity provider only (HINDSIGHT_OIDC_ONLY)",
+		func(_ *cobra.Command, args []string) (auth.Change, error) {
+			b, err := onOff("break-glass", args[1])
+			return auth.Change{BreakGlass: b}, err
+		}, 2)
+	link := change("link EMAIL|ID", "Let the next identity provider sign-in with the account's email link to it (once)",
+		func(*cobra.Command, []string) (auth.Change, error) { return auth.Change{LinkOnSignIn: &yes}, nil }, 1)
+	cmd.AddCommand(add, list, disable, enable, reset, setRole, breakGlass, link)
 	return cmd
 }
 

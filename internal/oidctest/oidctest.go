@@ -88,7 +88,7 @@ func Serve(ln net.Listener) (*Provider, error) {
 	var crypto [32]byte
 	_, _ = rand.Read(crypto[:])
 	cfg := &op.Config{CryptoKey: crypto, CodeMethodS256: true, AuthMethodPost: true, GrantTypeRefreshToken: true,
-		DefaultLogoutRedirectURI: "/signed-out"}
+		DefaultLogoutRedirectURI: "/signed-out", SupportedScopes: append(slices.Clone(op.DefaultSupportedScopes), "groups")}
 	p.op, err = op.NewProvider(cfg, st, op.StaticIssuer(p.Issuer), op.WithAllowInsecure())
 	if err != nil {
 		return nil, err
