@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -608,13 +609,31 @@ func (r GateResult) Unmet() []string {
 	return out
 }
 
+// ErrGateClosed is wrapped by the error of a publication the gate refuses.
+var ErrGateClosed = errors.New("the review gate is not met")
+
 // Err is the EConflict refusing publication, listing every unmet
-// condition; nil when the gate passes.
+// condition (also as Fields named "review.<check>"); nil when the gate
+// passes. It wraps ErrGateClosed.
 func (r GateResult) Err() error {
 	if r.OK {
 		return nil
 	}
-	return Errorf(EConflict, "cannot publish: %s", strings.Join(r.Unmet(), "; "))
+	e := &Error{Code: EConflict, Message: "cannot publish: " + strings.Join(r.Unmet(), "; "), Err: ErrGateClosed}
+	for _, c := range r.Checks {
+		if !c.OK {
+			e.Fields = append(e.Fields, FieldError{Field: "review." + c.Name, Message: c.Message})
+		}
+	}
+	return e
+}
+
+// PublishOverride is an admin's publication past an unmet gate, with the
+// reason given (from the audit log).
+type PublishOverride struct {
+	By     string    `json:"by"`
+	At     time.Time `json:"at"`
+	Reason string    `json:"reason"`
 }
 
 // Evaluate checks every condition of the gate.

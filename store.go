@@ -138,6 +138,13 @@ type Incident struct {
 	// DeletedAt is zero unless the incident is soft-deleted.
 	DeletedAt time.Time `json:"deleted_at,omitzero"`
 	DeletedBy string    `json:"deleted_by,omitempty"`
+
+	// ReviewDueAt is when the postmortem is due (.hindsight.yaml
+	// review.due_days after End; zero without an End) and PublishOverride
+	// an admin's publication past the review gate: set by the application
+	// (app.Service.DecorateIncident), not stored.
+	ReviewDueAt     time.Time        `json:"review_due_at,omitzero"`
+	PublishOverride *PublishOverride `json:"publish_override,omitempty"`
 }
 
 // IncidentSummary is an incident as lists and search show it: the queryable

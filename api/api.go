@@ -110,6 +110,7 @@ func (a *API) Routes() []httpx.Route {
 		{Pattern: "POST " + Prefix + "/lint", Access: httpx.Read, Name: "api.lint", Handler: http.HandlerFunc(a.lint)},
 	}
 	rs = append(rs, a.teamRoutes()...)
+	rs = append(rs, a.reviewRoutes()...)
 	rs = append(rs, httpx.Route{Pattern: Prefix + "/", Access: httpx.Public, Name: NotFoundRoute, Handler: newFallback(rs)})
 	return rs
 }

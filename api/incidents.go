@@ -46,7 +46,8 @@ func ifMatch(r *http.Request) (rev int, ok bool, err error) {
 // when the client sent If-Match.
 func conflictAsPrecond(err error) error {
 	var he *hindsight.Error
-	if errors.As(err, &he) && he.Code == hindsight.EConflict {
+	// the review gate's refusal is a 409 whatever the If-Match
+	if errors.As(err, &he) && he.Code == hindsight.EConflict && !errors.Is(err, hindsight.ErrGateClosed) {
 		return &hindsight.Error{Code: hindsight.EPrecond, Message: he.Message, Fields: append([]hindsight.FieldError{{Field: "If-Match", Message: "stale revision"}}, he.Fields...), Err: he}
 	}
 	return err
@@ -72,12 +73,18 @@ func (a *API) writeIncident(w http.ResponseWriter, r *http.Request, status int, 
 		_, _ = w.Write(md)
 		return
 	}
+	a.svc.DecorateIncident(r.Context(), in)
 	httpx.WriteJSON(w, status, in)
 }
 
 func (a *API) getIncident(w http.ResponseWriter, r *http.Request) {
 	mt, nerr := httpx.Negotiate(r, httpx.MediaJSON, httpx.MediaMarkdown)
-	form, render := "json", incidentJSON
+	form, render := "json", func(in *hindsight.Incident) ([]byte, error) {
+		// the due date and a publication past the gate change with a
+		// revision only (the configuration is the process's)
+		a.svc.DecorateIncident(r.Context(), in)
+		return incidentJSON(in)
+	}
 	if nerr == nil && mt == httpx.MediaMarkdown {
 		form, render = "md", incidentMarkdown
 	}
@@ -288,6 +295,9 @@ func (a *API) deleteIncident(w http.ResponseWriter, r *http.Request) {
 type StatusChange struct {
 	// Status is Draft, In Review or Published.
 	Status string `json:"status"`
+	// Reason publishes past an unmet review gate (admins only; recorded in
+	// the audit log and shown on the incident as publish_override).
+	Reason string `json:"reason,omitempty"`
 }
 
 func (a *API) setStatus(w http.ResponseWriter, r *http.Request) {
@@ -307,7 +317,12 @@ func (a *API) setStatus(w http.ResponseWriter, r *http.Request) {
 		to = ""
 	}
 	ctx, act, id := r.Context(), a.actor(r), r.PathValue("id")
-	in, err := a.svc.SetStatus(ctx, act, id, base, to)
+	var in *hindsight.Incident
+	if sc.Reason != "" && to == hindsight.StatusPublished {
+		in, err = a.svc.Publish(ctx, act, id, base, sc.Reason)
+	} else {
+		in, err = a.svc.SetStatus(ctx, act, id, base, to)
+	}
 	if err != nil {
 		if hasBase {
 			err = conflictAsPrecond(err)

@@ -88,6 +88,7 @@ func (s *Service) RequestReview(ctx context.Context, a Actor, id string, reviewe
 	if err != nil {
 		return nil, err
 	}
+	defer s.wrote(id)
 	if len(reviewers) == 0 {
 		return nil, invalidField("reviewers", "at least one account (email or ID) is required")
 	}
@@ -99,6 +100,9 @@ func (s *Service) RequestReview(ctx context.Context, a Actor, id string, reviewe
 		u, err := s.resolveAccount(ctx, r)
 		if err != nil || u.Disabled {
 			return nil, invalidField(fmt.Sprintf("reviewers[%d]", i), "names no active account: use the email of an enabled account")
+		}
+		if u.Role == hindsight.RoleViewer {
+			return nil, invalidField(fmt.Sprintf("reviewers[%d]", i), u.Email+" is a viewer: reviewers must be editors or admins (they submit reviews)")
 		}
 		if !slices.Contains(ids, u.ID) {
 			ids = append(ids, u.ID)
@@ -133,6 +137,7 @@ func (s *Service) WithdrawReviewRequest(ctx context.Context, a Actor, id, review
 	if _, err := s.store.FindIncidentByID(ctx, a.Viewer, id); err != nil {
 		return err
 	}
+	defer s.wrote(id)
 	u, err := s.resolveAccount(ctx, reviewer)
 	if err != nil {
 		return hindsight.Errorf(hindsight.ENotFound, "incident %s has no open review request of %s", id, reviewer)
@@ -165,6 +170,7 @@ func (s *Service) SubmitReview(ctx context.Context, a Actor, id string, n NewRev
 	if err != nil {
 		return nil, err
 	}
+	defer s.wrote(id)
 	if !n.State.Valid() {
 		return nil, invalidField("state", "want approved, changes_requested or commented")
 	}
@@ -264,6 +270,7 @@ func (s *Service) Comment(ctx context.Context, a Actor, id string, n NewComment)
 	if err != nil {
 		return nil, err
 	}
+	defer s.wrote(id)
 	if strings.TrimSpace(n.Body) == "" {
 		return nil, invalidField("body", "required")
 	}
@@ -338,6 +345,7 @@ func (s *Service) UpdateComment(ctx context.Context, a Actor, commentID int64, c
 	if err != nil {
 		return nil, err
 	}
+	defer s.wrote(c.IncidentID)
 	if ch.Body == nil && ch.Resolved == nil {
 		return nil, invalidField("body", "nothing to change: send body, or resolved true or false")
 	}
@@ -386,6 +394,7 @@ func (s *Service) DeleteComment(ctx context.Context, a Actor, commentID int64) e
 	if !a.Viewer.Admin && !a.Viewer.All {
 		return hindsight.Errorf(hindsight.EForbidden, "only an admin may delete a comment")
 	}
+	defer s.wrote(c.IncidentID)
 	return rs.DeleteComment(ctx, commentID, []hindsight.AuditRecord{s.audit(a, AuditCommentDelete, c.IncidentID,
 		fmt.Sprintf("comment %d by %s: %s", commentID, c.AuthorEmail, clip(c.Body, 500)))})
 }
@@ -468,14 +477,7 @@ type ReviewStatus struct {
 	DueAt    time.Time `json:"due_at,omitzero"`
 	DueState string    `json:"due_state,omitempty"`
 	// PublishOverride is set when an admin published past the gate.
-	PublishOverride *PublishOverride `json:"publish_override,omitempty"`
-}
-
-// PublishOverride is an admin's publication past an unmet gate.
-type PublishOverride struct {
-	By     string    `json:"by"`
-	At     time.Time `json:"at"`
-	Reason string    `json:"reason"`
+	PublishOverride *hindsight.PublishOverride `json:"publish_override,omitempty"`
 }
 
 // ReviewStatus reads an incident's review state and evaluates the gate.
@@ -511,7 +513,7 @@ func (s *Service) ReviewStatus(ctx context.Context, a Actor, id string) (*Review
 
 // PublishOverride returns the latest admin publication past the gate of
 // incident id, nil when there is none (or the store keeps no audit log).
-func (s *Service) PublishOverride(ctx context.Context, id string) *PublishOverride {
+func (s *Service) PublishOverride(ctx context.Context, id string) *hindsight.PublishOverride {
 	as := s.accounts()
 	if as == nil {
 		return nil
@@ -524,7 +526,19 @@ func (s *Service) PublishOverride(ctx context.Context, id string) *PublishOverri
 	if u, err := as.FindUserByID(ctx, by); err == nil {
 		by = u.Email
 	}
-	return &PublishOverride{By: by, At: es[0].At, Reason: es[0].Detail}
+	return &hindsight.PublishOverride{By: by, At: es[0].At, Reason: es[0].Detail}
+}
+
+// DecorateIncident sets what the application adds to a stored incident:
+// its review due date and an admin's publication past the gate.
+func (s *Service) DecorateIncident(ctx context.Context, in *hindsight.Incident) {
+	if in == nil || in.Doc == nil {
+		return
+	}
+	in.ReviewDueAt = s.DueAt(in)
+	if in.Doc.Status == hindsight.StatusPublished {
+		in.PublishOverride = s.PublishOverride(ctx, in.ID)
+	}
 }
 
 // DueAt is when incident inc's postmortem is due (review.due_days after
@@ -780,3 +794,7 @@ func (a Actor) auditActor() string {
 	}
 	return a.author()
 }
+
+// PublishOverride is an admin's publication past an unmet gate (the
+// domain's type; kept here for the web pages that name it so).
+type PublishOverride = hindsight.PublishOverride

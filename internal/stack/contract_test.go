@@ -255,6 +255,21 @@ func TestContractEveryRoute(t *testing.T) {
 	w.want(call{method: "GET", path: "/api/v1/users"}, 200)
 	w.want(call{method: "PATCH", path: "/api/v1/users/" + user.ID, body: `{"name":"Renamed"}`}, 200)
 	w.want(call{method: "GET", path: "/api/v1/audit?limit=10"}, 200)
+	// review (docs/review.md): the admin asks itself, comments, approves
+	var me struct{ User struct{ Email string } }
+	_ = json.Unmarshal(w.want(call{method: "GET", path: "/api/v1/me"}, 200).body, &me)
+	w.want(call{method: "POST", path: I + "/review-requests", body: `{"reviewers":["new@example.test"]}`}, 422) // a viewer
+	w.want(call{method: "POST", path: I + "/review-requests", body: `{"reviewers":["` + me.User.Email + `"]}`}, 201)
+	w.want(call{method: "GET", path: I + "/review-requests"}, 200)
+	var com struct{ ID int64 }
+	_ = json.Unmarshal(w.want(call{method: "POST", path: I + "/comments", body: `{"body":"Which alert?","anchor":{"kind":"section","section":"detection"}}`}, 201).body, &com)
+	w.want(call{method: "GET", path: I + "/comments"}, 200)
+	w.want(call{method: "PATCH", path: fmt.Sprintf("/api/v1/comments/%d", com.ID), body: `{"resolved":true}`}, 200)
+	w.want(call{method: "POST", path: I + "/reviews", body: `{"state":"approved","body":"LGTM"}`}, 201)
+	w.want(call{method: "GET", path: I + "/reviews"}, 200)
+	w.want(call{method: "GET", path: "/api/v1/me/reviews"}, 200)
+	w.want(call{method: "DELETE", path: fmt.Sprintf("/api/v1/comments/%d", com.ID)}, 204)
+	w.want(call{method: "DELETE", path: I + "/review-requests/" + me.User.Email}, 404) // answered by the review
 	w.want(call{method: "PUT", path: I + "/restriction", body: `{"restricted":true,"members":["` + user.ID + `"]}`}, 200)
 
 	// teams

@@ -124,6 +124,17 @@ var entries = map[string]authtest.Entry{
 	"POST /admin/teams/{slug}":         {OK: http.StatusSeeOther, Body: "action=rename&value=x"},
 	"POST /admin/teams/{slug}/delete":  {OK: http.StatusSeeOther},
 	"POST /incidents/{id}/teams":       {OK: http.StatusSeeOther, Body: "teams="},
+	// review: editors request, review and comment; admins delete comments
+	"GET /api/v1/incidents/{id}/review-requests":              {OK: http.StatusOK},
+	"POST /api/v1/incidents/{id}/review-requests":             {OK: http.StatusUnprocessableEntity, Body: `{"reviewers":[]}`},
+	"DELETE /api/v1/incidents/{id}/review-requests/{account}": {OK: http.StatusNotFound},
+	"GET /api/v1/incidents/{id}/reviews":                      {OK: http.StatusOK},
+	"POST /api/v1/incidents/{id}/reviews":                     {OK: http.StatusUnprocessableEntity, Body: `{"state":"maybe"}`},
+	"GET /api/v1/incidents/{id}/comments":                     {OK: http.StatusOK},
+	"POST /api/v1/incidents/{id}/comments":                    {OK: http.StatusUnprocessableEntity, Body: `{}`},
+	"PATCH /api/v1/comments/{id}":                             {OK: http.StatusNotFound, Restricted: http.StatusNotFound, Body: `{}`},
+	"DELETE /api/v1/comments/{id}":                            {OK: http.StatusNotFound, Restricted: http.StatusNotFound},
+	"GET /api/v1/me/reviews":                                  {OK: http.StatusOK},
 }
 
 func init() {
