@@ -21,6 +21,7 @@ package mail
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -375,6 +376,9 @@ type prepared struct {
 	out  *gomail.Msg
 	drop string // why it is not sent ("" to send)
 	err  error  // a failure to retry
+	// permanent says the SMTP server refused it for good (a 5xx reply):
+	// it is not tried again
+	permanent bool
 }
 
 // sendBatch renders and sends ms over one SMTP connection and records each
@@ -428,6 +432,8 @@ func (m *Mailer) deliver(ctx context.Context, ps []prepared) {
 		}
 		if err := c.Send(ps[i].out); err != nil {
 			ps[i].err = err
+			var se *gomail.SendError
+			ps[i].permanent = errors.As(err, &se) && se.ErrorCode() >= 500 && se.ErrorCode() < 600
 			_ = c.Reset()
 		}
 	}
@@ -447,7 +453,9 @@ func (m *Mailer) record(ctx context.Context, p *prepared, st *TickStats) {
 			return // the lease lapses: attempted again later
 		}
 		a.Error = p.err.Error()
-		a.Next = m.nextAttempt(p.msg, at)
+		if !p.permanent {
+			a.Next = m.nextAttempt(p.msg, at)
+		}
 		outcome = "retry"
 		if a.Next.IsZero() {
 			outcome = "gave_up"

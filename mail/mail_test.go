@@ -280,6 +280,31 @@ func TestGiveUpAfterRetryWindow(t *testing.T) {
 	t.Fatal("never gave up")
 }
 
+// TestRefusedRecipient: a recipient the SMTP server refuses for good (5xx)
+// fails at once, without holding up the others of its batch.
+func TestRefusedRecipient(t *testing.T) {
+	mp := mailtest.New(t)
+	mp.Args = []string{"--smtp-allowed-recipients", "^usr_good@"}
+	mp.Start()
+	st := openSQLite(t)
+	clk := &clock{t: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
+	m := newMailer(t, st, mp.SMTPURL, clk)
+	bad := addUser(t, st, "usr_bad", "Bad")
+	good := addUser(t, st, "usr_good", "Good")
+	inc := incident(t, st, "Refused", false, nil)
+	queue(t, st, inc, ev("review.requested", inc, []string{bad.ID, good.ID}, nil))
+	if s := tick(t, m); s.Sent != 1 || s.Failed != 1 {
+		t.Fatalf("tick %+v, want 1 sent and 1 failed", s)
+	}
+	ms, _ := st.FindMail(t.Context(), hindsight.MailFilter{AccountID: bad.ID})
+	if len(ms) != 1 || ms[0].Status != hindsight.MailFailed || ms[0].Attempts != 1 || !strings.Contains(ms[0].LastError, "550") {
+		t.Fatalf("refused message %+v, want failed after 1 attempt with the 550 reply", ms)
+	}
+	if got := mp.Wait(t, 1, 30*time.Second); len(got) != 1 || got[0].To[0].Address != good.Email {
+		t.Fatalf("mailpit got %v, want the good recipient's message", got)
+	}
+}
+
 // TestRestrictedRecipients: who is not a member of a restricted incident
 // when the message is sent gets nothing (neither content nor subject).
 func TestRestrictedRecipients(t *testing.T) {

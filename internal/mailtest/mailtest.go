@@ -62,6 +62,9 @@ type Mailpit struct {
 	SMTPURL string
 	// API is the base URL of its HTTP API and web UI.
 	API string
+	// Args are more mailpit flags for Start (e.g.
+	// "--smtp-allowed-recipients", "^bob@"), set before it.
+	Args []string
 
 	t        testing.TB
 	bin, dir string
@@ -111,8 +114,9 @@ func (m *Mailpit) Start() {
 	if m.cmd != nil {
 		return
 	}
-	cmd := exec.Command(m.bin, "--smtp", m.smtpAddr, "--listen", m.httpAddr, "--database", filepath.Join(m.dir, "mailpit.db"),
-		"--smtp-auth-accept-any", "--smtp-auth-allow-insecure", "--disable-version-check", "--quiet")
+	args := append([]string{"--smtp", m.smtpAddr, "--listen", m.httpAddr, "--database", filepath.Join(m.dir, "mailpit.db"),
+		"--smtp-auth-accept-any", "--smtp-auth-allow-insecure", "--disable-version-check", "--quiet"}, m.Args...)
+	cmd := exec.Command(m.bin, args...)
 	out, err := os.Create(filepath.Join(m.dir, "mailpit.log"))
 	if err != nil {
 		m.t.Fatal(err)
