@@ -35,11 +35,13 @@ type editData struct {
 	Checks map[string]timeCheck
 	// PasteOpen shows the paste box open (a paste that added nothing).
 	PasteOpen bool
+	// ChatImport links the Import chat page.
+	ChatImport bool
 }
 
 func (u *UI) newEditData(r *http.Request, id string, base int, doc *hindsight.Postmortem) editData {
 	d := editData{ID: id, Title: doc.Title, Base: base, Doc: doc, Errors: map[string]string{}, Services: serviceLines(doc.Summary.Services),
-		KeepSorted: true, Owners: u.ownerNames(r, doc), Checks: map[string]timeCheck{},
+		KeepSorted: true, Owners: u.ownerNames(r, doc), Checks: map[string]timeCheck{}, ChatImport: u.opts.Chat != nil,
 		Severities: hindsight.Severities, Priorities: hindsight.Priorities,
 		Sources: []hindsight.DetectionSource{hindsight.DetectedMonitoring, hindsight.DetectedCustomer, hindsight.DetectedInternal, hindsight.DetectedOther},
 		Lint:    newLintPanel(id, "form", u.svc.LintSource("", markdown.Render(doc)))}

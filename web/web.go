@@ -53,6 +53,9 @@ type Options struct {
 	// Mail, when set with Accounts, adds the email notifications form of
 	// the account page and the unsubscribe page of emails' links.
 	Mail *mail.Mailer
+	// Chat, when set, adds the editor's Import chat page
+	// (alerting.Receivers).
+	Chat ChatImporter
 }
 
 // UI is the web application. Create it with New; its handlers are listed
@@ -183,6 +186,13 @@ func (u *UI) Routes() []httpx.Route {
 			httpx.Route{Pattern: "POST /incidents/{id}/comments/{comment}", Access: httpx.Write, Name: "web.comment.update", Handler: h(u.commentUpdate)},
 			httpx.Route{Pattern: "POST /incidents/{id}/comments/{comment}/delete", Access: httpx.Admin, Name: "web.comment.delete", Handler: h(u.commentDelete)},
 			httpx.Route{Pattern: "POST /incidents/{id}/publish-anyway", Access: httpx.Admin, Name: "web.review.publish_anyway", Handler: h(u.publishAnyway)},
+		)
+	}
+	if u.opts.Chat != nil {
+		routes = append(routes,
+			httpx.Route{Pattern: "GET /incidents/{id}/chat", Access: httpx.Write, Name: "web.chat_import.page", Handler: h(u.chatImportPage)},
+			httpx.Route{Pattern: "POST /incidents/{id}/chat/preview", Access: httpx.Write, Name: "web.chat_import.preview", Handler: h(u.chatImportPreview)},
+			httpx.Route{Pattern: "POST /incidents/{id}/chat", Access: httpx.Write, Name: "web.chat_import", Handler: h(u.chatImport)},
 		)
 	}
 	if u.wh != nil {

@@ -33,6 +33,9 @@ var entries = map[string]authtest.Entry{
 	"POST /incidents/{id}/lint":                               {OK: http.StatusUnprocessableEntity},
 	"GET /incidents/{id}/markdown":                            {OK: http.StatusOK},
 	"POST /incidents/{id}/markdown":                           {OK: http.StatusUnprocessableEntity},
+	"GET /incidents/{id}/chat":                                {OK: http.StatusOK},
+	"POST /incidents/{id}/chat/preview":                       {OK: http.StatusUnprocessableEntity}, // nothing to read
+	"POST /incidents/{id}/chat":                               {OK: http.StatusUnprocessableEntity},
 	"POST /incidents/{id}/markdown/lint":                      {OK: http.StatusOK, Restricted: http.StatusOK}, // lints the posted text only
 	"POST /incidents/{id}/status":                             {OK: http.StatusSeeOther, Body: "to=In+Review"},
 	"GET /incidents/{id}/history":                             {OK: http.StatusOK},

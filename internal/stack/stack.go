@@ -136,16 +136,6 @@ func Build(ctx context.Context, store hindsight.Store, cfg Config) (*Stack, erro
 		return nil, err
 	}
 
-	// every HTML page is web's: the account, follow-up and webhook pages
-	// call those packages' Go APIs
-	ui, err := web.New(svc, web.Options{Logger: cfg.Logger, BaseURL: cfg.BaseURL, FollowUp: fu, Webhooks: wh, Accounts: au, Mail: s.Mail})
-	if err != nil {
-		return nil, err
-	}
-	tables := [][]httpx.Route{ui.Routes(), api.New(svc, api.Options{BaseURL: cfg.BaseURL, Logger: cfg.Logger}).Routes(), au.Routes()}
-	if fu != nil {
-		tables = append(tables, fu.Routes())
-	}
 	if as, ok := store.(hindsight.AlertStore); ok {
 		acfg, err := alerting.ConfigFromEnv(cfg.Getenv)
 		if err != nil {
@@ -153,6 +143,21 @@ func Build(ctx context.Context, store hindsight.Store, cfg Config) (*Stack, erro
 		}
 		acfg.Logger = cfg.Logger
 		s.Alerts = alerting.New(svc, as, acfg)
+	}
+
+	// every HTML page is web's: the account, follow-up and webhook pages
+	// call those packages' Go APIs
+	var chatImport web.ChatImporter
+	if s.Alerts != nil {
+		chatImport = s.Alerts // the editor's Import chat page
+	}
+	ui, err := web.New(svc, web.Options{Chat: chatImport, Logger: cfg.Logger, BaseURL: cfg.BaseURL, FollowUp: fu, Webhooks: wh, Accounts: au, Mail: s.Mail})
+	if err != nil {
+		return nil, err
+	}
+	tables := [][]httpx.Route{ui.Routes(), api.New(svc, api.Options{BaseURL: cfg.BaseURL, Logger: cfg.Logger}).Routes(), au.Routes()}
+	if fu != nil {
+		tables = append(tables, fu.Routes())
 	}
 	tables = append(tables, wh.Routes(), s.Mail.Routes())
 
