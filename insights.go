@@ -51,6 +51,9 @@ type InsightsFilter struct {
 	Severity []Severity `json:"severity,omitempty"`
 	Status   []Status   `json:"status,omitempty"`
 	Service  string     `json:"service,omitempty"`
+	// Team narrows the incidents to a team's (slug): added by hand or
+	// owning one of their affected services.
+	Team string `json:"team,omitempty"`
 	// AsOf is "today" for overdue items and late postmortems (default: the
 	// store's clock).
 	AsOf time.Time `json:"as_of,omitzero"`

@@ -390,6 +390,12 @@ type ActionItemFilter struct {
 	IncidentID string
 	// Limit defaults to 500 and is at most 5000.
 	Limit int
+
+	// Team keeps the items of a team's incidents (slug: added by hand or
+	// owning an affected service); OwnerTeam keeps the items a team owns
+	// (the owner is the team's slug or name, case-insensitively).
+	Team      string
+	OwnerTeam string
 }
 
 // ActionItemRow is an action item with the incident it belongs to.

@@ -274,7 +274,8 @@ func (a *API) search(w http.ResponseWriter, r *http.Request) {
 
 // ActionItemFilter reads the action item list's query parameters: owner,
 // priority, status, severity (repeatable or comma separated), overdue,
-// as_of, service, due_before, incident and limit (1..5000).
+// as_of, service, due_before, incident, team (a team's incidents),
+// owner_team (owned by a team: its slug or name) and limit (1..5000).
 func ActionItemFilter(v url.Values) (hindsight.ActionItemFilter, error) {
 	q := &query{v: v}
 	f := hindsight.ActionItemFilter{
@@ -285,6 +286,8 @@ func ActionItemFilter(v url.Values) (hindsight.ActionItemFilter, error) {
 		OverdueAsOf: q.instant("as_of"),
 		IncidentID:  q.str("incident"),
 		Limit:       q.intIn("limit", 1, 5000),
+		Team:        q.str("team"),
+		OwnerTeam:   q.str("owner_team"),
 	}
 	if b := q.boolean("overdue"); b != nil {
 		f.Overdue = *b

@@ -216,7 +216,8 @@ func docStatuses(q url.Values) ([]hindsight.Status, error) {
 }
 
 // ItemQuery reads the tracker's query parameters: owner, priority, status,
-// service, severity, incident, overdue, past_objective, due (week),
+// service, severity, incident, team (a team's incidents), owner_team (owned
+// by a team: its slug or name), overdue, past_objective, due (week),
 // sort, desc, limit, cursor (the next of the previous page), offset. today is "this week"'s and overdue's day.
 func ItemQuery(q url.Values, today time.Time, o hindsight.Objectives) (hindsight.ActionItemQuery, error) {
 	x := hindsight.ActionItemQuery{AsOf: today, Objectives: o}
@@ -224,6 +225,8 @@ func ItemQuery(q url.Values, today time.Time, o hindsight.Objectives) (hindsight
 	x.Owner = strings.TrimSpace(q.Get("owner"))
 	x.Service = strings.TrimSpace(q.Get("service"))
 	x.IncidentID = strings.TrimSpace(q.Get("incident"))
+	x.Team = strings.TrimSpace(q.Get("team"))
+	x.OwnerTeam = strings.TrimSpace(q.Get("owner_team"))
 	if x.Priority, err = priorities(q); err != nil {
 		return x, err
 	}
@@ -269,7 +272,7 @@ func ItemQuery(q url.Values, today time.Time, o hindsight.Objectives) (hindsight
 }
 
 // InsightsQuery reads the insights parameters: from and to (inclusive
-// dates; default the 365 days up to today), severity, status, service,
+// dates; default the 365 days up to today), severity, status, service, team,
 // unpublished_days.
 func InsightsQuery(q url.Values, today time.Time, o hindsight.Objectives, days int) (hindsight.InsightsFilter, error) {
 	f := hindsight.InsightsFilter{AsOf: today, Objectives: o, UnpublishedDays: days}
@@ -293,6 +296,7 @@ func InsightsQuery(q url.Values, today time.Time, o hindsight.Objectives, days i
 		return f, paramError("from", "%s is after to (%s)", from.Format(time.DateOnly), to.Format(time.DateOnly))
 	}
 	f.Service = strings.TrimSpace(q.Get("service"))
+	f.Team = strings.TrimSpace(q.Get("team"))
 	if f.Severity, err = severities(q); err != nil {
 		return f, err
 	}

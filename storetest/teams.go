@@ -21,6 +21,7 @@ func RunTeams(t *testing.T, open Opener) {
 		{"Sync", testTeamSync},
 		{"IncidentTeams", testIncidentTeams},
 		{"RestrictedByTeam", testRestrictedByTeam},
+		{"ActionItemsByTeam", testTeamActionItems},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -197,6 +198,19 @@ func testIncidentTeams(t *testing.T, st hindsight.Store) {
 	if got := list("SRE"); !sameSet(got, []string{"dns"}) {
 		t.Errorf("sre's incidents: %v", got)
 	}
+	if is, ok := st.(hindsight.InsightStore); ok {
+		withSearch := map[string]int{"payments": 1, "sre": 0, "nobody": 0, "": 2}
+		for team, want := range map[string]int{"payments": 2, "sre": 1, "nobody": 0, "": 3} {
+			ins, err := is.Insights(c, hindsight.SystemViewer, hindsight.InsightsFilter{Team: team})
+			if err != nil || ins.Incidents != want {
+				t.Errorf("insights of team %q: %v, %d incidents, want %d", team, err, ins.Incidents, want)
+			}
+			ins, err = is.Insights(c, hindsight.SystemViewer, hindsight.InsightsFilter{Team: team, Service: "search", From: tm("2026-01-01 00:00").T})
+			if w := withSearch[team]; err != nil || ins.Incidents != w {
+				t.Errorf("insights of team %q and service search: %v, %d incidents, want %d", team, err, ins.Incidents, w)
+			}
+		}
+	}
 	// a team's services are read at query time: a new one counts at once
 	if _, err := s.UpdateTeam(c, "sre", hindsight.TeamUpdate{AddServices: []string{"SEARCH"}}, nil); err != nil {
 		t.Fatal(err)
@@ -344,4 +358,60 @@ func testRestrictedByTeam(t *testing.T, st hindsight.Store) {
 		_, err := st.UpdateIncident(c, hindsight.IncidentUpdate{ID: sec.ID, BaseRevision: 2, Doc: spec{title: "secret breach"}.doc(), MemberTeams: &bad})
 		wantCode(t, "restrict to an unknown team", err, hindsight.EInvalid)
 	})
+}
+
+func testTeamActionItems(t *testing.T, st hindsight.Store) {
+	s := st.(hindsight.TeamStore)
+	c := ctx(t)
+	if _, err := s.CreateTeam(c, &hindsight.Team{Slug: "payments", Name: "Payments Team", Services: []string{"checkout"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	mustCreate(t, st, spec{title: "checkout down", start: "2026-03-01 10:00", services: []string{"Checkout"}, items: []hindsight.ActionItem{
+		ai("AI-001", "payments", "P1", "2026-04-01", "Open"), ai("AI-002", "ann", "P1", "2026-04-01", "Open")}}.doc())
+	mustCreate(t, st, spec{title: "search slow", start: "2026-03-02 10:00", services: []string{"search"}, items: []hindsight.ActionItem{
+		ai("AI-001", "PAYMENTS TEAM", "P2", "2026-04-02", "Open"), ai("AI-002", "search-team", "P2", "", "Closed")}}.doc())
+	for _, tc := range []struct {
+		name            string
+		team, ownerTeam string
+		want            int
+	}{
+		{"owned by the team (slug or name)", "", "payments", 2},
+		{"owned by the team, slug as typed", "", " Payments ", 2},
+		{"of the team's incidents", "payments", "", 2},
+		{"both", "payments", "payments", 1},
+		{"no such team", "nobody", "", 0},
+		{"no filter", "", "", 4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rows, err := st.FindActionItems(c, hindsight.SystemViewer, hindsight.ActionItemFilter{Team: tc.team, OwnerTeam: tc.ownerTeam})
+			if err != nil || len(rows) != tc.want {
+				t.Errorf("FindActionItems: %v, %d rows, want %d", err, len(rows), tc.want)
+			}
+			is, ok := st.(hindsight.InsightStore)
+			if !ok {
+				return
+			}
+			q := hindsight.ActionItemQuery{ActionItemFilter: hindsight.ActionItemFilter{Team: tc.team, OwnerTeam: tc.ownerTeam}}
+			page, err := is.TrackActionItems(c, hindsight.SystemViewer, q)
+			if err != nil || page.Total != tc.want || len(page.Items) != tc.want {
+				t.Errorf("TrackActionItems: %v %+v, want %d", err, page, tc.want)
+			}
+			counts, err := is.ActionItemCounts(c, hindsight.SystemViewer, q)
+			n := 0
+			for _, x := range counts {
+				n += x.Total
+			}
+			if err != nil || n != tc.want {
+				t.Errorf("ActionItemCounts: %v, %d items, want %d", err, n, tc.want)
+			}
+		})
+	}
+	// a renamed team owns the items written with its new name
+	name := "Money"
+	if _, err := s.UpdateTeam(c, "payments", hindsight.TeamUpdate{Name: &name}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if rows, err := st.FindActionItems(c, hindsight.SystemViewer, hindsight.ActionItemFilter{OwnerTeam: "payments"}); err != nil || len(rows) != 1 {
+		t.Errorf("after the rename: %v, %d rows, want the one owned by the slug", err, len(rows))
+	}
 }

@@ -33,6 +33,12 @@ type actionItemsData struct {
 	Obj      string
 	Sorts    []string
 	Problems []string
+
+	// Teams are every team (the team filters), MyTeams the reader's
+	// ("Owned by my team"), OwnerTeams the teams by owner key.
+	Teams      []hindsight.Team
+	MyTeams    []hindsight.Team
+	OwnerTeams ownerTeams
 }
 
 // itemRow is one row of the tracker (also the htmx answer to close and
@@ -44,6 +50,8 @@ type itemRow struct {
 	// Focus marks the row of the htmx answer to a close or reopen: its
 	// button gets autofocus, so htmx keeps keyboard focus on the row.
 	Focus bool
+	// OwnerTeam is the team the owner names (its slug or name), if any.
+	OwnerTeam *hindsight.Team
 }
 
 // itemSetSwap is the htmx answer to a close or reopen: the item's row and
@@ -96,6 +104,12 @@ func (u *UI) actionItems(w http.ResponseWriter, r *http.Request) {
 	if a := u.actor(r); a.ID != "" && a.ID != "system" {
 		d.Me = a.ID
 	}
+	var terr error
+	if d.Teams, d.MyTeams, terr = u.teamsOf(r, u.actor(r)); terr != nil {
+		u.fail(w, r, terr)
+		return
+	}
+	d.OwnerTeams = newOwnerTeams(d.Teams)
 	status := http.StatusOK
 	if err != nil {
 		if c := hindsight.ErrorCode(err); c != hindsight.EMalformed && c != hindsight.EInvalid {
@@ -209,6 +223,9 @@ func (u *UI) actionItemSet(st hindsight.ItemStatus) http.Handler {
 			// the new row, and the counts by owner of the tracker's query
 			// swapped in out of band so they agree with it
 			res := itemSetSwap{Row: itemRow{It: *it, Key: followup.ItemKey(*it), Return: back, Focus: true}}
+			if ts, _, err := u.teamsOf(r, u.actor(r)); err == nil {
+				res.Row = withOwnerTeam(res.Row, newOwnerTeams(ts))
+			}
 			if bu, err := url.Parse(back); err == nil {
 				bq := bu.Query()
 				if !bq.Has("status") {

@@ -67,6 +67,7 @@ func (u *UI) funcs() template.FuncMap {
 		"itemRow": func(it hindsight.TrackedItem, ret string) itemRow {
 			return itemRow{It: it, Key: followup.ItemKey(it), Return: ret}
 		},
+		"withOwnerTeam": withOwnerTeam,
 	}
 }
 

@@ -33,6 +33,9 @@ type insightsData struct {
 	Months           []trendMonth
 	SeverityTrend    template.HTML
 	MitigateTrend    template.HTML
+
+	// Teams are every team (the team filter).
+	Teams []hindsight.Team
 }
 
 // insights shows every figure with its definition, a chart and its data
@@ -58,6 +61,9 @@ func (u *UI) insights(w http.ResponseWriter, r *http.Request) {
 	}
 	d := insightsData{Q: q, CSV: "/insights?" + withParam(q, "format", "csv"), JSON: "/insights?" + withParam(q, "format", "json"),
 		API: "/api/v1/insights?" + withParam(q, "format", ""), Query: withParam(q, "format", "")}
+	if ts, _, terr := u.teamsOf(r, u.actor(r)); terr == nil {
+		d.Teams = ts
+	}
 	if err != nil {
 		if c := hindsight.ErrorCode(err); c != hindsight.EMalformed && c != hindsight.EInvalid {
 			u.fail(w, r, err)

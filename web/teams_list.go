@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/hindsight-pm/hindsight"
 	"github.com/hindsight-pm/hindsight/app"
@@ -27,4 +28,37 @@ func (u *UI) teamsOf(r *http.Request, a app.Actor) (all, mine []hindsight.Team, 
 		}
 	}
 	return all, mine, nil
+}
+
+// ownerTeams finds the team an action item's owner names: its slug or its
+// name, ASCII case folded as the store compares owners.
+type ownerTeams map[string]*hindsight.Team
+
+func newOwnerTeams(ts []hindsight.Team) ownerTeams {
+	m := ownerTeams{}
+	for i := range ts {
+		m[asciiFold(ts[i].Name)] = &ts[i]
+	}
+	for i := range ts {
+		m[ts[i].Slug] = &ts[i] // a slug wins over another team's name
+	}
+	return m
+}
+
+func asciiFold(s string) string {
+	b := []byte(strings.TrimSpace(s))
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// withOwnerTeam sets the row's owner team (a template function).
+func withOwnerTeam(row itemRow, m ownerTeams) itemRow {
+	if m != nil {
+		row.OwnerTeam = m[asciiFold(row.It.Owner)]
+	}
+	return row
 }

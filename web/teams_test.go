@@ -62,6 +62,33 @@ func TestTeamsPagesAndVisibility(t *testing.T) {
 		t.Errorf("bob, in no team, sees My teams")
 	}
 
+	// action items: an owner naming a team is the team; filters by team
+	if st, _, _ := e.do(t, "POST", "/admin/teams", url.Values{"slug": {"carol"}, "name": {"Carol Crew"}, "members": {"carl@example.com"}}, admin...); st != http.StatusSeeOther {
+		t.Fatalf("create carol: %d", st)
+	}
+	st, body, _ = e.do(t, "GET", "/action-items", nil, carl...)
+	if st != 200 || !strings.Contains(body, `<a href="/action-items?owner_team=carol"><span class="badge badge-muted">team</span> Carol Crew</a>`) ||
+		!strings.Contains(body, `href="/action-items?owner_team=carol&amp;status=Open">Owned by Carol Crew</a>`) {
+		t.Fatalf("tracker with a team owner: %d\n%s", st, body)
+	}
+	checkShell(t, "/action-items", body)
+	_, body, _ = e.do(t, "GET", "/action-items?owner_team=carol", nil, carl...)
+	if !strings.Contains(body, "Write runbook") || strings.Contains(body, "=add alert") || !strings.Contains(body, `<option value="carol" selected>Carol Crew</option>`) {
+		t.Errorf("owned by carol's team:\n%s", body)
+	}
+	_, body, _ = e.do(t, "GET", "/action-items?team=payments&status=any", nil, carl...)
+	if !strings.Contains(body, "Write runbook") || !strings.Contains(body, "=add alert") {
+		t.Errorf("items of payments' incidents:\n%s", body)
+	}
+	if _, body, _ = e.do(t, "GET", "/action-items?team=nobody", nil, carl...); strings.Contains(body, "Write runbook") {
+		t.Errorf("items of no team's incidents are listed")
+	}
+	st, body, _ = e.do(t, "GET", "/insights?team=payments&from=2026-01-01&to=2026-12-31", nil, carl...)
+	if st != 200 || !strings.Contains(body, `<option value="payments" selected>Payments</option>`) {
+		t.Errorf("insights by team: %d\n%s", st, body)
+	}
+	checkShell(t, "/insights?team=payments", body)
+
 	// teams added by hand
 	st, _, hdr = e.do(t, "POST", "/incidents/"+e.b+"/teams", url.Values{"teams": {"payments"}}, admin...)
 	if st != http.StatusSeeOther || hdr.Get("Location") != "/incidents/"+e.b {

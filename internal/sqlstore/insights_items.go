@@ -169,6 +169,7 @@ func (s *Store) itemConds(v hindsight.Viewer, q *itemQuery) (arms []*cond, open 
 	if q.IncidentID != "" {
 		c.add(`a.incident_id = ?`, clean(q.IncidentID))
 	}
+	teamItemConds(c, q.Team, q.OwnerTeam)
 	if !q.PastObjective {
 		return []*cond{c}, open
 	}
@@ -197,7 +198,8 @@ func armsSQL(cols string, colArgs []any, arms []*cond) (string, []any) {
 // rolledUp reports whether the items matching q can be counted from
 // insight_items: no filter but owner, priority, status and severity.
 func (q *itemQuery) rolledUp() bool {
-	return !q.Overdue && !q.PastObjective && q.DueFrom.IsZero() && q.DueBefore.IsZero() && q.Service == "" && q.IncidentID == ""
+	return !q.Overdue && !q.PastObjective && q.DueFrom.IsZero() && q.DueBefore.IsZero() && q.Service == "" && q.IncidentID == "" &&
+		q.Team == "" && q.OwnerTeam == ""
 }
 
 // itemRollup selects, per owner, the items and closed items matching q

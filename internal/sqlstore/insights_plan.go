@@ -33,6 +33,7 @@ type insightPlan struct {
 	v       hindsight.Viewer
 	scope   int    // 0, or 1 with a service filter
 	service string // folded
+	team    string // a team's slug: its incidents only (live, no rollups)
 	sev     []string
 	status  []string
 
@@ -74,7 +75,12 @@ func (s *Store) planInsights(v hindsight.Viewer, f *hindsight.InsightsFilter) *i
 	if !f.Before.IsZero() {
 		p.ranged, p.whole.hi = true, f.Before.Unix()
 	}
-	if p.scope == 1 {
+	if f.Team != "" {
+		p.team = strings.ToLower(clean(strings.TrimSpace(f.Team)))
+	}
+	if p.scope == 1 || p.team != "" {
+		// a service's or a team's facts are read live: the rollups hold
+		// neither
 		p.pieces = []piece{{r: p.whole, ranged: p.ranged}}
 		return p
 	}
@@ -136,6 +142,16 @@ func visibleCond(c *cond, v hindsight.Viewer, col, id string) {
 	}
 }
 
+// teamCond keeps, with a team filter, the incidents (ID column col) of the
+// team: added by hand or owning one of their affected services.
+func (p *insightPlan) teamCond(c *cond, col string) {
+	if p.team == "" {
+		return
+	}
+	c.add(col+` IN (SELECT it.incident_id FROM incident_teams it WHERE it.kind = '`+teamByHand+`' AND it.team_slug = ?
+UNION SELECT tsv.incident_id FROM team_services ts JOIN incident_services tsv ON lower(tsv.name) = ts.service_key WHERE ts.team_slug = ?)`, p.team, p.team)
+}
+
 // filters adds the severity and status filters on columns sev and st.
 func (p *insightPlan) filters(c *cond, sev, st string) {
 	c.in(sev, p.sev)
@@ -172,6 +188,7 @@ func (p *insightPlan) factCond(a string, scope int, service *string, x piece) *c
 	}
 	rangeCond(&c, a, x.r, x.ranged)
 	p.filters(&c, a+`.severity`, a+`.status`)
+	p.teamCond(&c, a+`.incident_id`)
 	return &c
 }
 
@@ -198,6 +215,7 @@ func (p *insightPlan) refineCond(noIndex func(string) string) *cond {
 		}
 	}
 	p.filters(&c, `f.severity`, `f.status`)
+	p.teamCond(&c, `f.incident_id`)
 	return &c
 }
 
@@ -525,6 +543,7 @@ func (p *insightPlan) itemCond() *cond {
 		}
 	}
 	p.filters(&c, `a.inc_severity`, `a.inc_status`)
+	p.teamCond(&c, `a.incident_id`)
 	return &c
 }
 

@@ -1021,6 +1021,7 @@ func (s *Store) FindActionItems(ctx context.Context, v hindsight.Viewer, f hinds
 	if f.IncidentID != "" {
 		c.add(`a.incident_id = ?`, clean(f.IncidentID))
 	}
+	teamItemConds(&c, f.Team, f.OwnerTeam)
 	q := `SELECT a.incident_id, i.title, i.severity, a.position, a.item_id, a.action, a.owner, a.priority, a.target_date, a.target_text, a.status
 FROM action_items a JOIN incidents i ON i.id = a.incident_id WHERE ` + c.String() + `
 ORDER BY CASE WHEN a.target_date IS NULL THEN 1 ELSE 0 END, a.target_date, a.incident_id, a.position LIMIT ?`

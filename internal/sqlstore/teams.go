@@ -30,8 +30,9 @@ func (s *Store) CreateTeam(ctx context.Context, t *hindsight.Team, audit []hinds
 	now := s.now()
 	var out *hindsight.Team
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO teams (slug, name, created_at, updated_at) VALUES (?, ?, ?, ?)`),
-			t.Slug, strings.TrimSpace(t.Name), s.d.Time(now), s.d.Time(now))
+		name := strings.TrimSpace(t.Name)
+		_, err := tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO teams (slug, name, name_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`),
+			t.Slug, name, foldKey(name), s.d.Time(now), s.d.Time(now))
 		if s.d.IsUniqueViolation(err) {
 			return hindsight.Errorf(hindsight.EConflict, "a team with the slug %q exists", t.Slug)
 		}
@@ -192,8 +193,9 @@ func (s *Store) UpdateTeam(ctx context.Context, slug string, u hindsight.TeamUpd
 		q := `UPDATE teams SET updated_at = ?`
 		args := []any{s.d.Time(now)}
 		if u.Name != nil {
-			q += `, name = ?`
-			args = append(args, strings.TrimSpace(*u.Name))
+			q += `, name = ?, name_key = ?`
+			name := strings.TrimSpace(*u.Name)
+			args = append(args, name, foldKey(name))
 		}
 		res, err := tx.ExecContext(ctx, s.d.Rebind(q+` WHERE slug = ?`), append(args, slug)...)
 		if err != nil {
@@ -395,6 +397,19 @@ ORDER BY 1, 4`), id, id)
 		out = append(out, t)
 	}
 	return out, internal("find incident teams", rows.Err())
+}
+
+// teamItemConds adds the team filters of action items (alias a): the
+// items of team's incidents, and the items owned by ownerTeam (the
+// owner's key is its slug or its name folded, name_key).
+func teamItemConds(c *cond, team, ownerTeam string) {
+	if team = strings.ToLower(clean(strings.TrimSpace(team))); team != "" {
+		c.add(`a.incident_id IN (SELECT it.incident_id FROM incident_teams it WHERE it.kind = '`+teamByHand+`' AND it.team_slug = ?
+UNION SELECT tsv.incident_id FROM team_services ts JOIN incident_services tsv ON lower(tsv.name) = ts.service_key WHERE ts.team_slug = ?)`, team, team)
+	}
+	if ownerTeam = strings.ToLower(clean(strings.TrimSpace(ownerTeam))); ownerTeam != "" {
+		c.add(`a.owner_key IN (SELECT t.slug FROM teams t WHERE t.slug = ? UNION SELECT t.name_key FROM teams t WHERE t.slug = ?)`, ownerTeam, ownerTeam)
+	}
 }
 
 // teamCond is the condition that the incident (alias i) is one of team

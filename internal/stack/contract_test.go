@@ -285,6 +285,10 @@ func TestContractEveryRoute(t *testing.T) {
 	w.want(call{method: "PUT", path: I + "/teams", body: `{"teams":["payments"]}`}, 200)
 	w.want(call{method: "PUT", path: I + "/teams", body: `{"teams":["nobody"]}`}, 422)
 	w.want(call{method: "GET", path: "/api/v1/incidents?team=payments"}, 200)
+	w.want(call{method: "GET", path: "/api/v1/action-items?team=payments&owner_team=payments"}, 200)
+	w.want(call{method: "GET", path: "/api/v1/action-items/tracker?team=payments&owner_team=payments"}, 200)
+	w.want(call{method: "GET", path: "/api/v1/action-items/owners?owner_team=payments"}, 200)
+	w.want(call{method: "GET", path: "/api/v1/insights?team=payments"}, 200)
 	w.want(call{method: "PUT", path: I + "/restriction", body: `{"restricted":true,"members":["` + user.ID + `"],"member_teams":["payments"]}`}, 200)
 	w.want(call{method: "DELETE", path: "/api/v1/teams/payments"}, 204)
 
