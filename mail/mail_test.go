@@ -461,6 +461,14 @@ func TestMailOff(t *testing.T) {
 	if ms, _ := st.FindMail(t.Context(), hindsight.MailFilter{}); len(ms) != 0 {
 		t.Fatalf("%d messages queued with mail off", len(ms))
 	}
+	// serve logs once whether mail is on
+	var buf strings.Builder
+	m.log = slog.New(slog.NewTextHandler(&buf, nil))
+	m.LogState()
+	m.LogState()
+	if n := strings.Count(buf.String(), "mail is off: set HINDSIGHT_SMTP_URL"); n != 1 {
+		t.Fatalf("logged %d times that mail is off, want once:\n%s", n, buf.String())
+	}
 	on := newMailer(t, st, "smtp://127.0.0.1:1?starttls=0", clk)
 	if s := tick(t, on); s.Events != 0 {
 		t.Fatalf("mail turned on read %d old events", s.Events)

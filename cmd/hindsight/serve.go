@@ -63,7 +63,13 @@ SIGINT or SIGTERM stops the server gracefully: it stops accepting connections
 and finishes the requests in flight first.
 
 Every flag has an environment variable: HINDSIGHT_ADDR, HINDSIGHT_DB,
-HINDSIGHT_LOG_LEVEL, HINDSIGHT_LOG_FORMAT, HINDSIGHT_BASE_URL.`,
+HINDSIGHT_LOG_LEVEL, HINDSIGHT_LOG_FORMAT, HINDSIGHT_BASE_URL.
+
+Email notifications (review requests, reviews, comments, due postmortems)
+are sent when HINDSIGHT_SMTP_URL (smtp://user:password@host:587?starttls=1)
+and HINDSIGHT_MAIL_FROM are set, with --base-url for the links; daily
+digests go at HINDSIGHT_MAIL_DIGEST_HOUR (UTC, default 8). See
+docs/notifications.md.`,
 		Example: `  hindsight serve
   hindsight serve --demo --db /tmp/demo.db
   HINDSIGHT_ADDR=0.0.0.0:8080 HINDSIGHT_BASE_URL=https://hindsight.example.com hindsight serve`,
