@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/app"
 )
 
 // The Go API of the sign-in, setup, account and admin pages. The pages
@@ -198,4 +199,11 @@ func (a *Auth) resolveActor(r *http.Request, f *hindsight.AuditFilter) {
 			f.Actor = u.ID
 		}
 	}
+}
+
+// Anonymous returns r as seen by nobody signed in (the page after signing
+// out is drawn for a signed-out visitor).
+func Anonymous(r *http.Request) *http.Request {
+	p := &Principal{Address: clientAddress(r)}
+	return r.WithContext(app.WithActor(context.WithValue(r.Context(), principalKey{}, p), p.Actor()))
 }

@@ -65,17 +65,32 @@ func (u *UI) loginPost(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
+// signedOutData is the page after signing out of a session the identity
+// provider signed in: it offers signing out there too (RP-initiated
+// logout).
+type signedOutData struct {
+	Name   string
+	EndURL string
+}
+
 // logout ends the session.
 func (u *UI) logout(w http.ResponseWriter, r *http.Request) {
-	// a session the identity provider signed in also ends there when
-	// it offers RP-initiated logout
+	// a session the identity provider signed in is offered to end there
+	// too when it offers RP-initiated logout
 	end := u.au.LogoutURL(r.Context(), auth.PrincipalFrom(r.Context()).Session)
 	if err := u.au.SignOut(w, r); err != nil {
 		u.fail(w, r, err)
 		return
 	}
 	if end != "" {
-		http.Redirect(w, r, end, http.StatusSeeOther)
+		// offered, not forced: a form's redirect to another origin is
+		// blocked by the CSP's form-action, and the person may want to
+		// stay signed in at the provider
+		name := u.au.SSO().Name
+		if name == "" {
+			name = "the identity provider"
+		}
+		u.render(w, auth.Anonymous(r), http.StatusOK, "signed_out", page{Title: "Signed out", Data: signedOutData{Name: name, EndURL: end}})
 		return
 	}
 	u.redirectFlash(w, r, "/login", flashOK, "You are signed out.")

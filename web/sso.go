@@ -10,6 +10,10 @@ import (
 // oidcLogin starts a sign-in through the identity provider (auth keeps
 // the flow; this page only redirects).
 func (u *UI) oidcLogin(w http.ResponseWriter, r *http.Request) {
+	if !u.au.SSO().OIDC() {
+		u.redirectFlash(w, r, "/login", flashError, "Sign-in through an identity provider is not configured.")
+		return
+	}
 	to, err := u.au.StartOIDC(w, r, r.URL.Query().Get("next"))
 	if err != nil {
 		u.ssoFail(w, r, err)
@@ -21,6 +25,10 @@ func (u *UI) oidcLogin(w http.ResponseWriter, r *http.Request) {
 // oidcCallback finishes it where the provider sends the browser back: a
 // refusal is a page in the layout saying what happened.
 func (u *UI) oidcCallback(w http.ResponseWriter, r *http.Request) {
+	if !u.au.SSO().OIDC() {
+		u.redirectFlash(w, r, "/login", flashError, "Sign-in through an identity provider is not configured.")
+		return
+	}
 	next, err := u.au.FinishOIDC(w, r)
 	if err != nil {
 		u.ssoFail(w, r, err)

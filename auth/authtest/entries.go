@@ -10,9 +10,9 @@ var AuthEntries = map[string]Entry{
 	"GET /login":   {OK: http.StatusSeeOther, Override: map[Principal]int{Anonymous: http.StatusOK}},
 	"POST /login":  {OK: http.StatusUnauthorized, Body: "email=nobody%40example.test&password=not+the+password"},
 	"POST /logout": {OK: http.StatusSeeOther},
-	// single sign-on (not configured in the matrix: "not configured" is 404)
-	"GET /auth/oidc/login":    {OK: http.StatusNotFound},
-	"GET /auth/oidc/callback": {OK: http.StatusNotFound},
+	// single sign-on (not configured in the matrix: back to the sign-in page)
+	"GET /auth/oidc/login":    {OK: http.StatusSeeOther},
+	"GET /auth/oidc/callback": {OK: http.StatusSeeOther},
 	"GET /setup":              {OK: http.StatusNotFound},
 	"POST /setup":             {OK: http.StatusNotFound, Body: "token=x&email=a%40example.test&password=aaaaaaaaaaaaaa&confirm=aaaaaaaaaaaaaa"},
 	"GET /account":            {OK: http.StatusOK},

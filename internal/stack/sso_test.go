@@ -272,8 +272,18 @@ func TestOIDCSignInRefreshLogout(t *testing.T) {
 		t.Errorf("%d accounts, want 2 (root and alice)", n)
 	}
 	p = w.post(b, w.base+"/logout", nil)
+	i := strings.Index(p.body, `id="sso-sign-out" href="`)
+	if p.status != http.StatusOK || i < 0 || strings.Contains(p.body, "top-user") {
+		t.Fatalf("logout: %d, want a signed-out page offering the provider's logout:\n%.3000s", p.status, p.body)
+	}
+	end := p.body[i+len(`id="sso-sign-out" href="`):]
+	end = strings.ReplaceAll(end[:strings.IndexByte(end, '"')], "&amp;", "&")
+	if email, _ := w.me(b); email != "" {
+		t.Errorf("after logout, before the provider's: signed in as %q", email)
+	}
+	p = w.get(b, end)
 	if p.url.String() != w.base+"/login" || w.op.EndedSessions() != 1 {
-		t.Errorf("logout ended at %s (%d), provider sessions ended %d", p.url, p.status, w.op.EndedSessions())
+		t.Errorf("the provider's logout ended at %s (%d), provider sessions ended %d", p.url, p.status, w.op.EndedSessions())
 	}
 	if email, _ := w.me(b); email != "" {
 		t.Errorf("after logout: signed in as %q", email)
