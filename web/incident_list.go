@@ -20,9 +20,11 @@ type listForm struct {
 	Team     string // a team's slug
 	From     string // YYYY-MM-DD, inclusive
 	To       string // YYYY-MM-DD, inclusive
-	Sort     string
-	Dir      string // "asc" or "desc"
-	Cursor   string
+	// Due is "", "this_week" or "overdue" (postmortem due dates).
+	Due    string
+	Sort   string
+	Dir    string // "asc" or "desc"
+	Cursor string
 }
 
 func readListForm(q url.Values) listForm {
@@ -32,8 +34,9 @@ func readListForm(q url.Values) listForm {
 		From: q.Get("from"), To: q.Get("to"), Sort: q.Get("sort"), Dir: q.Get("dir"), Cursor: q.Get("cursor"),
 	}
 	f.Team = strings.ToLower(strings.TrimSpace(q.Get("team")))
+	f.Due = q.Get("due")
 	switch hindsight.IncidentSort(f.Sort) {
-	case hindsight.SortStart, hindsight.SortSeverity, hindsight.SortUpdated, hindsight.SortID:
+	case hindsight.SortStart, hindsight.SortSeverity, hindsight.SortUpdated, hindsight.SortID, sortDue:
 	default:
 		f.Sort = string(hindsight.SortStart)
 	}
@@ -59,6 +62,7 @@ func (f listForm) values() url.Values {
 	set("team", f.Team)
 	set("from", f.From)
 	set("to", f.To)
+	set("due", f.Due)
 	if f.Sort != string(hindsight.SortStart) || f.Dir != "desc" {
 		v.Set("sort", f.Sort)
 		v.Set("dir", f.Dir)
@@ -67,7 +71,7 @@ func (f listForm) values() url.Values {
 }
 
 func (f listForm) filtered() bool {
-	return f.Severity != "" || f.Status != "" || f.Service != "" || f.Owner != "" || f.From != "" || f.To != "" || f.Team != ""
+	return f.Severity != "" || f.Status != "" || f.Service != "" || f.Owner != "" || f.From != "" || f.To != "" || f.Team != "" || f.Due != ""
 }
 
 // filter builds the store filter; bad dates are reported, not guessed.
@@ -132,6 +136,9 @@ type listData struct {
 	// account's ("My team" links).
 	Teams   []hindsight.Team
 	MyTeams []hindsight.Team
+
+	// Due is each row's postmortem due date, by incident ID.
+	Due map[string]dueView
 }
 
 func (u *UI) incidentList(w http.ResponseWriter, r *http.Request) {
@@ -192,6 +199,12 @@ func (u *UI) listPage(r *http.Request, f listForm) (page, error) {
 		if sp.Next != "" {
 			d.NextURL = pageURL(base, sp.Next)
 		}
+	} else if f.Due != "" || f.Sort == string(sortDue) {
+		flt, problems := f.filter()
+		d.Problems = problems
+		if err := u.dueRows(r, f, flt, &d); err != nil {
+			return page{}, err
+		}
 	} else {
 		flt, problems := f.filter()
 		d.Problems = problems
@@ -204,12 +217,19 @@ func (u *UI) listPage(r *http.Request, f listForm) (page, error) {
 			d.NextURL = pageURL(base, ip.Next)
 		}
 	}
+	d.Due = map[string]dueView{}
+	if u.rv != nil {
+		now := u.svc.Now()
+		for _, row := range d.Rows {
+			d.Due[row.ID] = newDueView(u.rv.DueAt(summaryIncident(row)), row.Status, now)
+		}
+	}
 	d.Sorts = map[string]sortLink{}
-	for _, k := range []string{"start", "severity", "updated", "id"} {
+	for _, k := range []string{"start", "severity", "updated", "id", "due"} {
 		v := f.values()
 		l := sortLink{Aria: "none"}
 		dir := "desc"
-		if k == "severity" || k == "id" {
+		if k == "severity" || k == "id" || k == "due" {
 			dir = "asc"
 		}
 		if f.Sort == k {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hindsight-pm/hindsight"
 	"github.com/hindsight-pm/hindsight/app"
@@ -238,5 +239,67 @@ func TestReviewForms(t *testing.T) {
 	res, _ := e.do(t, http.MethodPost, "/incidents/"+e.incident+"/comments/"+thread, e.editor, url.Values{"action": {"reopen"}})
 	if res.StatusCode != http.StatusNotFound {
 		t.Errorf("a comment through another incident's address: %d, want 404", res.StatusCode)
+	}
+}
+
+// TestIncidentListDue: the list shows each postmortem's due date, sorts by
+// it, and filters the overdue and those due this week.
+func TestIncidentListDue(t *testing.T) {
+	e := newStackEnv(t)
+	ctx := context.Background()
+	mk := func(title string, endDaysAgo int, st hindsight.Status) string {
+		t.Helper()
+		p := &hindsight.Postmortem{Title: title, Status: st}
+		p.Summary.Severity = hindsight.Sev2
+		p.Summary.Start = hindsight.TimeOf(followNow.AddDate(0, 0, -endDaysAgo).Add(-time.Hour))
+		p.Summary.End = hindsight.TimeOf(followNow.AddDate(0, 0, -endDaysAgo))
+		in, err := e.s.Service.Create(ctx, app.System, p, app.CreateOptions{Force: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return in.ID
+	}
+	// due 14 days after End by default
+	late := mk("Late postmortem", 20, hindsight.StatusDraft)        // overdue by 6 days
+	soon := mk("Due in two days", 12, hindsight.StatusInReview)     // due this week
+	later := mk("Due in ten days", 4, hindsight.StatusDraft)        // due later
+	done := mk("Published long ago", 40, hindsight.StatusPublished) // no due date
+	get := func(q string) string {
+		t.Helper()
+		res, body := e.do(t, http.MethodGet, "/incidents?"+q, e.editor, nil)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("GET /incidents?%s: %d", q, res.StatusCode)
+		}
+		return body
+	}
+	order := func(body string, ids ...string) bool {
+		last := -1
+		for _, id := range ids {
+			i := strings.Index(body, `href="/incidents/`+id+`"`)
+			if i < last {
+				return false
+			}
+			last = i
+		}
+		return true
+	}
+	body := get("due=overdue")
+	if !strings.Contains(body, late) || strings.Contains(body, soon) || strings.Contains(body, later) || strings.Contains(body, done) {
+		t.Errorf("due=overdue: want only %s", late)
+	}
+	if !strings.Contains(body, "overdue · ") {
+		t.Error("an overdue postmortem is not marked overdue")
+	}
+	body = get("due=this_week")
+	if !strings.Contains(body, soon) || strings.Contains(body, late) || strings.Contains(body, later) {
+		t.Errorf("due=this_week: want only %s", soon)
+	}
+	body = get("sort=due&dir=asc")
+	if !order(body, late, soon, later) || strings.Contains(body, `href="/incidents/`+done+`"`) {
+		t.Errorf("sort=due: want %s, %s, %s and no published postmortem", late, soon, later)
+	}
+	body = get("due=someday")
+	if !strings.Contains(body, "due: want this_week or overdue") {
+		t.Error("a bad due filter is not reported")
 	}
 }
