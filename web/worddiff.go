@@ -92,9 +92,9 @@ func wordDiff(old, new string) []wordLine {
 			for k := range adds {
 				addSegs[k] = []wordSeg{{Text: adds[k]}}
 			}
-			for k := 0; k < len(dels) && k < len(adds); k++ {
-				if d, a, ok := refineWords(dels[k], adds[k]); ok {
-					delSegs[k], addSegs[k] = d, a
+			for _, pr := range pairLines(dels, adds) {
+				if d, a, ok := refineWords(dels[pr[0]], adds[pr[1]]); ok {
+					delSegs[pr[0]], addSegs[pr[1]] = d, a
 				}
 			}
 			for k := range dels {
@@ -108,6 +108,60 @@ func wordDiff(old, new string) []wordLine {
 		}
 	}
 	return out
+}
+
+// maxPairing bounds the removed × added lines compared to pair them; a
+// larger block is paired in order.
+const maxPairing = 400
+
+// pairLines pairs each removed line with the added line that replaced it:
+// in order, each removed line with the first later added line sharing
+// most of its words, so a row added above an edited row does not hide the
+// edit. Unpaired lines are shown whole.
+func pairLines(dels, adds []string) [][2]int {
+	var out [][2]int
+	if len(dels)*len(adds) > maxPairing {
+		for k := 0; k < len(dels) && k < len(adds); k++ {
+			out = append(out, [2]int{k, k})
+		}
+		return out
+	}
+	next := 0
+	for i, d := range dels {
+		best, score := -1, minShared
+		for j := next; j < len(adds); j++ {
+			if s := lineSimilarity(d, adds[j]); s >= score {
+				if s > score || best < 0 {
+					best, score = j, s
+				}
+			}
+		}
+		if best >= 0 {
+			out = append(out, [2]int{i, best})
+			next = best + 1
+		}
+	}
+	return out
+}
+
+// lineSimilarity is the share of the longer line's bytes that are in
+// unchanged words.
+func lineSimilarity(a, b string) float64 {
+	longest := max(len(a), len(b))
+	if longest == 0 {
+		return 1
+	}
+	ta, tb := wordTokens(a), wordTokens(b)
+	ca, cb := 0, 0
+	for _, d := range lcs.DiffLines(ta, tb) {
+		for _, t := range ta[d.Start:d.End] {
+			ca += len(t)
+		}
+		for _, t := range tb[d.ReplStart:d.ReplEnd] {
+			cb += len(t)
+		}
+	}
+	return float64(longest-max(ca, cb)) / float64(longest)
 }
 
 // wholeLines is the fallback diff: every old line removed, every new one

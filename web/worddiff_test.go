@@ -158,3 +158,20 @@ func FuzzWordDiff(f *testing.F) {
 		}
 	})
 }
+
+// TestWordDiffPairsEditedRow: a row added above an edited row does not
+// hide the edit: the removed line pairs with the added line most like it.
+func TestWordDiffPairsEditedRow(t *testing.T) {
+	old := "| 21:50 | promoted |\n| 21:51 | Alert fires and pages the Checkout on-call. |\n| 21:52 | recovers |\n"
+	new := "| 21:50 | promoted |\n| 21:51 | The synthetic probe fails. |\n| 21:51 | Alert fires and pages the Checkout on-call; Dana acknowledges. |\n| 21:52 | recovers |\n"
+	got := renderWordDiff(wordDiff(old, new))
+	want := "@@ -1,3 +1,4 @@\n" +
+		" | 21:50 | promoted |\n" +
+		"-| 21:51 | Alert fires and pages the Checkout on-call. |\n" +
+		"+| 21:51 | The synthetic probe fails. |\n" +
+		"+| 21:51 | Alert fires and pages the Checkout on-call{+; Dana acknowledges+}. |\n" +
+		" | 21:52 | recovers |\n"
+	if got != want {
+		t.Errorf("wordDiff:\n got:\n%s\nwant:\n%s", got, want)
+	}
+}
