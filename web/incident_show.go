@@ -40,6 +40,9 @@ type showData struct {
 	// FocusItem is the key of the action item just closed or reopened in
 	// place: its button gets autofocus so htmx keeps keyboard focus there.
 	FocusItem string
+	// Teams are the incident's teams: owning an affected service, or
+	// added by hand.
+	Teams []hindsight.IncidentTeam
 }
 
 // statusBox is the status chip with the allowed transitions as buttons.
@@ -90,8 +93,16 @@ func (u *UI) incidentShow(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, err)
 		return
 	}
+	// the teams (owners of its services) change without a new revision
+	// too: their slugs and services are part of the key
+	teams, tstamp, err := u.incidentTeams(r, a, r.PathValue("id"))
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
 	render := func(in *hindsight.Incident) ([]byte, error) {
 		d := u.showData(in, "")
+		d.Teams = teams
 		u.withReview(r, &d, raw)
 		p := page{Title: in.ID + " " + in.Doc.Title, Data: d}
 		u.withFlash(w, r, &p)
@@ -102,7 +113,7 @@ func (u *UI) incidentShow(w http.ResponseWriter, r *http.Request) {
 	// service's per-revision cache, which checks the reader every time; a
 	// page with a message (after a save) is not the cached one
 	if r.URL.RawQuery == "" && !hasFlash(r) {
-		form := strings.Join([]string{"html", a.ID, u.svc.Now().Format(hindsight.DateLayout), raw.stamp()}, "\x00")
+		form := strings.Join([]string{"html", a.ID, u.svc.Now().Format(hindsight.DateLayout), raw.stamp(), tstamp}, "\x00")
 		b, _, err := u.svc.Rendered(r.Context(), a, r.PathValue("id"), form, render)
 		if err != nil {
 			u.fail(w, r, err)

@@ -62,3 +62,24 @@ func withOwnerTeam(row itemRow, m ownerTeams) itemRow {
 	}
 	return row
 }
+
+// incidentTeams returns the teams of incident id the actor may see, and a
+// stamp of them for the page cache's key ("" when the store keeps no
+// teams).
+func (u *UI) incidentTeams(r *http.Request, a app.Actor, id string) ([]hindsight.IncidentTeam, string, error) {
+	ts, err := u.svc.IncidentTeams(r.Context(), a, id)
+	if hindsight.ErrorCode(err) == hindsight.EUnsupport {
+		return nil, "", nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	var b strings.Builder
+	for _, t := range ts {
+		b.WriteString(t.Slug + "=" + t.Name + ":" + strings.Join(t.Services, ",") + ";")
+		if t.ByHand {
+			b.WriteString("+;")
+		}
+	}
+	return ts, b.String(), nil
+}

@@ -48,6 +48,22 @@ func TestTeamsPagesAndVisibility(t *testing.T) {
 	}
 	checkShell(t, "/admin/teams with a team", body)
 
+	// the incident page names its teams; a change of the team's services
+	// shows at once (the page cache's key holds the teams)
+	teamsLine := `Teams: <a href="/incidents?team=payments">Payments</a> <span class="muted">(owns checkout)</span>`
+	if _, body, _ := e.do(t, "GET", "/incidents/"+e.a, nil, carl...); !strings.Contains(body, teamsLine) {
+		t.Errorf("the incident page lacks its team:\n%s", body)
+	}
+	if st, _, _ := e.do(t, "POST", "/admin/teams/payments", url.Values{"action": {"remove-service"}, "value": {"checkout"}}, admin...); st != http.StatusSeeOther {
+		t.Fatalf("remove service: %d", st)
+	}
+	if _, body, _ := e.do(t, "GET", "/incidents/"+e.a, nil, carl...); strings.Contains(body, "Teams: ") {
+		t.Errorf("the incident page still names the team after it gave up the service")
+	}
+	if st, _, _ := e.do(t, "POST", "/admin/teams/payments", url.Values{"action": {"add-service"}, "value": {"Checkout"}}, admin...); st != http.StatusSeeOther {
+		t.Fatalf("add service: %d", st)
+	}
+
 	// the list: carl's teams, the team filter
 	st, body, _ = e.do(t, "GET", "/incidents?team=payments", nil, carl...)
 	if st != 200 || !strings.Contains(body, e.a) || strings.Contains(body, e.b) {
