@@ -73,6 +73,10 @@ type Config struct {
 	// OverdueWindow of it (default 7 days: older ones are not news).
 	OverdueEvery  time.Duration
 	OverdueWindow time.Duration
+	// DueCheck, when set, runs with the overdue check (every
+	// OverdueEvery): app.Service.QueueDueEvents, which queues
+	// postmortem.due_soon and postmortem.overdue once per due date.
+	DueCheck func(context.Context) (int, error)
 	// BaseURL, when set, makes links to incidents (incident_url, Slack).
 	BaseURL string
 	// AllowPrivate lets deliveries go to loopback, private, link-local
@@ -257,6 +261,16 @@ func (w *Webhooks) CheckOverdue(ctx context.Context) (int, error) {
 		return 0, nil
 	}
 	return w.store.QueueOverdue(ctx, items, now)
+}
+
+// checkDue runs Config.DueCheck when set.
+func (w *Webhooks) checkDue(ctx context.Context) {
+	if w.cfg.DueCheck == nil {
+		return
+	}
+	if _, err := w.cfg.DueCheck(ctx); err != nil && ctx.Err() == nil {
+		w.log.ErrorContext(ctx, "postmortem due check", "err", err)
+	}
 }
 
 // NewSecret returns a random signing secret.

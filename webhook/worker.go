@@ -89,6 +89,7 @@ func (w *Webhooks) dispatch(ctx context.Context) {
 		if _, err := w.CheckOverdue(ctx); err != nil && ctx.Err() == nil {
 			w.log.ErrorContext(ctx, "overdue check", "err", err)
 		}
+		w.checkDue(ctx)
 	}
 	n, err := w.fanOut(ctx)
 	if err != nil && ctx.Err() == nil {
@@ -217,6 +218,7 @@ func (w *Webhooks) Tick(ctx context.Context) (TickStats, error) {
 			w.log.ErrorContext(ctx, "overdue check", "err", err)
 		}
 		st.Overdue = n
+		w.checkDue(ctx)
 	}
 	n, err := w.fanOut(ctx)
 	st.FannedOut = n

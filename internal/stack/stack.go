@@ -122,6 +122,7 @@ func Build(ctx context.Context, store hindsight.Store, cfg Config) (*Stack, erro
 		return nil, err
 	}
 	wcfg.BaseURL, wcfg.Logger = cfg.BaseURL, cfg.Logger
+	wcfg.DueCheck = svc.QueueDueEvents
 	wh, err := webhook.New(store, wcfg)
 	if err != nil {
 		return nil, err
