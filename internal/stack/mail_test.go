@@ -62,7 +62,24 @@ func TestMailThroughStack(t *testing.T) {
 		!strings.Contains(msgs[0].Text, "https://hindsight.example.com/incidents/"+inc.ID) {
 		t.Fatalf("mailpit got %+v", msgs)
 	}
+	// the message's List-Unsubscribe link works: a mail client's one-click
+	// POST, without a session, turns Bob's mail off
+	h := msgs[0].Headers["List-Unsubscribe"]
+	if len(h) != 1 || !strings.HasPrefix(h[0], "<https://hindsight.example.com/mail/unsubscribe/") {
+		t.Fatalf("List-Unsubscribe %q", h)
+	}
+	link := strings.TrimSuffix(strings.TrimPrefix(h[0], "<https://hindsight.example.com"), ">")
+	req := httptest.NewRequest("POST", link, strings.NewReader("List-Unsubscribe=One-Click"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	rec := httptest.NewRecorder()
+	s.Handler.ServeHTTP(rec, req)
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), "You are unsubscribed") {
+		t.Fatalf("one-click unsubscribe: %d %.300s", rec.Code, rec.Body.String())
+	}
+	if set, err := s.Mail.Preference(t.Context(), bob.ID); err != nil || set.Preference != hindsight.MailOff {
+		t.Fatalf("after unsubscribing: %+v, %v; want off", set, err)
+	}
+	rec = httptest.NewRecorder()
 	s.Handler.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	for _, want := range []string{`hindsight_mail_messages{status="sent"} 1`, `hindsight_mail_attempts_total{outcome="sent"} 1`, `hindsight_mail_scrape_error 0`} {
 		if !strings.Contains(rec.Body.String(), want) {
