@@ -88,7 +88,9 @@ func (a *Auth) fromProxy(ctx context.Context, r *http.Request) (*hindsight.User,
 	}
 	var groups []string
 	if sso.ProxyGroupsHeader != "" {
-		groups = proxyGroups(r.Header.Get(sso.ProxyGroupsHeader))
+		for _, v := range r.Header.Values(sso.ProxyGroupsHeader) { // one header, or one per group
+			groups = append(groups, proxyGroups(v)...)
+		}
 		if len(groups) > MaxGroups {
 			return nil, false, hindsight.Errorf(hindsight.EUnauth, "the proxy's %s header has %d groups, more than %d", sso.ProxyGroupsHeader, len(groups), MaxGroups)
 		}
