@@ -86,6 +86,13 @@ func (r *Receivers) ImportChat(ctx context.Context, a app.Actor, id string, msgs
 		return res, nil
 	}
 	c := chatChange(cur.ID, app.Actor{ID: a.ID, Name: a.Name}, msgs)
+	// refuse an import the document cannot hold before its keys are
+	// recorded: a save that can never succeed would keep them queued
+	doc := cloneDoc(cur.Doc)
+	merge(doc, c, c.rows)
+	if err := r.svc.CheckSize(doc); err != nil {
+		return nil, hindsight.Errorf(hindsight.ETooLarge, "messages: %d rows would make the postmortem larger than its limit (%s): narrow the window or the choice", len(c.rows), hindsight.ErrorMessage(err))
+	}
 	status, ar, err := r.accept(ctx, c)
 	if err != nil {
 		return nil, err

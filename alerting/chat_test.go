@@ -1,6 +1,7 @@
 package alerting_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/alerting"
 	"github.com/hindsight-pm/hindsight/app"
 	"github.com/hindsight-pm/hindsight/chat"
 	"github.com/hindsight-pm/hindsight/markdown"
@@ -124,5 +126,68 @@ func importChat(t *testing.T, e *env) {
 	bob := app.Actor{ID: "8", Name: "Bob", Viewer: hindsight.Viewer{UserID: "8"}}
 	if _, err := e.r.ImportChat(ctx, bob, inc.ID, chatMessages(t, "paste-bracket.txt")); hindsight.ErrorCode(err) != hindsight.ENotFound {
 		t.Errorf("restricted incident: %v", err)
+	}
+}
+
+// TestImportChatCrash stops the applier after the import's save, before
+// its inbox entry is finished (a crash): the import reports the failure,
+// the next applier finds the saved revision and finishes the entry without
+// saving again, and importing again adds nothing. The rows are in the
+// timeline once.
+func TestImportChatCrash(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		open opener
+	}{{"SQLite", openSQLite}, {"PostgreSQL", openPostgres}} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnvWith(t, tc.open)
+			ctx := t.Context()
+			inc, err := e.svc.Create(ctx, app.System, &hindsight.Postmortem{Title: "Crash", Status: hindsight.StatusDraft}, app.CreateOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			msgs := chatMessages(t, "paste-bracket.txt")
+			alerting.SetCrashPoint(e.r, "saved")
+			if _, err := e.r.ImportChat(ctx, app.System, inc.ID, msgs); err == nil {
+				t.Fatal("the import did not report the applier's stop")
+			}
+			b := e.another()
+			b.clock.Add(time.Minute + time.Second) // the dead applier's lease ends
+			b.drain()
+			res, err := b.r.ImportChat(ctx, app.System, inc.ID, msgs)
+			if err != nil || res.Added != 0 || res.Duplicates != len(msgs) {
+				t.Fatalf("import after the crash: %+v, %v", res, err)
+			}
+			got, err := b.svc.Get(ctx, app.System, inc.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got.Doc.Timeline) != len(msgs) || got.Revision != 2 || len(b.inbox()) != 0 {
+				t.Fatalf("%d rows (want %d) in revision %d (want 2), inbox %d", len(got.Doc.Timeline), len(msgs), got.Revision, len(b.inbox()))
+			}
+		})
+	}
+}
+
+// An import the document cannot hold is refused before anything is
+// recorded: a narrower import afterwards still adds its rows.
+func TestImportChatTooLarge(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	inc, err := e.svc.Create(ctx, app.System, &hindsight.Postmortem{Title: "Big", Status: hindsight.StatusDraft}, app.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var msgs []chat.Message
+	start := time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)
+	for i := range 4000 {
+		msgs = append(msgs, chat.Message{Source: chat.SourceText, ID: fmt.Sprint(i), At: start.Add(time.Duration(i) * time.Minute), Author: "Ann", Text: strings.Repeat("x", 400)})
+	}
+	if _, err := e.r.ImportChat(ctx, app.System, inc.ID, msgs); hindsight.ErrorCode(err) != hindsight.ETooLarge || !strings.Contains(err.Error(), "narrow the window") {
+		t.Fatalf("error %v", err)
+	}
+	res, err := e.r.ImportChat(ctx, app.System, inc.ID, msgs[:10])
+	if err != nil || res.Added != 10 {
+		t.Fatalf("%+v %v", res, err)
 	}
 }
