@@ -40,6 +40,7 @@ func walkValues(incidentID, static string) map[string]string {
 		"n":     "1",        // the first revision
 		"item":  "1",        // the first action item
 		"chart": "by-month", // insights charts are SVG, not pages
+		"slug":  "payments", // a team (its routes are JSON; the Teams page has no path value)
 		"hash":  hash,       // a static asset: not a page
 		"name":  name,
 	}
