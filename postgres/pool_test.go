@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hindsight-pm/hindsight"
 	"github.com/hindsight-pm/hindsight/markdown"
@@ -59,5 +60,48 @@ func TestPoolSize(t *testing.T) {
 	_, err := postgres.Open(context.Background(), url, postgres.Options{Render: markdown.Render, Schema: schema, MaxConns: -1})
 	if hindsight.ErrorCode(err) != hindsight.EInvalid {
 		t.Errorf("MaxConns -1: %v, want invalid", err)
+	}
+}
+
+// TestListenForChanges: an instance that listens (the default) remembers
+// "which revision is latest" while it hears every commit, and forgets it
+// when another instance's commit is notified; one opened with NoListen reads
+// it from the database every time, so sees the other's commit at once.
+func TestListenForChanges(t *testing.T) {
+	url, schema := freshSchema(t)
+	open := func(noListen bool) *postgres.Store {
+		s, err := postgres.Open(context.Background(), url, postgres.Options{Render: markdown.Render, Schema: schema, NoListen: noListen})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	listening, strict, writer := open(false), open(true), open(true)
+	in, err := writer.CreateIncident(t.Context(), hindsight.IncidentCreate{Doc: &hindsight.Postmortem{Title: "listen", Status: hindsight.StatusDraft}, Author: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []*postgres.Store{listening, strict} {
+		if rev, _, err := s.FindIncidentVersion(t.Context(), hindsight.SystemViewer, in.ID); err != nil || rev != 1 {
+			t.Fatalf("revision %d, %v", rev, err)
+		}
+	}
+	if _, err := writer.UpdateIncident(t.Context(), hindsight.IncidentUpdate{ID: in.ID, BaseRevision: 1, Doc: &hindsight.Postmortem{Title: "listen 2", Status: hindsight.StatusDraft}, Author: "b"}); err != nil {
+		t.Fatal(err)
+	}
+	if rev, _, err := strict.FindIncidentVersion(t.Context(), hindsight.SystemViewer, in.ID); err != nil || rev != 2 {
+		t.Errorf("NoListen: revision %d, %v; want 2 at once", rev, err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		rev, _, err := listening.FindIncidentVersion(t.Context(), hindsight.SystemViewer, in.ID)
+		if err == nil && rev == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("listening: revision %d, %v; never heard of revision 2", rev, err)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }

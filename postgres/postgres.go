@@ -26,6 +26,7 @@ import (
 
 	"github.com/hindsight-pm/hindsight"
 	"github.com/hindsight-pm/hindsight/internal/sqlstore"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -53,6 +54,13 @@ type Options struct {
 	// Schema, when set, is the search_path of every connection (the schema
 	// must exist). A search_path parameter in the URL works too.
 	Schema string
+	// NoListen opens no connection listening for other instances' writes:
+	// every read of "which revision is latest" and of the list generation
+	// then goes to the database. With it (the default), a connection of its
+	// own LISTENs on sqlstore.ChangesChannel, which every write transaction
+	// notifies, and while it listens those answers come from memory for up
+	// to VersionTTL, forgotten at each notification.
+	NoListen bool
 	// MaxConns caps the pool: the connections open at once. When 0, the
 	// URL's pool_max_conns parameter decides, else DefaultMaxConns.
 	MaxConns int32
@@ -77,7 +85,16 @@ type Store struct {
 	*sqlstore.Store
 	pool *pgxpool.Pool
 	mig  *sqlstore.Migrations
+	// stopListen ends the listener; listening is closed when it has
+	stopListen context.CancelFunc
+	listening  chan struct{}
 }
+
+// VersionTTL is how long an answer to "which revision is latest" (and the
+// list generation) is kept in memory while the listener hears every other
+// instance's writes: a bound for a notification lost without the
+// connection failing.
+const VersionTTL = time.Second
 
 var (
 	_ hindsight.Store    = (*Store)(nil)
@@ -138,7 +155,11 @@ func Open(ctx context.Context, url string, o Options) (*Store, error) {
 	s := &Store{pool: pool, mig: &sqlstore.Migrations{DB: db, Dialect: goose.DialectPostgres, FS: sub, Locker: func() (lock.SessionLocker, error) {
 		return lock.NewPostgresSessionLocker(lock.WithLockID(MigrationLockID), lock.WithLockTimeout(1, 600))
 	}}}
-	s.Store, err = sqlstore.New(db, db, dialect{}, sqlstore.Options{Render: o.Render, Clock: o.Clock, MaxDocBytes: o.MaxDocBytes})
+	so := sqlstore.Options{Render: o.Render, Clock: o.Clock, MaxDocBytes: o.MaxDocBytes}
+	if !o.NoListen && !o.NoMigrate {
+		so.VersionTTL, so.PushedChanges = VersionTTL, true
+	}
+	s.Store, err = sqlstore.New(db, db, dialect{}, so)
 	if err != nil {
 		db.Close()
 		pool.Close()
@@ -150,7 +171,39 @@ func Open(ctx context.Context, url string, o Options) (*Store, error) {
 			return nil, err
 		}
 	}
+	if so.PushedChanges {
+		lctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		s.stopListen, s.listening = cancel, make(chan struct{})
+		go s.listen(lctx, cfg.ConnConfig.Copy())
+	}
 	return s, nil
+}
+
+// listen keeps a connection of its own listening on sqlstore.ChangesChannel
+// until ctx ends: every notification (another instance's commit, or this
+// one's) makes the store forget what it remembers; while it is not
+// listening (connecting, or after the connection failed) the store answers
+// from the database only. It reconnects after a second.
+func (s *Store) listen(ctx context.Context, cfg *pgx.ConnConfig) {
+	defer close(s.listening)
+	for ctx.Err() == nil {
+		conn, err := pgx.ConnectConfig(ctx, cfg)
+		if err == nil {
+			if _, err = conn.Exec(ctx, "LISTEN "+sqlstore.ChangesChannel); err == nil {
+				s.SetChangesPushed(true)
+				for err == nil {
+					_, err = conn.WaitForNotification(ctx)
+					s.ExternalChange()
+				}
+				s.SetChangesPushed(false)
+			}
+			_ = conn.Close(context.WithoutCancel(ctx))
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 // redact keeps a password out of an error message.
@@ -171,6 +224,10 @@ func redact(err error) error {
 
 // Close closes the database handle and the pool.
 func (s *Store) Close() error {
+	if s.stopListen != nil {
+		s.stopListen()
+		<-s.listening
+	}
 	err := s.Store.Close()
 	s.pool.Close()
 	return err

@@ -31,26 +31,39 @@ type genRead struct {
 func (s *Store) Generation(ctx context.Context) (string, error) {
 	local := s.vers.gen.Load()
 	now := s.clock()
-	if s.vers.ttl > 0 {
+	if s.vers.memo() {
 		s.gen.mu.Lock()
 		g := s.gen.last
 		s.gen.mu.Unlock()
 		if age := now.Sub(g.at); g.ok && g.gen == local && age >= 0 && age < s.vers.ttl {
-			return token(g.n, local), nil
+			return strconv.FormatInt(g.n, 10), nil
 		}
 	}
 	var n int64
 	if err := s.rq.QueryRowContext(ctx, `SELECT n FROM store_generation WHERE id = 1`).Scan(&n); err != nil {
 		return "", internal("read the store generation", err)
 	}
-	if s.vers.ttl > 0 {
+	if s.vers.memo() {
 		s.gen.mu.Lock()
 		s.gen.last = genRead{n: n, at: now, gen: local, ok: true}
 		s.gen.mu.Unlock()
 	}
-	return token(n, local), nil
+	return strconv.FormatInt(n, 10), nil
 }
 
-func token(n int64, local uint64) string {
-	return strconv.FormatInt(n, 10) + "." + strconv.FormatUint(local, 10)
+// ChangesChannel is the PostgreSQL notification channel every write
+// transaction notifies (in the transaction: delivered when it commits).
+const ChangesChannel = "hindsight_changes"
+
+// SetChangesPushed tells the store whether every other process's writes
+// now arrive as notifications (ExternalChange): with Options.PushedChanges,
+// VersionTTL applies only while they do. Turning it on or off forgets what
+// the store remembers.
+func (s *Store) SetChangesPushed(ok bool) {
+	s.pushed.Store(ok)
+	s.vers.changed()
 }
+
+// ExternalChange is called when another process committed a write: the
+// store forgets the versions and the generation it remembers.
+func (s *Store) ExternalChange() { s.vers.changed() }

@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/hindsight-pm/hindsight"
@@ -29,6 +30,10 @@ type Options struct {
 	// through this Store are seen at once; writes by another process within
 	// the TTL. For a database that one process writes (SQLite).
 	VersionTTL time.Duration
+	// PushedChanges applies VersionTTL only while SetChangesPushed(true):
+	// for a database several processes write that tell each other of every
+	// commit (PostgreSQL LISTEN/NOTIFY on ChangesChannel).
+	PushedChanges bool
 }
 
 // Store implements hindsight.Store over database/sql.
@@ -41,6 +46,7 @@ type Store struct {
 	max    int
 	vers   versions
 	gen    generation
+	pushed atomic.Bool
 }
 
 // New returns a Store writing through w and reading through r.
@@ -50,6 +56,9 @@ func New(w, r *sql.DB, d Dialect, o Options) (*Store, error) {
 	}
 	s := &Store{w: w, r: r, rq: newStmtCache(r), d: d, render: o.Render, clock: o.Clock, max: o.MaxDocBytes}
 	s.vers.ttl = o.VersionTTL
+	if o.PushedChanges {
+		s.vers.pushed = &s.pushed
+	}
 	if s.clock == nil {
 		s.clock = time.Now
 	}
@@ -108,6 +117,12 @@ func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE store_generation SET n = n + 1 WHERE id = 1`); err != nil {
 		_ = tx.Rollback()
 		return s.unavailable(err)
+	}
+	if s.postgres() { // the other instances hear of it when it commits
+		if _, err := tx.ExecContext(ctx, `SELECT pg_notify('`+ChangesChannel+`', '')`); err != nil {
+			_ = tx.Rollback()
+			return s.unavailable(err)
+		}
 	}
 	err = tx.Commit()
 	s.vers.changed() // even when the commit's outcome is unknown

@@ -13,9 +13,13 @@ import (
 // saved is seen at once; what another process saved is seen within the TTL.
 type versions struct {
 	ttl time.Duration
-	gen atomic.Uint64
-	mu  sync.Mutex
-	m   map[string]version
+	// pushed, when not nil, opens the memory only while it is true: while
+	// another process's writes arrive as notifications (PostgreSQL LISTEN),
+	// each calling changed
+	pushed *atomic.Bool
+	gen    atomic.Uint64
+	mu     sync.Mutex
+	m      map[string]version
 }
 
 type version struct {
@@ -29,13 +33,16 @@ type version struct {
 // all at once.
 const versionsMax = 20000
 
+// memo reports whether answers may come from memory now.
+func (v *versions) memo() bool { return v.ttl > 0 && (v.pushed == nil || v.pushed.Load()) }
+
 // changed is called after every write transaction, committed or not.
 func (v *versions) changed() { v.gen.Add(1) }
 
 // get returns the remembered version of id, if it is still good. Any viewer
 // may have it: only unrestricted incidents are remembered.
 func (v *versions) get(id string, now time.Time) (version, bool) {
-	if v.ttl <= 0 {
+	if !v.memo() {
 		return version{}, false
 	}
 	v.mu.Lock()
@@ -54,7 +61,7 @@ func (v *versions) get(id string, now time.Time) (version, bool) {
 // generation gen (taken before the read, so a write that commits meanwhile
 // makes it stale at once).
 func (v *versions) put(id string, e version) {
-	if v.ttl <= 0 {
+	if !v.memo() {
 		return
 	}
 	v.mu.Lock()
