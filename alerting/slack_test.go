@@ -233,3 +233,50 @@ func TestSlackHook(t *testing.T) {
 		t.Fatalf("%+v %v", res, err)
 	}
 }
+
+func TestSlackConfigFromEnv(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	c, err := alerting.ConfigFromEnv(env(map[string]string{
+		"HINDSIGHT_SLACK_SIGNING_SECRET": " s3cret ", "HINDSIGHT_SLACK_CHANNELS": "C0INC42=INC-20261103-001, C0DB = INC-20261104-002",
+		"HINDSIGHT_SLACK_REACTION": ":pushpin:", "HINDSIGHT_SLACK_MESSAGES": "all", "HINDSIGHT_SLACK_BOT_TOKEN": "xoxb-1",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := c.Slack
+	if s.SigningSecret != "s3cret" || s.Channels["C0INC42"] != "INC-20261103-001" || s.Channels["C0DB"] != "INC-20261104-002" || s.Reaction != "pushpin" || !s.AllMessages || s.BotToken != "xoxb-1" {
+		t.Errorf("%+v", s)
+	}
+	for k, v := range map[string]string{"HINDSIGHT_SLACK_CHANNELS": "C0INC42", "HINDSIGHT_SLACK_MESSAGES": "some"} {
+		if _, err := alerting.ConfigFromEnv(env(map[string]string{k: v})); hindsight.ErrorCode(err) != hindsight.EInvalid || !strings.Contains(err.Error(), k) {
+			t.Errorf("%s=%s: %v", k, v, err)
+		}
+	}
+}
+
+// Without a bot token a reaction cannot be read: acknowledged, ignored,
+// and the reason says what to set. Message events are ignored unless all
+// messages are taken.
+func TestSlackHookWithoutToken(t *testing.T) {
+	e := newEnv(t)
+	inc, err := e.svc.Create(t.Context(), app.System, &hindsight.Postmortem{Title: "x", Status: hindsight.StatusDraft}, app.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e = build(t, e.store, e.clock, func(c *alerting.Config) {
+		c.Slack = alerting.SlackConfig{SigningSecret: slackSecret, Channels: map[string]string{"C0INC42": inc.ID}}
+	})
+	for body, reason := range map[string]string{
+		`{"type":"event_callback","event":{"type":"reaction_added","reaction":"timeline","item":{"type":"message","channel":"C0INC42","ts":"1795687500.000200"}}}`: "HINDSIGHT_SLACK_BOT_TOKEN",
+		`{"type":"event_callback","event":{"type":"message","channel":"C0INC42","user":"U1","text":"x","ts":"1795687500.000200"}}`:                                 "HINDSIGHT_SLACK_MESSAGES=all",
+		`{"type":"app_rate_limited"}`: "not an event callback",
+	} {
+		got := e.slack(body, slackHeaders(slackSecret, e.clock.Now(), []byte(body)))
+		if got.status != 200 || fmt.Sprint(got.body["ignored"]) != "1" || !strings.Contains(fmt.Sprint(got.body["reason"]), reason) {
+			t.Errorf("%s: %d %v", body, got.status, got.body)
+		}
+	}
+	if n := len(e.inbox()); n != 0 {
+		t.Errorf("%d inbox entries", n)
+	}
+}
