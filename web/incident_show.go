@@ -88,7 +88,7 @@ func (u *UI) incidentShow(w http.ResponseWriter, r *http.Request) {
 	a := u.actor(r)
 	// the review (requests, reviews, comments) changes without a new
 	// revision: its stamp is part of the cache's key
-	raw, err := u.fetchReview(r.Context(), a, u.viewer(r), r.PathValue("id"))
+	stamp, err := u.fetchStamp(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		u.fail(w, r, err)
 		return
@@ -103,7 +103,9 @@ func (u *UI) incidentShow(w http.ResponseWriter, r *http.Request) {
 	render := func(in *hindsight.Incident) ([]byte, error) {
 		d := u.showData(in, "")
 		d.Teams = teams
-		u.withReview(r, &d, raw)
+		if err := u.withReview(r, &d); err != nil {
+			return nil, err
+		}
 		p := page{Title: in.ID + " " + in.Doc.Title, Data: d}
 		u.withFlash(w, r, &p)
 		return u.page(r, "show", p)
@@ -113,7 +115,7 @@ func (u *UI) incidentShow(w http.ResponseWriter, r *http.Request) {
 	// service's per-revision cache, which checks the reader every time; a
 	// page with a message (after a save) is not the cached one
 	if r.URL.RawQuery == "" && !hasFlash(r) {
-		form := strings.Join([]string{"html", a.ID, u.svc.Now().Format(hindsight.DateLayout), raw.stamp(), tstamp}, "\x00")
+		form := strings.Join([]string{"html", a.ID, u.svc.Now().Format(hindsight.DateLayout), stamp, tstamp}, "\x00")
 		b, _, err := u.svc.Rendered(r.Context(), a, r.PathValue("id"), form, render)
 		if err != nil {
 			u.fail(w, r, err)

@@ -34,15 +34,48 @@ func (u *UI) viewer(r *http.Request) viewerInfo {
 	return v
 }
 
+// reviewStamp is what the incident page's cache key holds of the review:
+// the requests and the comments, read on every view (two small queries that
+// read no document), so a request, a comment, an edit or a resolution
+// written through another instance shows at once. Reviews are read when
+// the page is rendered: a review answers an open request (which changes
+// the stamp), and every write through this instance's service drops the
+// incident's cached pages; a review without a request written through
+// another instance shows with the next change of the incident or the
+// next day.
+type reviewStamp struct {
+	Requests []hindsight.ReviewRequest
+	Comments []hindsight.Comment
+}
+
+// fetchStamp reads the review stamp of incident id ("" without a review
+// store).
+func (u *UI) fetchStamp(ctx context.Context, a app.Actor, id string) (string, error) {
+	rs := u.reviewStore()
+	if rs == nil {
+		return "", nil
+	}
+	var st reviewStamp
+	var err error
+	if st.Requests, err = rs.FindReviewRequests(ctx, a.Viewer, hindsight.ReviewRequestFilter{IncidentID: id}); err != nil {
+		return "", err
+	}
+	if st.Comments, err = rs.FindComments(ctx, a.Viewer, id); err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	_ = json.NewEncoder(h).Encode(st)
+	return hex.EncodeToString(h.Sum(nil)[:8]), nil
+}
+
 // reviewRaw is what the store holds of an incident's review.
 type reviewRaw struct {
 	Sum      *hindsight.ReviewSummary
 	Comments []hindsight.Comment
-	Users    []hindsight.User
 }
 
 // fetchReview reads the incident's review (nil without a review store).
-func (u *UI) fetchReview(ctx context.Context, a app.Actor, v viewerInfo, id string) (*reviewRaw, error) {
+func (u *UI) fetchReview(ctx context.Context, a app.Actor, id string) (*reviewRaw, error) {
 	rs := u.reviewStore()
 	if rs == nil {
 		return nil, nil
@@ -55,23 +88,7 @@ func (u *UI) fetchReview(ctx context.Context, a app.Actor, v viewerInfo, id stri
 	if raw.Comments, err = rs.FindComments(ctx, a.Viewer, id); err != nil {
 		return nil, err
 	}
-	if v.Editor && u.au != nil {
-		if raw.Users, err = u.au.Users(ctx); err != nil {
-			return nil, err
-		}
-	}
 	return &raw, nil
-}
-
-// stamp changes with anything of the review the incident page shows (a
-// part of the page cache's key).
-func (raw *reviewRaw) stamp() string {
-	if raw == nil {
-		return ""
-	}
-	h := sha256.New()
-	_ = json.NewEncoder(h).Encode(raw)
-	return hex.EncodeToString(h.Sum(nil)[:8])
 }
 
 // reviewData is everything the incident page shows of the review.
@@ -107,7 +124,17 @@ func (u *UI) buildReview(ctx context.Context, a app.Actor, v viewerInfo, in *hin
 		for _, rq := range sum.Requests {
 			asked[rq.Reviewer] = true
 		}
-		for _, us := range raw.Users {
+		// the accounts one may ask (read when the page is rendered: an
+		// account added since shows after the next change of the
+		// incident or its review, or the next day)
+		var users []hindsight.User
+		if u.au != nil {
+			var err error
+			if users, err = u.au.Users(ctx); err != nil {
+				u.log.Warn("review: accounts", "err", err)
+			}
+		}
+		for _, us := range users {
 			if us.Disabled || asked[us.ID] || us.ID == v.ID {
 				continue
 			}
@@ -132,11 +159,12 @@ func (u *UI) buildReview(ctx context.Context, a app.Actor, v viewerInfo, in *hin
 }
 
 // withReview adds the review to the incident page's data.
-func (u *UI) withReview(r *http.Request, d *showData, raw *reviewRaw) {
-	if raw == nil {
-		return
-	}
+func (u *UI) withReview(r *http.Request, d *showData) error {
 	a, v := u.actor(r), u.viewer(r)
+	raw, err := u.fetchReview(r.Context(), a, d.In.ID)
+	if err != nil || raw == nil {
+		return err
+	}
 	if u.rv == nil {
 		// no review operations: the review is shown, not changed
 		v = viewerInfo{ID: v.ID}
@@ -144,6 +172,7 @@ func (u *UI) withReview(r *http.Request, d *showData, raw *reviewRaw) {
 	rd := u.buildReview(r.Context(), a, v, d.In, raw)
 	d.Review, d.margin = rd.Panel, rd.Margin
 	d.CommentOn = r.URL.Query().Get("comment")
+	return nil
 }
 
 // notesView is the data of the "notes" template: one section's margin.

@@ -221,7 +221,7 @@ func TestReviewForms(t *testing.T) {
 	}
 
 	// publishing is refused while the thread is open
-	loc = post(e.admin, path+"/status", url.Values{"to": {"Published"}, "revision": {strconv.Itoa(cur.Revision)}, "confirm": {"1"}})
+	post(e.admin, path+"/status", url.Values{"to": {"Published"}, "revision": {strconv.Itoa(cur.Revision)}, "confirm": {"1"}})
 	if got, _ := e.s.Service.Get(ctx, app.System, in.ID); got.Doc.Status == hindsight.StatusPublished {
 		t.Fatal("published past an unresolved thread")
 	}
@@ -239,6 +239,26 @@ func TestReviewForms(t *testing.T) {
 	res, _ := e.do(t, http.MethodPost, "/incidents/"+e.incident+"/comments/"+thread, e.editor, url.Values{"action": {"reopen"}})
 	if res.StatusCode != http.StatusNotFound {
 		t.Errorf("a comment through another incident's address: %d, want 404", res.StatusCode)
+	}
+	// the author edits the comment (the old text kept), another may not;
+	// an admin deletes it
+	post(e.editor, path+"/comments/"+thread, url.Values{"action": {"edit"}, "body": {"Who acknowledged this page, and when?"}})
+	post(e.admin, path+"/comments/"+thread, url.Values{"action": {"edit"}, "body": {"not mine"}})
+	id, _ := strconv.ParseInt(thread, 10, 64)
+	c, err := rs.FindCommentByID(ctx, hindsight.SystemViewer, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Body != "Who acknowledged this page, and when?" || len(c.History) != 1 || c.History[0].Body != "Who acknowledged this page?" {
+		t.Errorf("after the author's edit and another's attempt: body %q, history %+v", c.Body, c.History)
+	}
+	res, _ = e.do(t, http.MethodPost, path+"/comments/"+thread+"/delete", e.editor, nil)
+	if res.StatusCode != http.StatusForbidden {
+		t.Errorf("an editor deletes a comment: %d, want 403", res.StatusCode)
+	}
+	post(e.admin, path+"/comments/"+thread+"/delete", nil)
+	if _, err := rs.FindCommentByID(ctx, hindsight.SystemViewer, id); hindsight.ErrorCode(err) != hindsight.ENotFound {
+		t.Errorf("the deleted comment: %v, want not found", err)
 	}
 }
 
