@@ -29,7 +29,7 @@ done
 
 all=(markdown:FuzzParse lint:FuzzLint lint:FuzzBlameless api:FuzzAPIJSON
 	alerting:FuzzAlertmanager alerting:FuzzPagerDuty alerting:FuzzGeneric
-	web:FuzzWordDiff)
+	web:FuzzWordDiff sqlite:FuzzSnippet)
 if [ $# -gt 0 ]; then targets=("$@"); else targets=("${all[@]}"); fi
 
 parallel="${FUZZ_PARALLEL:-$(nproc)}"

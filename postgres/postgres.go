@@ -328,10 +328,13 @@ hits AS (
 SELECT ` + cols + `,
     ts_headline('english', s.title || E'\n' || s.body, (SELECT q FROM q),
         'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "'),
-    hits.rank, hits.n
+    '', hits.rank, hits.n
 FROM hits JOIN incidents i ON i.id = hits.incident_id JOIN incident_search s ON s.incident_id = hits.incident_id
 ORDER BY hits.rank DESC, i.id`
 }
+
+// Snippet is ts_headline's, made in the query.
+func (dialect) Snippet(_, headline, _ string) string { return headline }
 
 func (dialect) PutSearch(ctx context.Context, tx *sql.Tx, id, title, body string) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO incident_search (incident_id, title, body) VALUES ($1, $2, $3)

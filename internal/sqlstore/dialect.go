@@ -34,10 +34,16 @@ type Dialect interface {
 	// ?), up to the number that makes the value common; "" when the
 	// backend's planner makes the choice itself.
 	MatchCountSQL() (query string, common int)
-	// SearchSQL is the ranked search. It selects cols, then the snippet,
-	// the rank and the number of ranked matches, from incidents (alias i) matching the query and cond; its
-	// parameters are the MatchArg value, cond's arguments, limit and offset.
+	// SearchSQL is the ranked search. It selects cols, then two snippet
+	// columns (Snippet makes the hit's snippet of them), the rank and the
+	// number of ranked matches, from incidents (alias i) matching the query
+	// and cond; its parameters are the MatchArg value, cond's arguments,
+	// limit and offset.
 	SearchSQL(cols, cond string) string
+	// Snippet is a hit's snippet, from the MatchArg value and the two
+	// snippet columns of SearchSQL: text around the hits, each between
+	// hindsight.MarkStart and MarkEnd.
+	Snippet(arg, a, b string) string
 	// PutSearch sets the search text of an incident in tx.
 	PutSearch(ctx context.Context, tx *sql.Tx, id, title, body string) error
 	// DeleteSearch removes an incident from the search index in tx.

@@ -890,11 +890,12 @@ func (s *Store) SearchIncidents(ctx context.Context, v hindsight.Viewer, q hinds
 			break
 		}
 		var h hindsight.SearchHit
-		var services string
-		if err := rows.Scan(append(summaryDest(&h.IncidentSummary, &services), &h.Snippet, &h.Rank, &page.Total)...); err != nil {
+		var services, a, b string
+		if err := rows.Scan(append(summaryDest(&h.IncidentSummary, &services), &a, &b, &h.Rank, &page.Total)...); err != nil {
 			return nil, internal("search incidents", err)
 		}
 		h.Services = splitServices(services)
+		h.Snippet = s.d.Snippet(arg, a, b)
 		page.Hits = append(page.Hits, h)
 	}
 	if err := rows.Err(); err != nil {

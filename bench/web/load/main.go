@@ -178,8 +178,14 @@ type Result struct {
 	Errors   int     `json:"errors"`
 	RPS      float64 `json:"rps"`
 	P50ms    float64 `json:"p50_ms"`
+	P95ms    float64 `json:"p95_ms"`
 	P99ms    float64 `json:"p99_ms"`
 	Maxms    float64 `json:"max_ms"`
+	// CPUmsPerReq is the CPU time (user + system) -pid spent during the
+	// measured period, from the kernel's accounting of that process
+	// (/proc/PID/stat, what getrusage and process_cpu_seconds_total
+	// report), divided by the requests answered (0 without -pid).
+	CPUmsPerReq float64 `json:"cpu_ms_per_request"`
 	Bytes    int64   `json:"bytes_per_response"`
 	// PeakRSSMiB is the peak VmRSS of -pid during the run (0 without -pid).
 	PeakRSSMiB float64 `json:"peak_rss_mib"`
@@ -268,6 +274,7 @@ func driveCmd(args []string) error {
 	time.Sleep(*warm)
 	var peak, peakAnon int64
 	rssDone := make(chan struct{})
+	cpu0 := procCPU(*pid)
 	measuring.Store(true)
 	start := time.Now()
 	go func() {
@@ -291,6 +298,7 @@ func driveCmd(args []string) error {
 	time.Sleep(*dur)
 	measuring.Store(false)
 	elapsed := time.Since(start)
+	cpu := procCPU(*pid) - cpu0
 	close(stop)
 	wg.Wait()
 	<-rssDone
@@ -309,6 +317,10 @@ func driveCmd(args []string) error {
 	if len(all) > 0 {
 		ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 		res.P50ms = ms(all[len(all)*50/100])
+		res.P95ms = ms(all[min(len(all)-1, len(all)*95/100)])
+		if *pid > 0 && cpu > 0 {
+			res.CPUmsPerReq = ms(cpu) / float64(len(all))
+		}
 		res.P99ms = ms(all[min(len(all)-1, len(all)*99/100)])
 		res.Maxms = ms(all[len(all)-1])
 		res.Bytes = bytes / int64(len(all))
@@ -319,6 +331,29 @@ func driveCmd(args []string) error {
 	out, _ := json.Marshal(res)
 	fmt.Println(string(out))
 	return nil
+}
+
+// procCPU is the user plus system CPU time of process pid so far, from
+// /proc/PID/stat (0 when pid is 0 or unreadable).
+func procCPU(pid int) time.Duration {
+	if pid <= 0 {
+		return 0
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	// the fields after the command name, which is in parentheses and may
+	// hold spaces: state is field 3, utime 14 and stime 15
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	// clock ticks of 1/100 s (USER_HZ on Linux)
+	return time.Duration(ut+st) * 10 * time.Millisecond
 }
 
 // procStatus reads a size in KiB (VmRSS:, RssAnon:) from /proc/PID/status.
