@@ -186,7 +186,7 @@ type Result struct {
 	// (/proc/PID/stat, what getrusage and process_cpu_seconds_total
 	// report), divided by the requests answered (0 without -pid).
 	CPUmsPerReq float64 `json:"cpu_ms_per_request"`
-	Bytes    int64   `json:"bytes_per_response"`
+	Bytes       int64   `json:"bytes_per_response"`
 	// PeakRSSMiB is the peak VmRSS of -pid during the run (0 without -pid).
 	PeakRSSMiB float64 `json:"peak_rss_mib"`
 	// PeakAnonMiB is the peak RssAnon (heap and stacks, without file pages
