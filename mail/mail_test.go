@@ -353,6 +353,43 @@ func TestRestrictedRecipients(t *testing.T) {
 	}
 }
 
+// TestRestrictedByTeam: a restricted incident shared with a team mails
+// the team's members (the store's viewer filter decides, as for pages),
+// and stops when the account leaves the team.
+func TestRestrictedByTeam(t *testing.T) {
+	mp := mailtest.StartMailpit(t)
+	st := openSQLite(t)
+	ts, ok := any(st).(hindsight.TeamStore)
+	if !ok {
+		t.Skip("the store keeps no teams")
+	}
+	clk := &clock{t: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
+	m := newMailer(t, st, mp.SMTPURL, clk)
+	tess := addUser(t, st, "usr_tess", "Tess")
+	if _, err := ts.CreateTeam(t.Context(), &hindsight.Team{Slug: "payments", Name: "Payments", Members: []hindsight.TeamMember{{UserID: tess.ID}}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	inc, err := st.CreateIncident(t.Context(), hindsight.IncidentCreate{Doc: &hindsight.Postmortem{Title: "Team only", Status: hindsight.StatusDraft},
+		Author: "alice", Restricted: true, MemberTeams: []string{"payments"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	queue(t, st, inc, ev("review.requested", inc, []string{tess.ID}, nil))
+	if s := tick(t, m); s.Sent != 1 {
+		t.Fatalf("tick %+v, want the team member's message sent", s)
+	}
+	if _, err := ts.UpdateTeam(t.Context(), "payments", hindsight.TeamUpdate{RemoveMembers: []string{tess.ID}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	queue(t, st, inc, ev("comment.created", inc, []string{tess.ID}, map[string]any{"comment": map[string]any{"body": "team secret"}}))
+	if s := tick(t, m); s.Sent != 0 || s.Dropped != 1 {
+		t.Fatalf("tick after leaving the team %+v, want it dropped", s)
+	}
+	if got := mp.Wait(t, 1, 30*time.Second); len(got) != 1 || strings.Contains(got[0].Text, "team secret") {
+		t.Fatalf("mailpit got %d messages, want only the first", len(got))
+	}
+}
+
 // TestDigest: an account on the daily digest gets one message a day at the
 // digest hour with everything since the last one; an account that turned
 // mail off gets nothing.
