@@ -240,7 +240,8 @@ type Receivers struct {
 	// the applier started by Start
 	runMu   sync.Mutex
 	stopped chan struct{}
-	// slackNames caches Slack users' display names (user ID -> name)
+	// slackNames caches Slack users' display names (user ID -> name) and
+	// channels' names ("channel:" + ID -> #name)
 	slackNames sync.Map
 	// crashAt makes the applier stop at a point as if the process died
 	// (tests: export_test.go)

@@ -248,7 +248,7 @@ func (r *Receivers) slackEvent(ctx context.Context, ev *slackEvent) (*SlackResul
 			names[id] = n
 		}
 	}
-	msgs, err := chat.FromSlack([]slack.Message{msg}, names, channel)
+	msgs, err := chat.FromSlack([]slack.Message{msg}, names, r.slackChannelLabel(ctx, channel))
 	if err != nil {
 		return nil, malformed("event.%s", strings.TrimPrefix(hindsight.ErrorMessage(err), "slack: "))
 	}
@@ -341,6 +341,26 @@ func (r *Receivers) slackFetch(ctx context.Context, channel, ts string) (*slack.
 
 // slackMention is a user mention in a message's text (<@U02TARO>).
 var slackMention = regexp.MustCompile(`<@([A-Z0-9]+)(?:\|[^>]*)?>`)
+
+// slackChannelLabel names a channel as an export does (#incident-42), by
+// conversations.info with the bot token; its ID when that cannot be read.
+func (r *Receivers) slackChannelLabel(ctx context.Context, id string) string {
+	api := r.slackAPI()
+	if api == nil {
+		return id
+	}
+	if n, ok := r.slackNames.Load("channel:" + id); ok {
+		return n.(string)
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	c, err := api.GetConversationInfoContext(ctx, &slack.GetConversationInfoInput{ChannelID: id})
+	if err != nil || c.Name == "" {
+		return id
+	}
+	r.slackNames.Store("channel:"+id, "#"+c.Name)
+	return "#" + c.Name
+}
 
 // slackUserName is a user's display name (users.info with the bot token),
 // "" when it cannot be read.

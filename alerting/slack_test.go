@@ -103,6 +103,12 @@ func slackAPI(t *testing.T, msgs map[string]string, users map[string]string) *ht
 				return
 			}
 			fmt.Fprintf(w, `{"ok":true,"messages":[%s]}`, m)
+		case "/conversations.info":
+			if r.Form.Get("channel") != "C0INC42" {
+				fmt.Fprint(w, `{"ok":false,"error":"channel_not_found"}`)
+				return
+			}
+			fmt.Fprint(w, `{"ok":true,"channel":{"id":"C0INC42","name":"incident-42","is_channel":true}}`)
 		case "/conversations.replies":
 			fmt.Fprint(w, `{"ok":false,"error":"thread_not_found"}`)
 		case "/users.info":
@@ -215,7 +221,7 @@ func TestSlackHook(t *testing.T) {
 		}
 		return strings.Join(out, "\n")
 	}
-	if got, want := rows(mapped), "2026-11-26 10:05 Checkout p99 is at 4s :fire: | slack C0INC42 | Ann\n2026-11-26 10:06 DB pool exhausted @Ann | slack C0INC42 | 田中 太郎"; got != want {
+	if got, want := rows(mapped), "2026-11-26 10:05 Checkout p99 is at 4s :fire: | slack #incident-42 | Ann\n2026-11-26 10:06 DB pool exhausted @Ann | slack #incident-42 | 田中 太郎"; got != want {
 		t.Errorf("mapped incident:\n%s\nwant\n%s", got, want)
 	}
 	if got := rows(byField); !strings.Contains(got, "| slack C0SEARCH | Ann") {
