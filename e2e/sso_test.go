@@ -134,6 +134,16 @@ func TestSSOInBrowser(t *testing.T) {
 	if r := role("break-glass account"); r != "admin" {
 		t.Errorf("break-glass admin's role %q", r)
 	}
+
+	// the admin marks alice break-glass on the users page
+	b.run("make alice break-glass", chromedp.Navigate(base+"/admin/users"),
+		chromedp.WaitVisible(chromedp.CSS("table.users")),
+		chromedp.Click(chromedp.CSS(`form[action="/admin/users/`+u.ID+`"] button[title^="May sign in"]`)),
+		chromedp.WaitVisible(chromedp.CSS("table.users")))
+	if u, err := s.Auth.FindUser(ctx, "alice@example.test"); err != nil || !u.BreakGlass {
+		t.Errorf("alice after Make break-glass: %+v, %v", u, err)
+	}
+	b.shot("sso-admin-users")
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if len(b.exceptions) > 0 || len(b.security) > 0 {

@@ -15,6 +15,8 @@ type usersData struct {
 	MinPassword int
 	// Form is what a refused add posted, shown again (no password).
 	Form auth.NewUser
+	// SSO shows the single sign-on changes (break-glass, allow link).
+	SSO bool
 }
 
 // users lists the accounts with their role and state, and the add form.
@@ -29,7 +31,7 @@ func (u *UI) showUsers(w http.ResponseWriter, r *http.Request, status int, p pag
 		return
 	}
 	form.Password = ""
-	p.Title, p.Nav, p.Data = "Users", "users", usersData{Users: us, Roles: hindsight.Roles, MinPassword: auth.MinPasswordLength, Form: form}
+	p.Title, p.Nav, p.Data = "Users", "users", usersData{Users: us, Roles: hindsight.Roles, MinPassword: auth.MinPasswordLength, Form: form, SSO: u.au.SSO().OIDC()}
 	u.render(w, r, status, "users", p)
 }
 
@@ -71,8 +73,14 @@ func (u *UI) userChange(w http.ResponseWriter, r *http.Request) {
 	case "reset":
 		pw := r.PostFormValue("password")
 		c.Password = &pw
+	case "break-glass-on":
+		c.BreakGlass = &yes
+	case "break-glass-off":
+		c.BreakGlass = &no
+	case "allow-link":
+		c.LinkOnSignIn = &yes
 	default:
-		u.redirectFlash(w, r, "/admin/users", flashError, "Unknown change: want role, disable, enable or reset.")
+		u.redirectFlash(w, r, "/admin/users", flashError, "Unknown change: want role, disable, enable, reset, break-glass-on, break-glass-off or allow-link.")
 		return
 	}
 	changed, err := u.au.ChangeUser(r.Context(), auth.PrincipalFrom(r.Context()).Actor(), r.PathValue("id"), c)
@@ -88,6 +96,12 @@ func (u *UI) userChange(w http.ResponseWriter, r *http.Request) {
 	}
 	var msg string
 	switch {
+	case c.BreakGlass != nil && changed.BreakGlass:
+		msg = changed.Email + " is break-glass: it may sign in with its password when sign-in is through the identity provider only."
+	case c.BreakGlass != nil:
+		msg = changed.Email + " is no longer break-glass."
+	case c.LinkOnSignIn != nil:
+		msg = "The next identity provider sign-in with " + changed.Email + " links to this account."
 	case c.Password != nil:
 		msg = "The password of " + changed.Email + " is reset: its sessions ended and its API tokens are revoked."
 	case c.Role != nil:
