@@ -352,7 +352,7 @@ func TestRefusedFormsRedirect(t *testing.T) {
 		{"TokenExpiry", "/account/tokens", "/account", e.editor, url.Values{"name": {"ci"}, "scope": {"read"}, "expires_in_days": {"0"}}, `role="alert">Expires in: a number of days from 1 to 366.`},
 		{"UserBadRole", "/admin/users/" + ed.ID, "/admin/users", e.admin, url.Values{"action": {"role"}, "role": {"boss"}}, `role="alert">Role of ed@example.com not changed: role: want viewer, editor or admin`},
 		{"UserResetShort", "/admin/users/" + ed.ID, "/admin/users", e.admin, url.Values{"action": {"reset"}, "password": {"short"}}, `role="alert">Password of ed@example.com not reset: password: at least`},
-		{"UserUnknownChange", "/admin/users/" + ed.ID, "/admin/users", e.admin, url.Values{"action": {"promote"}}, `role="alert">Unknown change: want role, disable, enable or reset.`},
+		{"UserUnknownChange", "/admin/users/" + ed.ID, "/admin/users", e.admin, url.Values{"action": {"promote"}}, `role="alert">Unknown change: want role, disable, enable, reset, break-glass-on, break-glass-off or allow-link.`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
