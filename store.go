@@ -178,6 +178,9 @@ type IncidentSummary struct {
 	UpdatedAt       time.Time `json:"updated_at"`
 	UpdatedBy       string    `json:"updated_by"`
 	DeletedAt       time.Time `json:"deleted_at,omitzero"`
+	// ReviewDueAt is when an unpublished postmortem is due (set by the
+	// application from End, severity and review.due_days; not stored).
+	ReviewDueAt time.Time `json:"review_due_at,omitzero"`
 }
 
 // IncidentCreate is what CreateIncident saves.
@@ -282,6 +285,9 @@ const (
 	SortSeverity IncidentSort = "severity"
 	SortUpdated  IncidentSort = "updated"
 	SortID       IncidentSort = "id"
+	// SortDue sorts by postmortem due date: the application's sort
+	// (app.Service.DueList), which stores do not know.
+	SortDue IncidentSort = "due"
 )
 
 // DeletedMode says whether lists include soft-deleted incidents.

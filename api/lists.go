@@ -140,10 +140,10 @@ func IncidentFilter(v url.Values) (hindsight.IncidentFilter, error) {
 	switch s := q.str("sort"); s {
 	case "", "start":
 		f.Sort = hindsight.SortStart
-	case "severity", "updated", "id":
+	case "severity", "updated", "id", "due":
 		f.Sort = hindsight.IncidentSort(s)
 	default:
-		q.fail("sort", strconv.Quote(s)+" is not a sort key: want start, severity, updated or id")
+		q.fail("sort", strconv.Quote(s)+" is not a sort key: want start, severity, updated, id or due")
 	}
 	if to := q.str("to"); to != "" {
 		d, ok := hindsight.ParseDate(to)
@@ -182,12 +182,32 @@ func (a *API) listIncidents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	act := a.actor(r)
+	// by postmortem due date (due=this_week|overdue, sort=due): the
+	// application's list; ascending unless order=desc is asked for
+	due := r.URL.Query().Get("due")
+	if due != "" && due != hindsight.DueThisWeek && due != hindsight.DueFilterOver {
+		a.writeError(w, r, httpx.BadParam("due", strconv.Quote(due)+" is not this_week or overdue"))
+		return
+	}
+	byDue := due != "" || f.Sort == hindsight.SortDue
+	dueDesc := r.URL.Query().Get("order") == "desc" || r.URL.Query().Get("dir") == "desc"
+	if byDue {
+		// a due state changes with time, not only with writes
+		key = append(key, []byte(" due="+due+" desc="+strconv.FormatBool(dueDesc)+" at="+a.svc.Now().Truncate(time.Hour).Format(time.RFC3339))...)
+	}
 	// from the list-page cache while nothing was written
 	b, err := a.svc.Listed(r.Context(), act, "api-incidents", string(key), func() ([]byte, error) {
-		page, err := a.svc.Store().FindIncidents(r.Context(), act.Viewer, f)
+		var page *hindsight.IncidentPage
+		var err error
+		if byDue {
+			page, err = a.svc.DueList(r.Context(), act, f, due, dueDesc)
+		} else {
+			page, err = a.svc.Store().FindIncidents(r.Context(), act.Viewer, f)
+		}
 		if err != nil {
 			return nil, err
 		}
+		a.svc.DecorateSummaries(page.Incidents)
 		if page.Incidents == nil {
 			page.Incidents = []hindsight.IncidentSummary{}
 		}

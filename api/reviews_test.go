@@ -170,3 +170,63 @@ func TestPublishOverrideAPI(t *testing.T) {
 		t.Errorf("the incident does not show the override: %s", res.body)
 	}
 }
+
+func TestIncidentListByDue(t *testing.T) {
+	e, actors := newReviewEnv(t) // due_days 10; the clock is 2026-11-20 12:00
+	ctx := context.Background()
+	ids := map[string]string{}
+	for _, x := range []struct{ name, end string }{{"overdue", "2026-11-01 10:00"}, {"thisweek", "2026-11-15 10:00"}, {"later", "2026-11-19 10:00"}, {"published", "2026-11-01 10:00"}, {"noend", ""}} {
+		p := &hindsight.Postmortem{Title: x.name, Status: hindsight.StatusDraft}
+		p.Summary.Severity = hindsight.Sev3
+		p.Summary.Start, _ = hindsight.ParseTime("2026-10-30 10:00")
+		if x.end != "" {
+			p.Summary.End, _ = hindsight.ParseTime(x.end)
+		}
+		if x.name == "published" {
+			p.Status = hindsight.StatusPublished
+		}
+		in, err := e.svc.Create(ctx, actors["usr_author"], p, app.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[x.name] = in.ID
+	}
+	list := func(query string) []string {
+		t.Helper()
+		res := e.do(req{method: "GET", path: "/api/v1/incidents?" + query, header: as("usr_viewer")})
+		var page hindsight.IncidentPage
+		res.json(t, &page)
+		if res.status != http.StatusOK {
+			t.Fatalf("%s: %d %s", query, res.status, res.body)
+		}
+		var out []string
+		for _, s := range page.Incidents {
+			for name, id := range ids {
+				if id == s.ID {
+					out = append(out, name)
+				}
+			}
+		}
+		return out
+	}
+	for _, tc := range []struct{ query, want string }{
+		{"due=overdue", "[overdue]"},
+		{"due=this_week", "[thisweek]"},
+		{"sort=due", "[overdue thisweek later noend]"},
+		{"sort=due&order=desc", "[later thisweek overdue noend]"},
+		{"sort=due&limit=2", "[overdue thisweek]"},
+		{"sort=due&limit=2&cursor=due:2", "[later noend]"},
+		{"due=overdue&status=Published", "[]"},
+	} {
+		if got := fmt.Sprint(list(tc.query)); got != tc.want {
+			t.Errorf("%s: %s, want %s", tc.query, got, tc.want)
+		}
+	}
+	res := e.do(req{method: "GET", path: "/api/v1/incidents?sort=due", header: as("usr_viewer")})
+	if !strings.Contains(string(res.body), `"review_due_at":"2026-11-11T10:00:00Z"`) {
+		t.Errorf("list items without their due date: %s", res.body)
+	}
+	if res := e.do(req{method: "GET", path: "/api/v1/incidents?due=soon", header: as("usr_viewer"), invalid: true}); res.status != http.StatusBadRequest || res.errorBody(t).Fields[0].Field != "due" {
+		t.Errorf("bad due: %d %s", res.status, res.body)
+	}
+}
