@@ -48,18 +48,51 @@ type ImportOptions struct {
 	KeepStatus bool
 }
 
+// ImportDoc is a document read for Import, parsed and linted: the part of
+// an import that needs no store, so that an importer can prepare several
+// documents at once (PrepareImport) and store them in turn (ImportDoc).
+type ImportDoc struct {
+	Path string
+	Src  []byte
+	// Findings are every lint finding of the document (Import refuses
+	// one with errors unless Force).
+	Findings []lint.Finding
+	doc      *hindsight.Postmortem
+	sm       *hindsight.SourceMap
+	tooLarge bool
+}
+
+// PrepareImport parses and lints one Markdown postmortem for ImportDoc. It
+// reads no store and may run concurrently.
+func (s *Service) PrepareImport(path string, src []byte) *ImportDoc {
+	d := &ImportDoc{Path: path, Src: src}
+	if len(src) > s.maxDoc {
+		d.tooLarge = true
+		return d
+	}
+	d.doc, d.sm = markdown.Parse(src)
+	d.Findings = s.LintSource(path, src)
+	return d
+}
+
 // Import stores one Markdown postmortem: it is linted first, and a document
 // with errors is rejected (unless Force). A document whose Incident ID exists
 // becomes a new revision when its content changed; one without a valid ID,
 // or with an unknown one, is created. Each document is one transaction.
 func (s *Service) Import(ctx context.Context, a Actor, path string, src []byte, o ImportOptions) ImportResult {
+	return s.ImportDoc(ctx, a, s.PrepareImport(path, src), o)
+}
+
+// ImportDoc stores one document prepared by PrepareImport, as Import.
+func (s *Service) ImportDoc(ctx context.Context, a Actor, d *ImportDoc, o ImportOptions) ImportResult {
+	path := d.Path
 	r := ImportResult{Path: path}
-	if len(src) > s.maxDoc {
-		r.Outcome, r.Err = Rejected, hindsight.Errorf(hindsight.ETooLarge, "%s: %d bytes; the limit is %d", path, len(src), s.maxDoc)
+	if d.tooLarge {
+		r.Outcome, r.Err = Rejected, hindsight.Errorf(hindsight.ETooLarge, "%s: %d bytes; the limit is %d", path, len(d.Src), s.maxDoc)
 		return r
 	}
-	doc, sm := markdown.Parse(src)
-	for _, f := range lint.Source(path, src, s.lint, lint.Options{Today: s.Now()}) {
+	doc, sm := d.doc, d.sm
+	for _, f := range d.Findings {
 		if f.Level == lint.Error {
 			r.Findings = append(r.Findings, f)
 		}

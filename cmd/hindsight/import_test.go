@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -127,5 +128,48 @@ func wantAll(t *testing.T, name, got string, wants []string) {
 		if !strings.Contains(got, w) {
 			t.Errorf("%s lacks %q:\n%s", name, w, got)
 		}
+	}
+}
+
+// TestImportManyWithOneBad imports 200 generated documents and one with a
+// lint error among them under --strict: the documents are prepared on
+// several workers ahead of the writes, yet every good one is created, in
+// the files' order, and the bad one alone is refused with its file and
+// line (it takes nothing else down).
+func TestImportManyWithOneBad(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "docs")
+	if code, out, errs := runCLI(t, "generate", "--count", "200", "--seed", "3", "--out", dir); code != 0 {
+		t.Fatalf("generate: %d %s %s", code, out, errs)
+	}
+	names, err := filepath.Glob(filepath.Join(dir, "*.md"))
+	if err != nil || len(names) != 200 {
+		t.Fatalf("%d generated files, %v", len(names), err)
+	}
+	good, err := os.ReadFile(names[100])
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := bytes.Replace(good, []byte("**Duration:**"), []byte("**Duration:** 99:00 was"), 1)
+	bad = bytes.Replace(bad, []byte("INC-"), []byte("INC-1"), 1) // another Incident ID
+	badName := filepath.Base(names[100])[:20] + "-bad.md"
+	if err := os.WriteFile(filepath.Join(dir, badName), bad, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(t.TempDir(), "hs.db")
+	code, out, errs := runCLI(t, "--db", db, "import", "--strict", dir)
+	if code != 2 || !strings.Contains(out, "200 created, 0 updated, 0 unchanged, 1 rejected, 0 unreadable") {
+		t.Fatalf("exit %d; stdout %s; stderr %s", code, out, errs)
+	}
+	if !strings.Contains(errs, badName+":") || !regexp.MustCompile(regexp.QuoteMeta(badName)+`:\d+: `).MatchString(errs) {
+		t.Errorf("the refused document is not named with its line: %s", errs)
+	}
+	// the lines follow the files' order
+	last := -1
+	for _, n := range names {
+		i := strings.Index(out, filepath.Join(dir, filepath.Base(n))+": created")
+		if i < 0 || i < last {
+			t.Fatalf("%s: not created, or out of order", n)
+		}
+		last = i
 	}
 }

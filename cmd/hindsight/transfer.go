@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
 	"time"
 
@@ -97,27 +98,26 @@ admin's migration of historical postmortems, recorded in the audit log).`,
 				fmt.Fprintln(a.stderr, "hindsight: not imported:", p)
 			}
 			var storeErr error
+			// reading, converting, parsing and linting run on every core,
+			// ahead of the writes, which go through app.Service in the
+			// files' order, one transaction per document
+			next := prepareDocs(cmd.Context(), a, s.Service, files, explicit)
 			for i, f := range files {
 				bar.step(i, f)
-				src, err := readDoc(a, f)
-				if err == nil && htmldoc.IsHTML(f) {
-					if src, err = htmldoc.ToMarkdown(src); err != nil {
-						err = hindsight.Errorf(hindsight.EInvalid, "%s: %v", f, err)
-					}
-				}
-				if err != nil {
+				p := next()
+				if p.err != nil {
 					bar.clear()
-					fmt.Fprintln(a.stderr, "hindsight: not imported:", err)
+					fmt.Fprintln(a.stderr, "hindsight: not imported:", p.err)
 					unreadable++
 					continue
 				}
-				if !explicit[f] && !lint.IsPostmortem(src) {
+				if p.skip {
 					skipped++
 					bar.clear()
 					fmt.Fprintf(a.stdout, "%s: skipped: not a postmortem (no \"# Incident Postmortem\" title, no timeline with another known section); name the file to import it anyway\n", f)
 					continue
 				}
-				if fs := s.LintSource(f, src); len(fs) > 0 {
+				if fs := p.doc.Findings; len(fs) > 0 {
 					bar.clear()
 					withFindings++
 					if htmldoc.IsHTML(f) {
@@ -125,7 +125,7 @@ admin's migration of historical postmortems, recorded in the audit log).`,
 					}
 					_ = lint.WriteText(a.stdout, fs)
 				}
-				r := s.Import(cmd.Context(), svc.System, f, src, o)
+				r := s.ImportDoc(cmd.Context(), svc.System, p.doc, o)
 				counts[r.Outcome]++
 				if r.Err == nil {
 					bar.clear()
@@ -163,6 +163,75 @@ admin's migration of historical postmortems, recorded in the audit log).`,
 	cmd.Flags().BoolVar(&o.Force, "force", false, "with --strict: import documents with lint errors all the same")
 	cmd.Flags().BoolVar(&o.KeepStatus, "keep-status", false, "keep the Published status of documents (an admin's migration of historical postmortems; recorded in the audit log); without it they arrive In Review and pass the review gate")
 	return cmd
+}
+
+// preparedDoc is one file of an import, read and prepared: its error
+// (unreadable), skip (not a postmortem) or document.
+type preparedDoc struct {
+	err  error
+	skip bool
+	doc  *svc.ImportDoc
+}
+
+// prepareDocs reads, converts (HTML), recognises and prepares (parse and
+// lint) files on GOMAXPROCS workers, at most a few hundred documents ahead
+// of the caller; next returns them in the files' order.
+func prepareDocs(ctx context.Context, a *app, s *svc.Service, files []string, explicit map[string]bool) (next func() preparedDoc) {
+	workers := runtime.GOMAXPROCS(0)
+	out := make([]preparedDoc, len(files))
+	ready := make([]chan struct{}, len(files))
+	for i := range ready {
+		ready[i] = make(chan struct{})
+	}
+	ahead := make(chan struct{}, 64*workers)
+	jobs := make(chan int)
+	go func() {
+		defer close(jobs)
+		for i := range files {
+			select {
+			case ahead <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			jobs <- i
+		}
+	}()
+	for range workers {
+		go func() {
+			for i := range jobs {
+				f := files[i]
+				src, err := readDoc(a, f)
+				if err == nil && htmldoc.IsHTML(f) {
+					if src, err = htmldoc.ToMarkdown(src); err != nil {
+						err = hindsight.Errorf(hindsight.EInvalid, "%s: %v", f, err)
+					}
+				}
+				switch {
+				case err != nil:
+					out[i].err = err
+				case !explicit[f] && !lint.IsPostmortem(src):
+					out[i].skip = true
+				default:
+					out[i].doc = s.PrepareImport(f, src)
+				}
+				close(ready[i])
+			}
+		}()
+	}
+	n := 0
+	return func() preparedDoc {
+		i := n
+		n++
+		select {
+		case <-ready[i]:
+		case <-ctx.Done():
+			return preparedDoc{err: ctx.Err()}
+		}
+		<-ahead
+		p := out[i]
+		out[i] = preparedDoc{} // let it go
+		return p
+	}
 }
 
 // importLine says what became of one document: "path: created INC-…".
