@@ -11,8 +11,11 @@ import (
 
 // DefaultCacheBytes bounds the rendered responses the service keeps in
 // memory (Options.CacheBytes): incident pages, JSON and Markdown of the
-// incidents read most, and list pages.
-const DefaultCacheBytes = 24 << 20
+// incidents read most, and list pages: the JSON and Markdown of 1,000
+// incidents, or the pages of about 1,000. With the garbage collector's
+// headroom (twice the live heap) and SQLite's page caches the server stays
+// under 150 MiB at 100,000 incidents (docs/benchmarks.md); 24 MiB went past.
+const DefaultCacheBytes = 16 << 20
 
 // Rendered returns the bytes render makes of the latest revision of
 // incident id, in the form named by form (e.g. "json", "md", or the HTML
