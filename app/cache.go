@@ -107,6 +107,13 @@ func (s *Service) Listed(ctx context.Context, a Actor, form, query string, rende
 	if err != nil {
 		return nil, err
 	}
-	s.cache.Put(listGroup, key, b)
+	if len(b) <= maxListBytes {
+		s.cache.Put(listGroup, key, b)
+	}
 	return b, nil
 }
+
+// maxListBytes is the largest list page kept: the pages people and
+// dashboards read again (50 or 100 rows), not exports that walk every
+// incident 1,000 at a time, which would push the read pages out.
+const maxListBytes = 256 << 10

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 
 	"github.com/hindsight-pm/hindsight"
@@ -143,5 +144,28 @@ func TestListCacheTwoInstances(t *testing.T) {
 	open(t, b)
 	if !eventually(func() bool { return len(l.list(t, alice)) == 2 }) {
 		t.Errorf("A after B's create: %d incidents, want 2", len(l.list(t, alice)))
+	}
+}
+
+// TestListCacheKeepsNoHugePages: a list page of over 256 KiB (an export
+// walking every incident 1,000 at a time) is not kept, so it cannot push
+// out the pages read again.
+func TestListCacheKeepsNoHugePages(t *testing.T) {
+	s := app.New(cacheStores["sqlite"](t), app.Options{})
+	for _, tc := range []struct {
+		size, renders int
+	}{{1 << 10, 1}, {300 << 10, 3}} {
+		calls := 0
+		for range 3 {
+			if _, err := s.Listed(t.Context(), alice, "test", fmt.Sprint(tc.size), func() ([]byte, error) {
+				calls++
+				return make([]byte, tc.size), nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if calls != tc.renders {
+			t.Errorf("a page of %d bytes read 3 times: %d renders, want %d", tc.size, calls, tc.renders)
+		}
 	}
 }
