@@ -464,9 +464,11 @@ func (a *Auth) refresh(ctx context.Context, s *hindsight.Session, u *hindsight.U
 	if raw != "" {
 		idt, _, groups, err := a.verifyIDToken(xctx, c, raw)
 		if err != nil {
-			var se *SSOError
-			errors.As(err, &se)
-			return end("refreshed ID token refused: " + se.Reason)
+			reason := err.Error()
+			if se := (*SSOError)(nil); errors.As(err, &se) {
+				reason = se.Reason
+			}
+			return end("refreshed ID token refused: " + reason)
 		}
 		if idt.Subject == "" {
 			return end("refreshed ID token has no subject")

@@ -69,7 +69,15 @@ Email notifications (review requests, reviews, comments, due postmortems)
 are sent when HINDSIGHT_SMTP_URL (smtp://user:password@host:587?starttls=1)
 and HINDSIGHT_MAIL_FROM are set, with --base-url for the links; daily
 digests go at HINDSIGHT_MAIL_DIGEST_HOUR (UTC, default 8). See
-docs/notifications.md.`,
+docs/notifications.md.
+
+Single sign-on through an OpenID provider is on when HINDSIGHT_OIDC_ISSUER,
+HINDSIGHT_OIDC_CLIENT_ID and HINDSIGHT_OIDC_CLIENT_SECRET (or
+HINDSIGHT_OIDC_CLIENT_SECRET_FILE) are set, with --base-url (the provider
+sends browsers back to <base-url>/auth/oidc/callback); behind an
+authenticating proxy set HINDSIGHT_AUTH_PROXY_HEADER and
+HINDSIGHT_AUTH_PROXY_TRUSTED. Roles come from the groups mapped in
+.hindsight.yaml (sso:). See docs/security.md.`,
 		Example: `  hindsight serve
   hindsight serve --demo --db /tmp/demo.db
   HINDSIGHT_ADDR=0.0.0.0:8080 HINDSIGHT_BASE_URL=https://hindsight.example.com hindsight serve`,

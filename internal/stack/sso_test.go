@@ -535,3 +535,18 @@ func TestBreakGlassByAPI(t *testing.T) {
 		t.Errorf("audit: %+v", es)
 	}
 }
+
+// TestOIDCNeedsBaseURL: a provider without the public base URL is a
+// start-up error naming the setting (the redirect URI is made from it).
+func TestOIDCNeedsBaseURL(t *testing.T) {
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "hindsight.db"), sqlite.Options{Render: app.Render})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	env := map[string]string{"HINDSIGHT_OIDC_ISSUER": "https://idp.example.com", "HINDSIGHT_OIDC_CLIENT_ID": "hindsight"}
+	_, err = stack.Build(t.Context(), st, stack.Config{Getenv: func(k string) string { return env[k] }})
+	if err == nil || !strings.Contains(err.Error(), "HINDSIGHT_OIDC_ISSUER needs the public base URL (--base-url or HINDSIGHT_BASE_URL)") {
+		t.Errorf("error %v", err)
+	}
+}
