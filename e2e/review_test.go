@@ -81,7 +81,8 @@ func reviewShot(b *tab, name, sel string) {
   if (!el) throw new Error("no element " + %q);
   if (document.activeElement) document.activeElement.blur();
   el.scrollIntoView({block: "start"});
-  window.scrollBy(0, -90);
+  const bar = document.querySelector("header.top");
+  window.scrollBy(0, -((bar ? bar.getBoundingClientRect().height : 0) + 16));
   return true;
 })()`, sel, sel))))
 	b.saveViewport("review-" + name)

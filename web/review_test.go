@@ -114,6 +114,14 @@ func TestReviewOnIncidentPage(t *testing.T) {
 	if strings.Contains(section("sec-root_cause"), `has-notes`) {
 		t.Error("a section without threads has a margin")
 	}
+	// a row's Comment link opens the section's form on that row
+	if !strings.Contains(section("sec-timeline"), `href="?comment=timeline:row:0#comment-timeline"`) {
+		t.Error("a timeline row without a thread has no Comment link")
+	}
+	_, body = e.do(t, http.MethodGet, "/incidents/"+in.ID+"?comment=timeline:row:0", e.editor, nil)
+	if !strings.Contains(body, `id="comment-timeline" open`) || !strings.Contains(body, `<option value="row:0" selected>`) {
+		t.Error("?comment=timeline:row:0 does not open the timeline's form on row 0")
+	}
 	// the page changes with the review, not only with the revision
 	rs := e.s.Service.Store().(hindsight.ReviewStore)
 	yes := true
