@@ -27,7 +27,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-all=(markdown:FuzzParse lint:FuzzLint lint:FuzzBlameless lint:FuzzParseConfig api:FuzzAPIJSON
+all=(markdown:FuzzParse lint:FuzzLint lint:FuzzBlameless lint:FuzzParseConfig lint:FuzzReviewConfig .:FuzzAnchorResolve api:FuzzAPIJSON
 	alerting:FuzzAlertmanager alerting:FuzzPagerDuty alerting:FuzzGeneric
 	web:FuzzWordDiff sqlite:FuzzSnippet)
 if [ $# -gt 0 ]; then targets=("$@"); else targets=("${all[@]}"); fi
