@@ -97,6 +97,9 @@ func TestParse(t *testing.T) {
 			{"2026-11-03T14:03:20Z", "unknown", "", "s"},
 			{"2026-11-03T14:05:00Z", "Grafana", "dashboard export [file: p99.png]", "b"},
 		}},
+		{"teams-pinned.json", "teams", read(t, "teams-pinned.json"), []row{
+			{"2026-11-03T14:02:05.123Z", "Ann Lee", "@田中 太郎 checkout p99 is at 4s 🔥", "p"},
+		}},
 		{"teams-message.json", "teams", read(t, "teams-message.json"), []row{
 			{"2026-11-03T14:10:00.5Z", "Алексей Иванов", "Rolled back release 812 successfully", ""},
 		}},

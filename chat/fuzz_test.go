@@ -13,7 +13,7 @@ import (
 // it must not panic, must return either messages or an invalid (or too
 // large) error, and every message must have a key and a time.
 func FuzzParse(f *testing.F) {
-	for _, name := range []string{"slack-history.json", "teams-collection.json", "teams-message.json", "paste-bracket.txt", "paste-header.txt", "paste-slack-today.txt", "slack-export/incident-42/2026-11-03.json"} {
+	for _, name := range []string{"slack-history.json", "teams-collection.json", "teams-message.json", "teams-pinned.json", "paste-bracket.txt", "paste-header.txt", "paste-slack-today.txt", "slack-export/incident-42/2026-11-03.json"} {
 		f.Add(read(f, name))
 	}
 	f.Add(zipDir(f, "slack-export"))

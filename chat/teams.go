@@ -38,6 +38,20 @@ type teamsMessage struct {
 		ReactionType string  `json:"reactionType"`
 		DisplayName  *string `json:"displayName"`
 	} `json:"reactions"`
+	// pinned is set for a message read from a pinnedMessages list.
+	pinned bool
+}
+
+// pinnedList reports whether a collection's value is a list of
+// pinnedChatMessageInfo (each with a "message"), not of messages.
+func pinnedList(value json.RawMessage) bool {
+	var items []map[string]json.RawMessage
+	if json.Unmarshal(value, &items) != nil || len(items) == 0 {
+		return false
+	}
+	_, hasMessage := items[0]["message"]
+	_, hasCreated := items[0]["createdDateTime"]
+	return hasMessage && !hasCreated
 }
 
 type teamsIdentity struct {
@@ -61,6 +75,24 @@ func parseTeams(name string, data []byte, array bool) (*Transcript, error) {
 	case array:
 		err = json.Unmarshal(data, &ms)
 	case json.Unmarshal(data, &probe) == nil && probe["value"] != nil:
+		if pinnedList(probe["value"]) {
+			// GET /chats/{id}/pinnedMessages?$expand=message: the pinned
+			// messages, each in a pinnedChatMessageInfo
+			var coll struct {
+				Value []struct {
+					Message *teamsMessage `json:"message"`
+				} `json:"value"`
+			}
+			err = json.Unmarshal(data, &coll)
+			for _, v := range coll.Value {
+				if v.Message != nil {
+					m := *v.Message
+					m.pinned = true
+					ms = append(ms, m)
+				}
+			}
+			break
+		}
 		var coll struct {
 			Value []teamsMessage `json:"value"`
 		}
@@ -92,7 +124,7 @@ func parseTeams(name string, data []byte, array bool) (*Transcript, error) {
 		} else if tm.ChannelIdentity != nil {
 			place = tm.ChannelIdentity.ChannelID
 		}
-		m := Message{Source: SourceTeams, ID: tm.ID, At: at.UTC(),
+		m := Message{Source: SourceTeams, ID: tm.ID, At: at.UTC(), Pinned: tm.pinned,
 			Edited: tm.LastEditedDateTime != nil && *tm.LastEditedDateTime != "",
 			System: tm.MessageType != "" && tm.MessageType != "message"}
 		if place != "" {
