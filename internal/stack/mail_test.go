@@ -176,3 +176,50 @@ func TestReviewMailFlow(t *testing.T) {
 		t.Fatalf("%d messages, want 3", len(msgs))
 	}
 }
+
+// TestDueMail: the due check (app.Service.QueueDueEvents, run by the
+// webhook worker) tells the owner by email that a postmortem is overdue,
+// once per due date.
+func TestDueMail(t *testing.T) {
+	mp := mailtest.StartMailpit(t)
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "hindsight.db"), sqlite.Options{Render: app.Render, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	env := map[string]string{"HINDSIGHT_SMTP_URL": mp.SMTPURL, "HINDSIGHT_MAIL_FROM": "Hindsight <hindsight@example.com>"}
+	s, err := stack.Build(t.Context(), st, stack.Config{BaseURL: "https://hindsight.example.com", Now: clock,
+		Getenv: func(k string) string { return env[k] },
+		Auth:   auth.Options{Params: auth.Params{Memory: 1024, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Auth.AddUser(t.Context(), app.System, auth.NewUser{Email: "olive@example.com", Name: "Olive Owner", Role: hindsight.RoleEditor, Password: "a long password 123"}); err != nil {
+		t.Fatal(err)
+	}
+	start, _ := hindsight.ParseTime("2026-09-01 10:00")
+	end, _ := hindsight.ParseTime("2026-09-01 12:00")
+	p := &hindsight.Postmortem{Title: "Old outage", Status: hindsight.StatusDraft, Owner: "olive@example.com",
+		Summary: hindsight.Summary{Start: start, End: end, Severity: hindsight.Sev2}}
+	inc, err := s.Service.Create(t.Context(), app.System, p, app.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.Service.QueueDueEvents(t.Context()); err != nil || n != 1 {
+		t.Fatalf("QueueDueEvents: %d, %v; want 1", n, err)
+	}
+	if n, _ := s.Service.QueueDueEvents(t.Context()); n != 0 {
+		t.Fatalf("QueueDueEvents again: %d, want 0 (once per due date)", n)
+	}
+	if stats, err := s.Mail.Tick(t.Context()); err != nil || stats.Sent != 1 {
+		t.Fatalf("tick %+v, %v; want 1 sent", stats, err)
+	}
+	msgs := mp.Wait(t, 1, 30*time.Second)
+	if len(msgs) != 1 || msgs[0].To[0].Address != "olive@example.com" || msgs[0].Subject != "[Hindsight] Postmortem overdue: "+inc.ID+" Old outage" ||
+		!strings.Contains(msgs[0].Text, "The postmortem of "+inc.ID+" Old outage was due on ") {
+		t.Fatalf("mailpit got %+v", msgs)
+	}
+}
