@@ -126,7 +126,8 @@ type Incident struct {
 	// MemberTeams are the slugs of the teams whose members see the
 	// incident while it is restricted (beside Members).
 	MemberTeams []string `json:"member_teams,omitempty"`
-	// Teams are the slugs of the teams added to the incident by hand; its
+	// Teams are the slugs of the existing teams the document's "Teams:"
+	// line names (DocTeams), resolved at the last save; the incident's
 	// teams are these and those owning an affected service
 	// (TeamStore.FindIncidentTeams).
 	Teams []string `json:"teams,omitempty"`
@@ -193,9 +194,9 @@ type IncidentCreate struct {
 	Members    []string
 
 	// MemberTeams are team slugs whose members see the restricted
-	// incident; Teams are team slugs added by hand.
+	// incident. (The teams added by hand are the document's "Teams:"
+	// line, hindsight.DocTeams.)
 	MemberTeams []string
-	Teams       []string
 
 	// KeepID keeps the model's Incident ID when it is a valid
 	// INC-YYYYMMDD-NNN (for imports of existing postmortems): EConflict when
@@ -224,10 +225,9 @@ type IncidentUpdate struct {
 	Audit      []AuditRecord
 	Outbox     []OutboxEvent
 
-	// MemberTeams and Teams, when not nil, replace the incident's team
-	// lists (Incident.MemberTeams, Incident.Teams).
+	// MemberTeams, when not nil, replaces the teams whose members see the
+	// restricted incident.
 	MemberTeams *[]string
-	Teams       *[]string
 	// Gate, when not nil, is called inside the update's transaction, after
 	// the new revision is written and with the incident's row locked, with
 	// the review state as of the new revision (ReviewStore); an error

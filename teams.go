@@ -117,3 +117,63 @@ type TeamStore interface {
 	// slug.
 	FindIncidentTeams(ctx context.Context, v Viewer, id string) ([]IncidentTeam, error)
 }
+
+// TeamsLabel is the label of the Incident Summary line that adds teams to
+// an incident by hand ("- **Teams:** payments, sre"). The Markdown layer
+// keeps such a line as an extra field of the section, losslessly.
+const TeamsLabel = "Teams"
+
+// DocTeams returns the teams the document's "Teams:" line names (slugs or
+// names, as written, comma separated), or nil.
+func DocTeams(p *Postmortem) []string {
+	if p == nil {
+		return nil
+	}
+	var out []string
+	for _, f := range p.Extras[SecSummary].Fields {
+		if !strings.EqualFold(strings.TrimSpace(f.Label), TeamsLabel) {
+			continue
+		}
+		for _, x := range strings.Split(f.Value, ",") {
+			if x = strings.TrimSpace(x); x != "" {
+				out = append(out, x)
+			}
+		}
+	}
+	return out
+}
+
+// SetDocTeams writes teams as the document's "Teams:" line (the first one,
+// replacing others; removed when teams is empty). Other extra fields of
+// the Incident Summary stay as they are; p.Extras is copied, not changed
+// in place.
+func SetDocTeams(p *Postmortem, teams []string) {
+	x := p.Extras[SecSummary]
+	var fields []Field
+	done := false
+	for _, f := range x.Fields {
+		if !strings.EqualFold(strings.TrimSpace(f.Label), TeamsLabel) {
+			fields = append(fields, f)
+			continue
+		}
+		if !done && len(teams) > 0 {
+			f.Value = strings.Join(teams, ", ")
+			fields = append(fields, f)
+		}
+		done = true
+	}
+	if !done && len(teams) > 0 {
+		fields = append(fields, Field{Label: TeamsLabel, Value: strings.Join(teams, ", ")})
+	}
+	x.Fields = fields
+	extras := make(map[string]Extra, len(p.Extras)+1)
+	for k, v := range p.Extras {
+		extras[k] = v
+	}
+	if x.IsZero() {
+		delete(extras, SecSummary)
+	} else {
+		extras[SecSummary] = x
+	}
+	p.Extras = extras
+}

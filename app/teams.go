@@ -253,8 +253,11 @@ func (s *Service) teamSlugs(ctx context.Context, field string, in []string) ([]s
 }
 
 // SetIncidentTeams replaces the teams added by hand to incident id (beside
-// those owning its affected services), as a new revision with an
-// "incident.teams" audit record. Teams are slugs or names.
+// those owning its affected services): it writes them, as slugs, into the
+// document's "Teams:" line of the Incident Summary (hindsight.SetDocTeams;
+// removed when there are none), saved as a new revision with an
+// "incident.teams" audit record. Teams are slugs or names; one that names
+// no team is refused.
 func (s *Service) SetIncidentTeams(ctx context.Context, a Actor, id string, teams []string) (*hindsight.Incident, error) {
 	cur, err := s.store.FindIncidentByID(ctx, a.Viewer, id)
 	if err != nil {
@@ -264,7 +267,7 @@ func (s *Service) SetIncidentTeams(ctx context.Context, a Actor, id string, team
 	if err != nil {
 		return nil, err
 	}
-	if slices.Equal(slugs, append([]string{}, cur.Teams...)) {
+	if slices.Equal(slugs, hindsight.DocTeams(cur.Doc)) {
 		return cur, nil
 	}
 	detail := "teams: " + strings.Join(slugs, ", ")
@@ -272,8 +275,9 @@ func (s *Service) SetIncidentTeams(ctx context.Context, a Actor, id string, team
 		detail = "teams: none added by hand"
 	}
 	doc := *cur.Doc
+	hindsight.SetDocTeams(&doc, slugs)
 	return s.store.UpdateIncident(ctx, hindsight.IncidentUpdate{
-		ID: id, BaseRevision: cur.Revision, Doc: &doc, Author: a.author(), Message: detail, Teams: &slugs,
+		ID: id, BaseRevision: cur.Revision, Doc: &doc, Author: a.author(), Message: detail,
 		Audit: []hindsight.AuditRecord{s.audit(a, "incident.teams", id, detail)},
 	})
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hindsight-pm/hindsight"
 	"github.com/hindsight-pm/hindsight/app"
+	"github.com/hindsight-pm/hindsight/markdown"
 )
 
 // withAccounts adds accounts to the service's store.
@@ -102,6 +103,14 @@ func TestIncidentTeamsAndRestrictionByTeam(t *testing.T) {
 	in, err = s.SetIncidentTeams(ctx, alice, in.ID, []string{"Security"}) // by name
 	if err != nil || !slices.Equal(in.Teams, []string{"security"}) || in.Revision != 2 {
 		t.Fatalf("set teams: %v %+v", err, in)
+	}
+	// the teams added by hand are the document's Teams line: in the
+	// Markdown, read back by the parser
+	if !strings.Contains(string(in.Markdown), "- **Teams:** security\n") {
+		t.Errorf("no Teams line in the Markdown:\n%s", in.Markdown)
+	}
+	if p, _ := markdown.Parse(in.Markdown); !slices.Equal(hindsight.DocTeams(p), []string{"security"}) {
+		t.Errorf("the parsed Markdown's teams: %v", hindsight.DocTeams(p))
 	}
 	if _, err := s.SetIncidentTeams(ctx, alice, in.ID, []string{"nobody"}); hindsight.ErrorCode(err) != hindsight.EInvalid || !strings.Contains(err.Error(), "teams[0]") {
 		t.Errorf("unknown team: %v", err)

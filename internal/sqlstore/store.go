@@ -227,7 +227,7 @@ VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 
 		if err := s.setIncidentTeams(ctx, tx, id, teamMember, "member_teams", c.MemberTeams); err != nil {
 			return err
 		}
-		if err := s.setIncidentTeams(ctx, tx, id, teamByHand, "teams", c.Teams); err != nil {
+		if err := s.setDocTeams(ctx, tx, id, &doc); err != nil {
 			return err
 		}
 		if err := s.writeSide(ctx, tx, id, now, c.Audit, c.Outbox); err != nil {
@@ -404,10 +404,8 @@ updated_at = ?, updated_key = ?, updated_by = ?`
 				return err
 			}
 		}
-		if u.Teams != nil {
-			if err := s.setIncidentTeams(ctx, tx, u.ID, teamByHand, "teams", *u.Teams); err != nil {
-				return err
-			}
+		if err := s.setDocTeams(ctx, tx, u.ID, &doc); err != nil {
+			return err
 		}
 		if err := s.writeSide(ctx, tx, u.ID, now, u.Audit, u.Outbox); err != nil {
 			return err

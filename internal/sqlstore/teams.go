@@ -341,6 +341,25 @@ func (s *Store) setIncidentTeams(ctx context.Context, tx *sql.Tx, id, kind, fiel
 	return nil
 }
 
+// setDocTeams projects the document's "Teams:" line (hindsight.DocTeams)
+// into the incident's teams added by hand, in tx: each word names a team by
+// slug or by name (case-insensitively); words that name no team are left
+// out (the document keeps them: a team created later is linked at the
+// next save).
+func (s *Store) setDocTeams(ctx context.Context, tx *sql.Tx, id string, doc *hindsight.Postmortem) error {
+	if _, err := tx.ExecContext(ctx, s.d.Rebind(`DELETE FROM incident_teams WHERE incident_id = ? AND kind = ?`), id, teamByHand); err != nil {
+		return err
+	}
+	for _, w := range hindsight.DocTeams(doc) {
+		_, err := tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO incident_teams (incident_id, team_slug, kind)
+SELECT ?, slug, ? FROM teams WHERE slug = ? OR name_key = ? ON CONFLICT DO NOTHING`), id, teamByHand, strings.ToLower(clean(w)), foldKey(w))
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // readIncidentTeams fills in inc's team lists.
 func (s *Store) readIncidentTeams(ctx context.Context, q queryer, inc *hindsight.Incident) error {
 	rows, err := q.QueryContext(ctx, s.d.Rebind(`SELECT kind, team_slug FROM incident_teams WHERE incident_id = ? ORDER BY kind, team_slug`), inc.ID)
