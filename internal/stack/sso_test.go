@@ -56,7 +56,7 @@ func (g *groupRecorder) last(id string) ([]string, int) {
 // ssoWorld is Hindsight (the whole stack on a real SQLite file, served
 // on a loopback port) signed in through a real OpenID provider.
 type ssoWorld struct {
-	t      *testing.T
+	t      testing.TB
 	op     *oidctest.Provider
 	s      *stack.Stack
 	base   string
@@ -67,7 +67,7 @@ type ssoWorld struct {
 
 const ssoYAML = "sso:\n  admin_groups: [hs-admins]\n  editor_groups: [eng]\n  default_role: viewer\n"
 
-func newSSOWorld(t *testing.T, env map[string]string) *ssoWorld {
+func newSSOWorld(t testing.TB, env map[string]string) *ssoWorld {
 	t.Helper()
 	w := &ssoWorld{t: t, op: oidctest.Start(t), logs: &syncBuffer{}, groups: &groupRecorder{}}
 	// the tests move Hindsight's clock up to 20 minutes ahead to make
@@ -549,4 +549,32 @@ func TestOIDCNeedsBaseURL(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "HINDSIGHT_OIDC_ISSUER needs the public base URL (--base-url or HINDSIGHT_BASE_URL)") {
 		t.Errorf("error %v", err)
 	}
+}
+
+// BenchmarkOIDCSignIn: one whole sign-in through the provider per
+// operation (Hindsight's redirect, the provider's form, the code exchange,
+// the ID token's checks, the session), then one refresh through the
+// provider (a request whose session is due), over loopback HTTP.
+func BenchmarkOIDCSignIn(b *testing.B) {
+	w := newSSOWorld(b, nil)
+	w.op.SetIDTokenLifetime(24 * 365 * time.Hour) // the clock moves 6 minutes a refresh
+	w.op.SetUser("alice", oidctest.User{Subject: "sub-alice", Email: "alice@example.com", EmailVerified: true, Groups: []string{"eng"}})
+	b.Run("sign-in", func(b *testing.B) {
+		for b.Loop() {
+			c := w.browser()
+			if p := w.signIn(c, "alice"); p.status != http.StatusOK {
+				b.Fatalf("sign-in: %d", p.status)
+			}
+		}
+	})
+	b.Run("refresh", func(b *testing.B) {
+		c := w.browser()
+		w.signIn(c, "alice")
+		for b.Loop() {
+			w.offset.Add(int64(6 * time.Minute))
+			if email, _ := w.me(c); email == "" {
+				b.Fatal("signed out at refresh")
+			}
+		}
+	})
 }
