@@ -111,7 +111,8 @@ type Choice struct {
 	Only string
 	// Since and Until bound the window (inclusive; zero: open).
 	Since, Until time.Time
-	// Bots keeps messages of bots and integrations (default: kept).
+	// DropBots leaves out messages of bots and integrations (kept by
+	// default).
 	DropBots bool
 }
 
