@@ -14,7 +14,12 @@
 #
 # --quick: short durations and at most 2,000 incidents (a smoke run).
 # --only: a comma-separated subset of reliability,markdown,lint,store,grep,web,
-# insights,webhooks. "reliability" runs go test ./reliability -v (the crash,
+# insights,webhooks,issue16. "issue16" runs bench/issue16/run.sh (search,
+# tracker and insights at 8 clients with the server's CPU per request,
+# import of 10,000 documents with the WAL's peak) on a database of --size
+# incidents it seeds with bench/web/load (or ISSUE16_DB), with
+# ISSUE16_BASE (a binary of an earlier commit) as "before" and
+# ISSUE16_PG (a PostgreSQL database of generated incidents) when set. "reliability" runs go test ./reliability -v (the crash,
 # two-instance, hostile-input and backup tests; HINDSIGHT_RELIABILITY_FULL=1
 # for their long form, HINDSIGHT_TEST_POSTGRES_URL for PostgreSQL) and
 # records what each one measured.
@@ -29,7 +34,7 @@ export PATH="$PATH:/usr/local/go/bin:$HOME/go/bin"
 
 SIZE=10000
 QUICK=0
-ALL="reliability,markdown,lint,store,grep,web,insights,webhooks"
+ALL="reliability,markdown,lint,store,grep,web,insights,webhooks,issue16"
 ONLY="$ALL"
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -292,6 +297,55 @@ if want webhooks; then
 	fi
 fi
 
+# --- issue 16: search, tracker, insights at 8 clients; import; WAL peak ---
+if want issue16; then
+	if [ -x bench/issue16/run.sh ]; then
+		d=10s; imp=10000; [ $QUICK -eq 1 ] && { d=3s; imp=500; }
+		db="${ISSUE16_DB:-}"
+		if [ -z "$db" ]; then
+			go build -o "$WORK/load" ./bench/web/load && "$WORK/load" seed -db "$WORK/issue16.db" -n "$SIZE" >"$LOG/issue16-seed" 2>&1
+			db="$WORK/issue16.db"
+		fi
+		say "issue16: $db, 8 clients, $d each, import of $imp"
+		cmd="DB=DB BASE=OLD-BINARY PG=URL bench/issue16/run.sh"
+		if DB="$db" BASE="${ISSUE16_BASE:-}" PG="${ISSUE16_PG:-}" DURATION=$d IMPORT=$imp WORK="$WORK/issue16" bench/issue16/run.sh >"$LOG/issue16" 2>&1; then
+			res="$WORK/issue16/results.jsonl"
+			# fig NAME: "p95 / CPU ms" of a run
+			fig() { python3 -c 'import json,sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r["name"] == sys.argv[2]:
+        print("%.1f ms p95, %.2f ms CPU/request" % (r["p95_ms"], r["cpu_ms_per_request"]) if "rps" in r else "%s s, WAL peak %.1f MiB" % (r["seconds"], r["wal_peak_mib"]))' "$res" "$1"; }
+			p95() { python3 -c 'import json,sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r["name"] == sys.argv[2]: print(r.get("p95_ms", r.get("seconds", 999)))' "$res" "$1"; }
+			for what in "search API (12 queries in turn)|p95 < 25 ms at 100,000, CPU/request half of before|25" \
+				"tracker API (default page)|p95 < 20 ms at 100,000, CPU/request half of before|20" \
+				"tracker page (/action-items)|p95 < 20 ms at 100,000|20" "insights page (/insights)|p95 < 100 ms at 100,000|100"; do
+				IFS='|' read -r name goal lim <<<"$what"
+				for st in SQLite PostgreSQL; do
+					a=$(fig "after, $st: $name"); [ -z "$a" ] && continue
+					b=$(fig "before, $st: $name")
+					row "issue 16: $name, $SIZE incidents, 8 clients, $st" "after: $a${b:+; before: $b}" "$goal" "$(verdict "$(p95 "after, $st: $name") < $lim")" "$cmd"
+				done
+			done
+			for st in SQLite PostgreSQL; do
+				a=$(fig "after, $st: import of $imp documents"); [ -z "$a" ] && continue
+				b=$(fig "before, $st: import of $imp documents")
+				lim=30; [ $st = PostgreSQL ] && lim=60
+				row "issue 16: hindsight import of $imp generated documents, $st" "after: $a${b:+; before: $b}" "< $lim s (10,000); WAL bounded" "$(verdict "$(p95 "after, $st: import of $imp documents") < $lim")" "$cmd"
+			done
+			note "issue 16 ran at load average $(awk '/^load average/ { print $3, $4, $5 }' "$LOG/issue16") (2 shared cores: latencies under load are not the quiet machine's)."
+		else
+			row "issue16" "failed (see log)" "-" "**FAIL**" "$cmd"
+			tail -20 "$LOG/issue16"
+		fi
+	else
+		note "bench/issue16/run.sh is not there yet: issue 16 benchmark skipped."
+	fi
+fi
+
 # --- rows of the steps this run left out (--only), from the previous run ---
 # Each row is recognised by its command; the per-query and web tables go
 # with their step.
@@ -300,6 +354,7 @@ pattern() { # the start of the command cell of the step's rows
 	reliability) echo '| `go test ./reliability' ;; markdown) echo '| `go test ./markdown' ;;
 	lint) echo '| `bench/lint/run.sh' ;; store) echo '| `go run ./bench/store' ;; grep) echo '| `hindsight export DIR; grep' ;;
 	web) echo 'bench/web/run.sh`' ;; insights) echo '| `go run ./bench/insights' ;; webhooks) echo '| `go run ./bench/webhooks' ;;
+	issue16) echo 'bench/issue16/run.sh`' ;;
 	esac
 }
 # block FIRST-LINE-REGEX: a paragraph line and the table after it.
@@ -307,7 +362,7 @@ block() { awk -v re="$1" '$0 ~ re { on = 1 } on { print; if ($0 ~ /^\|/) t = 1; 
 KEPT=""
 if [ -f docs/benchmarks.md ]; then
 	sed -n '/<!-- run:begin -->/,/<!-- run:end -->/p' docs/benchmarks.md >"$WORK/old.md"
-	for step in reliability markdown lint store grep web insights webhooks; do
+	for step in reliability markdown lint store grep web insights webhooks issue16; do
 		want "$step" && continue
 		if grep -F "$(pattern "$step")" "$WORK/old.md" | grep '^| ' >>"$WORK/kept"; then
 			KEPT="$KEPT $step"

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Issue 16's server figures: CPU per request and latency of search, the
+# action item tracker and insights at CONNS concurrent clients (default 8),
+# the time of `hindsight import` of IMPORT generated documents (default
+# 10,000) and the SQLite WAL's peak during it.
+#
+#   DB=/tmp/hs-bench/bench-100000.db bench/issue16/run.sh
+#   DB=bench.db BASE=/tmp/hindsight-before PG='postgres://postgres@127.0.0.1:5432/hsbench100k?sslmode=disable' bench/issue16/run.sh
+#
+# DB (required) is a SQLite database of generated incidents (bench/web/load
+# seed); it is copied, never written. BASE, a hindsight binary built from
+# an earlier commit, is measured on its own copy in the same run ("before").
+# PG, a PostgreSQL database of generated incidents, is served and measured
+# too (read only); the PostgreSQL import goes into a fresh schema of
+# PG_IMPORT (default the test database), dropped at the end. CPU per request is the server process's user + system
+# time (/proc/PID/stat, what process_cpu_seconds_total reports) over the
+# measured requests. Prints one JSON line per run (bench/web/load drive)
+# into $WORK/results.jsonl and a Markdown table on stdout.
+set -euo pipefail
+: "${DB:?DB=path of a SQLite database of generated incidents}"
+CONNS=${CONNS:-8}
+DURATION=${DURATION:-10s}
+IMPORT=${IMPORT:-10000}
+WORK=${WORK:-/tmp/hindsight-bench-issue16}
+PORT=${PORT:-18160}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+mkdir -p "$WORK"
+cd "$ROOT"
+go build -o "$WORK/hindsight" ./cmd/hindsight
+go build -o "$WORK/load" ./bench/web/load
+RES="$WORK/results.jsonl"
+: >"$RES"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+# token BIN DSN: a read token of a bench account on DSN
+token() {
+	if ! "$1" --db "$2" user list 2>/dev/null | grep -q bench@example.test; then
+		printf '%s\n' "bench password 0123456789" | "$1" --db "$2" user add bench@example.test --role viewer --password-stdin >/dev/null
+	fi
+	"$1" --db "$2" token create --user bench@example.test --name "bench $(date +%s%N)" --scope read --expires-in-days 1 | grep -o 'hst_[A-Za-z0-9_-]*' | head -1
+}
+
+# measure LABEL BIN DSN: serve DSN with BIN and drive each endpoint
+measure() {
+	local label=$1 bin=$2 dsn=$3 base="http://127.0.0.1:$PORT"
+	local tok
+	tok=$(token "$bin" "$dsn")
+	"$bin" serve --db "$dsn" --addr "127.0.0.1:$PORT" --log-level warn >"$WORK/serve.log" 2>&1 &
+	local spid=$!
+	pids+=("$spid")
+	for _ in $(seq 1 150); do curl -fsS "$base/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+	: >"$WORK/search.txt"
+	for q in database latency certificate failover deploy timeout queue replica cache rollback dns memory; do
+		echo "$base/api/v1/search?q=$q" >>"$WORK/search.txt"
+	done
+	d() { HINDSIGHT_TOKEN=$tok "$WORK/load" drive -conns "$CONNS" -duration "$DURATION" -pid "$spid" -name "$label: $1" "${@:2}" | tee -a "$RES"; }
+	d "search API (12 queries in turn)" -urls "$WORK/search.txt"
+	d "tracker API (default page)" "$base/api/v1/action-items/tracker"
+	d "tracker page (/action-items)" "$base/action-items"
+	d "insights page (/insights)" "$base/insights"
+	kill "$spid"
+	wait "$spid" 2>/dev/null || true
+}
+
+cp "$DB" "$WORK/after.db"
+measure "after, SQLite" "$WORK/hindsight" "$WORK/after.db"
+if [ -n "${BASE:-}" ]; then
+	cp "$DB" "$WORK/before.db"
+	measure "before, SQLite" "$BASE" "$WORK/before.db"
+fi
+if [ -n "${PG:-}" ]; then
+	measure "after, PostgreSQL" "$WORK/hindsight" "$PG"
+fi
+
+# import of generated documents, and the WAL's peak meanwhile
+rm -rf "$WORK/corpus"
+"$WORK/hindsight" generate --count "$IMPORT" --seed 1 --out "$WORK/corpus" >/dev/null
+imp() { # LABEL BIN DSN
+	local t0 t1 peak=0 s
+	t0=$(date +%s.%N)
+	"$2" --db "$3" import "$WORK/corpus" >"$WORK/import.log" 2>&1 &
+	local ipid=$!
+	while kill -0 "$ipid" 2>/dev/null; do
+		s=$(stat -c %s "$3-wal" 2>/dev/null || echo 0)
+		[ "$s" -gt "$peak" ] && peak=$s
+		sleep 0.1
+	done
+	wait "$ipid" || true
+	t1=$(date +%s.%N)
+	printf '{"name":"%s: import of %d documents","seconds":%.1f,"wal_peak_mib":%.1f,"summary":"%s"}\n' "$1" "$IMPORT" "$(echo "$t1 - $t0" | bc)" "$(echo "$peak / 1048576" | bc -l)" "$(tail -1 "$WORK/import.log")" | tee -a "$RES"
+}
+rm -f "$WORK/import.db"*
+imp "after, SQLite" "$WORK/hindsight" "$WORK/import.db"
+if [ -n "${BASE:-}" ]; then
+	rm -f "$WORK/import-before.db"*
+	imp "before, SQLite" "$BASE" "$WORK/import-before.db"
+fi
+if [ -n "${PG:-}" ]; then
+	PGI=${PG_IMPORT:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}
+	schema="hs_import_$(date +%s)"
+	psql "$PGI" -qc "CREATE SCHEMA $schema"
+	sep='?'; case "$PGI" in *\?*) sep='&' ;; esac
+	imp "after, PostgreSQL" "$WORK/hindsight" "$PGI${sep}search_path=$schema"
+	psql "$PGI" -qc "DROP SCHEMA $schema CASCADE" >/dev/null 2>&1 || true
+fi
+
+echo
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+echo "| run | requests/s | p50 ms | p95 ms | CPU ms per request |"
+echo "| --- | ---: | ---: | ---: | ---: |"
+python3 - "$RES" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if "rps" in r:
+        print(f"| {r['name']} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r.get('cpu_ms_per_request', 0):.2f} |")
+    else:
+        print(f"| {r['name']} | {r['seconds']} s, WAL peak {r['wal_peak_mib']:.1f} MiB | | | |")
+PY
