@@ -113,7 +113,9 @@ func Build(ctx context.Context, store hindsight.Store, cfg Config) (*Stack, erro
 
 	var fu *followup.Handler
 	if is, ok := store.(hindsight.InsightStore); ok {
-		if fu, err = followup.New(svc, is, followup.Options{Logger: cfg.Logger, Now: cfg.Now}); err != nil {
+		if fu, err = followup.New(svc, is, followup.Options{Logger: cfg.Logger, Now: cfg.Now,
+			// late postmortems: the review due date's default grace period
+			UnpublishedDays: svc.ReviewGate().Due.DaysFor("")}); err != nil {
 			return nil, err
 		}
 	}
