@@ -69,6 +69,13 @@ const ssoYAML = "sso:\n  admin_groups: [hs-admins]\n  editor_groups: [eng]\n  de
 
 func newSSOWorld(t testing.TB, env map[string]string) *ssoWorld {
 	t.Helper()
+	return newSSOWorldWith(t, env, ssoYAML, true)
+}
+
+// newSSOWorldWith builds the world with a .hindsight.yaml; record puts the
+// group recorder in as GroupSync (else the stack wires its own, teams').
+func newSSOWorldWith(t testing.TB, env map[string]string, yaml string, record bool) *ssoWorld {
+	t.Helper()
 	w := &ssoWorld{t: t, op: oidctest.Start(t), logs: &syncBuffer{}, groups: &groupRecorder{}}
 	// the tests move Hindsight's clock up to 20 minutes ahead to make
 	// refreshes due: the provider's tokens must outlive that
@@ -89,7 +96,7 @@ func newSSOWorld(t testing.TB, env map[string]string) *ssoWorld {
 			vars[k] = v
 		}
 	}
-	cfg, err := lint.ParseConfig(".hindsight.yaml", []byte(ssoYAML))
+	cfg, err := lint.ParseConfig(".hindsight.yaml", []byte(yaml))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,9 +106,13 @@ func newSSOWorld(t testing.TB, env map[string]string) *ssoWorld {
 	}
 	t.Cleanup(func() { st.Close() })
 	now := func() time.Time { return time.Now().Add(time.Duration(w.offset.Load())) }
-	w.s, err = stack.Build(t.Context(), st, stack.Config{BaseURL: w.base, Lint: cfg, Now: now,
+	sc := stack.Config{BaseURL: w.base, Lint: cfg, Now: now,
 		Logger: slog.New(slog.NewTextHandler(w.logs, nil)), Getenv: func(k string) string { return vars[k] },
-		Auth: auth.Options{Params: auth.Params{Memory: 1024, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16}, GroupSync: w.groups}})
+		Auth: auth.Options{Params: auth.Params{Memory: 1024, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16}}}
+	if record {
+		sc.Auth.GroupSync = w.groups
+	}
+	w.s, err = stack.Build(t.Context(), st, sc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -577,4 +588,41 @@ func BenchmarkOIDCSignIn(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestOIDCTeamSync: the GroupSync hook as serve wires it (teams'
+// sso.team_groups): a sign-in joins the teams of the person's groups, and
+// a refresh without the group leaves it.
+func TestOIDCTeamSync(t *testing.T) {
+	w := newSSOWorldWith(t, nil, ssoYAML+"  team_groups: {grp-payments: payments}\n", false)
+	if _, err := w.s.Service.CreateTeam(t.Context(), app.System, app.NewTeam{Slug: "payments", Name: "Payments"}); err != nil {
+		t.Fatal(err)
+	}
+	w.op.SetUser("alice", oidctest.User{Subject: "sub-alice", Email: "alice@example.com", EmailVerified: true, Groups: []string{"eng", "grp-payments"}})
+	b := w.browser()
+	w.signIn(b, "alice")
+	u, err := w.s.Auth.FindUser(t.Context(), "alice@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	teams := func() []string {
+		ts, err := w.s.Service.Teams(t.Context(), u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, tm := range ts {
+			out = append(out, tm.Slug)
+		}
+		return out
+	}
+	if got := teams(); !slices.Equal(got, []string{"payments"}) {
+		t.Errorf("teams after sign-in %v, want [payments]", got)
+	}
+	w.op.SetGroups("alice", "eng")
+	w.offset.Add(int64(6 * time.Minute))
+	w.me(b)
+	if got := teams(); len(got) != 0 {
+		t.Errorf("teams after a refresh without grp-payments %v, want none", got)
+	}
 }
