@@ -331,3 +331,34 @@ func TestIncidentListDue(t *testing.T) {
 		t.Error("a bad due filter is not reported")
 	}
 }
+
+// TestPublishAnyway: past a red gate only an admin publishes, and only
+// with a reason, which the incident then shows.
+func TestPublishAnyway(t *testing.T) {
+	e := newStackEnv(t)
+	in, _ := reviewFixture(t, e) // three open threads: the gate is red
+	path := "/incidents/" + in.ID
+	rev := strconv.Itoa(in.Revision)
+	res, _ := e.do(t, http.MethodPost, path+"/publish-anyway", e.editor, url.Values{"revision": {rev}, "reason": {"x"}})
+	if res.StatusCode != http.StatusForbidden {
+		t.Errorf("an editor publishes anyway: %d, want 403", res.StatusCode)
+	}
+	res, _ = e.do(t, http.MethodPost, path+"/publish-anyway", e.admin, url.Values{"revision": {rev}, "reason": {"  "}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Errorf("no reason: %d, want 303 back with the error", res.StatusCode)
+	}
+	if got, _ := e.s.Service.Get(context.Background(), app.System, in.ID); got.Doc.Status == hindsight.StatusPublished {
+		t.Fatal("published without a reason")
+	}
+	res, _ = e.do(t, http.MethodPost, path+"/publish-anyway", e.admin, url.Values{"revision": {rev}, "reason": {"The customer report is due today; threads are follow-ups."}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("publish anyway: %d", res.StatusCode)
+	}
+	if got, _ := e.s.Service.Get(context.Background(), app.System, in.ID); got.Doc.Status != hindsight.StatusPublished {
+		t.Fatalf("not published: %s", got.Doc.Status)
+	}
+	_, body := e.do(t, http.MethodGet, path, e.editor, nil)
+	if !strings.Contains(body, "Published past the review gate by") || !strings.Contains(body, "The customer report is due today") {
+		t.Error("the incident does not show the publication past the gate and its reason")
+	}
+}
