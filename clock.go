@@ -387,6 +387,11 @@ func ParseTimeIn(s string, def *Zone) (Time, error) {
 		}
 		return Time{Text: s}, err
 	}
+	if t.IsZero() {
+		// 0001-01-01 00:00 UTC is Go's zero time, which means "empty" in
+		// the model: no incident happened then, so it is kept as text
+		return Time{Text: s}, &TimeError{Kind: TimeNotTime, Text: s}
+	}
 	return TimeOf(t), nil
 }
 
