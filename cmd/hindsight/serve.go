@@ -63,7 +63,11 @@ SIGINT or SIGTERM stops the server gracefully: it stops accepting connections
 and finishes the requests in flight first.
 
 Every flag has an environment variable: HINDSIGHT_ADDR, HINDSIGHT_DB,
-HINDSIGHT_LOG_LEVEL, HINDSIGHT_LOG_FORMAT, HINDSIGHT_BASE_URL.
+HINDSIGHT_DB_MAX_CONNS, HINDSIGHT_LOG_LEVEL, HINDSIGHT_LOG_FORMAT,
+HINDSIGHT_BASE_URL, HINDSIGHT_PPROF.
+
+--pprof 127.0.0.1:6060 serves Go's profiler (net/http/pprof) on a loopback
+listener of its own, never on --addr (docs/operations.md).
 
 Email notifications (review requests, reviews, comments, due postmortems)
 are sent when HINDSIGHT_SMTP_URL (smtp://user:password@host:587?starttls=1)
