@@ -25,7 +25,7 @@ type reviewEnv struct {
 // newReviewService is a service over a real SQLite file with the gate of
 // the issue: SEV-1 two approvals, SEV-2 one, authors do not count, every
 // thread resolved, lint errors block.
-func newReviewService(t *testing.T, yaml string) *reviewEnv {
+func newReviewService(t testing.TB, yaml string) *reviewEnv {
 	t.Helper()
 	clock := func() time.Time { return day }
 	path := filepath.Join(t.TempDir(), "hs.db")
@@ -56,7 +56,9 @@ func newReviewService(t *testing.T, yaml string) *reviewEnv {
 	return e
 }
 
-func (e *reviewEnv) incident(t *testing.T) *hindsight.Incident {
+func (e *reviewEnv) incident(t *testing.T) *hindsight.Incident { return e.incidentTB(t) }
+
+func (e *reviewEnv) incidentTB(t testing.TB) *hindsight.Incident {
 	t.Helper()
 	start, _ := hindsight.ParseTime("2026-11-20 14:00")
 	in, err := e.s.Open(context.Background(), e.author, app.NewIncident{Title: "Checkout down", Severity: hindsight.Sev2, Start: start, Commander: "Dana"})
