@@ -12,8 +12,8 @@
 # an earlier commit, is measured on its own copy in the same run ("before").
 # PG, a PostgreSQL database of generated incidents, is served and measured
 # too (read only); the PostgreSQL import goes into a fresh schema of
-# PG_IMPORT (default the test database), dropped at the end. CPU per request is the server process's user + system
-# time (/proc/PID/stat, what process_cpu_seconds_total reports) over the
+# PG_IMPORT (default the test database), dropped at the end. CPU per
+# request is the server process's user + system time (/proc/PID/stat, what process_cpu_seconds_total reports) over the
 # measured requests. Prints one JSON line per run (bench/web/load drive)
 # into $WORK/results.jsonl and a Markdown table on stdout.
 set -euo pipefail
