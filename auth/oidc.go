@@ -56,6 +56,16 @@ func ssoErr(status int, reason, format string, args ...any) *SSOError {
 	return &SSOError{Status: status, Reason: reason, Message: fmt.Sprintf(format, args...)}
 }
 
+// flowCookie is the flow cookie's name and path: with an https base URL
+// "__Host-" prefixed (path /), so no other host of the domain and no
+// plain-http page can plant a flow of its own in the browser.
+func (a *Auth) flowCookie() (name, path string) {
+	if a.secure {
+		return "__Host-" + oidcFlowCookie, "/"
+	}
+	return oidcFlowCookie, oidcFlowPath
+}
+
 // client returns the discovered client.
 func (a *Auth) client(ctx context.Context) (*oidcClient, error) {
 	c := &a.oidc
@@ -147,7 +157,8 @@ func (a *Auth) StartOIDC(w http.ResponseWriter, r *http.Request, next string) (s
 	}
 	f := oidcFlow{State: random(24), Nonce: random(24), Verifier: oauth2.GenerateVerifier(), Next: SafeNext(next)}
 	b, _ := json.Marshal(f)
-	http.SetCookie(w, &http.Cookie{Name: oidcFlowCookie, Value: base64.RawURLEncoding.EncodeToString(b), Path: oidcFlowPath,
+	name, path := a.flowCookie()
+	http.SetCookie(w, &http.Cookie{Name: name, Value: base64.RawURLEncoding.EncodeToString(b), Path: path,
 		HttpOnly: true, Secure: a.secure, SameSite: http.SameSiteLaxMode, MaxAge: int(oidcFlowTTL / time.Second)})
 	opts := []oauth2.AuthCodeOption{oidc.Nonce(f.Nonce), oauth2.S256ChallengeOption(f.Verifier)}
 	if !slices.Contains(c.config.Scopes, oidc.ScopeOfflineAccess) {
@@ -289,7 +300,8 @@ func (a *Auth) finishOIDC(w http.ResponseWriter, r *http.Request) (string, error
 	ctx := r.Context()
 	q := r.URL.Query()
 	// the flow's cookie is good once, whatever happens next
-	http.SetCookie(w, &http.Cookie{Name: oidcFlowCookie, Value: "", Path: oidcFlowPath, HttpOnly: true, Secure: a.secure,
+	name, path := a.flowCookie()
+	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: path, HttpOnly: true, Secure: a.secure,
 		SameSite: http.SameSiteLaxMode, MaxAge: -1})
 	if e := q.Get("error"); e != "" {
 		desc := truncate(q.Get("error_description"), 300)
@@ -303,7 +315,7 @@ func (a *Auth) finishOIDC(w http.ResponseWriter, r *http.Request) (string, error
 		return "", ssoErr(http.StatusForbidden, "provider answered error="+truncate(e, 100)+" "+desc, "%s.", msg)
 	}
 	var f oidcFlow
-	ck, err := r.Cookie(oidcFlowCookie)
+	ck, err := r.Cookie(name)
 	if err == nil {
 		b, derr := base64.RawURLEncoding.DecodeString(ck.Value)
 		if derr != nil || json.Unmarshal(b, &f) != nil {
