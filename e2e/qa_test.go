@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -345,5 +346,100 @@ func TestQAActionItemKeepsFocus(t *testing.T) {
 	if got := value(b, "focus", chromedp.Evaluate[string](`document.activeElement === `+row+`.querySelector("button") ? "row" : document.activeElement.tagName + " " + document.activeElement.textContent.slice(0, 40)`)); got != "row" {
 		t.Errorf("after closing an item on the incident page from the keyboard the focus is on %q, want the row's Reopen button", got)
 	}
+	b.check()
+}
+
+// TestQATeamsFlow: an admin creates a team on the Teams page with a member
+// and a service of a demo incident, adds a member and a service with the
+// card's forms, is told why a second team of the same slug is refused, and
+// filters the incident list by the team; the member sees the team under
+// My teams on the incident list. Phone width and dark mode are shot too.
+func TestQATeamsFlow(t *testing.T) {
+	ctx := context.Background()
+	srv := startServer(t, 0)
+	if _, err := demo.Seed(ctx, srv.Svc, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	ps, err := demo.Postmortems(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := ps[0]
+	if len(in.Summary.Services) == 0 {
+		t.Fatalf("demo postmortem %s names no service", in.Summary.IncidentID)
+	}
+	service := in.Summary.Services[0].Name
+	a := srv.browser(t, admin)
+	a.run("create a team", chromedp.Navigate(srv.URL+"/admin/teams"), chromedp.WaitVisible(chromedp.ID("t-slug")),
+		fill([][2]string{{"#t-slug", "qa-team"}, {"#t-name", "QA Team"}, {"#t-members", dana}, {"#t-services", service}}),
+		chromedp.Click(chromedp.CSS(`#add-team-h + form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("team-qa-team")))
+	a.run("add a member", fill([][2]string{{"#am-qa-team", sam}}),
+		chromedp.Click(chromedp.CSS(`#am-qa-team + button`)),
+		waitJS(`!!document.querySelector("#rm-qa-team") && document.querySelector("#rm-qa-team").options.length === 2`))
+	a.run("add a service", fill([][2]string{{"#as-qa-team", "qa-ledger"}}),
+		chromedp.Click(chromedp.CSS(`#as-qa-team + button`)),
+		waitJS(`!!document.querySelector("#rs-qa-team") && document.querySelector("#rs-qa-team").options.length === 2`))
+	card := value(a, "the card", chromedp.Evaluate[string](`document.querySelector("#team-qa-team").closest("section").innerText`))
+	for _, want := range []string{dana, sam, service, "qa-ledger"} {
+		if !strings.Contains(card, want) {
+			t.Errorf("the team card does not show %q:\n%s", want, card)
+		}
+	}
+	a.run("the same slug again", fill([][2]string{{"#t-slug", "qa-team"}, {"#t-name", "Again"}}),
+		chromedp.Click(chromedp.CSS(`#add-team-h + form button[type=submit]`)),
+		waitJS(`document.body.innerText.includes("Team not created")`))
+	a.shot("qa-teams-refused")
+	a.run("filter the list by team", chromedp.Navigate(srv.URL+"/incidents"), chromedp.WaitVisible(chromedp.ID("f-team")),
+		fill([][2]string{{"#f-team", "qa-team"}}),
+		chromedp.Click(chromedp.CSS(`form.filters button[type=submit]`)),
+		waitJS(`location.search.includes("team=qa-team")`), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	ids := value(a, "listed", chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("table.incidents tbody tr td:first-child")).map(function (td) { return td.innerText.trim(); })`))
+	if !slices.Contains(ids, in.Summary.IncidentID) {
+		t.Errorf("the list filtered by the team owning %s does not list %s: %q", service, in.Summary.IncidentID, ids)
+	}
+	if sel := value(a, "filter kept", chromedp.Evaluate[string](`document.querySelector("#f-team").value`)); sel != "qa-team" {
+		t.Errorf("the team filter shows %q after applying it", sel)
+	}
+	d := srv.browser(t, dana)
+	d.run("my teams", chromedp.Navigate(srv.URL+"/incidents"), chromedp.WaitVisible(chromedp.CSS("nav.my-teams")))
+	if got := value(d, "my teams", chromedp.Evaluate[string](`document.querySelector("nav.my-teams").innerText`)); !strings.Contains(got, "QA Team") {
+		t.Errorf("a member's My teams says %q", got)
+	}
+	for _, s := range []string{"light", "dark"} {
+		for _, w := range []int64{1280, 390} {
+			a.run("teams page", chromedp.EmulateViewport(w, 900), chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+				_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: s}}})
+				return err
+			}), chromedp.Navigate(srv.URL+"/admin/teams"), chromedp.WaitVisible(chromedp.ID("team-qa-team")))
+			if over := value(a, "overflow", chromedp.Evaluate[bool](`document.scrollingElement.scrollWidth > innerWidth`)); over {
+				t.Errorf("the Teams page overflows horizontally at %d px (%s)", w, s)
+			}
+			a.shot(fmt.Sprintf("qa-teams-%s-%d", s, w))
+		}
+	}
+	a.check()
+	d.check()
+}
+
+// TestQAEmailPreference: a person chooses the daily digest on the account
+// page, is told what it means, and finds it chosen after a reload; the
+// choice is that of their account in the mail settings.
+func TestQAEmailPreference(t *testing.T) {
+	srv := startServer(t, 0)
+	b := srv.browser(t, dana)
+	radio := "#mail-" + string(hindsight.MailDigest)
+	b.run("choose the digest", chromedp.Navigate(srv.URL+"/account"), chromedp.WaitVisible(chromedp.CSS(radio)),
+		chromedp.Click(chromedp.CSS(radio)),
+		chromedp.Click(chromedp.CSS(`section[aria-labelledby=mail-h] button[type=submit]`)),
+		waitJS(`document.body.innerText.includes("one email a day")`))
+	if got := value(b, "flash", chromedp.Evaluate[string](`(document.querySelector(".alert, .flash, [role=status]") || document.body).innerText`)); !strings.Contains(got, "one email a day") {
+		t.Errorf("after saving the digest the page says %q", got)
+	}
+	b.run("reload", chromedp.Navigate(srv.URL+"/incidents"), chromedp.WaitVisible(chromedp.CSS("main h1")), chromedp.Navigate(srv.URL+"/account"), chromedp.WaitVisible(chromedp.CSS(radio)))
+	if !value(b, "checked", chromedp.Evaluate[bool](`document.querySelector(`+"`"+radio+"`"+`).checked`)) {
+		t.Errorf("the daily digest is not chosen after a reload")
+	}
+	b.shot("qa-account-digest")
 	b.check()
 }

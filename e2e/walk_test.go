@@ -281,11 +281,18 @@ func newWalker(t *testing.T, b *tab) *walker {
 }
 
 // pageChecksJS reports, as a list of strings, what the page itself shows
-// wrong: CSP violations, a missing shared nav, and (at phone width)
+// wrong: CSP violations, a missing shared nav, form controls without a
+// label (label element, aria-label, aria-labelledby or title), and (at phone width)
 // horizontal overflow with the elements that stick out.
 const pageChecksJS = `(function (phone) {
   const out = (window.__hsViolations || []).map(function (v) { return "CSP violation: " + v; });
   if (!document.querySelector("nav[data-shell]")) out.push("no shared nav (nav[data-shell] of _layout.html)");
+  for (const el of document.querySelectorAll("input, select, textarea")) {
+    if (el.type === "hidden" || el.type === "submit" || el.type === "button" || el.type === "reset" || el.type === "image") continue;
+    if (el.labels && el.labels.length) continue;
+    if (el.getAttribute("aria-label") || el.getAttribute("aria-labelledby") || el.getAttribute("title")) continue;
+    out.push("form control without a label: " + el.tagName.toLowerCase() + (el.name ? "[name=" + el.name + "]" : "") + (el.id ? "#" + el.id : ""));
+  }
   const de = document.documentElement;
   if (phone && de.scrollWidth > window.innerWidth) {
     const wide = [];
