@@ -260,6 +260,10 @@ func TestReviewForms(t *testing.T) {
 	if c.Body != "Who acknowledged this page, and when?" || len(c.History) != 1 || c.History[0].Body != "Who acknowledged this page?" {
 		t.Errorf("after the author's edit and another's attempt: body %q, history %+v", c.Body, c.History)
 	}
+	_, body = e.do(t, http.MethodGet, path, e.editor, nil)
+	if !strings.Contains(body, "Earlier version (1)") || !strings.Contains(body, "<p>Who acknowledged this page?</p>") {
+		t.Error("the page does not show the comment's earlier version")
+	}
 	res, _ = e.do(t, http.MethodPost, path+"/comments/"+thread+"/delete", e.editor, nil)
 	if res.StatusCode != http.StatusForbidden {
 		t.Errorf("an editor deletes a comment: %d, want 403", res.StatusCode)
