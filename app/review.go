@@ -708,6 +708,11 @@ func (s *Service) MyReviews(ctx context.Context, a Actor) (*MyReviews, error) {
 // per incident and due date (the store remembers which it queued), for
 // every unpublished incident with an End; it returns how many it queued.
 // The webhook worker calls it periodically, like the overdue action items.
+//
+// A postmortem overdue for DueAnnounceWindow or longer is not announced:
+// the first check after an upgrade or a bulk import of old, unpublished
+// postmortems would otherwise send one notification each (and look up
+// every one's owners).
 func (s *Service) QueueDueEvents(ctx context.Context) (int, error) {
 	rs, err := s.reviewStore()
 	if err != nil {
@@ -726,6 +731,11 @@ func (s *Service) QueueDueEvents(ctx context.Context) (int, error) {
 			var name string
 			switch hindsight.DueState(due, sm.Status, now) {
 			case hindsight.DueOverdue:
+				if now.Sub(due) >= DueAnnounceWindow {
+					// late before this check ever saw it (an import, an
+					// upgrade): not announced, as with action items
+					continue
+				}
 				name = hindsight.EventPostmortemOverdue
 			case hindsight.DueSoon:
 				name = hindsight.EventPostmortemDueSoon
@@ -747,6 +757,11 @@ func (s *Service) QueueDueEvents(ctx context.Context) (int, error) {
 	}
 	return rs.QueueDue(ctx, evs, now)
 }
+
+// DueAnnounceWindow bounds postmortem.overdue: only postmortems that fell
+// due less than this long ago are announced (action_item.overdue has the
+// same window).
+const DueAnnounceWindow = 7 * 24 * time.Hour
 
 // owners are the accounts to tell that a postmortem is due: those whose
 // email or name is its Owner, else its creator.

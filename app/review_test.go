@@ -336,3 +336,28 @@ func asError(err error, target **hindsight.Error) bool {
 	*target = e
 	return ok
 }
+
+// TestDueEventsSkipLongOverdue: a postmortem that fell due weeks before
+// the check ran (an import of old drafts, an upgrade) is not announced;
+// one that fell due within the window is.
+func TestDueEventsSkipLongOverdue(t *testing.T) {
+	e := newReviewService(t, "review:\n  due_days: {default: 1}\n")
+	ctx := context.Background()
+	recent := e.incident(t) // due 2026-11-21 15:00
+	old := e.incident(t)
+	doc := *old.Doc
+	start, _ := hindsight.ParseTime("2026-10-01 14:00")
+	end, _ := hindsight.ParseTime("2026-10-01 15:00")
+	doc.Summary.Start, doc.Summary.End = start, end
+	doc.Timeline = []hindsight.Event{ev("2026-10-01 14:00", "alert fired")}
+	if _, err := e.s.Save(ctx, e.author, old.ID, old.Revision, &doc, app.SaveOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := e.s.QueueDueEvents(ctx); err != nil || n != 1 {
+		t.Fatalf("QueueDueEvents = %d, %v; want only the recent one", n, err)
+	}
+	evs := e.outbox(t, hindsight.EventPostmortemOverdue)
+	if len(evs) != 1 || evs[0].IncidentID != recent.ID {
+		t.Errorf("overdue events %+v, want one for %s", evs, recent.ID)
+	}
+}
