@@ -443,3 +443,53 @@ func TestQAEmailPreference(t *testing.T) {
 	b.shot("qa-account-digest")
 	b.check()
 }
+
+// TestQARedGateInBrowser: with an open review thread an editor's Publish
+// is refused with a message about the gate and nothing changes; an admin
+// publishes anyway from the review panel with a reason, which the page then
+// shows.
+func TestQARedGateInBrowser(t *testing.T) {
+	ctx := context.Background()
+	srv := startServer(t, 0)
+	in := srv.example(t, "INC-20260312-001-checkout-database-failover.md")
+	doc := *in.Doc
+	doc.Status = hindsight.StatusInReview
+	in, err := srv.Svc.Save(ctx, app.System, in.ID, in.Revision, &doc, app.SaveOptions{Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	samUser, err := srv.Stack.Auth.FindUser(ctx, sam)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Svc.Comment(ctx, app.Actor{ID: samUser.ID, Viewer: hindsight.Viewer{UserID: samUser.ID}}, in.ID,
+		app.NewComment{Body: "Which alert fired first?", Anchor: hindsight.Anchor{Kind: hindsight.AnchorSection, Section: hindsight.SecExecutive}}); err != nil {
+		t.Fatal(err)
+	}
+	page := srv.URL + "/incidents/" + in.ID
+	d := srv.browser(t, dana)
+	d.run("dana publishes against the red gate", chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("#review-panel .gate-verdict.gate-fail")),
+		chromedp.Click(chromedp.CSS(`#status-box button[value=Published]`)),
+		waitJS(`document.querySelector("#status-box").innerText.includes("unresolved comment thread")`))
+	said := value(d, "refusal", chromedp.Evaluate[string](`document.querySelector("#status-box").innerText`))
+	t.Logf("the status box after Publish against the red gate: %s", said)
+	d.shot("qa-red-gate-refused")
+	if got, _ := srv.Svc.Get(ctx, app.System, in.ID); got.Doc.Status == hindsight.StatusPublished {
+		t.Fatal("an editor published past a red gate")
+	}
+	if value(d, "no override", chromedp.Evaluate[bool](`document.querySelector("details.publish-anyway") !== null`)) {
+		t.Error("an editor is offered Publish anyway")
+	}
+	a := srv.browser(t, admin)
+	a.run("admin publishes anyway", chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("details.publish-anyway")),
+		chromedp.Click(chromedp.CSS("details.publish-anyway summary")),
+		fill([][2]string{{"#override-reason", "The customer report is due today."}}),
+		chromedp.Click(chromedp.CSS(`details.publish-anyway button[type=submit]`)),
+		waitJS(`document.body.innerText.includes("Published past the review gate by")`))
+	a.shot("qa-red-gate-override")
+	if got, _ := srv.Svc.Get(ctx, app.System, in.ID); got.Doc.Status != hindsight.StatusPublished {
+		t.Errorf("not published after Publish anyway: %s", got.Doc.Status)
+	}
+	d.check()
+	a.check()
+}
