@@ -330,6 +330,12 @@ func TestIncidentListDue(t *testing.T) {
 	if !order(body, late, soon, later) || strings.Contains(body, `href="/incidents/`+done+`"`) {
 		t.Errorf("sort=due: want %s, %s, %s and no published postmortem", late, soon, later)
 	}
+	body = get("")
+	if i := strings.Index(body, `href="/incidents/`+done+`"`); i < 0 {
+		t.Errorf("the list does not show the published %s", done)
+	} else if row, _, _ := strings.Cut(body[i:], "</tr>"); !strings.Contains(row, `data-label="Postmortem due">—</td>`) {
+		t.Errorf("a published postmortem shows a due date in the list (it is no longer due):\n%s", row)
+	}
 	body = get("due=someday")
 	if !strings.Contains(body, "due: want this_week or overdue") {
 		t.Error("a bad due filter is not reported")
