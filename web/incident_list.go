@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -216,6 +217,11 @@ func (u *UI) listPage(r *http.Request, f listForm) (page, error) {
 		if ip.Next != "" {
 			d.NextURL = pageURL(base, ip.Next)
 		}
+	}
+	if f.Team != "" && !slices.ContainsFunc(d.Teams, func(t hindsight.Team) bool { return t.Slug == f.Team }) {
+		// the select cannot show a slug that names no team: say why the
+		// list is empty (an old link, a deleted team)
+		d.Problems = append(d.Problems, "team: there is no team "+strconv.Quote(f.Team)+"; choose one in the Team filter or Reset.")
 	}
 	d.Due = map[string]dueView{}
 	if u.rv != nil {

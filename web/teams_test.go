@@ -74,6 +74,9 @@ func TestTeamsPagesAndVisibility(t *testing.T) {
 		t.Errorf("the list lacks carl's team links or the team filter:\n%s", body)
 	}
 	checkShell(t, "/incidents?team=payments", body)
+	if _, body, _ := e.do(t, "GET", "/incidents?team=nosuch", nil, carl...); !strings.Contains(body, "team: there is no team &#34;nosuch&#34;") {
+		t.Errorf("a team filter naming no team does not say so")
+	}
 	if _, body, _ := e.do(t, "GET", "/incidents", nil, "X-User", "bob"); strings.Contains(body, `aria-label="My teams"`) {
 		t.Errorf("bob, in no team, sees My teams")
 	}
