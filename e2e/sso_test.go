@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/hindsight-pm/hindsight"
@@ -144,6 +145,17 @@ func TestSSOInBrowser(t *testing.T) {
 		t.Errorf("alice after Make break-glass: %+v, %v", u, err)
 	}
 	b.shot("sso-admin-users")
+	// with the break-glass actions and badges, at phone width, light and dark
+	for _, scheme := range []string{"light", "dark"} {
+		b.run("users page at 390 px "+scheme, chromedp.EmulateViewport(390, 844), chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+			_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}})
+			return err
+		}), chromedp.Navigate(base+"/admin/users"), chromedp.WaitVisible(chromedp.CSS("table.users")))
+		if w := value(b, "page width", chromedp.Evaluate[int](`document.scrollingElement.scrollWidth`)); w > 390 {
+			t.Errorf("the users page with break-glass actions is %d px wide at 390 px (%s)", w, scheme)
+		}
+		b.shot("sso-admin-users-390-" + scheme)
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if len(b.exceptions) > 0 || len(b.security) > 0 {
