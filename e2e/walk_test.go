@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"regexp"
@@ -141,6 +142,7 @@ func probe(t *testing.T, url string, cookies []*http.Cookie) (*http.Response, st
 func walkRoutes(t *testing.T, w *walker, routes []httpx.Route, base string, session []*http.Cookie, values, queries map[string]string, take func(httpx.Route) bool) []string {
 	t.Helper()
 	var walked []string
+	linked := map[string]bool{} // the links checked
 	for _, rt := range routes {
 		pattern, ok := strings.CutPrefix(rt.Pattern, "GET ")
 		if !ok || !take(rt) {
@@ -177,6 +179,17 @@ func walkRoutes(t *testing.T, w *walker, routes []httpx.Route, base string, sess
 			continue
 		}
 		walked = append(walked, rt.Pattern)
+		// the page's own links: each new one answers below 400
+		for _, m := range pageLink.FindAllStringSubmatch(body, -1) {
+			link := html.UnescapeString(m[1])
+			if linked[link] || strings.HasPrefix(link, "/auth/oidc/") {
+				continue
+			}
+			linked[link] = true
+			if res, _ := probe(t, base+link, session); res.StatusCode >= 400 {
+				t.Errorf("%s (%s) at %s links %s, which answers %d", rt.Pattern, rt.Name, path, link, res.StatusCode)
+			}
+		}
 		problems := map[string][]string{} // problem -> modes it showed in
 		var order []string
 		for _, scheme := range walkSchemes {
@@ -209,8 +222,16 @@ func walkRoutes(t *testing.T, w *walker, routes []httpx.Route, base string, sess
 			t.Errorf("%s (%s) at %s:\n  %s", rt.Pattern, rt.Name, path, strings.Join(lines, "\n  "))
 		}
 	}
+	if len(walked) > 0 && len(linked) == 0 {
+		t.Errorf("the walked pages (%q) link nothing of the site: the link check read no link", walked)
+	}
+	t.Logf("checked %d links of the walked pages", len(linked))
 	return walked
 }
+
+// pageLink finds a page's links to its own site (href="/..."; not
+// "//host" nor fragments alone).
+var pageLink = regexp.MustCompile(`href="(/[^/"#][^"#]*|/)(?:#[^"]*)?"`)
 
 // walker records what goes wrong on one page visit.
 type walker struct {
