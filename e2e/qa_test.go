@@ -493,3 +493,46 @@ func TestQARedGateInBrowser(t *testing.T) {
 	d.check()
 	a.check()
 }
+
+// TestQAMyReviewsWithWork: the My reviews page of a reviewer with an open
+// request lists the postmortem with a link to it, and holds at 390 px in
+// light and dark (no horizontal overflow).
+func TestQAMyReviewsWithWork(t *testing.T) {
+	ctx := context.Background()
+	srv := startServer(t, 0)
+	in := srv.example(t, "INC-20260312-001-checkout-database-failover.md")
+	doc := *in.Doc
+	doc.Status = hindsight.StatusInReview
+	in, err := srv.Svc.Save(ctx, app.System, in.ID, in.Revision, &doc, app.SaveOptions{Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	samUser, err := srv.Stack.Auth.FindUser(ctx, sam)
+	if err != nil {
+		t.Fatal(err)
+	}
+	danaUser, err := srv.Stack.Auth.FindUser(ctx, dana)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Svc.RequestReview(ctx, app.Actor{ID: danaUser.ID, Viewer: hindsight.Viewer{UserID: danaUser.ID}}, in.ID, []string{samUser.ID}); err != nil {
+		t.Fatal(err)
+	}
+	s := srv.browser(t, sam)
+	for _, scheme := range []string{"light", "dark"} {
+		for _, w := range []int64{1280, 390} {
+			s.run("my reviews", chromedp.EmulateViewport(w, 900), chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+				_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}})
+				return err
+			}), chromedp.Navigate(srv.URL+"/reviews"), chromedp.WaitVisible(chromedp.CSS("main h1")))
+			if !value(s, "listed", chromedp.Evaluate[bool](`document.querySelector('main a[href^="/incidents/`+in.ID+`"]') !== null`)) {
+				t.Errorf("My reviews of the requested reviewer does not link %s", in.ID)
+			}
+			if over := value(s, "overflow", chromedp.Evaluate[bool](`document.scrollingElement.scrollWidth > innerWidth`)); over {
+				t.Errorf("My reviews overflows horizontally at %d px (%s)", w, scheme)
+			}
+			s.shot(fmt.Sprintf("qa-my-reviews-%s-%d", scheme, w))
+		}
+	}
+	s.check()
+}
