@@ -180,6 +180,10 @@ func (s *Service) SubmitReview(ctx context.Context, a Actor, id string, n NewRev
 	if n.State == hindsight.ReviewChangesRequested && strings.TrimSpace(n.Body) == "" {
 		return nil, invalidField("body", "say what should change")
 	}
+	if n.State == hindsight.ReviewCommented && strings.TrimSpace(n.Body) == "" {
+		// an empty comment says nothing, yet would mail the authors
+		return nil, invalidField("body", "write the comment")
+	}
 	if n.Revision < 0 || n.Revision > inc.Revision {
 		return nil, invalidField("revision", fmt.Sprintf("incident %s has no revision %d (the latest is %d)", id, n.Revision, inc.Revision))
 	}

@@ -140,6 +140,11 @@ func TestReviewWorkflow(t *testing.T) {
 	if len(comEv) != 1 || !slices.Equal(comEv[0].Notify, []string{"usr_author"}) || comEv[0].Comment == nil || comEv[0].Comment.ID != c.ID {
 		t.Errorf("comment.created events %+v", comEv)
 	}
+	for _, st := range []hindsight.ReviewState{hindsight.ReviewChangesRequested, hindsight.ReviewCommented} {
+		if _, err := e.s.SubmitReview(ctx, e.rev, in.ID, app.NewReview{State: st, Body: " \n"}); hindsight.ErrorCode(err) != hindsight.EInvalid || !strings.Contains(err.Error(), "body") {
+			t.Errorf("a %s review without a body: %v, want invalid naming body", st, err)
+		}
+	}
 	if _, err := e.s.SubmitReview(ctx, e.rev, in.ID, app.NewReview{State: hindsight.ReviewChangesRequested, Body: "name the deploy"}); err != nil {
 		t.Fatal(err)
 	}
