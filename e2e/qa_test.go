@@ -528,6 +528,9 @@ func TestQAMyReviewsWithWork(t *testing.T) {
 			if !value(s, "listed", chromedp.Evaluate[bool](`document.querySelector('main a[href^="/incidents/`+in.ID+`"]') !== null`)) {
 				t.Errorf("My reviews of the requested reviewer does not link %s", in.ID)
 			}
+			if got := value(s, "asked", chromedp.Evaluate[string](`document.querySelector("#asked-title").parentElement.innerText`)); !strings.Contains(got, in.Doc.Title) || !strings.Contains(got, "asked by Dana") {
+				t.Errorf("Requested of you does not name the postmortem's title and who asked:\n%s", got)
+			}
 			if over := value(s, "overflow", chromedp.Evaluate[bool](`document.scrollingElement.scrollWidth > innerWidth`)); over {
 				t.Errorf("My reviews overflows horizontally at %d px (%s)", w, scheme)
 			}

@@ -88,12 +88,19 @@ func (u *UI) reviewChanges(w http.ResponseWriter, r *http.Request) {
 // myReviewsData is the "My reviews" page.
 type myReviewsData struct {
 	// Requested are the open requests asking the viewer.
-	Requested []hindsight.ReviewRequest
+	Requested []requestedItem
 	// Waiting are the viewer's postmortems with open review requests.
 	Waiting []reviewItem
 	// Due are the viewer's unpublished postmortems overdue or due within
 	// DueSoonDays, by due date.
 	Due []reviewItem
+}
+
+// requestedItem is a review asked of the viewer, with the postmortem's
+// title and who asked.
+type requestedItem struct {
+	hindsight.ReviewRequest
+	Title, AskedBy string
 }
 
 // reviewItem is an incident on the My reviews page.
@@ -119,7 +126,22 @@ func (u *UI) myReviews(w http.ResponseWriter, r *http.Request) {
 			st, _ := hindsight.ParseStatus(it.Status)
 			return reviewItem{ReviewItem: it, Status: st, Due: newDueView(it.DueAt, st, now)}
 		}
-		d.Requested = m.Requested
+		as, _ := u.svc.Store().(hindsight.AccountStore)
+		for _, rq := range m.Requested {
+			it := requestedItem{ReviewRequest: rq}
+			if in, err := u.svc.Store().FindIncidentByID(r.Context(), u.actor(r).Viewer, rq.IncidentID); err == nil && in.Doc != nil {
+				it.Title = in.Doc.Title
+			}
+			if as != nil && rq.RequestedBy != "" {
+				if who, err := as.FindUserByID(r.Context(), rq.RequestedBy); err == nil {
+					it.AskedBy = who.Name
+					if it.AskedBy == "" {
+						it.AskedBy = who.Email
+					}
+				}
+			}
+			d.Requested = append(d.Requested, it)
+		}
 		for _, it := range m.Waiting {
 			d.Waiting = append(d.Waiting, item(it))
 		}
