@@ -432,7 +432,7 @@ func TestQAEmailPreference(t *testing.T) {
 	b.run("choose the digest", chromedp.Navigate(srv.URL+"/account"), chromedp.WaitVisible(chromedp.CSS(radio)),
 		chromedp.Click(chromedp.CSS(radio)),
 		chromedp.Click(chromedp.CSS(`section[aria-labelledby=mail-h] button[type=submit]`)),
-		waitJS(`document.body.innerText.includes("one email a day")`))
+		waitJS(`document.body.innerText.includes("You get one email a day")`))
 	if got := value(b, "flash", chromedp.Evaluate[string](`(document.querySelector(".alert, .flash, [role=status]") || document.body).innerText`)); !strings.Contains(got, "one email a day") {
 		t.Errorf("after saving the digest the page says %q", got)
 	}

@@ -140,6 +140,9 @@ func TestSSOInBrowser(t *testing.T) {
 	b.run("make alice break-glass", chromedp.Navigate(base+"/admin/users"),
 		chromedp.WaitVisible(chromedp.CSS("table.users")),
 		chromedp.Click(chromedp.CSS(`form[action="/admin/users/`+u.ID+`"] button[title^="May sign in"]`)),
+		// the table is visible before the form's answer arrives: wait for
+		// the page that answers it (its flash) before reading the store
+		waitJS(`!!document.querySelector(".alert[role=status]")`),
 		chromedp.WaitVisible(chromedp.CSS("table.users")))
 	if u, err := s.Auth.FindUser(ctx, "alice@example.test"); err != nil || !u.BreakGlass {
 		t.Errorf("alice after Make break-glass: %+v, %v", u, err)
