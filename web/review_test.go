@@ -2,10 +2,13 @@ package web_test
 
 import (
 	"context"
+	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -339,6 +342,36 @@ func TestIncidentListDue(t *testing.T) {
 	body = get("due=someday")
 	if !strings.Contains(body, "due: want this_week or overdue") {
 		t.Error("a bad due filter is not reported")
+	}
+	// pages of 25 by due date: 30 more drafts, walked through the Next
+	// links, each unpublished postmortem once
+	for i := range 30 {
+		mk(fmt.Sprintf("Draft %d", i), 1+i%10, hindsight.StatusDraft)
+	}
+	seen := map[string]int{}
+	q, pages := "sort=due&dir=asc", 0
+	for q != "" && pages < 5 {
+		pages++
+		body = get(q)
+		for _, m := range regexp.MustCompile(`href="/incidents/(INC-[0-9-]+)"`).FindAllStringSubmatch(body, -1) {
+			seen[m[1]]++
+		}
+		q = ""
+		if m := regexp.MustCompile(`href="/incidents\?([^"]*cursor=[^"]*)"`).FindStringSubmatch(body); m != nil {
+			q = html.UnescapeString(m[1])
+		}
+	}
+	twice := 0 // a postmortem on both pages has its links counted twice over
+	for _, n := range seen {
+		if n > 2 {
+			twice++
+		}
+	}
+	if pages != 2 || len(seen) < 33 || twice > 0 || seen[done] != 0 || seen[late] == 0 || seen[later] == 0 {
+		t.Errorf("sort=due paged: %d pages, %d postmortems, %d on both pages (want 2 pages, every unpublished one once): %v", pages, len(seen), twice, seen)
+	}
+	if body = get("sort=due&dir=asc&cursor=25"); !strings.Contains(body, "cursor: not a page of this list") || !strings.Contains(body, late) {
+		t.Error("a cursor of another list is not reported, or the first page is not shown")
 	}
 }
 
