@@ -339,6 +339,12 @@ func TestIncidentListDue(t *testing.T) {
 	} else if row, _, _ := strings.Cut(body[i:], "</tr>"); !strings.Contains(row, `data-label="Postmortem due">—</td>`) {
 		t.Errorf("a published postmortem shows a due date in the list (it is no longer due):\n%s", row)
 	}
+	// a published postmortem's page says once, in the header, when it was
+	// due (not again in the Review panel, and not as a warning)
+	_, page := e.do(t, http.MethodGet, "/incidents/"+done, e.editor, nil)
+	if n := strings.Count(page, "Postmortem was due"); n != 1 || !strings.Contains(page, `class="due due-"`) {
+		t.Errorf("a published postmortem's page says %d times when it was due, want once", n)
+	}
 	body = get("due=someday")
 	if !strings.Contains(body, "due: want this_week or overdue") {
 		t.Error("a bad due filter is not reported")
