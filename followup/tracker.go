@@ -1,7 +1,9 @@
 package followup
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -136,21 +138,41 @@ func (h *Handler) Related(ctx context.Context, v hindsight.Viewer, id string, q 
 	return &Related{ID: id, Related: rel, Recurrences: rec}, nil
 }
 
+// apiInsights serves the figures as JSON or CSV from the service's
+// list-page cache (app.Service.Listed): the same bytes for the same viewer
+// and query until anything is written or the day changes (the default
+// period is the last 12 months). Errors are never kept.
 func (h *Handler) apiInsights(w http.ResponseWriter, r *http.Request) {
-	in, q, err := h.insights(r)
-	if err == nil {
-		err = formatParam(q)
+	q := r.URL.Query()
+	if err := formatParam(q); err != nil {
+		h.writeJSONError(w, r, err)
+		return
 	}
+	a := h.actor(r)
+	form := "api-insights\x00" + h.today().Format(hindsight.DateLayout)
+	b, err := h.svc.Listed(r.Context(), a, form, q.Encode(), func() ([]byte, error) {
+		in, err := h.Insights(r.Context(), a.Viewer, q)
+		if err != nil {
+			return nil, err
+		}
+		var buf bytes.Buffer
+		if q.Get("format") == "csv" {
+			err = insights.WriteCSV(&buf, in)
+		} else {
+			err = json.NewEncoder(&buf).Encode(in)
+		}
+		return buf.Bytes(), err
+	})
 	if err != nil {
 		h.writeJSONError(w, r, err)
 		return
 	}
 	if q.Get("format") == "csv" {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		_ = insights.WriteCSV(w, in)
-		return
+	} else {
+		w.Header().Set("Content-Type", "application/json")
 	}
-	writeJSON(w, in)
+	_, _ = w.Write(b)
 }
 
 func (h *Handler) apiTracker(w http.ResponseWriter, r *http.Request) {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hindsight-pm/hindsight"
@@ -42,8 +43,8 @@ type insightsData struct {
 // table; ?format=csv and ?format=json download the figures.
 func (u *UI) insights(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	in, err := u.fu.Insights(r.Context(), u.actor(r).Viewer, q)
 	if f := q.Get("format"); f == "json" || f == "csv" {
+		in, err := u.fu.Insights(r.Context(), u.actor(r).Viewer, q)
 		if err != nil {
 			httpx.WriteError(w, r, u.log, err)
 			return
@@ -59,6 +60,60 @@ func (u *UI) insights(w http.ResponseWriter, r *http.Request) {
 		_ = insights.WriteCSV(w, in)
 		return
 	}
+	if hasFlash(r) {
+		u.insightsPage(w, r, q, nil, nil)
+		return
+	}
+	u.insightsCached(w, r, q)
+}
+
+// insightsCached serves the insights page from the list-page cache: the
+// same page for the same reader (the key holds the viewer and the account,
+// whose name the layout shows) until anything is written or the day
+// changes (the default period is the last 12 months). A query the figures
+// refuse, and a page with a flash message, render uncached.
+func (u *UI) insightsCached(w http.ResponseWriter, r *http.Request, q url.Values) {
+	a := u.actor(r)
+	form := strings.Join([]string{"html-insights", a.ID, u.svc.Now().Format(hindsight.DateLayout)}, "\x00")
+	b, err := u.svc.Listed(r.Context(), a, form, q.Encode(), func() ([]byte, error) {
+		in, err := u.fu.Insights(r.Context(), a.Viewer, q)
+		if err != nil {
+			return nil, err
+		}
+		p, _, err := u.insightsData(r, q, in, nil)
+		if err != nil {
+			return nil, err
+		}
+		return u.page(r, "insights", p)
+	})
+	if err != nil {
+		if c := hindsight.ErrorCode(err); c == hindsight.EMalformed || c == hindsight.EInvalid {
+			u.insightsPage(w, r, q, nil, err)
+			return
+		}
+		u.fail(w, r, err)
+		return
+	}
+	writeHTML(w, http.StatusOK, b)
+}
+
+// insightsPage renders the insights page without the cache: of in, or
+// err's problem; both nil reads the figures again.
+func (u *UI) insightsPage(w http.ResponseWriter, r *http.Request, q url.Values, in *hindsight.Insights, err error) {
+	if in == nil && err == nil {
+		in, err = u.fu.Insights(r.Context(), u.actor(r).Viewer, q)
+	}
+	p, status, err := u.insightsData(r, q, in, err)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	u.render(w, r, status, "insights", p)
+}
+
+// insightsData builds the insights page of in (or of err's problem with a
+// 400 or 422 status: a query the figures refuse).
+func (u *UI) insightsData(r *http.Request, q url.Values, in *hindsight.Insights, err error) (page, int, error) {
 	d := insightsData{Q: q, CSV: "/insights?" + withParam(q, "format", "csv"), JSON: "/insights?" + withParam(q, "format", "json"),
 		API: "/api/v1/insights?" + withParam(q, "format", ""), Query: withParam(q, "format", "")}
 	if ts, _, terr := u.teamsOf(r, u.actor(r)); terr == nil {
@@ -66,13 +121,11 @@ func (u *UI) insights(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		if c := hindsight.ErrorCode(err); c != hindsight.EMalformed && c != hindsight.EInvalid {
-			u.fail(w, r, err)
-			return
+			return page{}, 0, err
 		}
 		d.Problems = []string{hindsight.ErrorMessage(err)}
 		d.From, d.To = q.Get("from"), q.Get("to")
-		u.render(w, r, httpx.Status(hindsight.ErrorCode(err)), "insights", page{Title: "Insights", Nav: "insights", Data: d})
-		return
+		return page{Title: "Insights", Nav: "insights", Data: d}, httpx.Status(hindsight.ErrorCode(err)), nil
 	}
 	v := u.actor(r).Viewer
 	if q.Get("from") == "" && q.Get("to") == "" && in.Incidents < minDefaultIncidents {
@@ -103,8 +156,7 @@ func (u *UI) insights(w http.ResponseWriter, r *http.Request) {
 	d.Tiles = headline(in, prev, d.Previous)
 	months, err := u.trends(r.Context(), v, q, in)
 	if err != nil {
-		u.fail(w, r, err)
-		return
+		return page{}, 0, err
 	}
 	if len(months) > 0 {
 		d.Months, d.SeverityTrend, d.MitigateTrend = months, severityTrendSVG(months), mitigateTrendSVG(months)
@@ -116,5 +168,5 @@ func (u *UI) insights(w http.ResponseWriter, r *http.Request) {
 	if !in.Filter.Before.IsZero() {
 		d.To = in.Filter.Before.AddDate(0, 0, -1).Format(hindsight.DateLayout)
 	}
-	u.render(w, r, http.StatusOK, "insights", page{Title: "Insights", Nav: "insights", Data: d})
+	return page{Title: "Insights", Nav: "insights", Data: d}, http.StatusOK, nil
 }

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"regexp"
 	"strings"
 	"testing"
@@ -61,5 +62,77 @@ func TestInsightsAtAGlance(t *testing.T) {
 	}
 	if strings.Contains(body, "All time") {
 		t.Error("an explicit period became all time")
+	}
+}
+
+// TestInsightsCached: the insights page and GET /api/v1/insights come from
+// the service's list-page cache, and the cache never shows what its reader
+// may not see nor outlives a write: bob (a member of the restricted
+// incident) reads first, then carol gets her own count; a new incident
+// changes both counts at once; a refused query is a 400 every time.
+func TestInsightsCached(t *testing.T) {
+	e := newShellEnv(t)
+	tile := regexp.MustCompile(`id="tile-incidents"[\s\S]*?<p class="tile-value">(\d+)</p>`)
+	page := func(user string) string {
+		t.Helper()
+		st, body, _ := e.do(t, "GET", "/insights", nil, "X-User", user)
+		if st != 200 {
+			t.Fatalf("insights as %q: %d", user, st)
+		}
+		m := tile.FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("insights as %q: no incidents tile", user)
+		}
+		return m[1]
+	}
+	api := func(user string) int {
+		t.Helper()
+		st, body, _ := e.do(t, "GET", "/api/v1/insights", nil, "X-User", user)
+		if st != 200 {
+			t.Fatalf("api insights as %q: %d %s", user, st, body)
+		}
+		var in hindsight.Insights
+		if err := json.Unmarshal([]byte(body), &in); err != nil {
+			t.Fatalf("api insights as %q: %v", user, err)
+		}
+		return in.Incidents
+	}
+	check := func(step string, bobPage, carolPage string, bobAPI, carolAPI int) {
+		t.Helper()
+		for i := 0; i < 2; i++ { // the second read is the cached one
+			if got := page("bob"); got != bobPage {
+				t.Errorf("%s: bob's page (read %d) counts %s incidents, want %s", step, i+1, got, bobPage)
+			}
+			if got := page("carol"); got != carolPage {
+				t.Errorf("%s: carol's page (read %d) counts %s incidents, want %s", step, i+1, got, carolPage)
+			}
+			if got := api("bob"); got != bobAPI {
+				t.Errorf("%s: bob's API (read %d) counts %d incidents, want %d", step, i+1, got, bobAPI)
+			}
+			if got := api("carol"); got != carolAPI {
+				t.Errorf("%s: carol's API (read %d) counts %d incidents, want %d", step, i+1, got, carolAPI)
+			}
+		}
+	}
+	check("start", "2", "1", 2, 1)
+	if n, _ := e.svc.CacheStats(); n < 4 {
+		t.Errorf("%d cached responses after four readers' pages and API answers, want at least 4", n)
+	}
+
+	p := &hindsight.Postmortem{Title: "A new outage", Status: hindsight.StatusDraft}
+	p.Summary.Start, _ = hindsight.ParseTime("2026-10-01 10:00")
+	p.Summary.Severity = hindsight.Sev3
+	if _, err := e.st.CreateIncident(context.Background(), hindsight.IncidentCreate{Doc: p, Author: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	check("after a new incident", "3", "2", 3, 2)
+
+	for i := 0; i < 2; i++ {
+		if st, body, _ := e.do(t, "GET", "/insights?from=yesterday", nil, "X-User", "bob"); st != 400 || !strings.Contains(body, "from") {
+			t.Errorf("insights?from=yesterday (read %d): %d, want 400 naming from", i+1, st)
+		}
+		if st, body, _ := e.do(t, "GET", "/api/v1/insights?from=yesterday", nil, "X-User", "bob"); st != 400 || !strings.Contains(body, `"from"`) {
+			t.Errorf("api insights?from=yesterday (read %d): %d %s, want 400 naming from", i+1, st, body)
+		}
 	}
 }

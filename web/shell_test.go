@@ -29,6 +29,7 @@ type shellEnv struct {
 	srv  *httptest.Server
 	st   *sqlite.Store
 	wh   *webhook.Webhooks
+	svc  *app.Service
 	a, b string // incident IDs: a (public), b (restricted to bob)
 }
 
@@ -63,7 +64,7 @@ func newShellEnv(t *testing.T) *shellEnv {
 	for _, rt := range append(ui.Routes(), fu.Routes()...) {
 		mux.Handle(rt.Pattern, rt.Handler)
 	}
-	e := &shellEnv{srv: httptest.NewServer(mux), st: st, wh: wh}
+	e := &shellEnv{srv: httptest.NewServer(mux), st: st, wh: wh, svc: svc}
 	t.Cleanup(e.srv.Close)
 	mk := func(title, start string, restricted bool, items ...hindsight.ActionItem) string {
 		p := &hindsight.Postmortem{Title: title, Status: hindsight.StatusDraft}

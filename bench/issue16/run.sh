@@ -60,6 +60,7 @@ measure() {
 	d "tracker API (default page)" "$base/api/v1/action-items/tracker"
 	d "tracker page (/action-items)" "$base/action-items"
 	d "insights page (/insights)" "$base/insights"
+	d "insights API (/api/v1/insights)" "$base/api/v1/insights"
 	kill "$spid"
 	wait "$spid" 2>/dev/null || true
 }
