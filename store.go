@@ -26,6 +26,10 @@ type Store interface {
 	// Doc.Summary.IncidentID on a copy of the model, renders it and saves
 	// revision 1, all in one transaction.
 	CreateIncident(ctx context.Context, c IncidentCreate) (*Incident, error)
+	// CreateIncidents creates several incidents, each as CreateIncident
+	// does, all in one transaction: all of them or, on an error, none
+	// (hindsight import batches documents this way).
+	CreateIncidents(ctx context.Context, cs []IncidentCreate) ([]*Incident, error)
 	// FindIncidentByID returns an incident with its latest revision.
 	// Deleted incidents are ENotFound unless IncludeDeleted is passed;
 	// restricted ones are ENotFound to a viewer who is not a member.

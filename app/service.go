@@ -164,8 +164,26 @@ type CreateOptions struct {
 
 // Create stores a new postmortem as revision 1.
 func (s *Service) Create(ctx context.Context, a Actor, p *hindsight.Postmortem, o CreateOptions) (*hindsight.Incident, error) {
+	c, err := s.newIncident(ctx, a, p, o)
+	if err != nil {
+		return nil, err
+	}
+	if err := Alive(ctx); err != nil {
+		return nil, err
+	}
+	in, err := s.store.CreateIncident(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	s.wrote(in.ID)
+	return in, nil
+}
+
+// newIncident checks a new incident and makes what the store saves for it,
+// with its audit record and outbox events (Create, ImportDocs).
+func (s *Service) newIncident(ctx context.Context, a Actor, p *hindsight.Postmortem, o CreateOptions) (hindsight.IncidentCreate, error) {
 	if p == nil {
-		return nil, hindsight.Errorf(hindsight.EInvalid, "no document")
+		return hindsight.IncidentCreate{}, hindsight.Errorf(hindsight.EInvalid, "no document")
 	}
 	if p.Status == hindsight.StatusTemplate {
 		p.Status = hindsight.StatusDraft
@@ -179,11 +197,11 @@ func (s *Service) Create(ctx context.Context, a Actor, p *hindsight.Postmortem, 
 	}
 	if !o.Force {
 		if err := Validate(p); err != nil {
-			return nil, err
+			return hindsight.IncidentCreate{}, err
 		}
 	}
 	if err := s.checkSize(p); err != nil {
-		return nil, err
+		return hindsight.IncidentCreate{}, err
 	}
 	msg := o.Message
 	if msg == "" {
@@ -194,7 +212,7 @@ func (s *Service) Create(ctx context.Context, a Actor, p *hindsight.Postmortem, 
 	if restricted {
 		var err error
 		if members, err = s.members(ctx, a, o.Members); err != nil {
-			return nil, err
+			return hindsight.IncidentCreate{}, err
 		}
 		msg += "; restricted to " + memberList(members)
 	}
@@ -202,26 +220,18 @@ func (s *Service) Create(ctx context.Context, a Actor, p *hindsight.Postmortem, 
 	if p.Status == hindsight.StatusPublished {
 		if o.KeepStatus {
 			if !a.Viewer.SeesAll() {
-				return nil, hindsight.Errorf(hindsight.EForbidden, "only an admin may keep a Published status (--keep-status)")
+				return hindsight.IncidentCreate{}, hindsight.Errorf(hindsight.EForbidden, "only an admin may keep a Published status (--keep-status)")
 			}
 			audit = append(audit, s.audit(a, AuditImportKeepStatus, "", "created as Published without the review gate"))
 		} else if err := s.evaluateGate(&hindsight.Incident{CreatedBy: a.author()}, p, &hindsight.ReviewSummary{}).Err(); err != nil {
-			return nil, err
+			return hindsight.IncidentCreate{}, err
 		}
 	}
-	if err := Alive(ctx); err != nil {
-		return nil, err
-	}
-	in, err := s.store.CreateIncident(ctx, hindsight.IncidentCreate{
+	return hindsight.IncidentCreate{
 		Doc: p, Author: a.author(), Message: msg, Restricted: restricted, Members: members, KeepID: o.KeepID,
 		Audit:  audit,
 		Outbox: s.createdEvents(p, now),
-	})
-	if err != nil {
-		return nil, err
-	}
-	s.wrote(in.ID)
-	return in, nil
+	}, nil
 }
 
 // Get returns an incident the actor may see.

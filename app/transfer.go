@@ -85,13 +85,86 @@ func (s *Service) Import(ctx context.Context, a Actor, path string, src []byte, 
 
 // ImportDoc stores one document prepared by PrepareImport, as Import.
 func (s *Service) ImportDoc(ctx context.Context, a Actor, d *ImportDoc, o ImportOptions) ImportResult {
+	r, c := s.importDoc(ctx, a, d, o)
+	if c == nil {
+		return r
+	}
+	in, err := s.createImported(ctx, []hindsight.IncidentCreate{*c})
+	if err != nil {
+		r.Outcome, r.Err = Rejected, fmt.Errorf("%s: %w", d.Path, err)
+		return r
+	}
+	r.ID = in[0].ID
+	return r
+}
+
+// ImportBatch is how many documents ImportDocs is meant to be given at a
+// time (hindsight import): the new incidents among them share one store
+// transaction, which costs far less than a commit each.
+const ImportBatch = 100
+
+// ImportDocs stores documents prepared by PrepareImport as ImportDoc does,
+// in their order, with the new incidents among them created in one store
+// transaction. When that transaction fails, they are imported again one
+// document at a time, so each document stays all or nothing on its own: a
+// bad one is rejected with its own error and the others of its batch are
+// stored.
+func (s *Service) ImportDocs(ctx context.Context, a Actor, ds []*ImportDoc, o ImportOptions) []ImportResult {
+	rs := make([]ImportResult, len(ds))
+	var at []int
+	var cs []hindsight.IncidentCreate
+	for i, d := range ds {
+		r, c := s.importDoc(ctx, a, d, o)
+		rs[i] = r
+		if c != nil {
+			at = append(at, i)
+			cs = append(cs, *c)
+		}
+	}
+	if len(cs) == 0 {
+		return rs
+	}
+	ins, err := s.createImported(ctx, cs)
+	if err != nil {
+		for _, i := range at {
+			rs[i] = s.ImportDoc(ctx, a, ds[i], o)
+		}
+		return rs
+	}
+	for k, i := range at {
+		rs[i].ID = ins[k].ID
+	}
+	return rs
+}
+
+// createImported creates the new incidents of an import in one transaction.
+func (s *Service) createImported(ctx context.Context, cs []hindsight.IncidentCreate) ([]*hindsight.Incident, error) {
+	if err := Alive(ctx); err != nil {
+		return nil, err
+	}
+	ins, err := s.store.CreateIncidents(ctx, cs)
+	if err != nil {
+		return nil, err
+	}
+	for _, in := range ins {
+		s.wrote(in.ID)
+	}
+	return ins, nil
+}
+
+// importDoc does what ImportDoc does but store a new incident: it returns
+// what the store is to save for it instead (with r's Outcome Created). It
+// changes a copy of the prepared document, never d itself, so that a
+// document can be imported again after its batch failed.
+func (s *Service) importDoc(ctx context.Context, a Actor, d *ImportDoc, o ImportOptions) (ImportResult, *hindsight.IncidentCreate) {
 	path := d.Path
 	r := ImportResult{Path: path}
 	if d.tooLarge {
 		r.Outcome, r.Err = Rejected, hindsight.Errorf(hindsight.ETooLarge, "%s: %d bytes; the limit is %d", path, len(d.Src), s.maxDoc)
-		return r
+		return r, nil
 	}
-	doc, sm := d.doc, d.sm
+	cp := *d.doc
+	doc, sm := &cp, d.sm
 	for _, f := range d.Findings {
 		if f.Level == lint.Error {
 			r.Findings = append(r.Findings, f)
@@ -101,17 +174,17 @@ func (s *Service) ImportDoc(ctx context.Context, a Actor, d *ImportDoc, o Import
 		f := r.Findings[0]
 		r.Outcome = Rejected
 		r.Err = hindsight.Errorf(hindsight.EInvalid, "%s:%d: %s %s (%d lint error(s); --force imports anyway)", path, f.Line, f.Rule, f.Message, len(r.Findings))
-		return r
+		return r, nil
 	}
 	if !o.Force {
 		if err := Validate(doc); err != nil {
 			r.Outcome, r.Err = Rejected, fmt.Errorf("%s: %w", path, WithLines(err, sm))
-			return r
+			return r, nil
 		}
 	}
 	if o.KeepStatus && !a.Viewer.SeesAll() {
 		r.Outcome, r.Err = Rejected, hindsight.Errorf(hindsight.EForbidden, "%s: only an admin may keep a Published status (--keep-status)", path)
-		return r
+		return r, nil
 	}
 	id := doc.Summary.IncidentID
 	var cur *hindsight.Incident
@@ -122,7 +195,7 @@ func (s *Service) ImportDoc(ctx context.Context, a Actor, d *ImportDoc, o Import
 			cur = in
 		case hindsight.ErrorCode(err) != hindsight.ENotFound:
 			r.Outcome, r.Err = Rejected, fmt.Errorf("%s: %w", path, err)
-			return r
+			return r, nil
 		}
 	} else {
 		id = ""
@@ -140,28 +213,27 @@ func (s *Service) ImportDoc(ctx context.Context, a Actor, d *ImportDoc, o Import
 		}
 		if Equal(&next, cur.Doc) {
 			r.Outcome = Unchanged
-			return r
+			return r, nil
 		}
 		r.Outcome = Updated
 		if o.DryRun {
-			return r
+			return r, nil
 		}
 		if _, err := s.Save(ctx, a, cur.ID, cur.Revision, &next, SaveOptions{Message: "imported from " + filepath.Base(path), Force: o.Force, Import: true, KeepStatus: o.KeepStatus}); err != nil {
 			r.Outcome, r.Err = Rejected, fmt.Errorf("%s: %w", path, err)
 		}
-		return r
+		return r, nil
 	}
 	r.Outcome = Created
 	if o.DryRun {
-		return r
+		return r, nil
 	}
-	in, err := s.Create(ctx, a, doc, CreateOptions{Message: "imported from " + filepath.Base(path), KeepID: id != "", Force: o.Force, Import: true, KeepStatus: o.KeepStatus})
+	c, err := s.newIncident(ctx, a, doc, CreateOptions{Message: "imported from " + filepath.Base(path), KeepID: id != "", Force: o.Force, Import: true, KeepStatus: o.KeepStatus})
 	if err != nil {
 		r.Outcome, r.Err = Rejected, fmt.Errorf("%s: %w", path, err)
-		return r
+		return r, nil
 	}
-	r.ID = in.ID
-	return r
+	return r, &c
 }
 
 // ExportResult counts what Export did.

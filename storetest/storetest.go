@@ -37,6 +37,7 @@ func Run(t *testing.T, open Opener) {
 		{"CreateAndFind", testCreateAndFind},
 		{"IncidentIDs", testIncidentIDs},
 		{"KeepIDOnImport", testKeepID},
+		{"CreateIncidentsOneTransaction", testCreateIncidents},
 		{"Verbatim", testVerbatim},
 		{"UnvalidatedValuesStoredVerbatim", testUnvalidated},
 		{"BadInput", testBadInput},

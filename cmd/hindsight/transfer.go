@@ -59,8 +59,10 @@ reported by name and never stop the others; the exit code is 0. With
 
 A document whose Incident ID exists becomes a new revision of that incident
 only when its content changed; others are created (with their own Incident ID
-when it is valid and free). Each document is imported in its own transaction,
-so an interrupted import leaves only whole documents.
+when it is valid and free). New incidents are stored 100 documents to a
+transaction; when one of them fails, that batch is stored again one document
+at a time, so each document is all or nothing, a bad one is reported alone,
+and an interrupted import leaves only whole documents.
 
 A Published document arrives In Review, to be published through the review
 gate (.hindsight.yaml review:), unless --keep-status keeps it Published (an
@@ -100,45 +102,68 @@ admin's migration of historical postmortems, recorded in the audit log).`,
 			var storeErr error
 			// reading, converting, parsing and linting run on every core,
 			// ahead of the writes, which go through app.Service in the
-			// files' order, one transaction per document
+			// files' order, the new incidents of svc.ImportBatch documents
+			// in one transaction (a failed batch is redone a document at a
+			// time, so each document is still all or nothing)
 			next := prepareDocs(cmd.Context(), a, s.Service, files, explicit)
-			for i, f := range files {
-				bar.step(i, f)
-				p := next()
-				if p.err != nil {
-					bar.clear()
-					fmt.Fprintln(a.stderr, "hindsight: not imported:", p.err)
-					unreadable++
-					continue
-				}
-				if p.skip {
-					skipped++
-					bar.clear()
-					fmt.Fprintf(a.stdout, "%s: skipped: not a postmortem (no \"# Incident Postmortem\" title, no timeline with another known section); name the file to import it anyway\n", f)
-					continue
-				}
-				if fs := p.doc.Findings; len(fs) > 0 {
-					bar.clear()
-					withFindings++
-					if htmldoc.IsHTML(f) {
-						fmt.Fprintf(a.stdout, "%s: converted from HTML; the lines below are those of the converted Markdown (hindsight export writes it)\n", f)
+			type pending struct {
+				file string
+				p    preparedDoc
+			}
+			var batch []pending
+			var docs []*svc.ImportDoc
+			flush := func() {
+				rs := s.ImportDocs(cmd.Context(), svc.System, docs, o)
+				k := 0
+				for _, e := range batch {
+					f, p := e.file, e.p
+					if p.err != nil {
+						bar.clear()
+						fmt.Fprintln(a.stderr, "hindsight: not imported:", p.err)
+						unreadable++
+						continue
 					}
-					_ = lint.WriteText(a.stdout, fs)
-				}
-				r := s.ImportDoc(cmd.Context(), svc.System, p.doc, o)
-				counts[r.Outcome]++
-				if r.Err == nil {
+					if p.skip {
+						skipped++
+						bar.clear()
+						fmt.Fprintf(a.stdout, "%s: skipped: not a postmortem (no \"# Incident Postmortem\" title, no timeline with another known section); name the file to import it anyway\n", f)
+						continue
+					}
+					r := rs[k]
+					k++
+					if fs := p.doc.Findings; len(fs) > 0 {
+						bar.clear()
+						withFindings++
+						if htmldoc.IsHTML(f) {
+							fmt.Fprintf(a.stdout, "%s: converted from HTML; the lines below are those of the converted Markdown (hindsight export writes it)\n", f)
+						}
+						_ = lint.WriteText(a.stdout, fs)
+					}
+					counts[r.Outcome]++
 					bar.clear()
-					fmt.Fprintln(a.stdout, importLine(f, r, o.DryRun))
-				}
-				if r.Err != nil {
-					bar.clear()
+					if r.Err == nil {
+						fmt.Fprintln(a.stdout, importLine(f, r, o.DryRun))
+						continue
+					}
 					fmt.Fprintln(a.stderr, "hindsight: not imported:", r.Err)
 					if code := hindsight.ErrorCode(r.Err); code != hindsight.EInvalid && code != hindsight.ETooLarge {
 						storeErr = cmp(storeErr, r.Err)
 					}
 				}
+				batch, docs = batch[:0], docs[:0]
 			}
+			for i, f := range files {
+				bar.step(i, f)
+				p := next()
+				batch = append(batch, pending{f, p})
+				if p.err == nil && !p.skip {
+					docs = append(docs, p.doc)
+				}
+				if len(docs) >= svc.ImportBatch {
+					flush()
+				}
+			}
+			flush()
 			bar.clear()
 			verb := "imported"
 			if o.DryRun {

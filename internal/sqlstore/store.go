@@ -183,67 +183,96 @@ func (s *Store) renderDoc(doc *hindsight.Postmortem) ([]byte, []byte, error) {
 
 // CreateIncident implements hindsight.Store.
 func (s *Store) CreateIncident(ctx context.Context, c hindsight.IncidentCreate) (*hindsight.Incident, error) {
-	if c.Doc == nil {
-		return nil, hindsight.Errorf(hindsight.EInvalid, "create incident: the document is missing")
+	ins, err := s.CreateIncidents(ctx, []hindsight.IncidentCreate{c})
+	if err != nil {
+		return nil, err
+	}
+	return ins[0], nil
+}
+
+// CreateIncidents implements hindsight.Store: every incident in one
+// transaction, so a failure of one leaves none of them.
+func (s *Store) CreateIncidents(ctx context.Context, cs []hindsight.IncidentCreate) ([]*hindsight.Incident, error) {
+	for i, c := range cs {
+		if c.Doc == nil {
+			if len(cs) == 1 {
+				return nil, hindsight.Errorf(hindsight.EInvalid, "create incident: the document is missing")
+			}
+			return nil, hindsight.Errorf(hindsight.EInvalid, "create incident %d of %d: the document is missing", i+1, len(cs))
+		}
 	}
 	now := s.now()
-	day := hindsight.IncidentDay(c.Doc.Summary.Start, now)
-	doc := *c.Doc
-	var inc *hindsight.Incident
+	out := make([]*hindsight.Incident, len(cs))
+	keepID := -1 // the incident being created, for a taken Incident ID
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		id, err := s.allocateID(ctx, tx, c, day)
-		if err != nil {
-			return err
+		for i, c := range cs {
+			keepID = i
+			in, err := s.createIncident(ctx, tx, c, now)
+			if err != nil {
+				return err
+			}
+			out[i] = in
 		}
-		doc.Summary.IncidentID = id
-		md, js, err := s.renderDoc(&doc)
-		if err != nil {
-			return err
-		}
-		pr := project(&doc)
-		_, err = tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO incidents (id, revision, title, severity, severity_rank, status,
-start_at, end_at, detected_at, start_key, duration_min, tta_min, ttm_min, owner, commander, detected_by, detected_source,
-last_updated, services, action_items, open_action_items, restricted, created_at, created_by, updated_at, updated_key, updated_by)
-VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-			id, pr.Title, pr.Severity, pr.SeverityRank, pr.Status,
-			s.d.Time(pr.Start), s.d.Time(pr.End), s.d.Time(pr.Detected), pr.StartKey, pr.Duration, pr.TTA, pr.TTM,
-			pr.Owner, pr.Commander, pr.DetectedBy, pr.Source, s.d.Date(pr.LastUpdated), pr.servicesText,
-			pr.ActionItems, pr.OpenActionItems, c.Restricted, s.d.Time(now), clean(c.Author), s.d.Time(now), now.UnixMicro(), clean(c.Author))
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO incident_docs (incident_id, doc_json) VALUES (?, ?)`), id, string(js)); err != nil {
-			return err
-		}
-		if err := s.insertRevision(ctx, tx, id, 1, md, c.Author, now, c.Message); err != nil {
-			return err
-		}
-		if err := s.writeRows(ctx, tx, id, pr); err != nil {
-			return err
-		}
-		if err := s.setMembers(ctx, tx, id, c.Members); err != nil {
-			return err
-		}
-		if err := s.setIncidentTeams(ctx, tx, id, teamMember, "member_teams", c.MemberTeams); err != nil {
-			return err
-		}
-		if err := s.setDocTeams(ctx, tx, id, &doc); err != nil {
-			return err
-		}
-		if err := s.writeSide(ctx, tx, id, now, c.Audit, c.Outbox); err != nil {
-			return err
-		}
-		inc = &hindsight.Incident{ID: id, Revision: 1, Doc: &doc, Markdown: md, Restricted: c.Restricted,
-			Members: normMembers(c.Members), CreatedAt: now, CreatedBy: c.Author, UpdatedAt: now, UpdatedBy: c.Author}
-		return s.readIncidentTeams(ctx, tx, inc)
+		return nil
 	})
 	if err != nil {
-		if c.KeepID && s.d.IsUniqueViolation(err) {
-			return nil, hindsight.Errorf(hindsight.EConflict, "incident %s already exists", c.Doc.Summary.IncidentID)
+		if keepID >= 0 && cs[keepID].KeepID && s.d.IsUniqueViolation(err) {
+			return nil, hindsight.Errorf(hindsight.EConflict, "incident %s already exists", cs[keepID].Doc.Summary.IncidentID)
 		}
 		return nil, internal("create incident", err)
 	}
-	return inc, nil
+	return out, nil
+}
+
+// createIncident saves one new incident in tx (CreateIncidents).
+func (s *Store) createIncident(ctx context.Context, tx *sql.Tx, c hindsight.IncidentCreate, now time.Time) (*hindsight.Incident, error) {
+	day := hindsight.IncidentDay(c.Doc.Summary.Start, now)
+	doc := *c.Doc
+	id, err := s.allocateID(ctx, tx, c, day)
+	if err != nil {
+		return nil, err
+	}
+	doc.Summary.IncidentID = id
+	md, js, err := s.renderDoc(&doc)
+	if err != nil {
+		return nil, err
+	}
+	pr := project(&doc)
+	_, err = tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO incidents (id, revision, title, severity, severity_rank, status,
+start_at, end_at, detected_at, start_key, duration_min, tta_min, ttm_min, owner, commander, detected_by, detected_source,
+last_updated, services, action_items, open_action_items, restricted, created_at, created_by, updated_at, updated_key, updated_by)
+VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		id, pr.Title, pr.Severity, pr.SeverityRank, pr.Status,
+		s.d.Time(pr.Start), s.d.Time(pr.End), s.d.Time(pr.Detected), pr.StartKey, pr.Duration, pr.TTA, pr.TTM,
+		pr.Owner, pr.Commander, pr.DetectedBy, pr.Source, s.d.Date(pr.LastUpdated), pr.servicesText,
+		pr.ActionItems, pr.OpenActionItems, c.Restricted, s.d.Time(now), clean(c.Author), s.d.Time(now), now.UnixMicro(), clean(c.Author))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO incident_docs (incident_id, doc_json) VALUES (?, ?)`), id, string(js)); err != nil {
+		return nil, err
+	}
+	if err := s.insertRevision(ctx, tx, id, 1, md, c.Author, now, c.Message); err != nil {
+		return nil, err
+	}
+	if err := s.writeRows(ctx, tx, id, pr); err != nil {
+		return nil, err
+	}
+	if err := s.setMembers(ctx, tx, id, c.Members); err != nil {
+		return nil, err
+	}
+	if err := s.setIncidentTeams(ctx, tx, id, teamMember, "member_teams", c.MemberTeams); err != nil {
+		return nil, err
+	}
+	if err := s.setDocTeams(ctx, tx, id, &doc); err != nil {
+		return nil, err
+	}
+	if err := s.writeSide(ctx, tx, id, now, c.Audit, c.Outbox); err != nil {
+		return nil, err
+	}
+	inc := &hindsight.Incident{ID: id, Revision: 1, Doc: &doc, Markdown: md, Restricted: c.Restricted,
+		Members: normMembers(c.Members), CreatedAt: now, CreatedBy: c.Author, UpdatedAt: now, UpdatedBy: c.Author}
+	return inc, s.readIncidentTeams(ctx, tx, inc)
 }
 
 // allocateID returns the next Incident ID of day's UTC date, or the model's
