@@ -200,8 +200,10 @@ func TestDueMail(t *testing.T) {
 	if _, err := s.Auth.AddUser(t.Context(), app.System, auth.NewUser{Email: "olive@example.com", Name: "Olive Owner", Role: hindsight.RoleEditor, Password: "a long password 123"}); err != nil {
 		t.Fatal(err)
 	}
-	start, _ := hindsight.ParseTime("2026-09-01 10:00")
-	end, _ := hindsight.ParseTime("2026-09-01 12:00")
+	// ended 2026-11-15: due 14 days later, overdue for 2 days at now
+	// (older postmortems are not announced: app.DueAnnounceWindow)
+	start, _ := hindsight.ParseTime("2026-11-15 10:00")
+	end, _ := hindsight.ParseTime("2026-11-15 12:00")
 	p := &hindsight.Postmortem{Title: "Old outage", Status: hindsight.StatusDraft, Owner: "olive@example.com",
 		Summary: hindsight.Summary{Start: start, End: end, Severity: hindsight.Sev2}}
 	inc, err := s.Service.Create(t.Context(), app.System, p, app.CreateOptions{})
