@@ -202,11 +202,12 @@ func (s *Store) writeRows(ctx context.Context, tx *sql.Tx, id string, pr *projec
 		}
 	}
 	if len(pr.Services) > 0 {
-		q := s.d.Rebind(`INSERT INTO incident_services (incident_id, position, name, impact) VALUES (?, ?, ?, ?)`)
+		rows := make([][]any, len(pr.Services))
 		for i, sv := range pr.Services {
-			if _, err := tx.ExecContext(ctx, q, id, i, clean(sv.Name), clean(sv.Impact)); err != nil {
-				return err
-			}
+			rows[i] = []any{id, i, clean(sv.Name), clean(sv.Impact)}
+		}
+		if err := s.insertRows(ctx, tx, `INSERT INTO incident_services (incident_id, position, name, impact) VALUES `, `(?, ?, ?, ?)`, rows); err != nil {
+			return err
 		}
 		// The first row of each name carries the start, for listing a
 		// service's incidents by start (migration 00070).
@@ -216,29 +217,59 @@ func (s *Store) writeRows(ctx context.Context, tx *sql.Tx, id string, pr *projec
 		}
 	}
 	if len(pr.Events) > 0 {
-		q := s.d.Rebind(`INSERT INTO timeline_events (incident_id, position, at, at_text, event) VALUES (?, ?, ?, ?, ?)`)
+		rows := make([][]any, len(pr.Events))
 		for i, e := range pr.Events {
-			if _, err := tx.ExecContext(ctx, q, id, i, s.d.Time(e.Time.T), clean(e.Time.Text), clean(e.Event)); err != nil {
-				return err
-			}
+			rows[i] = []any{id, i, s.d.Time(e.Time.T), clean(e.Time.Text), clean(e.Event)}
+		}
+		if err := s.insertRows(ctx, tx, `INSERT INTO timeline_events (incident_id, position, at, at_text, event) VALUES `, `(?, ?, ?, ?, ?)`, rows); err != nil {
+			return err
 		}
 	}
 	if len(pr.Items) > 0 {
-		q := s.d.Rebind(`INSERT INTO action_items (incident_id, position, item_id, action, owner, priority, target_date, target_text, status,
-    owner_key, is_open, inc_live, inc_restricted, inc_severity, inc_severity_rank, inc_status, inc_started, inc_start_key, inc_end_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)`)
+		rows := make([][]any, len(pr.Items))
 		for i, a := range pr.Items {
 			status := clean(string(a.Status))
-			if _, err := tx.ExecContext(ctx, q, id, i, clean(a.ID), clean(a.Action), clean(a.Owner), clean(string(a.Priority)),
+			rows[i] = []any{id, i, clean(a.ID), clean(a.Action), clean(a.Owner), clean(string(a.Priority)),
 				s.d.Date(a.TargetDate.T), clean(a.TargetDate.Text), status,
 				foldKey(a.Owner), flag(status != string(hindsight.ItemClosed)), flag(restricted), pr.Severity, pr.SeverityRank, pr.Status,
-				flag(!pr.Start.IsZero()), pr.StartKey, s.d.Time(pr.End)); err != nil {
-				return err
-			}
+				flag(!pr.Start.IsZero()), pr.StartKey, s.d.Time(pr.End)}
+		}
+		if err := s.insertRows(ctx, tx, `INSERT INTO action_items (incident_id, position, item_id, action, owner, priority, target_date, target_text, status,
+    owner_key, is_open, inc_live, inc_restricted, inc_severity, inc_severity_rank, inc_status, inc_started, inc_start_key, inc_end_at)
+VALUES `, `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)`, rows); err != nil {
+			return err
 		}
 	}
 	if err := s.d.PutSearch(ctx, tx, id, pr.SearchTitle, pr.SearchBody); err != nil {
 		return err
 	}
 	return s.writeFacts(ctx, tx, id, pr, restricted, oldItems)
+}
+
+// rowsPerInsert bounds the rows of one insertRows statement, well inside
+// SQLite's and PostgreSQL's limits on the parameters of a statement.
+const rowsPerInsert = 100
+
+// insertRows inserts rows with multi-row INSERT statements (head, then row
+// once per row, comma-separated), rowsPerInsert rows each: one round trip
+// for all the timeline events of a document instead of one each.
+func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, head, row string, rows [][]any) error {
+	for len(rows) > 0 {
+		n := min(len(rows), rowsPerInsert)
+		var q strings.Builder
+		q.WriteString(head)
+		args := make([]any, 0, n*len(rows[0]))
+		for i, r := range rows[:n] {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString(row)
+			args = append(args, r...)
+		}
+		if _, err := tx.ExecContext(ctx, s.d.Rebind(q.String()), args...); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
 }
