@@ -627,25 +627,15 @@ func (s *Store) QueueDue(ctx context.Context, events []hindsight.DueEvent, at ti
 			if !storable(e.IncidentID) || (e.Event != hindsight.EventPostmortemDueSoon && e.Event != hindsight.EventPostmortemOverdue) {
 				return hindsight.Errorf(hindsight.EInvalid, "due event %s %q: want postmortem.due_soon or postmortem.overdue", e.IncidentID, e.Event)
 			}
-			res, err := tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO review_due_sent (incident_id, event, due_at, at) VALUES (?, ?, ?, ?)
-ON CONFLICT (incident_id, event, due_at) DO NOTHING`), e.IncidentID, e.Event, s.d.Time(e.DueAt.UTC().Truncate(time.Microsecond)), s.d.Time(at))
+			queued, err := s.queueOnce(ctx, tx, `INSERT INTO review_due_sent (incident_id, event, due_at, at) VALUES (?, ?, ?, ?)
+ON CONFLICT (incident_id, event, due_at) DO NOTHING`, []any{e.IncidentID, e.Event, s.d.Time(e.DueAt.UTC().Truncate(time.Microsecond)), s.d.Time(at)},
+				hindsight.OutboxEvent{At: at, IncidentID: e.IncidentID, Event: e.Event, Payload: e.Payload})
 			if err != nil {
 				return err
 			}
-			if k, err := res.RowsAffected(); err != nil {
-				return err
-			} else if k == 0 {
-				continue
+			if queued {
+				n++
 			}
-			payload := e.Payload
-			if payload == nil {
-				payload = []byte{}
-			}
-			if _, err := tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO outbox (at, incident_id, event, payload) VALUES (?, ?, ?, ?)`),
-				s.d.Time(at), e.IncidentID, e.Event, payload); err != nil {
-				return err
-			}
-			n++
 		}
 		return nil
 	})

@@ -513,6 +513,27 @@ func (s *Store) FindDeliveryByID(ctx context.Context, id int64) (*hindsight.Webh
 	return d, nil
 }
 
+// queueOnce runs mark, an INSERT ... ON CONFLICT DO NOTHING that records
+// an announcement (which event, for which incident and date), and queues ev
+// in the outbox only when mark inserted its row: an event announced before
+// is not queued again. It reports whether ev was queued.
+func (s *Store) queueOnce(ctx context.Context, tx *sql.Tx, mark string, args []any, ev hindsight.OutboxEvent) (bool, error) {
+	res, err := tx.ExecContext(ctx, s.d.Rebind(mark), args...)
+	if err != nil {
+		return false, err
+	}
+	if k, err := res.RowsAffected(); err != nil || k == 0 {
+		return false, err
+	}
+	payload := ev.Payload
+	if payload == nil {
+		payload = []byte{}
+	}
+	_, err = tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO outbox (at, incident_id, event, payload) VALUES (?, ?, ?, ?)`),
+		s.d.Time(ev.At), ev.IncidentID, ev.Event, payload)
+	return err == nil, err
+}
+
 // QueueOverdue implements hindsight.WebhookStore.
 func (s *Store) QueueOverdue(ctx context.Context, items []hindsight.OverdueItem, at time.Time) (int, error) {
 	n := 0
@@ -521,25 +542,15 @@ func (s *Store) QueueOverdue(ctx context.Context, items []hindsight.OverdueItem,
 			if !storable(it.IncidentID) || !storable(it.ItemKey) {
 				return hindsight.Errorf(hindsight.EInvalid, "overdue item %s %s: not storable text", it.IncidentID, it.ItemKey)
 			}
-			res, err := tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO webhook_overdue_sent (incident_id, item_key, target_date, at) VALUES (?, ?, ?, ?)
-ON CONFLICT (incident_id, item_key, target_date) DO NOTHING`), it.IncidentID, it.ItemKey, s.d.Date(it.TargetDate), s.d.Time(at))
+			queued, err := s.queueOnce(ctx, tx, `INSERT INTO webhook_overdue_sent (incident_id, item_key, target_date, at) VALUES (?, ?, ?, ?)
+ON CONFLICT (incident_id, item_key, target_date) DO NOTHING`, []any{it.IncidentID, it.ItemKey, s.d.Date(it.TargetDate), s.d.Time(at)},
+				hindsight.OutboxEvent{At: at, IncidentID: it.IncidentID, Event: hindsight.EventActionItemOverdue, Payload: it.Payload})
 			if err != nil {
 				return err
 			}
-			if k, err := res.RowsAffected(); err != nil {
-				return err
-			} else if k == 0 {
-				continue
+			if queued {
+				n++
 			}
-			payload := it.Payload
-			if payload == nil {
-				payload = []byte{}
-			}
-			if _, err := tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO outbox (at, incident_id, event, payload) VALUES (?, ?, ?, ?)`),
-				s.d.Time(at), it.IncidentID, hindsight.EventActionItemOverdue, payload); err != nil {
-				return err
-			}
-			n++
 		}
 		return nil
 	})
