@@ -56,6 +56,7 @@ func Run(t *testing.T, open Opener) {
 		{"Restricted", testRestricted},
 		{"Migrations", testMigrations},
 		{"Generation", testGeneration},
+		{"Settings", testSettings},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
