@@ -1,5 +1,7 @@
 package hindsight
 
+import "strings"
+
 // Postmortem is the whole document of one incident postmortem, field for
 // field as in the template (shared/template/postmortem-template.md).
 //
@@ -147,6 +149,14 @@ type ActionItem struct {
 	Priority   Priority   `json:"priority"`
 	TargetDate Date       `json:"target_date"`
 	Status     ItemStatus `json:"status"`
+	// Ticket is the item's issue in a tracker (a key such as "org/repo#12"
+	// or "OPS-12", or a link), read from the table's Ticket column (also
+	// headed "Issue" or "Tracker", any case): the first such column. The
+	// column keeps its place among the extra columns (Extra.Columns names
+	// it; the item's cell at that place is not used); a document without
+	// one gets a "Ticket" column after the others when an item has a
+	// ticket.
+	Ticket string `json:"ticket"`
 	// Cells holds the values of extra columns (see Extra.Columns).
 	Cells []string `json:"cells,omitempty"`
 }
@@ -244,6 +254,28 @@ func SectionHeading(key string) string {
 		}
 	}
 	return key
+}
+
+// IsTicketColumn reports whether an action items table column of that
+// heading holds the items' tickets: "Ticket", "Issue" or "Tracker", any
+// case, with surrounding white space.
+func IsTicketColumn(heading string) bool {
+	switch strings.ToLower(strings.TrimSpace(heading)) {
+	case "ticket", "issue", "tracker":
+		return true
+	}
+	return false
+}
+
+// TicketColumn is the index in columns (Extra.Columns of the action items)
+// of the first ticket column, or -1.
+func TicketColumn(columns []string) int {
+	for i, c := range columns {
+		if IsTicketColumn(c) {
+			return i
+		}
+	}
+	return -1
 }
 
 // OpenActionItems counts the action items that are not Closed.

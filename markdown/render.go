@@ -404,8 +404,21 @@ func (r *renderer) actionItems() {
 	cols := []string{"ID", "Action", "Owner", "Priority", "Target Date", "Status"}
 	cols = append(cols, ex.Columns...)
 	width := len(cols)
+	tickets := false
 	for _, a := range r.p.ActionItems {
 		width = max(width, 6+len(a.Cells))
+		tickets = tickets || a.Ticket != ""
+	}
+	// the Ticket column keeps its place; a document without one gets it
+	// after the other columns when an item has a ticket
+	ticket := hindsight.TicketColumn(ex.Columns)
+	if ticket < 0 && tickets {
+		for len(cols) < width {
+			cols = append(cols, "")
+		}
+		cols = append(cols, "Ticket")
+		ticket = width - 6
+		width++
 	}
 	r.tableHead(cols, width)
 	if len(r.p.ActionItems) == 0 && r.template {
@@ -417,6 +430,12 @@ func (r *renderer) actionItems() {
 		cells := append([]string{a.ID, or(a.Action, r.ph(path+".action", phAction)), or(a.Owner, r.ph(path+".owner", phName)),
 			or(string(a.Priority), r.ph(path+".priority", phPriority)), or(a.TargetDate.String(), r.ph(path+".target_date", phDate)),
 			or(string(a.Status), r.ph(path+".status", phItemStatus))}, a.Cells...)
+		if ticket >= 0 {
+			for len(cells) <= 6+ticket {
+				cells = append(cells, "")
+			}
+			cells[6+ticket] = a.Ticket
+		}
 		r.row(width, cells...)
 	}
 	r.hintRows(indexPath("action_items", len(r.p.ActionItems)), width)

@@ -211,9 +211,19 @@ func genModel(t *rapid.T) *hindsight.Postmortem {
 	p.Resolution.Rollback = genAnswer(t, "rollback")
 	p.Communication.StatusPage, p.Communication.Direct, p.Communication.FollowUp = text("sp"), text("direct"), text("fu")
 	p.WentWell, p.WentPoorly, p.References = genList(t, "well"), genList(t, "poorly"), genList(t, "refs")
+	// extra columns: none, a ticket column (any of its headings) and a
+	// Notes column, in either order
 	var acols []string
-	if rapid.Bool().Draw(t, "acol") {
-		acols = []string{"Ticket"}
+	ticketAt := -1
+	switch rapid.IntRange(0, 3).Draw(t, "acol") {
+	case 1:
+		acols = []string{rapid.SampledFrom([]string{"Ticket", "Issue", "tracker"}).Draw(t, "tcol")}
+		ticketAt = 0
+	case 2:
+		acols = []string{"Notes", rapid.SampledFrom([]string{"Ticket", "ISSUE"}).Draw(t, "tcol")}
+		ticketAt = 1
+	case 3:
+		acols = []string{"Notes"}
 	}
 	for i := range rapid.IntRange(0, 5).Draw(t, "nai") {
 		a := hindsight.ActionItem{
@@ -224,8 +234,11 @@ func genModel(t *rapid.T) *hindsight.Postmortem {
 			TargetDate: genDate(t, "target"),
 			Status:     rapid.SampledFrom([]hindsight.ItemStatus{"", hindsight.ItemOpen, hindsight.ItemClosed}).Draw(t, "ast"),
 		}
-		if len(acols) > 0 {
-			a.Cells = trimCells([]string{optional(t, "ticket", func() string { return genLine(t, "ticket", true) })})
+		if ticketAt >= 0 {
+			a.Ticket = optional(t, "ticket", func() string { return genLine(t, "ticket", true) })
+		}
+		if len(acols) > 0 && acols[0] == "Notes" {
+			a.Cells = trimCells([]string{optional(t, "notes", func() string { return genLine(t, "notes", true) })})
 		}
 		p.ActionItems = append(p.ActionItems, a)
 	}

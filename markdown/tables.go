@@ -204,6 +204,7 @@ const (
 	colPriority
 	colTarget
 	colStatus
+	colTicket
 )
 
 func timelineColumn(h string) int {
@@ -554,7 +555,14 @@ func (p *parse) actionItems(s *section) {
 				if pos < 0 {
 					columns = append(columns, header[i])
 					pos = len(columns) - 1
-					p.unknown("column", s.key, header[i], b.from)
+					if !hindsight.IsTicketColumn(header[i]) {
+						p.unknown("column", s.key, header[i], b.from)
+					}
+				}
+				if pos == hindsight.TicketColumn(columns) {
+					// the ticket column keeps its place among the extra
+					// columns; its cells are the items' Ticket
+					roles[i] = colTicket
 				}
 				extraIdx[i] = pos
 			}
@@ -663,14 +671,14 @@ func actionBullet(it item) map[int]string {
 // isTemplateRow reports whether an action row is the template's own: every
 // value a placeholder.
 func isTemplateRow(vals map[int]string, cells []string) bool {
-	return isPlaceholder(vals[colAction], phAction) && (vals[colID] == "" || vals[colID] == phActionID) && (vals[colOwner] == "" || isPlaceholder(vals[colOwner], phName)) &&
+	return vals[colTicket] == "" && isPlaceholder(vals[colAction], phAction) && (vals[colID] == "" || vals[colID] == phActionID) && (vals[colOwner] == "" || isPlaceholder(vals[colOwner], phName)) &&
 		(vals[colPriority] == "" || isPlaceholder(vals[colPriority], phPriority)) && len(cells) == 0 &&
 		(vals[colStatus] == "" || isPlaceholder(vals[colStatus], phItemStatus)) &&
 		(vals[colTarget] == "" || isPlaceholder(vals[colTarget], phDate))
 }
 
 func isEmptyRow(vals map[int]string, cells []string) bool {
-	return vals[colAction] == "" && vals[colOwner] == "" && vals[colID] == "" && len(cells) == 0 && vals[colPriority] == "" && vals[colTarget] == "" && vals[colStatus] == ""
+	return vals[colAction] == "" && vals[colTicket] == "" && vals[colOwner] == "" && vals[colID] == "" && len(cells) == 0 && vals[colPriority] == "" && vals[colTarget] == "" && vals[colStatus] == ""
 }
 
 // actionRow adds an action item from a row's values; the template's own row
@@ -732,6 +740,10 @@ func (p *parse) actionRow(vals map[int]string, cells []string, line int) {
 		} else {
 			a.Status = hindsight.ItemStatus(v)
 		}
+	}
+	if v := vals[colTicket]; v != "" {
+		a.Ticket = v
+		p.at(path+".ticket", line)
 	}
 	if a.ID != "" {
 		p.at(path+".id", line)

@@ -297,7 +297,7 @@ func (s *Store) TrackActionItems(ctx context.Context, v hindsight.Viewer, aq hin
 		pq, pargs = `SELECT a.incident_id, a.position FROM (`+u+`) a`, uargs
 	}
 	sq := `SELECT a.incident_id, a.position, a.item_id, a.action, a.owner,
-    a.priority, a.target_date, a.target_text, a.status, a.owner_key, a.inc_severity_rank
+    a.priority, a.target_date, a.target_text, a.status, a.ticket, a.owner_key, a.inc_severity_rank
 FROM (` + pq + ` ORDER BY ` + key + ` LIMIT ? OFFSET ?) p
 JOIN action_items a ON a.incident_id = p.incident_id AND a.position = p.position
 ORDER BY ` + key
@@ -315,7 +315,7 @@ ORDER BY ` + key
 		var r hindsight.TrackedItem
 		var target time.Time
 		if err := rows.Scan(&r.IncidentID, &r.Position, &r.ID, &r.Action, &r.Owner, (*string)(&r.Priority), timeScan{&target}, &r.TargetDate.Text,
-			(*string)(&r.Status), &last.Str, &last.Num); err != nil {
+			(*string)(&r.Status), &r.Ticket, &last.Str, &last.Num); err != nil {
 			return nil, internal("track action items", err)
 		}
 		if !target.IsZero() {

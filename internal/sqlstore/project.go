@@ -232,11 +232,11 @@ func (s *Store) writeRows(ctx context.Context, tx *sql.Tx, id string, pr *projec
 			rows[i] = []any{id, i, clean(a.ID), clean(a.Action), clean(a.Owner), clean(string(a.Priority)),
 				s.d.Date(a.TargetDate.T), clean(a.TargetDate.Text), status,
 				foldKey(a.Owner), flag(status != string(hindsight.ItemClosed)), flag(restricted), pr.Severity, pr.SeverityRank, pr.Status,
-				flag(!pr.Start.IsZero()), pr.StartKey, s.d.Time(pr.End)}
+				flag(!pr.Start.IsZero()), pr.StartKey, s.d.Time(pr.End), clean(a.Ticket)}
 		}
 		if err := s.insertRows(ctx, tx, `INSERT INTO action_items (incident_id, position, item_id, action, owner, priority, target_date, target_text, status,
-    owner_key, is_open, inc_live, inc_restricted, inc_severity, inc_severity_rank, inc_status, inc_started, inc_start_key, inc_end_at)
-VALUES `, `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)`, rows); err != nil {
+    owner_key, is_open, inc_live, inc_restricted, inc_severity, inc_severity_rank, inc_status, inc_started, inc_start_key, inc_end_at, ticket)
+VALUES `, `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)`, rows); err != nil {
 			return err
 		}
 	}

@@ -1065,7 +1065,7 @@ func (s *Store) FindActionItems(ctx context.Context, v hindsight.Viewer, f hinds
 		c.add(`a.incident_id = ?`, clean(f.IncidentID))
 	}
 	teamItemConds(&c, f.Team, f.OwnerTeam)
-	q := `SELECT a.incident_id, i.title, i.severity, a.position, a.item_id, a.action, a.owner, a.priority, a.target_date, a.target_text, a.status
+	q := `SELECT a.incident_id, i.title, i.severity, a.position, a.item_id, a.action, a.owner, a.priority, a.target_date, a.target_text, a.status, a.ticket
 FROM action_items a JOIN incidents i ON i.id = a.incident_id WHERE ` + c.String() + `
 ORDER BY CASE WHEN a.target_date IS NULL THEN 1 ELSE 0 END, a.target_date, a.incident_id, a.position LIMIT ?`
 	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(q), append(c.args, limit)...)
@@ -1078,7 +1078,7 @@ ORDER BY CASE WHEN a.target_date IS NULL THEN 1 ELSE 0 END, a.target_date, a.inc
 		var r hindsight.ActionItemRow
 		var target time.Time
 		if err := rows.Scan(&r.IncidentID, &r.IncidentTitle, (*string)(&r.IncidentSeverity), &r.Position, &r.ID, &r.Action, &r.Owner,
-			(*string)(&r.Priority), timeScan{&target}, &r.TargetDate.Text, (*string)(&r.Status)); err != nil {
+			(*string)(&r.Priority), timeScan{&target}, &r.TargetDate.Text, (*string)(&r.Status), &r.Ticket); err != nil {
 			return nil, internal("find action items", err)
 		}
 		if !target.IsZero() {
