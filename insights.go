@@ -54,6 +54,14 @@ type InsightsFilter struct {
 	// Team narrows the incidents to a team's (slug): added by hand or
 	// owning one of their affected services.
 	Team string `json:"team,omitempty"`
+	// Fields, Tag and FactorCategory narrow the incidents as
+	// IncidentFilter's fields of the same names do.
+	Fields         map[string]string `json:"fields,omitempty"`
+	Tag            string            `json:"tag,omitempty"`
+	FactorCategory string            `json:"factor_category,omitempty"`
+	// GroupFields names the custom fields (enum fields of the shape) that
+	// Insights.ByField breaks down.
+	GroupFields []string `json:"group_fields,omitempty"`
 	// AsOf is "today" for overdue items and late postmortems (default: the
 	// store's clock).
 	AsOf time.Time `json:"as_of,omitzero"`

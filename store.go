@@ -327,6 +327,15 @@ type IncidentFilter struct {
 	Query   string
 	Deleted DeletedMode
 
+	// Fields keeps incidents whose custom field (a labelled line of
+	// Incident Summary; label case-insensitive) has the value: the whole
+	// value or one of its comma-separated pieces, case-insensitively.
+	// Tag keeps incidents with the tag; FactorCategory those with a
+	// contributing factor of the category (both case-insensitive).
+	Fields         map[string]string
+	Tag            string
+	FactorCategory string
+
 	// Sort defaults to SortStart; Desc reverses it (newest first).
 	Sort IncidentSort
 	Desc bool
@@ -406,6 +415,12 @@ type ActionItemFilter struct {
 	// (the owner is the team's slug or name, case-insensitively).
 	Team      string
 	OwnerTeam string
+
+	// Fields, Tag and FactorCategory keep the items of the incidents
+	// IncidentFilter's fields of the same names keep.
+	Fields         map[string]string
+	Tag            string
+	FactorCategory string
 }
 
 // ActionItemRow is an action item with the incident it belongs to.

@@ -166,7 +166,7 @@ func Open(ctx context.Context, url string, o Options) (*Store, error) {
 		return nil, err
 	}
 	if !o.NoMigrate {
-		if err := s.mig.Up(ctx); err != nil {
+		if err := s.MigrateUp(ctx); err != nil {
 			s.Close()
 			return nil, err
 		}
@@ -234,7 +234,14 @@ func (s *Store) Close() error {
 }
 
 // MigrateUp applies pending migrations under the advisory lock.
-func (s *Store) MigrateUp(ctx context.Context) error { return s.mig.Up(ctx) }
+func (s *Store) MigrateUp(ctx context.Context) error {
+	if err := s.mig.Up(ctx); err != nil {
+		return err
+	}
+	// the rows of migration 00160 that a migration cannot write
+	_, err := s.Store.BackfillShape(ctx)
+	return err
+}
 
 // MigrateDown rolls back the latest applied migration.
 func (s *Store) MigrateDown(ctx context.Context) error { return s.mig.Down(ctx) }

@@ -202,7 +202,7 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 		return nil, err
 	}
 	if !o.NoMigrate {
-		if err := s.mig.Up(ctx); err != nil {
+		if err := s.MigrateUp(ctx); err != nil {
 			s.Store.Close()
 			return nil, err
 		}
@@ -298,7 +298,14 @@ func (s *Store) Close() error {
 func (s *Store) Path() string { return s.path }
 
 // MigrateUp applies pending migrations.
-func (s *Store) MigrateUp(ctx context.Context) error { return s.mig.Up(ctx) }
+func (s *Store) MigrateUp(ctx context.Context) error {
+	if err := s.mig.Up(ctx); err != nil {
+		return err
+	}
+	// the rows of migration 00160 that a migration cannot write
+	_, err := s.Store.BackfillShape(ctx)
+	return err
+}
 
 // MigrateDown rolls back the latest applied migration.
 func (s *Store) MigrateDown(ctx context.Context) error { return s.mig.Down(ctx) }

@@ -170,6 +170,7 @@ func (s *Store) itemConds(v hindsight.Viewer, q *itemQuery) (arms []*cond, open 
 		c.add(`a.incident_id = ?`, clean(q.IncidentID))
 	}
 	teamItemConds(c, q.Team, q.OwnerTeam)
+	shapeCond(c, `a.incident_id`, q.Fields, q.Tag, q.FactorCategory)
 	if !q.PastObjective {
 		return []*cond{c}, open
 	}
@@ -199,7 +200,15 @@ func armsSQL(cols string, colArgs []any, arms []*cond) (string, []any) {
 // insight_items: no filter but owner, priority, status and severity.
 func (q *itemQuery) rolledUp() bool {
 	return !q.Overdue && !q.PastObjective && q.DueFrom.IsZero() && q.DueBefore.IsZero() && q.Service == "" && q.IncidentID == "" &&
-		q.Team == "" && q.OwnerTeam == ""
+		q.Team == "" && q.OwnerTeam == "" && !q.shaped()
+}
+
+// shaped reports whether q filters by a custom field, tag or factor
+// category.
+func (q *itemQuery) shaped() bool {
+	var c cond
+	shapeCond(&c, "x", q.Fields, q.Tag, q.FactorCategory)
+	return len(c.parts) > 0
 }
 
 // itemRollup selects, per owner, the items and closed items matching q

@@ -34,8 +34,11 @@ type insightPlan struct {
 	scope   int    // 0, or 1 with a service filter
 	service string // folded
 	team    string // a team's slug: its incidents only (live, no rollups)
-	sev     []string
-	status  []string
+	// shape filters (fields, tag, factor category): live, no rollups
+	fields        map[string]string
+	tag, category string
+	sev           []string
+	status        []string
 
 	ranged bool     // From or Before is set: incidents without a Start are out
 	whole  keyRange // the filter's range ([minKey, maxKey) when not ranged)
@@ -78,9 +81,12 @@ func (s *Store) planInsights(v hindsight.Viewer, f *hindsight.InsightsFilter) *i
 	if f.Team != "" {
 		p.team = strings.ToLower(clean(strings.TrimSpace(f.Team)))
 	}
-	if p.scope == 1 || p.team != "" {
-		// a service's or a team's facts are read live: the rollups hold
-		// neither
+	p.fields, p.tag, p.category = f.Fields, f.Tag, f.FactorCategory
+	var sc cond
+	shapeCond(&sc, "x", p.fields, p.tag, p.category)
+	if p.scope == 1 || p.team != "" || len(sc.parts) > 0 {
+		// a service's, a team's or a shape filter's facts are read live:
+		// the rollups hold none of them
 		p.pieces = []piece{{r: p.whole, ranged: p.ranged}}
 		return p
 	}
@@ -189,6 +195,7 @@ func (p *insightPlan) factCond(a string, scope int, service *string, x piece) *c
 	rangeCond(&c, a, x.r, x.ranged)
 	p.filters(&c, a+`.severity`, a+`.status`)
 	p.teamCond(&c, a+`.incident_id`)
+	shapeCond(&c, a+`.incident_id`, p.fields, p.tag, p.category)
 	return &c
 }
 
@@ -216,6 +223,7 @@ func (p *insightPlan) refineCond(noIndex func(string) string) *cond {
 	}
 	p.filters(&c, `f.severity`, `f.status`)
 	p.teamCond(&c, `f.incident_id`)
+	shapeCond(&c, `f.incident_id`, p.fields, p.tag, p.category)
 	return &c
 }
 
@@ -544,6 +552,7 @@ func (p *insightPlan) itemCond() *cond {
 	}
 	p.filters(&c, `a.inc_severity`, `a.inc_status`)
 	p.teamCond(&c, `a.incident_id`)
+	shapeCond(&c, `a.incident_id`, p.fields, p.tag, p.category)
 	return &c
 }
 

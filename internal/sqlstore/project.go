@@ -29,6 +29,10 @@ type projection struct {
 	ActionItems, OpenActionItems int
 	SearchTitle, SearchBody      string
 	servicesText                 string
+	// Tags, Fields and Factors are the shape rows (migration 00160).
+	Tags    []string
+	Fields  [][2]string // name, value
+	Factors []string
 }
 
 // clean makes s storable in an indexed text column of either backend:
@@ -104,7 +108,57 @@ func project(p *hindsight.Postmortem) *projection {
 	pr.servicesText = strings.Join(names, "\n")
 	pr.SearchTitle = cleanSearch(p.Title)
 	pr.SearchBody = cleanSearch(searchText(p))
+	pr.Tags, pr.Fields, pr.Factors = shapeRows(p)
 	return pr
+}
+
+// shapeKey is how tags, field labels and values and factor categories are
+// stored and compared: trimmed, lower case (Go's folding on both backends,
+// so the filters compare keys made here with keys made here).
+func shapeKey(s string) string {
+	return strings.ToLower(strings.TrimSpace(clean(s)))
+}
+
+// shapeRows are the distinct rows of p's tags, custom fields and factor
+// categories (Contract B of issue 19): a field is stored with its whole
+// value and each comma-separated piece, so a filter on one value of a
+// multi field finds it; empty keys are left out.
+func shapeRows(p *hindsight.Postmortem) (tags []string, fields [][2]string, factors []string) {
+	seen := map[string]bool{}
+	for _, t := range docTags(p) {
+		if k := shapeKey(t); k != "" && !seen[k] {
+			seen[k] = true
+			tags = append(tags, k)
+		}
+	}
+	seenF := map[[2]string]bool{}
+	addField := func(name, value string) {
+		kv := [2]string{name, shapeKey(value)}
+		if kv[1] != "" && !seenF[kv] {
+			seenF[kv] = true
+			fields = append(fields, kv)
+		}
+	}
+	for _, f := range docCustomFields(p) {
+		name := shapeKey(f.Label)
+		if name == "" {
+			continue
+		}
+		addField(name, f.Value)
+		if strings.Contains(f.Value, ",") {
+			for _, piece := range strings.Split(f.Value, ",") {
+				addField(name, piece)
+			}
+		}
+	}
+	seen = map[string]bool{}
+	for _, f := range docFactors(p) {
+		if k := shapeKey(f.Category); k != "" && !seen[k] {
+			seen[k] = true
+			factors = append(factors, k)
+		}
+	}
+	return tags, fields, factors
 }
 
 // searchText is the text of every section of p, one field per line.
@@ -200,6 +254,9 @@ func (s *Store) writeRows(ctx context.Context, tx *sql.Tx, id string, pr *projec
 		if _, err := tx.ExecContext(ctx, s.d.Rebind(q), id); err != nil {
 			return err
 		}
+	}
+	if _, err := s.writeShape(ctx, tx, id, pr); err != nil {
+		return err
 	}
 	if len(pr.Services) > 0 {
 		rows := make([][]any, len(pr.Services))

@@ -732,6 +732,7 @@ func (s *Store) incidentConds(ctx context.Context, c *cond, v hindsight.Viewer, 
 	if f.Commander != "" {
 		c.add(`lower(i.commander) = lower(?)`, clean(f.Commander))
 	}
+	shapeCond(c, `i.id`, f.Fields, f.Tag, f.FactorCategory)
 	if !f.StartFrom.IsZero() {
 		c.add(`i.start_key >= ? AND i.start_at IS NOT NULL`, f.StartFrom.Unix())
 	}
@@ -1065,6 +1066,7 @@ func (s *Store) FindActionItems(ctx context.Context, v hindsight.Viewer, f hinds
 		c.add(`a.incident_id = ?`, clean(f.IncidentID))
 	}
 	teamItemConds(&c, f.Team, f.OwnerTeam)
+	shapeCond(&c, `a.incident_id`, f.Fields, f.Tag, f.FactorCategory)
 	q := `SELECT a.incident_id, i.title, i.severity, a.position, a.item_id, a.action, a.owner, a.priority, a.target_date, a.target_text, a.status, a.ticket
 FROM action_items a JOIN incidents i ON i.id = a.incident_id WHERE ` + c.String() + `
 ORDER BY CASE WHEN a.target_date IS NULL THEN 1 ELSE 0 END, a.target_date, a.incident_id, a.position LIMIT ?`
