@@ -30,7 +30,8 @@ done
 all=(markdown:FuzzParse lint:FuzzLint lint:FuzzBlameless lint:FuzzParseConfig lint:FuzzReviewConfig .:FuzzAnchorResolve api:FuzzAPIJSON
 	alerting:FuzzAlertmanager alerting:FuzzPagerDuty alerting:FuzzGeneric
 	web:FuzzWordDiff sqlite:FuzzSnippet markdown:FuzzNesting .:FuzzParseValues internal/httpx:FuzzDecode api:FuzzLintEndpoint
-	internal/htmldoc:FuzzToMarkdown mail:FuzzParseSMTPURL chat:FuzzParse auth:FuzzSSOParsers)
+	internal/htmldoc:FuzzToMarkdown mail:FuzzParseSMTPURL chat:FuzzParse auth:FuzzSSOParsers
+	lint:FuzzParseShape)
 if [ $# -gt 0 ]; then targets=("$@"); else targets=("${all[@]}"); fi
 
 parallel="${FUZZ_PARALLEL:-$(nproc)}"

@@ -64,6 +64,11 @@ type Config struct {
 	// Review is the publish gate and the due dates (review:).
 	Review hindsight.ReviewGate
 
+	// Shape is the team's custom fields, factor taxonomy, tag policy and
+	// template variants (fields:, taxonomy:, tags:, templates:; see
+	// shape_config.go).
+	Shape hindsight.Shape
+
 	once     sync.Once
 	m        *matcher
 	services map[string]bool
@@ -198,6 +203,9 @@ type fileConfig struct {
 
 	// Review is the publish gate (lint/review_config.go).
 	Review yaml.Node `yaml:"review"`
+
+	// The shape: fields, taxonomy, tags, templates (lint/shape_config.go).
+	Shape shapeFile `yaml:",inline"`
 }
 
 // ssoConfig is the sso: section of .hindsight.yaml (single sign-on).
@@ -213,6 +221,13 @@ type ssoConfig struct {
 // configError formats an error in a configuration file with its line.
 func configError(path string, line int, format string, args ...any) error {
 	msg := fmt.Sprintf(format, args...)
+	if path == "" {
+		// YAML given on its own (an admin's shape): the line alone
+		if line > 0 {
+			return hindsight.Errorf(hindsight.EInvalid, "line %d: %s", line, msg)
+		}
+		return hindsight.Errorf(hindsight.EInvalid, "%s", msg)
+	}
 	if line > 0 {
 		return hindsight.Errorf(hindsight.EInvalid, "%s:%d: %s", path, line, msg)
 	}
@@ -311,6 +326,9 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 	if c.Review, err = reviewGate(path, &fc.Review); err != nil {
 		return nil, err
 	}
+	if c.Shape, err = parseShape(path, &fc.Shape); err != nil {
+		return nil, err
+	}
 	c.SSOAdminGroups, c.SSOEditorGroups = fc.SSO.AdminGroups, fc.SSO.EditorGroups
 	if n := &fc.SSO.DefaultRole; n.Kind != 0 {
 		r, rerr := hindsight.ParseRole(n.Value)
@@ -389,7 +407,8 @@ func cleanYAMLMessage(s string) string {
 	s = strings.TrimPrefix(s, "yaml: ")
 	if m := unknownFieldRe.FindStringSubmatch(s); m != nil {
 		expect := map[string]string{
-			"lint.fileConfig": "rules, required_sections, services, owners, blameless, p0_due_days, timeline_lead_hours, restricted_by_default, sso or review",
+			"lint.fileConfig": "rules, required_sections, services, owners, blameless, p0_due_days, timeline_lead_hours, restricted_by_default, sso, review, fields, taxonomy, tags or templates",
+			"lint.shapeFile":  "fields, taxonomy, tags or templates",
 			"lint.ssoConfig":  "team_groups, admin_groups, editor_groups or default_role",
 			"lint.Word":       "phrase or suggestion",
 		}[m[2]]
