@@ -87,6 +87,16 @@ func (h *Handler) Insights(ctx context.Context, v hindsight.Viewer, q url.Values
 	return h.store.Insights(ctx, v, f)
 }
 
+// Trends computes the insights trends by month for the query q (the
+// insights page's parameters), as Insights reads them.
+func (h *Handler) Trends(ctx context.Context, v hindsight.Viewer, q url.Values) ([]hindsight.TrendMonth, error) {
+	f, err := InsightsQuery(q, h.today(), h.opts.Objectives, h.opts.UnpublishedDays)
+	if err != nil {
+		return nil, err
+	}
+	return h.store.InsightTrends(ctx, v, f)
+}
+
 func (h *Handler) insights(r *http.Request) (*hindsight.Insights, url.Values, error) {
 	q := r.URL.Query()
 	in, err := h.Insights(r.Context(), h.actor(r).Viewer, q)

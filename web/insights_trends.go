@@ -12,13 +12,13 @@ import (
 
 	"github.com/hindsight-pm/hindsight"
 	"github.com/hindsight-pm/hindsight/insights"
-	"golang.org/x/sync/errgroup"
 )
 
 // The insights page opens with headline tiles (each with its change
 // against the previous period of the same length), then trends by month,
 // then the breakdowns. The figures come from the store (InsightStore, one
-// call per period and per month); this file only lays them out.
+// call per period and one for every month's trends); this file only lays
+// them out.
 
 // minDefaultIncidents: when the last 12 months hold fewer incidents than
 // this, the default period is all time, so a young install shows its data.
@@ -69,8 +69,9 @@ func periodQuery(q url.Values, from, before time.Time) url.Values {
 	return out
 }
 
-// trends asks the store for each month of the period (the latest
-// maxTrendMonths); all-time periods start at the first month with data.
+// trends reads the months of the period (the latest maxTrendMonths) from
+// the store in one call (InsightTrends); all-time periods start at the
+// first month with data.
 func (u *UI) trends(ctx context.Context, v hindsight.Viewer, q url.Values, in *hindsight.Insights) ([]trendMonth, error) {
 	from, before := in.Filter.From, in.Filter.Before
 	if before.IsZero() {
@@ -93,40 +94,36 @@ func (u *UI) trends(ctx context.Context, v hindsight.Viewer, q url.Values, in *h
 	if len(out) > maxTrendMonths {
 		out = out[len(out)-maxTrendMonths:]
 	}
-	// the months are independent reads: a few at once (each fills only its
-	// own element of out)
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(trendReaders)
-	for i := range out {
-		g.Go(func() error {
-			m, _ := time.Parse("2006-01", out[i].Key)
-			lo, hi := m, m.AddDate(0, 1, 0)
-			if lo.Before(from) {
-				lo = from
-			}
-			if hi.After(before) {
-				hi = before
-			}
-			mi, err := u.fu.Insights(gctx, v, periodQuery(q, lo, hi))
-			if err != nil {
-				return err
-			}
-			out[i].Incidents, out[i].TTM = mi.Incidents, mi.TimeToMitigate
-			for _, c := range mi.BySeverity {
-				s, _ := hindsight.ParseSeverity(c.Key)
-				out[i].BySev[s.Level()] += c.N
-			}
-			return nil
-		})
+	if len(out) == 0 {
+		return nil, nil
 	}
-	if err := g.Wait(); err != nil {
+	// the shown months only: from the first one's start (or from, when
+	// later) to before
+	lo, _ := time.Parse("2006-01", out[0].Key)
+	if lo.Before(from) {
+		lo = from
+	}
+	ms, err := u.fu.Trends(ctx, v, periodQuery(q, lo, before))
+	if err != nil {
 		return nil, err
+	}
+	byKey := make(map[string]hindsight.TrendMonth, len(ms))
+	for _, m := range ms {
+		byKey[m.Month] = m
+	}
+	for i := range out {
+		m, ok := byKey[out[i].Key]
+		if !ok {
+			continue
+		}
+		out[i].Incidents, out[i].TTM = m.Incidents, m.TimeToMitigate
+		for _, c := range m.BySeverity {
+			s, _ := hindsight.ParseSeverity(c.Key)
+			out[i].BySev[s.Level()] += c.N
+		}
 	}
 	return out, nil
 }
-
-// trendReaders is how many months of the trends are read at once.
-const trendReaders = 4
 
 // headline builds the tiles of in, with the changes against prev (nil:
 // no previous period, as for all time).

@@ -50,6 +50,7 @@ type insightPlan struct {
 	rolled   []int    // restricted values the rollups are read with
 	pieces   []piece  // what is read from the facts
 	dimsHist int      // insight_hist dims: 1 with a severity or status filter
+	month    int      // > 0: refineCond keeps the facts of this month (mon) only (InsightTrends)
 }
 
 // piece is a set of facts read live: a start key range (all of them when
@@ -220,6 +221,9 @@ func (p *insightPlan) refineCond(noIndex func(string) string) *cond {
 		if p.whole.hi != maxKey {
 			c.add(noIndex(`f.start_key`)+` < ?`, p.whole.hi)
 		}
+	}
+	if p.month > 0 {
+		c.add(`f.mon = ?`, p.month)
 	}
 	p.filters(&c, `f.severity`, `f.status`)
 	p.teamCond(&c, `f.incident_id`)
