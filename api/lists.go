@@ -119,7 +119,8 @@ func (q *query) statuses(name string) []hindsight.Status {
 // (exclusive) dates or UTC times bounding the start, or to (an inclusive
 // date, as the web list's form sends), open_action_items, q (full-text),
 // sort (start, severity, updated, id), order or dir (asc, desc; desc by
-// default), limit (1..1000) and cursor.
+// default), limit (1..1000), cursor, and the shape filters tag, factor (a
+// contributing-factor category) and field.<Label> (httpx.ShapeParams).
 func IncidentFilter(v url.Values) (hindsight.IncidentFilter, error) {
 	q := &query{v: v}
 	f := hindsight.IncidentFilter{
@@ -167,7 +168,12 @@ func IncidentFilter(v url.Values) (hindsight.IncidentFilter, error) {
 	default:
 		q.fail("order", "want asc or desc")
 	}
-	return f, q.err
+	if q.err != nil {
+		return f, q.err
+	}
+	sh, err := httpx.ShapeParams(v)
+	f.Fields, f.Tag, f.FactorCategory = sh.Fields, sh.Tag, sh.Factor
+	return f, err
 }
 
 func (a *API) listIncidents(w http.ResponseWriter, r *http.Request) {
@@ -295,7 +301,8 @@ func (a *API) search(w http.ResponseWriter, r *http.Request) {
 // ActionItemFilter reads the action item list's query parameters: owner,
 // priority, status, severity (repeatable or comma separated), overdue,
 // as_of, service, due_before, incident, team (a team's incidents),
-// owner_team (owned by a team: its slug or name) and limit (1..5000).
+// owner_team (owned by a team: its slug or name), limit (1..5000) and the
+// shape filters tag, factor and field.<Label> of their incidents.
 func ActionItemFilter(v url.Values) (hindsight.ActionItemFilter, error) {
 	q := &query{v: v}
 	f := hindsight.ActionItemFilter{
@@ -326,7 +333,12 @@ func ActionItemFilter(v url.Values) (hindsight.ActionItemFilter, error) {
 		}
 		f.Status = append(f.Status, st)
 	}
-	return f, q.err
+	if q.err != nil {
+		return f, q.err
+	}
+	sh, err := httpx.ShapeParams(v)
+	f.Fields, f.Tag, f.FactorCategory = sh.Fields, sh.Tag, sh.Factor
+	return f, err
 }
 
 // ActionItems is the response of the action item lists.

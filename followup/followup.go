@@ -218,7 +218,9 @@ func docStatuses(q url.Values) ([]hindsight.Status, error) {
 // ItemQuery reads the tracker's query parameters: owner, priority, status,
 // service, severity, incident, team (a team's incidents), owner_team (owned
 // by a team: its slug or name), overdue, past_objective, due (week),
-// sort, desc, limit, cursor (the next of the previous page), offset. today is "this week"'s and overdue's day.
+// sort, desc, limit, cursor (the next of the previous page), offset, and
+// the shape filters tag, factor and field.<Label> of their incidents.
+// today is "this week"'s and overdue's day.
 func ItemQuery(q url.Values, today time.Time, o hindsight.Objectives) (hindsight.ActionItemQuery, error) {
 	x := hindsight.ActionItemQuery{AsOf: today, Objectives: o}
 	var err error
@@ -268,12 +270,16 @@ func ItemQuery(q url.Values, today time.Time, o hindsight.Objectives) (hindsight
 	if x.Cursor != "" && x.Offset != 0 {
 		return x, paramError("cursor", "a cursor and an offset cannot be used together")
 	}
-	return x, nil
+	sh, err := httpx.ShapeParams(q)
+	x.Fields, x.Tag, x.FactorCategory = sh.Fields, sh.Tag, sh.Factor
+	return x, err
 }
 
 // InsightsQuery reads the insights parameters: from and to (inclusive
 // dates; default the 365 days up to today), severity, status, service, team,
-// unpublished_days.
+// unpublished_days, the shape filters tag, factor and field.<Label>
+// (httpx.ShapeParams) and group_field (repeatable: the enum fields
+// Insights.ByField breaks down).
 func InsightsQuery(q url.Values, today time.Time, o hindsight.Objectives, days int) (hindsight.InsightsFilter, error) {
 	f := hindsight.InsightsFilter{AsOf: today, Objectives: o, UnpublishedDays: days}
 	from, err := parseDateParam(q, "from")
@@ -308,6 +314,12 @@ func InsightsQuery(q url.Values, today time.Time, o hindsight.Objectives, days i
 	} else if n > 0 {
 		f.UnpublishedDays = n
 	}
+	sh, err := httpx.ShapeParams(q)
+	if err != nil {
+		return f, err
+	}
+	f.Fields, f.Tag, f.FactorCategory = sh.Fields, sh.Tag, sh.Factor
+	f.GroupFields = splitList(q, "group_field")
 	return f, nil
 }
 
