@@ -69,6 +69,10 @@ type Config struct {
 	// shape_config.go).
 	Shape hindsight.Shape
 
+	// Trackers are the issue trackers action items sync with (trackers:),
+	// in the file's order: the first is the default.
+	Trackers []TrackerSettings
+
 	once     sync.Once
 	m        *matcher
 	services map[string]bool
@@ -206,6 +210,10 @@ type fileConfig struct {
 
 	// The shape: fields, taxonomy, tags, templates (lint/shape_config.go).
 	Shape shapeFile `yaml:",inline"`
+
+	// Trackers are the issue trackers action items sync with
+	// (lint/trackers_config.go).
+	Trackers yaml.Node `yaml:"trackers"`
 }
 
 // ssoConfig is the sso: section of .hindsight.yaml (single sign-on).
@@ -327,6 +335,9 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 		return nil, err
 	}
 	if c.Shape, err = parseShape(path, &fc.Shape); err != nil {
+		return nil, err
+	}
+	if c.Trackers, err = trackers(path, &fc.Trackers); err != nil {
 		return nil, err
 	}
 	c.SSOAdminGroups, c.SSOEditorGroups = fc.SSO.AdminGroups, fc.SSO.EditorGroups
