@@ -238,6 +238,11 @@ type IncidentUpdate struct {
 	// aborts the update. The publish gate runs here, so reviews and
 	// comments arriving at the same time cannot slip past it.
 	Gate func(*ReviewSummary) error
+	// Tracker, when not nil, is what an issue tracker said (the change
+	// comes from it, or records the issue created): applied to the item's
+	// tracker link in the same transaction, so it is not sent back
+	// (TrackerStore).
+	Tracker *TrackerEcho
 }
 
 // IncidentDelete is what DeleteIncident does.

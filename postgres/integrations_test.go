@@ -10,3 +10,8 @@ func TestIntegrationsConformance(t *testing.T) {
 	testURL(t)
 	storetest.RunIntegrations(t, open)
 }
+
+func TestTrackersConformance(t *testing.T) {
+	testURL(t)
+	storetest.RunTrackers(t, open)
+}

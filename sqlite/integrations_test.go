@@ -9,3 +9,7 @@ import (
 func TestIntegrationsConformance(t *testing.T) {
 	storetest.RunIntegrations(t, open)
 }
+
+func TestTrackersConformance(t *testing.T) {
+	storetest.RunTrackers(t, open)
+}

@@ -423,6 +423,9 @@ updated_at = ?, updated_key = ?, updated_by = ?`
 		if err := s.writeRows(ctx, tx, u.ID, pr); err != nil {
 			return err
 		}
+		if err := s.syncTrackerLinks(ctx, tx, u.ID, &doc, u.Tracker, now); err != nil {
+			return err
+		}
 		if u.Members != nil {
 			if err := s.setMembers(ctx, tx, u.ID, *u.Members); err != nil {
 				return err
