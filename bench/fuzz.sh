@@ -31,7 +31,8 @@ all=(markdown:FuzzParse lint:FuzzLint lint:FuzzBlameless lint:FuzzParseConfig li
 	alerting:FuzzAlertmanager alerting:FuzzPagerDuty alerting:FuzzGeneric
 	web:FuzzWordDiff sqlite:FuzzSnippet markdown:FuzzNesting .:FuzzParseValues internal/httpx:FuzzDecode api:FuzzLintEndpoint
 	internal/htmldoc:FuzzToMarkdown mail:FuzzParseSMTPURL chat:FuzzParse auth:FuzzSSOParsers
-	lint:FuzzParseShape)
+	lint:FuzzParseShape
+	tracker:FuzzParseGitHub tracker:FuzzParseGitLab tracker:FuzzParseJira)
 if [ $# -gt 0 ]; then targets=("$@"); else targets=("${all[@]}"); fi
 
 parallel="${FUZZ_PARALLEL:-$(nproc)}"
