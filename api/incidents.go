@@ -370,7 +370,7 @@ func (a *API) lintIncident(w http.ResponseWriter, r *http.Request) {
 		md = markdown.Render(in.Doc)
 	}
 	w.Header().Set("ETag", etag(in.Revision))
-	httpx.WriteJSON(w, http.StatusOK, lintResult(a.svc.LintSource(in.ID+".md", md)))
+	httpx.WriteJSON(w, http.StatusOK, lintResult(a.svc.LintSource(r.Context(), in.ID+".md", md)))
 }
 
 func (a *API) lint(w http.ResponseWriter, r *http.Request) {
@@ -381,13 +381,13 @@ func (a *API) lint(w http.ResponseWriter, r *http.Request) {
 	}
 	var fs []lint.Finding
 	if md != nil {
-		fs = a.svc.LintSource("", md)
+		fs = a.svc.LintSource(r.Context(), "", md)
 	} else {
 		if err := a.svc.CheckSize(doc); err != nil {
 			a.writeError(w, r, err) // the JSON form of a document a save would refuse
 			return
 		}
-		fs = a.svc.Lint(doc, sm)
+		fs = a.svc.Lint(r.Context(), doc, sm)
 	}
 	if err := app.Alive(r.Context()); err != nil {
 		a.writeError(w, r, err) // nobody reads it; the work stops here

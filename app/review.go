@@ -508,6 +508,7 @@ func (s *Service) ReviewStatus(ctx context.Context, a Actor, id string) (*Review
 	}
 	st := &ReviewStatus{IncidentID: id, Revision: inc.Revision, Status: inc.Doc.Status.Label(), Requests: reqs, Reviews: all, Latest: sum.Reviews,
 		Threads: sum.Threads, OpenThreads: sum.OpenThreads}
+	s.LintConfig(ctx) // the effective shape, for the gate's lint
 	st.Gate = s.evaluateGate(inc, inc.Doc, sum)
 	st.DueAt = s.DueAt(inc)
 	st.DueState = hindsight.DueState(st.DueAt, inc.Doc.Status, s.Now())
@@ -569,7 +570,9 @@ func (s *Service) evaluateGate(inc *hindsight.Incident, doc *hindsight.Postmorte
 	if g.BlockOnLint != hindsight.LintBlockOff && g.BlockOnLint != "" {
 		pub := *doc
 		pub.Status = hindsight.StatusPublished
-		for _, f := range s.Lint(&pub, nil) {
+		// the effective shape as last read (LintConfig): this runs inside
+		// the publishing transaction, which reads nothing else
+		for _, f := range lint.Lint(&pub, nil, s.lastLint(), lint.Options{Today: s.Now()}) {
 			switch f.Level {
 			case lint.Error:
 				in.LintErrors++

@@ -52,6 +52,8 @@ type Service struct {
 	maxDoc int
 	// cache keeps rendered responses by incident and revision (cache.go)
 	cache *pagecache.Cache
+	// shape keeps the effective shape per store generation (shape.go)
+	shape shapeCache
 }
 
 // Options configure a Service.
@@ -326,6 +328,7 @@ func (s *Service) Save(ctx context.Context, a Actor, id string, base int, p *hin
 			detail := strings.TrimSpace(o.OverrideReason)
 			audit = append(audit, s.audit(a, AuditPublishForced, id, detail))
 		default:
+			s.LintConfig(ctx) // the effective shape, for the gate's lint
 			gate = s.gate(cur, p)
 		}
 	}
@@ -450,9 +453,10 @@ func (s *Service) Delete(ctx context.Context, a Actor, id string, base int) erro
 		Audit: []hindsight.AuditRecord{s.audit(a, "incident.delete", id, "")}})
 }
 
-// Lint lints a document with the service's configuration as of today.
-func (s *Service) Lint(p *hindsight.Postmortem, sm *hindsight.SourceMap) []lint.Finding {
-	return lint.Lint(p, sm, s.lint, lint.Options{Today: s.Now()})
+// Lint lints a document with the service's configuration and the
+// effective shape (ShapeSetting) as of today.
+func (s *Service) Lint(ctx context.Context, p *hindsight.Postmortem, sm *hindsight.SourceMap) []lint.Finding {
+	return lint.Lint(p, sm, s.LintConfig(ctx), lint.Options{Today: s.Now()})
 }
 
 // DefaultVisibility says which new incidents are restricted by default
@@ -475,9 +479,10 @@ func (s *Service) DefaultVisibility() string {
 	return "new " + strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1] + " incidents"
 }
 
-// LintSource parses and lints Markdown.
-func (s *Service) LintSource(path string, md []byte) []lint.Finding {
-	return lint.Source(path, md, s.lint, lint.Options{Today: s.Now()})
+// LintSource parses and lints Markdown with the service's configuration
+// and the effective shape.
+func (s *Service) LintSource(ctx context.Context, path string, md []byte) []lint.Finding {
+	return lint.Source(path, md, s.LintConfig(ctx), lint.Options{Today: s.Now()})
 }
 
 // CheckSize refuses (413 too_large) a postmortem whose canonical Markdown is

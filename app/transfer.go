@@ -63,7 +63,8 @@ type ImportDoc struct {
 }
 
 // PrepareImport parses and lints one Markdown postmortem for ImportDoc. It
-// reads no store and may run concurrently.
+// reads no store and may run concurrently: the effective shape is the one
+// the service last read (LintConfig reads it).
 func (s *Service) PrepareImport(path string, src []byte) *ImportDoc {
 	d := &ImportDoc{Path: path, Src: src}
 	if len(src) > s.maxDoc {
@@ -71,7 +72,7 @@ func (s *Service) PrepareImport(path string, src []byte) *ImportDoc {
 		return d
 	}
 	d.doc, d.sm = markdown.Parse(src)
-	d.Findings = s.LintSource(path, src)
+	d.Findings = lint.Source(path, src, s.lastLint(), lint.Options{Today: s.Now()})
 	return d
 }
 
@@ -80,6 +81,7 @@ func (s *Service) PrepareImport(path string, src []byte) *ImportDoc {
 // becomes a new revision when its content changed; one without a valid ID,
 // or with an unknown one, is created. Each document is one transaction.
 func (s *Service) Import(ctx context.Context, a Actor, path string, src []byte, o ImportOptions) ImportResult {
+	s.LintConfig(ctx) // the effective shape, for PrepareImport
 	return s.ImportDoc(ctx, a, s.PrepareImport(path, src), o)
 }
 

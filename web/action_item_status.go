@@ -55,7 +55,7 @@ func (u *UI) actionItemStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if isHTMX(r) {
-		d := u.showData(in, msg)
+		d := u.showData(r, in, msg)
 		if msg == "" {
 			// a refused change focuses the status box's message instead
 			d.FocusItem = item

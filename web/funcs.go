@@ -68,6 +68,13 @@ func (u *UI) funcs() template.FuncMap {
 			return itemRow{It: it, Key: followup.ItemKey(it), Return: ret}
 		},
 		"withOwnerTeam": withOwnerTeam,
+		// the Fields & taxonomy page (admin_fields.go)
+		"fieldEditForm": fieldEditForm,
+		"split":         func(s string) []string { return splitList(s) },
+		"fieldFormOf": func(id, action string, f fieldForm, version int) fieldFormData {
+			return fieldFormData{ID: id, Action: action, F: f, Version: version, Types: hindsight.FieldTypes,
+				Statuses: hindsight.Statuses, Severities: hindsight.Severities}
+		},
 	}
 }
 

@@ -37,6 +37,9 @@ type editData struct {
 	PasteOpen bool
 	// ChatImport links the Import chat page.
 	ChatImport bool
+	// Shape is the inputs of the effective shape's fields, tags and
+	// factor categories (editor_shape.go).
+	Shape shapeInputs
 }
 
 func (u *UI) newEditData(r *http.Request, id string, base int, doc *hindsight.Postmortem) editData {
@@ -44,7 +47,13 @@ func (u *UI) newEditData(r *http.Request, id string, base int, doc *hindsight.Po
 		KeepSorted: true, Owners: u.ownerNames(r, doc), Checks: map[string]timeCheck{}, ChatImport: u.opts.Chat != nil,
 		Severities: hindsight.Severities, Priorities: hindsight.Priorities,
 		Sources: []hindsight.DetectionSource{hindsight.DetectedMonitoring, hindsight.DetectedCustomer, hindsight.DetectedInternal, hindsight.DetectedOther},
-		Lint:    newLintPanel(id, "form", u.svc.LintSource("", markdown.Render(doc)))}
+		Lint:    newLintPanel(id, "form", u.svc.LintSource(r.Context(), "", markdown.Render(doc)))}
+	d.Shape = newShapeInputs(u.svc.Shape(r.Context()), doc)
+	if ts, err := u.svc.Teams(r.Context(), ""); err == nil {
+		for _, t := range ts {
+			d.Shape.Teams = append(d.Shape.Teams, t.Slug)
+		}
+	}
 	if e, ok := doc.Extras[hindsight.SecTimeline]; ok {
 		d.TimelineCo = e.Columns
 	}
@@ -143,6 +152,7 @@ func (u *UI) incidentSave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ferrs, checks := readForm(doc, r.PostForm)
+	readShapeForm(doc, r.PostForm)
 	if op, ok := parseOp(r.PostForm.Get("op")); ok {
 		op.Paste = r.PostForm.Get("tl_paste")
 		row := op.apply(doc)
@@ -198,7 +208,8 @@ func (u *UI) incidentLint(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, checks := readForm(doc, r.PostForm)
-	panel := newLintPanel(cur.ID, "form", u.svc.LintSource("", markdown.Render(doc)))
+	readShapeForm(doc, r.PostForm)
+	panel := newLintPanel(cur.ID, "form", u.svc.LintSource(r.Context(), "", markdown.Render(doc)))
 	u.renderPartial(w, r, http.StatusOK, "edit", "lint-checks", lintChecks{Panel: panel, Checks: checks})
 }
 

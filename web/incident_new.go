@@ -18,10 +18,15 @@ type newData struct {
 	// DefaultRestricted says which new incidents are restricted by
 	// default ("" for none).
 	Visibility, Members, DefaultRestricted string
+	// Templates are the shape's template variants (none: no choice
+	// shown); Template the one chosen ("" or "default": the default).
+	Templates []hindsight.TemplateDef
+	Template  string
 }
 
 func (u *UI) incidentNew(w http.ResponseWriter, r *http.Request) {
-	d := newData{Severities: hindsight.Severities, Start: u.svc.Now().UTC().Format(hindsight.TimeLayout), DefaultRestricted: u.svc.DefaultVisibility()}
+	d := newData{Severities: hindsight.Severities, Start: u.svc.Now().UTC().Format(hindsight.TimeLayout), DefaultRestricted: u.svc.DefaultVisibility(),
+		Templates: u.svc.Shape(r.Context()).Templates, Template: r.URL.Query().Get("template")}
 	u.render(w, r, http.StatusOK, "new", page{Title: "New incident", Nav: "new", Data: d})
 }
 
@@ -34,8 +39,9 @@ func (u *UI) incidentCreate(w http.ResponseWriter, r *http.Request) {
 	f := r.PostForm
 	d := newData{Title: f.Get("title"), Severity: f.Get("severity"), Start: f.Get("start"), Services: f.Get("services"),
 		Commander: f.Get("commander"), Severities: hindsight.Severities, Fields: map[string]string{},
-		Visibility: f.Get("visibility"), Members: f.Get("members"), DefaultRestricted: u.svc.DefaultVisibility()}
-	n := app.NewIncident{Title: d.Title, Commander: d.Commander, Services: []string{d.Services}}
+		Visibility: f.Get("visibility"), Members: f.Get("members"), DefaultRestricted: u.svc.DefaultVisibility(),
+		Templates: u.svc.Shape(r.Context()).Templates, Template: f.Get("template")}
+	n := app.NewIncident{Title: d.Title, Commander: d.Commander, Services: []string{d.Services}} // SHAPEWEB-TEMPLATE
 	// restricted in the create's transaction: never visible, listed,
 	// searched or sent to webhooks before
 	switch d.Visibility {

@@ -22,8 +22,8 @@ type rawData struct {
 	Fields   []hindsight.FieldError
 }
 
-func (u *UI) newRawData(id, title string, base int, md string) rawData {
-	return rawData{ID: id, Title: title, Base: base, Markdown: md, Lint: newLintPanel(id, "markdown", u.svc.LintSource("", []byte(md)))}
+func (u *UI) newRawData(r *http.Request, id, title string, base int, md string) rawData {
+	return rawData{ID: id, Title: title, Base: base, Markdown: md, Lint: newLintPanel(id, "markdown", u.svc.LintSource(r.Context(), "", []byte(md)))}
 }
 
 // incidentRaw shows the latest revision as Markdown in a text area.
@@ -33,7 +33,7 @@ func (u *UI) incidentRaw(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, err)
 		return
 	}
-	u.render(w, r, http.StatusOK, "raw", page{Title: "Edit " + in.ID + " as Markdown", Data: u.newRawData(in.ID, in.Doc.Title, in.Revision, string(in.Markdown))})
+	u.render(w, r, http.StatusOK, "raw", page{Title: "Edit " + in.ID + " as Markdown", Data: u.newRawData(r, in.ID, in.Doc.Title, in.Revision, string(in.Markdown))})
 }
 
 func saveOpts(msg string) app.SaveOptions {
@@ -65,7 +65,7 @@ func (u *UI) incidentRawSave(w http.ResponseWriter, r *http.Request) {
 			u.fail(w, r, gerr)
 			return
 		}
-		d := u.newRawData(cur.ID, cur.Doc.Title, base, md)
+		d := u.newRawData(r, cur.ID, cur.Doc.Title, base, md)
 		d.Fields = fieldsOf(err)
 		u.render(w, r, httpx.Status(hindsight.ErrorCode(err)), "raw", page{Title: "Edit " + cur.ID + " as Markdown", Error: hindsight.ErrorMessage(err), Data: d})
 	default:
@@ -80,7 +80,7 @@ func (u *UI) incidentRawLint(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	md := strings.ReplaceAll(r.PostForm.Get("markdown"), "\r\n", "\n")
-	panel := newLintPanel(r.PathValue("id"), "markdown", u.svc.LintSource("", []byte(md)))
+	panel := newLintPanel(r.PathValue("id"), "markdown", u.svc.LintSource(r.Context(), "", []byte(md)))
 	u.renderPartial(w, r, http.StatusOK, "raw", "lint-panel", panel)
 }
 

@@ -4,6 +4,7 @@ import (
 	"html/template"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -43,6 +44,9 @@ type showData struct {
 	// Teams are the incident's teams: owning an affected service, or
 	// added by hand.
 	Teams []hindsight.IncidentTeam
+	// Shape is the document's custom fields, tags and categorized factors
+	// read by the effective shape (shown in place of their raw lines).
+	Shape shapeInputs
 }
 
 // statusBox is the status chip with the allowed transitions as buttons.
@@ -101,7 +105,7 @@ func (u *UI) incidentShow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	render := func(in *hindsight.Incident) ([]byte, error) {
-		d := u.showData(in, "")
+		d := u.showData(r, in, "")
 		d.Teams = teams
 		if err := u.withReview(r, &d); err != nil {
 			return nil, err
@@ -115,7 +119,12 @@ func (u *UI) incidentShow(w http.ResponseWriter, r *http.Request) {
 	// service's per-revision cache, which checks the reader every time; a
 	// page with a message (after a save) is not the cached one
 	if r.URL.RawQuery == "" && !hasFlash(r) {
-		form := strings.Join([]string{"html", a.ID, u.svc.Now().Format(hindsight.DateLayout), stamp, tstamp}, "\x00")
+		// the fields are read by the shape: a saved shape is a new page
+		shapeVer := "file"
+		if set, err := u.svc.ShapeSetting(r.Context()); err == nil && set.Version > 0 {
+			shapeVer = strconv.Itoa(set.Version)
+		}
+		form := strings.Join([]string{"html", a.ID, u.svc.Now().Format(hindsight.DateLayout), stamp, tstamp, shapeVer}, "\x00")
 		b, _, err := u.svc.Rendered(r.Context(), a, r.PathValue("id"), form, render)
 		if err != nil {
 			u.fail(w, r, err)
@@ -137,16 +146,20 @@ func (u *UI) incidentShow(w http.ResponseWriter, r *http.Request) {
 	writeHTML(w, http.StatusOK, b)
 }
 
-func (u *UI) showData(in *hindsight.Incident, statusErr string) showData {
+func (u *UI) showData(r *http.Request, in *hindsight.Incident, statusErr string) showData {
 	d := showData{
 		In: in, Doc: in.Doc, Figures: figures(in.Doc),
-		Lint:   newLintPanel(in.ID, "show", u.svc.LintSource("", in.Markdown)),
+		Lint:   newLintPanel(in.ID, "show", u.svc.LintSource(r.Context(), "", in.Markdown)),
 		Status: newStatusBox(in),
 		Extras: map[string]template.HTML{}, Custom: map[string][]hindsight.CustomSection{},
 	}
 	d.Status.Error = statusErr
 	d.Due = newDueView(u.dueAt(in), in.Doc.Status, u.svc.Now())
+	d.Shape = newShapeInputs(u.svc.Shape(r.Context()), in.Doc)
 	for k, e := range in.Doc.Extras {
+		if k == hindsight.SecSummary {
+			e = unlabelled(e) // the labelled lines are the fields, shown typed
+		}
 		d.Extras[k] = extraHTML(e)
 	}
 	for _, c := range in.Doc.Custom {

@@ -35,7 +35,7 @@ func (u *UI) incidentStatus(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if cur.Revision == base {
-			if d := u.showData(cur, ""); d.Lint.Errors > 0 {
+			if d := u.showData(r, cur, ""); d.Lint.Errors > 0 {
 				d.Status.Confirm = d.Lint.Errors
 				if isHTMX(r) {
 					u.renderPartial(w, r, http.StatusOK, "show", "status-swap", d)
@@ -66,14 +66,14 @@ func (u *UI) incidentStatus(w http.ResponseWriter, r *http.Request) {
 			msg += " — the page now shows the latest revision; choose again."
 		}
 		if isHTMX(r) {
-			u.renderPartial(w, r, http.StatusOK, "show", "status-swap", u.showData(cur, msg))
+			u.renderPartial(w, r, http.StatusOK, "show", "status-swap", u.showData(r, cur, msg))
 			return
 		}
 		u.redirectFlash(w, r, "/incidents/"+url.PathEscape(id), flashError, msg)
 		return
 	}
 	if isHTMX(r) {
-		d := u.showData(in, "")
+		d := u.showData(r, in, "")
 		d.Status.Saved = savedAs(in.Revision)
 		u.renderPartial(w, r, http.StatusOK, "show", "status-swap", d)
 		return

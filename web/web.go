@@ -138,6 +138,10 @@ func (u *UI) Routes() []httpx.Route {
 		{Pattern: "POST /admin/teams", Access: httpx.Admin, Name: "web.admin.teams.create", Handler: h(u.teamCreate)},
 		{Pattern: "POST /admin/teams/{slug}", Access: httpx.Admin, Name: "web.admin.teams.change", Handler: h(u.teamChange)},
 		{Pattern: "POST /admin/teams/{slug}/delete", Access: httpx.Admin, Name: "web.admin.teams.delete", Handler: h(u.teamDelete)},
+		{Pattern: "GET /admin/fields", Access: httpx.Admin, Name: "web.admin.fields", Handler: h(u.adminFields)},
+		{Pattern: "POST /admin/fields", Access: httpx.Admin, Name: "web.admin.fields.change", Handler: h(u.adminFieldsChange)},
+		{Pattern: "POST /admin/fields/import", Access: httpx.Admin, Name: "web.admin.fields.import", Handler: h(u.adminFieldsImport)},
+		{Pattern: "GET /admin/fields/export.yaml", Access: httpx.Admin, Name: "web.admin.fields.export", Handler: h(u.adminFieldsExport)},
 		{Pattern: "POST /incidents/{id}/teams", Access: httpx.Write, Name: "web.incident.teams", Handler: h(u.incidentTeamsSet)},
 	}
 	if u.fu != nil {
@@ -239,7 +243,8 @@ func isHTMX(r *http.Request) bool { return r.Header.Get("HX-Request") == "true" 
 type page struct {
 	Title string
 	// Nav is the active navigation entry: "list", "new", "items",
-	// "insights", "reviews", "users", "teams", "audit", "webhooks", "account".
+	// "insights", "reviews", "users", "teams", "fields", "audit", "webhooks",
+	// "account".
 	Nav string
 	// Flash is a confirmation, Error an error, shown above the content.
 	Flash string

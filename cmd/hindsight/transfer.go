@@ -203,6 +203,7 @@ type preparedDoc struct {
 // of the caller; next returns them in the files' order.
 func prepareDocs(ctx context.Context, a *app, s *svc.Service, files []string, explicit map[string]bool) (next func() preparedDoc) {
 	workers := runtime.GOMAXPROCS(0)
+	s.LintConfig(ctx) // the effective shape (saved in the database, else the file's) for PrepareImport
 	out := make([]preparedDoc, len(files))
 	ready := make([]chan struct{}, len(files))
 	for i := range ready {
