@@ -126,7 +126,12 @@ var entries = map[string]authtest.Entry{
 	"POST /admin/teams":                {OK: http.StatusUnprocessableEntity, Body: "slug="},
 	"POST /admin/teams/{slug}":         {OK: http.StatusSeeOther, Body: "action=rename&value=x"},
 	"POST /admin/teams/{slug}/delete":  {OK: http.StatusSeeOther},
-	"POST /incidents/{id}/teams":       {OK: http.StatusSeeOther, Body: "teams="},
+	// the fields & taxonomy (issue 19): admins only
+	"GET /admin/fields":             {OK: http.StatusOK},
+	"GET /admin/fields/export.yaml": {OK: http.StatusOK},
+	"POST /admin/fields":            {OK: http.StatusUnprocessableEntity, Body: "version=x&action=taxonomy"},
+	"POST /admin/fields/import":     {OK: http.StatusUnprocessableEntity, Body: "version=0&yaml="},
+	"POST /incidents/{id}/teams":    {OK: http.StatusSeeOther, Body: "teams="},
 	// review: editors request, review and comment; admins delete comments
 	"GET /api/v1/incidents/{id}/review-requests":              {OK: http.StatusOK},
 	"POST /api/v1/incidents/{id}/review-requests":             {OK: http.StatusUnprocessableEntity, Body: `{"reviewers":[]}`},
