@@ -25,6 +25,7 @@ import (
 	"unicode"
 
 	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/internal/snippet"
 	"github.com/hindsight-pm/hindsight/internal/sqlstore"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -321,8 +322,8 @@ const SearchWindow = 1000
 
 // SearchSQL computes the query once (q) and uses it as a scalar subquery,
 // which PostgreSQL evaluates first (an InitPlan), so the GIN index serves
-// the match; it ranks the window and computes headlines for the page's rows
-// only.
+// the match; it ranks the window and reads the stored plain text of the
+// page's rows only, for their snippets (Snippet).
 func (dialect) SearchSQL(cols, cond string) string {
 	return `WITH q AS MATERIALIZED (SELECT websearch_to_tsquery('english', ?) AS q),
 win AS (
@@ -332,16 +333,16 @@ win AS (
 hits AS (
     SELECT w.incident_id, ts_rank_cd(w.tsv, (SELECT q FROM q)) AS rank, count(*) OVER () AS n FROM win w
     ORDER BY rank DESC, w.incident_id LIMIT ? OFFSET ?)
-SELECT ` + cols + `,
-    ts_headline('english', s.title || E'\n' || s.body, (SELECT q FROM q),
-        'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "'),
-    '', hits.rank, hits.n
+SELECT ` + cols + `, s.title, s.body, hits.rank, hits.n
 FROM hits JOIN incidents i ON i.id = hits.incident_id JOIN incident_search s ON s.incident_id = hits.incident_id
 ORDER BY hits.rank DESC, i.id`
 }
 
-// Snippet is ts_headline's, made in the query.
-func (dialect) Snippet(_, headline, _ string) string { return headline }
+// Snippet makes the snippet of a hit in Go from its title and body
+// (snippet.go).
+func (dialect) Snippet(arg, title, body string) string {
+	return snippet.Make(searchTerms(arg), title, body)
+}
 
 func (dialect) PutSearch(ctx context.Context, tx *sql.Tx, id, title, body string) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO incident_search (incident_id, title, body) VALUES ($1, $2, $3)

@@ -1,0 +1,311 @@
+// Package snippet makes the search results' snippets in Go, for both
+// stores: the text around a hit's matched words, each marked.
+package snippet
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	porter "github.com/blevesearch/go-porterstemmer"
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/hindsight-pm/hindsight"
+)
+
+// The search results' snippets are made here, in Go, from the title and
+// body of each hit, instead of by FTS5's snippet() (SQLite) or
+// ts_headline() (PostgreSQL) in the query. snippet()
+// tokenized each hit's whole text twice in SQLite's (transpiled) C: over a
+// quarter of a search request's CPU. This does what snippet(incident_fts,
+// -1, char(2), char(3), '…', 24) does, with the same tokens (unicode61
+// with diacritics removed, then the Porter stemmer of FTS5's porter
+// tokenizer), so the snippets are the same: the best window of
+// snippetTokens tokens of the title or the body (a query word not seen yet
+// in the window scores 1000, a repeat 1, a window starting a sentence 100
+// more and the start of the text 120 more; the title wins a tie), centred
+// on its hits, with an ellipsis where text was cut and each hit marked.
+// Only tokens that can stem to a query word are stemmed (mayStemTo), and
+// nothing is allocated per token.
+
+// snippetTokens is the snippet's length in tokens (snippet()'s last
+// argument before).
+const snippetTokens = 24
+
+// Ellipsis marks where a snippet cuts text.
+const Ellipsis = "…"
+
+// Terms are the stemmed forms of a query's words, in order (at most 64):
+// a token is a hit of a term when it folds and stems to it.
+func Terms(words []string) []string {
+	var terms []string
+	for _, w := range words {
+		if w == "" || len(terms) == 64 {
+			continue
+		}
+		terms = append(terms, stem(fold(w)))
+	}
+	return terms
+}
+
+// isTokenRune is unicode61's default token character classes (L*, N*,
+// Co), with the combining marks that remove_diacritics folds away.
+func isTokenRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
+	}
+	return unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.Is(unicode.Co, r) || unicode.Is(unicode.Mn, r)
+}
+
+// fold lower-cases w and removes its diacritics (remove_diacritics 2).
+func fold(w string) string {
+	for i := 0; i < len(w); i++ {
+		if w[i] >= utf8.RuneSelf {
+			var b strings.Builder
+			for _, r := range norm.NFD.String(w) {
+				if !unicode.Is(unicode.Mn, r) {
+					b.WriteRune(unicode.ToLower(r))
+				}
+			}
+			return b.String()
+		}
+	}
+	return strings.ToLower(w)
+}
+
+// stem is FTS5's porter tokenizer on one folded token: tokens of fewer
+// than 3 or more than 64 bytes are left as they are.
+func stem(w string) string {
+	if len(w) < 3 || len(w) > 64 {
+		return w
+	}
+	return string(porter.StemWithoutLowerCasing([]rune(w)))
+}
+
+// mayStemTo reports whether token w can stem to term, before stemming it:
+// a Porter stem is never longer than its word and is the word's folded
+// start with at most its last two letters changed ("sensibiliti" ->
+// "sensibl" -> "sensible"), so an ASCII token must start with the term
+// but for its last two letters. Other tokens are always stemmed.
+func mayStemTo(w, term string) bool {
+	if len(w) < len(term) {
+		return false
+	}
+	k := len(term) - 2
+	if k < 1 {
+		k = 1
+	}
+	if k > len(term) {
+		return true
+	}
+	for i := 0; i < k; i++ {
+		c := w[i]
+		if c >= utf8.RuneSelf || term[i] >= utf8.RuneSelf {
+			return true
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != term[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// hit is a token that matches query words (bit i: word i; a token that
+// stems like two query words is a hit of both, as in FTS5), with the
+// last sentence start at or before it.
+type hit struct {
+	pos, start, end int
+	phrases         uint64
+	sentence        int
+}
+
+// column is one searched text (title or body): its size in tokens and
+// its hits.
+type column struct {
+	text string
+	size int
+	hits []hit
+}
+
+// scan tokenizes c.text (unicode61 tokens) and finds its hits of terms;
+// sentence starts are the first token and each one after a '.' or ':'
+// followed by white space.
+func (c *column) scan(terms []string) {
+	text := c.text
+	pos, sentence := 0, 0
+	start := -1
+	flush := func(end int) {
+		if start < 0 {
+			return
+		}
+		if pos > 0 {
+			j := start - 1
+			for j >= 0 && (text[j] == ' ' || text[j] == '\t' || text[j] == '\n' || text[j] == '\r') {
+				j--
+			}
+			if j != start-1 && j >= 0 && (text[j] == '.' || text[j] == ':') {
+				sentence = pos
+			}
+		}
+		w := text[start:end]
+		var m uint64
+		var st string
+		stemmed := false
+		for i, term := range terms {
+			if !mayStemTo(w, term) {
+				continue
+			}
+			if !stemmed {
+				st, stemmed = stem(fold(w)), true
+			}
+			if st == term {
+				m |= 1 << i
+			}
+		}
+		if m != 0 {
+			c.hits = append(c.hits, hit{pos: pos, start: start, end: end, phrases: m, sentence: sentence})
+		}
+		pos++
+		start = -1
+	}
+	for i := 0; i < len(text); {
+		r, n := rune(text[i]), 1
+		if r >= utf8.RuneSelf {
+			r, n = utf8.DecodeRuneInString(text[i:])
+		}
+		if isTokenRune(r) {
+			if start < 0 {
+				start = i
+			}
+		} else {
+			flush(i)
+		}
+		i += n
+	}
+	flush(len(text))
+	c.size = pos
+}
+
+// score scores the window of n tokens from pos: 1000 for each term's
+// first hit in it, 1 for each further hit; adj is the window moved to
+// centre its hits, within the text.
+func (c *column) score(pos, n int) (score, adj int) {
+	var seen uint64
+	first, last := -1, 0
+	for _, h := range c.hits {
+		if h.pos < pos || h.pos >= pos+n {
+			continue
+		}
+		for m := h.phrases; m != 0; m &= m - 1 {
+			p := m & -m
+			if seen&p != 0 {
+				score++
+			} else {
+				score += 1000
+				seen |= p
+			}
+		}
+		if first < 0 {
+			first = h.pos
+		}
+		last = h.pos + 1
+	}
+	adj = first - (n-(last-first))/2
+	if adj+n > c.size {
+		adj = c.size - n
+	}
+	return score, max(adj, 0)
+}
+
+// Make is the snippet of a hit with title and body for terms (Terms).
+func Make(terms []string, title, body string) string {
+	cols := [2]*column{{text: title}, {text: body}}
+	best, bestStart, bestScore := 0, 0, 0
+	n := snippetTokens
+	for ci, c := range cols {
+		c.scan(terms)
+		for _, h := range c.hits {
+			if s, adj := c.score(h.pos, n); s > bestScore {
+				best, bestStart, bestScore = ci, adj, s
+			}
+			if c.size <= n || h.sentence >= h.pos {
+				continue
+			}
+			s, _ := c.score(h.sentence, n)
+			if h.sentence == 0 {
+				s += 120
+			} else {
+				s += 100
+			}
+			if s > bestScore {
+				best, bestStart, bestScore = ci, h.sentence, s
+			}
+		}
+	}
+	return cols[best].highlight(bestStart, n)
+}
+
+// highlight writes the window of n tokens from start, each hit between
+// MarkStart and MarkEnd, with an ellipsis before unless it starts the
+// text and after unless it ends it.
+func (c *column) highlight(start, n int) string {
+	end := start + n - 1 // the last token of the window
+	// the byte offsets where the window starts (its first token, or the
+	// text's start) and ends (its last token's end)
+	from, to := 0, len(c.text)
+	if start > 0 || end < c.size-1 {
+		text, pos, tok := c.text, 0, -1
+		for i := 0; i <= len(text); {
+			in := false
+			r, sz := utf8.RuneError, 1
+			if i < len(text) {
+				r, sz = rune(text[i]), 1
+				if r >= utf8.RuneSelf {
+					r, sz = utf8.DecodeRuneInString(text[i:])
+				}
+				in = isTokenRune(r)
+			}
+			switch {
+			case in && tok < 0:
+				tok = i
+				if pos == start && start > 0 {
+					from = i
+				}
+			case !in && tok >= 0:
+				if pos == end && end < c.size-1 {
+					to = i
+				}
+				pos++
+				tok = -1
+			}
+			if pos > end {
+				break
+			}
+			i += sz
+		}
+	}
+	var b strings.Builder
+	b.Grow(to - from + 16)
+	if start > 0 {
+		b.WriteString(Ellipsis)
+	}
+	off := from
+	for _, h := range c.hits {
+		if h.pos < start || h.pos > end {
+			continue
+		}
+		b.WriteString(c.text[off:h.start])
+		b.WriteString(hindsight.MarkStart)
+		b.WriteString(c.text[h.start:h.end])
+		b.WriteString(hindsight.MarkEnd)
+		off = h.end
+	}
+	b.WriteString(c.text[off:to])
+	if end < c.size-1 {
+		b.WriteString(Ellipsis)
+	}
+	return b.String()
+}
