@@ -118,6 +118,33 @@ type Insights struct {
 	// service which had an earlier incident whose action items were all
 	// closed.
 	Recurrences []Count `json:"recurrences"`
+
+	// ByFactorCategory, ByTag and ByField (per field named in
+	// InsightsFilter.GroupFields, keyed as named there) count the matching
+	// incidents by contributing-factor category, tag and custom field value
+	// (keys lower case; a comma-separated value counts once per piece),
+	// each with the median time to mitigate; an incident with two counts
+	// for both, so shares can add up past 100%. Most incidents first.
+	ByFactorCategory []Count            `json:"by_factor_category"`
+	ByTag            []Count            `json:"by_tag"`
+	ByField          map[string][]Count `json:"by_field"`
+	// RepeatFactors are the factor categories that recurred on a service:
+	// two or more matching incidents naming the service and a factor of
+	// the category, each started within RepeatDays of the one before.
+	RepeatFactors []RepeatFactor `json:"repeat_factors"`
+}
+
+// RepeatDays is the window of a repeat factor: a category recurs on a
+// service when two incidents naming both started at most this many days
+// apart.
+const RepeatDays = 90
+
+// RepeatFactor is a factor category recurring on a service: Incidents
+// (oldest first) are the incidents of the recurrence.
+type RepeatFactor struct {
+	Category  string   `json:"category"`
+	Service   string   `json:"service"`
+	Incidents []string `json:"incidents"`
 }
 
 // Count is one row of a breakdown: a key, how many, and the share of the
@@ -126,6 +153,11 @@ type Count struct {
 	Key   string  `json:"key"`
 	N     int     `json:"n"`
 	Share float64 `json:"share"`
+	// MedianTTM is the median time to mitigate, in minutes, of the
+	// incidents counted that have one (percentile_cont, as Distribution):
+	// set by the breakdowns by factor category, tag and field only, and
+	// nil there when none of them has a time to mitigate.
+	MedianTTM *float64 `json:"median_ttm,omitempty"`
 }
 
 // Distribution summarizes a set of minutes. Median and P90 follow

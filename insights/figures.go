@@ -52,7 +52,12 @@ const (
 	FormulaItems       = "action items of the matching incidents: open = not Closed; overdue = open with a target date before today; past objective = open and today after incident End + the objective of its priority; completion rate = closed / total"
 	FormulaUnpublished = "matching incidents whose End is more than N days before today and whose postmortem status is not Published"
 	FormulaRecurrence  = "matching incidents that hit a service which had an earlier incident (earlier Start) with action items, all of them Closed: did the fix work?"
+	FormulaGroup       = "matching incidents by %s (compared case-insensitively, shown in lower case); an incident with two counts for both, so shares can add up past 100%%; share = count / incidents; median TTM = percentile_cont(0.5) of the time to mitigate (as stated, or derived from the timeline) of the counted incidents that have one"
+	FormulaRepeat      = "a contributing-factor category recurring on a service: matching incidents naming the service in Services Affected and a factor of the category (\"[category] ...\"), each started at most 90 days after the one before; incidents lists those in such a chain, oldest first"
 )
+
+// GroupFormula is the definition of a breakdown by what (e.g. "tag").
+func GroupFormula(what string) string { return fmt.Sprintf(FormulaGroup, what) }
 
 // Figures lists the figures of in, in page order.
 func Figures(in *hindsight.Insights) []Figure {
@@ -118,7 +123,63 @@ func Figures(in *hindsight.Insights) []Figure {
 		Formula: strings.Replace(FormulaUnpublished, "N days", strconv.Itoa(u.Days)+" days", 1),
 		Columns: []string{"incidents", "oldest (up to 50)"}, Rows: [][]string{{strconv.Itoa(u.N), strings.Join(u.IDs, " ")}}})
 	counts("recurrences", "Recurrences by service", FormulaRecurrence, "service", in.Recurrences, "(not set)")
+	groups := func(id, title, key string, cs []hindsight.Count) {
+		f := Figure{ID: id, Title: title, Formula: GroupFormula(key), Columns: []string{key, "incidents", "share", "median TTM (minutes)"}, Rows: [][]string{}}
+		ch := &Chart{ID: id, Title: title, Unit: "incidents"}
+		for _, c := range cs {
+			m := "—"
+			if c.MedianTTM != nil {
+				m = Minutes(*c.MedianTTM)
+			}
+			f.Rows = append(f.Rows, []string{c.Key, strconv.Itoa(c.N), Pct(c.Share), m})
+			ch.Bars = append(ch.Bars, Bar{Label: c.Key, Value: float64(c.N), Text: strconv.Itoa(c.N)})
+		}
+		f.Chart = ch
+		out = append(out, f)
+	}
+	groups("by-factor-category", "Incidents by contributing-factor category", "factor category", in.ByFactorCategory)
+	groups("by-tag", "Incidents by tag", "tag", in.ByTag)
+	for _, name := range fieldNames(in) {
+		groups("by-field-"+slug(name), "Incidents by "+name, name, in.ByField[name])
+	}
+	rf := Figure{ID: "repeat-factors", Title: "Repeat factors (within 90 days on a service)", Formula: FormulaRepeat,
+		Columns: []string{"factor category", "service", "incidents", "incident IDs"}, Rows: [][]string{}}
+	for _, r := range in.RepeatFactors {
+		rf.Rows = append(rf.Rows, []string{r.Category, r.Service, strconv.Itoa(len(r.Incidents)), strings.Join(r.Incidents, " ")})
+	}
+	out = append(out, rf)
 	return out
+}
+
+// fieldNames are the fields of in.ByField in the order the filter named
+// them.
+func fieldNames(in *hindsight.Insights) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, n := range in.Filter.GroupFields {
+		if _, ok := in.ByField[n]; ok && !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// slug makes a figure ID of a field name: lower case letters and digits,
+// other runs as one "-".
+func slug(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	return strings.TrimSuffix(b.String(), "-")
 }
 
 // WriteJSON writes in as indented JSON.
@@ -172,6 +233,27 @@ func WriteCSV(w io.Writer, in *hindsight.Insights) error {
 	put("unpublished", "", "n", strconv.Itoa(in.Unpublished.N))
 	for _, id := range in.Unpublished.IDs {
 		put("unpublished", id, "incident", "1")
+	}
+	group := func(id string, cs []hindsight.Count) {
+		for _, c := range cs {
+			put(id, SafeCell(c.Key), "n", strconv.Itoa(c.N))
+			put(id, SafeCell(c.Key), "share", Num(c.Share))
+			if c.MedianTTM != nil {
+				put(id, SafeCell(c.Key), "median_ttm_minutes", Num(*c.MedianTTM))
+			}
+		}
+	}
+	group("by_factor_category", in.ByFactorCategory)
+	group("by_tag", in.ByTag)
+	for _, name := range fieldNames(in) {
+		group("by_field:"+name, in.ByField[name])
+	}
+	for _, r := range in.RepeatFactors {
+		key := SafeCell(r.Category + " @ " + r.Service)
+		put("repeat_factors", key, "n", strconv.Itoa(len(r.Incidents)))
+		for _, id := range r.Incidents {
+			put("repeat_factors", key, "incident", id)
+		}
 	}
 	cw.Flush()
 	return cw.Error()

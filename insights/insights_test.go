@@ -183,3 +183,54 @@ func TestWriteItemsCSV(t *testing.T) {
 		t.Errorf("row = %v", row)
 	}
 }
+
+func TestShapeFigures(t *testing.T) {
+	m := 42.5
+	in := &hindsight.Insights{Incidents: 4,
+		Filter:           hindsight.InsightsFilter{GroupFields: []string{"Customer tier", "Region"}},
+		ByFactorCategory: []hindsight.Count{{Key: "change/config", N: 2, Share: 0.5, MedianTTM: &m}},
+		ByTag:            []hindsight.Count{{Key: "=cmd", N: 1, Share: 0.25}},
+		ByField:          map[string][]hindsight.Count{"Region": {{Key: "us-east-1", N: 3, Share: 0.75, MedianTTM: &m}}},
+		RepeatFactors:    []hindsight.RepeatFactor{{Category: "capacity", Service: "checkout", Incidents: []string{"INC-1", "INC-2"}}},
+	}
+	rows := map[string][][]string{}
+	for _, f := range Figures(in) {
+		rows[f.ID] = f.Rows
+	}
+	checks := []struct {
+		id   string
+		want string
+	}{
+		{"by-factor-category", "change/config|2|50%|42.5"},
+		{"by-tag", "=cmd|1|25%|—"},
+		{"by-field-region", "us-east-1|3|75%|42.5"},
+		{"repeat-factors", "capacity|checkout|2|INC-1 INC-2"},
+	}
+	for _, c := range checks {
+		r, ok := rows[c.id]
+		if !ok || len(r) != 1 || strings.Join(r[0], "|") != c.want {
+			t.Errorf("%s: rows %q, want one row %q", c.id, r, c.want)
+		}
+	}
+	if _, ok := rows["by-field-customer-tier"]; ok {
+		t.Errorf("a field without a breakdown has a figure")
+	}
+	var b bytes.Buffer
+	if err := WriteCSV(&b, in); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(&b).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, r := range recs {
+		got[strings.Join(r, ",")] = true
+	}
+	for _, want := range []string{"by_factor_category,change/config,median_ttm_minutes,42.5", "by_tag,'=cmd,n,1", "by_field:Region,us-east-1,share,0.75",
+		"repeat_factors,capacity @ checkout,incident,INC-2"} {
+		if !got[want] {
+			t.Errorf("CSV lacks %q", want)
+		}
+	}
+}

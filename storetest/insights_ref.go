@@ -159,7 +159,10 @@ func refInsights(all []*refIncident, v hindsight.Viewer, f hindsight.InsightsFil
 	f.Objectives = f.Objectives.OrDefault()
 	out := &hindsight.Insights{Filter: f, BySeverity: []hindsight.Count{}, ByStatus: []hindsight.Count{}, ByService: []hindsight.Count{},
 		ByMonth: []hindsight.Count{}, Detection: []hindsight.Count{}, Recurrences: []hindsight.Count{},
-		Unpublished: hindsight.Unpublished{Days: f.UnpublishedDays, IDs: []string{}}}
+		Unpublished: hindsight.Unpublished{Days: f.UnpublishedDays, IDs: []string{}},
+		// the reference world has no tags, fields or factor categories:
+		// RunShape checks those breakdowns
+		ByFactorCategory: []hindsight.Count{}, ByTag: []hindsight.Count{}, ByField: map[string][]hindsight.Count{}, RepeatFactors: []hindsight.RepeatFactor{}}
 	ranged := !f.From.IsZero() || !f.Before.IsZero()
 	var match []*refIncident
 	for _, r := range all {

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -27,6 +28,7 @@ func RunShape(t *testing.T, open Opener, exec Exec) {
 		{"RestrictedAndDeleted", testShapeVisibility},
 		{"ActionItems", testShapeActionItems},
 		{"InsightsFilter", testShapeInsights},
+		{"InsightsBreakdowns", testShapeBreakdowns},
 		{"Backfill", func(t *testing.T, s hindsight.Store) { testShapeBackfill(t, s, exec) }},
 	}
 	for _, tc := range tests {
@@ -312,6 +314,67 @@ func testShapeInsights(t *testing.T, s hindsight.Store) {
 				t.Errorf("incidents %d, items %d, TTM n %d; want %d, %d, %d", got.Incidents, got.ActionItems.Total, got.TimeToMitigate.N, c.n, c.items, c.n)
 			}
 		})
+	}
+}
+
+// countsOf renders counts as "key=n/median" (median "-" when nil).
+func countsOf(cs []hindsight.Count) string {
+	var b strings.Builder
+	for _, c := range cs {
+		m := "-"
+		if c.MedianTTM != nil {
+			m = fmt.Sprint(*c.MedianTTM)
+		}
+		fmt.Fprintf(&b, "%s=%d/%s ", c.Key, c.N, m)
+	}
+	return strings.TrimSpace(b.String())
+}
+
+func testShapeBreakdowns(t *testing.T, s hindsight.Store) {
+	ids := shapeSeed(t, s)
+	// bravo mitigated faster: medians differ by group
+	bravo, err := s.FindIncidentByID(ctx(t), hindsight.SystemViewer, ids["bravo"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	bravo.Doc.Detection.TTM = hindsight.Minutes(25)
+	if _, err := s.UpdateIncident(ctx(t), hindsight.IncidentUpdate{ID: bravo.ID, BaseRevision: bravo.Revision, Doc: bravo.Doc, Author: "alice"}); err != nil {
+		t.Fatal(err)
+	}
+	is := s.(hindsight.InsightStore)
+	in, err := is.Insights(ctx(t), hindsight.Viewer{}, hindsight.InsightsFilter{GroupFields: []string{"Region", "Customer tier", "Nothing"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := []struct{ name, got, want string }{
+		{"by tag", countsOf(in.ByTag), "dns=2/55 certificates=1/85 network=1/85"},
+		{"by factor category", countsOf(in.ByFactorCategory), "change/config=2/55 capacity=1/25 dependency/third-party=1/85"},
+		{"by Region", countsOf(in.ByField["Region"]), "us-east-1=3/85 eu-west-1=2/85"},
+		{"by Customer tier", countsOf(in.ByField["Customer tier"]), "enterprise=1/85 free=1/85 pro=1/85"},
+		{"by Nothing", countsOf(in.ByField["Nothing"]), ""},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s: %q, want %q", c.name, c.got, c.want)
+		}
+	}
+	if len(in.ByTag) > 0 && in.ByTag[0].Share != 0.4 {
+		t.Errorf("dns share %v, want 0.4 (2 of 5)", in.ByTag[0].Share)
+	}
+	want := []hindsight.RepeatFactor{{Category: "change/config", Service: "checkout", Incidents: []string{ids["alpha"], ids["bravo"]}}}
+	if jsonOf(t, in.RepeatFactors) != jsonOf(t, want) {
+		t.Errorf("repeat factors %s, want %s", jsonOf(t, in.RepeatFactors), jsonOf(t, want))
+	}
+	// a narrower filter narrows the breakdowns
+	in, err = is.Insights(ctx(t), hindsight.Viewer{}, hindsight.InsightsFilter{Tag: "certificates", GroupFields: []string{"region"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := countsOf(in.ByField["region"]); got != "eu-west-1=1/85 us-east-1=1/85" {
+		t.Errorf("certificates by region: %q", got)
+	}
+	if len(in.RepeatFactors) != 0 {
+		t.Errorf("certificates: repeat factors %+v", in.RepeatFactors)
 	}
 }
 

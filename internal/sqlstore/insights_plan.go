@@ -297,13 +297,15 @@ func (s *Store) Insights(ctx context.Context, v hindsight.Viewer, f hindsight.In
 	p := s.planInsights(v, &f)
 	out := &hindsight.Insights{Filter: f, BySeverity: []hindsight.Count{}, ByStatus: []hindsight.Count{}, ByService: []hindsight.Count{},
 		ByMonth: []hindsight.Count{}, Detection: []hindsight.Count{}, Recurrences: []hindsight.Count{},
-		Unpublished: hindsight.Unpublished{Days: f.UnpublishedDays, IDs: []string{}}}
+		Unpublished:      hindsight.Unpublished{Days: f.UnpublishedDays, IDs: []string{}},
+		ByFactorCategory: []hindsight.Count{}, ByTag: []hindsight.Count{}, ByField: map[string][]hindsight.Count{}, RepeatFactors: []hindsight.RepeatFactor{}}
 	steps := []func() error{
 		func() error { return s.insightCounts(ctx, p, &f, out) },
 		func() error { return s.insightDistributions(ctx, p, out) },
 		func() error { return s.insightItems(ctx, p, &f, out) },
 		func() error { return s.insightUnpublished(ctx, p, &f, out) },
 		func() error { return s.insightServices(ctx, p, out) },
+		func() error { return s.insightShape(ctx, p, &f, out) },
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {

@@ -1,0 +1,174 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/hindsight-pm/hindsight"
+)
+
+// insightShape computes the breakdowns by factor category, tag and the
+// fields of f.GroupFields, each with the median time to mitigate, and the
+// repeat factors, from the facts of the matching incidents (refineCond)
+// joined with the shape rows (migration 00160).
+func (s *Store) insightShape(ctx context.Context, p *insightPlan, f *hindsight.InsightsFilter, out *hindsight.Insights) error {
+	same := func(col string) string { return col }
+	group := func(from, key, extra string, args ...any) ([]hindsight.Count, error) {
+		c := p.refineCond(same)
+		if extra != "" {
+			c.add(extra, args...)
+		}
+		rows, err := s.rq.QueryContext(ctx, s.d.Rebind(`SELECT `+key+`, f.ttm FROM insight_facts f JOIN `+from+` WHERE `+c.String()), c.args...)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		n := map[string]int{}
+		ttm := map[string][]float64{}
+		for rows.Next() {
+			var k string
+			var m sql.NullInt64
+			if err := rows.Scan(&k, &m); err != nil {
+				return nil, err
+			}
+			n[k]++
+			if m.Valid && m.Int64 >= 0 {
+				ttm[k] = append(ttm[k], float64(m.Int64))
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		cs := counts(n, out.Incidents, func(a, b string) int { return n[b] - n[a] })
+		for i := range cs {
+			if v, ok := median(ttm[cs[i].Key]); ok {
+				cs[i].MedianTTM = &v
+			}
+		}
+		return cs, nil
+	}
+	var err error
+	if out.ByFactorCategory, err = group(`incident_factors sc ON sc.incident_id = f.incident_id`, `sc.category`, ""); err != nil {
+		return err
+	}
+	if out.ByTag, err = group(`incident_tags st ON st.incident_id = f.incident_id`, `st.tag`, ""); err != nil {
+		return err
+	}
+	for _, name := range f.GroupFields {
+		k := shapeKey(name)
+		if k == "" {
+			continue
+		}
+		// the pieces of a comma-separated value, not the whole value too
+		cs, err := group(`incident_fields sf ON sf.incident_id = f.incident_id`, `sf.value`, `sf.name = ? AND sf.value NOT LIKE '%,%'`, k)
+		if err != nil {
+			return err
+		}
+		out.ByField[name] = cs
+	}
+	out.RepeatFactors, err = s.repeatFactors(ctx, p)
+	return err
+}
+
+// repeatFactors finds, among the matching incidents with a Start, the
+// factor categories that recur on a service within hindsight.RepeatDays.
+func (s *Store) repeatFactors(ctx context.Context, p *insightPlan) ([]hindsight.RepeatFactor, error) {
+	c := p.refineCond(func(col string) string { return col })
+	c.add(`f.started = 1`)
+	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(`SELECT sc.category, sv.name, f.incident_id, f.start_key FROM insight_facts f
+JOIN incident_factors sc ON sc.incident_id = f.incident_id JOIN incident_services sv ON sv.incident_id = f.incident_id
+WHERE `+c.String()), c.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var hits []repeatHit
+	for rows.Next() {
+		var h repeatHit
+		if err := rows.Scan(&h.category, &h.service, &h.id, &h.start); err != nil {
+			return nil, err
+		}
+		hits = append(hits, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return repeats(hits), nil
+}
+
+// repeatHit is one (category, service, incident) of repeatFactors.
+type repeatHit struct {
+	category, service, id string
+	start                 int64
+}
+
+// repeats groups hits by category and service (compared as foldKey
+// compares service names) and keeps the incidents that started within
+// hindsight.RepeatDays of another one of the group: most incidents first,
+// then by category and service.
+func repeats(hits []repeatHit) []hindsight.RepeatFactor {
+	type key struct{ category, service string }
+	groups := map[key][]repeatHit{}
+	seen := map[[3]string]bool{}
+	for _, h := range hits {
+		k := key{h.category, foldKey(strings.TrimSpace(h.service))}
+		if seen[[3]string{k.category, k.service, h.id}] {
+			continue // a document naming the service twice
+		}
+		seen[[3]string{k.category, k.service, h.id}] = true
+		groups[k] = append(groups[k], h)
+	}
+	const window = int64(hindsight.RepeatDays) * 24 * 3600
+	out := []hindsight.RepeatFactor{}
+	for _, g := range groups {
+		sort.Slice(g, func(i, j int) bool {
+			if g[i].start != g[j].start {
+				return g[i].start < g[j].start
+			}
+			return g[i].id < g[j].id
+		})
+		keep := map[int]bool{}
+		for i := 1; i < len(g); i++ {
+			if g[i].start-g[i-1].start <= window {
+				keep[i-1], keep[i] = true, true
+			}
+		}
+		if len(keep) == 0 {
+			continue
+		}
+		r := hindsight.RepeatFactor{Category: g[0].category, Service: g[0].service}
+		for i, h := range g {
+			if keep[i] {
+				r.Incidents = append(r.Incidents, h.id)
+			}
+		}
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if len(a.Incidents) != len(b.Incidents) {
+			return len(a.Incidents) > len(b.Incidents)
+		}
+		if a.Category != b.Category {
+			return a.Category < b.Category
+		}
+		return foldKey(a.Service) < foldKey(b.Service)
+	})
+	return out
+}
+
+// median is percentile_cont(0.5) of xs (ok false when xs is empty), rounded
+// as every figure is (hindsight.Round3).
+func median(xs []float64) (float64, bool) {
+	if len(xs) == 0 {
+		return 0, false
+	}
+	sort.Float64s(xs)
+	r := 0.5 * float64(len(xs)-1)
+	lo := int(math.Floor(r))
+	hi := min(lo+1, len(xs)-1)
+	return hindsight.Round3(xs[lo] + (r-float64(lo))*(xs[hi]-xs[lo])), true
+}
