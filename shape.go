@@ -579,3 +579,150 @@ func validAccount(v string) bool {
 	}
 	return true
 }
+
+// Variant is a template variant with its chain of extends resolved: what
+// `hindsight new --template` and a new incident from the web app or the
+// API start from.
+type Variant struct {
+	Name string
+	// Sections are the custom sections it adds, in order: the ancestors'
+	// first (the chain starts at default).
+	Sections []string
+	// Fields are the custom field lines it writes in Incident Summary:
+	// the declared fields that no variant names (everyone's), then the
+	// chain's own fields, default's first.
+	Fields []string
+	// Tags says whether it writes a Tags line (a tag policy is declared).
+	Tags bool
+	// Restricted is true when it or a template it extends is restricted.
+	Restricted bool
+}
+
+// Variant resolves the template named name (case-insensitively; a
+// template that extends nothing extends default). An unknown name is
+// EInvalid listing the known ones.
+func (s *Shape) Variant(name string) (Variant, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		name = DefaultTemplate
+	}
+	t := s.Template(name)
+	if t == nil {
+		names := []string{DefaultTemplate}
+		if s != nil {
+			for _, t := range s.Templates {
+				if !strings.EqualFold(t.Name, DefaultTemplate) {
+					names = append(names, t.Name)
+				}
+			}
+		}
+		msg := "unknown template " + strconv.Quote(name) + "; expected " + strings.Join(names, ", ")
+		return Variant{}, &Error{Code: EInvalid, Message: msg, Fields: []FieldError{{Field: "template", Message: msg}}}
+	}
+	var chain []*TemplateDef
+	seen := map[string]bool{}
+	for cur := t; cur != nil && !seen[strings.ToLower(cur.Name)]; {
+		seen[strings.ToLower(cur.Name)] = true
+		chain = append(chain, cur)
+		ext := cur.Extends
+		if ext == "" && !strings.EqualFold(cur.Name, DefaultTemplate) {
+			ext = DefaultTemplate
+		}
+		if ext == "" {
+			break
+		}
+		cur = s.Template(ext)
+	}
+	v := Variant{Name: t.Name}
+	if s != nil {
+		// the declared fields no variant names are everyone's
+		var own []string
+		for _, t := range s.Templates {
+			if !strings.EqualFold(t.Name, DefaultTemplate) {
+				own = append(own, t.Fields...)
+			}
+		}
+		for _, f := range s.Fields {
+			if _, ok := matchFold(own, f.Name); !ok {
+				v.Fields = appendFold(v.Fields, f.Name)
+			}
+		}
+		v.Tags = s.Tags.Free || len(s.Tags.Suggested) > 0
+	}
+	for i := len(chain) - 1; i >= 0; i-- {
+		for _, sec := range chain[i].Sections {
+			v.Sections = appendFold(v.Sections, sec)
+		}
+		for _, f := range chain[i].Fields {
+			v.Fields = appendFold(v.Fields, f)
+		}
+		v.Restricted = v.Restricted || chain[i].Restricted
+	}
+	return v, nil
+}
+
+// appendFold appends v to list unless it is there up to case.
+func appendFold(list []string, v string) []string {
+	if _, ok := matchFold(list, v); ok {
+		return list
+	}
+	return append(list, v)
+}
+
+// VariantSectionsAfter is the known section after which a variant's
+// sections are added (before Attachments & References).
+const VariantSectionsAfter = SecPrevention
+
+// Apply adds v's field lines (empty, labelled, in Incident Summary) and
+// sections to p, except those p already has; known sections are not
+// added. hint gives a new section's body (nil: empty).
+func (v Variant) Apply(p *Postmortem, hint func(heading string) string) {
+	add := func(label string) {
+		if _, ok := p.CustomField(label); ok {
+			return
+		}
+		if p.Extras == nil {
+			p.Extras = map[string]Extra{}
+		}
+		ex := p.Extras[SecSummary]
+		ex.Fields = append(ex.Fields, Field{Label: label})
+		p.Extras[SecSummary] = ex
+	}
+	for _, f := range v.Fields {
+		add(f)
+	}
+	if v.Tags {
+		add(TagsLabel)
+	}
+	for _, h := range v.Sections {
+		if isKnownHeading(h) || p.hasCustomSection(h) {
+			continue
+		}
+		body := ""
+		if hint != nil {
+			body = hint(h)
+		}
+		p.Custom = append(p.Custom, CustomSection{Heading: h, Level: 2, Body: body, After: VariantSectionsAfter})
+	}
+}
+
+// isKnownHeading reports whether h names a template section (by heading
+// or key).
+func isKnownHeading(h string) bool {
+	for _, s := range Sections {
+		if strings.EqualFold(h, s.Heading) || strings.EqualFold(h, s.Key) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasCustomSection reports whether p has a custom section headed h.
+func (p *Postmortem) hasCustomSection(h string) bool {
+	for _, c := range p.Custom {
+		if strings.EqualFold(strings.TrimSpace(c.Heading), strings.TrimSpace(h)) {
+			return true
+		}
+	}
+	return false
+}

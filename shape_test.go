@@ -370,3 +370,44 @@ func TestNearest(t *testing.T) {
 		}
 	}
 }
+
+func TestVariant(t *testing.T) {
+	s := &Shape{
+		Fields: []FieldDef{{Name: "Region"}, {Name: "Disclosure deadline"}, {Name: "DPO"}},
+		Templates: []TemplateDef{
+			{Name: "default", Sections: []string{"Glossary"}},
+			{Name: "security", Extends: "default", Sections: []string{"Data Exposure"}, Fields: []string{"Disclosure deadline"}, Restricted: true},
+			{Name: "privacy", Extends: "security", Sections: []string{"data exposure", "DPA"}, Fields: []string{"DPO", "Extra"}},
+		},
+	}
+	tests := []struct {
+		name string
+		want Variant
+	}{
+		{"", Variant{Name: "default", Sections: []string{"Glossary"}, Fields: []string{"Region"}}},
+		{"Security", Variant{Name: "security", Sections: []string{"Glossary", "Data Exposure"}, Fields: []string{"Region", "Disclosure deadline"}, Restricted: true}},
+		{"privacy", Variant{Name: "privacy", Sections: []string{"Glossary", "Data Exposure", "DPA"}, Fields: []string{"Region", "Disclosure deadline", "DPO", "Extra"}, Restricted: true}},
+	}
+	for _, tt := range tests {
+		got, err := s.Variant(tt.name)
+		if err != nil || !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("Variant(%q) = %+v, %v; want %+v", tt.name, got, err, tt.want)
+		}
+	}
+	if _, err := s.Variant("nope"); ErrorCode(err) != EInvalid || !strings.Contains(err.Error(), "expected default, security, privacy") {
+		t.Errorf("unknown: %v", err)
+	}
+	// Apply adds what is missing only, and never a known section
+	p := summaryWith(Field{"region", "eu-west-1"})
+	p.Custom = []CustomSection{{Heading: "glossary", Level: 2, Body: "kept"}}
+	v := Variant{Sections: []string{"Glossary", "Root Cause", "New"}, Fields: []string{"Region", "DPO"}, Tags: true}
+	v.Apply(p, func(h string) string { return "hint " + h })
+	wantF := []Field{{"region", "eu-west-1"}, {"DPO", ""}, {"Tags", ""}}
+	if got := p.Extras[SecSummary].Fields; !reflect.DeepEqual(got, wantF) {
+		t.Errorf("fields %+v, want %+v", got, wantF)
+	}
+	wantC := []CustomSection{{Heading: "glossary", Level: 2, Body: "kept"}, {Heading: "New", Level: 2, Body: "hint New", After: SecPrevention}}
+	if !reflect.DeepEqual(p.Custom, wantC) {
+		t.Errorf("custom %+v, want %+v", p.Custom, wantC)
+	}
+}

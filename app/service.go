@@ -106,6 +106,10 @@ type NewIncident struct {
 	Restricted bool
 	Public     bool // visible to everyone whatever restricted_by_default says
 	Members    []string
+	// Template names the template variant (templates: in the shape; ""
+	// is default): its field lines and sections are added, empty, and a
+	// restricted variant makes the incident restricted.
+	Template string
 }
 
 // Open creates a Draft postmortem from the short form: the store allocates
@@ -130,10 +134,26 @@ func (s *Service) Open(ctx context.Context, a Actor, n NewIncident) (*hindsight.
 	if n.Severity != "" && !n.Severity.Valid() {
 		errs = append(errs, hindsight.FieldError{Field: "summary.severity", Message: "want SEV-1, SEV-2, SEV-3 or SEV-4"})
 	}
+	shape := s.Shape(ctx)
+	v, err := shape.Variant(n.Template)
+	if err != nil {
+		var e *hindsight.Error
+		if errors.As(err, &e) && len(e.Fields) > 0 {
+			errs = append(errs, e.Fields...)
+		}
+	}
 	if len(errs) > 0 {
 		return nil, &hindsight.Error{Code: hindsight.EInvalid, Message: errs[0].Message, Fields: errs}
 	}
-	return s.Create(ctx, a, p, CreateOptions{Restricted: n.Restricted, Public: n.Public, Members: n.Members, Message: "opened"})
+	v.Apply(p, nil)
+	o := CreateOptions{Restricted: n.Restricted, Public: n.Public, Members: n.Members, Message: "opened"}
+	if v.Restricted {
+		o.Restricted, o.Public = true, false
+	}
+	if !strings.EqualFold(v.Name, hindsight.DefaultTemplate) {
+		o.Message = "opened from template " + v.Name
+	}
+	return s.Create(ctx, a, p, o)
 }
 
 // CreateOptions are the options of Create.

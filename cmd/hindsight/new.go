@@ -1,12 +1,15 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/lint"
 	"github.com/hindsight-pm/hindsight/markdown"
 	"github.com/spf13/cobra"
 )
@@ -16,6 +19,7 @@ func init() { commands = append(commands, newNewCmd) }
 func newNewCmd(a *app) *cobra.Command {
 	var (
 		title, severity, start, commander, output, id, owner string
+		template, config                                     string
 		services                                             []string
 		force                                                bool
 	)
@@ -24,9 +28,15 @@ func newNewCmd(a *app) *cobra.Command {
 		Short: "Write a new postmortem from the template",
 		Long: `Write a new postmortem from the template, prefilled from the flags, as a Draft.
 Unset fields keep the template's placeholders, which the linter reports until
-they are filled. The file is never overwritten without --force.`,
+they are filled. The file is never overwritten without --force.
+
+The fields, tags and template variants declared in .hindsight.yaml (found
+from the output file's directory up, or --config) are written too: the
+declared fields as empty lines in Incident Summary, and with --template the
+variant's own fields and sections (docs/configuration.md).`,
 		Example: `  hindsight new --title "Checkout outage" --severity SEV-2 --start "2026-11-26 14:02" \
-    --service checkout --service payments --commander "Dana Kim" -o checkout-outage.md`,
+    --service checkout --service payments --commander "Dana Kim" -o checkout-outage.md
+  hindsight new --template security --title "Leaked API key" -o leaked-key.md`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			p := &hindsight.Postmortem{Title: strings.TrimSpace(title), Status: hindsight.StatusDraft, Owner: strings.TrimSpace(owner)}
@@ -68,6 +78,29 @@ they are filled. The file is never overwritten without --force.`,
 			if p.Owner == "" {
 				p.Owner = p.Detection.Commander // as the web form does
 			}
+			var cfg *lint.Config
+			var err error
+			if config != "" {
+				cfg, err = lint.ReadConfig(config)
+			} else {
+				dir := "."
+				if output != "" && output != "-" {
+					dir = filepath.Dir(output)
+				}
+				cfg, err = lint.LoadConfig(dir)
+			}
+			if err != nil {
+				return err
+			}
+			v, err := cfg.Shape.Variant(template)
+			if err != nil {
+				var e *hindsight.Error
+				if errors.As(err, &e) {
+					e.Message = "--template: " + e.Message
+				}
+				return err
+			}
+			v.Apply(p, markdown.SectionHint)
 			out := markdown.RenderTemplate(p)
 			if output == "" || output == "-" {
 				_, err := a.stdout.Write(out)
@@ -93,5 +126,7 @@ they are filled. The file is never overwritten without --force.`,
 	f.StringVar(&id, "id", "", "incident ID (INC-YYYYMMDD-NNN); default INC-<start day>-001 when --start is given")
 	f.StringVarP(&output, "output", "o", "", "write to FILE instead of standard output")
 	f.BoolVar(&force, "force", false, "overwrite an existing file")
+	f.StringVar(&template, "template", "", "template variant declared under templates: in .hindsight.yaml (default: default)")
+	f.StringVar(&config, "config", "", "configuration file (default: .hindsight.yaml found from the output's directory up)")
 	return cmd
 }
