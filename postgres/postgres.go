@@ -13,7 +13,6 @@ package postgres
 
 import (
 	"context"
-	"database/sql"
 	"embed"
 	"errors"
 	"io/fs"
@@ -344,13 +343,13 @@ func (dialect) Snippet(arg, title, body string) string {
 	return snippet.Make(searchTerms(arg), title, body)
 }
 
-func (dialect) PutSearch(ctx context.Context, tx *sql.Tx, id, title, body string) error {
+func (dialect) PutSearch(ctx context.Context, tx sqlstore.Execer, id, title, body string) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO incident_search (incident_id, title, body) VALUES ($1, $2, $3)
 ON CONFLICT (incident_id) DO UPDATE SET title = EXCLUDED.title, body = EXCLUDED.body`, id, title, body)
 	return err
 }
 
-func (dialect) DeleteSearch(ctx context.Context, tx *sql.Tx, id string) error {
+func (dialect) DeleteSearch(ctx context.Context, tx sqlstore.Execer, id string) error {
 	_, err := tx.ExecContext(ctx, `DELETE FROM incident_search WHERE incident_id = $1`, id)
 	return err
 }

@@ -460,7 +460,7 @@ ORDER BY top.r, i.id`
 // FTS5's snippet() did (snippet.go).
 func (dialect) Snippet(arg, title, body string) string { return makeSnippet(arg, title, body) }
 
-func (dialect) PutSearch(ctx context.Context, tx *sql.Tx, id, title, body string) error {
+func (dialect) PutSearch(ctx context.Context, tx sqlstore.Execer, id, title, body string) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM incident_fts WHERE rowid = (SELECT pk FROM incidents WHERE id = ?)`, id); err != nil {
 		return err
 	}
@@ -468,7 +468,7 @@ func (dialect) PutSearch(ctx context.Context, tx *sql.Tx, id, title, body string
 	return err
 }
 
-func (dialect) DeleteSearch(ctx context.Context, tx *sql.Tx, id string) error {
+func (dialect) DeleteSearch(ctx context.Context, tx sqlstore.Execer, id string) error {
 	_, err := tx.ExecContext(ctx, `DELETE FROM incident_fts WHERE rowid = (SELECT pk FROM incidents WHERE id = ?)`, id)
 	return err
 }

@@ -691,6 +691,39 @@ type insightDumper interface {
 	DumpInsightTables(ctx context.Context) (string, error)
 }
 
+// rebuiltInsights migrates m down to before 00050 (later migrations
+// first) and up again, so that 00050 builds the insight tables from the
+// stored incidents, and returns them as text.
+func rebuiltInsights(t *testing.T, m hindsight.Migrator, d insightDumper) string {
+	t.Helper()
+	for {
+		st, err := m.MigrationStatus(ctx(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		applied := false
+		for _, x := range st {
+			if x.Version == 50 && x.Applied {
+				applied = true
+			}
+		}
+		if !applied {
+			break
+		}
+		if err := m.MigrateDown(ctx(t)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := m.MigrateUp(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	after, err := d.DumpInsightTables(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return after
+}
+
 // testInsightMigration checks that migration 00050, run over existing
 // incidents, builds the same facts and rollups as the saves maintained,
 // and that the figures stay the same.
@@ -720,32 +753,7 @@ func testInsightMigration(t *testing.T, s insightStore, f *fixture) {
 		return b.String()
 	}
 	beforeFigs := figures()
-	// down to before 00050 (later migrations first), then up again
-	for {
-		st, err := m.MigrationStatus(ctx(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		applied := false
-		for _, x := range st {
-			if x.Version == 50 && x.Applied {
-				applied = true
-			}
-		}
-		if !applied {
-			break
-		}
-		if err := m.MigrateDown(ctx(t)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := m.MigrateUp(ctx(t)); err != nil {
-		t.Fatal(err)
-	}
-	after, err := d.DumpInsightTables(ctx(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	after := rebuiltInsights(t, m, d)
 	if before != after {
 		bl, al := strings.Split(before, "\n"), strings.Split(after, "\n")
 		var diff []string

@@ -38,6 +38,7 @@ func Run(t *testing.T, open Opener) {
 		{"IncidentIDs", testIncidentIDs},
 		{"KeepIDOnImport", testKeepID},
 		{"CreateIncidentsOneTransaction", testCreateIncidents},
+		{"CreateIncidentsAsOneByOne", testCreateIncidentsAsOneByOne},
 		{"Verbatim", testVerbatim},
 		{"UnvalidatedValuesStoredVerbatim", testUnvalidated},
 		{"BadInput", testBadInput},

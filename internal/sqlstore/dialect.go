@@ -45,9 +45,9 @@ type Dialect interface {
 	// hindsight.MarkStart and MarkEnd.
 	Snippet(arg, a, b string) string
 	// PutSearch sets the search text of an incident in tx.
-	PutSearch(ctx context.Context, tx *sql.Tx, id, title, body string) error
+	PutSearch(ctx context.Context, tx Execer, id, title, body string) error
 	// DeleteSearch removes an incident from the search index in tx.
-	DeleteSearch(ctx context.Context, tx *sql.Tx, id string) error
+	DeleteSearch(ctx context.Context, tx Execer, id string) error
 	// IsUniqueViolation reports whether err is a unique or primary key
 	// violation, by the driver's error code (never by the message text).
 	IsUniqueViolation(err error) bool

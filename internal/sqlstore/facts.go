@@ -242,7 +242,7 @@ func (f *fact) dest() []any {
 }
 
 // readFacts reads the insight_facts rows of incident id in tx.
-func (s *Store) readFacts(ctx context.Context, tx *sql.Tx, id string) ([]fact, error) {
+func (s *Store) readFacts(ctx context.Context, tx dbtx, id string) ([]fact, error) {
 	cols := strings.SplitN(factCols, ", ttd_b", 2)[0]
 	rows, err := tx.QueryContext(ctx, s.d.Rebind(`SELECT `+cols+` FROM insight_facts WHERE incident_id = ?`), id)
 	if err != nil {
@@ -271,7 +271,7 @@ type itemKey struct {
 
 // readItemCounts reads the insight_items contribution of incident id's
 // live action items in tx.
-func (s *Store) readItemCounts(ctx context.Context, tx *sql.Tx, id string) (map[itemKey]int, error) {
+func (s *Store) readItemCounts(ctx context.Context, tx dbtx, id string) (map[itemKey]int, error) {
 	rows, err := tx.QueryContext(ctx, s.d.Rebind(`SELECT owner_key, inc_restricted, inc_severity, priority, status, COUNT(*)
 FROM action_items WHERE incident_id = ? AND inc_live = 1 GROUP BY owner_key, inc_restricted, inc_severity, priority, status`), id)
 	if err != nil {
@@ -368,7 +368,7 @@ const maxDeltaRows = 500
 // apply writes the non-zero deltas: one upsert per table (in batches), the
 // tables in a fixed order and each table's keys sorted, so every
 // transaction takes the rollup rows' locks in the same order.
-func (d *rollupDelta) apply(ctx context.Context, s *Store, tx *sql.Tx) error {
+func (d *rollupDelta) apply(ctx context.Context, s *Store, tx dbtx) error {
 	upsert := func(table, keyCols, valCols string, rows []deltaRow) error {
 		kc := strings.Split(keyCols, ", ")
 		vc := strings.Split(valCols, ", ")
@@ -457,17 +457,17 @@ func compareCol(a, b any) int {
 	panic(fmt.Sprintf("compareCol: unexpected %T", a)) // a programming error: keys are built above
 }
 
-// writeFacts replaces the facts of live incident id with those of pr and
-// moves the rollups by the difference. oldItems is the insight_items
-// contribution of the incident's action items before writeRows replaced
-// them.
-func (s *Store) writeFacts(ctx context.Context, tx *sql.Tx, id string, pr *projection, restricted bool, oldItems map[itemKey]int) error {
-	old, err := s.readFacts(ctx, tx, id)
-	if err != nil {
-		return err
-	}
+// writeFacts replaces the facts of live incident id (old, read before)
+// with those of pr and moves the rollups by the difference. oldItems is the
+// insight_items contribution of the incident's action items before
+// writeRows replaced them. With delta set the rollup changes are added to
+// it for the caller to apply; otherwise they are applied here.
+func (s *Store) writeFacts(ctx context.Context, tx dbtx, id string, pr *projection, restricted bool, oldItems map[itemKey]int, old []fact, delta *rollupDelta) error {
 	fs := facts(pr, restricted)
-	d := newRollupDelta()
+	d := delta
+	if d == nil {
+		d = newRollupDelta()
+	}
 	d.addItems(oldItems, -1)
 	d.addItems(itemCounts(pr, restricted), 1)
 	if !sameFacts(old, fs) {
@@ -497,6 +497,9 @@ func (s *Store) writeFacts(ctx context.Context, tx *sql.Tx, id string, pr *proje
 			}
 			phs, args = phs[n:], args[n*per:]
 		}
+	}
+	if delta != nil {
+		return nil // the caller applies it
 	}
 	return d.apply(ctx, s, tx)
 }

@@ -232,27 +232,47 @@ func sortedKeys(m map[string]hindsight.Extra) []string {
 	return keys
 }
 
+// newRows is what writeRows knows of an incident created in the same
+// transaction: its row is new, so no rows of it exist to read or replace.
+type newRows struct {
+	restricted bool
+	// delta gathers the rollup changes of every incident the transaction
+	// creates, applied once by the caller.
+	delta *rollupDelta
+}
+
 // writeRows replaces the service, timeline and action item rows, the
 // search text and the insight facts of incident id (live: not deleted,
 // already written to incidents) with those of pr, and moves the insight
 // rollups by the difference. Action items carry copies of the incident's
 // columns the tracker filters on, so it does not join incidents per item.
-func (s *Store) writeRows(ctx context.Context, tx *sql.Tx, id string, pr *projection) error {
+// nw is set for an incident created in tx. Its reads come first, so that
+// a batch (txBatch) sends the writes after them together.
+func (s *Store) writeRows(ctx context.Context, tx dbtx, id string, pr *projection, nw *newRows) error {
 	var restricted bool
-	if err := tx.QueryRowContext(ctx, s.d.Rebind(`SELECT restricted FROM incidents WHERE id = ?`), id).Scan(&restricted); err != nil {
-		return err
-	}
-	oldItems, err := s.readItemCounts(ctx, tx, id)
-	if err != nil {
-		return err
-	}
-	for _, q := range []string{
-		`DELETE FROM incident_services WHERE incident_id = ?`,
-		`DELETE FROM timeline_events WHERE incident_id = ?`,
-		`DELETE FROM action_items WHERE incident_id = ?`,
-	} {
-		if _, err := tx.ExecContext(ctx, s.d.Rebind(q), id); err != nil {
+	var oldItems map[itemKey]int
+	var oldFacts []fact
+	if nw != nil {
+		restricted = nw.restricted
+	} else {
+		if err := tx.QueryRowContext(ctx, s.d.Rebind(`SELECT restricted FROM incidents WHERE id = ?`), id).Scan(&restricted); err != nil {
 			return err
+		}
+		var err error
+		if oldItems, err = s.readItemCounts(ctx, tx, id); err != nil {
+			return err
+		}
+		if oldFacts, err = s.readFacts(ctx, tx, id); err != nil {
+			return err
+		}
+		for _, q := range []string{
+			`DELETE FROM incident_services WHERE incident_id = ?`,
+			`DELETE FROM timeline_events WHERE incident_id = ?`,
+			`DELETE FROM action_items WHERE incident_id = ?`,
+		} {
+			if _, err := tx.ExecContext(ctx, s.d.Rebind(q), id); err != nil {
+				return err
+			}
 		}
 	}
 	if _, err := s.writeShape(ctx, tx, id, pr); err != nil {
@@ -300,7 +320,11 @@ VALUES `, `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)`, rows);
 	if err := s.d.PutSearch(ctx, tx, id, pr.SearchTitle, pr.SearchBody); err != nil {
 		return err
 	}
-	return s.writeFacts(ctx, tx, id, pr, restricted, oldItems)
+	var delta *rollupDelta
+	if nw != nil {
+		delta = nw.delta
+	}
+	return s.writeFacts(ctx, tx, id, pr, restricted, oldItems, oldFacts, delta)
 }
 
 // rowsPerInsert bounds the rows of one insertRows statement, well inside
@@ -310,7 +334,7 @@ const rowsPerInsert = 100
 // insertRows inserts rows with multi-row INSERT statements (head, then row
 // once per row, comma-separated), rowsPerInsert rows each: one round trip
 // for all the timeline events of a document instead of one each.
-func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, head, row string, rows [][]any) error {
+func (s *Store) insertRows(ctx context.Context, tx dbtx, head, row string, rows [][]any) error {
 	for len(rows) > 0 {
 		n := min(len(rows), rowsPerInsert)
 		var q strings.Builder

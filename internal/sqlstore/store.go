@@ -203,29 +203,103 @@ func (s *Store) CreateIncidents(ctx context.Context, cs []hindsight.IncidentCrea
 	}
 	now := s.now()
 	out := make([]*hindsight.Incident, len(cs))
-	keepID := -1 // the incident being created, for a taken Incident ID
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	failed := -1 // the incident whose statement failed
+	err := s.txBatch(ctx, &failed, func(tx *batch) error {
+		if err := s.checkTakenIDs(ctx, tx, cs); err != nil {
+			return err
+		}
+		// the rollups move once for the whole transaction, not once per
+		// incident: three upserts instead of three per incident
+		delta := newRollupDelta()
+		teams := false
 		for i, c := range cs {
-			keepID = i
-			in, err := s.createIncident(ctx, tx, c, now)
+			tx.setOwner(i)
+			in, err := s.createIncident(ctx, tx, c, now, delta)
 			if err != nil {
 				return err
 			}
 			out[i] = in
+			teams = teams || len(c.MemberTeams) > 0 || len(hindsight.DocTeams(in.Doc)) > 0
 		}
-		return nil
+		tx.setOwner(-1)
+		if err := delta.apply(ctx, s, tx); err != nil {
+			return err
+		}
+		if !teams {
+			return nil // no team rows were written
+		}
+		return s.readTeamsOf(ctx, tx, out)
 	})
 	if err != nil {
-		if keepID >= 0 && cs[keepID].KeepID && s.d.IsUniqueViolation(err) {
-			return nil, hindsight.Errorf(hindsight.EConflict, "incident %s already exists", cs[keepID].Doc.Summary.IncidentID)
+		if failed >= 0 && cs[failed].KeepID && s.d.IsUniqueViolation(err) {
+			return nil, hindsight.Errorf(hindsight.EConflict, "incident %s already exists", cs[failed].Doc.Summary.IncidentID)
 		}
 		return nil, internal("create incident", err)
 	}
 	return out, nil
 }
 
-// createIncident saves one new incident in tx (CreateIncidents).
-func (s *Store) createIncident(ctx context.Context, tx *sql.Tx, c hindsight.IncidentCreate, now time.Time) (*hindsight.Incident, error) {
+// checkTakenIDs refuses, with one query, the creation of an incident whose
+// own Incident ID (KeepID) another incident has (deleted ones too).
+func (s *Store) checkTakenIDs(ctx context.Context, tx dbtx, cs []hindsight.IncidentCreate) error {
+	var ids []any
+	for _, c := range cs {
+		if _, _, ok := hindsight.ParseIncidentID(c.Doc.Summary.IncidentID); c.KeepID && ok {
+			ids = append(ids, c.Doc.Summary.IncidentID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	ph := strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")
+	var id string
+	err := tx.QueryRowContext(ctx, s.d.Rebind(`SELECT id FROM incidents WHERE id IN (`+ph+`) ORDER BY id LIMIT 1`), ids...).Scan(&id)
+	if err == nil {
+		return hindsight.Errorf(hindsight.EConflict, "incident %s already exists", id)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	return err
+}
+
+// readTeamsOf fills in the team lists of incidents, with one query.
+func (s *Store) readTeamsOf(ctx context.Context, tx dbtx, ins []*hindsight.Incident) error {
+	byID := make(map[string]*hindsight.Incident, len(ins))
+	args := make([]any, len(ins))
+	for i, in := range ins {
+		byID[in.ID] = in
+		args[i] = in.ID
+		in.Teams, in.MemberTeams = nil, nil
+	}
+	ph := strings.TrimSuffix(strings.Repeat("?, ", len(ins)), ", ")
+	rows, err := tx.QueryContext(ctx, s.d.Rebind(`SELECT incident_id, kind, team_slug FROM incident_teams WHERE incident_id IN (`+ph+`)
+ORDER BY incident_id, kind, team_slug`), args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, kind, slug string
+		if err := rows.Scan(&id, &kind, &slug); err != nil {
+			return err
+		}
+		in := byID[id]
+		if in == nil {
+			continue
+		}
+		if kind == teamMember {
+			in.MemberTeams = append(in.MemberTeams, slug)
+		} else {
+			in.Teams = append(in.Teams, slug)
+		}
+	}
+	return rows.Err()
+}
+
+// createIncident saves one new incident in tx (CreateIncidents), adding
+// its insight figures to delta (which the caller applies).
+func (s *Store) createIncident(ctx context.Context, tx dbtx, c hindsight.IncidentCreate, now time.Time, delta *rollupDelta) (*hindsight.Incident, error) {
 	day := hindsight.IncidentDay(c.Doc.Summary.Start, now)
 	doc := *c.Doc
 	id, err := s.allocateID(ctx, tx, c, day)
@@ -255,41 +329,37 @@ VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 
 	if err := s.insertRevision(ctx, tx, id, 1, md, c.Author, now, c.Message); err != nil {
 		return nil, err
 	}
-	if err := s.writeRows(ctx, tx, id, pr); err != nil {
+	// the incident's row is new (its Incident ID was free): no rows of it
+	// exist to read or replace
+	nw := &newRows{restricted: c.Restricted, delta: delta}
+	if err := s.writeRows(ctx, tx, id, pr, nw); err != nil {
 		return nil, err
 	}
-	if err := s.setMembers(ctx, tx, id, c.Members); err != nil {
+	if err := s.setMembers(ctx, tx, id, c.Members, nw); err != nil {
 		return nil, err
 	}
-	if err := s.setIncidentTeams(ctx, tx, id, teamMember, "member_teams", c.MemberTeams); err != nil {
+	if err := s.setIncidentTeams(ctx, tx, id, teamMember, "member_teams", c.MemberTeams, nw); err != nil {
 		return nil, err
 	}
-	if err := s.setDocTeams(ctx, tx, id, &doc); err != nil {
+	if err := s.setDocTeams(ctx, tx, id, &doc, nw); err != nil {
 		return nil, err
 	}
 	if err := s.writeSide(ctx, tx, id, now, c.Audit, c.Outbox); err != nil {
 		return nil, err
 	}
-	inc := &hindsight.Incident{ID: id, Revision: 1, Doc: &doc, Markdown: md, Restricted: c.Restricted,
-		Members: normMembers(c.Members), CreatedAt: now, CreatedBy: c.Author, UpdatedAt: now, UpdatedBy: c.Author}
-	return inc, s.readIncidentTeams(ctx, tx, inc)
+	return &hindsight.Incident{ID: id, Revision: 1, Doc: &doc, Markdown: md, Restricted: c.Restricted,
+		Members: normMembers(c.Members), CreatedAt: now, CreatedBy: c.Author, UpdatedAt: now, UpdatedBy: c.Author}, nil
 }
 
 // allocateID returns the next Incident ID of day's UTC date, or the model's
 // own ID when c.KeepID asks for it, moving the day's counter in tx.
-func (s *Store) allocateID(ctx context.Context, tx *sql.Tx, c hindsight.IncidentCreate, day time.Time) (string, error) {
+func (s *Store) allocateID(ctx context.Context, tx dbtx, c hindsight.IncidentCreate, day time.Time) (string, error) {
 	if c.KeepID {
 		if d, seq, ok := hindsight.ParseIncidentID(c.Doc.Summary.IncidentID); ok {
+			// checkTakenIDs refused a taken one; one taken meanwhile by
+			// another instance fails the insert (a unique violation)
 			id := c.Doc.Summary.IncidentID
-			var one int
-			err := tx.QueryRowContext(ctx, s.d.Rebind(`SELECT 1 FROM incidents WHERE id = ?`), id).Scan(&one)
-			if err == nil {
-				return "", hindsight.Errorf(hindsight.EConflict, "incident %s already exists", id)
-			}
-			if !errors.Is(err, sql.ErrNoRows) {
-				return "", err
-			}
-			_, err = tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO incident_counters (day, n) VALUES (?, ?)
+			_, err := tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO incident_counters (day, n) VALUES (?, ?)
 ON CONFLICT (day) DO UPDATE SET n = CASE WHEN incident_counters.n > excluded.n THEN incident_counters.n ELSE excluded.n END`),
 				d.Format("20060102"), seq)
 			return id, err
@@ -304,7 +374,7 @@ ON CONFLICT (day) DO UPDATE SET n = incident_counters.n + 1 RETURNING n`), day.U
 	return hindsight.FormatIncidentID(day, n), nil
 }
 
-func (s *Store) insertRevision(ctx context.Context, tx *sql.Tx, id string, n int, md []byte, author string, at time.Time, msg string) error {
+func (s *Store) insertRevision(ctx context.Context, tx dbtx, id string, n int, md []byte, author string, at time.Time, msg string) error {
 	_, err := tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO revisions (incident_id, n, markdown, author, at, message) VALUES (?, ?, ?, ?, ?, ?)`),
 		id, n, md, clean(author), s.d.Time(at), clean(msg))
 	return err
@@ -324,20 +394,21 @@ func normMembers(m []string) []string {
 	return out
 }
 
-func (s *Store) setMembers(ctx context.Context, tx *sql.Tx, id string, members []string) error {
-	if _, err := tx.ExecContext(ctx, s.d.Rebind(`DELETE FROM incident_members WHERE incident_id = ?`), id); err != nil {
-		return err
-	}
-	for _, u := range normMembers(members) {
-		if _, err := tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO incident_members (incident_id, user_id) VALUES (?, ?)`), id, u); err != nil {
+func (s *Store) setMembers(ctx context.Context, tx dbtx, id string, members []string, nw *newRows) error {
+	if nw == nil {
+		if _, err := tx.ExecContext(ctx, s.d.Rebind(`DELETE FROM incident_members WHERE incident_id = ?`), id); err != nil {
 			return err
 		}
 	}
-	return nil
+	var rows [][]any
+	for _, u := range normMembers(members) {
+		rows = append(rows, []any{id, u})
+	}
+	return s.insertRows(ctx, tx, `INSERT INTO incident_members (incident_id, user_id) VALUES `, `(?, ?)`, rows)
 }
 
 // writeSide writes audit records and outbox events with the change.
-func (s *Store) writeSide(ctx context.Context, tx *sql.Tx, id string, now time.Time, audit []hindsight.AuditRecord, outbox []hindsight.OutboxEvent) error {
+func (s *Store) writeSide(ctx context.Context, tx dbtx, id string, now time.Time, audit []hindsight.AuditRecord, outbox []hindsight.OutboxEvent) error {
 	for _, a := range audit {
 		if a.IncidentID == "" {
 			a.IncidentID = id
@@ -390,7 +461,7 @@ func (s *Store) UpdateIncident(ctx context.Context, u hindsight.IncidentUpdate) 
 	pr := project(&doc)
 	n := u.BaseRevision + 1
 	var inc *hindsight.Incident
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.txBatch(ctx, nil, func(tx *batch) error {
 		q := `UPDATE incidents SET revision = ?, title = ?, severity = ?, severity_rank = ?, status = ?,
 start_at = ?, end_at = ?, detected_at = ?, start_key = ?, duration_min = ?, tta_min = ?, ttm_min = ?, owner = ?, commander = ?,
 detected_by = ?, detected_source = ?, last_updated = ?, services = ?, action_items = ?, open_action_items = ?,
@@ -420,23 +491,23 @@ updated_at = ?, updated_key = ?, updated_by = ?`
 		if err := s.insertRevision(ctx, tx, u.ID, n, md, u.Author, now, u.Message); err != nil {
 			return err
 		}
-		if err := s.writeRows(ctx, tx, u.ID, pr); err != nil {
+		if err := s.writeRows(ctx, tx, u.ID, pr, nil); err != nil {
 			return err
 		}
 		if err := s.syncTrackerLinks(ctx, tx, u.ID, &doc, u.Tracker, now); err != nil {
 			return err
 		}
 		if u.Members != nil {
-			if err := s.setMembers(ctx, tx, u.ID, *u.Members); err != nil {
+			if err := s.setMembers(ctx, tx, u.ID, *u.Members, nil); err != nil {
 				return err
 			}
 		}
 		if u.MemberTeams != nil {
-			if err := s.setIncidentTeams(ctx, tx, u.ID, teamMember, "member_teams", *u.MemberTeams); err != nil {
+			if err := s.setIncidentTeams(ctx, tx, u.ID, teamMember, "member_teams", *u.MemberTeams, nil); err != nil {
 				return err
 			}
 		}
-		if err := s.setDocTeams(ctx, tx, u.ID, &doc); err != nil {
+		if err := s.setDocTeams(ctx, tx, u.ID, &doc, nil); err != nil {
 			return err
 		}
 		if err := s.writeSide(ctx, tx, u.ID, now, u.Audit, u.Outbox); err != nil {
@@ -463,7 +534,7 @@ updated_at = ?, updated_key = ?, updated_by = ?`
 // readRecord fills in the record data of inc that an update leaves alone:
 // visibility, members and creation, read in tx so they belong to the
 // revision just written.
-func (s *Store) readRecord(ctx context.Context, tx *sql.Tx, inc *hindsight.Incident) error {
+func (s *Store) readRecord(ctx context.Context, tx dbtx, inc *hindsight.Incident) error {
 	err := tx.QueryRowContext(ctx, s.d.Rebind(`SELECT restricted, created_at, created_by FROM incidents WHERE id = ?`), inc.ID).Scan(
 		&inc.Restricted, timeScan{&inc.CreatedAt}, &inc.CreatedBy)
 	if err != nil {
@@ -489,7 +560,7 @@ func (s *Store) readRecord(ctx context.Context, tx *sql.Tx, inc *hindsight.Incid
 
 // whyNotUpdated explains a refused update: no such incident, or a stale
 // base revision (who saved in between, and when).
-func (s *Store) whyNotUpdated(ctx context.Context, tx *sql.Tx, id string, base int) error {
+func (s *Store) whyNotUpdated(ctx context.Context, tx dbtx, id string, base int) error {
 	var cur int
 	var deleted string
 	err := tx.QueryRowContext(ctx, s.d.Rebind(`SELECT revision, CASE WHEN deleted_at IS NULL THEN '' ELSE 'x' END FROM incidents WHERE id = ?`), id).Scan(&cur, &deleted)

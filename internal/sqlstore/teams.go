@@ -321,9 +321,11 @@ func sortedSet(xs []string) []string {
 
 // setIncidentTeams replaces the incident's teams of kind in tx. Unknown
 // slugs are EInvalid naming field.
-func (s *Store) setIncidentTeams(ctx context.Context, tx *sql.Tx, id, kind, field string, slugs []string) error {
-	if _, err := tx.ExecContext(ctx, s.d.Rebind(`DELETE FROM incident_teams WHERE incident_id = ? AND kind = ?`), id, kind); err != nil {
-		return err
+func (s *Store) setIncidentTeams(ctx context.Context, tx dbtx, id, kind, field string, slugs []string, nw *newRows) error {
+	if nw == nil {
+		if _, err := tx.ExecContext(ctx, s.d.Rebind(`DELETE FROM incident_teams WHERE incident_id = ? AND kind = ?`), id, kind); err != nil {
+			return err
+		}
 	}
 	for i, slug := range sortedSet(slugs) {
 		res, err := tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO incident_teams (incident_id, team_slug, kind) SELECT ?, slug, ? FROM teams WHERE slug = ?`), id, kind, clean(slug))
@@ -346,9 +348,11 @@ func (s *Store) setIncidentTeams(ctx context.Context, tx *sql.Tx, id, kind, fiel
 // slug or by name (case-insensitively); words that name no team are left
 // out (the document keeps them: a team created later is linked at the
 // next save).
-func (s *Store) setDocTeams(ctx context.Context, tx *sql.Tx, id string, doc *hindsight.Postmortem) error {
-	if _, err := tx.ExecContext(ctx, s.d.Rebind(`DELETE FROM incident_teams WHERE incident_id = ? AND kind = ?`), id, teamByHand); err != nil {
-		return err
+func (s *Store) setDocTeams(ctx context.Context, tx dbtx, id string, doc *hindsight.Postmortem, nw *newRows) error {
+	if nw == nil {
+		if _, err := tx.ExecContext(ctx, s.d.Rebind(`DELETE FROM incident_teams WHERE incident_id = ? AND kind = ?`), id, teamByHand); err != nil {
+			return err
+		}
 	}
 	for _, w := range hindsight.DocTeams(doc) {
 		_, err := tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO incident_teams (incident_id, team_slug, kind)
