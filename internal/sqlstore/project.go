@@ -275,7 +275,7 @@ func (s *Store) writeRows(ctx context.Context, tx dbtx, id string, pr *projectio
 			}
 		}
 	}
-	if _, err := s.writeShape(ctx, tx, id, pr); err != nil {
+	if _, err := s.writeShape(ctx, tx, id, pr, nw); err != nil {
 		return err
 	}
 	if len(pr.Services) > 0 {

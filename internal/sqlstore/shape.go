@@ -13,22 +13,24 @@ import (
 // writeShape replaces the tag, field and factor category rows of incident
 // id with those of pr (writeRows) and takes id off the backfill list of
 // migration 00160: its rows are now the document's.
-func (s *Store) writeShape(ctx context.Context, tx *sql.Tx, id string, pr *projection) (bool, error) {
-	res, err := tx.ExecContext(ctx, s.d.Rebind(`DELETE FROM shape_backfill WHERE incident_id = ?`), id)
-	if err != nil {
-		return false, err
-	}
-	pending, err := res.RowsAffected()
-	if err != nil {
-		return false, err
-	}
-	for _, q := range []string{
-		`DELETE FROM incident_tags WHERE incident_id = ?`,
-		`DELETE FROM incident_fields WHERE incident_id = ?`,
-		`DELETE FROM incident_factors WHERE incident_id = ?`,
-	} {
-		if _, err := tx.ExecContext(ctx, s.d.Rebind(q), id); err != nil {
+func (s *Store) writeShape(ctx context.Context, tx dbtx, id string, pr *projection, nw *newRows) (bool, error) {
+	var pending int64
+	if nw == nil { // an incident created in tx has no rows yet (writeRows)
+		res, err := tx.ExecContext(ctx, s.d.Rebind(`DELETE FROM shape_backfill WHERE incident_id = ?`), id)
+		if err != nil {
 			return false, err
+		}
+		if pending, err = res.RowsAffected(); err != nil {
+			return false, err
+		}
+		for _, q := range []string{
+			`DELETE FROM incident_tags WHERE incident_id = ?`,
+			`DELETE FROM incident_fields WHERE incident_id = ?`,
+			`DELETE FROM incident_factors WHERE incident_id = ?`,
+		} {
+			if _, err := tx.ExecContext(ctx, s.d.Rebind(q), id); err != nil {
+				return false, err
+			}
 		}
 	}
 	if len(pr.Tags) > 0 {
@@ -119,7 +121,7 @@ func (s *Store) BackfillShape(ctx context.Context) (int, error) {
 				}
 				pr := &projection{}
 				pr.Tags, pr.Fields, pr.Factors = shapeRows(&doc)
-				pending, err := s.writeShape(ctx, tx, id, pr)
+				pending, err := s.writeShape(ctx, tx, id, pr, nil)
 				if err != nil {
 					return err
 				}
