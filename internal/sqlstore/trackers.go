@@ -192,7 +192,7 @@ func applyEcho(l *hindsight.TrackerLink, e *hindsight.TrackerEcho) {
 // no issue yet, or Hindsight's state differs from the tracker's). A link
 // that becomes pending is due at once; one that is done forgets its
 // attempts. endLease ends a worker's lease.
-func (s *Store) putTrackerLink(ctx context.Context, tx *sql.Tx, l *hindsight.TrackerLink, now time.Time, endLease bool) error {
+func (s *Store) putTrackerLink(ctx context.Context, tx dbtx, l *hindsight.TrackerLink, now time.Time, endLease bool) error {
 	was := l.Pending
 	l.Pending = !l.Created() || l.WantClosed != l.RemoteClosed || l.WantDue != l.RemoteDue
 	if l.Reason == removedReason {
@@ -230,7 +230,7 @@ const removedReason = "the action item is no longer in the document"
 // being saved (in UpdateIncident's transaction), after applying what the
 // tracker said (echo, when the save comes from the tracker): an item
 // closed, reopened or re-dated by any writer makes its link pending.
-func (s *Store) syncTrackerLinks(ctx context.Context, tx *sql.Tx, id string, doc *hindsight.Postmortem, echo *hindsight.TrackerEcho, now time.Time) error {
+func (s *Store) syncTrackerLinks(ctx context.Context, tx dbtx, id string, doc *hindsight.Postmortem, echo *hindsight.TrackerEcho, now time.Time) error {
 	links, err := s.trackerLinks(ctx, tx, `incident_id = ?`+s.forUpdate(), id)
 	if err != nil || len(links) == 0 {
 		return err
