@@ -54,6 +54,8 @@ type Service struct {
 	cache *pagecache.Cache
 	// shape keeps the effective shape per store generation (shape.go)
 	shape shapeCache
+	// trackers syncs action items with issue trackers (tracker.go)
+	trackers TrackerOptions
 }
 
 // Options configure a Service.
@@ -281,6 +283,9 @@ type SaveOptions struct {
 	// OverrideReason publishes past an unmet review gate: admins only,
 	// recorded in the audit log (incident.publish_forced) with the reason.
 	OverrideReason string
+	// tracker is what an issue tracker said, applied to the item's tracker
+	// link with the revision (app/tracker.go): never sent back.
+	tracker *hindsight.TrackerEcho
 }
 
 // Save stores doc as the next revision of incident id. base is the revision
@@ -354,8 +359,9 @@ func (s *Service) Save(ctx context.Context, a Actor, id string, base int, p *hin
 	}
 	return s.store.UpdateIncident(ctx, hindsight.IncidentUpdate{
 		ID: id, BaseRevision: base, Doc: p, Author: a.author(), Message: msg, Gate: gate,
-		Audit:  audit,
-		Outbox: s.changeEvents(cur.Doc, p, id, now),
+		Audit:   audit,
+		Outbox:  s.changeEvents(cur.Doc, p, id, now),
+		Tracker: o.tracker,
 	})
 }
 
