@@ -39,6 +39,9 @@ type actionItemsData struct {
 	Teams      []hindsight.Team
 	MyTeams    []hindsight.Team
 	OwnerTeams ownerTeams
+	// Filters are the shape's filters, Shape their values (issue 19).
+	Filters shapeFilters
+	Shape   httpx.Shape
 }
 
 // itemRow is one row of the tracker (also the htmx answer to close and
@@ -110,6 +113,8 @@ func (u *UI) actionItems(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.OwnerTeams = newOwnerTeams(d.Teams)
+	d.Filters = newShapeFilters(u.svc.Shape(r.Context()))
+	d.Shape = httpx.Shape{Fields: x.Fields, Tag: x.Tag, Factor: x.FactorCategory}
 	status := http.StatusOK
 	if err != nil {
 		if c := hindsight.ErrorCode(err); c != hindsight.EMalformed && c != hindsight.EInvalid {

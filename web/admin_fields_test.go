@@ -215,3 +215,118 @@ func field(p *hindsight.Postmortem, name string) string {
 	v, _ := p.CustomField(name)
 	return v
 }
+
+// TestIncidentListShape: the list filters by a declared enum field, a tag
+// and a factor category (selects built from the shape), the chosen columns
+// are remembered in a cookie and show each row's values, and the CSV link
+// carries the filters.
+func TestIncidentListShape(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	shape := "fields:\n  - name: Region\n    type: enum\n    values: [us-east-1, eu-west-1]\ntaxonomy:\n  factors: [change/config, capacity]\ntags:\n  free: true\n  suggested: [dns]\n"
+	if err := e.svc.SaveShape(ctx, app.System, []byte(shape)); err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]string{}
+	for _, c := range []struct{ title, region, tag, factor string }{
+		{"East outage", "us-east-1", "dns", "[capacity] Too few nodes"},
+		{"West outage", "eu-west-1", "database", "[change/config] A flag"},
+	} {
+		id := newIncident(t, e)
+		in, err := e.svc.Get(ctx, app.System, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc := *in.Doc
+		doc.Title = c.title
+		doc.SetCustomField("Region", c.region)
+		doc.SetTags([]string{c.tag})
+		doc.RootCause.Factors = []string{c.factor}
+		if _, err := e.svc.Save(ctx, app.System, id, in.Revision, &doc, app.SaveOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		ids[c.title] = id
+	}
+	page := e.do("GET", "/incidents", nil, nil)
+	for _, w := range []string{`<select id="f-field-0" name="field.Region">`, `<select id="f-factor" name="factor">`, `<datalist id="f-tag-list"><option value="dns">`,
+		`value="field:Region"`, `href="/api/v1/incidents.csv"`} {
+		if !strings.Contains(page.body, w) {
+			t.Errorf("list lacks %s", w)
+		}
+	}
+	cases := []struct {
+		name, query string
+		want, not   string
+	}{
+		{"Field", "field.Region=eu-west-1", "West outage", "East outage"},
+		{"FieldCase", "field.region=US-EAST-1", "East outage", "West outage"},
+		{"Tag", "tag=dns", "East outage", "West outage"},
+		{"Factor", "factor=change/config", "West outage", "East outage"},
+		{"Twice", "tag=dns&tag=db", "tag: give one value", "No incidents match"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := e.do("GET", "/incidents?"+c.query, nil, nil)
+			if r.code != http.StatusOK || !strings.Contains(r.body, c.want) || strings.Contains(r.body, c.not) {
+				t.Errorf("%s: %d; want %q and not %q", c.query, r.code, c.want, c.not)
+			}
+		})
+	}
+	if r := e.do("GET", "/incidents?field.Region=eu-west-1", nil, nil); !strings.Contains(r.body, `<option value="eu-west-1" selected>`) ||
+		!strings.Contains(r.body, `href="/api/v1/incidents.csv?field.Region=eu-west-1"`) {
+		t.Error("the filtered list does not show its field filter chosen or its CSV link with it")
+	}
+	r := e.do("POST", "/incidents/columns", url.Values{"col": {"field:Region", "tags", "factors"}, "back": {"tag=dns"}}, nil)
+	if r.code != http.StatusSeeOther || r.hdr.Get("Location") != "/incidents?tag=dns" || !strings.Contains(r.hdr.Get("Set-Cookie"), "hindsight_columns=") {
+		t.Fatalf("columns: %d %v", r.code, r.hdr)
+	}
+	page = e.do("GET", "/incidents", nil, nil)
+	for _, w := range []string{`<th scope="col" class="shape-col">Region</th>`, `<td class="shape-col" data-label="Region">eu-west-1</td>`,
+		`<td class="shape-col" data-label="Tags">dns</td>`, `<td class="shape-col" data-label="Factor categories">change/config</td>`} {
+		if !strings.Contains(page.body, w) {
+			t.Errorf("list with chosen columns lacks %s", w)
+		}
+	}
+}
+
+// TestTrackerShapeFilters: the action item tracker offers the shape's
+// filters and narrows its items by them (the incidents' field).
+func TestTrackerShapeFilters(t *testing.T) {
+	e := newShellEnv(t)
+	ctx := context.Background()
+	if err := e.svc.SaveShape(ctx, app.System, []byte("fields:\n  - name: Region\n    type: enum\n    values: [us-east-1, eu-west-1]\ntaxonomy:\n  factors: [capacity]\n")); err != nil {
+		t.Fatal(err)
+	}
+	in, err := e.svc.Get(ctx, app.System, e.a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := *in.Doc
+	doc.SetCustomField("Region", "eu-west-1")
+	if _, err := e.svc.Save(ctx, app.System, e.a, in.Revision, &doc, app.SaveOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		query string
+		want  []string
+		not   string
+	}{
+		{"field.Region=eu-west-1", []string{`<select id="ai-field-0" name="field.Region">`, `<option value="eu-west-1" selected>`, "Write runbook"}, ""},
+		{"field.Region=us-east-1", []string{`<option value="us-east-1" selected>`}, "Write runbook"},
+		{"factor=capacity", []string{`<select id="ai-factor" name="factor">`, `<option value="capacity" selected>`}, "Write runbook"},
+	}
+	for _, c := range cases {
+		code, body, _ := e.do(t, "GET", "/action-items?"+c.query, nil, "X-User", "admin", "X-Admin", "1")
+		if code != http.StatusOK {
+			t.Fatalf("%s: %d", c.query, code)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s: tracker lacks %s", c.query, w)
+			}
+		}
+		if c.not != "" && strings.Contains(body, c.not) {
+			t.Errorf("%s: tracker shows %q", c.query, c.not)
+		}
+	}
+}

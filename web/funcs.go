@@ -9,6 +9,7 @@ import (
 
 	"github.com/hindsight-pm/hindsight"
 	"github.com/hindsight-pm/hindsight/followup"
+	"github.com/hindsight-pm/hindsight/internal/httpx"
 	"github.com/hindsight-pm/hindsight/lint"
 	"unicode"
 	"unicode/utf8"
@@ -70,7 +71,10 @@ func (u *UI) funcs() template.FuncMap {
 		"withOwnerTeam": withOwnerTeam,
 		// the Fields & taxonomy page (admin_fields.go)
 		"fieldEditForm": fieldEditForm,
-		"split":         func(s string) []string { return splitList(s) },
+		"shapeFilterView": func(f shapeFilters, s httpx.Shape, prefix string) shapeFilterView {
+			return shapeFilterView{F: f, S: s, Prefix: prefix}
+		},
+		"split": func(s string) []string { return splitList(s) },
 		"fieldFormOf": func(id, action string, f fieldForm, version int) fieldFormData {
 			return fieldFormData{ID: id, Action: action, F: f, Version: version, Types: hindsight.FieldTypes,
 				Statuses: hindsight.Statuses, Severities: hindsight.Severities}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/internal/httpx"
 )
 
 // listForm is the list page's query: filters, sort, page and search text.
@@ -26,6 +27,10 @@ type listForm struct {
 	Sort   string
 	Dir    string // "asc" or "desc"
 	Cursor string
+	// Shape is the shape filters tag=, factor= and field.<Label>= (issue
+	// 19); ShapeProblem why they could not be read.
+	Shape        httpx.Shape
+	ShapeProblem string
 }
 
 func readListForm(q url.Values) listForm {
@@ -36,6 +41,11 @@ func readListForm(q url.Values) listForm {
 	}
 	f.Team = strings.ToLower(strings.TrimSpace(q.Get("team")))
 	f.Due = q.Get("due")
+	if sh, err := httpx.ShapeParams(q); err != nil {
+		f.ShapeProblem = hindsight.ErrorMessage(err)
+	} else {
+		f.Shape = sh
+	}
 	switch hindsight.IncidentSort(f.Sort) {
 	case hindsight.SortStart, hindsight.SortSeverity, hindsight.SortUpdated, hindsight.SortID, sortDue:
 	default:
@@ -64,6 +74,7 @@ func (f listForm) values() url.Values {
 	set("from", f.From)
 	set("to", f.To)
 	set("due", f.Due)
+	f.Shape.Query(v)
 	if f.Sort != string(hindsight.SortStart) || f.Dir != "desc" {
 		v.Set("sort", f.Sort)
 		v.Set("dir", f.Dir)
@@ -72,7 +83,8 @@ func (f listForm) values() url.Values {
 }
 
 func (f listForm) filtered() bool {
-	return f.Severity != "" || f.Status != "" || f.Service != "" || f.Owner != "" || f.From != "" || f.To != "" || f.Team != "" || f.Due != ""
+	return f.Severity != "" || f.Status != "" || f.Service != "" || f.Owner != "" || f.From != "" || f.To != "" || f.Team != "" || f.Due != "" ||
+		f.Shape.Tag != "" || f.Shape.Factor != "" || len(f.Shape.Fields) > 0
 }
 
 // filter builds the store filter; bad dates are reported, not guessed.
@@ -81,6 +93,10 @@ func (f listForm) filter() (hindsight.IncidentFilter, []string) {
 	flt := hindsight.IncidentFilter{
 		Service: f.Service, Owner: f.Owner, Query: f.Q, Team: f.Team,
 		Sort: hindsight.IncidentSort(f.Sort), Desc: f.Dir == "desc", Limit: 25, Cursor: f.Cursor,
+		Fields: f.Shape.Fields, Tag: f.Shape.Tag, FactorCategory: f.Shape.Factor,
+	}
+	if f.ShapeProblem != "" {
+		problems = append(problems, f.ShapeProblem)
 	}
 	if f.Severity != "" {
 		if s, ok := hindsight.ParseSeverity(f.Severity); ok {
@@ -140,6 +156,17 @@ type listData struct {
 
 	// Due is each row's postmortem due date, by incident ID.
 	Due map[string]dueView
+
+	// Filters are the shape's filters (enum fields, tags, factor
+	// categories); Columns the optional columns and Cells their values by
+	// incident ID (list_columns.go).
+	Filters shapeFilters
+	Columns []listColumn
+	Cells   map[string][]string
+	// CSV downloads the list's incidents (the API's CSV export).
+	CSV string
+	// Back is the list's own query, for the column chooser's return.
+	Back string
 }
 
 func (u *UI) incidentList(w http.ResponseWriter, r *http.Request) {
@@ -152,7 +179,7 @@ func (u *UI) incidentList(w http.ResponseWriter, r *http.Request) {
 	// same reader until anything is written or the day changes: from the
 	// list-page cache, keyed by the whole query in a normal order
 	a := u.actor(r)
-	form := strings.Join([]string{"html-list", a.ID, u.svc.Now().Format(hindsight.DateLayout)}, "\x00")
+	form := strings.Join([]string{"html-list", a.ID, u.svc.Now().Format(hindsight.DateLayout), chosenColumns(r)}, "\x00")
 	b, err := u.svc.Listed(r.Context(), a, form, r.URL.Query().Encode(), func() ([]byte, error) {
 		p, err := u.listPage(r, f)
 		if err != nil {
@@ -249,6 +276,9 @@ func (u *UI) listPage(r *http.Request, f listForm) (page, error) {
 		v.Set("dir", dir)
 		l.URL = "/incidents?" + v.Encode()
 		d.Sorts[k] = l
+	}
+	if err := u.listShape(r, f, &d); err != nil {
+		return page{}, err
 	}
 	title := "Incidents"
 	if d.Search {

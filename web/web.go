@@ -116,6 +116,7 @@ func (u *UI) Routes() []httpx.Route {
 		{Pattern: "GET /static/{hash}/{name}", Access: httpx.Public, Name: "web.static", Handler: u.assets},
 		{Pattern: "GET /favicon.ico", Access: httpx.Public, Name: "web.favicon", Handler: h(u.favicon)},
 		{Pattern: "GET /incidents", Access: httpx.Read, Name: "web.incident.list", Handler: h(u.incidentList)},
+		{Pattern: "POST /incidents/columns", Access: httpx.Read, Name: "web.incident.list.columns", Handler: h(u.listColumnsSet)},
 		{Pattern: "GET /incidents/new", Access: httpx.Write, Name: "web.incident.new", Handler: h(u.incidentNew)},
 		{Pattern: "POST /incidents", Access: httpx.Write, Name: "web.incident.create", Handler: h(u.incidentCreate)},
 		{Pattern: "GET /incidents/{id}", Access: httpx.Read, Name: "web.incident.show", Handler: h(u.incidentShow)},

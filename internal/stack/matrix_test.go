@@ -131,6 +131,7 @@ var entries = map[string]authtest.Entry{
 	"GET /admin/fields/export.yaml": {OK: http.StatusOK},
 	"POST /admin/fields":            {OK: http.StatusUnprocessableEntity, Body: "version=x&action=taxonomy"},
 	"POST /admin/fields/import":     {OK: http.StatusUnprocessableEntity, Body: "version=0&yaml="},
+	"POST /incidents/columns":       {OK: http.StatusSeeOther, Body: "col=tags"},
 	"POST /incidents/{id}/teams":    {OK: http.StatusSeeOther, Body: "teams="},
 	// review: editors request, review and comment; admins delete comments
 	"GET /api/v1/incidents/{id}/review-requests":              {OK: http.StatusOK},
