@@ -125,7 +125,7 @@ func shapeKey(s string) string {
 // multi field finds it; empty keys are left out.
 func shapeRows(p *hindsight.Postmortem) (tags []string, fields [][2]string, factors []string) {
 	seen := map[string]bool{}
-	for _, t := range docTags(p) {
+	for _, t := range p.Tags() {
 		if k := shapeKey(t); k != "" && !seen[k] {
 			seen[k] = true
 			tags = append(tags, k)
@@ -139,7 +139,7 @@ func shapeRows(p *hindsight.Postmortem) (tags []string, fields [][2]string, fact
 			fields = append(fields, kv)
 		}
 	}
-	for _, f := range docCustomFields(p) {
+	for _, f := range p.CustomFields() {
 		name := shapeKey(f.Label)
 		if name == "" {
 			continue
@@ -152,7 +152,7 @@ func shapeRows(p *hindsight.Postmortem) (tags []string, fields [][2]string, fact
 		}
 	}
 	seen = map[string]bool{}
-	for _, f := range docFactors(p) {
+	for _, f := range p.Factors() {
 		if k := shapeKey(f.Category); k != "" && !seen[k] {
 			seen[k] = true
 			factors = append(factors, k)
