@@ -39,21 +39,39 @@ type principalEntry struct {
 	session hindsight.Session
 	user    hindsight.User
 	at      time.Time
+	// renewing: past half PrincipalTTL, one caller was sent to read it
+	// again
+	renewing bool
 }
 
 func newPrincipalCache(s hindsight.AccountStore) *principalCache {
 	return &principalCache{AccountStore: s, entries: map[string]principalEntry{}, tokens: map[string]string{}, now: time.Now}
 }
 
+// get returns the entry of key while it is younger than PrincipalTTL.
+// Past half of it, one caller (and only one) is told there is none, so it
+// reads the credentials again while the others are still answered from
+// memory: a client's entry is renewed before it expires, instead of all of
+// its concurrent requests reading it from the store at the moment it does
+// (a burst once per PrincipalTTL, the tail of the latency).
 func (c *principalCache) get(key string) (principalEntry, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[key]
-	if ok && c.now().Sub(e.at) >= PrincipalTTL {
+	if !ok {
+		return e, false
+	}
+	age := c.now().Sub(e.at)
+	if age >= PrincipalTTL || age < 0 {
 		delete(c.entries, key)
 		return e, false
 	}
-	return e, ok
+	if age >= PrincipalTTL/2 && !e.renewing {
+		e.renewing = true
+		c.entries[key] = e
+		return e, false
+	}
+	return e, true
 }
 
 func (c *principalCache) generation() uint64 {

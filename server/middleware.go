@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 )
 
@@ -76,17 +77,34 @@ func logRequests(next http.Handler, logger *slog.Logger) http.Handler {
 // securityHeaders sets the security headers of every response; a handler
 // may replace them (a stricter CSP, say) before it writes.
 func securityHeaders(next http.Handler, csp string, hsts bool) http.Handler {
+	// the values are made once and shared by every response (Set would
+	// allocate each one per request, the largest part of a cached
+	// response's garbage): a handler that sets or adds to one of these
+	// headers gets a slice of its own (Set replaces it, Add appends past
+	// its capacity), so the shared ones are never written
+	type header struct {
+		key string // canonical
+		val []string
+	}
+	hs := []header{
+		{"Content-Security-Policy", []string{csp}},
+		{"X-Content-Type-Options", []string{"nosniff"}},
+		{"Referrer-Policy", []string{"same-origin"}},
+		{"X-Frame-Options", []string{"DENY"}},
+		{"Cross-Origin-Opener-Policy", []string{"same-origin"}},
+	}
+	if hsts {
+		// no includeSubDomains: other hosts of the domain are not ours
+		hs = append(hs, header{"Strict-Transport-Security", []string{"max-age=31536000"}})
+	}
+	for i := range hs {
+		hs[i].val = slices.Clip(hs[i].val)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		if hsts {
-			// no includeSubDomains: other hosts of the domain are not ours
-			h.Set("Strict-Transport-Security", "max-age=31536000")
+		for _, x := range hs {
+			h[x.key] = x.val
 		}
-		h.Set("Content-Security-Policy", csp)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "same-origin")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
 		next.ServeHTTP(w, r)
 	})
 }

@@ -42,6 +42,7 @@ func testRoutes() []httpx.Route {
 		})},
 		{Pattern: "GET /csp", Access: httpx.Public, Name: "csp", Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Security-Policy", "default-src 'none'")
+			w.Header().Add("X-Frame-Options", "SAMEORIGIN")
 			_, _ = io.WriteString(w, "own policy")
 		})},
 	}
@@ -149,6 +150,33 @@ func TestHandlersMayReplaceHeaders(t *testing.T) {
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/csp", nil))
 	if got := rec.Header().Get("Content-Security-Policy"); got != "default-src 'none'" {
 		t.Fatalf("CSP %q", got)
+	}
+}
+
+// TestSharedSecurityHeaders: the security headers' values are shared by
+// every response; a handler that replaces or adds to one (GET /csp sets
+// the CSP and adds an X-Frame-Options value) changes its own response
+// only.
+func TestSharedSecurityHeaders(t *testing.T) {
+	h, _ := newHandler(t, server.Config{})
+	for i := range 3 {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "/csp", nil))
+		if got := rec.Header().Values("X-Frame-Options"); len(got) != 2 || got[0] != "DENY" || got[1] != "SAMEORIGIN" {
+			t.Fatalf("request %d: X-Frame-Options %q", i, got)
+		}
+		rec = httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
+		hd := rec.Header()
+		if got := hd.Values("X-Frame-Options"); len(got) != 1 || got[0] != "DENY" {
+			t.Fatalf("request %d: X-Frame-Options %q after a handler added one", i, got)
+		}
+		if csp := hd.Get("Content-Security-Policy"); csp == "default-src 'none'" || !strings.Contains(csp, "frame-ancestors 'none'") {
+			t.Fatalf("request %d: CSP %q after a handler replaced its own", i, csp)
+		}
+		if hd.Get("Referrer-Policy") != "same-origin" || hd.Get("X-Content-Type-Options") != "nosniff" || hd.Get("Cross-Origin-Opener-Policy") != "same-origin" {
+			t.Fatalf("request %d: headers %v", i, hd)
+		}
 	}
 }
 

@@ -6,13 +6,19 @@
 #
 #   DB=/tmp/hs-bench/bench-100000.db bench/issue16/run.sh
 #   DB=bench.db BASE=/tmp/hindsight-before PG='postgres://postgres@127.0.0.1:5432/hsbench100k?sslmode=disable' bench/issue16/run.sh
+#   ONLY='search|insights' ROUNDS=2 IMPORT=0 DB=... BASE=... PG=... PG_BEFORE=... bench/issue16/run.sh
 #
 # DB (required) is a SQLite database of generated incidents (bench/web/load
 # seed); it is copied, never written. BASE, a hindsight binary built from
 # an earlier commit, is measured on its own copy in the same run ("before").
 # PG, a PostgreSQL database of generated incidents, is served and measured
 # too (read only); the PostgreSQL import goes into a fresh schema of
-# PG_IMPORT (default the test database), dropped at the end. CPU per
+# PG_IMPORT (default the test database), dropped at the end. PG_BEFORE, a
+# copy of PG, is served by BASE ("before, PostgreSQL"). ROUNDS repeats the
+# measurements, after and before in turn; ONLY (a regular expression)
+# picks the endpoints; IMPORT=0 skips the import. On PostgreSQL the CPU of
+# the database's backends per request is reported beside the server's
+# (/proc/PID/stat of the backends pg_stat_activity lists). CPU per
 # request is the server process's user + system time (/proc/PID/stat, what process_cpu_seconds_total reports) over the
 # measured requests. Prints one JSON line per run (bench/web/load drive)
 # into $WORK/results.jsonl and a Markdown table on stdout.
@@ -42,6 +48,17 @@ token() {
 	"$1" --db "$2" token create --user bench@example.test --name "bench $(date +%s%N)" --scope read --expires-in-days 1 | grep -o 'hst_[A-Za-z0-9_-]*' | head -1
 }
 
+# dbticks DSN: the CPU clock ticks (user + system) so far of the
+# PostgreSQL backends connected to DSN's database (other than this query's)
+dbticks() {
+	local t=0 p v
+	for p in $(psql "$1" -Atc "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"); do
+		v=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)
+		t=$((t + ${v:-0}))
+	done
+	echo "$t"
+}
+
 # measure LABEL BIN DSN: serve DSN with BIN and drive each endpoint
 measure() {
 	local label=$1 bin=$2 dsn=$3 base="http://127.0.0.1:$PORT"
@@ -55,27 +72,57 @@ measure() {
 	for q in database latency certificate failover deploy timeout queue replica cache rollback dns memory; do
 		echo "$base/api/v1/search?q=$q" >>"$WORK/search.txt"
 	done
-	d() { HINDSIGHT_TOKEN=$tok "$WORK/load" drive -conns "$CONNS" -duration "$DURATION" -pid "$spid" -name "$label: $1" "${@:2}" | tee -a "$RES"; }
-	d "search API (12 queries in turn)" -urls "$WORK/search.txt"
-	d "tracker API (default page)" "$base/api/v1/action-items/tracker"
-	d "tracker page (/action-items)" "$base/action-items"
-	d "insights page (/insights)" "$base/insights"
-	d "insights API (/api/v1/insights)" "$base/api/v1/insights"
+	# on PostgreSQL the database's own CPU too: the user + system time of
+	# the backends serving the database during the run
+	local pg=0
+	case "$dsn" in postgres://* | postgresql://*) pg=1 ;; esac
+	d() {
+		local t0 out
+		[ $pg = 1 ] && t0=$(dbticks "$dsn")
+		out=$(HINDSIGHT_TOKEN=$tok "$WORK/load" drive -conns "$CONNS" -duration "$DURATION" -pid "$spid" -name "$label: $1" "${@:2}")
+		if [ $pg = 1 ]; then
+			out=$(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); r["db_cpu_ms_per_request"]=(int(sys.argv[3])-int(sys.argv[2]))*1000/int(sys.argv[4])/max(r["requests"],1); print(json.dumps(r))' "$out" "$t0" "$(dbticks "$dsn")" "$(getconf CLK_TCK)")
+		fi
+		echo "$out" | tee -a "$RES"
+	}
+	# a query string of its own for every request: each one misses the
+	# insights cache (the figures are those of the default page)
+	seq 1 50000 | sed "s#^#$base/insights?miss=$RANDOM-#" >"$WORK/insights-miss.txt"
+	want "search API (12 queries in turn)" && d "search API (12 queries in turn)" -urls "$WORK/search.txt"
+	want "tracker API (default page)" && d "tracker API (default page)" "$base/api/v1/action-items/tracker"
+	want "tracker page (/action-items)" && d "tracker page (/action-items)" "$base/action-items"
+	want "insights page (/insights)" && d "insights page (/insights)" "$base/insights"
+	want "insights page, every request a cache miss" && d "insights page, every request a cache miss" -urls "$WORK/insights-miss.txt"
+	want "insights API (/api/v1/insights)" && d "insights API (/api/v1/insights)" "$base/api/v1/insights"
 	kill "$spid"
 	wait "$spid" 2>/dev/null || true
 }
 
+# want NAME: NAME is one of the endpoints to drive (ONLY, a regular
+# expression; all by default)
+want() { [[ $1 =~ ${ONLY:-.} ]]; }
+
 cp "$DB" "$WORK/after.db"
-measure "after, SQLite" "$WORK/hindsight" "$WORK/after.db"
-if [ -n "${BASE:-}" ]; then
-	cp "$DB" "$WORK/before.db"
-	measure "before, SQLite" "$BASE" "$WORK/before.db"
-fi
-if [ -n "${PG:-}" ]; then
-	measure "after, PostgreSQL" "$WORK/hindsight" "$PG"
-fi
+[ -n "${BASE:-}" ] && cp "$DB" "$WORK/before.db"
+# ROUNDS rounds (default 1), each measuring after and before in turn
+for round in $(seq 1 "${ROUNDS:-1}"); do
+	r=""
+	[ "${ROUNDS:-1}" -gt 1 ] && r=" (round $round)"
+	measure "after, SQLite$r" "$WORK/hindsight" "$WORK/after.db"
+	if [ -n "${BASE:-}" ]; then
+		measure "before, SQLite$r" "$BASE" "$WORK/before.db"
+	fi
+	if [ -n "${PG:-}" ]; then
+		measure "after, PostgreSQL$r" "$WORK/hindsight" "$PG"
+	fi
+	if [ -n "${BASE:-}" ] && [ -n "${PG_BEFORE:-}" ]; then
+		measure "before, PostgreSQL$r" "$BASE" "$PG_BEFORE"
+	fi
+done
+[ "$IMPORT" = 0 ] && SKIP_IMPORT=1
 
 # import of generated documents, and the WAL's peak meanwhile
+if [ -z "${SKIP_IMPORT:-}" ]; then
 rm -rf "$WORK/corpus"
 "$WORK/hindsight" generate --count "$IMPORT" --seed 1 --out "$WORK/corpus" >/dev/null
 imp() { # LABEL BIN DSN
@@ -106,18 +153,20 @@ if [ -n "${PG:-}" ]; then
 	imp "after, PostgreSQL" "$WORK/hindsight" "$PGI${sep}search_path=$schema"
 	psql "$PGI" -qc "DROP SCHEMA $schema CASCADE" >/dev/null 2>&1 || true
 fi
+fi
 
 echo
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| run | requests/s | p50 ms | p95 ms | CPU ms per request |"
-echo "| --- | ---: | ---: | ---: | ---: |"
+echo "| run | requests/s | p50 ms | p95 ms | CPU ms per request (server) | CPU ms per request (PostgreSQL backends) |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: |"
 python3 - "$RES" <<'PY'
 import json, sys
 for line in open(sys.argv[1]):
     r = json.loads(line)
     if "rps" in r:
-        print(f"| {r['name']} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r.get('cpu_ms_per_request', 0):.2f} |")
+        db = f"{r['db_cpu_ms_per_request']:.2f}" if "db_cpu_ms_per_request" in r else "-"
+        print(f"| {r['name']} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r.get('cpu_ms_per_request', 0):.2f} | {db} |")
     else:
-        print(f"| {r['name']} | {r['seconds']} s, WAL peak {r['wal_peak_mib']:.1f} MiB | | | |")
+        print(f"| {r['name']} | {r['seconds']} s, WAL peak {r['wal_peak_mib']:.1f} MiB | | | | |")
 PY

@@ -19,6 +19,9 @@ type genRead struct {
 	at  time.Time
 	gen uint64 // vers.gen when it was read
 	ok  bool
+	// renewing: past half the TTL, one caller was sent to read it again
+	// (as versions.get does)
+	renewing bool
 }
 
 // Generation implements hindsight.Generations: a token that changes with
@@ -34,8 +37,13 @@ func (s *Store) Generation(ctx context.Context) (string, error) {
 	if s.vers.memo() {
 		s.gen.mu.Lock()
 		g := s.gen.last
+		age := now.Sub(g.at)
+		fresh := g.ok && g.gen == local && age >= 0 && age < s.vers.ttl
+		if fresh && age >= s.vers.ttl/2 && !g.renewing {
+			s.gen.last.renewing, fresh = true, false
+		}
 		s.gen.mu.Unlock()
-		if age := now.Sub(g.at); g.ok && g.gen == local && age >= 0 && age < s.vers.ttl {
+		if fresh {
 			return strconv.FormatInt(g.n, 10), nil
 		}
 	}

@@ -27,6 +27,8 @@ type version struct {
 	key int64     // updated_key
 	at  time.Time // when it was read
 	gen uint64    // the generation it was read in
+	// renewing: past half its TTL, one caller was sent to read it again
+	renewing bool
 }
 
 // versionsMax bounds the entries kept (a few MiB); past it they are dropped
@@ -40,18 +42,29 @@ func (v *versions) memo() bool { return v.ttl > 0 && (v.pushed == nil || v.pushe
 func (v *versions) changed() { v.gen.Add(1) }
 
 // get returns the remembered version of id, if it is still good. Any viewer
-// may have it: only unrestricted incidents are remembered.
+// may have it: only unrestricted incidents are remembered. Past half its
+// TTL, one caller (and only one) is told it has none, so it reads the
+// version again while the others are still answered from memory: a busy
+// incident's version is renewed before it expires, instead of every
+// concurrent request reading it at the moment it does (a burst of queries
+// once per TTL, the tail of the latency).
 func (v *versions) get(id string, now time.Time) (version, bool) {
 	if !v.memo() {
 		return version{}, false
 	}
 	v.mu.Lock()
+	defer v.mu.Unlock()
 	e, ok := v.m[id]
-	v.mu.Unlock()
 	if !ok || e.gen != v.gen.Load() {
 		return version{}, false
 	}
-	if age := now.Sub(e.at); age < 0 || age >= v.ttl {
+	age := now.Sub(e.at)
+	if age < 0 || age >= v.ttl {
+		return version{}, false
+	}
+	if age >= v.ttl/2 && !e.renewing {
+		e.renewing = true
+		v.m[id] = e
 		return version{}, false
 	}
 	return e, true
