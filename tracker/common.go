@@ -53,14 +53,22 @@ func bodyDue(body string) (time.Time, bool) {
 // or with a due line added before the marker comment when there was none.
 func setBodyDue(body string, due time.Time) string {
 	if loc := dueLineRe.FindStringIndex(body); loc != nil {
-		if due.IsZero() {
-			end := loc[1]
-			if end < len(body) && body[end] == '\n' {
-				end++
-			}
-			return body[:loc[0]] + body[end:]
+		start, end := loc[0], loc[1]
+		cr := ""
+		if strings.HasSuffix(body[start:end], "\r") {
+			cr = "\r"
 		}
-		return body[:loc[0]] + dueLine(due) + body[loc[1]:]
+		if !due.IsZero() {
+			return body[:start] + dueLine(due) + cr + body[end:]
+		}
+		if end < len(body) && body[end] == '\n' {
+			end++
+		}
+		// Drop the blank line the due line was set apart with.
+		if strings.HasSuffix(body[:start], "\n\n") && (end == len(body) || strings.HasPrefix(body[end:], "\n") || strings.HasPrefix(body[end:], "\r\n")) {
+			start--
+		}
+		return body[:start] + body[end:]
 	}
 	if due.IsZero() {
 		return body
