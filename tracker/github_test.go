@@ -128,7 +128,7 @@ func TestGitHubFindByMarker(t *testing.T) {
 			t.Errorf("query %v", q)
 		}
 		return reply{Status: 200, Body: []any{
-			githubIssue(f.srv.URL, 14, "<!-- "+testMarker+" -->", true), // a pull request
+			githubIssue(f.srv.URL, 14, "<!-- "+testMarker+" -->", true),   // a pull request
 			githubIssue(f.srv.URL, 13, "<!-- "+testMarker+"0 -->", false), // AI-0010: another item
 			githubIssue(f.srv.URL, 12, "text\n\n<!-- "+testMarker+" -->", false),
 		}}
