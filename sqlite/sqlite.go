@@ -219,6 +219,7 @@ func (s *Store) checkpoints(d time.Duration) {
 	defer close(s.stopped)
 	t := time.NewTicker(d)
 	defer t.Stop()
+	wait := truncateWait
 	for {
 		select {
 		case <-s.stop:
@@ -226,7 +227,15 @@ func (s *Store) checkpoints(d time.Duration) {
 		case <-t.C:
 		}
 		if s.walLimit > 0 && s.walSize() > s.walLimit {
-			s.truncateWAL()
+			// a truncation the readers kept from completing is tried
+			// again with twice the wait (up to the busy timeout), so
+			// readers that keep overlapping, or a loaded machine that
+			// keeps them slow, cannot starve it for good
+			if s.truncateWAL(wait) {
+				wait = truncateWait
+			} else {
+				wait = min(2*wait, max(s.busy, truncateWait))
+			}
 			continue
 		}
 		// PASSIVE: copies what no reader still needs, waits for nobody;
@@ -261,27 +270,32 @@ func (s *Store) WALPeak() int64 {
 // truncateWAL checkpoints the whole WAL and truncates it to zero bytes
 // (TRUNCATE) on the writer connection: the writes queued behind it wait
 // (the only back pressure there is on a WAL past its limit) while it waits
-// up to truncateWait for the readers still on the WAL, which the
+// up to wait for the readers still on the WAL, which the
 // passive checkpoints could not reach past; readers that start meanwhile
-// read the database file. After truncateWait it gives up until the next
-// tick.
-func (s *Store) truncateWAL() {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*s.busy)
+// read the database file. After wait it gives up until the next tick. It
+// reports whether the checkpoint completed.
+func (s *Store) truncateWAL(wait time.Duration) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), wait+2*s.busy)
 	defer cancel()
 	c, err := s.writer.Conn(ctx)
 	if err != nil {
-		return
+		return false
 	}
 	defer c.Close()
-	// wait for readers at most truncateWait, then the writes go on
-	if _, err := c.ExecContext(ctx, `PRAGMA busy_timeout = `+strconv.FormatInt(truncateWait.Milliseconds(), 10)); err != nil {
-		return
+	// wait for readers at most wait, then the writes go on
+	if _, err := c.ExecContext(ctx, `PRAGMA busy_timeout = `+strconv.FormatInt(wait.Milliseconds(), 10)); err != nil {
+		return false
 	}
-	_, _ = c.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+	// one row: busy (1 when readers kept it from completing), the WAL's
+	// frames, the frames checkpointed
+	var busy, frames, done int64
+	err = c.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &frames, &done)
+	ok := err == nil && busy == 0
 	if _, err := c.ExecContext(ctx, `PRAGMA busy_timeout = `+strconv.FormatInt(s.busy.Milliseconds(), 10)); err != nil {
 		// not back to the writer's busy timeout: the pool opens another
 		_ = c.Raw(func(any) error { return driver.ErrBadConn })
 	}
+	return ok
 }
 
 // Close stops the checkpointer and closes the database (the last
