@@ -62,6 +62,18 @@ type ImportDoc struct {
 	tooLarge bool
 }
 
+// IncidentID is the document's own Incident ID when it is a valid one,
+// else "" (the import then allocates a new one, or rejects the document).
+func (d *ImportDoc) IncidentID() string {
+	if d.doc == nil {
+		return ""
+	}
+	if _, _, ok := hindsight.ParseIncidentID(d.doc.Summary.IncidentID); !ok {
+		return ""
+	}
+	return d.doc.Summary.IncidentID
+}
+
 // PrepareImport parses and lints one Markdown postmortem for ImportDoc. It
 // reads no store and may run concurrently: the effective shape is the one
 // the service last read (LintConfig reads it).

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -171,5 +172,87 @@ func TestImportManyWithOneBad(t *testing.T) {
 			t.Fatalf("%s: not created, or out of order", n)
 		}
 		last = i
+	}
+}
+
+// TestImportBatchesAtOnce: an import whose batches are stored two at a
+// time (PostgreSQL) stores exactly what a one-at-a-time import (SQLite)
+// stores, reports in the files' order, keeps a document whose Incident ID
+// an earlier batch holds as an update of it, and numbers documents without
+// an Incident ID in the files' order.
+func TestImportBatchesAtOnce(t *testing.T) {
+	pg := postgresSchema(t, "hs_import_").String()
+	dir := filepath.Join(t.TempDir(), "docs")
+	if code, out, errs := runCLI(t, "generate", "--count", "450", "--seed", "5", "--out", dir); code != 0 {
+		t.Fatalf("generate: %d %s %s", code, out, errs)
+	}
+	names, err := filepath.Glob(filepath.Join(dir, "*.md"))
+	if err != nil || len(names) != 450 {
+		t.Fatalf("%d generated files, %v", len(names), err)
+	}
+	// in the third batch, while the second may still be stored: a new
+	// revision of a document of the second; in the last: two documents
+	// with no Incident ID
+	first, err := os.ReadFile(names[150])
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := strings.TrimSuffix(filepath.Base(names[250]), ".md") + "-again.md"
+	extra := map[string][]byte{
+		again: bytes.Replace(first, []byte("# Incident Postmortem: "), []byte("# Incident Postmortem: Imported again: "), 1),
+	}
+	for i, n := range names[1:3] {
+		src, err := os.ReadFile(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := regexp.MustCompile(`INC-\d{8}-\d{3}`).Find(src)
+		extra[fmt.Sprintf("zz-%d-no-id.md", i+2)] = bytes.ReplaceAll(src, id, []byte("TBD"))
+	}
+	for name, b := range extra {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exports := map[string]string{}
+	for _, c := range []struct{ store, db string }{
+		{"sqlite", filepath.Join(t.TempDir(), "hs.db")},
+		{"postgres", pg},
+	} {
+		code, out, errs := runCLI(t, "--db", c.db, "import", dir)
+		if code != 0 || !strings.Contains(out, "452 created, 1 updated, 0 unchanged, 0 rejected, 0 unreadable") {
+			t.Fatalf("%s: exit %d; stdout %s; stderr %s", c.store, code, out, errs)
+		}
+		last := -1
+		for _, n := range append(names, filepath.Join(dir, "zz-2-no-id.md"), filepath.Join(dir, "zz-3-no-id.md")) {
+			i := strings.Index(out, n+": ")
+			if i < 0 || i < last {
+				t.Fatalf("%s: %s not reported, or out of order", c.store, n)
+			}
+			last = i
+		}
+		if !strings.Contains(out, again+": updated "+regexp.MustCompile(`INC-\d{8}-\d{3}`).FindString(string(first))) {
+			t.Errorf("%s: the document imported again is not an update of the first", c.store)
+		}
+		exp := filepath.Join(t.TempDir(), c.store)
+		if code, out, errs := runCLI(t, "--db", c.db, "export", exp); code != 0 {
+			t.Fatalf("%s export: %d %s %s", c.store, code, out, errs)
+		}
+		var b strings.Builder
+		files, _ := filepath.Glob(filepath.Join(exp, "*.md"))
+		for _, f := range files {
+			src, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(&b, "%s\n%s\n", filepath.Base(f), src)
+		}
+		if len(files) != 452 {
+			t.Errorf("%s: %d files exported, want 452", c.store, len(files))
+		}
+		exports[c.store] = b.String()
+	}
+	if exports["sqlite"] != exports["postgres"] {
+		t.Error("the PostgreSQL import (batches two at a time) stored other documents than the SQLite import")
 	}
 }

@@ -283,12 +283,14 @@ func TestServeAddressInUse(t *testing.T) {
 	}
 }
 
-// TestServePostgres runs `hindsight serve --demo` over PostgreSQL
-// (HINDSIGHT_TEST_POSTGRES_URL) in a schema of its own.
-func TestServePostgres(t *testing.T) {
+// postgresSchema is the URL of HINDSIGHT_TEST_POSTGRES_URL with a new
+// schema (prefix and random hex) as its search_path, dropped when t ends;
+// the test is skipped when the variable is not set.
+func postgresSchema(t *testing.T, prefix string) *url.URL {
+	t.Helper()
 	dsn := os.Getenv("HINDSIGHT_TEST_POSTGRES_URL")
 	if dsn == "" {
-		t.Skip("HINDSIGHT_TEST_POSTGRES_URL is not set: skipping the PostgreSQL serve test")
+		t.Skip("HINDSIGHT_TEST_POSTGRES_URL is not set: skipping the PostgreSQL test")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -296,14 +298,19 @@ func TestServePostgres(t *testing.T) {
 	if err != nil {
 		t.Fatalf("HINDSIGHT_TEST_POSTGRES_URL is set but PostgreSQL is unreachable: %v", err)
 	}
-	defer conn.Close(context.Background())
 	var b [6]byte
 	_, _ = rand.Read(b[:])
-	schema := "hs_serve_" + hex.EncodeToString(b[:])
+	schema := prefix + hex.EncodeToString(b[:])
 	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _, _ = conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE") })
+	_ = conn.Close(ctx)
+	t.Cleanup(func() {
+		if conn, err := pgx.Connect(context.Background(), dsn); err == nil {
+			_, _ = conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+			_ = conn.Close(context.Background())
+		}
+	})
 	u, err := url.Parse(dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -311,6 +318,15 @@ func TestServePostgres(t *testing.T) {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
+	return u
+}
+
+// TestServePostgres runs `hindsight serve --demo` over PostgreSQL
+// (HINDSIGHT_TEST_POSTGRES_URL) in a schema of its own.
+func TestServePostgres(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	u := postgresSchema(t, "hs_serve_")
 	adminToken(t, u.String())
 
 	var out syncBuffer

@@ -13,6 +13,7 @@ import (
 	svc "github.com/hindsight-pm/hindsight/app"
 	"github.com/hindsight-pm/hindsight/internal/htmldoc"
 	"github.com/hindsight-pm/hindsight/lint"
+	"github.com/hindsight-pm/hindsight/postgres"
 	"github.com/spf13/cobra"
 )
 
@@ -60,7 +61,8 @@ reported by name and never stop the others; the exit code is 0. With
 A document whose Incident ID exists becomes a new revision of that incident
 only when its content changed; others are created (with their own Incident ID
 when it is valid and free). New incidents are stored 100 documents to a
-transaction; when one of them fails, that batch is stored again one document
+transaction (on PostgreSQL two transactions at a time, in one round trip
+each); when one of them fails, that batch is stored again one document
 at a time, so each document is all or nothing, a bad one is reported alone,
 and an interrupted import leaves only whole documents.
 
@@ -112,10 +114,29 @@ admin's migration of historical postmortems, recorded in the audit log).`,
 			}
 			var batch []pending
 			var docs []*svc.ImportDoc
-			flush := func() {
-				rs := s.ImportDocs(cmd.Context(), svc.System, docs, o)
+			// A batch is stored while the next ones are prepared and, on
+			// PostgreSQL, while the one before it is still being stored
+			// (its work then runs on another core of the database); SQLite
+			// has one writer. A batch runs alone when it allocates new
+			// Incident IDs (their numbers follow the files' order) or holds
+			// an Incident ID of a batch still being stored; results are
+			// reported in the files' order either way.
+			writers := 1
+			if postgres.IsURL(a.db) {
+				writers = 2
+			}
+			type inflight struct {
+				batch []pending
+				ids   map[string]bool
+				done  chan []svc.ImportResult
+			}
+			var queue []*inflight
+			report := func() {
+				f := queue[0]
+				queue = queue[1:]
+				rs := <-f.done
 				k := 0
-				for _, e := range batch {
+				for _, e := range f.batch {
 					f, p := e.file, e.p
 					if p.err != nil {
 						bar.clear()
@@ -150,7 +171,35 @@ admin's migration of historical postmortems, recorded in the audit log).`,
 						storeErr = cmp(storeErr, r.Err)
 					}
 				}
-				batch, docs = batch[:0], docs[:0]
+			}
+			flush := func() {
+				if len(batch) == 0 {
+					return
+				}
+				ids := map[string]bool{}
+				alone := false
+				for _, d := range docs {
+					id := d.IncidentID()
+					if id == "" {
+						alone = true
+					}
+					for _, f := range queue {
+						alone = alone || f.ids[id]
+					}
+					ids[id] = true
+				}
+				if alone {
+					for len(queue) > 0 {
+						report()
+					}
+				}
+				f := &inflight{batch: batch, ids: ids, done: make(chan []svc.ImportResult, 1)}
+				go func(docs []*svc.ImportDoc) { f.done <- s.ImportDocs(cmd.Context(), svc.System, docs, o) }(docs)
+				queue = append(queue, f)
+				for len(queue) >= writers || (alone && len(queue) > 0) {
+					report()
+				}
+				batch, docs = nil, nil
 			}
 			for i, f := range files {
 				bar.step(i, f)
@@ -164,6 +213,9 @@ admin's migration of historical postmortems, recorded in the audit log).`,
 				}
 			}
 			flush()
+			for len(queue) > 0 {
+				report()
+			}
 			bar.clear()
 			verb := "imported"
 			if o.DryRun {

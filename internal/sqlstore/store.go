@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -211,10 +212,11 @@ func (s *Store) CreateIncidents(ctx context.Context, cs []hindsight.IncidentCrea
 		// the rollups move once for the whole transaction, not once per
 		// incident: three upserts instead of three per incident
 		delta := newRollupDelta()
+		counters := keptCounters{}
 		teams := false
 		for i, c := range cs {
 			tx.setOwner(i)
-			in, err := s.createIncident(ctx, tx, c, now, delta)
+			in, err := s.createIncident(ctx, tx, c, now, delta, counters)
 			if err != nil {
 				return err
 			}
@@ -222,6 +224,12 @@ func (s *Store) CreateIncidents(ctx context.Context, cs []hindsight.IncidentCrea
 			teams = teams || len(c.MemberTeams) > 0 || len(hindsight.DocTeams(in.Doc)) > 0
 		}
 		tx.setOwner(-1)
+		// the shared rows last, each table in key order: a transaction
+		// holds their locks only while it ends, and two import
+		// transactions running at once take them in the same order
+		if err := counters.apply(ctx, s, tx); err != nil {
+			return err
+		}
 		if err := delta.apply(ctx, s, tx); err != nil {
 			return err
 		}
@@ -299,10 +307,10 @@ ORDER BY incident_id, kind, team_slug`), args...)
 
 // createIncident saves one new incident in tx (CreateIncidents), adding
 // its insight figures to delta (which the caller applies).
-func (s *Store) createIncident(ctx context.Context, tx dbtx, c hindsight.IncidentCreate, now time.Time, delta *rollupDelta) (*hindsight.Incident, error) {
+func (s *Store) createIncident(ctx context.Context, tx dbtx, c hindsight.IncidentCreate, now time.Time, delta *rollupDelta, counters keptCounters) (*hindsight.Incident, error) {
 	day := hindsight.IncidentDay(c.Doc.Summary.Start, now)
 	doc := *c.Doc
-	id, err := s.allocateID(ctx, tx, c, day)
+	id, err := s.allocateID(ctx, tx, c, day, counters)
 	if err != nil {
 		return nil, err
 	}
@@ -352,18 +360,21 @@ VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 
 }
 
 // allocateID returns the next Incident ID of day's UTC date, or the model's
-// own ID when c.KeepID asks for it, moving the day's counter in tx.
-func (s *Store) allocateID(ctx context.Context, tx dbtx, c hindsight.IncidentCreate, day time.Time) (string, error) {
+// own ID when c.KeepID asks for it, moving the day's counter in tx; a kept
+// ID's counter is raised in counters, which the caller writes at the end.
+func (s *Store) allocateID(ctx context.Context, tx dbtx, c hindsight.IncidentCreate, day time.Time, counters keptCounters) (string, error) {
 	if c.KeepID {
 		if d, seq, ok := hindsight.ParseIncidentID(c.Doc.Summary.IncidentID); ok {
 			// checkTakenIDs refused a taken one; one taken meanwhile by
 			// another instance fails the insert (a unique violation)
-			id := c.Doc.Summary.IncidentID
-			_, err := tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO incident_counters (day, n) VALUES (?, ?)
-ON CONFLICT (day) DO UPDATE SET n = CASE WHEN incident_counters.n > excluded.n THEN incident_counters.n ELSE excluded.n END`),
-				d.Format("20060102"), seq)
-			return id, err
+			k := d.Format("20060102")
+			counters[k] = max(counters[k], seq)
+			return c.Doc.Summary.IncidentID, nil
 		}
+	}
+	// a new number counts the kept IDs before it
+	if err := counters.apply(ctx, s, tx); err != nil {
+		return "", err
 	}
 	var n int
 	err := tx.QueryRowContext(ctx, s.d.Rebind(`INSERT INTO incident_counters (day, n) VALUES (?, 1)
@@ -372,6 +383,34 @@ ON CONFLICT (day) DO UPDATE SET n = incident_counters.n + 1 RETURNING n`), day.U
 		return "", err
 	}
 	return hindsight.FormatIncidentID(day, n), nil
+}
+
+// keptCounters are the day counters (day YYYYMMDD -> sequence number) that
+// the kept Incident IDs of a CreateIncidents call raise.
+type keptCounters map[string]int
+
+// apply raises the counters in tx, with one statement in day order, and
+// forgets them.
+func (k keptCounters) apply(ctx context.Context, s *Store, tx dbtx) error {
+	if len(k) == 0 {
+		return nil
+	}
+	days := slices.Sorted(maps.Keys(k))
+	for len(days) > 0 {
+		n := min(len(days), maxDeltaRows)
+		args := make([]any, 0, 2*n)
+		for _, d := range days[:n] {
+			args = append(args, d, k[d])
+		}
+		q := `INSERT INTO incident_counters (day, n) VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?), ", n), ", ") +
+			` ON CONFLICT (day) DO UPDATE SET n = CASE WHEN incident_counters.n > excluded.n THEN incident_counters.n ELSE excluded.n END`
+		if _, err := tx.ExecContext(ctx, s.d.Rebind(q), args...); err != nil {
+			return err
+		}
+		days = days[n:]
+	}
+	clear(k)
+	return nil
 }
 
 func (s *Store) insertRevision(ctx context.Context, tx dbtx, id string, n int, md []byte, author string, at time.Time, msg string) error {
