@@ -29,7 +29,7 @@ const MaxSettingBytes = 256 << 10
 type SettingPut struct {
 	Key   string
 	Value string
-	By    string // who saves (an account ID)
+	By    string // who saves, as people read it (a revision's author)
 	Base  int
 	Audit []AuditEntry
 }

@@ -193,7 +193,7 @@ func (s *Service) SaveShapeAt(ctx context.Context, a Actor, yaml []byte, base in
 	}
 	detail := fmt.Sprintf("version %d: %d fields, %d factor categories, %d suggested tags, %d templates",
 		base+1, len(sh.Fields), len(sh.Factors), len(sh.Tags.Suggested), len(sh.Templates))
-	row, err := st.PutSetting(ctx, hindsight.SettingPut{Key: hindsight.SettingShape, Value: string(yaml), By: actor, Base: base,
+	row, err := st.PutSetting(ctx, hindsight.SettingPut{Key: hindsight.SettingShape, Value: string(yaml), By: a.author(), Base: base,
 		Audit: []hindsight.AuditEntry{{At: s.Now(), Actor: actor, Action: "settings.shape", Target: hindsight.SettingShape, Address: a.Address, Detail: detail}}})
 	if err != nil {
 		return nil, err

@@ -330,3 +330,39 @@ func TestTrackerShapeFilters(t *testing.T) {
 		}
 	}
 }
+
+// TestInsightsShape: the insights page breaks incidents down by every
+// declared enum field (group_field by default), by factor category and by
+// tag, lists the repeat factors, and offers the shape's filters.
+func TestInsightsShape(t *testing.T) {
+	e := newShellEnv(t)
+	ctx := context.Background()
+	if err := e.svc.SaveShape(ctx, app.System, []byte("fields:\n  - name: Region\n    type: enum\n    values: [us-east-1, eu-west-1]\ntaxonomy:\n  factors: [capacity]\ntags:\n  free: true\n")); err != nil {
+		t.Fatal(err)
+	}
+	in, err := e.svc.Get(ctx, app.System, e.a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := *in.Doc
+	doc.SetCustomField("Region", "eu-west-1")
+	doc.SetTags([]string{"dns"})
+	doc.RootCause.Factors = []string{"[capacity] Too few nodes"}
+	if _, err := e.svc.Save(ctx, app.System, e.a, in.Revision, &doc, app.SaveOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	code, body, _ := e.do(t, "GET", "/insights?from=2026-01-01&to=2026-12-31", nil, "X-User", "admin", "X-Admin", "1")
+	if code != http.StatusOK {
+		t.Fatalf("insights: %d", code)
+	}
+	for _, w := range []string{"Incidents by Region", "eu-west-1", "Incidents by contributing-factor category", "capacity", "Incidents by tag", "dns",
+		"Repeat factors", `<select id="in-field-0" name="field.Region">`, `<select id="in-factor" name="factor">`} {
+		if !strings.Contains(body, w) {
+			t.Errorf("insights lacks %s", w)
+		}
+	}
+	code, body, _ = e.do(t, "GET", "/insights?from=2026-01-01&to=2026-12-31&field.Region=us-east-1", nil, "X-User", "admin", "X-Admin", "1")
+	if code != http.StatusOK || !strings.Contains(body, `<option value="us-east-1" selected>`) {
+		t.Errorf("filtered insights: %d", code)
+	}
+}

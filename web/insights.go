@@ -37,12 +37,38 @@ type insightsData struct {
 
 	// Teams are every team (the team filter).
 	Teams []hindsight.Team
+	// Filters are the shape's filters, Shape their values (issue 19).
+	Filters shapeFilters
+	Shape   httpx.Shape
+}
+
+// withGroupFields returns q asking for the breakdowns by every declared
+// enum field of the shape (group_field=) when it names none itself.
+func (u *UI) withGroupFields(r *http.Request, q url.Values) url.Values {
+	if q.Has("group_field") {
+		return q
+	}
+	var names []string
+	for _, f := range u.svc.Shape(r.Context()).Fields {
+		if f.Type == hindsight.FieldEnum || f.Type == hindsight.FieldMulti {
+			names = append(names, f.Name)
+		}
+	}
+	if len(names) == 0 {
+		return q
+	}
+	c := url.Values{}
+	for k, vs := range q {
+		c[k] = vs
+	}
+	c["group_field"] = names
+	return c
 }
 
 // insights shows every figure with its definition, a chart and its data
 // table; ?format=csv and ?format=json download the figures.
 func (u *UI) insights(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+	q := u.withGroupFields(r, r.URL.Query())
 	if f := q.Get("format"); f == "json" || f == "csv" {
 		in, err := u.fu.Insights(r.Context(), u.actor(r).Viewer, q)
 		if err != nil {
@@ -118,6 +144,10 @@ func (u *UI) insightsData(r *http.Request, q url.Values, in *hindsight.Insights,
 		API: "/api/v1/insights?" + withParam(q, "format", ""), Query: withParam(q, "format", "")}
 	if ts, _, terr := u.teamsOf(r, u.actor(r)); terr == nil {
 		d.Teams = ts
+	}
+	d.Filters = newShapeFilters(u.svc.Shape(r.Context()))
+	if sh, serr := httpx.ShapeParams(q); serr == nil {
+		d.Shape = sh
 	}
 	if err != nil {
 		if c := hindsight.ErrorCode(err); c != hindsight.EMalformed && c != hindsight.EInvalid {
