@@ -41,7 +41,7 @@ func (u *UI) incidentCreate(w http.ResponseWriter, r *http.Request) {
 		Commander: f.Get("commander"), Severities: hindsight.Severities, Fields: map[string]string{},
 		Visibility: f.Get("visibility"), Members: f.Get("members"), DefaultRestricted: u.svc.DefaultVisibility(),
 		Templates: u.svc.Shape(r.Context()).Templates, Template: f.Get("template")}
-	n := app.NewIncident{Title: d.Title, Commander: d.Commander, Services: []string{d.Services}} // SHAPEWEB-TEMPLATE
+	n := app.NewIncident{Title: d.Title, Commander: d.Commander, Services: []string{d.Services}, Template: d.Template}
 	// restricted in the create's transaction: never visible, listed,
 	// searched or sent to webhooks before
 	switch d.Visibility {

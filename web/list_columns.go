@@ -73,6 +73,10 @@ func newShapeFilters(sh hindsight.Shape) shapeFilters {
 	return f
 }
 
+// incidentsCSV says whether the API serves GET /api/v1/incidents.csv
+// (shape-store's CSV export, issue 19): the list links it only then.
+var incidentsCSV = false
+
 // chosenColumns is the column cookie's value ("" when none).
 func chosenColumns(r *http.Request) string {
 	c, err := r.Cookie(columnsCookie)
@@ -104,9 +108,11 @@ func (u *UI) listShape(r *http.Request, f listForm, d *listData) error {
 	d.Back = q.Encode()
 	q.Del("sort")
 	q.Del("dir")
-	d.CSV = "/api/v1/incidents.csv"
-	if e := q.Encode(); e != "" {
-		d.CSV += "?" + e
+	if incidentsCSV {
+		d.CSV = "/api/v1/incidents.csv"
+		if e := q.Encode(); e != "" {
+			d.CSV += "?" + e
+		}
 	}
 	if !slices.ContainsFunc(d.Columns, func(c listColumn) bool { return c.Chosen }) || len(d.Rows) == 0 {
 		return nil
