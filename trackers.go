@@ -65,8 +65,12 @@ func (l TrackerLink) State() string {
 }
 
 // TrackerMarker is the marker of an incident's item: the hidden identifier
-// written into its issue's body.
+// written into its issue's body, "hindsight:INC-20261201-001/AI-003" (an
+// item without an ID: ".../item-2", its position).
 func TrackerMarker(incidentID, itemKey string) string {
+	if n, ok := strings.CutPrefix(itemKey, "#"); ok {
+		itemKey = "item-" + n
+	}
 	return "hindsight:" + incidentID + "/" + itemKey
 }
 

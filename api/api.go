@@ -105,6 +105,8 @@ func (a *API) Routes() []httpx.Route {
 		{Pattern: "GET " + Prefix + "/incidents/{id}/action-items", Access: httpx.Read, Name: "api.action_items.incident", Handler: http.HandlerFunc(a.incidentActionItems)},
 		{Pattern: "POST " + Prefix + "/incidents/{id}/action-items/{item}/close", Access: httpx.Write, Name: "api.action_items.close", Handler: a.setItemStatus(hindsight.ItemClosed)},
 		{Pattern: "POST " + Prefix + "/incidents/{id}/action-items/{item}/reopen", Access: httpx.Write, Name: "api.action_items.reopen", Handler: a.setItemStatus(hindsight.ItemOpen)},
+		{Pattern: "POST " + Prefix + "/incidents/{id}/action-items/{item}/issue", Access: httpx.Write, Name: "api.action_items.issue", Handler: http.HandlerFunc(a.createIssue)},
+		{Pattern: "GET " + Prefix + "/incidents/{id}/tracker-links", Access: httpx.Read, Name: "api.tracker_links", Handler: http.HandlerFunc(a.trackerLinks)},
 		{Pattern: "GET " + Prefix + "/action-items", Access: httpx.Read, Name: "api.action_items.list", Handler: http.HandlerFunc(a.listActionItems)},
 		{Pattern: "GET " + Prefix + "/search", Access: httpx.Read, Name: "api.search", Handler: http.HandlerFunc(a.search)},
 		{Pattern: "POST " + Prefix + "/lint", Access: httpx.Read, Name: "api.lint", Handler: http.HandlerFunc(a.lint)},

@@ -47,6 +47,9 @@ type showData struct {
 	// Shape is the document's custom fields, tags and categorized factors
 	// read by the effective shape (shown in place of their raw lines).
 	Shape shapeInputs
+	// Tracker is what the page knows of its items' issues
+	// (tracker_sync.go).
+	Tracker trackerView
 }
 
 // statusBox is the status chip with the allowed transitions as buttons.
@@ -156,6 +159,7 @@ func (u *UI) showData(r *http.Request, in *hindsight.Incident, statusErr string)
 	d.Status.Error = statusErr
 	d.Due = newDueView(u.dueAt(in), in.Doc.Status, u.svc.Now())
 	d.Shape = newShapeInputs(u.svc.Shape(r.Context()), in.Doc)
+	d.Tracker = u.trackerView(r, in)
 	for k, e := range in.Doc.Extras {
 		if k == hindsight.SecSummary {
 			e = unlabelled(e) // the labelled lines are the fields, shown typed

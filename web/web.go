@@ -128,6 +128,7 @@ func (u *UI) Routes() []httpx.Route {
 		{Pattern: "POST /incidents/{id}/markdown/lint", Access: httpx.Write, Name: "web.incident.raw_lint", Handler: h(u.incidentRawLint)},
 		{Pattern: "POST /incidents/{id}/status", Access: httpx.Write, Name: "web.incident.status", Handler: h(u.incidentStatus)},
 		{Pattern: "POST /incidents/{id}/action-items/{item}", Access: httpx.Write, Name: "web.action_item.status", Handler: h(u.actionItemStatus)},
+		{Pattern: "POST /incidents/{id}/action-items/{item}/issue", Access: httpx.Write, Name: "web.action_item.issue", Handler: h(u.createIssue)},
 		{Pattern: "GET /incidents/{id}/history", Access: httpx.Read, Name: "web.incident.history", Handler: h(u.incidentHistory)},
 		{Pattern: "GET /incidents/{id}/diff", Access: httpx.Read, Name: "web.incident.diff", Handler: h(u.incidentDiff)},
 		{Pattern: "GET /incidents/{id}/export.md", Access: httpx.Read, Name: "web.incident.export_md", Handler: h(u.exportMarkdown)},

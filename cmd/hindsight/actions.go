@@ -40,6 +40,7 @@ whether an open item is overdue or past its objective.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runActions(cmd, a, &f) },
 	}
+	cmd.AddCommand(newActionsSyncCmd(a))
 	fl := cmd.Flags()
 	fl.StringVar(&f.owner, "owner", "", "only items of this owner (case-insensitive)")
 	fl.StringVar(&f.status, "status", "", "only items with this status: open or closed")

@@ -233,6 +233,8 @@ func TestContractEveryRoute(t *testing.T) {
 	w.want(call{method: "GET", path: I + "/action-items"}, 200)
 	w.want(call{method: "POST", path: I + "/action-items/AI-001/close"}, 200)
 	w.want(call{method: "POST", path: I + "/action-items/AI-001/reopen"}, 200)
+	w.want(call{method: "POST", path: I + "/action-items/AI-001/issue"}, 422) // no tracker configured
+	w.want(call{method: "GET", path: I + "/tracker-links"}, 200)
 	w.want(call{method: "GET", path: "/api/v1/action-items"}, 200)
 	w.want(call{method: "GET", path: "/api/v1/search?q=contract"}, 200)
 	w.want(call{method: "POST", path: "/api/v1/lint", body: doc}, 200)

@@ -66,11 +66,14 @@ var entries = map[string]authtest.Entry{
 	"GET /api/v1/incidents/{id}/action-items":                 {OK: http.StatusOK},
 	"POST /api/v1/incidents/{id}/action-items/{item}/close":   {OK: http.StatusNotFound},
 	"POST /api/v1/incidents/{id}/action-items/{item}/reopen":  {OK: http.StatusNotFound},
+	"POST /api/v1/incidents/{id}/action-items/{item}/issue":   {OK: http.StatusNotFound},
+	"GET /api/v1/incidents/{id}/tracker-links":                {OK: http.StatusOK},
 	"GET /api/v1/action-items":                                {OK: http.StatusOK},
 	"GET /api/v1/search":                                      {OK: http.StatusOK, Query: "q=matrix"},
 	"POST /api/v1/lint":                                       {OK: http.StatusOK, Body: "# Title\n", ContentType: "text/markdown"},
 	"/api/v1/":                                                {OK: http.StatusNotFound},
 	"POST /incidents/{id}/action-items/{item}":                {OK: http.StatusSeeOther, Body: "status=Closed"},
+	"POST /incidents/{id}/action-items/{item}/issue":          {OK: http.StatusSeeOther},
 	// the server's own routes
 	"GET /healthz": {OK: http.StatusOK},
 	"GET /readyz":  {OK: http.StatusOK},
@@ -104,6 +107,10 @@ var entries = map[string]authtest.Entry{
 	"POST /hooks/pagerduty":    {OK: http.StatusUnauthorized, Body: `{}`},
 	"POST /hooks/generic":      {OK: http.StatusUnauthorized, Body: `{}`},
 	"POST /hooks/slack":        {OK: http.StatusUnauthorized, Body: `{}`},
+	// issue tracker webhooks: their own secret (none set here: refused)
+	"POST /hooks/github": {OK: http.StatusForbidden, Body: `{}`},
+	"POST /hooks/gitlab": {OK: http.StatusForbidden, Body: `{}`},
+	"POST /hooks/jira":   {OK: http.StatusForbidden, Body: `{}`},
 	// email notifications: the account's choice, and the unsubscribe link
 	// of emails (public: its token is the credential)
 	"POST /account/notifications":  {OK: http.StatusSeeOther, Body: "mail=digest"},

@@ -77,6 +77,11 @@ func Build(ctx context.Context, store hindsight.Store, cfg Config) (*Stack, erro
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	svc := app.New(store, app.Options{Lint: cfg.Lint, Now: cfg.Now})
+	to := app.TrackerOptions{BaseURL: cfg.BaseURL, Getenv: cfg.Getenv, Logger: cfg.Logger}
+	if err := to.LeaseFromEnv(cfg.Getenv); err != nil {
+		return nil, err
+	}
+	svc.UseTrackers(to)
 	clock := cfg.Now
 	if clock == nil {
 		clock = time.Now
@@ -208,6 +213,12 @@ func Build(ctx context.Context, store hindsight.Store, cfg Config) (*Stack, erro
 		tables = append(tables, hooks)
 		protected = append(protected, hooks)
 	}
+	// the issue trackers' webhooks likewise (their own secrets)
+	if _, ok := store.(hindsight.TrackerStore); ok {
+		hooks := s.Metrics.Wrap(api.TrackerHooks(svc, api.HookSecretsFromEnv(cfg.Getenv), cfg.Logger))
+		tables = append(tables, hooks)
+		protected = append(protected, hooks)
+	}
 	s.Tables = tables
 	s.ServerConfig = server.Config{Logger: cfg.Logger, Ready: readiness(store, clock)}
 	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Host != "" {
@@ -233,6 +244,7 @@ func (s *Stack) Table() []httpx.Route { return server.Table(s.ServerConfig, s.Ta
 func (s *Stack) Start(ctx context.Context) {
 	s.Webhooks.Start(ctx)
 	s.Mail.Start(ctx)
+	s.Service.StartTrackerSync(ctx)
 	if s.Alerts != nil {
 		s.Alerts.Start(ctx)
 	}

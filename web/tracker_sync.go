@@ -1,0 +1,164 @@
+package web
+
+import (
+	"html/template"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/hindsight-pm/hindsight"
+)
+
+// The action items' issue tracker controls of the incident page (issue
+// 20): each item's Ticket (a link to its issue when Hindsight created it),
+// its sync state ("sync pending: <reason>"), and a "Create issue" button
+// for an item without a ticket when a tracker is configured.
+
+// trackerView is what the incident page knows of its items' issues.
+type trackerView struct {
+	// Kind is the tracker "Create issue" uses ("" when none is configured
+	// or the incident's Tracker field names none).
+	Kind  string
+	links []hindsight.TrackerLink
+	items []hindsight.ActionItem
+	// ticketCol is the index among the extra columns of the Ticket column
+	// (-1: none).
+	ticketCol int
+}
+
+// trackerItem is one item's tracker state on the page.
+type trackerItem struct {
+	IncidentID, Key, Label string
+	Revision               int
+	Kind                   string
+	// CanCreate shows "Create issue".
+	CanCreate bool
+	// Pending is the reason while the sync is not done ("" when synced).
+	Pending  string
+	Issue    string
+	IssueURL string
+}
+
+func (u *UI) trackerView(r *http.Request, in *hindsight.Incident) trackerView {
+	v := trackerView{items: in.Doc.ActionItems, ticketCol: -1}
+	if e, ok := in.Doc.Extras[hindsight.SecActionItems]; ok {
+		v.ticketCol = hindsight.TicketColumn(e.Columns)
+	}
+	if t, ok, err := u.svc.TrackerFor(in.Doc); err == nil && ok {
+		v.Kind = string(t.Kind)
+	}
+	if ls, err := u.svc.TrackerLinks(r.Context(), u.actor(r), in.ID); err == nil {
+		v.links = ls
+	}
+	return v
+}
+
+func (v trackerView) link(items []hindsight.ActionItem, i int) *hindsight.TrackerLink {
+	for j := range v.links {
+		if hindsight.FindLinkedItem(items, &v.links[j]) == i {
+			return &v.links[j]
+		}
+	}
+	return nil
+}
+
+// TrackerItem is the tracker state of the i-th action item.
+func (d showData) TrackerItem(i int) trackerItem {
+	it := d.Doc.ActionItems[i]
+	t := trackerItem{IncidentID: d.In.ID, Key: hindsight.ItemKeyOf(it, i), Revision: d.In.Revision, Kind: d.Tracker.Kind, Issue: it.Ticket}
+	t.Label = it.ID
+	if t.Label == "" {
+		t.Label = "action item " + strconv.Itoa(i+1)
+	}
+	if len(t.Key) > 1 && t.Key[0] == '#' {
+		t.Key = t.Key[1:]
+	}
+	if l := d.Tracker.link(d.Doc.ActionItems, i); l != nil {
+		if l.State() != "synced" {
+			t.Pending = l.Reason
+			if t.Pending == "" {
+				t.Pending = "queued"
+			}
+		}
+		if l.IssueKey != "" && (it.Ticket == "" || it.Ticket == l.IssueKey) {
+			t.Issue, t.IssueURL = l.IssueKey, l.URL
+		}
+		return t
+	}
+	t.CanCreate = t.Kind != "" && it.Ticket == ""
+	return t
+}
+
+// ItemCells are the i-th action item's extra cells as HTML, its Ticket in
+// the Ticket column's place (a link to the issue when Hindsight knows it).
+func (d showData) ItemCells(i int) []template.HTML {
+	it := d.Doc.ActionItems[i]
+	cells := append([]string(nil), it.Cells...)
+	col := d.Tracker.ticketCol
+	if col >= 0 {
+		for len(cells) <= col {
+			cells = append(cells, "")
+		}
+	}
+	out := make([]template.HTML, len(cells))
+	for j, c := range cells {
+		if j != col {
+			out[j] = mdHTML(c)
+			continue
+		}
+		ti := d.TrackerItem(i)
+		switch {
+		case ti.IssueURL != "" && ti.Issue != "":
+			out[j] = template.HTML(`<a href="` + template.HTMLEscapeString(ti.IssueURL) + `" rel="noopener">` + template.HTMLEscapeString(ti.Issue) + `</a>`)
+		default:
+			out[j] = mdHTML(it.Ticket)
+		}
+	}
+	return out
+}
+
+// createIssue is POST /incidents/{id}/action-items/{item}/issue: queues
+// the item's issue (app.Service.CreateIssue); the worker creates it and the
+// page shows "sync pending" until then.
+func (u *UI) createIssue(w http.ResponseWriter, r *http.Request) {
+	id, item := r.PathValue("id"), r.PathValue("item")
+	if err := u.parseForm(w, r); err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	a := u.actor(r)
+	back := "/incidents/" + url.PathEscape(id)
+	_, err := u.svc.CreateIssue(r.Context(), a, id, item)
+	msg := ""
+	switch code := hindsight.ErrorCode(err); code {
+	case "":
+	case hindsight.EConflict, hindsight.EInvalid, hindsight.ENotFound:
+		if code == hindsight.ENotFound {
+			// the incident itself (or one the actor may not see): the
+			// error page, not a message on it
+			if _, gerr := u.svc.Get(r.Context(), a, id); gerr != nil {
+				u.fail(w, r, gerr)
+				return
+			}
+		}
+		msg = hindsight.ErrorMessage(err)
+	default:
+		u.fail(w, r, err)
+		return
+	}
+	if isHTMX(r) {
+		in, err := u.svc.Get(r.Context(), a, id)
+		if err != nil {
+			u.fail(w, r, err)
+			return
+		}
+		d := u.showData(r, in, msg)
+		u.render(w, r, http.StatusOK, "show", page{Title: in.ID + " " + in.Doc.Title, Data: d})
+		return
+	}
+	if msg != "" {
+		u.redirectFlash(w, r, back+"#sec-action_items", flashError, msg)
+		return
+	}
+	u.redirectFlash(w, r, back+"#sec-action_items", flashOK, "Issue queued: it is created in the tracker in a moment")
+}
