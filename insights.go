@@ -139,6 +139,16 @@ type Insights struct {
 // apart.
 const RepeatDays = 90
 
+// RepeatStore finds the incidents that make a factor category recur on a
+// service (implemented by the SQL stores).
+type RepeatStore interface {
+	// FactorRepeats lists, per category of categories and service of
+	// services (both case-insensitive), the live incidents other than id
+	// that v may see naming both and started at most RepeatDays before or
+	// after start, oldest first.
+	FactorRepeats(ctx context.Context, v Viewer, id string, categories, services []string, start time.Time) ([]RepeatFactor, error)
+}
+
 // RepeatFactor is a factor category recurring on a service: Incidents
 // (oldest first) are the incidents of the recurrence.
 type RepeatFactor struct {

@@ -13,6 +13,9 @@ const (
 	EventActionItemCreated     = "action_item.created"
 	EventActionItemClosed      = "action_item.closed"
 	EventActionItemOverdue     = "action_item.overdue"
+	// EventFactorRepeated: a save made a contributing-factor category recur
+	// on a service (RepeatFactor; issue 19).
+	EventFactorRepeated = "factor.repeated"
 )
 
 // WebhookEvents lists the events a subscription can ask for.
@@ -20,7 +23,7 @@ var WebhookEvents = []string{
 	EventIncidentCreated, EventIncidentStatusChanged, EventIncidentPublished,
 	EventActionItemCreated, EventActionItemClosed, EventActionItemOverdue,
 	EventReviewRequested, EventReviewSubmitted, EventCommentCreated,
-	EventPostmortemDueSoon, EventPostmortemOverdue,
+	EventPostmortemDueSoon, EventPostmortemOverdue, EventFactorRepeated,
 }
 
 // Webhook formats.

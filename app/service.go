@@ -251,10 +251,14 @@ func (s *Service) newIncident(ctx context.Context, a Actor, p *hindsight.Postmor
 			return hindsight.IncidentCreate{}, err
 		}
 	}
+	repeats, err := s.repeatEvents(ctx, nil, p, p.Summary.IncidentID, now)
+	if err != nil {
+		return hindsight.IncidentCreate{}, err
+	}
 	return hindsight.IncidentCreate{
 		Doc: p, Author: a.author(), Message: msg, Restricted: restricted, Members: members, KeepID: o.KeepID,
 		Audit:  audit,
-		Outbox: s.createdEvents(p, now),
+		Outbox: append(s.createdEvents(p, now), repeats...),
 	}, nil
 }
 
@@ -357,10 +361,14 @@ func (s *Service) Save(ctx context.Context, a Actor, id string, base int, p *hin
 			gate = s.gate(cur, p)
 		}
 	}
+	repeats, err := s.repeatEvents(ctx, cur.Doc, p, id, now)
+	if err != nil {
+		return nil, err
+	}
 	return s.store.UpdateIncident(ctx, hindsight.IncidentUpdate{
 		ID: id, BaseRevision: base, Doc: p, Author: a.author(), Message: msg, Gate: gate,
 		Audit:   audit,
-		Outbox:  s.changeEvents(cur.Doc, p, id, now),
+		Outbox:  append(s.changeEvents(cur.Doc, p, id, now), repeats...),
 		Tracker: o.tracker,
 	})
 }
@@ -581,6 +589,8 @@ type Event struct {
 	DueAt time.Time `json:"due_at,omitzero"`
 	// Reviewers are the emails of the reviewers asked (review.requested).
 	Reviewers []string `json:"reviewers,omitempty"`
+	// Repeat is the recurring factor category (factor.repeated).
+	Repeat *Repeat `json:"repeat,omitempty"`
 }
 
 func (s *Service) event(name string, p *hindsight.Postmortem, id string, at time.Time, mod func(*Event)) hindsight.OutboxEvent {

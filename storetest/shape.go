@@ -29,6 +29,7 @@ func RunShape(t *testing.T, open Opener, exec Exec) {
 		{"ActionItems", testShapeActionItems},
 		{"InsightsFilter", testShapeInsights},
 		{"InsightsBreakdowns", testShapeBreakdowns},
+		{"FactorRepeats", testFactorRepeats},
 		{"Backfill", func(t *testing.T, s hindsight.Store) { testShapeBackfill(t, s, exec) }},
 	}
 	for _, tc := range tests {
@@ -375,6 +376,47 @@ func testShapeBreakdowns(t *testing.T, s hindsight.Store) {
 	}
 	if len(in.RepeatFactors) != 0 {
 		t.Errorf("certificates: repeat factors %+v", in.RepeatFactors)
+	}
+}
+
+func testFactorRepeats(t *testing.T, s hindsight.Store) {
+	ids := shapeSeed(t, s)
+	rs, ok := s.(hindsight.RepeatStore)
+	if !ok {
+		t.Fatalf("%T does not implement hindsight.RepeatStore", s)
+	}
+	cases := []struct {
+		name     string
+		exclude  string
+		cats     []string
+		services []string
+		start    string
+		want     string
+	}{
+		{"Both", "", []string{"CHANGE/CONFIG", "nosuch"}, []string{"Checkout", "search"}, "2026-02-01 00:00", "change/config checkout " + ids["alpha"] + "," + ids["bravo"]},
+		{"Excluded", ids["alpha"], []string{"change/config"}, []string{"checkout"}, "2026-02-01 00:00", "change/config checkout " + ids["bravo"]},
+		{"OutsideWindow", "", []string{"change/config"}, []string{"checkout"}, "2026-08-01 00:00", ""},
+		{"OtherService", "", []string{"change/config"}, []string{"search"}, "2026-02-01 00:00", ""},
+		{"NoStart", "", []string{"change/config"}, []string{"checkout"}, "", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var start hindsight.Time
+			if c.start != "" {
+				start = tm(c.start)
+			}
+			got, err := rs.FactorRepeats(ctx(t), hindsight.Viewer{}, c.exclude, c.cats, c.services, start.T)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var parts []string
+			for _, r := range got {
+				parts = append(parts, r.Category+" "+r.Service+" "+strings.Join(r.Incidents, ","))
+			}
+			if strings.Join(parts, "; ") != c.want {
+				t.Errorf("got %q, want %q", strings.Join(parts, "; "), c.want)
+			}
+		})
 	}
 }
 

@@ -103,6 +103,7 @@ var eventTitles = map[string]string{
 	hindsight.EventCommentCreated:        "New review comment",
 	hindsight.EventPostmortemDueSoon:     "Postmortem due soon",
 	hindsight.EventPostmortemOverdue:     "Postmortem overdue",
+	hindsight.EventFactorRepeated:        "Contributing factor repeated",
 }
 
 // mrkdwn escapes text for Slack's mrkdwn.
@@ -157,6 +158,9 @@ func slackMessage(m Message) SlackMessage {
 			if it.TargetDate.IsSet() {
 				fields = append(fields, SlackText{Type: "mrkdwn", Text: "*Target date*\n" + it.TargetDate.String()})
 			}
+		}
+		if r := e.Repeat; r != nil {
+			lines = append(lines, "> "+mrkdwn(repeatText(r)))
 		}
 	}
 	blocks := []SlackBlock{
@@ -278,6 +282,9 @@ func teamsMessage(m Message) TeamsMessage {
 				facts = append(facts, CardFact{Title: "Target date", Value: it.TargetDate.String()})
 			}
 		}
+		if r := e.Repeat; r != nil {
+			facts = append(facts, CardFact{Title: "Repeated", Value: teamsText(clip(repeatText(r), 500))})
+		}
 	}
 	if len(facts) > 0 {
 		body = append(body, CardElement{Type: "FactSet", Facts: facts})
@@ -288,4 +295,9 @@ func teamsMessage(m Message) TeamsMessage {
 		card.Actions = []CardAction{{Type: "Action.OpenUrl", Title: "Open in Hindsight", URL: m.IncidentURL}}
 	}
 	return TeamsMessage{Type: "message", Attachments: []TeamsAttachment{{ContentType: "application/vnd.microsoft.card.adaptive", Content: card}}}
+}
+
+// repeatText describes a factor.repeated event's recurrence.
+func repeatText(r *app.Repeat) string {
+	return "[" + r.Category + "] on " + r.Service + ", as in " + strings.Join(r.Incidents, ", ")
 }
