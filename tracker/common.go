@@ -14,9 +14,10 @@ import (
 	hindsight "github.com/hindsight-pm/hindsight"
 )
 
-// markerRe matches a Hindsight marker: "hindsight:" then an incident ID and
-// an item ID separated by a slash, e.g. "hindsight:INC-20261201-001/AI-003".
-var markerRe = regexp.MustCompile(`hindsight:[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*`)
+// markerRe matches a Hindsight marker (hindsight.TrackerMarker): "hindsight:"
+// then an incident ID and an item key separated by a slash, e.g.
+// "hindsight:INC-20261201-001/AI-003", or "…/#3" for an item without an ID.
+var markerRe = regexp.MustCompile(`hindsight:[A-Za-z0-9][A-Za-z0-9._-]*/(?:#[0-9]+|[A-Za-z0-9][A-Za-z0-9._-]*)`)
 
 // ExtractMarker returns the first Hindsight marker in text, or "".
 func ExtractMarker(text string) string { return markerRe.FindString(text) }

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"pgregory.net/rapid"
+
+	hindsight "github.com/hindsight-pm/hindsight"
 )
 
 // TestDueLineRoundTrip: whatever the body, writing a due date and reading it
@@ -48,11 +50,15 @@ func TestExtractMarker(t *testing.T) {
 		{"hindsight:INC-1", ""},
 		{"no marker", ""},
 		{"hindsight:custom-id/AI-1 and hindsight:INC-2/AI-2", "hindsight:custom-id/AI-1"},
+		{"<!-- hindsight:INC-20261201-001/#3 -->", "hindsight:INC-20261201-001/#3"},
 	}
 	for _, tt := range tests {
 		if got := ExtractMarker(tt.in); got != tt.want {
 			t.Errorf("ExtractMarker(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+	if m := hindsight.TrackerMarker("INC-20261201-001", hindsight.ItemKeyOf(hindsight.ActionItem{}, 2)); !validMarker(m) {
+		t.Errorf("hindsight.TrackerMarker gives %q, which ExtractMarker does not read", m)
 	}
 	if !hasMarker("a hindsight:INC-1/AI-1 b", "hindsight:INC-1/AI-1") || hasMarker("hindsight:INC-1/AI-12", "hindsight:INC-1/AI-1") {
 		t.Error("hasMarker must match whole markers only")
