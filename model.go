@@ -45,6 +45,10 @@ type Postmortem struct {
 	// creates hints: an empty field set through the API or the web form
 	// renders empty.
 	Hints []Hint `json:"hints,omitempty"`
+
+	// shape types custom fields in the JSON form (WithShape); it is not
+	// part of the document.
+	shape *Shape
 }
 
 // Hint is placeholder text left at a field path ("detection.incident_commander",

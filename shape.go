@@ -307,8 +307,8 @@ type Factor struct {
 
 // ParseFactor reads a contributing factor: "[change/config] The limit" is
 // {change/config, The limit}; text without a "[category]" prefix (one
-// line, no brackets inside, followed by a space or nothing) is
-// {"", text}. It never changes a character: f.String() == s.
+// line, no brackets inside, not a task list's "[x]", followed by a space or
+// nothing) is {"", text}. It never changes a character: f.String() == s.
 func ParseFactor(s string) Factor {
 	if !strings.HasPrefix(s, "[") {
 		return Factor{Text: s}
@@ -318,7 +318,7 @@ func ParseFactor(s string) Factor {
 		return Factor{Text: s}
 	}
 	cat := s[1:i]
-	if !validCategory(cat) {
+	if !ValidCategory(cat) {
 		return Factor{Text: s}
 	}
 	rest := s[i+1:]
@@ -332,9 +332,11 @@ func ParseFactor(s string) Factor {
 	return Factor{Text: s}
 }
 
-// validCategory reports whether c can stand in a "[category]" prefix.
-func validCategory(c string) bool {
-	return c != "" && c == strings.TrimSpace(c) && !strings.ContainsAny(c, "[]\n\r")
+// ValidCategory reports whether c can stand in a "[category]" prefix:
+// trimmed, not empty, no bracket or line break, and not "x" or "X", which
+// with the brackets open a task list item.
+func ValidCategory(c string) bool {
+	return c != "" && c != "x" && c != "X" && c == strings.TrimSpace(c) && !strings.ContainsAny(c, "[]\n\r")
 }
 
 // String is the factor as written in a document: "[category] text", or

@@ -21,6 +21,8 @@ func TestParseFactor(t *testing.T) {
 		{"[] empty", Factor{"", "[] empty"}},
 		{"[ padded ] text", Factor{"", "[ padded ] text"}},
 		{"[unclosed text", Factor{"", "[unclosed text"}},
+		{"[x] a task list item", Factor{"", "[x] a task list item"}},
+		{"[X] a task list item", Factor{"", "[X] a task list item"}},
 		{"", Factor{}},
 		{"[région] ünïcode", Factor{"région", "ünïcode"}},
 	}

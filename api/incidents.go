@@ -74,15 +74,38 @@ func (a *API) writeIncident(w http.ResponseWriter, r *http.Request, status int, 
 		return
 	}
 	a.svc.DecorateIncident(r.Context(), in)
+	if in.Doc != nil {
+		sh := a.svc.Shape(r.Context())
+		c := *in
+		c.Doc = in.Doc.WithShape(&sh)
+		in = &c
+	}
 	httpx.WriteJSON(w, status, in)
+}
+
+// shapeForm is the cache form of a document's JSON typed by shape sh:
+// only its multi fields (arrays) change the bytes.
+func shapeForm(form string, sh *hindsight.Shape) string {
+	for _, f := range sh.Fields {
+		if f.Type == hindsight.FieldMulti {
+			form += "\x00" + strings.ToLower(f.Name)
+		}
+	}
+	return form
 }
 
 func (a *API) getIncident(w http.ResponseWriter, r *http.Request) {
 	mt, nerr := httpx.Negotiate(r, httpx.MediaJSON, httpx.MediaMarkdown)
-	form, render := "json", func(in *hindsight.Incident) ([]byte, error) {
+	// custom fields typed by the effective shape as last read (its multi
+	// fields are arrays, and name the cached bytes)
+	sh := a.svc.LastShape()
+	form, render := shapeForm("json", &sh), func(in *hindsight.Incident) ([]byte, error) {
 		// the due date and a publication past the gate change with a
 		// revision only (the configuration is the process's)
 		a.svc.DecorateIncident(r.Context(), in)
+		if in.Doc != nil {
+			in.Doc = in.Doc.WithShape(&sh)
+		}
 		return incidentJSON(in)
 	}
 	if nerr == nil && mt == httpx.MediaMarkdown {

@@ -81,6 +81,8 @@ func (a *API) getRevision(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	doc, _ := markdown.Parse(rev.Markdown)
+	sh := a.svc.LastShape()
+	doc = doc.WithShape(&sh)
 	httpx.WriteJSON(w, http.StatusOK, RevisionDoc{IncidentID: id, N: rev.N, Author: rev.Author, At: rev.At, Message: rev.Message, Doc: doc})
 }
 

@@ -202,3 +202,8 @@ func (s *Service) SaveShapeAt(ctx context.Context, a Actor, yaml []byte, base in
 	return &ShapeSetting{Shape: sh, YAML: []byte(row.Value), Source: ShapeFromDatabase, Version: row.Version,
 		UpdatedAt: row.UpdatedAt, UpdatedBy: row.UpdatedBy}, nil
 }
+
+// LastShape returns the effective shape as last read (LintConfig, Shape),
+// without reading the store: for encoding a document's JSON on read paths
+// that must not query (the file's before the first read).
+func (s *Service) LastShape() hindsight.Shape { return s.lastLint().Shape }

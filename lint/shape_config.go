@@ -342,8 +342,8 @@ func shapeTaxonomy(path string, n *yaml.Node) ([]string, error) {
 			return configError(path, v.Line, "taxonomy.factors: %d categories; at most %d", len(list), maxShapeValues)
 		}
 		for i, c := range list {
-			if strings.ContainsAny(c, "[]") {
-				return configError(path, lines[i], "taxonomy.factors: %q: a category cannot hold [ or ]", c)
+			if !hindsight.ValidCategory(c) {
+				return configError(path, lines[i], "taxonomy.factors: %q: a category cannot hold [ or ], nor be x (a task list's box)", c)
 			}
 		}
 		out = list

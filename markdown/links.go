@@ -428,11 +428,10 @@ func deepCopy(v reflect.Value) reflect.Value {
 	out := reflect.New(v.Type()).Elem()
 	switch v.Kind() {
 	case reflect.Struct:
+		out.Set(v) // unexported state (time.Time's): shared as is, no strings to map
 		for i := 0; i < v.NumField(); i++ {
 			if v.Type().Field(i).IsExported() {
 				out.Field(i).Set(deepCopy(v.Field(i)))
-			} else {
-				return v // unexported state: shared as is (no strings to map)
 			}
 		}
 	case reflect.Slice:
