@@ -93,6 +93,7 @@ func (a *API) Routes() []httpx.Route {
 	rs := []httpx.Route{
 		{Pattern: "GET " + Prefix + "/openapi.json", Access: httpx.Public, Name: "api.openapi", Handler: http.HandlerFunc(a.openAPI)},
 		{Pattern: "GET " + Prefix + "/incidents", Access: httpx.Read, Name: "api.incidents.list", Handler: http.HandlerFunc(a.listIncidents)},
+		{Pattern: "GET " + Prefix + "/incidents.csv", Access: httpx.Read, Name: "api.incidents.csv", Handler: http.HandlerFunc(a.incidentsCSV)},
 		{Pattern: "POST " + Prefix + "/incidents", Access: httpx.Write, Name: "api.incidents.create", Handler: http.HandlerFunc(a.createIncident)},
 		{Pattern: "GET " + Prefix + "/incidents/{id}", Access: httpx.Read, Name: "api.incidents.get", Handler: http.HandlerFunc(a.getIncident)},
 		{Pattern: "PUT " + Prefix + "/incidents/{id}", Access: httpx.Write, Name: "api.incidents.replace", Handler: http.HandlerFunc(a.replaceIncident)},

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -228,6 +229,31 @@ func (a *API) listIncidents(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(b)
+}
+
+// incidentsCSV serves GET /incidents.csv: every incident the list's
+// filters keep (all pages; limit and cursor are ignored) that the caller may
+// see, as CSV (app.Service.ExportCSV: one column per declared field).
+func (a *API) incidentsCSV(w http.ResponseWriter, r *http.Request) {
+	f, err := IncidentFilter(r.URL.Query())
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	if f.Sort == hindsight.SortDue {
+		a.writeError(w, r, httpx.BadParam("sort", "due is not a sort of the CSV export: want start, severity, updated or id"))
+		return
+	}
+	var buf bytes.Buffer
+	if _, err := a.svc.ExportCSV(r.Context(), a.actor(r), &buf, f); err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="incidents.csv"`)
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(buf.Bytes())
 }
 
 // SearchHit is one hit of GET /search: the incident's summary, a plain-text

@@ -1,15 +1,20 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
 	"net/http"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hindsight-pm/hindsight"
 	"github.com/hindsight-pm/hindsight/api"
 	"github.com/hindsight-pm/hindsight/app"
+	"github.com/hindsight-pm/hindsight/lint"
+	"github.com/hindsight-pm/hindsight/sqlite"
 )
 
 // shapeSeed stores three incidents with custom fields, tags and factor
@@ -108,5 +113,67 @@ func TestShapeFilters(t *testing.T) {
 				t.Errorf("%s%s: fields %+v, want %q", path, b.query, d.Fields, b.field)
 			}
 		}
+	}
+}
+
+func TestIncidentsCSV(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, t.TempDir()+"/test.db", sqlite.Options{Render: app.Render})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	shape, err := lint.ParseShape([]byte("fields:\n  - name: Region\n    type: enum\n    values: [us-east-1, eu-west-1]\n  - name: Customer tier\n    type: multi\n    values: [free, pro, enterprise]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := app.New(st, app.Options{Now: func() time.Time { return clock }, Lint: lint.DefaultConfig().WithShape(shape)})
+	e := newEnvWith(t, svc, api.Options{})
+	shapeSeed(t, e)
+	p := sampleDoc("=HYPERLINK(\"x\")")
+	if _, err := e.svc.Create(ctx, app.System, p, app.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	res := e.do(req{method: "GET", path: "/api/v1/incidents.csv?tag=dns&sort=id&order=asc"})
+	if res.status != http.StatusOK || !strings.HasPrefix(res.header.Get("Content-Type"), "text/csv") {
+		t.Fatalf("%d %s: %s", res.status, res.header.Get("Content-Type"), res.body)
+	}
+	recs, err := csv.NewReader(bytes.NewReader(res.body)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := strings.Join(append(append([]string{}, app.CSVColumns...), "Region", "Customer tier"), ",")
+	if len(recs) != 3 || strings.Join(recs[0], ",") != head {
+		t.Fatalf("records %q, want a header %q and 2 rows", recs, head)
+	}
+	col := map[string]int{}
+	for i, h := range recs[0] {
+		col[h] = i
+	}
+	first := recs[1]
+	for name, want := range map[string]string{"title": "Checkout DNS outage", "tags": "dns; network", "factor_categories": "change/config",
+		"Region": "us-east-1", "Customer tier": "pro, enterprise", "restricted": "false"} {
+		if got := first[col[name]]; got != want {
+			t.Errorf("%s = %q, want %q", name, got, want)
+		}
+	}
+	// every incident without a filter; a formula is defused
+	res = e.do(req{method: "GET", path: "/api/v1/incidents.csv"})
+	recs, err = csv.NewReader(bytes.NewReader(res.body)).ReadAll()
+	if err != nil || len(recs) != 5 {
+		t.Fatalf("%v: %d records", err, len(recs))
+	}
+	found := false
+	for _, r := range recs[1:] {
+		if r[col["title"]] == `'=HYPERLINK("x")` {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the formula title is not defused: %q", recs)
+	}
+	res = e.do(req{method: "GET", path: "/api/v1/incidents.csv?field.=x"})
+	if res.status != http.StatusBadRequest {
+		t.Errorf("field. without a label: %d %s", res.status, res.body)
 	}
 }

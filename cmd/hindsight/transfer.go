@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/hindsight-pm/hindsight"
 	svc "github.com/hindsight-pm/hindsight/app"
+	"github.com/hindsight-pm/hindsight/internal/fsutil"
 	"github.com/hindsight-pm/hindsight/internal/htmldoc"
 	"github.com/hindsight-pm/hindsight/lint"
 	"github.com/hindsight-pm/hindsight/postgres"
@@ -332,24 +334,73 @@ func cmp(first, err error) error {
 }
 
 func newExportCmd(a *app) *cobra.Command {
-	return &cobra.Command{
-		Use:   "export DIR",
-		Short: "Export every incident as canonical Markdown into DIR",
+	var csvFile, tag, factor string
+	var fields []string
+	cmd := &cobra.Command{
+		Use:   "export DIR | export --csv FILE",
+		Short: "Export every incident as canonical Markdown into DIR, or as CSV",
 		Long: `Export every incident as one canonical Markdown file, <incident-id>-<slug>.md.
 Output is deterministic: files are rewritten only when their incident changed,
 and files of deleted or renamed incidents are removed, so a directory kept in
 git changes only where an incident did. import -> export -> import -> export
-gives identical files.`,
-		Args: cobra.ExactArgs(1),
+gives identical files.
+
+With --csv FILE (- for standard output), write the incidents as CSV instead:
+one row per incident, the summary columns, its tags and factor categories,
+then one column per field the shape declares (.hindsight.yaml, or the one an
+admin saved). --tag, --factor and --field Label=value (repeatable) keep only
+the incidents that have them, as the list's filters do.`,
+		Example: `  hindsight export postmortems/
+  hindsight export --csv incidents.csv --tag dns --field Region=us-east-1`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if csvFile != "" {
+				return cobra.NoArgs(cmd, args)
+			}
+			if tag != "" || factor != "" || len(fields) > 0 {
+				return hindsight.Errorf(hindsight.EInvalid, "--tag, --factor and --field filter the CSV export: give --csv FILE")
+			}
+			return cobra.ExactArgs(1)(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := existingDB(a.db); err != nil {
 				return err
+			}
+			var f hindsight.IncidentFilter
+			if csvFile != "" {
+				f = hindsight.IncidentFilter{Sort: hindsight.SortID, Tag: tag, FactorCategory: factor}
+				for _, kv := range fields {
+					label, val, ok := strings.Cut(kv, "=")
+					if !ok || strings.TrimSpace(label) == "" {
+						return &hindsight.Error{Code: hindsight.EInvalid, Message: fmt.Sprintf("--field %q: want Label=value, e.g. Region=us-east-1", kv),
+							Fields: []hindsight.FieldError{{Field: "field", Message: "want Label=value"}}}
+					}
+					if f.Fields == nil {
+						f.Fields = map[string]string{}
+					}
+					f.Fields[strings.TrimSpace(label)] = strings.TrimSpace(val)
+				}
 			}
 			s, err := openService(cmd.Context(), a)
 			if err != nil {
 				return err
 			}
 			defer s.Close()
+			if csvFile != "" {
+				var buf bytes.Buffer
+				n, err := s.ExportCSV(cmd.Context(), svc.System, &buf, f)
+				if err != nil {
+					return err
+				}
+				if csvFile == "-" {
+					_, err := a.stdout.Write(buf.Bytes())
+					return err
+				}
+				if err := fsutil.WriteAtomic(csvFile, buf.Bytes()); err != nil {
+					return hindsight.Errorf(hindsight.EInvalid, "%s: %v", csvFile, err)
+				}
+				fmt.Fprintf(a.stdout, "exported %d incidents to %s\n", n, csvFile)
+				return nil
+			}
 			res, err := s.Export(cmd.Context(), svc.System, args[0])
 			if err != nil {
 				return err
@@ -358,6 +409,11 @@ gives identical files.`,
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&csvFile, "csv", "", "write the incidents as CSV to FILE (- for standard output) instead of Markdown files")
+	cmd.Flags().StringVar(&tag, "tag", "", "with --csv: only incidents with this tag")
+	cmd.Flags().StringVar(&factor, "factor", "", "with --csv: only incidents with a contributing factor of this category")
+	cmd.Flags().StringArrayVar(&fields, "field", nil, "with --csv: only incidents whose field has this value, Label=value (repeatable)")
+	return cmd
 }
 
 // progress draws a one-line progress bar on a terminal and nothing otherwise.
