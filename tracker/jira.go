@@ -18,7 +18,7 @@ import (
 // jiraClient is a small client of the Jira Cloud platform REST API v3 over
 // net/http. No well-kept Go client covers v3 (the maintained ones speak v2,
 // whose descriptions are plain text, not the Atlassian Document Format v3
-// requires), and Hindsight needs five calls:
+// requires), and Hindsight needs six calls:
 //
 //   - POST /rest/api/3/issue: create (ADF description, labels, duedate,
 //     priority, assignee);
@@ -26,6 +26,9 @@ import (
 //     to pick one into the "done" or "new" (To Do) status category;
 //   - POST /rest/api/3/issue/{key}/transitions: close or reopen;
 //   - PUT  /rest/api/3/issue/{key}: set or clear duedate;
+//   - GET  /rest/api/3/issue/{key}?fields=status: only when no transition
+//     leads to the wanted status category, to tell "already there" from
+//     "not allowed";
 //   - POST /rest/api/3/search/jql: find an issue by its marker label
 //     (the search endpoint that replaced GET/POST /rest/api/3/search).
 //
@@ -175,7 +178,25 @@ func (c *jiraClient) Update(ctx context.Context, ref Ref, ch Change) error {
 			return c.do(ctx, http.MethodPost, path+"/transitions", map[string]any{"transition": map[string]string{"id": t.ID}}, nil)
 		}
 	}
-	return hindsight.Errorf(hindsight.EConflict, "jira: %s has no transition into a %q status (already there, or the workflow does not allow it)", ref.Key, want)
+	// No transition leads there: fine when the issue is already in such a
+	// status (closing a closed issue is a no-op, as on GitHub and GitLab).
+	var cur struct {
+		Fields struct {
+			Status struct {
+				StatusCategory struct {
+					Key string `json:"key"`
+				} `json:"statusCategory"`
+			} `json:"status"`
+		} `json:"fields"`
+	}
+	if err := c.do(ctx, http.MethodGet, path+"?fields=status", nil, &cur); err != nil {
+		return err
+	}
+	got := cur.Fields.Status.StatusCategory.Key
+	if got == want || (want == "new" && got == "indeterminate") {
+		return nil
+	}
+	return hindsight.Errorf(hindsight.EConflict, "jira: %s has no transition into a %q status category (the workflow does not allow it from %q)", ref.Key, want, got)
 }
 
 // FindByMarker searches the project for the issue labelled with the marker.

@@ -224,3 +224,39 @@ func checkRetry(t *testing.T, err error, after time.Duration, code hindsight.Cod
 }
 
 func itoa(n int64) string { return fmtInt(n) }
+
+// TestJiraAlreadyThere: closing an issue that is already done (no transition
+// into the done category is offered) succeeds without a transition; a
+// workflow that forbids the move is EConflict.
+func TestJiraAlreadyThere(t *testing.T) {
+	category := "done"
+	var f *fakeTracker
+	f = newFakeTracker(t, "jira-platform-v3.json", "", func(c call) reply {
+		switch routeKey(c) {
+		case "GET /rest/api/3/issue/OPS-12/transitions":
+			return reply{Status: 200, Body: map[string]any{"transitions": []any{
+				map[string]any{"id": "11", "name": "Reopen", "to": map[string]any{"id": "10000", "name": "To Do", "statusCategory": map[string]any{"id": 2, "key": "new"}}},
+			}}}
+		case "GET /rest/api/3/issue/OPS-12":
+			if c.Query.Get("fields") != "status" {
+				t.Errorf("query %v", c.Query)
+			}
+			return reply{Status: 200, Body: map[string]any{"id": "10012", "key": "OPS-12",
+				"fields": map[string]any{"status": map[string]any{"name": "x", "statusCategory": map[string]any{"key": category}}}}}
+		}
+		return f.unexpected(c)
+	})
+	c := mustClient(t, jiraConfig(f.srv.URL))
+	if err := c.Update(context.Background(), Ref{Kind: Jira, Key: "OPS-12"}, Change{Closed: ptr(true)}); err != nil {
+		t.Fatalf("closing a done issue: %v", err)
+	}
+	category = "new"
+	if err := c.Update(context.Background(), Ref{Kind: Jira, Key: "OPS-12"}, Change{Closed: ptr(true)}); hindsight.ErrorCode(err) != hindsight.EConflict {
+		t.Fatalf("a forbidden move: %v, want EConflict", err)
+	}
+	for _, cl := range f.Calls() {
+		if cl.Method == http.MethodPost {
+			t.Errorf("a transition was posted: %s", cl.Body)
+		}
+	}
+}
