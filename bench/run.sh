@@ -16,10 +16,15 @@
 # --only: a comma-separated subset of reliability,markdown,lint,store,grep,web,
 # insights,webhooks,issue16. "issue16" runs bench/issue16/run.sh (search,
 # tracker and insights at 8 clients with the server's CPU per request,
-# import of 10,000 documents with the WAL's peak) on a database of --size
-# incidents it seeds with bench/web/load (or ISSUE16_DB), with
+# import of 10,000 documents with the WAL's peak, on both stores) and
+# bench/api/run.sh (incident by id as JSON and Markdown, the lists, the
+# server's peak RSS, each against an in-memory handler) on a database of
+# --size incidents it seeds with bench/web/load (or ISSUE16_DB), with
 # ISSUE16_BASE (a binary of an earlier commit) as "before" and
-# ISSUE16_PG (a PostgreSQL database of generated incidents) when set. "reliability" runs go test ./reliability -v (the crash,
+# ISSUE16_PG (a PostgreSQL database of ISSUE16_PG_N generated incidents;
+# ISSUE16_PG_BEFORE, a copy the "before" binary serves)
+# when set: every goal of issue 16. It takes about 15 minutes at 10,000
+# incidents on 2 CPUs (20 with ISSUE16_PG and ISSUE16_BASE). "reliability" runs go test ./reliability -v (the crash,
 # two-instance, hostile-input and backup tests; HINDSIGHT_RELIABILITY_FULL=1
 # for their long form, HINDSIGHT_TEST_POSTGRES_URL for PostgreSQL) and
 # records what each one measured.
@@ -308,7 +313,7 @@ if want issue16; then
 		fi
 		say "issue16: $db, 8 clients, $d each, import of $imp"
 		cmd="DB=DB BASE=OLD-BINARY PG=URL bench/issue16/run.sh"
-		if DB="$db" BASE="${ISSUE16_BASE:-}" PG="${ISSUE16_PG:-}" DURATION=$d IMPORT=$imp WORK="$WORK/issue16" bench/issue16/run.sh >"$LOG/issue16" 2>&1; then
+		if DB="$db" BASE="${ISSUE16_BASE:-}" PG="${ISSUE16_PG:-}" PG_BEFORE="${ISSUE16_PG_BEFORE:-}" DURATION=$d IMPORT=$imp WORK="$WORK/issue16" bench/issue16/run.sh >"$LOG/issue16" 2>&1; then
 			res="$WORK/issue16/results.jsonl"
 			# fig NAME: "p95 / CPU ms" of a run
 			fig() { python3 -c 'import json,sys
@@ -340,6 +345,39 @@ for l in open(sys.argv[1]):
 		else
 			row "issue16" "failed (see log)" "-" "**FAIL**" "$cmd"
 			tail -20 "$LOG/issue16"
+		fi
+		# incident by id (JSON, Markdown), the incident lists and the
+		# server's memory, each against an in-memory handler serving the
+		# same bytes in the same run (bench/api/run.sh: wrk, 32 connections)
+		if command -v wrk >/dev/null; then
+			for st in SQLite PostgreSQL; do
+				adb=$db an=$SIZE lim=0.5
+				if [ $st = PostgreSQL ]; then adb=${ISSUE16_PG:-} an=${ISSUE16_PG_N:-$SIZE} lim=0.35; fi
+				[ -z "$adb" ] && continue
+				say "issue16: bench/api/run.sh on $st, $an incidents"
+				acmd="DB=DB N=$an bench/api/run.sh"
+				ad=8s; [ $QUICK -eq 1 ] && ad=3s
+				api="$WORK/api-$st/results.md"
+				if DB="$adb" N="$an" DURATION=$ad WORK="$WORK/api-$st" OUT="$api" bench/api/run.sh >"$LOG/api-$st" 2>&1; then
+					# apirow NAME: "ratio p99" of a run of the table
+					apirow() { awk -F'|' -v n="$1" '{ gsub(/^ +| +$/, "", $4) } $4 == n { gsub(/[ x]/, "", $6); gsub(/ /, "", $8); print $6, $8; exit }' "$api"; }
+					for kind in JSON Markdown; do
+						read -r r1 q1 < <(apirow "GET incident $kind (one incident)")
+						read -r r2 q2 < <(apirow "GET incident $kind (1000 incidents in turn)")
+						row "issue 16: incident by id as $kind vs in-memory handler, $an incidents, 32 connections, $st" "${r1}x / ${r2}x (one / 1,000 in turn), p99 $q1 / $q2 ms" "≥ ${lim}x, p99 < 20 ms" \
+							"$(verdict "${r1:-0} >= $lim && ${r2:-0} >= $lim && ${q1:-999} < 20 && ${q2:-999} < 20")" "$acmd"
+					done
+					read -r lmin lmax < <(awk -F'|' '$4 ~ /^ list (JSON|page HTML)/ { gsub(/[ x]/, "", $6); v = $6 + 0; if (n++ == 0 || v < lo) lo = v; if (v > hi) hi = v } END { print lo, hi }' "$api")
+					row "issue 16: incident lists (JSON default and 9 filters, HTML page) vs in-memory handler, $an incidents, $st" "${lmin}x to ${lmax}x" "≥ 0.3x" "$(verdict "${lmin:-0} >= 0.3")" "$acmd"
+					rss=$(awk -F'|' '$4 !~ /baseline/ { gsub(/ /, "", $10); if ($10 + 0 > m) m = $10 + 0 } END { print m + 0 }' "$api")
+					row "issue 16: server peak RSS under the by-id and list runs, $an incidents, $st" "$rss MiB" "< 150 MiB (at 100,000)" "$(verdict "${rss:-999} < 150")" "$acmd"
+				else
+					row "issue 16: bench/api on $st" "failed (see log)" "-" "**FAIL**" "$acmd"
+					tail -20 "$LOG/api-$st"
+				fi
+			done
+		else
+			note "wrk is not installed: the incident-by-id and list figures of issue 16 (bench/api/run.sh) were skipped."
 		fi
 	else
 		note "bench/issue16/run.sh is not there yet: issue 16 benchmark skipped."

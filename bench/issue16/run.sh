@@ -20,10 +20,15 @@
 # the database's backends per request is reported beside the server's
 # (/proc/PID/stat of the backends pg_stat_activity lists). CPU per
 # request is the server process's user + system time (/proc/PID/stat, what process_cpu_seconds_total reports) over the
-# measured requests. Prints one JSON line per run (bench/web/load drive)
+# measured requests. Without DB only PostgreSQL is measured (PG, with
+# PG_BEFORE for BASE); BASE's imports run beside this tree's on both stores.
+# Run time: about a minute per build and store measured (a round), plus the
+# imports of 10,000 documents (half a minute to a few minutes each,
+# depending on the machine's load). Prints one JSON line per run (bench/web/load drive)
 # into $WORK/results.jsonl and a Markdown table on stdout.
 set -euo pipefail
-: "${DB:?DB=path of a SQLite database of generated incidents}"
+: "${DB:=}" # without DB, PostgreSQL (PG) only
+[ -n "$DB" ] || [ -n "${PG:-}" ] || { echo "bench/issue16/run.sh: set DB (a SQLite database of generated incidents) or PG" >&2; exit 2; }
 CONNS=${CONNS:-8}
 DURATION=${DURATION:-10s}
 IMPORT=${IMPORT:-10000}
@@ -102,14 +107,16 @@ measure() {
 # expression; all by default)
 want() { [[ $1 =~ ${ONLY:-.} ]]; }
 
-cp "$DB" "$WORK/after.db"
-[ -n "${BASE:-}" ] && cp "$DB" "$WORK/before.db"
+if [ -n "$DB" ]; then
+	cp "$DB" "$WORK/after.db"
+	[ -n "${BASE:-}" ] && cp "$DB" "$WORK/before.db"
+fi
 # ROUNDS rounds (default 1), each measuring after and before in turn
 for round in $(seq 1 "${ROUNDS:-1}"); do
 	r=""
 	[ "${ROUNDS:-1}" -gt 1 ] && r=" (round $round)"
-	measure "after, SQLite$r" "$WORK/hindsight" "$WORK/after.db"
-	if [ -n "${BASE:-}" ]; then
+	[ -n "$DB" ] && measure "after, SQLite$r" "$WORK/hindsight" "$WORK/after.db"
+	if [ -n "$DB" ] && [ -n "${BASE:-}" ]; then
 		measure "before, SQLite$r" "$BASE" "$WORK/before.db"
 	fi
 	if [ -n "${PG:-}" ]; then
@@ -137,11 +144,13 @@ imp() { # LABEL BIN DSN
 	done
 	wait "$ipid" || true
 	t1=$(date +%s.%N)
-	printf '{"name":"%s: import of %d documents","seconds":%.1f,"wal_peak_mib":%.1f,"summary":"%s"}\n' "$1" "$IMPORT" "$(echo "$t1 - $t0" | bc)" "$(echo "$peak / 1048576" | bc -l)" "$(tail -1 "$WORK/import.log")" | tee -a "$RES"
+	printf '{"name":"%s: import of %d documents","seconds":%.1f,"wal_peak_mib":%.1f,"load":"%s","summary":"%s"}\n' "$1" "$IMPORT" "$(echo "$t1 - $t0" | bc)" "$(echo "$peak / 1048576" | bc -l)" "$(cut -d' ' -f1-3 /proc/loadavg)" "$(tail -1 "$WORK/import.log")" | tee -a "$RES"
 }
+if [ -n "$DB" ]; then
 rm -f "$WORK/import.db"*
 imp "after, SQLite" "$WORK/hindsight" "$WORK/import.db"
-if [ -n "${BASE:-}" ]; then
+fi
+if [ -n "$DB" ] && [ -n "${BASE:-}" ]; then
 	rm -f "$WORK/import-before.db"*
 	imp "before, SQLite" "$BASE" "$WORK/import-before.db"
 fi
@@ -152,6 +161,11 @@ if [ -n "${PG:-}" ]; then
 	sep='?'; case "$PGI" in *\?*) sep='&' ;; esac
 	imp "after, PostgreSQL" "$WORK/hindsight" "$PGI${sep}search_path=$schema"
 	psql "$PGI" -qc "DROP SCHEMA $schema CASCADE" >/dev/null 2>&1 || true
+	if [ -n "${BASE:-}" ]; then
+		psql "$PGI" -qc "CREATE SCHEMA ${schema}_b"
+		imp "before, PostgreSQL" "$BASE" "$PGI${sep}search_path=${schema}_b"
+		psql "$PGI" -qc "DROP SCHEMA ${schema}_b CASCADE" >/dev/null 2>&1 || true
+	fi
 fi
 fi
 

@@ -219,6 +219,14 @@ admin's migration of historical postmortems, recorded in the audit log).`,
 				report()
 			}
 			bar.clear()
+			// the planner's statistics after a bulk import (PostgreSQL):
+			// until autovacuum analyzes the tables, lists and insights read
+			// whole tables
+			if an, ok := s.store.(interface{ Analyze(context.Context) error }); ok && !o.DryRun && counts[svc.Created]+counts[svc.Updated] >= analyzeAfter {
+				if err := an.Analyze(cmd.Context()); err != nil {
+					fmt.Fprintln(a.stderr, "hindsight: imported, but refreshing the database's statistics (ANALYZE) failed:", err)
+				}
+			}
 			verb := "imported"
 			if o.DryRun {
 				verb = "would import (dry run)"
@@ -243,6 +251,10 @@ admin's migration of historical postmortems, recorded in the audit log).`,
 	cmd.Flags().BoolVar(&o.KeepStatus, "keep-status", false, "keep the Published status of documents (an admin's migration of historical postmortems; recorded in the audit log); without it they arrive In Review and pass the review gate")
 	return cmd
 }
+
+// analyzeAfter is how many documents an import stores before it refreshes
+// the database's planner statistics at its end (PostgreSQL ANALYZE).
+const analyzeAfter = 1000
 
 // preparedDoc is one file of an import, read and prepared: its error
 // (unreadable), skip (not a postmortem) or document.

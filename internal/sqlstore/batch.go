@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Execer runs a statement: a *sql.Tx, or a batch that sends it later.
@@ -231,4 +232,36 @@ func (s *Store) txBatch(ctx context.Context, failedOwner *int, fn func(tx *batch
 	err = tx.Commit()
 	s.vers.changed() // even when the commit's outcome is unknown
 	return s.unavailable(err)
+}
+
+// Analyze refreshes the planner's statistics of the store's tables on
+// PostgreSQL (ANALYZE of every table of the current schema): after a bulk
+// import the statistics are those of a far smaller database until
+// autovacuum comes round to it, and the planner reads whole tables for
+// the list, the tracker and insights meanwhile (100,000 incidents imported
+// at once: 144-1,400 ms of database CPU a request). SQLite keeps no such
+// statistics here; it does nothing there.
+func (s *Store) Analyze(ctx context.Context) error {
+	if !s.postgres() {
+		return nil
+	}
+	rows, err := s.w.QueryContext(ctx, `SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename`)
+	if err != nil {
+		return internal("analyze", err)
+	}
+	var tables []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			rows.Close()
+			return internal("analyze", err)
+		}
+		tables = append(tables, t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(tables) == 0 {
+		return internal("analyze", err)
+	}
+	_, err = s.w.ExecContext(ctx, `ANALYZE `+strings.Join(tables, ", "))
+	return internal("analyze", err)
 }
