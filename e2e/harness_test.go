@@ -310,19 +310,28 @@ func fill(fields [][2]string) chromedp.Action[chromedp.Void] {
 })(%s)`, js)))
 }
 
-// waitJS polls a JavaScript condition until it is true.
+// waitJS polls a JavaScript condition until it is true. A condition that
+// throws (document.body is null for a moment while a form's answer loads)
+// is polled again; the timeout names its last error.
 func waitJS(cond string) chromedp.Action[chromedp.Void] {
 	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
 		deadline := time.Now().Add(20 * time.Second)
+		var last error
 		for {
 			ok, err := chromedp.Evaluate[bool](cond)(ctx, t)
-			if err != nil {
-				return chromedp.Void{}, err
-			}
-			if ok {
+			if ok && err == nil {
 				return chromedp.Void{}, nil
 			}
+			if err != nil {
+				if ctx.Err() != nil {
+					return chromedp.Void{}, err
+				}
+				last = err
+			}
 			if time.Now().After(deadline) {
+				if last != nil {
+					return chromedp.Void{}, fmt.Errorf("timed out waiting for %s (last error: %w)", cond, last)
+				}
 				return chromedp.Void{}, errors.New("timed out waiting for " + cond)
 			}
 			select {
