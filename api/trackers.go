@@ -73,13 +73,18 @@ type HookSecrets struct {
 }
 
 // HookSecretsFromEnv reads HINDSIGHT_GITHUB_WEBHOOK_SECRET,
-// HINDSIGHT_GITLAB_WEBHOOK_TOKEN and HINDSIGHT_JIRA_WEBHOOK_SECRET
-// (getenv: os.Getenv when nil).
+// HINDSIGHT_GITLAB_WEBHOOK_TOKEN (or HINDSIGHT_GITLAB_WEBHOOK_SECRET) and
+// HINDSIGHT_JIRA_WEBHOOK_SECRET (getenv: os.Getenv when nil).
 func HookSecretsFromEnv(getenv func(string) string) HookSecrets {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	return HookSecrets{GitHub: getenv("HINDSIGHT_GITHUB_WEBHOOK_SECRET"), GitLab: getenv("HINDSIGHT_GITLAB_WEBHOOK_TOKEN"), Jira: getenv("HINDSIGHT_JIRA_WEBHOOK_SECRET")}
+	gitlab := getenv("HINDSIGHT_GITLAB_WEBHOOK_TOKEN")
+	if gitlab == "" {
+		// the name the tracker setup section first used
+		gitlab = getenv("HINDSIGHT_GITLAB_WEBHOOK_SECRET")
+	}
+	return HookSecrets{GitHub: getenv("HINDSIGHT_GITHUB_WEBHOOK_SECRET"), GitLab: gitlab, Jira: getenv("HINDSIGHT_JIRA_WEBHOOK_SECRET")}
 }
 
 // maxHookBytes bounds a tracker webhook's body.
