@@ -377,6 +377,7 @@ func (s *Service) writeTicket(ctx context.Context, l *hindsight.TrackerLink, ech
 		doc := *cur.Doc
 		doc.ActionItems = append([]hindsight.ActionItem(nil), cur.Doc.ActionItems...)
 		doc.ActionItems[pos].Ticket = echo.IssueKey
+		withTicketColumn(&doc)
 		_, err = s.Save(ctx, trackerActor(l.Kind), l.IncidentID, cur.Revision, &doc,
 			SaveOptions{Message: fmt.Sprintf("action item %s: %s issue %s", l.ItemKey, l.Kind, echo.IssueKey), Force: true, tracker: echo})
 		if hindsight.ErrorCode(err) != hindsight.EConflict {
@@ -459,4 +460,27 @@ func (s *Service) ApplyTrackerEvent(ctx context.Context, kind tracker.Kind, ev t
 		return in, err == nil, err
 	}
 	return nil, false, hindsight.Errorf(hindsight.EConflict, "incident %s kept changing; the tracker may send the event again", l.IncidentID)
+}
+
+// withTicketColumn names a Ticket column among the action items' extra
+// columns when the document has none, where the renderer puts it (after
+// the others), so the model reads as its Markdown does.
+func withTicketColumn(p *hindsight.Postmortem) {
+	ex := p.Extras[hindsight.SecActionItems]
+	if hindsight.TicketColumn(ex.Columns) >= 0 {
+		return
+	}
+	width := len(ex.Columns)
+	for _, it := range p.ActionItems {
+		width = max(width, len(it.Cells))
+	}
+	cols := append([]string(nil), ex.Columns...)
+	for len(cols) < width {
+		cols = append(cols, "")
+	}
+	ex.Columns = append(cols, "Ticket")
+	if p.Extras == nil {
+		p.Extras = map[string]hindsight.Extra{}
+	}
+	p.Extras[hindsight.SecActionItems] = ex
 }

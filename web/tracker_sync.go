@@ -22,8 +22,22 @@ type trackerView struct {
 	links []hindsight.TrackerLink
 	items []hindsight.ActionItem
 	// ticketCol is the index among the extra columns of the Ticket column
-	// (-1: none).
+	// (-1: none); addCol says the document names none (the page adds it).
 	ticketCol int
+	addCol    bool
+}
+
+// Columns are the extra columns' headings the page shows: the document's,
+// and "Ticket" when items have tickets the document has no column for.
+func (d showData) Columns() []string {
+	if !d.Tracker.addCol {
+		return d.ActionCol
+	}
+	cols := append([]string(nil), d.ActionCol...)
+	for len(cols) < d.Tracker.ticketCol {
+		cols = append(cols, "")
+	}
+	return append(cols, "Ticket")
 }
 
 // trackerItem is one item's tracker state on the page.
@@ -43,6 +57,19 @@ func (u *UI) trackerView(r *http.Request, in *hindsight.Incident) trackerView {
 	v := trackerView{items: in.Doc.ActionItems, ticketCol: -1}
 	if e, ok := in.Doc.Extras[hindsight.SecActionItems]; ok {
 		v.ticketCol = hindsight.TicketColumn(e.Columns)
+	}
+	if v.ticketCol < 0 {
+		// tickets without a Ticket column (a JSON write): shown after the
+		// other columns, where the Markdown has it
+		width := len(in.Doc.Extras[hindsight.SecActionItems].Columns)
+		tickets := false
+		for _, it := range in.Doc.ActionItems {
+			width = max(width, len(it.Cells))
+			tickets = tickets || it.Ticket != ""
+		}
+		if tickets {
+			v.ticketCol, v.addCol = width, true
+		}
 	}
 	if t, ok, err := u.svc.TrackerFor(in.Doc); err == nil && ok {
 		v.Kind = string(t.Kind)
