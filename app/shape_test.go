@@ -2,9 +2,11 @@ package app_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hindsight-pm/hindsight"
 	"github.com/hindsight-pm/hindsight/app"
@@ -12,80 +14,102 @@ import (
 	"github.com/hindsight-pm/hindsight/sqlite"
 )
 
-// TestEffectiveShape: the file's shape holds until an admin saves one;
-// the saved one wins, in lint too; a save names the version it started
-// from; non-admins, bad YAML and stale versions are refused and change
-// nothing; a second service over the same database (another instance)
-// sees the save without being told.
-func TestEffectiveShape(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "hs.db")
-	cfg, err := lint.ParseConfig(".hindsight.yaml", []byte("fields:\n  - name: Region\n    type: enum\n    values: [us-east-1]\n"))
+func newShapedService(t *testing.T, shapeYAML string) *app.Service {
+	t.Helper()
+	clock := func() time.Time { return day }
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hs.db"), sqlite.Options{Render: app.Render, Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
-	mk := func() *app.Service {
-		st, err := sqlite.Open(ctx, path, sqlite.Options{Render: app.Render, VersionTTL: -1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return app.New(st, app.Options{Lint: cfg})
+	t.Cleanup(func() { st.Close() })
+	cfg, err := lint.ParseConfig(".hindsight.yaml", []byte(shapeYAML))
+	if err != nil {
+		t.Fatal(err)
 	}
-	s1, s2 := mk(), mk()
-	set, err := s1.ShapeSetting(ctx)
-	if err != nil || set.Source != app.ShapeFromFile || set.Version != 0 || field(s1.Shape(ctx), "Region") == nil || !strings.Contains(string(set.YAML), "Region") {
-		t.Fatalf("before any save: %+v, %v", set, err)
-	}
-	editor := app.Actor{ID: "ed", Name: "Ed", Viewer: hindsight.Viewer{UserID: "ed"}}
-	adminA := app.Actor{ID: "ad", Name: "Ada", Viewer: hindsight.Viewer{UserID: "ad", Admin: true}}
-	saved := "fields:\n  - name: Tier\n    type: enum\n    values: [free, pro]\n"
-	refusals := []struct {
-		name string
-		a    app.Actor
-		yaml string
-		base int
-		code hindsight.Code
+	return app.New(st, app.Options{Now: clock, Lint: cfg})
+}
+
+const openShape = `fields:
+  - {name: Region, type: enum, values: [us-east-1, eu-west-1]}
+  - {name: Disclosure deadline, type: date}
+tags: {suggested: [dns]}
+templates:
+  security:
+    sections: [Data Exposure Assessment, Regulatory Notifications]
+    fields: [Disclosure deadline]
+    restricted: true
+  privacy: {extends: security, fields: [DPO]}
+  game-day: {sections: [Scenario]}
+`
+
+// TestOpenWithTemplate: Open applies the template variant: its field lines
+// (empty) and sections (empty: hints are only written by hindsight new),
+// and a restricted variant (or one extending it) makes the incident
+// restricted.
+func TestOpenWithTemplate(t *testing.T) {
+	s := newShapedService(t, openShape)
+	tests := []struct {
+		template   string
+		fields     []string
+		sections   []string
+		restricted bool
 	}{
-		{"Editor", editor, saved, 0, hindsight.EForbidden},
-		{"BadYAML", adminA, "fields:\n  - name: Tier\n    type: colour\n", 0, hindsight.EInvalid},
-		{"NotYAML", adminA, "fields: [", 0, hindsight.EInvalid},
-		{"StaleBase", adminA, saved, 3, hindsight.EConflict},
+		{"", []string{"Region", "Tags"}, nil, false},
+		{"default", []string{"Region", "Tags"}, nil, false},
+		{"Security", []string{"Region", "Disclosure deadline", "Tags"}, []string{"Data Exposure Assessment", "Regulatory Notifications"}, true},
+		{"privacy", []string{"Region", "Disclosure deadline", "DPO", "Tags"}, []string{"Data Exposure Assessment", "Regulatory Notifications"}, true},
+		{"game-day", []string{"Region", "Tags"}, []string{"Scenario"}, false},
 	}
-	for _, r := range refusals {
-		t.Run(r.name, func(t *testing.T) {
-			_, err := s1.SaveShapeAt(ctx, r.a, []byte(r.yaml), r.base)
-			if hindsight.ErrorCode(err) != r.code {
-				t.Fatalf("err = %v, want %s", err, r.code)
+	for _, tt := range tests {
+		t.Run(tt.template, func(t *testing.T) {
+			in, err := s.Open(context.Background(), alice, app.NewIncident{Title: "Leaked key", Severity: hindsight.Sev2, Template: tt.template})
+			if err != nil {
+				t.Fatal(err)
 			}
-			if got, _ := s1.ShapeSetting(ctx); got.Source != app.ShapeFromFile {
-				t.Errorf("a refused save changed the shape: %+v", got)
+			var labels []string
+			for _, f := range in.Doc.Extras[hindsight.SecSummary].Fields {
+				labels = append(labels, f.Label)
+				if f.Value != "" {
+					t.Errorf("field %q = %q, want empty", f.Label, f.Value)
+				}
+			}
+			if strings.Join(labels, "|") != strings.Join(tt.fields, "|") {
+				t.Errorf("field lines %q, want %q", labels, tt.fields)
+			}
+			var secs []string
+			for _, c := range in.Doc.Custom {
+				secs = append(secs, c.Heading)
+				if c.Body != "" {
+					t.Errorf("section %q body %q, want empty", c.Heading, c.Body)
+				}
+			}
+			if strings.Join(secs, "|") != strings.Join(tt.sections, "|") {
+				t.Errorf("sections %q, want %q", secs, tt.sections)
+			}
+			if in.Restricted != tt.restricted {
+				t.Errorf("restricted = %v, want %v", in.Restricted, tt.restricted)
+			}
+			for _, sec := range tt.sections {
+				if !strings.Contains(string(in.Markdown), "\n## "+sec+"\n") {
+					t.Errorf("markdown lacks section %q", sec)
+				}
 			}
 		})
 	}
-	if _, err := s1.SaveShapeAt(ctx, adminA, []byte(saved), 0); err != nil {
-		t.Fatal(err)
-	}
-	for i, s := range []*app.Service{s1, s2} {
-		set, err := s.ShapeSetting(ctx)
-		if err != nil || set.Source != app.ShapeFromDatabase || set.Version != 1 || set.UpdatedBy != "Ada" || field(s.Shape(ctx), "Tier") == nil || field(s.Shape(ctx), "Region") != nil {
-			t.Errorf("service %d after the save: %+v, %v", i+1, set, err)
-		}
-	}
-	// lint uses the saved shape (its configuration; the shape's rules are
-	// lint's)
-	if c := s2.LintConfig(ctx); field(c.Shape, "Tier") == nil || field(c.Shape, "Region") != nil || c.Path != cfg.Path {
-		t.Errorf("service 2 lints with %+v", c.Shape)
-	}
-	if _, err := s2.SaveShapeAt(ctx, adminA, []byte(saved), 0); hindsight.ErrorCode(err) != hindsight.EConflict {
-		t.Errorf("a second save on version 0: %v, want conflict", err)
-	}
-	if err := s2.SaveShape(ctx, adminA, []byte("taxonomy:\n  factors: [capacity]\n")); err != nil {
-		t.Fatal(err)
-	}
-	if got := s1.Shape(ctx); len(got.Factors) != 1 || len(got.Fields) != 0 {
-		t.Errorf("service 1 after service 2's save: %+v", got)
-	}
 }
 
-func field(sh hindsight.Shape, name string) *hindsight.FieldDef { return sh.Field(name) }
+func TestOpenUnknownTemplate(t *testing.T) {
+	s := newShapedService(t, openShape)
+	_, err := s.Open(context.Background(), alice, app.NewIncident{Title: "X", Template: "secret"})
+	if hindsight.ErrorCode(err) != hindsight.EInvalid || !strings.Contains(err.Error(), `unknown template "secret"; expected default, security, privacy, game-day`) {
+		t.Fatalf("err = %v", err)
+	}
+	var e *hindsight.Error
+	if !errors.As(err, &e) || len(e.Fields) != 1 || e.Fields[0].Field != "template" {
+		t.Fatalf("fields = %+v", e)
+	}
+	// without a shape only default exists
+	if _, err := newService(t).Open(context.Background(), alice, app.NewIncident{Title: "X", Template: "security"}); hindsight.ErrorCode(err) != hindsight.EInvalid {
+		t.Fatalf("err = %v", err)
+	}
+}
