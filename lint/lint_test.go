@@ -211,6 +211,18 @@ func TestRules(t *testing.T) {
 		{name: "offset and document zone read", rule: "HS029", edits: []string{"| 2026-07-04 02:25 |", "| 07:55 UTC+05:30 |", "## Timeline (UTC)", "## Timeline\n\nAll times are in IST (UTC+05:30).", "| Time (UTC) |", "| Time |", "| 2026-07-04 02:10 |", "| 2026-07-04 07:40 IST |"}, want: false},
 		{name: "time of day with nothing to place it on", rule: "HS030", edits: []string{"- **Start Time (UTC):** 2026-07-04 02:10\n", "", "| 2026-07-04 02:10 |", "| 02:10 |"}, want: true},
 		{name: "time of day after a dated row", rule: "HS030", edits: []string{"| 2026-07-04 02:25 |", "| 02:25 |"}, want: false},
+		{name: "field type", rule: "HS031", cfg: shapeCfg, edits: []string{"- **Severity:** SEV-2\n", "- **Severity:** SEV-2\n- **Region:** eu-west-1\n- **Cost:** lots\n"}, want: true},
+		{name: "field types fit", rule: "HS031", cfg: shapeCfg, edits: []string{"- **Severity:** SEV-2\n", "- **Severity:** SEV-2\n- **Region:** eu-west-1\n- **Cost:** 120.5\n"}, want: false},
+		{name: "enum value", rule: "HS032", cfg: shapeCfg, edits: []string{"- **Severity:** SEV-2\n", "- **Severity:** SEV-2\n- **Region:** eu-west-9\n"}, want: true},
+		{name: "enum value fits", rule: "HS032", cfg: shapeCfg, edits: []string{"- **Severity:** SEV-2\n", "- **Severity:** SEV-2\n- **Region:** eu-west-1\n"}, want: false},
+		{name: "required field missing", rule: "HS033", cfg: shapeCfg, want: true},
+		{name: "required field filled", rule: "HS033", cfg: shapeCfg, edits: []string{"- **Severity:** SEV-2\n", "- **Severity:** SEV-2\n- **Region:** eu-west-1\n"}, want: false},
+		{name: "factor category unknown", rule: "HS034", cfg: shapeCfg, edits: []string{"  - The config change", "  - [change/confg] The config change"}, want: true},
+		{name: "factor category known", rule: "HS034", cfg: shapeCfg, edits: []string{"  - The config change", "  - [change/config] The config change"}, want: false},
+		{name: "tag not suggested", rule: "HS035", cfg: shapeCfg, edits: []string{"- **Severity:** SEV-2\n", "- **Severity:** SEV-2\n- **Tags:** config, weather\n"}, want: true},
+		{name: "tags suggested", rule: "HS035", cfg: shapeCfg, edits: []string{"- **Severity:** SEV-2\n", "- **Severity:** SEV-2\n- **Tags:** config\n"}, want: false},
+		{name: "template section missing", rule: "HS036", cfg: shapeCfg, edits: []string{"- **Severity:** SEV-2\n", "- **Severity:** SEV-2\n- **Disclosure deadline:** 2026-07-30\n"}, want: true},
+		{name: "template section filled", rule: "HS036", cfg: shapeCfg, edits: []string{"- **Severity:** SEV-2\n", "- **Severity:** SEV-2\n- **Disclosure deadline:** 2026-07-30\n", "## Attachments & References", "## Data Exposure Assessment\n\nNo data left the system.\n\n## Attachments & References"}, want: false},
 		{name: "rule turned off", rule: "HS028", edits: []string{"**Rollback Needed:** Yes", "**Rollback Needed:** Maybe"}, cfg: "rules:\n  yes-no: off\n", want: false},
 	}
 	covered := map[string][2]bool{}
@@ -483,3 +495,13 @@ func TestTemplatePlaceholders(t *testing.T) {
 		}
 	}
 }
+
+// shapeCfg declares a shape for the rules of issue 19 (HS031-HS036).
+const shapeCfg = `fields:
+  - {name: Region, type: enum, values: [eu-west-1, us-east-1], required: {status: [Published]}}
+  - {name: Cost, type: number}
+taxonomy: {factors: [change/config, capacity]}
+tags: {free: false, suggested: [config, dns]}
+templates:
+  security: {sections: [Data Exposure Assessment], fields: [Disclosure deadline]}
+`

@@ -99,7 +99,7 @@ func init() {
 		{ID: "HS024", Name: "data-exposure-compliance", Level: Error, check: checkCompliance,
 			Description: "When Data exposure is Yes, Compliance implications is answered Yes or No."},
 		{ID: "HS025", Name: "unknown-section", Level: Info, check: checkUnknown,
-			Description: "A section, label or table column the template does not know (kept verbatim)."},
+			Description: "A section, label or table column the template does not know (kept verbatim); the Tags line and the fields and sections the shape declares are known."},
 		{ID: "HS026", Name: "unknown-service", Level: Info, check: checkServices,
 			Description: "An affected service is not in the service catalog (only when services is configured)."},
 		{ID: "HS027", Name: "unknown-owner", Level: Info, check: checkKnownOwners,
@@ -842,6 +842,9 @@ func checkCompliance(c *checker) {
 
 func checkUnknown(c *checker) {
 	for _, u := range c.sm.Unknown {
+		if c.declaredContent(u) {
+			continue
+		}
 		field := u.Section
 		switch u.Kind {
 		case "section":
