@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -76,7 +77,7 @@ func run(n int, dsn string, reps, workers int, seed int64, keep string) error {
 		}
 		s = ps
 		analyze = func() error {
-			_, err := conn.Exec(ctx, "ANALYZE "+schema+".incidents, "+schema+".incident_search, "+schema+".incident_services, "+schema+".action_items")
+			_, err := conn.Exec(ctx, "ANALYZE "+schema+".incidents, "+schema+".incident_search, "+schema+".incident_services, "+schema+".action_items, "+schema+".incident_tags, "+schema+".incident_fields, "+schema+".incident_factors")
 			return err
 		}
 		size = func() (int64, error) {
@@ -172,6 +173,26 @@ JOIN pg_namespace ns ON ns.oid = c.relnamespace WHERE ns.nspname = $1 AND c.relk
 		{"text query", func(i int) hindsight.IncidentFilter {
 			return hindsight.IncidentFilter{Query: []string{"database", "certificate", "latency", "deploy"}[i%4], Desc: true}
 		}},
+		// issue 19: the shape filters (shapeDoc gives the seeded documents
+		// tags, fields and factor categories)
+		{"tag", func(i int) hindsight.IncidentFilter {
+			return hindsight.IncidentFilter{Tag: benchTags[i%len(benchTags)], Desc: true}
+		}},
+		{"tag (1% of incidents)", func(int) hindsight.IncidentFilter {
+			return hindsight.IncidentFilter{Tag: "rare", Desc: true}
+		}},
+		{"factor category", func(i int) hindsight.IncidentFilter {
+			return hindsight.IncidentFilter{FactorCategory: benchCategories[i%len(benchCategories)], Desc: true}
+		}},
+		{"field Region, by severity", func(i int) hindsight.IncidentFilter {
+			return hindsight.IncidentFilter{Fields: map[string]string{"Region": benchRegions[i%len(benchRegions)]}, Sort: hindsight.SortSeverity}
+		}},
+		{"field multi piece + tag", func(i int) hindsight.IncidentFilter {
+			return hindsight.IncidentFilter{Fields: map[string]string{"Customer tier": "enterprise"}, Tag: benchTags[i%len(benchTags)], Desc: true}
+		}},
+		{"category + SEV-1/2", func(i int) hindsight.IncidentFilter {
+			return hindsight.IncidentFilter{FactorCategory: benchCategories[i%len(benchCategories)], Severity: []hindsight.Severity{hindsight.Sev1, hindsight.Sev2}, Desc: true}
+		}},
 	}
 	fmt.Printf("\n%-30s %9s %9s %9s\n", "list (50 per page)", "p50 ms", "p95 ms", "rows")
 	var allList []time.Duration
@@ -257,13 +278,50 @@ func count(ctx context.Context, s hindsight.Store) (int, error) {
 	}
 }
 
+// The shape the seeded documents get (issue 19).
+var (
+	benchTags       = []string{"database", "dns", "certificates", "network", "deploy", "capacity", "queue", "cache"}
+	benchCategories = []string{"change/deploy", "change/config", "capacity", "dependency/third-party", "dependency/internal", "process/runbook", "monitoring/gap", "human-factors/tooling"}
+	benchRegions    = []string{"us-east-1", "us-west-2", "eu-west-1"}
+	benchTiers      = []string{"free", "pro", "enterprise"}
+)
+
+// shapeDoc gives generated document k a Region (enum), a Customer tier
+// (multi), one or two tags (and "rare" on 1%) and a category on each
+// contributing factor, deterministically from k.
+func shapeDoc(p *hindsight.Postmortem, k int) {
+	tags := []string{benchTags[k%len(benchTags)]}
+	if k%3 == 0 {
+		tags = append(tags, benchTags[(k/3+1)%len(benchTags)])
+	}
+	if k%100 == 0 {
+		tags = append(tags, "rare")
+	}
+	tier := benchTiers[k%len(benchTiers)]
+	if k%5 == 0 {
+		tier = "pro, enterprise"
+	}
+	e := p.Extras[hindsight.SecSummary]
+	e.Fields = append(e.Fields, hindsight.Field{Label: "Region", Value: benchRegions[k%len(benchRegions)]},
+		hindsight.Field{Label: "Customer tier", Value: tier}, hindsight.Field{Label: "Tags", Value: strings.Join(tags, ", ")})
+	if p.Extras == nil {
+		p.Extras = map[string]hindsight.Extra{}
+	}
+	p.Extras[hindsight.SecSummary] = e
+	for i, f := range p.RootCause.Factors {
+		p.RootCause.Factors[i] = "[" + benchCategories[(k+i)%len(benchCategories)] + "] " + f
+	}
+}
+
 func seedStore(ctx context.Context, s hindsight.Store, n, workers int, seed int64) error {
 	g := gen.New(seed)
 	docs := make(chan *hindsight.Postmortem, 256)
 	go func() {
 		defer close(docs)
-		for range n {
-			docs <- g.Postmortem()
+		for k := range n {
+			p := g.Postmortem()
+			shapeDoc(p, int(seed)+k)
+			docs <- p
 		}
 	}()
 	var done atomic.Int64
