@@ -225,3 +225,13 @@ func hasMarker(text, marker string) bool {
 	}
 	return false
 }
+
+// closeCreated closes an issue just created for an item that is already
+// closed (issues are created open); the reference is returned either way, so
+// that a failed close is retried as an update, not as a second issue.
+func closeCreated(ctx context.Context, c Client, ref Ref, closed bool) (Ref, error) {
+	if !closed {
+		return ref, nil
+	}
+	return ref, c.Update(ctx, ref, Change{Closed: ptr(true)})
+}

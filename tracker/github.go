@@ -72,14 +72,7 @@ func (c *githubClient) Create(ctx context.Context, is Issue) (Ref, error) {
 	if err != nil {
 		return Ref{}, githubError(err)
 	}
-	ref := c.ref(created)
-	if is.Closed {
-		closed := true
-		if err := c.Update(ctx, ref, Change{Closed: &closed}); err != nil {
-			return ref, err
-		}
-	}
-	return ref, nil
+	return closeCreated(ctx, c, c.ref(created), is.Closed)
 }
 
 // Update closes (state_reason completed) or reopens (reopened) the issue and

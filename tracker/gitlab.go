@@ -75,14 +75,7 @@ func (c *gitlabClient) Create(ctx context.Context, is Issue) (Ref, error) {
 	if err != nil {
 		return Ref{}, gitlabError(err)
 	}
-	ref := c.ref(created)
-	if is.Closed {
-		closed := true
-		if err := c.Update(ctx, ref, Change{Closed: &closed}); err != nil {
-			return ref, err
-		}
-	}
-	return ref, nil
+	return closeCreated(ctx, c, c.ref(created), is.Closed)
 }
 
 // Update sends state_event close or reopen and due_date (an empty due_date

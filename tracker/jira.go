@@ -125,14 +125,7 @@ func (c *jiraClient) Create(ctx context.Context, is Issue) (Ref, error) {
 	if out.Key == "" {
 		return Ref{}, hindsight.Errorf(hindsight.EInternal, "jira: the created issue has no key")
 	}
-	ref := Ref{Kind: Jira, Key: out.Key, URL: c.base + "/browse/" + out.Key}
-	if is.Closed {
-		closed := true
-		if err := c.Update(ctx, ref, Change{Closed: &closed}); err != nil {
-			return ref, err
-		}
-	}
-	return ref, nil
+	return closeCreated(ctx, c, Ref{Kind: Jira, Key: out.Key, URL: c.base + "/browse/" + out.Key}, is.Closed)
 }
 
 var jiraKeyRe = regexp.MustCompile(`^[A-Z][A-Z0-9_]*-[1-9][0-9]*$`)
