@@ -1,5 +1,8 @@
 // Package snippet makes the search results' snippets in Go, for both
-// stores: the text around a hit's matched words, each marked.
+// stores: the text around a hit's matched words, each marked. Its tests
+// are the stores': sqlite's TestSnippetsAsFTS5 and FuzzSnippet (the same
+// snippets as FTS5's snippet()), postgres's TestSearchSnippetsInGo and
+// FuzzSearchTerms.
 package snippet
 
 import (
