@@ -73,10 +73,6 @@ func newShapeFilters(sh hindsight.Shape) shapeFilters {
 	return f
 }
 
-// incidentsCSV says whether the API serves GET /api/v1/incidents.csv
-// (shape-store's CSV export, issue 19): the list links it only then.
-var incidentsCSV = false
-
 // chosenColumns is the column cookie's value ("" when none).
 func chosenColumns(r *http.Request) string {
 	c, err := r.Cookie(columnsCookie)
@@ -108,7 +104,10 @@ func (u *UI) listShape(r *http.Request, f listForm, d *listData) error {
 	d.Back = q.Encode()
 	q.Del("sort")
 	q.Del("dir")
-	if incidentsCSV {
+	// the API's CSV export (GET /api/v1/incidents.csv) takes the list's
+	// filters except the postmortem-due one, which only this page applies:
+	// with it the link would download more than the page lists
+	if f.Due == "" {
 		d.CSV = "/api/v1/incidents.csv"
 		if e := q.Encode(); e != "" {
 			d.CSV += "?" + e

@@ -1,0 +1,300 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+
+	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/app"
+	"github.com/hindsight-pm/hindsight/auth"
+	"github.com/hindsight-pm/hindsight/internal/demo"
+	"github.com/hindsight-pm/hindsight/internal/stack"
+	"github.com/hindsight-pm/hindsight/lint"
+	"github.com/hindsight-pm/hindsight/sqlite"
+)
+
+// qa19Shape is the example of issue 19 with the field the security
+// template names declared.
+const qa19Shape = `fields:
+  - name: Region
+    type: enum
+    values: [us-east-1, us-west-2, eu-west-1]
+    required: {status: [In Review, Published]}
+  - name: Customer tier
+    type: multi
+    values: [free, pro, enterprise]
+  - name: Jira epic
+    type: url
+  - name: Disclosure deadline
+    type: date
+taxonomy:
+  factors: [change/deploy, change/config, capacity, dependency/third-party, dependency/internal, process/runbook, monitoring/gap, human-factors/tooling]
+tags: {free: true, suggested: [database, dns, certificates, network]}
+templates:
+  security:
+    extends: default
+    sections: [Data Exposure Assessment, Regulatory Notifications]
+    fields: [Disclosure deadline]
+    restricted: true
+`
+
+// fakeGitHub is a GitHub issues API that fails while down is set.
+type fakeGitHub struct {
+	mu      sync.Mutex
+	down    bool
+	created int
+}
+
+func (f *fakeGitHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.down {
+		http.Error(w, `{"message":"Server Error"}`, http.StatusBadGateway)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	switch {
+	case r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/search/issues"):
+		fmt.Fprint(w, `{"total_count":0,"incomplete_results":false,"items":[]}`)
+	case r.Method == http.MethodGet:
+		fmt.Fprint(w, `[]`)
+	case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/issues"):
+		f.created++
+		w.WriteHeader(http.StatusCreated)
+		fmt.Fprintf(w, `{"number":%d,"html_url":"https://github.example/org/repo/issues/%d","state":"open"}`, f.created, f.created)
+	default:
+		fmt.Fprint(w, `{"number":1,"state":"open"}`)
+	}
+}
+
+// startShapeServer is startServer with a .hindsight.yaml (the shape and a
+// GitHub tracker at a local fake) and the demo data.
+func startShapeServer(t *testing.T, gh http.Handler) *appServer {
+	t.Helper()
+	browserPath(t)
+	ctx := context.Background()
+	fake := httptest.NewServer(gh)
+	t.Cleanup(fake.Close)
+	yaml := qa19Shape + "trackers:\n  github:\n    repo: org/repo\n    token_env: QA_GITHUB_TOKEN\n    base_url: " + fake.URL + "/\n"
+	cfg, err := lint.ParseConfig(".hindsight.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "hindsight.db"), sqlite.Options{Render: app.Render})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	getenv := func(k string) string {
+		if k == "QA_GITHUB_TOKEN" {
+			return "token"
+		}
+		return ""
+	}
+	s, err := stack.Build(ctx, st, stack.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Lint: cfg, Getenv: getenv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, email := range []string{dana, sam, admin} {
+		name := strings.ToUpper(email[:1]) + email[1:strings.Index(email, "@")]
+		role := hindsight.RoleEditor
+		if email == admin {
+			role = hindsight.RoleAdmin
+		}
+		if _, err := s.Auth.AddUser(ctx, app.System, auth.NewUser{Email: email, Name: name, Role: role, Password: password}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: s.Handler, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	})
+	if _, err := demo.Seed(ctx, s.Service, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	return &appServer{URL: "http://" + ln.Addr().String(), Svc: s.Service, Stack: s}
+}
+
+// modes runs shoot at 1280 and 390 px in light and dark on path.
+func (b *tab) modes(t *testing.T, url, wait, name string) {
+	t.Helper()
+	for _, scheme := range []string{"light", "dark"} {
+		for _, w := range []int64{1280, 390} {
+			b.run(name, chromedp.EmulateViewport(w, 900), chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+				_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}})
+				return err
+			}), chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS(wait)))
+			if over := value(b, "overflow", chromedp.Evaluate[string](`(function(){ if (document.scrollingElement.scrollWidth <= innerWidth) return ""; const out = []; for (const el of document.querySelectorAll("main *")) { const r = el.getBoundingClientRect(); if (r.right > innerWidth + 1 && !el.closest(".table-wrap")) out.push(el.tagName + "." + el.className + "#" + el.id); } return out.slice(0, 5).join(" "); })()`)); over != "" {
+				t.Errorf("%s overflows horizontally at %d px (%s): %s", url, w, scheme, over)
+			}
+			b.shot(fmt.Sprintf("qa19-%s-%s-%d", name, scheme, w))
+		}
+	}
+	b.run("reset", chromedp.EmulateViewport(1360, 900))
+}
+
+func text(b *tab, sel string) string {
+	return value(b, "text of "+sel, chromedp.Evaluate[string](`(function(){ const e = document.querySelector(`+jsString(sel)+`); return e ? e.innerText : "<none>"; })()`))
+}
+
+// TestQA19Walk walks what issue 19 and 20 added as a new user would.
+func TestQA19Walk(t *testing.T) {
+	gh := &fakeGitHub{down: true}
+	srv := startShapeServer(t, gh)
+	a := srv.browser(t, admin)
+
+	// the admin page
+	a.modes(t, srv.URL+"/admin/fields", "#nf-name", "fields")
+	a.run("add Impact class", chromedp.Navigate(srv.URL+"/admin/fields"), chromedp.WaitVisible(chromedp.ID("nf-name")),
+		fill([][2]string{{"#nf-name", "Impact class"}, {"#nf-type", "enum"}, {"#nf-values", "minor\nmajor"}}),
+		chromedp.Click(chromedp.CSS(`#add-field-h + form button[type=submit]`)),
+		waitJS(`document.body.innerText.includes("Impact class")`))
+	t.Logf("after add: %s", text(a, "main"))
+	exp := value(a, "export", chromedp.Evaluate[string](`fetch("/admin/fields/export.yaml").then(r => r.text().then(x => r.status + " " + r.headers.get("content-type") + "\n" + r.headers.get("content-disposition") + "\n" + x))`, chromedp.EvalAsValue, chromedp.EvalAwaitPromise))
+	t.Logf("export: %s", exp)
+	a.run("bad import", chromedp.Navigate(srv.URL+"/admin/fields"), chromedp.WaitVisible(chromedp.ID("import-yaml")),
+		fill([][2]string{{"#import-yaml", "fields:\n  - name: Region\n    type: colour\n"}}),
+		chromedp.Click(chromedp.CSS(`#import-yaml`)),
+		void(chromedp.Evaluate[bool](`document.querySelector("#import-yaml").form.requestSubmit(); true`)),
+		waitJS(`!!document.querySelector("#import-error")`))
+	t.Logf("bad import: %s", text(a, "#import-error"))
+	a.shot("qa19-import-error")
+
+	// New incident with the security template
+	a.modes(t, srv.URL+"/incidents/new", "#title", "new")
+	a.run("new security incident", chromedp.Navigate(srv.URL+"/incidents/new"), chromedp.WaitVisible(chromedp.ID("title")),
+		fill([][2]string{{"#title", "Leaked API keys in logs"}}),
+		chromedp.Click(chromedp.ID("tpl-security")),
+		void(chromedp.Evaluate[bool](`document.querySelector("#title").form.requestSubmit(); true`)),
+		waitJS(`/\/incidents\/INC-/.test(location.pathname)`))
+	loc := value(a, "loc", chromedp.Evaluate[string](`location.pathname`))
+	t.Logf("new at %s: %s", loc, text(a, "main"))
+	id := strings.Split(strings.TrimPrefix(loc, "/incidents/"), "/")[0]
+
+	// the editor: fields, tags, factor categories
+	a.modes(t, srv.URL+"/incidents/"+id+"/edit", "#title", "editor")
+	a.run("open editor", chromedp.Navigate(srv.URL+"/incidents/"+id+"/edit"), chromedp.WaitVisible(chromedp.ID("title")))
+	t.Logf("custom fields: %s", text(a, "#custom-fields"))
+	t.Logf("factor rows: %s", text(a, "#factor-rows"))
+	ids := value(a, "cf ids", chromedp.Evaluate[string](`Array.from(document.querySelectorAll("#custom-fields input, #custom-fields select, #factor-rows select, #factor-rows input")).map(e => e.id + "=" + e.type + "/" + e.name).join(" ")`))
+	t.Logf("controls: %s", ids)
+	_ = json.Marshal
+	a.run("fill editor", fill([][2]string{{"#cf-0", "eu-west-1"}, {"#cf-2", "not a url"}, {"#cf-3", "2026-13-45"}, {"#tags", "dns, Database, brand-new"}, {"#rf-cat-0", "change/config"}, {"#rf-text-0", "The limit was set by hand"}}),
+		chromedp.Click(chromedp.ID("cf-1-1")),
+		chromedp.Click(chromedp.ID("save")),
+		waitJS(`document.body.innerText.includes("Saved as revision")`))
+	a.shot("qa19-after-save")
+	t.Logf("after save: %s", text(a, "main"))
+	a.modes(t, srv.URL+"/incidents/"+id, "main h1", "show")
+	t.Logf("incident page summary: %s", text(a, "#sec-summary"))
+	t.Logf("incident page root cause: %s", text(a, "#sec-root_cause"))
+	raw := value(a, "raw", chromedp.Evaluate[string](`fetch("/incidents/`+id+`/raw").then(r => r.text())`, chromedp.EvalAsValue, chromedp.EvalAwaitPromise))
+	t.Logf("raw: %s", raw[:min(len(raw), 1500)])
+	js := value(a, "json", chromedp.Evaluate[string](`fetch("/api/v1/incidents/`+id+`").then(r => r.text())`, chromedp.EvalAsValue, chromedp.EvalAwaitPromise))
+	t.Logf("json: %s", js[:min(len(js), 600)])
+
+	// list: filters, columns, CSV
+	a.modes(t, srv.URL+"/incidents?field.Region=eu-west-1", "main h1", "list")
+	t.Logf("list: %s", text(a, "main"))
+	a.run("choose columns", chromedp.Navigate(srv.URL+"/incidents"), chromedp.WaitVisible(chromedp.CSS("main h1")),
+		chromedp.Click(chromedp.CSS(".columns-chooser summary")),
+		void(chromedp.Evaluate[bool](`for (const c of document.querySelectorAll(".columns-chooser input[type=checkbox]")) c.checked = true; document.querySelector(".columns-chooser form").requestSubmit(); true`)),
+		waitJS(`document.querySelector("table.incidents thead") && document.querySelector("table.incidents thead").innerText.toLowerCase().includes("region")`))
+	a.modes(t, srv.URL+"/incidents", "main h1", "list-columns")
+	t.Logf("list head: %s", text(a, "table.incidents thead"))
+	csvHref := value(a, "csv href", chromedp.Evaluate[string](`(document.querySelector("#csv-link")||{}).href || ""`))
+	csv := value(a, "csv", chromedp.Evaluate[string](`fetch(`+jsString(csvHref)+`).then(r => r.text().then(x => r.status + " " + r.headers.get("content-type") + " " + r.headers.get("content-disposition") + "\n" + x))`, chromedp.EvalAsValue, chromedp.EvalAwaitPromise))
+	t.Logf("csv %s: %s", csvHref, csv[:min(len(csv), 800)])
+	a.run("list filter tag", chromedp.Navigate(srv.URL+"/incidents?tag=dns&factor=change%2Fconfig"), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	t.Logf("list by tag+factor: %s", text(a, "table.incidents tbody"))
+
+	// action items
+	a.modes(t, srv.URL+"/action-items?field.Region=eu-west-1", "main h1", "actions")
+	t.Logf("actions filters: %s", text(a, "main form"))
+	// insights
+	a.modes(t, srv.URL+"/insights", "main h1", "insights")
+	t.Logf("insights: %s", text(a, "main"))
+
+	// tracker: create issue on a demo incident with items
+	a.check()
+}
+
+// TestQA19NewTemplateFitsPhone: the New incident form's template choice,
+// whose restricted variant carries a long badge, fits 390 px (the label
+// wraps instead of pushing the page wider), light and dark.
+func TestQA19NewTemplateFitsPhone(t *testing.T) {
+	srv := startShapeServer(t, &fakeGitHub{})
+	b := srv.browser(t, dana)
+	for _, scheme := range []string{"light", "dark"} {
+		b.run("new at 390 "+scheme, chromedp.EmulateViewport(390, 900), chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+			_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}})
+			return err
+		}), chromedp.Navigate(srv.URL+"/incidents/new"), chromedp.WaitVisible(chromedp.ID("tpl-security")))
+		wide := value(b, "wider than the phone", chromedp.Evaluate[string](`Array.from(document.querySelectorAll("#template-choice *")).filter(e => e.getBoundingClientRect().right > innerWidth).map(e => e.tagName + "." + e.className).join(" ")`))
+		if wide != "" {
+			t.Errorf("the template choice is wider than 390 px (%s): %s", scheme, wide)
+		}
+		if value(b, "page width", chromedp.Evaluate[bool](`document.scrollingElement.scrollWidth > innerWidth`)) {
+			t.Errorf("/incidents/new overflows horizontally at 390 px (%s)", scheme)
+		}
+		b.shot("qa19-new-template-" + scheme + "-390")
+	}
+	b.check()
+}
+
+// TestQA19ListCSVLink: the incident list links the API's CSV export with
+// its filters; the browser's session downloads it, a column per declared
+// field, only the filtered incidents.
+func TestQA19ListCSVLink(t *testing.T) {
+	srv := startShapeServer(t, &fakeGitHub{})
+	ctx := context.Background()
+	start := hindsight.TimeOf(time.Now().UTC().Add(-24 * time.Hour).Truncate(time.Minute))
+	west, err := srv.Svc.Open(ctx, app.System, app.NewIncident{Title: "West region outage", Severity: hindsight.Sev2, Start: start})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := srv.browser(t, dana)
+	b.run("fill Region", chromedp.Navigate(srv.URL+"/incidents/"+west.ID+"/edit"), chromedp.WaitVisible(chromedp.ID("cf-0")),
+		fill([][2]string{{"#cf-0", "eu-west-1"}}), chromedp.Click(chromedp.ID("save")),
+		waitJS(`document.body.innerText.includes("Saved as revision 2")`))
+	b.run("list by Region", chromedp.Navigate(srv.URL+"/incidents?field.Region=eu-west-1"), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	href := value(b, "csv link", chromedp.Evaluate[string](`(document.querySelector("#csv-link") || {}).href || ""`))
+	if !strings.Contains(href, "/api/v1/incidents.csv") || !strings.Contains(href, "field.Region=eu-west-1") {
+		t.Fatalf("the list's Download CSV link is %q, want the API's export with the list's filter", href)
+	}
+	got := value(b, "download", chromedp.Evaluate[string](`fetch(`+jsString(href)+`).then(r => r.text().then(x => r.status + " " + r.headers.get("content-type") + "\n" + x))`, chromedp.EvalAsValue, chromedp.EvalAwaitPromise))
+	head, body, _ := strings.Cut(got, "\n")
+	if !strings.HasPrefix(head, "200 text/csv") {
+		t.Fatalf("the CSV link answers %q", head)
+	}
+	lines := strings.Split(strings.TrimSpace(body), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], "Region") || !strings.Contains(lines[1], west.ID) || !strings.Contains(lines[1], "eu-west-1") {
+		t.Errorf("the CSV of the list filtered by Region has %d lines: %q", len(lines), lines)
+	}
+	b.run("list due", chromedp.Navigate(srv.URL+"/incidents?due=overdue"), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	if value(b, "no csv link", chromedp.Evaluate[bool](`!!document.querySelector("#csv-link")`)) {
+		t.Error("the list filtered by postmortem due links a CSV export that cannot apply that filter")
+	}
+	b.check()
+}
