@@ -31,7 +31,7 @@ all=(markdown:FuzzParse lint:FuzzLint lint:FuzzBlameless lint:FuzzParseConfig li
 	alerting:FuzzAlertmanager alerting:FuzzPagerDuty alerting:FuzzGeneric
 	web:FuzzWordDiff sqlite:FuzzSnippet postgres:FuzzSearchTerms markdown:FuzzNesting .:FuzzParseValues internal/httpx:FuzzDecode api:FuzzLintEndpoint
 	internal/htmldoc:FuzzToMarkdown mail:FuzzParseSMTPURL chat:FuzzParse auth:FuzzSSOParsers
-	lint:FuzzParseShape
+	lint:FuzzParseShape internal/httpx:FuzzShapeParams
 	tracker:FuzzParseGitHub tracker:FuzzParseGitLab tracker:FuzzParseJira)
 if [ $# -gt 0 ]; then targets=("$@"); else targets=("${all[@]}"); fi
 

@@ -1,6 +1,7 @@
 package httpx_test
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 
@@ -35,6 +36,33 @@ func FuzzDecode(f *testing.F) {
 				if strings.Contains(fe.Message, n) {
 					t.Fatalf("%q: a field message shows %q: %s", b, n, fe.Message)
 				}
+			}
+		}
+	})
+}
+
+// FuzzShapeParams: any query string gives shape filters or a 400 naming
+// one parameter; never a panic, never an empty label or value kept.
+func FuzzShapeParams(f *testing.F) {
+	for _, s := range []string{"tag=dns", "field.Region=us-east-1&factor=change/config", "field.=x", "tag=a&tag=b", "field.A=1&field.a=2", "field.%20=x", "tag=%ff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		v, err := url.ParseQuery(raw)
+		if err != nil {
+			return
+		}
+		sh, err := httpx.ShapeParams(v)
+		if err != nil {
+			st, d, internal := httpx.Describe(err)
+			if internal || st != 400 || len(d.Fields) != 1 || d.Fields[0].Field == "" {
+				t.Fatalf("%q: %d %+v (%v)", raw, st, d, err)
+			}
+			return
+		}
+		for label, val := range sh.Fields {
+			if strings.TrimSpace(label) == "" || strings.TrimSpace(val) == "" {
+				t.Fatalf("%q: kept field %q=%q", raw, label, val)
 			}
 		}
 	})
