@@ -235,6 +235,6 @@ func fmtInt(n int64) string { return strconv.FormatInt(n, 10) }
 // The vendored descriptions of GitHub and GitLab ("" while they are not
 // vendored: the fakes then check behaviour only; see testdata/openapi/README.md).
 const (
-	githubSpec = ""
+	githubSpec = "github-api-v3.json"
 	gitlabSpec = ""
 )
