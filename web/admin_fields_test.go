@@ -249,7 +249,7 @@ func TestIncidentListShape(t *testing.T) {
 	}
 	page := e.do("GET", "/incidents", nil, nil)
 	for _, w := range []string{`<select id="f-field-0" name="field.Region">`, `<select id="f-factor" name="factor">`, `<datalist id="f-tag-list"><option value="dns">`,
-		`value="field:Region"`} {
+		`value="field:Region"`, `href="/api/v1/incidents.csv"`} {
 		if !strings.Contains(page.body, w) {
 			t.Errorf("list lacks %s", w)
 		}
@@ -272,7 +272,8 @@ func TestIncidentListShape(t *testing.T) {
 			}
 		})
 	}
-	if r := e.do("GET", "/incidents?field.Region=eu-west-1", nil, nil); !strings.Contains(r.body, `<option value="eu-west-1" selected>`) {
+	if r := e.do("GET", "/incidents?field.Region=eu-west-1", nil, nil); !strings.Contains(r.body, `<option value="eu-west-1" selected>`) ||
+		!strings.Contains(r.body, `href="/api/v1/incidents.csv?field.Region=eu-west-1"`) {
 		t.Error("the filtered list does not show its field filter chosen or its CSV link with it")
 	}
 	r := e.do("POST", "/incidents/columns", url.Values{"col": {"field:Region", "tags", "factors"}, "back": {"tag=dns"}}, nil)
