@@ -298,3 +298,41 @@ func TestQA19ListCSVLink(t *testing.T) {
 	}
 	b.check()
 }
+
+// TestQA19CreateIssueShowsPending: after "Create issue" the incident page,
+// reloaded, says "sync pending" for that item and no longer offers the
+// button; when the tracker fails, the reload names the reason. (The page
+// was served from the per-revision cache, which a link does not change.)
+func TestQA19CreateIssueShowsPending(t *testing.T) {
+	gh := &fakeGitHub{down: true}
+	srv := startShapeServer(t, gh)
+	ctx := context.Background()
+	yes := true
+	list, err := srv.Svc.Store().FindIncidents(ctx, app.System.Viewer, hindsight.IncidentFilter{HasOpenActionItems: &yes, Limit: 1})
+	if err != nil || len(list.Incidents) == 0 {
+		t.Fatalf("no incident with items: %v", err)
+	}
+	id := list.Incidents[0].ID
+	first := `document.querySelector("#sec-action_items tbody tr")`
+	a := srv.browser(t, admin)
+	a.run("incident", chromedp.Navigate(srv.URL+"/incidents/"+id), chromedp.WaitVisible(chromedp.CSS("#sec-action_items")),
+		chromedp.Click(chromedp.CSS(`#sec-action_items tbody tr form[action$="/issue"] button`)),
+		waitJS(first+`.innerText.includes("sync pending")`))
+	a.run("reload", chromedp.Navigate(srv.URL+"/incidents/"+id), chromedp.WaitVisible(chromedp.CSS("#sec-action_items")))
+	row := value(a, "first item", chromedp.Evaluate[string](first+`.innerText`))
+	if !strings.Contains(row, "sync pending: queued") || strings.Contains(row, "Create issue") {
+		t.Errorf("reloaded after Create issue, the item's row says %q; want sync pending: queued and no Create issue", row)
+	}
+	if _, err := srv.Svc.SyncTrackers(ctx, 10); err != nil {
+		t.Fatal(err)
+	}
+	a.run("reload after a failed sync", chromedp.Navigate(srv.URL+"/incidents/"+id), chromedp.WaitVisible(chromedp.CSS("#sec-action_items")))
+	row = value(a, "first item", chromedp.Evaluate[string](first+`.innerText`))
+	if !strings.Contains(row, "sync pending") || strings.Contains(row, "sync pending: queued") {
+		t.Errorf("reloaded after the tracker failed, the item's row says %q; want the failure's reason", row)
+	}
+	t.Logf("row: %s", row)
+	a.run("scroll", void(chromedp.Evaluate[bool](`document.querySelector("#sec-action_items").scrollIntoView(); true`)))
+	a.saveViewport("qa19-tracker-pending")
+	a.check()
+}

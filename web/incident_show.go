@@ -107,6 +107,12 @@ func (u *UI) incidentShow(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, err)
 		return
 	}
+	// and its items' issue links (queued, failed with a reason, created)
+	links, err := u.trackerStamp(r, r.PathValue("id"))
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
 	render := func(in *hindsight.Incident) ([]byte, error) {
 		d := u.showData(r, in, "")
 		d.Teams = teams
@@ -127,7 +133,7 @@ func (u *UI) incidentShow(w http.ResponseWriter, r *http.Request) {
 		if set, err := u.svc.ShapeSetting(r.Context()); err == nil && set.Version > 0 {
 			shapeVer = strconv.Itoa(set.Version)
 		}
-		form := strings.Join([]string{"html", a.ID, u.svc.Now().Format(hindsight.DateLayout), stamp, tstamp, shapeVer}, "\x00")
+		form := strings.Join([]string{"html", a.ID, u.svc.Now().Format(hindsight.DateLayout), stamp, tstamp, shapeVer, links}, "\x00")
 		b, _, err := u.svc.Rendered(r.Context(), a, r.PathValue("id"), form, render)
 		if err != nil {
 			u.fail(w, r, err)

@@ -1,10 +1,12 @@
 package web
 
 import (
+	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/hindsight-pm/hindsight"
 )
@@ -142,6 +144,26 @@ func (d showData) ItemCells(i int) []template.HTML {
 		}
 	}
 	return out
+}
+
+// trackerStamp is the part of the incident page's cache key its items'
+// issue links make: "Create issue", "sync pending: <reason>" and the
+// issue's link change without a new revision of the document. "" when the
+// store keeps no links or the incident has none.
+func (u *UI) trackerStamp(r *http.Request, id string) (string, error) {
+	ts, ok := u.svc.Store().(hindsight.TrackerStore)
+	if !ok {
+		return "", nil
+	}
+	links, err := ts.FindTrackerLinks(r.Context(), id)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	for _, l := range links {
+		fmt.Fprintf(&b, "%s\x1f%s\x1f%s\x1f%t\x1f%s\x1f%s\x1e", l.ItemKey, l.Kind, l.IssueKey, l.Pending, l.State(), l.Reason)
+	}
+	return b.String(), nil
 }
 
 // createIssue is POST /incidents/{id}/action-items/{item}/issue: queues
