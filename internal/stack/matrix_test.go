@@ -139,6 +139,7 @@ var entries = map[string]authtest.Entry{
 	"POST /admin/fields":            {OK: http.StatusUnprocessableEntity, Body: "version=x&action=taxonomy"},
 	"POST /admin/fields/import":     {OK: http.StatusUnprocessableEntity, Body: "version=0&yaml="},
 	"POST /incidents/columns":       {OK: http.StatusSeeOther, Body: "col=tags"},
+	"GET /api/v1/incidents.csv":     {OK: http.StatusOK},
 	"POST /incidents/{id}/teams":    {OK: http.StatusSeeOther, Body: "teams="},
 	// review: editors request, review and comment; admins delete comments
 	"GET /api/v1/incidents/{id}/review-requests":              {OK: http.StatusOK},
