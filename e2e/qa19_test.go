@@ -336,3 +336,81 @@ func TestQA19CreateIssueShowsPending(t *testing.T) {
 	a.saveViewport("qa19-tracker-pending")
 	a.check()
 }
+
+// TestQA19TwoAtOnce: two admins change the shape from pages loaded at the
+// same version, two editors save the same incident's fields; the second
+// of each is told and nothing of the first is lost. An enum value removed
+// from the shape is shown as written in the editor and kept by a save.
+func TestQA19TwoAtOnce(t *testing.T) {
+	srv := startShapeServer(t, &fakeGitHub{})
+	ctx := context.Background()
+	if err := srv.Svc.SaveShape(ctx, app.System, []byte(qa19Shape)); err != nil {
+		t.Fatal(err)
+	}
+	a1 := srv.browser(t, admin)
+	a2 := srv.browser(t, admin)
+	for _, b := range []*tab{a1, a2} {
+		b.run("fields", chromedp.Navigate(srv.URL+"/admin/fields"), chromedp.WaitVisible(chromedp.ID("nf-name")))
+	}
+	a1.run("first adds Owner team", fill([][2]string{{"#nf-name", "Owner team"}, {"#nf-type", "team"}}),
+		chromedp.Click(chromedp.CSS(`#add-field-h + form button[type=submit]`)),
+		waitJS(`document.body.innerText.includes("Field Owner team is added.")`))
+	a2.run("second adds Cost", fill([][2]string{{"#nf-name", "Cost"}, {"#nf-type", "number"}}),
+		chromedp.Click(chromedp.CSS(`#add-field-h + form button[type=submit]`)),
+		waitJS(`document.body.innerText.includes("Not saved") || document.body.innerText.includes("Field Cost is added.")`))
+	msg := text(a2, "main")
+	t.Logf("second admin sees: %.600s", msg)
+	a2.shot("qa19-shape-conflict")
+	sh := srv.Svc.Shape(ctx)
+	if sh.Field("Owner team") == nil {
+		t.Error("the first admin's field is lost")
+	}
+	if sh.Field("Cost") != nil {
+		t.Log("the second admin's field was saved on top (merged)")
+	} else if !strings.Contains(msg, "another administrator changed the fields") {
+		t.Errorf("the second admin's add was refused without saying why: %.300s", msg)
+	}
+
+	// an enum value no longer in the shape
+	start := hindsight.TimeOf(time.Now().UTC().Add(-24 * time.Hour).Truncate(time.Minute))
+	in, err := srv.Svc.Open(ctx, app.System, app.NewIncident{Title: "Old region", Severity: hindsight.Sev3, Start: start})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := srv.browser(t, dana)
+	s := srv.browser(t, sam)
+	d.run("dana sets Region", chromedp.Navigate(srv.URL+"/incidents/"+in.ID+"/edit"), chromedp.WaitVisible(chromedp.ID("cf-0")),
+		fill([][2]string{{"#cf-0", "us-west-2"}}), chromedp.Click(chromedp.ID("save")),
+		waitJS(`document.body.innerText.includes("Saved as revision 2")`))
+	if err := srv.Svc.SaveShape(ctx, app.System, []byte(strings.Replace(qa19Shape, "values: [us-east-1, us-west-2, eu-west-1]", "values: [us-east-1, eu-west-1]", 1))); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range []*tab{d, s} {
+		b.run("edit", chromedp.Navigate(srv.URL+"/incidents/"+in.ID+"/edit"), chromedp.WaitVisible(chromedp.ID("cf-0")))
+	}
+	if v := value(d, "region", chromedp.Evaluate[string](`document.querySelector("#cf-0").value`)); v != "us-west-2" {
+		t.Errorf("the editor's Region shows %q, want the removed value us-west-2 as written", v)
+	}
+	t.Logf("editor region: %s", text(d, ".custom-field"))
+	d.shot("qa19-editor-removed-value")
+	d.run("dana adds tags", fill([][2]string{{"#tags", "dns"}}), chromedp.Click(chromedp.ID("save")),
+		waitJS(`document.body.innerText.includes("Saved as revision 3")`))
+	s.run("sam changes tier", chromedp.Click(chromedp.ID("cf-1-2")), chromedp.Click(chromedp.ID("save")),
+		waitJS(`/revision|conflict|changed/i.test(document.body.innerText) && !/Editing revision 2/.test(document.body.innerText.slice(0, 2000)) || !!document.querySelector(".alert")`))
+	t.Logf("sam sees: %.800s", text(s, "main"))
+	s.shot("qa19-editor-conflict")
+	got, err := srv.Svc.Get(ctx, app.System, in.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ := got.Doc.CustomField("Region")
+	tags := got.Doc.Tags()
+	tier, _ := got.Doc.CustomField("Customer tier")
+	t.Logf("stored: revision %d region %q tags %q tier %q", got.Revision, r, tags, tier)
+	if r != "us-west-2" || len(tags) != 1 || tags[0] != "dns" {
+		t.Errorf("stored Region %q tags %q: Dana's work is lost", r, tags)
+	}
+	for _, b := range []*tab{a1, a2, d, s} {
+		b.check()
+	}
+}
