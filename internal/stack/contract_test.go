@@ -224,6 +224,8 @@ func TestContractEveryRoute(t *testing.T) {
 	w.want(call{method: "GET", path: "/api/v1/openapi.json"}, 200)
 	w.want(call{method: "GET", path: "/api/v1/incidents?limit=5"}, 200)
 	w.want(call{method: "GET", path: "/api/v1/incidents.csv?tag=dns"}, 200)
+	w.want(call{method: "GET", path: "/api/v1/incidents?tag=dns&factor=capacity&field.Region=us-east-1"}, 200)
+	w.want(call{method: "GET", path: "/api/v1/insights?tag=dns&group_field=Region"}, 200)
 	w.want(call{method: "GET", path: I}, 200)
 	w.want(call{method: "PUT", path: I, body: doc, header: map[string]string{"If-Match": `"1"`}}, 200)
 	w.want(call{method: "POST", path: I + "/status", body: `{"status":"In Review"}`}, 200)
