@@ -172,13 +172,17 @@ func TestQA19Walk(t *testing.T) {
 		waitJS(`document.body.innerText.includes("Impact class")`))
 	t.Logf("after add: %s", text(a, "main"))
 	exp := value(a, "export", chromedp.Evaluate[string](`fetch("/admin/fields/export.yaml").then(r => r.text().then(x => r.status + " " + r.headers.get("content-type") + "\n" + r.headers.get("content-disposition") + "\n" + x))`, chromedp.EvalAsValue, chromedp.EvalAwaitPromise))
-	t.Logf("export: %s", exp)
+	if !strings.HasPrefix(exp, "200 application/yaml") || !strings.Contains(exp, "attachment") || !strings.Contains(exp, "name: Impact class") || !strings.Contains(exp, "security:") {
+		t.Errorf("Export YAML answers %q", exp)
+	}
 	a.run("bad import", chromedp.Navigate(srv.URL+"/admin/fields"), chromedp.WaitVisible(chromedp.ID("import-yaml")),
 		fill([][2]string{{"#import-yaml", "fields:\n  - name: Region\n    type: colour\n"}}),
 		chromedp.Click(chromedp.CSS(`#import-yaml`)),
 		void(chromedp.Evaluate[bool](`document.querySelector("#import-yaml").form.requestSubmit(); true`)),
 		waitJS(`!!document.querySelector("#import-error")`))
-	t.Logf("bad import: %s", text(a, "#import-error"))
+	if got := text(a, "#import-error"); !strings.Contains(got, "line 3") || !strings.Contains(got, "colour") {
+		t.Errorf("a bad import says %q, want its line and the bad type", got)
+	}
 	a.shot("qa19-import-error")
 
 	// New incident with the security template
@@ -222,19 +226,25 @@ func TestQA19Walk(t *testing.T) {
 		void(chromedp.Evaluate[bool](`for (const c of document.querySelectorAll(".columns-chooser input[type=checkbox]")) c.checked = true; document.querySelector(".columns-chooser form").requestSubmit(); true`)),
 		waitJS(`document.querySelector("table.incidents thead") && document.querySelector("table.incidents thead").innerText.toLowerCase().includes("region")`))
 	a.modes(t, srv.URL+"/incidents", "main h1", "list-columns")
-	t.Logf("list head: %s", text(a, "table.incidents thead"))
+	if got := text(a, "table.incidents thead"); !strings.Contains(got, "REGION") && !strings.Contains(got, "Region") {
+		t.Errorf("the chosen columns are not shown: %q", got)
+	}
 	csvHref := value(a, "csv href", chromedp.Evaluate[string](`(document.querySelector("#csv-link")||{}).href || ""`))
 	csv := value(a, "csv", chromedp.Evaluate[string](`fetch(`+jsString(csvHref)+`).then(r => r.text().then(x => r.status + " " + r.headers.get("content-type") + " " + r.headers.get("content-disposition") + "\n" + x))`, chromedp.EvalAsValue, chromedp.EvalAwaitPromise))
 	t.Logf("csv %s: %s", csvHref, csv[:min(len(csv), 800)])
 	a.run("list filter tag", chromedp.Navigate(srv.URL+"/incidents?tag=dns&factor=change%2Fconfig"), chromedp.WaitVisible(chromedp.CSS("main h1")))
-	t.Logf("list by tag+factor: %s", text(a, "table.incidents tbody"))
+	if got := text(a, "table.incidents tbody"); !strings.Contains(got, id) || !strings.Contains(got, "change/config") {
+		t.Errorf("the list by tag and factor category shows %q, want %s", got, id)
+	}
 
 	// action items
 	a.modes(t, srv.URL+"/action-items?field.Region=eu-west-1", "main h1", "actions")
 	t.Logf("actions filters: %s", text(a, "main form"))
 	// insights
 	a.modes(t, srv.URL+"/insights", "main h1", "insights")
-	t.Logf("insights: %s", text(a, "main"))
+	if got := text(a, "main"); !strings.Contains(got, "Incidents by contributing-factor category") || !strings.Contains(got, "Incidents by tag") || !strings.Contains(got, "Incidents by Region") {
+		t.Errorf("insights lack the shape's breakdowns: %.300s", got)
+	}
 
 	// tracker: create issue on a demo incident with items
 	a.check()
