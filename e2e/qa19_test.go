@@ -424,3 +424,37 @@ func TestQA19TwoAtOnce(t *testing.T) {
 		b.check()
 	}
 }
+
+// TestQA19LabelsAndIDs: on the pages issue 19 added or changed, every id
+// is a valid HTML id (no white space, unique) and every label's for names
+// a control, so a click on a label (a status checkbox's "In Review") and a
+// screen reader find the control.
+func TestQA19LabelsAndIDs(t *testing.T) {
+	srv := startShapeServer(t, &fakeGitHub{})
+	ctx := context.Background()
+	start := hindsight.TimeOf(time.Now().UTC().Add(-24 * time.Hour).Truncate(time.Minute))
+	in, err := srv.Svc.Open(ctx, app.System, app.NewIncident{Title: "Labels", Severity: hindsight.Sev3, Start: start})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := srv.browser(t, admin)
+	for _, p := range []string{"/admin/fields", "/incidents/new", "/incidents/" + in.ID + "/edit", "/incidents/" + in.ID, "/incidents", "/action-items", "/insights"} {
+		a.run(p, chromedp.Navigate(srv.URL+p), chromedp.WaitVisible(chromedp.CSS("main h1")))
+		bad := value(a, "ids of "+p, chromedp.Evaluate[[]string](`(function(){
+  const out = [], seen = {};
+  for (const e of document.querySelectorAll("[id]")) {
+    if (/\s/.test(e.id)) out.push("id with white space: " + JSON.stringify(e.id));
+    if (seen[e.id]) out.push("duplicate id: " + e.id);
+    seen[e.id] = true;
+  }
+  for (const l of document.querySelectorAll("label[for]")) {
+    if (!document.getElementById(l.htmlFor) || /\s/.test(l.htmlFor)) out.push("label for " + JSON.stringify(l.htmlFor) + " names no valid control");
+  }
+  return out.slice(0, 10);
+})()`))
+		for _, b := range bad {
+			t.Errorf("%s: %s", p, b)
+		}
+	}
+	a.check()
+}
