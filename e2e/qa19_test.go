@@ -344,7 +344,25 @@ func TestQA19CreateIssueShowsPending(t *testing.T) {
 	t.Logf("row: %s", row)
 	a.run("scroll", void(chromedp.Evaluate[bool](`document.querySelector("#sec-action_items").scrollIntoView(); true`)))
 	a.saveViewport("qa19-tracker-pending")
+	a.modes(t, srv.URL+"/incidents/"+id, "#sec-action_items", "tracker-pending")
 	a.check()
+
+	// an editor who is not an admin is refused the shape page, and does
+	// not see a restricted template's incident
+	d := srv.browser(t, dana)
+	d.run("fields as editor", chromedp.Navigate(srv.URL+"/admin/fields"), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	if got := text(d, "main"); strings.Contains(got, "Add a field") || strings.Contains(got, "Import YAML") {
+		t.Errorf("an editor is shown the Fields & taxonomy forms: %.200s", got)
+	}
+	sec, err := srv.Svc.Open(ctx, app.Actor{ID: admin, Viewer: app.System.Viewer}, app.NewIncident{Title: "Secret", Template: "security", Start: hindsight.TimeOf(time.Now().UTC().Truncate(time.Minute))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.run("restricted", chromedp.Navigate(srv.URL+"/incidents/"+sec.ID), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	if got := text(d, "main"); strings.Contains(got, "Secret") {
+		t.Errorf("an editor who is not a member reads the security template's incident: %.200s", got)
+	}
+	d.check()
 }
 
 // TestQA19TwoAtOnce: two admins change the shape from pages loaded at the
