@@ -193,7 +193,10 @@ func TestQA19Walk(t *testing.T) {
 		void(chromedp.Evaluate[bool](`document.querySelector("#title").form.requestSubmit(); true`)),
 		waitJS(`/\/incidents\/INC-/.test(location.pathname)`))
 	loc := value(a, "loc", chromedp.Evaluate[string](`location.pathname`))
-	t.Logf("new at %s: %s", loc, text(a, "main"))
+	a.run("lint findings", waitJS(`document.body.innerText.includes("HS022")`))
+	if got := text(a, "main"); strings.Contains(got, `unknown field "Region"`) || strings.Contains(got, `unknown field "Tags"`) || strings.Contains(got, `unknown section "Data Exposure Assessment"`) {
+		t.Errorf("lint calls the shape's declared fields or the template's sections unknown: %.2000s", got)
+	}
 	id := strings.Split(strings.TrimPrefix(loc, "/incidents/"), "/")[0]
 
 	// the editor: fields, tags, factor categories
