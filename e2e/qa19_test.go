@@ -273,6 +273,12 @@ func TestQA19NewTemplateFitsPhone(t *testing.T) {
 		}
 		b.shot("qa19-new-template-" + scheme + "-390")
 	}
+	// choosing the restricted template shows it in the visibility choice;
+	// choosing the default again puts back what was chosen before
+	b.run("pick security", chromedp.Click(chromedp.ID("tpl-security")),
+		waitJS(`document.querySelector('input[name="visibility"][value="restricted"]').checked`))
+	b.run("pick default", chromedp.Click(chromedp.ID("tpl-default")),
+		waitJS(`document.querySelector('input[name="visibility"][value=""]').checked`))
 	b.check()
 }
 

@@ -39,6 +39,23 @@
     refocus = { section: row.closest("fieldset").id, name: key === "insert" ? "" : ev.target.name };
     btn.click();
   });
+  // New incident: a restricted template starts the incident restricted
+  // whatever the visibility choice says, so choosing one shows it there;
+  // choosing another template again puts back what it replaced.
+  var before = null;
+  document.addEventListener("change", function (ev) {
+    var t = ev.target;
+    if (!t || t.name !== "template" || !t.form) return;
+    var restricted = t.form.querySelector('input[name="visibility"][value="restricted"]');
+    if (!restricted) return;
+    if (t.hasAttribute("data-restricts")) {
+      if (before === null) before = t.form.querySelector('input[name="visibility"]:checked');
+      restricted.checked = true;
+    } else if (before !== null) {
+      if (before) before.checked = true;
+      before = null;
+    }
+  });
   document.addEventListener("htmx:afterSettle", function () {
     if (!refocus) return;
     var want = refocus;
