@@ -84,6 +84,23 @@ func startServer(t *testing.T, seed int) *appServer {
 // offers a setup link).
 func startServerWith(t *testing.T, seed int, users bool) *appServer {
 	t.Helper()
+	a := serveStack(t, stack.Config{Getenv: func(string) string { return "" }}, users)
+	g := gen.New(42)
+	for range seed {
+		p := g.Postmortem()
+		if _, err := a.Svc.Create(context.Background(), app.System, p, app.CreateOptions{Message: "seeded", Force: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return a
+}
+
+// serveStack builds the internal/stack assembly with cfg (its logger
+// discards when unset) over a new SQLite file, signs up the accounts above
+// when users is set, and serves it on 127.0.0.1 at a free port until the
+// test ends.
+func serveStack(t *testing.T, cfg stack.Config, users bool) *appServer {
+	t.Helper()
 	browserPath(t) // skip before the work when the browser tests do not run
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "hindsight.db"), sqlite.Options{Render: app.Render})
@@ -91,8 +108,10 @@ func startServerWith(t *testing.T, seed int, users bool) *appServer {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	s, err := stack.Build(ctx, st, stack.Config{Logger: logger, Getenv: func(string) string { return "" }})
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	s, err := stack.Build(ctx, st, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,13 +139,6 @@ func startServerWith(t *testing.T, seed int, users bool) *appServer {
 		defer cancel()
 		_ = srv.Shutdown(sctx)
 	})
-	g := gen.New(42)
-	for range seed {
-		p := g.Postmortem()
-		if _, err := s.Service.Create(ctx, app.System, p, app.CreateOptions{Message: "seeded", Force: true}); err != nil {
-			t.Fatal(err)
-		}
-	}
 	return &appServer{URL: "http://" + ln.Addr().String(), Svc: s.Service, Stack: s}
 }
 

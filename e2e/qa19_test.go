@@ -4,12 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -20,11 +16,9 @@ import (
 
 	"github.com/hindsight-pm/hindsight"
 	"github.com/hindsight-pm/hindsight/app"
-	"github.com/hindsight-pm/hindsight/auth"
 	"github.com/hindsight-pm/hindsight/internal/demo"
 	"github.com/hindsight-pm/hindsight/internal/stack"
 	"github.com/hindsight-pm/hindsight/lint"
-	"github.com/hindsight-pm/hindsight/sqlite"
 )
 
 // qa19Shape is the example of issue 19 with the field the security
@@ -94,46 +88,17 @@ func startShapeServer(t *testing.T, gh http.Handler) *appServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "hindsight.db"), sqlite.Options{Render: app.Render})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
 	getenv := func(k string) string {
 		if k == "QA_GITHUB_TOKEN" {
 			return "token"
 		}
 		return ""
 	}
-	s, err := stack.Build(ctx, st, stack.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Lint: cfg, Getenv: getenv})
-	if err != nil {
+	srv := serveStack(t, stack.Config{Lint: cfg, Getenv: getenv}, true)
+	if _, err := demo.Seed(ctx, srv.Svc, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	for _, email := range []string{dana, sam, admin} {
-		name := strings.ToUpper(email[:1]) + email[1:strings.Index(email, "@")]
-		role := hindsight.RoleEditor
-		if email == admin {
-			role = hindsight.RoleAdmin
-		}
-		if _, err := s.Auth.AddUser(ctx, app.System, auth.NewUser{Email: email, Name: name, Role: role, Password: password}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: s.Handler, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(sctx)
-	})
-	if _, err := demo.Seed(ctx, s.Service, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	return &appServer{URL: "http://" + ln.Addr().String(), Svc: s.Service, Stack: s}
+	return srv
 }
 
 // modes runs shoot at 1280 and 390 px in light and dark on path.
