@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/app"
 )
 
 // actionItemStatus closes or reopens one action item of the incident page
@@ -32,27 +33,19 @@ func (u *UI) actionItemStatus(w http.ResponseWriter, r *http.Request) {
 		base = -1
 	}
 	in, err := u.svc.SetActionItemStatus(r.Context(), a, id, base, item, st)
-	msg := ""
-	switch code := hindsight.ErrorCode(err); code {
-	case "":
-	case hindsight.EConflict, hindsight.EInvalid, hindsight.ENotFound:
-		if code == hindsight.ENotFound {
-			if _, gerr := u.svc.Get(r.Context(), a, id); gerr != nil {
-				u.fail(w, r, gerr)
-				return
-			}
-		}
-		msg = hindsight.ErrorMessage(err)
-		if code == hindsight.EConflict {
+	msg, ok := u.itemRefusal(w, r, a, id, err)
+	if !ok {
+		return
+	}
+	if err != nil {
+		// refused: the page shows the latest revision with the message
+		if hindsight.ErrorCode(err) == hindsight.EConflict {
 			msg += " — the page now shows the latest revision; choose again."
 		}
 		if in, err = u.svc.Get(r.Context(), a, id); err != nil {
 			u.fail(w, r, err)
 			return
 		}
-	default:
-		u.fail(w, r, err)
-		return
 	}
 	if isHTMX(r) {
 		d := u.showData(r, in, msg)
@@ -69,4 +62,26 @@ func (u *UI) actionItemStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u.redirectFlash(w, r, back+"#sec-action_items", flashOK, savedAs(in.Revision))
+}
+
+// itemRefusal words the error of an action on one action item for the
+// incident page: "" when there is none, the error's message when the item
+// refused it (a stale revision, a bad item, an item not found). ok is false
+// when the answer is an error page instead, already written: the incident
+// itself is missing or hidden from the actor, or the error is not the item's.
+func (u *UI) itemRefusal(w http.ResponseWriter, r *http.Request, a app.Actor, id string, err error) (msg string, ok bool) {
+	switch code := hindsight.ErrorCode(err); code {
+	case "":
+		return "", true
+	case hindsight.EConflict, hindsight.EInvalid, hindsight.ENotFound:
+		if code == hindsight.ENotFound {
+			if _, gerr := u.svc.Get(r.Context(), a, id); gerr != nil {
+				u.fail(w, r, gerr)
+				return "", false
+			}
+		}
+		return hindsight.ErrorMessage(err), true
+	}
+	u.fail(w, r, err)
+	return "", false
 }

@@ -178,21 +178,8 @@ func (u *UI) createIssue(w http.ResponseWriter, r *http.Request) {
 	a := u.actor(r)
 	back := "/incidents/" + url.PathEscape(id)
 	_, err := u.svc.CreateIssue(r.Context(), a, id, item)
-	msg := ""
-	switch code := hindsight.ErrorCode(err); code {
-	case "":
-	case hindsight.EConflict, hindsight.EInvalid, hindsight.ENotFound:
-		if code == hindsight.ENotFound {
-			// the incident itself (or one the actor may not see): the
-			// error page, not a message on it
-			if _, gerr := u.svc.Get(r.Context(), a, id); gerr != nil {
-				u.fail(w, r, gerr)
-				return
-			}
-		}
-		msg = hindsight.ErrorMessage(err)
-	default:
-		u.fail(w, r, err)
+	msg, ok := u.itemRefusal(w, r, a, id, err)
+	if !ok {
 		return
 	}
 	if isHTMX(r) {
