@@ -342,7 +342,7 @@ func (s *Service) issueOf(inc *hindsight.Incident, it hindsight.ActionItem, t li
 		fmt.Fprintf(&b, "\n\n%s/incidents/%s", base, inc.ID)
 	}
 	is := tracker.Issue{Title: title, Body: b.String(), Labels: append([]string(nil), t.Labels...), Assignee: t.Owner(it.Owner),
-		Due: it.TargetDate.T, Closed: it.Status == hindsight.ItemClosed, Marker: marker}
+		Due: it.TargetDate.T, Closed: it.Status == hindsight.ItemClosed, Marker: marker, Priority: it.Priority}
 	if l := t.PriorityLabels[it.Priority]; l != "" {
 		is.Labels = append(is.Labels, l)
 	}

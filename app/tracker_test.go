@@ -210,7 +210,7 @@ func TestTrackerCreateIssue(t *testing.T) {
 	}
 	is := e.fake.issues[0].is
 	if is.Title != "Alert on pool saturation" || is.Assignee != "dana-gh" || strings.Join(is.Labels, ",") != "postmortem,priority/high" ||
-		!is.Due.Equal(time.Date(2026, 12, 20, 0, 0, 0, 0, time.UTC)) || is.Marker != l.Marker || is.Closed ||
+		is.Priority != hindsight.P1 || !is.Due.Equal(time.Date(2026, 12, 20, 0, 0, 0, 0, time.UTC)) || is.Marker != l.Marker || is.Closed ||
 		!strings.Contains(is.Body, "https://hindsight.example/incidents/"+in.ID) {
 		t.Errorf("issue %+v", is)
 	}

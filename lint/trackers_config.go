@@ -29,6 +29,7 @@ import (
 //	    issue_type: Task
 //	    token_env: JIRA_TOKEN
 //	    email_env: JIRA_EMAIL
+//	    priorities: {P2: Low}                       # Jira priority names (default Highest, High, Medium)
 //
 // The first tracker in the file is the default one; an incident may name
 // another (its "Tracker:" summary field, app.TrackerOverride).
@@ -106,7 +107,7 @@ func trackerSettings(path string, kind tracker.Kind, line int, n *yaml.Node) (Tr
 	keys := map[tracker.Kind][]string{
 		tracker.GitHub: {"repo", "token_env", "labels", "base_url", "owners", "priority_labels"},
 		tracker.GitLab: {"project", "token_env", "labels", "base_url", "owners", "priority_labels"},
-		tracker.Jira:   {"base_url", "project", "issue_type", "token_env", "email_env", "labels", "owners", "priority_labels"},
+		tracker.Jira:   {"base_url", "project", "issue_type", "token_env", "email_env", "labels", "owners", "priority_labels", "priorities"},
 	}[kind]
 	scalar := func(k, v *yaml.Node) (string, error) {
 		if v.Kind != yaml.ScalarNode {
@@ -150,6 +151,23 @@ func trackerSettings(path string, kind tracker.Kind, line int, n *yaml.Node) (Tr
 					return configError(path, ok.Line, "%s.owners: expected owner: tracker user, e.g. {ann@example.com: ann-gh}", name)
 				}
 				t.Owners[who] = user
+				return nil
+			})
+		case "priorities":
+			t.Priorities = map[hindsight.Priority]string{}
+			err = forMapping(path, v, name+".priorities", func(pk, pv *yaml.Node) error {
+				pr, ok := hindsight.ParsePriority(pk.Value)
+				if !ok || pk.Kind != yaml.ScalarNode {
+					return configError(path, pk.Line, "%s.priorities: unknown priority %q; expected P0, P1 or P2", name, pk.Value)
+				}
+				p, err := scalar(pk, pv)
+				if err != nil {
+					return err
+				}
+				if p == "" {
+					return configError(path, pv.Line, "%s.priorities: %s: the Jira priority name is empty", name, pk.Value)
+				}
+				t.Priorities[pr] = p
 				return nil
 			})
 		case "priority_labels":

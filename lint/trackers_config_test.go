@@ -23,6 +23,7 @@ func TestTrackersConfig(t *testing.T) {
     issue_type: Task
     token_env: JIRA_TOKEN
     email_env: JIRA_EMAIL
+    priorities: {p2: Low, P0: Blocker}
   gitlab:
     project: group/sub/proj
     base_url: https://gitlab.example.com/api/v4/
@@ -37,8 +38,9 @@ func TestTrackersConfig(t *testing.T) {
 		{"all three, in the file's order", full, []TrackerSettings{
 			{Config: tracker.Config{Kind: tracker.GitHub, Repo: "org/repo", TokenEnv: "GITHUB_TOKEN", Labels: []string{"postmortem"}},
 				Owners: map[string]string{"ann@example.com": "ann-gh", "dana": "dana-gh"}, PriorityLabels: map[hindsight.Priority]string{hindsight.P0: "priority/critical", hindsight.P1: "priority/high"}, Line: 2},
-			{Config: tracker.Config{Kind: tracker.Jira, BaseURL: "https://example.atlassian.net", Project: "OPS", IssueType: "Task", TokenEnv: "JIRA_TOKEN"}, EmailEnv: "JIRA_EMAIL", Line: 8},
-			{Config: tracker.Config{Kind: tracker.GitLab, Repo: "group/sub/proj", BaseURL: "https://gitlab.example.com/api/v4/", Labels: []string{"incident"}}, Line: 14},
+			{Config: tracker.Config{Kind: tracker.Jira, BaseURL: "https://example.atlassian.net", Project: "OPS", IssueType: "Task", TokenEnv: "JIRA_TOKEN",
+				Priorities: map[hindsight.Priority]string{hindsight.P0: "Blocker", hindsight.P2: "Low"}}, EmailEnv: "JIRA_EMAIL", Line: 8},
+			{Config: tracker.Config{Kind: tracker.GitLab, Repo: "group/sub/proj", BaseURL: "https://gitlab.example.com/api/v4/", Labels: []string{"incident"}}, Line: 15},
 		}, nil},
 		{"not a mapping", "trackers: [github]\n", nil, []string{".hindsight.yaml:1:", "trackers must be a mapping"}},
 		{"unknown tracker", "trackers:\n  trello: {}\n", nil, []string{".hindsight.yaml:2:", `unknown tracker "trello"`}},
@@ -46,6 +48,9 @@ func TestTrackersConfig(t *testing.T) {
 		{"github without repo", "trackers:\n  github:\n    token_env: T\n", nil, []string{".hindsight.yaml:2:", "trackers.github.repo: required"}},
 		{"jira without project", "trackers:\n  jira:\n    base_url: https://x.atlassian.net\n", nil, []string{".hindsight.yaml:2:", "trackers.jira.project"}},
 		{"bad priority", "trackers:\n  github:\n    repo: o/r\n    priority_labels:\n      urgent: x\n", nil, []string{".hindsight.yaml:5:", `unknown priority "urgent"`}},
+		{"bad jira priority", "trackers:\n  jira:\n    base_url: https://x.atlassian.net\n    project: OPS\n    priorities: {P3: Low}\n", nil, []string{".hindsight.yaml:5:", "trackers.jira.priorities", `unknown priority "P3"`}},
+		{"empty jira priority", "trackers:\n  jira:\n    base_url: https://x.atlassian.net\n    project: OPS\n    priorities:\n      P1: \"\"\n", nil, []string{".hindsight.yaml:6:", "P1: the Jira priority name is empty"}},
+		{"priorities only for jira", "trackers:\n  github:\n    repo: o/r\n    priorities: {P1: High}\n", nil, []string{".hindsight.yaml:4:", `unknown key "priorities"`}},
 		{"owners not a mapping", "trackers:\n  github:\n    repo: o/r\n    owners: [ann]\n", nil, []string{".hindsight.yaml:4:", "owners must be a mapping"}},
 		{"label not a string", "trackers:\n  github:\n    repo: o/r\n    labels: [{a: b}]\n", nil, []string{".hindsight.yaml:4:", "labels: expected a list of strings"}},
 		{"twice, any case", "trackers:\n  github: {repo: o/r}\n  GitHub: {repo: o/s}\n", nil, []string{".hindsight.yaml:3:", "configured twice"}},

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -42,6 +43,7 @@ type jiraClient struct {
 	project, issueType string
 	labels             []string
 	email, token       string
+	priorities         map[hindsight.Priority]string
 }
 
 // maxJiraBody bounds what is read of a Jira answer.
@@ -56,19 +58,48 @@ func newJira(cfg Config, hc *http.Client) (Client, error) {
 	if it == "" {
 		it = "Task"
 	}
+	prio := maps.Clone(jiraPriorities)
+	for p, name := range cfg.Priorities {
+		if !p.Valid() || strings.TrimSpace(name) == "" {
+			return nil, hindsight.Errorf(hindsight.EInvalid, "trackers.jira.priorities: %q: expected P0, P1 or P2 mapped to a Jira priority name", string(p))
+		}
+		prio[p] = strings.TrimSpace(name)
+	}
 	return &jiraClient{
 		hc: hc, base: strings.TrimRight(cfg.BaseURL, "/"), project: cfg.Project, issueType: it,
-		labels: cfg.Labels, email: cfg.Email, token: cfg.Token,
+		labels: cfg.Labels, email: cfg.Email, token: cfg.Token, priorities: prio,
 	}, nil
 }
 
-// jiraPriorities maps Hindsight priorities to the names of Jira's default
-// priority scheme.
+// jiraPriorities maps Hindsight priorities (the model knows P0, P1 and P2)
+// to the names of Jira's default priority scheme; trackers.jira.priorities
+// overrides them per priority.
 var jiraPriorities = map[hindsight.Priority]string{hindsight.P0: "Highest", hindsight.P1: "High", hindsight.P2: "Medium"}
 
-// jiraPriority reads a priority label ("P1", "priority:P1", "priority/P1"):
-// the Jira priority name, or "" when the label is no priority.
-func jiraPriority(label string) string {
+// jiraDefaultNames are the priorities of Jira's default scheme, most urgent
+// first. An item whose Priority is written as one of them (text the model
+// keeps verbatim, e.g. "Low") is sent as that priority.
+var jiraDefaultNames = []string{"Highest", "High", "Medium", "Low", "Lowest"}
+
+// priority returns the Jira priority name for an item's priority, or "".
+func (c *jiraClient) priority(p hindsight.Priority) string {
+	if name := c.priorities[p]; name != "" {
+		return name
+	}
+	if q, ok := hindsight.ParsePriority(string(p)); ok {
+		return c.priorities[q]
+	}
+	for _, name := range jiraDefaultNames {
+		if strings.EqualFold(strings.TrimSpace(string(p)), name) {
+			return name
+		}
+	}
+	return ""
+}
+
+// labelPriority reads a priority label ("P1", "priority:P1", "priority/P1"):
+// the priority, or "" when the label is no priority.
+func labelPriority(label string) hindsight.Priority {
 	l := label
 	for _, p := range []string{"priority:", "priority/", "priority-"} {
 		if len(l) > len(p) && strings.EqualFold(l[:len(p)], p) {
@@ -80,14 +111,15 @@ func jiraPriority(label string) string {
 	if !ok || !strings.EqualFold(strings.TrimSpace(l), string(p)) {
 		return ""
 	}
-	return jiraPriorities[p]
+	return p
 }
 
 // jiraLabel makes s a valid Jira label (labels cannot hold spaces).
 func jiraLabel(s string) string { return strings.Join(strings.Fields(s), "-") }
 
-// Create creates the issue. A priority label (P0-P2) becomes the priority
-// field (Highest, High, Medium) instead of a label; the marker is a label.
+// Create creates the issue. The item's priority sets the priority field
+// (c.priority); so does a priority label ("P1", "priority/P1"), which is
+// then not sent as a label, when the item has none. The marker is a label.
 func (c *jiraClient) Create(ctx context.Context, is Issue) (Ref, error) {
 	fields := map[string]any{
 		"project":     map[string]string{"key": c.project},
@@ -96,12 +128,18 @@ func (c *jiraClient) Create(ctx context.Context, is Issue) (Ref, error) {
 		"description": adf(is.Body),
 	}
 	var labels []string
+	prio := c.priority(is.Priority)
 	for _, l := range mergeLabels(c.labels, is.Labels) {
-		if p := jiraPriority(l); p != "" {
-			fields["priority"] = map[string]string{"name": p}
+		if p := labelPriority(l); p != "" {
+			if prio == "" {
+				prio = c.priority(p)
+			}
 			continue
 		}
 		labels = append(labels, jiraLabel(l))
+	}
+	if prio != "" {
+		fields["priority"] = map[string]string{"name": prio}
 	}
 	if is.Marker != "" {
 		labels = append(labels, is.Marker)

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -257,6 +258,74 @@ func TestJiraAlreadyThere(t *testing.T) {
 	for _, cl := range f.Calls() {
 		if cl.Method == http.MethodPost {
 			t.Errorf("a transition was posted: %s", cl.Body)
+		}
+	}
+}
+
+// TestJiraPriority: every priority the model knows (P0-P2) maps to Jira's
+// default scheme unless trackers.jira.priorities names another; an item
+// priority written as a Jira name is sent as that name; a priority label
+// counts only when the item has no priority.
+func TestJiraPriority(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		config   map[hindsight.Priority]string
+		priority hindsight.Priority
+		labels   []string
+		want     string // "" : no priority field
+	}{
+		{"P0", nil, hindsight.P0, nil, "Highest"},
+		{"P1", nil, hindsight.P1, nil, "High"},
+		{"P2", nil, hindsight.P2, nil, "Medium"},
+		{"as written p-2", nil, "p-2", nil, "Medium"},
+		{"Jira name Low", nil, "low", nil, "Low"},
+		{"Jira name Lowest", nil, "Lowest", nil, "Lowest"},
+		{"unknown text", nil, "soon", nil, ""},
+		{"none", nil, "", nil, ""},
+		{"configured P2", map[hindsight.Priority]string{hindsight.P2: "Low"}, hindsight.P2, nil, "Low"},
+		{"configured keeps other defaults", map[hindsight.Priority]string{hindsight.P2: "Low"}, hindsight.P0, nil, "Highest"},
+		{"configured custom scheme", map[hindsight.Priority]string{hindsight.P0: "Blocker"}, hindsight.P0, nil, "Blocker"},
+		{"label when no priority", nil, "", []string{"priority/P2"}, "Medium"},
+		{"item priority over label", nil, hindsight.P0, []string{"P2"}, "Highest"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var f *fakeTracker
+			f = newFakeTracker(t, "jira-platform-v3.json", "", func(c call) reply {
+				if routeKey(c) == "POST /rest/api/3/issue" {
+					return reply{Status: 201, Body: map[string]any{"id": "10012", "key": "OPS-12", "self": f.srv.URL + "/rest/api/3/issue/10012"}}
+				}
+				return f.unexpected(c)
+			})
+			cfg := jiraConfig(f.srv.URL)
+			cfg.Priorities = tc.config
+			c := mustClient(t, cfg)
+			if _, err := c.Create(context.Background(), Issue{Title: "Alert on saturation", Priority: tc.priority, Labels: tc.labels, Marker: testMarker}); err != nil {
+				t.Fatal(err)
+			}
+			calls := f.Calls()
+			if len(calls) != 1 {
+				t.Fatalf("%d calls, want one create", len(calls))
+			}
+			fields, _ := calls[0].json(t)["fields"].(map[string]any)
+			p, _ := fields["priority"].(map[string]any)
+			if got, _ := p["name"].(string); got != tc.want {
+				t.Errorf("priority %v, want %q", fields["priority"], tc.want)
+			}
+			for _, l := range tc.labels {
+				if hasString(fields["labels"], l) {
+					t.Errorf("labels %v keep the priority label %q", fields["labels"], l)
+				}
+			}
+		})
+	}
+}
+
+func TestJiraPrioritiesConfigRefused(t *testing.T) {
+	for _, bad := range []map[hindsight.Priority]string{{"P3": "Low"}, {hindsight.P1: " "}} {
+		cfg := jiraConfig("https://example.atlassian.net")
+		cfg.Priorities = bad
+		if _, err := New(cfg, nil); err == nil || !strings.Contains(err.Error(), "trackers.jira.priorities") {
+			t.Errorf("%v: error %v, want one naming trackers.jira.priorities", bad, err)
 		}
 	}
 }

@@ -57,6 +57,10 @@ type Config struct {
 	Token    string
 	// Email is the Jira account email used with the API token (basic auth).
 	Email string
+	// Priorities maps an item's priority to the name of a Jira priority
+	// (Jira only). Priorities it does not name keep the defaults of Jira's
+	// default priority scheme: P0 Highest, P1 High, P2 Medium.
+	Priorities map[hindsight.Priority]string
 }
 
 // Issue is an issue to create for an action item.
@@ -70,6 +74,9 @@ type Issue struct {
 	// field; on GitHub it is a line of the body.
 	Due    time.Time
 	Closed bool
+	// Priority is the action item's priority; Jira sets its priority field
+	// from it, GitHub and GitLab ignore it (they take priority labels).
+	Priority hindsight.Priority
 	// Marker is the hidden identifier written into the issue body, e.g.
 	// "hindsight:INC-20261201-001/A3"; FindByMarker searches for it.
 	Marker string
