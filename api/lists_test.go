@@ -140,6 +140,55 @@ func TestSearch(t *testing.T) {
 	}
 }
 
+// TestSearchCached: a search is served from the list-page cache while
+// nothing is written (one entry for each normalized query: text, limit,
+// cursor), and a write shows in the next search at once.
+func TestSearchCached(t *testing.T) {
+	e := newEnv(t)
+	seed(t, e)
+	search := func(q string) api.SearchResult {
+		t.Helper()
+		res := e.do(req{method: "GET", path: "/api/v1/search?" + q})
+		var sr api.SearchResult
+		res.json(t, &sr)
+		if res.status != 200 {
+			t.Fatalf("%s: %d %s", q, res.status, res.body)
+		}
+		return sr
+	}
+	entries := func() int { n, _ := e.svc.CacheStats(); return n }
+	n0 := entries()
+	if got := search("q=certificate"); len(got.Hits) != 1 {
+		t.Fatalf("certificate: %d hits", len(got.Hits))
+	}
+	if n := entries(); n != n0+1 {
+		t.Fatalf("after the first search: %d cache entries, want %d", n, n0+1)
+	}
+	for _, q := range []string{"q=certificate", "q=certificate&limit=20"} { // limit 20 is the default, but a query of its own
+		search(q)
+	}
+	if n := entries(); n != n0+2 {
+		t.Errorf("after the same search and one with a limit: %d cache entries, want %d", n, n0+2)
+	}
+	p := sampleDoc("Internal certificate rotation")
+	if _, err := e.svc.Create(context.Background(), app.System, p, app.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := search("q=certificate"); len(got.Hits) != 2 {
+		t.Errorf("certificate after a create: %d hits, want 2", len(got.Hits))
+	}
+	// a page boundary: two pages of one hit, then the same from the cache
+	first := search("q=certificate&limit=1")
+	if len(first.Hits) != 1 || first.Next == "" {
+		t.Fatalf("page 1: %+v", first)
+	}
+	second := search("q=certificate&limit=1&cursor=" + first.Next)
+	again := search("q=certificate&limit=1&cursor=" + first.Next)
+	if len(second.Hits) != 1 || second.Hits[0].ID == first.Hits[0].ID || again.Hits[0].ID != second.Hits[0].ID {
+		t.Errorf("page 2: %+v, again %+v (page 1 %s)", second.Hits, again.Hits, first.Hits[0].ID)
+	}
+}
+
 func TestActionItems(t *testing.T) {
 	e := newEnv(t)
 	ins := seed(t, e)

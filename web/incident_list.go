@@ -171,12 +171,12 @@ type listData struct {
 
 func (u *UI) incidentList(w http.ResponseWriter, r *http.Request) {
 	f := readListForm(r.URL.Query())
-	if f.Q != "" && !f.filtered() || hasFlash(r) {
+	if hasFlash(r) {
 		u.incidentListPage(w, r, f)
 		return
 	}
-	// a list (not a search) without a message is the same page for the
-	// same reader until anything is written or the day changes: from the
+	// a list or a search without a message is the same page for the same
+	// reader until anything is written or the day changes: from the
 	// list-page cache, keyed by the whole query in a normal order
 	a := u.actor(r)
 	form := strings.Join([]string{"html-list", a.ID, u.svc.Now().Format(hindsight.DateLayout), chosenColumns(r)}, "\x00")

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -37,6 +38,8 @@ type serveFlags struct {
 	// pprofRemote allows another address
 	pprof       string
 	pprofRemote bool
+	// cacheBytes is --cache-bytes ("" = app.DefaultCacheBytes, "0" = none)
+	cacheBytes string
 }
 
 // DefaultAddr is where hindsight serve listens without --addr: loopback
@@ -64,7 +67,11 @@ and finishes the requests in flight first.
 
 Every flag has an environment variable: HINDSIGHT_ADDR, HINDSIGHT_DB,
 HINDSIGHT_DB_MAX_CONNS, HINDSIGHT_LOG_LEVEL, HINDSIGHT_LOG_FORMAT,
-HINDSIGHT_BASE_URL, HINDSIGHT_PPROF.
+HINDSIGHT_BASE_URL, HINDSIGHT_PPROF, HINDSIGHT_CACHE_BYTES.
+
+--cache-bytes bounds the rendered responses kept in memory (incident pages,
+JSON and Markdown by revision, list and search pages by store generation):
+16MiB by default, 0 for none (docs/operations.md).
 
 --pprof 127.0.0.1:6060 serves Go's profiler (net/http/pprof) on a loopback
 listener of its own, never on --addr (docs/operations.md).
@@ -102,6 +109,8 @@ HINDSIGHT_AUTH_PROXY_TRUSTED. Roles come from the groups mapped in
 		"new incidents created restricted unless their creator makes them public: all, none, or severities such as SEV-1,SEV-2 (env HINDSIGHT_RESTRICTED_BY_DEFAULT; overrides restricted_by_default of .hindsight.yaml)")
 	f.StringVar(&fl.pprof, "pprof", envOr("HINDSIGHT_PPROF", ""),
 		"serve net/http/pprof on this loopback host:port, e.g. 127.0.0.1:6060 (off by default; never on --addr) (env HINDSIGHT_PPROF)")
+	f.StringVar(&fl.cacheBytes, "cache-bytes", envOr("HINDSIGHT_CACHE_BYTES", ""),
+		"memory for rendered responses (incident, list and search pages): bytes, or with KiB, MiB or GiB, e.g. 64MiB; 0 for none (default 16MiB) (env HINDSIGHT_CACHE_BYTES)")
 	f.BoolVar(&fl.pprofRemote, "pprof-allow-remote", false, "let --pprof listen on an address other than loopback (profiles show the server's internals)")
 	return cmd
 }
@@ -147,6 +156,10 @@ func runServe(ctx context.Context, a *app, fl serveFlags) error {
 			return err
 		}
 	}
+	cacheBytes, err := parseCacheBytes(fl.cacheBytes)
+	if err != nil {
+		return err
+	}
 	store, err := openStore(ctx, a.db)
 	if err != nil {
 		return err
@@ -161,7 +174,7 @@ func runServe(ctx context.Context, a *app, fl serveFlags) error {
 			return err
 		}
 	}
-	st, err := stack.Build(ctx, store, stack.Config{BaseURL: fl.baseURL, Logger: logger, Lint: cfg})
+	st, err := stack.Build(ctx, store, stack.Config{BaseURL: fl.baseURL, Logger: logger, Lint: cfg, CacheBytes: cacheBytes})
 	if err != nil {
 		return err
 	}
@@ -224,3 +237,35 @@ func displayAddr(addr net.Addr) string {
 	}
 	return ta.String()
 }
+
+// parseCacheBytes reads --cache-bytes: a whole number of bytes, or of KiB,
+// MiB or GiB, as app.Options.CacheBytes takes it (0 for the default, < 0
+// for none): "" is the default, "0" none.
+func parseCacheBytes(v string) (int, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, nil
+	}
+	num, mult := v, 1
+	for _, u := range []struct {
+		suffix string
+		mult   int
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}} {
+		if s, ok := strings.CutSuffix(v, u.suffix); ok {
+			num, mult = strings.TrimSpace(s), u.mult
+			break
+		}
+	}
+	n, err := strconv.Atoi(num)
+	if err != nil || n < 0 || n > maxCacheBytes/mult {
+		return 0, &hindsight.Error{Code: hindsight.EInvalid, Message: fmt.Sprintf("--cache-bytes (or HINDSIGHT_CACHE_BYTES) %q: want a whole number of bytes, or of KiB, MiB or GiB (e.g. 64MiB), 0 for no cache", v),
+			Fields: []hindsight.FieldError{{Field: "cache-bytes", Message: "want a whole number of bytes, KiB, MiB or GiB"}}}
+	}
+	if n == 0 {
+		return -1, nil // none
+	}
+	return n * mult, nil
+}
+
+// maxCacheBytes is the largest --cache-bytes taken (1 TiB): more is a typo.
+const maxCacheBytes = 1 << 40

@@ -251,6 +251,8 @@ func TestServeFlagErrors(t *testing.T) {
 		{[]string{"serve", "--addr", "8080"}, `--addr "8080": want host:port`},
 		{[]string{"serve", "--base-url", "hindsight.example.com"}, "--base-url"},
 		{[]string{"serve", "extra"}, "unknown command"},
+		{[]string{"serve", "--cache-bytes", "lots"}, `--cache-bytes (or HINDSIGHT_CACHE_BYTES) "lots"`},
+		{[]string{"serve", "--cache-bytes", "-5"}, `--cache-bytes (or HINDSIGHT_CACHE_BYTES) "-5"`},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -259,6 +261,33 @@ func TestServeFlagErrors(t *testing.T) {
 				t.Fatalf("exit %d, stderr %q, want 2 and %q", code, stderr, tt.want)
 			}
 		})
+	}
+}
+
+// TestParseCacheBytes: --cache-bytes takes bytes, KiB, MiB or GiB; 0 is
+// no cache (app.Options.CacheBytes < 0) and "" the default (0).
+func TestParseCacheBytes(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int
+		ok   bool
+	}{
+		{"", 0, true},
+		{"0", -1, true},
+		{"4096", 4096, true},
+		{"64MiB", 64 << 20, true},
+		{" 2 GiB", 2 << 30, true},
+		{"512KiB", 512 << 10, true},
+		{"16MB", 0, false},
+		{"-1", 0, false},
+		{"1.5MiB", 0, false},
+		{"99999999999GiB", 0, false},
+	}
+	for _, tt := range tests {
+		got, err := parseCacheBytes(tt.in)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("parseCacheBytes(%q) = %d, %v; want %d, ok %v", tt.in, got, err, tt.want, tt.ok)
+		}
 	}
 }
 

@@ -49,6 +49,9 @@ type Config struct {
 	Getenv func(string) string
 	// MetricsPublic serves /metrics without credentials.
 	MetricsPublic bool
+	// CacheBytes bounds the rendered responses kept in memory
+	// (app.Options.CacheBytes: the default when 0, none when < 0).
+	CacheBytes int
 }
 
 // Stack is an assembled Hindsight server.
@@ -76,7 +79,7 @@ func Build(ctx context.Context, store hindsight.Store, cfg Config) (*Stack, erro
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	svc := app.New(store, app.Options{Lint: cfg.Lint, Now: cfg.Now})
+	svc := app.New(store, app.Options{Lint: cfg.Lint, Now: cfg.Now, CacheBytes: cfg.CacheBytes})
 	to := app.TrackerOptions{BaseURL: cfg.BaseURL, Getenv: cfg.Getenv, Logger: cfg.Logger}
 	if err := to.LeaseFromEnv(cfg.Getenv); err != nil {
 		return nil, err
