@@ -154,7 +154,7 @@ func TestQA19Walk(t *testing.T) {
 	a.modes(t, srv.URL+"/incidents/new", "#title", "new")
 	a.run("new security incident", chromedp.Navigate(srv.URL+"/incidents/new"), chromedp.WaitVisible(chromedp.ID("title")),
 		fill([][2]string{{"#title", "Leaked API keys in logs"}}),
-		chromedp.Click(chromedp.ID("tpl-security")),
+		chromedp.Click(chromedp.CSS(`input[name="template"][value="security"]`)),
 		void(chromedp.Evaluate[bool](`document.querySelector("#title").form.requestSubmit(); true`)),
 		waitJS(`/\/incidents\/INC-/.test(location.pathname)`))
 	loc := value(a, "loc", chromedp.Evaluate[string](`location.pathname`))
@@ -228,7 +228,7 @@ func TestQA19NewTemplateFitsPhone(t *testing.T) {
 		b.run("new at 390 "+scheme, chromedp.EmulateViewport(390, 900), chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
 			_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}})
 			return err
-		}), chromedp.Navigate(srv.URL+"/incidents/new"), chromedp.WaitVisible(chromedp.ID("tpl-security")))
+		}), chromedp.Navigate(srv.URL+"/incidents/new"), chromedp.WaitVisible(chromedp.CSS(`input[name="template"][value="security"]`)))
 		wide := value(b, "wider than the phone", chromedp.Evaluate[string](`Array.from(document.querySelectorAll("#template-choice *")).filter(e => e.getBoundingClientRect().right > innerWidth).map(e => e.tagName + "." + e.className).join(" ")`))
 		if wide != "" {
 			t.Errorf("the template choice is wider than 390 px (%s): %s", scheme, wide)
@@ -240,7 +240,7 @@ func TestQA19NewTemplateFitsPhone(t *testing.T) {
 	}
 	// choosing the restricted template shows it in the visibility choice;
 	// choosing the default again puts back what was chosen before
-	b.run("pick security", chromedp.Click(chromedp.ID("tpl-security")),
+	b.run("pick security", chromedp.Click(chromedp.CSS(`input[name="template"][value="security"]`)),
 		waitJS(`document.querySelector('input[name="visibility"][value="restricted"]').checked`))
 	b.run("pick default", chromedp.Click(chromedp.ID("tpl-default")),
 		waitJS(`document.querySelector('input[name="visibility"][value=""]').checked`))

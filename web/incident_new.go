@@ -18,15 +18,32 @@ type newData struct {
 	// DefaultRestricted says which new incidents are restricted by
 	// default ("" for none).
 	Visibility, Members, DefaultRestricted string
-	// Templates are the shape's template variants (none: no choice
-	// shown); Template the one chosen ("" or "default": the default).
+	// Templates are the shape's template variants other than default
+	// (none: no choice shown); Default the shape's own declaration of the
+	// default template (nil: none), which the Default choice describes;
+	// Template the one chosen ("" or "default": the default).
 	Templates []hindsight.TemplateDef
+	Default   *hindsight.TemplateDef
 	Template  string
+}
+
+// templateChoice splits the shape's templates into the declared default
+// (offered as the Default choice, not a second one) and the others.
+func templateChoice(sh hindsight.Shape) (others []hindsight.TemplateDef, def *hindsight.TemplateDef) {
+	for i, t := range sh.Templates {
+		if strings.EqualFold(t.Name, hindsight.DefaultTemplate) {
+			def = &sh.Templates[i]
+			continue
+		}
+		others = append(others, t)
+	}
+	return others, def
 }
 
 func (u *UI) incidentNew(w http.ResponseWriter, r *http.Request) {
 	d := newData{Severities: hindsight.Severities, Start: u.svc.Now().UTC().Format(hindsight.TimeLayout), DefaultRestricted: u.svc.DefaultVisibility(),
-		Templates: u.svc.Shape(r.Context()).Templates, Template: r.URL.Query().Get("template")}
+		Template: r.URL.Query().Get("template")}
+	d.Templates, d.Default = templateChoice(u.svc.Shape(r.Context()))
 	u.render(w, r, http.StatusOK, "new", page{Title: "New incident", Nav: "new", Data: d})
 }
 
@@ -40,7 +57,8 @@ func (u *UI) incidentCreate(w http.ResponseWriter, r *http.Request) {
 	d := newData{Title: f.Get("title"), Severity: f.Get("severity"), Start: f.Get("start"), Services: f.Get("services"),
 		Commander: f.Get("commander"), Severities: hindsight.Severities, Fields: map[string]string{},
 		Visibility: f.Get("visibility"), Members: f.Get("members"), DefaultRestricted: u.svc.DefaultVisibility(),
-		Templates: u.svc.Shape(r.Context()).Templates, Template: f.Get("template")}
+		Template: f.Get("template")}
+	d.Templates, d.Default = templateChoice(u.svc.Shape(r.Context()))
 	n := app.NewIncident{Title: d.Title, Commander: d.Commander, Services: []string{d.Services}, Template: d.Template}
 	// restricted in the create's transaction: never visible, listed,
 	// searched or sent to webhooks before
