@@ -1,0 +1,130 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+
+	"github.com/hindsight-pm/hindsight/app"
+)
+
+// each runs check on url at 1280 and 390 px, light and dark, after the
+// page shows wait; it saves a screenshot of each.
+func (b *tab) each(t *testing.T, url, wait, name string, check func(scheme string, w int64)) {
+	t.Helper()
+	for _, scheme := range []string{"light", "dark"} {
+		for _, w := range []int64{1280, 390} {
+			b.run(fmt.Sprintf("%s %s %d", name, scheme, w), chromedp.EmulateViewport(w, 900), chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+				_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}})
+				return err
+			}), chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS(wait)))
+			check(scheme, w)
+			b.shot(fmt.Sprintf("polish-%s-%s-%d", name, scheme, w))
+		}
+	}
+	b.run("reset", chromedp.EmulateViewport(1360, 900))
+}
+
+// outside lists the elements matching sel whose right edge is beyond the
+// window or hidden by their table's sideways scroll.
+const outside = `(function(sel){
+  const out = [];
+  for (const e of document.querySelectorAll(sel)) {
+    const r = e.getBoundingClientRect();
+    const wrap = e.closest(".table-wrap");
+    const edge = wrap ? Math.min(innerWidth, wrap.getBoundingClientRect().right) : innerWidth;
+    if (r.right > edge + 1) out.push((e.innerText || e.tagName).trim() + " at " + Math.round(r.right) + " px");
+  }
+  for (const w of document.querySelectorAll(".table-wrap")) if (w.scrollWidth > w.clientWidth + 1) out.push("a table scrolls sideways (" + w.scrollWidth + " > " + w.clientWidth + ")");
+  if (document.scrollingElement.scrollWidth > innerWidth) out.push("the page scrolls sideways");
+  return out.slice(0, 8);
+})`
+
+// TestPolishFieldsFitPhone: on the Fields & taxonomy page every field's and
+// template's Edit, Up and Remove are reachable without a sideways scroll at
+// 390 px (the rows become cards, as the incident list's do), and the table
+// stays a table at 1280 px.
+func TestPolishFieldsFitPhone(t *testing.T) {
+	srv := startShapeServer(t, &fakeGitHub{})
+	a := srv.browser(t, admin)
+	a.each(t, srv.URL+"/admin/fields", "#fields-table", "fields", func(scheme string, w int64) {
+		bad := value(a, "outside", chromedp.Evaluate[[]string](outside+`("#fields-table .row-actions .btn, #templates-table .btn, #fields-table td")`))
+		for _, b := range bad {
+			t.Errorf("/admin/fields at %d px (%s): %s", w, scheme, b)
+		}
+		display := value(a, "display", chromedp.Evaluate[string](`getComputedStyle(document.querySelector("#fields-table tbody tr")).display`))
+		if w == 1280 && display != "table-row" {
+			t.Errorf("at 1280 px a field row is displayed %q, want a table row", display)
+		}
+		if w == 390 {
+			// each card says what its values are
+			lbl := value(a, "labels", chromedp.Evaluate[string](`getComputedStyle(document.querySelector("#fields-table td[data-label=Type]"), "::before").content`))
+			if lbl != `"Type"` {
+				t.Errorf("at 390 px the Type value is labelled %s, want \"Type\"", lbl)
+			}
+		}
+	})
+	// Edit still opens the field's form inside the card at 390 px
+	a.run("edit at 390", chromedp.EmulateViewport(390, 900), chromedp.Navigate(srv.URL+"/admin/fields"), chromedp.WaitVisible(chromedp.ID("fields-table")),
+		chromedp.Click(chromedp.CSS(`#fields-table tbody tr:first-child summary`)), chromedp.WaitVisible(chromedp.ID("ef0-name")))
+	if bad := value(a, "edit form", chromedp.Evaluate[[]string](outside+`("#fields-table details[open] input, #fields-table details[open] select, #fields-table details[open] button")`)); len(bad) > 0 {
+		t.Errorf("the open Edit form at 390 px: %s", strings.Join(bad, "; "))
+	}
+	a.shot("polish-fields-edit-390")
+	a.check()
+}
+
+// TestPolishTemplateIDs: the New incident form's template choices have
+// valid, unique ids that their labels name, also when the shape declares
+// its own "default" template (which adds to the Default choice instead of
+// being a second one).
+func TestPolishTemplateIDs(t *testing.T) {
+	srv := startShapeServer(t, &fakeGitHub{})
+	ctx := context.Background()
+	y := qa19Shape + "  default:\n    sections: [Customer Notes]\n  post-incident_review:\n    sections: [Review Notes]\n"
+	if _, err := srv.Svc.SaveShapeAt(ctx, app.System, []byte(y), -1); err != nil {
+		t.Fatal(err)
+	}
+	b := srv.browser(t, dana)
+	b.each(t, srv.URL+"/incidents/new", "#template-choice", "new-templates", func(scheme string, w int64) {
+		bad := value(b, "ids", chromedp.Evaluate[[]string](`(function(){
+  const out = [], seen = {};
+  for (const e of document.querySelectorAll("[id]")) {
+    if (/\s/.test(e.id)) out.push("id with white space: " + JSON.stringify(e.id));
+    if (seen[e.id]) out.push("duplicate id: " + e.id);
+    seen[e.id] = true;
+  }
+  for (const l of document.querySelectorAll("label[for]")) {
+    const c = document.getElementById(l.htmlFor);
+    if (!c) out.push("label for " + JSON.stringify(l.htmlFor) + " names no control");
+  }
+  const values = Array.from(document.querySelectorAll('input[name="template"]')).map(e => e.value.toLowerCase());
+  if (new Set(values).size != values.length) out.push("a template is offered twice: " + values.join(", "));
+  for (const e of document.querySelectorAll('input[name="template"]')) {
+    const l = document.querySelector('label[for="' + CSS.escape(e.id) + '"]');
+    if (!l) out.push("the choice " + e.value + " has no label");
+  }
+  return out;
+})()`))
+		for _, m := range bad {
+			t.Errorf("/incidents/new at %d px (%s): %s", w, scheme, m)
+		}
+		if over := value(b, "overflow", chromedp.Evaluate[[]string](outside+`("#template-choice *")`)); len(over) > 0 {
+			t.Errorf("/incidents/new at %d px (%s): %s", w, scheme, strings.Join(over, "; "))
+		}
+	})
+	// the Default choice says what the declared default adds; clicking a
+	// label chooses its template
+	if d := text(b, `label[for="tpl-default"]`); !strings.Contains(d, "Customer Notes") {
+		t.Errorf("the Default choice reads %q; want it to name the section the declared default adds", d)
+	}
+	b.run("choose post-incident_review by its label", void(chromedp.Evaluate[bool](`(function(){
+  const i = document.querySelector('input[name="template"][value="post-incident_review"]');
+  document.querySelector('label[for="' + CSS.escape(i.id) + '"]').click();
+  return true; })()`)), waitJS(`document.querySelector('input[name="template"][value="post-incident_review"]').checked`))
+	b.check()
+}
