@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/hindsight-pm/hindsight/app"
+	"github.com/hindsight-pm/hindsight/lint"
 )
 
 // each runs check on url at 1280 and 390 px, light and dark, after the
@@ -127,4 +129,75 @@ func TestPolishTemplateIDs(t *testing.T) {
   document.querySelector('label[for="' + CSS.escape(i.id) + '"]').click();
   return true; })()`)), waitJS(`document.querySelector('input[name="template"][value="post-incident_review"]').checked`))
 	b.check()
+}
+
+// TestPolishConflictKeepsForm: when another administrator saved the shape
+// after the page was loaded (409), the add-field and template forms come
+// back with what the admin typed and say what happened; submitting again
+// adds it on top of the other change, which is kept.
+func TestPolishConflictKeepsForm(t *testing.T) {
+	srv := startShapeServer(t, &fakeGitHub{})
+	ctx := context.Background()
+	a := srv.browser(t, admin)
+	n := 0
+	other := func() {
+		// the other administrator adds a category between load and submit
+		n++
+		sh := srv.Svc.Shape(ctx)
+		sh.Factors = append(sh.Factors, fmt.Sprintf("other/%d", n))
+		y, err := lint.MarshalShape(sh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := srv.Svc.SaveShape(ctx, app.System, y); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a.each(t, srv.URL+"/admin/fields", "#nf-name", "fields-conflict", func(scheme string, w int64) {
+		name := fmt.Sprintf("Impact %s %d", scheme, w)
+		other()
+		a.run("add "+name, fill([][2]string{{"#nf-name", name}, {"#nf-type", "enum"}, {"#nf-values", "minor\nmajor"}, {"#nf-help", "How bad it was"}}),
+			chromedp.Click(chromedp.ID("nf-st-1")),
+			chromedp.Click(chromedp.CSS(`#add-field-h ~ form button[type=submit]`)),
+			waitJS(`!!document.querySelector("#nf-kept")`))
+		got := value(a, "kept form", chromedp.Evaluate[[]string](`["#nf-name", "#nf-type", "#nf-values", "#nf-help"].map(s => document.querySelector(s).value).concat([String(document.querySelector("#nf-st-1").checked)])`))
+		if want := []string{name, "enum", "minor\nmajor", "How bad it was", "true"}; strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Errorf("at %d px (%s) the add-field form after a conflict holds %q, want %q", w, scheme, got, want)
+		}
+		if msg := text(a, "main"); !strings.Contains(msg, "another administrator changed the fields") || !strings.Contains(msg, "keeps what you typed") {
+			t.Errorf("at %d px (%s) the page does not say what happened: %.400s", w, scheme, msg)
+		}
+		if over := value(a, "overflow", chromedp.Evaluate[[]string](outside+`("#nf-kept, #add-field-h ~ form .btn")`)); len(over) > 0 {
+			t.Errorf("at %d px (%s): %s", w, scheme, strings.Join(over, "; "))
+		}
+		a.shot(fmt.Sprintf("polish-fields-conflict-kept-%s-%d", scheme, w))
+		a.run("add again", chromedp.Click(chromedp.CSS(`#add-field-h ~ form button[type=submit]`)),
+			waitJS(`document.body.innerText.includes("Field `+name+` is added.")`))
+		sh := srv.Svc.Shape(ctx)
+		if f := sh.Field(name); f == nil || strings.Join(f.Values, ",") != "minor,major" || f.Help != "How bad it was" || len(f.Required.Status) != 1 {
+			t.Errorf("the field added after the conflict is %+v", f)
+		}
+		if !slices.Contains(sh.Factors, fmt.Sprintf("other/%d", n)) {
+			t.Errorf("the other administrator's category other/%d is lost: %q", n, sh.Factors)
+		}
+	})
+
+	// the template form too
+	a.run("load", chromedp.Navigate(srv.URL+"/admin/fields"), chromedp.WaitVisible(chromedp.ID("tp-name")))
+	other()
+	a.run("save template", fill([][2]string{{"#tp-name", "vendor"}, {"#tp-extends", "default"}, {"#tp-sections", "Vendor Contacts"}, {"#tp-fields", "Region"}}),
+		chromedp.Click(chromedp.ID("tp-restricted")),
+		chromedp.Click(chromedp.CSS(`#template-form button[type=submit]`)),
+		waitJS(`!!document.querySelector("#tp-kept")`))
+	got := value(a, "kept template", chromedp.Evaluate[[]string](`["#tp-name", "#tp-extends", "#tp-sections", "#tp-fields"].map(s => document.querySelector(s).value).concat([String(document.querySelector("#tp-restricted").checked)])`))
+	if want := []string{"vendor", "default", "Vendor Contacts", "Region", "true"}; strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("the template form after a conflict holds %q, want %q", got, want)
+	}
+	a.run("save template again", chromedp.Click(chromedp.CSS(`#template-form button[type=submit]`)),
+		waitJS(`document.body.innerText.includes("Template vendor is saved.")`))
+	final := srv.Svc.Shape(ctx)
+	if tp := final.Template("vendor"); tp == nil || !tp.Restricted || strings.Join(tp.Sections, ",") != "Vendor Contacts" {
+		t.Errorf("the template saved after the conflict is %+v", tp)
+	}
+	a.check()
 }

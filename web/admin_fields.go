@@ -31,9 +31,10 @@ type fieldsData struct {
 	// Factors and Suggested are the taxonomy and the suggested tags, one a
 	// line, for their text areas.
 	Factors, Suggested string
-	// Form is a refused add-field form, shown again; Import a refused
-	// import's text with its problems.
+	// Form is a refused add-field form, shown again; Template a refused
+	// template form; Import a refused import's text with its problems.
 	Form        fieldForm
+	Template    templateForm
 	Import      string
 	ImportError string
 	// Conflict says the shape changed since the form was loaded.
@@ -48,6 +49,33 @@ type fieldForm struct {
 }
 
 func (f fieldForm) Has(list []string, v string) bool { return slices.Contains(list, v) }
+
+// templateForm is the add or replace form of a template, as typed.
+type templateForm struct {
+	Name, Extends, Sections, Fields string
+	Restricted                      bool
+}
+
+func readTemplateForm(r *http.Request) templateForm {
+	return templateForm{Name: strings.TrimSpace(r.PostFormValue("name")), Extends: strings.TrimSpace(r.PostFormValue("extends")),
+		Sections: r.PostFormValue("sections"), Fields: r.PostFormValue("fields"), Restricted: r.PostFormValue("restricted") != ""}
+}
+
+// typed is what a refused change's form shows again: the add-field or
+// template form as the admin typed it (the other forms show the shape in
+// effect).
+func typed(r *http.Request) fieldsData {
+	switch r.PostFormValue("action") {
+	case "add-field":
+		return fieldsData{Form: readFieldForm(r)}
+	case "add-template", "update-template":
+		return fieldsData{Template: readTemplateForm(r)}
+	}
+	return fieldsData{}
+}
+
+// kept says whether the page shows a refused form's typed values again.
+func (d fieldsData) kept() bool { return d.Form.Name != "" || d.Template.Name != "" }
 
 func (u *UI) adminFields(w http.ResponseWriter, r *http.Request) {
 	u.showFields(w, r, http.StatusOK, page{}, fieldsData{})
@@ -142,8 +170,12 @@ func (u *UI) shapeRefused(w http.ResponseWriter, r *http.Request, err error, wha
 	switch hindsight.ErrorCode(err) {
 	case hindsight.EConflict:
 		d.Conflict = true
+		again := "Nothing of yours was saved; the page now shows their version: make your change again."
+		if d.kept() {
+			again = "Nothing of yours was saved yet; the page now shows their version, and the form below keeps what you typed: check it against their version and submit it again."
+		}
 		u.showFields(w, r, http.StatusConflict, page{Error: what + ": another administrator changed the fields and taxonomy since you loaded this page (" +
-			hindsight.ErrorMessage(err) + "). Nothing of yours was saved; the page now shows their version: make your change again."}, d)
+			hindsight.ErrorMessage(err) + "). " + again}, d)
 	case hindsight.EInvalid, hindsight.ETooLarge:
 		u.showFields(w, r, httpx.Status(hindsight.ErrorCode(err)), page{Error: what + ": " + hindsight.ErrorMessage(err)}, d)
 	default:
@@ -171,12 +203,12 @@ func (u *UI) adminFieldsChange(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if set.Version != base {
-		u.shapeRefused(w, r, hindsight.Errorf(hindsight.EConflict, "it is version %d now, saved by %s, and you loaded version %d", set.Version, set.UpdatedBy, base), "Not saved", fieldsData{})
+		u.shapeRefused(w, r, hindsight.Errorf(hindsight.EConflict, "it is version %d now, saved by %s, and you loaded version %d", set.Version, set.UpdatedBy, base), "Not saved", typed(r))
 		return
 	}
 	sh := cloneShape(set.Shape)
 	var done string
-	var d fieldsData
+	d := typed(r)
 	switch r.PostFormValue("action") {
 	case "add-field", "update-field":
 		f := readFieldForm(r)
@@ -205,7 +237,6 @@ func (u *UI) adminFieldsChange(w http.ResponseWriter, r *http.Request) {
 			sh.Fields = append(sh.Fields, def)
 			done = "Field " + def.Name + " is added."
 		}
-		d.Form = fieldForm{}
 	case "remove-field":
 		name := r.PostFormValue("name")
 		i := fieldIndex(sh.Fields, name)
@@ -229,8 +260,8 @@ func (u *UI) adminFieldsChange(w http.ResponseWriter, r *http.Request) {
 		sh.Tags = hindsight.TagPolicy{Free: r.PostFormValue("free") != "", Suggested: splitList(r.PostFormValue("suggested"))}
 		done = "The tag policy is saved."
 	case "add-template", "update-template":
-		t := hindsight.TemplateDef{Name: strings.TrimSpace(r.PostFormValue("name")), Extends: strings.TrimSpace(r.PostFormValue("extends")),
-			Sections: splitList(r.PostFormValue("sections")), Fields: splitList(r.PostFormValue("fields")), Restricted: r.PostFormValue("restricted") != ""}
+		tf := d.Template
+		t := hindsight.TemplateDef{Name: tf.Name, Extends: tf.Extends, Sections: splitList(tf.Sections), Fields: splitList(tf.Fields), Restricted: tf.Restricted}
 		i := templateIndex(sh.Templates, t.Name)
 		if r.PostFormValue("action") == "add-template" && i >= 0 {
 			u.shapeRefused(w, r, fieldErr("name", fmt.Sprintf("a template named %q is already declared", t.Name)), "Template not saved", d)
