@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"github.com/hindsight-pm/hindsight"
 	"github.com/hindsight-pm/hindsight/app"
 	"github.com/hindsight-pm/hindsight/lint"
 )
@@ -200,4 +201,105 @@ func TestPolishConflictKeepsForm(t *testing.T) {
 		t.Errorf("the template saved after the conflict is %+v", tp)
 	}
 	a.check()
+}
+
+// TestPolishTrackerCreateIssue: the cross-incident action item tracker
+// shows each item's ticket and sync state as the incident page does, and
+// offers Create issue for an item without a ticket: with htmx (the row is
+// swapped) and without JavaScript (a form post back to the tracker).
+func TestPolishTrackerCreateIssue(t *testing.T) {
+	gh := &fakeGitHub{down: true}
+	srv := startShapeServer(t, gh)
+	ctx := context.Background()
+	yes := true
+	list, err := srv.Svc.Store().FindIncidents(ctx, app.System.Viewer, hindsight.IncidentFilter{HasOpenActionItems: &yes, Limit: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id string
+	for _, in := range list.Incidents {
+		if in.OpenActionItems >= 2 {
+			id = in.ID
+			break
+		}
+	}
+	if id == "" {
+		t.Fatal("no incident with two open items")
+	}
+	page := srv.URL + "/action-items?incident=" + id
+	row := func(b *tab, i int) string {
+		return value(b, "row", chromedp.Evaluate[string](fmt.Sprintf(`document.querySelectorAll("#items tbody tr")[%d].innerText`, i)))
+	}
+
+	// with htmx
+	a := srv.browser(t, admin)
+	a.run("tracker", chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("#items")))
+	if n := value(a, "create buttons", chromedp.Evaluate[int](`document.querySelectorAll('#items tbody tr form[action$="/issue"] button').length`)); n < 2 {
+		t.Fatalf("%d Create issue buttons on the tracker, want one per item without a ticket (>= 2)", n)
+	}
+	if h := value(a, "head", chromedp.Evaluate[string](`document.querySelector("#items thead").textContent`)); !strings.Contains(h, "Ticket") {
+		t.Errorf("the tracker's head %q has no Ticket column", h)
+	}
+	a.run("create with htmx", chromedp.Click(chromedp.CSS(`#items tbody tr:first-child form[action$="/issue"] button`)),
+		waitJS(`document.querySelector("#items tbody tr").innerText.includes("sync pending: queued")`))
+	if r := row(a, 0); strings.Contains(r, "Create issue") {
+		t.Errorf("after Create issue the row still offers it: %q", r)
+	}
+	if loc := value(a, "location", chromedp.Location()); loc != page {
+		t.Errorf("htmx Create issue left the tracker for %s", loc)
+	}
+
+	// without JavaScript
+	n := srv.browser(t, dana)
+	if _, err := chromedp.Call(n.ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+		t.Fatal(err)
+	}
+	n.run("tracker without JavaScript", chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("#items")))
+	n.run("create with a form post", chromedp.Click(chromedp.CSS(`#items tbody tr:nth-child(2) form[action$="/issue"] button`)),
+		waitJS(`!!document.querySelector(".alert") && document.querySelector(".alert").innerText.includes("Issue queued")`))
+	if loc := value(n, "location", chromedp.Location()); !strings.HasPrefix(loc, page) {
+		t.Errorf("the form post went to %s, want back to the tracker %s", loc, page)
+	}
+	if m := text(n, "main"); !strings.Contains(m, "Issue queued") {
+		t.Errorf("no message after Create issue without JavaScript: %.300s", m)
+	}
+	if r := row(n, 1); !strings.Contains(r, "sync pending: queued") {
+		t.Errorf("after Create issue without JavaScript the row reads %q", r)
+	}
+
+	// a tracker that answers 502: the reason; then up: the issue links
+	if _, err := srv.Svc.SyncTrackers(ctx, 10); err != nil {
+		t.Fatal(err)
+	}
+	a.run("reload after a failed sync", chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("#items")))
+	if r := row(a, 0); !strings.Contains(r, "sync pending") || strings.Contains(r, "queued") {
+		t.Errorf("after the tracker failed the row reads %q; want the reason", r)
+	}
+	a.modes(t, page, "#items", "tracker-page-pending")
+	gh.mu.Lock()
+	gh.down = false
+	gh.mu.Unlock()
+	for range 3 {
+		if _, err := srv.Svc.SyncTrackers(ctx, 10); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a.run("reload after the sync", chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("#items")))
+	links := value(a, "ticket links", chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("#items td.item-ticket a")).map(a => a.href)`))
+	if len(links) < 2 || !strings.HasPrefix(links[0], "https://github.example/org/repo/issues/") {
+		t.Errorf("ticket links %q, want the two created issues", links)
+	}
+	if r := row(a, 0); strings.Contains(r, "sync pending") || strings.Contains(r, "Create issue") {
+		t.Errorf("after the sync the row reads %q", r)
+	}
+	each := func(b *tab) {
+		b.each(t, page, "#items", "tracker-page", func(scheme string, w int64) {
+			if bad := value(b, "overflow", chromedp.Evaluate[bool](`document.scrollingElement.scrollWidth > innerWidth`)); bad {
+				t.Errorf("the tracker page overflows at %d px (%s)", w, scheme)
+			}
+		})
+	}
+	each(a)
+	a.check()
+	n.check()
 }

@@ -64,13 +64,26 @@ func (h *Handler) SetItem(ctx context.Context, a app.Actor, id string, base int,
 	if _, err := h.svc.SetActionItemStatus(ctx, a, id, base, item, st); err != nil {
 		return nil, err
 	}
-	page, err := h.store.TrackActionItems(ctx, a.Viewer, hindsight.ActionItemQuery{
+	return h.Item(ctx, a.Viewer, id, item)
+}
+
+// Item returns action item item (by ID, or "#n") of incident id as the
+// tracker shows it, if v may see it.
+func (h *Handler) Item(ctx context.Context, v hindsight.Viewer, id, item string) (*hindsight.TrackedItem, error) {
+	page, err := h.store.TrackActionItems(ctx, v, hindsight.ActionItemQuery{
 		ActionItemFilter: hindsight.ActionItemFilter{IncidentID: id, Limit: 5000}, AsOf: h.today(), Objectives: h.opts.Objectives})
 	if err != nil {
 		return nil, err
 	}
+	// an ID first, then a position ("#3", or "3" as the incident page's
+	// Create issue posts it), as app's findItem reads it
 	for _, it := range page.Items {
-		if strings.EqualFold(ItemKey(it), item) || "#"+strconv.Itoa(it.Position+1) == item {
+		if strings.EqualFold(ItemKey(it), item) {
+			return &it, nil
+		}
+	}
+	for _, it := range page.Items {
+		if n := strconv.Itoa(it.Position + 1); "#"+n == item || n == item {
 			return &it, nil
 		}
 	}

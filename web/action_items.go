@@ -42,6 +42,10 @@ type actionItemsData struct {
 	// Filters are the shape's filters, Shape their values (issue 19).
 	Filters shapeFilters
 	Shape   httpx.Shape
+	// Rows are the page's items as the table shows them; TicketCol says
+	// whether it has the Ticket column.
+	Rows      []itemRow
+	TicketCol bool
 }
 
 // itemRow is one row of the tracker (also the htmx answer to close and
@@ -55,6 +59,11 @@ type itemRow struct {
 	Focus bool
 	// OwnerTeam is the team the owner names (its slug or name), if any.
 	OwnerTeam *hindsight.Team
+	// TicketCol shows the Ticket column (a tracker is configured or an
+	// item has a ticket); Tracker is the item's ticket, sync state and
+	// Create issue (nil: none), as on the incident page (withTrackers).
+	TicketCol bool
+	Tracker   *trackerItem
 }
 
 // itemSetSwap is the htmx answer to a close or reopen: the item's row and
@@ -142,6 +151,22 @@ func (u *UI) actionItems(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Query = x
+	rows := make([]*itemRow, len(d.Page.Items))
+	for i, it := range d.Page.Items {
+		row := withOwnerTeam(itemRow{It: it, Key: followup.ItemKey(it), Return: d.Return}, d.OwnerTeams)
+		rows[i] = &row
+	}
+	u.withTrackers(r, rows)
+	for _, row := range rows {
+		d.Rows = append(d.Rows, *row)
+		d.TicketCol = d.TicketCol || row.TicketCol
+	}
+	if d.TicketCol {
+		// one column for every row
+		for i := range d.Rows {
+			d.Rows[i].TicketCol = true
+		}
+	}
 	// keyset pages (cursor=): "start" carries where the page starts, for
 	// "showing 51-100" only; the first page link drops both
 	at, _ := strconv.Atoi(q.Get("start"))
@@ -231,6 +256,7 @@ func (u *UI) actionItemSet(st hindsight.ItemStatus) http.Handler {
 			if ts, _, err := u.teamsOf(r, u.actor(r)); err == nil {
 				res.Row = withOwnerTeam(res.Row, newOwnerTeams(ts))
 			}
+			u.withTrackers(r, []*itemRow{&res.Row})
 			if bu, err := url.Parse(back); err == nil {
 				bq := bu.Query()
 				if !bq.Has("status") {

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/app"
+	"github.com/hindsight-pm/hindsight/followup"
 )
 
 // The action items' issue tracker controls of the incident page (issue
@@ -53,6 +55,10 @@ type trackerItem struct {
 	Pending  string
 	Issue    string
 	IssueURL string
+	// Return is set on the action item tracker: where Create issue goes
+	// back to (the tracker with its filters), and its htmx answer is the
+	// item's row instead of the incident page's section.
+	Return string
 }
 
 func (u *UI) trackerView(r *http.Request, in *hindsight.Incident) trackerView {
@@ -93,8 +99,15 @@ func (v trackerView) link(items []hindsight.ActionItem, i int) *hindsight.Tracke
 
 // TrackerItem is the tracker state of the i-th action item.
 func (d showData) TrackerItem(i int) trackerItem {
-	it := d.Doc.ActionItems[i]
-	t := trackerItem{IncidentID: d.In.ID, Key: hindsight.ItemKeyOf(it, i), Revision: d.In.Revision, Kind: d.Tracker.Kind, Issue: it.Ticket}
+	return d.Tracker.item(d.In.ID, d.In.Revision, d.Doc.ActionItems, i)
+}
+
+// item is the tracker state of the i-th of items, the action items of
+// incident id at revision rev (the incident page and the action item
+// tracker show the same).
+func (v trackerView) item(id string, rev int, items []hindsight.ActionItem, i int) trackerItem {
+	it := items[i]
+	t := trackerItem{IncidentID: id, Key: hindsight.ItemKeyOf(it, i), Revision: rev, Kind: v.Kind, Issue: it.Ticket}
 	t.Label = it.ID
 	if t.Label == "" {
 		t.Label = "action item " + strconv.Itoa(i+1)
@@ -102,7 +115,7 @@ func (d showData) TrackerItem(i int) trackerItem {
 	if len(t.Key) > 1 && t.Key[0] == '#' {
 		t.Key = t.Key[1:]
 	}
-	if l := d.Tracker.link(d.Doc.ActionItems, i); l != nil {
+	if l := v.link(items, i); l != nil {
 		if l.State() != "synced" {
 			t.Pending = l.Reason
 			if t.Pending == "" {
@@ -182,6 +195,11 @@ func (u *UI) createIssue(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if ret := r.PostForm.Get("return"); ret != "" {
+		// from the action item tracker: its row, or back to it
+		u.createIssueAnswer(w, r, a, id, item, trackerReturn(ret), msg)
+		return
+	}
 	if isHTMX(r) {
 		in, err := u.svc.Get(r.Context(), a, id)
 		if err != nil {
@@ -197,4 +215,72 @@ func (u *UI) createIssue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u.redirectFlash(w, r, back+"#sec-action_items", flashOK, "Issue queued: it is created in the tracker in a moment")
+}
+
+// createIssueAnswer answers a Create issue posted from the action item
+// tracker: htmx gets the item's row (its "sync pending: queued"), a plain
+// form post goes back to the tracker with a message; a refusal (msg) is
+// the htmx answer's text or the message.
+func (u *UI) createIssueAnswer(w http.ResponseWriter, r *http.Request, a app.Actor, id, item, back, msg string) {
+	if !isHTMX(r) {
+		if msg != "" {
+			u.redirectFlash(w, r, back, flashError, msg)
+			return
+		}
+		u.redirectFlash(w, r, back, flashOK, "Issue queued for "+item+" of "+id+": it is created in the tracker in a moment.")
+		return
+	}
+	if msg != "" {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusConflict)
+		_, _ = w.Write([]byte(msg))
+		return
+	}
+	it, err := u.fu.Item(r.Context(), a.Viewer, id, item)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	row := itemRow{It: *it, Key: followup.ItemKey(*it), Return: back, Focus: true}
+	if ts, _, err := u.teamsOf(r, a); err == nil {
+		row = withOwnerTeam(row, newOwnerTeams(ts))
+	}
+	u.withTrackers(r, []*itemRow{&row})
+	u.renderPartial(w, r, http.StatusOK, "action_items", "item-row", row)
+}
+
+// withTrackers sets the tracker state of the tracker's rows (issue 20):
+// each item's ticket, "sync pending: <reason>" and Create issue, as the
+// incident page shows them. It reads each incident of the rows once, and
+// only when a tracker is configured or an item has a ticket.
+func (u *UI) withTrackers(r *http.Request, rows []*itemRow) {
+	configured := len(u.svc.Trackers()) > 0
+	views := map[string]*struct {
+		in *hindsight.Incident
+		v  trackerView
+	}{}
+	for _, row := range rows {
+		it := row.It
+		if !configured && it.Ticket == "" {
+			continue
+		}
+		row.TicketCol = true
+		e, seen := views[it.IncidentID]
+		if !seen {
+			if in, err := u.svc.Get(r.Context(), u.actor(r), it.IncidentID); err == nil {
+				e = &struct {
+					in *hindsight.Incident
+					v  trackerView
+				}{in, u.trackerView(r, in)}
+			}
+			views[it.IncidentID] = e
+		}
+		if e == nil || it.Position >= len(e.in.Doc.ActionItems) {
+			row.Tracker = &trackerItem{Issue: it.Ticket}
+			continue
+		}
+		ti := e.v.item(e.in.ID, e.in.Revision, e.in.Doc.ActionItems, it.Position)
+		ti.Return = row.Return
+		row.Tracker = &ti
+	}
 }
