@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
@@ -302,4 +303,61 @@ func TestPolishTrackerCreateIssue(t *testing.T) {
 	each(a)
 	a.check()
 	n.check()
+}
+
+// TestPolishInsightsKeyCase: the insights breakdowns by factor category,
+// tag and field show their keys as the shape declares them (or a free tag
+// as a document first wrote it), not as the lower-case match keys, and a
+// key's filter link still finds its incidents.
+func TestPolishInsightsKeyCase(t *testing.T) {
+	srv := startServer(t, 0)
+	ctx := context.Background()
+	shape := "fields:\n  - name: Region\n    type: enum\n    values: [US-East-1, EU-West-1]\n" +
+		"taxonomy:\n  factors: [Change/Deploy, Capacity]\ntags: {free: true, suggested: [PostgreSQL, DNS]}\n"
+	if err := srv.Svc.SaveShape(ctx, app.System, []byte(shape)); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now().UTC().Add(-72 * time.Hour).Truncate(time.Minute)
+	for i, c := range []struct{ region, tags, factor string }{
+		{"us-east-1", "postgresql, Kafka", "[change/deploy] A deploy"},
+		{"US-EAST-1", "POSTGRESQL, kafka, dns", "[CAPACITY] Too few nodes"},
+	} {
+		p := &hindsight.Postmortem{Title: fmt.Sprintf("Case %d", i), Status: hindsight.StatusDraft}
+		p.Summary.Start = hindsight.TimeOf(start.Add(time.Duration(i) * time.Hour))
+		p.Summary.Severity = hindsight.Sev2
+		p.Summary.Services = []hindsight.Service{{Name: "checkout"}}
+		p.Extras = map[string]hindsight.Extra{hindsight.SecSummary: {Fields: []hindsight.Field{{Label: "Region", Value: c.region}, {Label: "Tags", Value: c.tags}}}}
+		p.RootCause.Factors = []string{c.factor}
+		if _, err := srv.Svc.Create(ctx, app.System, p, app.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d := srv.browser(t, dana)
+	d.each(t, srv.URL+"/insights", "#by-tag", "insights-keys", func(scheme string, w int64) {
+		for _, c := range []struct{ fig, want, not string }{
+			{"#by-tag", "PostgreSQL", "postgresql"},
+			{"#by-tag", "Kafka", "kafka"},
+			{"#by-tag", "DNS", "dns"},
+			{"#by-factor-category", "Change/Deploy", "change/deploy"},
+			{"#by-factor-category", "Capacity", "capacity"},
+			{"#by-field-region", "US-East-1", "us-east-1"},
+		} {
+			txt := value(d, "figure", chromedp.Evaluate[string](`(function(){ const f = document.querySelector(`+jsString(c.fig)+`); return f ? f.textContent : "<none>"; })()`))
+			if !strings.Contains(txt, c.want) || strings.Contains(txt, c.not) {
+				t.Errorf("at %d px (%s) %s shows %q; want %q, not %q", w, scheme, c.fig, strings.Join(strings.Fields(txt), " "), c.want, c.not)
+			}
+		}
+		if over := value(d, "overflow", chromedp.Evaluate[bool](`document.scrollingElement.scrollWidth > innerWidth`)); over {
+			t.Errorf("/insights overflows at %d px (%s)", w, scheme)
+		}
+	})
+	// a key's link filters case-insensitively
+	href := value(d, "tag link", chromedp.Evaluate[string](`(function(){ const a = Array.from(document.querySelectorAll("#by-tag a")).find(a => a.textContent.includes("Kafka")); return a ? a.getAttribute("href") : ""; })()`))
+	if href != "" {
+		d.run("follow Kafka", chromedp.Navigate(srv.URL+href), chromedp.WaitVisible(chromedp.CSS("main h1")))
+		if n := value(d, "rows", chromedp.Evaluate[int](`document.querySelectorAll("table.incidents tbody tr").length`)); n != 2 {
+			t.Errorf("the Kafka link %s lists %d incidents, want 2", href, n)
+		}
+	}
+	d.check()
 }

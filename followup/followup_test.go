@@ -25,6 +25,7 @@ var now = time.Date(2026, 11, 26, 9, 30, 0, 0, time.UTC)
 type env struct {
 	srv  *httptest.Server
 	st   *sqlite.Store
+	svc  *app.Service
 	a, b string // incident IDs: a (public), b (restricted to bob)
 }
 
@@ -54,7 +55,7 @@ func newEnv(t *testing.T) *env {
 		}
 		mux.Handle(rt.Pattern, rt.Handler)
 	}
-	e := &env{srv: httptest.NewServer(mux), st: st}
+	e := &env{srv: httptest.NewServer(mux), st: st, svc: svc}
 	t.Cleanup(e.srv.Close)
 	mk := func(title, start string, restricted bool, items ...hindsight.ActionItem) string {
 		p := &hindsight.Postmortem{Title: title, Status: hindsight.StatusDraft}

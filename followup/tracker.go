@@ -97,7 +97,12 @@ func (h *Handler) Insights(ctx context.Context, v hindsight.Viewer, q url.Values
 	if err != nil {
 		return nil, err
 	}
-	return h.store.Insights(ctx, v, f)
+	in, err := h.store.Insights(ctx, v, f)
+	if err != nil {
+		return nil, err
+	}
+	h.keyCase(ctx, v, in)
+	return in, nil
 }
 
 // Trends computes the insights trends by month for the query q (the
