@@ -83,7 +83,9 @@ func (h *Handler) keyCase(ctx context.Context, v hindsight.Viewer, in *hindsight
 			values = fd.Values
 		}
 		recase(cs, values,
-			func(k string) hindsight.IncidentFilter { return hindsight.IncidentFilter{Fields: map[string]string{name: k}} },
+			func(k string) hindsight.IncidentFilter {
+				return hindsight.IncidentFilter{Fields: map[string]string{name: k}}
+			},
 			func(p *hindsight.Postmortem) []string {
 				v, _ := p.CustomField(name)
 				return strings.Split(v, ",")
