@@ -64,6 +64,8 @@ type Options struct {
 	// MaxConns caps the pool: the connections open at once. When 0, the
 	// URL's pool_max_conns parameter decides, else DefaultMaxConns.
 	MaxConns int32
+	// SearchWindow overrides the constant of that name (tests).
+	SearchWindow int
 }
 
 // DefaultMaxConns is the pool size when neither Options.MaxConns nor the
@@ -159,7 +161,7 @@ func Open(ctx context.Context, url string, o Options) (*Store, error) {
 	if !o.NoListen && !o.NoMigrate {
 		so.VersionTTL, so.PushedChanges = VersionTTL, true
 	}
-	s.Store, err = sqlstore.New(db, db, dialect{}, so)
+	s.Store, err = sqlstore.New(db, db, dialect{window: o.SearchWindow}, so)
 	if err != nil {
 		db.Close()
 		pool.Close()
@@ -252,7 +254,17 @@ func (s *Store) MigrationStatus(ctx context.Context) ([]hindsight.MigrationState
 }
 
 // dialect is PostgreSQL's part of the SQL.
-type dialect struct{}
+type dialect struct {
+	window int // Options.SearchWindow
+}
+
+// searchWindow is d.window, or SearchWindow.
+func (d dialect) searchWindow() int {
+	if d.window > 0 {
+		return d.window
+	}
+	return SearchWindow
+}
 
 // uniqueViolation is PostgreSQL's SQLSTATE for a unique (or primary key)
 // violation.
@@ -323,12 +335,12 @@ const SearchWindow = 1000
 // which PostgreSQL evaluates first (an InitPlan), so the GIN index serves
 // the match; it ranks the window and reads the stored plain text of the
 // page's rows only, for their snippets (Snippet).
-func (dialect) SearchSQL(cols, cond string) string {
+func (d dialect) SearchSQL(cols, cond string) string {
 	return `WITH q AS MATERIALIZED (SELECT websearch_to_tsquery('english', ?) AS q),
 win AS (
     SELECT s.incident_id, s.tsv FROM incident_search s JOIN incidents i ON i.id = s.incident_id
     WHERE s.tsv @@ (SELECT q FROM q) AND ` + cond + `
-    ORDER BY s.incident_id DESC LIMIT ` + strconv.Itoa(SearchWindow) + `),
+    ORDER BY s.incident_id DESC LIMIT ` + strconv.Itoa(d.searchWindow()) + `),
 hits AS (
     SELECT w.incident_id, ts_rank_cd(w.tsv, (SELECT q FROM q)) AS rank, count(*) OVER () AS n FROM win w
     ORDER BY rank DESC, w.incident_id LIMIT ? OFFSET ?)
@@ -336,6 +348,26 @@ SELECT ` + cols + `, s.title, s.body, hits.rank, hits.n
 FROM hits JOIN incidents i ON i.id = hits.incident_id JOIN incident_search s ON s.incident_id = hits.incident_id
 ORDER BY hits.rank DESC, i.id`
 }
+
+// SearchWindowSQL counts the matches for cond among the incidents from the
+// (k+1)-th highest incident ID up (all when there are fewer), up to
+// SearchWindow, and gives the lowest matching incident ID of those and
+// whether the range held every incident. Its parameters are k, the MatchArg
+// value and cond's arguments. The range and the match are one scan of
+// incident_search_tsv_id (migration 00210): only the matches in the range
+// are read, not every match of a common word.
+func (d dialect) SearchWindowSQL(cond string) (string, int) {
+	return `WITH lo AS MATERIALIZED (SELECT (SELECT incident_id FROM incident_search ORDER BY incident_id DESC OFFSET ? LIMIT 1) AS lo),
+q AS MATERIALIZED (SELECT websearch_to_tsquery('english', ?) AS q)
+SELECT count(*), coalesce(min(w.incident_id), ''), (SELECT lo FROM lo) IS NULL FROM (
+    SELECT s.incident_id FROM incident_search s JOIN incidents i ON i.id = s.incident_id
+    WHERE s.tsv @@ (SELECT q FROM q) AND s.incident_id >= coalesce((SELECT lo FROM lo), '') AND ` + cond + `
+    ORDER BY s.incident_id DESC LIMIT ` + strconv.Itoa(d.searchWindow()) + `) w`, d.searchWindow()
+}
+
+// SearchBoundCond keeps SearchSQL's matches to those from an incident ID
+// up (one ?): the window's lowest, which SearchWindowSQL found.
+func (dialect) SearchBoundCond() string { return `s.incident_id >= ?` }
 
 // Snippet makes the snippet of a hit in Go from its title and body
 // (snippet.go).

@@ -63,7 +63,7 @@ func freshSchema(t *testing.T) (url, schema string) {
 func open(t *testing.T, c storetest.Config) hindsight.Store {
 	t.Helper()
 	url, schema := freshSchema(t)
-	s, err := postgres.Open(context.Background(), url, postgres.Options{Render: c.Render, Clock: c.Clock, MaxDocBytes: c.MaxDocBytes, Schema: schema})
+	s, err := postgres.Open(context.Background(), url, postgres.Options{Render: c.Render, Clock: c.Clock, MaxDocBytes: c.MaxDocBytes, Schema: schema, SearchWindow: c.SearchWindow})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -69,6 +69,8 @@ type Options struct {
 	CheckpointEvery time.Duration
 	// CommonMatches overrides the constant of that name (tests).
 	CommonMatches int
+	// SearchWindow overrides the constant of that name (tests).
+	SearchWindow int
 	// VersionTTL is how long an incident's revision is answered from
 	// memory for the incident page's cache check (default VersionTTL;
 	// negative: never). Saves through this process are seen at once, saves
@@ -195,7 +197,7 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{path: path, reader: r, writer: w, walLimit: walLimit, busy: busy, mig: &sqlstore.Migrations{DB: w, Dialect: goose.DialectSQLite3, FS: sub}}
-	s.Store, err = sqlstore.New(w, r, dialect{common: o.CommonMatches}, sqlstore.Options{Render: o.Render, Clock: o.Clock, MaxDocBytes: o.MaxDocBytes, VersionTTL: versionTTL(o.VersionTTL)})
+	s.Store, err = sqlstore.New(w, r, dialect{common: o.CommonMatches, window: o.SearchWindow}, sqlstore.Options{Render: o.Render, Clock: o.Clock, MaxDocBytes: o.MaxDocBytes, VersionTTL: versionTTL(o.VersionTTL)})
 	if err != nil {
 		w.Close()
 		r.Close()
@@ -368,6 +370,15 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 // dialect is SQLite's part of the SQL.
 type dialect struct {
 	common int // Options.CommonMatches
+	window int // Options.SearchWindow
+}
+
+// searchWindow is d.window, or SearchWindow.
+func (d dialect) searchWindow() int {
+	if d.window > 0 {
+		return d.window
+	}
+	return SearchWindow
 }
 
 // IsUniqueViolation reports a UNIQUE or PRIMARY KEY constraint failure by
@@ -453,18 +464,32 @@ func (dialect) MatchArg(text string) (string, bool) {
 const SearchWindow = 1000
 
 // SearchSQL finds the window's lowest rowid (FTS5 walks the matches newest
-// first and stops), ranks the matches from there (ORDER BY rank, evaluated
-// by FTS5), counts them (the page's total) and reads the page's rows' title
-// and body by rowid for their snippets (Snippet; FTS5's snippet() here
-// re-ran the match for each row and tokenized its whole text: a quarter of
-// a search's CPU). ?1 is the match expression, used twice.
-func (dialect) SearchSQL(cols, cond string) string {
+// first and stops), ranks the matches from there (rank, evaluated by FTS5)
+// that cond keeps, keeps them (m), counts them (the page's total) and reads
+// the page's rows' title and body by rowid for their snippets (Snippet;
+// FTS5's snippet() here re-ran the match for each row and tokenized its
+// whole text: a quarter of a search's CPU). cond is checked the other way
+// round: a match is kept unless it is one of the incidents cond refuses,
+// which are among the deleted and restricted ones only (the partial index
+// incidents_hidden, migration 00210), so a match costs no read of its
+// incident. The page's order, rank then Incident ID, needs the IDs of the
+// matches ranked up to the page's end only (edge), ties included. ?1 is the
+// match expression, used twice; limit and offset are used twice too, by
+// number after cond's arguments.
+func (d dialect) SearchSQL(cols, cond string) string {
+	n := 1 + strings.Count(cond, "?")
+	limit, offset := "?"+strconv.Itoa(n+1), "?"+strconv.Itoa(n+2)
 	return `WITH win AS (
-    SELECT min(pk) AS lo FROM (SELECT rowid AS pk FROM incident_fts WHERE incident_fts MATCH ?1 ORDER BY rowid DESC LIMIT ` + strconv.Itoa(SearchWindow) + `)),
+    SELECT min(pk) AS lo FROM (SELECT rowid AS pk FROM incident_fts WHERE incident_fts MATCH ?1 ORDER BY rowid DESC LIMIT ` + strconv.Itoa(d.searchWindow()) + `)),
+m AS MATERIALIZED (
+    SELECT incident_fts.rowid AS pk, rank AS r FROM incident_fts
+    WHERE incident_fts MATCH ?1 AND incident_fts.rowid >= (SELECT lo FROM win)
+    AND incident_fts.rowid NOT IN (SELECT i.pk FROM incidents i WHERE (i.deleted_at IS NOT NULL OR i.restricted <> 0) AND NOT (` + cond + `))),
+edge AS (SELECT max(r) AS r FROM (SELECT r FROM m ORDER BY r LIMIT ` + limit + ` + ` + offset + `)),
 top AS (
-    SELECT incident_fts.rowid AS pk, rank AS r, count(*) OVER () AS n FROM incident_fts JOIN incidents i ON i.pk = incident_fts.rowid
-    WHERE incident_fts MATCH ?1 AND incident_fts.rowid >= (SELECT lo FROM win) AND ` + cond + `
-    ORDER BY rank, i.id LIMIT ? OFFSET ?)
+    SELECT m.pk, m.r, (SELECT count(*) FROM m) AS n FROM m JOIN incidents i ON i.pk = m.pk
+    WHERE m.r <= (SELECT r FROM edge)
+    ORDER BY m.r, i.id LIMIT ` + limit + ` OFFSET ` + offset + `)
 SELECT ` + cols + `, incident_fts.title, incident_fts.body, -top.r, top.n
 FROM top JOIN incident_fts ON incident_fts.rowid = top.pk JOIN incidents i ON i.pk = top.pk
 ORDER BY top.r, i.id`

@@ -18,7 +18,7 @@ import (
 func open(t *testing.T, c storetest.Config) hindsight.Store {
 	t.Helper()
 	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hindsight.db"),
-		sqlite.Options{Render: c.Render, Clock: c.Clock, MaxDocBytes: c.MaxDocBytes})
+		sqlite.Options{Render: c.Render, Clock: c.Clock, MaxDocBytes: c.MaxDocBytes, SearchWindow: c.SearchWindow})
 	if err != nil {
 		t.Fatal(err)
 	}

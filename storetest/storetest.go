@@ -22,6 +22,9 @@ type Config struct {
 	Clock func() time.Time
 	// MaxDocBytes is 0 (the default limit) unless a test sets it.
 	MaxDocBytes int
+	// SearchWindow is how many matches a search ranks at most (the most
+	// recent): 0, the store's default, unless a test sets it.
+	SearchWindow int
 }
 
 // Opener returns a new, empty store configured by c; it registers its own
@@ -52,6 +55,7 @@ func Run(t *testing.T, open Opener) {
 		{"ListSortAndPages", testListSort},
 		{"ListByService", testListByService},
 		{"Search", testSearch},
+		{"SearchWindow", testSearchWindow},
 		{"ActionItems", testActionItems},
 		{"Delete", testDelete},
 		{"Restricted", testRestricted},

@@ -24,7 +24,10 @@
 # PG_BEFORE for BASE); BASE's imports run beside this tree's on both stores.
 # Run time: about a minute per build and store measured (a round), plus the
 # imports of 10,000 documents (half a minute to a few minutes each,
-# depending on the machine's load). Prints one JSON line per run (bench/web/load drive)
+# depending on the machine's load). CACHE_BYTES is passed to serve as
+# HINDSIGHT_CACHE_BYTES (e.g. CACHE_BYTES=0: no response cache, so every
+# search runs in the store; builds before the knob ignore it and never
+# cached searches); the runs' names then say so. Prints one JSON line per run (bench/web/load drive)
 # into $WORK/results.jsonl and a Markdown table on stdout.
 set -euo pipefail
 : "${DB:=}" # without DB, PostgreSQL (PG) only
@@ -69,7 +72,8 @@ measure() {
 	local label=$1 bin=$2 dsn=$3 base="http://127.0.0.1:$PORT"
 	local tok
 	tok=$(token "$bin" "$dsn")
-	"$bin" serve --db "$dsn" --addr "127.0.0.1:$PORT" --log-level warn >"$WORK/serve.log" 2>&1 &
+	[ -n "${CACHE_BYTES:-}" ] && label="$label, HINDSIGHT_CACHE_BYTES=$CACHE_BYTES"
+	HINDSIGHT_CACHE_BYTES=${CACHE_BYTES:-} "$bin" serve --db "$dsn" --addr "127.0.0.1:$PORT" --log-level warn >"$WORK/serve.log" 2>&1 &
 	local spid=$!
 	pids+=("$spid")
 	for _ in $(seq 1 150); do curl -fsS "$base/readyz" >/dev/null 2>&1 && break; sleep 0.2; done

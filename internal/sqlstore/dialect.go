@@ -57,6 +57,23 @@ type Dialect interface {
 	Unavailable(err error) string
 }
 
+// SearchWindower is a Dialect whose search can find its window (the
+// SearchWindow most recent matches) without reading every match: it counts
+// the matches among the most recent incidents, and SearchIncidents widens
+// that range until it holds the window or every incident, then ranks the
+// window alone (PostgreSQL: the match and the range are one index scan).
+type SearchWindower interface {
+	// SearchWindowSQL counts (up to window) the matches for cond among the
+	// incidents after the k most recent (all when there are no more), and
+	// selects that count, the lowest matching incident ID of them ("" when
+	// none) and whether the range held every incident. Its parameters are
+	// k, the MatchArg value and cond's arguments.
+	SearchWindowSQL(cond string) (query string, window int)
+	// SearchBoundCond is a condition of SearchSQL's cond with one ?, an
+	// incident ID: only matches from it up.
+	SearchBoundCond() string
+}
+
 // DollarRebind rewrites ? into $1, $2, ... (PostgreSQL). The queries of this
 // package hold no ? inside literals.
 func DollarRebind(q string) string {

@@ -1018,6 +1018,15 @@ func (s *Store) SearchIncidents(ctx context.Context, v hindsight.Viewer, q hinds
 	var c cond
 	c.add(`i.deleted_at IS NULL`)
 	c.visible(v)
+	if w, ok := s.d.(SearchWindower); ok {
+		low, err := s.searchWindow(ctx, w, arg, c)
+		if err != nil {
+			return nil, internal("search incidents", err)
+		}
+		if low != "" {
+			c.add(w.SearchBoundCond(), low)
+		}
+	}
 	args := append([]any{arg}, c.args...)
 	args = append(args, limit+1, cur.Offset)
 	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(s.d.SearchSQL(summaryCols, c.String())), args...)
@@ -1043,6 +1052,38 @@ func (s *Store) SearchIncidents(ctx context.Context, v hindsight.Viewer, q hinds
 		return nil, internal("search incidents", err)
 	}
 	return page, nil
+}
+
+// searchWindow returns the lowest incident ID of the search window of arg
+// for cond (the window most recent matches that cond keeps), or "" when
+// there are fewer matches than the window (every match is ranked). It
+// counts the matches among the 2×window most recent incidents, then in a
+// range widened by what that count says of the words' frequency (×16 when
+// none matched), until the range holds the window or every incident: a
+// common word reads about a window of rows, not all its matches.
+func (s *Store) searchWindow(ctx context.Context, w SearchWindower, arg string, c cond) (string, error) {
+	q, window := w.SearchWindowSQL(c.String())
+	q = s.d.Rebind(q)
+	for k := 2 * window; ; {
+		var n int
+		var low string
+		var all bool
+		if err := s.rq.QueryRowContext(ctx, q, append([]any{k, arg}, c.args...)...).Scan(&n, &low, &all); err != nil {
+			return "", err
+		}
+		if n >= window {
+			return low, nil
+		}
+		if all {
+			return "", nil
+		}
+		next := k * 16
+		if n > 0 {
+			// enough, at the frequency seen, for the window and a quarter
+			next = k * window * 5 / (4 * n)
+		}
+		k = max(next, 2*k)
+	}
 }
 
 // visibleIncident checks that id exists for v (ENotFound otherwise).
