@@ -24,6 +24,7 @@ func RunShape(t *testing.T, open Opener, exec Exec) {
 	}{
 		{"ListFilters", testShapeListFilters},
 		{"PagesWithCursor", testShapePages},
+		{"ListByStart", testShapeListByStart},
 		{"UpdateReplacesRows", testShapeUpdate},
 		{"RestrictedAndDeleted", testShapeVisibility},
 		{"ActionItems", testShapeActionItems},

@@ -5,14 +5,19 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/hindsight-pm/hindsight"
 )
 
 // writeShape replaces the tag, field and factor category rows of incident
 // id with those of pr (writeRows) and takes id off the backfill list of
-// migration 00160: its rows are now the document's.
+// migration 00160: its rows are now the document's. Each row carries the
+// incident's start_key (pr.StartKey, as the incidents row has it), which
+// lists by a shape key read in start order (migration 00200); every save
+// rewrites the rows, so a start that changes moves them.
 func (s *Store) writeShape(ctx context.Context, tx dbtx, id string, pr *projection, nw *newRows) (bool, error) {
 	var pending int64
 	if nw == nil { // an incident created in tx has no rows yet (writeRows)
@@ -36,27 +41,27 @@ func (s *Store) writeShape(ctx context.Context, tx dbtx, id string, pr *projecti
 	if len(pr.Tags) > 0 {
 		rows := make([][]any, len(pr.Tags))
 		for i, t := range pr.Tags {
-			rows[i] = []any{id, t}
+			rows[i] = []any{id, t, pr.StartKey}
 		}
-		if err := s.insertRows(ctx, tx, `INSERT INTO incident_tags (incident_id, tag) VALUES `, `(?, ?)`, rows); err != nil {
+		if err := s.insertRows(ctx, tx, `INSERT INTO incident_tags (incident_id, tag, start_key) VALUES `, `(?, ?, ?)`, rows); err != nil {
 			return false, err
 		}
 	}
 	if len(pr.Fields) > 0 {
 		rows := make([][]any, len(pr.Fields))
 		for i, f := range pr.Fields {
-			rows[i] = []any{id, f[0], f[1]}
+			rows[i] = []any{id, f[0], f[1], pr.StartKey}
 		}
-		if err := s.insertRows(ctx, tx, `INSERT INTO incident_fields (incident_id, name, value) VALUES `, `(?, ?, ?)`, rows); err != nil {
+		if err := s.insertRows(ctx, tx, `INSERT INTO incident_fields (incident_id, name, value, start_key) VALUES `, `(?, ?, ?, ?)`, rows); err != nil {
 			return false, err
 		}
 	}
 	if len(pr.Factors) > 0 {
 		rows := make([][]any, len(pr.Factors))
 		for i, c := range pr.Factors {
-			rows[i] = []any{id, c}
+			rows[i] = []any{id, c, pr.StartKey}
 		}
-		if err := s.insertRows(ctx, tx, `INSERT INTO incident_factors (incident_id, category) VALUES `, `(?, ?)`, rows); err != nil {
+		if err := s.insertRows(ctx, tx, `INSERT INTO incident_factors (incident_id, category, start_key) VALUES `, `(?, ?, ?)`, rows); err != nil {
 			return false, err
 		}
 	}
@@ -103,7 +108,9 @@ func (s *Store) BackfillShape(ctx context.Context) (int, error) {
 			n = 0
 			for _, id := range ids {
 				var js string
-				err := tx.QueryRowContext(ctx, s.d.Rebind(`SELECT doc_json FROM incident_docs WHERE incident_id = ?`), id).Scan(&js)
+				var startKey int64
+				err := tx.QueryRowContext(ctx, s.d.Rebind(`SELECT d.doc_json, i.start_key FROM incident_docs d JOIN incidents i ON i.id = d.incident_id
+WHERE d.incident_id = ?`), id).Scan(&js, &startKey)
 				if errors.Is(err, sql.ErrNoRows) {
 					// no document (cannot happen: written with the incident);
 					// nothing to project
@@ -119,7 +126,7 @@ func (s *Store) BackfillShape(ctx context.Context) (int, error) {
 				if err := json.Unmarshal([]byte(js), &doc); err != nil {
 					return hindsight.Errorf(hindsight.EInternal, "backfill shape rows: decode incident %s: %v", id, err)
 				}
-				pr := &projection{}
+				pr := &projection{StartKey: startKey}
 				pr.Tags, pr.Fields, pr.Factors = shapeRows(&doc)
 				pending, err := s.writeShape(ctx, tx, id, pr, nil)
 				if err != nil {
@@ -146,19 +153,25 @@ func (s *Store) BackfillShape(ctx context.Context) (int, error) {
 
 var errRetryBackfill = hindsight.Errorf(hindsight.EConflict, "backfill shape rows: an incident was saved meanwhile")
 
-// shapeCond keeps the incidents (ID column col) that have every value of
-// fields (label -> value), the tag and the factor category (each when set),
-// compared as shapeKey stores them. Correlated EXISTS probes of the
-// (key, incident_id) indexes, so a list reads incidents in its own order
-// and stops at a page: an IN (subquery) made SQLite read every incident
-// with a common tag and sort them (465 ms p50 at 100,000 incidents, a tag
-// on 12% of them).
-func shapeCond(c *cond, col string, fields map[string]string, tag, category string) {
+// shapeKeyRows is one key of a shape filter: the rows of table (alias
+// "sk") that have it, where (on sk's columns) with args.
+type shapeKeyRows struct {
+	table, where string
+	args         []any
+	// drop removes this key from a filter (it drives the list instead)
+	drop func(f *hindsight.IncidentFilter)
+}
+
+// shapeKeys are the keys of a shape filter, compared as shapeKey stores
+// them: the tag, the factor category and each field's value (empty ones
+// are left out), in that order.
+func shapeKeys(fields map[string]string, tag, category string) []shapeKeyRows {
+	var out []shapeKeyRows
 	if k := shapeKey(tag); k != "" {
-		c.add(`EXISTS (SELECT 1 FROM incident_tags st WHERE st.tag = ? AND st.incident_id = `+col+`)`, k)
+		out = append(out, shapeKeyRows{`incident_tags`, `sk.tag = ?`, []any{k}, func(f *hindsight.IncidentFilter) { f.Tag = "" }})
 	}
 	if k := shapeKey(category); k != "" {
-		c.add(`EXISTS (SELECT 1 FROM incident_factors sc WHERE sc.category = ? AND sc.incident_id = `+col+`)`, k)
+		out = append(out, shapeKeyRows{`incident_factors`, `sk.category = ?`, []any{k}, func(f *hindsight.IncidentFilter) { f.FactorCategory = "" }})
 	}
 	names := make([]string, 0, len(fields))
 	for name := range fields {
@@ -170,6 +183,60 @@ func shapeCond(c *cond, col string, fields map[string]string, tag, category stri
 		if n == "" || v == "" {
 			continue
 		}
-		c.add(`EXISTS (SELECT 1 FROM incident_fields sf WHERE sf.name = ? AND sf.value = ? AND sf.incident_id = `+col+`)`, n, v)
+		out = append(out, shapeKeyRows{`incident_fields`, `sk.name = ? AND sk.value = ?`, []any{n, v}, func(f *hindsight.IncidentFilter) {
+			rest := make(map[string]string, len(f.Fields))
+			for k, v := range f.Fields {
+				if k != name {
+					rest[k] = v
+				}
+			}
+			f.Fields = rest
+		}})
 	}
+	return out
+}
+
+// shapeCond keeps the incidents (ID column col) that have every value of
+// fields (label -> value), the tag and the factor category (each when set),
+// compared as shapeKey stores them. Correlated EXISTS probes of the
+// (incident_id, key) primary keys, so a list reads incidents in its own
+// order and stops at a page: an IN (subquery) made SQLite read every
+// incident with a common tag and sort them (465 ms p50 at 100,000
+// incidents, a tag on 12% of them). A list by start is driven by one of
+// the keys' rows instead (FindIncidents, shapeDriver) and probes the rest.
+func shapeCond(c *cond, col string, fields map[string]string, tag, category string) {
+	for i, k := range shapeKeys(fields, tag, category) {
+		alias := fmt.Sprintf("sk%d", i)
+		c.add(`EXISTS (SELECT 1 FROM `+k.table+` `+alias+` WHERE `+strings.ReplaceAll(k.where, "sk.", alias+".")+` AND `+alias+`.incident_id = `+col+`)`, k.args...)
+	}
+}
+
+// shapeCountCap bounds the count shapeDriver makes of each key's rows: past
+// it, a key is common enough that any of them gives a page quickly.
+const shapeCountCap = 2000
+
+// shapeDriver chooses the key of f's shape filter whose rows drive a list
+// by start: the rarest (by a count capped at shapeCountCap), as a list
+// driven by a key reads only the incidents that have it, in start order.
+// ok is false when f has no shape key.
+func (s *Store) shapeDriver(ctx context.Context, f *hindsight.IncidentFilter) (shapeKeyRows, bool, error) {
+	keys := shapeKeys(f.Fields, f.Tag, f.FactorCategory)
+	switch len(keys) {
+	case 0:
+		return shapeKeyRows{}, false, nil
+	case 1:
+		return keys[0], true, nil
+	}
+	best, bestN := 0, -1
+	for i, k := range keys {
+		var n int
+		q := `SELECT count(*) FROM (SELECT 1 FROM ` + k.table + ` sk WHERE ` + k.where + ` LIMIT ?) x`
+		if err := s.rq.QueryRowContext(ctx, s.d.Rebind(q), append(append([]any{}, k.args...), shapeCountCap)...).Scan(&n); err != nil {
+			return shapeKeyRows{}, false, internal("count shape rows", err)
+		}
+		if bestN < 0 || n < bestN {
+			best, bestN = i, n
+		}
+	}
+	return keys[best], true, nil
 }

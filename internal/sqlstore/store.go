@@ -929,6 +929,32 @@ func (s *Store) FindIncidents(ctx context.Context, v hindsight.Viewer, f hindsig
 		from = `incident_services sv CROSS JOIN incidents i`
 		c.add(`lower(sv.name) = lower(?) AND sv.start_key IS NOT NULL AND i.id = sv.incident_id`, clean(f.Service))
 	}
+	// Likewise a tag, factor category or field value (the rarest when there
+	// are several, shapeDriver) drives a list by start from its rows in
+	// start order (migration 00200), and the other filters are probes: a
+	// tag on 1% of 100,000 incidents made the probe plan read about 5,000
+	// incidents for a page. Not with an owner, commander or text query,
+	// which have their own index or match list to start from.
+	if sortBy == hindsight.SortStart && !byService && f.Owner == "" && f.Commander == "" && strings.TrimSpace(f.Query) == "" {
+		k, ok, err := s.shapeDriver(ctx, &f)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			k.drop(&f)
+			key, idCol = "sk.start_key", "sk.incident_id"
+			// CROSS JOIN keeps SQLite's loop order: the key's rows outside.
+			from = k.table + ` sk CROSS JOIN incidents i`
+			c.add(k.where+` AND i.id = sk.incident_id`, k.args...)
+			// the start range as a range of the key's index
+			if !f.StartFrom.IsZero() {
+				c.add(`sk.start_key >= ?`, f.StartFrom.Unix())
+			}
+			if !f.StartBefore.IsZero() {
+				c.add(`sk.start_key < ?`, f.StartBefore.Unix())
+			}
+		}
+	}
 	if err := s.incidentConds(ctx, &c, v, &f, byService); err != nil {
 		return nil, err
 	}
