@@ -227,15 +227,25 @@ func (s *Store) shapeDriver(ctx context.Context, f *hindsight.IncidentFilter) (s
 	case 1:
 		return keys[0], true, nil
 	}
-	best, bestN := 0, -1
+	// one query, a capped count of each key's rows
+	parts := make([]string, len(keys))
+	var args []any
 	for i, k := range keys {
-		var n int
-		q := `SELECT count(*) FROM (SELECT 1 FROM ` + k.table + ` sk WHERE ` + k.where + ` LIMIT ?) x`
-		if err := s.rq.QueryRowContext(ctx, s.d.Rebind(q), append(append([]any{}, k.args...), shapeCountCap)...).Scan(&n); err != nil {
-			return shapeKeyRows{}, false, internal("count shape rows", err)
-		}
-		if bestN < 0 || n < bestN {
-			best, bestN = i, n
+		parts[i] = `(SELECT count(*) FROM (SELECT 1 FROM ` + k.table + ` sk WHERE ` + k.where + ` LIMIT ?) x)`
+		args = append(append(args, k.args...), shapeCountCap)
+	}
+	ns := make([]int, len(keys))
+	dest := make([]any, len(keys))
+	for i := range ns {
+		dest[i] = &ns[i]
+	}
+	if err := s.rq.QueryRowContext(ctx, s.d.Rebind(`SELECT `+strings.Join(parts, ", ")), args...).Scan(dest...); err != nil {
+		return shapeKeyRows{}, false, internal("count shape rows", err)
+	}
+	best := 0
+	for i, n := range ns {
+		if n < ns[best] {
+			best = i
 		}
 	}
 	return keys[best], true, nil

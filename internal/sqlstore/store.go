@@ -946,6 +946,11 @@ func (s *Store) FindIncidents(ctx context.Context, v hindsight.Viewer, f hindsig
 			// CROSS JOIN keeps SQLite's loop order: the key's rows outside.
 			from = k.table + ` sk CROSS JOIN incidents i`
 			c.add(k.where+` AND i.id = sk.incident_id`, k.args...)
+			// the other keys probed from the key's row, before its incident
+			// is read (SQLite tests a condition at the first loop that has
+			// its columns)
+			shapeCond(&c, `sk.incident_id`, f.Fields, f.Tag, f.FactorCategory)
+			f.Fields, f.Tag, f.FactorCategory = nil, "", ""
 			// the start range as a range of the key's index
 			if !f.StartFrom.IsZero() {
 				c.add(`sk.start_key >= ?`, f.StartFrom.Unix())
