@@ -101,7 +101,7 @@ func (h *Handler) Insights(ctx context.Context, v hindsight.Viewer, q url.Values
 	if err != nil {
 		return nil, err
 	}
-	h.keyCase(ctx, v, in)
+	h.keyCase(ctx, in)
 	return in, nil
 }
 
