@@ -351,15 +351,17 @@ ORDER BY hits.rank DESC, i.id`
 
 // SearchWindowSQL counts the matches for cond among the incidents from the
 // (k+1)-th highest incident ID up (all when there are fewer), up to
-// SearchWindow, and gives the lowest matching incident ID of those and
-// whether the range held every incident. Its parameters are k, the MatchArg
+// SearchWindow, and gives the lowest matching incident ID of those, whether
+// the range held every incident and the planner's estimate of the rows of
+// incident_search (0 when unknown). Its parameters are k, the MatchArg
 // value and cond's arguments. The range and the match are one scan of
 // incident_search_tsv_id (migration 00210): only the matches in the range
 // are read, not every match of a common word.
 func (d dialect) SearchWindowSQL(cond string) (string, int) {
 	return `WITH lo AS MATERIALIZED (SELECT (SELECT incident_id FROM incident_search ORDER BY incident_id DESC OFFSET ? LIMIT 1) AS lo),
 q AS MATERIALIZED (SELECT websearch_to_tsquery('english', ?) AS q)
-SELECT count(*), coalesce(min(w.incident_id), ''), (SELECT lo FROM lo) IS NULL FROM (
+SELECT count(*), coalesce(min(w.incident_id), ''), (SELECT lo FROM lo) IS NULL,
+    (SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = 'incident_search'::regclass) FROM (
     SELECT s.incident_id FROM incident_search s JOIN incidents i ON i.id = s.incident_id
     WHERE s.tsv @@ (SELECT q FROM q) AND s.incident_id >= coalesce((SELECT lo FROM lo), '') AND ` + cond + `
     ORDER BY s.incident_id DESC LIMIT ` + strconv.Itoa(d.searchWindow()) + `) w`, d.searchWindow()

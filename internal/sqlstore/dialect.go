@@ -66,8 +66,9 @@ type SearchWindower interface {
 	// SearchWindowSQL counts (up to window) the matches for cond among the
 	// incidents after the k most recent (all when there are no more), and
 	// selects that count, the lowest matching incident ID of them ("" when
-	// none) and whether the range held every incident. Its parameters are
-	// k, the MatchArg value and cond's arguments.
+	// none), whether the range held every incident and an estimate of the
+	// incidents searched (0 when unknown). Its parameters are k, the
+	// MatchArg value and cond's arguments.
 	SearchWindowSQL(cond string) (query string, window int)
 	// SearchBoundCond is a condition of SearchSQL's cond with one ?, an
 	// incident ID: only matches from it up.

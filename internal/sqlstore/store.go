@@ -1086,23 +1086,25 @@ func (s *Store) SearchIncidents(ctx context.Context, v hindsight.Viewer, q hinds
 }
 
 // searchWindow returns the lowest incident ID of the search window of arg
-// for cond (the window most recent matches that cond keeps), or "" when
-// there are fewer matches than the window (every match is ranked). It
-// counts the matches among the 2×window most recent incidents, then in a
-// range widened by what that count says of the words' frequency (×16 when
-// none matched), until the range holds the window or every incident: a
-// common word reads about a window of rows, not all its matches.
+// for cond (the window most recent matches that cond keeps), or "" for no
+// bound: every match is a candidate, as when there are fewer than the
+// window (SearchSQL then keeps the window itself). It counts the matches
+// among the 2×window most recent incidents, then in a range widened by what
+// that count says of the words' frequency (×16 when none matched), until
+// the range holds the window, or every incident, or would hold about every
+// incident (no bound then: counting them first would only read them twice):
+// a common word reads about a window of rows, not all its matches.
 func (s *Store) searchWindow(ctx context.Context, w SearchWindower, arg string, c cond) (string, error) {
 	q, window := w.SearchWindowSQL(c.String())
 	q = s.d.Rebind(q)
-	for k := 2 * window; ; {
-		var n int
+	for k := int64(2 * window); ; {
+		var n, rows int64
 		var low string
 		var all bool
-		if err := s.rq.QueryRowContext(ctx, q, append([]any{k, arg}, c.args...)...).Scan(&n, &low, &all); err != nil {
+		if err := s.rq.QueryRowContext(ctx, q, append([]any{k, arg}, c.args...)...).Scan(&n, &low, &all, &rows); err != nil {
 			return "", err
 		}
-		if n >= window {
+		if n >= int64(window) {
 			return low, nil
 		}
 		if all {
@@ -1111,9 +1113,12 @@ func (s *Store) searchWindow(ctx context.Context, w SearchWindower, arg string, 
 		next := k * 16
 		if n > 0 {
 			// enough, at the frequency seen, for the window and a quarter
-			next = k * window * 5 / (4 * n)
+			next = k * int64(window) * 5 / (4 * n)
 		}
 		k = max(next, 2*k)
+		if rows > 0 && k >= rows*3/4 {
+			return "", nil
+		}
 	}
 }
 
