@@ -124,8 +124,8 @@ type Insights struct {
 	// incidents by contributing-factor category, tag and custom field value
 	// (a comma-separated value counts once per piece). The store's keys are
 	// lower case (match keys); followup.Handler.Insights writes them as the
-	// shape declares them, else as the oldest matching incident the viewer
-	// may see writes them,
+	// shape declares them, else as the oldest unrestricted incident with
+	// the key writes them,
 	// each with the median time to mitigate; an incident with two counts
 	// for both, so shares can add up past 100%. Most incidents first.
 	ByFactorCategory []Count            `json:"by_factor_category"`

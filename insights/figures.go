@@ -52,7 +52,7 @@ const (
 	FormulaItems       = "action items of the matching incidents: open = not Closed; overdue = open with a target date before today; past objective = open and today after incident End + the objective of its priority; completion rate = closed / total"
 	FormulaUnpublished = "matching incidents whose End is more than N days before today and whose postmortem status is not Published"
 	FormulaRecurrence  = "matching incidents that hit a service which had an earlier incident (earlier Start) with action items, all of them Closed: did the fix work?"
-	FormulaGroup       = "matching incidents by %s (compared case-insensitively; shown as the shape declares it, else as the oldest matching incident you may see writes it); an incident with two counts for both, so shares can add up past 100%%; share = count / incidents; median TTM = percentile_cont(0.5) of the time to mitigate (as stated, or derived from the timeline) of the counted incidents that have one"
+	FormulaGroup       = "matching incidents by %s (compared case-insensitively; shown as the shape declares it, else as the oldest unrestricted incident with it writes it); an incident with two counts for both, so shares can add up past 100%%; share = count / incidents; median TTM = percentile_cont(0.5) of the time to mitigate (as stated, or derived from the timeline) of the counted incidents that have one"
 	FormulaRepeat      = "a contributing-factor category recurring on a service: matching incidents naming the service in Services Affected and a factor of the category (\"[category] ...\"), each started at most 90 days after the one before; incidents lists those in such a chain, oldest first"
 )
 
