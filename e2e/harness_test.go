@@ -108,6 +108,14 @@ func serveStack(t *testing.T, cfg stack.Config, users bool) *appServer {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	return serveStore(t, st, cfg, users)
+}
+
+// serveStore is serveStack over the store st (the PostgreSQL runs of the
+// QA tests open their own).
+func serveStore(t *testing.T, st hindsight.Store, cfg stack.Config, users bool) *appServer {
+	t.Helper()
+	ctx := context.Background()
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}

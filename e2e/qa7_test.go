@@ -1,0 +1,297 @@
+package e2e
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/app"
+	"github.com/hindsight-pm/hindsight/internal/stack"
+	"github.com/hindsight-pm/hindsight/postgres"
+)
+
+// qa7Stores are the stores the QA7 list and search tests run on: SQLite
+// always, PostgreSQL when HINDSIGHT_TEST_POSTGRES_URL is set.
+func qa7Stores(t *testing.T) []string {
+	stores := []string{"sqlite"}
+	if os.Getenv("HINDSIGHT_TEST_POSTGRES_URL") != "" {
+		stores = append(stores, "postgres")
+	} else {
+		t.Log("HINDSIGHT_TEST_POSTGRES_URL is not set: SQLite only")
+	}
+	return stores
+}
+
+// qa7Server starts the served stack with the accounts on store: a new
+// SQLite file, or a schema of its own in the test PostgreSQL database.
+func qa7Server(t *testing.T, store string) *appServer {
+	t.Helper()
+	if store == "sqlite" {
+		return startServer(t, 0)
+	}
+	browserPath(t)
+	pg := os.Getenv("HINDSIGHT_TEST_POSTGRES_URL")
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, pg)
+	if err != nil {
+		t.Fatalf("HINDSIGHT_TEST_POSTGRES_URL is set but PostgreSQL is unreachable: %v", err)
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	schema := "hs_e2e_" + hex.EncodeToString(b[:])
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close(ctx)
+	t.Cleanup(func() {
+		conn, err := pgx.Connect(context.Background(), pg)
+		if err != nil {
+			t.Errorf("drop schema: %v", err)
+			return
+		}
+		defer conn.Close(context.Background())
+		if _, err := conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			t.Errorf("drop schema: %v", err)
+		}
+	})
+	st, err := postgres.Open(ctx, pg, postgres.Options{Render: app.Render, Schema: schema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// the server's cleanup (registered later) runs first, then this
+	t.Cleanup(func() { st.Close() })
+	return serveStore(t, st, stack.Config{Getenv: func(string) string { return "" }}, true)
+}
+
+// qa7Doc is what the QA7 tests write of an incident.
+type qa7Doc struct {
+	title  string
+	start  time.Time
+	tags   []string
+	factor string // a category; "" for none
+	region string
+}
+
+func (d qa7Doc) postmortem() *hindsight.Postmortem {
+	p := &hindsight.Postmortem{Title: d.title, Status: hindsight.StatusDraft}
+	d.apply(p)
+	p.Summary.Severity = hindsight.Sev3
+	p.Summary.Services = []hindsight.Service{{Name: "checkout"}}
+	return p
+}
+
+func (d qa7Doc) apply(p *hindsight.Postmortem) {
+	p.Title = d.title
+	p.Summary.Start = hindsight.TimeOf(d.start)
+	p.SetTags(d.tags)
+	p.SetCustomField("Region", d.region)
+	p.RootCause.Factors = nil
+	if d.factor != "" {
+		p.RootCause.Factors = []string{"[" + d.factor + "] " + d.title}
+	}
+}
+
+func qa7Create(t *testing.T, srv *appServer, d qa7Doc) string {
+	t.Helper()
+	in, err := srv.Svc.Create(context.Background(), app.System, d.postmortem(), app.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in.ID
+}
+
+// qa7Save writes d as the next revision of id (another user's save).
+func qa7Save(t *testing.T, srv *appServer, id string, d qa7Doc) {
+	t.Helper()
+	ctx := context.Background()
+	in, err := srv.Svc.Get(ctx, app.System, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.apply(in.Doc)
+	if _, err := srv.Svc.Save(ctx, app.System, id, in.Revision, in.Doc, app.SaveOptions{Message: "qa7"}); err != nil {
+		t.Fatalf("save %s: %v", id, err)
+	}
+}
+
+// fetchJSON GETs path with the tab's session and decodes the JSON answer.
+func fetchJSON(b *tab, path string, v any) {
+	b.t.Helper()
+	got := value(b, "GET "+path, chromedp.Evaluate[string](`fetch(`+jsString(path)+`).then(r => r.text().then(x => r.status + "\n" + x))`, chromedp.EvalAsValue, chromedp.EvalAwaitPromise))
+	status, body, _ := strings.Cut(got, "\n")
+	if status != "200" {
+		b.t.Fatalf("GET %s answers %s: %.300s", path, status, body)
+	}
+	if err := json.Unmarshal([]byte(body), v); err != nil {
+		b.t.Fatalf("GET %s: %v", path, err)
+	}
+}
+
+// webSearch searches q on the list page as a person would (the search box)
+// and follows Next page to the end: the hits' IDs in page order, the
+// result count line and the number of pages.
+func webSearch(b *tab, base, q string) (ids []string, found string, pages int) {
+	b.t.Helper()
+	b.run("search "+q, chromedp.Navigate(base+"/incidents"), chromedp.WaitVisible(chromedp.ID("f-q")),
+		fill([][2]string{{"#f-q", q}}),
+		void(chromedp.Evaluate[bool](`document.querySelector("#f-q").form.requestSubmit(); true`)),
+		waitJS(`!!document.querySelector(".result-count")`))
+	found = text(b, ".result-count")
+	seen := map[string]bool{}
+	for {
+		pages++
+		page := value(b, "hits", chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("ol.hits li.hit .meta .mono")).map(e => e.textContent.trim())`))
+		for _, id := range page {
+			if seen[id] {
+				b.t.Errorf("search %q: %s is on two pages", q, id)
+			}
+			seen[id] = true
+		}
+		ids = append(ids, page...)
+		next := value(b, "next", chromedp.Evaluate[string](`(document.querySelector('a[rel=next]') || {}).href || ""`))
+		if next == "" || pages > 10 {
+			return ids, found, pages
+		}
+		b.run("next page", chromedp.Navigate(next), chromedp.WaitVisible(chromedp.CSS(".result-count")))
+	}
+}
+
+// apiSearch pages through GET /api/v1/search?q= limit at a time.
+func apiSearch(b *tab, q string, limit int) []string {
+	b.t.Helper()
+	var ids []string
+	cursor := ""
+	for range 20 {
+		var res struct {
+			Hits []struct {
+				ID string `json:"id"`
+			} `json:"hits"`
+			Next string `json:"next"`
+		}
+		v := url.Values{"q": {q}, "limit": {fmt.Sprint(limit)}}
+		if cursor != "" {
+			v.Set("cursor", cursor)
+		}
+		fetchJSON(b, "/api/v1/search?"+v.Encode(), &res)
+		for _, h := range res.Hits {
+			ids = append(ids, h.ID)
+		}
+		if cursor = res.Next; cursor == "" {
+			break
+		}
+	}
+	return ids
+}
+
+func sorted(s []string) []string {
+	s = slices.Clone(s)
+	sort.Strings(s)
+	return s
+}
+
+// TestQA7SearchAfterEdits: searches are served from the response cache
+// until something is written; a user who edits an incident (in the browser
+// or through the service) and searches again sees the new state at once,
+// both on the page and in the API, paging included, and a restricted
+// incident that one reader may see never reaches another reader through
+// the cache, also when its members change.
+func TestQA7SearchAfterEdits(t *testing.T) {
+	for _, store := range qa7Stores(t) {
+		t.Run(store, func(t *testing.T) {
+			srv := qa7Server(t, store)
+			ctx := context.Background()
+			base := time.Now().UTC().Add(-30 * 24 * time.Hour).Truncate(time.Hour)
+			var public []string
+			for i := range 26 {
+				public = append(public, qa7Create(t, srv, qa7Doc{title: fmt.Sprintf("Zeppelin outage %02d", i), start: base.Add(time.Duration(i) * time.Hour)}))
+			}
+			airship := qa7Create(t, srv, qa7Doc{title: "Airship trouble", start: base.Add(40 * time.Hour)})
+			secret := qa7Create(t, srv, qa7Doc{title: "Zeppelin secret vault", start: base.Add(41 * time.Hour)})
+			if _, err := srv.Svc.SetRestriction(ctx, app.System, secret, true, []string{dana}); err != nil {
+				t.Fatal(err)
+			}
+			d := srv.browser(t, dana)
+			s := srv.browser(t, sam)
+			want := func(b *tab, who, q string, ids []string) {
+				t.Helper()
+				for range 2 { // the second time from the cache
+					got, found, pages := webSearch(b, srv.URL, q)
+					if !slices.Equal(sorted(got), sorted(ids)) {
+						t.Errorf("%s searching %q on the page finds %d: %q; want %d: %q", who, q, len(got), sorted(got), len(ids), sorted(ids))
+					}
+					if wantFound := fmt.Sprintf("%d result", len(ids)); !strings.HasPrefix(found, wantFound) {
+						t.Errorf("%s searching %q reads %q, want %q...", who, q, found, wantFound)
+					}
+					if wantPages := max(1, (len(ids)+24)/25); pages != wantPages {
+						t.Errorf("%s searching %q walks %d pages, want %d", who, q, pages, wantPages)
+					}
+				}
+				if got := apiSearch(b, q, 10); !slices.Equal(sorted(got), sorted(ids)) {
+					t.Errorf("%s searching %q in the API finds %d: %q; want %d: %q", who, q, len(got), sorted(got), len(ids), sorted(ids))
+				}
+			}
+			all := append(slices.Clone(public), secret)
+			want(d, "dana (a member)", "zeppelin", all)
+			want(s, "sam (not a member)", "zeppelin", public)
+			want(d, "dana", "vault", []string{secret})
+			want(s, "sam", "vault", nil)
+
+			// Dana renames an incident in the editor: it leaves the
+			// search for both at once
+			d.run("rename", chromedp.Navigate(srv.URL+"/incidents/"+public[3]+"/edit"), chromedp.WaitVisible(chromedp.ID("title")),
+				fill([][2]string{{"#title", "Blimp outage 03"}}), chromedp.Click(chromedp.ID("save")),
+				waitJS(`document.body.innerText.includes("Saved as revision 2")`))
+			public = slices.Delete(public, 3, 4)
+			all = append(slices.Clone(public), secret)
+			want(d, "dana after her rename", "zeppelin", all)
+			want(s, "sam after Dana's rename", "zeppelin", public)
+			// another user's save adds the word to an incident
+			qa7Save(t, srv, airship, qa7Doc{title: "Airship zeppelin trouble", start: base.Add(40 * time.Hour)})
+			public = append(public, airship)
+			all = append(all, airship)
+			want(s, "sam after a save added the word", "zeppelin", public)
+			want(d, "dana after a save added the word", "zeppelin", all)
+
+			// Sam becomes a member, then is removed again: his cached
+			// search follows both
+			if _, err := srv.Svc.SetRestriction(ctx, app.System, secret, true, []string{dana, sam}); err != nil {
+				t.Fatal(err)
+			}
+			want(s, "sam as a member", "vault", []string{secret})
+			if _, err := srv.Svc.SetRestriction(ctx, app.System, secret, true, []string{dana}); err != nil {
+				t.Fatal(err)
+			}
+			want(s, "sam no longer a member", "vault", nil)
+			want(s, "sam no longer a member", "zeppelin", public)
+			want(d, "dana", "vault", []string{secret})
+
+			// the search page at 390 px, light and dark
+			for _, scheme := range []string{"light", "dark"} {
+				d.run("phone "+scheme, chromedp.EmulateViewport(390, 900), chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+					_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}})
+					return err
+				}), chromedp.Navigate(srv.URL+"/incidents?q=zeppelin"), chromedp.WaitVisible(chromedp.CSS(".result-count")))
+				if over := value(d, "overflow", chromedp.Evaluate[[]string](outside+`("ol.hits *, .pager .btn, #f-q")`)); len(over) > 0 {
+					t.Errorf("the search page at 390 px (%s): %s", scheme, strings.Join(over, "; "))
+				}
+				d.shot(fmt.Sprintf("qa7-search-%s-%s-390", store, scheme))
+			}
+			d.check()
+			s.check()
+		})
+	}
+}
