@@ -47,8 +47,23 @@ func Postmortems(now time.Time) ([]*hindsight.Postmortem, error) {
 		out = append(out, p)
 	}
 	g := gen.NewWithOptions(GenSeed, gen.Options{Now: now, Span: Span, Overdue: 0.3})
+	taken := map[string]bool{}
+	for _, p := range out {
+		taken[p.Summary.IncidentID] = true
+	}
 	for range Generated {
-		out = append(out, g.Postmortem())
+		p := g.Postmortem()
+		// a generated incident can start on an example's day (the days
+		// move with now): the next free number of that day, not a
+		// duplicate ID that makes the seed fail
+		if day, seq, ok := hindsight.ParseIncidentID(p.Summary.IncidentID); ok {
+			for taken[p.Summary.IncidentID] {
+				seq++
+				p.Summary.IncidentID = hindsight.FormatIncidentID(day, seq)
+			}
+		}
+		taken[p.Summary.IncidentID] = true
+		out = append(out, p)
 	}
 	return out, nil
 }

@@ -82,3 +82,24 @@ func TestDemoData(t *testing.T) {
 		}
 	}
 }
+
+// TestDemoIDsUnique: whatever the clock, no generated incident takes an
+// example's Incident ID (on 2026-12-06 at 20:57 UTC the 11th took
+// INC-20260312-001 and the seed failed).
+func TestDemoIDsUnique(t *testing.T) {
+	base := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
+	for h := 0; h < 24*20; h += 3 {
+		now := base.Add(time.Duration(h)*time.Hour + 57*time.Minute)
+		ps, err := demo.Postmortems(now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		for _, p := range ps {
+			if seen[p.Summary.IncidentID] {
+				t.Fatalf("now %s: %s twice", now.Format(time.RFC3339), p.Summary.IncidentID)
+			}
+			seen[p.Summary.IncidentID] = true
+		}
+	}
+}
