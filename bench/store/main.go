@@ -205,10 +205,13 @@ JOIN pg_namespace ns ON ns.oid = c.relnamespace WHERE ns.nspname = $1 AND c.relk
 	// cpu: this process's CPU time per list (user + system), which a
 	// loaded machine inflates less than latency; on PostgreSQL most of the
 	// work is the server's, so it says little there.
+	selected := func(name string) bool {
+		return only == "" || slices.ContainsFunc(strings.Split(only, ","), func(w string) bool { return strings.Contains(name, w) })
+	}
 	fmt.Printf("\n%-30s %9s %9s %9s %9s %9s\n", "list (50 per page)", "p50 ms", "p95 ms", "rows", "cpu p50", "cpu p95")
 	var allList []time.Duration
 	for _, l := range lists {
-		if only != "" && !slices.ContainsFunc(strings.Split(only, ","), func(w string) bool { return strings.Contains(l.name, w) }) {
+		if !selected(l.name) {
 			continue
 		}
 		var ds, cpus []time.Duration
@@ -235,6 +238,9 @@ JOIN pg_namespace ns ON ns.oid = c.relnamespace WHERE ns.nspname = $1 AND c.relk
 		fmt.Printf("%-30s %9.2f %9.2f %9d %9.2f %9.2f\n", l.name, ms(pct(ds, 50)), ms(pct(ds, 95)), rows, ms(pct(cpus, 50)), ms(pct(cpus, 95)))
 	}
 	fmt.Printf("%-30s %9.2f %9.2f\n", "ALL LISTS", ms(pct(allList, 50)), ms(pct(allList, 95)))
+	if err := actionItems(ctx, s, reps, func(i int) string { return pick(owners, i) }, selected); err != nil {
+		return err
+	}
 	if only != "" {
 		return nil
 	}
@@ -260,15 +266,49 @@ JOIN pg_namespace ns ON ns.oid = c.relnamespace WHERE ns.nspname = $1 AND c.relk
 	}
 	fmt.Printf("%-30s %9.2f %9.2f\n", "ALL SEARCHES", ms(pct(allSearch, 50)), ms(pct(allSearch, 95)))
 
-	var ds []time.Duration
-	for i := range reps {
-		start := time.Now()
-		if _, err := s.FindActionItems(ctx, hindsight.SystemViewer, hindsight.ActionItemFilter{Overdue: true, Owner: pick(owners, i), Limit: 100}); err != nil {
-			return err
-		}
-		ds = append(ds, time.Since(start))
+	return nil
+}
+
+// actionItems measures the action item tracker's lists (up to 100 items,
+// in target date order).
+func actionItems(ctx context.Context, s hindsight.Store, reps int, owner func(int) string, selected func(string) bool) error {
+	cases := []struct {
+		name string
+		f    func(i int) hindsight.ActionItemFilter
+	}{
+		{"action items: overdue, owner", func(i int) hindsight.ActionItemFilter {
+			return hindsight.ActionItemFilter{Overdue: true, Owner: owner(i)}
+		}},
+		{"action items: tag", func(i int) hindsight.ActionItemFilter {
+			return hindsight.ActionItemFilter{Tag: benchTags[i%len(benchTags)]}
+		}},
+		{"action items: tag (1%)", func(int) hindsight.ActionItemFilter { return hindsight.ActionItemFilter{Tag: "rare"} }},
+		{"action items: category", func(i int) hindsight.ActionItemFilter {
+			return hindsight.ActionItemFilter{FactorCategory: benchCategories[i%len(benchCategories)]}
+		}},
 	}
-	fmt.Printf("\n%-30s %9.2f %9.2f\n", "action items: overdue, owner", ms(pct(ds, 50)), ms(pct(ds, 95)))
+	fmt.Printf("\n%-30s %9s %9s %9s %9s %9s\n", "action items (100)", "p50 ms", "p95 ms", "rows", "cpu p50", "cpu p95")
+	for _, c := range cases {
+		if !selected(c.name) {
+			continue
+		}
+		var ds, cpus []time.Duration
+		rows := 0
+		for i := range reps {
+			f := c.f(i)
+			f.Limit = 100
+			cpu0 := cpuTime()
+			start := time.Now()
+			items, err := s.FindActionItems(ctx, hindsight.SystemViewer, f)
+			if err != nil {
+				return fmt.Errorf("%s: %w", c.name, err)
+			}
+			ds = append(ds, time.Since(start))
+			cpus = append(cpus, cpuTime()-cpu0)
+			rows = len(items)
+		}
+		fmt.Printf("%-30s %9.2f %9.2f %9d %9.2f %9.2f\n", c.name, ms(pct(ds, 50)), ms(pct(ds, 95)), rows, ms(pct(cpus, 50)), ms(pct(cpus, 95)))
+	}
 	return nil
 }
 
