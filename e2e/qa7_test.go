@@ -295,3 +295,200 @@ func TestQA7SearchAfterEdits(t *testing.T) {
 		})
 	}
 }
+
+// webList walks the incident list at path (filters in the query) with Next
+// page to the end, then follows First page back: the rows' IDs in order.
+func webList(b *tab, base, path string) []string {
+	b.t.Helper()
+	b.run("list "+path, chromedp.Navigate(base+path), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	rows := `Array.from(document.querySelectorAll("table.incidents tbody tr td:first-child")).map(e => e.textContent.trim())`
+	first := value(b, "rows", chromedp.Evaluate[[]string](rows))
+	ids := slices.Clone(first)
+	for pages := 1; pages < 10; pages++ {
+		next := value(b, "next", chromedp.Evaluate[string](`(document.querySelector('a[rel=next]') || {}).href || ""`))
+		if next == "" {
+			break
+		}
+		b.run("next page", chromedp.Navigate(next), chromedp.WaitVisible(chromedp.CSS("main h1")))
+		ids = append(ids, value(b, "rows", chromedp.Evaluate[[]string](rows))...)
+		back := value(b, "first", chromedp.Evaluate[string](`(Array.from(document.querySelectorAll(".pager a")).find(a => a.textContent.includes("First page")) || {}).href || ""`))
+		if back == "" {
+			b.t.Errorf("%s: page %d has no First page link", path, pages+1)
+			continue
+		}
+		b.run("first page", chromedp.Navigate(back), chromedp.WaitVisible(chromedp.CSS("main h1")))
+		if again := value(b, "rows", chromedp.Evaluate[[]string](rows)); !slices.Equal(again, first) {
+			b.t.Errorf("%s: First page shows %q, the first page was %q", path, again, first)
+		}
+		b.run("back to "+next, chromedp.Navigate(next), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	}
+	return ids
+}
+
+// apiList pages through GET /api/v1/incidents?<query> limit at a time.
+func apiList(b *tab, query string, limit int) []string {
+	b.t.Helper()
+	var ids []string
+	cursor := ""
+	for range 20 {
+		var res struct {
+			Incidents []struct {
+				ID string `json:"id"`
+			} `json:"incidents"`
+			Next string `json:"next"`
+		}
+		p := fmt.Sprintf("/api/v1/incidents?%s&limit=%d", query, limit)
+		if cursor != "" {
+			p += "&cursor=" + url.QueryEscape(cursor)
+		}
+		fetchJSON(b, p, &res)
+		for _, in := range res.Incidents {
+			ids = append(ids, in.ID)
+		}
+		if cursor = res.Next; cursor == "" {
+			break
+		}
+	}
+	return ids
+}
+
+// TestQA7ListFiltersAfterEdits: the incident list filtered by a tag, a
+// factor category or a field value (driven by the shape rows that carry
+// the incident's start) shows the right incidents in start order, both
+// directions, paging forward and back to the first page, on the page and
+// in the API, after edits move an incident's start and change its tags,
+// factor and field; and a restricted incident only to its member.
+func TestQA7ListFiltersAfterEdits(t *testing.T) {
+	for _, store := range qa7Stores(t) {
+		t.Run(store, func(t *testing.T) {
+			srv := qa7Server(t, store)
+			ctx := context.Background()
+			if err := srv.Svc.SaveShape(ctx, app.System, []byte(qa19Shape)); err != nil {
+				t.Fatal(err)
+			}
+			base := time.Now().UTC().Add(-60 * 24 * time.Hour).Truncate(time.Hour)
+			docs := map[string]qa7Doc{}
+			var order []string // creation order
+			add := func(d qa7Doc) string {
+				id := qa7Create(t, srv, d)
+				docs[id] = d
+				order = append(order, id)
+				return id
+			}
+			for i := range 40 {
+				// spread over days, created out of start order
+				h := time.Duration((i*11)%40) * 7 * time.Hour
+				d := qa7Doc{title: fmt.Sprintf("Tagged %02d", i), start: base.Add(h), tags: []string{"dns", "network"}, factor: "capacity", region: "eu-west-1"}
+				if i%4 == 0 {
+					d.tags = []string{"network"}
+					d.factor = "change/deploy"
+					d.region = "us-east-1"
+				}
+				add(d)
+			}
+			secret := add(qa7Doc{title: "Restricted tagged", start: base.Add(100 * time.Hour), tags: []string{"dns"}, factor: "capacity", region: "eu-west-1"})
+			if _, err := srv.Svc.SetRestriction(ctx, app.System, secret, true, []string{dana}); err != nil {
+				t.Fatal(err)
+			}
+			d := srv.browser(t, dana)
+			s := srv.browser(t, sam)
+
+			type filter struct {
+				query string
+				match func(qa7Doc) bool
+			}
+			filters := []filter{
+				{"tag=dns", func(d qa7Doc) bool { return slices.Contains(d.tags, "dns") }},
+				{"factor=capacity", func(d qa7Doc) bool { return d.factor == "capacity" }},
+				{"field.Region=eu-west-1", func(d qa7Doc) bool { return d.region == "eu-west-1" }},
+			}
+			expect := func(f filter, desc, member bool) []string {
+				var ids []string
+				for _, id := range order {
+					if f.match(docs[id]) && (member || id != secret) {
+						ids = append(ids, id)
+					}
+				}
+				sort.SliceStable(ids, func(i, j int) bool {
+					a, b := docs[ids[i]].start, docs[ids[j]].start
+					if desc {
+						return a.After(b)
+					}
+					return a.Before(b)
+				})
+				return ids
+			}
+			check := func(when string) {
+				t.Helper()
+				for _, f := range filters {
+					for _, dir := range []string{"desc", "asc"} {
+						for _, who := range []struct {
+							b      *tab
+							name   string
+							member bool
+						}{{d, "dana", true}, {s, "sam", false}} {
+							want := expect(f, dir == "desc", who.member)
+							if f.query == "tag=dns" && len(want) <= 25 {
+								t.Fatalf("%d incidents tagged dns: too few for two pages", len(want))
+							}
+							if got := webList(who.b, srv.URL, "/incidents?"+f.query+"&sort=start&dir="+dir); !slices.Equal(got, want) {
+								t.Errorf("%s: %s's list /incidents?%s (%s) shows %d %q; want %d %q", when, who.name, f.query, dir, len(got), got, len(want), want)
+							}
+							if got := apiList(who.b, f.query+"&sort=start&order="+dir, 7); !slices.Equal(got, want) {
+								t.Errorf("%s: %s's API list ?%s (%s) gives %d %q; want %d %q", when, who.name, f.query, dir, len(got), got, len(want), want)
+							}
+						}
+					}
+				}
+			}
+			check("as created")
+
+			// edits: the oldest tagged incident now started last; one loses
+			// its tags, one untagged gains dns; a factor and a region change
+			var tagged []string
+			for _, id := range order {
+				if slices.Contains(docs[id].tags, "dns") && id != secret {
+					tagged = append(tagged, id)
+				}
+			}
+			sort.Slice(tagged, func(i, j int) bool { return docs[tagged[i]].start.Before(docs[tagged[j]].start) })
+			edit := func(id string, change func(*qa7Doc)) {
+				doc := docs[id]
+				change(&doc)
+				docs[id] = doc
+				qa7Save(t, srv, id, doc)
+			}
+			edit(tagged[0], func(d *qa7Doc) { d.start = base.Add(400 * time.Hour) })
+			edit(tagged[5], func(d *qa7Doc) { d.tags = nil })
+			edit(order[0], func(d *qa7Doc) { d.tags = []string{"DNS"}; d.start = base.Add(50*time.Hour + 30*time.Minute) })
+			edit(tagged[7], func(d *qa7Doc) { d.factor = "dependency/internal"; d.start = base.Add(-time.Hour) })
+			edit(tagged[9], func(d *qa7Doc) { d.region = "us-west-2" })
+			// the match is case-insensitive: DNS is dns
+			docs[order[0]] = func(d qa7Doc) qa7Doc { d.tags = []string{"dns"}; return d }(docs[order[0]])
+			check("after the edits")
+
+			// in the browser: Dana moves an incident's start and tags it
+			id := order[4] // untagged
+			d.run("edit start and tags", chromedp.Navigate(srv.URL+"/incidents/"+id+"/edit"), chromedp.WaitVisible(chromedp.ID("tags")))
+			startSel := value(d, "start control", chromedp.Evaluate[string](`(function(){ const e = document.querySelector('[name="start"], #start, #f-start, #summary-start'); return e ? "#" + e.id + "|" + e.type + "|" + e.value : ""; })()`))
+			sel, rest, _ := strings.Cut(startSel, "|")
+			if sel == "" || sel == "#" {
+				t.Fatalf("no start control in the editor: %q", startSel)
+			}
+			typ, _, _ := strings.Cut(rest, "|")
+			newStart := base.Add(500 * time.Hour)
+			v := newStart.Format("2006-01-02 15:04")
+			if typ == "datetime-local" {
+				v = newStart.Format("2006-01-02T15:04")
+			}
+			d.run("fill", fill([][2]string{{sel, v}, {"#tags", "network, dns"}}), chromedp.Click(chromedp.ID("save")),
+				waitJS(`document.body.innerText.includes("Saved as revision 2")`))
+			doc := docs[id]
+			doc.start, doc.tags = newStart, []string{"network", "dns"}
+			docs[id] = doc
+			check("after Dana's edit in the browser")
+			d.check()
+			s.check()
+		})
+	}
+}
