@@ -21,6 +21,7 @@ import (
 	"github.com/hindsight-pm/hindsight"
 	"github.com/hindsight-pm/hindsight/app"
 	"github.com/hindsight-pm/hindsight/internal/stack"
+	"github.com/hindsight-pm/hindsight/lint"
 	"github.com/hindsight-pm/hindsight/postgres"
 )
 
@@ -491,4 +492,142 @@ func TestQA7ListFiltersAfterEdits(t *testing.T) {
 			s.check()
 		})
 	}
+}
+
+// scheme sets the window width and the preferred color scheme.
+func scheme(w int64, s string) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		if _, err := chromedp.EmulateViewport(w, 900)(ctx, t); err != nil {
+			return chromedp.Void{}, err
+		}
+		_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: s}}})
+		return chromedp.Void{}, err
+	}
+}
+
+// TestQA7FieldsTwoAdminsPhone: two administrators on phones (390 px,
+// light and dark) use Fields & taxonomy at once: the page never scrolls
+// sideways and every control is within the window; when the second saves
+// the factor taxonomy, the tags or a field's Edit form from a page loaded
+// before the first's change, they are told, the form keeps what they
+// typed, and saving again keeps both changes.
+func TestQA7FieldsTwoAdminsPhone(t *testing.T) {
+	srv := startShapeServer(t, &fakeGitHub{})
+	ctx := context.Background()
+	a1 := srv.browser(t, admin)
+	a2 := srv.browser(t, admin)
+	n := 0
+	first := func() {
+		t.Helper()
+		n++
+		name := fmt.Sprintf("Cost %d", n)
+		a1.run("first admin adds "+name, chromedp.Navigate(srv.URL+"/admin/fields"), chromedp.WaitVisible(chromedp.ID("nf-name")),
+			fill([][2]string{{"#nf-name", name}, {"#nf-type", "number"}}),
+			chromedp.Click(chromedp.CSS(`#add-field-h ~ form button[type=submit]`)),
+			waitJS(`document.body.innerText.includes("Field `+name+` is added.")`))
+	}
+	// submitted: the click's answer is a new page (the mark is gone)
+	mark := void(chromedp.Evaluate[bool](`window.qa7Old = true; true`))
+	fresh := func(cond string) chromedp.Action[chromedp.Void] {
+		return waitJS(`!window.qa7Old && document.readyState == "complete" && (` + cond + `)`)
+	}
+	told := func(what string) {
+		t.Helper()
+		if m := text(a2, "main"); !strings.Contains(m, "another administrator changed the fields") {
+			t.Errorf("%s: the second admin is not told of the conflict: %.300s", what, m)
+		}
+	}
+	for _, sc := range []string{"light", "dark"} {
+		for _, b := range []*tab{a1, a2} {
+			b.run("load "+sc, scheme(390, sc), chromedp.Navigate(srv.URL+"/admin/fields"), chromedp.WaitVisible(chromedp.ID("nf-name")))
+		}
+		if bad := value(a2, "reach", chromedp.Evaluate[[]string](outside+`("main input:not([type=hidden]), main select, main textarea, main button, main summary, main a")`)); len(bad) > 0 {
+			t.Errorf("/admin/fields at 390 px (%s): %s", sc, strings.Join(bad, "; "))
+		}
+		if left := value(a2, "left", chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("main input:not([type=hidden]), main select, main textarea, main button, main summary")).filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.left < 0; }).map(e => e.id || e.textContent.trim())`)); len(left) > 0 {
+			t.Errorf("/admin/fields at 390 px (%s): controls left of the window: %q", sc, left)
+		}
+		a2.shot("qa7-fields-" + sc + "-390")
+
+		// the taxonomy
+		first()
+		factors := value(a2, "factors", chromedp.Evaluate[string](`document.querySelector("#factors").value`)) + "\nsecurity/leak-" + sc
+		a2.run("second saves the taxonomy", fill([][2]string{{"#factors", factors}}), mark,
+			chromedp.Click(chromedp.CSS(`#taxonomy-h ~ form button[type=submit]`)),
+			fresh(`document.body.innerText.includes("another administrator") || document.body.innerText.includes("categories.")`))
+		told("taxonomy")
+		if !value(a2, "note", chromedp.Evaluate[bool](`!!document.querySelector("#factors-kept")`)) {
+			t.Errorf("(%s) no note by the taxonomy form says it is not saved yet", sc)
+		}
+		if got := value(a2, "factors kept", chromedp.Evaluate[string](`document.querySelector("#factors").value`)); !strings.Contains(got, "security/leak-"+sc) {
+			t.Errorf("(%s) after a conflict the taxonomy form holds %q: the category the second admin typed is lost", sc, got)
+		} else {
+			a2.run("save taxonomy again", mark, chromedp.Click(chromedp.CSS(`#taxonomy-h ~ form button[type=submit]`)),
+				fresh(`document.body.innerText.includes("categories.")`))
+		}
+		a2.shot("qa7-fields-conflict-taxonomy-" + sc + "-390")
+
+		// the tags
+		first()
+		a2.run("second saves the tags", fill([][2]string{{"#suggested", "database\ndns\nkafka-" + sc}}),
+			chromedp.Click(chromedp.ID("tags-free")), mark,
+			chromedp.Click(chromedp.CSS(`#tags-h ~ form button[type=submit]`)),
+			fresh(`document.body.innerText.includes("another administrator") || document.body.innerText.includes("tag policy is saved")`))
+		told("tags")
+		if !value(a2, "note", chromedp.Evaluate[bool](`!!document.querySelector("#tags-kept")`)) {
+			t.Errorf("(%s) no note by the tags form says it is not saved yet", sc)
+		}
+		got := value(a2, "tags kept", chromedp.Evaluate[string](`document.querySelector("#suggested").value + "|" + document.querySelector("#tags-free").checked`))
+		if want := "database\ndns\nkafka-" + sc + "|false"; got != want {
+			t.Errorf("(%s) after a conflict the tags form holds %q, want %q", sc, got, want)
+		} else {
+			a2.run("save tags again", mark, chromedp.Click(chromedp.CSS(`#tags-h ~ form button[type=submit]`)),
+				fresh(`document.body.innerText.includes("tag policy is saved")`))
+		}
+
+		// a field's Edit form
+		first()
+		help := "Where it ran (" + sc + ")"
+		a2.run("second edits Region", chromedp.Click(chromedp.CSS(`#fields-table tbody tr:first-child summary`)), chromedp.WaitVisible(chromedp.ID("ef0-help")),
+			fill([][2]string{{"#ef0-help", help}}), mark,
+			chromedp.Click(chromedp.CSS(`#fields-table tbody tr:first-child details form button[type=submit]`)),
+			fresh(`document.body.innerText.includes("another administrator") || document.body.innerText.includes("is changed.")`))
+		told("edit field")
+		if !value(a2, "note", chromedp.Evaluate[bool](`!!document.querySelector("#ef0-kept")`)) {
+			t.Errorf("(%s) no note in Region's Edit form says it is not saved yet", sc)
+		}
+		if bad := value(a2, "reach kept", chromedp.Evaluate[[]string](outside+`("#fields-table details[open] input, #fields-table details[open] textarea, #fields-table details[open] button, #ef0-kept")`)); len(bad) > 0 {
+			t.Errorf("(%s) the kept Edit form at 390 px: %s", sc, strings.Join(bad, "; "))
+		}
+		got = value(a2, "edit kept", chromedp.Evaluate[string](`(function(){ const d = document.querySelector("#fields-table tbody tr:first-child details"); return d.open + "|" + document.querySelector("#ef0-help").value; })()`))
+		if want := "true|" + help; got != want {
+			t.Errorf("(%s) after a conflict Region's Edit form is (open|help) %q, want %q", sc, got, want)
+		} else {
+			a2.run("save field again", mark, chromedp.Click(chromedp.CSS(`#fields-table tbody tr:first-child details form button[type=submit]`)),
+				fresh(`document.body.innerText.includes("Field Region is changed.")`))
+		}
+		a2.shot("qa7-fields-conflict-edit-" + sc + "-390")
+
+		sh := srv.Svc.Shape(ctx)
+		if sh.Field(fmt.Sprintf("Cost %d", n)) == nil {
+			t.Errorf("(%s) the first admin's field is lost", sc)
+		}
+		if !slices.Contains(sh.Factors, "security/leak-"+sc) || !slices.Contains(sh.Tags.Suggested, "kafka-"+sc) || sh.Tags.Free {
+			t.Errorf("(%s) the second admin's taxonomy or tags are not saved: %q %+v", sc, sh.Factors, sh.Tags)
+		}
+		if f := sh.Field("Region"); f == nil || f.Help != help {
+			t.Errorf("(%s) the second admin's Region help is not saved: %+v", sc, f)
+		}
+		// put back free tags for the next round
+		sh.Tags.Free = true
+		y, err := lint.MarshalShape(sh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := srv.Svc.SaveShape(ctx, app.System, y); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a1.check()
+	a2.check()
 }

@@ -31,14 +31,21 @@ type fieldsData struct {
 	// Factors and Suggested are the taxonomy and the suggested tags, one a
 	// line, for their text areas.
 	Factors, Suggested string
-	// Form is a refused add-field form, shown again; Template a refused
+	// Form is a refused add-field form, shown again; Edit a refused edit
+	// of a declared field (shown open in its row); Template a refused
 	// template form; Import a refused import's text with its problems.
 	Form        fieldForm
+	Edit        fieldForm
 	Template    templateForm
 	Import      string
 	ImportError string
 	// Conflict says the shape changed since the form was loaded.
 	Conflict bool
+	// TaxonomyKept and TagsKept say Factors, or Suggested and Free, are a
+	// refused form's as typed, not the shape's.
+	TaxonomyKept, TagsKept bool
+	// Free is the tags form's "free tags" box.
+	Free bool
 }
 
 // fieldForm is the add or edit form of a field.
@@ -68,6 +75,12 @@ func typed(r *http.Request) fieldsData {
 	switch r.PostFormValue("action") {
 	case "add-field":
 		return fieldsData{Form: readFieldForm(r)}
+	case "update-field":
+		return fieldsData{Edit: readFieldForm(r)}
+	case "taxonomy":
+		return fieldsData{Factors: r.PostFormValue("factors"), TaxonomyKept: true}
+	case "tags":
+		return fieldsData{Suggested: r.PostFormValue("suggested"), Free: r.PostFormValue("free") != "", TagsKept: true}
 	case "add-template", "update-template":
 		return fieldsData{Template: readTemplateForm(r)}
 	}
@@ -75,7 +88,9 @@ func typed(r *http.Request) fieldsData {
 }
 
 // kept says whether the page shows a refused form's typed values again.
-func (d fieldsData) kept() bool { return d.Form.Name != "" || d.Template.Name != "" }
+func (d fieldsData) kept() bool {
+	return d.Form.Name != "" || d.Edit.Old != "" || d.Template.Name != "" || d.TaxonomyKept || d.TagsKept
+}
 
 func (u *UI) adminFields(w http.ResponseWriter, r *http.Request) {
 	u.showFields(w, r, http.StatusOK, page{}, fieldsData{})
@@ -91,8 +106,13 @@ func (u *UI) showFields(w http.ResponseWriter, r *http.Request, status int, p pa
 	d.Types = hindsight.FieldTypes
 	d.Statuses = hindsight.Statuses
 	d.Severities = hindsight.Severities
-	d.Factors = strings.Join(set.Shape.Factors, "\n")
-	d.Suggested = strings.Join(set.Shape.Tags.Suggested, "\n")
+	if !d.TaxonomyKept {
+		d.Factors = strings.Join(set.Shape.Factors, "\n")
+	}
+	if !d.TagsKept {
+		d.Suggested = strings.Join(set.Shape.Tags.Suggested, "\n")
+		d.Free = set.Shape.Tags.Free
+	}
 	if d.Form.Type == "" {
 		d.Form.Type = string(hindsight.FieldText)
 	}
@@ -212,7 +232,6 @@ func (u *UI) adminFieldsChange(w http.ResponseWriter, r *http.Request) {
 	switch r.PostFormValue("action") {
 	case "add-field", "update-field":
 		f := readFieldForm(r)
-		d.Form = f
 		def, err := f.def()
 		if err != nil {
 			u.shapeRefused(w, r, err, "Field not saved", d)
