@@ -34,16 +34,18 @@ func (b *tab) each(t *testing.T, url, wait, name string, check func(scheme strin
 }
 
 // outside lists the elements matching sel whose right edge is beyond the
-// window or hidden by their table's sideways scroll.
+// window or hidden by their table's sideways scroll, the tables holding
+// them that scroll sideways, and a page that does.
 const outside = `(function(sel){
-  const out = [];
+  const out = [], wraps = new Set();
   for (const e of document.querySelectorAll(sel)) {
     const r = e.getBoundingClientRect();
     const wrap = e.closest(".table-wrap");
+    if (wrap) wraps.add(wrap);
     const edge = wrap ? Math.min(innerWidth, wrap.getBoundingClientRect().right) : innerWidth;
     if (r.right > edge + 1) out.push((e.innerText || e.tagName).trim() + " at " + Math.round(r.right) + " px");
   }
-  for (const w of document.querySelectorAll(".table-wrap")) if (w.scrollWidth > w.clientWidth + 1) out.push("a table scrolls sideways (" + w.scrollWidth + " > " + w.clientWidth + ")");
+  for (const w of wraps) if (w.scrollWidth > w.clientWidth + 1) out.push("its table scrolls sideways (" + w.scrollWidth + " > " + w.clientWidth + ")");
   if (document.scrollingElement.scrollWidth > innerWidth) out.push("the page scrolls sideways");
   return out.slice(0, 8);
 })`
@@ -241,6 +243,14 @@ func TestPolishTrackerCreateIssue(t *testing.T) {
 	if h := value(a, "head", chromedp.Evaluate[string](`document.querySelector("#items thead").textContent`)); !strings.Contains(h, "Ticket") {
 		t.Errorf("the tracker's head %q has no Ticket column", h)
 	}
+	// at phone width the rows are cards: Close and Create issue without a
+	// sideways scroll
+	a.run("tracker at 390", chromedp.EmulateViewport(390, 900), chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("#items")))
+	if bad := value(a, "outside", chromedp.Evaluate[[]string](outside+`("#items td .btn")`)); len(bad) > 0 {
+		t.Errorf("the tracker at 390 px: %s", strings.Join(bad, "; "))
+	}
+	a.shot("polish-tracker-create-390")
+	a.run("back to 1280", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("#items")))
 	a.run("create with htmx", chromedp.Click(chromedp.CSS(`#items tbody tr:first-child form[action$="/issue"] button`)),
 		waitJS(`document.querySelector("#items tbody tr").innerText.includes("sync pending: queued")`))
 	if r := row(a, 0); strings.Contains(r, "Create issue") {
@@ -295,6 +305,9 @@ func TestPolishTrackerCreateIssue(t *testing.T) {
 	}
 	each := func(b *tab) {
 		b.each(t, page, "#items", "tracker-page", func(scheme string, w int64) {
+			if bad := value(b, "outside", chromedp.Evaluate[[]string](outside+`("#items td .btn, #items td.item-ticket a")`)); len(bad) > 0 && w == 390 {
+				t.Errorf("the tracker at %d px (%s): %s", w, scheme, strings.Join(bad, "; "))
+			}
 			if bad := value(b, "overflow", chromedp.Evaluate[bool](`document.scrollingElement.scrollWidth > innerWidth`)); bad {
 				t.Errorf("the tracker page overflows at %d px (%s)", w, scheme)
 			}
