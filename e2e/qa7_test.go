@@ -631,3 +631,94 @@ func TestQA7FieldsTwoAdminsPhone(t *testing.T) {
 	a1.check()
 	a2.check()
 }
+
+// TestQA7TrackerPhone: on the action item tracker, at 1280 and 390 px in
+// light and dark, a user reaches each item's Create issue button and
+// ticket link without scrolling sideways; Create issue works with
+// JavaScript (the row says sync pending) and without (a form post back to
+// the tracker with its filters), and after the sync the ticket links to
+// the created issue on the tracker and on the incident page alike.
+func TestQA7TrackerPhone(t *testing.T) {
+	gh := &fakeGitHub{}
+	srv := startShapeServer(t, gh)
+	ctx := context.Background()
+	yes := true
+	list, err := srv.Svc.Store().FindIncidents(ctx, app.System.Viewer, hindsight.IncidentFilter{HasOpenActionItems: &yes, Limit: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, in := range list.Incidents {
+		if in.OpenActionItems >= 2 {
+			ids = append(ids, in.ID)
+		}
+	}
+	if len(ids) < 2 {
+		t.Fatalf("%d incidents with two open items, want 2", len(ids))
+	}
+	reach := func(b *tab, page string, w int64, sc string) {
+		t.Helper()
+		bad := value(b, "reach", chromedp.Evaluate[[]string](outside+`("#items form[action$='/issue'] button, #items td.item-ticket a, #items .sync-pending, #items form[action$='/close'] button")`))
+		if len(bad) > 0 {
+			t.Errorf("%s at %d px (%s): %s", page, w, sc, strings.Join(bad, "; "))
+		}
+	}
+
+	// with JavaScript, on a phone in the dark
+	js := srv.browser(t, dana)
+	page := srv.URL + "/action-items?status=open&incident=" + ids[0]
+	js.run("tracker 390 dark", scheme(390, "dark"), chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("#items")))
+	reach(js, "/action-items", 390, "dark")
+	js.run("create with htmx", chromedp.Click(chromedp.CSS(`#items tbody tr:first-child form[action$="/issue"] button`)),
+		waitJS(`document.querySelector("#items tbody tr").innerText.includes("sync pending")`))
+	reach(js, "/action-items after Create issue", 390, "dark")
+	js.shot("qa7-tracker-pending-dark-390")
+
+	// without JavaScript, on a phone in the light, with filters
+	nojs := srv.browser(t, sam)
+	if _, err := chromedp.Call(nojs.ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+		t.Fatal(err)
+	}
+	page2 := srv.URL + "/action-items?status=open&incident=" + ids[1]
+	nojs.run("tracker 390 light", scheme(390, "light"), chromedp.Navigate(page2), chromedp.WaitVisible(chromedp.CSS("#items")))
+	reach(nojs, "/action-items without JavaScript", 390, "light")
+	nojs.run("create with a form post", chromedp.Click(chromedp.CSS(`#items tbody tr:first-child form[action$="/issue"] button`)),
+		waitJS(`!!document.querySelector(".alert")`))
+	if loc := value(nojs, "location", chromedp.Location()); !strings.HasPrefix(loc, page2) {
+		t.Errorf("without JavaScript Create issue went to %s, want back to %s", loc, page2)
+	}
+	if r := text(nojs, "#items tbody tr:first-child"); !strings.Contains(r, "sync pending") {
+		t.Errorf("without JavaScript the row after Create issue reads %q", r)
+	}
+
+	// the sync creates both issues: each ticket links to its issue
+	for range 3 {
+		if _, err := srv.Svc.SyncTrackers(ctx, 10); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, b := range []*tab{js, nojs} {
+		p := []string{page, page2}[i]
+		for _, sc := range []string{"light", "dark"} {
+			for _, w := range []int64{1280, 390} {
+				b.run("after sync", scheme(w, sc), chromedp.Navigate(p), chromedp.WaitVisible(chromedp.CSS("#items")))
+				link := value(b, "ticket", chromedp.Evaluate[string](`(document.querySelector("#items tbody tr:first-child td.item-ticket a") || {}).href || ""`))
+				if !strings.HasPrefix(link, "https://github.example/org/repo/issues/") {
+					t.Errorf("%s at %d px (%s): the first item's ticket links %q, want the created issue", p, w, sc, link)
+				}
+				if r := text(b, "#items tbody tr:first-child"); strings.Contains(r, "sync pending") {
+					t.Errorf("%s at %d px (%s): after the sync the row still reads %q", p, w, sc, r)
+				}
+				reach(b, p, w, sc)
+				b.shot(fmt.Sprintf("qa7-tracker-%d-%s-%d", i, sc, w))
+			}
+		}
+	}
+	// the incident page shows the same ticket
+	js.run("incident page", scheme(1280, "light"), chromedp.Navigate(srv.URL+"/incidents/"+ids[0]), chromedp.WaitVisible(chromedp.CSS("#sec-action_items")))
+	if s := text(js, "#sec-action_items"); !strings.Contains(s, "#1") && !strings.Contains(s, "#2") {
+		t.Errorf("the incident page's action items do not show the created issue: %.400s", s)
+	}
+	js.check()
+	nojs.check()
+}
