@@ -234,6 +234,10 @@ func TestPolishTrackerCreateIssue(t *testing.T) {
 		return value(b, "row", chromedp.Evaluate[string](fmt.Sprintf(`document.querySelectorAll("#items tbody tr")[%d].innerText`, i)))
 	}
 
+	// a page loaded before anyone asks for an issue (used at the end)
+	stale := srv.browser(t, sam)
+	stale.run("tracker before", chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("#items")))
+
 	// with htmx
 	a := srv.browser(t, admin)
 	a.run("tracker", chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("#items")))
@@ -303,6 +307,13 @@ func TestPolishTrackerCreateIssue(t *testing.T) {
 	if r := row(a, 0); strings.Contains(r, "sync pending") || strings.Contains(r, "Create issue") {
 		t.Errorf("after the sync the row reads %q", r)
 	}
+	// the stale page's Create issue for an item that has its ticket now:
+	// the row as it is, and why nothing was asked
+	stale.run("create on a stale page", chromedp.Click(chromedp.CSS(`#items tbody tr:first-child form[action$="/issue"] button`)),
+		waitJS(`!!document.querySelector("#items tbody tr:first-child td.item-ticket a")`))
+	if r := row(stale, 0); !strings.Contains(r, "has a ticket already") || strings.Contains(r, "Create issue") {
+		t.Errorf("Create issue on a stale page answers the row %q; want the ticket and why", r)
+	}
 	each := func(b *tab) {
 		b.each(t, page, "#items", "tracker-page", func(scheme string, w int64) {
 			if bad := value(b, "outside", chromedp.Evaluate[[]string](outside+`("#items td .btn, #items td.item-ticket a")`)); len(bad) > 0 && w == 390 {
@@ -316,6 +327,7 @@ func TestPolishTrackerCreateIssue(t *testing.T) {
 	each(a)
 	a.check()
 	n.check()
+	stale.check()
 }
 
 // TestPolishInsightsKeyCase: the insights breakdowns by factor category,

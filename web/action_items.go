@@ -64,6 +64,8 @@ type itemRow struct {
 	// Create issue (nil: none), as on the incident page (withTrackers).
 	TicketCol bool
 	Tracker   *trackerItem
+	// Note says why an action on the row was refused (htmx answer).
+	Note string
 }
 
 // itemSetSwap is the htmx answer to a close or reopen: the item's row and

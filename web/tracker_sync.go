@@ -220,7 +220,7 @@ func (u *UI) createIssue(w http.ResponseWriter, r *http.Request) {
 // createIssueAnswer answers a Create issue posted from the action item
 // tracker: htmx gets the item's row (its "sync pending: queued"), a plain
 // form post goes back to the tracker with a message; a refusal (msg) is
-// the htmx answer's text or the message.
+// the message, or a note in the row htmx gets.
 func (u *UI) createIssueAnswer(w http.ResponseWriter, r *http.Request, a app.Actor, id, item, back, msg string) {
 	if !isHTMX(r) {
 		if msg != "" {
@@ -230,18 +230,21 @@ func (u *UI) createIssueAnswer(w http.ResponseWriter, r *http.Request, a app.Act
 		u.redirectFlash(w, r, back, flashOK, "Issue queued for "+item+" of "+id+": it is created in the tracker in a moment.")
 		return
 	}
-	if msg != "" {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.WriteHeader(http.StatusConflict)
-		_, _ = w.Write([]byte(msg))
-		return
-	}
 	it, err := u.fu.Item(r.Context(), a.Viewer, id, item)
 	if err != nil {
+		if msg != "" {
+			// the item is gone (another save removed it): say why
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.WriteHeader(http.StatusConflict)
+			_, _ = w.Write([]byte(msg))
+			return
+		}
 		u.fail(w, r, err)
 		return
 	}
-	row := itemRow{It: *it, Key: followup.ItemKey(*it), Return: back, Focus: true}
+	// a refusal (someone asked for the issue first) shows the row as it is
+	// now, with the reason
+	row := itemRow{It: *it, Key: followup.ItemKey(*it), Return: back, Focus: true, Note: msg}
 	if ts, _, err := u.teamsOf(r, a); err == nil {
 		row = withOwnerTeam(row, newOwnerTeams(ts))
 	}
