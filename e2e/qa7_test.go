@@ -722,3 +722,150 @@ func TestQA7TrackerPhone(t *testing.T) {
 	js.check()
 	nojs.check()
 }
+
+// TestQA7TemplateWithSpace: an administrator adds a template whose name
+// has a space on Fields & taxonomy: it is refused naming the Name field
+// (not a line of the YAML behind the page) and the form keeps it; with a
+// hyphen instead it is saved. On New incident its choice has a valid id
+// its label names, a click on the label chooses it, and the incident
+// opened with it has the template's section. After a New incident form
+// that was refused (no title), the chosen template stays chosen.
+func TestQA7TemplateWithSpace(t *testing.T) {
+	srv := startShapeServer(t, &fakeGitHub{})
+	a := srv.browser(t, admin)
+	a.run("a name with a space", chromedp.Navigate(srv.URL+"/admin/fields"), chromedp.WaitVisible(chromedp.ID("tp-name")),
+		fill([][2]string{{"#tp-name", "Data breach"}, {"#tp-sections", "Breach Notes"}}),
+		chromedp.Click(chromedp.CSS(`#template-form button[type=submit]`)),
+		waitJS(`document.body.innerText.includes("Template not saved") || document.body.innerText.includes("Not saved")`))
+	// the answer names the form's field, not a line of YAML the admin
+	// never saw, and keeps what they typed
+	if m := text(a, ".alert"); !strings.Contains(m, "name") || !strings.Contains(m, "Data breach") || strings.Contains(m, "line ") {
+		t.Errorf("a template name with a space is refused with %q; want the name field named, no YAML line", m)
+	}
+	if got := value(a, "kept", chromedp.Evaluate[string](`document.querySelector("#tp-name").value + "|" + document.querySelector("#tp-sections").value`)); got != "Data breach|Breach Notes" {
+		t.Errorf("the refused template form holds %q", got)
+	}
+	a.run("add the template", fill([][2]string{{"#tp-name", "data-breach"}}),
+		chromedp.Click(chromedp.CSS(`#template-form button[type=submit]`)),
+		waitJS(`document.body.innerText.includes("Template data-breach is saved.")`))
+	d := srv.browser(t, dana)
+	for _, sc := range []string{"light", "dark"} {
+		for _, w := range []int64{1280, 390} {
+			d.run("new", scheme(w, sc), chromedp.Navigate(srv.URL+"/incidents/new"), chromedp.WaitVisible(chromedp.ID("template-choice")))
+			bad := value(d, "ids", chromedp.Evaluate[[]string](`(function(){
+  const out = [], seen = {};
+  for (const e of document.querySelectorAll("[id]")) {
+    if (/\s/.test(e.id)) out.push("id with white space: " + JSON.stringify(e.id));
+    if (seen[e.id]) out.push("duplicate id: " + e.id);
+    seen[e.id] = true;
+  }
+  for (const l of document.querySelectorAll("label[for]")) if (!document.getElementById(l.htmlFor)) out.push("label for " + JSON.stringify(l.htmlFor) + " names no control");
+  const i = document.querySelector('input[name="template"][value="data-breach"]');
+  if (!i) out.push("no data-breach choice");
+  else if (!document.querySelector('label[for="' + CSS.escape(i.id) + '"]')) out.push("the data-breach choice has no label");
+  return out;
+})()`))
+			for _, m := range bad {
+				t.Errorf("/incidents/new at %d px (%s): %s", w, sc, m)
+			}
+			if over := value(d, "overflow", chromedp.Evaluate[[]string](outside+`("#template-choice *")`)); len(over) > 0 {
+				t.Errorf("/incidents/new at %d px (%s): %s", w, sc, strings.Join(over, "; "))
+			}
+			d.shot(fmt.Sprintf("qa7-new-template-%s-%d", sc, w))
+		}
+	}
+	choose := void(chromedp.Evaluate[bool](`(function(){
+  const i = document.querySelector('input[name="template"][value="data-breach"]');
+  document.querySelector('label[for="' + CSS.escape(i.id) + '"]').click();
+  return true; })()`))
+	chosen := `document.querySelector('input[name="template"][value="data-breach"]').checked`
+	d.run("refused form keeps the template", scheme(1280, "light"), chromedp.Navigate(srv.URL+"/incidents/new"), chromedp.WaitVisible(chromedp.ID("title")),
+		choose, waitJS(chosen),
+		void(chromedp.Evaluate[bool](`document.querySelector("#title").removeAttribute("required"); document.querySelector("#title").form.requestSubmit(); true`)),
+		waitJS(`document.readyState == "complete" && !!document.querySelector("#title") && location.pathname != "/incidents/new" || !!document.querySelector(".alert, .field-error")`))
+	if !value(d, "still chosen", chromedp.Evaluate[bool](`!!document.querySelector('input[name="template"][value="data-breach"]') && `+chosen)) {
+		t.Errorf("after a refused New incident form the data-breach template is no longer chosen: %.300s", text(d, "main"))
+	}
+	d.run("open with the template", fill([][2]string{{"#title", "Customer emails exposed"}}), choose, waitJS(chosen),
+		void(chromedp.Evaluate[bool](`document.querySelector("#title").form.requestSubmit(); true`)),
+		waitJS(`/\/incidents\/INC-/.test(location.pathname)`))
+	id := strings.Split(strings.TrimPrefix(value(d, "path", chromedp.Evaluate[string](`location.pathname`)), "/incidents/"), "/")[0]
+	raw := value(d, "raw", chromedp.Evaluate[string](`fetch("/incidents/`+id+`/export.md").then(r => r.text())`, chromedp.EvalAsValue, chromedp.EvalAwaitPromise))
+	if !strings.Contains(raw, "## Breach Notes") {
+		t.Errorf("the incident opened with data-breach lacks its section Breach Notes: %.1500s", raw)
+	}
+	a.check()
+	d.check()
+}
+
+// TestQA7InsightsDeclaredCase: insights shows a key as the shape declares
+// it, follows a change of the declared spelling at once (the page is
+// cached until a write), and a free tag first written in a restricted
+// incident is shown to a non-member as the public incidents write it, with
+// the public count (the oldest unrestricted incident's spelling, for
+// every reader).
+func TestQA7InsightsDeclaredCase(t *testing.T) {
+	srv := startServer(t, 0)
+	ctx := context.Background()
+	shape := "fields:\n  - name: Region\n    type: enum\n    values: [EU-West-1, US-East-1]\n" +
+		"taxonomy:\n  factors: [Capacity, Change/Deploy]\ntags: {free: true, suggested: [PostgreSQL]}\n"
+	if err := srv.Svc.SaveShape(ctx, app.System, []byte(shape)); err != nil {
+		t.Fatal(err)
+	}
+	base := time.Now().UTC().Add(-10 * 24 * time.Hour).Truncate(time.Hour)
+	secret := qa7Create(t, srv, qa7Doc{title: "Secret", start: base, tags: []string{"ProjectX", "postgresql"}, factor: "capacity", region: "eu-west-1"})
+	if _, err := srv.Svc.SetRestriction(ctx, app.System, secret, true, []string{dana}); err != nil {
+		t.Fatal(err)
+	}
+	qa7Create(t, srv, qa7Doc{title: "Public one", start: base.Add(time.Hour), tags: []string{"projectx"}, factor: "CAPACITY", region: "eu-west-1"})
+	qa7Create(t, srv, qa7Doc{title: "Public two", start: base.Add(2 * time.Hour), tags: []string{"PROJECTX", "PostgreSQL"}, factor: "capacity", region: "EU-WEST-1"})
+	fig := func(b *tab, id string) string {
+		return strings.Join(strings.Fields(value(b, "figure "+id, chromedp.Evaluate[string](`(function(){ const f = document.querySelector(`+jsString(id)+`); return f ? f.textContent : "<none>"; })()`))), " ")
+	}
+	d := srv.browser(t, dana)
+	s := srv.browser(t, sam)
+	look := func(when string, cases []struct {
+		b                   *tab
+		who, fig, want, not string
+	}) {
+		t.Helper()
+		for _, b := range []*tab{d, s} {
+			b.run("insights", chromedp.Navigate(srv.URL+"/insights"), chromedp.WaitVisible(chromedp.ID("by-tag")))
+		}
+		for _, c := range cases {
+			got := fig(c.b, c.fig)
+			if !strings.Contains(got, c.want) || (c.not != "" && strings.Contains(got, c.not)) {
+				t.Errorf("%s: %s's %s reads %q; want %q, not %q", when, c.who, c.fig, got, c.want, c.not)
+			}
+		}
+	}
+	type cs = struct {
+		b                   *tab
+		who, fig, want, not string
+	}
+	look("as written", []cs{
+		{d, "dana", "#by-factor-category", "Capacity", "capacity"},
+		{s, "sam", "#by-factor-category", "Capacity", "capacity"},
+		{d, "dana", "#by-field-region", "EU-West-1", "eu-west-1"},
+		{d, "dana", "#by-tag", "PostgreSQL", "postgresql"},
+		// a free tag as the oldest unrestricted incident writes it, for
+		// everyone (the page explains it)
+		{d, "dana", "#by-tag", "projectx: 3", "ProjectX"},
+		{s, "sam", "#by-tag", "projectx: 2", "ProjectX"},
+	})
+	// the admin changes the declared spellings: insights follows at once
+	shape2 := strings.NewReplacer("Capacity", "CAPACITY-planning", "EU-West-1", "eu-WEST-1").Replace(shape)
+	shape2 = strings.Replace(shape2, "factors: [CAPACITY-planning", "factors: [CaPaCiTy", 1)
+	if err := srv.Svc.SaveShape(ctx, app.System, []byte(shape2)); err != nil {
+		t.Fatal(err)
+	}
+	look("after the shape changed", []cs{
+		{d, "dana", "#by-factor-category", "CaPaCiTy", "Capacity"},
+		{s, "sam", "#by-factor-category", "CaPaCiTy", "Capacity"},
+		{s, "sam", "#by-field-region", "eu-WEST-1", "EU-West-1"},
+	})
+	d.shot("qa7-insights-dana")
+	s.shot("qa7-insights-sam")
+	d.check()
+	s.check()
+}

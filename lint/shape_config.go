@@ -398,6 +398,13 @@ func shapeTags(path string, n *yaml.Node) (hindsight.TagPolicy, error) {
 
 var templateNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
 
+// TemplateNameOK reports whether name may name a template variant:
+// letters, digits, - and _, starting with a letter or digit, at most
+// maxShapeName bytes (the rule the shape's YAML is read with).
+func TemplateNameOK(name string) bool {
+	return templateNameRE.MatchString(name) && len(name) <= maxShapeName
+}
+
 // shapeTemplates reads templates: a mapping of names to variants.
 func shapeTemplates(path string, n *yaml.Node, fields []hindsight.FieldDef) ([]hindsight.TemplateDef, error) {
 	if n.Kind == 0 || n.Kind == yaml.ScalarNode && n.Tag == "!!null" {

@@ -280,6 +280,10 @@ func (u *UI) adminFieldsChange(w http.ResponseWriter, r *http.Request) {
 		done = "The tag policy is saved."
 	case "add-template", "update-template":
 		tf := d.Template
+		if !lint.TemplateNameOK(tf.Name) {
+			u.shapeRefused(w, r, fieldErr("name", fmt.Sprintf("%q is not a template name: use letters, digits, - and _ (no spaces)", tf.Name)), "Template not saved", d)
+			return
+		}
 		t := hindsight.TemplateDef{Name: tf.Name, Extends: tf.Extends, Sections: splitList(tf.Sections), Fields: splitList(tf.Fields), Restricted: tf.Restricted}
 		i := templateIndex(sh.Templates, t.Name)
 		if r.PostFormValue("action") == "add-template" && i >= 0 {
