@@ -869,3 +869,45 @@ func TestQA7InsightsDeclaredCase(t *testing.T) {
 	d.check()
 	s.check()
 }
+
+// TestQA7SearchOddInput: what people type in the search box (quotes, a
+// lone minus, punctuation, SQL wildcards, a very long word) and a broken
+// page link never make a server error: the page answers with results or a
+// message, the API with results or a 400 naming the parameter.
+func TestQA7SearchOddInput(t *testing.T) {
+	for _, store := range qa7Stores(t) {
+		t.Run(store, func(t *testing.T) {
+			srv := qa7Server(t, store)
+			base := time.Now().UTC().Add(-5 * 24 * time.Hour).Truncate(time.Hour)
+			for i := range 3 {
+				qa7Create(t, srv, qa7Doc{title: fmt.Sprintf("Zeppelin 100%% outage_%d's \"quoted\"", i), start: base.Add(time.Duration(i) * time.Hour)})
+			}
+			b := srv.browser(t, dana)
+			status := func(path string) (int, string) {
+				got := value(b, "GET "+path, chromedp.Evaluate[string](`fetch(`+jsString(path)+`).then(r => r.text().then(x => r.status + "\n" + x))`, chromedp.EvalAsValue, chromedp.EvalAwaitPromise))
+				s, body, _ := strings.Cut(got, "\n")
+				n := 0
+				fmt.Sscan(s, &n)
+				return n, body
+			}
+			for _, q := range []string{`"`, `-`, `--`, `or`, `!!!`, `a"b`, `zeppelin -outage`, `100%`, `outage_0`, `*`, `'`, `zeppelin's`, `"zeppelin 100"`, strings.Repeat("x", 300), `<script>`, `\`, `(`, `:*`, `&`, `|`} {
+				for _, p := range []string{"/incidents?q=" + url.QueryEscape(q), "/api/v1/search?q=" + url.QueryEscape(q)} {
+					n, body := status(p)
+					if n != 200 && n != 400 {
+						t.Errorf("GET %s answers %d: %.200s", p, n, body)
+					}
+					if n == 400 && strings.HasPrefix(p, "/api/") && !strings.Contains(body, `"q"`) {
+						t.Errorf("GET %s answers 400 without naming q: %.200s", p, body)
+					}
+				}
+			}
+			for _, p := range []string{"/incidents?q=zeppelin&cursor=!!!", "/api/v1/search?q=zeppelin&cursor=!!!"} {
+				n, body := status(p)
+				if n != 400 || !strings.Contains(body, "cursor") {
+					t.Errorf("GET %s answers %d: %.300s; want 400 naming the cursor", p, n, body)
+				}
+			}
+			b.check()
+		})
+	}
+}
