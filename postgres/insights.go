@@ -39,3 +39,8 @@ ORDER BY score DESC, i.id LIMIT ?`
 
 // NoIndex returns col: PostgreSQL's planner has statistics to choose with.
 func (dialect) NoIndex(col string) string { return col }
+
+// InList is col = ANY(ARRAY(sub)): the subquery runs once (an InitPlan)
+// and col's index is looked up for each of its values, where IN (sub)
+// became a semi-join the planner could drive from another index.
+func (dialect) InList(col, sub string) string { return col + ` = ANY(ARRAY(` + sub + `))` }

@@ -28,6 +28,7 @@ func RunShape(t *testing.T, open Opener, exec Exec) {
 		{"UpdateReplacesRows", testShapeUpdate},
 		{"RestrictedAndDeleted", testShapeVisibility},
 		{"ActionItems", testShapeActionItems},
+		{"TrackerPages", testShapeTrackerPages},
 		{"InsightsFilter", testShapeInsights},
 		{"InsightsBreakdowns", testShapeBreakdowns},
 		{"FactorRepeats", testFactorRepeats},

@@ -128,8 +128,9 @@ func (s *Store) normItemQuery(q hindsight.ActionItemQuery) (*itemQuery, error) {
 // disjoint conditions (arms) whose matches together are the items: past
 // objective is one arm per priority, each a range of the open items'
 // (priority, end) index. open reports whether only open items can match
-// (their partial indexes then serve).
-func (s *Store) itemConds(v hindsight.Viewer, q *itemQuery) (arms []*cond, open bool) {
+// (their partial indexes then serve). A shape key is a probe or, when rare,
+// the items of its incidents (shapeItemCond).
+func (s *Store) itemConds(ctx context.Context, v hindsight.Viewer, q *itemQuery) (arms []*cond, open bool, err error) {
 	c := &cond{}
 	c.add(`a.inc_live = 1`)
 	visibleCond(c, v, `a.inc_restricted`, `a.incident_id`)
@@ -170,9 +171,11 @@ func (s *Store) itemConds(v hindsight.Viewer, q *itemQuery) (arms []*cond, open 
 		c.add(`a.incident_id = ?`, clean(q.IncidentID))
 	}
 	teamItemConds(c, q.Team, q.OwnerTeam)
-	shapeCond(c, `a.incident_id`, q.Fields, q.Tag, q.FactorCategory)
+	if err := s.shapeItemCond(ctx, c, `a.incident_id`, q.Fields, q.Tag, q.FactorCategory); err != nil {
+		return nil, false, err
+	}
 	if !q.PastObjective {
-		return []*cond{c}, open
+		return []*cond{c}, open, nil
 	}
 	o := q.Objectives.OrDefault()
 	for _, pr := range []hindsight.Priority{hindsight.P0, hindsight.P1, hindsight.P2} {
@@ -181,7 +184,7 @@ func (s *Store) itemConds(v hindsight.Viewer, q *itemQuery) (arms []*cond, open 
 		arm.add(`a.priority = ? AND a.inc_end_at IS NOT NULL AND a.inc_end_at < ?`, string(pr), s.d.Time(q.day.AddDate(0, 0, -d)))
 		arms = append(arms, arm)
 	}
-	return arms, open
+	return arms, open, nil
 }
 
 // armsSQL is the UNION ALL of SELECT cols over the arms, with colArgs (the
@@ -254,7 +257,10 @@ func (s *Store) TrackActionItems(ctx context.Context, v hindsight.Viewer, aq hin
 	if err != nil {
 		return nil, err
 	}
-	arms, _ := s.itemConds(v, q)
+	arms, _, err := s.itemConds(ctx, v, q)
+	if err != nil {
+		return nil, err
+	}
 	page := &hindsight.ActionItemPage{Items: []hindsight.TrackedItem{}}
 	if q.rolledUp() {
 		sq, args := s.itemRollup(v, q)
@@ -437,7 +443,10 @@ func (s *Store) ActionItemCounts(ctx context.Context, v hindsight.Viewer, aq hin
 	flagArgs := append([]any{s.d.Date(q.overdueDay)}, objArgs...)
 	var sq string
 	var args []any
-	arms, _ := s.itemConds(v, q)
+	arms, _, err := s.itemConds(ctx, v, q)
+	if err != nil {
+		return nil, err
+	}
 	if q.rolledUp() {
 		// open items only: the condition with is_open = 1 added
 		c := arms[0]

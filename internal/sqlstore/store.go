@@ -1228,9 +1228,11 @@ func (s *Store) FindActionItems(ctx context.Context, v hindsight.Viewer, f hinds
 	if limit > 5000 {
 		limit = 5000
 	}
+	// on the items' copies of their incident's columns (inc_live,
+	// inc_restricted, inc_severity): incidents are read for the page only
 	var c cond
-	c.add(`i.deleted_at IS NULL`)
-	c.visible(v)
+	c.add(`a.inc_live = 1`)
+	visibleCond(&c, v, `a.inc_restricted`, `a.incident_id`)
 	if f.Owner != "" {
 		// owner_key (ASCII case folded, as the tracker compares owners on
 		// both backends) leads the index in this list's order
@@ -1238,7 +1240,7 @@ func (s *Store) FindActionItems(ctx context.Context, v hindsight.Viewer, f hinds
 	}
 	c.in(`a.priority`, strs(f.Priority))
 	c.in(`a.status`, strs(f.Status))
-	c.in(`i.severity`, strs(f.Severity))
+	c.in(`a.inc_severity`, strs(f.Severity))
 	if f.Overdue {
 		asOf := f.OverdueAsOf
 		if asOf.IsZero() {
@@ -1250,16 +1252,23 @@ func (s *Store) FindActionItems(ctx context.Context, v hindsight.Viewer, f hinds
 		c.add(`a.target_date IS NOT NULL AND a.target_date < ?`, s.d.Date(f.DueBefore))
 	}
 	if f.Service != "" {
-		c.add(`EXISTS (SELECT 1 FROM incident_services sv WHERE sv.incident_id = i.id AND lower(sv.name) = lower(?))`, clean(f.Service))
+		c.add(`EXISTS (SELECT 1 FROM incident_services sv WHERE sv.incident_id = a.incident_id AND lower(sv.name) = lower(?))`, clean(f.Service))
 	}
 	if f.IncidentID != "" {
 		c.add(`a.incident_id = ?`, clean(f.IncidentID))
 	}
 	teamItemConds(&c, f.Team, f.OwnerTeam)
-	shapeCond(&c, `a.incident_id`, f.Fields, f.Tag, f.FactorCategory)
+	if err := s.shapeItemCond(ctx, &c, `a.incident_id`, f.Fields, f.Tag, f.FactorCategory); err != nil {
+		return nil, err
+	}
+	// the page's keys first, then the page's rows: a rare shape key sorts
+	// a few thousand items' keys, not their rows
+	order := `CASE WHEN a.target_date IS NULL THEN 1 ELSE 0 END, a.target_date, a.incident_id, a.position`
 	q := `SELECT a.incident_id, i.title, i.severity, a.position, a.item_id, a.action, a.owner, a.priority, a.target_date, a.target_text, a.status, a.ticket
-FROM action_items a JOIN incidents i ON i.id = a.incident_id WHERE ` + c.String() + `
-ORDER BY CASE WHEN a.target_date IS NULL THEN 1 ELSE 0 END, a.target_date, a.incident_id, a.position LIMIT ?`
+FROM (SELECT a.incident_id, a.position FROM action_items a WHERE ` + c.String() + `
+ORDER BY ` + order + ` LIMIT ?) p
+JOIN action_items a ON a.incident_id = p.incident_id AND a.position = p.position JOIN incidents i ON i.id = a.incident_id
+ORDER BY ` + order
 	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(q), append(c.args, limit)...)
 	if err != nil {
 		return nil, internal("find action items", err)
