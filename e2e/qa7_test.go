@@ -911,3 +911,38 @@ func TestQA7SearchOddInput(t *testing.T) {
 		})
 	}
 }
+
+// TestQA7LongWordsFitPhone: an incident whose title, tag, field value and
+// action item are long unbroken words (a URL, a host name) does not push
+// the search results, the filtered list, the tracker or insights wider
+// than a 390 px phone, light or dark.
+func TestQA7LongWordsFitPhone(t *testing.T) {
+	srv := startShapeServer(t, &fakeGitHub{})
+	ctx := context.Background()
+	long := "https://grafana.example.internal/d/abcdefghijklmnop/checkout-latency-overview-dashboard"
+	host := "db-primary-0001.us-east-1.checkout-production.internal.example.com"
+	p := qa7Doc{title: "Zeppelin " + long, start: time.Now().UTC().Add(-48 * time.Hour).Truncate(time.Hour), tags: []string{host}, factor: "capacity", region: "eu-west-1"}.postmortem()
+	p.ActionItems = []hindsight.ActionItem{{ID: "AI-001", Action: "Alert on " + host + " replication lag " + long, Owner: "dana@example.test", Priority: hindsight.P1, Status: hindsight.ItemOpen}}
+	in, err := srv.Svc.Create(ctx, app.System, p, app.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := srv.browser(t, dana)
+	for _, path := range []string{
+		"/incidents?q=zeppelin",
+		"/incidents?tag=" + url.QueryEscape(host),
+		"/action-items?incident=" + in.ID,
+		"/insights",
+		"/incidents/" + in.ID,
+	} {
+		for _, sc := range []string{"light", "dark"} {
+			b.run(path, scheme(390, sc), chromedp.Navigate(srv.URL+path), chromedp.WaitVisible(chromedp.CSS("main h1")))
+			if value(b, "page width", chromedp.Evaluate[bool](`document.scrollingElement.scrollWidth > innerWidth`)) {
+				wide := value(b, "wide", chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("main *")).filter(e => e.getBoundingClientRect().right > innerWidth + 1).slice(-4).map(e => { const out = []; for (let x = e; x && x.tagName != "MAIN"; x = x.parentElement) out.push(x.tagName + (x.id ? "#" + x.id : "") + (x.className ? "." + String(x.className).split(" ")[0] : "")); return Math.round(e.getBoundingClientRect().right) + " " + out.reverse().join(">"); })`))
+				t.Errorf("%s at 390 px (%s) scrolls sideways: %q", path, sc, wide)
+			}
+			b.shot(fmt.Sprintf("qa7-long-%s-%s", strings.NewReplacer("/", "_", "?", "_", "=", "_", "%", "_").Replace(path[:min(len(path), 30)]), sc))
+		}
+	}
+	b.check()
+}
