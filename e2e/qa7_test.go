@@ -946,3 +946,71 @@ func TestQA7LongWordsFitPhone(t *testing.T) {
 	}
 	b.check()
 }
+
+// TestQA7TrackerFiltersRestricted: the action item tracker filtered by a
+// tag, a factor category or a field value lists a restricted incident's
+// items, and counts them by owner, only for its member; after the incident
+// loses the tag, neither reader sees its items under that tag.
+func TestQA7TrackerFiltersRestricted(t *testing.T) {
+	srv := startServer(t, 0)
+	ctx := context.Background()
+	if err := srv.Svc.SaveShape(ctx, app.System, []byte(qa19Shape)); err != nil {
+		t.Fatal(err)
+	}
+	base := time.Now().UTC().Add(-20 * 24 * time.Hour).Truncate(time.Hour)
+	mk := func(title, owner string, d qa7Doc) string {
+		d.title = title
+		p := d.postmortem()
+		p.ActionItems = []hindsight.ActionItem{{ID: "AI-001", Action: "Fix " + title, Owner: owner, Priority: hindsight.P1, Status: hindsight.ItemOpen}}
+		in, err := srv.Svc.Create(ctx, app.System, p, app.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return in.ID
+	}
+	d0 := qa7Doc{start: base, tags: []string{"dns"}, factor: "capacity", region: "eu-west-1"}
+	pub := mk("Public", "pat@example.test", d0)
+	d0.start = base.Add(time.Hour)
+	secret := mk("Secret", "quinn@example.test", d0)
+	if _, err := srv.Svc.SetRestriction(ctx, app.System, secret, true, []string{dana}); err != nil {
+		t.Fatal(err)
+	}
+	d := srv.browser(t, dana)
+	s := srv.browser(t, sam)
+	rows := `Array.from(document.querySelectorAll("#items tbody tr td.item-incident a")).map(a => a.textContent.trim())`
+	look := func(when string, b *tab, who string, want []string) {
+		t.Helper()
+		for _, q := range []string{"tag=dns", "factor=capacity", "field.Region=eu-west-1"} {
+			b.run("tracker "+q, chromedp.Navigate(srv.URL+"/action-items?"+q), chromedp.WaitVisible(chromedp.CSS("#items")))
+			if got := value(b, "rows", chromedp.Evaluate[[]string](rows)); !slices.Equal(sorted(got), sorted(want)) {
+				t.Errorf("%s: %s's tracker ?%s lists %q, want %q", when, who, q, got, want)
+			}
+			owners := text(b, "#owners-table")
+			if strings.Contains(owners, "quinn") != slices.Contains(want, secret) {
+				t.Errorf("%s: %s's counts by owner for ?%s: %q", when, who, q, owners)
+			}
+			var api struct {
+				Items []struct {
+					IncidentID string `json:"incident_id"`
+				} `json:"action_items"`
+			}
+			fetchJSON(b, "/api/v1/action-items?"+q, &api)
+			var ids []string
+			for _, it := range api.Items {
+				ids = append(ids, it.IncidentID)
+			}
+			if !slices.Equal(sorted(ids), sorted(want)) {
+				t.Errorf("%s: %s's API action items ?%s: %q, want %q", when, who, q, ids, want)
+			}
+		}
+	}
+	look("as created", d, "dana", []string{pub, secret})
+	look("as created", s, "sam", []string{pub})
+	d0.tags, d0.factor, d0.region = []string{"network"}, "change/deploy", "us-east-1"
+	d0.title = "Secret"
+	qa7Save(t, srv, secret, d0)
+	look("after the edit", d, "dana", []string{pub})
+	look("after the edit", s, "sam", []string{pub})
+	d.check()
+	s.check()
+}
