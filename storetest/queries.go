@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"encoding/base64"
 	"slices"
 	"strings"
 	"testing"
@@ -177,6 +178,32 @@ func testListSort(t *testing.T, open Opener) {
 		}
 		_, err = s.FindIncidents(ctx(t), hindsight.SystemViewer, hindsight.IncidentFilter{Limit: 1, Sort: hindsight.SortSeverity, Cursor: page.Next})
 		wantCode(t, "cursor of another sort", err, hindsight.EInvalid)
+	})
+	// a cursor is what a page's Next was: base64 JSON of other fields, of
+	// none, or of a negative offset is refused naming the cursor, not read
+	// as no cursor (the first page again) or passed to the database
+	t.Run("ForeignCursor", func(t *testing.T) {
+		for _, raw := range []string{`{"x":1}`, `{}`, `[]`, `{"o":-5}`, `{"s":"start","k":1,"i":"INC-1","x":2}`, `{"o":20} `} {
+			cur := base64.RawURLEncoding.EncodeToString([]byte(raw))
+			_, err := s.FindIncidents(ctx(t), hindsight.SystemViewer, hindsight.IncidentFilter{Limit: 1, Cursor: cur})
+			wantCode(t, "list cursor "+raw, err, hindsight.EMalformed)
+			_, err = s.SearchIncidents(ctx(t), hindsight.SystemViewer, hindsight.SearchQuery{Text: "database", Cursor: cur})
+			wantCode(t, "search cursor "+raw, err, hindsight.EMalformed)
+			if is, ok := s.(hindsight.InsightStore); ok {
+				_, err = is.TrackActionItems(ctx(t), hindsight.SystemViewer, hindsight.ActionItemQuery{Cursor: cur})
+				wantCode(t, "tracker cursor "+raw, err, hindsight.EMalformed)
+			}
+		}
+		// and the cursors the store makes still page
+		page, err := s.SearchIncidents(ctx(t), hindsight.SystemViewer, hindsight.SearchQuery{Text: "the", Limit: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page.Next != "" {
+			if _, err := s.SearchIncidents(ctx(t), hindsight.SystemViewer, hindsight.SearchQuery{Text: "the", Limit: 1, Cursor: page.Next}); err != nil {
+				t.Errorf("search's own next cursor: %v", err)
+			}
+		}
 	})
 }
 

@@ -806,10 +806,20 @@ func encodeCursor(v any) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
+// decodeCursor reads a cursor encodeCursor made into v. Only such a cursor
+// is taken: its JSON must encode back to the same bytes, so a cursor with
+// other fields, missing ones or a changed spelling ({"x":1} would read as
+// no cursor at all and serve the first page again) is refused like one that
+// is not base64.
 func decodeCursor(s string, v any) error {
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err == nil {
 		err = json.Unmarshal(b, v)
+	}
+	if err == nil {
+		if again, _ := json.Marshal(v); string(again) != string(b) {
+			err = errors.New("not a cursor of this list")
+		}
 	}
 	if err != nil {
 		// a query parameter that cannot be read: 400 bad_request naming
@@ -1039,6 +1049,9 @@ func (s *Store) SearchIncidents(ctx context.Context, v hindsight.Viewer, q hinds
 	if q.Cursor != "" {
 		if err := decodeCursor(q.Cursor, &cur); err != nil {
 			return nil, err
+		}
+		if cur.Offset < 0 {
+			return nil, badCursor(q.Cursor, "its offset is negative: pass the next cursor of a previous page")
 		}
 	}
 	page := &hindsight.SearchPage{Hits: []hindsight.SearchHit{}}
