@@ -129,8 +129,9 @@ func (s *Store) normItemQuery(q hindsight.ActionItemQuery) (*itemQuery, error) {
 // objective is one arm per priority, each a range of the open items'
 // (priority, end) index. open reports whether only open items can match
 // (their partial indexes then serve). A shape key is a probe or, when rare,
-// the items of its incidents (shapeItemCond).
-func (s *Store) itemConds(ctx context.Context, v hindsight.Viewer, q *itemQuery) (arms []*cond, open bool, err error) {
+// the items of its incidents (shapeItemCond; always with every, for reads
+// of every matching item).
+func (s *Store) itemConds(ctx context.Context, v hindsight.Viewer, q *itemQuery, every bool) (arms []*cond, open bool, err error) {
 	c := &cond{}
 	c.add(`a.inc_live = 1`)
 	visibleCond(c, v, `a.inc_restricted`, `a.incident_id`)
@@ -171,7 +172,7 @@ func (s *Store) itemConds(ctx context.Context, v hindsight.Viewer, q *itemQuery)
 		c.add(`a.incident_id = ?`, clean(q.IncidentID))
 	}
 	teamItemConds(c, q.Team, q.OwnerTeam)
-	if err := s.shapeItemCond(ctx, c, `a.incident_id`, q.Fields, q.Tag, q.FactorCategory); err != nil {
+	if err := s.shapeItemCond(ctx, c, `a.incident_id`, q.Fields, q.Tag, q.FactorCategory, every); err != nil {
 		return nil, false, err
 	}
 	if !q.PastObjective {
@@ -257,7 +258,9 @@ func (s *Store) TrackActionItems(ctx context.Context, v hindsight.Viewer, aq hin
 	if err != nil {
 		return nil, err
 	}
-	arms, _, err := s.itemConds(ctx, v, q)
+	// the count reads every matching item: a shape key drives it from its
+	// incidents' items; the page may probe a common key instead
+	arms, _, err := s.itemConds(ctx, v, q, true)
 	if err != nil {
 		return nil, err
 	}
@@ -271,6 +274,11 @@ func (s *Store) TrackActionItems(ctx context.Context, v hindsight.Viewer, aq hin
 	}
 	if err != nil {
 		return nil, internal("track action items", err)
+	}
+	if q.shaped() && page.Total > 0 && q.Offset < page.Total {
+		if arms, _, err = s.itemConds(ctx, v, q, false); err != nil {
+			return nil, err
+		}
 	}
 	if page.Total == 0 || q.Offset >= page.Total {
 		return page, nil
@@ -443,7 +451,7 @@ func (s *Store) ActionItemCounts(ctx context.Context, v hindsight.Viewer, aq hin
 	flagArgs := append([]any{s.d.Date(q.overdueDay)}, objArgs...)
 	var sq string
 	var args []any
-	arms, _, err := s.itemConds(ctx, v, q)
+	arms, _, err := s.itemConds(ctx, v, q, true)
 	if err != nil {
 		return nil, err
 	}

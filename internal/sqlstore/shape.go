@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -260,31 +261,56 @@ func (s *Store) shapeCounts(ctx context.Context, keys []shapeKeyRows) ([]int, er
 	return ns, nil
 }
 
-// shapeItemCond is shapeCond for a list of action items (incident ID
-// column col) read in an order of their own (target date, priority ...):
-// a key with fewer than shapeCountCap incidents (shapeCounts) keeps the
-// items whose incident is among its rows, so the items are read by
-// incident (a few thousand at most) and sorted, instead of reading items
-// in the list's order and probing each one's incident (a tag on 1% of
-// 100,000 incidents read most of ~330,000 items to fill a page). A more
-// common key stays a probe (shapeCond), which fills a page quickly.
-func (s *Store) shapeItemCond(ctx context.Context, c *cond, col string, fields map[string]string, tag, category string) error {
+// shapeItemCond is shapeCond for action items (incident ID column col).
+// A page read in an order of the items' own (target date, priority ...)
+// with a key on fewer than shapeCountCap incidents (shapeCounts) keeps the
+// items whose incident is among the rarest key's rows (the other keys
+// probed once per incident there), so the items are read by incident (a
+// few thousand at most) and sorted, instead of reading items in the list's
+// order and probing each one's incident (a tag on 1% of 100,000 incidents
+// read most of ~330,000 items to fill a page); with only common keys it
+// probes (shapeCond), which fills a page quickly. every is for reads of
+// every matching item (counts): they are always driven by the rarest key's
+// incidents, as probing every live item reads them all.
+func (s *Store) shapeItemCond(ctx context.Context, c *cond, col string, fields map[string]string, tag, category string, every bool) error {
 	keys := shapeKeys(fields, tag, category)
 	if len(keys) == 0 {
 		return nil
 	}
-	ns, err := s.shapeCounts(ctx, keys)
-	if err != nil {
-		return err
-	}
-	for i, k := range keys {
-		alias := fmt.Sprintf("sk%d", i)
-		where := strings.ReplaceAll(k.where, "sk.", alias+".")
-		if ns[i] < shapeCountCap {
-			c.add(s.inList(col, `SELECT `+alias+`.incident_id FROM `+k.table+` `+alias+` WHERE `+where), k.args...)
-		} else {
-			c.add(`EXISTS (SELECT 1 FROM `+k.table+` `+alias+` WHERE `+where+` AND `+alias+`.incident_id = `+col+`)`, k.args...)
+	best, drive := 0, every
+	if len(keys) > 1 || !every {
+		ns, err := s.shapeCounts(ctx, keys)
+		if err != nil {
+			return err
 		}
+		for i, n := range ns {
+			if n < ns[best] {
+				best = i
+			}
+		}
+		drive = every || ns[best] < shapeCountCap
+	}
+	if !drive {
+		shapeCond(c, col, fields, tag, category)
+		return nil
+	}
+	d := keys[best]
+	sub := `SELECT sd.incident_id FROM ` + d.table + ` sd WHERE ` + strings.ReplaceAll(d.where, "sk.", "sd.")
+	args := slices.Clone(d.args)
+	for i, k := range keys {
+		if i == best {
+			continue
+		}
+		alias := fmt.Sprintf("sk%d", i)
+		sub += ` AND EXISTS (SELECT 1 FROM ` + k.table + ` ` + alias + ` WHERE ` + strings.ReplaceAll(k.where, "sk.", alias+".") + ` AND ` + alias + `.incident_id = sd.incident_id)`
+		args = append(args, k.args...)
+	}
+	if every {
+		// PostgreSQL's planner chooses how to join a count to the key's
+		// incidents (a hash of a common key's thousands of incidents)
+		c.add(col+` IN (`+sub+`)`, args...)
+	} else {
+		c.add(s.inList(col, sub), args...)
 	}
 	return nil
 }

@@ -1271,7 +1271,7 @@ func (s *Store) FindActionItems(ctx context.Context, v hindsight.Viewer, f hinds
 		c.add(`a.incident_id = ?`, clean(f.IncidentID))
 	}
 	teamItemConds(&c, f.Team, f.OwnerTeam)
-	if err := s.shapeItemCond(ctx, &c, `a.incident_id`, f.Fields, f.Tag, f.FactorCategory); err != nil {
+	if err := s.shapeItemCond(ctx, &c, `a.incident_id`, f.Fields, f.Tag, f.FactorCategory, false); err != nil {
 		return nil, err
 	}
 	// the page's keys first, then the page's rows: a rare shape key sorts
