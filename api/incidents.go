@@ -129,11 +129,17 @@ func (a *API) getIncident(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
+	ct := "application/json"
 	if form == "md" {
-		w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
-	} else {
-		w.Header().Set("Content-Type", "application/json")
+		ct = "text/markdown; charset=utf-8"
 	}
+	writeBytes(w, ct, b)
+}
+
+// writeBytes answers 200 with b, a response made whole beforehand (from
+// the response cache or just rendered), as contentType with its length.
+func writeBytes(w http.ResponseWriter, contentType string, b []byte) {
+	w.Header().Set("Content-Type", contentType)
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(b)

@@ -225,10 +225,7 @@ func (a *API) listIncidents(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(b)
+	writeBytes(w, "application/json", b)
 }
 
 // incidentsCSV serves GET /incidents.csv: every incident the list's
@@ -336,10 +333,7 @@ func (a *API) search(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(b)
+	writeBytes(w, "application/json", b)
 }
 
 // ActionItemFilter reads the action item list's query parameters: owner,
