@@ -256,7 +256,9 @@ func TestPolishTrackerCreateIssue(t *testing.T) {
 	a.shot("polish-tracker-create-390")
 	a.run("back to 1280", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("#items")))
 	a.run("create with htmx", chromedp.Click(chromedp.CSS(`#items tbody tr:first-child form[action$="/issue"] button`)),
-		waitJS(`document.querySelector("#items tbody tr").innerText.includes("sync pending: queued")`))
+		// "queued", or already the tracker's answer if the service's sync
+		// worker (a pass a second) ran before the row was drawn
+		waitJS(`document.querySelector("#items tbody tr").innerText.includes("sync pending")`))
 	if r := row(a, 0); strings.Contains(r, "Create issue") {
 		t.Errorf("after Create issue the row still offers it: %q", r)
 	}
@@ -278,7 +280,7 @@ func TestPolishTrackerCreateIssue(t *testing.T) {
 	if m := text(n, "main"); !strings.Contains(m, "Issue queued") {
 		t.Errorf("no message after Create issue without JavaScript: %.300s", m)
 	}
-	if r := row(n, 1); !strings.Contains(r, "sync pending: queued") {
+	if r := row(n, 1); !strings.Contains(r, "sync pending") || strings.Contains(r, "Create issue") {
 		t.Errorf("after Create issue without JavaScript the row reads %q", r)
 	}
 
