@@ -197,7 +197,7 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{path: path, reader: r, writer: w, walLimit: walLimit, busy: busy, mig: &sqlstore.Migrations{DB: w, Dialect: goose.DialectSQLite3, FS: sub}}
-	s.Store, err = sqlstore.New(w, r, dialect{common: o.CommonMatches, window: o.SearchWindow}, sqlstore.Options{Render: o.Render, Clock: o.Clock, MaxDocBytes: o.MaxDocBytes, VersionTTL: versionTTL(o.VersionTTL)})
+	s.Store, err = sqlstore.New(w, r, dialect{common: o.CommonMatches, window: o.SearchWindow, store: stores.Add(1)}, sqlstore.Options{Render: o.Render, Clock: o.Clock, MaxDocBytes: o.MaxDocBytes, VersionTTL: versionTTL(o.VersionTTL)})
 	if err != nil {
 		w.Close()
 		r.Close()
@@ -369,9 +369,13 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 
 // dialect is SQLite's part of the SQL.
 type dialect struct {
-	common int // Options.CommonMatches
-	window int // Options.SearchWindow
+	common int   // Options.CommonMatches
+	window int   // Options.SearchWindow
+	store  int64 // names the Store to rankFunc (rank.go)
 }
+
+// stores numbers the Stores opened, for rankFunc.
+var stores atomic.Int64
 
 // searchWindow is d.window, or SearchWindow.
 func (d dialect) searchWindow() int {
@@ -464,8 +468,9 @@ func (dialect) MatchArg(text string) (string, bool) {
 const SearchWindow = 1000
 
 // SearchSQL finds the window's lowest rowid (FTS5 walks the matches newest
-// first and stops), ranks the matches from there (rank, evaluated by FTS5)
-// that cond keeps, keeps them (m), counts them (the page's total) and reads
+// first and stops), ranks the matches from there that cond keeps (by
+// rankFunc, bm25 with the counts of rows per word kept and each match's
+// size joined from incident_fts_docsize: rank.go), keeps them (m), counts them (the page's total) and reads
 // the page's rows' title and body by rowid for their snippets (Snippet;
 // FTS5's snippet() here re-ran the match for each row and tokenized its
 // whole text: a quarter of a search's CPU). cond is checked the other way
@@ -482,7 +487,8 @@ func (d dialect) SearchSQL(cols, cond string) string {
 	return `WITH win AS (
     SELECT min(pk) AS lo FROM (SELECT rowid AS pk FROM incident_fts WHERE incident_fts MATCH ?1 ORDER BY rowid DESC LIMIT ` + strconv.Itoa(d.searchWindow()) + `)),
 m AS MATERIALIZED (
-    SELECT incident_fts.rowid AS pk, rank AS r FROM incident_fts
+    SELECT incident_fts.rowid AS pk, ` + rankFunc + `(incident_fts, ` + strconv.FormatInt(d.store, 10) + `, (SELECT n FROM store_generation WHERE id = 1), ?1, ds.sz) AS r
+    FROM incident_fts CROSS JOIN incident_fts_docsize ds ON ds.id = incident_fts.rowid
     WHERE incident_fts MATCH ?1 AND incident_fts.rowid >= (SELECT lo FROM win)
     AND incident_fts.rowid NOT IN (SELECT i.pk FROM incidents i WHERE (i.deleted_at IS NOT NULL OR i.restricted <> 0) AND NOT (` + cond + `))),
 edge AS (SELECT max(r) AS r FROM (SELECT r FROM m ORDER BY r LIMIT ` + limit + ` + ` + offset + `)),

@@ -1,0 +1,175 @@
+package sqlite
+
+import (
+	"database/sql"
+	"math"
+	"path/filepath"
+	"testing"
+
+	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/internal/gen"
+	"github.com/hindsight-pm/hindsight/markdown"
+)
+
+// TestRankMatchesBM25 checks that rankFunc's value is the table's rank,
+// bm25(10.0, 1.0), bit for bit, for every match of generated incidents and
+// the benchmark's queries (one word, several, a word twice, a common word
+// whose IDF is floored), before and after writes change the counts (the
+// generation, hence the counts it keeps, moves with them), and that the
+// counts are kept.
+func TestRankMatchesBM25(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "h.db")
+	s, err := Open(ctx, path, Options{Render: markdown.Render})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	g := gen.New(11)
+	var ids []string
+	add := func(n int) {
+		for range n {
+			p := g.Postmortem()
+			p.Summary.IncidentID = ""
+			inc, err := s.CreateIncident(ctx, hindsight.IncidentCreate{Doc: p, Author: "t"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, inc.ID)
+		}
+	}
+	add(200)
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	queries := []string{"database", "certificate expired", "connection pool exhausted", "latency", "rollback deploy",
+		"kafka consumer lag", "dns", "customer data exposure", "memory leak", "rate limit", "deploying",
+		"the", "latency latency", "incident", "zzzunknown database", "unknown"}
+	const store = -1 // any number names the database to rankFunc's counts
+	check := func(stage string) {
+		t.Helper()
+		var gen int64
+		if err := db.QueryRowContext(ctx, `SELECT n FROM store_generation WHERE id = 1`).Scan(&gen); err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, q := range queries {
+			arg, _ := dialect{}.MatchArg(q)
+			before := n
+			for pass := range 2 { // the second from the counts kept
+				rows, err := db.QueryContext(ctx, `SELECT incident_fts.rowid, rank, `+rankFunc+`(incident_fts, ?2, (SELECT n FROM store_generation WHERE id = 1), ?1, ds.sz)
+					FROM incident_fts CROSS JOIN incident_fts_docsize ds ON ds.id = incident_fts.rowid WHERE incident_fts MATCH ?1`, arg, store)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for rows.Next() {
+					var id int64
+					var want, got float64
+					if err := rows.Scan(&id, &want, &got); err != nil {
+						t.Fatal(err)
+					}
+					n++
+					if math.Float64bits(got) != math.Float64bits(want) {
+						t.Errorf("%s, %q pass %d, row %d: %s %v, bm25 %v", stage, q, pass, id, rankFunc, got, want)
+					}
+				}
+				if err := rows.Err(); err != nil {
+					t.Fatal(err)
+				}
+				rows.Close()
+			}
+			hits.Lock()
+			found := false
+			for k := range hits.m {
+				found = found || (k.store == store && k.gen == gen && k.match == arg)
+			}
+			hits.Unlock()
+			if !found && n > before { // a query without matches never calls it
+				t.Errorf("%s, %q: no counts kept for generation %d", stage, q, gen)
+			}
+		}
+		if n < 500 {
+			t.Fatalf("%s: only %d matches compared", stage, n)
+		}
+	}
+	check("created")
+	add(40)
+	for _, id := range ids[:10] {
+		if err := s.DeleteIncident(ctx, hindsight.IncidentDelete{ID: id, Author: "t", Purge: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("after writes")
+}
+
+// putVarint is SQLite's varint encoding (sqlite3PutVarint).
+func putVarint(v uint64) []byte {
+	if v>>56 != 0 {
+		b := make([]byte, 9)
+		b[8] = byte(v)
+		v >>= 8
+		for i := 7; i >= 0; i-- {
+			b[i] = byte(v&0x7f) | 0x80
+			v >>= 7
+		}
+		return b
+	}
+	var rev []byte
+	for {
+		rev = append(rev, byte(v&0x7f)|0x80)
+		v >>= 7
+		if v == 0 {
+			break
+		}
+	}
+	rev[0] &= 0x7f
+	b := make([]byte, len(rev))
+	for i := range rev {
+		b[i] = rev[len(rev)-1-i]
+	}
+	return b
+}
+
+func TestDocSize(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		blob []byte
+		want int32
+		ok   bool
+	}{
+		{"small", []byte{3, 120}, 123, true},
+		{"two bytes", append(putVarint(300), putVarint(5)...), 305, true},
+		{"three bytes", append(putVarint(70000), 0), 70000, true},
+		{"four bytes", append(putVarint(3_000_000), putVarint(1)...), 3_000_001, true},
+		{"nine bytes, 31 bits kept", append(putVarint(1<<63|5), 0), 5, true},
+		{"empty", nil, 0, false},
+		{"one column", []byte{3}, 0, false},
+		{"three columns", []byte{3, 4, 5}, 0, false},
+		{"cut varint", []byte{3, 0x81}, 0, false},
+		{"cut nine bytes", []byte{1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, 0, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, ok := docSize(c.blob, 2)
+			if got != c.want || ok != c.ok {
+				t.Errorf("docSize(% x) = %d, %v; want %d, %v", c.blob, got, ok, c.want, c.ok)
+			}
+		})
+	}
+}
+
+// FuzzDocSize: docSize never panics, and reads back any two column sizes
+// written as FTS5 writes them.
+func FuzzDocSize(f *testing.F) {
+	f.Add([]byte{3, 120}, uint32(7), uint32(900))
+	f.Add([]byte{0x81}, uint32(1<<31-1), uint32(0))
+	f.Fuzz(func(t *testing.T, blob []byte, a, b uint32) {
+		docSize(blob, 2)
+		a, b = a&0x3fffffff, b&0x3fffffff
+		got, ok := docSize(append(putVarint(uint64(a)), putVarint(uint64(b))...), 2)
+		if !ok || got != int32(a+b) {
+			t.Fatalf("sizes %d, %d: docSize = %d, %v", a, b, got, ok)
+		}
+	})
+}
