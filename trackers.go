@@ -178,4 +178,44 @@ type TrackerStore interface {
 	ClaimTrackerLinks(ctx context.Context, c TrackerClaim) ([]TrackerLink, error)
 	// RecordTrackerAttempt records an attempt's outcome and ends the lease.
 	RecordTrackerAttempt(ctx context.Context, a TrackerAttempt) error
+	// FindItemTrackers returns what the action item tracker shows of the
+	// issues of the incidents ids' items, without reading a document: one
+	// ItemTrackers per live incident v may see, by Incident ID (the others,
+	// restricted or deleted or unknown, are left out, as a read of them is
+	// ENotFound). No ids reads nothing.
+	FindItemTrackers(ctx context.Context, v Viewer, ids []string) ([]ItemTrackers, error)
+}
+
+// TrackerField is the Incident Summary field that overrides the tracker of
+// one incident ("Tracker: jira OPS2"; app.Service.TrackerFor reads it).
+const TrackerField = "Tracker"
+
+// ItemTrackers is an incident's tracker state as the action item tracker
+// shows it (TrackerStore.FindItemTrackers): read from the store's rows,
+// not from the document.
+type ItemTrackers struct {
+	IncidentID string
+	Revision   int
+	// TrackerField are the values of the incident's Tracker field as its
+	// shape rows keep them (trimmed, lower case: each line's whole value
+	// and, for a value with commas, each piece too), sorted; none when it
+	// has no such line or only an empty one.
+	TrackerField []string
+	// Links are the incident's tracker links by item key (as
+	// FindTrackerLinks lists them); Positions[i] is the 0-based position
+	// of Links[i]'s item in the latest revision (FindLinkedItem over the
+	// items' IDs and Tickets), -1 when it is no longer there.
+	Links     []TrackerLink
+	Positions []int
+}
+
+// LinkAt returns the link of the item at 0-based position pos (the first
+// one by item key, as FindLinkedItem over the document finds it), or nil.
+func (t *ItemTrackers) LinkAt(pos int) *TrackerLink {
+	for i := range t.Links {
+		if i < len(t.Positions) && t.Positions[i] == pos {
+			return &t.Links[i]
+		}
+	}
+	return nil
 }

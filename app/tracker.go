@@ -58,7 +58,7 @@ func (s *Service) UseTrackers(o TrackerOptions) { s.trackers = o }
 // one incident: "github", "github org/other-repo", "gitlab group/project"
 // or "jira OPS2" (a configured tracker, and for GitHub and GitLab another
 // repository or project, for Jira another project key).
-const TrackerField = "Tracker"
+const TrackerField = hindsight.TrackerField
 
 // Trackers returns the configured trackers (the trackers: key of
 // .hindsight.yaml), the default first.
@@ -164,6 +164,44 @@ func (s *Service) TrackerLinks(ctx context.Context, a Actor, id string) ([]hinds
 		return nil, err
 	}
 	return ts.FindTrackerLinks(ctx, id)
+}
+
+// ItemTrackers returns the tracker state of the items of the incidents
+// ids the actor may see (TrackerStore.FindItemTrackers: no document read);
+// the incidents the actor may not see are left out.
+func (s *Service) ItemTrackers(ctx context.Context, a Actor, ids []string) ([]hindsight.ItemTrackers, error) {
+	ts, err := s.trackerStore()
+	if err != nil {
+		return nil, err
+	}
+	return ts.FindItemTrackers(ctx, a.Viewer, ids)
+}
+
+// TrackerKind is the kind of the tracker an incident's items sync with, as
+// TrackerFor says it ("" when none is configured or the Tracker field names
+// none), from the field's shape rows (ItemTrackers.TrackerField) instead of
+// the document. sure is false when the rows cannot tell (a value with
+// commas, or Tracker lines naming different trackers, whose first line is
+// unknown): read the document then.
+func (s *Service) TrackerKind(field []string) (kind string, sure bool) {
+	var first string
+	for i, v := range field {
+		w, _, _ := strings.Cut(strings.TrimSpace(v), " ")
+		if i == 0 {
+			first = w
+		} else if w != first {
+			return "", false
+		}
+	}
+	p := &hindsight.Postmortem{}
+	if len(field) > 0 {
+		p.SetCustomField(TrackerField, field[0])
+	}
+	t, ok, err := s.TrackerFor(p)
+	if err != nil || !ok {
+		return "", true
+	}
+	return string(t.Kind), true
 }
 
 // SyncTrackers sends up to limit pending links to their trackers (one

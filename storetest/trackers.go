@@ -1,6 +1,9 @@
 package storetest
 
 import (
+	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +16,7 @@ func RunTrackers(t *testing.T, open Opener) {
 	t.Run("TicketProjected", func(t *testing.T) { testTicketProjected(t, open) })
 	t.Run("LinkQueue", func(t *testing.T) { testTrackerQueue(t, open) })
 	t.Run("EveryWriteQueuesChanges", func(t *testing.T) { testTrackerWrites(t, open) })
+	t.Run("ItemTrackers", func(t *testing.T) { testItemTrackers(t, open) })
 }
 
 func trackerStore(t *testing.T, open Opener) (hindsight.Store, hindsight.TrackerStore) {
@@ -174,4 +178,125 @@ func testTrackerWrites(t *testing.T, open Opener) {
 	if l := states()["AI-001"]; l.State() != "synced" {
 		t.Errorf("date put back: %+v", l)
 	}
+}
+
+// testItemTrackers: FindItemTrackers returns, for the incidents asked
+// about that the viewer may see (live ones), the revision, the Tracker
+// field's rows and the links each placed on its item as FindLinkedItem
+// places it in the document (by Ticket first, then by key; -1 when the
+// item is gone); a restricted incident's links never reach a viewer
+// without access; no incidents read nothing.
+func testItemTrackers(t *testing.T, open Opener) {
+	s, ts := trackerStore(t, open)
+	doc := func(field string) *hindsight.Postmortem {
+		p := trackerDoc()
+		if field != "" {
+			p.SetCustomField(hindsight.TrackerField, field)
+		}
+		return p
+	}
+	queue := func(id, key string) {
+		t.Helper()
+		if err := ts.QueueTrackerIssue(ctx(t), &hindsight.TrackerLink{IncidentID: id, ItemKey: key, Kind: "github", Marker: hindsight.TrackerMarker(id, key)}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pubDoc := doc("Jira OPS2")
+	pub := mustCreate(t, s, pubDoc)
+	multi := mustCreate(t, s, doc("github org/a, org/b"))
+	sec, err := s.CreateIncident(ctx(t), hindsight.IncidentCreate{Doc: doc(""), Author: "sec", Restricted: true, Members: []string{"sam"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := mustCreate(t, s, doc(""))
+	queue(pub.ID, "AI-001")
+	queue(pub.ID, "#2")
+	queue(sec.ID, "AI-001")
+	queue(gone.ID, "AI-001")
+	if err := s.DeleteIncident(ctx(t), hindsight.IncidentDelete{ID: gone.ID, Author: "admin"}); err != nil {
+		t.Fatal(err)
+	}
+	// pub: AI-001's issue is created, then the item loses its ID (found by
+	// its Ticket, in another case, at 0) and the item without an ID becomes
+	// AI-009: #2 (no issue yet) is gone
+	if err := ts.RecordTrackerAttempt(ctx(t), hindsight.TrackerAttempt{IncidentID: pub.ID, ItemKey: "AI-001",
+		Echo: &hindsight.TrackerEcho{IncidentID: pub.ID, ItemKey: "AI-001", IssueKey: "org/repo#1", Remote: hindsight.TrackerState{Due: "2026-09-01"}}}); err != nil {
+		t.Fatal(err)
+	}
+	first := pubDoc.ActionItems[0]
+	first.ID, first.Ticket = "", "ORG/REPO#1"
+	pubDoc.ActionItems = []hindsight.ActionItem{first, {ID: "AI-009", Action: "was #2", Status: hindsight.ItemOpen}}
+	if _, err := s.UpdateIncident(ctx(t), hindsight.IncidentUpdate{ID: pub.ID, BaseRevision: 1, Doc: pubDoc, Author: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		pub.ID:   pub.ID + " rev 2 field [jira ops2] links [#2@-1 AI-001@0]",
+		multi.ID: multi.ID + " rev 1 field [github org/a github org/a, org/b org/b] links []",
+		sec.ID:   sec.ID + " rev 1 field [] links [AI-001@0]",
+	}
+	ask := []string{sec.ID, pub.ID, gone.ID, "INC-20990101-001", multi.ID, pub.ID, ""}
+	for _, c := range []struct {
+		name string
+		v    hindsight.Viewer
+		sees []string
+	}{
+		{"system", hindsight.SystemViewer, []string{pub.ID, multi.ID, sec.ID}},
+		{"admin", hindsight.Viewer{UserID: "root", Admin: true}, []string{pub.ID, multi.ID, sec.ID}},
+		{"member", hindsight.Viewer{UserID: "sam"}, []string{pub.ID, multi.ID, sec.ID}},
+		{"not a member", hindsight.Viewer{UserID: "eve"}, []string{pub.ID, multi.ID}},
+		{"anonymous", hindsight.Viewer{}, []string{pub.ID, multi.ID}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := ts.FindItemTrackers(ctx(t), c.v, ask)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var g, w []string
+			for _, it := range got {
+				g = append(g, itemTrackersString(it))
+			}
+			for _, id := range c.sees {
+				w = append(w, want[id])
+			}
+			if strings.Join(g, "\n") != strings.Join(w, "\n") {
+				t.Errorf("got\n%s\nwant\n%s", strings.Join(g, "\n"), strings.Join(w, "\n"))
+			}
+		})
+	}
+	// the links of pub as FindLinkedItem places them over its document
+	got, err := ts.FindItemTrackers(ctx(t), hindsight.SystemViewer, []string{pub.ID})
+	if err != nil || len(got) != 1 {
+		t.Fatalf("pub: %+v %v", got, err)
+	}
+	for i, l := range got[0].Links {
+		if p := hindsight.FindLinkedItem(pubDoc.ActionItems, &l); p != got[0].Positions[i] {
+			t.Errorf("link %s at %d, the document has it at %d", l.ItemKey, got[0].Positions[i], p)
+		}
+	}
+	if l := got[0].LinkAt(0); l == nil || l.ItemKey != "AI-001" || l.IssueKey != "org/repo#1" || l.State() != "synced" {
+		t.Errorf("link of the item at 0: %+v", l)
+	}
+	if l := got[0].LinkAt(1); l != nil {
+		t.Errorf("link of AI-009: %+v", l)
+	}
+	// no incidents, or none that exists: nothing, and no query for none
+	// (a cancelled context would fail one)
+	done, cancel := context.WithCancel(ctx(t))
+	cancel()
+	for _, ids := range [][]string{nil, {}, {""}} {
+		if got, err := ts.FindItemTrackers(done, hindsight.SystemViewer, ids); err != nil || len(got) != 0 {
+			t.Errorf("%q: %+v %v, want nothing without a query", ids, got, err)
+		}
+	}
+	if got, err := ts.FindItemTrackers(ctx(t), hindsight.SystemViewer, []string{"INC-20990101-001", gone.ID}); err != nil || len(got) != 0 {
+		t.Errorf("unknown and deleted: %+v %v", got, err)
+	}
+}
+
+func itemTrackersString(it hindsight.ItemTrackers) string {
+	var ls []string
+	for i, l := range it.Links {
+		ls = append(ls, fmt.Sprintf("%s@%d", l.ItemKey, it.Positions[i]))
+	}
+	return fmt.Sprintf("%s rev %d field [%s] links [%s]", it.IncidentID, it.Revision, strings.Join(it.TrackerField, " "), strings.Join(ls, " "))
 }

@@ -106,8 +106,14 @@ func (d showData) TrackerItem(i int) trackerItem {
 // incident id at revision rev (the incident page and the action item
 // tracker show the same).
 func (v trackerView) item(id string, rev int, items []hindsight.ActionItem, i int) trackerItem {
-	it := items[i]
-	t := trackerItem{IncidentID: id, Key: hindsight.ItemKeyOf(it, i), Revision: rev, Kind: v.Kind, Issue: it.Ticket}
+	return itemTracker(id, rev, v.Kind, items[i], i, v.link(items, i))
+}
+
+// itemTracker is the tracker state of item it at 0-based position i of
+// incident id at revision rev, whose tracker is of kind (""; none) and
+// whose link is l (nil: none).
+func itemTracker(id string, rev int, kind string, it hindsight.ActionItem, i int, l *hindsight.TrackerLink) trackerItem {
+	t := trackerItem{IncidentID: id, Key: hindsight.ItemKeyOf(it, i), Revision: rev, Kind: kind, Issue: it.Ticket}
 	t.Label = it.ID
 	if t.Label == "" {
 		t.Label = "action item " + strconv.Itoa(i+1)
@@ -115,7 +121,7 @@ func (v trackerView) item(id string, rev int, items []hindsight.ActionItem, i in
 	if len(t.Key) > 1 && t.Key[0] == '#' {
 		t.Key = t.Key[1:]
 	}
-	if l := v.link(items, i); l != nil {
+	if l != nil {
 		if l.State() != "synced" {
 			t.Pending = l.Reason
 			if t.Pending == "" {
@@ -254,9 +260,78 @@ func (u *UI) createIssueAnswer(w http.ResponseWriter, r *http.Request, a app.Act
 
 // withTrackers sets the tracker state of the tracker's rows (issue 20):
 // each item's ticket, "sync pending: <reason>" and Create issue, as the
-// incident page shows them. It reads each incident of the rows once, and
-// only when a tracker is configured or an item has a ticket.
+// incident page shows them, only when a tracker is configured or an item
+// has a ticket. The state comes from the store (FindItemTrackers: one
+// query for the page's incidents, two more when some have links), not from
+// the documents: an incident's document is read only when its Tracker
+// field's rows cannot tell its tracker (trackersFromDocs), or when the
+// store cannot answer.
 func (u *UI) withTrackers(r *http.Request, rows []*itemRow) {
+	configured := len(u.svc.Trackers()) > 0
+	var ids []string
+	seen := map[string]bool{}
+	for _, row := range rows {
+		if !configured && row.It.Ticket == "" {
+			continue
+		}
+		row.TicketCol = true
+		if id := row.It.IncidentID; !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return
+	}
+	states, err := u.svc.ItemTrackers(r.Context(), u.actor(r), ids)
+	if err != nil {
+		u.trackersFromDocs(r, rows)
+		return
+	}
+	type state struct {
+		t    *hindsight.ItemTrackers
+		kind string
+	}
+	// an incident left out is one the viewer may not see (nil state);
+	// one whose tracker the rows cannot tell is not in byID
+	byID := make(map[string]*state, len(ids))
+	for _, id := range ids {
+		byID[id] = nil
+	}
+	for i := range states {
+		if kind, sure := u.svc.TrackerKind(states[i].TrackerField); sure {
+			byID[states[i].IncidentID] = &state{&states[i], kind}
+		} else {
+			delete(byID, states[i].IncidentID)
+		}
+	}
+	var rest []*itemRow
+	for _, row := range rows {
+		if !row.TicketCol {
+			continue
+		}
+		it := row.It
+		st, ok := byID[it.IncidentID]
+		switch {
+		case !ok:
+			rest = append(rest, row)
+		case st == nil:
+			// as when the incident's document cannot be read
+			row.Tracker = &trackerItem{Issue: it.Ticket}
+		default:
+			ti := itemTracker(it.IncidentID, st.t.Revision, st.kind, it.ActionItem, it.Position, st.t.LinkAt(it.Position))
+			ti.Return = row.Return
+			row.Tracker = &ti
+		}
+	}
+	if len(rest) > 0 {
+		u.trackersFromDocs(r, rest)
+	}
+}
+
+// trackersFromDocs sets the tracker state of rows (withTrackers) from
+// their incidents' documents, each incident read once.
+func (u *UI) trackersFromDocs(r *http.Request, rows []*itemRow) {
 	configured := len(u.svc.Trackers()) > 0
 	views := map[string]*struct {
 		in *hindsight.Incident

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"sort"
 	"time"
 
 	"github.com/hindsight-pm/hindsight"
@@ -260,4 +261,112 @@ func (s *Store) syncTrackerLinks(ctx context.Context, tx dbtx, id string, doc *h
 		}
 	}
 	return nil
+}
+
+// FindItemTrackers implements hindsight.TrackerStore: one query reads the
+// incidents (live, visible to v, as FindIncidentByID decides) with their
+// revision, their Tracker field's shape rows and whether they have links;
+// only when some have, one more reads those incidents' links and one their
+// items' IDs and Tickets, to place each link on its item as the document
+// would (FindLinkedItem). Three queries at most, whatever the number of
+// incidents; no document is read.
+func (s *Store) FindItemTrackers(ctx context.Context, v hindsight.Viewer, ids []string) ([]hindsight.ItemTrackers, error) {
+	args := make([]any, 0, len(ids))
+	seen := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		if id != "" && storable(id) && !seen[id] {
+			seen[id] = true
+			args = append(args, id)
+		}
+	}
+	if len(args) == 0 {
+		return nil, nil
+	}
+	var c cond
+	c.add(`i.id IN (`+placeholders(len(args))+`)`, args...)
+	c.add(`i.deleted_at IS NULL`)
+	c.visible(v)
+	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(`SELECT i.id, i.revision, COALESCE(f.value, ''),
+    CASE WHEN EXISTS (SELECT 1 FROM tracker_links l WHERE l.incident_id = i.id) THEN 1 ELSE 0 END
+FROM incidents i LEFT JOIN incident_fields f ON f.incident_id = i.id AND f.name = ?
+WHERE `+c.String()+`
+ORDER BY i.id`), append([]any{shapeKey(hindsight.TrackerField)}, c.args...)...)
+	if err != nil {
+		return nil, internal("find item trackers", err)
+	}
+	defer rows.Close()
+	var out []hindsight.ItemTrackers
+	var linked []any
+	for rows.Next() {
+		var id, field string
+		var rev, hasLinks int
+		if err := rows.Scan(&id, &rev, &field, &hasLinks); err != nil {
+			return nil, internal("find item trackers", err)
+		}
+		if len(out) == 0 || out[len(out)-1].IncidentID != id {
+			out = append(out, hindsight.ItemTrackers{IncidentID: id, Revision: rev})
+			if hasLinks == 1 {
+				linked = append(linked, id)
+			}
+		}
+		if field != "" {
+			t := &out[len(out)-1]
+			t.TrackerField = append(t.TrackerField, field)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, internal("find item trackers", err)
+	}
+	rows.Close()
+	for i := range out {
+		// sorted here: the two stores' collations differ
+		sort.Strings(out[i].TrackerField)
+	}
+	if len(linked) == 0 {
+		return out, nil
+	}
+	in := `incident_id IN (` + placeholders(len(linked)) + `)`
+	links, err := s.trackerLinks(ctx, s.rq, in+` ORDER BY incident_id, item_key`, linked...)
+	if err != nil {
+		return nil, internal("find item trackers", err)
+	}
+	items, err := s.itemKeys(ctx, in, linked)
+	if err != nil {
+		return nil, internal("find item trackers", err)
+	}
+	byID := make(map[string]*hindsight.ItemTrackers, len(linked))
+	for i := range out {
+		byID[out[i].IncidentID] = &out[i]
+	}
+	for _, l := range links {
+		t := byID[l.IncidentID]
+		if t == nil {
+			continue
+		}
+		t.Links = append(t.Links, l)
+		t.Positions = append(t.Positions, hindsight.FindLinkedItem(items[l.IncidentID], &l))
+	}
+	return out, nil
+}
+
+// itemKeys reads the items of the incidents matching where (on
+// action_items) by position, with only what places a tracker link on its
+// item: ID and Ticket.
+func (s *Store) itemKeys(ctx context.Context, where string, args []any) (map[string][]hindsight.ActionItem, error) {
+	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(`SELECT incident_id, position, item_id, ticket FROM action_items WHERE `+where+` ORDER BY incident_id, position`), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string][]hindsight.ActionItem{}
+	for rows.Next() {
+		var id, itemID, ticket string
+		var pos int
+		if err := rows.Scan(&id, &pos, &itemID, &ticket); err != nil {
+			return nil, err
+		}
+		// positions run 0, 1, 2... (a save writes every item)
+		out[id] = append(out[id], hindsight.ActionItem{ID: itemID, Ticket: ticket})
+	}
+	return out, rows.Err()
 }
