@@ -21,9 +21,10 @@ import (
 )
 
 // BenchmarkTrackerPage measures what the action item tracker's ticket
-// column costs (withTrackers: each incident of the page read once, with
-// its tracker links): GET /action-items?status=any (50 items of about 15
-// incidents) over 200 generated incidents on a real SQLite file, served by
+// column costs (withTrackers: the page's incidents' tracker state from the
+// store, FindItemTrackers; before, each incident's document read whole):
+// GET /action-items?status=any (50 items of about 15 incidents) over 200
+// generated incidents on a real SQLite file, served by
 // a service without a tracker ("none", the page as before) and by one with
 // a GitHub tracker configured ("github"), in two interleaved rounds; the
 // page cache is not involved (the tracker page is not cached).
