@@ -70,9 +70,9 @@ type SearchWindower interface {
 	// incidents searched (0 when unknown). Its parameters are k, the
 	// MatchArg value and cond's arguments.
 	SearchWindowSQL(cond string) (query string, window int)
-	// SearchBoundCond is a condition of SearchSQL's cond with one ?, an
-	// incident ID: only matches from it up.
-	SearchBoundCond() string
+	// SearchRankSQL is SearchSQL with, when bounded, a ? after the MatchArg
+	// value's for an incident ID: only matches from it up are searched.
+	SearchRankSQL(cols, cond string, bounded bool) string
 }
 
 // DollarRebind rewrites ? into $1, $2, ... (PostgreSQL). The queries of this

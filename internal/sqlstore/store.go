@@ -1062,18 +1062,21 @@ func (s *Store) SearchIncidents(ctx context.Context, v hindsight.Viewer, q hinds
 	var c cond
 	c.add(`i.deleted_at IS NULL`)
 	c.visible(v)
+	args := []any{arg}
+	query := s.d.SearchSQL(summaryCols, c.String())
 	if w, ok := s.d.(SearchWindower); ok {
 		low, err := s.searchWindow(ctx, w, arg, c)
 		if err != nil {
 			return nil, internal("search incidents", err)
 		}
+		query = w.SearchRankSQL(summaryCols, c.String(), low != "")
 		if low != "" {
-			c.add(w.SearchBoundCond(), low)
+			args = append(args, low)
 		}
 	}
-	args := append([]any{arg}, c.args...)
+	args = append(args, c.args...)
 	args = append(args, limit+1, cur.Offset)
-	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(s.d.SearchSQL(summaryCols, c.String())), args...)
+	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(query), args...)
 	if err != nil {
 		return nil, internal("search incidents", err)
 	}
