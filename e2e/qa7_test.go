@@ -669,6 +669,10 @@ func TestQA7TrackerPhone(t *testing.T) {
 	page := srv.URL + "/action-items?status=open&incident=" + ids[0]
 	js.run("tracker 390 dark", scheme(390, "dark"), chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("#items")))
 	reach(js, "/action-items", 390, "dark")
+	// the By owner counts fit a phone: no sideways scroll inside their box
+	if w := value(js, "owners", chromedp.Evaluate[[]int](`(t => [t.scrollWidth, t.clientWidth])(document.querySelector("#owners-table"))`)); len(w) != 2 || w[0] > w[1] {
+		t.Errorf("the By owner table at 390 px is %v px wide in a box of %v px", w[0], w[1])
+	}
 	js.run("create with htmx", chromedp.Click(chromedp.CSS(`#items tbody tr:first-child form[action$="/issue"] button`)),
 		waitJS(`document.querySelector("#items tbody tr").innerText.includes("sync pending")`))
 	reach(js, "/action-items after Create issue", 390, "dark")
