@@ -122,11 +122,13 @@ type Insights struct {
 	// ByFactorCategory, ByTag and ByField (per field named in
 	// InsightsFilter.GroupFields, keyed as named there) count the matching
 	// incidents by contributing-factor category, tag and custom field value
-	// (a comma-separated value counts once per piece). The store's keys are
-	// lower case (match keys); followup.Handler.Insights writes them as the
-	// shape declares them, else as the oldest unrestricted incident with
-	// the key writes them,
-	// each with the median time to mitigate; an incident with two counts
+	// (a comma-separated value counts once per piece), ordered by their
+	// lower-case match keys. The store writes each key (and each repeat
+	// factor's category) as the oldest live, unrestricted incident with it
+	// writes it (by Start, then Incident ID; the match key when only
+	// restricted incidents have it), the same for every reader;
+	// followup.Handler.Insights writes the keys the shape declares as it
+	// declares them. Each with the median time to mitigate; an incident with two counts
 	// for both, so shares can add up past 100%. Most incidents first.
 	ByFactorCategory []Count            `json:"by_factor_category"`
 	ByTag            []Count            `json:"by_tag"`

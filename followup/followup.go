@@ -47,8 +47,6 @@ type Handler struct {
 	store hindsight.InsightStore
 	opts  Options
 	log   *slog.Logger
-	// keys remembers the spelling of free breakdown keys (keyCase).
-	keys keyForms
 }
 
 // New returns the handler over svc (writes) and store (the insight

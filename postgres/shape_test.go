@@ -42,3 +42,8 @@ func TestShapeConformance(t *testing.T) {
 		}
 	})
 }
+
+func TestKeySpellingConformance(t *testing.T) {
+	testURL(t)
+	storetest.RunKeySpellings(t, pair)
+}

@@ -23,3 +23,7 @@ func TestShapeConformance(t *testing.T) {
 		}
 	})
 }
+
+func TestKeySpellingConformance(t *testing.T) {
+	storetest.RunKeySpellings(t, pair)
+}

@@ -13,7 +13,9 @@ import (
 // insightShape computes the breakdowns by factor category, tag and the
 // fields of f.GroupFields, each with the median time to mitigate, and the
 // repeat factors, from the facts of the matching incidents (refineCond)
-// joined with the shape rows (migration 00160).
+// joined with the shape rows (migration 00160). They are counted and
+// ordered by the lower-case keys, then each key is written as people
+// wrote it (keySpellings).
 func (s *Store) insightShape(ctx context.Context, p *insightPlan, f *hindsight.InsightsFilter, out *hindsight.Insights) error {
 	same := func(col string) string { return col }
 	group := func(from, key, extra string, args ...any) ([]hindsight.Count, error) {
@@ -67,10 +69,107 @@ func (s *Store) insightShape(ctx context.Context, p *insightPlan, f *hindsight.I
 		if err != nil {
 			return err
 		}
+		if err := s.spell(ctx, `incident_fields`, `value`, k, cs); err != nil {
+			return err
+		}
 		out.ByField[name] = cs
 	}
-	out.RepeatFactors, err = s.repeatFactors(ctx, p)
-	return err
+	if out.RepeatFactors, err = s.repeatFactors(ctx, p); err != nil {
+		return err
+	}
+	cats, err := s.keySpellings(ctx, `incident_factors`, `category`, "", keysOf(out.ByFactorCategory))
+	if err != nil {
+		return err
+	}
+	for i, c := range out.ByFactorCategory {
+		if w, ok := cats[c.Key]; ok {
+			out.ByFactorCategory[i].Key = w
+		}
+	}
+	for i, r := range out.RepeatFactors {
+		if w, ok := cats[r.Category]; ok {
+			out.RepeatFactors[i].Category = w
+		}
+	}
+	return s.spell(ctx, `incident_tags`, `tag`, "", out.ByTag)
+}
+
+// spell writes the keys of cs, rows of table, as keySpellings finds them.
+func (s *Store) spell(ctx context.Context, table, col, name string, cs []hindsight.Count) error {
+	m, err := s.keySpellings(ctx, table, col, name, keysOf(cs))
+	if err != nil {
+		return err
+	}
+	for i, c := range cs {
+		if w, ok := m[c.Key]; ok {
+			cs[i].Key = w
+		}
+	}
+	return nil
+}
+
+func keysOf(cs []hindsight.Count) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.Key
+	}
+	return out
+}
+
+// spellBatch bounds the keys of one keySpellings query.
+const spellBatch = 500
+
+// keySpellings finds how people write each of keys, the lower-case keys
+// of shape table's column col (incident_tags.tag, incident_factors.category,
+// or incident_fields.value of label key name): as the row of the oldest
+// live incident that has the key and is not restricted writes it (by start,
+// then Incident ID; migration 00230). Restricted incidents are left out for
+// every reader, admins too, so one spelling serves every reader and a
+// restricted document's spelling is shown to no one; a key that only they
+// have, or whose oldest row keeps no written form, is left out of the map
+// (shown as the key). One query per spellBatch keys: per key, the first
+// rows of the key's index range in start order (incident_*_start) until
+// one of a visible incident; nothing is remembered between calls, so a
+// save that changes the oldest spelling shows at once, on every instance.
+func (s *Store) keySpellings(ctx context.Context, table, col, name string, keys []string) (map[string]string, error) {
+	out := map[string]string{}
+	for len(keys) > 0 {
+		n := min(len(keys), spellBatch)
+		var args []any
+		where := `sk.` + col + ` = k.column1`
+		if name != "" {
+			where = `sk.name = ? AND ` + where
+			args = append(args, name)
+		}
+		for _, k := range keys[:n] {
+			args = append(args, k)
+		}
+		keys = keys[n:]
+		q := `SELECT k.column1, (SELECT sk.written FROM ` + table + ` sk JOIN incidents i ON i.id = sk.incident_id
+WHERE ` + where + ` AND i.deleted_at IS NULL AND NOT i.restricted ORDER BY sk.start_key, sk.incident_id LIMIT 1)
+FROM (VALUES ` + strings.TrimSuffix(strings.Repeat(`(?), `, n), `, `) + `) k`
+		rows, err := s.rq.QueryContext(ctx, s.d.Rebind(q), args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var k string
+			var w sql.NullString
+			if err := rows.Scan(&k, &w); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if w.String != "" {
+				out[k] = w.String
+			}
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // repeatFactors finds, among the matching incidents with a Start, the

@@ -29,10 +29,11 @@ type projection struct {
 	ActionItems, OpenActionItems int
 	SearchTitle, SearchBody      string
 	servicesText                 string
-	// Tags, Fields and Factors are the shape rows (migration 00160).
-	Tags    []string
-	Fields  [][2]string // name, value
-	Factors []string
+	// Tags, Fields and Factors are the shape rows (migration 00160), each
+	// with its written form (migration 00230).
+	Tags    []shapeRow
+	Fields  []shapeRow
+	Factors []shapeRow
 }
 
 // clean makes s storable in an indexed text column of either backend:
@@ -119,24 +120,52 @@ func shapeKey(s string) string {
 	return strings.ToLower(strings.TrimSpace(clean(s)))
 }
 
+// shapeRow is one row of a shape table: the field label's key (fields
+// only), the key (a tag, a factor category, a field value or piece) and
+// the key as the document writes it.
+type shapeRow struct {
+	name, key, written string
+}
+
+// writtenForm is w trimmed when its lower case is key, else "". It is the spelling insights show for
+// key when the row is in the oldest incident with key (Store.keySpellings),
+// as followup's keyCase found it in that incident's document before
+// migration 00230: a form that does not compare equal to the key, or a
+// row from another line than the first labelled so (shapeRows), is not
+// shown and the key is. It is cleaned (clean) for the TEXT column.
+func writtenForm(w, key string) string {
+	w = strings.TrimSpace(w)
+	if strings.ToLower(w) != key {
+		return ""
+	}
+	return clean(w)
+}
+
 // shapeRows are the distinct rows of p's tags, custom fields and factor
 // categories (Contract B of issue 19): a field is stored with its whole
 // value and each comma-separated piece, so a filter on one value of a
-// multi field finds it; empty keys are left out.
-func shapeRows(p *hindsight.Postmortem) (tags []string, fields [][2]string, factors []string) {
+// multi field finds it; empty keys are left out. Each row keeps its first
+// form in the document (writtenForm); the rows of a field label's second
+// line and later keep none, as p.CustomField reads only the first one.
+func shapeRows(p *hindsight.Postmortem) (tags, fields, factors []shapeRow) {
 	seen := map[string]bool{}
 	for _, t := range p.Tags() {
 		if k := shapeKey(t); k != "" && !seen[k] {
 			seen[k] = true
-			tags = append(tags, k)
+			tags = append(tags, shapeRow{key: k, written: writtenForm(t, k)})
 		}
 	}
 	seenF := map[[2]string]bool{}
-	addField := func(name, value string) {
+	firstLine := map[string]bool{}
+	addField := func(name, value string, first bool) {
 		kv := [2]string{name, shapeKey(value)}
 		if kv[1] != "" && !seenF[kv] {
 			seenF[kv] = true
-			fields = append(fields, kv)
+			r := shapeRow{name: name, key: kv[1]}
+			if first {
+				r.written = writtenForm(value, kv[1])
+			}
+			fields = append(fields, r)
 		}
 	}
 	for _, f := range p.CustomFields() {
@@ -144,10 +173,12 @@ func shapeRows(p *hindsight.Postmortem) (tags []string, fields [][2]string, fact
 		if name == "" {
 			continue
 		}
-		addField(name, f.Value)
+		first := !firstLine[name]
+		firstLine[name] = true
+		addField(name, f.Value, first)
 		if strings.Contains(f.Value, ",") {
 			for _, piece := range strings.Split(f.Value, ",") {
-				addField(name, piece)
+				addField(name, piece, first)
 			}
 		}
 	}
@@ -155,7 +186,7 @@ func shapeRows(p *hindsight.Postmortem) (tags []string, fields [][2]string, fact
 	for _, f := range p.Factors() {
 		if k := shapeKey(f.Category); k != "" && !seen[k] {
 			seen[k] = true
-			factors = append(factors, k)
+			factors = append(factors, shapeRow{key: k, written: writtenForm(f.Category, k)})
 		}
 	}
 	return tags, fields, factors

@@ -42,27 +42,27 @@ func (s *Store) writeShape(ctx context.Context, tx dbtx, id string, pr *projecti
 	if len(pr.Tags) > 0 {
 		rows := make([][]any, len(pr.Tags))
 		for i, t := range pr.Tags {
-			rows[i] = []any{id, t, pr.StartKey}
+			rows[i] = []any{id, t.key, pr.StartKey, t.written}
 		}
-		if err := s.insertRows(ctx, tx, `INSERT INTO incident_tags (incident_id, tag, start_key) VALUES `, `(?, ?, ?)`, rows); err != nil {
+		if err := s.insertRows(ctx, tx, `INSERT INTO incident_tags (incident_id, tag, start_key, written) VALUES `, `(?, ?, ?, ?)`, rows); err != nil {
 			return false, err
 		}
 	}
 	if len(pr.Fields) > 0 {
 		rows := make([][]any, len(pr.Fields))
 		for i, f := range pr.Fields {
-			rows[i] = []any{id, f[0], f[1], pr.StartKey}
+			rows[i] = []any{id, f.name, f.key, pr.StartKey, f.written}
 		}
-		if err := s.insertRows(ctx, tx, `INSERT INTO incident_fields (incident_id, name, value, start_key) VALUES `, `(?, ?, ?, ?)`, rows); err != nil {
+		if err := s.insertRows(ctx, tx, `INSERT INTO incident_fields (incident_id, name, value, start_key, written) VALUES `, `(?, ?, ?, ?, ?)`, rows); err != nil {
 			return false, err
 		}
 	}
 	if len(pr.Factors) > 0 {
 		rows := make([][]any, len(pr.Factors))
 		for i, c := range pr.Factors {
-			rows[i] = []any{id, c, pr.StartKey}
+			rows[i] = []any{id, c.key, pr.StartKey, c.written}
 		}
-		if err := s.insertRows(ctx, tx, `INSERT INTO incident_factors (incident_id, category, start_key) VALUES `, `(?, ?, ?)`, rows); err != nil {
+		if err := s.insertRows(ctx, tx, `INSERT INTO incident_factors (incident_id, category, start_key, written) VALUES `, `(?, ?, ?, ?)`, rows); err != nil {
 			return false, err
 		}
 	}
