@@ -17,8 +17,9 @@ import (
 // id with those of pr (writeRows) and takes id off the backfill list of
 // migration 00160: its rows are now the document's. Each row carries the
 // incident's start_key (pr.StartKey, as the incidents row has it), which
-// lists by a shape key read in start order (migration 00200); every save
-// rewrites the rows, so a start that changes moves them.
+// lists by a shape key read in start order (migration 00200), and the key
+// as the document writes it (migration 00230, keySpellings); every save
+// rewrites the rows, so a start or a spelling that changes moves them.
 func (s *Store) writeShape(ctx context.Context, tx dbtx, id string, pr *projection, nw *newRows) (bool, error) {
 	var pending int64
 	if nw == nil { // an incident created in tx has no rows yet (writeRows)
@@ -73,8 +74,8 @@ func (s *Store) writeShape(ctx context.Context, tx dbtx, id string, pr *projecti
 const backfillBatch = 200
 
 // BackfillShape writes the tag, field and factor category rows of the
-// incidents migration 00160 listed in shape_backfill (those that existed
-// before it), from their stored documents, a batch of incidents to a
+// incidents migrations 00160 and 00230 listed in shape_backfill (those that
+// existed before them), from their stored documents, a batch of incidents to a
 // transaction. Each incident leaves the list in the transaction that
 // writes its rows; one a save took off the list meanwhile is skipped (the
 // save wrote its rows). The backends call it after migrating up; it does
