@@ -467,37 +467,39 @@ func (dialect) MatchArg(text string) (string, bool) {
 // Rarer words rank every match.
 const SearchWindow = 1000
 
-// SearchSQL finds the window's lowest rowid (FTS5 walks the matches newest
-// first and stops), ranks the matches from there that cond keeps (by
-// rankFunc, bm25 with the counts of rows per word kept and each match's
-// size joined from incident_fts_docsize: rank.go), keeps them (m), counts them (the page's total) and reads
-// the page's rows' title and body by rowid for their snippets (Snippet;
-// FTS5's snippet() here re-ran the match for each row and tokenized its
-// whole text: a quarter of a search's CPU). cond is checked the other way
-// round: a match is kept unless it is one of the incidents cond refuses,
-// which are among the deleted and restricted ones only (the partial index
-// incidents_hidden, migration 00210), so a match costs no read of its
-// incident. The page's order, rank then Incident ID, needs the IDs of the
-// matches ranked up to the page's end only (edge), ties included. ?1 is the
-// match expression, used twice; limit and offset are used twice too, by
-// number after cond's arguments.
+// SearchSQL ranks the window's matches in one walk of FTS5, newest first,
+// stopping at the window (by rankFunc: bm25 with the counts of rows per
+// word kept and each match's size joined from incident_fts_docsize,
+// rank.go), keeps those that cond keeps (m), counts them (the page's
+// total) and reads the page's rows' title and body from FTS5's content
+// table by rowid for their snippets (Snippet; FTS5's snippet() here re-ran
+// the match for each row and tokenized its whole text: a quarter of a
+// search's CPU). The window is the most recent matches before cond, as it
+// was when a first walk found its lowest rowid and a second ranked the
+// matches from there. cond is checked the other way round: a match is kept
+// unless it is one of the incidents cond refuses, which are among the
+// deleted and restricted ones only (the partial index incidents_hidden,
+// migration 00210), so a match costs no read of its incident. The page's
+// order, rank then Incident ID, needs the IDs of the matches ranked up to
+// the page's end only (edge), ties included. ?1 is the match expression,
+// used twice; limit and offset are used twice too, by number after cond's
+// arguments.
 func (d dialect) SearchSQL(cols, cond string) string {
 	n := 1 + strings.Count(cond, "?")
 	limit, offset := "?"+strconv.Itoa(n+1), "?"+strconv.Itoa(n+2)
-	return `WITH win AS (
-    SELECT min(pk) AS lo FROM (SELECT rowid AS pk FROM incident_fts WHERE incident_fts MATCH ?1 ORDER BY rowid DESC LIMIT ` + strconv.Itoa(d.searchWindow()) + `)),
-m AS MATERIALIZED (
-    SELECT incident_fts.rowid AS pk, ` + rankFunc + `(incident_fts, ` + strconv.FormatInt(d.store, 10) + `, (SELECT n FROM store_generation WHERE id = 1), ?1, ds.sz) AS r
-    FROM incident_fts CROSS JOIN incident_fts_docsize ds ON ds.id = incident_fts.rowid
-    WHERE incident_fts MATCH ?1 AND incident_fts.rowid >= (SELECT lo FROM win)
-    AND incident_fts.rowid NOT IN (SELECT i.pk FROM incidents i WHERE (i.deleted_at IS NOT NULL OR i.restricted <> 0) AND NOT (` + cond + `))),
+	return `WITH m AS MATERIALIZED (
+    SELECT pk, r FROM (
+        SELECT incident_fts.rowid AS pk, ` + rankFunc + `(incident_fts, ` + strconv.FormatInt(d.store, 10) + `, (SELECT n FROM store_generation WHERE id = 1), ?1, ds.sz) AS r
+        FROM incident_fts CROSS JOIN incident_fts_docsize ds ON ds.id = incident_fts.rowid
+        WHERE incident_fts MATCH ?1 ORDER BY incident_fts.rowid DESC LIMIT ` + strconv.Itoa(d.searchWindow()) + `)
+    WHERE pk NOT IN (SELECT i.pk FROM incidents i WHERE (i.deleted_at IS NOT NULL OR i.restricted <> 0) AND NOT (` + cond + `))),
 edge AS (SELECT max(r) AS r FROM (SELECT r FROM m ORDER BY r LIMIT ` + limit + ` + ` + offset + `)),
 top AS (
     SELECT m.pk, m.r, (SELECT count(*) FROM m) AS n FROM m JOIN incidents i ON i.pk = m.pk
     WHERE m.r <= (SELECT r FROM edge)
     ORDER BY m.r, i.id LIMIT ` + limit + ` OFFSET ` + offset + `)
-SELECT ` + cols + `, incident_fts.title, incident_fts.body, -top.r, top.n
-FROM top JOIN incident_fts ON incident_fts.rowid = top.pk JOIN incidents i ON i.pk = top.pk
+SELECT ` + cols + `, c.c0, c.c1, -top.r, top.n
+FROM top JOIN incident_fts_content c ON c.id = top.pk JOIN incidents i ON i.pk = top.pk
 ORDER BY top.r, i.id`
 }
 
