@@ -331,8 +331,8 @@ func (dialect) MatchCond(bool) string {
 // in proportion to the matches; rarer words rank every match.
 const SearchWindow = 1000
 
-// SearchSQL is SearchRankSQL without a bound.
-func (d dialect) SearchSQL(cols, cond string) string { return d.SearchRankSQL(cols, cond, false) }
+// SearchWindow is d.window, or the constant SearchWindow.
+func (d dialect) SearchWindow() int { return d.searchWindow() }
 
 // hiddenCond keeps the matches of incident_search s whose incident cond
 // keeps, without reading each match's incident: cond refuses only deleted
@@ -345,24 +345,14 @@ func hiddenCond(cond string) string {
 	return `s.incident_id NOT IN (SELECT i.id FROM incidents i WHERE (i.deleted_at IS NOT NULL OR i.restricted) AND NOT (` + cond + `))`
 }
 
-// SearchRankSQL computes the query once (q) and uses it as a scalar
-// subquery, which PostgreSQL evaluates first (an InitPlan), so the GIN index
-// serves the match; with bounded, only matches from an incident ID up (the
-// ? after the query's: the window's lowest, which SearchWindowSQL found).
-// The window (win) carries each match's incident ID and row address only,
-// so sorting it copies no tsvector; the ranking reads the window's rows by
-// address (a TID scan) and their tsvectors, stored in the row (migration
-// 00250), not in the TOAST table. It reads the stored plain text of the
-// page's rows only, for their snippets (Snippet).
-func (d dialect) SearchRankSQL(cols, cond string, bounded bool) string {
-	bound := ""
-	if bounded {
-		bound = ` AND s.incident_id >= ?`
-	}
+// SearchSQL is the search of every incident: SearchIncidents uses
+// SearchWindowSQL instead (the dialect is a sqlstore.SearchWindower), whose
+// unbounded query ranks the same window with the same rows.
+func (d dialect) SearchSQL(cols, cond string) string {
 	return `WITH q AS MATERIALIZED (SELECT websearch_to_tsquery('english', ?) AS q),
 win AS MATERIALIZED (
     SELECT s.incident_id, s.ctid AS t FROM incident_search s
-    WHERE s.tsv @@ (SELECT q FROM q)` + bound + ` AND ` + hiddenCond(cond) + `
+    WHERE s.tsv @@ (SELECT q FROM q) AND ` + hiddenCond(cond) + `
     ORDER BY s.incident_id DESC LIMIT ` + strconv.Itoa(d.searchWindow()) + `),
 hits AS (
     SELECT w.incident_id, ts_rank_cd(s.tsv, (SELECT q FROM q)) AS rank FROM win w JOIN incident_search s ON s.ctid = w.t
@@ -372,23 +362,46 @@ FROM hits JOIN incidents i ON i.id = hits.incident_id JOIN incident_search s ON 
 ORDER BY hits.rank DESC, i.id`
 }
 
-// SearchWindowSQL counts the matches for cond among the incidents from the
-// (k+1)-th highest incident ID up (all when there are fewer), up to
-// SearchWindow, and gives the lowest matching incident ID of those, whether
-// the range held every incident and the planner's estimate of the rows of
-// incident_search (0 when unknown). Its parameters are k, the MatchArg
-// value and cond's arguments. The range and the match are one scan of
-// incident_search_tsv_id (migration 00210): only the matches in the range
-// are read, not every match of a common word; cond is checked as in
-// SearchRankSQL (hiddenCond), without reading the matches' incidents.
-func (d dialect) SearchWindowSQL(cond string) (string, int) {
-	return `WITH lo AS MATERIALIZED (SELECT (SELECT incident_id FROM incident_search ORDER BY incident_id DESC OFFSET ? LIMIT 1) AS lo),
-q AS MATERIALIZED (SELECT websearch_to_tsquery('english', ?) AS q)
-SELECT count(*), coalesce(min(w.incident_id), ''), (SELECT lo FROM lo) IS NULL,
-    (SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = 'incident_search'::regclass) FROM (
-    SELECT s.incident_id FROM incident_search s
-    WHERE s.tsv @@ (SELECT q FROM q) AND s.incident_id >= coalesce((SELECT lo FROM lo), '') AND ` + hiddenCond(cond) + `
-    ORDER BY s.incident_id DESC LIMIT ` + strconv.Itoa(d.searchWindow()) + `) w`, d.searchWindow()
+// SearchWindowSQL computes the query once (q) and uses it as a scalar
+// subquery, which PostgreSQL evaluates first (an InitPlan), so the GIN
+// index serves the match. When bounded, the range is the incidents from
+// the (k+1)-th highest incident ID up (lo; all when there are fewer), and
+// the range and the match are one scan of incident_search_tsv_id (migration
+// 00210): only the matches in the range are read, not every match of a
+// common word. The window (win) carries each match's incident ID and row
+// address only, so sorting it copies no tsvector; when it is full, or the
+// range held every incident, the ranking reads the window's rows by address
+// (a TID scan) and their tsvectors, stored in the row (migration 00250),
+// not in the TOAST table; otherwise nothing is ranked (a one-time filter)
+// and the caller widens the range.
+func (d dialect) SearchWindowSQL(cond string, bounded bool) string {
+	lo, rng, all := ``, ``, `true`
+	if bounded {
+		lo = `lo AS MATERIALIZED (SELECT (SELECT incident_id FROM incident_search ORDER BY incident_id DESC OFFSET ? LIMIT 1) AS lo),
+`
+		rng = ` AND s.incident_id >= coalesce((SELECT lo FROM lo), '')`
+		all = `(SELECT lo FROM lo) IS NULL`
+	}
+	window := strconv.Itoa(d.searchWindow())
+	return `WITH ` + lo + `q AS MATERIALIZED (SELECT websearch_to_tsquery('english', ?) AS q),
+win AS MATERIALIZED (
+    SELECT s.incident_id, s.ctid AS t FROM incident_search s
+    WHERE s.tsv @@ (SELECT q FROM q)` + rng + ` AND ` + hiddenCond(cond) + `
+    ORDER BY s.incident_id DESC LIMIT ` + window + `),
+m AS MATERIALIZED (
+    SELECT count(*) AS n, ` + all + ` AS all_, (SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = 'incident_search'::regclass) AS est FROM win),
+hits AS (
+    SELECT w.incident_id, ts_rank_cd(s.tsv, (SELECT q FROM q)) AS rank FROM win w JOIN incident_search s ON s.ctid = w.t
+    WHERE (SELECT n >= ` + window + ` OR all_ FROM m)
+    ORDER BY rank DESC, w.incident_id LIMIT ? OFFSET ?)
+SELECT m.n, m.all_, m.est, hits.incident_id, hits.rank FROM m LEFT JOIN hits ON true
+ORDER BY hits.rank DESC, hits.incident_id`
+}
+
+// SearchRowsSQL reads the page's incidents by ID, with the stored plain
+// text of each for its snippet (Snippet).
+func (dialect) SearchRowsSQL(cols string) string {
+	return `SELECT ` + cols + `, s.title, s.body FROM incidents i JOIN incident_search s ON s.incident_id = i.id WHERE i.id = ANY(?)`
 }
 
 // Snippet makes the snippet of a hit in Go from its title and body

@@ -59,20 +59,27 @@ type Dialect interface {
 
 // SearchWindower is a Dialect whose search can find its window (the
 // SearchWindow most recent matches) without reading every match: it counts
-// the matches among the most recent incidents, and SearchIncidents widens
-// that range until it holds the window or every incident, then ranks the
-// window alone (PostgreSQL: the match and the range are one index scan).
+// the matches among the most recent incidents and ranks them in the same
+// query when they hold the window; searchWindowed widens that range until
+// it holds the window or every incident (PostgreSQL: the match and the
+// range are one index scan).
 type SearchWindower interface {
-	// SearchWindowSQL counts (up to window) the matches for cond among the
-	// incidents after the k most recent (all when there are no more), and
-	// selects that count, the lowest matching incident ID of them ("" when
-	// none), whether the range held every incident and an estimate of the
-	// incidents searched (0 when unknown). Its parameters are k, the
-	// MatchArg value and cond's arguments.
-	SearchWindowSQL(cond string) (query string, window int)
-	// SearchRankSQL is SearchSQL with, when bounded, a ? after the MatchArg
-	// value's for an incident ID: only matches from it up are searched.
-	SearchRankSQL(cols, cond string, bounded bool) string
+	// SearchWindow is how many matches a search ranks at most.
+	SearchWindow() int
+	// SearchWindowSQL finds the window among the incidents after the k most
+	// recent (all when there are no more; every incident when not bounded):
+	// the SearchWindow most recent matches for cond there. Its rows hold the
+	// window's size, whether the range held every incident, an estimate of
+	// the incidents searched (0 when unknown), and, when the window is full
+	// or the range held every incident, the window's matches ranked (the
+	// incident ID and rank of each, rank descending then ID, from the
+	// offset, up to the limit): one row with a NULL ID when none. Its
+	// parameters are k (when bounded), the MatchArg value, cond's
+	// arguments, the limit and the offset.
+	SearchWindowSQL(cond string, bounded bool) string
+	// SearchRowsSQL reads cols, the title and the body of the incidents
+	// whose IDs its one parameter lists (a []string), in no order.
+	SearchRowsSQL(cols string) string
 }
 
 // DollarRebind rewrites ? into $1, $2, ... (PostgreSQL). The queries of this

@@ -1062,21 +1062,15 @@ func (s *Store) SearchIncidents(ctx context.Context, v hindsight.Viewer, q hinds
 	var c cond
 	c.add(`i.deleted_at IS NULL`)
 	c.visible(v)
-	args := []any{arg}
-	query := s.d.SearchSQL(summaryCols, c.String())
 	if w, ok := s.d.(SearchWindower); ok {
-		low, err := s.searchWindow(ctx, w, arg, c)
-		if err != nil {
+		if err := s.searchWindowed(ctx, w, page, arg, c, limit, cur.Offset); err != nil {
 			return nil, internal("search incidents", err)
 		}
-		query = w.SearchRankSQL(summaryCols, c.String(), low != "")
-		if low != "" {
-			args = append(args, low)
-		}
+		return page, nil
 	}
-	args = append(args, c.args...)
+	args := append([]any{arg}, c.args...)
 	args = append(args, limit+1, cur.Offset)
-	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(query), args...)
+	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(s.d.SearchSQL(summaryCols, c.String())), args...)
 	if err != nil {
 		return nil, internal("search incidents", err)
 	}
@@ -1101,41 +1095,109 @@ func (s *Store) SearchIncidents(ctx context.Context, v hindsight.Viewer, q hinds
 	return page, nil
 }
 
-// searchWindow returns the lowest incident ID of the search window of arg
-// for cond (the window most recent matches that cond keeps), or "" for no
-// bound: every match is a candidate, as when there are fewer than the
-// window (SearchSQL then keeps the window itself). It counts the matches
-// among the 2×window most recent incidents, then in a range widened by what
-// that count says of the words' frequency (×16 when none matched), until
-// the range holds the window, or every incident, or would hold about every
-// incident (no bound then: counting them first would only read them twice):
-// a common word reads about a window of rows, not all its matches.
-func (s *Store) searchWindow(ctx context.Context, w SearchWindower, arg string, c cond) (string, error) {
-	q, window := w.SearchWindowSQL(c.String())
-	q = s.d.Rebind(q)
-	for k := int64(2 * window); ; {
-		var n, rows int64
-		var low string
+// searchWindowed fills page with the hits of arg for cond from offset, up
+// to limit, ranked within the search window (the window most recent
+// matches that cond keeps): it counts the matches among the 2×window most
+// recent incidents, and ranks them in the same query when they hold the
+// window or every incident; otherwise it widens the range by what that
+// count says of the words' frequency (×16 when none matched) and counts
+// again, until the range holds the window, or every incident, or would hold
+// about every incident (then all matches are searched, with no range:
+// counting them first would only read them twice). A common word reads
+// about a window of matches once, not all its matches. The page's rows
+// (summary, title and body for the snippets) are read by ID afterwards.
+func (s *Store) searchWindowed(ctx context.Context, w SearchWindower, page *hindsight.SearchPage, arg string, c cond, limit, offset int) error {
+	type hit struct {
+		id   string
+		rank float64
+	}
+	var hits []hit
+	var total int
+	for k := int64(2 * w.SearchWindow()); ; {
+		bounded := k > 0
+		args := []any{arg}
+		if bounded {
+			args = []any{k, arg}
+		}
+		args = append(args, c.args...)
+		args = append(args, limit+1, offset)
+		rows, err := s.rq.QueryContext(ctx, s.d.Rebind(w.SearchWindowSQL(c.String(), bounded)), args...)
+		if err != nil {
+			return err
+		}
+		var n, est int64
 		var all bool
-		if err := s.rq.QueryRowContext(ctx, q, append([]any{k, arg}, c.args...)...).Scan(&n, &low, &all, &rows); err != nil {
-			return "", err
+		hits = hits[:0]
+		for rows.Next() {
+			var id sql.NullString
+			var rank sql.NullFloat64
+			if err := rows.Scan(&n, &all, &est, &id, &rank); err != nil {
+				rows.Close()
+				return err
+			}
+			if id.Valid {
+				hits = append(hits, hit{id.String, rank.Float64})
+			}
 		}
-		if n >= int64(window) {
-			return low, nil
+		if err := rows.Close(); err != nil {
+			return err
 		}
-		if all {
-			return "", nil
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if !bounded || all || n >= int64(w.SearchWindow()) {
+			total = int(n)
+			break
 		}
 		next := k * 16
 		if n > 0 {
 			// enough, at the frequency seen, for the window and a quarter
-			next = k * int64(window) * 5 / (4 * n)
+			next = k * int64(w.SearchWindow()) * 5 / (4 * n)
 		}
 		k = max(next, 2*k)
-		if rows > 0 && k >= rows*3/4 {
-			return "", nil
+		if est > 0 && k >= est*3/4 {
+			k = 0
 		}
 	}
+	if len(hits) == 0 {
+		return nil
+	}
+	ids := make([]string, len(hits))
+	for i, h := range hits {
+		ids[i] = h.id
+	}
+	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(w.SearchRowsSQL(summaryCols)), ids)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	found := make(map[string]hindsight.SearchHit, len(hits))
+	for rows.Next() {
+		var h hindsight.SearchHit
+		var services, a, b string
+		if err := rows.Scan(append(summaryDest(&h.IncidentSummary, &services), &a, &b)...); err != nil {
+			return err
+		}
+		h.Services = splitServices(services)
+		h.Snippet = s.d.Snippet(arg, a, b)
+		found[h.ID] = h
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	page.Total = total
+	for _, x := range hits {
+		if len(page.Hits) == limit {
+			page.Next = encodeCursor(searchCursor{Offset: offset + limit})
+			break
+		}
+		// an incident deleted since the ranking is left out
+		if h, ok := found[x.id]; ok {
+			h.Rank = x.rank
+			page.Hits = append(page.Hits, h)
+		}
+	}
+	return nil
 }
 
 // visibleIncident checks that id exists for v (ENotFound otherwise).
