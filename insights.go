@@ -298,9 +298,6 @@ const (
 // a due window, past-objective, sorting and paging.
 type ActionItemQuery struct {
 	ActionItemFilter
-	// DueFrom (inclusive) with DueBefore (exclusive) is a due window, e.g.
-	// this week.
-	DueFrom time.Time
 	// PastObjective keeps items not Closed whose objective date is before
 	// AsOf.
 	PastObjective bool

@@ -410,7 +410,12 @@ type ActionItemFilter struct {
 	Service     string
 	Severity    []Severity
 	// DueBefore keeps items whose target date is before it (exclusive).
-	DueBefore  time.Time
+	DueBefore time.Time
+	// DueFrom keeps items whose target date is on or after it: with
+	// DueBefore a due window (e.g. this week); with Overdue the recently
+	// overdue (the overdue check's window, which a list sorted by target
+	// date would otherwise reach only after every older overdue item).
+	DueFrom    time.Time
 	IncidentID string
 	// Limit defaults to 500 and is at most 5000.
 	Limit int

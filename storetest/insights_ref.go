@@ -620,7 +620,7 @@ func testInsightReference(t *testing.T, s insightStore, f *fixture) {
 	asOf := time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
 	queries := []hindsight.ActionItemQuery{{}, {PastObjective: true}, {PastObjective: true, Sort: hindsight.ItemSortPriority},
 		{Sort: hindsight.ItemSortOwner, Desc: true}, {Sort: hindsight.ItemSortSeverity}, {Sort: hindsight.ItemSortIncident, Desc: true},
-		{DueFrom: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}, {Desc: true}}
+		{ActionItemFilter: hindsight.ActionItemFilter{DueFrom: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}}, {Desc: true}}
 	for _, st := range [][]hindsight.ItemStatus{{"Open"}, {"Open", "In Progress"}, {"Closed"}} {
 		queries = append(queries, hindsight.ActionItemQuery{ActionItemFilter: hindsight.ActionItemFilter{Status: st}})
 	}

@@ -330,6 +330,12 @@ func testActionItems(t *testing.T, open Opener) {
 		{"Service", hindsight.ActionItemFilter{Service: "CHECKOUT"}, []key{{"alpha", "AI-001"}, {"alpha", "AI-002"}, {"charlie", "AI-001"}}},
 		{"Severity", hindsight.ActionItemFilter{Severity: []hindsight.Severity{"SEV-2", "SEV-4"}}, []key{{"bravo", "AI-001"}, {"delta", "AI-001"}}},
 		{"DueBefore", hindsight.ActionItemFilter{DueBefore: asOf}, []key{{"alpha", "AI-001"}}},
+		{"DueFrom", hindsight.ActionItemFilter{DueFrom: asOf}, []key{{"alpha", "AI-002"}, {"bravo", "AI-001"}, {"delta", "AI-001"}}},
+		{"DueWindow", hindsight.ActionItemFilter{DueFrom: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), DueBefore: asOf}, []key{{"alpha", "AI-001"}}},
+		// the overdue check's window: only the recently overdue, even
+		// with a limit that older overdue items would fill first
+		{"OverdueSince", hindsight.ActionItemFilter{Overdue: true, OverdueAsOf: time.Date(2027, 1, 3, 0, 0, 0, 0, time.UTC), DueFrom: time.Date(2026, 12, 27, 0, 0, 0, 0, time.UTC), Limit: 1}, []key{{"bravo", "AI-001"}}},
+		{"OverdueOldestFirst", hindsight.ActionItemFilter{Overdue: true, OverdueAsOf: time.Date(2027, 1, 3, 0, 0, 0, 0, time.UTC), Limit: 1}, []key{{"alpha", "AI-001"}}},
 		{"Incident", hindsight.ActionItemFilter{IncidentID: byTitle["alpha"]}, []key{{"alpha", "AI-001"}, {"alpha", "AI-002"}}},
 		{"Combined", hindsight.ActionItemFilter{Owner: "dana", Status: []hindsight.ItemStatus{"Open"}, Priority: []hindsight.Priority{"P2"}}, []key{{"bravo", "AI-001"}}},
 	}

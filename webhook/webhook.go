@@ -236,7 +236,10 @@ func statusLine(code int) string {
 // target date passed (within OverdueWindow), once per target date.
 func (w *Webhooks) CheckOverdue(ctx context.Context) (int, error) {
 	now := w.now()
-	rows, err := w.incidents.FindActionItems(ctx, hindsight.SystemViewer, hindsight.ActionItemFilter{Overdue: true, OverdueAsOf: now, Limit: 5000})
+	// only the window's items from the store: sorted by target date, the
+	// overdue list's first 5,000 would be the oldest, and with more than
+	// that overdue (old items nobody closed) the recent ones were never read
+	rows, err := w.incidents.FindActionItems(ctx, hindsight.SystemViewer, hindsight.ActionItemFilter{Overdue: true, OverdueAsOf: now, DueFrom: now.Add(-w.cfg.OverdueWindow), Limit: 5000})
 	if err != nil {
 		return 0, err
 	}

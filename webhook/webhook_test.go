@@ -3,6 +3,7 @@ package webhook_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -312,6 +313,32 @@ func TestOverdueOncePerItem(t *testing.T) {
 	_ = json.Unmarshal(bodies[0], &m)
 	if m.Event != hindsight.EventActionItemOverdue || m.IncidentID != inc.ID || m.Data == nil || m.Data.ActionItem == nil || m.Data.ActionItem.ID != "AI-001" {
 		t.Fatalf("overdue message: %s", bodies[0])
+	}
+}
+
+// TestOverdueBehindOldOnes: more old overdue items than the check reads
+// at once (5,000, sorted by target date) must not hide the one that became
+// overdue yesterday: the store is asked for the window's items only.
+func TestOverdueBehindOldOnes(t *testing.T) {
+	ctx := context.Background()
+	clk := &clock{t: start}
+	st := openStore(t, filepath.Join(t.TempDir(), "h.db"), clk)
+	defer st.Close()
+	w := newWorker(t, st, clk)
+	svc := app.New(st, app.Options{Now: clk.Now})
+	p := &hindsight.Postmortem{Title: "Years of open items", Status: hindsight.StatusPublished}
+	p.Summary.Severity = hindsight.Sev3
+	for i := range 5001 {
+		p.ActionItems = append(p.ActionItems, hindsight.ActionItem{ID: fmt.Sprintf("AI-%04d", i+1), Action: "Old chore", Owner: "bob", Priority: hindsight.P2,
+			TargetDate: hindsight.DateOf(start.AddDate(-1, 0, -i%300)), Status: hindsight.ItemOpen})
+	}
+	if _, err := svc.Create(ctx, app.System, p, app.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	openIncident(t, st, clk, false) // its AI-001 was due yesterday
+	n, err := w.CheckOverdue(ctx)
+	if err != nil || n != 1 {
+		t.Fatalf("CheckOverdue = %d, %v; want 1 (the item due yesterday, not the 5,001 due a year ago)", n, err)
 	}
 }
 

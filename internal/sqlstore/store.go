@@ -1329,6 +1329,9 @@ func (s *Store) FindActionItems(ctx context.Context, v hindsight.Viewer, f hinds
 	if !f.DueBefore.IsZero() {
 		c.add(`a.target_date IS NOT NULL AND a.target_date < ?`, s.d.Date(f.DueBefore))
 	}
+	if !f.DueFrom.IsZero() {
+		c.add(`a.target_date IS NOT NULL AND a.target_date >= ?`, s.d.Date(f.DueFrom))
+	}
 	if f.Service != "" {
 		c.add(`EXISTS (SELECT 1 FROM incident_services sv WHERE sv.incident_id = a.incident_id AND lower(sv.name) = lower(?))`, clean(f.Service))
 	}
