@@ -84,6 +84,9 @@ func TestQA8SearchOddQueries(t *testing.T) {
 				if c.hits >= 0 && n != c.hits {
 					t.Errorf("%s: search %q finds %d, want %d: %s", store, c.q, n, c.hits, text(b, "main"))
 				}
+				if rc := text(b, ".result-count"); len([]rune(rc)) > 160 {
+					t.Errorf("%s: search %.40q: the result count line echoes %d characters of the query", store, c.q, len([]rune(rc)))
+				}
 				if n == 0 && text(b, "p.empty") == "<none>" {
 					t.Errorf("%s: search %q finds nothing and says nothing", store, c.q)
 				}

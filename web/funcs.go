@@ -47,6 +47,7 @@ func (u *UI) funcs() template.FuncMap {
 		},
 		// the shared components (_components.html) and the follow-up pages
 		"words": words,
+		"clip":  func(n int, s string) string { return clip(s, n) }, // a very long query's echo
 		"fieldLabel": func(path string) string {
 			if l := FieldLabel(path); l != "" {
 				return l
