@@ -226,14 +226,26 @@ func TestQA8InsightsRestrictedOnly(t *testing.T) {
 	if _, err := srv.Svc.SetRestriction(ctx, app.System, secret, true, []string{dana}); err != nil {
 		t.Fatal(err)
 	}
-	// an unrestricted later one spells a shared key differently
-	qa7Create(t, srv, qa7Doc{title: "Public", start: base.Add(time.Hour), tags: []string{"shared"}, factor: "capacity", region: "eu-west-1"})
+	// a restricted incident, the oldest, spells shared keys its own way
+	secret2 := qa7Create(t, srv, qa7Doc{title: "Secret two", start: base.Add(-time.Hour), tags: []string{"SharedTag"}, factor: "SharedCat", region: "Mars-Base"})
+	if _, err := srv.Svc.SetRestriction(ctx, app.System, secret2, true, []string{dana}); err != nil {
+		t.Fatal(err)
+	}
+	// an unrestricted later one spells them differently
+	qa7Create(t, srv, qa7Doc{title: "Public", start: base.Add(time.Hour), tags: []string{"sharedtag"}, factor: "sharedcat", region: "mars-base"})
 	d := srv.browser(t, dana)
 	s := srv.browser(t, sam)
 	for _, b := range []*tab{d, s} {
 		b.run("insights", scheme(390, "dark"), chromedp.Navigate(srv.URL+"/insights"), chromedp.WaitVisible(chromedp.CSS(".tiles")))
 	}
-	all := strings.ToLower(text(s, "main"))
+	as := text(s, "main")
+	// (an undeclared field, Region here, has no breakdown)
+	for _, w := range []string{"SharedTag", "SharedCat", "Mars-Base"} {
+		if strings.Contains(as, w) || (w != "Mars-Base" && !strings.Contains(as, strings.ToLower(w))) {
+			t.Errorf("sam, not a member, reads the restricted spelling %q (or not the public one) on insights: %.600s", w, as)
+		}
+	}
+	all := strings.ToLower(as)
 	for _, w := range []string{"nightjar", "espionage", "area-51"} {
 		if strings.Contains(all, w) {
 			t.Errorf("sam, not a member, reads %q on insights: %.400s", w, text(s, "main"))
@@ -241,6 +253,25 @@ func TestQA8InsightsRestrictedOnly(t *testing.T) {
 	}
 	if n, body := qa8Status(s, "/api/v1/insights"); n == 200 && strings.Contains(strings.ToLower(body), "nightjar") {
 		t.Errorf("GET /api/v1/insights shows sam the restricted tag: %.300s", body)
+	}
+	// nor in any page's filter choices, suggestions or API answer
+	for _, path := range []string{"/insights", "/action-items", "/incidents", "/incidents/new", "/api/v1/insights", "/api/v1/action-items"} {
+		n, body := qa8Status(s, path)
+		if n != 200 {
+			t.Errorf("GET %s answers %d to sam", path, n)
+		}
+		for _, w := range []string{"SharedTag", "SharedCat", "Mars-Base"} {
+			if strings.Contains(body, w) {
+				t.Errorf("GET %s shows sam the restricted spelling %q", path, w)
+			}
+		}
+		low := strings.ToLower(body)
+		for _, w := range []string{"nightjar", "espionage", "area-51"} {
+			if strings.Contains(low, w) {
+				i := strings.Index(low, w)
+				t.Errorf("GET %s (%d) shows sam %q: …%s…", path, n, w, body[max(0, i-150):min(len(body), i+60)])
+			}
+		}
 	}
 	mine := strings.ToLower(text(d, "main"))
 	if !strings.Contains(mine, "projectnightjar") {
