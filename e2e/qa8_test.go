@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/hindsight-pm/hindsight"
@@ -281,4 +282,53 @@ func TestQA8InsightsRestrictedOnly(t *testing.T) {
 	d.shot("qa8-insights-dana-dark-390")
 	d.check()
 	s.check()
+}
+
+// TestQA8IncidentStaleNoJS: without JavaScript, an editor whose incident
+// page still offers Create issue for an item the other editor has just
+// created an issue for clicks it: the page comes back (no error page),
+// the item reads sync pending, and one issue is made.
+func TestQA8IncidentStaleNoJS(t *testing.T) {
+	gh := &fakeGitHub{}
+	srv := startShapeServer(t, gh)
+	ctx := context.Background()
+	yes := true
+	list, err := srv.Svc.Store().FindIncidents(ctx, app.System.Viewer, hindsight.IncidentFilter{HasOpenActionItems: &yes, Limit: 1})
+	if err != nil || len(list.Incidents) == 0 {
+		t.Fatalf("no incident with items: %v", err)
+	}
+	id := list.Incidents[0].ID
+	btn := `#sec-action_items tbody tr form[action$="/issue"] button`
+	s := srv.browser(t, sam)
+	if _, err := chromedp.Call(s.ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+		t.Fatal(err)
+	}
+	s.run("sam's page", scheme(390, "dark"), chromedp.Navigate(srv.URL+"/incidents/"+id), chromedp.WaitVisible(chromedp.CSS(btn)))
+	action := value(s, "first form", chromedp.Evaluate[string](`document.querySelector(`+jsString(btn)+`).form.getAttribute("action")`))
+	d := srv.browser(t, dana)
+	d.run("dana creates on the tracker", chromedp.Navigate(srv.URL+"/action-items?status=open&incident="+id), chromedp.WaitVisible(chromedp.CSS(`#items tbody tr:first-child form[action$="/issue"] button`)),
+		chromedp.Click(chromedp.CSS(`#items tbody tr:first-child form[action$="/issue"] button`)),
+		waitJS(`document.querySelector("#items tbody tr:first-child").innerText.includes("sync pending")`))
+	s.run("sam creates from the stale page", void(chromedp.Evaluate[bool](`window.qa8Stale = true; document.querySelector(`+jsString(btn)+`).click(); true`)),
+		waitJS(`!window.qa8Stale && document.readyState === "complete"`), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	loc := value(s, "location", chromedp.Location())
+	body := text(s, "main")
+	t.Logf("sam at %s after posting %s: %.300s", loc, action, body)
+	if !strings.Contains(loc, "/incidents/"+id) || strings.Contains(body, "Internal") || strings.Contains(body, "went wrong") {
+		t.Errorf("sam's stale Create issue without JavaScript went to %s: %.300s", loc, body)
+	}
+	if sec := text(s, "#sec-action_items"); !strings.Contains(sec, "sync pending") {
+		t.Errorf("after the stale Create issue the items read: %.400s", sec)
+	}
+	s.saveViewport("qa8-incident-stale-nojs")
+	for range 3 {
+		if _, err := srv.Svc.SyncTrackers(ctx, 10); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if gh.created != 1 {
+		t.Errorf("two Create issue posts for one item made %d issues, want 1", gh.created)
+	}
+	s.check()
+	d.check()
 }
