@@ -44,6 +44,16 @@ func (d showData) Columns() []string {
 	return append(cols, "Ticket")
 }
 
+// ColumnLabel is the heading of the j-th extra column, "" past the last
+// (a row may have more cells than the table has headings): a phone shows
+// it above the cell.
+func (d showData) ColumnLabel(j int) string {
+	if cols := d.Columns(); j < len(cols) {
+		return cols[j]
+	}
+	return ""
+}
+
 // trackerItem is one item's tracker state on the page.
 type trackerItem struct {
 	IncidentID, Key, Label string
