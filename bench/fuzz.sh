@@ -29,7 +29,7 @@ done
 
 all=(markdown:FuzzParse lint:FuzzLint lint:FuzzBlameless lint:FuzzParseConfig lint:FuzzReviewConfig .:FuzzAnchorResolve api:FuzzAPIJSON
 	alerting:FuzzAlertmanager alerting:FuzzPagerDuty alerting:FuzzGeneric
-	web:FuzzWordDiff sqlite:FuzzSnippet sqlite:FuzzDocSize postgres:FuzzSearchTerms markdown:FuzzNesting .:FuzzParseValues internal/httpx:FuzzDecode api:FuzzLintEndpoint
+	web:FuzzWordDiff sqlite:FuzzSnippet sqlite:FuzzDocSize sqlite:FuzzWebsearch postgres:FuzzSearchTerms markdown:FuzzNesting .:FuzzParseValues internal/httpx:FuzzDecode api:FuzzLintEndpoint
 	internal/htmldoc:FuzzToMarkdown mail:FuzzParseSMTPURL chat:FuzzParse auth:FuzzSSOParsers
 	lint:FuzzParseShape internal/httpx:FuzzShapeParams
 	tracker:FuzzParseGitHub tracker:FuzzParseGitLab tracker:FuzzParseJira)

@@ -34,7 +34,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode"
 
 	"github.com/hindsight-pm/hindsight"
 	"github.com/hindsight-pm/hindsight/internal/sqlstore"
@@ -449,16 +448,9 @@ func (d dialect) MatchCountSQL() (string, int) {
 // before a list walks its sort order instead of sorting the matches.
 const CommonMatches = 2000
 
-func (dialect) MatchArg(text string) (string, bool) {
-	words := strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
-	if len(words) == 0 {
-		return "", false
-	}
-	for i, w := range words {
-		words[i] = `"` + w + `"`
-	}
-	return strings.Join(words, " "), true
-}
+// MatchArg reads the search text with websearch_to_tsquery's syntax
+// (websearch.go): required words, "phrases", or, and -excluded terms.
+func (dialect) MatchArg(text string) (string, bool) { return websearch(text) }
 
 // SearchWindow is how many of the most recently created matching incidents
 // a search ranks. Ranking every match of a common word costs time in

@@ -237,6 +237,15 @@ func testSearch(t *testing.T, open Opener) {
 		{"ActionItemText", "AI-002", []string{byTitle["alpha"]}, false},
 		{"CaseInsensitive", "CDN TENANT", []string{byTitle["echo"]}, false},
 		{"NoMatch", "zeppelin", []string{}, false},
+		// websearch syntax, the same on both stores
+		{"Excluded", "connections -payments", []string{}, false},
+		{"ExcludedOther", "bad -payments", []string{byTitle["bravo"]}, false},
+		{"Or", "red or expired", []string{byTitle["bravo"], byTitle["charlie"]}, false},
+		{"OrExcluded", "red or expired -certificate", []string{byTitle["bravo"]}, false},
+		{"OrSplitsAlternatives", "database red or expired", []string{byTitle["charlie"]}, false},
+		{"Phrase", `"partner API"`, []string{byTitle["charlie"]}, false},
+		{"PhraseOrder", `"API partner"`, []string{}, false},
+		{"ExcludedPhrase", `database -"ran out"`, []string{}, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -257,6 +266,9 @@ func testSearch(t *testing.T, open Opener) {
 			for i, h := range page.Hits {
 				if !strings.Contains(h.Snippet, hindsight.MarkStart) || !strings.Contains(h.Snippet, hindsight.MarkEnd) {
 					t.Errorf("snippet of %s has no marked hit: %q", h.ID, h.Snippet)
+				}
+				if strings.Contains(h.Snippet, hindsight.MarkStart+"payments") || strings.Contains(h.Snippet, hindsight.MarkStart+"certificate") && strings.Contains(c.text, "-certificate") {
+					t.Errorf("snippet of %s marks an excluded word: %q", h.ID, h.Snippet)
 				}
 				if i > 0 && h.Rank > page.Hits[i-1].Rank {
 					t.Errorf("hits not in rank order")

@@ -1,0 +1,137 @@
+package sqlite
+
+import (
+	"strings"
+	"unicode"
+)
+
+// websearch turns a user's search text into an FTS5 query with the syntax
+// PostgreSQL's websearch_to_tsquery gives the same text on the other
+// store, so both stores find the same incidents:
+//
+//   - words are all required: `billing export` is "billing" AND "export";
+//   - "quoted text" is a phrase, its words adjacent and in order;
+//   - a dash before a word or quoted text (at the start or after a space)
+//     excludes incidents holding it: `database -payments`;
+//   - or splits the query into alternatives, each its own words and
+//     exclusions, as in websearch_to_tsquery: `dns red or expired` is
+//     (dns and red) or expired.
+//
+// Every other character separates words, as before. Words are quoted for
+// FTS5, so none of its own operators can come from the text. An
+// alternative with no required word ("everything but these", which FTS5
+// cannot ask) is left out; the result is false when none is left.
+func websearch(text string) (string, bool) {
+	type term struct {
+		words []string
+		neg   bool
+		or    bool // joined to the previous term by or
+	}
+	var terms []term
+	rs := []rune(text)
+	orNext := false
+	for i := 0; i < len(rs); {
+		r := rs[i]
+		neg := false
+		if r == '-' && (i == 0 || unicode.IsSpace(rs[i-1])) && i+1 < len(rs) && (rs[i+1] == '"' || isWordRune(rs[i+1])) {
+			neg = true
+			i++
+			r = rs[i]
+		}
+		switch {
+		case r == '"':
+			end := i + 1
+			for end < len(rs) && rs[end] != '"' {
+				end++
+			}
+			if ws := wordsOf(string(rs[i+1 : min(end, len(rs))])); len(ws) > 0 {
+				terms = append(terms, term{words: ws, neg: neg, or: orNext})
+				orNext = false
+			}
+			i = end + 1
+		case isWordRune(r):
+			end := i
+			for end < len(rs) && isWordRune(rs[end]) {
+				end++
+			}
+			w := string(rs[i:end])
+			i = end
+			if !neg && strings.EqualFold(w, "or") {
+				orNext = len(terms) > 0
+				continue
+			}
+			terms = append(terms, term{words: []string{w}, neg: neg, or: orNext})
+			orNext = false
+		default:
+			i++
+		}
+	}
+	phrase := func(t term) string { return `"` + strings.Join(t.words, " ") + `"` }
+	// the alternatives, each required phrases and excluded ones
+	type alt struct{ req, excl []string }
+	var alts []alt
+	for i, t := range terms {
+		if i == 0 || t.or {
+			alts = append(alts, alt{})
+		}
+		a := &alts[len(alts)-1]
+		if t.neg {
+			a.excl = append(a.excl, phrase(t))
+		} else {
+			a.req = append(a.req, phrase(t))
+		}
+	}
+	var out []string
+	for _, a := range alts {
+		if len(a.req) == 0 {
+			continue
+		}
+		q := strings.Join(a.req, " AND ")
+		if len(a.excl) > 0 {
+			q = "(" + q + ") NOT " + strings.Join(a.excl, " NOT ")
+		}
+		out = append(out, q)
+	}
+	switch len(out) {
+	case 0:
+		return "", false
+	case 1:
+		return out[0], true
+	}
+	return "(" + strings.Join(out, ") OR (") + ")", true
+}
+
+// isWordRune: letters and digits make words; everything else separates.
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// wordsOf splits s into its words.
+func wordsOf(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return !isWordRune(r) })
+}
+
+// matchedWords are the words of a websearch query that a hit holds: those
+// of its required terms, not of the excluded ones (the snippet marks them).
+func matchedWords(arg string) []string {
+	var words []string
+	skip := false
+	for len(arg) > 0 {
+		switch {
+		case strings.HasPrefix(arg, `"`):
+			end := strings.IndexByte(arg[1:], '"')
+			if end < 0 {
+				end = len(arg) - 1
+			}
+			if !skip {
+				words = append(words, strings.Fields(arg[1:1+end])...)
+			}
+			skip = false
+			arg = arg[min(end+2, len(arg)):]
+		case strings.HasPrefix(arg, "NOT "):
+			skip = true
+			arg = arg[4:]
+		default:
+			arg = arg[1:]
+		}
+	}
+	return words
+}
