@@ -312,6 +312,10 @@ func TestQA8IncidentStaleNoJS(t *testing.T) {
 	if sec := text(s, "#sec-action_items"); !strings.Contains(sec, "sync pending") {
 		t.Errorf("after the stale Create issue the items read: %.400s", sec)
 	}
+	// the reason is in view where the page lands, not above it
+	if in := value(s, "message in view", chromedp.Evaluate[bool](`(a => !!a && a.innerText.includes("has an issue already") && a.getBoundingClientRect().top >= document.querySelector(".top").getBoundingClientRect().bottom - 1 && a.getBoundingClientRect().bottom < innerHeight)(document.querySelector("main .alert-error"))`)); !in {
+		t.Errorf("after the stale Create issue the reason is not in view (under the top bar or below the fold) at %s", loc)
+	}
 	s.saveViewport("qa8-incident-stale-nojs")
 	for range 3 {
 		if _, err := srv.Svc.SyncTrackers(ctx, 10); err != nil {

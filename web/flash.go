@@ -37,6 +37,14 @@ func (u *UI) setFlash(w http.ResponseWriter, kind, msg string) {
 
 // redirectFlash sets a message and redirects (303) to a page of this site.
 func (u *UI) redirectFlash(w http.ResponseWriter, r *http.Request, to, kind, msg string) {
+	if kind == flashError {
+		// a refusal is read where it is shown, at the top of the page, not
+		// from the section the form was in, which scrolls it out of view
+		// (a fragment naming the alert would put it under the sticky bar)
+		if i := strings.IndexByte(to, '#'); i >= 0 {
+			to = to[:i]
+		}
+	}
 	u.setFlash(w, kind, msg)
 	http.Redirect(w, r, to, http.StatusSeeOther)
 }

@@ -87,3 +87,25 @@ func TestFlashSecure(t *testing.T) {
 		t.Errorf("revision %d", in.Revision)
 	}
 }
+
+// TestFlashErrorInView: a refusal without JavaScript sends the reader to
+// the top of the page, where its message is, not to the section the form
+// was in (which scrolled the message out of view); a success keeps the
+// section.
+func TestFlashErrorInView(t *testing.T) {
+	e := newEnv(t)
+	ex := e.example("INC-20260909-003-cdn-cached-customer-exports.md")
+	path := "/incidents/" + ex.ID
+	// a stale revision: refused
+	r := e.do("POST", path+"/action-items/AI-001", url.Values{"revision": {"99"}, "status": {"Closed"}}, nil)
+	if r.code != http.StatusSeeOther || r.hdr.Get("Location") != path {
+		t.Fatalf("refused status change: %d %q, want a redirect to the top of %s", r.code, r.hdr.Get("Location"), path)
+	}
+	if got := e.do("GET", path, nil, nil).body; !strings.Contains(got, `class="alert alert-error"`) {
+		t.Errorf("the page after a refusal shows no error alert")
+	}
+	r = e.do("POST", path+"/action-items/AI-001", url.Values{"revision": {"1"}, "status": {"Closed"}}, nil)
+	if r.code != http.StatusSeeOther || r.hdr.Get("Location") != path+"#sec-action_items" {
+		t.Fatalf("status change: %d %q, want a redirect to the action items", r.code, r.hdr.Get("Location"))
+	}
+}

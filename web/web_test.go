@@ -526,8 +526,8 @@ func TestActionItemStatus(t *testing.T) {
 		status hindsight.ItemStatus
 	}{
 		{"close", url.Values{"revision": {"1"}, "status": {"Closed"}}, false, http.StatusSeeOther, "#sec-action_itemshindsight_flash=ok.", hindsight.ItemClosed},
-		{"stale page", url.Values{"revision": {"1"}, "status": {"Open"}}, false, http.StatusSeeOther, "#sec-action_itemshindsight_flash=error.", hindsight.ItemClosed},
-		{"no revision", url.Values{"status": {"Open"}}, false, http.StatusSeeOther, "#sec-action_itemshindsight_flash=error.", hindsight.ItemClosed},
+		{"stale page", url.Values{"revision": {"1"}, "status": {"Open"}}, false, http.StatusSeeOther, "/incidents/" + ex.ID + "hindsight_flash=error.", hindsight.ItemClosed}, // to the top, where the reason is
+		{"no revision", url.Values{"status": {"Open"}}, false, http.StatusSeeOther, "/incidents/" + ex.ID + "hindsight_flash=error.", hindsight.ItemClosed},                   // to the top, where the reason is
 		{"bad status", url.Values{"revision": {"2"}, "status": {"Maybe"}}, false, 422, "", hindsight.ItemClosed},
 		{"reopen with htmx", url.Values{"revision": {"2"}, "status": {"Open"}}, true, 200, `id="sec-action_items"`, hindsight.ItemOpen},
 	}
