@@ -3,12 +3,9 @@ package sqlite
 import (
 	"database/sql"
 	"math"
-	"path/filepath"
 	"testing"
 
 	"github.com/hindsight-pm/hindsight"
-	"github.com/hindsight-pm/hindsight/internal/gen"
-	"github.com/hindsight-pm/hindsight/markdown"
 )
 
 // TestRankMatchesBM25 checks that rankFunc's value is the table's rank,
@@ -19,26 +16,8 @@ import (
 // counts are kept.
 func TestRankMatchesBM25(t *testing.T) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "h.db")
-	s, err := Open(ctx, path, Options{Render: markdown.Render})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	g := gen.New(11)
-	var ids []string
-	add := func(n int) {
-		for range n {
-			p := g.Postmortem()
-			p.Summary.IncidentID = ""
-			inc, err := s.CreateIncident(ctx, hindsight.IncidentCreate{Doc: p, Author: "t"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			ids = append(ids, inc.ID)
-		}
-	}
-	add(200)
+	s, path, add := generatedStore(t, 11)
+	ids := add(200)
 	db, err := sql.Open("sqlite", path)
 	if err != nil {
 		t.Fatal(err)
@@ -95,7 +74,7 @@ func TestRankMatchesBM25(t *testing.T) {
 		}
 	}
 	check("created")
-	add(40)
+	ids = append(ids, add(40)...)
 	for _, id := range ids[:10] {
 		if err := s.DeleteIncident(ctx, hindsight.IncidentDelete{ID: id, Author: "t", Purge: true}); err != nil {
 			t.Fatal(err)

@@ -3,13 +3,11 @@ package sqlite
 import (
 	"database/sql"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/hindsight-pm/hindsight"
 	"github.com/hindsight-pm/hindsight/internal/gen"
-	"github.com/hindsight-pm/hindsight/markdown"
 )
 
 // TestSnippetsAsFTS5 checks that the snippets made in Go are the ones
@@ -19,20 +17,8 @@ import (
 // of typical texts.
 func TestSnippetsAsFTS5(t *testing.T) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "h.db")
-	s, err := Open(ctx, path, Options{Render: markdown.Render})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	g := gen.New(7)
-	for range 150 {
-		p := g.Postmortem()
-		p.Summary.IncidentID = ""
-		if _, err := s.CreateIncident(ctx, hindsight.IncidentCreate{Doc: p, Author: "t"}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	s, path, add := generatedStore(t, 7)
+	add(150)
 	// typical texts: sentences, a hit in the title, repeats, stems,
 	// diacritics, a hit at the very end, several words
 	typical := []struct{ title, body string }{
