@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -88,8 +89,9 @@ type generations interface {
 // SQLite remembers it for a moment, and forgets it at once when this
 // process writes). Lists depend on who reads them (restricted incidents):
 // the key holds the actor's viewer, so a list is only ever served to a
-// reader who sees the same incidents. Without a store generation every call
-// renders.
+// reader who sees the same incidents. Concurrent misses of one key render
+// once (the others wait for those bytes), when the cache keeps anything.
+// Without a store generation, or without a cache, every call renders.
 func (s *Service) Listed(ctx context.Context, a Actor, form, query string, render func() ([]byte, error)) ([]byte, error) {
 	g, ok := s.store.(generations)
 	if !ok {
@@ -103,14 +105,44 @@ func (s *Service) Listed(ctx context.Context, a Actor, form, query string, rende
 	if b, ok := s.cache.Get(listGroup, key); ok {
 		return b, nil
 	}
-	b, err := render()
-	if err != nil {
-		return nil, err
+	if !s.cache.Keeps() {
+		// no cache: every request computes, as the operator asked
+		return render()
 	}
-	if len(b) <= maxListBytes {
-		s.cache.Put(listGroup, key, b)
+	// Concurrent misses of one key (the readers of a page right after a
+	// write) render it once: the first renders and keeps it, the others
+	// wait for its bytes. The key holds the generation, so a waiter never
+	// gets a page older than what it would have rendered itself.
+	for {
+		ch := s.lists.DoChan(key, func() (any, error) {
+			if b, ok := s.cache.Get(listGroup, key); ok {
+				return b, nil // kept between this caller's Get and now
+			}
+			b, err := render()
+			if err != nil {
+				return nil, err
+			}
+			if len(b) <= maxListBytes {
+				s.cache.Put(listGroup, key, b)
+			}
+			return b, nil
+		})
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case r := <-ch:
+			if r.Err != nil && r.Shared && ctx.Err() == nil &&
+				(errors.Is(r.Err, context.Canceled) || errors.Is(r.Err, context.DeadlineExceeded)) {
+				// the renderer's own request went away (its context
+				// stopped the render), not this one: render again
+				continue
+			}
+			if r.Err != nil {
+				return nil, r.Err
+			}
+			return r.Val.([]byte), nil
+		}
 	}
-	return b, nil
 }
 
 // maxListBytes is the largest list page kept: the pages people and

@@ -20,6 +20,7 @@ import (
 	"github.com/hindsight-pm/hindsight/internal/pagecache"
 	"github.com/hindsight-pm/hindsight/lint"
 	"github.com/hindsight-pm/hindsight/markdown"
+	"golang.org/x/sync/singleflight"
 )
 
 // Actor is who asks for a change or a read.
@@ -52,6 +53,8 @@ type Service struct {
 	maxDoc int
 	// cache keeps rendered responses by incident and revision (cache.go)
 	cache *pagecache.Cache
+	// lists coalesces concurrent misses of one list page (Listed)
+	lists singleflight.Group
 	// shape keeps the effective shape per store generation (shape.go)
 	shape shapeCache
 	// trackers syncs action items with issue trackers (tracker.go)

@@ -74,6 +74,9 @@ func (c *Cache) Put(group, key string, b []byte) {
 	c.size += len(b)
 }
 
+// Keeps reports whether the cache keeps anything (its bound is above 0).
+func (c *Cache) Keeps() bool { return c.max > 0 }
+
 // Drop forgets every response of group.
 func (c *Cache) Drop(group string) {
 	c.mu.Lock()
