@@ -294,8 +294,10 @@ const (
 	SortSeverity IncidentSort = "severity"
 	SortUpdated  IncidentSort = "updated"
 	SortID       IncidentSort = "id"
-	// SortDue sorts by postmortem due date: the application's sort
-	// (app.Service.DueList), which stores do not know.
+	// SortDue sorts by postmortem due date (IncidentFilter.Due's rule):
+	// the earliest first, or the latest first with Desc; incidents without
+	// a due date (no End, or Published) last either way; ties by Incident
+	// ID ascending in both directions.
 	SortDue IncidentSort = "due"
 )
 
@@ -341,6 +343,10 @@ type IncidentFilter struct {
 	Tag            string
 	FactorCategory string
 
+	// Due, when set, is the rule of SortDue and, with From or Before set,
+	// keeps the incidents whose postmortem is due in that range.
+	Due *DueQuery
+
 	// Sort defaults to SortStart; Desc reverses it (newest first).
 	Sort IncidentSort
 	Desc bool
@@ -349,6 +355,15 @@ type IncidentFilter struct {
 	// Cursor is IncidentPage.Next of the previous page; it is only valid
 	// with the same filter and sort.
 	Cursor string
+}
+
+// DueQuery says when postmortems are due (Rule: DueRule.DueAt of an
+// incident's severity and End; none without an End or once Published) and,
+// with From (inclusive) or Before (exclusive) set, keeps the incidents due
+// in that range. Due dates are compared to the second.
+type DueQuery struct {
+	Rule         DueRule
+	From, Before time.Time
 }
 
 // IncidentPage is one page of FindIncidents.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -215,12 +216,36 @@ func TestIncidentListByDue(t *testing.T) {
 		{"sort=due", "[overdue thisweek later noend]"},
 		{"sort=due&order=desc", "[later thisweek overdue noend]"},
 		{"sort=due&limit=2", "[overdue thisweek]"},
-		{"sort=due&limit=2&cursor=due:2", "[later noend]"},
 		{"due=overdue&status=Published", "[]"},
 	} {
 		if got := fmt.Sprint(list(tc.query)); got != tc.want {
 			t.Errorf("%s: %s, want %s", tc.query, got, tc.want)
 		}
+	}
+	// pages follow the store's cursor, in both directions
+	for _, tc := range []struct{ query, want string }{
+		{"sort=due&limit=2", "[overdue thisweek] [later noend]"},
+		{"sort=due&order=desc&limit=1", "[later] [thisweek] [overdue] [noend]"},
+		{"due=overdue&limit=1", "[overdue]"},
+	} {
+		var got []string
+		for q := tc.query; ; {
+			res := e.do(req{method: "GET", path: "/api/v1/incidents?" + q, header: as("usr_viewer")})
+			var page hindsight.IncidentPage
+			res.json(t, &page)
+			names := list(q)
+			got = append(got, fmt.Sprint(names))
+			if page.Next == "" || len(got) > 5 {
+				break
+			}
+			q = tc.query + "&cursor=" + url.QueryEscape(page.Next)
+		}
+		if s := strings.Join(got, " "); s != tc.want {
+			t.Errorf("%s, by pages: %s, want %s", tc.query, s, tc.want)
+		}
+	}
+	if res := e.do(req{method: "GET", path: "/api/v1/incidents?sort=due&cursor=due:2", header: as("usr_viewer"), invalid: true}); res.status != http.StatusBadRequest {
+		t.Errorf("a cursor of another list: %d %s", res.status, res.body)
 	}
 	res := e.do(req{method: "GET", path: "/api/v1/incidents?sort=due", header: as("usr_viewer")})
 	if !strings.Contains(string(res.body), `"review_due_at":"2026-11-11T10:00:00Z"`) {

@@ -54,6 +54,7 @@ func Run(t *testing.T, open Opener) {
 		{"ListFilters", testListFilters},
 		{"ListSortAndPages", testListSort},
 		{"ListByService", testListByService},
+		{"ListByDue", testListByDue},
 		{"Search", testSearch},
 		{"SearchWindow", testSearchWindow},
 		{"ActionItems", testActionItems},

@@ -26,7 +26,7 @@ func summaryIncident(s hindsight.IncidentSummary) *hindsight.Incident {
 // this week or overdue (f.Due), or all of them ordered by due date
 // (sort=due), from app.Service.DueList, the list the API serves (a due
 // date is not stored: it follows from End, severity and .hindsight.yaml's
-// review.due_days). A cursor that is not one of this list's starts again
+// review.due_days, and the store computes it in the query). A cursor that is not one of this list's starts again
 // at its first page, with the reason shown.
 func (u *UI) dueRows(r *http.Request, f listForm, flt hindsight.IncidentFilter, d *listData) error {
 	switch f.Due {
@@ -38,7 +38,7 @@ func (u *UI) dueRows(r *http.Request, f listForm, flt hindsight.IncidentFilter, 
 	desc := f.Sort == string(sortDue) && f.Dir == "desc"
 	flt.Limit, flt.Cursor = duePageSize, f.Cursor
 	pg, err := u.svc.DueList(r.Context(), u.actor(r), flt, f.Due, desc)
-	if hindsight.ErrorCode(err) == hindsight.EInvalid && flt.Cursor != "" {
+	if c := hindsight.ErrorCode(err); (c == hindsight.EInvalid || c == hindsight.EMalformed) && flt.Cursor != "" {
 		d.Problems = append(d.Problems, "cursor: not a page of this list; showing its first page")
 		flt.Cursor = ""
 		pg, err = u.svc.DueList(r.Context(), u.actor(r), flt, f.Due, desc)

@@ -55,6 +55,9 @@ type Dialect interface {
 	// now (disk full, read-only, an I/O error, the connection lost), by
 	// the driver's error code; "" for any other error.
 	Unavailable(err error) string
+	// Epoch is SQL for the Unix seconds (rounded down) of a timestamp
+	// column, NULL when it is NULL.
+	Epoch(col string) string
 }
 
 // SearchWindower is a Dialect whose search can find its window (the

@@ -862,6 +862,7 @@ func (s *Store) incidentConds(ctx context.Context, c *cond, v hindsight.Viewer, 
 	if !f.StartBefore.IsZero() {
 		c.add(`i.start_key < ? AND i.start_at IS NOT NULL`, f.StartBefore.Unix())
 	}
+	s.dueConds(c, f.Due)
 	if f.HasOpenActionItems != nil {
 		if *f.HasOpenActionItems {
 			c.add(`i.open_action_items > 0`)
@@ -923,8 +924,18 @@ func (s *Store) FindIncidents(ctx context.Context, v hindsight.Viewer, f hindsig
 		key = "i.updated_key"
 	case hindsight.SortID:
 		key = ""
+	case hindsight.SortDue:
+		if f.Due == nil {
+			return nil, hindsight.Errorf(hindsight.EInvalid, "sort due needs the rule of due dates (IncidentFilter.Due)")
+		}
 	default:
-		return nil, hindsight.Errorf(hindsight.EInvalid, "sort %q is not one of start, severity, updated, id", f.Sort)
+		return nil, hindsight.Errorf(hindsight.EInvalid, "sort %q is not one of start, severity, updated, id, due", f.Sort)
+	}
+	// the due key is an expression with arguments, selected (first in the
+	// query: keyArgs) as due_key and ordered by that name
+	var keyArgs []any
+	if sortBy == hindsight.SortDue {
+		key, keyArgs = s.dueKey(f.Due.Rule, f.Desc)
 	}
 	// A service's incidents by start come from that service's rows in
 	// start order (index incident_services_start), not from a probe of
@@ -974,7 +985,7 @@ func (s *Store) FindIncidents(ctx context.Context, v hindsight.Viewer, f hindsig
 		return nil, err
 	}
 	dir, cmp := "ASC", ">"
-	if f.Desc {
+	if f.Desc && sortBy != hindsight.SortDue {
 		dir, cmp = "DESC", "<"
 	}
 	if f.Cursor != "" {
@@ -991,7 +1002,7 @@ func (s *Store) FindIncidents(ctx context.Context, v hindsight.Viewer, f hindsig
 			// a row value, which both backends read as one index range
 			// (SQLite 3.54 planned the OR spelling as two ranges and a sort:
 			// 60 ms for a service's second page at 100,000 incidents)
-			c.add(`(`+key+`, `+idCol+`) `+cmp+` (?, ?)`, cur.Key, cur.ID)
+			c.add(`(`+key+`, `+idCol+`) `+cmp+` (?, ?)`, append(slices.Clone(keyArgs), cur.Key, cur.ID)...)
 		}
 	}
 	order := idCol + " " + dir
@@ -1000,8 +1011,12 @@ func (s *Store) FindIncidents(ctx context.Context, v hindsight.Viewer, f hindsig
 		order = key + " " + dir + ", " + order
 		keyCol = key
 	}
+	if keyArgs != nil {
+		keyCol += ` AS due_key`
+		order = `due_key ` + dir + `, ` + idCol + ` ` + dir
+	}
 	q := `SELECT ` + summaryCols + `, ` + keyCol + ` FROM ` + from + ` WHERE ` + c.String() + ` ORDER BY ` + order + ` LIMIT ?`
-	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(q), append(c.args, limit+1)...)
+	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(q), append(append(keyArgs, c.args...), limit+1)...)
 	if err != nil {
 		return nil, internal("find incidents", err)
 	}

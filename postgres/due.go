@@ -1,0 +1,3 @@
+package postgres
+
+func (dialect) Epoch(col string) string { return `floor(extract(epoch FROM ` + col + `))::bigint` }

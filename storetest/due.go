@@ -1,0 +1,185 @@
+package storetest
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/hindsight-pm/hindsight"
+)
+
+// testListByDue checks the list by postmortem due date (SortDue and
+// IncidentFilter.Due) against a model: hindsight.DueRule.DueAt and
+// DueState of each incident, for ranges, both directions, page sizes,
+// viewers and statuses. The incidents mix severities the rule names and
+// does not, Ends that fall on the same due date, no End, every status, a
+// restricted and a deleted incident.
+func testListByDue(t *testing.T, open Opener) {
+	s := newStore(t, open)
+	rule := hindsight.DueRule{Days: map[hindsight.Severity]int{hindsight.Sev1: 3, hindsight.Sev2: 7}, Default: 14}
+	r := rand.New(rand.NewPCG(7, 16))
+	type row struct {
+		id, sev, status string
+		due             time.Time
+		restricted      bool
+	}
+	var model []row
+	base := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
+	sevs := []string{"SEV-1", "SEV-2", "SEV-3", "SEV-4", "Unknown"}
+	statuses := []string{"Draft", "In Review", "Published"}
+	for i := range 40 {
+		sp := spec{title: fmt.Sprintf("due %02d", i), sev: sevs[r.IntN(len(sevs))], status: statuses[r.IntN(len(statuses))]}
+		p := sp.doc()
+		if i%9 != 4 { // some without an End
+			// whole hours, so that Ends of several severities share a due date
+			start := base.Add(time.Duration(r.IntN(60*24)) * time.Hour)
+			p.Summary.Start = hindsight.TimeOf(start)
+			p.Summary.End = hindsight.TimeOf(start.Add(time.Duration(r.IntN(3)) * time.Hour))
+		}
+		c := hindsight.IncidentCreate{Doc: p, Author: "alice", Message: "created"}
+		if i == 11 {
+			c.Restricted, c.Members = true, []string{"sam"}
+		}
+		inc, err := s.CreateIncident(ctx(t), c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 12 {
+			if err := s.DeleteIncident(ctx(t), hindsight.IncidentDelete{ID: inc.ID}); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		x := row{id: inc.ID, sev: sp.sev, status: sp.status, restricted: c.Restricted}
+		if sp.status != "Published" {
+			x.due = rule.DueAt(hindsight.Severity(sp.sev), p.Summary.End.T)
+		}
+		model = append(model, x)
+	}
+	now := base.Add(40*24*time.Hour + 30*time.Minute)
+	type query struct {
+		name         string
+		from, before time.Time
+		statuses     []hindsight.Status
+	}
+	queries := []query{
+		{name: "All"},
+		{name: "Overdue", before: now},
+		{name: "ThisWeek", from: now, before: now.AddDate(0, 0, 7)},
+		{name: "DueCheckWindow", from: now.Add(-7 * 24 * time.Hour), before: now.AddDate(0, 0, 3)},
+		{name: "FromOnly", from: now},
+		{name: "OnTheHour", from: base.Add(45 * 24 * time.Hour), before: base.Add(50 * 24 * time.Hour)},
+		{name: "DraftsOverdue", before: now, statuses: []hindsight.Status{hindsight.StatusDraft}},
+	}
+	viewers := []struct {
+		name string
+		v    hindsight.Viewer
+	}{{"System", hindsight.SystemViewer}, {"Viewer", hindsight.Viewer{UserID: "mallory"}}, {"Member", hindsight.Viewer{UserID: "sam"}}}
+	for _, q := range queries {
+		for _, vw := range viewers {
+			for _, desc := range []bool{false, true} {
+				var want []string
+				var keep []row
+				for _, x := range model {
+					if x.restricted && vw.name == "Viewer" {
+						continue
+					}
+					st := x.status
+					if len(q.statuses) > 0 && !slices.Contains(q.statuses, hindsight.Status(st)) {
+						continue
+					}
+					ranged := !q.from.IsZero() || !q.before.IsZero()
+					if ranged && (x.due.IsZero() || (!q.from.IsZero() && x.due.Before(q.from)) || (!q.before.IsZero() && !x.due.Before(q.before))) {
+						continue
+					}
+					keep = append(keep, x)
+				}
+				slices.SortStableFunc(keep, func(a, b row) int {
+					if a.due.IsZero() != b.due.IsZero() {
+						if a.due.IsZero() {
+							return 1
+						}
+						return -1
+					}
+					if c := a.due.Compare(b.due); c != 0 {
+						if desc {
+							return -c
+						}
+						return c
+					}
+					if a.id < b.id {
+						return -1
+					}
+					return 1
+				})
+				for _, x := range keep {
+					want = append(want, x.id)
+				}
+				for _, limit := range []int{1, 3, 50} {
+					t.Run(fmt.Sprintf("%s/%s/desc=%v/limit=%d", q.name, vw.name, desc, limit), func(t *testing.T) {
+						var got []string
+						cursor := ""
+						for pages := 0; ; pages++ {
+							if pages > 60 {
+								t.Fatal("paging does not end")
+							}
+							page, err := s.FindIncidents(ctx(t), vw.v, hindsight.IncidentFilter{Status: q.statuses, Sort: hindsight.SortDue, Desc: desc, Limit: limit, Cursor: cursor,
+								Due: &hindsight.DueQuery{Rule: rule, From: q.from, Before: q.before}})
+							if err != nil {
+								t.Fatal(err)
+							}
+							if len(page.Incidents) > limit {
+								t.Fatalf("page of %d with limit %d", len(page.Incidents), limit)
+							}
+							for _, x := range page.Incidents {
+								got = append(got, x.ID)
+							}
+							if page.Next == "" {
+								break
+							}
+							cursor = page.Next
+						}
+						if !slices.Equal(got, want) {
+							t.Errorf("got  %v\nwant %v", got, want)
+						}
+					})
+				}
+			}
+		}
+	}
+	t.Run("RangeWithOtherSort", func(t *testing.T) {
+		page, err := s.FindIncidents(ctx(t), hindsight.SystemViewer, hindsight.IncidentFilter{Sort: hindsight.SortID, Limit: 1000,
+			Due: &hindsight.DueQuery{Rule: rule, Before: now}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		for _, x := range model {
+			if !x.due.IsZero() && x.due.Before(now) {
+				want = append(want, x.id)
+			}
+		}
+		slices.Sort(want)
+		var got []string
+		for _, x := range page.Incidents {
+			got = append(got, x.ID)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("got  %v\nwant %v", got, want)
+		}
+	})
+	t.Run("SortDueWithoutRule", func(t *testing.T) {
+		_, err := s.FindIncidents(ctx(t), hindsight.SystemViewer, hindsight.IncidentFilter{Sort: hindsight.SortDue})
+		wantCode(t, "sort due without a rule", err, hindsight.EInvalid)
+	})
+	t.Run("CursorOfAnotherDirection", func(t *testing.T) {
+		page, err := s.FindIncidents(ctx(t), hindsight.SystemViewer, hindsight.IncidentFilter{Sort: hindsight.SortDue, Limit: 1, Due: &hindsight.DueQuery{Rule: rule}})
+		if err != nil || page.Next == "" {
+			t.Fatalf("first page: %v, next %q", err, page.Next)
+		}
+		_, err = s.FindIncidents(ctx(t), hindsight.SystemViewer, hindsight.IncidentFilter{Sort: hindsight.SortDue, Desc: true, Limit: 1, Cursor: page.Next, Due: &hindsight.DueQuery{Rule: rule}})
+		wantCode(t, "a cursor of the other direction", err, hindsight.EInvalid)
+	})
+}
