@@ -30,6 +30,7 @@ func RunInsights(t *testing.T, open Opener) {
 		{"Gauges", testGauges},
 		{"MaintainedOnSave", testInsightMaintained},
 		{"Reference", testInsightReference},
+		{"ShapeReference", testInsightShapeReference},
 		{"Trends", testInsightTrends},
 		{"RollupsMatchMigration", testInsightMigration},
 		{"ConcurrentSaves", testInsightConcurrentSaves},
