@@ -24,14 +24,17 @@ import (
 // same snapshot) and counts, as bm25 does, only when the generation, the
 // row count or the token count differs from the last counted.
 //
-//	hindsight_rank(incident_fts, store, generation, match, docsize)
+//	hindsight_rank(incident_fts, store, generation, match)
 //
 // store names the Store (a number per Open), generation is the
-// store_generation row, match is the MATCH expression and docsize the
-// row's incident_fts_docsize.sz: the query joins it, a seek in the same
-// statement, where bm25's xColumnSize ran a statement of its own for each
-// row (a sixth of the search's CPU). The result is
-// bm25's, bit for bit: TestRankMatchesBM25 compares them.
+// store_generation row and match is the MATCH expression. bm25 also needs
+// each row's size in tokens (incident_fts_docsize), which its xColumnSize
+// read with a statement of its own for each row (a sixth of the search's
+// CPU), and a seek joined in the query still cost a fifth: the sizes are
+// kept in memory too, per store generation (sizes.go), and read from the
+// table only while the generation they were read at is not the
+// statement's. The result is bm25's, bit for bit: TestRankMatchesBM25
+// compares them.
 const rankFunc = "hindsight_rank"
 
 // rankWeights are bm25's column weights in the table's rank setting,
@@ -155,6 +158,10 @@ func (x fts5) setAuxdata(p uintptr) int32 {
 	return (*(*func(*libc.TLS, uintptr, uintptr, uintptr) int32)(unsafe.Pointer(&struct{ uintptr }{x.api.FxSetAuxdata})))(x.tls, x.cx, p, cFunc(sqlite3.Xsqlite3_free))
 }
 
+func (x fts5) rowid() int64 {
+	return (*(*func(*libc.TLS, uintptr) int64)(unsafe.Pointer(&struct{ uintptr }{x.api.FxRowid})))(x.tls, x.cx)
+}
+
 func (x fts5) inst(i int32, out uintptr) int32 {
 	return (*(*func(*libc.TLS, uintptr, int32, uintptr, uintptr, uintptr) int32)(unsafe.Pointer(&struct{ uintptr }{x.api.FxInst})))(x.tls, x.cx, i, out, out+4, out+8)
 }
@@ -221,6 +228,9 @@ func countRow(_ *libc.TLS, _, _, n uintptr) int32 {
 type rankState struct {
 	n     int64
 	avgdl float64
+	// the Store and generation of the statement, and whether the sizes
+	// kept for them (sizes.go) agree with FTS5's row and token counts
+	store, gen, sized int64
 }
 
 const rankStateSize = int(unsafe.Sizeof(rankState{}))
@@ -244,8 +254,8 @@ const hitsMax = 4096
 // fts5Bm25Function computes it, the IDFs from counts kept (rankFunc).
 func rankFunction(tls *libc.TLS, pApi, pFts, pCtx uintptr, nVal int32, apVal uintptr) {
 	x := fts5{tls: tls, api: (*sqlite3.TFts5ExtensionApi)(ptr(pApi)), cx: pFts}
-	if nVal != 4 {
-		msg, _ := libc.CString(rankFunc + ": wants the table, store, generation, match and docsize")
+	if nVal != 3 {
+		msg, _ := libc.CString(rankFunc + ": wants the table, store, generation and match")
 		sqlite3.Xsqlite3_result_error(tls, pCtx, msg, -1)
 		libc.Xfree(tls, msg)
 		return
@@ -281,16 +291,18 @@ func rankFunction(tls *libc.TLS, pApi, pFts, pCtx uintptr, nVal int32, apVal uin
 		}
 		freq[ip] += w
 	}
-	sz := arg(apVal, 3)
-	var blob []byte
-	if n := sqlite3.Xsqlite3_value_bytes(tls, sz); n > 0 {
-		blob = unsafe.Slice((*byte)(ptr(sqlite3.Xsqlite3_value_blob(tls, sz))), n)
+	nTok, ok := int32(0), false
+	if s.sized != 0 {
+		nTok, ok = sizeOf(s.store, s.gen, x.rowid())
 	}
-	nTok, ok := docSize(blob, len(rankWeights))
 	if !ok {
-		// what FTS5 answers when the docsize row is missing or wrong
-		sqlite3.Xsqlite3_result_error_code(tls, pCtx, sqlite3.SQLITE_CORRUPT_VTAB)
-		return
+		// not kept (the sizes are of another generation, or being read):
+		// FTS5's own lookup, as bm25 does
+		if rc := x.callIP(x.api.FxColumnSize, -1, out); rc != sqlite3.SQLITE_OK {
+			sqlite3.Xsqlite3_result_error_code(tls, pCtx, rc)
+			return
+		}
+		nTok = *(*int32)(ptr(out))
 	}
 	D := float64(nTok)
 	sqlite3.Xsqlite3_result_double(tls, pCtx, -1.0*bm25Score(idf, freq, D, s.avgdl))
@@ -356,6 +368,10 @@ func newRankState(x fts5, apVal uintptr) (uintptr, int32) {
 	s := (*rankState)(ptr(st))
 	s.n = int64(n)
 	s.avgdl = float64(tokens) / float64(rows)
+	s.store, s.gen, s.sized = k.store, k.gen, 0
+	if sizesFor(k.store, k.gen, rows, tokens) {
+		s.sized = 1
+	}
 	idf := unsafe.Slice((*float64)(ptr(st+uintptr(rankStateSize))), n)
 	for i, hit := range counts {
 		v := libc.Xlog(x.tls, (float64(rows-hit)+float64(0.5))/(float64(hit)+float64(0.5)))

@@ -13,7 +13,9 @@ import (
 // the benchmark's queries (one word, several, a word twice, a common word
 // whose IDF is floored), before and after writes change the counts (the
 // generation, hence the counts it keeps, moves with them), and that the
-// counts are kept.
+// counts are kept; each time with the rows' sizes read as bm25 reads them
+// (no sizes kept), kept for the generation (sizes.go), and kept for an
+// earlier generation (not used).
 func TestRankMatchesBM25(t *testing.T) {
 	ctx := t.Context()
 	s, path, add := generatedStore(t, 11)
@@ -26,8 +28,12 @@ func TestRankMatchesBM25(t *testing.T) {
 	queries := []string{"database", "certificate expired", "connection pool exhausted", "latency", "rollback deploy",
 		"kafka consumer lag", "dns", "customer data exposure", "memory leak", "rate limit", "deploying",
 		"the", "latency latency", "incident", "zzzunknown database", "unknown"}
-	const store = -1 // any number names the database to rankFunc's counts
-	check := func(stage string) {
+	// any number names the database to rankFunc's counts: -1 keeps no
+	// sizes, -2 keeps them
+	const bare, kept = -1, -2
+	z := newSizer(kept, db)
+	defer z.close(kept)
+	check := func(stage string, store int64) {
 		t.Helper()
 		var gen int64
 		if err := db.QueryRowContext(ctx, `SELECT n FROM store_generation WHERE id = 1`).Scan(&gen); err != nil {
@@ -38,8 +44,8 @@ func TestRankMatchesBM25(t *testing.T) {
 			arg, _ := dialect{}.MatchArg(q)
 			before := n
 			for pass := range 2 { // the second from the counts kept
-				rows, err := db.QueryContext(ctx, `SELECT incident_fts.rowid, rank, `+rankFunc+`(incident_fts, ?2, (SELECT n FROM store_generation WHERE id = 1), ?1, ds.sz)
-					FROM incident_fts CROSS JOIN incident_fts_docsize ds ON ds.id = incident_fts.rowid WHERE incident_fts MATCH ?1`, arg, store)
+				rows, err := db.QueryContext(ctx, `SELECT incident_fts.rowid, rank, `+rankFunc+`(incident_fts, ?2, (SELECT n FROM store_generation WHERE id = 1), ?1)
+					FROM incident_fts WHERE incident_fts MATCH ?1`, arg, store)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -51,7 +57,7 @@ func TestRankMatchesBM25(t *testing.T) {
 					}
 					n++
 					if math.Float64bits(got) != math.Float64bits(want) {
-						t.Errorf("%s, %q pass %d, row %d: %s %v, bm25 %v", stage, q, pass, id, rankFunc, got, want)
+						t.Errorf("%s, store %d, %q pass %d, row %d: %s %v, bm25 %v", stage, store, q, pass, id, rankFunc, got, want)
 					}
 				}
 				if err := rows.Err(); err != nil {
@@ -73,14 +79,49 @@ func TestRankMatchesBM25(t *testing.T) {
 			t.Fatalf("%s: only %d matches compared", stage, n)
 		}
 	}
-	check("created")
+	// load reads the sizes now, as the search's background read does
+	load := func() *sizeCache {
+		t.Helper()
+		c, err := z.load(ctx)
+		if err != nil || c == nil {
+			t.Fatalf("sizes not read: %v", err)
+		}
+		z.cur.Store(c)
+		return c
+	}
+	check("created", bare)
+	c := load()
+	check("created, sizes kept", kept)
+	// the kept sizes are what rankFunc uses: wrong ones change the ranks
+	right := c.sz
+	c.sz = make([]int32, len(right))
+	for i := range c.sz {
+		c.sz[i] = 7
+	}
+	var want, got float64
+	if err := db.QueryRowContext(ctx, `SELECT rank, `+rankFunc+`(incident_fts, ?2, (SELECT n FROM store_generation WHERE id = 1), ?1)
+		FROM incident_fts WHERE incident_fts MATCH ?1 ORDER BY rowid DESC LIMIT 1`, `"database"`, kept).Scan(&want, &got); err != nil {
+		t.Fatal(err)
+	}
+	if want == got {
+		t.Errorf("with every size kept as 7, %s = bm25 = %v: the kept sizes are not used", rankFunc, got)
+	}
+	c.sz = right
 	ids = append(ids, add(40)...)
 	for _, id := range ids[:10] {
 		if err := s.DeleteIncident(ctx, hindsight.IncidentDelete{ID: id, Author: "t", Purge: true}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	check("after writes")
+	check("after writes", bare)
+	z.building.Store(true) // as if a read were under way: the sizes stay those of before the writes
+	check("after writes, sizes of before kept", kept)
+	if z.cur.Load() != c {
+		t.Fatal("the sizes kept changed")
+	}
+	z.building.Store(false)
+	load()
+	check("after writes, sizes read again", kept)
 }
 
 // putVarint is SQLite's varint encoding (sqlite3PutVarint).

@@ -126,6 +126,9 @@ type Store struct {
 	// the background checkpointer: closed to stop it, closed when stopped
 	stop, stopped chan struct{}
 	stopOnce      sync.Once
+	// the sizes of the search index's rows kept for rankFunc (sizes.go)
+	store int64
+	sizes *sizer
 }
 
 var (
@@ -195,15 +198,17 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{path: path, reader: r, writer: w, walLimit: walLimit, busy: busy, mig: &sqlstore.Migrations{DB: w, Dialect: goose.DialectSQLite3, FS: sub}}
-	s.Store, err = sqlstore.New(w, r, dialect{common: o.CommonMatches, window: o.SearchWindow, store: stores.Add(1)}, sqlstore.Options{Render: o.Render, Clock: o.Clock, MaxDocBytes: o.MaxDocBytes, VersionTTL: versionTTL(o.VersionTTL)})
+	s := &Store{path: path, reader: r, writer: w, walLimit: walLimit, busy: busy, mig: &sqlstore.Migrations{DB: w, Dialect: goose.DialectSQLite3, FS: sub}, store: stores.Add(1)}
+	s.Store, err = sqlstore.New(w, r, dialect{common: o.CommonMatches, window: o.SearchWindow, store: s.store}, sqlstore.Options{Render: o.Render, Clock: o.Clock, MaxDocBytes: o.MaxDocBytes, VersionTTL: versionTTL(o.VersionTTL)})
 	if err != nil {
 		w.Close()
 		r.Close()
 		return nil, err
 	}
+	s.sizes = newSizer(s.store, r)
 	if !o.NoMigrate {
 		if err := s.MigrateUp(ctx); err != nil {
+			s.sizes.close(s.store)
 			s.Store.Close()
 			return nil, err
 		}
@@ -306,6 +311,7 @@ func (s *Store) Close() error {
 		s.stopOnce.Do(func() { close(s.stop) })
 		<-s.stopped
 	}
+	s.sizes.close(s.store)
 	return s.Store.Close()
 }
 
@@ -461,8 +467,7 @@ const SearchWindow = 1000
 
 // SearchSQL ranks the window's matches in one walk of FTS5, newest first,
 // stopping at the window (by rankFunc: bm25 with the counts of rows per
-// word kept and each match's size joined from incident_fts_docsize,
-// rank.go), keeps those that cond keeps (m), counts them (the page's
+// word and the rows' sizes kept in memory, rank.go and sizes.go), keeps those that cond keeps (m), counts them (the page's
 // total) and reads the page's rows' title and body from FTS5's content
 // table by rowid for their snippets (Snippet; FTS5's snippet() here re-ran
 // the match for each row and tokenized its whole text: a quarter of a
@@ -481,9 +486,8 @@ func (d dialect) SearchSQL(cols, cond string) string {
 	limit, offset := "?"+strconv.Itoa(n+1), "?"+strconv.Itoa(n+2)
 	return `WITH m AS MATERIALIZED (
     SELECT pk, r FROM (
-        SELECT incident_fts.rowid AS pk, ` + rankFunc + `(incident_fts, ` + strconv.FormatInt(d.store, 10) + `, (SELECT n FROM store_generation WHERE id = 1), ?1, ds.sz) AS r
-        FROM incident_fts CROSS JOIN incident_fts_docsize ds ON ds.id = incident_fts.rowid
-        WHERE incident_fts MATCH ?1 ORDER BY incident_fts.rowid DESC LIMIT ` + strconv.Itoa(d.searchWindow()) + `)
+        SELECT incident_fts.rowid AS pk, ` + rankFunc + `(incident_fts, ` + strconv.FormatInt(d.store, 10) + `, (SELECT n FROM store_generation WHERE id = 1), ?1) AS r
+        FROM incident_fts WHERE incident_fts MATCH ?1 ORDER BY incident_fts.rowid DESC LIMIT ` + strconv.Itoa(d.searchWindow()) + `)
     WHERE pk NOT IN (SELECT i.pk FROM incidents i WHERE (i.deleted_at IS NOT NULL OR i.restricted <> 0) AND NOT (` + cond + `))),
 edge AS (SELECT max(r) AS r FROM (SELECT r FROM m ORDER BY r LIMIT ` + limit + ` + ` + offset + `)),
 top AS (
