@@ -728,7 +728,7 @@ func (s *Service) QueueDueEvents(ctx context.Context) (int, error) {
 	now := s.Now()
 	var evs []hindsight.DueEvent
 	// only the incidents due in the window that is announced (the store
-	// bounds their End by the rule's grace periods, index incidents_end),
+	// bounds their End by the rule's grace periods, index incidents_end_id),
 	// not every unpublished one: reading those all took a CPU second an
 	// hour at 100,000 incidents, and stopped at the first 100,000
 	win := &hindsight.DueQuery{Rule: s.lint.Review.Due, From: now.Add(-DueAnnounceWindow), Before: now.AddDate(0, 0, hindsight.DueSoonDays)}

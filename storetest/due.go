@@ -33,10 +33,12 @@ func testListByDue(t *testing.T, open Opener) {
 		sp := spec{title: fmt.Sprintf("due %02d", i), sev: sevs[r.IntN(len(sevs))], status: statuses[r.IntN(len(statuses))]}
 		p := sp.doc()
 		if i%9 != 4 { // some without an End
-			// whole hours, so that Ends of several severities share a due date
-			start := base.Add(time.Duration(r.IntN(60*24)) * time.Hour)
+			// whole days from a few, so that many incidents, of one
+			// severity and of several, share an End or a due date (ties
+			// at page boundaries)
+			start := base.Add(time.Duration(r.IntN(30)) * 24 * time.Hour)
 			p.Summary.Start = hindsight.TimeOf(start)
-			p.Summary.End = hindsight.TimeOf(start.Add(time.Duration(r.IntN(3)) * time.Hour))
+			p.Summary.End = hindsight.TimeOf(start.Add(time.Duration(r.IntN(2)) * 24 * time.Hour))
 		}
 		c := hindsight.IncidentCreate{Doc: p, Author: "alice", Message: "created"}
 		if i == 11 {
@@ -58,7 +60,7 @@ func testListByDue(t *testing.T, open Opener) {
 		}
 		model = append(model, x)
 	}
-	now := base.Add(40*24*time.Hour + 30*time.Minute)
+	now := base.Add(25*24*time.Hour + 30*time.Minute)
 	type query struct {
 		name         string
 		from, before time.Time
@@ -70,7 +72,7 @@ func testListByDue(t *testing.T, open Opener) {
 		{name: "ThisWeek", from: now, before: now.AddDate(0, 0, 7)},
 		{name: "DueCheckWindow", from: now.Add(-7 * 24 * time.Hour), before: now.AddDate(0, 0, 3)},
 		{name: "FromOnly", from: now},
-		{name: "OnTheHour", from: base.Add(45 * 24 * time.Hour), before: base.Add(50 * 24 * time.Hour)},
+		{name: "OnTheDay", from: base.Add(20 * 24 * time.Hour), before: base.Add(30 * 24 * time.Hour)},
 		{name: "DraftsOverdue", before: now, statuses: []hindsight.Status{hindsight.StatusDraft}},
 	}
 	viewers := []struct {

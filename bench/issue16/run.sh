@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Issue 16's server figures: CPU per request and latency of search, the
-# action item tracker and insights at CONNS concurrent clients (default 8),
+# action item tracker, insights and the lists by postmortem due date at CONNS concurrent clients (default 8),
 # the time of `hindsight import` of IMPORT generated documents (default
 # 10,000) and the SQLite WAL's peak during it.
 #
@@ -114,6 +114,9 @@ measure() {
 	want "insights page (/insights)" && d "insights page (/insights)" "$base/insights"
 	want "insights page, every request a cache miss" && d "insights page, every request a cache miss" -urls "$WORK/insights-miss.txt"
 	want "insights API (/api/v1/insights)" && d "insights API (/api/v1/insights)" "$base/api/v1/insights"
+	want "due list API (sort=due)" && d "due list API (sort=due)" "$base/api/v1/incidents?sort=due"
+	want "overdue list API (due=overdue)" && d "overdue list API (due=overdue)" "$base/api/v1/incidents?due=overdue"
+	want "due this week list API (due=this_week)" && d "due this week list API (due=this_week)" "$base/api/v1/incidents?due=this_week"
 	kill "$spid"
 	wait "$spid" 2>/dev/null || true
 }

@@ -19,11 +19,7 @@ const noDueKey = int64(1) << 62
 // NULL without an End. The days are integers from the configuration,
 // written into the SQL; the severities are parameters.
 func (s *Store) dueSQL(rule hindsight.DueRule) (string, []any) {
-	sevs := make([]string, 0, len(rule.Days))
-	for sev := range rule.Days {
-		sevs = append(sevs, string(sev))
-	}
-	slices.Sort(sevs)
+	sevs := sortedSeverities(rule)
 	def := strconv.Itoa(rule.DaysFor(noSeverity(rule)))
 	days := def
 	var args []any
@@ -51,21 +47,108 @@ func noSeverity(rule hindsight.DueRule) hindsight.Severity {
 	}
 }
 
-// dueKey is SortDue's key: the due date's seconds (negated for desc, so
-// that the list is always read in ascending key and ID order: ties by ID
-// ascending in both directions), or noDueKey.
-func (s *Store) dueKey(rule hindsight.DueRule, desc bool) (string, []any) {
-	due, args := s.dueSQL(rule)
-	if desc {
-		due = `-` + due
+// dueQuery is FindIncidents' query by due date (SortDue), with its
+// arguments: the incidents of c, ordered by due date (the key: its Unix
+// seconds, negated for desc, so that the list is always read in ascending
+// key and ID order: ties by ID ascending in both directions), those
+// without one (no End, or Published) last, from after cur, at most limit.
+//
+// Within the incidents of one grace period (a severity the rule names, or
+// all the others) the due date is End plus a constant, so each such group
+// is read in End order from index incidents_end_id (migration 00300), up to limit rows, and the
+// groups are merged: a page reads about limit rows a group, where ordering
+// by the computed date read and sorted every unpublished incident (40,000
+// of 100,000 generated ones). q's range becomes a range of End in each
+// group, exactly: Ends and due dates are whole seconds (times in documents
+// have no fractions).
+func (s *Store) dueQuery(q *hindsight.DueQuery, statuses []hindsight.Status, desc bool, c *cond, cur *listCursor, limit int) (string, []any) {
+	type group struct {
+		where string
+		args  []any
+		days  int
+		none  string // the condition of a group without a due date
 	}
-	return `CASE WHEN i.end_at IS NULL OR i.status = ? THEN ` + strconv.FormatInt(noDueKey, 10) + ` ELSE ` + due + ` END`,
-		append([]any{string(hindsight.StatusPublished)}, args...)
+	var groups []group
+	var named []any
+	for _, sev := range sortedSeverities(q.Rule) {
+		groups = append(groups, group{where: `i.severity = ?`, args: []any{sev}, days: q.Rule.Days[hindsight.Severity(sev)]})
+		named = append(named, sev)
+	}
+	other := group{days: q.Rule.DaysFor(noSeverity(q.Rule))}
+	if len(named) > 0 {
+		other.where, other.args = `i.severity NOT IN (`+strings.TrimSuffix(strings.Repeat(`?, `, len(named)), `, `)+`)`, named
+	}
+	groups = append(groups, other)
+	published := string(hindsight.StatusPublished)
+	if q.From.IsZero() && q.Before.IsZero() {
+		// no End (a range of the index), and Published ones when the
+		// statuses let them in
+		groups = append(groups, group{none: `i.end_at IS NULL`})
+		if len(statuses) == 0 || slices.Contains(statuses, hindsight.StatusPublished) {
+			groups = append(groups, group{none: `i.end_at IS NOT NULL AND i.status = ?`, args: []any{published}})
+		}
+	}
+	end := s.d.Epoch(`i.end_at`)
+	var arms []string
+	var args []any
+	for _, g := range groups {
+		gc := cond{parts: slices.Clone(c.parts), args: slices.Clone(c.args)}
+		var key, order string
+		if g.none != "" {
+			gc.add(g.none, g.args...)
+			if cur != nil && cur.Key == noDueKey {
+				gc.add(`i.id > ?`, cur.ID)
+			}
+			key, order = strconv.FormatInt(noDueKey, 10), `i.id ASC`
+		} else {
+			if cur != nil && cur.Key == noDueKey {
+				continue // the page starts among those without a due date
+			}
+			gc.add(`i.end_at IS NOT NULL AND i.status <> ?`, published)
+			if g.where != "" {
+				gc.add(g.where, g.args...)
+			}
+			shift := int64(g.days) * 86400
+			key, order = `(`+end+` + `+strconv.FormatInt(shift, 10)+`)`, `i.end_at ASC, i.id ASC`
+			if desc {
+				key, order = `-`+key, `i.end_at DESC, i.id ASC`
+			}
+			if !q.From.IsZero() {
+				gc.add(`i.end_at >= ?`, s.d.Time(time.Unix(ceilUnix(q.From)-shift, 0)))
+			}
+			if !q.Before.IsZero() {
+				gc.add(`i.end_at < ?`, s.d.Time(time.Unix(ceilUnix(q.Before)-shift, 0)))
+			}
+			if cur != nil {
+				// the row value is exact; the bound on End before it is the
+				// same as a range of the index
+				if desc {
+					gc.add(`i.end_at <= ?`, s.d.Time(time.Unix(-cur.Key-shift, 0)))
+				} else {
+					gc.add(`i.end_at >= ?`, s.d.Time(time.Unix(cur.Key-shift, 0)))
+				}
+				gc.add(`(`+key+`, i.id) > (?, ?)`, cur.Key, cur.ID)
+			}
+		}
+		arms = append(arms, `SELECT * FROM (SELECT `+summaryCols+`, `+key+` AS due_key FROM incidents i WHERE `+gc.String()+` ORDER BY `+order+` LIMIT ?) g`+strconv.Itoa(len(arms)))
+		args = append(append(args, gc.args...), limit)
+	}
+	return strings.Join(arms, ` UNION ALL `) + ` ORDER BY due_key, id LIMIT ?`, append(args, limit)
+}
+
+// sortedSeverities are the severities rule names, sorted.
+func sortedSeverities(rule hindsight.DueRule) []string {
+	sevs := make([]string, 0, len(rule.Days))
+	for sev := range rule.Days {
+		sevs = append(sevs, string(sev))
+	}
+	slices.Sort(sevs)
+	return sevs
 }
 
 // dueConds keeps the incidents due in [q.From, q.Before), when either is
 // set. With both, the End is first bounded by the rule's shortest and
-// longest grace periods, a range of index incidents_end, so that a window
+// longest grace periods, a range of index incidents_end_id, so that a window
 // of due dates (the hourly due check, due this week) reads only the
 // incidents that ended around it.
 func (s *Store) dueConds(c *cond, q *hindsight.DueQuery) {

@@ -931,11 +931,11 @@ func (s *Store) FindIncidents(ctx context.Context, v hindsight.Viewer, f hindsig
 	default:
 		return nil, hindsight.Errorf(hindsight.EInvalid, "sort %q is not one of start, severity, updated, id, due", f.Sort)
 	}
-	// the due key is an expression with arguments, selected (first in the
-	// query: keyArgs) as due_key and ordered by that name
-	var keyArgs []any
+	// by due date: its own query (dueQuery), with the range of f.Due as
+	// ranges of End there rather than incidentConds' expression
+	var due *hindsight.DueQuery
 	if sortBy == hindsight.SortDue {
-		key, keyArgs = s.dueKey(f.Due.Rule, f.Desc)
+		due, f.Due = f.Due, nil
 	}
 	// A service's incidents by start come from that service's rows in
 	// start order (index incident_services_start), not from a probe of
@@ -985,38 +985,28 @@ func (s *Store) FindIncidents(ctx context.Context, v hindsight.Viewer, f hindsig
 		return nil, err
 	}
 	dir, cmp := "ASC", ">"
-	if f.Desc && sortBy != hindsight.SortDue {
+	if f.Desc {
 		dir, cmp = "DESC", "<"
 	}
+	var cur *listCursor
 	if f.Cursor != "" {
-		var cur listCursor
-		if err := decodeCursor(f.Cursor, &cur); err != nil {
+		cur = new(listCursor)
+		if err := decodeCursor(f.Cursor, cur); err != nil {
 			return nil, err
 		}
 		if cur.Sort != string(sortBy) || cur.Desc != f.Desc {
 			return nil, hindsight.Errorf(hindsight.EInvalid, "cursor belongs to another sort order")
 		}
-		if key == "" {
-			c.add(idCol+` `+cmp+` ?`, cur.ID)
-		} else {
-			// a row value, which both backends read as one index range
-			// (SQLite 3.54 planned the OR spelling as two ranges and a sort:
-			// 60 ms for a service's second page at 100,000 incidents)
-			c.add(`(`+key+`, `+idCol+`) `+cmp+` (?, ?)`, append(slices.Clone(keyArgs), cur.Key, cur.ID)...)
-		}
 	}
-	order := idCol + " " + dir
-	keyCol := "0"
-	if key != "" {
-		order = key + " " + dir + ", " + order
-		keyCol = key
+	var q string
+	var args []any
+	switch {
+	case due != nil:
+		q, args = s.dueQuery(due, f.Status, f.Desc, &c, cur, limit+1)
+	default:
+		q, args = s.listQuery(from, key, idCol, dir, cmp, &c, cur, limit+1)
 	}
-	if keyArgs != nil {
-		keyCol += ` AS due_key`
-		order = `due_key ` + dir + `, ` + idCol + ` ` + dir
-	}
-	q := `SELECT ` + summaryCols + `, ` + keyCol + ` FROM ` + from + ` WHERE ` + c.String() + ` ORDER BY ` + order + ` LIMIT ?`
-	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(q), append(append(keyArgs, c.args...), limit+1)...)
+	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(q), args...)
 	if err != nil {
 		return nil, internal("find incidents", err)
 	}
@@ -1042,6 +1032,28 @@ func (s *Store) FindIncidents(ctx context.Context, v hindsight.Viewer, f hindsig
 		return nil, internal("find incidents", err)
 	}
 	return page, nil
+}
+
+// listQuery is FindIncidents' query by key (a column; "" for the ID), in
+// direction dir, after cur when set, with its arguments.
+func (s *Store) listQuery(from, key, idCol, dir, cmp string, c *cond, cur *listCursor, limit int) (string, []any) {
+	if cur != nil {
+		if key == "" {
+			c.add(idCol+` `+cmp+` ?`, cur.ID)
+		} else {
+			// a row value, which both backends read as one index range
+			// (SQLite 3.54 planned the OR spelling as two ranges and a sort:
+			// 60 ms for a service's second page at 100,000 incidents)
+			c.add(`(`+key+`, `+idCol+`) `+cmp+` (?, ?)`, cur.Key, cur.ID)
+		}
+	}
+	order := idCol + " " + dir
+	keyCol := "0"
+	if key != "" {
+		order = key + " " + dir + ", " + order
+		keyCol = key
+	}
+	return `SELECT ` + summaryCols + `, ` + keyCol + ` FROM ` + from + ` WHERE ` + c.String() + ` ORDER BY ` + order + ` LIMIT ?`, append(c.args, limit)
 }
 
 type searchCursor struct {
