@@ -24,16 +24,22 @@ import (
 // whole table (4 bytes a row in memory), never a search's wait.
 
 // sizeCache is every row's size in tokens, by rowid (-1: no row), as of
-// generation gen, with their count and sum.
+// generation gen of store, with their count and sum.
 type sizeCache struct {
-	gen, rows, tokens int64
-	sz                []int32
+	store, gen, rows, tokens int64
+	sz                       []int32
 }
+
+// lastSizes is the sizeCache read last, by any Store: a process serves one
+// Store, and one atomic load per ranked row is cheaper than finding its
+// sizer (sizeOf).
+var lastSizes atomic.Pointer[sizeCache]
 
 // sizer keeps the sizes of one Store.
 type sizer struct {
-	db  *sql.DB
-	cur atomic.Pointer[sizeCache]
+	store int64
+	db    *sql.DB
+	cur   atomic.Pointer[sizeCache]
 	// read is the generation last read (or tried), so a generation whose
 	// sizes disagree with FTS5's counts is not read again and again
 	read     atomic.Int64
@@ -50,7 +56,7 @@ var sizers sync.Map
 
 // newSizer keeps the sizes of store's incident_fts, read through db.
 func newSizer(store int64, db *sql.DB) *sizer {
-	z := &sizer{db: db}
+	z := &sizer{store: store, db: db}
 	z.read.Store(-1)
 	z.ctx, z.cancel = context.WithCancel(context.Background())
 	sizers.Store(store, z)
@@ -60,6 +66,9 @@ func newSizer(store int64, db *sql.DB) *sizer {
 // close stops a read under way and forgets the sizes.
 func (z *sizer) close(store int64) {
 	sizers.Delete(store)
+	if c := lastSizes.Load(); c != nil && c.store == store {
+		lastSizes.CompareAndSwap(c, nil)
+	}
 	z.mu.Lock()
 	z.closed = true
 	z.mu.Unlock()
@@ -86,11 +95,14 @@ func sizesFor(store, gen, rows, tokens int64) bool {
 // sizeOf is the size in tokens of rowid as kept for store at generation
 // gen; false when none is kept.
 func sizeOf(store, gen, rowid int64) (int32, bool) {
-	v, ok := sizers.Load(store)
-	if !ok {
-		return 0, false
+	c := lastSizes.Load()
+	if c == nil || c.store != store {
+		v, ok := sizers.Load(store)
+		if !ok {
+			return 0, false
+		}
+		c = v.(*sizer).cur.Load()
 	}
-	c := v.(*sizer).cur.Load()
 	if c == nil || c.gen != gen || rowid < 0 || rowid >= int64(len(c.sz)) || c.sz[rowid] < 0 {
 		return 0, false
 	}
@@ -118,6 +130,7 @@ func (z *sizer) refresh(gen int64) {
 		// were: the next search tries again
 		if c, err := z.load(z.ctx); err == nil && c != nil {
 			z.cur.Store(c)
+			lastSizes.Store(c)
 		}
 	}()
 }
@@ -136,7 +149,7 @@ func (z *sizer) load(ctx context.Context) (*sizeCache, error) {
 		return nil, err
 	}
 	defer tx.Rollback() //nolint:errcheck // read only
-	c := &sizeCache{}
+	c := &sizeCache{store: z.store}
 	if err := tx.QueryRowContext(ctx, `SELECT n FROM store_generation WHERE id = 1`).Scan(&c.gen); err != nil {
 		return nil, err
 	}
