@@ -125,29 +125,57 @@ type hit struct {
 	sentence        int
 }
 
-// column is one searched text (title or body): its size in tokens and
-// its hits.
+// column is one searched text (title or body): its size in tokens, its
+// hits, and the byte offset of every markEvery-th token (highlight starts
+// there instead of at the text's start).
 type column struct {
-	text string
-	size int
-	hits []hit
+	text  string
+	size  int
+	hits  []hit
+	marks []int
 }
+
+// markEvery: column.marks holds the start of tokens 0, markEvery,
+// 2×markEvery...
+const markEvery = 16
+
+// stemmed is the terms a token is a hit of (bit i: term i), once
+// stemmed: a text repeats the words that can stem to a query word
+// ("database", "databases"), and stemming each one again was a sixth of
+// the scan.
+type stemmed struct {
+	word  string
+	terms uint64
+}
+
+// stemsKept bounds the words whose stems a snippet keeps.
+const stemsKept = 16
 
 // scan tokenizes c.text (unicode61 tokens) and finds its hits of terms;
 // sentence starts are the first token and each one after a '.' or ':'
-// followed by white space. ASCII bytes are classified by a table, in the
-// loop: a call per byte was a third of the scan.
-func (c *column) scan(terms []string) {
+// followed by white space (seen in the separators before the token). ASCII
+// bytes are classified by a table, in the loop: a call per byte was a
+// third of the scan. stems keeps the words stemmed (shared by the title
+// and the body).
+func (c *column) scan(terms []string, stems *[]stemmed) {
 	text := c.text
 	pos, sentence := 0, 0
 	for i := 0; i < len(text); {
-		// the next token's start
+		// the next token's start; last is the separators' last byte other
+		// than white space (0 for none or a character past ASCII), space
+		// whether white space followed it
 		start := -1
+		last, space := byte(0), false
 		for i < len(text) {
 			if b := text[i]; b < utf8.RuneSelf {
 				if asciiToken[b] {
 					start = i
 					break
+				}
+				if b == ' ' || b == '\t' || b == '\n' || b == '\r' {
+					space = true
+				} else {
+					last, space = b, false
 				}
 				i++
 				continue
@@ -157,6 +185,7 @@ func (c *column) scan(terms []string) {
 				start = i
 				break
 			}
+			last, space = 0, false
 			i += n
 		}
 		if start < 0 {
@@ -177,28 +206,18 @@ func (c *column) scan(terms []string) {
 			}
 			i += n
 		}
-		if pos > 0 {
-			j := start - 1
-			for j >= 0 && (text[j] == ' ' || text[j] == '\t' || text[j] == '\n' || text[j] == '\r') {
-				j--
-			}
-			if j != start-1 && j >= 0 && (text[j] == '.' || text[j] == ':') {
-				sentence = pos
-			}
+		if pos > 0 && space && (last == '.' || last == ':') {
+			sentence = pos
+		}
+		if pos%markEvery == 0 {
+			c.marks = append(c.marks, start)
 		}
 		w := text[start:i]
 		var m uint64
-		var st string
-		stemmed := false
-		for k, term := range terms {
-			if !mayStemTo(w, term) {
-				continue
-			}
-			if !stemmed {
-				st, stemmed = stem(fold(w)), true
-			}
-			if st == term {
-				m |= 1 << k
+		for _, term := range terms {
+			if mayStemTo(w, term) {
+				m = hitsOf(w, terms, stems)
+				break
 			}
 		}
 		if m != 0 {
@@ -207,6 +226,27 @@ func (c *column) scan(terms []string) {
 		pos++
 	}
 	c.size = pos
+}
+
+// hitsOf is the terms token w is a hit of (bit i: terms[i]: w can stem
+// to it and does), from stems when w was stemmed already.
+func hitsOf(w string, terms []string, stems *[]stemmed) uint64 {
+	for _, s := range *stems {
+		if s.word == w {
+			return s.terms
+		}
+	}
+	var m uint64
+	st := stem(fold(w))
+	for k, term := range terms {
+		if mayStemTo(w, term) && st == term {
+			m |= 1 << k
+		}
+	}
+	if len(*stems) < stemsKept {
+		*stems = append(*stems, stemmed{w, m})
+	}
+	return m
 }
 
 // asciiToken is isTokenRune for the ASCII bytes.
@@ -250,11 +290,15 @@ func (c *column) score(pos, n int) (score, adj int) {
 
 // Make is the snippet of a hit with title and body for terms (Terms).
 func Make(terms []string, title, body string) string {
-	cols := [2]*column{{text: title}, {text: body}}
+	var hits [32]hit
+	var marks [64]int
+	var stems [stemsKept]stemmed
+	kept := stems[:0]
+	cols := [2]*column{{text: title, hits: hits[:0:8], marks: marks[:0:8]}, {text: body, hits: hits[8:8], marks: marks[8:8]}}
 	best, bestStart, bestScore := 0, 0, 0
 	n := snippetTokens
 	for ci, c := range cols {
-		c.scan(terms)
+		c.scan(terms, &kept)
 		for _, h := range c.hits {
 			if s, adj := c.score(h.pos, n); s > bestScore {
 				best, bestStart, bestScore = ci, adj, s
@@ -285,16 +329,22 @@ func (c *column) highlight(start, n int) string {
 	// text's start) and ends (its last token's end)
 	from, to := 0, len(c.text)
 	if start > 0 || end < c.size-1 {
-		text, pos, tok := c.text, 0, -1
-		for i := 0; i <= len(text); {
+		// from the last token marked at or before start (scan)
+		text, pos, tok, i := c.text, 0, -1, 0
+		if k := start / markEvery; k < len(c.marks) {
+			pos, i = k*markEvery, c.marks[k]
+		}
+		for i <= len(text) {
 			in := false
-			r, sz := utf8.RuneError, 1
+			sz := 1
 			if i < len(text) {
-				r, sz = rune(text[i]), 1
-				if r >= utf8.RuneSelf {
+				if b := text[i]; b < utf8.RuneSelf {
+					in = asciiToken[b]
+				} else {
+					var r rune
 					r, sz = utf8.DecodeRuneInString(text[i:])
+					in = isTokenRune(r)
 				}
-				in = isTokenRune(r)
 			}
 			switch {
 			case in && tok < 0:
