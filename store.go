@@ -314,6 +314,8 @@ const (
 // IncidentFilter selects, sorts and pages incidents. Zero fields do not
 // filter; text matches are exact but case-insensitive (ASCII).
 type IncidentFilter struct {
+	// IDs keeps these incidents (Incident IDs) only, when set.
+	IDs       []string
 	Severity  []Severity
 	Status    []Status
 	Service   string // a service name

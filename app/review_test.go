@@ -366,3 +366,94 @@ func TestDueEventsSkipLongOverdue(t *testing.T) {
 		t.Errorf("overdue events %+v, want one for %s", evs, recent.ID)
 	}
 }
+
+// TestMyReviewsScope: MyReviews lists the account's own unpublished
+// postmortems (Owner its email or name, any case) that are overdue or due
+// within three days, in start order, and the unpublished incidents of the
+// review requests it asked for; not a published, later, End-less,
+// someone else's or hidden restricted one.
+func TestMyReviewsScope(t *testing.T) {
+	e := newReviewService(t, "") // due_days {SEV-2: 10, default: 20}; now 2026-11-26 09:30
+	ctx := context.Background()
+	mk := func(title, owner string, sev hindsight.Severity, start, end string, st hindsight.Status, restricted bool) string {
+		t.Helper()
+		s, _ := hindsight.ParseTime(start)
+		in, err := e.s.Open(ctx, e.author, app.NewIncident{Title: title, Severity: sev, Start: s, Restricted: restricted})
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc := *in.Doc
+		doc.Owner = owner
+		if end != "" {
+			doc.Summary.End, _ = hindsight.ParseTime(end)
+		}
+		// a postmortem is published from In Review
+		for _, step := range []hindsight.Status{hindsight.StatusInReview, hindsight.StatusPublished} {
+			if st == hindsight.StatusDraft || (step == hindsight.StatusPublished && st != step) {
+				break
+			}
+			doc.Status = step
+			if in, err = e.s.Save(ctx, e.author, in.ID, in.Revision, &doc, app.SaveOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			doc = *in.Doc
+		}
+		if st == hindsight.StatusDraft {
+			if _, err := e.s.Save(ctx, e.author, in.ID, in.Revision, &doc, app.SaveOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return in.ID
+	}
+	ids := map[string]string{}
+	for _, x := range []struct {
+		title, owner string
+		sev          hindsight.Severity
+		start, end   string
+		st           hindsight.Status
+		restricted   bool
+	}{
+		{"overdue", "REVIEWER@example.com", hindsight.Sev2, "2026-11-14 10:00", "2026-11-14 12:00", hindsight.StatusDraft, false}, // due 11-24
+		{"overdue-earlier", "reviewer", hindsight.Sev3, "2026-10-01 10:00", "2026-10-01 12:00", hindsight.StatusInReview, false},  // due 10-21
+		{"soon", "Reviewer", hindsight.Sev3, "2026-11-07 10:00", "2026-11-07 12:00", hindsight.StatusDraft, false},                // due 11-27
+		{"later", "reviewer@example.com", hindsight.Sev3, "2026-11-20 10:00", "2026-11-20 12:00", hindsight.StatusDraft, false},   // due 12-10
+		{"published", "reviewer@example.com", hindsight.Sev4, "2026-10-01 10:00", "2026-10-01 12:00", hindsight.StatusPublished, false},
+		{"no-end", "reviewer@example.com", hindsight.Sev2, "2026-10-01 10:00", "", hindsight.StatusDraft, false},
+		{"theirs", "author@example.com", hindsight.Sev2, "2026-10-01 10:00", "2026-10-01 12:00", hindsight.StatusDraft, false},
+		{"hidden", "reviewer@example.com", hindsight.Sev2, "2026-10-01 10:00", "2026-10-01 12:00", hindsight.StatusDraft, true},
+	} {
+		ids[x.title] = mk(x.title, x.owner, x.sev, x.start, x.end, x.st, x.restricted)
+	}
+	for _, name := range []string{"theirs", "published"} {
+		if _, err := e.s.RequestReview(ctx, e.rev, ids[name], []string{"author@example.com"}); err != nil {
+			t.Fatalf("request review of %s: %v", name, err)
+		}
+	}
+	my, err := e.s.MyReviews(ctx, e.rev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := func(items []app.ReviewItem) []string {
+		var out []string
+		for _, it := range items {
+			for n, id := range ids {
+				if id == it.ID {
+					out = append(out, n)
+				}
+			}
+		}
+		return out
+	}
+	if got := names(my.Overdue); !slices.Equal(got, []string{"overdue-earlier", "overdue"}) {
+		t.Errorf("overdue %v, want [overdue-earlier overdue]", got)
+	}
+	if got := names(my.Due); !slices.Equal(got, []string{"soon"}) {
+		t.Errorf("due soon %v, want [soon]", got)
+	}
+	if got := names(my.Waiting); !slices.Equal(got, []string{"theirs"}) || my.Waiting[0].OpenRequests != 1 {
+		t.Errorf("waiting %v (%+v), want [theirs] with one open request", got, my.Waiting)
+	}
+	if len(my.Overdue) > 0 && !my.Overdue[1].DueAt.Equal(time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)) {
+		t.Errorf("due date %v, want 2026-11-24 12:00 UTC", my.Overdue[1].DueAt)
+	}
+}

@@ -54,7 +54,7 @@ func no() *bool  { b := false; return &b }
 
 func testListFilters(t *testing.T, open Opener) {
 	s := newStore(t, open)
-	seed(t, s)
+	ids := seed(t, s)
 	cases := []struct {
 		name string
 		f    hindsight.IncidentFilter
@@ -76,6 +76,9 @@ func testListFilters(t *testing.T, open Opener) {
 		{"QueryStemmed", hindsight.IncidentFilter{Query: "connection"}, []string{"alpha"}},
 		{"Combined", hindsight.IncidentFilter{Owner: "gus", Severity: []hindsight.Severity{"SEV-2"}}, []string{"echo"}},
 		{"NothingMatches", hindsight.IncidentFilter{Owner: "nobody"}, []string{}},
+		{"IDs", hindsight.IncidentFilter{IDs: []string{ids["bravo"], ids["delta"], "INC-20990101-001"}}, []string{"bravo", "delta"}},
+		{"IDsEmpty", hindsight.IncidentFilter{IDs: []string{}}, []string{}},
+		{"IDsAndSeverity", hindsight.IncidentFilter{IDs: []string{ids["bravo"], ids["delta"]}, Severity: []hindsight.Severity{"SEV-2"}}, []string{"bravo"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -117,6 +117,7 @@ measure() {
 	want "due list API (sort=due)" && d "due list API (sort=due)" "$base/api/v1/incidents?sort=due"
 	want "overdue list API (due=overdue)" && d "overdue list API (due=overdue)" "$base/api/v1/incidents?due=overdue"
 	want "due this week list API (due=this_week)" && d "due this week list API (due=this_week)" "$base/api/v1/incidents?due=this_week"
+	want "my reviews API (/api/v1/me/reviews)" && d "my reviews API (/api/v1/me/reviews)" "$base/api/v1/me/reviews"
 	kill "$spid"
 	wait "$spid" 2>/dev/null || true
 }

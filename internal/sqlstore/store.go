@@ -841,6 +841,12 @@ func (s *Store) incidentConds(ctx context.Context, c *cond, v hindsight.Viewer, 
 		c.add(`i.deleted_at IS NOT NULL`)
 	}
 	c.visible(v)
+	if f.IDs != nil {
+		if len(f.IDs) == 0 {
+			c.add(`1 = 0`)
+		}
+		c.in(`i.id`, f.IDs)
+	}
 	c.in(`i.severity`, strs(f.Severity))
 	c.in(`i.status`, strs(f.Status))
 	if f.Service != "" && !byService {
