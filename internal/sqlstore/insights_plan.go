@@ -335,7 +335,7 @@ func (s *Store) insightCounts(ctx context.Context, p *insightPlan, f *hindsight.
 	}
 	q := `SELECT severity, status, source, started, mon, SUM(n), SUM(items), SUM(open_items), SUM(ended)
 FROM (` + strings.Join(parts, "\nUNION ALL ") + `) x GROUP BY severity, status, source, started, mon`
-	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(q), args...)
+	rows, err := s.figQuery(ctx, s.d.Rebind(q), args...)
 	if err != nil {
 		return err
 	}
@@ -421,7 +421,7 @@ func (s *Store) insightDistributions(ctx context.Context, p *insightPlan, out *h
 	}
 	q := `SELECT metric, bucket, SUM(n), SUM(total), SUM(derived) FROM (` + strings.Join(parts, "\nUNION ALL ") + `) x
 WHERE bucket IS NOT NULL GROUP BY metric, bucket ORDER BY metric, bucket`
-	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(q), args...)
+	rows, err := s.figQuery(ctx, s.d.Rebind(q), args...)
 	if err != nil {
 		return err
 	}
@@ -501,7 +501,7 @@ ORDER BY f.` + col + ` LIMIT ? OFFSET ?`)
 	cum = 0
 	for i, b := range hist {
 		if x := needs[i]; x != nil {
-			rows, err := s.rq.QueryContext(ctx, q, append(append([]any{b.b}, c.args...), x.hi-x.lo+1, x.lo)...)
+			rows, err := s.figQuery(ctx, q, append(append([]any{b.b}, c.args...), x.hi-x.lo+1, x.lo)...)
 			if err != nil {
 				return hindsight.Distribution{}, err
 			}
@@ -596,7 +596,7 @@ func (s *Store) insightItems(ctx context.Context, p *insightPlan, f *hindsight.I
 FROM insight_facts f CROSS JOIN action_items a
 WHERE ` + c.String() + ` AND f.open_items > 0 AND a.incident_id = f.incident_id AND a.is_open = 1 AND a.inc_live = 1`
 		args := append(append([]any{s.d.Date(f.AsOf)}, objArgs...), c.args...)
-		return s.rq.QueryRowContext(ctx, s.d.Rebind(q), args...).Scan(&a.Overdue, &a.PastObjective)
+		return s.figQueryRow(ctx, s.d.Rebind(q), args...).Scan(&a.Overdue, &a.PastObjective)
 	}
 	// one count through the target date index of open items, three (one
 	// per priority) through their (priority, end) index: each reads only
@@ -612,7 +612,7 @@ WHERE ` + c.String() + ` AND f.open_items > 0 AND a.incident_id = f.incident_id 
 		args = append(append(args, string(pr), s.d.Time(f.AsOf.AddDate(0, 0, -d))), c.args...)
 	}
 	var p0, p1, p2 int
-	if err := s.rq.QueryRowContext(ctx, s.d.Rebind(q), args...).Scan(&a.Overdue, &p0, &p1, &p2); err != nil {
+	if err := s.figQueryRow(ctx, s.d.Rebind(q), args...).Scan(&a.Overdue, &p0, &p1, &p2); err != nil {
 		return err
 	}
 	a.PastObjective = p0 + p1 + p2
@@ -634,7 +634,7 @@ func (s *Store) insightUnpublished(ctx context.Context, p *insightPlan, f *hinds
 	published := string(hindsight.StatusPublished)
 	c := p.refineCond(s.noIndex)
 	var recent int
-	err := s.rq.QueryRowContext(ctx, s.d.Rebind(`SELECT COUNT(*) FROM insight_facts f WHERE `+c.String()+` AND f.status <> ? AND f.end_key >= ?`),
+	err := s.figQueryRow(ctx, s.d.Rebind(`SELECT COUNT(*) FROM insight_facts f WHERE `+c.String()+` AND f.status <> ? AND f.end_key >= ?`),
 		append(append([]any{}, c.args...), published, cut)...).Scan(&recent)
 	if err != nil {
 		return err
@@ -651,7 +651,7 @@ func (s *Store) insightUnpublished(ctx context.Context, p *insightPlan, f *hinds
 	}
 	var list []late
 	read := func(q string, args ...any) error {
-		rows, err := s.rq.QueryContext(ctx, s.d.Rebind(q), args...)
+		rows, err := s.figQuery(ctx, s.d.Rebind(q), args...)
 		if err != nil {
 			return err
 		}
@@ -730,7 +730,7 @@ FROM (SELECT DISTINCT service FROM insight_counts WHERE scope = 1 AND dims = 0) 
 func (s *Store) insightServices(ctx context.Context, p *insightPlan, out *hindsight.Insights) error {
 	fsql, fargs := fixedSQL(p.v)
 	fix := map[string]int64{}
-	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(fsql), fargs...)
+	rows, err := s.figQuery(ctx, s.d.Rebind(fsql), fargs...)
 	if err != nil {
 		return err
 	}
@@ -756,7 +756,7 @@ func (s *Store) insightServices(ctx context.Context, p *insightPlan, out *hindsi
 		c.add(`scope = 1 AND dims = ?`, dims)
 		p.rollupCond(&c, dims == 1)
 		q := `SELECT service, started, mon, SUM(n) FROM insight_counts WHERE ` + c.String() + ` GROUP BY service, started, mon`
-		rows, err := s.rq.QueryContext(ctx, s.d.Rebind(q), c.args...)
+		rows, err := s.figQuery(ctx, s.d.Rebind(q), c.args...)
 		if err != nil {
 			return err
 		}
@@ -795,7 +795,7 @@ func (s *Store) insightServices(ctx context.Context, p *insightPlan, out *hindsi
 			c.add(p.rolledIn(`g.restricted`))
 			p.filters(&c, `g.severity`, `g.status`)
 			var k int
-			if err := s.rq.QueryRowContext(ctx, s.d.Rebind(`SELECT COUNT(*) FROM insight_facts g WHERE `+c.String()), c.args...).Scan(&k); err != nil {
+			if err := s.figQueryRow(ctx, s.d.Rebind(`SELECT COUNT(*) FROM insight_facts g WHERE `+c.String()), c.args...).Scan(&k); err != nil {
 				return err
 			}
 			rec[x.service] += k
@@ -828,7 +828,7 @@ func (s *Store) insightServices(ctx context.Context, p *insightPlan, out *hindsi
 		lq, largs := live("")
 		q := `SELECT l.service, COUNT(*), SUM(l.started), MIN(CASE WHEN l.started = 1 THEN l.start_key END)
 FROM (` + lq + `) l GROUP BY l.service`
-		rows, err := s.rq.QueryContext(ctx, s.d.Rebind(q), largs...)
+		rows, err := s.figQuery(ctx, s.d.Rebind(q), largs...)
 		if err != nil {
 			return err
 		}
@@ -858,7 +858,7 @@ FROM (` + lq + `) l GROUP BY l.service`
 		for _, name := range exact {
 			lq, largs := live(` AND g.service = ? AND g.started = 1 AND g.start_key > ?`, name, fix[name])
 			var k int
-			if err := s.rq.QueryRowContext(ctx, s.d.Rebind(`SELECT COUNT(*) FROM (`+lq+`) l`), largs...).Scan(&k); err != nil {
+			if err := s.figQueryRow(ctx, s.d.Rebind(`SELECT COUNT(*) FROM (`+lq+`) l`), largs...).Scan(&k); err != nil {
 				return err
 			}
 			rec[name] += k

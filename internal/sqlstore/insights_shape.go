@@ -23,7 +23,7 @@ func (s *Store) insightShape(ctx context.Context, p *insightPlan, f *hindsight.I
 			c.add(extra, args...)
 		}
 		from := p.shapeFrom(&c, table, alias)
-		rows, err := s.rq.QueryContext(ctx, s.d.Rebind(`SELECT `+key+`, f.ttm FROM `+from+` WHERE `+c.String()), c.args...)
+		rows, err := s.figQuery(ctx, s.d.Rebind(`SELECT `+key+`, f.ttm FROM `+from+` WHERE `+c.String()), c.args...)
 		if err != nil {
 			return nil, err
 		}
@@ -178,7 +178,7 @@ func (s *Store) keySpellings(ctx context.Context, table, col, name string, keys 
 		q := `SELECT k.column1, (SELECT sk.written FROM ` + table + ` sk JOIN incidents i ON i.id = sk.incident_id
 WHERE ` + where + ` AND i.deleted_at IS NULL AND NOT i.restricted ORDER BY sk.start_key, sk.incident_id LIMIT 1)
 FROM (VALUES ` + strings.TrimSuffix(strings.Repeat(`(?), `, n), `, `) + `) k`
-		rows, err := s.rq.QueryContext(ctx, s.d.Rebind(q), args...)
+		rows, err := s.figQuery(ctx, s.d.Rebind(q), args...)
 		if err != nil {
 			return nil, err
 		}
@@ -208,7 +208,7 @@ func (s *Store) repeatFactors(ctx context.Context, p *insightPlan) ([]hindsight.
 	var c cond
 	c.add(`f.started = 1`)
 	from := p.shapeFrom(&c, `incident_factors`, `sc`)
-	rows, err := s.rq.QueryContext(ctx, s.d.Rebind(`SELECT sc.category, sv.name, f.incident_id, f.start_key FROM `+from+`
+	rows, err := s.figQuery(ctx, s.d.Rebind(`SELECT sc.category, sv.name, f.incident_id, f.start_key FROM `+from+`
 JOIN incident_services sv ON sv.incident_id = f.incident_id WHERE `+c.String()), c.args...)
 	if err != nil {
 		return nil, err
