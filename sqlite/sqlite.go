@@ -467,28 +467,38 @@ const SearchWindow = 1000
 
 // SearchSQL ranks the window's matches in one walk of FTS5, newest first,
 // stopping at the window (by rankFunc: bm25 with the counts of rows per
-// word and the rows' sizes kept in memory, rank.go and sizes.go), keeps those that cond keeps (m), counts them (the page's
-// total) and reads the page's rows' title and body from FTS5's content
-// table by rowid for their snippets (Snippet; FTS5's snippet() here re-ran
-// the match for each row and tokenized its whole text: a quarter of a
-// search's CPU). The window is the most recent matches before cond, as it
-// was when a first walk found its lowest rowid and a second ranked the
-// matches from there. cond is checked the other way round: a match is kept
-// unless it is one of the incidents cond refuses, which are among the
-// deleted and restricted ones only (the partial index incidents_hidden,
-// migration 00210), so a match costs no read of its incident. The page's
+// word and the rows' sizes kept in memory, rank.go and sizes.go), keeps
+// those that cond keeps (m), counts them (the page's total) and reads the
+// page's rows' title and body from FTS5's content table by rowid for their
+// snippets (Snippet; FTS5's snippet() here re-ran the match for each row
+// and tokenized its whole text: a quarter of a search's CPU). The window is
+// the most recent matches before cond, as it was when a first walk found
+// its lowest rowid and a second ranked the matches from there. cond is
+// checked the other way round: a match is kept unless it is one of the
+// incidents cond refuses, which are among the deleted and restricted ones
+// only (the partial index incidents_hidden, migration 00210), so a match
+// costs no read of its incident. When cond refuses none of them (no
+// incident deleted or restricted, or none hidden from this reader), one
+// look at them keeps every match; otherwise each match is looked up in
+// incidents_hidden and cond checked for the few found there. (A list of
+// every incident cond refuses, built for each search, checked cond on each
+// hidden incident of the whole database: with 2.7% of 51,687 incidents
+// restricted or deleted, a search cost 12 ms instead of 2.9.) The page's
 // order, rank then Incident ID, needs the IDs of the matches ranked up to
 // the page's end only (edge), ties included. ?1 is the match expression,
-// used twice; limit and offset are used twice too, by number after cond's
-// arguments.
+// used twice; cond is used twice, its arguments numbered ?2 on; limit and
+// offset are used twice too, by number after cond's arguments.
 func (d dialect) SearchSQL(cols, cond string) string {
 	n := 1 + strings.Count(cond, "?")
 	limit, offset := "?"+strconv.Itoa(n+1), "?"+strconv.Itoa(n+2)
+	cond = numbered(cond, 2)
 	return `WITH m AS MATERIALIZED (
     SELECT pk, r FROM (
         SELECT incident_fts.rowid AS pk, ` + rankFunc + `(incident_fts, ` + strconv.FormatInt(d.store, 10) + `, (SELECT n FROM store_generation WHERE id = 1), ?1) AS r
-        FROM incident_fts WHERE incident_fts MATCH ?1 ORDER BY incident_fts.rowid DESC LIMIT ` + strconv.Itoa(d.searchWindow()) + `)
-    WHERE pk NOT IN (SELECT i.pk FROM incidents i WHERE (i.deleted_at IS NOT NULL OR i.restricted <> 0) AND NOT (` + cond + `))),
+        FROM incident_fts WHERE incident_fts MATCH ?1 ORDER BY incident_fts.rowid DESC LIMIT ` + strconv.Itoa(d.searchWindow()) + `) w
+    WHERE NOT EXISTS (SELECT 1 FROM incidents i WHERE (i.deleted_at IS NOT NULL OR i.restricted <> 0) AND NOT (` + cond + `))
+        OR NOT EXISTS (SELECT 1 FROM incidents i INDEXED BY incidents_hidden
+            WHERE i.pk = w.pk AND (i.deleted_at IS NOT NULL OR i.restricted <> 0) AND NOT (` + cond + `))),
 edge AS (SELECT max(r) AS r FROM (SELECT r FROM m ORDER BY r LIMIT ` + limit + ` + ` + offset + `)),
 top AS (
     SELECT m.pk, m.r, (SELECT count(*) FROM m) AS n FROM m JOIN incidents i ON i.pk = m.pk
@@ -497,6 +507,23 @@ top AS (
 SELECT ` + cols + `, c.c0, c.c1, -top.r, top.n
 FROM top JOIN incident_fts_content c ON c.id = top.pk JOIN incidents i ON i.pk = top.pk
 ORDER BY top.r, i.id`
+}
+
+// numbered numbers the placeholders ? of q from n on (?n, ?n+1...), so q
+// can be used twice with the same arguments.
+func numbered(q string, n int) string {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(q, '?')
+		if i < 0 {
+			b.WriteString(q)
+			return b.String()
+		}
+		b.WriteString(q[:i+1])
+		b.WriteString(strconv.Itoa(n))
+		n++
+		q = q[i+1:]
+	}
 }
 
 // Snippet makes the snippet of a hit in Go from its title and body, as

@@ -75,3 +75,17 @@ INSERT INTO t VALUES ('Database failover', 'The primary database ran out of conn
 		}
 	})
 }
+
+func TestNumbered(t *testing.T) {
+	for _, c := range []struct{ q, want string }{
+		{"", ""},
+		{"i.deleted_at IS NULL", "i.deleted_at IS NULL"},
+		{"a = ?", "a = ?2"},
+		{"(NOT i.restricted OR EXISTS (SELECT 1 FROM v m WHERE m.user_id = ?)) AND x IN (?, ?)", "(NOT i.restricted OR EXISTS (SELECT 1 FROM v m WHERE m.user_id = ?2)) AND x IN (?3, ?4)"},
+		{"??", "?2?3"},
+	} {
+		if got := numbered(c.q, 2); got != c.want {
+			t.Errorf("numbered(%q, 2) = %q, want %q", c.q, got, c.want)
+		}
+	}
+}
