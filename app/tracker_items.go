@@ -24,7 +24,7 @@ func (s *Service) QueueOpenItems(ctx context.Context, a Actor, ids []string) ([]
 	var rows []hindsight.ActionItemRow
 	filter := hindsight.ActionItemFilter{Status: []hindsight.ItemStatus{hindsight.ItemOpen}, Limit: 5000}
 	if len(ids) == 0 {
-		if rows, err = s.store.FindActionItems(ctx, a.Viewer, filter); err != nil {
+		if rows, err = s.openItems(ctx, a.Viewer); err != nil {
 			return nil, err
 		}
 	}
@@ -67,6 +67,35 @@ func (s *Service) QueueOpenItems(ctx context.Context, a Actor, ids []string) ([]
 		out = append(out, ls...)
 	}
 	return out, nil
+}
+
+// openItemsPage is how many items a page of openItems holds.
+var openItemsPage = 5000
+
+// openItems is every open action item v sees, read by pages of the
+// tracker's keyset list (by incident): one read of at most 5,000 used to
+// leave the rest out of `hindsight actions sync` without a word.
+func (s *Service) openItems(ctx context.Context, v hindsight.Viewer) ([]hindsight.ActionItemRow, error) {
+	filter := hindsight.ActionItemFilter{Status: []hindsight.ItemStatus{hindsight.ItemOpen}, Limit: openItemsPage}
+	is, ok := s.store.(hindsight.InsightStore)
+	if !ok {
+		return nil, hindsight.Errorf(hindsight.EUnsupport, "action items: this store cannot list every open action item")
+	}
+	q := hindsight.ActionItemQuery{ActionItemFilter: filter, Sort: hindsight.ItemSortIncident}
+	var rows []hindsight.ActionItemRow
+	for {
+		page, err := is.TrackActionItems(ctx, v, q)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range page.Items {
+			rows = append(rows, it.ActionItemRow)
+		}
+		if page.Next == "" {
+			return rows, nil
+		}
+		q.Cursor = page.Next
+	}
 }
 
 // LeaseFromEnv reads HINDSIGHT_TRACKER_LEASE (a duration such as 2m: how

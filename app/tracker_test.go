@@ -403,3 +403,38 @@ func TestTrackerOverride(t *testing.T) {
 		t.Errorf("unknown tracker: %v", err)
 	}
 }
+
+// TestQueueOpenItemsEveryPage: `hindsight actions sync` without incidents
+// queues an issue for every open item without one, however many pages of
+// the tracker's list they take (before, one read of 5,000 left the rest
+// out); a second run queues nothing more.
+func TestQueueOpenItemsEveryPage(t *testing.T) {
+	defer app.SetOpenItemsPage(3)()
+	e := newTrackerEnv(t)
+	var ids []string
+	for range 4 {
+		ids = append(ids, e.incident(t, "").ID) // two open items each
+	}
+	links, err := e.svc.QueueOpenItems(context.Background(), alice, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, l := range links {
+		got[l.IncidentID]++
+	}
+	for _, id := range ids {
+		if got[id] != 2 {
+			t.Errorf("%s: %d links, want 2 (%d links in all)", id, got[id], len(links))
+		}
+	}
+	if n := e.sync(t); n != 8 || e.fake.creates != 8 {
+		t.Errorf("synced %d links, %d issues created, want 8", n, e.fake.creates)
+	}
+	if _, err := e.svc.QueueOpenItems(context.Background(), alice, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.sync(t); n != 0 || e.fake.creates != 8 {
+		t.Errorf("second run: synced %d links, %d issues created, want none more", n, e.fake.creates)
+	}
+}
