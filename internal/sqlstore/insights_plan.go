@@ -51,6 +51,7 @@ type insightPlan struct {
 	pieces   []piece  // what is read from the facts
 	dimsHist int      // insight_hist dims: 1 with a severity or status filter
 	month    int      // > 0: refineCond keeps the facts of this month (mon) only (InsightTrends)
+	noIndex  func(string) string
 }
 
 // piece is a set of facts read live: a start key range (all of them when
@@ -62,7 +63,7 @@ type piece struct {
 }
 
 func (s *Store) planInsights(v hindsight.Viewer, f *hindsight.InsightsFilter) *insightPlan {
-	p := &insightPlan{v: v, sev: strs(f.Severity), status: strs(f.Status), whole: keyRange{minKey, maxKey}}
+	p := &insightPlan{v: v, sev: strs(f.Severity), status: strs(f.Status), whole: keyRange{minKey, maxKey}, noIndex: s.noIndex}
 	if f.Service != "" {
 		p.scope, p.service = 1, foldKey(f.Service)
 	}
@@ -150,13 +151,21 @@ func visibleCond(c *cond, v hindsight.Viewer, col, id string) {
 }
 
 // teamCond keeps, with a team filter, the incidents (ID column col) of the
-// team: added by hand or owning one of their affected services.
+// team: added by hand or owning one of their affected services. The
+// team's services are read first and their incidents found through the
+// lower(name) index: SQLite compared every incident_services row with them
+// (ts.service_key left bare), once per query, some twenty queries per
+// request: 11-16 s for /api/v1/insights?team=... at 100,000.
 func (p *insightPlan) teamCond(c *cond, col string) {
 	if p.team == "" {
 		return
 	}
+	key := `ts.service_key`
+	if p.noIndex != nil {
+		key = p.noIndex(key)
+	}
 	c.add(col+` IN (SELECT it.incident_id FROM incident_teams it WHERE it.kind = '`+teamByHand+`' AND it.team_slug = ?
-UNION SELECT tsv.incident_id FROM team_services ts JOIN incident_services tsv ON lower(tsv.name) = ts.service_key WHERE ts.team_slug = ?)`, p.team, p.team)
+UNION SELECT tsv.incident_id FROM team_services ts JOIN incident_services tsv ON lower(tsv.name) = `+key+` WHERE ts.team_slug = ?)`, p.team, p.team)
 }
 
 // filters adds the severity and status filters on columns sev and st.
