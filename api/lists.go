@@ -158,16 +158,18 @@ func IncidentFilter(v url.Values) (hindsight.IncidentFilter, error) {
 			f.StartBefore = d.T.AddDate(0, 0, 1)
 		}
 	}
-	order := q.str("order")
+	// the error names the parameter as the client sent it (dir is the
+	// web list's spelling of order)
+	param, order := "order", q.str("order")
 	if order == "" {
-		order = q.str("dir")
+		param, order = "dir", q.str("dir")
 	}
 	switch o := order; o {
 	case "", "desc":
 	case "asc":
 		f.Desc = false
 	default:
-		q.fail("order", "want asc or desc")
+		q.fail(param, strconv.Quote(o)+" is not an order: want asc or desc")
 	}
 	if q.err != nil {
 		return f, q.err

@@ -41,8 +41,14 @@ func qa7Stores(t *testing.T) []string {
 // SQLite file, or a schema of its own in the test PostgreSQL database.
 func qa7Server(t *testing.T, store string) *appServer {
 	t.Helper()
+	return qa7ServerWith(t, store, stack.Config{Getenv: func(string) string { return "" }})
+}
+
+// qa7ServerWith is qa7Server with the stack's configuration cfg.
+func qa7ServerWith(t *testing.T, store string, cfg stack.Config) *appServer {
+	t.Helper()
 	if store == "sqlite" {
-		return startServer(t, 0)
+		return serveStack(t, cfg, true)
 	}
 	browserPath(t)
 	pg := os.Getenv("HINDSIGHT_TEST_POSTGRES_URL")
@@ -75,7 +81,7 @@ func qa7Server(t *testing.T, store string) *appServer {
 	}
 	// the server's cleanup (registered later) runs first, then this
 	t.Cleanup(func() { st.Close() })
-	return serveStore(t, st, stack.Config{Getenv: func(string) string { return "" }}, true)
+	return serveStore(t, st, cfg, true)
 }
 
 // qa7Doc is what the QA7 tests write of an incident.

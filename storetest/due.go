@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"encoding/base64"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -183,5 +184,78 @@ func testListByDue(t *testing.T, open Opener) {
 		}
 		_, err = s.FindIncidents(ctx(t), hindsight.SystemViewer, hindsight.IncidentFilter{Sort: hindsight.SortDue, Desc: true, Limit: 1, Cursor: page.Next, Due: &hindsight.DueQuery{Rule: rule}})
 		wantCode(t, "a cursor of the other direction", err, hindsight.EInvalid)
+	})
+	// Cursors made by hand (a tampered URL): keys no incident has, far
+	// beyond the times a document holds, select what their place in the
+	// order says; before, PostgreSQL answered some with an internal error
+	// (a time out of its range). A cursor among the incidents without a
+	// due date on a range of due dates, which has none, ends the list;
+	// before, its query had no arm (an SQL error).
+	t.Run("CursorsMadeByHand", func(t *testing.T) {
+		all := func(desc bool, from, before time.Time) []string {
+			var ids []string
+			for cursor := ""; ; {
+				page, err := s.FindIncidents(ctx(t), hindsight.SystemViewer, hindsight.IncidentFilter{Sort: hindsight.SortDue, Desc: desc, Limit: 1000, Cursor: cursor,
+					Due: &hindsight.DueQuery{Rule: rule, From: from, Before: before}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, x := range page.Incidents {
+					ids = append(ids, x.ID)
+				}
+				if cursor = page.Next; cursor == "" {
+					return ids
+				}
+			}
+		}
+		withDue := 0
+		for _, x := range model {
+			if !x.due.IsZero() {
+				withDue++
+			}
+		}
+		for _, c := range []struct {
+			desc bool
+			key  string
+			skip int // the incidents of the whole list before the cursor's place
+		}{
+			{false, "-4000000000000000000", 0},
+			{false, "-9223372036854775808", 0},
+			{false, "4000000000000000000", withDue},
+			{false, "9223372036854775807", len(model)},
+			{true, "-4000000000000000000", 0},
+			{true, "-9223372036854775808", 0},
+			{true, "4000000000000000000", withDue},
+			{true, "9223372036854775807", len(model)},
+		} {
+			desc := ""
+			if c.desc {
+				desc = `"d":true,`
+			}
+			cursor := base64.RawURLEncoding.EncodeToString([]byte(`{"s":"due",` + desc + `"k":` + c.key + `,"i":""}`))
+			page, err := s.FindIncidents(ctx(t), hindsight.SystemViewer, hindsight.IncidentFilter{Sort: hindsight.SortDue, Desc: c.desc, Limit: 1000, Cursor: cursor, Due: &hindsight.DueQuery{Rule: rule}})
+			if err != nil {
+				t.Errorf("desc=%v key %s: %v", c.desc, c.key, err)
+				continue
+			}
+			var got []string
+			for _, x := range page.Incidents {
+				got = append(got, x.ID)
+			}
+			if want := all(c.desc, time.Time{}, time.Time{})[c.skip:]; !slices.Equal(got, want) {
+				t.Errorf("desc=%v key %s:\n got  %v\nwant %v", c.desc, c.key, got, want)
+			}
+		}
+		noDue := base64.RawURLEncoding.EncodeToString([]byte(`{"s":"due","k":4611686018427387904,"i":""}`))
+		for _, before := range []time.Time{now, base.AddDate(100, 0, 0)} {
+			page, err := s.FindIncidents(ctx(t), hindsight.SystemViewer, hindsight.IncidentFilter{Sort: hindsight.SortDue, Limit: 10, Cursor: noDue, Due: &hindsight.DueQuery{Rule: rule, Before: before}})
+			if err != nil || len(page.Incidents) != 0 || page.Next != "" {
+				t.Errorf("a cursor among those without a due date, due before %s: %v, %d incidents, next %q", before, err, len(page.Incidents), page.Next)
+			}
+		}
+		// a range far from now: the same as no bound
+		if got, want := all(false, base.AddDate(-3000, 0, 0), base.AddDate(5000, 0, 0)), all(false, time.Time{}, time.Time{})[:withDue]; !slices.Equal(got, want) {
+			t.Errorf("due between years -974 and 7026:\n got  %v\nwant %v", got, want)
+		}
 	})
 }

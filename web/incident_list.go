@@ -31,6 +31,9 @@ type listForm struct {
 	// 19); ShapeProblem why they could not be read.
 	Shape        httpx.Shape
 	ShapeProblem string
+	// Bad says which of sort and dir named no sort or direction (the
+	// list is shown in the default one, with the reason).
+	Bad []string
 }
 
 func readListForm(q url.Values) listForm {
@@ -48,10 +51,18 @@ func readListForm(q url.Values) listForm {
 	}
 	switch hindsight.IncidentSort(f.Sort) {
 	case hindsight.SortStart, hindsight.SortSeverity, hindsight.SortUpdated, hindsight.SortID, sortDue:
+	case "":
+		f.Sort = string(hindsight.SortStart)
 	default:
+		f.Bad = append(f.Bad, "sort: want start, severity, updated, id or due, not "+strconv.Quote(clip(f.Sort, 40))+"; sorted by start")
 		f.Sort = string(hindsight.SortStart)
 	}
-	if f.Dir != "asc" {
+	switch f.Dir {
+	case "asc", "desc":
+	case "":
+		f.Dir = "desc"
+	default:
+		f.Bad = append(f.Bad, "dir: want asc or desc, not "+strconv.Quote(clip(f.Dir, 40))+"; showing descending")
 		f.Dir = "desc"
 	}
 	return f
@@ -245,6 +256,7 @@ func (u *UI) listPage(r *http.Request, f listForm) (page, error) {
 			d.NextURL = pageURL(base, ip.Next)
 		}
 	}
+	d.Problems = append(slices.Clone(f.Bad), d.Problems...)
 	if f.Team != "" && !slices.ContainsFunc(d.Teams, func(t hindsight.Team) bool { return t.Slug == f.Team }) {
 		// the select cannot show a slug that names no team: say why the
 		// list is empty (an old link, a deleted team)

@@ -95,6 +95,9 @@ func (s *Store) dueQuery(q *hindsight.DueQuery, statuses []hindsight.Status, des
 		gc := cond{parts: slices.Clone(c.parts), args: slices.Clone(c.args)}
 		var key, order string
 		if g.none != "" {
+			if cur != nil && cur.Key > noDueKey {
+				continue // a cursor made by hand, after every incident
+			}
 			gc.add(g.none, g.args...)
 			if cur != nil && cur.Key == noDueKey {
 				gc.add(`i.id > ?`, cur.ID)
@@ -114,18 +117,18 @@ func (s *Store) dueQuery(q *hindsight.DueQuery, statuses []hindsight.Status, des
 				key, order = `-`+key, `i.end_at DESC, i.id ASC`
 			}
 			if !q.From.IsZero() {
-				gc.add(`i.end_at >= ?`, s.d.Time(time.Unix(ceilUnix(q.From)-shift, 0)))
+				gc.add(`i.end_at >= ?`, s.d.Time(endBound(ceilUnix(q.From), -shift)))
 			}
 			if !q.Before.IsZero() {
-				gc.add(`i.end_at < ?`, s.d.Time(time.Unix(ceilUnix(q.Before)-shift, 0)))
+				gc.add(`i.end_at < ?`, s.d.Time(endBound(ceilUnix(q.Before), -shift)))
 			}
 			if cur != nil {
 				// the row value is exact; the bound on End before it is the
 				// same as a range of the index
 				if desc {
-					gc.add(`i.end_at <= ?`, s.d.Time(time.Unix(-cur.Key-shift, 0)))
+					gc.add(`i.end_at <= ?`, s.d.Time(endBound(-max(cur.Key, -noDueKey), -shift)))
 				} else {
-					gc.add(`i.end_at >= ?`, s.d.Time(time.Unix(cur.Key-shift, 0)))
+					gc.add(`i.end_at >= ?`, s.d.Time(endBound(cur.Key, -shift)))
 				}
 				gc.add(`(`+key+`, i.id) > (?, ?)`, cur.Key, cur.ID)
 			}
@@ -133,7 +136,34 @@ func (s *Store) dueQuery(q *hindsight.DueQuery, statuses []hindsight.Status, des
 		arms = append(arms, `SELECT * FROM (SELECT `+summaryCols+`, `+key+` AS due_key FROM incidents i WHERE `+gc.String()+` ORDER BY `+order+` LIMIT ?) g`+strconv.Itoa(len(arms)))
 		args = append(append(args, gc.args...), limit)
 	}
+	if len(arms) == 0 {
+		// a cursor among the incidents without a due date on a list that
+		// has none (a range of due dates): nothing comes after it
+		return "", nil
+	}
 	return strings.Join(arms, ` UNION ALL `) + ` ORDER BY due_key, id LIMIT ?`, append(args, limit)
+}
+
+// firstEnd and lastEnd are Unix seconds just inside the times a document
+// can hold (years 0001 to 9999, in whole minutes): no End is before
+// firstEnd (the zero time is no End) or at or after lastEnd, and both are
+// times both stores can write (PostgreSQL refuses years past 294276;
+// SQLite's text times compare as text, so not past 9999).
+var (
+	firstEnd = time.Date(1, 1, 1, 0, 0, 1, 0, time.UTC).Unix()
+	lastEnd  = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC).Unix()
+)
+
+// endBound is the bound on End of a due key or date (Unix seconds) moved
+// by shift, kept within [firstEnd, lastEnd]: it selects the same Ends, for
+// a key of a cursor made by hand too, where the time itself was out of
+// PostgreSQL's range (a 500 answered a tampered cursor) or wrapped around.
+func endBound(sec, shift int64) time.Time {
+	// first within ±2^50 s (35 million years), beyond every End moved
+	// by any grace period and far from overflowing with the shift
+	const far = int64(1) << 50
+	sec = min(max(sec, -far), far)
+	return time.Unix(min(max(sec+shift, firstEnd), lastEnd), 0).UTC()
 }
 
 // sortedSeverities are the severities rule names, sorted.

@@ -1008,7 +1008,9 @@ func (s *Store) FindIncidents(ctx context.Context, v hindsight.Viewer, f hindsig
 	var args []any
 	switch {
 	case due != nil:
-		q, args = s.dueQuery(due, f.Status, f.Desc, &c, cur, limit+1)
+		if q, args = s.dueQuery(due, f.Status, f.Desc, &c, cur, limit+1); q == "" {
+			return &hindsight.IncidentPage{Incidents: []hindsight.IncidentSummary{}}, nil
+		}
 	default:
 		q, args = s.listQuery(from, key, idCol, dir, cmp, &c, cur, limit+1)
 	}
