@@ -289,6 +289,15 @@ func TestQA9DueWalk(t *testing.T) {
 					if got := qa9IDs(rows); !slices.Equal(got, want) {
 						t.Errorf("%s: %s:\n got %q\nwant %q", store, path, got, want)
 					}
+					// the header says the list's order: by due date, as the
+					// due filters list (soonest first)
+					if strings.HasPrefix(c.q, "due=") && len(want) > 0 {
+						b.run("open "+path, chromedp.Navigate(srv.URL+path), chromedp.WaitVisible(chromedp.CSS("table.incidents")))
+						sorts := value(b, "aria-sort", chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("table.incidents th[aria-sort]")).filter(th => th.getAttribute("aria-sort") !== "none").map(th => th.textContent.replace(/\s+/g, " ").trim() + " " + th.getAttribute("aria-sort")).concat([document.querySelector("table.incidents caption").innerText])`))
+						if !slices.Equal(sorts, []string{"Postmortem due ▲ ascending", "Incidents, sorted by due ascending"}) {
+							t.Errorf("%s: %s lists by due date, soonest first; its header and caption say %q", store, path, sorts)
+						}
+					}
 					if len(want) == 0 && text(b, "p.empty") == "<none>" {
 						t.Errorf("%s: %s lists nothing and says nothing", store, path)
 					}
@@ -402,6 +411,138 @@ func TestQA9DueBadInput(t *testing.T) {
 				if (n != 400 && (n != 422 || c.query != "sort=due&dir=asc&cursor="+url.QueryEscape(startCursor))) || !strings.Contains(body, c.param) {
 					t.Errorf("%s: /api/v1/incidents?%s answers %d: %.300s; want 400 naming %s", store, c.query, n, body, c.param)
 				}
+			}
+			b.check()
+		})
+	}
+}
+
+// TestQA9DueTwoPeople: on both stores, while Dana pages through the list
+// by due date, another editor moves an incident of her second page before
+// her first page (its End), one of her first page to the end of the list
+// (its End), changes the severity of one of her second page and publishes
+// one of her last page. Her walk never shows an error page; every
+// incident nobody touched appears exactly once, in order; the published
+// one is gone from the pages she reads after; the moved ones appear at
+// most once (the one moved behind her) or twice (the one moved ahead of
+// her: seen before and after the move, as keyset pages do); each row's due
+// date is the one of its incident at the time. A walk after the edits
+// lists the new order exactly.
+func TestQA9DueTwoPeople(t *testing.T) {
+	for _, store := range qa7Stores(t) {
+		t.Run(store, func(t *testing.T) {
+			srv, all, anchor := qa9DueServer(t, store)
+			ctx := context.Background()
+			exp := qa9Expect(all, dana, false, nil)
+			if len(exp) <= 52 {
+				t.Fatalf("only %d incidents in the list", len(exp))
+			}
+			behind, ahead, resev, publish := exp[40], exp[3], exp[30], exp[52]
+			b := srv.browser(t, dana)
+			b.run("first page", chromedp.Navigate(srv.URL+"/incidents?sort=due&dir=asc"), chromedp.WaitVisible(chromedp.CSS("nav.pager a[rel=next]")))
+			rowsJS := `Array.from(document.querySelectorAll("table.incidents tbody tr")).map(tr => ({ID: tr.querySelector("td").innerText.trim(), Due: tr.querySelector('td[data-label="Postmortem due"]').innerText.trim()}))`
+			seen := value(b, "rows", chromedp.Evaluate[[]qa9Row](rowsJS))
+
+			edit := func(id string, f func(p *hindsight.Postmortem)) {
+				t.Helper()
+				in, err := srv.Svc.Get(ctx, app.System, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				f(in.Doc)
+				if _, err := srv.Svc.Save(ctx, app.System, id, in.Revision, in.Doc, app.SaveOptions{Message: "qa9 other editor"}); err != nil {
+					t.Fatalf("save %s: %v", id, err)
+				}
+			}
+			for i := range all {
+				in := &all[i]
+				switch in.id {
+				case behind:
+					in.end = anchor.AddDate(0, 0, -60)
+					edit(in.id, func(p *hindsight.Postmortem) {
+						p.Summary.Start, p.Summary.End = hindsight.TimeOf(in.end.Add(-time.Hour)), hindsight.TimeOf(in.end)
+					})
+				case ahead:
+					in.end = anchor.AddDate(0, 0, 60)
+					edit(in.id, func(p *hindsight.Postmortem) {
+						p.Summary.Start, p.Summary.End = hindsight.TimeOf(in.end.Add(-time.Hour)), hindsight.TimeOf(in.end)
+					})
+				case resev:
+					in.sev = map[bool]hindsight.Severity{true: hindsight.Sev4, false: hindsight.Sev1}[in.sev == hindsight.Sev1]
+					edit(in.id, func(p *hindsight.Postmortem) { p.Summary.Severity = in.sev })
+				case publish:
+					in.status = hindsight.StatusPublished
+					cur, err := srv.Svc.Get(ctx, app.System, in.id)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if _, err := srv.Svc.Publish(ctx, app.System, in.id, cur.Revision, ""); err != nil {
+						t.Fatalf("publish %s: %v", in.id, err)
+					}
+				}
+			}
+			byID := map[string]qa9Incident{}
+			for _, in := range all {
+				byID[in.id] = in
+			}
+
+			// on to the last page through the Next links
+			for page := 2; ; page++ {
+				if !value(b, "next?", chromedp.Evaluate[bool](`!!document.querySelector("nav.pager a[rel=next]")`)) {
+					break
+				}
+				b.run(fmt.Sprintf("page %d", page),
+					void(chromedp.Evaluate[bool](`window.qa9Old = true; document.querySelector("nav.pager a[rel=next]").click(); true`)),
+					waitJS(`!window.qa9Old && document.readyState === "complete" && !!document.querySelector("nav.pager")`))
+				if p := text(b, "main .alert-error"); p != "<none>" {
+					t.Errorf("%s: page %d says %q", store, page, p)
+				}
+				rows := value(b, "rows", chromedp.Evaluate[[]qa9Row](rowsJS))
+				if len(rows) == 0 {
+					t.Errorf("%s: page %d lists nothing: %s", store, page, text(b, "main"))
+				}
+				for _, r := range rows {
+					want := "—"
+					if d := byID[r.ID].due(); !d.IsZero() {
+						want = d.Format(hindsight.DateLayout)
+						if d.Before(time.Now()) {
+							want = "overdue · " + want
+						}
+					}
+					if r.Due != want {
+						t.Errorf("%s: page %d: %s's Postmortem due reads %q, want %q", store, page, r.ID, r.Due, want)
+					}
+				}
+				seen = append(seen, rows...)
+				if page > 10 {
+					t.Fatal("more than 10 pages")
+				}
+			}
+			count := map[string]int{}
+			for _, r := range seen {
+				count[r.ID]++
+			}
+			for _, id := range exp {
+				switch id {
+				case behind, ahead, resev:
+					t.Logf("%s: %s, moved while Dana paged, appears %d times", store, id, count[id])
+					if count[id] > 2 || (id == behind && count[id] > 1) {
+						t.Errorf("%s: %s appears %d times", store, id, count[id])
+					}
+				case publish:
+					if count[id] != 0 {
+						t.Errorf("%s: %s, published after Dana's first page, is listed on a later one", store, id)
+					}
+				default:
+					if count[id] != 1 {
+						t.Errorf("%s: %s, untouched, appears %d times in Dana's walk", store, id, count[id])
+					}
+				}
+			}
+			// the walk after the edits is the new order exactly
+			rows, problems := qa9Walk(b, srv.URL, "/incidents?sort=due&dir=asc")
+			if want := qa9Expect(all, dana, false, nil); !slices.Equal(qa9IDs(rows), want) || len(problems) > 0 {
+				t.Errorf("%s: after the edits (problems %q):\n got %q\nwant %q", store, problems, qa9IDs(rows), want)
 			}
 			b.check()
 		})

@@ -57,6 +57,12 @@ func readListForm(q url.Values) listForm {
 		f.Bad = append(f.Bad, "sort: want start, severity, updated, id or due, not "+strconv.Quote(clip(f.Sort, 40))+"; sorted by start")
 		f.Sort = string(hindsight.SortStart)
 	}
+	if f.Due != "" && f.Sort != string(sortDue) {
+		// the due filters list by due date, soonest first (dueRows, as the
+		// API does): the headers and the caption say so, where they said
+		// start descending
+		f.Sort, f.Dir = string(sortDue), "asc"
+	}
 	switch f.Dir {
 	case "asc", "desc":
 	case "":
