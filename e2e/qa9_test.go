@@ -244,6 +244,12 @@ func TestQA9DueWalk(t *testing.T) {
 
 			// the filters with the due list, as the member sees them
 			b := srv.browser(t, dana)
+			// sort=due without dir lists soonest first, as the API does
+			// (it listed latest first)
+			rows, _ := qa9Walk(b, srv.URL, "/incidents?sort=due")
+			if got, want := qa9IDs(rows), qa9Expect(all, dana, false, nil); !slices.Equal(got, want) {
+				t.Errorf("%s: /incidents?sort=due:\n got %q\nwant %q (soonest first)", store, got, want)
+			}
 			now := time.Now()
 			for _, c := range []struct {
 				q    string

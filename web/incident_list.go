@@ -66,7 +66,11 @@ func readListForm(q url.Values) listForm {
 	switch f.Dir {
 	case "asc", "desc":
 	case "":
+		// newest first, but soonest due first (as the API lists sort=due)
 		f.Dir = "desc"
+		if f.Sort == string(sortDue) {
+			f.Dir = "asc"
+		}
 	default:
 		f.Bad = append(f.Bad, "dir: want asc or desc, not "+strconv.Quote(clip(f.Dir, 40))+"; showing descending")
 		f.Dir = "desc"
