@@ -148,7 +148,8 @@ func (z *sizer) load(ctx context.Context) (*sizeCache, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer tx.Rollback() //nolint:errcheck // read only
+	// read only: nothing to undo, the rollback ends the snapshot
+	defer func() { _ = tx.Rollback() }()
 	c := &sizeCache{store: z.store}
 	if err := tx.QueryRowContext(ctx, `SELECT n FROM store_generation WHERE id = 1`).Scan(&c.gen); err != nil {
 		return nil, err
