@@ -363,37 +363,67 @@ ORDER BY hits.rank DESC, i.id`
 }
 
 // SearchWindowSQL computes the query once (q) and uses it as a scalar
-// subquery, which PostgreSQL evaluates first (an InitPlan), so the GIN
-// index serves the match. When bounded, the range is the incidents from
-// the (k+1)-th highest incident ID up (lo; all when there are fewer), and
-// the range and the match are one scan of incident_search_tsv_id (migration
-// 00210): only the matches in the range are read, not every match of a
-// common word. The window (win) carries each match's incident ID and row
-// address only, so sorting it copies no tsvector; when it is full, or the
-// range held every incident, the ranking reads the window's rows by address
-// (a TID scan) and their tsvectors, stored in the row (migration 00250),
-// not in the TOAST table; otherwise nothing is ranked (a one-time filter)
-// and the caller widens the range.
+// subquery, which PostgreSQL evaluates first (an InitPlan). When bounded,
+// the range is the incidents from the (k+1)-th highest incident ID up (lo;
+// all when there are fewer). The window (win) is found and ranked in one
+// pass over the rows of the range that may match, by one of four ways (r,
+// the others' branches are not run):
+//
+//   - keys: hindsight_search_keys_query (migration 00290) turns the query
+//     into one over the words of the incidents in the buckets (month and
+//     tens of days of the ID) from lo's up, and incident_search_keys reads
+//     those rows only: about the window and a quarter, not one index key per
+//     incident in the range as incident_search_tsv_id did;
+//   - scan: the query has no word a match must hold (only negations): the
+//     range's rows in ID order (the primary key);
+//   - all: every match of tsv (incident_search_tsv) from lo up: no range
+//     (the first k incidents are all), IDs of another form, or a range over
+//     48 months;
+//   - none: the query has no word at all (only stop words): nothing matches,
+//     and the range is reported as every incident so the caller stops.
+//
+// Each row kept is checked against the query itself (keys are a superset:
+// no positions, no negations) and ranked then, so the window's rows are
+// read once: the tsvector is stored in the row (migration 00250). The
+// filters in the keys branch are function calls (text_ge, ts_match_vq), not
+// operators, so the planner does not AND the keys with another index's
+// bitmap of the whole range or of every match. The window is ranked unless
+// it is short of SearchWindow and the range was not every incident (the
+// caller widens the range; hits then holds nothing).
 func (d dialect) SearchWindowSQL(cond string, bounded bool) string {
-	lo, rng, all := ``, ``, `true`
+	lo := `NULL::text`
 	if bounded {
-		lo = `lo AS MATERIALIZED (SELECT (SELECT incident_id FROM incident_search ORDER BY incident_id DESC OFFSET ? LIMIT 1) AS lo),
-`
-		rng = ` AND s.incident_id >= coalesce((SELECT lo FROM lo), '')`
-		all = `(SELECT lo FROM lo) IS NULL`
+		lo = `(SELECT incident_id FROM incident_search ORDER BY incident_id DESC OFFSET ? LIMIT 1)`
 	}
 	window := strconv.Itoa(d.searchWindow())
-	return `WITH ` + lo + `q AS MATERIALIZED (SELECT websearch_to_tsquery('english', ?) AS q),
+	return `WITH b AS MATERIALIZED (
+    SELECT ` + lo + ` AS lo, (SELECT incident_id FROM incident_search ORDER BY incident_id DESC LIMIT 1) AS hi),
+q AS MATERIALIZED (SELECT websearch_to_tsquery('english', ?) AS q),
+hid AS MATERIALIZED (SELECT i.id FROM incidents i WHERE (i.deleted_at IS NOT NULL OR i.restricted) AND NOT (` + cond + `)),
+k AS MATERIALIZED (SELECT b.lo, q.q, hindsight_search_keys_query(q.q, b.lo, b.hi) AS kq FROM b, q),
+r AS MATERIALIZED (
+    SELECT k.lo, k.q, k.kq, CASE WHEN numnode(k.q) = 0 THEN 'none' WHEN k.lo IS NULL THEN 'all' WHEN k.kq IS NOT NULL THEN 'keys'
+        WHEN querytree(k.q) = 'T' THEN 'scan' ELSE 'all' END AS way FROM k),
 win AS MATERIALIZED (
-    SELECT s.incident_id, s.ctid AS t FROM incident_search s
-    WHERE s.tsv @@ (SELECT q FROM q)` + rng + ` AND ` + hiddenCond(cond) + `
-    ORDER BY s.incident_id DESC LIMIT ` + window + `),
+    SELECT u.incident_id, ts_rank_cd(u.tsv, (SELECT q FROM r)) AS rank FROM (
+        SELECT s.incident_id, s.tsv FROM incident_search s
+        WHERE (SELECT way FROM r) = 'keys' AND hindsight_search_keys(s.tsv, s.incident_id) @@ (SELECT kq FROM r)
+            AND text_ge(s.incident_id, (SELECT lo FROM r)) AND ts_match_vq(s.tsv, (SELECT q FROM r))
+        UNION ALL
+        SELECT s.incident_id, s.tsv FROM incident_search s
+        WHERE (SELECT way FROM r) = 'scan' AND s.incident_id >= (SELECT lo FROM r) AND ts_match_vq(s.tsv, (SELECT q FROM r))
+        UNION ALL
+        SELECT s.incident_id, s.tsv FROM incident_search s
+        WHERE (SELECT way FROM r) = 'all' AND s.tsv @@ (SELECT q FROM r) AND s.incident_id >= coalesce((SELECT lo FROM r), '')
+    ) u
+    WHERE u.incident_id NOT IN (SELECT id FROM hid)
+    ORDER BY u.incident_id DESC LIMIT ` + window + `),
 m AS MATERIALIZED (
-    SELECT count(*) AS n, ` + all + ` AS all_, (SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = 'incident_search'::regclass) AS est FROM win),
+    SELECT count(*) AS n, (SELECT lo IS NULL OR way = 'none' FROM r) AS all_, (SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = 'incident_search'::regclass) AS est FROM win),
 hits AS (
-    SELECT w.incident_id, ts_rank_cd(s.tsv, (SELECT q FROM q)) AS rank FROM win w JOIN incident_search s ON s.ctid = w.t
+    SELECT w.incident_id, w.rank FROM win w
     WHERE (SELECT n >= ` + window + ` OR all_ FROM m)
-    ORDER BY rank DESC, w.incident_id LIMIT ? OFFSET ?)
+    ORDER BY w.rank DESC, w.incident_id LIMIT ? OFFSET ?)
 SELECT m.n, m.all_, m.est, hits.incident_id, hits.rank FROM m LEFT JOIN hits ON true
 ORDER BY hits.rank DESC, hits.incident_id`
 }

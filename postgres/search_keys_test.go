@@ -1,0 +1,207 @@
+package postgres_test
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/internal/gen"
+	"github.com/hindsight-pm/hindsight/markdown"
+	"github.com/hindsight-pm/hindsight/postgres"
+)
+
+// windowSQL is the search window by its definition, every match read: the
+// window most recent matches ($2) that the reader may see (here: not
+// deleted, and restricted ones only when $3), ranked.
+const windowSQL = `WITH q AS MATERIALIZED (SELECT websearch_to_tsquery('english', $1) AS q),
+win AS (
+    SELECT s.incident_id, s.tsv FROM incident_search s JOIN incidents i ON i.id = s.incident_id
+    WHERE s.tsv @@ (SELECT q FROM q) AND i.deleted_at IS NULL AND (NOT i.restricted OR $3)
+    ORDER BY s.incident_id DESC LIMIT $2)
+SELECT w.incident_id, ts_rank_cd(w.tsv, (SELECT q FROM q)) AS rank FROM win w ORDER BY rank DESC, w.incident_id`
+
+// TestSearchKeysWindow: the search window found through
+// incident_search_keys (migration 00290) is the window by its definition,
+// ranks included, for incidents spread over three years and a few from
+// years before (a range of more than 48 months is searched without the
+// keys), for single words common and rare, several words, phrases,
+// negations (only negations: the range read in ID order), or, stop words
+// only; as a reader who sees everything and one who sees no restricted
+// incident. The window is 8, so the ranges cross buckets (months and tens
+// of days) at every size.
+func TestSearchKeysWindow(t *testing.T) {
+	url, schema := freshSchema(t)
+	ctx := t.Context()
+	const window = 8
+	s, err := postgres.Open(ctx, url, postgres.Options{Render: markdown.Render, Schema: schema, SearchWindow: window})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	g := gen.New(11)
+	var ids []string
+	for i := range 260 {
+		p := g.Postmortem()
+		p.Summary.IncidentID = ""
+		if i%40 == 0 {
+			// an incident years before the others
+			p.Summary.Start, _ = hindsight.ParseTime(fmt.Sprintf("%d-0%d-1%d 10:00", 2012+i/40, 1+i%9, i%10))
+		}
+		in, err := s.CreateIncident(ctx, hindsight.IncidentCreate{Doc: p, Author: "t"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, in.ID)
+	}
+	slices.Sort(ids)
+	// the most recent incidents deleted or restricted now and then
+	for i, id := range ids[len(ids)-60:] {
+		switch i % 7 {
+		case 2:
+			if err := s.DeleteIncident(ctx, hindsight.IncidentDelete{ID: id, Author: "t"}); err != nil {
+				t.Fatal(err)
+			}
+		case 5:
+			cur, err := s.FindIncidentByID(ctx, hindsight.SystemViewer, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			on := true
+			if _, err := s.UpdateIncident(ctx, hindsight.IncidentUpdate{ID: id, BaseRevision: cur.Revision, Doc: cur.Doc, Restricted: &on}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.RuntimeParams["search_path"] = schema
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	type hit struct {
+		ID   string
+		Rank float32
+	}
+	queries := []string{"database", "latency", "certificate", "deploy", "queue", "dns", "memory", "rollback",
+		"database latency", "replica failover timeout", `"connection pool"`, `"database failover"`, "database -latency",
+		"-database", `-"connection pool"`, "certificate or dns", "replica OR rollback -cache", "zzyzxq", "the and", "o'reilly",
+		"kafka consumer lag", "memory leak -deploy", `"rate limit" or -queue`}
+	for _, q := range queries {
+		for _, v := range []struct {
+			name string
+			v    hindsight.Viewer
+			all  bool
+		}{{"System", hindsight.SystemViewer, true}, {"Reader", hindsight.Viewer{UserID: "nobody"}, false}} {
+			rows, err := conn.Query(ctx, windowSQL, q, window, v.all)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := pgx.CollectRows(rows, pgx.RowToStructByPos[hit])
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []hit
+			total := -1
+			for cursor, n := "", 0; n == 0 || cursor != ""; n++ {
+				page, err := s.SearchIncidents(ctx, v.v, hindsight.SearchQuery{Text: q, Limit: 3, Cursor: cursor})
+				if err != nil {
+					t.Fatalf("%s %q: %v", v.name, q, err)
+				}
+				for _, h := range page.Hits {
+					got = append(got, hit{h.ID, float32(h.Rank)})
+				}
+				if n == 0 {
+					total = page.Total
+				}
+				cursor = page.Next
+			}
+			if !slices.Equal(got, want) || total != len(want) {
+				t.Errorf("%s %q: hits %v (total %d), want %v", v.name, q, got, total, want)
+			}
+		}
+	}
+}
+
+// TestSearchKeysQuery: hindsight_search_keys_query rewrites a query over
+// the buckets of a range (every word a choice of word@bucket, phrases as
+// AND, negations dropped), and gives NULL where the keys cannot narrow the
+// search.
+func TestSearchKeysQuery(t *testing.T) {
+	url, schema := freshSchema(t)
+	ctx := t.Context()
+	s, err := postgres.Open(ctx, url, postgres.Options{Render: markdown.Render, Schema: schema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.RuntimeParams["search_path"] = schema
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	for _, c := range []struct {
+		name, q, lo, hi string
+		want            *string
+	}{
+		{"Word", "database", "INC-20261029-001", "INC-20261031-014", ptr(`'databas@2026103' | 'databas@2026102' | 'databas@x'`)},
+		{"SameBucket", "database", "INC-20261030-001", "INC-20261031-014", ptr(`'databas@2026103' | 'databas@x'`)},
+		{"AcrossYears", "dns", "INC-20251231-001", "INC-20260101-002", ptr(`'dns@2026010' | 'dns@2025123' | 'dns@x'`)},
+		{"AndPhraseNot", `database -latency "connection pool"`, "INC-20261030-001", "INC-20261031-014",
+			ptr(`( 'databas@2026103' | 'databas@x' ) & ( 'connect@2026103' | 'connect@x' ) & ( 'pool@2026103' | 'pool@x' )`)},
+		{"Or", "dns or cache", "INC-20261030-001", "INC-20261031-014", ptr(`'dns@2026103' | 'dns@x' | 'cach@2026103' | 'cach@x'`)},
+		{"Quote", "o'reilly", "INC-20261030-001", "INC-20261031-014", ptr(`( 'o@2026103' | 'o@x' ) & ( 'reilli@2026103' | 'reilli@x' )`)},
+		{"OnlyNegated", "-database", "INC-20261030-001", "INC-20261031-014", nil},
+		{"NotInOr", "dns or -cache", "INC-20261030-001", "INC-20261031-014", nil},
+		{"StopWords", "the and", "INC-20261030-001", "INC-20261031-014", nil},
+		{"OtherID", "database", "incident-7", "INC-20261031-014", nil},
+		{"OtherHighest", "database", "INC-20261030-001", "zzz", nil},
+		{"BadMonth", "database", "INC-20261330-001", "INC-20261031-014", nil},
+		{"FourYears", "database", "INC-20221031-001", "INC-20261031-014", nil},
+		{"NearlyFourYears", "database", "INC-20221101-001", "INC-20261031-014", ptr("")},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var got *string
+			err := conn.QueryRow(ctx, `SELECT hindsight_search_keys_query(websearch_to_tsquery('english', $1), $2, $3)::text`, c.q, c.lo, c.hi).Scan(&got)
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch {
+			case c.want == nil && got != nil:
+				t.Errorf("got %s, want NULL", *got)
+			case c.want != nil && got == nil:
+				t.Errorf("got NULL, want %s", *c.want)
+			case c.want != nil && *c.want != "" && *got != *c.want:
+				t.Errorf("got  %s\nwant %s", *got, *c.want)
+			}
+		})
+	}
+	// every word of a tsvector is keyed with its incident's bucket, quotes
+	// and backslashes kept
+	var keys string
+	if err := conn.QueryRow(ctx, `SELECT hindsight_search_keys(to_tsvector('simple', 'it''s a b\c') || 'x''y'::tsvector, 'INC-20260315-004')::text`).Scan(&keys); err != nil {
+		t.Fatal(err)
+	}
+	if want := `'a@2026031' 'b@2026031' 'c@2026031' 'it@2026031' 's@2026031' 'x''y@2026031'`; keys != want {
+		t.Errorf("keys %s, want %s", keys, want)
+	}
+	if err := conn.QueryRow(ctx, `SELECT hindsight_search_keys('a b'::tsvector, 'OLD-1')::text`).Scan(&keys); err != nil {
+		t.Fatal(err)
+	}
+	if want := `'a@x' 'b@x'`; keys != want {
+		t.Errorf("keys of another ID %s, want %s", keys, want)
+	}
+}
+
+func ptr(s string) *string { return &s }
