@@ -30,8 +30,9 @@ SELECT w.incident_id, ts_rank_cd(w.tsv, (SELECT q FROM q)) AS rank FROM win w OR
 // keys), for single words common and rare, several words, phrases,
 // negations (only negations: the range read in ID order), or, stop words
 // only; as a reader who sees everything and one who sees no restricted
-// incident. The window is 8, so the ranges cross buckets (months and tens
-// of days) at every size.
+// incident; without planner statistics and with them (the range then
+// starts where the statistics expect the window to fill). The window is 8,
+// so the ranges cross buckets (months and tens of days) at every size.
 func TestSearchKeysWindow(t *testing.T) {
 	url, schema := freshSchema(t)
 	ctx := t.Context()
@@ -85,6 +86,30 @@ func TestSearchKeysWindow(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
+	compare := func(t *testing.T) {
+		t.Helper()
+		check(t, s, conn, window)
+	}
+	t.Run("NoStatistics", compare)
+	// with planner statistics the range starts where the window should fill
+	// (hindsight_search_share)
+	if _, err := conn.Exec(ctx, "ANALYZE incident_search"); err != nil {
+		t.Fatal(err)
+	}
+	var share *float64
+	if err := conn.QueryRow(ctx, `SELECT hindsight_search_share(websearch_to_tsquery('english', 'database'))`).Scan(&share); err != nil {
+		t.Fatal(err)
+	}
+	if share == nil || *share <= 0 || *share > 1 {
+		t.Fatalf("share of 'database' after ANALYZE: %v, want a frequency", share)
+	}
+	t.Run("Statistics", compare)
+}
+
+// check compares every page of the search of each query with windowSQL,
+// as a reader who sees everything and one who sees no restricted incident.
+func check(t *testing.T, s *postgres.Store, conn *pgx.Conn, window int) {
+	ctx := t.Context()
 	type hit struct {
 		ID   string
 		Rank float32

@@ -73,10 +73,11 @@ type SearchWindower interface {
 	// recent (all when there are no more; every incident when not bounded):
 	// the SearchWindow most recent matches for cond there. Its rows hold the
 	// window's size, whether the range held every incident, an estimate of
-	// the incidents searched (0 when unknown), and, when the window is full
-	// or the range held every incident, the window's matches ranked (the
-	// incident ID and rank of each, rank descending then ID, from the
-	// offset, up to the limit): one row with a NULL ID when none. Its
+	// the incidents searched (0 when unknown), the k it used (at least k, or
+	// NULL), and, when the window is full or the range held every incident,
+	// the window's matches ranked (the incident ID and rank of each, rank
+	// descending then ID, from the offset, up to the limit): one row with a
+	// NULL ID when none. Its
 	// parameters are k (when bounded), the MatchArg value, cond's
 	// arguments, the limit and the offset.
 	SearchWindowSQL(cond string, bounded bool) string

@@ -1166,9 +1166,13 @@ func (s *Store) searchWindowed(ctx context.Context, w SearchWindower, page *hind
 		for rows.Next() {
 			var id sql.NullString
 			var rank sql.NullFloat64
-			if err := rows.Scan(&n, &all, &est, &id, &rank); err != nil {
+			var used sql.NullInt64 // the dialect may search a wider range
+			if err := rows.Scan(&n, &all, &est, &used, &id, &rank); err != nil {
 				rows.Close()
 				return err
+			}
+			if used.Int64 > k {
+				k = used.Int64
 			}
 			if id.Valid {
 				hits = append(hits, hit{id.String, rank.Float64})

@@ -82,6 +82,58 @@ BEGIN
 END $$;
 -- +goose StatementEnd
 
+-- +goose StatementBegin
+-- hindsight_search_share is at most the share of incidents that q can
+-- match, from the planner's statistics of incident_search.tsv (the most
+-- common lexemes and their frequencies; a lexeme not among them counts as
+-- the least frequent one): the smallest of its words' when they must all
+-- match, the sum when any may. NULL when the statistics are missing or the
+-- query mixes AND and OR, or holds no word a match must have. The search
+-- starts its range where it expects the window to fill (SearchWindow a
+-- quarter over, divided by the share) instead of counting among the 2,000
+-- most recent incidents first.
+CREATE FUNCTION hindsight_search_share(q tsquery) RETURNS float8
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+DECLARE
+    qt text := querytree(q);
+    elems text[];
+    freqs real[];
+    least_freq float8;
+    t text;
+    f float8;
+    share float8;
+    op text := '';
+BEGIN
+    IF qt IS NULL OR qt IN ('T', '') THEN
+        RETURN NULL;
+    END IF;
+    SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs INTO elems, freqs
+    FROM pg_stats s JOIN pg_namespace ns ON ns.nspname = s.schemaname
+    JOIN pg_class c ON c.relnamespace = ns.oid AND c.relname = s.tablename
+    WHERE c.oid = 'incident_search'::regclass AND s.attname = 'tsv';
+    IF elems IS NULL OR cardinality(freqs) <= cardinality(elems) THEN
+        RETURN NULL;
+    END IF;
+    -- after each lexeme's frequency: the least and the greatest of them
+    least_freq := freqs[cardinality(elems) + 1];
+    FOR t IN SELECT m[1] FROM regexp_matches(qt, '''(?:[^''\\]|''''|\\.)*''|<[0-9-]*>|[^ ]', 'g') AS m LOOP
+        IF left(t, 1) = '''' THEN
+            f := coalesce(freqs[array_position(elems, replace(replace(substr(t, 2, length(t) - 2), '''''', ''''), '\\', '\'))], least_freq);
+            share := CASE WHEN share IS NULL THEN f WHEN op = '|' THEN share + f ELSE least(share, f) END;
+        ELSIF t = '|' OR t = '&' OR left(t, 1) = '<' THEN
+            IF op <> '' AND (op = '|') <> (t = '|') THEN
+                RETURN NULL;
+            END IF;
+            op := CASE WHEN t = '|' THEN '|' ELSE '&' END;
+        ELSE
+            -- parentheses: AND and OR mixed
+            RETURN NULL;
+        END IF;
+    END LOOP;
+    RETURN least(share, 1);
+END $$;
+-- +goose StatementEnd
+
 CREATE INDEX incident_search_keys ON incident_search USING GIN (hindsight_search_keys(tsv, incident_id));
 CREATE INDEX IF NOT EXISTS incident_search_tsv ON incident_search USING GIN (tsv);
 DROP INDEX IF EXISTS incident_search_tsv_id;
@@ -97,5 +149,6 @@ BEGIN
 END $$;
 -- +goose StatementEnd
 DROP INDEX IF EXISTS incident_search_keys;
+DROP FUNCTION IF EXISTS hindsight_search_share(tsquery);
 DROP FUNCTION IF EXISTS hindsight_search_keys_query(tsquery, text, text);
 DROP FUNCTION IF EXISTS hindsight_search_keys(tsvector, text);
