@@ -30,14 +30,28 @@ func websearch(text string) (string, bool) {
 	var terms []term
 	rs := []rune(text)
 	orNext := false
+	// Where a word or quoted text may start (the start, after a space,
+	// after a dash or another separator there), each dash negates what
+	// follows, as websearch_to_tsquery reads them: `---zeppelin` and
+	// `- zeppelin` exclude zeppelin, `--zeppelin` is zeppelin; SQLite
+	// searched zeppelin for the first two (found by QA9).
+	atOperand, neg := true, false
 	for i := 0; i < len(rs); {
 		r := rs[i]
-		neg := false
-		if r == '-' && (i == 0 || unicode.IsSpace(rs[i-1])) && i+1 < len(rs) && (rs[i+1] == '"' || isWordRune(rs[i+1])) {
-			neg = true
+		switch {
+		case unicode.IsSpace(r):
+			atOperand = true
 			i++
-			r = rs[i]
+			continue
+		case atOperand && r == '-':
+			neg = !neg
+			i++
+			continue
+		case atOperand && r != '"' && !isWordRune(r):
+			i++ // a separator: still where an operand may start
+			continue
 		}
+		atOperand = false
 		switch {
 		case r == '"':
 			end := i + 1
@@ -48,7 +62,7 @@ func websearch(text string) (string, bool) {
 				terms = append(terms, term{words: ws, neg: neg, or: orNext})
 				orNext = false
 			}
-			i = end + 1
+			i, neg = end+1, false
 		case isWordRune(r):
 			end := i
 			for end < len(rs) && isWordRune(rs[end]) {
@@ -56,12 +70,16 @@ func websearch(text string) (string, bool) {
 			}
 			w := string(rs[i:end])
 			i = end
-			if !neg && strings.EqualFold(w, "or") {
-				orNext = len(terms) > 0
+			if strings.EqualFold(w, "or") {
+				// a negated or is PostgreSQL's stop word "or": nothing
+				if !neg {
+					orNext = len(terms) > 0
+				}
+				neg = false
 				continue
 			}
 			terms = append(terms, term{words: []string{w}, neg: neg, or: orNext})
-			orNext = false
+			orNext, neg = false, false
 		default:
 			i++
 		}

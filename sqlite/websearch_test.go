@@ -29,6 +29,14 @@ func TestWebsearch(t *testing.T) {
 		{`"unclosed phrase`, `"unclosed phrase"`, true, []string{"unclosed", "phrase"}},
 		{`""`, "", false, nil},
 		{"!!! ---", "", false, nil},
+		{"database ---payments", `("database") NOT "payments"`, true, []string{"database"}},
+		{"database - payments", `("database") NOT "payments"`, true, []string{"database"}},
+		{"database --payments", `"database" AND "payments"`, true, []string{"database", "payments"}},
+		{"database (-payments)", `("database") NOT "payments"`, true, []string{"database"}},
+		{"database -.payments", `("database") NOT "payments"`, true, []string{"database"}},
+		{"database,-payments", `"database" AND "payments"`, true, []string{"database", "payments"}},
+		{"red - or expired", `"red" AND "expired"`, true, []string{"red", "expired"}},
+		{"red -", `"red"`, true, []string{"red"}},
 		{"数据库 Zürich", `"数据库" AND "Zürich"`, true, []string{"数据库", "Zürich"}},
 	}
 	for _, tc := range tests {

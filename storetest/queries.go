@@ -249,6 +249,13 @@ func testSearch(t *testing.T, open Opener) {
 		{"Phrase", `"partner API"`, []string{byTitle["charlie"]}, false},
 		{"PhraseOrder", `"API partner"`, []string{}, false},
 		{"ExcludedPhrase", `database -"ran out"`, []string{}, false},
+		// dashes where a word may start each negate, as
+		// websearch_to_tsquery reads them (SQLite found bravo for the
+		// first two and nothing for the last)
+		{"ExcludedDashes", "bad ---payments", []string{byTitle["bravo"]}, false},
+		{"ExcludedDashSpace", "connections - payments", []string{}, false},
+		{"DoubleDash", "bad --payments", []string{}, false},
+		{"ExcludedOrIsNothing", "red - or expired", []string{}, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
