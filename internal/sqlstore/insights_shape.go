@@ -22,7 +22,10 @@ func (s *Store) insightShape(ctx context.Context, p *insightPlan, f *hindsight.I
 		if extra != "" {
 			c.add(extra, args...)
 		}
-		from := p.shapeFrom(&c, table, alias)
+		from, err := s.shapeFrom(ctx, p, &c, table, alias, out.Incidents)
+		if err != nil {
+			return nil, err
+		}
 		rows, err := s.figQuery(ctx, s.d.Rebind(`SELECT `+key+`, f.ttm FROM `+from+` WHERE `+c.String()), c.args...)
 		if err != nil {
 			return nil, err
@@ -74,7 +77,7 @@ func (s *Store) insightShape(ctx context.Context, p *insightPlan, f *hindsight.I
 		}
 		out.ByField[name] = cs
 	}
-	if out.RepeatFactors, err = s.repeatFactors(ctx, p); err != nil {
+	if out.RepeatFactors, err = s.repeatFactors(ctx, p, out.Incidents); err != nil {
 		return err
 	}
 	cats, err := s.keySpellings(ctx, `incident_factors`, `category`, "", keysOf(out.ByFactorCategory))
@@ -96,32 +99,52 @@ func (s *Store) insightShape(ctx context.Context, p *insightPlan, f *hindsight.I
 
 // shapeFrom is the FROM of a breakdown: the rows of shape table (alias)
 // joined with the matching facts (alias f, refineCond), whose conditions
-// it adds to c. Without a service filter the shape rows drive the join
-// (read in their start key range, each incident's fact found by its
-// primary key): most incidents have no tag, factor category or custom
-// field, and reading every matching fact to find the few that do cost
-// half the CPU of /insights at 100,000 incidents. With a service filter the
-// service's facts (few) drive it, and with a team filter the team's
-// incidents do (SQLite would otherwise look each shape row's incident up
-// in the team's whole list: minutes at 100,000).
-func (p *insightPlan) shapeFrom(c *cond, table, alias string) string {
+// it adds to c. matching is how many incidents match (insightCounts).
+//
+// Which side drives the join decides the cost: most incidents often have
+// no tag, factor category or custom field (the 100,000 generated ones none
+// at all), and reading every matching fact to probe it for shape rows was
+// half the CPU of /api/v1/insights there; but where most incidents have
+// them, each shape row's fact costs more to find than each fact's shape
+// rows. So the shape rows in the range drive (read through their
+// start_key index, migration 00260) when they are fewer than half the
+// matching incidents (counted up to that, a covering index range), and
+// the facts otherwise. With a service filter the service's facts (few)
+// drive, and with a team filter the team's incidents do (SQLite would
+// otherwise look each shape row's incident up in the team's whole list:
+// minutes at 100,000).
+func (s *Store) shapeFrom(ctx context.Context, p *insightPlan, c *cond, table, alias string, matching int) (string, error) {
 	rc := p.refineCond(func(col string) string { return col })
 	c.add(alias + `.incident_id = f.incident_id`)
-	if p.scope == 1 || p.team != "" {
-		c.parts, c.args = append(c.parts, rc.parts...), append(c.args, rc.args...)
-		return `insight_facts f CROSS JOIN ` + table + ` ` + alias
-	}
-	c.add(alias + `.start_key = f.start_key`)
+	factsFirst := p.scope == 1 || p.team != ""
+	var rng cond
 	if p.ranged {
 		if p.whole.lo != minKey {
-			c.add(alias+`.start_key >= ?`, p.whole.lo)
+			rng.add(`start_key >= ?`, p.whole.lo)
 		}
 		if p.whole.hi != maxKey {
-			c.add(alias+`.start_key < ?`, p.whole.hi)
+			rng.add(`start_key < ?`, p.whole.hi)
 		}
 	}
+	if !factsFirst {
+		limit := matching/2 + 1
+		var n int
+		if err := s.figQueryRow(ctx, s.d.Rebind(`SELECT COUNT(*) FROM (SELECT 1 FROM `+table+` WHERE `+rng.String()+` LIMIT ?) x`),
+			append(append([]any{}, rng.args...), limit)...).Scan(&n); err != nil {
+			return "", err
+		}
+		factsFirst = n >= limit
+	}
+	if factsFirst {
+		c.parts, c.args = append(c.parts, rc.parts...), append(c.args, rc.args...)
+		return `insight_facts f CROSS JOIN ` + table + ` ` + alias, nil
+	}
+	c.add(alias + `.start_key = f.start_key`)
+	for i, part := range rng.parts {
+		c.add(alias+`.`+part, rng.args[i])
+	}
 	c.parts, c.args = append(c.parts, rc.parts...), append(c.args, rc.args...)
-	return table + ` ` + alias + ` CROSS JOIN insight_facts f`
+	return table + ` ` + alias + ` CROSS JOIN insight_facts f`, nil
 }
 
 // spell writes the keys of cs, rows of table, as keySpellings finds them.
@@ -204,10 +227,13 @@ FROM (VALUES ` + strings.TrimSuffix(strings.Repeat(`(?), `, n), `, `) + `) k`
 
 // repeatFactors finds, among the matching incidents with a Start, the
 // factor categories that recur on a service within hindsight.RepeatDays.
-func (s *Store) repeatFactors(ctx context.Context, p *insightPlan) ([]hindsight.RepeatFactor, error) {
+func (s *Store) repeatFactors(ctx context.Context, p *insightPlan, matching int) ([]hindsight.RepeatFactor, error) {
 	var c cond
 	c.add(`f.started = 1`)
-	from := p.shapeFrom(&c, `incident_factors`, `sc`)
+	from, err := s.shapeFrom(ctx, p, &c, `incident_factors`, `sc`, matching)
+	if err != nil {
+		return nil, err
+	}
 	rows, err := s.figQuery(ctx, s.d.Rebind(`SELECT sc.category, sv.name, f.incident_id, f.start_key FROM `+from+`
 JOIN incident_services sv ON sv.incident_id = f.incident_id WHERE `+c.String()), c.args...)
 	if err != nil {
