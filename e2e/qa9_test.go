@@ -335,6 +335,15 @@ func TestQA9DueWalk(t *testing.T) {
 			}
 			_ = anchor
 
+			// the CSV export lists published postmortems too: not offered
+			// on a list by due date (it was, with sort=due)
+			for _, p := range []string{"/incidents?sort=due&dir=asc", "/incidents?due=overdue"} {
+				b.run("open "+p, chromedp.Navigate(srv.URL+p), chromedp.WaitVisible(chromedp.CSS("table.incidents")))
+				if l := text(b, "#csv-link"); l != "<none>" {
+					t.Errorf("%s: %s offers %q, which downloads published postmortems too", store, p, l)
+				}
+			}
+
 			// phone and desktop, light and dark
 			b.each(t, srv.URL+"/incidents?sort=due&dir=asc", "table.incidents", "qa9-due-"+store, func(sc string, w int64) {
 				for _, m := range value(b, "outside", chromedp.Evaluate[[]string](outside+`("main table.incidents td a, main .due, main nav.pager a, main th a")`)) {

@@ -106,8 +106,9 @@ func (u *UI) listShape(r *http.Request, f listForm, d *listData) error {
 	q.Del("dir")
 	// the API's CSV export (GET /api/v1/incidents.csv) takes the list's
 	// filters except the postmortem-due one, which only this page applies:
-	// with it the link would download more than the page lists
-	if f.Due == "" {
+	// with it, or sorted by due date (which lists unpublished postmortems
+	// only), the link would download more than the page lists
+	if f.Due == "" && f.Sort != string(sortDue) {
 		d.CSV = "/api/v1/incidents.csv"
 		if e := q.Encode(); e != "" {
 			d.CSV += "?" + e
