@@ -34,7 +34,9 @@ func reviewGate(path string, n *yaml.Node) (hindsight.ReviewGate, error) {
 		}
 		return b, nil
 	}
-	bySeverity := func(k, v *yaml.Node, min int) (map[hindsight.Severity]int, int, bool, error) {
+	// bySeverity reads a mapping of severities to whole numbers of min or
+	// more (and max or less, when max > 0)
+	bySeverity := func(k, v *yaml.Node, min, max int) (map[hindsight.Severity]int, int, bool, error) {
 		out := map[hindsight.Severity]int{}
 		def, hasDef := 0, false
 		name := "review." + k.Value
@@ -45,6 +47,9 @@ func reviewGate(path string, n *yaml.Node) (hindsight.ReviewGate, error) {
 			num, err := strconv.Atoi(sv.Value)
 			if sv.Kind != yaml.ScalarNode || err != nil || num < min {
 				return configError(path, sv.Line, "%s: %s: %q is not a whole number of %d or more", name, sk.Value, sv.Value, min)
+			}
+			if max > 0 && num > max {
+				return configError(path, sv.Line, "%s: %s: %d is more than %d", name, sk.Value, num, max)
 			}
 			if strings.EqualFold(strings.TrimSpace(sk.Value), "default") {
 				def, hasDef = num, true
@@ -65,13 +70,13 @@ func reviewGate(path string, n *yaml.Node) (hindsight.ReviewGate, error) {
 		case "required_approvals":
 			var def int
 			var ok bool
-			if g.RequiredApprovals, def, ok, err = bySeverity(k, v, 0); ok {
+			if g.RequiredApprovals, def, ok, err = bySeverity(k, v, 0, 0); ok {
 				g.DefaultApprovals = def
 			}
 		case "due_days":
 			var def int
 			var ok bool
-			if g.Due.Days, def, ok, err = bySeverity(k, v, 1); ok {
+			if g.Due.Days, def, ok, err = bySeverity(k, v, 1, MaxDueDays); ok {
 				g.Due.Default = def
 			}
 		case "author_can_approve":
@@ -94,3 +99,8 @@ func reviewGate(path string, n *yaml.Node) (hindsight.ReviewGate, error) {
 	})
 	return g, err
 }
+
+// MaxDueDays bounds review.due_days: a hundred years, far beyond any
+// postmortem deadline, so that due dates and the store's windows of them
+// stay within the times both stores can write.
+const MaxDueDays = 36500

@@ -33,6 +33,7 @@ func TestReviewConfig(t *testing.T) {
 		{"review:\n  required_approvals: {SEV-9: 1}\n", `.hindsight.yaml:2: review.required_approvals: unknown severity "SEV-9"`},
 		{"review:\n  required_approvals: {SEV-1: -1}\n", `.hindsight.yaml:2: review.required_approvals: SEV-1: "-1" is not a whole number of 0 or more`},
 		{"review:\n  due_days: {default: 0}\n", `.hindsight.yaml:2: review.due_days: default: "0" is not a whole number of 1 or more`},
+		{"review:\n  due_days: {SEV-1: 200000}\n", `.hindsight.yaml:2: review.due_days: SEV-1: 200000 is more than 36500`},
 		{"review:\n  due_days: 5\n", `.hindsight.yaml:2: review.due_days: expected a mapping`},
 		{"review:\n  block_on_lint: always\n", `.hindsight.yaml:2: review.block_on_lint: "always"; expected error, warning or off`},
 		{"review:\n  author_can_approve: maybe\n", `.hindsight.yaml:2: review.author_can_approve: "maybe" is not true or false`},

@@ -200,8 +200,7 @@ func (s *Store) dueConds(c *cond, q *hindsight.DueQuery) {
 		for _, n := range q.Rule.Days {
 			lo, hi = min(lo, n), max(hi, n)
 		}
-		day := 24 * time.Hour
-		c.add(`i.end_at >= ? AND i.end_at < ?`, s.d.Time(q.From.Add(-time.Duration(hi)*day-time.Second)), s.d.Time(q.Before.Add(-time.Duration(lo)*day+time.Second)))
+		c.add(`i.end_at >= ? AND i.end_at < ?`, s.d.Time(endBound(q.From.Unix()-1, -int64(hi)*86400)), s.d.Time(endBound(q.Before.Unix()+1, -int64(lo)*86400)))
 	}
 }
 
