@@ -391,10 +391,13 @@ ORDER BY hits.rank DESC, i.id`
 // it is short of SearchWindow and the range was not every incident (the
 // caller widens the range; hits then holds nothing).
 //
-// The range is at least where the window should fill by the statistics
+// The range starts where the window should fill by the statistics
 // (hindsight_search_share, migration 00290: a word in 8 % of incidents
-// starts at 15,625 instead of counting among 2,000 first); the row reports
-// the k used.
+// starts at 15,625 instead of counting among 2,000 first, a word in 82 % at
+// 1,525 instead of ranking the 1,650 matches among 2,000); the row reports
+// the k used. Only the caller's first guess (2 × SearchWindow) is replaced
+// by a smaller one: a later k, widened after a count, is only ever widened
+// further, so the caller's widening always makes progress.
 func (d dialect) SearchWindowSQL(cond string, bounded bool) string {
 	window := strconv.Itoa(d.searchWindow())
 	k := `NULL::bigint`
@@ -402,8 +405,10 @@ func (d dialect) SearchWindowSQL(cond string, bounded bool) string {
 		k = `?::bigint`
 	}
 	return `WITH x AS MATERIALIZED (SELECT ` + k + ` AS k, websearch_to_tsquery('english', ?) AS q),
+e AS MATERIALIZED (
+    SELECT ceil(` + window + ` * 1.25 / nullif(CASE WHEN x.k IS NOT NULL THEN hindsight_search_share(x.q) END, 0))::bigint AS k FROM x),
 kk AS MATERIALIZED (
-    SELECT greatest(x.k, ceil(` + window + ` * 1.25 / nullif(CASE WHEN x.k IS NOT NULL THEN hindsight_search_share(x.q) END, 0)))::bigint AS k FROM x),
+    SELECT CASE WHEN x.k = ` + strconv.Itoa(2*d.searchWindow()) + ` AND e.k IS NOT NULL THEN e.k ELSE greatest(x.k, e.k) END AS k FROM x, e),
 b AS MATERIALIZED (
     SELECT kk.k, CASE WHEN kk.k IS NOT NULL THEN (SELECT incident_id FROM incident_search ORDER BY incident_id DESC OFFSET kk.k LIMIT 1) END AS lo,
         (SELECT incident_id FROM incident_search ORDER BY incident_id DESC LIMIT 1) AS hi FROM kk),
