@@ -465,27 +465,11 @@ func randomDoc(r *rand.Rand) *hindsight.Postmortem {
 func refWorld(t *testing.T, s insightStore, f *fixture, seed uint64, n int) []*refIncident {
 	t.Helper()
 	r := rand.New(rand.NewPCG(seed, 7))
-	var all []*refIncident
-	for _, id := range []string{f.A, f.B, f.C, f.D, f.E} {
-		inc, err := s.FindIncidentByID(ctx(t), hindsight.SystemViewer, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		all = append(all, &refIncident{id: id, doc: inc.Doc, restricted: inc.Restricted, members: inc.Members})
-	}
-	members := func() []string {
-		var m []string
-		for _, u := range []string{"bob", "dan"} {
-			if r.IntN(2) == 0 {
-				m = append(m, u)
-			}
-		}
-		return m
-	}
+	all := fixtureIncidents(t, s, f)
 	for range n {
 		c := hindsight.IncidentCreate{Doc: randomDoc(r), Author: "alice"}
 		if r.IntN(6) == 0 {
-			c.Restricted, c.Members = true, members()
+			c.Restricted, c.Members = true, randomMembers(r)
 		}
 		inc, err := s.CreateIncident(ctx(t), c)
 		if err != nil {
@@ -506,7 +490,7 @@ func refWorld(t *testing.T, s insightStore, f *fixture, seed uint64, n int) []*r
 				u.BaseRevision = cur.Revision
 			}
 			if r.IntN(3) == 0 {
-				restricted, m := !x.restricted, members()
+				restricted, m := !x.restricted, randomMembers(r)
 				u.Restricted, u.Members = &restricted, &m
 				x.restricted, x.members = restricted, m
 			}
@@ -860,4 +844,30 @@ func testInsightConcurrentSaves(t *testing.T, s insightStore, f *fixture) {
 	if page.Total != len(want) || !slices.Equal(owners2, wantOwners) {
 		t.Fatalf("tracker after concurrent saves: %d items, owners %+v; want %d, %+v", page.Total, owners2, len(want), wantOwners)
 	}
+}
+
+// fixtureIncidents are the fixture's five incidents as the reference
+// reads them.
+func fixtureIncidents(t *testing.T, s insightStore, f *fixture) []*refIncident {
+	t.Helper()
+	var out []*refIncident
+	for _, id := range []string{f.A, f.B, f.C, f.D, f.E} {
+		inc, err := s.FindIncidentByID(ctx(t), hindsight.SystemViewer, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, &refIncident{id: id, doc: inc.Doc, restricted: inc.Restricted, members: inc.Members})
+	}
+	return out
+}
+
+// randomMembers is a random subset of the members bob and dan.
+func randomMembers(r *rand.Rand) []string {
+	var m []string
+	for _, u := range []string{"bob", "dan"} {
+		if r.IntN(2) == 0 {
+			m = append(m, u)
+		}
+	}
+	return m
 }

@@ -88,27 +88,11 @@ func shapedDoc(r *rand.Rand) *hindsight.Postmortem {
 func shapeWorld(t *testing.T, s insightStore, f *fixture, seed uint64, n int) []*refIncident {
 	t.Helper()
 	r := rand.New(rand.NewPCG(seed, 11))
-	var live []*refIncident
-	for _, id := range []string{f.A, f.B, f.C, f.D, f.E} {
-		inc, err := s.FindIncidentByID(ctx(t), hindsight.SystemViewer, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		live = append(live, &refIncident{id: id, doc: inc.Doc, restricted: inc.Restricted, members: inc.Members})
-	}
-	members := func() []string {
-		var m []string
-		for _, u := range []string{"bob", "dan"} {
-			if r.IntN(2) == 0 {
-				m = append(m, u)
-			}
-		}
-		return m
-	}
+	live := fixtureIncidents(t, s, f)
 	for range n {
 		c := hindsight.IncidentCreate{Doc: shapedDoc(r), Author: "alice"}
 		if r.IntN(6) == 0 {
-			c.Restricted, c.Members = true, members()
+			c.Restricted, c.Members = true, randomMembers(r)
 		}
 		inc, err := s.CreateIncident(ctx(t), c)
 		if err != nil {
@@ -119,7 +103,7 @@ func shapeWorld(t *testing.T, s insightStore, f *fixture, seed uint64, n int) []
 		case k < 2:
 			u := hindsight.IncidentUpdate{ID: x.id, BaseRevision: inc.Revision, Doc: shapedDoc(r), Author: "bob"}
 			if r.IntN(3) == 0 {
-				restricted, m := !x.restricted, members()
+				restricted, m := !x.restricted, randomMembers(r)
 				u.Restricted, u.Members = &restricted, &m
 				x.restricted, x.members = restricted, m
 			}
