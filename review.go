@@ -755,6 +755,11 @@ func (r DueRule) DaysFor(sev Severity) int {
 	if n, ok := r.Days[sev]; ok {
 		return n
 	}
+	return r.DefaultDays()
+}
+
+// DefaultDays is the grace period of the severities Days does not name.
+func (r DueRule) DefaultDays() int {
 	if r.Default > 0 {
 		return r.Default
 	}

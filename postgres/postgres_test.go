@@ -28,6 +28,23 @@ func testURL(t *testing.T) string {
 
 // freshSchema creates a schema of its own for t and drops it at the end. It
 // fails when the database is unreachable.
+// schemaConn is a connection to url whose search_path is schema, closed
+// when the test ends.
+func schemaConn(t *testing.T, url, schema string) *pgx.Conn {
+	t.Helper()
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.RuntimeParams["search_path"] = schema
+	conn, err := pgx.ConnectConfig(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}
+
 func freshSchema(t *testing.T) (url, schema string) {
 	t.Helper()
 	url = testURL(t)

@@ -76,16 +76,7 @@ func TestSearchKeysWindow(t *testing.T) {
 			}
 		}
 	}
-	cfg, err := pgx.ParseConfig(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.RuntimeParams["search_path"] = schema
-	conn, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := schemaConn(t, url, schema)
 	compare := func(t *testing.T) {
 		t.Helper()
 		check(t, s, conn, window)
@@ -166,16 +157,7 @@ func TestSearchKeysQuery(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
-	cfg, err := pgx.ParseConfig(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.RuntimeParams["search_path"] = schema
-	conn, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := schemaConn(t, url, schema)
 	for _, c := range []struct {
 		name, q, lo, hi string
 		want            *string

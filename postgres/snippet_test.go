@@ -9,7 +9,6 @@ import (
 	"github.com/hindsight-pm/hindsight/internal/gen"
 	"github.com/hindsight-pm/hindsight/markdown"
 	"github.com/hindsight-pm/hindsight/postgres"
-	"github.com/jackc/pgx/v5"
 )
 
 // beforeSearchSQL is the search as it was with ts_headline (the incident
@@ -58,16 +57,7 @@ func TestSearchSnippetsInGo(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cfg, err := pgx.ParseConfig(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.RuntimeParams["search_path"] = schema
-	conn, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := schemaConn(t, url, schema)
 	wordRE := regexp.MustCompile(`[\pL\pN]+`)
 	marked := regexp.MustCompile(hindsight.MarkStart + `([^` + hindsight.MarkEnd + `]*)` + hindsight.MarkEnd)
 	queries := []string{"database", "certificate expired", "connection pool exhausted", "latency", "rollback deploy", "kafka consumer lag",

@@ -20,7 +20,7 @@ const noDueKey = int64(1) << 62
 // written into the SQL; the severities are parameters.
 func (s *Store) dueSQL(rule hindsight.DueRule) (string, []any) {
 	sevs := sortedSeverities(rule)
-	def := strconv.Itoa(rule.DaysFor(noSeverity(rule)))
+	def := strconv.Itoa(rule.DefaultDays())
 	days := def
 	var args []any
 	if len(sevs) > 0 {
@@ -34,17 +34,6 @@ func (s *Store) dueSQL(rule hindsight.DueRule) (string, []any) {
 		days = b.String()
 	}
 	return `(` + s.d.Epoch(`i.end_at`) + ` + 86400 * ` + days + `)`, args
-}
-
-// noSeverity is a severity rule does not name (its default applies).
-func noSeverity(rule hindsight.DueRule) hindsight.Severity {
-	sev := hindsight.Severity("")
-	for {
-		if _, ok := rule.Days[sev]; !ok {
-			return sev
-		}
-		sev += "?"
-	}
 }
 
 // dueQuery is FindIncidents' query by due date (SortDue), with its
@@ -74,7 +63,7 @@ func (s *Store) dueQuery(q *hindsight.DueQuery, statuses []hindsight.Status, des
 		groups = append(groups, group{where: `i.severity = ?`, args: []any{sev}, days: q.Rule.Days[hindsight.Severity(sev)]})
 		named = append(named, sev)
 	}
-	other := group{days: q.Rule.DaysFor(noSeverity(q.Rule))}
+	other := group{days: q.Rule.DefaultDays()}
 	if len(named) > 0 {
 		other.where, other.args = `i.severity NOT IN (`+strings.TrimSuffix(strings.Repeat(`?, `, len(named)), `, `)+`)`, named
 	}
@@ -196,7 +185,7 @@ func (s *Store) dueConds(c *cond, q *hindsight.DueQuery) {
 		c.add(due+` < ?`, append(slices.Clone(args), ceilUnix(q.Before))...)
 	}
 	if !q.From.IsZero() && !q.Before.IsZero() {
-		lo, hi := q.Rule.DaysFor(noSeverity(q.Rule)), q.Rule.DaysFor(noSeverity(q.Rule))
+		lo, hi := q.Rule.DefaultDays(), q.Rule.DefaultDays()
 		for _, n := range q.Rule.Days {
 			lo, hi = min(lo, n), max(hi, n)
 		}
