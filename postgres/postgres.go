@@ -85,8 +85,9 @@ func urlSetsMaxConns(raw string) bool {
 // hindsight.Migrator.
 type Store struct {
 	*sqlstore.Store
-	pool *pgxpool.Pool
-	mig  *sqlstore.Migrations
+	pool   *pgxpool.Pool
+	mig    *sqlstore.Migrations
+	bounds *searchBounds // the search's histogram of incident IDs
 	// stopListen ends the listener; listening is closed when it has
 	stopListen context.CancelFunc
 	listening  chan struct{}
@@ -154,14 +155,14 @@ func Open(ctx context.Context, url string, o Options) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
-	s := &Store{pool: pool, mig: &sqlstore.Migrations{DB: db, Dialect: goose.DialectPostgres, FS: sub, Locker: func() (lock.SessionLocker, error) {
+	s := &Store{pool: pool, bounds: &searchBounds{db: db}, mig: &sqlstore.Migrations{DB: db, Dialect: goose.DialectPostgres, FS: sub, Locker: func() (lock.SessionLocker, error) {
 		return lock.NewPostgresSessionLocker(lock.WithLockID(MigrationLockID), lock.WithLockTimeout(1, 600))
 	}}}
 	so := sqlstore.Options{Render: o.Render, Clock: o.Clock, MaxDocBytes: o.MaxDocBytes}
 	if !o.NoListen && !o.NoMigrate {
 		so.VersionTTL, so.PushedChanges = VersionTTL, true
 	}
-	s.Store, err = sqlstore.New(db, db, dialect{window: o.SearchWindow}, so)
+	s.Store, err = sqlstore.New(db, db, dialect{window: o.SearchWindow, bounds: s.bounds}, so)
 	if err != nil {
 		db.Close()
 		pool.Close()
@@ -255,7 +256,8 @@ func (s *Store) MigrationStatus(ctx context.Context) ([]hindsight.MigrationState
 
 // dialect is PostgreSQL's part of the SQL.
 type dialect struct {
-	window int // Options.SearchWindow
+	window int           // Options.SearchWindow
+	bounds *searchBounds // the histogram of incident IDs (nil in tests of SQL text)
 }
 
 // searchWindow is d.window, or SearchWindow.
@@ -400,17 +402,20 @@ ORDER BY hits.rank DESC, i.id`
 // further, so the caller's widening always makes progress.
 func (d dialect) SearchWindowSQL(cond string, bounded bool) string {
 	window := strconv.Itoa(d.searchWindow())
-	k := `NULL::bigint`
+	k, bounds := `NULL::bigint`, `NULL::text[]`
 	if bounded {
-		k = `?::bigint`
+		k, bounds = `?::bigint`, `?::text[]`
 	}
-	return `WITH x AS MATERIALIZED (SELECT ` + k + ` AS k, websearch_to_tsquery('english', ?) AS q),
+	return `WITH x AS MATERIALIZED (SELECT ` + bounds + ` AS bounds, ` + k + ` AS k, websearch_to_tsquery('english', ?) AS q),
 e AS MATERIALIZED (
     SELECT ceil(` + window + ` * 1.25 / nullif(CASE WHEN x.k IS NOT NULL THEN hindsight_search_share(x.q) END, 0))::bigint AS k FROM x),
 kk AS MATERIALIZED (
     SELECT CASE WHEN x.k = ` + strconv.Itoa(2*d.searchWindow()) + ` AND e.k IS NOT NULL THEN e.k ELSE greatest(x.k, e.k) END AS k FROM x, e),
 b AS MATERIALIZED (
-    SELECT kk.k, CASE WHEN kk.k IS NOT NULL THEN (SELECT incident_id FROM incident_search ORDER BY incident_id DESC OFFSET kk.k LIMIT 1) END AS lo,
+    SELECT kk.k, CASE WHEN kk.k IS NOT NULL THEN coalesce(
+            (SELECT x.bounds[floor((1 - kk.k / c.reltuples) * (cardinality(x.bounds) - 1))::int + 1] FROM x, pg_class c
+            WHERE c.oid = 'incident_search'::regclass AND kk.k < c.reltuples),
+            (SELECT incident_id FROM incident_search ORDER BY incident_id DESC OFFSET kk.k LIMIT 1)) END AS lo,
         (SELECT incident_id FROM incident_search ORDER BY incident_id DESC LIMIT 1) AS hi FROM kk),
 q AS MATERIALIZED (SELECT x.q FROM x),
 hid AS MATERIALIZED (SELECT i.id FROM incidents i WHERE (i.deleted_at IS NOT NULL OR i.restricted) AND NOT (` + cond + `)),
@@ -444,6 +449,15 @@ ORDER BY hits.rank DESC, hits.incident_id`
 
 // SearchRowsSQL reads the page's incidents by ID, with the stored plain
 // text of each for its snippet (Snippet).
+// SearchHint is the histogram of incident IDs (searchBounds), nil when
+// there is none.
+func (d dialect) SearchHint(ctx context.Context) any {
+	if v := d.bounds.get(ctx); v != nil {
+		return v
+	}
+	return nil
+}
+
 func (dialect) SearchRowsSQL(cols string) string {
 	return `SELECT ` + cols + `, s.title, s.body FROM incidents i JOIN incident_search s ON s.incident_id = i.id WHERE i.id = ANY(?)`
 }

@@ -94,7 +94,30 @@ func TestSearchKeysWindow(t *testing.T) {
 	if share == nil || *share <= 0 || *share > 1 {
 		t.Fatalf("share of 'database' after ANALYZE: %v, want a frequency", share)
 	}
+	// the histogram of incident IDs read after the ANALYZE: the range
+	// starts from it instead of counting the k most recent incidents
+	postgres.ReloadSearchBounds(s)
 	t.Run("Statistics", compare)
+	hist := postgres.SearchBounds(s)
+	if len(hist) < 2 || !slices.IsSorted(hist) {
+		t.Fatalf("histogram of incident IDs after ANALYZE: %q, want IDs in order", hist)
+	}
+	// a histogram out of date or wrong only costs time: the search widens
+	// a range short of the window, and the results stay the window's
+	lo, hi := ids[0], ids[len(ids)-1]
+	for _, tc := range []struct {
+		name string
+		hist []string
+	}{
+		{"HistogramAllHighest", []string{hi, hi, hi}},      // every range starts at the newest incident
+		{"HistogramAllLowest", []string{lo, lo, lo, lo}},   // every range holds every incident
+		{"HistogramOfOtherIDs", []string{"A", "M", "ZZZ"}}, // IDs of another form
+		{"HistogramEmptyStrings", []string{"", ""}},
+		{"HistogramHalf", hist[len(hist)/2:]}, // as if half the incidents were added since the ANALYZE
+	} {
+		postgres.SetSearchBounds(s, tc.hist)
+		t.Run(tc.name, compare)
+	}
 }
 
 // check compares every page of the search of each query with windowSQL,

@@ -78,9 +78,14 @@ type SearchWindower interface {
 	// the window's matches ranked (the incident ID and rank of each, rank
 	// descending then ID, from the offset, up to the limit): one row with a
 	// NULL ID when none. Its
-	// parameters are k (when bounded), the MatchArg value, cond's
-	// arguments, the limit and the offset.
+	// parameters are SearchHint's value and k (when bounded), the MatchArg
+	// value, cond's arguments, the limit and the offset.
 	SearchWindowSQL(cond string, bounded bool) string
+	// SearchHint is what the dialect knows, without reading the index, of
+	// where the k most recent incidents start (PostgreSQL: the planner's
+	// histogram of incident IDs), read once per search; nil when nothing.
+	// It only speeds the search up: the results do not depend on it.
+	SearchHint(ctx context.Context) any
 	// SearchRowsSQL reads cols, the title and the body of the incidents
 	// whose IDs its one parameter lists (a []string), in no order.
 	SearchRowsSQL(cols string) string

@@ -1148,11 +1148,12 @@ func (s *Store) searchWindowed(ctx context.Context, w SearchWindower, page *hind
 	}
 	var hits []hit
 	var total int
+	hint := w.SearchHint(ctx)
 	for k := int64(2 * w.SearchWindow()); ; {
 		bounded := k > 0
 		args := []any{arg}
 		if bounded {
-			args = []any{k, arg}
+			args = []any{hint, k, arg}
 		}
 		args = append(args, c.args...)
 		args = append(args, limit+1, offset)
