@@ -318,9 +318,9 @@ func (s *Store) Insights(ctx context.Context, v hindsight.Viewer, f hindsight.In
 		ByMonth: []hindsight.Count{}, Detection: []hindsight.Count{}, Recurrences: []hindsight.Count{},
 		Unpublished:      hindsight.Unpublished{Days: f.UnpublishedDays, IDs: []string{}},
 		ByFactorCategory: []hindsight.Count{}, ByTag: []hindsight.Count{}, ByField: map[string][]hindsight.Count{}, RepeatFactors: []hindsight.RepeatFactor{}}
-	hist := map[histKeyMB]*bucketSum{}
+	hist := histSums{}
 	steps := []func() error{
-		func() error { return s.insightCounts(ctx, p, &f, out, hist) },
+		func() error { return s.insightCounts(ctx, p, out, hist) },
 		func() error { return s.insightDistributions(ctx, p, out, hist) },
 		func() error { return s.insightItems(ctx, p, &f, out) },
 		func() error { return s.insightUnpublished(ctx, p, &f, out) },
@@ -341,16 +341,44 @@ type histKeyMB struct {
 	bucket int64
 }
 
+// GroupInSQLDialect is a Dialect that sums the insight figures' rows in
+// SQL (PostgreSQL: its hash aggregation costs less than sending every
+// row to be summed in Go). Without it (SQLite, whose GROUP BY sorts) the
+// rows of the counts and the time figures' buckets are summed in Go.
+type GroupInSQLDialect interface {
+	GroupInSQL()
+}
+
+func (s *Store) groupInSQL() bool {
+	_, ok := s.d.(GroupInSQLDialect)
+	return ok
+}
+
+// scanRows runs q and calls each for every row (each scans it).
+func (s *Store) scanRows(ctx context.Context, q string, args []any, each func(*sql.Rows) error) error {
+	rows, err := s.figQuery(ctx, s.d.Rebind(q), args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := each(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 // insightCounts counts the incidents by severity, status, month and
 // detection source, with the action item totals and the ended incidents
-// by status (for the late postmortems), and the time figures' bucket
-// counts for insightDistributions (hist): from the rollups' rows and the
-// live pieces' facts, each read once and summed here. Summing in SQL
-// sorted every row of both (the live facts four times over, once per
-// time figure): at 100,000 incidents the partial month at the start of
-// the default year is some 2,200 facts, and the two GROUP BYs were half
-// of /api/v1/insights' CPU on SQLite.
-func (s *Store) insightCounts(ctx context.Context, p *insightPlan, f *hindsight.InsightsFilter, out *hindsight.Insights, hist map[histKeyMB]*bucketSum) error {
+// by status (for the late postmortems), from the rollup and the live
+// pieces. Where the rows are summed in Go (not GroupInSQLDialect), the
+// live facts are read once for the time figures' bucket counts too
+// (hist, for insightDistributions): SQLite's GROUP BYs sorted every row
+// (the live facts four times over, once per time figure), half of
+// /api/v1/insights' CPU at 100,000 incidents, where the partial month at
+// the start of the default year is some 2,200 facts.
+func (s *Store) insightCounts(ctx context.Context, p *insightPlan, out *hindsight.Insights, hist histSums) error {
 	sev, st, mon, src := map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}
 	published := string(hindsight.StatusPublished)
 	add := func(r *countRow) {
@@ -372,68 +400,72 @@ func (s *Store) insightCounts(ctx context.Context, p *insightPlan, f *hindsight.
 			out.Unpublished.N += r.ended // less the recent ones (insightUnpublished)
 		}
 	}
+	scanCount := func(rows *sql.Rows) error {
+		var r countRow
+		if err := rows.Scan(&r.severity, &r.status, &r.source, &r.started, &r.mon, &r.n, &r.items, &r.open, &r.ended); err != nil {
+			return err
+		}
+		add(&r)
+		return nil
+	}
+	var rollup string
+	var rargs []any
 	if p.rollup {
 		var c cond
 		c.add(`scope = 0 AND dims = 1 AND service = ''`)
 		p.rollupCond(&c, true)
-		rows, err := s.figQuery(ctx, s.d.Rebind(`SELECT severity, status, source, started, mon, n, items, open_items, ended FROM insight_counts WHERE `+c.String()), c.args...)
-		if err != nil {
+		rollup, rargs = `SELECT severity, status, source, started, mon, n, items, open_items, ended FROM insight_counts WHERE `+c.String(), c.args
+	}
+	if s.groupInSQL() {
+		parts, args := []string{}, []any{}
+		if rollup != "" {
+			parts, args = append(parts, rollup), append(args, rargs...)
+		}
+		if live, largs := p.liveFacts(`f.severity, f.status, f.source, f.started, f.mon, 1 AS n, f.items, f.open_items, f.ended`, ""); live != "" {
+			parts, args = append(parts, live), append(args, largs...)
+		}
+		q := `SELECT severity, status, source, started, mon, SUM(n), SUM(items), SUM(open_items), SUM(ended)
+FROM (` + strings.Join(parts, "\nUNION ALL ") + `) x GROUP BY severity, status, source, started, mon`
+		if err := s.scanRows(ctx, q, args, scanCount); err != nil {
 			return err
 		}
-		for rows.Next() {
-			var r countRow
-			if err := rows.Scan(&r.severity, &r.status, &r.source, &r.started, &r.mon, &r.n, &r.items, &r.open, &r.ended); err != nil {
-				rows.Close()
+	} else {
+		if rollup != "" {
+			if err := s.scanRows(ctx, rollup, rargs, scanCount); err != nil {
 				return err
 			}
-			add(&r)
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
+		var cols []string
+		for _, col := range metricCols {
+			cols = append(cols, `f.`+col, `f.`+col+`_b`)
 		}
-	}
-	var cols []string
-	for _, col := range metricCols {
-		cols = append(cols, `f.`+col, `f.`+col+`_b`)
-	}
-	// the derived flags of TTA, TTM and duration in one column (bits 1, 2, 4)
-	derivedFlags := `f.tta_derived + 2 * f.ttm_derived + 4 * f.dur_derived`
-	if live, largs := p.liveFacts(`f.severity, f.status, f.source, f.started, f.mon, f.items, f.open_items, f.ended, `+strings.Join(cols, `, `)+`, `+derivedFlags, ""); live != "" {
-		rows, err := s.figQuery(ctx, s.d.Rebind(live), largs...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			r := countRow{n: 1}
-			var x, b [nMetrics]sql.NullInt64
-			var derived int
-			if err := rows.Scan(&r.severity, &r.status, &r.source, &r.started, &r.mon, &r.items, &r.open, &r.ended,
-				&x[0], &b[0], &x[1], &b[1], &x[2], &b[2], &x[3], &b[3], &derived); err != nil {
-				rows.Close()
+		// the derived flags of TTA, TTM and duration in one column (bits 1, 2, 4)
+		derivedFlags := `f.tta_derived + 2 * f.ttm_derived + 4 * f.dur_derived`
+		if live, largs := p.liveFacts(`f.severity, f.status, f.source, f.started, f.mon, f.items, f.open_items, f.ended, `+strings.Join(cols, `, `)+`, `+derivedFlags, ""); live != "" {
+			err := s.scanRows(ctx, live, largs, func(rows *sql.Rows) error {
+				r := countRow{n: 1}
+				var x, b [nMetrics]sql.NullInt64
+				var derived int
+				if err := rows.Scan(&r.severity, &r.status, &r.source, &r.started, &r.mon, &r.items, &r.open, &r.ended,
+					&x[0], &b[0], &x[1], &b[1], &x[2], &b[2], &x[3], &b[3], &derived); err != nil {
+					return err
+				}
+				add(&r)
+				for m := range nMetrics {
+					if !b[m].Valid {
+						continue
+					}
+					d := 0
+					if m > metricTTD && derived&(1<<(m-1)) != 0 {
+						d = 1
+					}
+					hist.add(histKeyMB{m, b[m].Int64}, 1, x[m].Int64, int64(d))
+				}
+				return nil
+			})
+			if err != nil {
 				return err
 			}
-			add(&r)
-			for m := range nMetrics {
-				if !b[m].Valid {
-					continue
-				}
-				k := histKeyMB{m, b[m].Int64}
-				h := hist[k]
-				if h == nil {
-					h = &bucketSum{}
-					hist[k] = h
-				}
-				h.n++
-				h.total += x[m].Int64
-				if m > metricTTD && derived&(1<<(m-1)) != 0 {
-					h.derived++
-				}
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
 		}
 	}
 	out.BySeverity = counts(sev, out.Incidents, func(a, b string) int {
@@ -454,40 +486,78 @@ type bucketCount struct {
 // bucketSum is a bucket's count, sum of values and derived values.
 type bucketSum struct{ n, total, derived int64 }
 
+// histSums are the time figures' bucket sums by (metric, bucket).
+type histSums map[histKeyMB]*bucketSum
+
+func (h histSums) add(k histKeyMB, n, total, derived int64) {
+	v := h[k]
+	if v == nil {
+		v = &bucketSum{}
+		h[k] = v
+	}
+	v.n += n
+	v.total += total
+	v.derived += derived
+}
+
 // insightDistributions computes the four time figures. Their bucket counts
-// (and sums) are the live pieces' (hist, from insightCounts) and the
-// rollup's, read here; the values at the ranks the figures need (first,
-// median's two, p90's two, last) are then read from the bucket that holds
-// them, ordered by value (ORDER BY ... LIMIT/OFFSET on the bucket's
-// index), unless the bucket holds one value. Median and p90 interpolate as
-// percentile_cont does.
-func (s *Store) insightDistributions(ctx context.Context, p *insightPlan, out *hindsight.Insights, hist map[histKeyMB]*bucketSum) error {
+// (and sums) come from the rollup and the live pieces (summed in SQL, or
+// in Go: the live pieces' then in hist, from insightCounts); the values at
+// the ranks the figures need (first, median's two, p90's two, last) are
+// then read from the bucket that holds them, ordered by value (ORDER BY
+// ... LIMIT/OFFSET on the bucket's index), unless the bucket holds one
+// value. Median and p90 interpolate as percentile_cont does.
+func (s *Store) insightDistributions(ctx context.Context, p *insightPlan, out *hindsight.Insights, hist histSums) error {
+	var rollup string
+	var rargs []any
 	if p.rollup && p.scope == 0 {
 		var c cond
 		c.add(`dims = ?`, p.dimsHist)
 		p.rollupCond(&c, p.dimsHist == 1)
-		rows, err := s.figQuery(ctx, s.d.Rebind(`SELECT metric, bucket, n, total, derived FROM insight_hist WHERE `+c.String()), c.args...)
-		if err != nil {
+		rollup, rargs = `SELECT metric, bucket, n, total, derived FROM insight_hist WHERE `+c.String(), c.args
+	}
+	scanHist := func(rows *sql.Rows) error {
+		var k histKeyMB
+		var v bucketSum
+		if err := rows.Scan(&k.metric, &k.bucket, &v.n, &v.total, &v.derived); err != nil {
 			return err
 		}
-		for rows.Next() {
-			var k histKeyMB
-			var v bucketSum
-			if err := rows.Scan(&k.metric, &k.bucket, &v.n, &v.total, &v.derived); err != nil {
-				rows.Close()
+		hist.add(k, v.n, v.total, v.derived)
+		return nil
+	}
+	if s.groupInSQL() {
+		parts, args := []string{}, []any{}
+		if rollup != "" {
+			parts, args = append(parts, rollup), append(args, rargs...)
+		}
+		// the live facts once each, one row per metric (m.k) of each
+		pick := func(f func(col string) string) string {
+			e := `CASE m.k`
+			for m, col := range metricCols[:nMetrics-1] {
+				e += ` WHEN ` + strconv.Itoa(m) + ` THEN ` + f(col)
+			}
+			return e + ` ELSE ` + f(metricCols[nMetrics-1]) + ` END`
+		}
+		derived := pick(func(col string) string {
+			if col == metricCols[metricTTD] {
+				return `0`
+			}
+			return `f.` + col + `_derived`
+		})
+		if live, largs := p.liveFactsFrom(`insight_facts f CROSS JOIN (SELECT 0 AS k UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3) m`,
+			`m.k AS metric, `+pick(func(col string) string { return `f.` + col + `_b` })+` AS bucket, 1 AS n, `+
+				pick(func(col string) string { return `f.` + col })+` AS total, `+derived+` AS derived`, ""); live != "" {
+			parts, args = append(parts, live), append(args, largs...)
+		}
+		if len(parts) > 0 {
+			q := `SELECT metric, bucket, SUM(n), SUM(total), SUM(derived) FROM (` + strings.Join(parts, "\nUNION ALL ") + `) x
+WHERE bucket IS NOT NULL GROUP BY metric, bucket`
+			if err := s.scanRows(ctx, q, args, scanHist); err != nil {
 				return err
 			}
-			h := hist[k]
-			if h == nil {
-				h = &bucketSum{}
-				hist[k] = h
-			}
-			h.n += v.n
-			h.total += v.total
-			h.derived += v.derived
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+	} else if rollup != "" {
+		if err := s.scanRows(ctx, rollup, rargs, scanHist); err != nil {
 			return err
 		}
 	}
