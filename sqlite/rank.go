@@ -49,7 +49,8 @@ func init() {
 // reads its database handle from (a modernc.org/sqlite upgrade changed it).
 var errRankHandle = errors.New("sqlite: register " + rankFunc + ": the driver's connection has no database handle field (modernc.org/sqlite changed)")
 
-// registerRank registers rankFunc on a new connection of the driver.
+// registerRank registers rankFunc and ranksFunc (ranks.go) on a new
+// connection of the driver.
 func registerRank(c sqlitedrv.ExecQuerierContext, _ string) error {
 	db, err := connHandle(c)
 	if err != nil {
@@ -73,7 +74,7 @@ func registerRank(c sqlitedrv.ExecQuerierContext, _ string) error {
 	if rc != sqlite3.SQLITE_OK {
 		return errors.New("sqlite: register " + rankFunc + ": " + libc.GoString(sqlite3.Xsqlite3_errstr(tls, rc)))
 	}
-	return nil
+	return registerRanks(tls, db)
 }
 
 // connHandle is the sqlite3* handle of a connection of the driver, read

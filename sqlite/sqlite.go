@@ -465,40 +465,70 @@ func (dialect) MatchArg(text string) (string, bool) { return websearch(text) }
 // Rarer words rank every match.
 const SearchWindow = 1000
 
-// SearchSQL ranks the window's matches in one walk of FTS5, newest first,
-// stopping at the window (by rankFunc: bm25 with the counts of rows per
-// word and the rows' sizes kept in memory, rank.go and sizes.go), keeps
-// those that cond keeps (m), counts them (the page's total) and reads the
-// page's rows' title and body from FTS5's content table by rowid for their
+// SearchRanksSQL ranks the window's matches in one walk of FTS5, newest
+// first, stopping at the window (by rankFunc: bm25 with the counts of rows
+// per word and the rows' sizes kept in memory, rank.go and sizes.go), keeps
+// those that cond keeps and gathers them into one value (ranksFunc,
+// ranks.go): sqlstore.searchRanked orders them and reads the page's rows by
+// pk (SearchPageSQL), title and body from FTS5's content table for their
 // snippets (Snippet; FTS5's snippet() here re-ran the match for each row
-// and tokenized its whole text: a quarter of a search's CPU). The window is
-// the most recent matches before cond, as it was when a first walk found
-// its lowest rowid and a second ranked the matches from there. cond is
-// checked the other way round: a match is kept unless it is one of the
-// incidents cond refuses, which are among the deleted and restricted ones
-// only (the partial index incidents_hidden, migration 00210), so a match
-// costs no read of its incident. When cond refuses none of them (no
-// incident deleted or restricted, or none hidden from this reader), one
-// look at them keeps every match; otherwise each match is looked up in
-// incidents_hidden and cond checked for the few found there. (A list of
-// every incident cond refuses, built for each search, checked cond on each
-// hidden incident of the whole database: with 2.7% of 51,687 incidents
-// restricted or deleted, a search cost 12 ms instead of 2.9.) The page's
-// order, rank then Incident ID, needs the IDs of the matches ranked up to
-// the page's end only (edge), ties included. ?1 is the match expression,
-// used twice; cond is used twice, its arguments numbered ?2 on; limit and
-// offset are used twice too, by number after cond's arguments.
-func (d dialect) SearchSQL(cols, cond string) string {
-	n := 1 + strings.Count(cond, "?")
-	limit, offset := "?"+strconv.Itoa(n+1), "?"+strconv.Itoa(n+2)
+// and tokenized its whole text: a quarter of a search's CPU). ?1 is the
+// match expression, used twice; cond is used twice, its arguments numbered
+// ?2 on.
+func (d dialect) SearchRanksSQL(cond string) string {
+	return `SELECT ` + ranksFunc + `(pk, r) FROM ` + d.windowSQL(cond)
+}
+
+// windowSQL is the window's matches that cond keeps, w (pk, r), for
+// SearchRanksSQL and SearchSQL. The window is the most recent matches
+// before cond, as it was when a first walk found its lowest rowid and a
+// second ranked the matches from there. cond is checked the other way
+// round: a match is kept unless it is one of the incidents cond refuses,
+// which are among the deleted and restricted ones only (the partial index
+// incidents_hidden, migration 00210), so a match costs no read of its
+// incident. When cond refuses none of them (no incident deleted or
+// restricted, or none hidden from this reader), one look at them keeps
+// every match; otherwise each match is looked up in incidents_hidden and
+// cond checked for the few found there. (A list of every incident cond
+// refuses, built for each search, checked cond on each hidden incident of
+// the whole database: with 2.7% of 51,687 incidents restricted or deleted,
+// a search cost 12 ms instead of 2.9.) ?1 is the match expression, cond's
+// arguments are numbered ?2 on.
+func (d dialect) windowSQL(cond string) string {
 	cond = numbered(cond, 2)
-	return `WITH m AS MATERIALIZED (
-    SELECT pk, r FROM (
+	return `(
         SELECT incident_fts.rowid AS pk, ` + rankFunc + `(incident_fts, ` + strconv.FormatInt(d.store, 10) + `, (SELECT n FROM store_generation WHERE id = 1), ?1) AS r
         FROM incident_fts WHERE incident_fts MATCH ?1 ORDER BY incident_fts.rowid DESC LIMIT ` + strconv.Itoa(d.searchWindow()) + `) w
     WHERE NOT EXISTS (SELECT 1 FROM incidents i WHERE (i.deleted_at IS NOT NULL OR i.restricted <> 0) AND NOT (` + cond + `))
         OR NOT EXISTS (SELECT 1 FROM incidents i INDEXED BY incidents_hidden
-            WHERE i.pk = w.pk AND (i.deleted_at IS NOT NULL OR i.restricted <> 0) AND NOT (` + cond + `))),
+            WHERE i.pk = w.pk AND (i.deleted_at IS NOT NULL OR i.restricted <> 0) AND NOT (` + cond + `))`
+}
+
+// SearchRanks decodes SearchRanksSQL's value (ranks.go).
+func (dialect) SearchRanks(v []byte, dst []sqlstore.RankedPK) ([]sqlstore.RankedPK, error) {
+	return decodeRanks(v, dst)
+}
+
+// SearchPageSQL reads cols, the title and body from FTS5's content table,
+// and the pk of the incidents whose pks ?1 lists (a JSON array).
+func (dialect) SearchPageSQL(cols string) string {
+	return `SELECT ` + cols + `, c.c0, c.c1, i.pk
+FROM json_each(?1) j JOIN incidents i ON i.pk = j.value JOIN incident_fts_content c ON c.id = i.pk`
+}
+
+// SearchSQL is the search in one statement: SearchIncidents uses
+// SearchRanksSQL and SearchPageSQL instead (the dialect is a
+// sqlstore.SearchRanker), which answer the same; TestSearchRanksAsSQL
+// compares them. It materializes the window (m), counts it (the page's
+// total), finds the rank of the page's end (edge: the order, rank then
+// Incident ID, needs the IDs of the matches ranked up to there only, ties
+// included), then orders those and reads the page's rows. cond is used
+// twice, its arguments numbered ?2 on; limit and offset are used twice
+// too, by number after cond's arguments.
+func (d dialect) SearchSQL(cols, cond string) string {
+	n := 1 + strings.Count(cond, "?")
+	limit, offset := "?"+strconv.Itoa(n+1), "?"+strconv.Itoa(n+2)
+	return `WITH m AS MATERIALIZED (SELECT pk, r FROM ` + d.windowSQL(cond) + `),
 edge AS (SELECT max(r) AS r FROM (SELECT r FROM m ORDER BY r LIMIT ` + limit + ` + ` + offset + `)),
 top AS (
     SELECT m.pk, m.r, (SELECT count(*) FROM m) AS n FROM m JOIN incidents i ON i.pk = m.pk

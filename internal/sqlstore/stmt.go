@@ -63,3 +63,12 @@ func (c *stmtCache) Close() {
 		delete(c.m, q)
 	}
 }
+
+// TxQueryContext is tx's QueryContext, through the prepared statement
+// (which database/sql reuses on tx's connection where it was prepared).
+func (c *stmtCache) TxQueryContext(ctx context.Context, tx *sql.Tx, q string, args ...any) (*sql.Rows, error) {
+	if st := c.stmt(ctx, q); st != nil {
+		return tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
+	return tx.QueryContext(ctx, q, args...)
+}

@@ -1097,6 +1097,12 @@ func (s *Store) SearchIncidents(ctx context.Context, v hindsight.Viewer, q hinds
 	var c cond
 	c.add(`i.deleted_at IS NULL`)
 	c.visible(v)
+	if r, ok := s.d.(SearchRanker); ok {
+		if err := s.searchRanked(ctx, r, page, arg, c, limit, cur.Offset); err != nil {
+			return nil, internal("search incidents", err)
+		}
+		return page, nil
+	}
 	if w, ok := s.d.(SearchWindower); ok {
 		if err := s.searchWindowed(ctx, w, page, arg, c, limit, cur.Offset); err != nil {
 			return nil, internal("search incidents", err)

@@ -1,0 +1,131 @@
+package sqlite
+
+import (
+	"encoding/base64"
+	"fmt"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/internal/gen"
+	"github.com/hindsight-pm/hindsight/internal/sqlstore"
+	"github.com/hindsight-pm/hindsight/markdown"
+)
+
+// oneStatement is the SQLite dialect without its sqlstore.SearchRanker
+// methods: a store over it searches with SearchSQL, the one statement.
+type oneStatement struct{ sqlstore.Dialect }
+
+// TestSearchRanksAsSQL checks that a search through SearchRanksSQL and
+// SearchPageSQL (the window's ranks in one value, the page ordered in Go)
+// answers what SearchSQL's one statement answers, page for page: the same
+// hits in the same order, ranks bit for bit, snippets, totals and next
+// cursors, for a window smaller than the matches and one larger, every
+// page of several sizes (so every position is a page's first and last,
+// ties of rank among them: the same document three times ranks the same),
+// pages past the end, and viewers who see every incident, those of their
+// memberships, and none restricted, with deleted and restricted incidents
+// among the matches.
+func TestSearchRanksAsSQL(t *testing.T) {
+	ctx := t.Context()
+	for _, window := range []int{25, 1000} {
+		t.Run(fmt.Sprintf("window %d", window), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "h.db")
+			s, err := Open(ctx, path, Options{Render: markdown.Render, SearchWindow: window})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			ref, err := sqlstore.New(s.writer, s.reader, oneStatement{dialect{window: window, store: s.store}}, sqlstore.Options{Render: markdown.Render})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := sqlstore.Dialect(oneStatement{}).(sqlstore.SearchRanker); ok {
+				t.Fatal("the reference store's dialect is a SearchRanker: it would not test SearchSQL")
+			}
+			g := gen.New(5)
+			var ids []string
+			for i := range 90 {
+				p := g.Postmortem()
+				p.Summary.IncidentID = ""
+				c := hindsight.IncidentCreate{Doc: p, Author: "t"}
+				if i%7 == 3 {
+					c.Restricted, c.Members = true, []string{"sam"}
+				}
+				copies := 1
+				if i%10 == 0 {
+					copies = 3 // the same text: the same rank
+				}
+				for range copies {
+					inc, err := s.CreateIncident(ctx, c)
+					if err != nil {
+						t.Fatal(err)
+					}
+					ids = append(ids, inc.ID)
+				}
+			}
+			for _, id := range append(ids[5:15:15], ids[80:84]...) {
+				if err := s.DeleteIncident(ctx, hindsight.IncidentDelete{ID: id, Author: "t"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			viewers := map[string]hindsight.Viewer{"admin": {UserID: "root", Admin: true}, "member": {UserID: "sam"}, "other": {UserID: "kim"}, "anonymous": {}}
+			queries := []string{"database", "latency", "certificate expired", "deploy OR rollback", "dns -cache", `"connection pool"`, "incident", "zzzunknown"}
+			pages, hitsSeen, tied := 0, 0, 0
+			for vname, v := range viewers {
+				for _, q := range queries {
+					for _, limit := range []int{1, 3, 7, 20, 200} {
+						cursor := ""
+						for range 400 {
+							sq := hindsight.SearchQuery{Text: q, Limit: limit, Cursor: cursor}
+							got, err := s.SearchIncidents(ctx, v, sq)
+							if err != nil {
+								t.Fatal(err)
+							}
+							want, err := ref.SearchIncidents(ctx, v, sq)
+							if err != nil {
+								t.Fatal(err)
+							}
+							if !reflect.DeepEqual(got, want) {
+								t.Fatalf("%s, %q, limit %d, cursor %q:\n got %+v\nwant %+v", vname, q, limit, cursor, got, want)
+							}
+							pages++
+							hitsSeen += len(got.Hits)
+							for i := 1; i < len(got.Hits); i++ {
+								if got.Hits[i].Rank == got.Hits[i-1].Rank {
+									tied++
+								}
+							}
+							if got.Next == "" {
+								break
+							}
+							cursor = got.Next
+						}
+					}
+					// past the last hit: no hits, a total of 0
+					past := hindsight.SearchQuery{Text: q, Limit: 5, Cursor: offsetCursor(window + 5)}
+					got, err := s.SearchIncidents(ctx, v, past)
+					if err != nil {
+						t.Fatal(err)
+					}
+					want, err := ref.SearchIncidents(ctx, v, past)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !reflect.DeepEqual(got, want) || len(got.Hits) != 0 {
+						t.Fatalf("%s, %q past the end:\n got %+v\nwant %+v", vname, q, got, want)
+					}
+				}
+			}
+			if hitsSeen < 1000 || tied < 20 {
+				t.Fatalf("only %d hits in %d pages compared, %d ties of rank", hitsSeen, pages, tied)
+			}
+		})
+	}
+}
+
+// offsetCursor is a search cursor at offset, as the store encodes it.
+func offsetCursor(offset int) string {
+	return base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, `{"o":%d}`, offset))
+}
