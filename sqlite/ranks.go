@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
+	"slices"
 	"unsafe"
 
 	"modernc.org/libc"
@@ -115,6 +116,7 @@ func decodeRanks(b []byte, dst []sqlstore.RankedPK) ([]sqlstore.RankedPK, error)
 	if len(b)%rankPairSize != 0 {
 		return dst, errors.New("sqlite: " + ranksFunc + ": a value of a length not a multiple of 16")
 	}
+	dst = slices.Grow(dst, len(b)/rankPairSize)
 	for ; len(b) > 0; b = b[rankPairSize:] {
 		dst = append(dst, sqlstore.RankedPK{
 			PK:   int64(binary.LittleEndian.Uint64(b)),
