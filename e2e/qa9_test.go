@@ -421,9 +421,10 @@ func TestQA9DueBadInput(t *testing.T) {
 						t.Errorf("%s: /incidents?%s shows\n %q, not the first page\n %q", store, c.query, rows, first)
 					}
 				}
-				// a cursor of another sort is refused as invalid (422), as
-				// storetest ListSortAndPages/CursorOfOtherSort holds
-				if (n != 400 && (n != 422 || c.query != "sort=due&dir=asc&cursor="+url.QueryEscape(startCursor))) || !strings.Contains(body, c.param) {
+				// a cursor of another sort is refused as any bad cursor is
+				// (400 naming it), as storetest
+				// ListSortAndPages/CursorOfOtherSort holds
+				if n != 400 || !strings.Contains(body, c.param) {
 					t.Errorf("%s: /api/v1/incidents?%s answers %d: %.300s; want 400 naming %s", store, c.query, n, body, c.param)
 				}
 			}

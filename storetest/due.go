@@ -183,7 +183,7 @@ func testListByDue(t *testing.T, open Opener) {
 			t.Fatalf("first page: %v, next %q", err, page.Next)
 		}
 		_, err = s.FindIncidents(ctx(t), hindsight.SystemViewer, hindsight.IncidentFilter{Sort: hindsight.SortDue, Desc: true, Limit: 1, Cursor: page.Next, Due: &hindsight.DueQuery{Rule: rule}})
-		wantCode(t, "a cursor of the other direction", err, hindsight.EInvalid)
+		wantCode(t, "a cursor of the other direction", err, hindsight.EMalformed)
 	})
 	// Cursors made by hand (a tampered URL): keys no incident has, far
 	// beyond the times a document holds, select what their place in the

@@ -180,7 +180,7 @@ func testListSort(t *testing.T, open Opener) {
 			t.Fatal(err)
 		}
 		_, err = s.FindIncidents(ctx(t), hindsight.SystemViewer, hindsight.IncidentFilter{Limit: 1, Sort: hindsight.SortSeverity, Cursor: page.Next})
-		wantCode(t, "cursor of another sort", err, hindsight.EInvalid)
+		wantCode(t, "cursor of another sort", err, hindsight.EMalformed)
 	})
 	// a cursor is what a page's Next was: base64 JSON of other fields, of
 	// none, or of a negative offset is refused naming the cursor, not read

@@ -1001,7 +1001,7 @@ func (s *Store) FindIncidents(ctx context.Context, v hindsight.Viewer, f hindsig
 			return nil, err
 		}
 		if cur.Sort != string(sortBy) || cur.Desc != f.Desc {
-			return nil, hindsight.Errorf(hindsight.EInvalid, "cursor belongs to another sort order")
+			return nil, badCursor(f.Cursor, "it belongs to another sort order: start from the first page")
 		}
 	}
 	var q string
