@@ -52,7 +52,10 @@ type insightPlan struct {
 	pieces   []piece  // what is read from the facts
 	dimsHist int      // insight_hist dims: 1 with a severity or status filter
 	month    int      // > 0: refineCond keeps the facts of this month (mon) only (InsightTrends)
-	noIndex  func(string) string
+	// shape table -> its rows in the range, up to half the matching
+	// incidents (shapeFrom)
+	shapeRows map[string]int
+	noIndex   func(string) string
 }
 
 // piece is a set of facts read live: a start key range (all of them when

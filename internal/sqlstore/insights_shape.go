@@ -23,8 +23,8 @@ func (s *Store) insightShape(ctx context.Context, p *insightPlan, f *hindsight.I
 			c.add(extra, args...)
 		}
 		from, err := s.shapeFrom(ctx, p, &c, table, alias, out.Incidents)
-		if err != nil {
-			return nil, err
+		if err != nil || from == "" {
+			return []hindsight.Count{}, err
 		}
 		rows, err := s.figQuery(ctx, s.d.Rebind(`SELECT `+key+`, f.ttm FROM `+from+` WHERE `+c.String()), c.args...)
 		if err != nil {
@@ -112,7 +112,11 @@ func (s *Store) insightShape(ctx context.Context, p *insightPlan, f *hindsight.I
 // the facts otherwise. With a service filter the service's facts (few)
 // drive, and with a team filter the team's incidents do (SQLite would
 // otherwise look each shape row's incident up in the team's whole list:
-// minutes at 100,000).
+// minutes at 100,000). It is "" when the table has no row in the range:
+// the breakdown is empty, and its query is not run (on PostgreSQL the
+// planning of the category breakdown and the repeat factors alone cost
+// 7 ms of a request at 100,000 incidents without shape rows). The count
+// is read once per table and request (p.shapeRows).
 func (s *Store) shapeFrom(ctx context.Context, p *insightPlan, c *cond, table, alias string, matching int) (string, error) {
 	rc := p.refineCond(func(col string) string { return col })
 	c.add(alias + `.incident_id = f.incident_id`)
@@ -128,10 +132,19 @@ func (s *Store) shapeFrom(ctx context.Context, p *insightPlan, c *cond, table, a
 	}
 	if !factsFirst {
 		limit := matching/2 + 1
-		var n int
-		if err := s.figQueryRow(ctx, s.d.Rebind(`SELECT COUNT(*) FROM (SELECT 1 FROM `+table+` WHERE `+rng.String()+` LIMIT ?) x`),
-			append(append([]any{}, rng.args...), limit)...).Scan(&n); err != nil {
-			return "", err
+		n, ok := p.shapeRows[table]
+		if !ok {
+			if err := s.figQueryRow(ctx, s.d.Rebind(`SELECT COUNT(*) FROM (SELECT 1 FROM `+table+` WHERE `+rng.String()+` LIMIT ?) x`),
+				append(append([]any{}, rng.args...), limit)...).Scan(&n); err != nil {
+				return "", err
+			}
+			if p.shapeRows == nil {
+				p.shapeRows = map[string]int{}
+			}
+			p.shapeRows[table] = n
+		}
+		if n == 0 {
+			return "", nil
 		}
 		factsFirst = n >= limit
 	}
@@ -231,8 +244,8 @@ func (s *Store) repeatFactors(ctx context.Context, p *insightPlan, matching int)
 	var c cond
 	c.add(`f.started = 1`)
 	from, err := s.shapeFrom(ctx, p, &c, `incident_factors`, `sc`, matching)
-	if err != nil {
-		return nil, err
+	if err != nil || from == "" {
+		return []hindsight.RepeatFactor{}, err
 	}
 	rows, err := s.figQuery(ctx, s.d.Rebind(`SELECT sc.category, sv.name, f.incident_id, f.start_key FROM `+from+`
 JOIN incident_services sv ON sv.incident_id = f.incident_id WHERE `+c.String()), c.args...)
