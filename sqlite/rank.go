@@ -163,8 +163,12 @@ func (x fts5) rowid() int64 {
 	return (*(*func(*libc.TLS, uintptr) int64)(unsafe.Pointer(&struct{ uintptr }{x.api.FxRowid})))(x.tls, x.cx)
 }
 
-func (x fts5) inst(i int32, out uintptr) int32 {
-	return (*(*func(*libc.TLS, uintptr, int32, uintptr, uintptr, uintptr) int32)(unsafe.Pointer(&struct{ uintptr }{x.api.FxInst})))(x.tls, x.cx, i, out, out+4, out+8)
+func (x fts5) phraseFirst(i int32, iter, col, off uintptr) int32 {
+	return (*(*func(*libc.TLS, uintptr, int32, uintptr, uintptr, uintptr) int32)(unsafe.Pointer(&struct{ uintptr }{x.api.FxPhraseFirst})))(x.tls, x.cx, i, iter, col, off)
+}
+
+func (x fts5) phraseNext(iter, col, off uintptr) {
+	(*(*func(*libc.TLS, uintptr, uintptr, uintptr, uintptr))(unsafe.Pointer(&struct{ uintptr }{x.api.FxPhraseNext})))(x.tls, x.cx, iter, col, off)
 }
 
 func (x fts5) queryPhrase(i int32, count uintptr) int32 {
@@ -273,24 +277,28 @@ func rankFunction(tls *libc.TLS, pApi, pFts, pCtx uintptr, nVal int32, apVal uin
 	idf := unsafe.Slice((*float64)(ptr(st+uintptr(rankStateSize))), s.n)
 	freq := unsafe.Slice((*float64)(ptr(st+uintptr(rankStateSize)+uintptr(s.n)*8)), s.n)
 	clear(freq)
-	out := tls.Alloc(16)
-	defer tls.Free(16)
-	if rc := x.callP(x.api.FxInstCount, out); rc != sqlite3.SQLITE_OK {
-		sqlite3.Xsqlite3_result_error_code(tls, pCtx, rc)
-		return
-	}
-	nInst := *(*int32)(ptr(out))
-	for i := int32(0); i < nInst; i++ {
-		if rc := x.inst(i, out); rc != sqlite3.SQLITE_OK {
+	// each phrase's instances in the row, by xPhraseFirst and
+	// xPhraseNext (bm25 counts them by xInstCount and xInst, which first
+	// build an array of every phrase's instances: 4% of a search's CPU);
+	// the counts, sums of the column weights (small integers), are the
+	// same in any order. out: the iterator (16 bytes), then the column
+	// and the offset of an instance
+	out := tls.Alloc(32)
+	defer tls.Free(32)
+	iter, col, off := out, out+16, out+20
+	for ip := range freq {
+		if rc := x.phraseFirst(int32(ip), iter, col, off); rc != sqlite3.SQLITE_OK {
 			sqlite3.Xsqlite3_result_error_code(tls, pCtx, rc)
 			return
 		}
-		ip, ic := *(*int32)(ptr(out)), *(*int32)(ptr(out + 4))
-		w := 1.0
-		if int(ic) < len(rankWeights) {
-			w = rankWeights[ic]
+		for ic := *(*int32)(ptr(col)); ic >= 0; ic = *(*int32)(ptr(col)) {
+			w := 1.0
+			if int(ic) < len(rankWeights) {
+				w = rankWeights[ic]
+			}
+			freq[ip] += w
+			x.phraseNext(iter, col, off)
 		}
-		freq[ip] += w
 	}
 	nTok, ok := int32(0), false
 	if s.sized != 0 {

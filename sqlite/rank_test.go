@@ -11,7 +11,7 @@ import (
 // TestRankMatchesBM25 checks that rankFunc's value is the table's rank,
 // bm25(10.0, 1.0), bit for bit, for every match of generated incidents and
 // the benchmark's queries (one word, several, a word twice, a common word
-// whose IDF is floored), before and after writes change the counts (the
+// whose IDF is floored, phrases, or, negations), before and after writes change the counts (the
 // generation, hence the counts it keeps, moves with them), and that the
 // counts are kept; each time with the rows' sizes read as bm25 reads them
 // (no sizes kept), kept for the generation (sizes.go), and kept for an
@@ -27,7 +27,8 @@ func TestRankMatchesBM25(t *testing.T) {
 	defer db.Close()
 	queries := []string{"database", "certificate expired", "connection pool exhausted", "latency", "rollback deploy",
 		"kafka consumer lag", "dns", "customer data exposure", "memory leak", "rate limit", "deploying",
-		"the", "latency latency", "incident", "zzzunknown database", "unknown"}
+		"the", "latency latency", "incident", "zzzunknown database", "unknown",
+		`"connection pool"`, `"pool connection"`, "deploy or rollback", "database -latency", `kafka -"consumer lag"`}
 	// any number names the database to rankFunc's counts: -1 keeps no
 	// sizes, -2 keeps them
 	const bare, kept = -1, -2
