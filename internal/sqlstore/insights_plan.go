@@ -706,6 +706,17 @@ func (s *Store) objectiveCond(o hindsight.Objectives, day time.Time) (string, []
 	return `(a.inc_end_at IS NOT NULL AND (` + strings.Join(parts, ` OR `) + `))`, args
 }
 
+// ItemsOnePassDialect is a Dialect that counts the overdue and
+// past-objective action items of the insights in one pass over the open
+// items of the matching incidents: on PostgreSQL each item read is a heap
+// fetch, and the four counts through their own indexes fetched some 9,400
+// items at 100,000 incidents (12-15 ms a request) where one pass fetches
+// the 6,400 open ones (5-8 ms). Without it (SQLite) each count reads its
+// covering index range: SQLite's plan for one pass scanned a whole index.
+type ItemsOnePassDialect interface {
+	ItemsOnePass()
+}
+
 // insightItems counts the overdue and past-objective items of the matching
 // incidents (insightCounts has summed the totals): only open items are
 // read, from their partial index.
@@ -727,10 +738,18 @@ WHERE ` + c.String() + ` AND f.open_items > 0 AND a.incident_id = f.incident_id 
 		args := append(append([]any{s.d.Date(f.AsOf)}, objArgs...), c.args...)
 		return s.figQueryRow(ctx, s.d.Rebind(q), args...).Scan(&a.Overdue, &a.PastObjective)
 	}
+	c := p.itemCond()
+	if _, ok := s.d.(ItemsOnePassDialect); ok {
+		objSQL, objArgs := s.objectiveCond(f.Objectives, f.AsOf)
+		q := `SELECT COALESCE(SUM(CASE WHEN a.target_date IS NOT NULL AND a.target_date < ? THEN 1 ELSE 0 END), 0),
+    COALESCE(SUM(CASE WHEN ` + objSQL + ` THEN 1 ELSE 0 END), 0)
+FROM action_items a WHERE a.is_open = 1 AND ` + c.String()
+		args := append(append([]any{s.d.Date(f.AsOf)}, objArgs...), c.args...)
+		return s.figQueryRow(ctx, s.d.Rebind(q), args...).Scan(&a.Overdue, &a.PastObjective)
+	}
 	// one count through the target date index of open items, three (one
 	// per priority) through their (priority, end) index: each reads only
 	// the items it counts
-	c := p.itemCond()
 	q := `SELECT (SELECT COUNT(*) FROM action_items a WHERE a.is_open = 1 AND a.target_date < ? AND ` + c.String() + `)`
 	args := append([]any{s.d.Date(f.AsOf)}, c.args...)
 	o := f.Objectives.OrDefault()
