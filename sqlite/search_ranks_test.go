@@ -1,11 +1,14 @@
 package sqlite
 
 import (
+	"context"
 	"encoding/base64"
 	"fmt"
 	"path/filepath"
 	"reflect"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/hindsight-pm/hindsight"
 	"github.com/hindsight-pm/hindsight/internal/gen"
@@ -128,4 +131,48 @@ func TestSearchRanksAsSQL(t *testing.T) {
 // offsetCursor is a search cursor at offset, as the store encodes it.
 func offsetCursor(offset int) string {
 	return base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, `{"o":%d}`, offset))
+}
+
+// TestSearchRanksConcurrentFirst runs many searches at once on a store
+// that has prepared none of their statements yet, more than the reader
+// pool's connections: each holds a connection for its read transaction,
+// and one that prepared a statement on the pool waited for another
+// connection, held by a search waiting the same way (the requests of a
+// fresh server with 8 clients ended after 30 s with 503). Each search must
+// answer, and answer what it answers alone.
+func TestSearchRanksConcurrentFirst(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute) // a deadlock fails, not hangs
+	defer cancel()
+	words := []string{"database", "latency", "certificate", "failover", "deploy", "timeout", "queue", "replica", "cache", "rollback", "dns", "memory"}
+	for round := range 5 { // the waits depend on the goroutines' timing: a new store each round
+		s, _, add := generatedStore(t, int64(9+round))
+		add(20)
+		const n = 48
+		pages := make([]*hindsight.SearchPage, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				pages[i], errs[i] = s.SearchIncidents(ctx, hindsight.Viewer{UserID: "kim"}, hindsight.SearchQuery{Text: words[i%len(words)]})
+			})
+		}
+		wg.Wait()
+		found := 0
+		for i := range n {
+			if errs[i] != nil {
+				t.Fatalf("round %d, search %d (%s): %v", round, i, words[i%len(words)], errs[i])
+			}
+			alone, err := s.SearchIncidents(t.Context(), hindsight.Viewer{UserID: "kim"}, hindsight.SearchQuery{Text: words[i%len(words)]})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(pages[i], alone) {
+				t.Fatalf("round %d, search %d (%s) at once:\n%+v\nalone:\n%+v", round, i, words[i%len(words)], pages[i], alone)
+			}
+			found += len(alone.Hits)
+		}
+		if found == 0 {
+			t.Fatalf("round %d: no search found anything", round)
+		}
+	}
 }

@@ -42,12 +42,15 @@ type SearchRanker interface {
 // snapshot, as SearchSQL's one statement). As with SearchSQL, a page past
 // the last hit is empty with a total of 0.
 func (s *Store) searchRanked(ctx context.Context, r SearchRanker, page *hindsight.SearchPage, arg string, c cond, limit, offset int) error {
+	ranksQ, pageQ := r.SearchRanksSQL(c.String()), r.SearchPageSQL(summaryCols)
+	s.rq.Prepare(ctx, ranksQ)
+	s.rq.Prepare(ctx, pageQ)
 	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return err
 	}
 	defer func() { _ = tx.Rollback() }()
-	rows, err := s.rq.TxQueryContext(ctx, tx, r.SearchRanksSQL(c.String()), append([]any{arg}, c.args...)...)
+	rows, err := s.rq.TxQueryContext(ctx, tx, ranksQ, append([]any{arg}, c.args...)...)
 	if err != nil {
 		return err
 	}
@@ -103,7 +106,7 @@ func (s *Store) searchRanked(ctx context.Context, r SearchRanker, page *hindsigh
 		a, b string
 	}
 	found := make([]row, 0, len(rank))
-	rows, err = s.rq.TxQueryContext(ctx, tx, r.SearchPageSQL(summaryCols), string(pks))
+	rows, err = s.rq.TxQueryContext(ctx, tx, pageQ, string(pks))
 	if err != nil {
 		return err
 	}

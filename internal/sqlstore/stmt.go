@@ -64,10 +64,21 @@ func (c *stmtCache) Close() {
 	}
 }
 
-// TxQueryContext is tx's QueryContext, through the prepared statement
-// (which database/sql reuses on tx's connection where it was prepared).
+// Prepare prepares q's statement for TxQueryContext, before the
+// transaction that uses it begins.
+func (c *stmtCache) Prepare(ctx context.Context, q string) { c.stmt(ctx, q) }
+
+// TxQueryContext is tx's QueryContext, through q's statement when Prepare
+// prepared it (database/sql reuses it on tx's connection, or prepares it
+// there). It never prepares q on the pool: that waits for a second
+// connection while tx holds one, and searches that each held one of the
+// reader pool's connections waited for each other until their requests
+// timed out (a fresh server with 8 clients searching at once).
 func (c *stmtCache) TxQueryContext(ctx context.Context, tx *sql.Tx, q string, args ...any) (*sql.Rows, error) {
-	if st := c.stmt(ctx, q); st != nil {
+	c.mu.Lock()
+	st := c.m[q]
+	c.mu.Unlock()
+	if st != nil {
 		return tx.StmtContext(ctx, st).QueryContext(ctx, args...)
 	}
 	return tx.QueryContext(ctx, q, args...)
