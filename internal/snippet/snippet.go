@@ -7,6 +7,7 @@ package snippet
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -288,13 +289,26 @@ func (c *column) score(pos, n int) (score, adj int) {
 	return score, max(adj, 0)
 }
 
+// scratch is Make's working memory, reused through scratchPool: declared
+// in Make it moved to the heap (the columns append to it), 2.4 KB a
+// snippet, a sixth of a search request's allocations.
+type scratch struct {
+	hits  [32]hit
+	marks [64]int
+	stems [stemsKept]stemmed
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
 // Make is the snippet of a hit with title and body for terms (Terms).
 func Make(terms []string, title, body string) string {
-	var hits [32]hit
-	var marks [64]int
-	var stems [stemsKept]stemmed
-	kept := stems[:0]
-	cols := [2]*column{{text: title, hits: hits[:0:8], marks: marks[:0:8]}, {text: body, hits: hits[8:8], marks: marks[8:8]}}
+	sc := scratchPool.Get().(*scratch)
+	defer func() {
+		clear(sc.stems[:]) // no reference to the texts kept
+		scratchPool.Put(sc)
+	}()
+	kept := sc.stems[:0]
+	cols := [2]*column{{text: title, hits: sc.hits[:0:8], marks: sc.marks[:0:8]}, {text: body, hits: sc.hits[8:8], marks: sc.marks[8:8]}}
 	best, bestStart, bestScore := 0, 0, 0
 	n := snippetTokens
 	for ci, c := range cols {

@@ -160,7 +160,13 @@ func (s timeScan) Scan(src any) error {
 }
 
 func (s timeScan) parse(v string) error {
-	for _, l := range []string{TextTimeLayout, time.RFC3339Nano, "2006-01-02"} {
+	layouts := []string{TextTimeLayout, time.RFC3339Nano, "2006-01-02"}
+	if len(v) == len("2006-01-02") {
+		// a date (last_updated): the other layouts fail on it, each
+		// allocating its error
+		layouts = layouts[2:]
+	}
+	for _, l := range layouts {
 		if t, err := time.Parse(l, v); err == nil {
 			*s.dst = t.UTC()
 			return nil

@@ -111,11 +111,14 @@ func (s *Store) searchRanked(ctx context.Context, r SearchRanker, page *hindsigh
 		return err
 	}
 	defer rows.Close()
+	// one row scanned into, then copied: every destination is set by
+	// each Scan (NULL included)
+	var x row
+	var services string
+	var pk int64
+	dest := append(summaryDest(&x.h.IncidentSummary, &services), &x.a, &x.b, &pk)
 	for rows.Next() {
-		var x row
-		var services string
-		var pk int64
-		if err := rows.Scan(append(summaryDest(&x.h.IncidentSummary, &services), &x.a, &x.b, &pk)...); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
 		x.h.Services = splitServices(services)
@@ -141,6 +144,7 @@ func (s *Store) searchRanked(ctx context.Context, r SearchRanker, page *hindsigh
 	if len(found) > limit {
 		found = found[:limit]
 	}
+	page.Hits = slices.Grow(page.Hits, len(found))
 	for _, x := range found {
 		x.h.Rank = -x.rank
 		x.h.Snippet = s.d.Snippet(arg, x.a, x.b)
