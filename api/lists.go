@@ -275,6 +275,38 @@ type SearchResult struct {
 // splitMarks removes MarkStart/MarkEnd from a store snippet and returns
 // the plain text with the marked ranges in runes.
 func splitMarks(s string) (string, [][2]int) {
+	if !utf8.ValidString(s) {
+		return splitMarksRunes(s)
+	}
+	// the marks are single bytes, never inside a character: copy the text
+	// between them whole (rune by rune was 3% of a search request's CPU)
+	var b strings.Builder
+	b.Grow(len(s))
+	hl := [][2]int{}
+	n, start := 0, -1
+	for {
+		i := strings.IndexAny(s, hindsight.MarkStart+hindsight.MarkEnd)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String(), hl
+		}
+		b.WriteString(s[:i])
+		n += utf8.RuneCountInString(s[:i])
+		if s[i:i+1] == hindsight.MarkStart {
+			start = n
+		} else {
+			if start >= 0 {
+				hl = append(hl, [2]int{start, n})
+			}
+			start = -1
+		}
+		s = s[i+1:]
+	}
+}
+
+// splitMarksRunes is splitMarks for text that is not valid UTF-8: each
+// invalid byte becomes U+FFFD, as ranging over it reads it.
+func splitMarksRunes(s string) (string, [][2]int) {
 	var b strings.Builder
 	hl := [][2]int{}
 	n, start := 0, -1
