@@ -31,6 +31,7 @@ func RunInsights(t *testing.T, open Opener) {
 		{"MaintainedOnSave", testInsightMaintained},
 		{"Reference", testInsightReference},
 		{"ShapeReference", testInsightShapeReference},
+		{"ShapeEmptyRange", testInsightShapeEmptyRange},
 		{"Trends", testInsightTrends},
 		{"RollupsMatchMigration", testInsightMigration},
 		{"ConcurrentSaves", testInsightConcurrentSaves},

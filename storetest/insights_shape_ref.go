@@ -278,41 +278,113 @@ func testInsightShapeReference(t *testing.T, s insightStore, f *fixture) {
 	}
 	for _, fl := range filters {
 		fl.AsOf, fl.GroupFields, fl.Status = asOf, groups, nil
-		for _, v := range refViewers {
-			got, err := s.Insights(ctx(t), v, fl)
-			if err != nil {
-				t.Fatal(err)
-			}
-			n, byCat, byTag, byField, rep := refShapeFigures(live, v, fl)
-			var d []string
-			if got.Incidents != n {
-				d = append(d, "incidents")
-			}
-			if g := lowerKeys(got.ByFactorCategory); !slices.EqualFunc(g, byCat, sameCount) {
-				d = append(d, "by factor category: "+jsonOf(t, g)+", want "+jsonOf(t, byCat))
-			}
-			if g := lowerKeys(got.ByTag); !slices.EqualFunc(g, byTag, sameCount) {
-				d = append(d, "by tag: "+jsonOf(t, g)+", want "+jsonOf(t, byTag))
-			}
-			for _, name := range groups {
-				if g := lowerKeys(got.ByField[name]); !slices.EqualFunc(g, byField[name], sameCount) {
-					d = append(d, "by field "+name+": "+jsonOf(t, g)+", want "+jsonOf(t, byField[name]))
-				}
-			}
-			gr := slices.Clone(got.RepeatFactors)
-			for i := range gr {
-				gr[i].Category, gr[i].Service = shapeKeyOf(gr[i].Category), foldASCII(gr[i].Service)
-			}
-			for i := range rep {
-				rep[i].Service = foldASCII(rep[i].Service)
-			}
-			if jsonOf(t, gr) != jsonOf(t, rep) {
-				d = append(d, "repeat factors: "+jsonOf(t, gr)+", want "+jsonOf(t, rep))
-			}
-			if len(d) > 0 {
-				t.Fatalf("viewer %+v, filter %+v:\n%s", v, fl, strings.Join(d, "\n"))
+		checkShapeFigures(t, s, live, fl, groups)
+	}
+}
+
+// checkShapeFigures compares the breakdowns by factor category, tag and
+// the fields of groups, and the repeat factors, with the reference's, for
+// every reference viewer.
+func checkShapeFigures(t *testing.T, s insightStore, live []*refIncident, fl hindsight.InsightsFilter, groups []string) {
+	t.Helper()
+	for _, v := range refViewers {
+		got, err := s.Insights(ctx(t), v, fl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, byCat, byTag, byField, rep := refShapeFigures(live, v, fl)
+		var d []string
+		if got.Incidents != n {
+			d = append(d, "incidents")
+		}
+		if g := lowerKeys(got.ByFactorCategory); !slices.EqualFunc(g, byCat, sameCount) {
+			d = append(d, "by factor category: "+jsonOf(t, g)+", want "+jsonOf(t, byCat))
+		}
+		if g := lowerKeys(got.ByTag); !slices.EqualFunc(g, byTag, sameCount) {
+			d = append(d, "by tag: "+jsonOf(t, g)+", want "+jsonOf(t, byTag))
+		}
+		for _, name := range groups {
+			if g := lowerKeys(got.ByField[name]); !slices.EqualFunc(g, byField[name], sameCount) {
+				d = append(d, "by field "+name+": "+jsonOf(t, g)+", want "+jsonOf(t, byField[name]))
 			}
 		}
+		gr := slices.Clone(got.RepeatFactors)
+		for i := range gr {
+			gr[i].Category, gr[i].Service = shapeKeyOf(gr[i].Category), foldASCII(gr[i].Service)
+		}
+		for i := range rep {
+			rep[i].Service = foldASCII(rep[i].Service)
+		}
+		if jsonOf(t, gr) != jsonOf(t, rep) {
+			d = append(d, "repeat factors: "+jsonOf(t, gr)+", want "+jsonOf(t, rep))
+		}
+		if len(d) > 0 {
+			t.Fatalf("viewer %+v, filter %+v:\n%s", v, fl, strings.Join(d, "\n"))
+		}
+	}
+}
+
+// testInsightShapeEmptyRange checks the breakdowns and repeat factors of
+// ranges where some shape tables have no row at all (their queries are
+// not run) next to ranges where they have some: an incident with a tag, a
+// factor category and a field, one with none, one with a factor category
+// only, in months before everything else.
+func testInsightShapeEmptyRange(t *testing.T, s insightStore, f *fixture) {
+	live := fixtureIncidents(t, s, f)
+	r := rand.New(rand.NewPCG(9, 9))
+	add := func(start string, tags, factors []string, region string, restricted bool) {
+		p := randomDoc(r)
+		at, err := time.Parse("2006-01-02 15:04", start)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Summary.Start, p.Summary.End = hindsight.TimeOf(at), hindsight.TimeOf(at.Add(90*time.Minute))
+		p.Summary.Services = []hindsight.Service{{Name: "checkout", Impact: "degraded"}}
+		p.SetTags(tags)
+		p.RootCause.Factors = factors
+		if region != "" {
+			p.SetCustomField("Region", region)
+		}
+		c := hindsight.IncidentCreate{Doc: p, Author: "alice"}
+		if restricted {
+			c.Restricted, c.Members = true, []string{"bob"}
+		}
+		inc, err := s.CreateIncident(ctx(t), c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		live = append(live, &refIncident{id: inc.ID, doc: inc.Doc, restricted: c.Restricted, members: c.Members})
+	}
+	add("2021-03-10 10:00", []string{"db"}, []string{"[Capacity] disk full"}, "EU", false)
+	add("2021-03-20 10:00", []string{"DB"}, []string{"[capacity] too few nodes"}, "eu", true)
+	add("2021-05-10 10:00", nil, nil, "", false)
+	add("2021-05-20 10:00", nil, []string{"[Capacity] disk full"}, "", false)
+	add("2021-05-25 10:00", nil, []string{"[capacity] disk again"}, "", false)
+	day := func(s string) time.Time {
+		d, err := time.Parse(time.DateOnly, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	groups := []string{"Region"}
+	for _, rg := range [][2]string{
+		{"2021-05-01", "2021-05-15"}, // one incident, no shape rows
+		{"2021-05-01", "2021-06-01"}, // factor categories only
+		{"2021-03-01", "2021-06-01"}, // all of them
+		{"2021-03-15", "2021-04-01"}, // the restricted one only
+		{"2020-01-01", "2020-02-01"}, // no incident
+		{"2021-01-01", "2026-12-01"}, // with the fixture's (no shape rows)
+	} {
+		fl := hindsight.InsightsFilter{From: day(rg[0]), Before: day(rg[1]), AsOf: asOf, GroupFields: groups}
+		if rg[0] == "2021-03-01" {
+			// not a comparison of empty lists only
+			n, byCat, byTag, byField, rep := refShapeFigures(live, hindsight.SystemViewer, fl)
+			if n != 5 || len(byCat) == 0 || len(byTag) == 0 || len(byField["Region"]) == 0 || len(rep) == 0 {
+				t.Fatalf("the reference finds %d incidents, %d categories, %d tags, %d regions, %d repeat factors", n, len(byCat), len(byTag), len(byField["Region"]), len(rep))
+			}
+		}
+		checkShapeFigures(t, s, live, fl, groups)
 	}
 }
 
