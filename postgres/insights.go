@@ -18,8 +18,8 @@ var (
 // FreshPlanArg runs a query through the unnamed statement, which
 // PostgreSQL plans for the parameters it is bound with, its parameter
 // types described once per connection (pgx's cache_describe mode):
-// prepared statements' generic plans made the insight figures several
-// times slower (sqlstore.FreshPlanDialect).
+// prepared statements' generic plans made some insight figures several
+// times slower (sqlstore.FreshPlanDialect: only those statements use it).
 func (dialect) FreshPlanArg() any { return pgx.QueryExecModeCacheDescribe }
 
 // GroupInSQL: the insight figures' rows are summed by PostgreSQL's hash

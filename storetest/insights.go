@@ -32,6 +32,7 @@ func RunInsights(t *testing.T, open Opener) {
 		{"Reference", testInsightReference},
 		{"ShapeReference", testInsightShapeReference},
 		{"ShapeEmptyRange", testInsightShapeEmptyRange},
+		{"RepeatedReference", testInsightRepeatedReference},
 		{"Trends", testInsightTrends},
 		{"RollupsMatchMigration", testInsightMigration},
 		{"ConcurrentSaves", testInsightConcurrentSaves},

@@ -669,6 +669,29 @@ func testInsightReference(t *testing.T, s insightStore, f *fixture) {
 	}
 }
 
+// testInsightRepeatedReference asks the same figures eight times in a
+// row per filter and viewer, each against the reference: past the fifth
+// execution of a cached statement on a connection PostgreSQL may run it
+// with its generic plan (sqlstore's figQuery), which must count the same.
+func testInsightRepeatedReference(t *testing.T, s insightStore, f *fixture) {
+	live := refWorld(t, s, f, 3, 120)
+	r := rand.New(rand.NewPCG(4, 7))
+	for i, fl := range randomFilters(r, 8) {
+		for _, v := range refViewers {
+			want := refInsights(live, v, fl)
+			for n := range 8 {
+				got, err := s.Insights(ctx(t), v, fl)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d := diffInsights(got, want); d != "" {
+					t.Fatalf("filter %d (from %v before %v sev %v status %v service %q), viewer %+v, call %d:\n%s", i, fl.From, fl.Before, fl.Severity, fl.Status, fl.Service, v, n+1, d)
+				}
+			}
+		}
+	}
+}
+
 // insightDumper is implemented by the SQL stores: their insight tables as
 // text (sqlstore.Store.DumpInsightTables).
 type insightDumper interface {

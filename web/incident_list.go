@@ -142,9 +142,7 @@ func (f listForm) filter() (hindsight.IncidentFilter, []string) {
 	}
 	if f.To != "" {
 		if t, err := time.Parse(hindsight.DateLayout, f.To); err == nil {
-			if t.Year() < 9999 || t.YearDay() < 365 { // 9999-12-31, the last date: no end
-				flt.StartBefore = t.AddDate(0, 0, 1)
-			}
+			flt.StartBefore = t.AddDate(0, 0, 1)
 		} else {
 			problems = append(problems, "to: want a date YYYY-MM-DD")
 		}

@@ -630,7 +630,7 @@ ORDER BY f.` + col + ` LIMIT ? OFFSET ?`)
 	cum = 0
 	for i, b := range hist {
 		if x := needs[i]; x != nil {
-			rows, err := s.figQuery(ctx, q, append(append([]any{b.b}, c.args...), x.hi-x.lo+1, x.lo)...)
+			rows, err := s.figQueryFresh(ctx, q, append(append([]any{b.b}, c.args...), x.hi-x.lo+1, x.lo)...)
 			if err != nil {
 				return hindsight.Distribution{}, err
 			}
@@ -745,7 +745,7 @@ WHERE ` + c.String() + ` AND f.open_items > 0 AND a.incident_id = f.incident_id 
     COALESCE(SUM(CASE WHEN ` + objSQL + ` THEN 1 ELSE 0 END), 0)
 FROM action_items a WHERE a.is_open = 1 AND ` + c.String()
 		args := append(append([]any{s.d.Date(f.AsOf)}, objArgs...), c.args...)
-		return s.figQueryRow(ctx, s.d.Rebind(q), args...).Scan(&a.Overdue, &a.PastObjective)
+		return s.figQueryRowFresh(ctx, s.d.Rebind(q), args...).Scan(&a.Overdue, &a.PastObjective)
 	}
 	// one count through the target date index of open items, three (one
 	// per priority) through their (priority, end) index: each reads only
@@ -760,7 +760,7 @@ FROM action_items a WHERE a.is_open = 1 AND ` + c.String()
 		args = append(append(args, string(pr), s.d.Time(f.AsOf.AddDate(0, 0, -d))), c.args...)
 	}
 	var p0, p1, p2 int
-	if err := s.figQueryRow(ctx, s.d.Rebind(q), args...).Scan(&a.Overdue, &p0, &p1, &p2); err != nil {
+	if err := s.figQueryRowFresh(ctx, s.d.Rebind(q), args...).Scan(&a.Overdue, &p0, &p1, &p2); err != nil {
 		return err
 	}
 	a.PastObjective = p0 + p1 + p2
@@ -782,7 +782,7 @@ func (s *Store) insightUnpublished(ctx context.Context, p *insightPlan, f *hinds
 	published := string(hindsight.StatusPublished)
 	c := p.refineCond(s.noIndex)
 	var recent int
-	err := s.figQueryRow(ctx, s.d.Rebind(`SELECT COUNT(*) FROM insight_facts f WHERE `+c.String()+` AND f.status <> ? AND f.end_key >= ?`),
+	err := s.figQueryRowFresh(ctx, s.d.Rebind(`SELECT COUNT(*) FROM insight_facts f WHERE `+c.String()+` AND f.status <> ? AND f.end_key >= ?`),
 		append(append([]any{}, c.args...), published, cut)...).Scan(&recent)
 	if err != nil {
 		return err
@@ -799,7 +799,7 @@ func (s *Store) insightUnpublished(ctx context.Context, p *insightPlan, f *hinds
 	}
 	var list []late
 	read := func(q string, args ...any) error {
-		rows, err := s.figQuery(ctx, s.d.Rebind(q), args...)
+		rows, err := s.figQueryFresh(ctx, s.d.Rebind(q), args...)
 		if err != nil {
 			return err
 		}

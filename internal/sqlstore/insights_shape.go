@@ -214,7 +214,7 @@ func (s *Store) keySpellings(ctx context.Context, table, col, name string, keys 
 		q := `SELECT k.column1, (SELECT sk.written FROM ` + table + ` sk JOIN incidents i ON i.id = sk.incident_id
 WHERE ` + where + ` AND i.deleted_at IS NULL AND NOT i.restricted ORDER BY sk.start_key, sk.incident_id LIMIT 1)
 FROM (VALUES ` + strings.TrimSuffix(strings.Repeat(`(?), `, n), `, `) + `) k`
-		rows, err := s.figQuery(ctx, s.d.Rebind(q), args...)
+		rows, err := s.figQueryFresh(ctx, s.d.Rebind(q), args...)
 		if err != nil {
 			return nil, err
 		}

@@ -77,7 +77,7 @@ func (s *Store) trendCounts(ctx context.Context, p *insightPlan) ([]trendMonth, 
 		args = append(args, largs...)
 	}
 	q := `SELECT mon, severity, SUM(n) FROM (` + strings.Join(parts, "\nUNION ALL ") + `) x GROUP BY mon, severity ORDER BY mon`
-	rows, err := s.figQuery(ctx, s.d.Rebind(q), args...)
+	rows, err := s.figQueryFresh(ctx, s.d.Rebind(q), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +123,7 @@ func (s *Store) trendHists(ctx context.Context, p *insightPlan) (map[int][]bucke
 	}
 	q := `SELECT mon, bucket, SUM(n), SUM(total), SUM(derived) FROM (` + strings.Join(parts, "\nUNION ALL ") + `) x
 WHERE bucket IS NOT NULL GROUP BY mon, bucket ORDER BY mon, bucket`
-	rows, err := s.figQuery(ctx, s.d.Rebind(q), args...)
+	rows, err := s.figQueryFresh(ctx, s.d.Rebind(q), args...)
 	if err != nil {
 		return nil, nil, err
 	}
