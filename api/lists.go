@@ -154,6 +154,9 @@ func IncidentFilter(v url.Values) (hindsight.IncidentFilter, error) {
 			q.fail("to", "want a date YYYY-MM-DD (inclusive)")
 		case !f.StartBefore.IsZero():
 			q.fail("to", "give before or to, not both")
+		case d.T.Year() == 9999 && d.T.YearDay() == 365:
+			// the last date: no day after it JSON can write (the
+			// filter is the cache key), and no incident after it
 		default:
 			f.StartBefore = d.T.AddDate(0, 0, 1)
 		}

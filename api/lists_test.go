@@ -66,6 +66,11 @@ func TestListIncidents(t *testing.T) {
 		{"?status=Draft,In%20Review&service=billing", []string{"Nightly billing export delay"}, false},
 		{"?from=2026-11-05&before=2026-11-09", []string{"Nightly billing export delay", "Partner API certificate expiry"}, false},
 		{"?from=2026-11-05&to=2026-11-07&dir=asc", []string{"Partner API certificate expiry", "Nightly billing export delay"}, false},
+		// the last date has no day after it: no end (it was a 500, the
+		// filter's JSON holding year 10000; found by QA10)
+		{"?to=9999-12-31", []string{"CDN cached customer exports", "Nightly billing export delay", "Partner API certificate expiry", "Checkout database failover"}, false},
+		{"?from=2026-11-05&to=9999-12-31&dir=asc", []string{"Partner API certificate expiry", "Nightly billing export delay", "CDN cached customer exports"}, false},
+		{"?to=9999-12-30&dir=asc&limit=1", []string{"Checkout database failover"}, true},
 		{"?open_action_items=false", []string{"Checkout database failover"}, false},
 		{"?owner=dana%20kim&commander=Dana%20Kim&sort=severity&order=asc", []string{"Checkout database failover", "Partner API certificate expiry", "CDN cached customer exports", "Nightly billing export delay"}, false},
 		{"?q=certificate", []string{"Partner API certificate expiry"}, false},

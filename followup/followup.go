@@ -295,7 +295,9 @@ func InsightsQuery(q url.Values, today time.Time, o hindsight.Objectives, days i
 		from = today.AddDate(-1, 0, 1)
 	}
 	f.From = from
-	if !to.IsZero() {
+	if !to.IsZero() && (to.Year() < 9999 || to.YearDay() < 365) {
+		// to=9999-12-31, the last date, has no day after it that JSON
+		// can write (the filter is echoed, and is the cache key): no end
 		f.Before = to.AddDate(0, 0, 1)
 	}
 	if !f.From.IsZero() && !f.Before.IsZero() && !f.From.Before(f.Before) {

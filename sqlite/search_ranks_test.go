@@ -176,3 +176,87 @@ func TestSearchRanksConcurrentFirst(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchAndInsightsConcurrentFirst: a fresh store answers searches
+// and insights asked all at once (more than the reader pool's connections)
+// as it answers each alone. The statement cache prepared a new statement
+// on the pool while holding its lock: an insights query waited there for a
+// connection that searches held in their read transactions, and they
+// waited for the lock to read their statement (a fresh server at 100,000
+// incidents with 16 searches and 4 insights at once: every request ended
+// after 2 minutes; found by QA10).
+func TestSearchAndInsightsConcurrentFirst(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute) // a deadlock fails, not hangs
+	defer cancel()
+	words := []string{"database", "latency", "certificate", "failover", "deploy", "timeout", "queue", "replica", "cache", "rollback", "dns", "memory", "disk", "network", "config", "checkout"}
+	year := func(y int) (time.Time, time.Time) {
+		return time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(y+1, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	var filters []hindsight.InsightsFilter
+	for _, sev := range []hindsight.Severity{hindsight.Sev1, hindsight.Sev2, hindsight.Sev3, ""} {
+		for _, y := range []int{2024, 2025, 2026} {
+			f := hindsight.InsightsFilter{AsOf: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)}
+			f.From, f.Before = year(y)
+			if sev != "" {
+				f.Severity = []hindsight.Severity{sev}
+			}
+			if y == 2025 {
+				f.Service = "checkout-api"
+			}
+			filters = append(filters, f)
+		}
+	}
+	viewer := hindsight.Viewer{UserID: "kim"}
+	for round := range 5 { // the waits depend on the goroutines' timing: a new store each round
+		_, path, add := generatedStore(t, int64(20+round))
+		add(40)
+		// a freshly opened store: nothing prepared, no connection open
+		s, err := Open(t.Context(), path, Options{Render: markdown.Render})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := len(words) + len(filters)
+		got := make([]any, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				if i < len(words) {
+					got[i], errs[i] = s.SearchIncidents(ctx, viewer, hindsight.SearchQuery{Text: words[i]})
+				} else {
+					got[i], errs[i] = s.Insights(ctx, viewer, filters[i-len(words)])
+				}
+			})
+		}
+		wg.Wait()
+		found := 0
+		for i := range n {
+			if errs[i] != nil {
+				t.Fatalf("round %d, request %d at once: %v", round, i, errs[i])
+			}
+			var alone any
+			if i < len(words) {
+				p, err := s.SearchIncidents(t.Context(), viewer, hindsight.SearchQuery{Text: words[i]})
+				if err != nil {
+					t.Fatal(err)
+				}
+				found += len(p.Hits)
+				alone = p
+			} else {
+				in, err := s.Insights(t.Context(), viewer, filters[i-len(words)])
+				if err != nil {
+					t.Fatal(err)
+				}
+				found += in.Incidents
+				alone = in
+			}
+			if !reflect.DeepEqual(got[i], alone) {
+				t.Fatalf("round %d, request %d at once:\n%+v\nalone:\n%+v", round, i, got[i], alone)
+			}
+		}
+		if found == 0 {
+			t.Fatalf("round %d: nothing found or counted", round)
+		}
+		s.Close()
+	}
+}

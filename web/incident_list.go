@@ -142,7 +142,9 @@ func (f listForm) filter() (hindsight.IncidentFilter, []string) {
 	}
 	if f.To != "" {
 		if t, err := time.Parse(hindsight.DateLayout, f.To); err == nil {
-			flt.StartBefore = t.AddDate(0, 0, 1)
+			if t.Year() < 9999 || t.YearDay() < 365 { // 9999-12-31, the last date: no end
+				flt.StartBefore = t.AddDate(0, 0, 1)
+			}
 		} else {
 			problems = append(problems, "to: want a date YYYY-MM-DD")
 		}

@@ -102,17 +102,34 @@ func New(t testing.TB) *Mailpit {
 // (stopped at its end).
 func StartMailpit(t testing.TB) *Mailpit {
 	t.Helper()
-	m := New(t)
-	m.Start()
-	return m
+	// FreePort's ports are free when picked, not when Mailpit binds them:
+	// another test process (go test runs packages at once) can take one in
+	// between, and Mailpit then exits with "address already in use". Its
+	// ports are nobody's yet here, so pick others and start again.
+	for attempt := 1; ; attempt++ {
+		m := New(t)
+		err := m.start()
+		if err == nil {
+			return m
+		}
+		if attempt == 5 || !strings.Contains(err.Error(), "address already in use") {
+			t.Fatal(err)
+		}
+	}
 }
 
 // Start starts Mailpit (again, on the same ports, keeping what it received)
 // and waits until its API answers.
 func (m *Mailpit) Start() {
 	m.t.Helper()
+	if err := m.start(); err != nil {
+		m.t.Fatal(err)
+	}
+}
+
+func (m *Mailpit) start() error {
 	if m.cmd != nil {
-		return
+		return nil
 	}
 	args := append([]string{"--smtp", m.smtpAddr, "--listen", m.httpAddr, "--database", filepath.Join(m.dir, "mailpit.db"),
 		"--smtp-auth-accept-any", "--smtp-auth-allow-insecure", "--disable-version-check", "--quiet"}, m.Args...)
@@ -124,7 +141,7 @@ func (m *Mailpit) Start() {
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		out.Close()
-		m.t.Fatalf("start mailpit: %v", err)
+		return fmt.Errorf("start mailpit: %w", err)
 	}
 	m.cmd, m.done = cmd, make(chan struct{})
 	go func() { _ = cmd.Wait(); out.Close(); close(m.done) }()
@@ -134,18 +151,18 @@ func (m *Mailpit) Start() {
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK && m.smtpUp() {
-				return
+				return nil
 			}
 		}
 		select {
 		case <-m.done:
 			log, _ := os.ReadFile(filepath.Join(m.dir, "mailpit.log"))
 			m.cmd = nil
-			m.t.Fatalf("mailpit exited at start: %s", log)
+			return fmt.Errorf("mailpit exited at start: %s", log)
 		default:
 		}
 		if time.Now().After(deadline) {
-			m.t.Fatalf("mailpit did not answer on %s within 60s", m.API)
+			return fmt.Errorf("mailpit did not answer on %s within 60s", m.API)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

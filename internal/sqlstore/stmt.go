@@ -23,16 +23,32 @@ func newStmtCache(db *sql.DB) *stmtCache { return &stmtCache{db: db, m: map[stri
 
 func (c *stmtCache) stmt(ctx context.Context, q string) *sql.Stmt {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if st, ok := c.m[q]; ok {
+	st, ok := c.m[q]
+	full := len(c.m) >= maxStmts
+	c.mu.Unlock()
+	if ok {
 		return st
 	}
-	if len(c.m) >= maxStmts {
+	if full {
 		return nil
 	}
+	// prepared without the lock: preparing waits for one of the pool's
+	// connections, and a read transaction holding one may be waiting for
+	// the lock in TxQueryContext (a fresh server with searches and insights
+	// at once waited for each other until their requests timed out)
 	st, err := c.db.PrepareContext(ctx, q)
 	if err != nil {
 		return nil // the plain query reports the error
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if prev, ok := c.m[q]; ok {
+		st.Close() // prepared at the same time by another request
+		return prev
+	}
+	if len(c.m) >= maxStmts {
+		st.Close()
+		return nil
 	}
 	c.m[q] = st
 	return st
