@@ -105,8 +105,15 @@ func websearch(text string) (string, bool) {
 			continue
 		}
 		q := strings.Join(a.req, " AND ")
-		if len(a.excl) > 0 {
-			q = "(" + q + ") NOT " + strings.Join(a.excl, " NOT ")
+		switch len(a.excl) {
+		case 0:
+		case 1:
+			q = "(" + q + ") NOT " + a.excl[0]
+		default:
+			// one NOT of their or: FTS5 nests a chain of NOTs (its
+			// expression tree is at most 256 deep: 300 exclusions were a
+			// 500; found by QA10), an or of any length is one node
+			q = "(" + q + ") NOT (" + strings.Join(a.excl, " OR ") + ")"
 		}
 		out = append(out, q)
 	}
@@ -144,6 +151,13 @@ func matchedWords(arg string) []string {
 			}
 			skip = false
 			arg = arg[min(end+2, len(arg)):]
+		case strings.HasPrefix(arg, "NOT ("):
+			// the excluded phrases' or: words hold no parenthesis
+			end := strings.IndexByte(arg, ')')
+			if end < 0 {
+				end = len(arg) - 1
+			}
+			arg = arg[end+1:]
 		case strings.HasPrefix(arg, "NOT "):
 			skip = true
 			arg = arg[4:]

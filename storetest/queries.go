@@ -256,6 +256,12 @@ func testSearch(t *testing.T, open Opener) {
 		{"ExcludedDashSpace", "connections - payments", []string{}, false},
 		{"DoubleDash", "bad --payments", []string{}, false},
 		{"ExcludedOrIsNothing", "red - or expired", []string{}, false},
+		// many exclusions (SQLite's NOT chain passed FTS5's expression
+		// depth of 256: a 500; found by QA10)
+		{"ManyExclusions", "bad" + strings.Repeat(" -zeppelin -\"ran out\"", 200), []string{byTitle["bravo"]}, false},
+		{"ManyExclusionsOne", "bad" + strings.Repeat(" -zeppelin", 150) + " -payments", []string{byTitle["bravo"]}, false},
+		{"ManyExclusionsAll", "connections" + strings.Repeat(" -zeppelin", 300) + " -payments", []string{}, false},
+		{"ManyExclusionsOr", "bad" + strings.Repeat(" -zeppelin", 300) + " or expired" + strings.Repeat(" -zeppelin", 300), []string{byTitle["bravo"], byTitle["charlie"]}, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
