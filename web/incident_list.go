@@ -227,6 +227,13 @@ func (u *UI) incidentListPage(w http.ResponseWriter, r *http.Request, f listForm
 	u.render(w, r, http.StatusOK, "list", p)
 }
 
+// badCursor reports whether err refuses cursor (tampered, of another
+// list or sort): the page then shows its first page and says why.
+func badCursor(err error, cursor string) bool {
+	c := hindsight.ErrorCode(err)
+	return cursor != "" && (c == hindsight.EInvalid || c == hindsight.EMalformed)
+}
+
 // listPage reads what the list page of f shows.
 func (u *UI) listPage(r *http.Request, f listForm) (page, error) {
 	d := listData{Form: f, Severities: []hindsight.Severity{hindsight.Sev1, hindsight.Sev2, hindsight.Sev3, hindsight.Sev4}, Statuses: hindsight.Statuses}
@@ -242,6 +249,12 @@ func (u *UI) listPage(r *http.Request, f listForm) (page, error) {
 	if f.Q != "" && !f.filtered() {
 		d.Search = true
 		sp, err := u.svc.Store().SearchIncidents(r.Context(), a.Viewer, hindsight.SearchQuery{Text: f.Q, Limit: 25, Cursor: f.Cursor})
+		if badCursor(err, f.Cursor) {
+			// as the due list: the first page, and why (it was a 400
+			// error page; found by QA10)
+			d.Problems = append(d.Problems, "cursor: not a page of this search; showing its first page")
+			sp, err = u.svc.Store().SearchIncidents(r.Context(), a.Viewer, hindsight.SearchQuery{Text: f.Q, Limit: 25})
+		}
 		if err != nil {
 			return page{}, err
 		}
@@ -260,6 +273,11 @@ func (u *UI) listPage(r *http.Request, f listForm) (page, error) {
 		flt, problems := f.filter()
 		d.Problems = problems
 		ip, err := u.svc.Store().FindIncidents(r.Context(), a.Viewer, flt)
+		if badCursor(err, flt.Cursor) {
+			d.Problems = append(d.Problems, "cursor: not a page of this list; showing its first page")
+			flt.Cursor = ""
+			ip, err = u.svc.Store().FindIncidents(r.Context(), a.Viewer, flt)
+		}
 		if err != nil {
 			return page{}, err
 		}

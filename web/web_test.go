@@ -144,6 +144,12 @@ func TestPages(t *testing.T) {
 		{"list sort", "/incidents?sort=severity&dir=asc", 200, []string{`aria-sort="ascending"`}},
 		{"search", "/incidents?q=failover", 200, []string{"<mark>", "Search results", id}},
 		{"search none", "/incidents?q=zzzznothing", 200, []string{"No postmortem matches"}},
+		// a bad cursor shows the first page and says why, as the due list
+		// does (the search and the list were a 400 error page; QA10)
+		{"search bad cursor", "/incidents?q=failover&cursor=garbage", 200, []string{"cursor: not a page of this search; showing its first page", "<mark>", id}},
+		{"list bad cursor", "/incidents?cursor=garbage", 200, []string{"cursor: not a page of this list; showing its first page", id}},
+		{"list cursor of a search", "/incidents?severity=SEV-1&cursor=eyJvIjo1fQ", 200, []string{"cursor: not a page of this list", id}},
+		{"list to the last date", "/incidents?from=2026-03-01&to=9999-12-31", 200, []string{id}},
 		{"show", "/incidents/" + id, 200, []string{"Incident Summary", `id="sec-timeline"`, "Figures", "05:05", "Lint findings", `name="to"`, "export.md"}},
 		{"show missing", "/incidents/INC-20990101-001", 404, []string{"404"}},
 		{"new", "/incidents/new", 200, []string{`name="title"`, "Start time (UTC)", `id="start" name="start" value="2026-`}},
