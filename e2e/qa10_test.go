@@ -2,14 +2,11 @@ package e2e
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -19,7 +16,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/hindsight-pm/hindsight"
 	"github.com/hindsight-pm/hindsight/app"
@@ -51,29 +47,7 @@ func qa10Open(t *testing.T, store string) (open func() hindsight.Store) {
 			return st
 		}
 	}
-	pg := os.Getenv("HINDSIGHT_TEST_POSTGRES_URL")
-	conn, err := pgx.Connect(ctx, pg)
-	if err != nil {
-		t.Fatalf("HINDSIGHT_TEST_POSTGRES_URL is set but PostgreSQL is unreachable: %v", err)
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "hs_e2e_" + hex.EncodeToString(b[:])
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	conn.Close(ctx)
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(context.Background(), pg)
-		if err != nil {
-			t.Errorf("drop schema: %v", err)
-			return
-		}
-		defer conn.Close(context.Background())
-		if _, err := conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema: %v", err)
-		}
-	})
+	pg, schema := e2eSchema(t)
 	return func() hindsight.Store {
 		st, err := postgres.Open(ctx, pg, postgres.Options{Render: app.Render, Schema: schema})
 		if err != nil {

@@ -44,14 +44,12 @@ func qa7Server(t *testing.T, store string) *appServer {
 	return qa7ServerWith(t, store, stack.Config{Getenv: func(string) string { return "" }})
 }
 
-// qa7ServerWith is qa7Server with the stack's configuration cfg.
-func qa7ServerWith(t *testing.T, store string, cfg stack.Config) *appServer {
+// e2eSchema creates a schema of its own in the test PostgreSQL database
+// (HINDSIGHT_TEST_POSTGRES_URL), dropped when the test ends: the URL and
+// the schema's name.
+func e2eSchema(t *testing.T) (pg, schema string) {
 	t.Helper()
-	if store == "sqlite" {
-		return serveStack(t, cfg, true)
-	}
-	browserPath(t)
-	pg := os.Getenv("HINDSIGHT_TEST_POSTGRES_URL")
+	pg = os.Getenv("HINDSIGHT_TEST_POSTGRES_URL")
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, pg)
 	if err != nil {
@@ -59,7 +57,7 @@ func qa7ServerWith(t *testing.T, store string, cfg stack.Config) *appServer {
 	}
 	var b [6]byte
 	_, _ = rand.Read(b[:])
-	schema := "hs_e2e_" + hex.EncodeToString(b[:])
+	schema = "hs_e2e_" + hex.EncodeToString(b[:])
 	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
 		t.Fatal(err)
 	}
@@ -75,6 +73,18 @@ func qa7ServerWith(t *testing.T, store string, cfg stack.Config) *appServer {
 			t.Errorf("drop schema: %v", err)
 		}
 	})
+	return pg, schema
+}
+
+// qa7ServerWith is qa7Server with the stack's configuration cfg.
+func qa7ServerWith(t *testing.T, store string, cfg stack.Config) *appServer {
+	t.Helper()
+	if store == "sqlite" {
+		return serveStack(t, cfg, true)
+	}
+	browserPath(t)
+	pg, schema := e2eSchema(t)
+	ctx := context.Background()
 	st, err := postgres.Open(ctx, pg, postgres.Options{Render: app.Render, Schema: schema})
 	if err != nil {
 		t.Fatal(err)
