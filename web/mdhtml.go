@@ -77,7 +77,23 @@ func goldmarkHTML(s string) template.HTML {
 	if err := userMD.Convert([]byte(s), &buf); err != nil {
 		return template.HTML(template.HTMLEscapeString(s)) // #nosec: escaped
 	}
-	return markdown.Sanitize(buf.String())
+	return wrapTables(markdown.Sanitize(buf.String()))
+}
+
+// wrapTables puts each table of sanitized Markdown HTML in the page's
+// .table-wrap box, as the app's own tables are: a wide table (a pasted
+// runbook with ten columns, a long URL in a cell) scrolls sideways inside
+// its box instead of widening the whole page on a phone. The sanitizer
+// leaves <table> and </table> without attributes, and text that spells
+// them is escaped, so a plain replacement finds exactly the elements.
+func wrapTables(h template.HTML) template.HTML {
+	s := string(h)
+	if !strings.Contains(s, "<table>") {
+		return h
+	}
+	s = strings.ReplaceAll(s, "<table>", `<div class="table-wrap"><table>`)
+	s = strings.ReplaceAll(s, "</table>", "</table></div>")
+	return template.HTML(s) // #nosec: sanitized above, only fixed markup added
 }
 
 // plainText reports whether s is one line of text that Markdown leaves as it
