@@ -112,6 +112,19 @@ func (u *UI) webhookToggle(w http.ResponseWriter, r *http.Request) {
 	}
 	s, err := u.wh.Get(r.Context(), id)
 	if err != nil {
+		if hindsight.ErrorCode(err) == hindsight.ENotFound {
+			// a page loaded before another admin deleted it: back to the
+			// list, which no longer shows it, saying so
+			verb := "changed"
+			switch r.PostForm.Get("active") {
+			case "0":
+				verb = "disabled"
+			case "1":
+				verb = "enabled"
+			}
+			u.redirectFlash(w, r, "/admin/webhooks", flashError, "Webhook "+strconv.FormatInt(id, 10)+" not "+verb+": it does not exist (another administrator may have deleted it).")
+			return
+		}
 		u.fail(w, r, err)
 		return
 	}
@@ -148,6 +161,10 @@ func (u *UI) webhookDelete(w http.ResponseWriter, r *http.Request) {
 	}
 	n, err := u.wh.Remove(r.Context(), id)
 	if err != nil {
+		if hindsight.ErrorCode(err) == hindsight.ENotFound {
+			u.redirectFlash(w, r, "/admin/webhooks", flashError, "Webhook "+strconv.FormatInt(id, 10)+" not deleted: it does not exist (another administrator may have deleted it).")
+			return
+		}
 		u.fail(w, r, err)
 		return
 	}
@@ -166,6 +183,10 @@ func (u *UI) webhookRedeliver(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, err := u.wh.Redeliver(r.Context(), id); err != nil {
+		if hindsight.ErrorCode(err) == hindsight.ENotFound {
+			u.redirectFlash(w, r, "/admin/webhooks", flashError, "Delivery "+strconv.FormatInt(id, 10)+" not queued again: it does not exist (deleting a webhook deletes its deliveries).")
+			return
+		}
 		u.fail(w, r, err)
 		return
 	}

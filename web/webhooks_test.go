@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"context"
+	"encoding/base64"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -53,3 +55,70 @@ func TestWebhookPagePauseAndDeleteCount(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestWebhookPageStaleForms: two admins have the webhooks page open; the
+// first deletes a webhook, the second (on the stale page) then presses its
+// Disable, Delete or a delivery's Redeliver. Each is sent back to the page
+// with a message saying the webhook or delivery does not exist, never a
+// dead-end 404 page.
+func TestWebhookPageStaleForms(t *testing.T) {
+	e := newShellEnv(t)
+	ctx := context.Background()
+	admin := []string{"X-User", "ann", "X-Admin", "1"}
+	u, events := "https://hooks.example.com/stale", []string{"*"}
+	s, err := e.wh.Create(ctx, webhook.Input{URL: &u, Events: &events})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.st.CreateIncident(ctx, hindsight.IncidentCreate{Doc: &hindsight.Postmortem{Title: "queued"}, Author: "t",
+		Outbox: []hindsight.OutboxEvent{{Event: hindsight.EventIncidentCreated, Payload: []byte(`{}`)}}}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := e.st.FanOutOutbox(ctx, followNow, time.Hour, 100); err != nil || n != 1 {
+		t.Fatalf("fan-out: %d %v", n, err)
+	}
+	ds, err := e.wh.Deliveries(ctx, hindsight.DeliveryFilter{})
+	if err != nil || len(ds) != 1 {
+		t.Fatalf("deliveries: %d %v", len(ds), err)
+	}
+	id := itoa(s.ID)
+	if st, _, _ := e.do(t, "POST", "/admin/webhooks/"+id+"/delete", url.Values{}, admin...); st != 303 {
+		t.Fatalf("the first admin's delete: %d", st)
+	}
+	for _, c := range []struct{ path, kind, want string }{
+		{"/admin/webhooks/" + id + "/toggle?", "error", "Webhook " + id + " not disabled: it does not exist (another administrator may have deleted it)."},
+		{"/admin/webhooks/" + id + "/delete", "error", "Webhook " + id + " not deleted: it does not exist (another administrator may have deleted it)."},
+		{"/admin/webhook-deliveries/" + itoa(ds[0].ID) + "/redeliver", "error", "Delivery " + itoa(ds[0].ID) + " not queued again: it does not exist (deleting a webhook deletes its deliveries)."},
+	} {
+		form := url.Values{}
+		if strings.HasSuffix(c.path, "?") {
+			c.path = strings.TrimSuffix(c.path, "?")
+			form.Set("active", "0")
+		}
+		st, body, h := e.do(t, "POST", c.path, form, admin...)
+		if st != 303 || h.Get("Location") != "/admin/webhooks" {
+			t.Errorf("POST %s on a deleted webhook answers %d (Location %q), want 303 to /admin/webhooks:\n%.300s", c.path, st, h.Get("Location"), body)
+			continue
+		}
+		if got := flashOf(t, h); got != c.kind+": "+c.want {
+			t.Errorf("POST %s says %q, want %q", c.path, got, c.kind+": "+c.want)
+		}
+	}
+}
+
+// flashOf reads the flash message a redirect sets ("ok: ..." or "error: ...").
+func flashOf(t *testing.T, h http.Header) string {
+	t.Helper()
+	for _, c := range (&http.Response{Header: h}).Cookies() {
+		if c.Name != "hindsight_flash" {
+			continue
+		}
+		kind, enc, _ := strings.Cut(c.Value, ".")
+		msg, err := base64.RawURLEncoding.DecodeString(enc)
+		if err != nil {
+			t.Fatalf("flash cookie %q: %v", c.Value, err)
+		}
+		return kind + ": " + string(msg)
+	}
+	return ""
+}
