@@ -342,6 +342,10 @@ func TestRefusedFormsRedirect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ann, err := e.s.Auth.FindUser(t.Context(), "ann@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name, path, page string
 		c                *http.Cookie
@@ -352,6 +356,8 @@ func TestRefusedFormsRedirect(t *testing.T) {
 		{"TokenExpiry", "/account/tokens", "/account", e.editor, url.Values{"name": {"ci"}, "scope": {"read"}, "expires_in_days": {"0"}}, `role="alert">Expires in: a number of days from 1 to 366.`},
 		{"UserBadRole", "/admin/users/" + ed.ID, "/admin/users", e.admin, url.Values{"action": {"role"}, "role": {"boss"}}, `role="alert">Role of ed@example.com not changed: role: want viewer, editor or admin`},
 		{"UserResetShort", "/admin/users/" + ed.ID, "/admin/users", e.admin, url.Values{"action": {"reset"}, "password": {"short"}}, `role="alert">Password of ed@example.com not reset: password: at least`},
+		// the email as it is, not capitalized as the first word of the alert
+		{"LastAdminDisable", "/admin/users/" + ann.ID, "/admin/users", e.admin, url.Values{"action": {"disable"}}, `role="alert">Account ann@example.com not disabled: ann@example.com is the last active admin`},
 		{"UserUnknownChange", "/admin/users/" + ed.ID, "/admin/users", e.admin, url.Values{"action": {"promote"}}, `role="alert">Unknown change: want role, disable, enable, reset, break-glass-on, break-glass-off or allow-link.`},
 	}
 	for _, tc := range tests {

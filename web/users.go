@@ -131,8 +131,8 @@ func (u *UI) userChangeRefused(r *http.Request, c auth.Change) string {
 	case c.Role != nil:
 		return "Role of " + who + " not changed"
 	case c.Disabled != nil && *c.Disabled:
-		return who + " not disabled"
+		return "Account " + who + " not disabled" // not "Ann@...": the alert capitalizes its first word
 	default:
-		return who + " not enabled"
+		return "Account " + who + " not enabled"
 	}
 }
