@@ -82,3 +82,26 @@ func TestQA11ProseFitsPhone(t *testing.T) {
 	}
 	b.check()
 }
+
+// TestQA11TokenSelectsWhole: the API token (and a webhook's secret) shown
+// once after it is made is selected whole by one click or tap, so what is
+// copied is the whole token: a double click selects only the part up to
+// a "-" of the base64url text, and a phone's long press a word of it.
+func TestQA11TokenSelectsWhole(t *testing.T) {
+	srv := startServer(t, 0)
+	b := srv.browser(t, dana)
+	b.run("create a token", scheme(390, "dark"), chromedp.Navigate(srv.URL+"/account"), chromedp.WaitVisible(chromedp.ID("tname")),
+		fill([][2]string{{"#tname", "CI export"}, {"#tscope", "read"}}),
+		chromedp.Click(chromedp.CSS(`form[action="/account/tokens"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS("code.token")))
+	tok := value(b, "token", chromedp.Evaluate[string](`document.querySelector("code.token").textContent`))
+	if !strings.HasPrefix(tok, "hst_") {
+		t.Fatalf("the page shows %q, not a token", tok)
+	}
+	b.run("click the token", chromedp.Click(chromedp.CSS("code.token")))
+	if got := value(b, "selection", chromedp.Evaluate[string](`String(getSelection())`)); got != tok {
+		t.Errorf("one click on the token selects %q, want the whole token %q", got, tok)
+	}
+	b.saveViewport("qa11-token-390-dark")
+	b.check()
+}
