@@ -106,7 +106,7 @@ func qa10Snapshot(t *testing.T, base string, toks map[string]string) map[string]
 					Next string `json:"next"`
 				}
 				_ = json.Unmarshal(b, &pg)
-				pages = append(pages, jsonValue(b))
+				pages = append(pages, withoutSnippets(jsonValue(b)))
 				if cur = pg.Next; cur == "" {
 					break
 				}
@@ -115,6 +115,26 @@ func qa10Snapshot(t *testing.T, base string, toks map[string]string) map[string]
 		}
 	}
 	return out
+}
+
+// withoutSnippets is a search page without its hits' snippets and their
+// highlights: they are made in Go from the stored text on every search,
+// not from migrated data, and changed on purpose since 994e2f8 (a hit's
+// snippet leaves out the ID, severity, status and owner at the start of
+// the text, snippet.MakeAfter); the hits, their order and ranks are
+// compared.
+func withoutSnippets(v any) any {
+	if m, ok := v.(map[string]any); ok {
+		if hits, ok := m["hits"].([]any); ok {
+			for _, h := range hits {
+				if hm, ok := h.(map[string]any); ok {
+					delete(hm, "snippet")
+					delete(hm, "highlights")
+				}
+			}
+		}
+	}
+	return v
 }
 
 // qa10Port is a free port on 127.0.0.1.
@@ -133,7 +153,8 @@ func qa10Port(t *testing.T) string {
 // restricted and deleted incidents) answers /api/v1/insights (13 filters)
 // and /api/v1/search (18 queries, every page) for an admin, a member of
 // the restricted incidents and another reader exactly as before once this
-// code serves it (migrations 00310 and 00311 apply), on both stores.
+// code serves it (migrations 00310 and 00311 apply; snippets aside,
+// withoutSnippets), on both stores.
 // Skipped unless HINDSIGHT_QA10_OLD names that binary.
 func TestQA10Upgrade(t *testing.T) {
 	old := os.Getenv("HINDSIGHT_QA10_OLD")

@@ -464,8 +464,8 @@ func (dialect) SearchRowsSQL(cols string) string {
 
 // Snippet makes the snippet of a hit in Go from its title and body
 // (snippet.go).
-func (dialect) Snippet(arg, title, body string) string {
-	return snippet.Make(searchTerms(arg), title, body)
+func (dialect) Snippet(arg, title, body string, skip int) string {
+	return snippet.MakeAfter(searchTerms(arg), title, body, skip)
 }
 
 func (dialect) PutSearch(ctx context.Context, tx sqlstore.Execer, id, title, body string) error {

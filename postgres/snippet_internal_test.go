@@ -40,7 +40,7 @@ func FuzzSearchTerms(f *testing.F) {
 	f.Fuzz(func(t *testing.T, title, body, q string) {
 		nomarks := strings.NewReplacer(hindsight.MarkStart, " ", hindsight.MarkEnd, " ")
 		title, body = nomarks.Replace(title), nomarks.Replace(body)
-		got := dialect{}.Snippet(q, title, body)
+		got := dialect{}.Snippet(q, title, body, strings.IndexByte(body, '\n')+1) // the first line as a header
 		plain := strings.NewReplacer(hindsight.MarkStart, "", hindsight.MarkEnd, "").Replace(got)
 		plain = strings.TrimSuffix(strings.TrimPrefix(plain, "…"), "…")
 		if !strings.Contains(title, plain) && !strings.Contains(body, plain) {

@@ -25,6 +25,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/hindsight-pm/hindsight/internal/snippet"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -558,7 +559,9 @@ func numbered(q string, n int) string {
 
 // Snippet makes the snippet of a hit in Go from its title and body, as
 // FTS5's snippet() did (snippet.go).
-func (dialect) Snippet(arg, title, body string) string { return makeSnippet(arg, title, body) }
+func (dialect) Snippet(arg, title, body string, skip int) string {
+	return snippet.MakeAfter(snippet.Terms(matchedWords(arg)), title, body, skip)
+}
 
 func (dialect) PutSearch(ctx context.Context, tx sqlstore.Execer, id, title, body string) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM incident_fts WHERE rowid = (SELECT pk FROM incidents WHERE id = ?)`, id); err != nil {

@@ -304,6 +304,32 @@ func testSearch(t *testing.T, open Opener) {
 			t.Errorf("snippet %q does not mark elasticsearch", page.Hits[0].Snippet)
 		}
 	})
+	t.Run("SnippetLeavesOutTheHeader", func(t *testing.T) {
+		// the search text begins with the Incident ID, severity, status and
+		// owner, which a result shows already: a hit in the services below
+		// them gives a snippet of what follows the header
+		page, err := s.SearchIncidents(ctx(t), hindsight.SystemViewer, hindsight.SearchQuery{Text: "payments"})
+		if err != nil || len(page.Hits) != 1 || page.Hits[0].ID != byTitle["alpha"] {
+			t.Fatalf("search payments: %v %+v", err, page)
+		}
+		sn := page.Hits[0].Snippet
+		if !strings.HasPrefix(sn, "…") || strings.Contains(sn, byTitle["alpha"]) || strings.Contains(sn, "SEV-1") || strings.Contains(sn, "Published") ||
+			!strings.Contains(sn, hindsight.MarkStart+"payments"+hindsight.MarkEnd) {
+			t.Errorf("snippet %q: want the text after the header, its first hit marked", sn)
+		}
+		// a word found only in the header (echo's owner) is shown there; delta's
+		// owner owns an action item too, which the snippet shows instead
+		page, err = s.SearchIncidents(ctx(t), hindsight.SystemViewer, hindsight.SearchQuery{Text: "Gus"})
+		if err != nil || len(page.Hits) != 2 {
+			t.Fatalf("search Gus: %v %+v", err, page)
+		}
+		for _, h := range page.Hits {
+			marked := strings.Contains(strings.ToLower(h.Snippet), hindsight.MarkStart+"gus"+hindsight.MarkEnd)
+			if header := strings.Contains(h.Snippet, h.ID); !marked || header != (h.ID == byTitle["echo"]) {
+				t.Errorf("snippet of %s %q: want Gus marked, the header shown only for echo", h.ID, h.Snippet)
+			}
+		}
+	})
 	t.Run("Pages", func(t *testing.T) {
 		for i := range 5 {
 			mustCreate(t, s, spec{title: "outage " + itoa(i), body: "zebra outage"}.doc())

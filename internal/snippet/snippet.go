@@ -134,6 +134,10 @@ type column struct {
 	size  int
 	hits  []hit
 	marks []int
+	// skip: the tokens starting before this byte offset are the text's
+	// header (MakeAfter); base is the first token after them (size when
+	// there is none)
+	skip, base int
 }
 
 // markEvery: column.marks holds the start of tokens 0, markEvery,
@@ -161,6 +165,7 @@ const stemsKept = 16
 func (c *column) scan(terms []string, stems *[]stemmed) {
 	text := c.text
 	pos, sentence := 0, 0
+	c.base = -1
 	for i := 0; i < len(text); {
 		// the next token's start; last is the separators' last byte other
 		// than white space (0 for none or a character past ASCII), space
@@ -210,6 +215,9 @@ func (c *column) scan(terms []string, stems *[]stemmed) {
 		if pos > 0 && space && (last == '.' || last == ':') {
 			sentence = pos
 		}
+		if c.base < 0 && start >= c.skip {
+			c.base = pos
+		}
 		if pos%markEvery == 0 {
 			c.marks = append(c.marks, start)
 		}
@@ -227,6 +235,9 @@ func (c *column) scan(terms []string, stems *[]stemmed) {
 		pos++
 	}
 	c.size = pos
+	if c.base < 0 {
+		c.base = pos
+	}
 }
 
 // hitsOf is the terms token w is a hit of (bit i: terms[i]: w can stem
@@ -302,32 +313,57 @@ var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
 // Make is the snippet of a hit with title and body for terms (Terms).
 func Make(terms []string, title, body string) string {
+	return MakeAfter(terms, title, body, 0)
+}
+
+// MakeAfter is Make for a body whose first skip bytes are a header (the
+// search text's Incident ID, severity, status and owner lines, which a
+// result shows beside its snippet already): the snippet is a window of
+// the rest, the best by Make's scores with the rest's first token counted
+// as the start of the text, unless the query's words are found only in
+// the header (a search for an owner or an ID), when it is Make's.
+func MakeAfter(terms []string, title, body string, skip int) string {
 	sc := scratchPool.Get().(*scratch)
 	defer func() {
 		clear(sc.stems[:]) // no reference to the texts kept
 		scratchPool.Put(sc)
 	}()
 	kept := sc.stems[:0]
-	cols := [2]*column{{text: title, hits: sc.hits[:0:8], marks: sc.marks[:0:8]}, {text: body, hits: sc.hits[8:8], marks: sc.marks[8:8]}}
+	cols := [2]*column{{text: title, hits: sc.hits[:0:8], marks: sc.marks[:0:8]}, {text: body, hits: sc.hits[8:8], marks: sc.marks[8:8], skip: skip}}
+	for _, c := range cols {
+		c.scan(terms, &kept)
+	}
+	// the header is left out when a hit is found elsewhere
+	base := 0
+	if b := cols[1]; b.base > 0 && (len(cols[0].hits) > 0 || len(b.hits) > 0 && b.hits[len(b.hits)-1].pos >= b.base) {
+		base = b.base
+	}
 	best, bestStart, bestScore := 0, 0, 0
 	n := snippetTokens
 	for ci, c := range cols {
-		c.scan(terms, &kept)
+		first := 0 // the first token a window may start at
+		if ci == 1 {
+			first = base
+		}
 		for _, h := range c.hits {
-			if s, adj := c.score(h.pos, n); s > bestScore {
-				best, bestStart, bestScore = ci, adj, s
-			}
-			if c.size <= n || h.sentence >= h.pos {
+			if h.pos < first {
 				continue
 			}
-			s, _ := c.score(h.sentence, n)
-			if h.sentence == 0 {
+			if s, adj := c.score(h.pos, n); s > bestScore {
+				best, bestStart, bestScore = ci, max(adj, first), s
+			}
+			sentence := max(h.sentence, first)
+			if c.size-first <= n || sentence >= h.pos {
+				continue
+			}
+			s, _ := c.score(sentence, n)
+			if sentence == first {
 				s += 120
 			} else {
 				s += 100
 			}
 			if s > bestScore {
-				best, bestStart, bestScore = ci, h.sentence, s
+				best, bestStart, bestScore = ci, sentence, s
 			}
 		}
 	}

@@ -42,8 +42,9 @@ type Dialect interface {
 	SearchSQL(cols, cond string) string
 	// Snippet is a hit's snippet, from the MatchArg value and the two
 	// snippet columns of SearchSQL: text around the hits, each between
-	// hindsight.MarkStart and MarkEnd.
-	Snippet(arg, a, b string) string
+	// hindsight.MarkStart and MarkEnd; the first skip bytes of b are its
+	// header (searchHeaderLen), left out unless only they hold a hit.
+	Snippet(arg, a, b string, skip int) string
 	// PutSearch sets the search text of an incident in tx.
 	PutSearch(ctx context.Context, tx Execer, id, title, body string) error
 	// DeleteSearch removes an incident from the search index in tx.

@@ -193,6 +193,31 @@ func shapeRows(p *hindsight.Postmortem) (tags, fields, factors []shapeRow) {
 }
 
 // searchText is the text of every section of p, one field per line.
+// searchHeader is the first lines of an incident's search text: its
+// Incident ID, severity, status and owner (those set).
+func searchHeader(id, severity, status, owner string) []string {
+	return []string{id, severity, status, owner}
+}
+
+// searchHeaderLen is the length of the header (searchHeader) that begins
+// the search text body of the incident x, as stored: the lines that are,
+// in turn, its ID, severity, status and owner (a document whose Incident
+// ID is not its key lacks that line). A hit's snippet is made from the
+// rest (the result shows those fields already) unless only they hold the
+// query's words.
+func searchHeaderLen(x *hindsight.IncidentSummary, body string) int {
+	n := 0
+	for _, v := range searchHeader(x.ID, string(x.Severity), string(x.Status), x.Owner) {
+		if strings.TrimSpace(v) == "" {
+			continue
+		}
+		if rest := body[n:]; len(rest) > len(v) && rest[len(v)] == '\n' && strings.HasPrefix(rest, v) {
+			n += len(v) + 1
+		}
+	}
+	return n
+}
+
 func searchText(p *hindsight.Postmortem) string {
 	var b strings.Builder
 	add := func(ss ...string) {
@@ -204,7 +229,7 @@ func searchText(p *hindsight.Postmortem) string {
 		}
 	}
 	s := p.Summary
-	add(s.IncidentID, string(s.Severity), string(p.Status), p.Owner)
+	add(searchHeader(s.IncidentID, string(s.Severity), string(p.Status), p.Owner)...)
 	for _, sv := range s.Services {
 		add(sv.Name, sv.Impact)
 	}

@@ -147,7 +147,7 @@ func (s *Store) searchRanked(ctx context.Context, r SearchRanker, page *hindsigh
 	page.Hits = slices.Grow(page.Hits, len(found))
 	for _, x := range found {
 		x.h.Rank = -x.rank
-		x.h.Snippet = s.d.Snippet(arg, x.a, x.b)
+		x.h.Snippet = s.d.Snippet(arg, x.a, x.b, searchHeaderLen(&x.h.IncidentSummary, x.b))
 		page.Hits = append(page.Hits, x.h)
 	}
 	if len(page.Hits) > 0 {

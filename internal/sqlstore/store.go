@@ -1127,7 +1127,7 @@ func (s *Store) SearchIncidents(ctx context.Context, v hindsight.Viewer, q hinds
 			return nil, internal("search incidents", err)
 		}
 		h.Services = splitServices(services)
-		h.Snippet = s.d.Snippet(arg, a, b)
+		h.Snippet = s.d.Snippet(arg, a, b, searchHeaderLen(&h.IncidentSummary, b))
 		page.Hits = append(page.Hits, h)
 	}
 	if err := rows.Err(); err != nil {
@@ -1225,7 +1225,7 @@ func (s *Store) searchWindowed(ctx context.Context, w SearchWindower, page *hind
 			return err
 		}
 		h.Services = splitServices(services)
-		h.Snippet = s.d.Snippet(arg, a, b)
+		h.Snippet = s.d.Snippet(arg, a, b, searchHeaderLen(&h.IncidentSummary, b))
 		found[h.ID] = h
 	}
 	if err := rows.Err(); err != nil {
