@@ -87,7 +87,8 @@ type Store struct {
 	*sqlstore.Store
 	pool   *pgxpool.Pool
 	mig    *sqlstore.Migrations
-	bounds *searchBounds // the search's histogram of incident IDs
+	bounds *searchBounds // the search's statistics of incident_search
+	trees  *queryTrees   // the search texts' query trees
 	// stopListen ends the listener; listening is closed when it has
 	stopListen context.CancelFunc
 	listening  chan struct{}
@@ -155,14 +156,14 @@ func Open(ctx context.Context, url string, o Options) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
-	s := &Store{pool: pool, bounds: &searchBounds{db: db}, mig: &sqlstore.Migrations{DB: db, Dialect: goose.DialectPostgres, FS: sub, Locker: func() (lock.SessionLocker, error) {
+	s := &Store{pool: pool, bounds: &searchBounds{db: db}, trees: &queryTrees{db: db}, mig: &sqlstore.Migrations{DB: db, Dialect: goose.DialectPostgres, FS: sub, Locker: func() (lock.SessionLocker, error) {
 		return lock.NewPostgresSessionLocker(lock.WithLockID(MigrationLockID), lock.WithLockTimeout(1, 600))
 	}}}
 	so := sqlstore.Options{Render: o.Render, Clock: o.Clock, MaxDocBytes: o.MaxDocBytes}
 	if !o.NoListen && !o.NoMigrate {
 		so.VersionTTL, so.PushedChanges = VersionTTL, true
 	}
-	s.Store, err = sqlstore.New(db, db, dialect{window: o.SearchWindow, bounds: s.bounds}, so)
+	s.Store, err = sqlstore.New(db, db, dialect{window: o.SearchWindow, bounds: s.bounds, trees: s.trees}, so)
 	if err != nil {
 		db.Close()
 		pool.Close()
@@ -257,7 +258,8 @@ func (s *Store) MigrationStatus(ctx context.Context) ([]hindsight.MigrationState
 // dialect is PostgreSQL's part of the SQL.
 type dialect struct {
 	window int           // Options.SearchWindow
-	bounds *searchBounds // the histogram of incident IDs (nil in tests of SQL text)
+	bounds *searchBounds // incident_search's statistics (nil in tests of SQL text)
+	trees  *queryTrees   // search texts' query trees (nil in tests of SQL text)
 }
 
 // searchWindow is d.window, or SearchWindow.
@@ -447,17 +449,42 @@ SELECT m.n, m.all_, m.est, (SELECT k FROM b), hits.incident_id, hits.rank FROM m
 ORDER BY hits.rank DESC, hits.incident_id`
 }
 
-// SearchRowsSQL reads the page's incidents by ID, with the stored plain
-// text of each for its snippet (Snippet).
-// SearchHint is the histogram of incident IDs (searchBounds), nil when
-// there is none.
-func (d dialect) SearchHint(ctx context.Context) any {
-	if v := d.bounds.get(ctx); v != nil {
-		return v
+// SearchHint is what the search plans in Go (searchPlan): the statistics
+// of incident_search (searchBounds) and the query's tree (queryTrees).
+func (d dialect) SearchHint(ctx context.Context, arg string) any {
+	p := &searchPlan{st: d.bounds.get(ctx), bounds: d.bounds}
+	if p.st != nil {
+		p.qt, p.qtOK = d.trees.get(ctx, arg)
 	}
-	return nil
+	return p
 }
 
+// SearchWindowQuery is keysWindowSQL with the range and the keys query
+// worked out in Go (keysArgs) when they can be, else SearchWindowSQL,
+// which works them out itself (plain, or when keysWindowSQL's row said its
+// keys query no longer covers the highest incident ID: the statistics are
+// then read again by the next search).
+func (d dialect) SearchWindowQuery(hint any, k int64, arg, cond string, plain bool) (string, []any) {
+	p, _ := hint.(*searchPlan)
+	if !plain {
+		if kq, lo, cover, used, est, ok := d.keysArgs(p, k); ok {
+			return d.keysWindowSQL(cond), []any{arg, kq, lo, cover, used, est}
+		}
+	} else if p != nil && p.qtOK {
+		p.bounds.expire()
+	}
+	if k <= 0 {
+		return d.SearchWindowSQL(cond, false), []any{arg}
+	}
+	var bounds any
+	if p != nil && p.st != nil && p.st.bounds != nil {
+		bounds = p.st.bounds
+	}
+	return d.SearchWindowSQL(cond, true), []any{bounds, k, arg}
+}
+
+// SearchRowsSQL reads the page's incidents by ID, with the stored plain
+// text of each for its snippet (Snippet).
 func (dialect) SearchRowsSQL(cols string) string {
 	return `SELECT ` + cols + `, s.title, s.body FROM incidents i JOIN incident_search s ON s.incident_id = i.id WHERE i.id = ANY(?)`
 }

@@ -98,6 +98,58 @@ func TestSearchKeysWindow(t *testing.T) {
 	// starts from it instead of counting the k most recent incidents
 	postgres.ReloadSearchBounds(s)
 	t.Run("Statistics", compare)
+	// with statistics, the range, the share and the keys query are worked
+	// out in Go, as the SQL functions do
+	for _, q := range []string{"database", "database latency", `"connection pool"`, "certificate or dns", "database -latency"} {
+		if way := postgres.SearchWindowWay(ctx, s, window, q, 2*window); way != "keys" {
+			t.Errorf("%q: window found by %s, want keys worked out in Go", q, way)
+		}
+	}
+	for _, q := range []string{"database", "zzyzxq", "database latency", "certificate or dns", "replica OR rollback -cache",
+		`"rate limit" or -queue`, "-database", "the and", "o'reilly", `"database failover" -latency`, "dns or (cache)", "a | b & c"} {
+		var qt, want *string
+		var wantShare *float64
+		if err := conn.QueryRow(ctx, `SELECT querytree(q), hindsight_search_share(q) FROM websearch_to_tsquery('english', $1) q`, q).Scan(&qt, &wantShare); err != nil {
+			t.Fatal(err)
+		}
+		if qt == nil {
+			qt = ptr("")
+		}
+		got, ok := postgres.SearchShare(s, *qt)
+		if ok != (wantShare != nil) || ok && got != *wantShare {
+			t.Errorf("%q: share %v (%v), hindsight_search_share %v", q, got, ok, deref(wantShare))
+		}
+		lo, hi := ids[len(ids)-30], ids[len(ids)-1]
+		if err := conn.QueryRow(ctx, `SELECT hindsight_search_keys_query(websearch_to_tsquery('english', $1), $2, $3)::text`, q, lo, hi).Scan(&want); err != nil {
+			t.Fatal(err)
+		}
+		kq, ok := postgres.KeysQuery(*qt, lo, hi)
+		if ok != (want != nil) {
+			t.Errorf("%q: keys query %q (%v), hindsight_search_keys_query %q", q, kq, ok, deref(want))
+			continue
+		}
+		if ok {
+			// the same text as the function's once parsed
+			var norm string
+			if err := conn.QueryRow(ctx, `SELECT $1::tsquery::text`, kq).Scan(&norm); err != nil {
+				t.Fatal(err)
+			}
+			if norm != *want {
+				t.Errorf("%q: keys query %s, hindsight_search_keys_query %s", q, norm, *want)
+			}
+		}
+	}
+	// an incident ID above the keys query's last bucket (as if created
+	// since the statistics were read): the statement says so and the
+	// search asks SearchWindowSQL instead, with the same results
+	postgres.SetSearchMaxID(s, ids[len(ids)/2])
+	t.Run("HigherIDSinceStatistics", compare)
+	postgres.SetSearchMaxID(s, "incident-7")
+	t.Run("HighestIDOfOtherForm", compare)
+	postgres.ReloadSearchBounds(s)
+	if _, err := s.SearchIncidents(ctx, hindsight.SystemViewer, hindsight.SearchQuery{Text: "database"}); err != nil {
+		t.Fatal(err)
+	}
 	hist := postgres.SearchBounds(s)
 	if len(hist) < 2 || !slices.IsSorted(hist) {
 		t.Fatalf("histogram of incident IDs after ANALYZE: %q, want IDs in order", hist)
@@ -200,12 +252,36 @@ func TestSearchKeysQuery(t *testing.T) {
 		{"BadMonth", "database", "INC-20261330-001", "INC-20261031-014", nil},
 		{"FourYears", "database", "INC-20221031-001", "INC-20261031-014", nil},
 		{"NearlyFourYears", "database", "INC-20221101-001", "INC-20261031-014", ptr("")},
+		{"Backslash", `a\b c'd "e''f"`, "INC-20261030-001", "INC-20261031-014", ptr("")},
+		{"Unicode", "café naïve straße", "INC-20261030-001", "INC-20261031-014", ptr("")},
+		{"Phrases", `"quick brown fox" or "lazy dog" -cat`, "INC-20261030-001", "INC-20261031-014", ptr("")},
+		{"Reversed", "database", "INC-20261031-014", "INC-20261030-001", ptr("")},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var got *string
 			err := conn.QueryRow(ctx, `SELECT hindsight_search_keys_query(websearch_to_tsquery('english', $1), $2, $3)::text`, c.q, c.lo, c.hi).Scan(&got)
 			if err != nil {
 				t.Fatal(err)
+			}
+			// the Go version (keysQuery) gives the same text
+			var qt *string
+			if err := conn.QueryRow(ctx, `SELECT querytree(websearch_to_tsquery('english', $1))`, c.q).Scan(&qt); err != nil {
+				t.Fatal(err)
+			}
+			if qt == nil {
+				qt = ptr("")
+			}
+			kq, ok := postgres.KeysQuery(*qt, c.lo, c.hi)
+			if ok != (got != nil) {
+				t.Errorf("keysQuery %q (%v), the function %v", kq, ok, deref(got))
+			} else if ok {
+				var norm string
+				if err := conn.QueryRow(ctx, `SELECT $1::tsquery::text`, kq).Scan(&norm); err != nil {
+					t.Fatal(err)
+				}
+				if norm != *got {
+					t.Errorf("keysQuery %s, the function %s", norm, *got)
+				}
 			}
 			switch {
 			case c.want == nil && got != nil:
@@ -235,3 +311,10 @@ func TestSearchKeysQuery(t *testing.T) {
 }
 
 func ptr(s string) *string { return &s }
+
+func deref[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}

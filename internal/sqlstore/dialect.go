@@ -70,23 +70,26 @@ type Dialect interface {
 type SearchWindower interface {
 	// SearchWindow is how many matches a search ranks at most.
 	SearchWindow() int
-	// SearchWindowSQL finds the window among the incidents after the k most
-	// recent (all when there are no more; every incident when not bounded):
-	// the SearchWindow most recent matches for cond there. Its rows hold the
-	// window's size, whether the range held every incident, an estimate of
-	// the incidents searched (0 when unknown), the k it used (at least k, or
-	// NULL), and, when the window is full or the range held every incident,
-	// the window's matches ranked (the incident ID and rank of each, rank
-	// descending then ID, from the offset, up to the limit): one row with a
-	// NULL ID when none. Its
-	// parameters are SearchHint's value and k (when bounded), the MatchArg
-	// value, cond's arguments, the limit and the offset.
-	SearchWindowSQL(cond string, bounded bool) string
-	// SearchHint is what the dialect knows, without reading the index, of
-	// where the k most recent incidents start (PostgreSQL: the planner's
-	// histogram of incident IDs), read once per search; nil when nothing.
-	// It only speeds the search up: the results do not depend on it.
-	SearchHint(ctx context.Context) any
+	// SearchWindowQuery is the statement that finds the window among the
+	// incidents after the k most recent (all when there are no more;
+	// every incident when k is 0): the SearchWindow most recent matches
+	// for cond there, and its leading arguments (hint is SearchHint's
+	// value, arg the MatchArg value); cond's arguments, the limit and the
+	// offset follow them. Its rows hold the window's size, whether the
+	// range held every incident, an estimate of the incidents searched (0
+	// when unknown), the k it used (at least k, or NULL), and, when the
+	// window is full or the range held every incident, the window's
+	// matches ranked (the incident ID and rank of each, rank descending
+	// then ID, from the offset, up to the limit): one row with a NULL ID
+	// when none. A NULL size means the statement could not tell (what the
+	// dialect worked out beforehand is out of date): the caller asks again
+	// with plain, whose statement always can.
+	SearchWindowQuery(hint any, k int64, arg, cond string, plain bool) (string, []any)
+	// SearchHint is what the dialect knows of arg's search without reading
+	// the index (PostgreSQL: the planner's statistics of the search index
+	// and the query's tree), read once per search; it only speeds the
+	// search up: the results do not depend on it.
+	SearchHint(ctx context.Context, arg string) any
 	// SearchRowsSQL reads cols, the title and the body of the incidents
 	// whose IDs its one parameter lists (a []string), in no order.
 	SearchRowsSQL(cols string) string

@@ -1154,33 +1154,31 @@ func (s *Store) searchWindowed(ctx context.Context, w SearchWindower, page *hind
 	}
 	var hits []hit
 	var total int
-	hint := w.SearchHint(ctx)
+	hint := w.SearchHint(ctx, arg)
+	plain := false
 	for k := int64(2 * w.SearchWindow()); ; {
 		bounded := k > 0
-		args := []any{arg}
-		if bounded {
-			args = []any{hint, k, arg}
-		}
+		q, args := w.SearchWindowQuery(hint, k, arg, c.String(), plain)
 		args = append(args, c.args...)
 		args = append(args, limit+1, offset)
-		rows, err := s.rq.QueryContext(ctx, s.d.Rebind(w.SearchWindowSQL(c.String(), bounded)), args...)
+		rows, err := s.rq.QueryContext(ctx, s.d.Rebind(q), args...)
 		if err != nil {
 			return err
 		}
-		var n, est int64
+		var n sql.NullInt64
+		var est int64
 		var all bool
 		hits = hits[:0]
+		used := k // the dialect may search a wider range
 		for rows.Next() {
 			var id sql.NullString
 			var rank sql.NullFloat64
-			var used sql.NullInt64 // the dialect may search a wider range
-			if err := rows.Scan(&n, &all, &est, &used, &id, &rank); err != nil {
+			var u sql.NullInt64
+			if err := rows.Scan(&n, &all, &est, &u, &id, &rank); err != nil {
 				rows.Close()
 				return err
 			}
-			if used.Int64 > k {
-				k = used.Int64
-			}
+			used = max(used, u.Int64)
 			if id.Valid {
 				hits = append(hits, hit{id.String, rank.Float64})
 			}
@@ -1191,14 +1189,24 @@ func (s *Store) searchWindowed(ctx context.Context, w SearchWindower, page *hind
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		if !bounded || all || n >= int64(w.SearchWindow()) {
-			total = int(n)
+		if !n.Valid {
+			// the dialect's shortcut could not tell: the same range again
+			// with the plain statement
+			if plain {
+				return errors.New("search window: the plain statement gave no size")
+			}
+			plain = true
+			continue
+		}
+		k = used
+		if !bounded || all || n.Int64 >= int64(w.SearchWindow()) {
+			total = int(n.Int64)
 			break
 		}
 		next := k * 16
-		if n > 0 {
+		if n.Int64 > 0 {
 			// enough, at the frequency seen, for the window and a quarter
-			next = k * int64(w.SearchWindow()) * 5 / (4 * n)
+			next = k * int64(w.SearchWindow()) * 5 / (4 * n.Int64)
 		}
 		k = max(next, 2*k)
 		if est > 0 && k >= est*3/4 {
