@@ -539,6 +539,35 @@ func randomFilters(r *rand.Rand, n int) []hindsight.InsightsFilter {
 		{From: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), Before: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), AsOf: asOf},
 		{From: time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), Before: time.Date(2025, 3, 31, 0, 0, 0, 0, time.UTC), AsOf: asOf},
 	}
+	// the ends of a range mid-month, read as the month's rollups less the
+	// facts of its days outside the range (a negative piece) when those
+	// are fewer, or as the facts inside it: each end alone and both, on
+	// and off month boundaries, inside one month, in months with no
+	// incidents, with severity and status filters
+	d := func(y int, m time.Month, day, hh, mm int) time.Time {
+		return time.Date(y, m, day, hh, mm, 0, 0, time.UTC)
+	}
+	for _, rg := range [][2]time.Time{
+		{d(2025, 12, 8, 0, 0), d(2026, 12, 8, 0, 0)}, // the default year on 7 Dec 2026
+		{d(2025, 3, 2, 0, 0), d(2025, 9, 29, 0, 0)},
+		{d(2025, 3, 2, 0, 0), d(2025, 3, 30, 0, 0)},           // one month less both ends
+		{d(2025, 3, 10, 0, 0), d(2025, 3, 20, 0, 0)},          // the middle of one month
+		{d(2025, 3, 2, 0, 0), d(2025, 4, 1, 0, 0)},            // one month less its first day
+		{d(2025, 3, 1, 0, 0), d(2025, 3, 29, 0, 0)},           // one month less its last days
+		{d(2025, 5, 1, 0, 1), d(2025, 5, 31, 23, 59)},         // to the minute
+		{d(2024, 6, 30, 12, 0), d(2024, 8, 1, 12, 0)},         // a whole month, a bit of each neighbour
+		{d(2023, 6, 2, 0, 0), d(2024, 1, 30, 0, 0)},           // from empty months
+		{d(2027, 2, 3, 0, 0), d(2027, 2, 27, 0, 0)},           // an empty month less both ends
+		{d(2026, 11, 25, 0, 0), d(2027, 1, 3, 0, 0)},          // the last incidents, then none
+		{d(2025, 6, 3, 0, 0), {}}, {{}, d(2025, 6, 28, 0, 0)}, // one end open
+	} {
+		f := hindsight.InsightsFilter{From: rg[0], Before: rg[1], AsOf: asOf}
+		out = append(out, f)
+		sev, st := f, f
+		sev.Severity = []hindsight.Severity{"SEV-2", "sev2"}
+		st.Status = []hindsight.Status{"Published", "Draft"}
+		out = append(out, sev, st)
+	}
 	for range n {
 		f := hindsight.InsightsFilter{AsOf: asOf}
 		switch r.IntN(5) {

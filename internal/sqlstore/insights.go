@@ -126,6 +126,9 @@ func counts(m map[string]int, total int, rank func(a, b string) int) []hindsight
 	})
 	out := make([]hindsight.Count, 0, len(keys))
 	for _, k := range keys {
+		if m[k] == 0 {
+			continue // summed away (a negative piece's facts less the rollups')
+		}
 		out = append(out, hindsight.Count{Key: k, N: m[k], Share: share(m[k], total)})
 	}
 	return out

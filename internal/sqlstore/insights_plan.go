@@ -24,12 +24,14 @@ const (
 )
 
 // insightPlan says where the figures of an InsightsFilter come from: the
-// rollups for the whole months inside the range (scope 0 only: without a
+// rollups for the months inside the range (scope 0 only: without a
 // service filter), and the facts themselves (live pieces) for the rest:
 // the partial months at the ends and, for a viewer who is not an admin,
 // the restricted incidents they are a member of (the rollups count only
-// what every such viewer sees). Together the pieces are exactly the
-// matching incidents, each counted once.
+// what every such viewer sees). A partial month mostly inside the range
+// is read from the rollups too, less the facts of its days outside the
+// range (a negative piece). Together the pieces are exactly the matching
+// incidents, each counted once.
 type insightPlan struct {
 	v       hindsight.Viewer
 	scope   int    // 0, or 1 with a service filter
@@ -59,11 +61,22 @@ type insightPlan struct {
 }
 
 // piece is a set of facts read live: a start key range (all of them when
-// !ranged) and a visibility.
+// !ranged) and a visibility. A negative piece's facts are in a rolled-up
+// month but outside the range: they are subtracted (counts, item totals
+// and histogram sums are additive, so the result is exact).
 type piece struct {
 	r       keyRange
 	ranged  bool
 	members bool // only restricted incidents the viewer is a member of
+	neg     bool // subtracted from the rollups' months
+}
+
+// sign is the piece's factor in sums: "1" or "-1" (SQL).
+func (x piece) sign() string {
+	if x.neg {
+		return "-1"
+	}
+	return "1"
 }
 
 func (s *Store) planInsights(v hindsight.Viewer, f *hindsight.InsightsFilter) *insightPlan {
@@ -104,18 +117,46 @@ func (s *Store) planInsights(v hindsight.Viewer, f *hindsight.InsightsFilter) *i
 		}
 		return p
 	}
-	// whole months inside [lo, hi): from the first month starting at or
-	// after lo to the month holding hi (exclusive)
+	// the months whose rollups are read: those inside [lo, hi), and a
+	// partial month at an end when fewer of its days are outside the
+	// range than inside (its facts outside the range are then read and
+	// subtracted: a negative piece). The default year, from the 8th of a
+	// month, reads 7 days of facts instead of 24.
 	lo, hi := monthIndex(time.Unix(-62135596800, 0)), monthIndex(time.Unix(253402300799, 0)) // years 1 to 9999
+	var loMid, hiMid bool
 	if p.whole.lo != minKey {
-		t := time.Unix(p.whole.lo, 0).UTC()
-		lo = monthIndex(t)
-		if !monthStart(lo).Equal(t) {
-			lo++
-		}
+		lo = monthIndex(time.Unix(p.whole.lo, 0))
+		loMid = monthStart(lo).Unix() != p.whole.lo
 	}
 	if p.whole.hi != maxKey {
-		hi = min(hi, monthIndex(time.Unix(p.whole.hi, 0).UTC()))
+		if m := monthIndex(time.Unix(p.whole.hi, 0)); m < hi {
+			hi, hiMid = m, monthStart(m).Unix() != p.whole.hi
+		}
+	}
+	// seconds read from the facts at each end, inside (pos) or outside
+	// (neg) the range
+	var posLo, negLo, posHi, negHi int64
+	if loMid {
+		posLo, negLo = monthStart(lo+1).Unix()-p.whole.lo, p.whole.lo-monthStart(lo).Unix()
+	}
+	if hiMid {
+		posHi, negHi = p.whole.hi-monthStart(hi).Unix(), monthStart(hi+1).Unix()-p.whole.hi
+	}
+	switch {
+	case loMid && hiMid && lo == hi:
+		// inside one month: the month less both ends, or the range itself
+		if negLo+negHi >= p.whole.hi-p.whole.lo {
+			p.pieces = []piece{{r: p.whole, ranged: true}}
+			return p
+		}
+		hi++
+	default:
+		if loMid && negLo >= posLo {
+			lo++
+		}
+		if hiMid && negHi < posHi {
+			hi++
+		}
 	}
 	if lo >= hi {
 		p.pieces = []piece{{r: p.whole, ranged: true}}
@@ -125,9 +166,13 @@ func (s *Store) planInsights(v hindsight.Viewer, f *hindsight.InsightsFilter) *i
 	p.span = keyRange{monthStart(lo).Unix(), monthStart(hi).Unix()}
 	if p.whole.lo < p.span.lo {
 		p.pieces = append(p.pieces, piece{r: keyRange{p.whole.lo, p.span.lo}, ranged: true})
+	} else if p.whole.lo > p.span.lo {
+		p.pieces = append(p.pieces, piece{r: keyRange{p.span.lo, p.whole.lo}, ranged: true, neg: true})
 	}
 	if p.span.hi < p.whole.hi {
 		p.pieces = append(p.pieces, piece{r: keyRange{p.span.hi, p.whole.hi}, ranged: true})
+	} else if p.whole.hi < p.span.hi {
+		p.pieces = append(p.pieces, piece{r: keyRange{p.whole.hi, p.span.hi}, ranged: true, neg: true})
 	}
 	if members {
 		p.pieces = append(p.pieces, piece{r: p.span, ranged: true, members: true})
@@ -255,13 +300,14 @@ func (p *insightPlan) refineCond(noIndex func(string) string) *cond {
 
 // liveFacts is a subquery (UNION ALL of the pieces) selecting cols from the
 // facts (alias f) of the plan's scope that also meet extra (when not ""),
-// with its arguments; "" when there are no pieces.
-func (p *insightPlan) liveFacts(cols, extra string) (string, []any) {
+// with its arguments; "" when there are no pieces. cols is given the
+// piece's sign ("1" or "-1") to multiply what it sums by.
+func (p *insightPlan) liveFacts(cols func(sign string) string, extra string) (string, []any) {
 	return p.liveFactsFrom(`insight_facts f`, cols, extra)
 }
 
 // liveFactsFrom is liveFacts with the facts (alias f) in from.
-func (p *insightPlan) liveFactsFrom(from, cols, extra string) (string, []any) {
+func (p *insightPlan) liveFactsFrom(from string, cols func(sign string) string, extra string) (string, []any) {
 	var parts []string
 	var args []any
 	for _, x := range p.pieces {
@@ -269,7 +315,7 @@ func (p *insightPlan) liveFactsFrom(from, cols, extra string) (string, []any) {
 		if extra != "" {
 			c.add(extra)
 		}
-		parts = append(parts, `SELECT `+cols+` FROM `+from+` WHERE `+c.String())
+		parts = append(parts, `SELECT `+cols(x.sign())+` FROM `+from+` WHERE `+c.String())
 		args = append(args, c.args...)
 	}
 	return strings.Join(parts, "\nUNION ALL "), args
@@ -424,7 +470,12 @@ func (s *Store) insightCounts(ctx context.Context, p *insightPlan, out *hindsigh
 		if rollup != "" {
 			parts, args = append(parts, rollup), append(args, rargs...)
 		}
-		if live, largs := p.liveFacts(`f.severity, f.status, f.source, f.started, f.mon, 1 AS n, f.items, f.open_items, f.ended`, ""); live != "" {
+		if live, largs := p.liveFacts(func(sg string) string {
+			if sg == "1" {
+				return `f.severity, f.status, f.source, f.started, f.mon, 1 AS n, f.items, f.open_items, f.ended`
+			}
+			return `f.severity, f.status, f.source, f.started, f.mon, -1 AS n, -f.items, -f.open_items, -f.ended`
+		}, ""); live != "" {
 			parts, args = append(parts, live), append(args, largs...)
 		}
 		q := `SELECT severity, status, source, started, mon, SUM(n), SUM(items), SUM(open_items), SUM(ended)
@@ -444,15 +495,19 @@ FROM (` + strings.Join(parts, "\nUNION ALL ") + `) x GROUP BY severity, status, 
 		}
 		// the derived flags of TTA, TTM and duration in one column (bits 1, 2, 4)
 		derivedFlags := `f.tta_derived + 2 * f.ttm_derived + 4 * f.dur_derived`
-		if live, largs := p.liveFacts(`f.severity, f.status, f.source, f.started, f.mon, f.items, f.open_items, f.ended, `+strings.Join(cols, `, `)+`, `+derivedFlags, ""); live != "" {
+		if live, largs := p.liveFacts(func(sg string) string {
+			return sg + `, f.severity, f.status, f.source, f.started, f.mon, f.items, f.open_items, f.ended, ` + strings.Join(cols, `, `) + `, ` + derivedFlags
+		}, ""); live != "" {
 			err := s.scanRows(ctx, live, largs, func(rows *sql.Rows) error {
-				r := countRow{n: 1}
+				var r countRow
 				var x, b [nMetrics]sql.NullInt64
 				var derived int
-				if err := rows.Scan(&r.severity, &r.status, &r.source, &r.started, &r.mon, &r.items, &r.open, &r.ended,
+				if err := rows.Scan(&r.n, &r.severity, &r.status, &r.source, &r.started, &r.mon, &r.items, &r.open, &r.ended,
 					&x[0], &b[0], &x[1], &b[1], &x[2], &b[2], &x[3], &b[3], &derived); err != nil {
 					return err
 				}
+				sg := r.n // 1, or -1 for a negative piece's fact
+				r.items, r.open, r.ended = sg*r.items, sg*r.open, sg*r.ended
 				add(&r)
 				for m := range nMetrics {
 					if !b[m].Valid {
@@ -462,7 +517,7 @@ FROM (` + strings.Join(parts, "\nUNION ALL ") + `) x GROUP BY severity, status, 
 					if m > metricTTD && derived&(1<<(m-1)) != 0 {
 						d = 1
 					}
-					hist.add(histKeyMB{m, b[m].Int64}, 1, x[m].Int64, int64(d))
+					hist.add(histKeyMB{m, b[m].Int64}, int64(sg), int64(sg)*x[m].Int64, int64(sg*d))
 				}
 				return nil
 			})
@@ -547,9 +602,14 @@ func (s *Store) insightDistributions(ctx context.Context, p *insightPlan, out *h
 			}
 			return `f.` + col + `_derived`
 		})
+		bucket, total := pick(func(col string) string { return `f.` + col + `_b` }), pick(func(col string) string { return `f.` + col })
 		if live, largs := p.liveFactsFrom(`insight_facts f CROSS JOIN (SELECT 0 AS k UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3) m`,
-			`m.k AS metric, `+pick(func(col string) string { return `f.` + col + `_b` })+` AS bucket, 1 AS n, `+
-				pick(func(col string) string { return `f.` + col })+` AS total, `+derived+` AS derived`, ""); live != "" {
+			func(sg string) string {
+				if sg == "1" {
+					return `m.k AS metric, ` + bucket + ` AS bucket, 1 AS n, ` + total + ` AS total, ` + derived + ` AS derived`
+				}
+				return `m.k AS metric, ` + bucket + ` AS bucket, -1 AS n, -(` + total + `) AS total, -(` + derived + `) AS derived`
+			}, ""); live != "" {
 			parts, args = append(parts, live), append(args, largs...)
 		}
 		if len(parts) > 0 {
@@ -949,14 +1009,19 @@ func (s *Store) insightServices(ctx context.Context, p *insightPlan, out *hindsi
 			rec[x.service] += k
 		}
 	}
-	// live pieces: the services of their incidents. Per service, the
-	// started ones all count as recurrences when the earliest starts after
-	// the service's fix (the usual case); otherwise they are counted
-	// exactly, one query per such service.
-	live := func(extra string, extraArgs ...any) (string, []any) {
+	// live pieces: the services of their incidents, per service and sign
+	// (a negative piece's are subtracted). Per service, the started ones
+	// all count as recurrences when the earliest starts after the
+	// service's fix (the usual case), none when the latest starts at or
+	// before it; otherwise they are counted exactly, one query per such
+	// service and sign.
+	live := func(neg bool, extra string, extraArgs ...any) (string, []any) {
 		var parts []string
 		var args []any
 		for _, x := range p.pieces {
+			if x.neg != neg {
+				continue
+			}
 			var c *cond
 			from := `insight_facts g`
 			if p.scope == 0 {
@@ -972,9 +1037,16 @@ func (s *Store) insightServices(ctx context.Context, p *insightPlan, out *hindsi
 		}
 		return strings.Join(parts, "\nUNION ALL "), args
 	}
-	if len(p.pieces) > 0 {
-		lq, largs := live("")
-		q := `SELECT l.service, COUNT(*), SUM(l.started), MIN(CASE WHEN l.started = 1 THEN l.start_key END)
+	for _, neg := range []bool{false, true} {
+		lq, largs := live(neg, "")
+		if lq == "" {
+			continue
+		}
+		sg := 1
+		if neg {
+			sg = -1
+		}
+		q := `SELECT l.service, COUNT(*), SUM(l.started), MIN(CASE WHEN l.started = 1 THEN l.start_key END), MAX(CASE WHEN l.started = 1 THEN l.start_key END)
 FROM (` + lq + `) l GROUP BY l.service`
 		rows, err := s.figQuery(ctx, s.d.Rebind(q), largs...)
 		if err != nil {
@@ -984,17 +1056,17 @@ FROM (` + lq + `) l GROUP BY l.service`
 		for rows.Next() {
 			var name string
 			var k, started int
-			var first *int64
-			if err := rows.Scan(&name, &k, &started, &first); err != nil {
+			var first, last *int64
+			if err := rows.Scan(&name, &k, &started, &first, &last); err != nil {
 				rows.Close()
 				return err
 			}
-			n[name] += k
+			n[name] += sg * k
 			fk, ok := fix[name]
 			switch {
-			case !ok || first == nil:
+			case !ok || first == nil || *last <= fk:
 			case *first > fk:
-				rec[name] += started
+				rec[name] += sg * started
 			default:
 				exact = append(exact, name)
 			}
@@ -1004,12 +1076,12 @@ FROM (` + lq + `) l GROUP BY l.service`
 			return err
 		}
 		for _, name := range exact {
-			lq, largs := live(` AND g.service = ? AND g.started = 1 AND g.start_key > ?`, name, fix[name])
+			lq, largs := live(neg, ` AND g.service = ? AND g.started = 1 AND g.start_key > ?`, name, fix[name])
 			var k int
 			if err := s.figQueryRow(ctx, s.d.Rebind(`SELECT COUNT(*) FROM (`+lq+`) l`), largs...).Scan(&k); err != nil {
 				return err
 			}
-			rec[name] += k
+			rec[name] += sg * k
 		}
 	}
 	for name, k := range n {

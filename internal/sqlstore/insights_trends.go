@@ -72,7 +72,7 @@ func (s *Store) trendCounts(ctx context.Context, p *insightPlan) ([]trendMonth, 
 		parts = append(parts, `SELECT mon, severity, n FROM insight_counts WHERE `+c.String())
 		args = append(args, c.args...)
 	}
-	if live, largs := p.liveFacts(`f.mon, f.severity, 1 AS n`, `f.started = 1`); live != "" {
+	if live, largs := p.liveFacts(func(sg string) string { return `f.mon, f.severity, ` + sg + ` AS n` }, `f.started = 1`); live != "" {
 		parts = append(parts, live)
 		args = append(args, largs...)
 	}
@@ -116,8 +116,9 @@ func (s *Store) trendHists(ctx context.Context, p *insightPlan) (map[int][]bucke
 		args = append(args, c.args...)
 	}
 	col := metricCols[metricTTM]
-	if live, largs := p.liveFacts(`f.mon, f.`+col+`_b AS bucket, 1 AS n, f.`+col+` AS total, f.`+col+`_derived AS derived`,
-		`f.started = 1 AND f.`+col+` IS NOT NULL`); live != "" {
+	if live, largs := p.liveFacts(func(sg string) string {
+		return `f.mon, f.` + col + `_b AS bucket, ` + sg + ` AS n, ` + sg + ` * f.` + col + ` AS total, ` + sg + ` * f.` + col + `_derived AS derived`
+	}, `f.started = 1 AND f.`+col+` IS NOT NULL`); live != "" {
 		parts = append(parts, live)
 		args = append(args, largs...)
 	}
