@@ -24,7 +24,9 @@ import (
 //     stated) with their histogram buckets.
 //   - insight_counts and insight_hist: sums of the facts per month and
 //     filter values (the rollups), so a range of whole months is read from
-//     a few hundred rows instead of tens of thousands of incidents.
+//     a few hundred rows instead of tens of thousands of incidents;
+//     insight_hist_year sums insight_hist per year (00320), so a range of
+//     months reads a year's rows for a year mostly inside it.
 //   - insight_items: action items per owner, restricted, severity, priority
 //     and status, for the tracker's totals.
 //
@@ -315,13 +317,14 @@ type histVal struct{ n, total, derived int64 }
 
 // rollupDelta accumulates the rollup changes of a transaction.
 type rollupDelta struct {
-	counts map[countKey]countVal
-	hist   map[histKey]histVal
-	items  map[itemKey]int
+	counts   map[countKey]countVal
+	hist     map[histKey]histVal
+	histYear map[histKey]histVal // insight_hist_year: mon is the year (mon / 12)
+	items    map[itemKey]int
 }
 
 func newRollupDelta() *rollupDelta {
-	return &rollupDelta{counts: map[countKey]countVal{}, hist: map[histKey]histVal{}, items: map[itemKey]int{}}
+	return &rollupDelta{counts: map[countKey]countVal{}, hist: map[histKey]histVal{}, histYear: map[histKey]histVal{}, items: map[itemKey]int{}}
 }
 
 // addFact adds (sign 1) or removes (sign -1) the contribution of f.
@@ -345,11 +348,14 @@ func (d *rollupDelta) addFact(f *fact, sign int) {
 				if dims == 1 {
 					k.severity, k.status = f.severity, f.status
 				}
-				v := d.hist[k]
-				v.n += int64(sign)
-				v.total += int64(sign) * x.Int64
-				v.derived += int64(sign * f.derived[m])
-				d.hist[k] = v
+				for _, h := range []map[histKey]histVal{d.hist, d.histYear} {
+					v := h[k]
+					v.n += int64(sign)
+					v.total += int64(sign) * x.Int64
+					v.derived += int64(sign * f.derived[m])
+					h[k] = v
+					k.mon /= 12 // the year's row next
+				}
 			}
 		}
 		return
@@ -410,6 +416,13 @@ func (d *rollupDelta) apply(ctx context.Context, s *Store, tx dbtx) error {
 			[]any{v.n, v.total, v.derived}
 	})
 	if err := upsert("insight_hist", "dims, started, mon, restricted, severity, status, metric, bucket", "n, total, derived", hist); err != nil {
+		return err
+	}
+	histYear := deltaRows(d.histYear, func(k histKey, v histVal) ([]any, []any) {
+		return []any{k.dims, k.started, k.mon, k.restricted, k.severity, k.status, k.metric, k.bucket},
+			[]any{v.n, v.total, v.derived}
+	})
+	if err := upsert("insight_hist_year", "dims, started, yr, restricted, severity, status, metric, bucket", "n, total, derived", histYear); err != nil {
 		return err
 	}
 	items := deltaRows(d.items, func(k itemKey, n int) ([]any, []any) {
@@ -579,6 +592,8 @@ func (s *Store) DumpInsightTables(ctx context.Context) (string, error) {
 		{"insight_counts", `SELECT scope, dims, service, started, mon, restricted, severity, status, source, n, items, open_items, ended
 FROM insight_counts WHERE n <> 0 OR items <> 0 OR open_items <> 0 OR ended <> 0`},
 		{"insight_hist", `SELECT dims, started, mon, restricted, severity, status, metric, bucket, n, total, derived FROM insight_hist
+WHERE n <> 0 OR total <> 0 OR derived <> 0`},
+		{"insight_hist_year", `SELECT dims, started, yr, restricted, severity, status, metric, bucket, n, total, derived FROM insight_hist_year
 WHERE n <> 0 OR total <> 0 OR derived <> 0`},
 		{"insight_items", `SELECT owner_key, restricted, severity, priority, status, n FROM insight_items WHERE n <> 0`},
 		{"action_items", `SELECT incident_id, position, owner_key, is_open, inc_live, inc_restricted, inc_severity, inc_severity_rank,

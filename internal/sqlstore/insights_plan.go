@@ -535,6 +535,77 @@ FROM (` + strings.Join(parts, "\nUNION ALL ") + `) x GROUP BY severity, status, 
 	return nil
 }
 
+// monRange is a range [lo, hi) of month (or year) indexes.
+type monRange struct{ lo, hi int }
+
+// appendRange appends r to rs, merged with the last range when adjacent.
+func appendRange(rs []monRange, r monRange) []monRange {
+	if r.lo >= r.hi {
+		return rs
+	}
+	if n := len(rs); n > 0 && rs[n-1].hi == r.lo {
+		rs[n-1].hi = r.hi
+		return rs
+	}
+	return append(rs, r)
+}
+
+// histRollup selects the rollups' part of the time figures' bucket sums
+// (metric, bucket, n, total, derived; several rows per bucket, to be
+// summed), with its arguments. A year mostly inside the plan's months
+// (seven or more of them) is read from insight_hist_year, less the
+// insight_hist rows of its months outside (negated); the other months
+// from insight_hist: the default year reads one year's rows and one
+// month's, where it read twelve months' (7,055 rows at 100,000
+// incidents, the figures' largest cost).
+func (p *insightPlan) histRollup() (string, []any) {
+	var parts []string
+	var args []any
+	part := func(table, col string, r *monRange, neg bool) {
+		var c cond
+		c.add(`dims = ?`, p.dimsHist)
+		c.add(p.rolledIn(`restricted`))
+		if r != nil {
+			c.add(`started = 1 AND `+col+` >= ? AND `+col+` < ?`, r.lo, r.hi)
+		}
+		if p.dimsHist == 1 {
+			p.filters(&c, `severity`, `status`)
+		}
+		vals := `n, total, derived`
+		if neg {
+			vals = `-n, -total, -derived`
+		}
+		parts = append(parts, `SELECT metric, bucket, `+vals+` FROM `+table+` WHERE `+c.String())
+		args = append(args, c.args...)
+	}
+	if p.allRows {
+		part(`insight_hist_year`, ``, nil, false)
+		return parts[0], args
+	}
+	var plus, minus, years []monRange
+	lo, hi := p.mon[0], p.mon[1]
+	for y := lo / 12; y*12 < hi; y++ {
+		a, b := max(lo, y*12), min(hi, y*12+12)
+		if 2*(b-a) > 12 {
+			years = appendRange(years, monRange{y, y + 1})
+			minus = appendRange(minus, monRange{y * 12, a})
+			minus = appendRange(minus, monRange{b, y*12 + 12})
+		} else {
+			plus = appendRange(plus, monRange{a, b})
+		}
+	}
+	for i := range plus {
+		part(`insight_hist`, `mon`, &plus[i], false)
+	}
+	for i := range years {
+		part(`insight_hist_year`, `yr`, &years[i], false)
+	}
+	for i := range minus {
+		part(`insight_hist`, `mon`, &minus[i], true)
+	}
+	return strings.Join(parts, "\nUNION ALL "), args
+}
+
 // bucketCount is one histogram bucket of a time figure.
 type bucketCount struct {
 	b          int64
@@ -569,10 +640,7 @@ func (s *Store) insightDistributions(ctx context.Context, p *insightPlan, out *h
 	var rollup string
 	var rargs []any
 	if p.rollup && p.scope == 0 {
-		var c cond
-		c.add(`dims = ?`, p.dimsHist)
-		p.rollupCond(&c, p.dimsHist == 1)
-		rollup, rargs = `SELECT metric, bucket, n, total, derived FROM insight_hist WHERE `+c.String(), c.args
+		rollup, rargs = p.histRollup()
 	}
 	scanHist := func(rows *sql.Rows) error {
 		var k histKeyMB
