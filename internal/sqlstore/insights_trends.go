@@ -21,6 +21,10 @@ func (s *Store) InsightTrends(ctx context.Context, v hindsight.Viewer, f hindsig
 	if !f.From.IsZero() && !f.Before.IsZero() && !f.From.Before(f.Before) {
 		return nil, hindsight.Errorf(hindsight.EInvalid, "insight trends: from (%s) must be before before (%s)", f.From.Format(time.DateOnly), f.Before.Format(time.DateOnly))
 	}
+	v, err := s.insightViewer(ctx, v)
+	if err != nil {
+		return nil, internal("insight trends", err)
+	}
 	p := s.planInsights(v, &f)
 	months, err := s.trendCounts(ctx, p)
 	if err != nil {
