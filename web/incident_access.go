@@ -118,19 +118,30 @@ func (u *UI) incidentAccessSet(w http.ResponseWriter, r *http.Request) {
 // “nobody@example.com” ...) instead of the API's field path members[1],
 // which counts from zero and does not match the form's lines.
 func memberError(err error, members []string) string {
+	if msg, ok := listError(err, "members", "Members", members); ok {
+		return msg
+	}
+	return hindsight.ErrorMessage(err)
+}
+
+// listError names the refused value of a list a form posted (field[i] of
+// the error is values[i]) with the form's label: "Members: “nobody@...”
+// names no active account...". It reports false when the error names no
+// value of that list.
+func listError(err error, field, label string, values []string) (string, bool) {
 	var he *hindsight.Error
 	if errors.As(err, &he) {
 		for _, f := range he.Fields {
-			n, ok := strings.CutPrefix(f.Field, "members[")
+			n, ok := strings.CutPrefix(f.Field, field+"[")
 			if !ok {
 				continue
 			}
-			if i, cerr := strconv.Atoi(strings.TrimSuffix(n, "]")); cerr == nil && i >= 0 && i < len(members) {
-				return "Members: “" + strings.TrimSpace(members[i]) + "” " + f.Message + "."
+			if i, cerr := strconv.Atoi(strings.TrimSuffix(n, "]")); cerr == nil && i >= 0 && i < len(values) {
+				return label + ": “" + strings.TrimSpace(values[i]) + "” " + f.Message + ".", true
 			}
 		}
 	}
-	return hindsight.ErrorMessage(err)
+	return "", false
 }
 
 // incidentTeamsSet replaces the teams added to an incident by hand (the

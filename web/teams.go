@@ -72,7 +72,13 @@ func (u *UI) teamCreate(w http.ResponseWriter, r *http.Request) {
 	t, err := u.svc.CreateTeam(r.Context(), u.actor(r), app.NewTeam{Slug: f.Slug, Name: f.Name, Members: splitList(f.Members), Services: splitList(f.Services)})
 	if err != nil {
 		if c := hindsight.ErrorCode(err); c == hindsight.EInvalid || c == hindsight.EConflict {
-			u.showTeams(w, r, httpx.Status(c), page{Error: "Team not created: " + hindsight.ErrorMessage(err)}, f)
+			msg := hindsight.ErrorMessage(err)
+			if m, ok := listError(err, "members", "Members", splitList(f.Members)); ok {
+				msg = m
+			} else if m, ok := listError(err, "services", "Services owned", splitList(f.Services)); ok {
+				msg = m
+			}
+			u.showTeams(w, r, httpx.Status(c), page{Error: "Team not created: " + msg}, f)
 			return
 		}
 		u.fail(w, r, err)
@@ -91,7 +97,9 @@ func (u *UI) teamChange(w http.ResponseWriter, r *http.Request) {
 	slug := r.PathValue("slug")
 	v := r.PostFormValue("value")
 	var c app.TeamChange
-	var done string
+	// done says what changed; field and label name the form's list in an
+	// error about one of its values (listError)
+	var done, field, label string
 	switch r.PostFormValue("action") {
 	case "rename":
 		c.Name = &v
@@ -99,15 +107,18 @@ func (u *UI) teamChange(w http.ResponseWriter, r *http.Request) {
 	case "add-member":
 		c.AddMembers = splitList(v)
 		done = "added " + strings.Join(c.AddMembers, ", ")
+		field, label = "add_members", "Add members"
 	case "remove-member":
 		c.RemoveMembers = splitList(v)
 		done = "removed " + strings.Join(c.RemoveMembers, ", ")
 	case "add-service":
 		c.AddServices = splitList(v)
 		done = "now owns " + strings.Join(c.AddServices, ", ")
+		field, label = "add_services", "Add services"
 	case "remove-service":
 		c.RemoveServices = splitList(v)
 		done = "no longer owns " + strings.Join(c.RemoveServices, ", ")
+		field, label = "remove_services", "Remove a service"
 	default:
 		u.redirectFlash(w, r, "/admin/teams", flashError, "Unknown change: want rename, add-member, remove-member, add-service or remove-service.")
 		return
@@ -115,7 +126,11 @@ func (u *UI) teamChange(w http.ResponseWriter, r *http.Request) {
 	if _, err := u.svc.UpdateTeam(r.Context(), u.actor(r), slug, c); err != nil {
 		if code := hindsight.ErrorCode(err); code == hindsight.EInvalid || code == hindsight.ENotFound {
 			// Post/Redirect/Get: a reload shows the page, not the form again
-			u.redirectFlash(w, r, "/admin/teams", flashError, "Team "+slug+" not changed: "+hindsight.ErrorMessage(err))
+			msg := hindsight.ErrorMessage(err)
+			if m, ok := listError(err, field, label, splitList(v)); ok && field != "" {
+				msg = m
+			}
+			u.redirectFlash(w, r, "/admin/teams", flashError, "Team "+slug+" not changed: "+msg)
 			return
 		}
 		u.fail(w, r, err)

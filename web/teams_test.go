@@ -35,7 +35,8 @@ func TestTeamsPagesAndVisibility(t *testing.T) {
 		t.Fatalf("bad slug: %d\n%s", st, body)
 	}
 	st, body, _ = e.do(t, "POST", "/admin/teams", url.Values{"slug": {"payments"}, "name": {"Payments"}, "members": {"carl@example.com, ghost@example.com"}}, admin...)
-	if st != http.StatusUnprocessableEntity || !strings.Contains(body, "members[1]") {
+	// the refused member by what was typed, not by the API's path members[1]
+	if st != http.StatusUnprocessableEntity || !strings.Contains(body, "Team not created: Members: “ghost@example.com” names no active account") {
 		t.Fatalf("unknown member: %d\n%s", st, body)
 	}
 	st, _, hdr := e.do(t, "POST", "/admin/teams", url.Values{"slug": {"payments"}, "name": {"Payments"}, "members": {"carl@example.com"}, "services": {"Checkout"}}, admin...)
@@ -47,6 +48,10 @@ func TestTeamsPagesAndVisibility(t *testing.T) {
 		t.Fatalf("teams page after create:\n%s", body)
 	}
 	checkShell(t, "/admin/teams with a team", body)
+	st, _, hdr = e.do(t, "POST", "/admin/teams/payments", url.Values{"action": {"add-member"}, "value": {"bob@example.com, ghost@example.com"}}, admin...)
+	if want := "error: Team payments not changed: Add members: “ghost@example.com” names no active account: use the email of an enabled account."; st != http.StatusSeeOther || flashOf(t, hdr) != want {
+		t.Errorf("add an unknown member: %d %q, want %q", st, flashOf(t, hdr), want)
+	}
 
 	// the incident page names its teams; a change of the team's services
 	// shows at once (the page cache's key holds the teams)
