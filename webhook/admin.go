@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -116,6 +117,7 @@ func (w *Webhooks) Create(ctx context.Context, in Input) (*hindsight.WebhookSubs
 	if err := w.store.CreateWebhook(ctx, s); err != nil {
 		return nil, err
 	}
+	w.audit(ctx, "webhook.create", s.ID, describe(s))
 	w.pokeDispatcher()
 	return s, nil
 }
@@ -126,6 +128,8 @@ func (w *Webhooks) Update(ctx context.Context, id int64, in Input) (*hindsight.W
 	if err != nil {
 		return nil, err
 	}
+	old := *s
+	old.Events = slices.Clone(s.Events)
 	in.apply(s)
 	if err := Validate(s); err != nil {
 		return nil, err
@@ -136,6 +140,7 @@ func (w *Webhooks) Update(ctx context.Context, id int64, in Input) (*hindsight.W
 	if err := w.store.UpdateWebhook(ctx, s); err != nil {
 		return nil, err
 	}
+	w.audit(ctx, "webhook.update", id, changes(&old, s))
 	w.pokeDispatcher() // enabled: its runner starts now
 	return s, nil
 }
@@ -150,7 +155,16 @@ func (w *Webhooks) Delete(ctx context.Context, id int64) error {
 // of those were pending (discarded; the subscription's Pending showed it
 // before). Disabling a subscription pauses them instead.
 func (w *Webhooks) Remove(ctx context.Context, id int64) (int, error) {
-	return w.store.DeleteWebhook(ctx, id)
+	s, err := w.store.FindWebhookByID(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	n, err := w.store.DeleteWebhook(ctx, id)
+	if err != nil {
+		return n, err
+	}
+	w.audit(ctx, "webhook.delete", id, "was to "+host(s.URL)+"; "+strconv.Itoa(n)+" pending deliveries discarded")
+	return n, nil
 }
 
 // Get returns one subscription (with its secret).
