@@ -74,6 +74,10 @@ func (e *stackEnv) do(t *testing.T, method, path string, c *http.Cookie, form ur
 // visibility pages are web's, in the one layout with the one nav.
 func TestAccountPagesInShell(t *testing.T) {
 	e := newStackEnv(t)
+	// a restriction to ed: the audit log's detail names ed by email
+	if _, err := e.s.Service.SetRestriction(t.Context(), app.System, e.incident, true, []string{"ed@example.com"}); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name, path string
 		c          *http.Cookie
@@ -85,7 +89,7 @@ func TestAccountPagesInShell(t *testing.T) {
 		{"SetupUsed", "/setup?token=nope", nil, 404, []string{"This setup link is not valid", `href="/login"`}},
 		{"Account", "/account", e.editor, 200, []string{"ed@example.com", "API tokens", `aria-current="page">ed@example.com</a>`}},
 		{"Users", "/admin/users", e.admin, 200, []string{"ann@example.com", "ed@example.com", "Add a user", `aria-current="page">Users</a>`}},
-		{"Audit", "/admin/audit", e.admin, 200, []string{"Audit log", `aria-current="page">Audit log</a>`}},
+		{"Audit", "/admin/audit", e.admin, 200, []string{"Audit log", `aria-current="page">Audit log</a>`, "<td>restricted to ed@example.com</td>"}},
 		{"AuditBadFilter", "/admin/audit?since=yesterday", e.admin, 422, []string{"since: want a date", `id="au-since"`}},
 		{"Access", "/incidents/" + e.incident + "/access", e.editor, 200, []string{"Restricted incidents are visible only", "Accounts &lt;incident&gt;"}},
 		{"Forbidden", "/admin/users", e.editor, 403, []string{"this needs the admin access", `href="/incidents"`}},

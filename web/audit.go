@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -25,6 +26,20 @@ func (d auditData) ActorName(id string) string {
 		return n
 	}
 	return id
+}
+
+// accountID finds the account IDs auth makes (usr_ and 16 hex digits).
+var accountID = regexp.MustCompile(`\busr_[0-9a-f]{16}\b`)
+
+// Detail shows the account IDs in an entry's detail ("restricted to
+// usr_..., usr_...") as their emails, as the Actor and Target columns do,
+// so an admin reads who was given access without looking IDs up. An ID
+// of no known account stays as it is.
+func (d auditData) Detail(s string) string {
+	if len(d.names) == 0 {
+		return s
+	}
+	return accountID.ReplaceAllStringFunc(s, d.ActorName)
 }
 
 // audit is the audit log: who did what, newest first, with filters.
