@@ -81,3 +81,10 @@ func SearchWindowWay(ctx context.Context, s *Store, window int, arg string, k in
 	}
 	return "sql"
 }
+
+// SearchExact reports whether the search of arg skips checking each row
+// of the keys against the query (exactTree).
+func SearchExact(ctx context.Context, s *Store, arg string) bool {
+	qt, ok := s.trees.get(ctx, arg)
+	return ok && qt.exact
+}

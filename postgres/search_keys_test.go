@@ -105,6 +105,15 @@ func TestSearchKeysWindow(t *testing.T) {
 			t.Errorf("%q: window found by %s, want keys worked out in Go", q, way)
 		}
 	}
+	// words joined by AND and OR: the keys match exactly the query's
+	// matches; phrases and negations are checked against each row
+	for q, want := range map[string]bool{"database": true, "database latency": true, "certificate or dns": true,
+		"replica OR rollback cache": true, `"connection pool"`: false, "database -latency": false, "-database": false,
+		"the and": false, "o'reilly": false, `"database failover" or dns`: false} {
+		if got := postgres.SearchExact(ctx, s, q); got != want {
+			t.Errorf("%q: exact %v, want %v", q, got, want)
+		}
+	}
 	for _, q := range []string{"database", "zzyzxq", "database latency", "certificate or dns", "replica OR rollback -cache",
 		`"rate limit" or -queue`, "-database", "the and", "o'reilly", `"database failover" -latency`, "dns or (cache)", "a | b & c"} {
 		var qt, want *string
