@@ -293,15 +293,26 @@ func (p *insightPlan) factCond(a string, scope int, service *string, x piece) *c
 // the queries with it read a bucket's values in value order, or the facts
 // by end, from those indexes.
 func (p *insightPlan) refineCond(noIndex func(string) string) *cond {
+	return p.refine(noIndex, true)
+}
+
+// valueCond is refineCond for the reads of a bucket's values: without a
+// service filter it does not test service (” on every scope 0 fact), so
+// PostgreSQL reads the values from insight_facts_ttd etc. alone
+// (index-only scan; they do not hold service) instead of fetching every
+// row of the range in the bucket and sorting them. The others keep the
+// test: insight_facts_end and the primary key lead with service.
+func (p *insightPlan) valueCond(noIndex func(string) string) *cond {
+	return p.refine(noIndex, p.scope == 1)
+}
+
+// refine is refineCond, testing service or not.
+func (p *insightPlan) refine(noIndex func(string) string, service bool) *cond {
 	var c cond
-	if p.scope == 0 {
-		// service is '' on every scope 0 fact: not tested, so PostgreSQL
-		// reads the values of a bucket from the index alone (index-only
-		// scan; insight_facts_ttd etc. do not hold service) instead of
-		// fetching every row of the range in the bucket and sorting them
-		c.add(`f.scope = 0`)
+	if service {
+		c.add(`f.scope = `+strconv.Itoa(p.scope)+` AND f.service = ?`, p.service)
 	} else {
-		c.add(`f.scope = 1 AND f.service = ?`, p.service)
+		c.add(`f.scope = ` + strconv.Itoa(p.scope))
 	}
 	if p.scope == 1 {
 		// a service's facts are few: its primary key range serves
@@ -784,7 +795,7 @@ func (s *Store) distribution(ctx context.Context, p *insightPlan, m int, hist []
 		cum += b.n
 	}
 	col := metricCols[m]
-	c := p.refineCond(s.noIndex)
+	c := p.valueCond(s.noIndex)
 	q := s.d.Rebind(`SELECT f.` + col + ` FROM insight_facts f WHERE f.` + col + `_b = ? AND ` + c.String() + `
 ORDER BY f.` + col + ` LIMIT ? OFFSET ?`)
 	cum = 0
