@@ -297,7 +297,7 @@ func (p *insightPlan) refineCond(noIndex func(string) string) *cond {
 }
 
 // valueCond is refineCond for the reads of a bucket's values: without a
-// service filter it does not test service (” on every scope 0 fact), so
+// service filter it does not test service (empty on every scope 0 fact), so
 // PostgreSQL reads the values from insight_facts_ttd etc. alone
 // (index-only scan; they do not hold service) instead of fetching every
 // row of the range in the bucket and sorting them. The others keep the
