@@ -88,3 +88,16 @@ func SearchExact(ctx context.Context, s *Store, arg string) bool {
 	qt, ok := s.trees.get(ctx, arg)
 	return ok && qt.exact
 }
+
+// SetSearchByteOrder makes searches sort incident IDs with COLLATE "C"
+// (true) or the column's collation, the other statistics as last read.
+func SetSearchByteOrder(s *Store, on bool) {
+	s.bounds.mu.Lock()
+	defer s.bounds.mu.Unlock()
+	st := searchStats{reltuples: -1}
+	if s.bounds.stats != nil {
+		st = *s.bounds.stats
+	}
+	st.byteOrder = on
+	s.bounds.stats, s.bounds.loaded = &st, time.Now().Add(time.Hour)
+}

@@ -468,7 +468,7 @@ func (d dialect) SearchWindowQuery(hint any, k int64, arg, cond string, plain bo
 	p, _ := hint.(*searchPlan)
 	if !plain {
 		if kq, lo, cover, used, est, ok := d.keysArgs(p, k); ok {
-			return d.keysWindowSQL(cond, p.qt.exact), []any{arg, kq, lo, cover, used, est}
+			return d.keysWindowSQL(cond, p.qt.exact, p.st.byteOrder), []any{arg, kq, lo, cover, used, est}
 		}
 	} else if p != nil && p.qtOK {
 		p.bounds.expire()

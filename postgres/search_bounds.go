@@ -27,7 +27,11 @@ import (
 //     (pg_stats.most_common_elems), from which a query's share of the
 //     incidents is estimated (searchShare);
 //   - the highest incident ID, the last bucket the keys query covers
-//     (keysQuery); a search checks it is still the highest.
+//     (keysQuery); a search checks it is still the highest;
+//   - whether incident IDs order by their bytes (the database's collation
+//     is C, POSIX or C.UTF-8 from the C library, and the column has no
+//     other): the search then sorts them with COLLATE "C", the same order
+//     without the C library's strcoll.
 //
 // All of it is only where to start: the range the histogram picks holds
 // about k incidents (more when incidents were added since the ANALYZE,
@@ -49,6 +53,7 @@ type searchStats struct {
 	maxID     string             // the highest incident ID ("": no incident)
 	elems     map[string]float64 // most common lexemes' frequencies (nil: none)
 	leastFreq float64            // the least of those frequencies
+	byteOrder bool               // incident IDs' collation orders them as COLLATE "C" does
 }
 
 // boundsTTL is how long statistics read from pg_stats are used before they
@@ -100,6 +105,7 @@ func (b *searchBounds) expire() {
 func loadStats(ctx context.Context, db *sql.DB) (*searchStats, error) {
 	var hist, elems, freqs, maxID sql.NullString
 	var rel sql.NullFloat64
+	var byteOrder sql.NullBool
 	err := db.QueryRowContext(ctx, `WITH st AS (SELECT s.attname, s.histogram_bounds, s.most_common_elems, s.most_common_elem_freqs
     FROM pg_stats s JOIN pg_namespace ns ON ns.nspname = s.schemaname
     JOIN pg_class c ON c.relnamespace = ns.oid AND c.relname = s.tablename
@@ -108,11 +114,14 @@ SELECT (SELECT array_to_json(histogram_bounds::text::text[])::text FROM st WHERE
     (SELECT array_to_json(most_common_elems::text::text[])::text FROM st WHERE attname = 'tsv'),
     (SELECT array_to_json(most_common_elem_freqs)::text FROM st WHERE attname = 'tsv'),
     (SELECT reltuples FROM pg_class WHERE oid = 'incident_search'::regclass),
-    (SELECT incident_id FROM incident_search ORDER BY incident_id DESC LIMIT 1)`).Scan(&hist, &elems, &freqs, &rel, &maxID)
+    (SELECT incident_id FROM incident_search ORDER BY incident_id DESC LIMIT 1),
+    (SELECT a.attcollation = 100 AND coalesce(to_jsonb(d)->>'datlocprovider', 'c') = 'c' AND d.datcollate IN ('C', 'POSIX', 'C.UTF-8', 'C.utf8')
+        FROM pg_attribute a, pg_database d
+        WHERE a.attrelid = 'incident_search'::regclass AND a.attname = 'incident_id' AND d.datname = current_database())`).Scan(&hist, &elems, &freqs, &rel, &maxID, &byteOrder)
 	if err != nil {
 		return nil, err
 	}
-	st := &searchStats{reltuples: -1, maxID: maxID.String}
+	st := &searchStats{reltuples: -1, maxID: maxID.String, byteOrder: byteOrder.Bool}
 	if rel.Valid {
 		st.reltuples = rel.Float64
 	}

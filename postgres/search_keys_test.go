@@ -98,6 +98,11 @@ func TestSearchKeysWindow(t *testing.T) {
 	// starts from it instead of counting the k most recent incidents
 	postgres.ReloadSearchBounds(s)
 	t.Run("Statistics", compare)
+	// this database's collation orders IDs by their bytes (C.UTF-8 or
+	// C): sorted with COLLATE "C" above, with the column's here
+	postgres.SetSearchByteOrder(s, false)
+	t.Run("StatisticsColumnCollation", compare)
+	postgres.ReloadSearchBounds(s)
 	// with statistics, the range, the share and the keys query are worked
 	// out in Go, as the SQL functions do
 	for _, q := range []string{"database", "database latency", `"connection pool"`, "certificate or dns", "database -latency"} {
