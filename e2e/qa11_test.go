@@ -105,3 +105,37 @@ func TestQA11TokenSelectsWhole(t *testing.T) {
 	b.saveViewport("qa11-token-390-dark")
 	b.check()
 }
+
+// TestQA11TrackerTeamsFitPhone: a member of two teams opens the action
+// item tracker and the incident list on a 390 px phone (light and dark):
+// the filter bar's buttons (Apply, Reset, My items, one "Owned by" per
+// team) wrap within the window instead of pushing the page sideways.
+func TestQA11TrackerTeamsFitPhone(t *testing.T) {
+	srv := startServer(t, 3)
+	ctx := context.Background()
+	for _, tm := range []app.NewTeam{
+		{Slug: "payments", Name: "Payments Platform", Members: []string{dana}},
+		{Slug: "checkout", Name: "Checkout and Billing Reliability", Members: []string{dana}},
+	} {
+		if _, err := srv.Svc.CreateTeam(ctx, app.System, tm); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := srv.browser(t, dana)
+	for _, path := range []string{"/action-items", "/incidents"} {
+		for _, sc := range []string{"light", "dark"} {
+			b.run(path+" "+sc, scheme(390, sc), chromedp.Navigate(srv.URL+path), chromedp.WaitVisible(chromedp.CSS("main h1")))
+			if path == "/action-items" {
+				n := value(b, "owned-by buttons", chromedp.Evaluate[int](`[...document.querySelectorAll(".filters .actions a")].filter(a => a.textContent.startsWith("Owned by")).length`))
+				if n != 2 {
+					t.Errorf("the tracker offers %d Owned by buttons, want one per team (2)", n)
+				}
+			}
+			for _, m := range value(b, "outside", chromedp.Evaluate[[]string](outside+`("main .filters .btn, main .filters button, main nav a")`)) {
+				t.Errorf("%s at 390 px (%s): %s", path, sc, m)
+			}
+			b.saveViewport(fmt.Sprintf("qa11-teams-filters%s-%s-390", strings.ReplaceAll(path, "/", "-"), sc))
+		}
+	}
+	b.check()
+}
