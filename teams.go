@@ -73,7 +73,12 @@ func TeamSlug(field, s string) (string, error) {
 // TeamUpdate changes a team; zero fields stay as they are. Members are
 // account IDs.
 type TeamUpdate struct {
-	Name           *string
+	Name *string
+	// NameWas, with Name, is the name the renaming person saw: the rename
+	// is refused (EConflict, naming the current name) when the team has
+	// been renamed to anything else since, so two admins renaming at once
+	// cannot silently overwrite each other.
+	NameWas        *string
 	AddMembers     []string
 	RemoveMembers  []string
 	AddServices    []string

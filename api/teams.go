@@ -85,7 +85,10 @@ func (a *API) createTeam(w http.ResponseWriter, r *http.Request) {
 // TeamPatch is the body of PATCH /teams/{slug}: members are account emails
 // or IDs.
 type TeamPatch struct {
-	Name           *string  `json:"name"`
+	Name *string `json:"name"`
+	// NameWas, with name: rename only if the team is still called this
+	// (409 conflict naming the current name otherwise)
+	NameWas        *string  `json:"name_was"`
 	AddMembers     []string `json:"add_members"`
 	RemoveMembers  []string `json:"remove_members"`
 	AddServices    []string `json:"add_services"`
@@ -98,7 +101,7 @@ func (a *API) updateTeam(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	t, err := a.svc.UpdateTeam(r.Context(), a.actor(r), r.PathValue("slug"), app.TeamChange{Name: in.Name,
+	t, err := a.svc.UpdateTeam(r.Context(), a.actor(r), r.PathValue("slug"), app.TeamChange{Name: in.Name, NameWas: in.NameWas,
 		AddMembers: in.AddMembers, RemoveMembers: in.RemoveMembers, AddServices: in.AddServices, RemoveServices: in.RemoveServices})
 	if err != nil {
 		a.writeError(w, r, err)

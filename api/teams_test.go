@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -49,6 +50,12 @@ func TestTeamRoutes(t *testing.T) {
 		body: `{"name":"Site Reliability","add_services":["billing"]}`})
 	if res.status != 200 {
 		t.Fatalf("patch: %d %s", res.status, res.body)
+	}
+	// name_was: a rename from a stale read is a 409 naming the current name
+	res = e.do(req{method: "PATCH", path: "/api/v1/teams/sre", header: json,
+		body: `{"name":"SRE","name_was":"Sre"}`})
+	if res.status != 409 || !strings.Contains(string(res.body), `renamed “Site Reliability”`) || !strings.Contains(string(res.body), `"field":"name"`) {
+		t.Errorf("patch from a stale name: %d %s, want 409 naming the current name", res.status, res.body)
 	}
 	res = e.do(req{method: "GET", path: "/api/v1/teams/sre"})
 	var one struct {

@@ -21,7 +21,9 @@ type NewTeam struct {
 // TeamChange is what UpdateTeam changes; zero fields stay. Members are
 // account emails or IDs; services are names (matched case-insensitively).
 type TeamChange struct {
-	Name           *string
+	Name *string
+	// NameWas: rename only if the name is still this (hindsight.TeamUpdate)
+	NameWas        *string
 	AddMembers     []string
 	RemoveMembers  []string
 	AddServices    []string
@@ -146,7 +148,7 @@ func (s *Service) UpdateTeam(ctx context.Context, a Actor, slug string, c TeamCh
 		if err != nil {
 			return nil, err
 		}
-		u.Name = &name
+		u.Name, u.NameWas = &name, c.NameWas
 		detail = append(detail, "name "+name)
 	}
 	if u.AddMembers, err = s.teamMembers(ctx, "add_members", c.AddMembers); err != nil {

@@ -89,6 +89,23 @@ func testTeamCRUD(t *testing.T, st hindsight.Store) {
 	if up.Name != name || !slices.Equal(memberIDs(up), []string{"bob"}) || !slices.Equal(up.Services, []string{"ledger", "Payments"}) {
 		t.Errorf("updated team: %+v", up)
 	}
+	// a rename by someone who read the team before another rename is
+	// refused, naming the current name; one who read the current name, or
+	// asks for the name it has already, renames
+	stale, other := "Payments", "Pay"
+	_, err = s.UpdateTeam(c, "payments", hindsight.TeamUpdate{Name: &other, NameWas: &stale, AddServices: []string{"fraud"}}, nil)
+	wantCode(t, "rename from a stale name", err, hindsight.EConflict)
+	if err == nil || !strings.Contains(err.Error(), "“Payments team”") {
+		t.Errorf("stale rename: %v, want it to name the current name", err)
+	}
+	if got, err := s.FindTeam(c, "payments"); err != nil || got.Name != name || slices.Contains(got.Services, "fraud") {
+		t.Errorf("after the refused rename: %v %+v, want nothing changed", err, got)
+	}
+	if _, err := s.UpdateTeam(c, "payments", hindsight.TeamUpdate{Name: &name, NameWas: &stale}, nil); err != nil {
+		t.Errorf("rename to the name it has: %v", err)
+	}
+	_, err = s.UpdateTeam(c, "nobody", hindsight.TeamUpdate{Name: &name, NameWas: &stale}, nil)
+	wantCode(t, "compare-and-set rename of a missing team", err, hindsight.ENotFound)
 	_, err = s.UpdateTeam(c, "nobody", hindsight.TeamUpdate{Name: &name}, nil)
 	wantCode(t, "update missing team", err, hindsight.ENotFound)
 	_, err = s.FindTeam(c, "nobody")

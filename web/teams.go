@@ -103,6 +103,9 @@ func (u *UI) teamChange(w http.ResponseWriter, r *http.Request) {
 	switch r.PostFormValue("action") {
 	case "rename":
 		c.Name = &v
+		if was, ok := r.PostForm["was"]; ok && len(was) == 1 {
+			c.NameWas = &was[0]
+		}
 		done = "renamed " + strings.TrimSpace(v)
 	case "add-member":
 		c.AddMembers = splitList(v)
@@ -124,7 +127,7 @@ func (u *UI) teamChange(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, err := u.svc.UpdateTeam(r.Context(), u.actor(r), slug, c); err != nil {
-		if code := hindsight.ErrorCode(err); code == hindsight.EInvalid || code == hindsight.ENotFound {
+		if code := hindsight.ErrorCode(err); code == hindsight.EInvalid || code == hindsight.ENotFound || code == hindsight.EConflict {
 			// Post/Redirect/Get: a reload shows the page, not the form again
 			msg := hindsight.ErrorMessage(err)
 			if m, ok := listError(err, field, label, splitList(v)); ok && field != "" {

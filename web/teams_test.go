@@ -185,3 +185,41 @@ func TestRestrictByTeamPage(t *testing.T) {
 		t.Errorf("teams after a save without the boxes: %v %v", err, in)
 	}
 }
+
+// TestTeamRenameConflict: two admins rename a team from pages loaded
+// before either renamed it; the second is told the current name instead
+// of overwriting it, and the page it comes back to offers that name.
+func TestTeamRenameConflict(t *testing.T) {
+	e := newShellEnv(t)
+	admin := []string{"X-User", "root", "X-Admin", "1"}
+	if st, _, _ := e.do(t, "POST", "/admin/teams", url.Values{"slug": {"payments"}, "name": {"Payments"}}, admin...); st != http.StatusSeeOther {
+		t.Fatalf("create: %d", st)
+	}
+	_, body, _ := e.do(t, "GET", "/admin/teams", nil, admin...)
+	if !strings.Contains(body, `<input type="hidden" name="was" value="Payments">`) {
+		t.Fatalf("the rename form does not carry the name it shows:\n%s", body)
+	}
+	rename := func(name string) (int, string) {
+		st, _, hdr := e.do(t, "POST", "/admin/teams/payments", url.Values{"action": {"rename"}, "was": {"Payments"}, "value": {name}}, admin...)
+		return st, flashOf(t, hdr)
+	}
+	if st, fl := rename("Payments squad"); st != http.StatusSeeOther || fl != "ok: Team payments: renamed Payments squad." {
+		t.Fatalf("first rename: %d %q", st, fl)
+	}
+	want := "error: Team payments not changed: name: the team was renamed “Payments squad” since it was read as “Payments”; rename it again if “Pay” should win"
+	if st, fl := rename("Pay"); st != http.StatusSeeOther || fl != want {
+		t.Errorf("second rename from the same page: %d %q, want %q", st, fl, want)
+	}
+	// the same rename twice (a double submit) is no conflict
+	if st, fl := rename("Payments squad"); st != http.StatusSeeOther || !strings.HasPrefix(fl, "ok: ") {
+		t.Errorf("the first rename again: %d %q", st, fl)
+	}
+	if _, body, _ := e.do(t, "GET", "/admin/teams", nil, admin...); !strings.Contains(body, `name="was" value="Payments squad"`) {
+		t.Errorf("the page after the conflict does not offer the current name:\n%s", body)
+	}
+	// a form without the hidden field (an older page) renames as before
+	st, _, hdr := e.do(t, "POST", "/admin/teams/payments", url.Values{"action": {"rename"}, "value": {"Pay"}}, admin...)
+	if st != http.StatusSeeOther || flashOf(t, hdr) != "ok: Team payments: renamed Pay." {
+		t.Errorf("rename without was: %d %q", st, flashOf(t, hdr))
+	}
+}

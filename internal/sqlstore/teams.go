@@ -3,6 +3,8 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -197,14 +199,30 @@ func (s *Store) UpdateTeam(ctx context.Context, slug string, u hindsight.TeamUpd
 			name := strings.TrimSpace(*u.Name)
 			args = append(args, name, foldKey(name))
 		}
-		res, err := tx.ExecContext(ctx, s.d.Rebind(q+` WHERE slug = ?`), append(args, slug)...)
+		q, args = q+` WHERE slug = ?`, append(args, slug)
+		if u.Name != nil && u.NameWas != nil {
+			// compare and set: still the name the person saw (or already
+			// the new one)
+			q += ` AND name IN (?, ?)`
+			args = append(args, strings.TrimSpace(*u.NameWas), strings.TrimSpace(*u.Name))
+		}
+		res, err := tx.ExecContext(ctx, s.d.Rebind(q), args...)
 		if err != nil {
 			return err
 		}
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
-			return teamNotFound(slug)
+			var name string
+			switch err := tx.QueryRowContext(ctx, s.d.Rebind(`SELECT name FROM teams WHERE slug = ?`), slug).Scan(&name); {
+			case errors.Is(err, sql.ErrNoRows):
+				return teamNotFound(slug)
+			case err != nil:
+				return err
+			}
+			return &hindsight.Error{Code: hindsight.EConflict,
+				Message: fmt.Sprintf("name: the team was renamed “%s” since it was read as “%s”; rename it again if “%s” should win", name, strings.TrimSpace(*u.NameWas), strings.TrimSpace(*u.Name)),
+				Fields:  []hindsight.FieldError{{Field: "name", Message: "renamed “" + name + "” by someone else meanwhile"}}}
 		}
 		for _, id := range u.RemoveMembers {
 			if _, err := tx.ExecContext(ctx, s.d.Rebind(`DELETE FROM team_members WHERE team_slug = ? AND user_id = ?`), slug, clean(id)); err != nil {
