@@ -201,7 +201,8 @@ type AccountStore interface {
 	// FindTokens lists tokens, newest first: userID's, or all for "".
 	FindTokens(ctx context.Context, userID string) ([]Token, error)
 	// RevokeToken revokes token id; when userID is not "" only if it is
-	// theirs (ENotFound otherwise).
+	// theirs (ENotFound otherwise). A token revoked already keeps its
+	// revocation time and audit is not written again.
 	RevokeToken(ctx context.Context, id, userID string, at time.Time, audit []AuditEntry) error
 	// TouchToken sets a token's last use, writing audit with it.
 	TouchToken(ctx context.Context, id string, at time.Time, audit []AuditEntry) error

@@ -118,6 +118,10 @@ func (a *Auth) ChangePassword(w http.ResponseWriter, r *http.Request, current, p
 		return &hindsight.Error{Code: hindsight.EInvalid, Message: "The current password is wrong.",
 			Fields: []hindsight.FieldError{{Field: "current", Message: "wrong password"}}}
 	}
+	if password == current {
+		return &hindsight.Error{Code: hindsight.EInvalid, Message: "The new password is the current one: choose another (nothing changed, your other sessions stay signed in).",
+			Fields: []hindsight.FieldError{{Field: "password", Message: "same as the current password"}}}
+	}
 	if _, err := a.ChangeUser(r.Context(), p.Actor(), p.User.ID, Change{Password: &password}); err != nil {
 		return err
 	}

@@ -219,6 +219,21 @@ func testTokens(t *testing.T, s hindsight.AccountStore) {
 	if got, _, _ = s.FindTokenByHash(c, "th2"); got == nil || !got.RevokedAt.Equal(used) || got.Active(used) {
 		t.Errorf("after revoke: %+v", got)
 	}
+	// a second revocation (another tab) changes nothing and is not audited
+	// again
+	again := used.Add(time.Minute)
+	if err := s.RevokeToken(c, "t2", "u2", again, []hindsight.AuditEntry{{Actor: "u2", Action: "token.revoke", Target: "t2"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, _ = s.FindTokenByHash(c, "th2"); got == nil || !got.RevokedAt.Equal(used) {
+		t.Errorf("after a second revoke: %+v, want the first revocation's time", got)
+	}
+	if es, err := s.FindAudit(c, hindsight.AuditFilter{Action: "token.revoke"}); err != nil || len(es) != 0 {
+		t.Errorf("audit of a second revoke: %+v, %v; want none", es, err)
+	}
+	if err := s.RevokeToken(c, "t9", "", again, nil); hindsight.ErrorCode(err) != hindsight.ENotFound {
+		t.Errorf("revoking a missing token: %v", err)
+	}
 }
 
 func testLoginFailures(t *testing.T, s hindsight.AccountStore) {

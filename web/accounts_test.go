@@ -356,6 +356,7 @@ func TestRefusedFormsRedirect(t *testing.T) {
 		form             url.Values
 		want             string
 	}{
+		{"PasswordUnchanged", "/account/password", "/account", e.editor, url.Values{"current": {"a long password 123"}, "password": {"a long password 123"}}, `role="alert">The new password is the current one: choose another (nothing changed, your other sessions stay signed in).`},
 		{"PasswordTooShort", "/account/password", "/account", e.editor, url.Values{"current": {"a long password 123"}, "password": {"short"}}, `role="alert">Password: at least`},
 		{"TokenExpiry", "/account/tokens", "/account", e.editor, url.Values{"name": {"ci"}, "scope": {"read"}, "expires_in_days": {"0"}}, `role="alert">Expires in: a number of days from 1 to 366.`},
 		{"UserBadRole", "/admin/users/" + ed.ID, "/admin/users", e.admin, url.Values{"action": {"role"}, "role": {"boss"}}, `role="alert">Role of ed@example.com not changed: role: want viewer, editor or admin`},
@@ -410,5 +411,52 @@ func TestRefusedFormsRedirect(t *testing.T) {
 				t.Errorf("the error shows again on the next GET %s", tc.page)
 			}
 		})
+	}
+}
+
+// TestSelfDemotion: an admin who gives up the role goes to their account
+// page with the message, not back to the users page, which now answers
+// 403.
+func TestSelfDemotion(t *testing.T) {
+	e := newStackEnv(t)
+	ed, err := e.s.Auth.FindUser(t.Context(), "ed@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, body := e.do(t, "POST", "/admin/users/"+ed.ID, e.admin, url.Values{"action": {"role"}, "role": {"admin"}}); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/admin/users" {
+		t.Fatalf("promote ed: %d %q\n%s", res.StatusCode, res.Header.Get("Location"), body)
+	}
+	res, body := e.do(t, "POST", "/admin/users/"+ed.ID, e.editor, url.Values{"action": {"role"}, "role": {"editor"}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/account" {
+		t.Fatalf("ed demotes ed: %d to %q, want 303 to /account\n%s", res.StatusCode, res.Header.Get("Location"), body)
+	}
+	var flash *http.Cookie
+	for _, c := range res.Cookies() {
+		if c.Name == "hindsight_flash" {
+			flash = c
+		}
+	}
+	req, err := http.NewRequest("GET", e.srv.URL+"/account", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []*http.Cookie{e.editor, flash} {
+		if c == nil {
+			t.Fatal("no flash cookie")
+		}
+		req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+	}
+	got, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer got.Body.Close()
+	b, _ := io.ReadAll(got.Body)
+	if got.StatusCode != 200 || !strings.Contains(string(b), "You are now editor: the admin pages are no longer yours.") {
+		t.Errorf("account page after demotion: %d\n%s", got.StatusCode, b)
+	}
+	// another admin's change of someone else still returns to the users page
+	if res, _ := e.do(t, "POST", "/admin/users/"+ed.ID, e.admin, url.Values{"action": {"role"}, "role": {"viewer"}}); res.Header.Get("Location") != "/admin/users" {
+		t.Errorf("ann demotes ed: to %q, want /admin/users", res.Header.Get("Location"))
 	}
 }

@@ -178,9 +178,20 @@ func (u *UI) adminFieldsImport(w http.ResponseWriter, r *http.Request) {
 func formError(err error) error {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		return hindsight.Errorf(hindsight.ETooLarge, "the form is larger than %d bytes", mbe.Limit)
+		return hindsight.Errorf(hindsight.ETooLarge, "The form is larger than %s, the most this server takes in one form: nothing was saved.", sizeText(mbe.Limit))
 	}
 	return hindsight.Errorf(hindsight.EInvalid, "cannot read the form: %v", err)
+}
+
+// sizeText is a byte count as people write it: 2 MiB, 64 KiB, 1000 bytes.
+func sizeText(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + " MiB"
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return strconv.FormatInt(n>>10, 10) + " KiB"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
 }
 
 // shapeRefused shows the page again after a refused save: 409 with the

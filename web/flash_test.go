@@ -109,3 +109,15 @@ func TestFlashErrorInView(t *testing.T) {
 		t.Fatalf("status change: %d %q, want a redirect to the action items", r.code, r.hdr.Get("Location"))
 	}
 }
+
+// TestFormTooLarge: a form over the limit is refused with 413 and a page
+// that says the limit as people write it, and that nothing was saved.
+func TestFormTooLarge(t *testing.T) {
+	e := newShellEnv(t)
+	admin := []string{"X-User", "root", "X-Admin", "1"}
+	big := url.Values{"slug": {"payments"}, "name": {strings.Repeat("x", 2<<20)}}
+	st, body, _ := e.do(t, "POST", "/admin/teams", big, admin...)
+	if want := "The form is larger than 2 MiB, the most this server takes in one form: nothing was saved."; st != http.StatusRequestEntityTooLarge || !strings.Contains(body, want) {
+		t.Errorf("a 2 MiB form: %d, want 413 and %q in\n%.2000s", st, want, body)
+	}
+}

@@ -111,6 +111,12 @@ func (u *UI) userChange(w http.ResponseWriter, r *http.Request) {
 	default:
 		msg = changed.Email + " is enabled: it can sign in again."
 	}
+	if pr := auth.PrincipalFrom(r.Context()); c.Role != nil && pr.User != nil && pr.User.ID == changed.ID && changed.Role != hindsight.RoleAdmin {
+		// an admin who gave up the role can no longer see this page: the
+		// message goes to their account page instead of over a 403
+		u.redirectFlash(w, r, "/account", flashOK, "You are now "+string(changed.Role)+": the admin pages are no longer yours.")
+		return
+	}
 	u.redirectFlash(w, r, "/admin/users", flashOK, msg)
 }
 

@@ -376,11 +376,7 @@ func fieldsOf(err error) []hindsight.FieldError {
 func (u *UI) parseForm(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, u.opts.MaxFormBytes)
 	if err := r.ParseForm(); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return hindsight.Errorf(hindsight.ETooLarge, "the form is larger than %d bytes", mbe.Limit)
-		}
-		return hindsight.Errorf(hindsight.EInvalid, "cannot read the form: %v", err)
+		return formError(err)
 	}
 	return nil
 }

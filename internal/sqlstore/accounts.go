@@ -395,21 +395,28 @@ func (s *Store) FindTokens(ctx context.Context, userID string) ([]hindsight.Toke
 // RevokeToken implements hindsight.AccountStore.
 func (s *Store) RevokeToken(ctx context.Context, id, userID string, at time.Time, audit []hindsight.AuditEntry) error {
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		q, args := `UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?`, []any{s.d.Time(at), clean(id)}
+		owner, args := ``, []any{clean(id)}
 		if userID != "" {
-			q += ` AND user_id = ?`
+			owner = ` AND user_id = ?`
 			args = append(args, clean(userID))
 		}
-		res, err := tx.ExecContext(ctx, s.d.Rebind(q), args...)
+		res, err := tx.ExecContext(ctx, s.d.Rebind(`UPDATE api_tokens SET revoked_at = ? WHERE id = ?`+owner+` AND revoked_at IS NULL`), append([]any{s.d.Time(at)}, args...)...)
 		if err != nil {
 			return err
 		}
 		if n, err := res.RowsAffected(); err != nil {
 			return err
-		} else if n == 0 {
+		} else if n > 0 {
+			return s.writeAudit(ctx, tx, at, audit)
+		}
+		// revoked already (a second click, another tab): nothing changes
+		// and nothing more is audited; or not there at all
+		var one int
+		err = tx.QueryRowContext(ctx, s.d.Rebind(`SELECT 1 FROM api_tokens WHERE id = ?`+owner), args...).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
 			return hindsight.Errorf(hindsight.ENotFound, "token %q not found", id)
 		}
-		return s.writeAudit(ctx, tx, at, audit)
+		return err
 	})
 	return internal("revoke token", err)
 }
