@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -458,5 +459,42 @@ func TestSelfDemotion(t *testing.T) {
 	// another admin's change of someone else still returns to the users page
 	if res, _ := e.do(t, "POST", "/admin/users/"+ed.ID, e.admin, url.Values{"action": {"role"}, "role": {"viewer"}}); res.Header.Get("Location") != "/admin/users" {
 		t.Errorf("ann demotes ed: to %q, want /admin/users", res.Header.Get("Location"))
+	}
+}
+
+// TestRestrictLeavesYouIn: an editor who restricts an incident to a list
+// that leaves them out stays a member (app.Service.Restrict), and the
+// message says so; with themselves in the list, or as an admin, it does
+// not.
+func TestRestrictLeavesYouIn(t *testing.T) {
+	e := newStackEnv(t)
+	path := "/incidents/" + e.incident + "/access"
+	stay := "You stay a member although the list left you out"
+	for _, c := range []struct {
+		name    string
+		who     *http.Cookie
+		members string
+		stays   bool
+	}{
+		{"EditorLeftOut", e.editor, "ann@example.com", true},
+		{"EditorListed", e.editor, "ED@example.com\nann@example.com", false},
+		{"Admin", e.admin, "ed@example.com", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			res, body := e.do(t, "POST", path, c.who, url.Values{"restricted": {"1"}, "members": {c.members}})
+			if res.StatusCode != http.StatusSeeOther {
+				t.Fatalf("restrict: %d\n%s", res.StatusCode, body)
+			}
+			if fl := flashOf(t, res.Header); !strings.HasPrefix(fl, "ok: Restricted to its members and admins.") || strings.Contains(fl, stay) != c.stays {
+				t.Errorf("flash %q, want the stay-a-member sentence: %v", fl, c.stays)
+			}
+		})
+	}
+	ed, err := e.s.Auth.FindUser(t.Context(), "ed@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in, err := e.s.Service.Get(t.Context(), app.System, e.incident); err != nil || !slices.Contains(in.Members, ed.ID) {
+		t.Errorf("members after the admin's restriction: %v %+v", err, in)
 	}
 }

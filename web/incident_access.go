@@ -4,10 +4,12 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/hindsight-pm/hindsight"
+	"github.com/hindsight-pm/hindsight/auth"
 )
 
 // accessData is the incident visibility page's data.
@@ -109,6 +111,15 @@ func (u *UI) incidentAccessSet(w http.ResponseWriter, r *http.Request) {
 		msg = "Restricted to its members and admins."
 		if len(in.MemberTeams) > 0 {
 			msg = "Restricted to its members, the members of " + strings.Join(in.MemberTeams, ", ") + ", and admins."
+		}
+		if pr := auth.PrincipalFrom(r.Context()); pr.User != nil && !a.Viewer.SeesAll() && slices.Contains(in.Members, pr.User.ID) &&
+			!slices.ContainsFunc(members, func(m string) bool {
+				m = strings.TrimSpace(m)
+				return m == pr.User.ID || strings.EqualFold(m, pr.User.Email)
+			}) {
+			// left out of the list by the person restricting it: kept
+			// (app.Service.Restrict), which the message says
+			msg += " You stay a member although the list left you out: whoever restricts an incident keeps sight of it (an admin can take you off)."
 		}
 	}
 	u.redirectFlash(w, r, "/incidents/"+url.PathEscape(id), flashOK, msg)
